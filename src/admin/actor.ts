@@ -1,0 +1,7 @@
+import type { Actor } from '../directory/directory-service.js';
+import type { AppContext } from '../http/context.js';
+
+export function actorOf(c: AppContext): Actor {
+  const user = c.get('user');
+  return { id: user?.id ?? null, name: user?.username ?? 'anonymous', ip: c.get('ip'), userAgent: c.get('userAgent') };
+}

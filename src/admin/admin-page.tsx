@@ -1,0 +1,40 @@
+import type { Child } from 'hono/jsx';
+import type { AppContext } from '../http/context.js';
+import { Notice, Page } from '../http/ui/layout.js';
+import { isMessageKey, type MessageKey } from '../i18n/index.js';
+
+const sections: Array<{ href: string; label: MessageKey }> = [
+  { href: '/admin', label: 'admin.nav.overview' },
+  { href: '/admin/users', label: 'admin.nav.users' },
+  { href: '/admin/groups', label: 'admin.nav.groups' },
+];
+
+/** The admin console frame: section navigation beside the content, and the outcome of the last action. */
+export function AdminPage(props: { c: AppContext; title: string; section: string; children?: Child }) {
+  const { c } = props;
+  const t = c.get('t');
+  const done = c.req.query('done');
+  const refused = c.req.query('refused');
+  return (
+    <Page c={c} title={props.title}>
+      <div class="admin-layout">
+        <nav class="admin-nav" aria-label={t('admin.title')}>
+          <ul>
+            {sections.map((s) => (
+              <li>
+                <a href={s.href} aria-current={s.href === props.section ? 'page' : undefined}>
+                  {t(s.label)}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div>
+          {done && isMessageKey(done) && done.includes('.done.') ? <Notice kind="ok">{t(done)}</Notice> : null}
+          {refused && isMessageKey(refused) && refused.includes('.refuse.') ? <Notice kind="error">{t(refused)}</Notice> : null}
+          {props.children}
+        </div>
+      </div>
+    </Page>
+  );
+}

@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../http/context.js';
+import { requireRole } from '../http/guards.js';
+import { Notice } from '../http/ui/layout.js';
+import { AdminPage } from './admin-page.js';
+import { userPages } from './users-pages.js';
+import { groupPages } from './groups-pages.js';
+
+export function adminRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('/admin', requireRole('administrator'));
+  app.use('/admin/*', requireRole('administrator'));
+
+  app.get('/admin', async (c) => {
+    const t = c.get('t');
+    const portal = c.get('portal');
+    const all = await portal.users.list({ pageSize: 1 });
+    const admins = await portal.users.countEnabledWithRole('administrator');
+    const groups = (await portal.groups.list()).length;
+    const stats: Array<[string, number]> = [
+      [t('admin.overview.users'), all.total],
+      [t('admin.overview.admins'), admins],
+      [t('admin.overview.groups'), groups],
+    ];
+    return c.html(
+      <AdminPage c={c} title={t('admin.title')} section="/admin">
+        <h1>{t('admin.title')}</h1>
+        {portal.config.delivery.mode === 'outbox' ? <Notice kind="warn">{t('admin.overview.deliveryOutbox')}</Notice> : null}
+        <div class="stats">
+          {stats.map(([label, n]) => (
+            <div class="stat">
+              <span class="n">{n}</span>
+              {label}
+            </div>
+          ))}
+        </div>
+      </AdminPage>,
+    );
+  });
+
+  app.route('/', userPages());
+  app.route('/', groupPages());
+  return app;
+}

@@ -1,0 +1,308 @@
+import { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { readForm, list, str } from '../http/form.js';
+import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
+import { Csrf, Notice } from '../http/ui/layout.js';
+import { NotFoundPage } from '../http/errors.js';
+import type { MessageKey } from '../i18n/index.js';
+import { roles } from '../directory/names.js';
+import type { User } from '../directory/users.js';
+import type { Outcome } from '../directory/directory-service.js';
+import type { FieldErrors } from '../shared/validation.js';
+import { AdminPage } from './admin-page.js';
+import { actorOf } from './actor.js';
+
+const PAGE_SIZE = 25;
+const userLabels: Record<string, MessageKey> = { username: 'field.username', displayName: 'field.displayName', email: 'field.email', password: 'field.password', confirm: 'field.confirmPassword', roles: 'field.roles' };
+
+function StatusBadge({ c, user }: { c: AppContext; user: User }) {
+  const t = c.get('t');
+  return <span class={`badge ${user.enabled ? 'on' : 'off'}`}>{user.enabled ? t('users.enabled') : t('users.disabled')}</span>;
+}
+
+function RoleChecks({ c, selected }: { c: AppContext; selected: readonly string[] }) {
+  const t = c.get('t');
+  return (
+    <fieldset>
+      <legend>{t('field.roles')}</legend>
+      {roles.map((r) => (
+        <label>
+          <input type="checkbox" name="roles" value={r} checked={selected.includes(r)} />
+          {t(`role.${r}`)}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function UsersList({ c, q, page }: { c: AppContext; q: string; page: Awaited<ReturnType<AppContext['var']['portal']['users']['list']>> }) {
+  const t = c.get('t');
+  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
+  return (
+    <AdminPage c={c} title={t('users.title')} section="/admin/users">
+      <h1>{t('users.title')}</h1>
+      <div class="row">
+        <form method="get" action="/admin/users" role="search" class="row">
+          <div>
+            <label for="f-q">{t('field.search')}</label>
+            <input id="f-q" type="search" name="q" value={q} maxlength={256} />
+          </div>
+          <Submit kind="secondary">{t('users.search')}</Submit>
+        </form>
+        <a class="button" href="/admin/users/new">
+          {t('users.new')}
+        </a>
+      </div>
+      <p class="muted" role="status">
+        {t('users.count', { total: page.total })}
+      </p>
+      {page.items.length === 0 ? (
+        <p>{t('users.none')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('users.col.username')}</th>
+              <th scope="col">{t('users.col.name')}</th>
+              <th scope="col">{t('users.col.email')}</th>
+              <th scope="col">{t('users.col.roles')}</th>
+              <th scope="col">{t('users.col.status')}</th>
+              <th scope="col">{t('users.col.source')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((u) => (
+              <tr>
+                <td>
+                  <a href={`/admin/users/${u.id}`}>{u.username}</a>
+                </td>
+                <td>{u.displayName}</td>
+                <td>{u.email ?? ''}</td>
+                <td>{u.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
+                <td>
+                  <StatusBadge c={c} user={u} />
+                </td>
+                <td>{t(`users.source.${u.source}`)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label={t('users.page', { page: page.page, pages })}>
+        {page.page > 1 ? <a href={link(page.page - 1)}>{t('users.prev')}</a> : null}
+        <span>{t('users.page', { page: page.page, pages })}</span>
+        {page.page < pages ? <a href={link(page.page + 1)}>{t('users.next')}</a> : null}
+      </nav>
+    </AdminPage>
+  );
+}
+
+function NewUserPage({ c, values, errors, problem }: { c: AppContext; values?: Record<string, string | string[]>; errors?: FieldErrors; problem?: string }) {
+  const t = c.get('t');
+  const { minLength: min, maxLength: max } = c.get('portal').config.passwords;
+  const e = errors ?? {};
+  const v = (k: string) => (typeof values?.[k] === 'string' ? (values[k] as string) : '');
+  return (
+    <AdminPage c={c} title={t('users.create.title')} section="/admin/users">
+      <h1>{t('users.create.title')}</h1>
+      {problem ? <Notice kind="error">{problem}</Notice> : null}
+      <ErrorSummary t={t} errors={e} labels={userLabels} vars={{ min, max }} />
+      <form method="post" action="/admin/users" class="card" novalidate>
+        <Csrf c={c} />
+        <Field t={t} name="username" label="field.username" hint={t('field.usernameHint')} value={v('username')} required maxlength={256} error={e['username']} autofocus={!errors && !problem} />
+        <Field t={t} name="displayName" label="field.displayName" value={v('displayName')} required maxlength={256} error={e['displayName']} />
+        <Field t={t} name="email" label="field.emailOptional" type="email" value={v('email')} maxlength={320} error={e['email']} />
+        <RoleChecks c={c} selected={Array.isArray(values?.['roles']) ? values['roles'] : typeof values?.['roles'] === 'string' ? [values['roles']] : ['user']} />
+        <Field t={t} name="password" label="field.password" type="password" hint={`${t('field.passwordHint', { min })} ${t('users.create.passwordHint')}`} autocomplete="new-password" error={e['password']} errorVars={{ min, max }} />
+        <Submit>{t('users.new')}</Submit>
+      </form>
+    </AdminPage>
+  );
+}
+
+async function UserDetail({ c, user, errors, problem }: { c: AppContext; user: User; errors?: FieldErrors; problem?: string }) {
+  const t = c.get('t');
+  const portal = c.get('portal');
+  const { minLength: min, maxLength: max } = portal.config.passwords;
+  const memberships = await portal.groups.groupsOfUser(user.id);
+  const allGroups = await portal.groups.list();
+  const directIds = new Set(memberships.filter((g) => g.direct).map((g) => g.id));
+  const e = errors ?? {};
+  return (
+    <AdminPage c={c} title={user.username} section="/admin/users">
+      <h1>
+        {user.displayName} <span class="muted">({user.username})</span>
+      </h1>
+      {problem ? <Notice kind="error">{problem}</Notice> : null}
+      <ErrorSummary t={t} errors={e} labels={userLabels} vars={{ min, max }} />
+      <div class="card">
+        <dl class="props">
+          <dt>{t('users.col.username')}</dt>
+          <dd>{user.username}</dd>
+          <dt>{t('users.col.email')}</dt>
+          <dd>{user.email ?? '—'}</dd>
+          <dt>{t('users.col.source')}</dt>
+          <dd>{t(`users.source.${user.source}`)}</dd>
+          <dt>{t('users.detail.status')}</dt>
+          <dd>
+            <StatusBadge c={c} user={user} />
+          </dd>
+          <dt>{t('field.password')}</dt>
+          <dd>{user.passwordChangedAt ? t('users.detail.passwordChanged', { when: new Date(user.passwordChangedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' }) : t('users.detail.noPassword')}</dd>
+        </dl>
+        <form method="post" action={`/admin/users/${user.id}/enabled`}>
+          <Csrf c={c} />
+          <input type="hidden" name="enabled" value={user.enabled ? '0' : '1'} />
+          {user.enabled ? <p class="hint">{t('users.detail.disableHint')}</p> : null}
+          <Submit kind={user.enabled ? 'danger' : undefined}>{user.enabled ? t('users.detail.disable') : t('users.detail.enable')}</Submit>
+        </form>
+      </div>
+
+      <h2>{t('users.detail.setPassword')}</h2>
+      <form method="post" action={`/admin/users/${user.id}/password`} class="card" novalidate>
+        <Csrf c={c} />
+        <p class="hint">{t('users.detail.setPasswordHint')}</p>
+        <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} />
+        <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
+        <Submit>{t('users.detail.setPassword')}</Submit>
+      </form>
+
+      <h2>{t('users.detail.roles')}</h2>
+      <form method="post" action={`/admin/users/${user.id}/roles`} class="card">
+        <Csrf c={c} />
+        <RoleChecks c={c} selected={user.roles} />
+        <Submit>{t('users.detail.saveRoles')}</Submit>
+      </form>
+
+      <h2>{t('users.detail.groups')}</h2>
+      <div class="card">
+        {memberships.length === 0 ? (
+          <p>{t('users.detail.noGroups')}</p>
+        ) : (
+          <ul>
+            {memberships.map((g) => (
+              <li>
+                <a href={`/admin/groups/${g.id}`}>{g.name}</a>{' '}
+                {g.direct ? (
+                  <form method="post" action={`/admin/users/${user.id}/groups/remove`} class="inline">
+                    <Csrf c={c} />
+                    <input type="hidden" name="groupId" value={g.id} />
+                    <button type="submit" class="link">
+                      {t('users.detail.removeFromGroup', { group: g.name })}
+                    </button>
+                  </form>
+                ) : (
+                  <span class="muted">({t('users.detail.viaNested')})</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        {allGroups.some((g) => !directIds.has(g.id)) ? (
+          <form method="post" action={`/admin/users/${user.id}/groups`} class="row">
+            <Csrf c={c} />
+            <div>
+              <label for="f-groupId">{t('users.detail.chooseGroup')}</label>
+              <select id="f-groupId" name="groupId">
+                {allGroups
+                  .filter((g) => !directIds.has(g.id))
+                  .map((g) => (
+                    <option value={g.id}>{g.name}</option>
+                  ))}
+              </select>
+            </div>
+            <Submit kind="secondary">{t('users.detail.addToGroup')}</Submit>
+          </form>
+        ) : null}
+      </div>
+    </AdminPage>
+  );
+}
+
+const statusFor = { not_found: 404, conflict: 409, refused: 422, invalid: 400 } as const;
+
+export function userPages(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/admin/users', async (c) => {
+    const q = (c.req.query('q') ?? '').slice(0, 256);
+    const pageNo = Math.min(Math.max(Number.parseInt(c.req.query('page') ?? '1', 10) || 1, 1), 1_000_000);
+    const page = await c.get('portal').users.list({ q, page: pageNo, pageSize: PAGE_SIZE });
+    return c.html(<UsersList c={c} q={q} page={page} />);
+  });
+
+  app.get('/admin/users/new', (c) => c.html(<NewUserPage c={c} />));
+
+  app.post('/admin/users', async (c) => {
+    const form = await readForm(c);
+    const input = { username: str(form, 'username'), displayName: str(form, 'displayName'), email: str(form, 'email') ?? '', roles: list(form, 'roles'), password: str(form, 'password') ?? '' };
+    const result = await c.get('portal').directory.createUser(actorOf(c), input);
+    if (result.ok) return c.redirect(`/admin/users/${result.value.id}?done=users.done.created`, 303);
+    if (result.reason === 'invalid') return c.html(<NewUserPage c={c} values={form} errors={result.errors} />, 400);
+    return c.html(<NewUserPage c={c} values={form} problem={c.get('t')(result.message as MessageKey)} />, statusFor[result.reason]);
+  });
+
+  const withUser = async (c: AppContext, run: (user: User) => Promise<Outcome<User>>, done: MessageKey) => {
+    const user = await c.get('portal').users.byId(c.req.param('id') ?? '');
+    if (!user) return c.html(<NotFoundPage c={c} />, 404);
+    const result = await run(user);
+    if (result.ok) return c.redirect(`/admin/users/${user.id}?done=${done}`, 303);
+    const fresh = (await c.get('portal').users.byId(user.id)) ?? user;
+    if (result.reason === 'invalid') return c.html(await UserDetail({ c, user: fresh, errors: result.errors }), 400);
+    return c.html(await UserDetail({ c, user: fresh, problem: c.get('t')(result.message as MessageKey) }), statusFor[result.reason]);
+  };
+
+  app.get('/admin/users/:id', async (c) => {
+    const user = await c.get('portal').users.byId(c.req.param('id'));
+    if (!user) return c.html(<NotFoundPage c={c} />, 404);
+    return c.html(await UserDetail({ c, user }));
+  });
+
+  app.post('/admin/users/:id/enabled', async (c) => {
+    const form = await readForm(c);
+    const enabled = str(form, 'enabled');
+    if (enabled !== '0' && enabled !== '1') return c.text('enabled must be 0 or 1', 400);
+    return withUser(c, (u) => c.get('portal').directory.setEnabled(actorOf(c), u.id, enabled === '1'), enabled === '1' ? 'users.done.enabled' : 'users.done.disabled');
+  });
+
+  app.post('/admin/users/:id/password', async (c) => {
+    const form = await readForm(c);
+    return withUser(c, (u) => c.get('portal').directory.setPassword(actorOf(c), u.id, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '' }), 'users.done.password');
+  });
+
+  app.post('/admin/users/:id/roles', async (c) => {
+    const form = await readForm(c);
+    return withUser(c, (u) => c.get('portal').directory.setRoles(actorOf(c), u.id, list(form, 'roles')), 'users.done.roles');
+  });
+
+  app.post('/admin/users/:id/groups', async (c) => {
+    const form = await readForm(c);
+    const portal = c.get('portal');
+    return withUser(
+      c,
+      async (u) => {
+        const group = await portal.groups.byId(str(form, 'groupId') ?? '');
+        if (!group) return { ok: false, reason: 'not_found', message: 'groups.notFound' };
+        const r = await portal.directory.addMember(actorOf(c), group.id, { type: 'user', name: u.username });
+        return r.ok ? { ok: true, value: u } : r.reason === 'conflict' ? { ok: false, reason: 'conflict', message: 'users.refuse.alreadyMember' } : r;
+      },
+      'users.done.groupAdded',
+    );
+  });
+
+  app.post('/admin/users/:id/groups/remove', async (c) => {
+    const form = await readForm(c);
+    const portal = c.get('portal');
+    return withUser(
+      c,
+      async (u) => {
+        const r = await portal.directory.removeMember(actorOf(c), str(form, 'groupId') ?? '', { type: 'user', id: u.id });
+        return r.ok ? { ok: true, value: u } : r;
+      },
+      'users.done.groupRemoved',
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,111 @@
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { cookieNames, safeNext, type AppContext, type AppEnv } from '../http/context.js';
+import { readForm, str } from '../http/form.js';
+import { setBrowserCookie } from '../http/middleware/request-context.js';
+import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
+import { Csrf, Notice, Page } from '../http/ui/layout.js';
+import type { MessageKey } from '../i18n/index.js';
+import { randomToken } from '../shared/crypto.js';
+import type { FieldErrors } from '../shared/validation.js';
+
+const pageMessages: Record<string, MessageKey> = { signedOut: 'signIn.signedOut', sessionExpired: 'signIn.sessionExpired', setupDone: 'signIn.setupDone' };
+
+interface SignInView {
+  username?: string;
+  next: string;
+  errors?: FieldErrors;
+  problem?: { kind: 'error' | 'warn'; text: string };
+  info?: MessageKey;
+  needsSetup?: boolean;
+}
+
+function SignInPage({ c, v }: { c: AppContext; v: SignInView }) {
+  const t = c.get('t');
+  return (
+    <Page c={c} title={t('signIn.title')} narrow>
+      <h1>{t('signIn.title')}</h1>
+      {v.needsSetup ? <Notice kind="warn">{t('signIn.needsSetup')}</Notice> : null}
+      {v.info ? <Notice kind="ok">{t(v.info)}</Notice> : null}
+      {v.problem ? <Notice kind={v.problem.kind}>{v.problem.text}</Notice> : null}
+      <ErrorSummary t={t} errors={v.errors ?? {}} labels={{ username: 'signIn.username', password: 'signIn.password' }} />
+      <p class="muted">{t('signIn.intro')}</p>
+      <form method="post" action="/sign-in" class="card" novalidate>
+        <Csrf c={c} />
+        <input type="hidden" name="next" value={v.next} />
+        <Field t={t} name="username" label="signIn.username" value={v.username ?? ''} autocomplete="username" required maxlength={256} error={v.errors?.['username']} autofocus={!v.errors && !v.problem} />
+        <Field t={t} name="password" label="signIn.password" type="password" autocomplete="current-password" required error={v.errors?.['password']} />
+        <Submit>{t('signIn.submit')}</Submit>
+      </form>
+    </Page>
+  );
+}
+
+function minutesText(c: AppContext, seconds: number): string {
+  const t = c.get('t');
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return minutes === 1 ? t('signIn.minute') : t('signIn.minutes', { n: minutes });
+}
+
+/** Sign-in and sign-out. */
+export function signInRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/sign-in', async (c) => {
+    const m = c.req.query('m');
+    const next = safeNext(c.req.query('next'), '');
+    if (c.get('user') && !m) return c.redirect(next || '/account', 303);
+    return c.html(<SignInPage c={c} v={{ next, info: m ? pageMessages[m] : undefined, needsSetup: await c.get('portal').firstRun.needsSetup() }} />);
+  });
+
+  app.post('/sign-in', async (c) => {
+    const portal = c.get('portal');
+    const t = c.get('t');
+    const form = await readForm(c);
+    const username = str(form, 'username')?.trim() ?? '';
+    const password = str(form, 'password') ?? '';
+    const next = safeNext(str(form, 'next'), '');
+    const errors: FieldErrors = {};
+    if (username === '') errors['username'] = 'v.username.required';
+    else if (username.length > 256) errors['username'] = 'v.username.tooLong';
+    if (password === '') errors['password'] = 'v.password.empty';
+    else if (password.length > 4096) errors['password'] = 'v.password.tooLong';
+    if (Object.keys(errors).length > 0) return c.html(<SignInPage c={c} v={{ username: username.slice(0, 256), next, errors }} />, 400);
+
+    const outcome = await portal.signIn.attempt({ username, password, ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId'), next });
+    switch (outcome.kind) {
+      case 'signed_in': {
+        const names = cookieNames(portal.config.publicUrl);
+        // Rotation: whatever session and browser id this browser had before are replaced.
+        const previous = getCookie(c, names.session);
+        if (previous) await portal.sessions.revoke(previous);
+        setCookie(c, names.session, outcome.sessionToken, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
+        setBrowserCookie(c, names, randomToken());
+        const fallback = outcome.user.roles.includes('administrator') ? '/admin' : '/account';
+        return c.redirect(next || fallback, 303);
+      }
+      case 'second_factor_required':
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'warn', text: t('signIn.secondFactor') } }} />, 200);
+      case 'invalid':
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.invalid') } }} />, 401);
+      case 'locked':
+        c.header('Retry-After', String(outcome.retryAfterSeconds));
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.locked', { minutes: minutesText(c, outcome.retryAfterSeconds) }) } }} />, 429);
+      case 'disabled':
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.disabled') } }} />, 403);
+    }
+  });
+
+  app.post('/sign-out', async (c) => {
+    const portal = c.get('portal');
+    const names = cookieNames(portal.config.publicUrl);
+    const token = getCookie(c, names.session);
+    if (token) await portal.sessions.revoke(token);
+    const user = c.get('user');
+    if (user) await portal.audit.record({ event: 'sign_out', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent') });
+    deleteCookie(c, names.session, { path: '/', secure: names.secure });
+    return c.redirect('/sign-in?m=signedOut', 303);
+  });
+
+  return app;
+}

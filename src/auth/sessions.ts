@@ -1,0 +1,119 @@
+import type { Store } from '../store/database.js';
+import type { Clock } from '../shared/clock.js';
+import { hashToken, randomToken } from '../shared/crypto.js';
+
+export interface SessionPolicy {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export interface Session {
+  idHash: string;
+  userId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  absoluteExpiresAt: number;
+  ip: string;
+  userAgent: string;
+  amr: string[];
+}
+
+/** Don't write last_seen on every request: once a minute is precise enough for a 30-minute idle timeout. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Sessions live in the store under the SHA-256 of their id: the cookie value never sits in
+ * the database, so a copied database cannot be used to sign in.
+ */
+export class SessionStore {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly policy: SessionPolicy,
+  ) {}
+
+  async create(userId: string, meta: { ip: string; userAgent: string; amr: string[] }): Promise<{ token: string; session: Session }> {
+    const token = randomToken();
+    const now = this.clock.now();
+    const session: Session = {
+      idHash: hashToken(token),
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      absoluteExpiresAt: now + this.policy.absoluteMs,
+      ip: meta.ip.slice(0, 64),
+      userAgent: meta.userAgent.slice(0, 512),
+      amr: meta.amr,
+    };
+    await this.store.db
+      .insertInto('sessions')
+      .values({
+        id_hash: session.idHash,
+        user_id: userId,
+        created_at: now,
+        last_seen_at: now,
+        absolute_expires_at: session.absoluteExpiresAt,
+        ip: session.ip,
+        user_agent: session.userAgent,
+        amr: meta.amr.join(','),
+      })
+      .execute();
+    return { token, session };
+  }
+
+  /** The live session for a cookie value, or null when unknown, idle too long, or past its absolute lifetime. */
+  async validate(token: string): Promise<Session | null> {
+    if (!token || token.length > 100) return null;
+    const idHash = hashToken(token);
+    const row = await this.store.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    if (!row) return null;
+    const now = this.clock.now();
+    if (now >= row.absolute_expires_at || now - row.last_seen_at >= this.policy.idleMs) {
+      await this.store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+      return null;
+    }
+    if (now - row.last_seen_at >= TOUCH_EVERY_MS) {
+      await this.store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+    }
+    return {
+      idHash,
+      userId: row.user_id,
+      createdAt: row.created_at,
+      lastSeenAt: now,
+      absoluteExpiresAt: row.absolute_expires_at,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      amr: row.amr ? row.amr.split(',') : [],
+    };
+  }
+
+  async revoke(token: string): Promise<void> {
+    await this.store.db.deleteFrom('sessions').where('id_hash', '=', hashToken(token)).execute();
+  }
+
+  /** "Sign out everywhere", and what a password reset or disable does to the user's other sessions. */
+  async revokeAllForUser(userId: string, options: { exceptIdHash?: string } = {}): Promise<number> {
+    let q = this.store.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (options.exceptIdHash) q = q.where('id_hash', '!=', options.exceptIdHash);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async countForUser(userId: string): Promise<number> {
+    const r = await this.store.db
+      .selectFrom('sessions')
+      .where('user_id', '=', userId)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async pruneExpired(): Promise<number> {
+    const now = this.clock.now();
+    const r = await this.store.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('last_seen_at', '<=', now - this.policy.idleMs)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

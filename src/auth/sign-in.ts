@@ -1,0 +1,128 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../shared/clock.js';
+import type { PasswordHasher } from '../directory/password-hash.js';
+import { nameKey } from '../directory/names.js';
+import type { User, UserStore } from '../directory/users.js';
+import type { FlowStore } from '../flows/flow-store.js';
+import type { LockoutPolicy } from './lockout.js';
+import { lockRemaining } from './lockout.js';
+import type { SessionStore } from './sessions.js';
+import { afterPassword, type SignInData, type SignInState } from './sign-in-flow.js';
+import type { ThrottleStore } from './throttle-store.js';
+
+export type SignInOutcome =
+  | { kind: 'signed_in'; user: User; sessionToken: string }
+  | { kind: 'second_factor_required'; flowId: string }
+  | { kind: 'invalid' }
+  | { kind: 'locked'; retryAfterSeconds: number }
+  | { kind: 'disabled' };
+
+/** The seam for multi-factor sign-in: which registered methods could satisfy a second gate. */
+export interface SecondFactorPolicy {
+  gatesFor(user: User): Promise<string[]>;
+}
+
+export const passwordOnly: SecondFactorPolicy = { gatesFor: () => Promise.resolve([]) };
+
+export interface SignInDeps {
+  users: UserStore;
+  hasher: PasswordHasher;
+  throttle: ThrottleStore;
+  sessions: SessionStore;
+  flows: FlowStore;
+  audit: AuditLog;
+  secondFactor: SecondFactorPolicy;
+  userLockout: LockoutPolicy;
+  ipLockout: LockoutPolicy;
+  flowTtlMs: number;
+  clock: Clock;
+  onOutcome?: (outcome: SignInOutcome['kind']) => void;
+}
+
+export interface SignInRequest {
+  username: string;
+  password: string;
+  ip: string;
+  userAgent: string;
+  browserId: string;
+  next: string;
+}
+
+const userKey = (username: string) => `signin:user:${nameKey(username)}`;
+const ipKey = (ip: string) => `signin:ip:${ip}`;
+
+/**
+ * Guards in order — IP throttle, account lockout, credentials — then the flow. The counter
+ * key is the typed username whether or not such an account exists, and an unknown user costs
+ * the same argon2 verification as a known one, so neither the answers nor their timing tell
+ * an attacker which accounts exist.
+ */
+export class SignInService {
+  constructor(private readonly deps: SignInDeps) {}
+
+  async attempt(req: SignInRequest): Promise<SignInOutcome> {
+    const outcome = await this.decide(req);
+    this.deps.onOutcome?.(outcome.kind);
+    return outcome;
+  }
+
+  private async decide(req: SignInRequest): Promise<SignInOutcome> {
+    const { deps } = this;
+    const ipState = await deps.throttle.get(ipKey(req.ip));
+    const userState = await deps.throttle.get(userKey(req.username));
+    const remaining = Math.max(lockRemaining(userState, this.nowMs()), lockRemaining(ipState, this.nowMs()));
+    if (remaining > 0) {
+      await deps.audit.record({ event: 'sign_in', outcome: 'blocked', target: { id: null, name: req.username.slice(0, 256) }, ip: req.ip, userAgent: req.userAgent, details: { reason: 'locked_out' } });
+      return { kind: 'locked', retryAfterSeconds: Math.ceil(remaining / 1000) };
+    }
+
+    const user = await deps.users.byUsername(req.username);
+    const hash = user ? await deps.users.passwordHash(user.id) : null;
+    const valid = hash ? await deps.hasher.verify(hash, req.password) : await deps.hasher.verifyNothing(req.password);
+
+    if (!valid || !user) {
+      const after = await deps.throttle.recordFailure(userKey(req.username), deps.userLockout);
+      await deps.throttle.recordFailure(ipKey(req.ip), deps.ipLockout);
+      await deps.audit.record({
+        event: 'sign_in',
+        outcome: 'failure',
+        target: { id: user?.id ?? null, name: req.username.slice(0, 256) },
+        ip: req.ip,
+        userAgent: req.userAgent,
+        details: { reason: user ? 'wrong_password' : 'unknown_user' },
+      });
+      const lockedFor = lockRemaining(after, this.nowMs());
+      if (lockedFor > 0) return { kind: 'locked', retryAfterSeconds: Math.ceil(lockedFor / 1000) };
+      return { kind: 'invalid' };
+    }
+
+    // The password was right: only now may we say the account is disabled.
+    if (!user.enabled) {
+      await deps.audit.record({ event: 'sign_in', outcome: 'failure', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { reason: 'disabled' } });
+      return { kind: 'disabled' };
+    }
+
+    await deps.throttle.reset(userKey(req.username));
+    const gates = await deps.secondFactor.gatesFor(user);
+    const start = afterPassword(gates, req.next);
+    if (start.state === 'awaiting_second_factor') {
+      const flow = await deps.flows.create<SignInState, SignInData>({
+        kind: 'sign-in',
+        state: start.state,
+        userId: user.id,
+        browserId: req.browserId,
+        data: start.data,
+        ttlMs: deps.flowTtlMs,
+      });
+      await deps.audit.record({ event: 'sign_in', outcome: 'info', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { step: 'password_verified' } });
+      return { kind: 'second_factor_required', flowId: flow.id };
+    }
+    const { token } = await deps.sessions.create(user.id, { ip: req.ip, userAgent: req.userAgent, amr: start.data.amr });
+    await deps.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { amr: start.data.amr.join(',') } });
+    return { kind: 'signed_in', user, sessionToken: token };
+  }
+
+  private nowMs(): number {
+    return this.deps.clock.now();
+  }
+}

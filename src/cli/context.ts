@@ -1,0 +1,55 @@
+import type { Writable, Readable } from 'node:stream';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadMasterKey } from '../config/secret-key.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { migrateToLatest, openStore } from '../store/database.js';
+import { buildPortal, type Portal } from '../app/portal.js';
+import { systemClock } from '../shared/clock.js';
+
+export interface CliIO {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** Exit codes a script can rely on (README "CLI"). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3, notFound: 4, refused: 5, store: 6 } as const;
+
+export class CliExit extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function loadCliConfig(io: CliIO, configPath: string | undefined): LoadedConfig {
+  return loadConfig({ path: configPath, env: io.env, cwd: io.cwd });
+}
+
+/** Config → key → store (migrated) → portal: the same wiring the server uses. */
+export async function openPortal(io: CliIO, configPath: string | undefined, options: { createKey: boolean; logger?: Logger }): Promise<{ portal: Portal; loaded: LoadedConfig; createdKeyFile: string | null }> {
+  const loaded = loadCliConfig(io, configPath);
+  const { config, baseDir } = loaded;
+  const { key, createdFile } = loadMasterKey(config, baseDir, { create: options.createKey });
+  const logger = options.logger ?? createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, process.stderr);
+  const store = openStore(config.database.url, { baseDir, poolSize: config.database.poolSize });
+  try {
+    await store.ping();
+    await migrateToLatest(store);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw new CliExit(EXIT.store, `Cannot use the store (${store.description}): ${(err as Error).message}`);
+  }
+  return { portal: buildPortal({ config, store, logger, clock: systemClock, masterKey: key }), loaded, createdKeyFile: createdFile };
+}
+
+export async function readStdin(stdin: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  // One trailing newline (from echo or a file) is not part of the password.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

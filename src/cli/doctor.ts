@@ -1,0 +1,106 @@
+import nodemailer from 'nodemailer';
+import type { CliIO } from './context.js';
+import { loadCliConfig } from './context.js';
+import { ConfigError } from '../config/load.js';
+import { loadMasterKey } from '../config/secret-key.js';
+import { openStore, pendingMigrations } from '../store/database.js';
+import { UserStore } from '../directory/users.js';
+import { systemClock } from '../shared/clock.js';
+
+type Level = 'ok' | 'warn' | 'fail';
+interface Check {
+  level: Level;
+  what: string;
+  detail: string;
+  fix?: string;
+}
+
+const mark: Record<Level, string> = { ok: '✔', warn: '⚠', fail: '✖' };
+
+/** Checks configuration, key, store and delivery; prints each finding with how to fix it. Exit 0 when nothing failed. */
+export async function doctor(io: CliIO, configPath: string | undefined): Promise<number> {
+  const checks: Check[] = [];
+  const print = () => {
+    for (const c of checks) {
+      io.stdout.write(`${mark[c.level]} ${c.what}: ${c.detail}\n`);
+      if (c.fix) io.stdout.write(`    fix: ${c.fix}\n`);
+    }
+    const failed = checks.filter((c) => c.level === 'fail').length;
+    const warned = checks.filter((c) => c.level === 'warn').length;
+    io.stdout.write(`\n${failed} problem(s), ${warned} warning(s).\n`);
+    return failed > 0 ? 1 : 0;
+  };
+
+  let loaded;
+  try {
+    loaded = loadCliConfig(io, configPath);
+    checks.push({ level: 'ok', what: 'configuration', detail: loaded.file ? `read ${loaded.file}` : 'no sspr.yaml; using defaults and SSPR_* variables' });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) checks.push({ level: 'fail', what: 'configuration', detail: `${p.key} ${p.message}`, fix: 'edit sspr.yaml or the SSPR_* variable; see README "Configuration"' });
+    return print();
+  }
+  const { config, baseDir } = loaded;
+
+  try {
+    loadMasterKey(config, baseDir, { create: false });
+    checks.push({ level: 'ok', what: 'secret key', detail: config.secrets.key ? 'secrets.key is set' : `key file ${config.secrets.keyFile} is readable` });
+  } catch (err) {
+    const msg = err instanceof ConfigError ? err.problems.map((p) => p.message).join('; ') : (err as Error).message;
+    checks.push({ level: 'fail', what: 'secret key', detail: msg, fix: 'run `sspr init` (writes a key into sspr.yaml) or `sspr start` once' });
+  }
+
+  const store = openStore(config.database.url, { baseDir, poolSize: 2 });
+  try {
+    await store.ping();
+    checks.push({ level: 'ok', what: 'store', detail: `${store.description} is reachable` });
+    const pending = await pendingMigrations(store);
+    if (pending.length) checks.push({ level: 'warn', what: 'store schema', detail: `${pending.length} migration(s) pending: ${pending.join(', ')}`, fix: 'run `sspr migrate` (or `sspr start`, which migrates)' });
+    else {
+      checks.push({ level: 'ok', what: 'store schema', detail: 'up to date' });
+      const admins = await new UserStore(store.db, systemClock).countEnabledWithRole('administrator');
+      if (admins === 0) checks.push({ level: 'warn', what: 'administrators', detail: 'no enabled administrator yet', fix: 'run `sspr start` and open the one-time setup link it prints' });
+      else checks.push({ level: 'ok', what: 'administrators', detail: `${admins} enabled` });
+    }
+  } catch (err) {
+    checks.push({
+      level: 'fail',
+      what: 'store',
+      detail: `${store.description}: ${(err as Error).message}`,
+      fix: store.dialect === 'postgres' ? 'check that PostgreSQL runs and database.url (host, port, user, database) is right' : 'check that the folder of database.url is writable',
+    });
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+
+  const url = new URL(config.publicUrl);
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && !local) {
+    checks.push({ level: 'warn', what: 'public URL', detail: `${config.publicUrl} is plain HTTP on a non-local host`, fix: 'serve the portal over HTTPS and set publicUrl to the https:// address' });
+  } else checks.push({ level: 'ok', what: 'public URL', detail: config.publicUrl });
+
+  if (config.delivery.mode === 'outbox') {
+    checks.push({ level: 'warn', what: 'delivery', detail: 'outbox: messages stay in the store and are shown to administrators; not for production', fix: 'set delivery.mode: smtp and delivery.smtp.*' });
+  } else if (config.delivery.smtp) {
+    const s = config.delivery.smtp;
+    const transport = nodemailer.createTransport({
+      host: s.host,
+      port: s.port,
+      secure: s.secure,
+      requireTLS: s.requireTls,
+      auth: s.user ? { user: s.user, pass: s.password ?? '' } : undefined,
+      tls: { rejectUnauthorized: s.rejectUnauthorized },
+      connectionTimeout: 5000,
+      greetingTimeout: 5000,
+    });
+    try {
+      await transport.verify();
+      checks.push({ level: 'ok', what: 'delivery', detail: `SMTP ${s.host}:${s.port} accepted the connection${s.user ? ' and the login' : ''}` });
+    } catch (err) {
+      checks.push({ level: 'fail', what: 'delivery', detail: `SMTP ${s.host}:${s.port}: ${(err as Error).message}`, fix: 'check delivery.smtp host, port, TLS settings and credentials' });
+    } finally {
+      transport.close();
+    }
+  }
+  return print();
+}

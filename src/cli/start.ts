@@ -1,0 +1,48 @@
+import { createLogger } from '../logging/logger.js';
+import { seedDemo } from '../demo/seed.js';
+import { startServer } from '../server.js';
+import { EXIT, loadCliConfig, openPortal, type CliIO } from './context.js';
+
+/**
+ * `sspr start`: config → key (created on first run) → store (created and migrated) → server.
+ * Prints where it listens and, while no administrator exists, a fresh one-time setup link.
+ * Resolves after SIGINT/SIGTERM once requests in flight have finished.
+ */
+export async function startCommand(io: CliIO, configPath: string | undefined, options: { demo: boolean }): Promise<number> {
+  const { config } = loadCliConfig(io, configPath);
+  const logger = createLogger(config.logging.level, process.stdout);
+  const { portal, createdKeyFile } = await openPortal(io, configPath, { createKey: true, logger });
+  const say = (s = '') => io.stdout.write(`${s}\n`);
+  if (createdKeyFile) say(`First run: created the encryption key ${createdKeyFile} (keep it private and backed up).`);
+
+  const demo = options.demo ? await seedDemo(portal) : [];
+  const server = await startServer(portal);
+  const base = config.publicUrl;
+  say(`${config.branding.productName} is running at ${base} (listening on ${server.url}).`);
+  say(`Store: ${portal.store.description}. Delivery: ${config.delivery.mode}${config.delivery.mode === 'outbox' ? ' (messages stay in the store: not for production)' : ''}.`);
+  if (await portal.firstRun.needsSetup()) {
+    const { token, expiresAt } = await portal.firstRun.issueToken();
+    const minutes = Math.round((expiresAt - portal.clock.now()) / 60000);
+    say('');
+    say(`No administrator exists yet. Open this one-time link within ${minutes} minutes to create one:`);
+    say(`  ${base}/setup?token=${token}`);
+  }
+  if (demo.length) {
+    say('');
+    say('Demo users (fresh passwords on every `start --demo`; sign in at ' + `${base}/sign-in):`);
+    for (const d of demo) say(`  ${d.username.padEnd(8)} ${d.password}   ${d.roles.join(', ')}; groups: ${d.groups.join(', ')}`);
+  }
+  say('');
+  say('Press Ctrl+C to stop.');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      void server.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  logger.info('stopped');
+  return EXIT.ok;
+}

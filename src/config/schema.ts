@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every key has a default that is safe for a first run on one
+ * machine (SQLite, outbox delivery); production settings are called out in README.md.
+ * Objects are strict so a misspelt key is an error, not a silently ignored setting.
+ */
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+const publicUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const databaseUrl = z
+  .string()
+  .min(1)
+  .refine((u) => u.startsWith('sqlite:') || u.startsWith('postgres://') || u.startsWith('postgresql://'), {
+    message: 'must start with sqlite: (e.g. sqlite:./data/sspr.db) or postgres://',
+  });
+
+const base64Key = z
+  .string()
+  .refine((k) => Buffer.from(k, 'base64').length === 32 && /^[A-Za-z0-9+/]+=*$/.test(k), {
+    message: 'must be 32 random bytes in base64 (run `sspr init` to create one)',
+  });
+
+const smtp = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(587),
+  secure: z.boolean().default(false).describe('TLS from the first byte (port 465)'),
+  requireTls: z.boolean().default(true).describe('refuse to send without STARTTLS'),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  from: z.string().min(3).default('OpenSSPR <no-reply@localhost>'),
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  publicUrl: publicUrl.default('http://localhost:8080'),
+  listen: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+    })
+    .prefault({}),
+  trustedProxies: z
+    .array(z.union([z.ipv4(), z.ipv6()]))
+    .default([])
+    .describe('addresses whose X-Forwarded-For is believed'),
+  database: z
+    .strictObject({
+      url: databaseUrl.default('sqlite:./data/sspr.db'),
+      poolSize: positiveInt.max(100).default(10),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      key: base64Key.optional(),
+      keyFile: z.string().min(1).default('./data/secret.key'),
+    })
+    .prefault({}),
+  passwordHashing: z
+    .strictObject({
+      // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+      memoryKiB: z.number().int().min(1024).max(4194304).default(19456),
+      iterations: z.number().int().min(1).max(20).default(2),
+      parallelism: z.number().int().min(1).max(16).default(1),
+    })
+    .prefault({}),
+  passwords: z
+    .strictObject({
+      minLength: z.number().int().min(8).max(256).default(8),
+      maxLength: z.number().int().min(16).max(256).default(256),
+    })
+    .prefault({}),
+  sessions: z
+    .strictObject({
+      idleMinutes: positiveInt.max(24 * 60).default(30),
+      absoluteHours: positiveInt.max(24 * 30).default(12),
+    })
+    .prefault({}),
+  signIn: z
+    .strictObject({
+      lockoutThreshold: positiveInt.max(1000).default(10),
+      lockoutSeconds: positiveInt.max(86400).default(60),
+      lockoutGrowth: z.number().min(1).max(10).default(2),
+      lockoutMaxSeconds: positiveInt.max(7 * 86400).default(3600),
+      failureWindowHours: positiveInt.max(24 * 30).default(24),
+      ipFailuresPerHour: positiveInt.max(100000).default(100),
+    })
+    .prefault({}),
+  setup: z
+    .strictObject({
+      tokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
+    })
+    .prefault({}),
+  delivery: z
+    .strictObject({
+      mode: z.enum(['outbox', 'smtp']).default('outbox'),
+      smtp: smtp.optional(),
+    })
+    .prefault({}),
+  branding: z
+    .strictObject({
+      productName: z.string().min(1).max(80).default('OpenSSPR'),
+      organisationName: z.string().min(1).max(120).default('Example Organisation'),
+      helpdesk: z.string().max(300).optional(),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      token: z.string().min(16).optional().describe('bearer token required for /metrics when set'),
+    })
+    .prefault({}),
+}).superRefine((cfg, ctx) => {
+  if (cfg.passwords.minLength > cfg.passwords.maxLength) {
+    ctx.addIssue({ code: 'custom', path: ['passwords', 'minLength'], message: 'must not exceed passwords.maxLength' });
+  }
+  if (cfg.delivery.mode === 'smtp' && !cfg.delivery.smtp) {
+    ctx.addIssue({ code: 'custom', path: ['delivery', 'smtp'], message: 'is required when delivery.mode is smtp' });
+  }
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

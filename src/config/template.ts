@@ -1,0 +1,77 @@
+/** The commented sspr.yaml that `sspr init` writes. Every setting is listed with its default. */
+export function configTemplate(key: string): string {
+  return `# OpenSSPR configuration. Every setting can also be given as an environment variable:
+# SSPR_ + the path in capitals, "__" between levels (SSPR_DATABASE__URL, SSPR_LISTEN__PORT).
+# Relative paths are resolved against the folder of this file.
+
+# The address users type. Links in emails and setup links are built from this, never from the
+# request's Host header. Use https:// in production (cookies then get Secure and __Host-).
+publicUrl: http://localhost:8080
+
+listen:
+  host: 127.0.0.1        # 0.0.0.0 to accept connections from other machines
+  port: 8080
+
+# Reverse proxies whose X-Forwarded-For is believed (exact addresses).
+trustedProxies: []
+
+database:
+  # sqlite:./data/sspr.db (default, one instance) or postgres://user:pass@host:5432/db (several instances)
+  url: sqlite:./data/sspr.db
+  poolSize: 10
+
+secrets:
+  # 32 random bytes, base64. Encrypts contact details and TOTP secrets; keep it secret and backed up:
+  # losing it makes encrypted data unreadable. Instead of "key" you may point "keyFile" at a file.
+  key: ${key}
+
+passwordHashing:         # argon2id, OWASP's recommended minimum
+  memoryKiB: 19456
+  iterations: 2
+  parallelism: 1
+
+passwords:
+  minLength: 8
+  maxLength: 256
+
+sessions:
+  idleMinutes: 30
+  absoluteHours: 12
+
+signIn:                  # smart lockout: threshold failures lock the username, each lock longer
+  lockoutThreshold: 10
+  lockoutSeconds: 60
+  lockoutGrowth: 2
+  lockoutMaxSeconds: 3600
+  failureWindowHours: 24
+  ipFailuresPerHour: 100
+
+setup:
+  tokenMinutes: 60       # lifetime of the one-time administrator setup link
+
+delivery:
+  # outbox keeps messages in the store for administrators to read: for trying the portal only.
+  mode: outbox
+  # mode: smtp
+  # smtp:
+  #   host: smtp.example.com
+  #   port: 587
+  #   secure: false          # true for port 465 (TLS from the first byte)
+  #   requireTls: true       # refuse to send without STARTTLS
+  #   user: sspr@example.com
+  #   password: change-me
+  #   from: "Password portal <sspr@example.com>"
+
+branding:
+  productName: OpenSSPR
+  organisationName: Example Organisation
+  # helpdesk: "the service desk on +1 555 0100 or https://help.example.com"
+
+logging:
+  level: info            # fatal, error, warn, info, debug, trace, silent
+
+metrics:
+  enabled: true
+  # token: a-long-random-string   # require "Authorization: Bearer <token>" for /metrics
+`;
+}

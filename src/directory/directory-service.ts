@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
+import { checkPasswordLength, type LengthRules } from '../passwords/rules.js';
+import { parseInput, type FieldErrors } from '../shared/validation.js';
+import type { GroupStore, Group } from './groups.js';
+import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, usernameSchema, type Role } from './names.js';
+import type { PasswordHasher } from './password-hash.js';
+import type { User, UserStore } from './users.js';
+
+export interface Actor {
+  id: string | null;
+  name: string;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** Outcomes the console and the CLI show; `message` is a catalogue key. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: 'invalid'; errors: FieldErrors } | { ok: false; reason: 'not_found' | 'conflict' | 'refused'; message: string };
+
+const passwordKeys = { empty: 'v.password.empty', too_short: 'v.password.tooShort', too_long: 'v.password.tooLong', control_chars: 'v.password.controlChars' } as const;
+
+export const newUserSchema = z.object({
+  username: usernameSchema,
+  displayName: displayNameSchema,
+  email: optionalEmailSchema.default(''),
+  roles: z.array(roleSchema).max(3).default(['user']),
+  password: z.string({ error: 'v.field.invalid' }).max(4096, 'v.password.tooLong').default(''),
+});
+
+export const newGroupSchema = z.object({ name: groupNameSchema, description: descriptionSchema.default('') });
+
+interface Deps {
+  users: UserStore;
+  groups: GroupStore;
+  hasher: PasswordHasher;
+  audit: AuditLog;
+  sessions: { revokeAllForUser(userId: string): Promise<number> };
+  passwordRules: LengthRules;
+}
+
+/**
+ * Administrative operations on the cloud directory. The console, the CLI and (later) the API
+ * all call these, so every rule — validation, the last-administrator guard, session revocation,
+ * the audit record — holds whichever door was used.
+ */
+export class DirectoryService {
+  constructor(private readonly deps: Deps) {}
+
+  private passwordProblem(password: string): FieldErrors | null {
+    const verdict = checkPasswordLength(password, this.deps.passwordRules);
+    return verdict.ok ? null : { password: passwordKeys[verdict.reason] };
+  }
+
+  private audit(actor: Actor, event: string, outcome: 'success' | 'failure', target: { id: string | null; name: string | null }, details: Record<string, string | number | boolean | null> = {}) {
+    return this.deps.audit.record({ event, outcome, actor: { id: actor.id, name: actor.name }, target, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, details });
+  }
+
+  async createUser(actor: Actor, input: unknown): Promise<Outcome<User>> {
+    const parsed = parseInput(newUserSchema, input);
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    const v = parsed.value;
+    if (v.password !== '') {
+      const problem = this.passwordProblem(v.password);
+      if (problem) return { ok: false, reason: 'invalid', errors: problem };
+    }
+    if (await this.deps.users.byUsername(v.username)) return { ok: false, reason: 'conflict', message: 'users.exists' };
+    const passwordHash = v.password ? await this.deps.hasher.hash(v.password) : null;
+    try {
+      const user = await this.deps.users.create({ username: v.username, displayName: v.displayName, email: v.email, roles: v.roles, passwordHash });
+      await this.audit(actor, 'user_created', 'success', { id: user.id, name: user.username }, { roles: user.roles.join(',') });
+      return { ok: true, value: user };
+    } catch (err) {
+      // A parallel create of the same name loses on the unique index.
+      if (await this.deps.users.byUsername(v.username)) return { ok: false, reason: 'conflict', message: 'users.exists' };
+      throw err;
+    }
+  }
+
+  async setEnabled(actor: Actor, userId: string, enabled: boolean): Promise<Outcome<User>> {
+    const user = await this.deps.users.byId(userId);
+    if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
+    if (!enabled) {
+      if (actor.id === user.id) return { ok: false, reason: 'refused', message: 'users.refuse.selfDisable' };
+      if (user.enabled && user.roles.includes('administrator') && (await this.deps.users.countEnabledWithRole('administrator')) <= 1) {
+        return { ok: false, reason: 'refused', message: 'users.refuse.lastAdmin' };
+      }
+    }
+    await this.deps.users.setEnabled(user.id, enabled);
+    const revoked = enabled ? 0 : await this.deps.sessions.revokeAllForUser(user.id);
+    await this.audit(actor, enabled ? 'user_enabled' : 'user_disabled', 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
+    return { ok: true, value: (await this.deps.users.byId(user.id))! };
+  }
+
+  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }): Promise<Outcome<User>> {
+    const user = await this.deps.users.byId(userId);
+    if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
+    if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
+    const problem = this.passwordProblem(input.password);
+    if (problem) return { ok: false, reason: 'invalid', errors: problem };
+    if (input.confirm !== undefined && input.confirm !== input.password) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
+    if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.onprem' };
+    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(input.password));
+    const revoked = await this.deps.sessions.revokeAllForUser(user.id);
+    await this.audit(actor, 'password_set_by_admin', 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
+    return { ok: true, value: (await this.deps.users.byId(user.id))! };
+  }
+
+  async setRoles(actor: Actor, userId: string, rolesInput: unknown): Promise<Outcome<User>> {
+    const parsed = parseInput(z.array(roleSchema).max(3), rolesInput);
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: { roles: 'v.role.invalid' } };
+    const user = await this.deps.users.byId(userId);
+    if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
+    const next: Role[] = parsed.value.length ? parsed.value : ['user'];
+    const losesAdmin = user.roles.includes('administrator') && !next.includes('administrator');
+    if (losesAdmin && actor.id === user.id) return { ok: false, reason: 'refused', message: 'users.refuse.selfDemote' };
+    if (losesAdmin && user.enabled && (await this.deps.users.countEnabledWithRole('administrator')) <= 1) {
+      return { ok: false, reason: 'refused', message: 'users.refuse.lastAdmin' };
+    }
+    await this.deps.users.setRoles(user.id, next);
+    await this.audit(actor, 'roles_changed', 'success', { id: user.id, name: user.username }, { from: user.roles.join(','), to: next.join(',') });
+    return { ok: true, value: (await this.deps.users.byId(user.id))! };
+  }
+
+  async createGroup(actor: Actor, input: unknown): Promise<Outcome<Group>> {
+    const parsed = parseInput(newGroupSchema, input);
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    if (await this.deps.groups.byName(parsed.value.name)) return { ok: false, reason: 'conflict', message: 'groups.exists' };
+    try {
+      const group = await this.deps.groups.create(parsed.value);
+      await this.audit(actor, 'group_created', 'success', { id: group.id, name: group.name });
+      return { ok: true, value: group };
+    } catch (err) {
+      if (await this.deps.groups.byName(parsed.value.name)) return { ok: false, reason: 'conflict', message: 'groups.exists' };
+      throw err;
+    }
+  }
+
+  /** Adds a user (by username) or a group (by name) to a group. */
+  async addMember(actor: Actor, groupId: string, input: { type: unknown; name: unknown }): Promise<Outcome<Group>> {
+    const group = await this.deps.groups.byId(groupId);
+    if (!group) return { ok: false, reason: 'not_found', message: 'groups.notFound' };
+    const parsed = parseInput(
+      z.object({ type: z.enum(['user', 'group'], { error: 'v.memberType.invalid' }), name: z.string({ error: 'v.field.invalid' }).trim().min(1, 'v.field.invalid').max(256, 'v.field.tooLong') }),
+      input,
+    );
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    const { type, name } = parsed.value;
+    const member = type === 'user' ? await this.deps.users.byUsername(name) : await this.deps.groups.byName(name);
+    if (!member) return { ok: false, reason: 'invalid', errors: { name: 'groups.refuse.noSuchMember' } };
+    if (type === 'group' && member.id === group.id) return { ok: false, reason: 'refused', message: 'groups.refuse.self' };
+    const added = await this.deps.groups.addMember(group.id, { type, id: member.id });
+    if (!added) return { ok: false, reason: 'conflict', message: 'groups.refuse.alreadyMember' };
+    await this.audit(actor, 'group_member_added', 'success', { id: group.id, name: group.name }, { memberType: type, member: name });
+    return { ok: true, value: group };
+  }
+
+  async removeMember(actor: Actor, groupId: string, member: { type: unknown; id: unknown }): Promise<Outcome<Group>> {
+    const group = await this.deps.groups.byId(groupId);
+    if (!group) return { ok: false, reason: 'not_found', message: 'groups.notFound' };
+    if ((member.type !== 'user' && member.type !== 'group') || typeof member.id !== 'string' || member.id.length > 64) {
+      return { ok: false, reason: 'invalid', errors: { member: 'v.field.invalid' } };
+    }
+    const removed = await this.deps.groups.removeMember(group.id, { type: member.type, id: member.id });
+    if (!removed) return { ok: false, reason: 'not_found', message: 'groups.refuse.noSuchMember' };
+    await this.audit(actor, 'group_member_removed', 'success', { id: group.id, name: group.name }, { memberType: member.type, memberId: member.id });
+    return { ok: true, value: group };
+  }
+}

@@ -1,0 +1,209 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, UsersTable } from '../store/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/crypto.js';
+import { nameKey, type Role } from './names.js';
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  enabled: boolean;
+  source: 'cloud' | 'onprem';
+  anchor: string | null;
+  roles: Role[];
+  hasPassword: boolean;
+  passwordChangedAt: number | null;
+  createdAt: number;
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  email: string | null;
+  roles: Role[];
+  passwordHash: string | null;
+  source?: 'cloud' | 'onprem';
+  anchor?: string | null;
+  enabled?: boolean;
+}
+
+export interface UserPage {
+  items: User[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+function toUser(row: UsersTable, roles: Role[]): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    enabled: row.enabled === 1,
+    source: row.source,
+    anchor: row.anchor,
+    roles: roles.length ? roles : ['user'],
+    hasPassword: row.password_hash !== null,
+    passwordChangedAt: row.password_changed_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** Escapes LIKE wildcards so a search for "a_b" finds "a_b", not "axb". */
+function likeContains(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The user half of the cloud directory: plain data access, no policy. */
+export class UserStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  private async rolesFor(ids: string[]): Promise<Map<string, Role[]>> {
+    const map = new Map<string, Role[]>();
+    if (ids.length === 0) return map;
+    const rows = await this.db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', ids).orderBy('role').execute();
+    for (const r of rows) map.set(r.user_id, [...(map.get(r.user_id) ?? []), r.role as Role]);
+    return map;
+  }
+
+  async create(input: NewUser): Promise<User> {
+    const now = this.clock.now();
+    const id = newId();
+    const roles = [...new Set<Role>(input.roles.length ? input.roles : ['user'])];
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('users')
+        .values({
+          id,
+          username: input.username,
+          username_key: nameKey(input.username),
+          display_name: input.displayName,
+          email: input.email,
+          enabled: input.enabled === false ? 0 : 1,
+          source: input.source ?? 'cloud',
+          anchor: input.anchor ?? null,
+          password_hash: input.passwordHash,
+          password_changed_at: input.passwordHash ? now : null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await trx
+        .insertInto('user_roles')
+        .values(roles.map((role) => ({ user_id: id, role })))
+        .execute();
+    });
+    return (await this.byId(id))!;
+  }
+
+  async byId(id: string): Promise<User | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    return toUser(row, (await this.rolesFor([id])).get(id) ?? []);
+  }
+
+  async byUsername(username: string): Promise<User | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('username_key', '=', nameKey(username)).executeTakeFirst();
+    if (!row) return null;
+    return toUser(row, (await this.rolesFor([row.id])).get(row.id) ?? []);
+  }
+
+  async passwordHash(id: string): Promise<string | null> {
+    const row = await this.db.selectFrom('users').select('password_hash').where('id', '=', id).executeTakeFirst();
+    return row?.password_hash ?? null;
+  }
+
+  async list(options: { q?: string; page?: number; pageSize?: number } = {}): Promise<UserPage> {
+    const pageSize = Math.min(Math.max(options.pageSize ?? 25, 1), 200);
+    const page = Math.max(options.page ?? 1, 1);
+    let query = this.db.selectFrom('users');
+    const q = options.q?.trim();
+    if (q) {
+      const pattern = likeContains(q.toLowerCase());
+      // SQLite has no default LIKE escape character, so it is spelt out for both dialects.
+      const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+      query = query.where((eb) => eb.or([like('username_key'), like('display_name'), like('email')]));
+    }
+    const total = Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await query
+      .selectAll()
+      .orderBy('username_key')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute();
+    const roles = await this.rolesFor(rows.map((r) => r.id));
+    return { items: rows.map((r) => toUser(r, roles.get(r.id) ?? [])), total, page, pageSize };
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<boolean> {
+    const r = await this.db
+      .updateTable('users')
+      .set({ enabled: enabled ? 1 : 0, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async setPasswordHash(id: string, hash: string): Promise<boolean> {
+    const now = this.clock.now();
+    const r = await this.db
+      .updateTable('users')
+      .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async setRoles(id: string, roles: Role[]): Promise<void> {
+    const unique = [...new Set<Role>(roles.length ? roles : ['user'])];
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
+      await trx
+        .insertInto('user_roles')
+        .values(unique.map((role) => ({ user_id: id, role })))
+        .execute();
+    });
+  }
+
+  async updateProfile(id: string, changes: { displayName?: string; email?: string | null }): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+        ...(changes.email !== undefined ? { email: changes.email } : {}),
+        updated_at: this.clock.now(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Enabled users holding a role; used to protect the last administrator. */
+  async countEnabledWithRole(role: Role): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
+      .where('user_roles.role', '=', role)
+      .where('users.enabled', '=', 1)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async enabledWithRole(role: Role): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
+      .where('user_roles.role', '=', role)
+      .where('users.enabled', '=', 1)
+      .selectAll('users')
+      .execute();
+    const roles = await this.rolesFor(rows.map((r) => r.id));
+    return rows.map((r) => toUser(r, roles.get(r.id) ?? []));
+  }
+}

@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Portal } from '../app/portal.js';
+import { signInRoutes } from '../auth/routes.js';
+import { accountRoutes } from '../account/routes.js';
+import { setupRoutes } from '../setup/routes.js';
+import { adminRoutes } from '../admin/routes.js';
+import { opsRoutes } from '../ops/routes.js';
+import type { AppEnv } from './context.js';
+import { CsrfPage, ErrorPage, NotFoundPage } from './errors.js';
+import { csrfProtection } from './middleware/csrf.js';
+import { observe } from './middleware/observe.js';
+import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { stylesheet } from './ui/styles.js';
+import { translator } from '../i18n/index.js';
+
+const BODY_LIMIT = 64 * 1024;
+
+/** The whole HTTP surface, built from the portal's parts; tests drive it with app.request(). */
+export function createApp(portal: Portal): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const https = portal.config.publicUrl.startsWith('https://');
+
+  app.use('*', observe(portal.metrics, portal.logger));
+  app.use('*', securityHeaders({ https }));
+  app.route('/', opsRoutes(portal));
+
+  app.get('/assets/app.css', (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+
+  app.use('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => c.text(translator('en')('error.tooLarge'), 413) }));
+  app.use('*', requestContext(portal));
+  app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
+
+  app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
+  app.route('/', signInRoutes());
+  app.route('/', setupRoutes());
+  app.route('/', accountRoutes());
+  app.route('/', adminRoutes());
+
+  app.notFound((c) => {
+    if (!c.get('t')) return c.text('Not found', 404);
+    return c.html(<NotFoundPage c={c as never} />, 404);
+  });
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) return c.text(err.message || 'Bad request', err.status);
+    portal.logger.error({ err }, 'request failed');
+    const t = c.get('t');
+    if (!t) return c.text('Internal error', 500);
+    return c.html(<ErrorPage c={c as never} title={t('error.title')} body={t('error.internal')} />, 500);
+  });
+  return app;
+}

@@ -1,0 +1,79 @@
+import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
+import type { AppContext } from '../context.js';
+
+export interface PageProps {
+  title: string;
+  children?: Child;
+  narrow?: boolean;
+}
+
+/** The page frame: skip link, header with navigation, main landmark, footer. */
+export function Page(props: PageProps & { c: AppContext }) {
+  const { c } = props;
+  const t = c.get('t');
+  const user = c.get('user');
+  const branding = c.get('portal').config.branding;
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>{`${props.title} · ${branding.productName}`}</title>
+          <link rel="stylesheet" href="/assets/app.css" />
+        </head>
+        <body>
+          <a class="skip" href="#main">
+            {t('app.skip')}
+          </a>
+          <header class="top">
+            <div class="bar">
+              <a class="product" href="/">
+                {branding.productName}
+              </a>
+              <nav aria-label="Main">
+                {user ? (
+                  <>
+                    <a href="/account">{t('app.nav.account')}</a>
+                    {user.roles.includes('administrator') ? <a href="/admin">{t('app.nav.admin')}</a> : null}
+                    <form method="post" action="/sign-out">
+                      <Csrf c={c} />
+                      <button type="submit" class="link">
+                        {t('app.nav.signOut')}
+                      </button>
+                    </form>
+                  </>
+                ) : (
+                  <a href="/sign-in">{t('app.nav.signIn')}</a>
+                )}
+              </nav>
+            </div>
+          </header>
+          <main id="main" class={props.narrow ? 'narrow' : undefined} tabindex={-1}>
+            {props.children}
+          </main>
+          <footer>
+            <p>{t('app.footer', { product: branding.productName, org: branding.organisationName })}</p>
+            {branding.helpdesk ? <p>{t('app.helpdesk', { helpdesk: branding.helpdesk })}</p> : null}
+          </footer>
+        </body>
+      </html>
+    </>
+  );
+}
+
+export function Csrf({ c }: { c: AppContext }) {
+  return <input type="hidden" name="_csrf" value={c.get('csrfToken')} />;
+}
+
+export function Notice(props: { kind?: 'ok' | 'warn' | 'error' | 'info'; children: Child }) {
+  const kind = props.kind ?? 'info';
+  return (
+    <div class={`notice ${kind === 'info' ? '' : kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {props.children}
+    </div>
+  );
+}

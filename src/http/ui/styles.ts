@@ -1,0 +1,85 @@
+/**
+ * The one stylesheet, served from /assets/app.css (the CSP forbids inline styles). System
+ * fonts, no CDN. Colours meet WCAG AA contrast; focus is always visible.
+ */
+export const stylesheet = `
+:root {
+  --bg: #f6f7f9; --surface: #ffffff; --text: #1b1f24; --muted: #505a66; --line: #d5dae1;
+  --brand: #0b5cad; --brand-dark: #084887; --danger: #a4161a; --danger-bg: #fdecec;
+  --ok: #1e6b34; --ok-bg: #e8f5ec; --warn-bg: #fff6dd; --warn: #7a5200; --focus: #ffbf47;
+  --radius: 6px; --gap: 1rem;
+  color-scheme: light;
+}
+* { box-sizing: border-box; }
+html { font-size: 100%; }
+body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; line-height: 1.5; color: var(--text); background: var(--bg); }
+a { color: var(--brand); }
+a:hover { color: var(--brand-dark); }
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+.skip { position: absolute; left: -999px; top: 0; background: var(--surface); padding: .5rem 1rem; z-index: 10; }
+.skip:focus { left: .5rem; }
+header.top { background: var(--brand); color: #fff; }
+header.top .bar { max-width: 72rem; margin: 0 auto; display: flex; flex-wrap: wrap; align-items: center; gap: var(--gap); padding: .75rem 1rem; }
+header.top a, header.top button.link { color: #fff; }
+header.top .product { font-weight: 700; font-size: 1.15rem; text-decoration: none; margin-right: auto; }
+header.top nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
+header.top form { margin: 0; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+main.narrow { max-width: 32rem; }
+h1 { font-size: 1.75rem; margin: 0 0 1rem; line-height: 1.25; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; }
+.card { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.25rem; margin-bottom: var(--gap); }
+.muted, .hint { color: var(--muted); }
+.hint { font-size: .9rem; margin: .15rem 0 .35rem; }
+label { display: block; font-weight: 600; margin-top: .9rem; }
+fieldset { border: 1px solid var(--line); border-radius: var(--radius); margin: 1rem 0 0; padding: .5rem 1rem 1rem; }
+legend { font-weight: 600; padding: 0 .25rem; }
+fieldset label { font-weight: 400; display: flex; gap: .5rem; align-items: center; margin-top: .5rem; }
+input[type=text], input[type=password], input[type=email], input[type=search], select {
+  width: 100%; max-width: 32rem; font: inherit; padding: .55rem .65rem; border: 1px solid #7b8794; border-radius: var(--radius); background: #fff; color: var(--text);
+}
+input[aria-invalid=true] { border: 2px solid var(--danger); }
+.field-error { color: var(--danger); font-weight: 600; margin: .2rem 0; }
+button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .55rem 1.1rem; border-radius: var(--radius); border: 2px solid var(--brand); background: var(--brand); color: #fff; cursor: pointer; text-decoration: none; margin-top: 1rem; }
+button:hover, .button:hover { background: var(--brand-dark); border-color: var(--brand-dark); color: #fff; }
+button.secondary, .button.secondary { background: #fff; color: var(--brand); }
+button.secondary:hover { background: #eef4fb; color: var(--brand-dark); }
+button.danger { background: var(--danger); border-color: var(--danger); }
+button.link { background: none; border: none; padding: 0; margin: 0; text-decoration: underline; font-weight: 400; color: var(--brand); }
+.inline { display: inline; }
+.row { display: flex; gap: .75rem; align-items: end; flex-wrap: wrap; }
+.row > * { margin-top: 0; }
+.notice { border-left: 6px solid var(--brand); background: #e9f1fa; padding: .75rem 1rem; margin: 0 0 1rem; border-radius: var(--radius); }
+.notice.ok { border-color: var(--ok); background: var(--ok-bg); }
+.notice.warn { border-color: var(--warn); background: var(--warn-bg); }
+.notice.error { border-color: var(--danger); background: var(--danger-bg); }
+.error-summary { border: 3px solid var(--danger); padding: .75rem 1rem; border-radius: var(--radius); background: var(--surface); margin-bottom: 1rem; }
+.error-summary ul { margin: .25rem 0 0; padding-left: 1.25rem; }
+.error-summary a { color: var(--danger); font-weight: 600; }
+table { width: 100%; border-collapse: collapse; background: var(--surface); }
+th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: .9rem; color: var(--muted); }
+.badge { display: inline-block; font-size: .8rem; padding: .05rem .45rem; border-radius: 999px; background: #e6e9ee; color: var(--text); }
+.badge.off { background: var(--danger-bg); color: var(--danger); }
+.badge.on { background: var(--ok-bg); color: var(--ok); }
+.admin-layout { display: grid; grid-template-columns: 12rem 1fr; gap: 1.5rem; }
+.admin-nav ul { list-style: none; margin: 0; padding: 0; }
+.admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
+.admin-nav a[aria-current=page] { background: var(--brand); color: #fff; }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: var(--gap); }
+.stat { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; }
+.stat .n { font-size: 2rem; font-weight: 700; display: block; }
+.pager { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
+dl.props { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; }
+dl.props dt { font-weight: 600; }
+dl.props dd { margin: 0; }
+footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
+code.link { word-break: break-all; }
+@media (max-width: 48rem) {
+  .admin-layout { grid-template-columns: 1fr; }
+  table, thead, tbody, tr, th, td { display: block; }
+  thead { position: absolute; left: -9999px; }
+  td { border: none; padding: .2rem 0; }
+  tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
+}
+`;

@@ -1,0 +1,56 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Portal } from './app/portal.js';
+import { createApp } from './http/app.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops taking connections, lets requests in flight finish (up to the timeout), then closes the store. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+export async function startServer(portal: Portal): Promise<RunningServer> {
+  const app = createApp(portal);
+  const { host, port } = portal.config.listen;
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  // Housekeeping: expired sessions, flows and stale counters are deleted hourly by whichever instance runs it.
+  const housekeeping = setInterval(() => {
+    void Promise.all([portal.sessions.pruneExpired(), portal.flows.pruneExpired(HOUR), portal.throttle.prune(48 * HOUR)]).catch((err: unknown) =>
+      portal.logger.warn({ err }, 'housekeeping failed'),
+    );
+  }, HOUR);
+  housekeeping.unref();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    port: address.port,
+    stop(timeoutMs = 10_000) {
+      stopping ??= (async () => {
+        clearInterval(housekeeping);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            // Requests still running after the grace period are cut off.
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            resolve();
+          }, timeoutMs);
+          timer.unref();
+          server.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        await portal.store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { AppError } from '../shared/errors.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The store: one Kysely instance over SQLite or PostgreSQL, chosen by the database URL. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** A short description for logs and doctor output, without credentials. */
+  readonly description: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns BIGINT as strings; our bigints are millisecond timestamps, well inside 2^53.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === 20 /* int8 */) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+export function openStore(url: string, options: { baseDir?: string; poolSize?: number } = {}): Store {
+  if (url.startsWith('sqlite:')) {
+    const rawPath = url.slice('sqlite:'.length);
+    const file = rawPath === ':memory:' ? rawPath : resolve(options.baseDir ?? process.cwd(), rawPath);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const database = new SQLite(file);
+    // WAL lets readers proceed during a write; foreign keys are off by default in SQLite.
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return {
+      db,
+      dialect: 'sqlite',
+      description: `SQLite ${file}`,
+      ping: async () => {
+        await sql`select 1`.execute(db);
+      },
+      close: () => db.destroy(),
+    };
+  }
+  const parsed = new URL(url);
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes, connectionTimeoutMillis: 5000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+export function migratorFor(store: Store): Migrator {
+  return new Migrator({ db: store.db, provider: migrationProvider, migrationTableName: 'sspr_migrations', migrationLockTableName: 'sspr_migrations_lock' });
+}
+
+/** Runs all pending migrations; throws AppError with the failing migration's name. */
+export async function migrateToLatest(store: Store): Promise<MigrationResultSet> {
+  const result = await migratorFor(store).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AppError('store_unavailable', `Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
+  }
+  return result;
+}
+
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const list = await migratorFor(store).getMigrations();
+  return list.filter((m) => !m.executedAt).map((m) => m.name);
+}

@@ -1,0 +1,111 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types of the store. Timestamps are integer milliseconds since the epoch (UTC) and flags
+ * are 0/1 integers, so SQLite and PostgreSQL hold and return exactly the same values.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** NFKC + lower-case, unique: "Alice" and "alice" are the same account. */
+  username_key: string;
+  display_name: string;
+  email: string | null;
+  enabled: number;
+  source: 'cloud' | 'onprem';
+  /** For hybrid users: the AD objectGUID. */
+  anchor: string | null;
+  password_hash: string | null;
+  password_changed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  description: string;
+  source: 'cloud' | 'onprem';
+  anchor: string | null;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  member_type: 'user' | 'group';
+  member_id: string;
+  added_at: number;
+}
+
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  absolute_expires_at: number;
+  ip: string;
+  user_agent: string;
+  /** Comma-separated list of what proved the user ("password", later "totp", ...). */
+  amr: string;
+}
+
+export interface FlowsTable {
+  id: string;
+  kind: string;
+  state: string;
+  user_id: string | null;
+  /** Hash of the browser-binding cookie: a flow only continues in the browser that started it. */
+  browser_hash: string;
+  data: string;
+  version: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ThrottleTable {
+  key: string;
+  failures: number;
+  lockouts: number;
+  locked_until: number;
+  window_started_at: number;
+  updated_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  event: string;
+  outcome: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  target_id: string | null;
+  target_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  setup_tokens: SetupTokensTable;
+  sessions: SessionsTable;
+  flows: FlowsTable;
+  throttle: ThrottleTable;
+  audit_events: AuditEventsTable;
+}
