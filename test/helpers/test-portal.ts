@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
+import { openStore, migrateToLatest, type Store } from '../../src/store/database.js';
+import { buildPortal, type Portal } from '../../src/app/portal.js';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { manualClock, systemClock, type Clock } from '../../src/shared/clock.js';
+import { createTestDatabase } from './postgres.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+export const dialects: DialectName[] = ['sqlite', 'postgres'];
+
+/** A store on a fresh SQLite file or a fresh PostgreSQL database, migrated, with its cleanup. */
+export async function createTestStore(dialect: DialectName, options: { migrate?: boolean } = {}): Promise<{ store: Store; url: string; cleanup(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'sspr-store-'));
+    const url = `sqlite:${join(dir, 'sspr.db')}`;
+    const store = openStore(url);
+    if (options.migrate !== false) await migrateToLatest(store);
+    return {
+      store,
+      url,
+      async cleanup() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = await createTestDatabase();
+  const store = openStore(database.url, { poolSize: 5 });
+  if (options.migrate !== false) await migrateToLatest(store);
+  return {
+    store,
+    url: database.url,
+    async cleanup() {
+      await store.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Captures log lines so tests can assert what was (and was not) logged. */
+export function logCapture(): { stream: Writable; text(): string } {
+  const chunks: string[] = [];
+  return {
+    stream: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString('utf8'));
+        cb();
+      },
+    }),
+    text: () => chunks.join(''),
+  };
+}
+
+export interface TestPortal {
+  portal: Portal;
+  app: ReturnType<typeof createApp>;
+  store: Store;
+  clock: Clock & { advance?(ms: number): void };
+  logs: () => string;
+  config: Config;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The real portal and HTTP app over a real store. Argon2 runs with cheaper parameters than
+ * production so the suite stays quick; the production defaults are tested separately.
+ */
+export async function createTestPortal(options: { dialect?: DialectName; config?: ConfigInput; manualTime?: boolean } = {}): Promise<TestPortal> {
+  const { store, cleanup } = await createTestStore(options.dialect ?? 'sqlite');
+  const input: ConfigInput = {
+    publicUrl: 'http://portal.test',
+    passwordHashing: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
+    logging: { level: 'info' },
+    ...options.config,
+  };
+  const config = configSchema.parse(input);
+  const clock = options.manualTime ? manualClock(Date.now()) : systemClock;
+  const logs = logCapture();
+  const portal = buildPortal({ config, store, logger: createLogger('debug', logs.stream), clock, masterKey: randomBytes(32) });
+  return { portal, app: createApp(portal), store, clock, logs: logs.text, config, cleanup };
+}
