@@ -57,12 +57,11 @@ export class DirectoryService {
 
   async createUser(actor: Actor, input: unknown): Promise<Outcome<User>> {
     const parsed = parseInput(newUserSchema, input);
-    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    // Report every problem at once: the password is checked even when other fields are wrong.
+    const rawPassword = (input as { password?: unknown } | null)?.password;
+    const passwordErrors = typeof rawPassword === 'string' && rawPassword !== '' ? this.passwordProblem(rawPassword) : null;
+    if (!parsed.ok || passwordErrors) return { ok: false, reason: 'invalid', errors: { ...(parsed.ok ? {} : parsed.errors), ...passwordErrors } };
     const v = parsed.value;
-    if (v.password !== '') {
-      const problem = this.passwordProblem(v.password);
-      if (problem) return { ok: false, reason: 'invalid', errors: problem };
-    }
     if (await this.deps.users.byUsername(v.username)) return { ok: false, reason: 'conflict', message: 'users.exists' };
     const passwordHash = v.password ? await this.deps.hasher.hash(v.password) : null;
     try {

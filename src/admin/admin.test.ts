@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
+import { TestClient, makeUser } from '../../test/helpers/http-client.js';
+import type { User } from '../directory/users.js';
+
+const PW = 'correct horse battery';
+
+describe('admin console', () => {
+  let tp: TestPortal;
+  let admin: TestClient;
+  let root: User;
+  beforeEach(async () => {
+    tp = await createTestPortal();
+    root = await makeUser(tp.portal, { username: 'root', password: PW, roles: ['administrator'], displayName: 'Root Admin' });
+    admin = new TestClient(tp.app);
+    await admin.signIn('root', PW);
+  });
+  afterEach(() => tp.cleanup());
+
+  it('requires the administrator role: anonymous visitors are sent to sign-in, users are refused', async () => {
+    const anon = new TestClient(tp.app);
+    const r = await anon.get('/admin/users');
+    expect(r.status).toBe(303);
+    expect(r.res.headers.get('location')).toBe('/sign-in?next=%2Fadmin%2Fusers');
+    await makeUser(tp.portal, { username: 'alice', password: PW });
+    await makeUser(tp.portal, { username: 'helpdesk', password: PW, roles: ['password_administrator'] });
+    for (const name of ['alice', 'helpdesk']) {
+      const user = new TestClient(tp.app);
+      await user.signIn(name, PW);
+      for (const path of ['/admin', '/admin/users', '/admin/groups']) {
+        const page = await user.get(path);
+        expect(page.status).toBe(403);
+        expect(page.body).toContain('Not allowed');
+      }
+      const post = await user.post('/admin/users', { username: 'sneaky', displayName: 'S' });
+      expect(post.status).toBe(403);
+    }
+    expect(await tp.portal.users.byUsername('sneaky')).toBeNull();
+    expect((await admin.get('/admin')).status).toBe(200);
+  });
+
+  it('creates a user from the form', async () => {
+    await admin.get('/admin/users/new');
+    const r = await admin.post('/admin/users', { username: 'carol', displayName: 'Carol Clark', email: 'carol@example.com', roles: ['user', 'password_administrator'], password: PW });
+    expect(r.status).toBe(303);
+    const carol = (await tp.portal.users.byUsername('carol'))!;
+    expect(r.res.headers.get('location')).toBe(`/admin/users/${carol.id}?done=users.done.created`);
+    expect(carol.roles.sort()).toEqual(['password_administrator', 'user']);
+    const page = await admin.get(r.res.headers.get('location')!);
+    expect(page.body).toContain('User created.');
+    expect(page.body).toContain('Carol Clark');
+  });
+
+  it('bad input on the create form gets field errors and creates nothing', async () => {
+    await admin.get('/admin/users/new');
+    const before = (await tp.portal.users.list()).total;
+    const r = await admin.post('/admin/users', { username: 'bad name!', displayName: '', email: 'nope', roles: ['superuser'], password: 'short' });
+    expect(r.status).toBe(400);
+    for (const text of ['A username may contain letters', 'Enter a display name.', 'Enter a valid email address', 'Choose roles from the list.', 'Use at least 8 characters.']) expect(r.body).toContain(text);
+    expect(r.body).toContain('aria-invalid="true"');
+    expect((await tp.portal.users.list()).total).toBe(before);
+  });
+
+  it('refuses a second user with the same username in another case', async () => {
+    await makeUser(tp.portal, { username: 'dave' });
+    await admin.get('/admin/users/new');
+    const r = await admin.post('/admin/users', { username: 'DAVE', displayName: 'Dave 2' });
+    expect(r.status).toBe(409);
+    expect(r.body).toContain('A user with this username already exists.');
+  });
+
+  it('searches and pages through users', async () => {
+    for (let i = 0; i < 30; i++) await makeUser(tp.portal, { username: `user${String(i).padStart(2, '0')}`, displayName: `Person ${i}` });
+    const first = await admin.get('/admin/users');
+    expect(first.body).toContain('31 user(s)');
+    expect(first.body).toContain('Page 1 of 2');
+    const second = await admin.get('/admin/users?page=2');
+    expect(second.body).toContain('Page 2 of 2');
+    expect(second.body).toContain('user29');
+    const search = await admin.get('/admin/users?q=person%2012');
+    expect(search.body).toContain('1 user(s)');
+    expect(search.body).toContain('user12');
+    const wildcard = await admin.get('/admin/users?q=%25');
+    expect(wildcard.body).toContain('0 user(s)');
+  });
+
+  it('disabling a user ends their sessions at once', async () => {
+    const alice = await makeUser(tp.portal, { username: 'alice', password: PW });
+    const aliceBrowser = new TestClient(tp.app);
+    await aliceBrowser.signIn('alice', PW);
+    expect((await aliceBrowser.get('/account')).status).toBe(200);
+    await admin.get(`/admin/users/${alice.id}`);
+    const r = await admin.post(`/admin/users/${alice.id}/enabled`, { enabled: '0' });
+    expect(r.status).toBe(303);
+    expect((await aliceBrowser.get('/account')).status).toBe(303);
+    const page = await admin.get(`/admin/users/${alice.id}`);
+    expect(page.body).toContain('Disabled');
+  });
+
+  it('setting a password checks the rules, changes nothing on bad input, and ends the user\'s sessions', async () => {
+    const alice = await makeUser(tp.portal, { username: 'alice', password: PW });
+    const aliceBrowser = new TestClient(tp.app);
+    await aliceBrowser.signIn('alice', PW);
+    await admin.get(`/admin/users/${alice.id}`);
+    const short = await admin.post(`/admin/users/${alice.id}/password`, { password: 'short', confirm: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.body).toContain('Use at least 8 characters.');
+    const mismatch = await admin.post(`/admin/users/${alice.id}/password`, { password: 'a new long password', confirm: 'a different one' });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body).toContain('The two passwords are not the same.');
+    expect((await aliceBrowser.get('/account')).status).toBe(200);
+    const ok = await admin.post(`/admin/users/${alice.id}/password`, { password: 'a new long password', confirm: 'a new long password' });
+    expect(ok.status).toBe(303);
+    expect((await aliceBrowser.get('/account')).status).toBe(303);
+    expect((await new TestClient(tp.app).signIn('alice', 'a new long password')).status).toBe(303);
+    expect((await new TestClient(tp.app).signIn('alice', PW)).status).toBe(401);
+  });
+
+  it('an administrator cannot disable or demote themselves, and the last administrator stays', async () => {
+    await admin.get(`/admin/users/${root.id}`);
+    const disable = await admin.post(`/admin/users/${root.id}/enabled`, { enabled: '0' });
+    expect(disable.status).toBe(422);
+    expect(disable.body).toContain('You cannot disable your own account.');
+    const demote = await admin.post(`/admin/users/${root.id}/roles`, { roles: ['user'] });
+    expect(demote.status).toBe(422);
+    expect(demote.body).toContain('You cannot remove your own administrator role.');
+    expect((await tp.portal.users.byId(root.id))!.roles).toContain('administrator');
+    const svc = tp.portal.directory;
+    const other = await makeUser(tp.portal, { username: 'other' });
+    const last = await svc.setEnabled({ id: other.id, name: 'other' }, root.id, false);
+    expect(last).toEqual({ ok: false, reason: 'refused', message: 'users.refuse.lastAdmin' });
+  });
+
+  it('manages groups: create, nest, add members, and shows membership through nested groups', async () => {
+    await admin.get('/admin/groups');
+    const staff = await admin.post('/admin/groups', { name: 'Staff', description: 'Everyone' });
+    expect(staff.status).toBe(303);
+    await admin.post('/admin/groups', { name: 'Pilot' });
+    const dup = await admin.post('/admin/groups', { name: 'staff' });
+    expect(dup.status).toBe(409);
+    const empty = await admin.post('/admin/groups', { name: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toContain('Enter a group name.');
+    const staffGroup = (await tp.portal.groups.byName('Staff'))!;
+    const pilot = (await tp.portal.groups.byName('Pilot'))!;
+    const alice = await makeUser(tp.portal, { username: 'alice' });
+    await admin.get(`/admin/groups/${staffGroup.id}`);
+    expect((await admin.post(`/admin/groups/${staffGroup.id}/members`, { type: 'group', name: 'Pilot' })).status).toBe(303);
+    expect((await admin.post(`/admin/groups/${staffGroup.id}/members`, { type: 'group', name: 'Staff' })).status).toBe(422);
+    const unknown = await admin.post(`/admin/groups/${staffGroup.id}/members`, { type: 'user', name: 'ghost' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain('No user or group with that name exists.');
+    await admin.get(`/admin/users/${alice.id}`);
+    expect((await admin.post(`/admin/users/${alice.id}/groups`, { groupId: pilot.id })).status).toBe(303);
+    const page = await admin.get(`/admin/users/${alice.id}`);
+    expect(page.body).toContain('Pilot');
+    expect(page.body).toContain('Staff');
+    expect(page.body).toContain('through a nested group');
+    const staffPage = await admin.get(`/admin/groups/${staffGroup.id}`);
+    expect(staffPage.body).toContain('1 user(s) in total, counting nested groups.');
+    expect((await admin.post(`/admin/users/${alice.id}/groups/remove`, { groupId: pilot.id })).status).toBe(303);
+    expect(await tp.portal.groups.isMember(alice.id, staffGroup.id)).toBe(false);
+  });
+
+  it('records administrative actions in the audit log with the actor', async () => {
+    await admin.get('/admin/users/new');
+    await admin.post('/admin/users', { username: 'erin', displayName: 'Erin' });
+    const events = await tp.store.db.selectFrom('audit_events').selectAll().where('event', '=', 'user_created').where('target_name', '=', 'erin').execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.actor_name).toBe('root');
+  });
+});
