@@ -170,3 +170,17 @@ describe('admin console', () => {
     expect(events[0]!.actor_name).toBe('root');
   });
 });
+
+describe('names that grow under Unicode normalisation', () => {
+  it('refuses a username whose normalised form exceeds 256 characters, on every store', async () => {
+    const tp = await createTestPortal({ dialect: 'postgres' });
+    try {
+      const r = await tp.portal.directory.createUser({ id: null, name: 't' }, { username: '\uFDFA'.repeat(15), displayName: 'x' });
+      expect(r).toEqual({ ok: false, reason: 'invalid', errors: { username: 'v.username.tooLong' } });
+      const g = await tp.portal.directory.createGroup({ id: null, name: 't' }, { name: '\uFDFA'.repeat(15) });
+      expect(g).toEqual({ ok: false, reason: 'invalid', errors: { name: 'v.groupName.tooLong' } });
+    } finally {
+      await tp.cleanup();
+    }
+  });
+});

@@ -1,6 +1,13 @@
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
+import { hashToken } from '../shared/crypto.js';
 import { afterFailure, emptyCounter, type CounterState, type LockoutPolicy } from './lockout.js';
+
+/**
+ * The key column holds 300 characters; a longer key (NFKC can grow a 256-character username
+ * up to 18-fold) is stored by its SHA-256 instead of failing on PostgreSQL.
+ */
+const storedKey = (key: string): string => (key.length <= 300 ? key : `sha256:${hashToken(key)}`);
 
 /**
  * Counters live in the store, not in memory, so several portal instances share them. Updates
@@ -13,14 +20,16 @@ export class ThrottleStore {
     private readonly clock: Clock,
   ) {}
 
-  async get(key: string): Promise<CounterState> {
+  async get(rawKey: string): Promise<CounterState> {
+    const key = storedKey(rawKey);
     const row = await this.store.db.selectFrom('throttle').selectAll().where('key', '=', key).executeTakeFirst();
     return row
       ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.locked_until, windowStartedAt: row.window_started_at }
       : emptyCounter(this.clock.now());
   }
 
-  async recordFailure(key: string, policy: LockoutPolicy): Promise<CounterState> {
+  async recordFailure(rawKey: string, policy: LockoutPolicy): Promise<CounterState> {
+    const key = storedKey(rawKey);
     const now = this.clock.now();
     return this.store.db.transaction().execute(async (trx) => {
       const fresh = emptyCounter(now);
@@ -46,7 +55,8 @@ export class ThrottleStore {
     });
   }
 
-  async reset(key: string): Promise<void> {
+  async reset(rawKey: string): Promise<void> {
+    const key = storedKey(rawKey);
     await this.store.db.deleteFrom('throttle').where('key', '=', key).execute();
   }
 

@@ -2,7 +2,7 @@ import type { Writable, Readable } from 'node:stream';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadMasterKey } from '../config/secret-key.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { migrateToLatest, openStore } from '../store/database.js';
+import { migrateToLatest, openStore, type Store } from '../store/database.js';
 import { buildPortal, type Portal } from '../app/portal.js';
 import { systemClock } from '../shared/clock.js';
 
@@ -30,13 +30,25 @@ export function loadCliConfig(io: CliIO, configPath: string | undefined): Loaded
   return loadConfig({ path: configPath, env: io.env, cwd: io.cwd });
 }
 
+/**
+ * openStore, with a failure to open (an SQLite path whose folder cannot be created or opened, a
+ * malformed PostgreSQL URL) reported as "store unreachable" instead of an unexpected crash.
+ */
+export function openCliStore(url: string, options: { baseDir: string; poolSize: number }): Store {
+  try {
+    return openStore(url, options);
+  } catch (err) {
+    throw new CliExit(EXIT.store, `Cannot open the store (database.url ${url.startsWith('sqlite:') ? url : 'for PostgreSQL'}): ${(err as Error).message}`);
+  }
+}
+
 /** Config → key → store (migrated) → portal: the same wiring the server uses. */
 export async function openPortal(io: CliIO, configPath: string | undefined, options: { createKey: boolean; logger?: Logger }): Promise<{ portal: Portal; loaded: LoadedConfig; createdKeyFile: string | null }> {
   const loaded = loadCliConfig(io, configPath);
   const { config, baseDir } = loaded;
   const { key, createdFile } = loadMasterKey(config, baseDir, { create: options.createKey });
   const logger = options.logger ?? createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, process.stderr);
-  const store = openStore(config.database.url, { baseDir, poolSize: config.database.poolSize });
+  const store = openCliStore(config.database.url, { baseDir, poolSize: config.database.poolSize });
   try {
     await store.ping();
     await migrateToLatest(store);

@@ -3,7 +3,7 @@ import type { CliIO } from './context.js';
 import { loadCliConfig } from './context.js';
 import { ConfigError } from '../config/load.js';
 import { loadMasterKey } from '../config/secret-key.js';
-import { openStore, pendingMigrations } from '../store/database.js';
+import { openStore, pendingMigrations, type Store } from '../store/database.js';
 import { UserStore } from '../directory/users.js';
 import { systemClock } from '../shared/clock.js';
 
@@ -50,28 +50,14 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
     checks.push({ level: 'fail', what: 'secret key', detail: msg, fix: 'run `sspr init` (writes a key into sspr.yaml) or `sspr start` once' });
   }
 
-  const store = openStore(config.database.url, { baseDir, poolSize: 2 });
+  let store: Store | null = null;
   try {
-    await store.ping();
-    checks.push({ level: 'ok', what: 'store', detail: `${store.description} is reachable` });
-    const pending = await pendingMigrations(store);
-    if (pending.length) checks.push({ level: 'warn', what: 'store schema', detail: `${pending.length} migration(s) pending: ${pending.join(', ')}`, fix: 'run `sspr migrate` (or `sspr start`, which migrates)' });
-    else {
-      checks.push({ level: 'ok', what: 'store schema', detail: 'up to date' });
-      const admins = await new UserStore(store.db, systemClock).countEnabledWithRole('administrator');
-      if (admins === 0) checks.push({ level: 'warn', what: 'administrators', detail: 'no enabled administrator yet', fix: 'run `sspr start` and open the one-time setup link it prints' });
-      else checks.push({ level: 'ok', what: 'administrators', detail: `${admins} enabled` });
-    }
+    store = openStore(config.database.url, { baseDir, poolSize: 2 });
   } catch (err) {
-    checks.push({
-      level: 'fail',
-      what: 'store',
-      detail: `${store.description}: ${(err as Error).message}`,
-      fix: store.dialect === 'postgres' ? 'check that PostgreSQL runs and database.url (host, port, user, database) is right' : 'check that the folder of database.url is writable',
-    });
-  } finally {
-    await store.close().catch(() => undefined);
+    // better-sqlite3 and mkdir fail at open time, before any ping.
+    checks.push({ level: 'fail', what: 'store', detail: `cannot open ${config.database.url.startsWith('sqlite:') ? config.database.url : 'database.url'}: ${(err as Error).message}`, fix: 'check database.url and that its folder exists or can be created and is writable' });
   }
+  if (store) await checkStore(store, checks);
 
   const url = new URL(config.publicUrl);
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -103,4 +89,28 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
     }
   }
   return print();
+}
+
+async function checkStore(store: Store, checks: Check[]): Promise<void> {
+  try {
+    await store.ping();
+    checks.push({ level: 'ok', what: 'store', detail: `${store.description} is reachable` });
+    const pending = await pendingMigrations(store);
+    if (pending.length) checks.push({ level: 'warn', what: 'store schema', detail: `${pending.length} migration(s) pending: ${pending.join(', ')}`, fix: 'run `sspr migrate` (or `sspr start`, which migrates)' });
+    else {
+      checks.push({ level: 'ok', what: 'store schema', detail: 'up to date' });
+      const admins = await new UserStore(store.db, systemClock).countEnabledWithRole('administrator');
+      if (admins === 0) checks.push({ level: 'warn', what: 'administrators', detail: 'no enabled administrator yet', fix: 'run `sspr start` and open the one-time setup link it prints' });
+      else checks.push({ level: 'ok', what: 'administrators', detail: `${admins} enabled` });
+    }
+  } catch (err) {
+    checks.push({
+      level: 'fail',
+      what: 'store',
+      detail: `${store.description}: ${(err as Error).message}`,
+      fix: store.dialect === 'postgres' ? 'check that PostgreSQL runs and database.url (host, port, user, database) is right' : 'check that the folder of database.url is writable',
+    });
+  } finally {
+    await store.close().catch(() => undefined);
+  }
 }

@@ -9,8 +9,8 @@ import type { Outcome } from '../directory/directory-service.js';
 import { roles, type Role } from '../directory/names.js';
 import type { User } from '../directory/users.js';
 import { generatePassword } from '../shared/crypto.js';
-import { migratorFor, openStore } from '../store/database.js';
-import { CliExit, EXIT, loadCliConfig, openPortal, readStdin, type CliIO } from './context.js';
+import { migratorFor } from '../store/database.js';
+import { CliExit, EXIT, loadCliConfig, openCliStore, openPortal, readStdin, type CliIO } from './context.js';
 import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 
@@ -83,7 +83,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--status', 'list migrations and whether each has run, without changing anything')
     .action(async (opts: { status?: boolean }, cmd: Command) => {
       const { config, baseDir } = loadCliConfig(io, cfg(cmd));
-      const store = openStore(config.database.url, { baseDir, poolSize: 2 });
+      const store = openCliStore(config.database.url, { baseDir, poolSize: 2 });
       try {
         await store.ping().catch((err: Error) => {
           throw new CliExit(EXIT.store, `Cannot reach the store (${store.description}): ${err.message}`);
@@ -114,6 +114,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--generate-password', 'generate a random password and print it once')
     .action(async (username: string, opts: { displayName: string; email?: string; role: Role[]; passwordStdin?: boolean; generatePassword?: boolean }, cmd: Command) => {
       const pw = await passwordFrom(io, opts);
+      // An empty password means "no password" to the service; from --password-stdin it is a mistake.
+      if (pw && pw.password === '') throw new CliExit(EXIT.usage, 'password: standard input was empty (leave out --password-stdin to create the user without a password)');
       const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
       try {
         const outcome = await portal.directory.createUser(CLI_ACTOR, { username, displayName: opts.displayName, email: opts.email ?? '', roles: opts.role, password: pw?.password ?? '' });
@@ -251,6 +253,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         const g = await portal.groups.byName(groupName);
         if (!g) throw new CliExit(EXIT.notFound, `error: no group named ${groupName}`);
         const member = opts.user ? { type: 'user', name: opts.user } : { type: 'group', name: opts.group };
+        const exists = opts.user ? await portal.users.byUsername(opts.user) : await portal.groups.byName(opts.group!);
+        if (!exists) throw new CliExit(EXIT.notFound, `error: no ${member.type} named ${member.name}`);
         setExit(report(io, await portal.directory.addMember(CLI_ACTOR, g.id, member), () => say(io, `Added ${member.name} to ${g.name}.`)));
       } finally {
         await portal.store.close();
@@ -278,7 +282,9 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      // `sspr` or `sspr user` without a subcommand prints help to stderr: a usage error, not success.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
       // Commander already printed the message.
       return EXIT.usage;
     }

@@ -36,12 +36,45 @@ export interface LoadedConfig {
 
 const ENV_PREFIX = 'SSPR_';
 
+type AnySchema = z.core.$ZodType;
+interface SchemaDef {
+  type: string;
+  innerType?: AnySchema;
+  in?: AnySchema;
+  shape?: Record<string, AnySchema>;
+}
+
+/** The schema under defaults, optionals and transforms: what the value is checked against. */
+function unwrap(schema: AnySchema): AnySchema {
+  for (let s = schema; ; ) {
+    const def = s._zod.def as SchemaDef;
+    if (['default', 'prefault', 'optional', 'nullable'].includes(def.type) && def.innerType) s = def.innerType;
+    else if (def.type === 'pipe' && def.in) s = def.in;
+    else return s;
+  }
+}
+
+function shapeOf(schema: AnySchema | null): Record<string, AnySchema> | null {
+  if (!schema) return null;
+  const def = unwrap(schema)._zod.def as SchemaDef;
+  return def.type === 'object' && def.shape ? def.shape : null;
+}
+
+// One level of a variable name: words of letters and digits joined by single underscores.
+const ENV_SEGMENT = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*$/;
+
 /**
- * SSPR_DATABASE__URL=... → { database: { url: ... } }. A double underscore nests, a single one
- * separates words (SSPR_PUBLIC_URL → publicUrl). Values are parsed as YAML scalars so that
- * numbers, booleans and lists (`[a, b]`) work the same as in the file.
+ * SSPR_DATABASE__URL=... → { database: { url: ... } }. A double underscore nests; each level is
+ * matched against the schema's keys ignoring case and underscores, so SSPR_PUBLIC_URL → publicUrl
+ * and SSPR_PASSWORD_HASHING__MEMORY_KIB → passwordHashing.memoryKiB. A level that matches no
+ * key keeps its camelCase spelling so that validation reports it as an unknown setting.
+ * Values are parsed as YAML scalars so that numbers, booleans and lists (`[a, b]`) work the
+ * same as in the file, except for string settings (keys, passwords, names), which are taken verbatim.
  */
-export function configFromEnv(env: Record<string, string | undefined>): {
+export function configFromEnv(
+  env: Record<string, string | undefined>,
+  schema: AnySchema = configSchema,
+): {
   values: Record<string, unknown>;
   problems: ConfigProblem[];
 } {
@@ -50,28 +83,38 @@ export function configFromEnv(env: Record<string, string | undefined>): {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     if (name.startsWith('SSPR_TEST_')) continue; // reserved for the test suite
-    const path = name
-      .slice(ENV_PREFIX.length)
-      .split('__')
-      .map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
-    let value: unknown;
-    try {
-      value = raw === '' ? '' : parseYaml(raw);
-    } catch {
-      value = raw;
+    const segments = name.slice(ENV_PREFIX.length).split('__');
+    if (!segments.every((seg) => ENV_SEGMENT.test(seg))) {
+      problems.push({ key: name, message: 'is not a valid SSPR_ variable name (words joined by "_", levels by "__")' });
+      continue;
     }
-    // Keys and secrets are strings even when they look like numbers.
-    if (typeof value !== 'string' && /key|password|token|url|host|from|name/i.test(path.at(-1) ?? '')) value = raw;
-    let node = values;
-    for (const [i, part] of path.entries()) {
-      if (i === path.length - 1) node[part] = value;
-      else {
-        const next = node[part];
-        if (typeof next !== 'object' || next === null) node[part] = {};
-        node = node[part] as Record<string, unknown>;
+    const path: string[] = [];
+    let node: AnySchema | null = schema;
+    for (const seg of segments) {
+      const shape = shapeOf(node);
+      const wanted = seg.replace(/_/g, '').toLowerCase();
+      const key = shape ? Object.keys(shape).find((k) => k.toLowerCase() === wanted) : undefined;
+      path.push(key ?? seg.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+      node = key && shape ? (shape[key] ?? null) : null;
+    }
+    let value: unknown;
+    if (node && (unwrap(node)._zod.def as SchemaDef).type === 'string') value = raw;
+    else {
+      try {
+        value = raw === '' ? '' : parseYaml(raw);
+      } catch {
+        value = raw;
       }
     }
-    if (path.some((p) => p === '')) problems.push({ key: name, message: 'is not a valid SSPR_ variable name' });
+    let target = values;
+    for (const [i, part] of path.entries()) {
+      if (i === path.length - 1) target[part] = value;
+      else {
+        const next = target[part];
+        if (typeof next !== 'object' || next === null) target[part] = {};
+        target = target[part] as Record<string, unknown>;
+      }
+    }
   }
   return { values, problems };
 }
@@ -92,10 +135,11 @@ export function formatIssues(issues: z.core.$ZodIssue[], envKeys: Set<string>): 
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : null;
     const base = issue.path.map(String).join('.');
     if (unknownKeys) {
-      return unknownKeys.map((k) => ({
-        key: base ? `${base}.${k}` : k,
-        message: 'is not a known setting (check the spelling; see README "Configuration")',
-      }));
+      return unknownKeys.map((k) => {
+        const key = base ? `${base}.${k}` : k;
+        const fromEnv = [...envKeys].some((e) => e === key || e.startsWith(`${key}.`)) ? ' (from environment)' : '';
+        return { key, message: `is not a known setting (check the spelling; see README "Configuration")${fromEnv}` };
+      });
     }
     const key = base || '(root)';
     const fromEnv = envKeys.has(key) ? ' (from environment)' : '';

@@ -69,10 +69,15 @@ export const configSchema = z.strictObject({
       parallelism: z.number().int().min(1).max(16).default(1),
     })
     .prefault({}),
+  // Cross-field rules sit on the object they concern, not on the root: a root refinement is
+  // skipped while any other key has a problem, and every problem should be reported at once.
   passwords: z
     .strictObject({
       minLength: z.number().int().min(8).max(256).default(8),
       maxLength: z.number().int().min(16).max(256).default(256),
+    })
+    .superRefine((p, ctx) => {
+      if (p.minLength > p.maxLength) ctx.addIssue({ code: 'custom', path: ['minLength'], message: 'must not exceed passwords.maxLength' });
     })
     .prefault({}),
   sessions: z
@@ -101,6 +106,9 @@ export const configSchema = z.strictObject({
       mode: z.enum(['outbox', 'smtp']).default('outbox'),
       smtp: smtp.optional(),
     })
+    .superRefine((d, ctx) => {
+      if (d.mode === 'smtp' && !d.smtp) ctx.addIssue({ code: 'custom', path: ['smtp'], message: 'is required when delivery.mode is smtp' });
+    })
     .prefault({}),
   branding: z
     .strictObject({
@@ -120,13 +128,6 @@ export const configSchema = z.strictObject({
       token: z.string().min(16).optional().describe('bearer token required for /metrics when set'),
     })
     .prefault({}),
-}).superRefine((cfg, ctx) => {
-  if (cfg.passwords.minLength > cfg.passwords.maxLength) {
-    ctx.addIssue({ code: 'custom', path: ['passwords', 'minLength'], message: 'must not exceed passwords.maxLength' });
-  }
-  if (cfg.delivery.mode === 'smtp' && !cfg.delivery.smtp) {
-    ctx.addIssue({ code: 'custom', path: ['delivery', 'smtp'], message: 'is required when delivery.mode is smtp' });
-  }
 });
 
 export type Config = z.output<typeof configSchema>;

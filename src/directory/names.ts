@@ -16,7 +16,9 @@ export const usernameSchema = z
   .trim()
   .min(1, 'v.username.required')
   .max(256, 'v.username.tooLong')
-  .regex(/^[\p{L}\p{N}._@+'-]+$/u, 'v.username.chars');
+  .regex(/^[\p{L}\p{N}._@+'-]+$/u, 'v.username.chars')
+  // Unicode normalisation can lengthen a name (U+FDFA becomes 18 characters): bound the stored key too.
+  .refine((v) => nameKey(v).length <= 256, 'v.username.tooLong');
 
 export const displayNameSchema = z
   .string({ error: 'v.displayName.required' })
@@ -37,7 +39,8 @@ export const groupNameSchema = z
   .trim()
   .min(1, 'v.groupName.required')
   .max(256, 'v.groupName.tooLong')
-  .regex(noControl, 'v.noControlChars');
+  .regex(noControl, 'v.noControlChars')
+  .refine((v) => nameKey(v).length <= 256, 'v.groupName.tooLong');
 
 export const descriptionSchema = z.string({ error: 'v.field.invalid' }).trim().max(1024, 'v.description.tooLong').regex(noControl, 'v.noControlChars');
 

@@ -37,6 +37,9 @@ export function openStore(url: string, options: { baseDir?: string; poolSize?: n
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // SQLite's built-in lower() folds ASCII only; PostgreSQL folds all of Unicode. User search
+    // compares lower(column) with a JavaScript-lower-cased query, so both dialects fold alike.
+    database.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     return {
       db,

@@ -1,0 +1,136 @@
+import { NO_MIGRATIONS } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestStore, dialects } from '../../test/helpers/test-portal.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { SessionStore } from '../auth/sessions.js';
+import { GroupStore } from '../directory/groups.js';
+import { UserStore } from '../directory/users.js';
+import { manualClock } from '../shared/clock.js';
+import { hashToken } from '../shared/crypto.js';
+import { migrateToLatest, migratorFor, pendingMigrations, type Store } from './database.js';
+import { latestMigration, migrations } from './migrations/index.js';
+
+const allMigrations = Object.keys(migrations);
+const appTables = ['audit_events', 'flows', 'group_members', 'groups', 'sessions', 'setup_tokens', 'throttle', 'user_roles', 'users'];
+
+async function tableNames(store: Store): Promise<string[]> {
+  const tables = await store.db.introspection.getTables();
+  return tables.map((t) => t.name).filter((n) => !n.startsWith('sspr_migrations'));
+}
+
+describe.each(dialects)('migrations on %s', (dialect) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ store, cleanup } = await createTestStore(dialect, { migrate: false }));
+  });
+  afterEach(() => cleanup());
+
+  it('an empty database gets every table, and nothing is pending afterwards', async () => {
+    expect(await tableNames(store)).toEqual([]);
+    expect(await pendingMigrations(store)).toEqual(allMigrations);
+    const result = await migrateToLatest(store);
+    expect(result.results?.map((r) => [r.migrationName, r.status])).toEqual(allMigrations.map((m) => [m, 'Success']));
+    expect((await tableNames(store)).sort()).toEqual(appTables);
+    expect(await pendingMigrations(store)).toEqual([]);
+  });
+
+  it('running the migrations again is a no-op', async () => {
+    await migrateToLatest(store);
+    const users = new UserStore(store.db, manualClock());
+    const alice = await users.create({ username: 'alice', displayName: 'Alice', email: null, roles: ['administrator'], passwordHash: 'h' });
+    const again = await migrateToLatest(store);
+    expect(again.results).toEqual([]);
+    expect((await tableNames(store)).sort()).toEqual(appTables);
+    expect(await users.byId(alice.id)).toEqual(alice);
+  });
+
+  it('upgrading a database of the previous version keeps its rows and adds a working audit table', async () => {
+    const migrated = await migratorFor(store).migrateTo('0002-sessions-and-flows');
+    expect(migrated.error).toBeUndefined();
+    expect(await pendingMigrations(store)).toEqual(['0003-audit']);
+    expect(await tableNames(store)).not.toContain('audit_events');
+
+    // Rows as a 0002 portal wrote them, inserted with plain queries.
+    const t0 = Date.UTC(2025, 5, 1);
+    const userId = '11111111-1111-4111-8111-111111111111';
+    const groupId = '22222222-2222-4222-8222-222222222222';
+    const sessionToken = 'old-session-token-0123456789abcdefghijklmnop';
+    await store.db
+      .insertInto('users')
+      .values({ id: userId, username: 'Alice', username_key: 'alice', display_name: 'Alice Old', email: 'alice@corp.test', enabled: 1, source: 'cloud', anchor: null, password_hash: 'argon2-old', password_changed_at: t0, created_at: t0, updated_at: t0 })
+      .execute();
+    await store.db.insertInto('user_roles').values({ user_id: userId, role: 'administrator' }).execute();
+    await store.db.insertInto('groups').values({ id: groupId, name: 'Staff', name_key: 'staff', description: 'All staff', source: 'cloud', anchor: null, created_at: t0 }).execute();
+    await store.db.insertInto('group_members').values({ group_id: groupId, member_type: 'user', member_id: userId, added_at: t0 }).execute();
+    await store.db
+      .insertInto('sessions')
+      .values({ id_hash: hashToken(sessionToken), user_id: userId, created_at: t0, last_seen_at: t0, absolute_expires_at: t0 + 8 * 3_600_000, ip: '192.0.2.7', user_agent: 'Old/1.0', amr: 'password' })
+      .execute();
+
+    const upgrade = await migrateToLatest(store);
+    expect(upgrade.results?.map((r) => [r.migrationName, r.status])).toEqual([['0003-audit', 'Success']]);
+    expect(await pendingMigrations(store)).toEqual([]);
+
+    const clock = manualClock(t0 + 60_000);
+    const users = new UserStore(store.db, clock);
+    expect(await users.byUsername('ALICE')).toEqual({
+      id: userId,
+      username: 'Alice',
+      displayName: 'Alice Old',
+      email: 'alice@corp.test',
+      enabled: true,
+      source: 'cloud',
+      anchor: null,
+      roles: ['administrator'],
+      hasPassword: true,
+      passwordChangedAt: t0,
+      createdAt: t0,
+    });
+    expect(await users.passwordHash(userId)).toBe('argon2-old');
+    const groups = new GroupStore(store.db, clock);
+    expect(await groups.byName('staff')).toEqual({ id: groupId, name: 'Staff', description: 'All staff', source: 'cloud', createdAt: t0 });
+    expect(await groups.isMember(userId, groupId)).toBe(true);
+    const sessions = new SessionStore(store, clock, { idleMs: 30 * 60_000, absoluteMs: 8 * 3_600_000 });
+    expect(await sessions.validate(sessionToken)).toMatchObject({ userId, ip: '192.0.2.7', userAgent: 'Old/1.0', amr: ['password'] });
+
+    await createAuditLog(store, clock).record({ event: 'upgrade_check', outcome: 'info', target: { id: userId, name: 'Alice' }, details: { from: '0002' } });
+    const events = await store.db.selectFrom('audit_events').selectAll().execute();
+    expect(events).toEqual([
+      { id: expect.any(Number), at: clock.now(), event: 'upgrade_check', outcome: 'info', actor_id: null, actor_name: null, target_id: userId, target_name: 'Alice', ip: null, user_agent: null, details: '{"from":"0002"}' },
+    ]);
+  });
+
+  it('the last migration can be reverted and re-applied without touching older data', async () => {
+    await migrateToLatest(store);
+    const clock = manualClock();
+    const users = new UserStore(store.db, clock);
+    const alice = await users.create({ username: 'alice', displayName: 'Alice', email: null, roles: [], passwordHash: null });
+    await createAuditLog(store, clock).record({ event: 'before_down', outcome: 'info' });
+
+    const down = await migratorFor(store).migrateDown();
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([[latestMigration, 'Down', 'Success']]);
+    expect(await pendingMigrations(store)).toEqual([latestMigration]);
+    expect(await tableNames(store)).not.toContain('audit_events');
+    expect(await users.byId(alice.id)).toEqual(alice);
+
+    const up = await migrateToLatest(store);
+    expect(up.results?.map((r) => [r.migrationName, r.status])).toEqual([[latestMigration, 'Success']]);
+    expect(await pendingMigrations(store)).toEqual([]);
+    expect(await store.db.selectFrom('audit_events').selectAll().execute()).toEqual([]);
+    await createAuditLog(store, clock).record({ event: 'after_up', outcome: 'info' });
+    expect((await store.db.selectFrom('audit_events').select('event').execute()).map((r) => r.event)).toEqual(['after_up']);
+  });
+
+  it('every migration can be reverted down to an empty database and applied again', async () => {
+    await migrateToLatest(store);
+    const down = await migratorFor(store).migrateTo(NO_MIGRATIONS);
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => r.migrationName)).toEqual([...allMigrations].reverse());
+    expect(await tableNames(store)).toEqual([]);
+    expect(await pendingMigrations(store)).toEqual(allMigrations);
+    await migrateToLatest(store);
+    expect((await tableNames(store)).sort()).toEqual(appTables);
+  });
+});
