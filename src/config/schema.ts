@@ -103,11 +103,86 @@ export const configSchema = z.strictObject({
     .prefault({}),
   delivery: z
     .strictObject({
+      /** How email leaves: kept in the store's outbox (trying the portal) or sent over SMTP. */
       mode: z.enum(['outbox', 'smtp']).default('outbox'),
       smtp: smtp.optional(),
+      phone: z
+        .strictObject({
+          /** SMS and voice calls: outbox, a Twilio-compatible REST API, or a JSON webhook. */
+          provider: z.enum(['outbox', 'twilio', 'webhook']).default('outbox'),
+          twilio: z
+            .strictObject({
+              accountSid: z.string().min(1),
+              authToken: z.string().min(1),
+              from: z.string().min(3).describe('the sending number in E.164, or a messaging service id'),
+              baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+            })
+            .optional(),
+          webhook: z
+            .strictObject({
+              url: z.url({ protocol: /^https?$/ }),
+              token: z.string().min(16).optional().describe('sent as Authorization: Bearer'),
+            })
+            .optional(),
+          timeoutMs: positiveInt.max(60_000).default(10_000),
+        })
+        .superRefine((p, ctx) => {
+          if (p.provider === 'twilio' && !p.twilio) ctx.addIssue({ code: 'custom', path: ['twilio'], message: 'is required when delivery.phone.provider is twilio' });
+          if (p.provider === 'webhook' && !p.webhook) ctx.addIssue({ code: 'custom', path: ['webhook'], message: 'is required when delivery.phone.provider is webhook' });
+        })
+        .prefault({}),
+      limits: z
+        .strictObject({
+          // SMS pumping protection: per destination (phone number or address) and for the whole portal.
+          perDestinationPerHour: positiveInt.max(1000).default(5),
+          perDestinationPerDay: positiveInt.max(10000).default(10),
+          globalPerHour: positiveInt.max(1_000_000).default(1000),
+        })
+        .prefault({}),
+      retries: z
+        .strictObject({
+          attempts: z.number().int().min(1).max(10).default(3),
+          backoffMs: z.number().int().min(0).max(60_000).default(500),
+        })
+        .prefault({}),
     })
     .superRefine((d, ctx) => {
       if (d.mode === 'smtp' && !d.smtp) ctx.addIssue({ code: 'custom', path: ['smtp'], message: 'is required when delivery.mode is smtp' });
+    })
+    .prefault({}),
+  methods: z
+    .strictObject({
+      // Until the SSPR policy console exists (issue 4), these are the policy.
+      available: z
+        .array(z.enum(['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions']))
+        .min(1)
+        .default(['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey']),
+      required: z.number().int().min(1).max(2).default(1),
+      registrationRequired: z.boolean().default(true),
+      reconfirmDays: z.number().int().min(0).max(730).default(180),
+      codeDigits: z.number().int().min(6).max(8).default(8),
+      codeMinutes: positiveInt.max(60).default(5),
+      codeAttempts: positiveInt.max(10).default(5),
+      questions: z
+        .strictObject({
+          toRegister: z.number().int().min(3).max(5).default(3),
+          toAnswer: z.number().int().min(3).max(5).default(3),
+          custom: z.array(z.string().trim().min(3).max(200)).max(20).default([]),
+        })
+        .superRefine((q, ctx) => {
+          if (q.toAnswer > q.toRegister) ctx.addIssue({ code: 'custom', path: ['toAnswer'], message: 'must not exceed methods.questions.toRegister' });
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  throttling: z
+    .strictObject({
+      // Entra's numbers: 5 failed verifications in 24 h block the user for 24 h; 5 SMS/voice/app/question
+      // checks per hour; 10 email sends per 10 minutes.
+      failedVerificationsPerDay: positiveInt.max(100).default(5),
+      blockHours: positiveInt.max(24 * 7).default(24),
+      phoneOrAppChecksPerHour: positiveInt.max(100).default(5),
+      emailSendsPer10Minutes: positiveInt.max(100).default(10),
     })
     .prefault({}),
   branding: z
@@ -115,6 +190,11 @@ export const configSchema = z.strictObject({
       productName: z.string().min(1).max(80).default('OpenSSPR'),
       organisationName: z.string().min(1).max(120).default('Example Organisation'),
       helpdesk: z.string().max(300).optional(),
+      logoUrl: z.url({ protocol: /^https?$/ }).optional().describe('shown in emails'),
+      primaryColour: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0b5cad')
+        .default('#0b5cad'),
     })
     .prefault({}),
   logging: z

@@ -11,7 +11,9 @@ import { migrateToLatest, migratorFor, pendingMigrations, type Store } from './d
 import { latestMigration, migrations } from './migrations/index.js';
 
 const allMigrations = Object.keys(migrations);
-const appTables = ['audit_events', 'flows', 'group_members', 'groups', 'sessions', 'setup_tokens', 'throttle', 'user_roles', 'users'];
+const appTables = ['audit_events', 'auth_methods', 'delivery_log', 'flows', 'group_members', 'groups', 'outbox_messages', 'security_answers', 'sessions', 'setup_tokens', 'throttle', 'user_roles', 'users', 'verification_codes'];
+/** Tables the latest migration creates (the down/up test checks exactly these). */
+const latestTables = ['auth_methods', 'delivery_log', 'outbox_messages', 'security_answers', 'verification_codes'];
 
 async function tableNames(store: Store): Promise<string[]> {
   const tables = await store.db.introspection.getTables();
@@ -45,10 +47,10 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(await users.byId(alice.id)).toEqual(alice);
   });
 
-  it('upgrading a database of the previous version keeps its rows and adds a working audit table', async () => {
+  it('upgrading a database of an earlier version keeps its rows and adds working new tables', async () => {
     const migrated = await migratorFor(store).migrateTo('0002-sessions-and-flows');
     expect(migrated.error).toBeUndefined();
-    expect(await pendingMigrations(store)).toEqual(['0003-audit']);
+    expect(await pendingMigrations(store)).toEqual(['0003-audit', '0004-methods-and-delivery']);
     expect(await tableNames(store)).not.toContain('audit_events');
 
     // Rows as a 0002 portal wrote them, inserted with plain queries.
@@ -69,7 +71,10 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       .execute();
 
     const upgrade = await migrateToLatest(store);
-    expect(upgrade.results?.map((r) => [r.migrationName, r.status])).toEqual([['0003-audit', 'Success']]);
+    expect(upgrade.results?.map((r) => [r.migrationName, r.status])).toEqual([
+      ['0003-audit', 'Success'],
+      ['0004-methods-and-delivery', 'Success'],
+    ]);
     expect(await pendingMigrations(store)).toEqual([]);
 
     const clock = manualClock(t0 + 60_000);
@@ -112,15 +117,18 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([[latestMigration, 'Down', 'Success']]);
     expect(await pendingMigrations(store)).toEqual([latestMigration]);
-    expect(await tableNames(store)).not.toContain('audit_events');
+    const remaining = await tableNames(store);
+    for (const table of latestTables) expect(remaining).not.toContain(table);
     expect(await users.byId(alice.id)).toEqual(alice);
+    expect((await store.db.selectFrom('audit_events').select('event').execute()).map((r) => r.event)).toEqual(['before_down']);
 
     const up = await migrateToLatest(store);
     expect(up.results?.map((r) => [r.migrationName, r.status])).toEqual([[latestMigration, 'Success']]);
     expect(await pendingMigrations(store)).toEqual([]);
-    expect(await store.db.selectFrom('audit_events').selectAll().execute()).toEqual([]);
+    expect((await tableNames(store)).sort()).toEqual(appTables);
+    expect(await store.db.selectFrom('auth_methods').selectAll().execute()).toEqual([]);
     await createAuditLog(store, clock).record({ event: 'after_up', outcome: 'info' });
-    expect((await store.db.selectFrom('audit_events').select('event').execute()).map((r) => r.event)).toEqual(['after_up']);
+    expect((await store.db.selectFrom('audit_events').select('event').execute()).map((r) => r.event)).toEqual(['before_down', 'after_up']);
   });
 
   it('every migration can be reverted down to an empty database and applied again', async () => {

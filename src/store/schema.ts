@@ -98,7 +98,78 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export type MethodType = 'email' | 'mobile' | 'office' | 'totp' | 'passkey';
+
+export interface AuthMethodsTable {
+  id: string;
+  user_id: string;
+  type: MethodType;
+  label: string;
+  secret: string | null;
+  lookup_hash: string | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number;
+  transports: string | null;
+  last_totp_step: number | null;
+  confirmed_at: number | null;
+  is_default: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface SecurityAnswersTable {
+  user_id: string;
+  question_id: string;
+  answer_hash: string;
+  created_at: number;
+}
+
+export interface VerificationCodesTable {
+  id: string;
+  user_id: string;
+  method_id: string;
+  purpose: string;
+  code_hash: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface OutboxMessagesTable {
+  id: Generated<number>;
+  channel: 'email' | 'sms' | 'voice';
+  kind: string;
+  user_id: string | null;
+  /** Sealed: the outbox is readable by administrators in the console, not by whoever copies the database. */
+  destination: string;
+  subject: string | null;
+  body: string;
+  created_at: number;
+}
+
+export interface DeliveryLogTable {
+  id: Generated<number>;
+  channel: 'email' | 'sms' | 'voice';
+  kind: string;
+  user_id: string | null;
+  destination_hash: string;
+  /** Masked, e.g. "+49 ••• ••78" or "a•••@example.com": enough for an administrator to recognise. */
+  destination_hint: string;
+  provider: string;
+  status: 'sent' | 'failed' | 'rate_limited';
+  attempts: number;
+  error: string | null;
+  created_at: number;
+}
+
 export interface Database {
+  auth_methods: AuthMethodsTable;
+  security_answers: SecurityAnswersTable;
+  verification_codes: VerificationCodesTable;
+  outbox_messages: OutboxMessagesTable;
+  delivery_log: DeliveryLogTable;
   users: UsersTable;
   user_roles: UserRolesTable;
   groups: GroupsTable;

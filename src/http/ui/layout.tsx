@@ -24,6 +24,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           <meta name="referrer" content="no-referrer" />
           <title>{`${props.title} · ${branding.productName}`}</title>
           <link rel="stylesheet" href="/assets/app.css" />
+          <link rel="icon" href="data:," />
         </head>
         <body>
           <a class="skip" href="#main">

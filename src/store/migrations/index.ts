@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-directory.js';
 import * as m0002 from './0002-sessions-and-flows.js';
 import * as m0003 from './0003-audit.js';
+import * as m0004 from './0004-methods-and-delivery.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
   '0001-directory': m0001,
   '0002-sessions-and-flows': m0002,
   '0003-audit': m0003,
+  '0004-methods-and-delivery': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
