@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { deriveKey } from '../shared/crypto.js';
+import { createFieldCipher, type FieldCipher } from '../shared/sealed.js';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { createPasswordHasher, type PasswordHasher } from '../directory/password-hash.js';
 import { UserStore } from '../directory/users.js';
@@ -21,7 +22,9 @@ export interface Portal {
   store: Store;
   logger: Logger;
   clock: Clock;
-  keys: { csrf: Buffer; data: Buffer };
+  keys: { csrf: Buffer; data: Buffer; lookup: Buffer };
+  /** Seals contact details and secrets at rest (AES-256-GCM with the data key). */
+  cipher: FieldCipher;
   hasher: PasswordHasher;
   audit: AuditLog;
   users: UserStore;
@@ -56,6 +59,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const throttle = new ThrottleStore(store, clock);
   const flows = new FlowStore(store, clock);
   const metrics = createMetrics();
+  const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
   const s = config.signIn;
   const signIn = new SignInService({
     users,
@@ -79,7 +83,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     store,
     logger: deps.logger,
     clock,
-    keys: { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption') },
+    keys,
+    cipher: createFieldCipher(keys.data),
     hasher,
     audit,
     users,

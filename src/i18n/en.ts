@@ -3,7 +3,7 @@
  * errors, emails later) so that other languages are a new file, not a hunt through code.
  * `{name}` placeholders are filled by t().
  */
-export const en = {
+const core = {
   'app.skip': 'Skip to main content',
   'app.nav.account': 'My account',
   'app.nav.admin': 'Admin console',
@@ -180,5 +180,8 @@ export const en = {
   'groups.kind.group': 'group',
   'groups.kind.user': 'user',
 } as const;
+
+/** One catalogue, assembled from the core strings and each feature's own file. */
+export const en = { ...core };
 
 export type MessageKey = keyof typeof en;
