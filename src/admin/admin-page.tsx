@@ -7,6 +7,8 @@ const sections: Array<{ href: string; label: MessageKey }> = [
   { href: '/admin', label: 'admin.nav.overview' },
   { href: '/admin/users', label: 'admin.nav.users' },
   { href: '/admin/groups', label: 'admin.nav.groups' },
+  { href: '/admin/outbox', label: 'admin.nav.outbox' },
+  { href: '/admin/delivery', label: 'admin.nav.delivery' },
 ];
 
 /** The admin console frame: section navigation beside the content, and the outcome of the last action. */

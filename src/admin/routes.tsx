@@ -5,6 +5,7 @@ import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from './admin-page.js';
 import { userPages } from './users-pages.js';
 import { groupPages } from './groups-pages.js';
+import { deliveryAdminPages } from '../delivery/admin-pages.js';
 
 export function adminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -40,5 +41,6 @@ export function adminRoutes(): Hono<AppEnv> {
 
   app.route('/', userPages());
   app.route('/', groupPages());
+  app.route('/', deliveryAdminPages());
   return app;
 }

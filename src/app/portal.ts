@@ -11,10 +11,19 @@ import { GroupStore } from '../directory/groups.js';
 import { DirectoryService } from '../directory/directory-service.js';
 import { SessionStore } from '../auth/sessions.js';
 import { ThrottleStore } from '../auth/throttle-store.js';
-import { SignInService, passwordOnly, type SecondFactorPolicy } from '../auth/sign-in.js';
+import { SignInService, type SecondFactorPolicy } from '../auth/sign-in.js';
+import { SecondFactorStep, methodsAsSecondFactor } from '../auth/second-factor.js';
+import type { LockoutPolicy } from '../auth/lockout.js';
+import { MethodStore } from '../methods/method-store.js';
+import { QuestionStore } from '../methods/questions.js';
+import { CodeService } from '../methods/codes.js';
+import { SecurityInfoService } from '../methods/security-info.js';
+import { renderEmail } from '../delivery/templates.js';
+import { translator } from '../i18n/index.js';
 import { FlowStore } from '../flows/flow-store.js';
 import { FirstRun } from '../setup/first-run.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
+import { createDelivery, type Delivery } from '../delivery/delivery.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -36,6 +45,14 @@ export interface Portal {
   directory: DirectoryService;
   firstRun: FirstRun;
   metrics: Metrics;
+  /** Email, SMS and voice (or the outbox), with per-destination and global limits. */
+  delivery: Delivery;
+  methods: MethodStore;
+  questions: QuestionStore;
+  codes: CodeService;
+  securityInfo: SecurityInfoService;
+  securityInfoLimits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
+  secondFactor: SecondFactorStep;
 }
 
 export interface PortalDeps {
@@ -60,6 +77,36 @@ export function buildPortal(deps: PortalDeps): Portal {
   const flows = new FlowStore(store, clock);
   const metrics = createMetrics();
   const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
+  const cipher = createFieldCipher(keys.data);
+  const delivery = createDelivery({ config, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
+  const t = translator('en');
+  const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
+  const questions = new QuestionStore(store.db, clock, hasher);
+  const m = config.methods;
+  const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
+  const th = config.throttling;
+  const HOUR = 60 * MINUTE;
+  const securityInfoLimits = {
+    verifyFailures: { threshold: th.failedVerificationsPerDay, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: 24 * HOUR },
+    phoneOrApp: { threshold: th.phoneOrAppChecksPerHour, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: HOUR },
+    emailSends: { threshold: th.emailSendsPer10Minutes, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: 10 * MINUTE },
+  };
+  const securityInfo = new SecurityInfoService({
+    methods,
+    users,
+    codes,
+    questions,
+    outbound: delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, t),
+    audit,
+    throttle,
+    clock,
+    t,
+    policy: m,
+    productName: config.branding.productName,
+    phoneRegion: m.phoneRegion,
+    limits: securityInfoLimits,
+  });
   const s = config.signIn;
   const signIn = new SignInService({
     users,
@@ -69,7 +116,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     flows,
     audit,
     clock,
-    secondFactor: deps.secondFactor ?? passwordOnly,
+    secondFactor: deps.secondFactor ?? methodsAsSecondFactor(methods),
     userLockout: { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE },
     // Per address: a wide net against password spraying across many usernames.
     ipLockout: { threshold: s.ipFailuresPerHour, baseMs: 15 * MINUTE, growth: 1, maxMs: 15 * MINUTE, windowMs: 60 * MINUTE },
@@ -77,6 +124,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     onOutcome: (outcome) => metrics.signIns.inc({ outcome }),
   });
   const directory = new DirectoryService({ users, groups, hasher, audit, sessions, passwordRules: config.passwords });
+  const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -84,7 +132,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     logger: deps.logger,
     clock,
     keys,
-    cipher: createFieldCipher(keys.data),
+    cipher,
     hasher,
     audit,
     users,
@@ -96,5 +144,12 @@ export function buildPortal(deps: PortalDeps): Portal {
     directory,
     firstRun,
     metrics,
+    delivery,
+    methods,
+    questions,
+    codes,
+    securityInfo,
+    securityInfoLimits,
+    secondFactor,
   };
 }

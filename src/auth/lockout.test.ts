@@ -40,19 +40,24 @@ describe('sign-in flow state machine', () => {
     expect(afterPassword([], '/x').state).toBe('completed');
   });
 
-  it('waits for a second factor and accepts only an allowed method', () => {
-    const start = afterPassword(['totp'], '/x');
+  it('waits for a second factor and accepts only the chosen, allowed method', () => {
+    const start = afterPassword(['m1', 'm2'], '/x');
     expect(start.state).toBe('awaiting_second_factor');
-    expect(transition(start.state, start.data, { type: 'second_factor_passed', method: 'sms' })).toEqual({ ok: false, reason: 'method_not_allowed' });
-    const done = transition(start.state, start.data, { type: 'second_factor_passed', method: 'totp' });
+    expect(transition(start.state, start.data, { type: 'method_chosen', methodId: 'other' })).toEqual({ ok: false, reason: 'method_not_allowed' });
+    expect(transition(start.state, start.data, { type: 'second_factor_passed', methodId: 'm1', kind: 'totp' })).toEqual({ ok: false, reason: 'method_not_allowed' });
+    const chosen = transition(start.state, start.data, { type: 'method_chosen', methodId: 'm1' });
+    expect(chosen).toMatchObject({ ok: true, state: 'awaiting_second_factor' });
+    if (!chosen.ok) return;
+    expect(transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: 'm2', kind: 'sms' })).toEqual({ ok: false, reason: 'method_not_allowed' });
+    const done = transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: 'm1', kind: 'totp' });
     expect(done).toMatchObject({ ok: true, state: 'completed' });
     if (done.ok) expect(done.data.amr).toEqual(['password', 'totp']);
   });
 
   it('refuses every event once finished (no replay)', () => {
-    const start = afterPassword(['totp'], '/x');
+    const start = afterPassword(['m1'], '/x');
     for (const state of ['completed', 'failed'] as const) {
-      expect(transition(state, start.data, { type: 'second_factor_passed', method: 'totp' })).toEqual({ ok: false, reason: 'finished' });
+      expect(transition(state, { ...start.data, chosen: 'm1' }, { type: 'second_factor_passed', methodId: 'm1', kind: 'totp' })).toEqual({ ok: false, reason: 'finished' });
     }
   });
 });

@@ -8,6 +8,9 @@ import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import { randomToken } from '../shared/crypto.js';
 import type { FieldErrors } from '../shared/validation.js';
+import type { User } from '../directory/users.js';
+import { CodeForm, codeHint, methodName } from '../methods/ui.js';
+import type { SecondFactorView } from './second-factor.js';
 
 const pageMessages: Record<string, MessageKey> = { signedOut: 'signIn.signedOut', sessionExpired: 'signIn.sessionExpired', setupDone: 'signIn.setupDone' };
 
@@ -37,6 +40,48 @@ function SignInPage({ c, v }: { c: AppContext; v: SignInView }) {
         <Field t={t} name="password" label="signIn.password" type="password" autocomplete="current-password" required error={v.errors?.['password']} />
         <Submit>{t('signIn.submit')}</Submit>
       </form>
+    </Page>
+  );
+}
+
+/** Sets the new session cookie. Rotation: whatever session and browser id this browser had before are replaced. */
+async function establishSession(c: AppContext, token: string, user: User, next: string): Promise<Response> {
+  const portal = c.get('portal');
+  const names = cookieNames(portal.config.publicUrl);
+  const previous = getCookie(c, names.session);
+  if (previous) await portal.sessions.revoke(previous);
+  setCookie(c, names.session, token, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
+  setBrowserCookie(c, names, randomToken());
+  const fallback = user.roles.includes('administrator') ? '/admin' : '/account';
+  return c.redirect(next || fallback, 303);
+}
+
+function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extract<SecondFactorView, { kind: 'choose' }>; error?: MessageKey }) {
+  const t = c.get('t');
+  const flow = view.flow.id;
+  const others = view.methods.filter((m) => m.id !== view.chosen?.id);
+  return (
+    <Page c={c} title={t('mfa.title')} narrow>
+      <h1>{t('mfa.title')}</h1>
+      <p class="muted">{t('mfa.intro')}</p>
+      {view.chosen ? (
+        <CodeForm c={c} action="/sign-in/verify/code" hint={codeHint(c, view.chosen, null)} error={error} hidden={{ flow }} resendAction="/sign-in/verify/choose" resendHidden={{ flow, method: view.chosen.id }} totp={view.chosen.type === 'totp'} />
+      ) : error ? (
+        <Notice kind="error">{t(error)}</Notice>
+      ) : null}
+      {others.length ? (
+        <div class="card">
+          <p>{view.chosen ? t('mfa.other') : t('methods.reauth.choose')}</p>
+          {others.map((m) => (
+            <form method="post" action="/sign-in/verify/choose">
+              <Csrf c={c} />
+              <input type="hidden" name="flow" value={flow} />
+              <input type="hidden" name="method" value={m.id} />
+              <Submit kind={view.chosen ? 'secondary' : undefined}>{t('mfa.use', { method: methodName(c, m) })}</Submit>
+            </form>
+          ))}
+        </div>
+      ) : null}
     </Page>
   );
 }
@@ -74,18 +119,10 @@ export function signInRoutes(): Hono<AppEnv> {
 
     const outcome = await portal.signIn.attempt({ username, password, ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId'), next });
     switch (outcome.kind) {
-      case 'signed_in': {
-        const names = cookieNames(portal.config.publicUrl);
-        // Rotation: whatever session and browser id this browser had before are replaced.
-        const previous = getCookie(c, names.session);
-        if (previous) await portal.sessions.revoke(previous);
-        setCookie(c, names.session, outcome.sessionToken, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
-        setBrowserCookie(c, names, randomToken());
-        const fallback = outcome.user.roles.includes('administrator') ? '/admin' : '/account';
-        return c.redirect(next || fallback, 303);
-      }
+      case 'signed_in':
+        return establishSession(c, outcome.sessionToken, outcome.user, next);
       case 'second_factor_required':
-        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'warn', text: t('signIn.secondFactor') } }} />, 200);
+        return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(outcome.flowId)}`, 303);
       case 'invalid':
         return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.invalid') } }} />, 401);
       case 'locked':
@@ -94,6 +131,36 @@ export function signInRoutes(): Hono<AppEnv> {
       case 'disabled':
         return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.disabled') } }} />, 403);
     }
+  });
+
+  const expired = (c: AppContext) => c.html(<SignInPage c={c} v={{ next: '', problem: { kind: 'warn', text: c.get('t')('mfa.expired') } }} />, 410);
+
+  app.get('/sign-in/verify', async (c) => {
+    const view = await c.get('portal').secondFactor.view(c.req.query('flow') ?? '', c.get('browserId'));
+    if (view.kind !== 'choose') return expired(c);
+    return c.html(<SecondFactorPage c={c} view={view} />);
+  });
+
+  app.post('/sign-in/verify/choose', async (c) => {
+    const form = await readForm(c);
+    const flow = str(form, 'flow') ?? '';
+    const portal = c.get('portal');
+    const r = await portal.secondFactor.choose(flow, c.get('browserId'), str(form, 'method') ?? '');
+    if (!r.ok && r.error === 'mfa.expired') return expired(c);
+    if (!r.ok) {
+      const view = await portal.secondFactor.view(flow, c.get('browserId'));
+      if (view.kind !== 'choose') return expired(c);
+      return c.html(<SecondFactorPage c={c} view={view} error={r.error} />, r.error === 'methods.sendFailed' ? 502 : 429);
+    }
+    return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(flow)}`, 303);
+  });
+
+  app.post('/sign-in/verify/code', async (c) => {
+    const form = await readForm(c);
+    const r = await c.get('portal').secondFactor.check(str(form, 'flow') ?? '', c.get('browserId'), str(form, 'code') ?? '', { ip: c.get('ip'), userAgent: c.get('userAgent') });
+    if (r.ok) return establishSession(c, r.sessionToken, r.user, r.next);
+    if (r.error === 'mfa.expired' || !r.view || r.view.kind !== 'choose') return expired(c);
+    return c.html(<SecondFactorPage c={c} view={r.view} error={r.error} />, r.error === 'methods.blocked' ? 429 : 400);
   });
 
   app.post('/sign-out', async (c) => {

@@ -16,6 +16,8 @@ export interface Session {
   ip: string;
   userAgent: string;
   amr: string[];
+  /** When the user last proved themselves in this session (sign-in or re-verification). */
+  verifiedAt: number;
 }
 
 /** Don't write last_seen on every request: once a minute is precise enough for a 30-minute idle timeout. */
@@ -44,6 +46,7 @@ export class SessionStore {
       ip: meta.ip.slice(0, 64),
       userAgent: meta.userAgent.slice(0, 512),
       amr: meta.amr,
+      verifiedAt: now,
     };
     await this.store.db
       .insertInto('sessions')
@@ -56,6 +59,7 @@ export class SessionStore {
         ip: session.ip,
         user_agent: session.userAgent,
         amr: meta.amr.join(','),
+        verified_at: now,
       })
       .execute();
     return { token, session };
@@ -84,7 +88,13 @@ export class SessionStore {
       ip: row.ip,
       userAgent: row.user_agent,
       amr: row.amr ? row.amr.split(',') : [],
+      verifiedAt: row.verified_at ?? row.created_at,
     };
+  }
+
+  /** Records a fresh proof of identity (re-authentication before a sensitive change). */
+  async markVerified(idHash: string): Promise<void> {
+    await this.store.db.updateTable('sessions').set({ verified_at: this.clock.now() }).where('id_hash', '=', idHash).execute();
   }
 
   async revoke(token: string): Promise<void> {

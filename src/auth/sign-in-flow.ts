@@ -6,14 +6,17 @@
 export type SignInState = 'awaiting_second_factor' | 'completed' | 'failed';
 
 export interface SignInData {
-  /** Methods that may satisfy the remaining gate; empty means the password was enough. */
+  /** Ids of the methods that may satisfy the remaining gate; empty means the password was enough. */
   gates: string[];
   amr: string[];
   next: string;
+  /** The method the user chose (a code may have been sent to it). */
+  chosen?: string;
 }
 
 export type SignInEvent =
-  | { type: 'second_factor_passed'; method: string }
+  | { type: 'method_chosen'; methodId: string }
+  | { type: 'second_factor_passed'; methodId: string; kind: string }
   | { type: 'second_factor_failed_too_often' };
 
 export type Transition = { ok: true; state: SignInState; data: SignInData } | { ok: false; reason: 'finished' | 'method_not_allowed' };
@@ -27,9 +30,12 @@ export function transition(state: SignInState, data: SignInData, event: SignInEv
   switch (state) {
     case 'awaiting_second_factor':
       switch (event.type) {
+        case 'method_chosen':
+          if (!data.gates.includes(event.methodId)) return { ok: false, reason: 'method_not_allowed' };
+          return { ok: true, state, data: { ...data, chosen: event.methodId } };
         case 'second_factor_passed':
-          if (!data.gates.includes(event.method)) return { ok: false, reason: 'method_not_allowed' };
-          return { ok: true, state: 'completed', data: { ...data, gates: [], amr: [...data.amr, event.method] } };
+          if (!data.gates.includes(event.methodId) || data.chosen !== event.methodId) return { ok: false, reason: 'method_not_allowed' };
+          return { ok: true, state: 'completed', data: { ...data, gates: [], amr: [...data.amr, event.kind] } };
         case 'second_factor_failed_too_often':
           return { ok: true, state: 'failed', data };
         default:

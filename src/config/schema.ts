@@ -161,6 +161,11 @@ export const configSchema = z.strictObject({
       registrationRequired: z.boolean().default(true),
       reconfirmDays: z.number().int().min(0).max(730).default(180),
       codeDigits: z.number().int().min(6).max(8).default(8),
+      /** Phone numbers typed without a country code are taken as this region (ISO 3166 code). */
+      phoneRegion: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'must be a two-letter country code like US or DE')
+        .default('US'),
       codeMinutes: positiveInt.max(60).default(5),
       codeAttempts: positiveInt.max(10).default(5),
       questions: z

@@ -16,6 +16,8 @@ export interface User {
   hasPassword: boolean;
   passwordChangedAt: number | null;
   createdAt: number;
+  /** When security info was last registered or re-confirmed. */
+  securityInfoConfirmedAt: number | null;
 }
 
 export interface NewUser {
@@ -49,6 +51,7 @@ function toUser(row: UsersTable, roles: Role[]): User {
     hasPassword: row.password_hash !== null,
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
+    securityInfoConfirmedAt: row.security_info_confirmed_at ?? null,
   };
 }
 
@@ -181,6 +184,10 @@ export class UserStore {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  async markSecurityInfoConfirmed(id: string): Promise<void> {
+    await this.db.updateTable('users').set({ security_info_confirmed_at: this.clock.now() }).where('id', '=', id).execute();
   }
 
   /** Enabled users holding a role; used to protect the last administrator. */

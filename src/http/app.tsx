@@ -4,6 +4,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { Portal } from '../app/portal.js';
 import { signInRoutes } from '../auth/routes.js';
 import { accountRoutes } from '../account/routes.js';
+import { securityInfoRoutes } from '../methods/routes.js';
+import { registrationInterrupt } from '../methods/registration.js';
 import { setupRoutes } from '../setup/routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { opsRoutes } from '../ops/routes.js';
@@ -33,9 +35,11 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.use('*', requestContext(portal));
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
-  app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
   app.route('/', signInRoutes());
   app.route('/', setupRoutes());
+  app.use('*', registrationInterrupt());
+  app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
+  app.route('/', securityInfoRoutes());
   app.route('/', accountRoutes());
   app.route('/', adminRoutes());
 

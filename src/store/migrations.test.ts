@@ -91,6 +91,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       hasPassword: true,
       passwordChangedAt: t0,
       createdAt: t0,
+      securityInfoConfirmedAt: null,
     });
     expect(await users.passwordHash(userId)).toBe('argon2-old');
     const groups = new GroupStore(store.db, clock);

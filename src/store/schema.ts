@@ -19,6 +19,7 @@ export interface UsersTable {
   password_changed_at: number | null;
   created_at: number;
   updated_at: number;
+  security_info_confirmed_at: number | null;
 }
 
 export interface UserRolesTable {
@@ -60,6 +61,7 @@ export interface SessionsTable {
   user_agent: string;
   /** Comma-separated list of what proved the user ("password", later "totp", ...). */
   amr: string;
+  verified_at: number | null;
 }
 
 export interface FlowsTable {

@@ -60,6 +60,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
         hasPassword: true,
         passwordChangedAt: clock.now(),
         createdAt: clock.now(),
+        securityInfoConfirmedAt: null,
       });
       expect(await users.byId(created.id)).toEqual(created);
       expect(await users.passwordHash(created.id)).toBe('hash-1');

@@ -146,6 +146,8 @@ export async function startPortalProcess(options: PortalProcessOptions = {}): Pr
       secrets: { keyFile: join(dir, 'secret.key') },
       passwordHashing: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
       logging: { level: 'info' },
+      // Browser tests of other features skip the registration interrupt; its own test passes registrationRequired: true.
+      methods: { registrationRequired: false },
     },
     options.config ?? {},
   );

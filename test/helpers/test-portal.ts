@@ -78,6 +78,8 @@ export async function createTestPortal(options: { dialect?: DialectName; config?
     passwordHashing: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
     logging: { level: 'info' },
     ...options.config,
+    // Tests of other features sign in without the registration interrupt; its own tests turn it on.
+    methods: { registrationRequired: false, ...options.config?.methods },
   };
   const config = configSchema.parse(input);
   const clock = options.manualTime ? manualClock(Date.now()) : systemClock;

@@ -2,6 +2,10 @@ import { PostgresAdapter, type Kysely } from 'kysely';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 export async function up(db: Kysely<any>): Promise<void> {
+  // When the user last registered or re-confirmed security info (the re-confirm interval counts from it).
+  await db.schema.alterTable('users').addColumn('security_info_confirmed_at', 'bigint').execute();
+  // When this session last proved the user with a method: changes to security info need a recent proof.
+  await db.schema.alterTable('sessions').addColumn('verified_at', 'bigint').execute();
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const serial = (name: string) => (b: any) =>
     b.addColumn(name, postgres ? 'bigserial' : 'integer', (c: any) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()));
@@ -83,4 +87,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of ['delivery_log', 'outbox_messages', 'verification_codes', 'security_answers', 'auth_methods']) await db.schema.dropTable(t).execute();
+  await db.schema.alterTable('sessions').dropColumn('verified_at').execute();
+  await db.schema.alterTable('users').dropColumn('security_info_confirmed_at').execute();
 }

@@ -1,0 +1,96 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { User, UserStore } from '../directory/users.js';
+import type { FlowStore, StoredFlow } from '../flows/flow-store.js';
+import type { Method, MethodStore } from '../methods/method-store.js';
+import type { Refusal, SecurityInfoService } from '../methods/security-info.js';
+import type { SessionStore } from './sessions.js';
+import type { SecondFactorPolicy } from './sign-in.js';
+import { transition, type SignInData, type SignInState } from './sign-in-flow.js';
+
+/** Methods that can be a sign-in gate. Security questions never are (and never for administrators). */
+const MFA_TYPES = new Set(['email', 'mobile', 'office', 'totp']);
+
+export function methodsAsSecondFactor(methods: MethodStore): SecondFactorPolicy {
+  return {
+    async gatesFor(user: User) {
+      const list = await methods.list(user.id, { confirmedOnly: true });
+      // The default method first, so the page can offer it straight away.
+      return list
+        .filter((m) => MFA_TYPES.has(m.type))
+        .sort((a, b) => Number(b.isDefault) - Number(a.isDefault))
+        .map((m) => m.id);
+    },
+  };
+}
+
+export type SecondFactorView =
+  | { kind: 'expired' }
+  | { kind: 'finished' }
+  | { kind: 'choose'; flow: StoredFlow<SignInState, SignInData>; user: User; methods: Method[]; chosen: Method | null };
+
+export type SecondFactorOutcome =
+  | { ok: true; sessionToken: string; user: User; next: string }
+  | { ok: false; error: Refusal | 'mfa.expired'; view?: SecondFactorView };
+
+interface Deps {
+  flows: FlowStore;
+  users: UserStore;
+  methods: MethodStore;
+  securityInfo: SecurityInfoService;
+  sessions: SessionStore;
+  audit: AuditLog;
+}
+
+/**
+ * The second step of sign-in, driven by the stored flow: choose a method (a code is sent for
+ * email and phone), then enter the code. Each step is a compare-and-swap on the flow, so a
+ * replayed or parallel submission cannot sign in twice.
+ */
+export class SecondFactorStep {
+  constructor(private readonly d: Deps) {}
+
+  async view(flowId: string, browserId: string): Promise<SecondFactorView> {
+    const loaded = await this.d.flows.load<SignInState, SignInData>('sign-in', flowId, browserId);
+    if (!loaded.ok) return { kind: 'expired' };
+    const flow = loaded.flow;
+    if (flow.state !== 'awaiting_second_factor' || !flow.userId) return { kind: 'finished' };
+    const user = await this.d.users.byId(flow.userId);
+    if (!user?.enabled) return { kind: 'expired' };
+    const all = await this.d.methods.list(user.id, { confirmedOnly: true });
+    const methods = flow.data.gates.map((id) => all.find((m) => m.id === id)).filter((m): m is Method => !!m);
+    const chosen = methods.find((m) => m.id === flow.data.chosen) ?? null;
+    return { kind: 'choose', flow, user, methods, chosen };
+  }
+
+  async choose(flowId: string, browserId: string, methodId: string, channel?: 'sms' | 'voice'): Promise<{ ok: true } | { ok: false; error: Refusal | 'mfa.expired' }> {
+    const v = await this.view(flowId, browserId);
+    if (v.kind !== 'choose') return { ok: false, error: 'mfa.expired' };
+    const method = v.methods.find((m) => m.id === methodId);
+    const next = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId });
+    if (!method || !next.ok) return { ok: false, error: 'methods.notFound' };
+    if (method.type !== 'totp') {
+      const sent = await this.d.securityInfo.sendCode(v.user, method, 'sign-in', channel);
+      if (!sent.ok) return sent;
+    }
+    if (!(await this.d.flows.advance(v.flow, { state: next.state, data: next.data }))) return { ok: false, error: 'mfa.expired' };
+    return { ok: true };
+  }
+
+  async check(flowId: string, browserId: string, code: string, meta: { ip: string; userAgent: string }): Promise<SecondFactorOutcome> {
+    const v = await this.view(flowId, browserId);
+    if (v.kind !== 'choose' || !v.chosen) return { ok: false, error: 'mfa.expired' };
+    const r = await this.d.securityInfo.checkCode(v.user, v.chosen, 'sign-in', code);
+    if (!r.ok) {
+      if (r.error === 'methods.blocked') {
+        const failed = transition(v.flow.state, v.flow.data, { type: 'second_factor_failed_too_often' });
+        if (failed.ok) await this.d.flows.advance(v.flow, { state: failed.state, data: failed.data });
+      }
+      return { ok: false, error: r.error, view: v };
+    }
+    const done = transition(v.flow.state, v.flow.data, { type: 'second_factor_passed', methodId: v.chosen.id, kind: v.chosen.type });
+    if (!done.ok || !(await this.d.flows.advance(v.flow, { state: done.state, data: done.data }))) return { ok: false, error: 'mfa.expired' };
+    const { token } = await this.d.sessions.create(v.user.id, { ip: meta.ip, userAgent: meta.userAgent, amr: done.data.amr });
+    await this.d.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: v.user.id, name: v.user.username }, target: { id: v.user.id, name: v.user.username }, ip: meta.ip, userAgent: meta.userAgent, details: { amr: done.data.amr.join(',') } });
+    return { ok: true, sessionToken: token, user: v.user, next: done.data.next };
+  }
+}

@@ -1,0 +1,178 @@
+import { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { Notice } from '../http/ui/layout.js';
+import { AdminPage } from '../admin/admin-page.js';
+import type { MessageKey } from '../i18n/index.js';
+import { deliveryCounts, readDeliveryLog, readOutbox, type LogStatus, type PageOf } from './outbox.js';
+
+const OUTBOX_PAGE_SIZE = 20;
+const LOG_PAGE_SIZE = 50;
+const DAY = 24 * 60 * 60_000;
+const statuses: LogStatus[] = ['sent', 'failed', 'rate_limited'];
+
+const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+
+function pageParam(c: AppContext): number {
+  const n = Number.parseInt(c.req.query('page') ?? '1', 10);
+  return Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+function Pager({ c, page, link }: { c: AppContext; page: PageOf<unknown>; link: (p: number) => string }) {
+  const t = c.get('t');
+  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  return (
+    <nav class="pager" aria-label={t('delivery.page', { page: page.page, pages })}>
+      {page.page > 1 ? <a href={link(page.page - 1)}>{t('delivery.prev')}</a> : null}
+      <span>{t('delivery.page', { page: page.page, pages })}</span>
+      {page.page < pages ? <a href={link(page.page + 1)}>{t('delivery.next')}</a> : null}
+    </nav>
+  );
+}
+
+/** Admin pages of the delivery feature: the outbox (decrypted) and the delivery log. The `/admin/*` guard requires the administrator role. */
+export function deliveryAdminPages(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/admin/outbox', async (c) => {
+    const t = c.get('t');
+    const portal = c.get('portal');
+    const d = portal.config.delivery;
+    const page = await readOutbox(portal.store, portal.cipher, { page: pageParam(c), pageSize: OUTBOX_PAGE_SIZE });
+    const unreadable = t('outbox.unreadable');
+    return c.html(
+      <AdminPage c={c} title={t('outbox.title')} section="/admin/outbox">
+        <h1>{t('outbox.title')}</h1>
+        <Notice kind="warn">
+          <strong>{t('outbox.banner')}</strong>
+        </Notice>
+        <p>{t('outbox.settings', { email: t(`outbox.via.${d.mode}`), phone: t(`outbox.via.${d.phone.provider}`) })}</p>
+        <p class="hint">{t('outbox.intro')}</p>
+        <p class="muted" role="status">
+          {t('outbox.count', { total: page.total })}
+        </p>
+        {page.items.length === 0 ? (
+          <p>{t('outbox.none')}</p>
+        ) : (
+          page.items.map((m) => (
+            <article class="card" aria-label={t('outbox.message', { channel: t(`delivery.channel.${m.channel}`), id: m.id })}>
+              <dl class="props">
+                <dt>{t('delivery.col.channel')}</dt>
+                <dd>{t(`delivery.channel.${m.channel}`)}</dd>
+                <dt>{t('outbox.kind')}</dt>
+                <dd>{m.kind}</dd>
+                <dt>{t('outbox.to')}</dt>
+                <dd>{m.to ?? unreadable}</dd>
+                {m.channel === 'email' ? (
+                  <>
+                    <dt>{t('outbox.subject')}</dt>
+                    <dd>{m.subject ?? unreadable}</dd>
+                  </>
+                ) : null}
+                <dt>{t('outbox.at')}</dt>
+                <dd>{when(m.createdAt)}</dd>
+                {m.userId ? (
+                  <>
+                    <dt>{t('outbox.user')}</dt>
+                    <dd>
+                      <a href={`/admin/users/${encodeURIComponent(m.userId)}`}>{m.userId}</a>
+                    </dd>
+                  </>
+                ) : null}
+              </dl>
+              <pre>{m.body ?? unreadable}</pre>
+            </article>
+          ))
+        )}
+        <Pager c={c} page={page} link={(p) => `/admin/outbox?page=${p}`} />
+      </AdminPage>,
+    );
+  });
+
+  app.get('/admin/delivery', async (c) => {
+    const t = c.get('t');
+    const portal = c.get('portal');
+    const wanted = c.req.query('status');
+    const status = statuses.find((s) => s === wanted);
+    const [counts, page] = await Promise.all([
+      deliveryCounts(portal.store, portal.clock.now() - DAY),
+      readDeliveryLog(portal.store, { page: pageParam(c), pageSize: LOG_PAGE_SIZE, status }),
+    ]);
+    const stats: Array<[MessageKey, number]> = [
+      ['delivery.stat.sent', counts.sent],
+      ['delivery.stat.failed', counts.failed],
+      ['delivery.stat.rateLimited', counts.rate_limited],
+    ];
+    const link = (p: number, s: LogStatus | undefined = status) => `/admin/delivery?${new URLSearchParams({ ...(s ? { status: s } : {}), page: String(p) }).toString()}`;
+    return c.html(
+      <AdminPage c={c} title={t('delivery.title')} section="/admin/delivery">
+        <h1>{t('delivery.title')}</h1>
+        {portal.config.delivery.mode === 'outbox' || portal.config.delivery.phone.provider === 'outbox' ? (
+          <Notice kind="warn">
+            {t('outbox.banner')} <a href="/admin/outbox">{t('admin.nav.outbox')}</a>
+          </Notice>
+        ) : null}
+        <p class="hint">{t('delivery.intro')}</p>
+        <h2>{t('delivery.last24h')}</h2>
+        <div class="stats">
+          {stats.map(([label, n]) => (
+            <div class="stat">
+              <span class="n">{n}</span>
+              {t(label)}
+            </div>
+          ))}
+        </div>
+        <nav class="row" aria-label={t('delivery.filter')}>
+          <span>{t('delivery.filter')}:</span>
+          <a href="/admin/delivery" aria-current={status ? undefined : 'page'}>
+            {t('delivery.filter.all')}
+          </a>
+          {statuses.map((s) => (
+            <a href={link(1, s)} aria-current={status === s ? 'page' : undefined}>
+              {t(`delivery.status.${s}`)}
+            </a>
+          ))}
+        </nav>
+        <p class="muted" role="status">
+          {t('delivery.count', { total: page.total })}
+        </p>
+        {page.items.length === 0 ? (
+          <p>{t('delivery.none')}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('delivery.col.at')}</th>
+                <th scope="col">{t('delivery.col.channel')}</th>
+                <th scope="col">{t('delivery.col.kind')}</th>
+                <th scope="col">{t('delivery.col.to')}</th>
+                <th scope="col">{t('delivery.col.provider')}</th>
+                <th scope="col">{t('delivery.col.status')}</th>
+                <th scope="col">{t('delivery.col.attempts')}</th>
+                <th scope="col">{t('delivery.col.error')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((r) => (
+                <tr>
+                  <td>{when(r.createdAt)}</td>
+                  <td>{t(`delivery.channel.${r.channel}`)}</td>
+                  <td>{r.kind}</td>
+                  <td>{r.hint}</td>
+                  <td>{r.provider}</td>
+                  <td>
+                    <span class={`badge ${r.status === 'sent' ? 'on' : r.status === 'in_progress' ? '' : 'off'}`}>{t(`delivery.status.${r.status}`)}</span>
+                  </td>
+                  <td>{r.attempts}</td>
+                  <td>{r.error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager c={c} page={page} link={(p) => link(p)} />
+      </AdminPage>,
+    );
+  });
+
+  return app;
+}

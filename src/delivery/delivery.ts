@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
+import type { Clock } from '../shared/clock.js';
+import type { FieldCipher } from '../shared/sealed.js';
+import type { Logger } from '../logging/logger.js';
+import { SendFailure, scrub } from './attempt.js';
+import { destinationHash, emailDestination, phoneDestination, type Destination } from './destinations.js';
+import { IN_PROGRESS, writeOutbox, type Channel } from './outbox.js';
+import { phoneSender } from './phone.js';
+import { smtpSender } from './smtp.js';
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** What the message is for ("code", "reset-notice", ...): shown to administrators, at most 32 characters. */
+  kind: string;
+  userId?: string | null;
+}
+
+export interface SmsMessage {
+  /** E.164, e.g. +4915112345678. */
+  to: string;
+  text: string;
+  kind: string;
+  userId?: string | null;
+}
+
+export interface VoiceMessage {
+  /** E.164. */
+  to: string;
+  /** Read aloud (twice). Spelling a code digit by digit is the caller's job. */
+  say: string;
+  kind: string;
+  userId?: string | null;
+}
+
+export type SendResult = { ok: true } | { ok: false; reason: 'rate_limited' | 'failed'; detail: string };
+
+export interface Delivery {
+  email(m: EmailMessage): Promise<SendResult>;
+  sms(m: SmsMessage): Promise<SendResult>;
+  voice(m: VoiceMessage): Promise<SendResult>;
+}
+
+export interface DeliveryDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  cipher: FieldCipher;
+  /** Key of the destination hashes in delivery_log. */
+  lookupKey: Buffer;
+  logger: Logger;
+  fetch?: typeof fetch;
+}
+
+type Outcome = { status: 'sent' | 'failed' | 'rate_limited'; attempts: number; error: string | null };
+
+const HOUR = 60 * 60_000;
+const DAY = 24 * HOUR;
+
+interface Job {
+  channel: Channel;
+  kind: string;
+  userId: string | null;
+  raw: string;
+  destination: Destination;
+  provider: string;
+  /** One try; throws SendFailure. */
+  attempt(address: string): Promise<void>;
+}
+
+/**
+ * Sends email, SMS and voice calls, or keeps them in the outbox. Every send is counted in
+ * delivery_log before anything leaves, so the limits (SMS pumping protection) hold across
+ * instances sharing the store and against parallel requests: a send first reserves its row,
+ * then counts the rows up to and including its own, and only then goes out.
+ * Message bodies (which carry codes) are never logged.
+ */
+export function createDelivery(deps: DeliveryDeps): Delivery {
+  const { config, store, clock, cipher, lookupKey } = deps;
+  const d = config.delivery;
+  const logger = deps.logger.child({ component: 'delivery' });
+  const smtp = d.mode === 'smtp' && d.smtp ? smtpSender(d.smtp) : null;
+  const phone = phoneSender(d.phone, deps.fetch ?? globalThis.fetch);
+  const secrets = [d.smtp?.password, d.phone.twilio?.authToken, d.phone.webhook?.token].filter((s): s is string => typeof s === 'string' && s.length > 0);
+
+  function row(job: Job, hash: string, fields: Outcome) {
+    return {
+      channel: job.channel,
+      kind: job.kind,
+      user_id: job.userId,
+      destination_hash: hash,
+      destination_hint: job.destination.hint.slice(0, 64),
+      provider: job.provider,
+      status: fields.status,
+      attempts: fields.attempts,
+      error: fields.error,
+      created_at: clock.now(),
+    };
+  }
+
+  async function finish(id: number, fields: Outcome): Promise<void> {
+    await store.db.updateTable('delivery_log').set(fields).where('id', '=', id).execute();
+  }
+
+  /**
+   * Writes this send's row (status "failed"/"in progress" until it is known) and checks the
+   * limits against every row up to and including it, in one transaction that holds the
+   * portal-wide delivery lock (PostgreSQL advisory lock; SQLite has one writer anyway): parallel
+   * sends, from this instance or another, cannot both slip under a limit.
+   */
+  async function reserve(job: Job, hash: string): Promise<{ id: number; limit: string | null }> {
+    return store.db.transaction().execute(async (trx) => {
+      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('openssspr.delivery-limits'))`.execute(trx);
+      const inserted = await trx
+        .insertInto('delivery_log')
+        .values(row(job, hash, { status: 'failed', attempts: 0, error: IN_PROGRESS }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const id = Number(inserted.id);
+      const limit = await brokenLimit(trx, id, hash);
+      if (limit) await trx.updateTable('delivery_log').set({ status: 'rate_limited', attempts: 0, error: limit }).where('id', '=', id).execute();
+      return { id, limit };
+    });
+  }
+
+  /** Which limit this send (row `id`) breaks, if any. Rate-limited rows do not count; sends under way and failed ones do. */
+  async function brokenLimit(db: Kysely<Database>, id: number, hash: string): Promise<string | null> {
+    const now = clock.now();
+    const lim = d.limits;
+    const count = async (since: number, perDestination: boolean) => {
+      let q = db
+        .selectFrom('delivery_log')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('id', '<=', id)
+        .where('created_at', '>', since)
+        .where('status', '!=', 'rate_limited');
+      if (perDestination) q = q.where('destination_hash', '=', hash);
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    };
+    if ((await count(now - HOUR, true)) > lim.perDestinationPerHour) return `limit reached: ${lim.perDestinationPerHour} messages per destination per hour`;
+    if ((await count(now - DAY, true)) > lim.perDestinationPerDay) return `limit reached: ${lim.perDestinationPerDay} messages per destination per day`;
+    if ((await count(now - HOUR, false)) > lim.globalPerHour) return `limit reached: ${lim.globalPerHour} messages per hour for the whole portal`;
+    return null;
+  }
+
+  async function run(job: Job): Promise<SendResult> {
+    const about = { channel: job.channel, kind: job.kind, provider: job.provider, to: job.destination.hint, userId: job.userId };
+    if (!job.destination.ok) {
+      const error = job.destination.problem;
+      await store.db
+        .insertInto('delivery_log')
+        .values(row(job, destinationHash(lookupKey, `invalid:${job.raw.trim().toLowerCase()}`), { status: 'failed', attempts: 0, error }))
+        .execute();
+      logger.warn({ ...about, error }, 'message not sent: bad destination');
+      return { ok: false, reason: 'failed', detail: error };
+    }
+    const dest = job.destination;
+    const hash = destinationHash(lookupKey, dest.key);
+    const { id, limit } = await reserve(job, hash);
+    if (limit) {
+      logger.warn({ ...about, error: limit }, 'message not sent: rate limited');
+      return { ok: false, reason: 'rate_limited', detail: limit };
+    }
+
+    const max = d.retries.attempts;
+    let failure: SendFailure = new SendFailure('not attempted', false);
+    let attempts = 0;
+    for (attempts = 1; attempts <= max; attempts++) {
+      try {
+        await job.attempt(dest.address);
+        await finish(id, { status: 'sent', attempts, error: null });
+        logger.info({ ...about, attempts }, 'message sent');
+        return { ok: true };
+      } catch (err) {
+        failure = err instanceof SendFailure ? err : new SendFailure(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, true);
+        logger.debug({ ...about, attempt: attempts, transient: failure.transient, error: clean(failure.detail, dest) }, 'send attempt failed');
+        if (!failure.transient || attempts === max) break;
+        await sleep(d.retries.backoffMs * 2 ** (attempts - 1));
+      }
+    }
+    const error = clean(failure.detail, dest);
+    await finish(id, { status: 'failed', attempts: Math.min(attempts, max), error });
+    logger.warn({ ...about, attempts: Math.min(attempts, max), error }, 'message not sent: delivery failed');
+    return { ok: false, reason: 'failed', detail: error };
+  }
+
+  function clean(text: string, dest: Extract<Destination, { ok: true }>): string {
+    return scrub(text, [[dest.address, dest.hint], ...secrets.map((s): [string, string] => [s, '[redacted]'])]);
+  }
+
+  const kindOf = (k: string) => (k.trim() || 'message').slice(0, 32);
+
+  return {
+    email(m) {
+      return run({
+        channel: 'email',
+        kind: kindOf(m.kind),
+        userId: m.userId ?? null,
+        raw: m.to,
+        destination: emailDestination(m.to),
+        provider: smtp ? 'smtp' : 'outbox',
+        attempt: (to) =>
+          smtp
+            ? smtp({ to, subject: m.subject, text: m.text, html: m.html })
+            : writeOutbox(store, cipher, clock, { channel: 'email', kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: m.subject, body: m.text }),
+      });
+    },
+    sms(m) {
+      const key = randomUUID();
+      return run({
+        channel: 'sms',
+        kind: kindOf(m.kind),
+        userId: m.userId ?? null,
+        raw: m.to,
+        destination: phoneDestination(m.to),
+        provider: phone?.provider ?? 'outbox',
+        attempt: (to) =>
+          phone ? phone.sms(to, m.text, kindOf(m.kind), key) : writeOutbox(store, cipher, clock, { channel: 'sms', kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: m.text }),
+      });
+    },
+    voice(m) {
+      const key = randomUUID();
+      return run({
+        channel: 'voice',
+        kind: kindOf(m.kind),
+        userId: m.userId ?? null,
+        raw: m.to,
+        destination: phoneDestination(m.to),
+        provider: phone?.provider ?? 'outbox',
+        attempt: (to) =>
+          phone ? phone.voice(to, m.say, kindOf(m.kind), key) : writeOutbox(store, cipher, clock, { channel: 'voice', kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: m.say }),
+      });
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}

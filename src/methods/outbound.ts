@@ -1,0 +1,20 @@
+/**
+ * What the methods need from message delivery, and nothing more. The delivery feature's
+ * Delivery satisfies it; tests may pass the real one over an SMTP sink or loopback provider.
+ */
+export type SendResult = { ok: true } | { ok: false; reason: 'rate_limited' | 'failed'; detail: string };
+
+export interface Outbound {
+  email(m: { to: string; subject: string; text: string; html: string; kind: string; userId?: string | null }): Promise<SendResult>;
+  sms(m: { to: string; text: string; kind: string; userId?: string | null }): Promise<SendResult>;
+  voice(m: { to: string; say: string; kind: string; userId?: string | null }): Promise<SendResult>;
+}
+
+export interface EmailContent {
+  title: string;
+  paragraphs: string[];
+  code?: string;
+  action?: { label: string; url: string };
+}
+
+export type RenderEmail = (content: EmailContent) => { subject: string; text: string; html: string };

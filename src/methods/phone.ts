@@ -1,0 +1,24 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
+export type PhoneResult = { ok: true; e164: string } | { ok: false; error: 'v.phone.invalid' | 'v.phone.tooLong' };
+
+/** Validates and normalises to E.164 (+4915112345678). Numbers without a country code use the portal's default region. */
+export function normalisePhone(input: string, defaultRegion: string): PhoneResult {
+  const raw = input.trim();
+  if (raw.length > 40) return { ok: false, error: 'v.phone.tooLong' };
+  if (!/^[+\d][\d\s().-]*$/.test(raw)) return { ok: false, error: 'v.phone.invalid' };
+  const parsed = parsePhoneNumberFromString(raw, defaultRegion as CountryCode);
+  if (!parsed || !parsed.isValid()) return { ok: false, error: 'v.phone.invalid' };
+  return { ok: true, e164: parsed.number };
+}
+
+/** "+49 ••• •••• 78": enough for the user to recognise the number, not enough to learn it. */
+export function maskPhone(e164: string): string {
+  return `${e164.slice(0, 3)} ••• ${e164.slice(-2)}`;
+}
+
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '•••';
+  return `${email[0]}•••@${email.slice(at + 1)}`;
+}

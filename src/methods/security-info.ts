@@ -1,0 +1,279 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ThrottleStore } from '../auth/throttle-store.js';
+import type { LockoutPolicy } from '../auth/lockout.js';
+import { lockRemaining } from '../auth/lockout.js';
+import type { User } from '../directory/users.js';
+import type { Translate } from '../i18n/index.js';
+import type { Clock } from '../shared/clock.js';
+import { optionalEmailSchema } from '../directory/names.js';
+import type { CodeCheck, CodeService } from './codes.js';
+import type { Method, MethodStore } from './method-store.js';
+import type { Outbound, RenderEmail } from './outbound.js';
+import { maskEmail, maskPhone, normalisePhone } from './phone.js';
+import { checkRegistration, type QuestionStore } from './questions.js';
+import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
+
+export type Channel = 'email' | 'sms' | 'voice';
+
+/** What failed, as catalogue keys the pages show. */
+export type Refusal =
+  | 'v.email.invalid'
+  | 'v.phone.invalid'
+  | 'v.phone.tooLong'
+  | 'methods.duplicate'
+  | 'methods.sendFailed'
+  | 'methods.sendLimited'
+  | 'methods.blocked'
+  | 'methods.notFound'
+  | 'methods.codeWrong'
+  | 'methods.codeExpired'
+  | 'methods.codeTooMany'
+  | 'methods.codeNone'
+  | 'methods.notAvailable';
+
+export type Step<T = undefined> = { ok: true; value: T } | { ok: false; error: Refusal; field?: string };
+
+export interface MethodsPolicy {
+  available: readonly string[];
+  codeMinutes: number;
+  questions: { toRegister: number; toAnswer: number; custom: readonly string[] };
+}
+
+interface Deps {
+  methods: MethodStore;
+  users: { markSecurityInfoConfirmed(id: string): Promise<void> };
+  codes: CodeService;
+  questions: QuestionStore;
+  outbound: Outbound;
+  renderEmail: RenderEmail;
+  audit: AuditLog;
+  throttle: ThrottleStore;
+  clock: Clock;
+  t: Translate;
+  policy: MethodsPolicy;
+  productName: string;
+  phoneRegion: string;
+  limits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
+}
+
+const codeRefusal: Record<Exclude<CodeCheck, 'ok'>, Refusal> = {
+  wrong: 'methods.codeWrong',
+  expired: 'methods.codeExpired',
+  too_many_tries: 'methods.codeTooMany',
+  no_code: 'methods.codeNone',
+};
+
+/** Reads digits out one by one, twice, for a voice call. */
+export function spokenCode(code: string): string {
+  return code.split('').join(', ');
+}
+
+/**
+ * Registering, testing and removing methods ("My security info"), and sending and checking
+ * codes for any purpose (registration, sign-in MFA, later password reset). Everything a user
+ * can fail at comes back as a Refusal key with plain words in the catalogue.
+ */
+export class SecurityInfoService {
+  constructor(private readonly d: Deps) {}
+
+  available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions'): boolean {
+    return this.d.policy.available.includes(kind);
+  }
+
+  /** Sends a code through a method's channel. Counted against the user's send limits. */
+  async sendCode(user: User, method: Method, purpose: string, channel?: Channel): Promise<Step> {
+    const { d } = this;
+    const via: Channel = method.type === 'email' ? 'email' : method.type === 'office' ? 'voice' : (channel ?? 'sms');
+    if (!method.contact || (method.type === 'email') !== (via === 'email')) return { ok: false, error: 'methods.notAvailable' };
+    const blocked = await this.blockedFor(user.id);
+    if (blocked) return { ok: false, error: 'methods.blocked' };
+    const counterKey = via === 'email' ? `methods:email-sends:${user.id}` : `methods:phone-checks:${user.id}`;
+    const counter = await d.throttle.get(counterKey);
+    if (lockRemaining(counter, d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
+    await d.throttle.recordFailure(counterKey, via === 'email' ? d.limits.emailSends : d.limits.phoneOrApp);
+
+    const { code } = await d.codes.issue(user.id, method.id, purpose);
+    const minutes = d.policy.codeMinutes;
+    const kind = `code:${purpose}`;
+    let result;
+    if (via === 'email') {
+      const mail = d.renderEmail({
+        title: d.t('mail.code.title', { product: d.productName }),
+        paragraphs: [d.t('mail.code.body', { minutes }), d.t('mail.code.notYou')],
+        code,
+      });
+      result = await d.outbound.email({ to: method.contact, ...mail, kind, userId: user.id });
+    } else if (via === 'sms') {
+      result = await d.outbound.sms({ to: method.contact, text: d.t('sms.code', { code, product: d.productName, minutes }), kind, userId: user.id });
+    } else {
+      const digits = spokenCode(code);
+      result = await d.outbound.voice({ to: method.contact, say: d.t('voice.code', { code: digits, product: d.productName }), kind, userId: user.id });
+    }
+    await d.audit.record({ event: 'method_code_sent', outcome: result.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, channel: via, purpose, ...(result.ok ? {} : { reason: result.reason }) } });
+    if (!result.ok) {
+      await d.codes.voidAll(user.id);
+      return { ok: false, error: result.reason === 'rate_limited' ? 'methods.sendLimited' : 'methods.sendFailed' };
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** Checks a typed code (email/SMS/voice) or an authenticator-app code for a method. */
+  async checkCode(user: User, method: Method, purpose: string, typed: string): Promise<Step> {
+    const { d } = this;
+    if (await this.blockedFor(user.id)) return { ok: false, error: 'methods.blocked' };
+    let ok: boolean;
+    let refusal: Refusal = 'methods.codeWrong';
+    // Only a real guess counts towards the block: a code already used (a double click, a
+    // parallel submission) or expired compared nothing.
+    let guessed = true;
+    if (method.type === 'totp') {
+      const checksKey = `methods:phone-checks:${user.id}`;
+      if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
+      await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
+      const secret = await d.methods.totpSecret(user.id, method.id);
+      const step = secret ? matchTotp(secret, typed, d.clock.now()) : null;
+      // A code already used inside its window is refused: claimTotpStep is a compare-and-swap.
+      ok = step !== null && (await d.methods.claimTotpStep(method.id, step));
+    } else {
+      const check = await d.codes.verify(user.id, method.id, purpose, typed);
+      ok = check === 'ok';
+      if (check !== 'ok') refusal = codeRefusal[check];
+      guessed = check === 'ok' || check === 'wrong' || check === 'too_many_tries';
+    }
+    await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, purpose } });
+    if (!ok && !guessed) return { ok: false, error: refusal };
+    if (!ok) {
+      const after = await d.throttle.recordFailure(`methods:verify-failures:${user.id}`, d.limits.verifyFailures);
+      if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, error: 'methods.blocked' };
+      return { ok: false, error: refusal };
+    }
+    await d.methods.markUsed(method.id);
+    return { ok: true, value: undefined };
+  }
+
+  async blockedFor(userId: string): Promise<boolean> {
+    return lockRemaining(await this.d.throttle.get(`methods:verify-failures:${userId}`), this.d.clock.now()) > 0;
+  }
+
+  /** Step 1 of adding an email or phone: store it unconfirmed and send a code to it. */
+  async startContact(user: User, type: 'email' | 'mobile' | 'office', input: unknown, channel: Channel = 'sms'): Promise<Step<Method>> {
+    const { d } = this;
+    const wanted = type === 'email' ? 'email' : type === 'office' ? 'office_voice' : channel === 'voice' ? 'mobile_voice' : 'mobile_sms';
+    if (!this.available(wanted)) return { ok: false, error: 'methods.notAvailable' };
+    let normalised: string;
+    if (type === 'email') {
+      const parsed = optionalEmailSchema.safeParse(input);
+      if (!parsed.success || !parsed.data) return { ok: false, error: 'v.email.invalid', field: 'email' };
+      normalised = parsed.data.toLowerCase();
+    } else {
+      const phone = normalisePhone(typeof input === 'string' ? input : '', d.phoneRegion);
+      if (!phone.ok) return { ok: false, error: phone.error, field: 'phone' };
+      normalised = phone.e164;
+    }
+    if (await d.methods.findByContact(user.id, type, normalised)) return { ok: false, error: 'methods.duplicate', field: type === 'email' ? 'email' : 'phone' };
+    await d.methods.removeUnconfirmed(user.id, type);
+    const method = await d.methods.addContact(user.id, type, normalised);
+    const sent = await this.sendCode(user, method, 'register', type === 'office' ? 'voice' : type === 'email' ? 'email' : channel);
+    if (!sent.ok) {
+      await d.methods.remove(user.id, method.id);
+      return sent;
+    }
+    return { ok: true, value: method };
+  }
+
+  /** Step 2: the code that reached the address or phone confirms it. */
+  async confirmContact(user: User, methodId: string, code: string): Promise<Step<Method>> {
+    const method = await this.d.methods.get(user.id, methodId);
+    if (!method || method.confirmed || method.type === 'totp' || method.type === 'passkey') return { ok: false, error: 'methods.notFound' };
+    const check = await this.checkCode(user, method, 'register', code);
+    if (!check.ok) return check;
+    await this.d.methods.confirm(user.id, method.id);
+    await this.added(user, method);
+    return { ok: true, value: (await this.d.methods.get(user.id, method.id))! };
+  }
+
+  async startTotp(user: User): Promise<Step<{ method: Method; secret: string; uri: string; qrSvg: string }>> {
+    if (!this.available('totp')) return { ok: false, error: 'methods.notAvailable' };
+    await this.d.methods.removeUnconfirmed(user.id, 'totp');
+    const secret = newTotpSecret();
+    const method = await this.d.methods.addTotp(user.id, secret, this.d.t('methods.totp.defaultLabel'));
+    const uri = totpUri(secret, this.d.productName, user.username);
+    return { ok: true, value: { method, secret, uri, qrSvg: await totpQrSvg(uri) } };
+  }
+
+  async confirmTotp(user: User, methodId: string, code: string): Promise<Step<Method>> {
+    const method = await this.d.methods.get(user.id, methodId);
+    if (!method || method.type !== 'totp' || method.confirmed) return { ok: false, error: 'methods.notFound' };
+    const check = await this.checkCode(user, method, 'register', code);
+    if (!check.ok) return check;
+    await this.d.methods.confirm(user.id, method.id);
+    await this.added(user, method);
+    return { ok: true, value: (await this.d.methods.get(user.id, method.id))! };
+  }
+
+  async registerQuestions(user: User, entries: Array<{ questionId: unknown; answer: unknown }>): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+    if (!this.available('questions')) return { ok: false, errors: { _form: 'methods.notAvailable' } };
+    const checked = checkRegistration(entries, this.d.policy.questions);
+    if (!checked.ok) return checked;
+    const had = (await this.d.questions.registeredQuestionIds(user.id)).length > 0;
+    await this.d.questions.register(user.id, checked.entries);
+    await this.d.users.markSecurityInfoConfirmed(user.id);
+    await this.d.audit.record({ event: had ? 'method_changed' : 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions' } });
+    await this.notify(user, 'mail.methodAdded.body', this.d.t('methods.type.questions'));
+    return { ok: true };
+  }
+
+  async removeQuestions(user: User): Promise<void> {
+    await this.d.questions.remove(user.id);
+    await this.d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions' } });
+    await this.notify(user, 'mail.methodRemoved.body', this.d.t('methods.type.questions'));
+  }
+
+  async remove(user: User, methodId: string): Promise<Step> {
+    const method = await this.d.methods.get(user.id, methodId);
+    if (!method) return { ok: false, error: 'methods.notFound' };
+    await this.d.methods.remove(user.id, method.id);
+    if (method.confirmed) {
+      await this.d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type } });
+      await this.notify(user, 'mail.methodRemoved.body', this.describe(method), method);
+    }
+    return { ok: true, value: undefined };
+  }
+
+  private async added(user: User, method: Method): Promise<void> {
+    await this.d.users.markSecurityInfoConfirmed(user.id);
+    await this.d.audit.record({ event: 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type } });
+    await this.notify(user, 'mail.methodAdded.body', this.describe(method), method);
+  }
+
+  /** A method in words, masked: "Email a•••@example.com". */
+  describe(method: Method): string {
+    const { t } = this.d;
+    switch (method.type) {
+      case 'email':
+        return `${t('methods.type.email')} ${maskEmail(method.contact ?? '')}`;
+      case 'mobile':
+        return `${t('methods.type.mobile')} ${maskPhone(method.contact ?? '')}`;
+      case 'office':
+        return `${t('methods.type.office')} ${maskPhone(method.contact ?? '')}`;
+      case 'totp':
+        return t('methods.type.totp');
+      case 'passkey':
+        return `${t('methods.type.passkey')} “${method.label}”`;
+    }
+  }
+
+  /**
+   * Tells the user about a change on their other channels: every confirmed email method and the
+   * account's own address, except the method just changed. No secrets in the message.
+   */
+  async notify(user: User, bodyKey: 'mail.methodAdded.body' | 'mail.methodRemoved.body', what: string, except?: Method): Promise<void> {
+    const { d } = this;
+    const targets = new Set<string>();
+    if (user.email) targets.add(user.email.toLowerCase());
+    for (const m of await d.methods.list(user.id, { confirmedOnly: true })) if (m.type === 'email' && m.contact && m.id !== except?.id) targets.add(m.contact);
+    if (except?.type === 'email' && except.contact) targets.delete(except.contact);
+    const mail = d.renderEmail({ title: d.t('mail.methodChanged.title', { product: d.productName }), paragraphs: [d.t(bodyKey, { method: what }), d.t('mail.methodChanged.notYou')] });
+    for (const to of targets) await d.outbound.email({ to, ...mail, kind: 'notify:method-changed', userId: user.id });
+  }
+}

@@ -1,0 +1,60 @@
+import type { AppContext } from '../http/context.js';
+import { Field, Submit } from '../http/ui/forms.js';
+import { Csrf, Notice } from '../http/ui/layout.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { Method } from './method-store.js';
+import { maskEmail, maskPhone } from './phone.js';
+
+export function methodName(c: AppContext, m: Method): string {
+  const t = c.get('t');
+  switch (m.type) {
+    case 'email':
+      return `${t('methods.type.email')} ${maskEmail(m.contact ?? '')}`;
+    case 'mobile':
+      return `${t('methods.type.mobile')} ${maskPhone(m.contact ?? '')}`;
+    case 'office':
+      return `${t('methods.type.office')} ${maskPhone(m.contact ?? '')}`;
+    case 'totp':
+      return m.label || t('methods.type.totp');
+    case 'passkey':
+      return `${t('methods.type.passkey')} “${m.label}”`;
+  }
+}
+
+/** The hint above a code field: where the code went and for how long it is valid. */
+export function codeHint(c: AppContext, m: Method, channel: 'sms' | 'voice' | null): string {
+  const t = c.get('t');
+  const minutes = c.get('portal').config.methods.codeMinutes;
+  if (m.type === 'totp') return t('methods.code.hintTotp');
+  if (m.type === 'email') return t('methods.code.hintEmail', { destination: maskEmail(m.contact ?? ''), minutes });
+  const destination = maskPhone(m.contact ?? '');
+  return channel === 'voice' || m.type === 'office' ? t('methods.code.hintVoice', { destination, minutes }) : t('methods.code.hintSms', { destination, minutes });
+}
+
+/** One code form for every purpose: registration, test, re-verification and sign-in. */
+export function CodeForm(props: { c: AppContext; action: string; hint: string; error?: MessageKey; hidden?: Record<string, string>; resendAction?: string; resendHidden?: Record<string, string>; totp?: boolean }) {
+  const { c } = props;
+  const t = c.get('t');
+  return (
+    <>
+      {props.error ? <Notice kind="error">{t(props.error)}</Notice> : null}
+      <form method="post" action={props.action} class="card" novalidate>
+        <Csrf c={c} />
+        {Object.entries(props.hidden ?? {}).map(([k, v]) => (
+          <input type="hidden" name={k} value={v} />
+        ))}
+        <Field t={t} name="code" label="methods.code.label" hint={props.hint} autocomplete="one-time-code" required maxlength={12} autofocus={!props.error} />
+        <Submit>{t('methods.code.submit')}</Submit>
+      </form>
+      {props.resendAction && !props.totp ? (
+        <form method="post" action={props.resendAction}>
+          <Csrf c={c} />
+          {Object.entries(props.resendHidden ?? {}).map(([k, v]) => (
+            <input type="hidden" name={k} value={v} />
+          ))}
+          <Submit kind="secondary">{t('methods.code.resend')}</Submit>
+        </form>
+      ) : null}
+    </>
+  );
+}
