@@ -1,64 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { simpleParser, type AddressObject } from 'mailparser';
+import type { SMTPServerOptions } from 'smtp-server';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import type { ConfigInput } from '../config/schema.js';
 import { renderEmail } from './templates.js';
+import { SMTP_PASSWORD, startSmtp } from '../../test/helpers/smtp-sink.js';
 
-const SMTP_PASSWORD = 'smtp-secret-Pw-9931';
 const CODE = '48213907';
-
-interface Received {
-  raw: Buffer;
-  from: string | false;
-  to: string[];
-  secure: boolean;
-  user: unknown;
-}
-
-/** A real SMTP server on loopback (smtp-server, STARTTLS with its built-in self-signed certificate unless told otherwise). */
-async function startSmtp(options: Partial<SMTPServerOptions> = {}) {
-  const received: Received[] = [];
-  const calls = { auth: 0, mailFrom: 0, rcptTo: 0 };
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    onAuth(auth, _session, cb) {
-      calls.auth++;
-      if (auth.username === 'mailer' && auth.password === SMTP_PASSWORD) cb(null, { user: 'mailer' });
-      else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
-    },
-    onMailFrom(_address, _session, cb) {
-      calls.mailFrom++;
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          raw: Buffer.concat(chunks),
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : false,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          secure: session.secure,
-          user: session.user,
-        });
-        cb();
-      });
-    },
-    ...options,
-  });
-  const wrappedRcpt = options.onRcptTo;
-  server.onRcptTo = (address, session, cb) => {
-    calls.rcptTo++;
-    if (wrappedRcpt) wrappedRcpt(address, session, cb);
-    else cb();
-  };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, received, calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 function smtpConfig(port: number, smtp: Record<string, unknown> = {}): ConfigInput {
   return {
