@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Portal } from './app/portal.js';
 import { createApp } from './http/app.js';
+import { pruneAudit } from './audit/audit-query.js';
 
 export interface RunningServer {
   url: string;
@@ -20,9 +21,14 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
-  // Housekeeping: expired sessions, flows and stale counters are deleted hourly by whichever instance runs it.
+  // Housekeeping: expired sessions, flows, stale counters and audit events past retention are deleted hourly.
   const housekeeping = setInterval(() => {
-    void Promise.all([portal.sessions.pruneExpired(), portal.flows.pruneExpired(HOUR), portal.throttle.prune(48 * HOUR)]).catch((err: unknown) =>
+    void Promise.all([
+      portal.sessions.pruneExpired(),
+      portal.flows.pruneExpired(HOUR),
+      portal.throttle.prune(48 * HOUR),
+      pruneAudit(portal.store, portal.clock.now(), portal.config.audit.retentionDays),
+    ]).catch((err: unknown) =>
       portal.logger.warn({ err }, 'housekeeping failed'),
     );
   }, HOUR);

@@ -9,6 +9,7 @@ const sections: Array<{ href: string; label: MessageKey }> = [
   { href: '/admin/groups', label: 'admin.nav.groups' },
   { href: '/admin/outbox', label: 'admin.nav.outbox' },
   { href: '/admin/delivery', label: 'admin.nav.delivery' },
+  { href: '/admin/audit', label: 'admin.nav.audit' },
 ];
 
 /** The admin console frame: section navigation beside the content, and the outcome of the last action. */

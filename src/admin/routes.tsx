@@ -5,6 +5,7 @@ import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from './admin-page.js';
 import { userPages } from './users-pages.js';
 import { groupPages } from './groups-pages.js';
+import { auditPages } from '../audit/audit-pages.js';
 import { deliveryAdminPages } from '../delivery/admin-pages.js';
 
 export function adminRoutes(): Hono<AppEnv> {
@@ -41,6 +42,7 @@ export function adminRoutes(): Hono<AppEnv> {
 
   app.route('/', userPages());
   app.route('/', groupPages());
+  app.route('/', auditPages());
   app.route('/', deliveryAdminPages());
   return app;
 }

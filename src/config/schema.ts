@@ -202,6 +202,12 @@ export const configSchema = z.strictObject({
         .default('#0b5cad'),
     })
     .prefault({}),
+  audit: z
+    .strictObject({
+      /** Events older than this are deleted by the hourly housekeeping; nothing else deletes them. */
+      retentionDays: z.number().int().min(30).max(3650).default(365),
+    })
+    .prefault({}),
   logging: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,0 +1,130 @@
+import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { AdminPage } from '../admin/admin-page.js';
+import { auditCsv, auditFilterSchema, distinctEvents, queryAudit, type AuditFilter } from './audit-query.js';
+
+function filterQuery(f: AuditFilter, page?: number): string {
+  const p = new URLSearchParams();
+  for (const k of ['event', 'outcome', 'user', 'from', 'to'] as const) if (f[k]) p.set(k, String(f[k]));
+  if (page) p.set('page', String(page));
+  return p.toString();
+}
+
+function detailsText(d: Record<string, unknown>): string {
+  return Object.entries(d)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+async function AuditPage({ c, f }: { c: AppContext; f: AuditFilter }) {
+  const t = c.get('t');
+  const portal = c.get('portal');
+  const result = await queryAudit(portal.store, f);
+  const events = await distinctEvents(portal.store);
+  const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
+  return (
+    <AdminPage c={c} title={t('audit.title')} section="/admin/audit">
+      <h1>{t('audit.title')}</h1>
+      <p class="muted">{t('audit.intro', { days: portal.config.audit.retentionDays })}</p>
+      <form method="get" action="/admin/audit" class="row card">
+        <div>
+          <label for="f-event">{t('audit.filter.event')}</label>
+          <select id="f-event" name="event">
+            <option value="">{t('audit.filter.any')}</option>
+            {events.map((e) => (
+              <option value={e} selected={f.event === e}>
+                {e}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-outcome">{t('audit.filter.outcome')}</label>
+          <select id="f-outcome" name="outcome">
+            <option value="">{t('audit.filter.any')}</option>
+            {['success', 'failure', 'blocked', 'info'].map((o) => (
+              <option value={o} selected={f.outcome === o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-user">{t('audit.filter.user')}</label>
+          <input id="f-user" name="user" type="text" value={f.user ?? ''} maxlength={256} />
+        </div>
+        <div>
+          <label for="f-from">{t('audit.filter.from')}</label>
+          <input id="f-from" name="from" type="date" value={f.from ?? ''} />
+        </div>
+        <div>
+          <label for="f-to">{t('audit.filter.to')}</label>
+          <input id="f-to" name="to" type="date" value={f.to ?? ''} />
+        </div>
+        <button type="submit" class="secondary">
+          {t('audit.filter.apply')}
+        </button>
+      </form>
+      <p class="row">
+        <span class="muted" role="status">
+          {t('audit.count', { total: result.total })}
+        </span>
+        <a href={`/admin/audit.csv?${filterQuery(f)}`}>{t('audit.export')}</a>
+      </p>
+      {result.items.length === 0 ? (
+        <p>{t('audit.none')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('audit.col.time')}</th>
+              <th scope="col">{t('audit.col.event')}</th>
+              <th scope="col">{t('audit.col.outcome')}</th>
+              <th scope="col">{t('audit.col.actor')}</th>
+              <th scope="col">{t('audit.col.target')}</th>
+              <th scope="col">{t('audit.col.ip')}</th>
+              <th scope="col">{t('audit.col.details')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.items.map((e) => (
+              <tr>
+                <td>{new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)}</td>
+                <td>{e.event}</td>
+                <td>
+                  <span class={`badge ${e.outcome === 'success' ? 'on' : e.outcome === 'failure' || e.outcome === 'blocked' ? 'off' : ''}`}>{e.outcome}</span>
+                </td>
+                <td>{e.actor ?? '—'}</td>
+                <td>{e.target ?? '—'}</td>
+                <td>{e.ip ?? '—'}</td>
+                <td>{detailsText(e.details)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label={t('users.page', { page: result.page, pages })}>
+        {result.page > 1 ? <a href={`/admin/audit?${filterQuery(f, result.page - 1)}`}>{t('users.prev')}</a> : null}
+        <span>{t('users.page', { page: result.page, pages })}</span>
+        {result.page < pages ? <a href={`/admin/audit?${filterQuery(f, result.page + 1)}`}>{t('users.next')}</a> : null}
+      </nav>
+    </AdminPage>
+  );
+}
+
+/** /admin/audit with filters and paging, and the same selection as CSV. Behind the /admin/* role check. */
+export function auditPages(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/admin/audit', async (c) => c.html(await AuditPage({ c, f: auditFilterSchema.parse(c.req.query()) })));
+  app.get('/admin/audit.csv', (c) => {
+    const f = auditFilterSchema.parse(c.req.query());
+    const store = c.get('portal').store;
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="audit-${new Date(c.get('portal').clock.now()).toISOString().slice(0, 10)}.csv"`);
+    return stream(c, async (s) => {
+      for await (const chunk of auditCsv(store, f)) await s.write(chunk);
+    });
+  });
+  return app;
+}
