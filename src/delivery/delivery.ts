@@ -196,6 +196,21 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
   const kindOf = (k: string) => (k.trim() || 'message').slice(0, 32);
 
+  // SMS and voice differ only in the channel and the provider call; the key makes retries idempotent.
+  const viaPhone = (channel: 'sms' | 'voice', m: { to: string; kind: string; userId?: string | null }, text: string) => {
+    const key = randomUUID();
+    return run({
+      channel,
+      kind: kindOf(m.kind),
+      userId: m.userId ?? null,
+      raw: m.to,
+      destination: phoneDestination(m.to),
+      provider: phone?.provider ?? 'outbox',
+      attempt: (to) =>
+        phone ? phone[channel](to, text, kindOf(m.kind), key) : writeOutbox(store, cipher, clock, { channel, kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: text }),
+    });
+  };
+
   return {
     email(m) {
       return run({
@@ -211,32 +226,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
             : writeOutbox(store, cipher, clock, { channel: 'email', kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: m.subject, body: m.text }),
       });
     },
-    sms(m) {
-      const key = randomUUID();
-      return run({
-        channel: 'sms',
-        kind: kindOf(m.kind),
-        userId: m.userId ?? null,
-        raw: m.to,
-        destination: phoneDestination(m.to),
-        provider: phone?.provider ?? 'outbox',
-        attempt: (to) =>
-          phone ? phone.sms(to, m.text, kindOf(m.kind), key) : writeOutbox(store, cipher, clock, { channel: 'sms', kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: m.text }),
-      });
-    },
-    voice(m) {
-      const key = randomUUID();
-      return run({
-        channel: 'voice',
-        kind: kindOf(m.kind),
-        userId: m.userId ?? null,
-        raw: m.to,
-        destination: phoneDestination(m.to),
-        provider: phone?.provider ?? 'outbox',
-        attempt: (to) =>
-          phone ? phone.voice(to, m.say, kindOf(m.kind), key) : writeOutbox(store, cipher, clock, { channel: 'voice', kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: m.say }),
-      });
-    },
+    sms: (m) => viaPhone('sms', m, m.text),
+    voice: (m) => viaPhone('voice', m, m.say),
   };
 }
 
