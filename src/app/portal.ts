@@ -9,6 +9,7 @@ import { createPasswordHasher, type PasswordHasher } from '../directory/password
 import { UserStore } from '../directory/users.js';
 import { GroupStore } from '../directory/groups.js';
 import { DirectoryService } from '../directory/directory-service.js';
+import { PasswordHistory } from '../passwords/history.js';
 import { SessionStore } from '../auth/sessions.js';
 import { ThrottleStore } from '../auth/throttle-store.js';
 import { SignInService, type SecondFactorPolicy } from '../auth/sign-in.js';
@@ -18,6 +19,8 @@ import { MethodStore } from '../methods/method-store.js';
 import { QuestionStore } from '../methods/questions.js';
 import { CodeService } from '../methods/codes.js';
 import { SecurityInfoService } from '../methods/security-info.js';
+import { PasskeyService, relyingParty } from '../methods/passkeys.js';
+import { PasskeySignIn } from '../auth/passkey-sign-in.js';
 import { renderEmail } from '../delivery/templates.js';
 import { translator } from '../i18n/index.js';
 import { FlowStore } from '../flows/flow-store.js';
@@ -53,6 +56,9 @@ export interface Portal {
   securityInfo: SecurityInfoService;
   securityInfoLimits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
   secondFactor: SecondFactorStep;
+  /** Passkeys (WebAuthn): registration, and the assertion check the sign-in step uses. */
+  passkeys: PasskeyService;
+  passkeySignIn: PasskeySignIn;
 }
 
 export interface PortalDeps {
@@ -123,8 +129,31 @@ export function buildPortal(deps: PortalDeps): Portal {
     flowTtlMs: 10 * MINUTE,
     onOutcome: (outcome) => metrics.signIns.inc({ outcome }),
   });
-  const directory = new DirectoryService({ users, groups, hasher, audit, sessions, passwordRules: config.passwords });
+  const directory = new DirectoryService({
+    users,
+    groups,
+    hasher,
+    audit,
+    sessions,
+    passwordRules: config.passwords,
+    organisationName: config.branding.organisationName,
+    passwordHistory: new PasswordHistory(store.db, clock, config.passwords.historyCount),
+  });
   const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
+  // The RP ID and origin come from the configured public URL, never from a request's Host header.
+  const passkeys = new PasskeyService({
+    methods,
+    flows,
+    users,
+    securityInfo,
+    audit,
+    throttle,
+    clock,
+    rp: relyingParty(config.publicUrl, config.branding.productName),
+    verifyFailures: securityInfoLimits.verifyFailures,
+    challengeTtlMs: 5 * MINUTE,
+  });
+  const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -151,5 +180,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     securityInfo,
     securityInfoLimits,
     secondFactor,
+    passkeys,
+    passkeySignIn,
   };
 }

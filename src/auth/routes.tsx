@@ -10,6 +10,7 @@ import { randomToken } from '../shared/crypto.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { User } from '../directory/users.js';
 import { CodeForm, codeHint, methodName } from '../methods/ui.js';
+import { PasskeyForm, PasskeyScripts } from '../methods/passkey-ui.js';
 import type { SecondFactorView } from './second-factor.js';
 
 const pageMessages: Record<string, MessageKey> = { signedOut: 'signIn.signedOut', sessionExpired: 'signIn.sessionExpired', setupDone: 'signIn.setupDone' };
@@ -44,8 +45,11 @@ function SignInPage({ c, v }: { c: AppContext; v: SignInView }) {
   );
 }
 
-/** Sets the new session cookie. Rotation: whatever session and browser id this browser had before are replaced. */
-async function establishSession(c: AppContext, token: string, user: User, next: string): Promise<Response> {
+/**
+ * Sets the new session cookie and returns where to go next. Rotation: whatever session and
+ * browser id this browser had before are replaced.
+ */
+export async function startSession(c: AppContext, token: string, user: User, next: string): Promise<string> {
   const portal = c.get('portal');
   const names = cookieNames(portal.config.publicUrl);
   const previous = getCookie(c, names.session);
@@ -53,13 +57,18 @@ async function establishSession(c: AppContext, token: string, user: User, next: 
   setCookie(c, names.session, token, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
   setBrowserCookie(c, names, randomToken());
   const fallback = user.roles.includes('administrator') ? '/admin' : '/account';
-  return c.redirect(next || fallback, 303);
+  return next || fallback;
 }
 
-function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extract<SecondFactorView, { kind: 'choose' }>; error?: MessageKey }) {
+async function establishSession(c: AppContext, token: string, user: User, next: string): Promise<Response> {
+  return c.redirect(await startSession(c, token, user, next), 303);
+}
+
+export function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extract<SecondFactorView, { kind: 'choose' }>; error?: MessageKey }) {
   const t = c.get('t');
   const flow = view.flow.id;
-  const others = view.methods.filter((m) => m.id !== view.chosen?.id);
+  const others = view.methods.filter((m) => m.id !== view.chosen?.id && m.type !== 'passkey');
+  const passkeys = view.methods.some((m) => m.type === 'passkey');
   return (
     <Page c={c} title={t('mfa.title')} narrow>
       <h1>{t('mfa.title')}</h1>
@@ -69,9 +78,18 @@ function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extract<Sec
       ) : error ? (
         <Notice kind="error">{t(error)}</Notice>
       ) : null}
+      {passkeys ? (
+        <>
+          <PasskeyForm c={c} mode="sign-in" action="/sign-in/verify/passkey" options="/sign-in/passkey/options" verify="/sign-in/passkey/verify" button={t('passkeys.use')} explained={error === 'passkeys.needsScript'}>
+            <input type="hidden" name="flow" value={flow} />
+            <p>{t('passkeys.signInHint')}</p>
+          </PasskeyForm>
+          <PasskeyScripts />
+        </>
+      ) : null}
       {others.length ? (
         <div class="card">
-          <p>{view.chosen ? t('mfa.other') : t('methods.reauth.choose')}</p>
+          <p>{view.chosen || passkeys ? t('mfa.other') : t('methods.reauth.choose')}</p>
           {others.map((m) => (
             <form method="post" action="/sign-in/verify/choose">
               <Csrf c={c} />

@@ -8,7 +8,7 @@ import type { SecondFactorPolicy } from './sign-in.js';
 import { transition, type SignInData, type SignInState } from './sign-in-flow.js';
 
 /** Methods that can be a sign-in gate. Security questions never are (and never for administrators). */
-const MFA_TYPES = new Set(['email', 'mobile', 'office', 'totp']);
+const MFA_TYPES = new Set(['email', 'mobile', 'office', 'totp', 'passkey']);
 
 export function methodsAsSecondFactor(methods: MethodStore): SecondFactorPolicy {
   return {
@@ -68,6 +68,8 @@ export class SecondFactorStep {
     const method = v.methods.find((m) => m.id === methodId);
     const next = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId });
     if (!method || !next.ok) return { ok: false, error: 'methods.notFound' };
+    // A passkey is answered in the browser (src/auth/passkey-sign-in.ts), not chosen here.
+    if (method.type === 'passkey') return { ok: false, error: 'methods.notAvailable' };
     if (method.type !== 'totp') {
       const sent = await this.d.securityInfo.sendCode(v.user, method, 'sign-in', channel);
       if (!sent.ok) return sent;
@@ -81,13 +83,25 @@ export class SecondFactorStep {
     if (v.kind !== 'choose' || !v.chosen) return { ok: false, error: 'mfa.expired' };
     const r = await this.d.securityInfo.checkCode(v.user, v.chosen, 'sign-in', code);
     if (!r.ok) {
-      if (r.error === 'methods.blocked') {
-        const failed = transition(v.flow.state, v.flow.data, { type: 'second_factor_failed_too_often' });
-        if (failed.ok) await this.d.flows.advance(v.flow, { state: failed.state, data: failed.data });
-      }
+      if (r.error === 'methods.blocked') await this.fail(v);
       return { ok: false, error: r.error, view: v };
     }
-    const done = transition(v.flow.state, v.flow.data, { type: 'second_factor_passed', methodId: v.chosen.id, kind: v.chosen.type });
+    return this.complete(v, v.chosen, meta);
+  }
+
+  /** Too many failed verifications: the flow ends; the user starts again once the block is over. */
+  async fail(v: Extract<SecondFactorView, { kind: 'choose' }>): Promise<void> {
+    const failed = transition(v.flow.state, v.flow.data, { type: 'second_factor_failed_too_often' });
+    if (failed.ok) await this.d.flows.advance(v.flow, { state: failed.state, data: failed.data });
+  }
+
+  /**
+   * The gate is passed with `method`: one compare-and-swap moves the flow to completed (a
+   * replayed or parallel success finds the version moved on), then the session is created.
+   */
+  async complete(v: Extract<SecondFactorView, { kind: 'choose' }>, method: Method, meta: { ip: string; userAgent: string }): Promise<SecondFactorOutcome> {
+    const chosen = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId: method.id });
+    const done = chosen.ok ? transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: method.id, kind: method.type }) : chosen;
     if (!done.ok || !(await this.d.flows.advance(v.flow, { state: done.state, data: done.data }))) return { ok: false, error: 'mfa.expired' };
     const { token } = await this.d.sessions.create(v.user.id, { ip: meta.ip, userAgent: meta.userAgent, amr: done.data.amr });
     await this.d.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: v.user.id, name: v.user.username }, target: { id: v.user.id, name: v.user.username }, ip: meta.ip, userAgent: meta.userAgent, details: { amr: done.data.amr.join(',') } });

@@ -367,21 +367,21 @@ describe('user list and show', () => {
 
 describe('user set-password', () => {
   beforeEach(async () => {
-    await ok(['user', 'add', 'alice', '--display-name', 'Alice', '--password-stdin'], { stdin: ['old password 1'] });
+    await ok(['user', 'add', 'alice', '--display-name', 'Alice', '--password-stdin'], { stdin: ['old tortoise 1865'] });
   });
 
   it('from stdin replaces the password: the new one signs in, the old one no longer does', async () => {
     const out = await ok(['user', 'set-password', 'alice', '--password-stdin'], { stdin: ['brand new password\n'] });
     expect(out).toContain('Password of alice set');
     expect(await signIn('alice', 'brand new password')).toBe('signed_in');
-    expect(await signIn('alice', 'old password 1')).toBe('invalid');
+    expect(await signIn('alice', 'old tortoise 1865')).toBe('invalid');
   });
 
   it('ends the user\'s existing sessions', async () => {
     const { io } = makeIO();
     const { portal } = await openPortal(io, configPath, { createKey: false, logger: createLogger('silent') });
     try {
-      const r = await portal.signIn.attempt({ username: 'alice', password: 'old password 1', ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
+      const r = await portal.signIn.attempt({ username: 'alice', password: 'old tortoise 1865', ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
       if (r.kind !== 'signed_in') expect.fail(`sign-in gave ${r.kind}`);
       expect(await portal.sessions.validate(r.sessionToken)).not.toBeNull();
       await ok(['user', 'set-password', 'alice', '--password-stdin'], { stdin: ['brand new password'] });
@@ -407,7 +407,7 @@ describe('user set-password', () => {
     const r = await sspr(['user', 'set-password', 'alice', '--password-stdin'], { stdin: ['short'] });
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toBe('error: password: Use at least 8 characters.\n');
-    expect(await signIn('alice', 'old password 1')).toBe('signed_in');
+    expect(await signIn('alice', 'old tortoise 1865')).toBe('signed_in');
   });
 
   it('with empty stdin exits 2 with "Enter a password"', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customBannedProblems } from '../passwords/banned.js';
 
 /**
  * The one configuration schema. Every key has a default that is safe for a first run on one
@@ -75,9 +76,18 @@ export const configSchema = z.strictObject({
     .strictObject({
       minLength: z.number().int().min(8).max(256).default(8),
       maxLength: z.number().int().min(16).max(256).default(256),
+      // zxcvbn score 0–4 a new password needs (0 turns the strength estimate off).
+      minScore: z.number().int().min(0).max(4).default(3),
+      // Passwords remembered per cloud user (the current one included); 0 = no history.
+      historyCount: z.number().int().min(0).max(24).default(5),
+      // The organisation's banned terms, on top of the global list: ≤ 1,000 terms of 4–64 characters.
+      bannedCustom: z.array(z.string()).default([]),
+      // Refuse the ~49,000 most common passwords.
+      checkCommon: z.boolean().default(true),
     })
     .superRefine((p, ctx) => {
       if (p.minLength > p.maxLength) ctx.addIssue({ code: 'custom', path: ['minLength'], message: 'must not exceed passwords.maxLength' });
+      for (const problem of customBannedProblems(p.bannedCustom)) ctx.addIssue({ code: 'custom', path: ['bannedCustom'], message: problem });
     })
     .prefault({}),
   sessions: z

@@ -31,8 +31,16 @@ passwordHashing:         # argon2id, OWASP's recommended minimum
   parallelism: 1
 
 passwords:
-  minLength: 8
+  minLength: 8             # length in Unicode code points; longer than maxLength is refused, never truncated
   maxLength: 256
+  minScore: 3              # strength estimate (zxcvbn) 0–4 a new password needs; 0 = off
+  historyCount: 5          # passwords remembered per cloud user (the current one included), 0–24
+  checkCommon: true        # refuse the ~49,000 most common passwords
+  # The organisation's own banned terms (names, products, places), on top of the global list:
+  # up to 1,000 terms of 4–64 characters. Variants (Contoso2026!, C0nt0so) are caught by
+  # normalisation and fuzzy matching; a password needs 5 points, each banned term counting one.
+  bannedCustom: []
+  # bannedCustom: [contoso, fabrikam, seattle]
 
 sessions:
   idleMinutes: 30

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
-import { checkPasswordLength, type LengthRules } from '../passwords/rules.js';
+import { checkPassword, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason } from '../passwords/check.js';
+import type { PasswordHistory } from '../passwords/history.js';
 import { parseInput, type FieldErrors } from '../shared/validation.js';
 import type { GroupStore, Group } from './groups.js';
 import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, usernameSchema, type Role } from './names.js';
@@ -14,10 +15,24 @@ export interface Actor {
   userAgent?: string | null;
 }
 
-/** Outcomes the console and the CLI show; `message` is a catalogue key. */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: 'invalid'; errors: FieldErrors } | { ok: false; reason: 'not_found' | 'conflict' | 'refused'; message: string };
+/**
+ * Outcomes the console and the CLI show; `message` is a catalogue key. A refused password gives
+ * `errors.password` (the first reason, for one-message-per-field forms) and `passwordReasons`
+ * (every reason with its values, for pages that list them all).
+ */
+export type Outcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: 'invalid'; errors: FieldErrors; passwordReasons?: PasswordReason[] }
+  | { ok: false; reason: 'not_found' | 'conflict' | 'refused'; message: string };
 
-const passwordKeys = { empty: 'v.password.empty', too_short: 'v.password.tooShort', too_long: 'v.password.tooLong', control_chars: 'v.password.controlChars' } as const;
+/** The password rules of the configuration (`passwords.*`; historyCount goes to the PasswordHistory). */
+export interface PasswordRules {
+  minLength: number;
+  maxLength: number;
+  minScore?: number;
+  checkCommon?: boolean;
+  bannedCustom?: readonly string[];
+}
 
 export const newUserSchema = z.object({
   username: usernameSchema,
@@ -35,7 +50,10 @@ interface Deps {
   hasher: PasswordHasher;
   audit: AuditLog;
   sessions: { revokeAllForUser(userId: string): Promise<number> };
-  passwordRules: LengthRules;
+  passwordRules: PasswordRules;
+  organisationName?: string;
+  /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
+  passwordHistory?: PasswordHistory;
 }
 
 /**
@@ -46,9 +64,29 @@ interface Deps {
 export class DirectoryService {
   constructor(private readonly deps: Deps) {}
 
-  private passwordProblem(password: string): FieldErrors | null {
-    const verdict = checkPasswordLength(password, this.deps.passwordRules);
-    return verdict.ok ? null : { password: passwordKeys[verdict.reason] };
+  /** Every password rule for this user; the history only for an existing cloud user. */
+  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
+    const r = this.deps.passwordRules;
+    const history = this.deps.passwordHistory;
+    const userId = user.id;
+    const ctx: PasswordContext = {
+      minLength: r.minLength,
+      maxLength: r.maxLength,
+      minScore: r.minScore,
+      checkCommon: r.checkCommon,
+      customBanned: r.bannedCustom,
+      organisationName: this.deps.organisationName,
+      userInputs: userInputsOf(user),
+      history: history && userId ? { isReused: (pw) => history.isReused(userId, pw, this.deps.hasher) } : undefined,
+    };
+    const verdict = await checkPassword(password, ctx);
+    const key = fieldErrorKey(verdict.reasons);
+    return key ? { errors: { password: key }, reasons: verdict.reasons } : null;
+  }
+
+  /** Keeps a newly set password's hash in the user's history. */
+  private async remember(userId: string, passwordHash: string): Promise<void> {
+    await this.deps.passwordHistory?.remember(userId, passwordHash);
   }
 
   private audit(actor: Actor, event: string, outcome: 'success' | 'failure', target: { id: string | null; name: string | null }, details: Record<string, string | number | boolean | null> = {}) {
@@ -58,14 +96,19 @@ export class DirectoryService {
   async createUser(actor: Actor, input: unknown): Promise<Outcome<User>> {
     const parsed = parseInput(newUserSchema, input);
     // Report every problem at once: the password is checked even when other fields are wrong.
-    const rawPassword = (input as { password?: unknown } | null)?.password;
-    const passwordErrors = typeof rawPassword === 'string' && rawPassword !== '' ? this.passwordProblem(rawPassword) : null;
-    if (!parsed.ok || passwordErrors) return { ok: false, reason: 'invalid', errors: { ...(parsed.ok ? {} : parsed.errors), ...passwordErrors } };
+    const raw = (input ?? {}) as { password?: unknown; username?: unknown; displayName?: unknown; email?: unknown };
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 320) : null);
+    const passwordProblem =
+      typeof raw.password === 'string' && raw.password !== '' ? await this.passwordProblem(raw.password, { username: text(raw.username), displayName: text(raw.displayName), email: text(raw.email) }) : null;
+    if (!parsed.ok || passwordProblem) {
+      return { ok: false, reason: 'invalid', errors: { ...(parsed.ok ? {} : parsed.errors), ...passwordProblem?.errors }, ...(passwordProblem ? { passwordReasons: passwordProblem.reasons } : {}) };
+    }
     const v = parsed.value;
     if (await this.deps.users.byUsername(v.username)) return { ok: false, reason: 'conflict', message: 'users.exists' };
     const passwordHash = v.password ? await this.deps.hasher.hash(v.password) : null;
     try {
       const user = await this.deps.users.create({ username: v.username, displayName: v.displayName, email: v.email, roles: v.roles, passwordHash });
+      if (passwordHash) await this.remember(user.id, passwordHash);
       await this.audit(actor, 'user_created', 'success', { id: user.id, name: user.username }, { roles: user.roles.join(',') });
       return { ok: true, value: user };
     } catch (err) {
@@ -94,11 +137,14 @@ export class DirectoryService {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
-    const problem = this.passwordProblem(input.password);
-    if (problem) return { ok: false, reason: 'invalid', errors: problem };
+    // Hybrid users' passwords are AD's (history included): only the rules are checked for them.
+    const problem = await this.passwordProblem(input.password, user.source === 'cloud' ? user : { ...user, id: undefined });
+    if (problem) return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
     if (input.confirm !== undefined && input.confirm !== input.password) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
     if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.onprem' };
-    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(input.password));
+    const hash = await this.deps.hasher.hash(input.password);
+    await this.deps.users.setPasswordHash(user.id, hash);
+    await this.remember(user.id, hash);
     const revoked = await this.deps.sessions.revokeAllForUser(user.id);
     await this.audit(actor, 'password_set_by_admin', 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
     return { ok: true, value: (await this.deps.users.byId(user.id))! };

@@ -5,6 +5,7 @@ import type { Portal } from '../app/portal.js';
 import { signInRoutes } from '../auth/routes.js';
 import { accountRoutes } from '../account/routes.js';
 import { securityInfoRoutes } from '../methods/routes.js';
+import { passkeyRoutes, passkeySignInRoutes } from '../methods/passkey-routes.js';
 import { registrationInterrupt } from '../methods/registration.js';
 import { setupRoutes } from '../setup/routes.js';
 import { adminRoutes } from '../admin/routes.js';
@@ -16,6 +17,7 @@ import { observe } from './middleware/observe.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { stylesheet } from './ui/styles.js';
+import { passkeyScript, webauthnScript } from './ui/assets.js';
 import { translator } from '../i18n/index.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -30,15 +32,21 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.route('/', opsRoutes(portal));
 
   app.get('/assets/app.css', (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  const webauthn = webauthnScript();
+  const script = { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' };
+  app.get('/assets/webauthn.js', (c) => c.body(webauthn, 200, script));
+  app.get('/assets/passkey.js', (c) => c.body(passkeyScript, 200, script));
 
   app.use('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => c.text(translator('en')('error.tooLarge'), 413) }));
   app.use('*', requestContext(portal));
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
   app.route('/', signInRoutes());
+  app.route('/', passkeySignInRoutes());
   app.route('/', setupRoutes());
   app.use('*', registrationInterrupt());
   app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
+  app.route('/', passkeyRoutes());
   app.route('/', securityInfoRoutes());
   app.route('/', accountRoutes());
   app.route('/', adminRoutes());

@@ -18,9 +18,14 @@ import { registrationStatus } from './registration.js';
 export const REAUTH_MS = 10 * 60_000;
 const BASE = '/account/security-info';
 
-const requireRecentVerification: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const session = c.get('session')!;
-  if (c.get('portal').clock.now() - session.verifiedAt <= REAUTH_MS) return next();
+/** Whether this session proved itself recently enough to change security info. */
+export function recentlyVerified(c: AppContext): boolean {
+  const session = c.get('session');
+  return session !== null && c.get('portal').clock.now() - session.verifiedAt <= REAUTH_MS;
+}
+
+export const requireRecentVerification: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (recentlyVerified(c)) return next();
   const url = new URL(c.req.url);
   // A POST cannot be replayed after verifying; go back to the page it came from.
   const back = c.req.method === 'GET' ? url.pathname + url.search : BASE;
@@ -47,6 +52,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
     ['email', 'methods.add.email', svc.available('email')],
     ['mobile', 'methods.add.mobile', svc.available('mobile_sms') || svc.available('mobile_voice')],
     ['office', 'methods.add.office', svc.available('office_voice')],
+    ['passkey', 'methods.add.passkey', portal.passkeys.available()],
     ['questions', questions.length ? 'methods.change.questions' : 'methods.add.questions', svc.available('questions')],
   ];
   return (
@@ -61,7 +67,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
       ) : null}
       {doneNotice(c)}
       {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
-      {!status.missing && c.req.query('register') ? (
+      {!status.missing && (c.req.query('register') || c.req.query('done')) ? (
         <p>
           <a class="button" href="/account">
             {t('methods.continue')}
@@ -70,7 +76,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
       ) : null}
       <p class="muted">{t('methods.intro')}</p>
       {methods.length === 0 && questions.length === 0 ? <p>{t('methods.none')}</p> : null}
-      {methods.length ? (
+      {methods.length || questions.length ? (
         <table>
           <tbody>
             {methods.map((m) => (
@@ -240,12 +246,13 @@ function QuestionsPage({ c, errors, values }: { c: AppContext; errors?: FieldErr
   const labels: Record<string, MessageKey> = {};
   for (let i = 0; i < toRegister; i++) {
     labels[`question${i}`] = 'methods.questions.choose';
-    labels[`answer${i}`] = 'methods.code.label';
+    labels[`answer${i}`] = 'methods.questions.anAnswer';
   }
   return (
     <Page c={c} title={t('methods.questions.title')} narrow>
       <h1>{t('methods.questions.title')}</h1>
       {e['_form'] ? <Notice kind="error">{errorText(t, e['_form'])}</Notice> : null}
+      <ErrorSummary t={t} errors={Object.fromEntries(Object.entries(e).filter(([k]) => k !== '_form'))} labels={labels} />
       <p class="muted">{t('methods.questions.intro', { n: toRegister })}</p>
       <form method="post" action={`${BASE}/add/questions`} class="card" novalidate>
         <Csrf c={c} />

@@ -3,7 +3,7 @@ export interface LengthRules {
   maxLength: number;
 }
 
-export type PasswordVerdict = { ok: true } | { ok: false; reason: 'too_short' | 'too_long' | 'empty' | 'control_chars'; message: string };
+export type LengthVerdict = { ok: true } | { ok: false; reason: 'too_short' | 'too_long' | 'empty' | 'control_chars'; message: string };
 
 /** Length in Unicode code points, as NIST 800-63B counts it; an emoji is one character. */
 export function codePointLength(s: string): number {
@@ -13,11 +13,12 @@ export function codePointLength(s: string): number {
 }
 
 /**
- * The cheap checks that must run before anything expensive: a 1 MB password is refused here
- * by its UTF-16 length before even counting code points. Banned lists and strength estimates
- * arrive with the password-rules issue and run only after these pass.
+ * The cheap checks alone, first problem only: a 1 MB password is refused here by its UTF-16
+ * length before even counting code points. The full rules (every reason, banned list, common
+ * passwords, strength, history) are checkPassword() in check.ts, which starts the same way;
+ * this stays as the benchmark's baseline and for callers that only need the length.
  */
-export function checkPasswordLength(password: string, rules: LengthRules): PasswordVerdict {
+export function checkPasswordLength(password: string, rules: LengthRules): LengthVerdict {
   if (password.length === 0) return { ok: false, reason: 'empty', message: 'Enter a password.' };
   if (password.length > rules.maxLength * 2 || codePointLength(password) > rules.maxLength) {
     return { ok: false, reason: 'too_long', message: `A password can be at most ${rules.maxLength} characters.` };

@@ -166,6 +166,14 @@ export interface DeliveryLogTable {
   created_at: number;
 }
 
+export interface PasswordHistoryTable {
+  id: Generated<number>;
+  user_id: string;
+  /** argon2id, like users.password_hash. */
+  password_hash: string;
+  created_at: number;
+}
+
 export interface Database {
   auth_methods: AuthMethodsTable;
   security_answers: SecurityAnswersTable;
@@ -181,4 +189,5 @@ export interface Database {
   flows: FlowsTable;
   throttle: ThrottleTable;
   audit_events: AuditEventsTable;
+  password_history: PasswordHistoryTable;
 }

@@ -20,7 +20,7 @@ export interface DemoUser {
 }
 
 export interface PortalProcess {
-  /** The public URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
+  /** The public URL, e.g. http://127.0.0.1:40123 or http://localhost:40123 (no trailing slash). */
   url: string;
   /** The one-time setup link printed on first run, or null when none was printed. */
   setupLink: string | null;
@@ -41,6 +41,11 @@ export interface PortalProcessOptions {
   demo?: boolean;
   /** Extra configuration, deep-merged over the defaults this helper writes. */
   config?: Record<string, unknown>;
+  /**
+   * The host name in the public URL (default 127.0.0.1; the server listens on 127.0.0.1 either
+   * way). Passkeys need a host name as their RP ID, so their tests use `localhost`.
+   */
+  publicHost?: string;
 }
 
 /** A free TCP port on 127.0.0.1, found by listening on port 0 and closing again. */
@@ -137,7 +142,7 @@ export async function startPortalProcess(options: PortalProcessOptions = {}): Pr
   await ensureBuilt();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sspr-process-'));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
   const config = deepMerge(
     {
       publicUrl: url,

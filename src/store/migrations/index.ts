@@ -3,6 +3,7 @@ import * as m0001 from './0001-directory.js';
 import * as m0002 from './0002-sessions-and-flows.js';
 import * as m0003 from './0003-audit.js';
 import * as m0004 from './0004-methods-and-delivery.js';
+import * as m0005 from './0005-password-history.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   '0002-sessions-and-flows': m0002,
   '0003-audit': m0003,
   '0004-methods-and-delivery': m0004,
+  '0005-password-history': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

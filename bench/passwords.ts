@@ -1,0 +1,113 @@
+/**
+ * Password-rule benchmark: `npx tsx bench/passwords.ts [--seconds 2] [--rounds 3]`.
+ *
+ * Measures, in this process, checks per second and the median time per call of the full rule
+ * check (`checkPasswordRules`: length, banned-list scoring with the global list and 200 custom
+ * terms, common-password list, zxcvbn estimate with the user's names) for a set of inputs, next
+ * to the baseline of `checkPasswordLength` alone on the same inputs. The history check is not
+ * included: it is one argon2 verification per remembered password (see the HTTP benchmark for
+ * argon2's cost). The one-off dictionary load is measured separately.
+ *
+ * Each round measures every input once, baseline first; checks/s is the median over rounds and
+ * the per-call median is over every call of every round. Figures are for comparison on one
+ * machine: never assert on them in tests.
+ */
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { checkPasswordRules, userInputsOf, type PasswordContext } from '../src/passwords/check.js';
+import { warmUpEstimator } from '../src/passwords/estimate.js';
+import { checkPasswordLength } from '../src/passwords/rules.js';
+
+const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } } });
+const seconds = Number(flags.seconds);
+const rounds = Number(flags.rounds);
+if (!(seconds > 0 && seconds <= 60) || !Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+  console.error('--seconds must be in (0, 60] and --rounds an integer from 1 to 20');
+  process.exit(2);
+}
+
+// A deterministic, varied 256-character password (printable ASCII from a fixed-seed generator):
+// the slow case for the estimator is long input with many symbols and digits.
+let seed = 20261125;
+const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+const long256 = Array.from({ length: 256 }, () => String.fromCharCode(33 + Math.floor(next() * 94))).join('');
+
+const inputs: Array<[string, string]> = [
+  ['short ("abc12")', 'abc12'],
+  ['common ("password1")', 'password1'],
+  ['banned ("Welcome2026!")', 'Welcome2026!'],
+  ['strong passphrase (28 chars)', 'correct horse battery staple'],
+  ['256 chars, random printable', long256],
+  ['1 MB ("a" × 1,048,576)', 'a'.repeat(1024 * 1024)],
+];
+
+const custom = Array.from({ length: 200 }, (_, i) => `product${i.toString(36)}name`);
+const ctx: PasswordContext = {
+  minLength: 8,
+  maxLength: 256,
+  minScore: 3,
+  checkCommon: true,
+  customBanned: Object.freeze(custom),
+  organisationName: 'Example Organisation',
+  userInputs: userInputsOf({ username: 'kingsley', displayName: 'Kingsley Arbuthnot', email: 'k.arbuthnot@example.com' }),
+};
+
+interface Result {
+  perSecond: number[];
+  times: number[];
+}
+
+function measure(fn: () => unknown, budgetMs: number, into: Result): void {
+  const start = performance.now();
+  let calls = 0;
+  let now = start;
+  while (now - start < budgetMs) {
+    const t0 = performance.now();
+    fn();
+    now = performance.now();
+    into.times.push(now - t0);
+    calls++;
+  }
+  into.perSecond.push(calls / ((now - start) / 1000));
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const fmtRate = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-GB') : n.toFixed(1));
+const fmtTime = (ms: number) => (ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(1)} µs`);
+
+const t0 = performance.now();
+const commonCount = warmUpEstimator();
+const loadMs = performance.now() - t0;
+// First full check pays for compiling the lists and JIT warm-up; not measured.
+for (const [, pw] of inputs) checkPasswordRules(pw, ctx);
+
+const baseline = new Map<string, Result>();
+const full = new Map<string, Result>();
+for (const [name] of inputs) {
+  baseline.set(name, { perSecond: [], times: [] });
+  full.set(name, { perSecond: [], times: [] });
+}
+const budget = seconds * 1000;
+for (let r = 0; r < rounds; r++) {
+  for (const [name, pw] of inputs) {
+    measure(() => checkPasswordLength(pw, ctx), Math.min(budget, 500), baseline.get(name)!);
+    measure(() => checkPasswordRules(pw, ctx), budget, full.get(name)!);
+  }
+}
+
+console.log(`Password rules — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+console.log(`dictionary load (once, lazily): ${loadMs.toFixed(0)} ms, ${commonCount.toLocaleString('en-GB')} common passwords; ${rounds} round(s) of ${seconds} s per input\n`);
+console.log('| input | baseline checks/s | baseline median | rules checks/s | rules median | verdict |');
+console.log('|---|---:|---:|---:|---:|---|');
+for (const [name, pw] of inputs) {
+  const b = baseline.get(name)!;
+  const f = full.get(name)!;
+  const v = checkPasswordRules(pw, ctx);
+  const verdict = v.ok ? 'accepted' : v.reasons.map((x) => x.key.replace('v.password.', '')).join(', ');
+  console.log(`| ${name} | ${fmtRate(median(b.perSecond))} | ${fmtTime(median(b.times))} | ${fmtRate(median(f.perSecond))} | ${fmtTime(median(f.times))} | ${verdict} |`);
+}

@@ -1,0 +1,156 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { requireUser } from '../http/guards.js';
+import { readForm, str } from '../http/form.js';
+import { ErrorSummary, Field } from '../http/ui/forms.js';
+import { Notice, Page } from '../http/ui/layout.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { FieldErrors } from '../shared/validation.js';
+import { SecondFactorPage, startSession } from '../auth/routes.js';
+import type { PasskeySignInError } from '../auth/passkey-sign-in.js';
+import { PASSKEY_NAME_MAX, checkPasskeyName } from './passkeys.js';
+import { PasskeyForm, PasskeyScripts } from './passkey-ui.js';
+import { recentlyVerified, requireRecentVerification } from './routes.js';
+import { methodName } from './ui.js';
+
+const BASE = '/account/security-info';
+const ADD = `${BASE}/add/passkey`;
+
+const statusOf: Record<PasskeySignInError, ContentfulStatusCode> = {
+  'methods.notAvailable': 404,
+  'methods.blocked': 429,
+  'passkeys.tooMany': 409,
+  'passkeys.alreadyRegistered': 409,
+  'passkeys.expired': 410,
+  'mfa.expired': 410,
+  'passkeys.failed': 400,
+  'v.passkeyName.required': 400,
+  'v.passkeyName.tooLong': 400,
+  'v.passkeyName.taken': 400,
+  'v.noControlChars': 400,
+};
+
+function refuse(c: AppContext, error: PasskeySignInError, extra: { field?: string; redirect?: string } = {}) {
+  return c.json({ ok: false, error: c.get('t')(error), code: error, ...extra }, statusOf[error]);
+}
+
+/** The JSON body as an object, or null (wrong type, broken JSON, not an object). */
+async function readJson(c: AppContext): Promise<Record<string, unknown> | null> {
+  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) return null;
+  try {
+    const body: unknown = await c.req.json();
+    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The JSON endpoints behind the same rules as the pages: a signed-in user whose session proved
+ * itself recently. Instead of redirecting a fetch, they answer where the browser should go.
+ */
+const jsonRecentlyVerified: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const t = c.get('t');
+  if (!c.get('user')) return c.json({ ok: false, error: t('signIn.sessionExpired'), redirect: `/sign-in?m=sessionExpired&next=${encodeURIComponent(ADD)}` }, 401);
+  if (!recentlyVerified(c)) return c.json({ ok: false, error: t('methods.reauth.intro'), redirect: `${BASE}/verify?next=${encodeURIComponent(ADD)}` }, 403);
+  return next();
+};
+
+function AddPasskeyPage({ c, name, errors, problem }: { c: AppContext; name?: string; errors?: FieldErrors; problem?: MessageKey }) {
+  const t = c.get('t');
+  const available = c.get('portal').passkeys.available();
+  return (
+    <Page c={c} title={t('methods.add.passkey')} narrow>
+      <h1>{t('methods.add.passkey')}</h1>
+      {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
+      <ErrorSummary t={t} errors={errors ?? {}} labels={{ name: 'passkeys.name.label' }} />
+      {available ? (
+        <>
+          <p class="muted">{t('passkeys.intro')}</p>
+          <PasskeyForm c={c} mode="register" action={ADD} options={`${BASE}/passkeys/options`} verify={`${BASE}/passkeys/verify`} button={t('passkeys.create')} explained={problem === 'passkeys.needsScript'}>
+            <Field t={t} name="name" label="passkeys.name.label" hint={t('passkeys.name.hint', { max: PASSKEY_NAME_MAX })} value={name} autocomplete="off" required maxlength={PASSKEY_NAME_MAX} error={errors?.['name']} autofocus={!errors} />
+          </PasskeyForm>
+          <p class="muted">{t('passkeys.other')}</p>
+          <PasskeyScripts />
+        </>
+      ) : null}
+      <p>
+        <a href={BASE}>{t('methods.back')}</a>
+      </p>
+    </Page>
+  );
+}
+
+/** Registering passkeys from "My security info" (removal goes through the common remove route). */
+export function passkeyRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(ADD, requireUser, requireRecentVerification);
+  app.use(`${BASE}/passkeys/*`, jsonRecentlyVerified);
+
+  app.get(ADD, (c) => {
+    if (!c.get('portal').passkeys.available()) return c.html(<AddPasskeyPage c={c} problem="methods.notAvailable" />, 404);
+    return c.html(<AddPasskeyPage c={c} />);
+  });
+
+  // Reached only without JavaScript (the script takes the submit over): say what is needed.
+  app.post(ADD, async (c) => {
+    const form = await readForm(c);
+    const name = (str(form, 'name') ?? '').slice(0, PASSKEY_NAME_MAX * 4);
+    if (!c.get('portal').passkeys.available()) return c.html(<AddPasskeyPage c={c} problem="methods.notAvailable" />, 404);
+    const checked = checkPasskeyName(name);
+    if (!checked.ok) return c.html(<AddPasskeyPage c={c} name={name} errors={{ name: checked.error }} />, 400);
+    return c.html(<AddPasskeyPage c={c} name={name} problem="passkeys.needsScript" />, 400);
+  });
+
+  app.post(`${BASE}/passkeys/options`, async (c) => {
+    const body = await readJson(c);
+    if (!body) return refuse(c, 'passkeys.failed');
+    const r = await c.get('portal').passkeys.startRegistration(c.get('user')!, c.get('browserId'), body['name']);
+    if (!r.ok) return refuse(c, r.error, r.field ? { field: r.field } : {});
+    return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
+  });
+
+  app.post(`${BASE}/passkeys/verify`, async (c) => {
+    const body = await readJson(c);
+    if (!body) return refuse(c, 'passkeys.failed');
+    const r = await c.get('portal').passkeys.finishRegistration(c.get('user')!, c.get('browserId'), body['flow'], body['response']);
+    if (!r.ok) return refuse(c, r.error);
+    return c.json({ ok: true, redirect: `${BASE}?done=methods.done.added&method=${encodeURIComponent(methodName(c, r.value))}` });
+  });
+
+  return app;
+}
+
+/** A passkey as the second factor at sign-in: JSON for the script, a plain-words page without it. */
+export function passkeySignInRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/sign-in/passkey/options', async (c) => {
+    const body = await readJson(c);
+    if (!body || typeof body['flow'] !== 'string') return refuse(c, 'mfa.expired');
+    const flow = body['flow'];
+    const r = await c.get('portal').passkeySignIn.options(flow, c.get('browserId'));
+    if (!r.ok) return refuse(c, r.error);
+    return c.json({ ok: true, flow, options: r.options });
+  });
+
+  app.post('/sign-in/passkey/verify', async (c) => {
+    const body = await readJson(c);
+    if (!body || typeof body['flow'] !== 'string') return refuse(c, 'mfa.expired');
+    const r = await c.get('portal').passkeySignIn.verify(body['flow'], c.get('browserId'), body['response'], { ip: c.get('ip'), userAgent: c.get('userAgent') });
+    if (!r.ok) return refuse(c, r.error);
+    return c.json({ ok: true, redirect: await startSession(c, r.sessionToken, r.user, r.next) });
+  });
+
+  // Reached only without JavaScript.
+  app.post('/sign-in/verify/passkey', async (c) => {
+    const form = await readForm(c);
+    const flow = str(form, 'flow') ?? '';
+    const view = await c.get('portal').secondFactor.view(flow, c.get('browserId'));
+    if (view.kind !== 'choose') return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(flow)}`, 303);
+    return c.html(<SecondFactorPage c={c} view={view} error="passkeys.needsScript" />, 400);
+  });
+
+  return app;
+}

@@ -1,0 +1,140 @@
+import type { MessageKey } from '../i18n/en.js';
+import { bannedListFor, personalTerms, scoreBanned, type BannedScore } from './banned.js';
+import { COMMON_WARNINGS, estimateStrength, isCommonPassword, type Score } from './estimate.js';
+import { codePointLength } from './rules.js';
+
+/**
+ * The password rules: one verdict with every reason a password is refused, cheapest check first.
+ *
+ *   1. empty · control characters · too long · too short     (a 1 MB string is refused by its
+ *      UTF-16 length before anything scans it; longer than the maximum stops here)
+ *   2. banned-password scoring (banned.ts: global + custom list, names, organisation)
+ *   3. one of the most common passwords (@zxcvbn-ts common-password list, or its warning)
+ *   4. strength estimate below `minScore` (zxcvbn 0–4, the user's names as known words)
+ *   5. reused: one of the user's last passwords — only when 1–4 found nothing, since it costs
+ *      an argon2 verification per remembered password and a refused password is not kept anyway
+ *
+ * Each reason is a catalogue key with its values, so a page can list all of them.
+ */
+
+export interface PasswordReason {
+  key: MessageKey;
+  values?: Record<string, string | number>;
+}
+
+export interface PasswordContext {
+  minLength: number;
+  maxLength: number;
+  /** Lowest acceptable zxcvbn score, 0–4 (default 3; 0 turns the estimate off). */
+  minScore?: number;
+  /** Refuse the most common passwords (default true). */
+  checkCommon?: boolean;
+  /** Who the password is for: username, display name, email — see userInputsOf(). */
+  userInputs?: readonly string[];
+  organisationName?: string | null;
+  /** The organisation's banned terms (validated: ≤ 1,000 terms of 4–64 characters). Pass the same array each time: it is compiled once. */
+  customBanned?: readonly string[];
+  /** The user's password history; checked last (see above). */
+  history?: { isReused(password: string): Promise<boolean> };
+}
+
+export interface PasswordVerdict {
+  ok: boolean;
+  /** Every reason it is refused, in the order above; empty when ok. */
+  reasons: PasswordReason[];
+  /** Banned-password points (null when not scored because the password was empty or too long). */
+  banned: Pick<BannedScore, 'points' | 'required' | 'found'> | null;
+  /** zxcvbn score 0–4 (null when not estimated). */
+  score: Score | null;
+  /** The estimator's feedback in plain English, for a page to show under the reasons. */
+  feedback: { warning: string | null; suggestions: string[] };
+}
+
+export const DEFAULT_MIN_SCORE = 3;
+
+// C0 and C1 control characters (tab, newline, NUL, DEL, …).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+const noFeedback = (): PasswordVerdict['feedback'] => ({ warning: null, suggestions: [] });
+
+function verdict(reasons: PasswordReason[], rest: Partial<PasswordVerdict> = {}): PasswordVerdict {
+  return { ok: reasons.length === 0, reasons, banned: null, score: null, feedback: noFeedback(), ...rest };
+}
+
+/** The user inputs for a user: username, display name, email address (their parts are split out later). */
+export function userInputsOf(user: { username?: string | null; displayName?: string | null; email?: string | null }): string[] {
+  const out: string[] = [];
+  if (user.username) out.push(user.username);
+  if (user.displayName) out.push(user.displayName);
+  if (user.email) out.push(user.email.split('@')[0] ?? '');
+  return out.filter((s) => s.length > 0);
+}
+
+/** The user's names and the organisation's, whole and in words, as known words for the estimator. */
+function knownWords(inputs: readonly string[], organisationName?: string | null): string[] {
+  const words = new Set<string>();
+  for (const input of organisationName ? [...inputs, organisationName] : inputs) {
+    words.add(input);
+    for (const part of input.split(/[\s._+\-@,;:/\\()'"&]+/u)) if (Array.from(part).length >= 3) words.add(part);
+  }
+  return [...words];
+}
+
+/** Everything but the history check, synchronously. */
+export function checkPasswordRules(password: string, ctx: PasswordContext): PasswordVerdict {
+  const { minLength: min, maxLength: max } = ctx;
+  if (password.length === 0) return verdict([{ key: 'v.password.empty' }]);
+  // Bounded before anything looks at the characters: a code point is at most 2 UTF-16 units.
+  if (password.length > max * 2) return verdict([{ key: 'v.password.tooLong', values: { max } }]);
+
+  const reasons: PasswordReason[] = [];
+  if (CONTROL.test(password)) reasons.push({ key: 'v.password.controlChars' });
+  const length = codePointLength(password);
+  if (length > max) return verdict([...reasons, { key: 'v.password.tooLong', values: { max } }]);
+  if (length < min) reasons.push({ key: 'v.password.tooShort', values: { min } });
+
+  const inputs = ctx.userInputs ?? [];
+  const banned = scoreBanned(password, bannedListFor(ctx.customBanned), personalTerms(inputs, ctx.organisationName));
+  if (!banned.ok) {
+    const words = [...new Set(banned.found.filter((f) => f.kind === 'global' || f.kind === 'custom').map((f) => f.term))];
+    if (words.length) reasons.push({ key: 'v.password.bannedWord', values: { words: words.join(', ') } });
+    if (banned.found.some((f) => f.kind === 'name')) reasons.push({ key: 'v.password.name' });
+    if (banned.found.some((f) => f.kind === 'organisation')) reasons.push({ key: 'v.password.organisation' });
+    // Under 5 points with no term found: fewer than 5 characters (already "too short" with any real minimum).
+    if (banned.found.length === 0 && length >= min) reasons.push({ key: 'v.password.banned' });
+  }
+
+  const minScore = ctx.minScore ?? DEFAULT_MIN_SCORE;
+  const checkCommon = ctx.checkCommon ?? true;
+  let score: Score | null = null;
+  let feedback = noFeedback();
+  if (minScore > 0 || checkCommon) {
+    const estimate = estimateStrength(password, knownWords(inputs, ctx.organisationName));
+    score = estimate.score;
+    feedback = { warning: estimate.warning, suggestions: estimate.suggestions };
+    if (checkCommon && (isCommonPassword(password) || (estimate.warningKey !== null && COMMON_WARNINGS.has(estimate.warningKey)))) {
+      reasons.push({ key: 'v.password.common' });
+    }
+    if (estimate.score < minScore) reasons.push({ key: 'v.password.weak' });
+  }
+  return verdict(reasons, { banned: { points: banned.points, required: banned.required, found: banned.found }, score, feedback });
+}
+
+/** The full check, history included. */
+export async function checkPassword(password: string, ctx: PasswordContext): Promise<PasswordVerdict> {
+  const result = checkPasswordRules(password, ctx);
+  if (!result.ok || !ctx.history) return result;
+  if (await ctx.history.isReused(password)) return { ...result, ok: false, reasons: [{ key: 'v.password.reused' }] };
+  return result;
+}
+
+/**
+ * The key for a single field error (forms that show one message per field, with only {min} and
+ * {max} filled in): the first reason, or its value-free form.
+ */
+export function fieldErrorKey(reasons: readonly PasswordReason[]): MessageKey | null {
+  const first = reasons[0];
+  if (!first) return null;
+  return first.key === 'v.password.bannedWord' ? 'v.password.banned' : first.key;
+}
