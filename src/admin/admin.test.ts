@@ -116,6 +116,18 @@ describe('admin console', () => {
     expect((await new TestClient(tp.app).signIn('alice', PW)).status).toBe(401);
   });
 
+  it('a refused password lists every reason in plain words', async () => {
+    const alice = await makeUser(tp.portal, { username: 'alice', password: PW, displayName: 'Alice Andersen' });
+    await admin.get(`/admin/users/${alice.id}`);
+    const r = await admin.post(`/admin/users/${alice.id}/password`, { password: 'Password1', confirm: 'Password1' });
+    expect(r.status).toBe(400);
+    expect(r.body).toContain('It contains a commonly used word: password.');
+    expect(r.body).toContain('This is one of the most common passwords.');
+    const named = await admin.post(`/admin/users/${alice.id}/password`, { password: 'andersen-alice', confirm: 'andersen-alice' });
+    expect(named.body).toContain('It is too similar to your name or username.');
+    expect((await new TestClient(tp.app).signIn('alice', PW)).status).toBe(303);
+  });
+
   it('an administrator cannot disable or demote themselves, and the last administrator stays', async () => {
     await admin.get(`/admin/users/${root.id}`);
     const disable = await admin.post(`/admin/users/${root.id}/enabled`, { enabled: '0' });

@@ -9,6 +9,7 @@ import { roles } from '../directory/names.js';
 import type { User } from '../directory/users.js';
 import type { Outcome } from '../directory/directory-service.js';
 import type { FieldErrors } from '../shared/validation.js';
+import type { PasswordReason } from '../passwords/check.js';
 import { AdminPage } from './admin-page.js';
 import { actorOf } from './actor.js';
 
@@ -98,7 +99,7 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: Awaited<Ret
   );
 }
 
-function NewUserPage({ c, values, errors, problem }: { c: AppContext; values?: Record<string, string | string[]>; errors?: FieldErrors; problem?: string }) {
+function NewUserPage({ c, values, errors, problem, reasons }: { c: AppContext; values?: Record<string, string | string[]>; errors?: FieldErrors; problem?: string; reasons?: PasswordReason[] | undefined }) {
   const t = c.get('t');
   const { minLength: min, maxLength: max } = c.get('portal').config.passwords;
   const e = errors ?? {};
@@ -114,14 +115,14 @@ function NewUserPage({ c, values, errors, problem }: { c: AppContext; values?: R
         <Field t={t} name="displayName" label="field.displayName" value={v('displayName')} required maxlength={256} error={e['displayName']} />
         <Field t={t} name="email" label="field.emailOptional" type="email" value={v('email')} maxlength={320} error={e['email']} />
         <RoleChecks c={c} selected={Array.isArray(values?.['roles']) ? values['roles'] : typeof values?.['roles'] === 'string' ? [values['roles']] : ['user']} />
-        <Field t={t} name="password" label="field.password" type="password" hint={`${t('field.passwordHint', { min })} ${t('users.create.passwordHint')}`} autocomplete="new-password" error={e['password']} errorVars={{ min, max }} />
+        <Field t={t} name="password" label="field.password" type="password" hint={`${t('field.passwordHint', { min })} ${t('users.create.passwordHint')}`} autocomplete="new-password" error={e['password']} errorVars={{ min, max }} reasons={reasons} />
         <Submit>{t('users.new')}</Submit>
       </form>
     </AdminPage>
   );
 }
 
-async function UserDetail({ c, user, errors, problem }: { c: AppContext; user: User; errors?: FieldErrors; problem?: string }) {
+async function UserDetail({ c, user, errors, problem, reasons }: { c: AppContext; user: User; errors?: FieldErrors; problem?: string; reasons?: PasswordReason[] | undefined }) {
   const t = c.get('t');
   const portal = c.get('portal');
   const { minLength: min, maxLength: max } = portal.config.passwords;
@@ -163,7 +164,7 @@ async function UserDetail({ c, user, errors, problem }: { c: AppContext; user: U
       <form method="post" action={`/admin/users/${user.id}/password`} class="card" novalidate>
         <Csrf c={c} />
         <p class="hint">{t('users.detail.setPasswordHint')}</p>
-        <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} />
+        <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={reasons} />
         <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
         <Submit>{t('users.detail.setPassword')}</Submit>
       </form>
@@ -239,7 +240,7 @@ export function userPages(): Hono<AppEnv> {
     const input = { username: str(form, 'username'), displayName: str(form, 'displayName'), email: str(form, 'email') ?? '', roles: list(form, 'roles'), password: str(form, 'password') ?? '' };
     const result = await c.get('portal').directory.createUser(actorOf(c), input);
     if (result.ok) return c.redirect(`/admin/users/${result.value.id}?done=users.done.created`, 303);
-    if (result.reason === 'invalid') return c.html(<NewUserPage c={c} values={form} errors={result.errors} />, 400);
+    if (result.reason === 'invalid') return c.html(<NewUserPage c={c} values={form} errors={result.errors} reasons={result.passwordReasons} />, 400);
     return c.html(<NewUserPage c={c} values={form} problem={c.get('t')(result.message as MessageKey)} />, statusFor[result.reason]);
   });
 
@@ -249,7 +250,7 @@ export function userPages(): Hono<AppEnv> {
     const result = await run(user);
     if (result.ok) return c.redirect(`/admin/users/${user.id}?done=${done}`, 303);
     const fresh = (await c.get('portal').users.byId(user.id)) ?? user;
-    if (result.reason === 'invalid') return c.html(await UserDetail({ c, user: fresh, errors: result.errors }), 400);
+    if (result.reason === 'invalid') return c.html(await UserDetail({ c, user: fresh, errors: result.errors, reasons: result.passwordReasons }), 400);
     return c.html(await UserDetail({ c, user: fresh, problem: c.get('t')(result.message as MessageKey) }), statusFor[result.reason]);
   };
 

@@ -4,11 +4,13 @@ import { readForm, str } from '../http/form.js';
 import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import type { FieldErrors } from '../shared/validation.js';
+import type { PasswordReason } from '../passwords/check.js';
 
 interface SetupView {
   token: string;
   values?: { username?: string; displayName?: string; email?: string };
   errors?: FieldErrors;
+  reasons?: PasswordReason[] | undefined;
 }
 
 function SetupPage({ c, v }: { c: AppContext; v: SetupView }) {
@@ -27,7 +29,7 @@ function SetupPage({ c, v }: { c: AppContext; v: SetupView }) {
         <Field t={t} name="username" label="field.username" hint={t('field.usernameHint')} value={v.values?.username} autocomplete="username" required maxlength={256} error={e['username']} autofocus={!v.errors} />
         <Field t={t} name="displayName" label="field.displayName" value={v.values?.displayName} autocomplete="name" required maxlength={256} error={e['displayName']} />
         <Field t={t} name="email" label="field.emailOptional" type="email" value={v.values?.email} autocomplete="email" maxlength={320} error={e['email']} />
-        <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} />
+        <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={v.reasons} />
         <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
         <Submit>{t('setup.submit')}</Submit>
       </form>
@@ -61,7 +63,7 @@ export function setupRoutes(): Hono<AppEnv> {
     const result = await c.get('portal').firstRun.complete(token, input);
     if (result.ok) return c.redirect('/sign-in?m=setupDone', 303);
     const values = { username: input.username ?? '', displayName: input.displayName ?? '', email: input.email };
-    if (result.reason === 'invalid') return c.html(<SetupPage c={c} v={{ token, values, errors: result.errors }} />, 400);
+    if (result.reason === 'invalid') return c.html(<SetupPage c={c} v={{ token, values, errors: result.errors, reasons: result.passwordReasons }} />, 400);
     if (result.reason === 'conflict') return c.html(<SetupPage c={c} v={{ token, values, errors: { username: result.message } }} />, 409);
     return c.html(<InvalidLink c={c} />, 410);
   });

@@ -45,6 +45,8 @@ export interface FieldProps {
   required?: boolean;
   maxlength?: number;
   autofocus?: boolean;
+  /** Every reason a password was refused, shown under the first one. */
+  reasons?: ReadonlyArray<{ key: MessageKey; values?: Record<string, string | number> }> | undefined;
 }
 
 /** A labelled input with its hint and error tied by aria-describedby. */
@@ -59,9 +61,15 @@ export function Field(p: FieldProps) {
           {p.hint}
         </p>
       ) : null}
-      {p.error ? (
+      {p.error && p.reasons && p.reasons.length > 1 ? (
+        <ul class="field-error" id={`${id}-error`}>
+          {p.reasons.map((r) => (
+            <li>{p.t(r.key, { ...p.errorVars, ...r.values })}</li>
+          ))}
+        </ul>
+      ) : p.error ? (
         <p class="field-error" id={`${id}-error`}>
-          {errorText(p.t, p.error, p.errorVars)}
+          {p.reasons?.[0] ? p.t(p.reasons[0].key, { ...p.errorVars, ...p.reasons[0].values }) : errorText(p.t, p.error, p.errorVars)}
         </p>
       ) : null}
       <input
