@@ -604,6 +604,14 @@ describe('doctor', () => {
     expect(r.stdout).toContain('0 problem(s), 1 warning(s).');
   });
 
+  it('warns that passkeys cannot work when the public URL is an IP address', async () => {
+    await ok(['migrate']);
+    const r = await sspr(['doctor'], { env: { SSPR_PUBLIC_URL: 'http://127.0.0.1:8080' } });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain('⚠ passkeys: 127.0.0.1 is an IP address');
+    expect(r.stdout).toContain('fix: set publicUrl to a host name');
+  });
+
   it('on a new store warns that migrations are pending, with the fix', async () => {
     const r = await sspr(['doctor']);
     expect(r.code).toBe(EXIT.ok);

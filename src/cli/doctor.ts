@@ -64,6 +64,9 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
   if (url.protocol === 'http:' && !local) {
     checks.push({ level: 'warn', what: 'public URL', detail: `${config.publicUrl} is plain HTTP on a non-local host`, fix: 'serve the portal over HTTPS and set publicUrl to the https:// address' });
   } else checks.push({ level: 'ok', what: 'public URL', detail: config.publicUrl });
+  if (/^[\d.]+$|^\[/.test(url.hostname) && config.methods.available.includes('passkey')) {
+    checks.push({ level: 'warn', what: 'passkeys', detail: `${url.hostname} is an IP address; browsers accept passkeys only for a host name`, fix: 'set publicUrl to a host name (http://localhost:… for a local trial)' });
+  }
 
   if (config.delivery.mode === 'outbox') {
     checks.push({ level: 'warn', what: 'delivery', detail: 'outbox: messages stay in the store and are shown to administrators; not for production', fix: 'set delivery.mode: smtp and delivery.smtp.*' });
