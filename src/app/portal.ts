@@ -25,6 +25,7 @@ import { renderEmail } from '../delivery/templates.js';
 import { translator } from '../i18n/index.js';
 import { FlowStore } from '../flows/flow-store.js';
 import { FirstRun } from '../setup/first-run.js';
+import { ChangePasswordService } from '../flows/change/change-password.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createDelivery, type Delivery } from '../delivery/delivery.js';
 
@@ -59,6 +60,8 @@ export interface Portal {
   /** Passkeys (WebAuthn): registration, and the assertion check the sign-in step uses. */
   passkeys: PasskeyService;
   passkeySignIn: PasskeySignIn;
+  /** The change flow for a signed-in user. */
+  changePassword: ChangePasswordService;
 }
 
 export interface PortalDeps {
@@ -114,6 +117,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     limits: securityInfoLimits,
   });
   const s = config.signIn;
+  const signInLockout = { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE };
   const signIn = new SignInService({
     users,
     hasher,
@@ -123,7 +127,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     audit,
     clock,
     secondFactor: deps.secondFactor ?? methodsAsSecondFactor(methods),
-    userLockout: { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE },
+    userLockout: signInLockout,
     // Per address: a wide net against password spraying across many usernames.
     ipLockout: { threshold: s.ipFailuresPerHour, baseMs: 15 * MINUTE, growth: 1, maxMs: 15 * MINUTE, windowMs: 60 * MINUTE },
     flowTtlMs: 10 * MINUTE,
@@ -154,6 +158,20 @@ export function buildPortal(deps: PortalDeps): Portal {
     challengeTtlMs: 5 * MINUTE,
   });
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
+  const changePassword = new ChangePasswordService({
+    users,
+    directory,
+    hasher,
+    throttle,
+    lockout: signInLockout,
+    methods,
+    outbound: delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, t),
+    audit,
+    t,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -182,5 +200,6 @@ export function buildPortal(deps: PortalDeps): Portal {
     secondFactor,
     passkeys,
     passkeySignIn,
+    changePassword,
   };
 }

@@ -49,7 +49,7 @@ interface Deps {
   groups: GroupStore;
   hasher: PasswordHasher;
   audit: AuditLog;
-  sessions: { revokeAllForUser(userId: string): Promise<number> };
+  sessions: { revokeAllForUser(userId: string, options?: { exceptIdHash?: string }): Promise<number> };
   passwordRules: PasswordRules;
   organisationName?: string;
   /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
@@ -133,7 +133,7 @@ export class DirectoryService {
     return { ok: true, value: (await this.deps.users.byId(user.id))! };
   }
 
-  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }): Promise<Outcome<User>> {
+  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }, options: { ownSessionIdHash?: string } = {}): Promise<Outcome<User>> {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
@@ -142,11 +142,13 @@ export class DirectoryService {
     if (problem) return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
     if (input.confirm !== undefined && input.confirm !== input.password) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
     if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.onprem' };
+    // A user changing their own password keeps the session they are using; every other one ends.
+    const self = options.ownSessionIdHash !== undefined && actor.id === user.id;
     const hash = await this.deps.hasher.hash(input.password);
     await this.deps.users.setPasswordHash(user.id, hash);
     await this.remember(user.id, hash);
-    const revoked = await this.deps.sessions.revokeAllForUser(user.id);
-    await this.audit(actor, 'password_set_by_admin', 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
+    const revoked = await this.deps.sessions.revokeAllForUser(user.id, self ? { exceptIdHash: options.ownSessionIdHash } : {});
+    await this.audit(actor, self ? 'password_changed' : 'password_set_by_admin', 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
     return { ok: true, value: (await this.deps.users.byId(user.id))! };
   }
 

@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Portal } from '../app/portal.js';
 import { signInRoutes } from '../auth/routes.js';
 import { accountRoutes } from '../account/routes.js';
+import { changePasswordRoutes } from '../flows/change/routes.js';
 import { securityInfoRoutes } from '../methods/routes.js';
 import { passkeyRoutes, passkeySignInRoutes } from '../methods/passkey-routes.js';
 import { registrationInterrupt } from '../methods/registration.js';
@@ -49,6 +50,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.route('/', passkeyRoutes());
   app.route('/', securityInfoRoutes());
   app.route('/', accountRoutes());
+  app.route('/', changePasswordRoutes());
   app.route('/', adminRoutes());
 
   app.notFound((c) => {

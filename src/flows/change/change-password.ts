@@ -1,0 +1,73 @@
+import type { AuditLog } from '../../audit/audit-log.js';
+import { lockRemaining, type LockoutPolicy } from '../../auth/lockout.js';
+import type { ThrottleStore } from '../../auth/throttle-store.js';
+import type { DirectoryService, Outcome } from '../../directory/directory-service.js';
+import { nameKey } from '../../directory/names.js';
+import type { PasswordHasher } from '../../directory/password-hash.js';
+import type { User, UserStore } from '../../directory/users.js';
+import type { MethodStore } from '../../methods/method-store.js';
+import type { Outbound, RenderEmail } from '../../methods/outbound.js';
+import type { Translate } from '../../i18n/index.js';
+import type { Clock } from '../../shared/clock.js';
+
+interface Deps {
+  users: UserStore;
+  directory: DirectoryService;
+  hasher: PasswordHasher;
+  throttle: ThrottleStore;
+  lockout: LockoutPolicy;
+  methods: MethodStore;
+  outbound: Outbound;
+  renderEmail: RenderEmail;
+  audit: AuditLog;
+  t: Translate;
+  clock: Clock;
+  publicUrl: string;
+}
+
+/**
+ * "I know my password and want a new one", for a signed-in user. A wrong current password
+ * counts towards the same smart lockout as sign-in (so this page is no way around it); the
+ * new one goes through every password rule and the history; the user's other sessions end and
+ * the user is told by email.
+ */
+export class ChangePasswordService {
+  constructor(private readonly d: Deps) {}
+
+  async change(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { idHash: string; ip: string; userAgent: string }): Promise<Outcome<User>> {
+    const { d } = this;
+    // Hybrid users' passwords live in AD and are changed through writeback, which needs the agent.
+    if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'change.onpremUnavailable' };
+    const key = `signin:user:${nameKey(user.username)}`;
+    if (lockRemaining(await d.throttle.get(key), d.clock.now()) > 0) return { ok: false, reason: 'refused', message: 'change.locked' };
+    if (typeof input.current !== 'string' || input.current === '') return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
+    const hash = await d.users.passwordHash(user.id);
+    const right = hash !== null && input.current.length <= 4096 && (await d.hasher.verify(hash, input.current));
+    if (!right) {
+      const after = await d.throttle.recordFailure(key, d.lockout);
+      await d.audit.record({ event: 'password_change', outcome: 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: { reason: 'current_password_wrong' } });
+      if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, reason: 'refused', message: 'change.locked' };
+      return { ok: false, reason: 'invalid', errors: { current: 'change.currentWrong' } };
+    }
+    if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
+    const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: session.ip, userAgent: session.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { ownSessionIdHash: session.idHash });
+    if (!r.ok) return r;
+    await d.throttle.reset(key);
+    await this.notify(user);
+    return r;
+  }
+
+  /** The user hears about the change on every address they have, without any secret in it. */
+  private async notify(user: User): Promise<void> {
+    const { d } = this;
+    const targets = new Set<string>();
+    if (user.email) targets.add(user.email.toLowerCase());
+    for (const m of await d.methods.list(user.id, { confirmedOnly: true })) if (m.type === 'email' && m.contact) targets.add(m.contact);
+    const mail = d.renderEmail({
+      title: d.t('mail.passwordChanged.title'),
+      paragraphs: [d.t('mail.passwordChanged.body', { username: user.username }), d.t('mail.passwordChanged.notYou')],
+      action: { label: d.t('mail.passwordChanged.action'), url: `${d.publicUrl}/sign-in` },
+    });
+    for (const to of targets) await d.outbound.email({ to, ...mail, kind: 'notify:password-changed', userId: user.id });
+  }
+}
