@@ -77,8 +77,8 @@ export class MethodStore {
     return row ? this.toMethod(row) : null;
   }
 
-  /** Adds an unconfirmed email or phone method; it counts only once its code was entered. */
-  async addContact(userId: string, type: 'email' | 'mobile' | 'office', normalised: string): Promise<Method> {
+  /** One row with everything not given left empty; `fill` may use the new id (sealing binds a secret to its row). */
+  private async insert(userId: string, type: MethodType, fill: (id: string, now: number) => Partial<AuthMethodsTable>): Promise<Method> {
     const id = newId();
     const now = this.clock.now();
     await this.db
@@ -88,71 +88,42 @@ export class MethodStore {
         user_id: userId,
         type,
         label: '',
-        secret: this.cipher.seal(normalised, secretAad(id, type)),
-        lookup_hash: this.contactHash(type, normalised),
-        credential_id: null,
-        public_key: null,
-        sign_count: 0,
-        transports: null,
-        last_totp_step: null,
-        confirmed_at: null,
-        is_default: 0,
-        created_at: now,
-        last_used_at: null,
-      })
-      .execute();
-    return (await this.get(userId, id))!;
-  }
-
-  async addTotp(userId: string, secretBase32: string, label: string): Promise<Method> {
-    const id = newId();
-    await this.db
-      .insertInto('auth_methods')
-      .values({
-        id,
-        user_id: userId,
-        type: 'totp',
-        label,
-        secret: this.cipher.seal(secretBase32, secretAad(id, 'totp')),
-        lookup_hash: null,
-        credential_id: null,
-        public_key: null,
-        sign_count: 0,
-        transports: null,
-        last_totp_step: null,
-        confirmed_at: null,
-        is_default: 0,
-        created_at: this.clock.now(),
-        last_used_at: null,
-      })
-      .execute();
-    return (await this.get(userId, id))!;
-  }
-
-  async addPasskey(userId: string, label: string, data: PasskeyData): Promise<Method> {
-    const id = newId();
-    const now = this.clock.now();
-    await this.db
-      .insertInto('auth_methods')
-      .values({
-        id,
-        user_id: userId,
-        type: 'passkey',
-        label,
         secret: null,
         lookup_hash: null,
-        credential_id: data.credentialId,
-        public_key: data.publicKey,
-        sign_count: data.signCount,
-        transports: data.transports.join(','),
+        credential_id: null,
+        public_key: null,
+        sign_count: 0,
+        transports: null,
         last_totp_step: null,
-        confirmed_at: now,
+        confirmed_at: null,
         is_default: 0,
         created_at: now,
         last_used_at: null,
+        ...fill(id, now),
       })
       .execute();
     return (await this.get(userId, id))!;
+  }
+
+  /** Adds an unconfirmed email or phone method; it counts only once its code was entered. */
+  addContact(userId: string, type: 'email' | 'mobile' | 'office', normalised: string): Promise<Method> {
+    return this.insert(userId, type, (id) => ({ secret: this.cipher.seal(normalised, secretAad(id, type)), lookup_hash: this.contactHash(type, normalised) }));
+  }
+
+  addTotp(userId: string, secretBase32: string, label: string): Promise<Method> {
+    return this.insert(userId, 'totp', (id) => ({ label, secret: this.cipher.seal(secretBase32, secretAad(id, 'totp')) }));
+  }
+
+  /** A passkey is confirmed by its registration ceremony itself. */
+  addPasskey(userId: string, label: string, data: PasskeyData): Promise<Method> {
+    return this.insert(userId, 'passkey', (_id, now) => ({
+      label,
+      credential_id: data.credentialId,
+      public_key: data.publicKey,
+      sign_count: data.signCount,
+      transports: data.transports.join(','),
+      confirmed_at: now,
+    }));
   }
 
   async passkey(userId: string, credentialId: string): Promise<(PasskeyData & { id: string }) | null> {

@@ -1,3 +1,5 @@
+import type { Translate } from '../i18n/index.js';
+import type { MethodType } from '../store/schema.js';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; error: 'v.phone.invalid' | 'v.phone.tooLong' };
@@ -21,4 +23,20 @@ export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at < 1) return '•••';
   return `${email[0]}•••@${email.slice(at + 1)}`;
+}
+
+/** A method in words, masked, the same on pages and in emails: "Email a•••@example.com". */
+export function describeMethod(t: Translate, m: { type: MethodType; contact: string | null; label: string }): string {
+  switch (m.type) {
+    case 'email':
+      return `${t('methods.type.email')} ${maskEmail(m.contact ?? '')}`;
+    case 'mobile':
+      return `${t('methods.type.mobile')} ${maskPhone(m.contact ?? '')}`;
+    case 'office':
+      return `${t('methods.type.office')} ${maskPhone(m.contact ?? '')}`;
+    case 'totp':
+      return m.label || t('methods.type.totp');
+    case 'passkey':
+      return `${t('methods.type.passkey')} “${m.label}”`;
+  }
 }

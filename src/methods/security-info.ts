@@ -9,7 +9,7 @@ import { optionalEmailSchema } from '../directory/names.js';
 import type { CodeCheck, CodeService } from './codes.js';
 import type { Method, MethodStore } from './method-store.js';
 import type { Outbound, RenderEmail } from './outbound.js';
-import { maskEmail, maskPhone, normalisePhone } from './phone.js';
+import { describeMethod, normalisePhone } from './phone.js';
 import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
 
@@ -246,21 +246,8 @@ export class SecurityInfoService {
     await this.notify(user, 'mail.methodAdded.body', this.describe(method), method);
   }
 
-  /** A method in words, masked: "Email a•••@example.com". */
   describe(method: Method): string {
-    const { t } = this.d;
-    switch (method.type) {
-      case 'email':
-        return `${t('methods.type.email')} ${maskEmail(method.contact ?? '')}`;
-      case 'mobile':
-        return `${t('methods.type.mobile')} ${maskPhone(method.contact ?? '')}`;
-      case 'office':
-        return `${t('methods.type.office')} ${maskPhone(method.contact ?? '')}`;
-      case 'totp':
-        return t('methods.type.totp');
-      case 'passkey':
-        return `${t('methods.type.passkey')} “${method.label}”`;
-    }
+    return describeMethod(this.d.t, method);
   }
 
   /**

@@ -3,22 +3,10 @@ import { Field, Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { Method } from './method-store.js';
-import { maskEmail, maskPhone } from './phone.js';
+import { describeMethod, maskEmail, maskPhone } from './phone.js';
 
 export function methodName(c: AppContext, m: Method): string {
-  const t = c.get('t');
-  switch (m.type) {
-    case 'email':
-      return `${t('methods.type.email')} ${maskEmail(m.contact ?? '')}`;
-    case 'mobile':
-      return `${t('methods.type.mobile')} ${maskPhone(m.contact ?? '')}`;
-    case 'office':
-      return `${t('methods.type.office')} ${maskPhone(m.contact ?? '')}`;
-    case 'totp':
-      return m.label || t('methods.type.totp');
-    case 'passkey':
-      return `${t('methods.type.passkey')} “${m.label}”`;
-  }
+  return describeMethod(c.get('t'), m);
 }
 
 /** The hint above a code field: where the code went and for how long it is valid. */
