@@ -69,12 +69,25 @@ export function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extr
   const flow = view.flow.id;
   const others = view.methods.filter((m) => m.id !== view.chosen?.id && m.type !== 'passkey');
   const passkeys = view.methods.some((m) => m.type === 'passkey');
+  const channel = view.chosen?.type === 'mobile' ? (view.flow.data.channel ?? 'sms') : undefined;
+  const portal = c.get('portal');
+  // A mobile phone can get its code by text or by call, as the organisation allows.
+  const channels = (['sms', 'voice'] as const).filter((ch) => portal.securityInfo.available(ch === 'sms' ? 'mobile_sms' : 'mobile_voice'));
   return (
     <Page c={c} title={t('mfa.title')} narrow>
       <h1>{t('mfa.title')}</h1>
       <p class="muted">{t('mfa.intro')}</p>
       {view.chosen ? (
-        <CodeForm c={c} action="/sign-in/verify/code" hint={codeHint(c, view.chosen, null)} error={error} hidden={{ flow }} resendAction="/sign-in/verify/choose" resendHidden={{ flow, method: view.chosen.id }} totp={view.chosen.type === 'totp'} />
+        <CodeForm
+          c={c}
+          action="/sign-in/verify/code"
+          hint={codeHint(c, view.chosen, channel ?? null)}
+          error={error}
+          hidden={{ flow }}
+          resendAction="/sign-in/verify/choose"
+          resendHidden={{ flow, method: view.chosen.id, ...(channel ? { channel } : {}) }}
+          totp={view.chosen.type === 'totp'}
+        />
       ) : error ? (
         <Notice kind="error">{t(error)}</Notice>
       ) : null}
@@ -90,14 +103,34 @@ export function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extr
       {others.length ? (
         <div class="card">
           <p>{view.chosen || passkeys ? t('mfa.other') : t('methods.reauth.choose')}</p>
-          {others.map((m) => (
-            <form method="post" action="/sign-in/verify/choose">
-              <Csrf c={c} />
-              <input type="hidden" name="flow" value={flow} />
-              <input type="hidden" name="method" value={m.id} />
-              <Submit kind={view.chosen ? 'secondary' : undefined}>{t('mfa.use', { method: methodName(c, m) })}</Submit>
-            </form>
-          ))}
+          {others.map((m) =>
+            m.type === 'mobile' && channels.length === 2 ? (
+              <form method="post" action="/sign-in/verify/choose">
+                <Csrf c={c} />
+                <input type="hidden" name="flow" value={flow} />
+                <input type="hidden" name="method" value={m.id} />
+                <fieldset>
+                  <legend>{t('mfa.use', { method: methodName(c, m) })}</legend>
+                  <div class="row">
+                    <button type="submit" name="channel" value="sms" class={view.chosen ? 'secondary' : undefined}>
+                      {t('mfa.textMe')}
+                    </button>
+                    <button type="submit" name="channel" value="voice" class="secondary">
+                      {t('mfa.callMe')}
+                    </button>
+                  </div>
+                </fieldset>
+              </form>
+            ) : (
+              <form method="post" action="/sign-in/verify/choose">
+                <Csrf c={c} />
+                <input type="hidden" name="flow" value={flow} />
+                <input type="hidden" name="method" value={m.id} />
+                {m.type === 'mobile' && channels.length === 1 ? <input type="hidden" name="channel" value={channels[0]} /> : null}
+                <Submit kind={view.chosen ? 'secondary' : undefined}>{t('mfa.use', { method: methodName(c, m) })}</Submit>
+              </form>
+            ),
+          )}
         </div>
       ) : null}
     </Page>
@@ -163,7 +196,16 @@ export function signInRoutes(): Hono<AppEnv> {
     const form = await readForm(c);
     const flow = str(form, 'flow') ?? '';
     const portal = c.get('portal');
-    const r = await portal.secondFactor.choose(flow, c.get('browserId'), str(form, 'method') ?? '');
+    // How a mobile phone gets its code: absent (a text message), or one the organisation allows.
+    const channelInput = str(form, 'channel');
+    const channel = channelInput === 'sms' || channelInput === 'voice' ? channelInput : undefined;
+    const channelRefused = form['channel'] !== undefined && (!channel || !portal.securityInfo.available(channel === 'sms' ? 'mobile_sms' : 'mobile_voice'));
+    if (channelRefused) {
+      const view = await portal.secondFactor.view(flow, c.get('browserId'));
+      if (view.kind !== 'choose') return expired(c);
+      return c.html(<SecondFactorPage c={c} view={view} error="methods.notAvailable" />, 400);
+    }
+    const r = await portal.secondFactor.choose(flow, c.get('browserId'), str(form, 'method') ?? '', channel);
     if (!r.ok && r.error === 'mfa.expired') return expired(c);
     if (!r.ok) {
       const view = await portal.secondFactor.view(flow, c.get('browserId'));

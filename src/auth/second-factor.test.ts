@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
-import { lastCodeTo } from '../../test/helpers/outbox.js';
+import { lastCodeTo, messagesTo } from '../../test/helpers/outbox.js';
 import { currentTotp, newTotpSecret } from '../methods/totp.js';
 import type { User } from '../directory/users.js';
 
@@ -55,6 +55,64 @@ describe('MFA at sign-in', () => {
     await c.post('/sign-in/verify/choose', { flow, method: totp.id });
     const done = await c.post('/sign-in/verify/code', { flow, code: currentTotp(secret, tp.clock.now()) });
     expect(done.status).toBe(303);
+  });
+
+  it('a mobile phone is offered as "Text me a code" or "Call me"; the chosen channel sends the code, is named on the code page and is kept for "send again"', async () => {
+    const mobile = await tp.portal.methods.addContact(alice.id, 'mobile', '+4915123456789');
+    await tp.portal.methods.confirm(alice.id, mobile.id);
+    for (const channel of ['sms', 'voice'] as const) {
+      const c = new TestClient(tp.app);
+      const flow = await passwordStep(c);
+      const page = await c.get(`/sign-in/verify?flow=${encodeURIComponent(flow)}`);
+      expect(page.body).toContain('<legend>Use Mobile phone +49 ••• 89</legend>');
+      expect(page.body).toContain('name="channel" value="sms"');
+      expect(page.body).toContain('name="channel" value="voice"');
+      const before = (await messagesTo(tp.portal, '+4915123456789')).length;
+      expect((await c.post('/sign-in/verify/choose', { flow, method: mobile.id, channel })).status).toBe(303);
+      const sent = await messagesTo(tp.portal, '+4915123456789');
+      expect(sent).toHaveLength(before + 1);
+      expect(sent[0]!.channel).toBe(channel);
+      const codePage = await c.get(`/sign-in/verify?flow=${encodeURIComponent(flow)}`);
+      expect(codePage.body).toContain(channel === 'voice' ? 'We are calling +49 ••• 89' : 'We sent a text message with a code to +49 ••• 89');
+      expect(codePage.body).toContain(`name="channel" value="${channel}"`);
+      const done = await c.post('/sign-in/verify/code', { flow, code: await lastCodeTo(tp.portal, '+4915123456789') });
+      expect(done.res.headers.get('location')).toBe('/admin');
+      tp.clock.advance!(60 * 60_000);
+    }
+  });
+
+  it('a channel other than "sms" or "voice", or one the organisation does not allow, is refused and nothing is sent', async () => {
+    const mobile = await tp.portal.methods.addContact(alice.id, 'mobile', '+4915123456789');
+    await tp.portal.methods.confirm(alice.id, mobile.id);
+    const c = new TestClient(tp.app);
+    const flow = await passwordStep(c);
+    await c.get(`/sign-in/verify?flow=${encodeURIComponent(flow)}`);
+    for (const channel of ['email', 'fax', '', ['sms', 'voice']]) {
+      const r = await c.post('/sign-in/verify/choose', { flow, method: mobile.id, channel });
+      expect(r.status, JSON.stringify(channel)).toBe(400);
+      expect(r.body).toContain('Your organisation does not allow this method.');
+    }
+    expect(await messagesTo(tp.portal, '+4915123456789')).toEqual([]);
+
+    const smsOnly = await createTestPortal({ manualTime: true, config: { methods: { available: ['email', 'mobile_sms'] } } });
+    try {
+      const bob = await makeUser(smsOnly.portal, { username: 'bob', password: PW });
+      const phone = await smsOnly.portal.methods.addContact(bob.id, 'mobile', '+4915123456789');
+      await smsOnly.portal.methods.confirm(bob.id, phone.id);
+      const b = new TestClient(smsOnly.app);
+      const location = (await b.signIn('bob', PW)).res.headers.get('location')!;
+      const bobFlow = decodeURIComponent(location.split('flow=')[1]!);
+      const page = await b.get(location);
+      // Only one way is allowed: one "Use …" button, no choice.
+      expect(page.body).toContain('Use Mobile phone +49 ••• 89');
+      expect(page.body).not.toContain('value="voice"');
+      expect((await b.post('/sign-in/verify/choose', { flow: bobFlow, method: phone.id, channel: 'voice' })).status).toBe(400);
+      expect(await messagesTo(smsOnly.portal, '+4915123456789')).toEqual([]);
+      expect((await b.post('/sign-in/verify/choose', { flow: bobFlow, method: phone.id, channel: 'sms' })).status).toBe(303);
+      expect((await messagesTo(smsOnly.portal, '+4915123456789')).map((m) => m.channel)).toEqual(['sms']);
+    } finally {
+      await smsOnly.cleanup();
+    }
   });
 
   it('a sign-in flow cannot be continued from another browser', async () => {

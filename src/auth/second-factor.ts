@@ -74,7 +74,10 @@ export class SecondFactorStep {
       const sent = await this.d.securityInfo.sendCode(v.user, method, 'sign-in', channel);
       if (!sent.ok) return sent;
     }
-    if (!(await this.d.flows.advance(v.flow, { state: next.state, data: next.data }))) return { ok: false, error: 'mfa.expired' };
+    // The channel is kept so the code page says how the code comes and "send again" uses the same way.
+    const { channel: _previous, ...data } = next.data;
+    const withChannel = method.type === 'mobile' ? { ...data, channel: channel ?? 'sms' } : data;
+    if (!(await this.d.flows.advance(v.flow, { state: next.state, data: withChannel }))) return { ok: false, error: 'mfa.expired' };
     return { ok: true };
   }
 

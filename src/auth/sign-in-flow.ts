@@ -12,6 +12,8 @@ export interface SignInData {
   next: string;
   /** The method the user chose (a code may have been sent to it). */
   chosen?: string;
+  /** For a mobile phone: how its code was sent (text message or voice call). */
+  channel?: 'sms' | 'voice';
 }
 
 export type SignInEvent =

@@ -337,6 +337,8 @@ const core = {
   'q.favouriteBook': 'What is the title of your favourite childhood book?',
   'q.childhoodFriend': 'What was the first name of your best friend as a child?',
   'q.firstJob': 'Where was your first job?',
+  'mfa.textMe': 'Text me a code',
+  'mfa.callMe': 'Call me',
   'v.password.refused': 'This password cannot be used:',
   'v.password.bannedWord': 'It contains a commonly used word: {words}. Add another word or two that are less common.',
   'v.password.banned': 'It is built on a commonly used word. Add another word or two that are less common.',

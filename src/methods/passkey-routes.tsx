@@ -10,8 +10,8 @@ import type { FieldErrors } from '../shared/validation.js';
 import { SecondFactorPage, startSession } from '../auth/routes.js';
 import type { PasskeySignInError } from '../auth/passkey-sign-in.js';
 import { PASSKEY_NAME_MAX, checkPasskeyName } from './passkeys.js';
-import { PasskeyForm, PasskeyScripts } from './passkey-ui.js';
-import { recentlyVerified, requireRecentVerification } from './routes.js';
+import { PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
+import { nextOf, recentlyVerified, requireRecentVerification } from './routes.js';
 import { methodName } from './ui.js';
 
 const BASE = '/account/security-info';
@@ -19,6 +19,7 @@ const ADD = `${BASE}/add/passkey`;
 
 const statusOf: Record<PasskeySignInError, ContentfulStatusCode> = {
   'methods.notAvailable': 404,
+  'methods.notFound': 404,
   'methods.blocked': 429,
   'passkeys.tooMany': 409,
   'passkeys.alreadyRegistered': 409,
@@ -57,6 +58,12 @@ const jsonRecentlyVerified: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
+/** A signed-in user, answered in JSON: where to sign in again instead of a redirect. */
+const jsonSignedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('user') || !c.get('session')) return c.json({ ok: false, error: c.get('t')('signIn.sessionExpired'), redirect: `/sign-in?m=sessionExpired&next=${encodeURIComponent(BASE)}` }, 401);
+  return next();
+};
+
 function AddPasskeyPage({ c, name, errors, problem }: { c: AppContext; name?: string; errors?: FieldErrors; problem?: MessageKey }) {
   const t = c.get('t');
   const available = c.get('portal').passkeys.available();
@@ -87,6 +94,44 @@ export function passkeyRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(ADD, requireUser, requireRecentVerification);
   app.use(`${BASE}/passkeys/*`, jsonRecentlyVerified);
+
+  for (const path of [TEST_OPTIONS, TEST_VERIFY, REAUTH_OPTIONS, REAUTH_VERIFY]) app.use(path, jsonSignedIn);
+
+  // "Test": a challenge only the chosen passkey may answer; success changes last-used and the counter only.
+  app.post(TEST_OPTIONS, async (c) => {
+    const body = await readJson(c);
+    if (!body) return refuse(c, 'passkeys.failed');
+    const r = await c.get('portal').passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'test', { methodId: body['method'] });
+    if (!r.ok) return refuse(c, r.error);
+    return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
+  });
+
+  app.post(TEST_VERIFY, async (c) => {
+    const body = await readJson(c);
+    if (!body) return refuse(c, 'passkeys.failed');
+    const r = await c.get('portal').passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'test', body['flow'], body['response']);
+    if (!r.ok) return refuse(c, r.error);
+    return c.json({ ok: true, redirect: `${BASE}?done=methods.done.tested&method=${encodeURIComponent(methodName(c, r.value.method))}` });
+  });
+
+  // Re-verification with any of the user's passkeys; `next` is checked and kept with the challenge.
+  app.post(REAUTH_OPTIONS, async (c) => {
+    const body = await readJson(c);
+    if (!body) return refuse(c, 'passkeys.failed');
+    const r = await c.get('portal').passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'reauth', { next: nextOf(body['next']) });
+    if (!r.ok) return refuse(c, r.error);
+    return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
+  });
+
+  app.post(REAUTH_VERIFY, async (c) => {
+    const body = await readJson(c);
+    if (!body) return refuse(c, 'passkeys.failed');
+    const portal = c.get('portal');
+    const r = await portal.passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'reauth', body['flow'], body['response']);
+    if (!r.ok) return refuse(c, r.error);
+    await portal.sessions.markVerified(c.get('session')!.idHash);
+    return c.json({ ok: true, redirect: nextOf(r.value.next) });
+  });
 
   app.get(ADD, (c) => {
     if (!c.get('portal').passkeys.available()) return c.html(<AddPasskeyPage c={c} problem="methods.notAvailable" />, 404);

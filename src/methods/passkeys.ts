@@ -25,6 +25,7 @@ import type { SecurityInfoService } from './security-info.js';
 /** What can go wrong with a passkey, as catalogue keys. */
 export type PasskeyRefusal =
   | 'methods.notAvailable'
+  | 'methods.notFound'
   | 'methods.blocked'
   | 'passkeys.tooMany'
   | 'passkeys.expired'
@@ -58,6 +59,7 @@ export const PASSKEY_NAME_MAX = 60;
 /** Enough for every device a person owns, and a bound on what one user can store. */
 export const PASSKEYS_MAX = 20;
 const REGISTER_FLOW = 'passkey-register';
+const ASSERT_FLOW = 'passkey-assert';
 const CEREMONY_TIMEOUT_MS = 2 * 60_000;
 
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
@@ -108,6 +110,18 @@ export const authenticationResponseSchema = z.object({
 interface RegisterFlowData {
   challenge: string;
   name: string;
+}
+
+/** Why a signed-in user answers a passkey challenge: to test one passkey, or to re-verify before changes. */
+export type AssertionPurpose = 'test' | 'reauth';
+
+interface AssertFlowData {
+  challenge: string;
+  purpose: AssertionPurpose;
+  /** The passkeys the challenge may be answered with (allowCredentials). */
+  methodIds: string[];
+  /** Where a re-verification continues (checked by the caller before it is stored). */
+  next?: string;
 }
 
 interface Deps {
@@ -238,6 +252,48 @@ export class PasskeyService {
     await d.audit.record({ event: 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey' } });
     await d.securityInfo.notify(user, 'mail.methodAdded.body', d.securityInfo.describe(method), method);
     return { ok: true, value: method };
+  }
+
+  /**
+   * A challenge for a signed-in user: `test` limits it to one passkey, `reauth` allows all of the
+   * user's passkeys. Kept server-side in a `passkey-assert` flow bound to the browser and the
+   * user, for one purpose, expiring like every other challenge.
+   */
+  async startAssertion(user: User, browserId: string, purpose: AssertionPurpose, opts: { methodId?: unknown; next?: string } = {}): Promise<PasskeyStep<{ flowId: string; options: PublicKeyCredentialRequestOptionsJSON }>> {
+    const { d } = this;
+    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
+    if (await this.blocked(user.id)) return { ok: false, error: 'methods.blocked' };
+    const all = (await d.methods.passkeys(user.id)).map((p) => p.id);
+    const methodIds = purpose === 'test' ? all.filter((id) => id === opts.methodId) : all;
+    if (!methodIds.length) return { ok: false, error: 'methods.notFound' };
+    const options = await this.authenticationOptions(user.id, methodIds);
+    if (!options) return { ok: false, error: 'methods.notAvailable' };
+    const flow = await d.flows.create<'awaiting_passkey' | 'used', AssertFlowData>({
+      kind: ASSERT_FLOW,
+      state: 'awaiting_passkey',
+      userId: user.id,
+      browserId,
+      data: { challenge: options.challenge, purpose, methodIds, ...(opts.next !== undefined ? { next: opts.next } : {}) },
+      ttlMs: d.challengeTtlMs,
+    });
+    return { ok: true, value: { flowId: flow.id, options } };
+  }
+
+  /**
+   * The answer to a `startAssertion` challenge: used up first (whatever the outcome), then checked
+   * against the passkeys it was issued for. Success changes only last-used and the counter.
+   */
+  async finishAssertion(user: User, browserId: string, purpose: AssertionPurpose, flowId: unknown, responseInput: unknown): Promise<PasskeyStep<{ method: Method; next?: string }>> {
+    const { d } = this;
+    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
+    if (typeof flowId !== 'string') return { ok: false, error: 'passkeys.expired' };
+    const loaded = await d.flows.load<'awaiting_passkey' | 'used', AssertFlowData>(ASSERT_FLOW, flowId, browserId);
+    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey' || loaded.flow.data.purpose !== purpose) return { ok: false, error: 'passkeys.expired' };
+    const flow = loaded.flow;
+    if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return { ok: false, error: 'passkeys.expired' };
+    const r = await this.verifyAssertion(user, flow.data.challenge, responseInput, flow.data.methodIds, purpose);
+    if (!r.ok) return r;
+    return { ok: true, value: { method: r.value, ...(flow.data.next !== undefined ? { next: flow.data.next } : {}) } };
   }
 
   /** Options for navigator.credentials.get(), limited to the given passkeys of the user. */

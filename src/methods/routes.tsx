@@ -13,6 +13,7 @@ import type { Method } from './method-store.js';
 import { questionCatalogue } from './questions.js';
 import { CodeForm, codeHint, methodName } from './ui.js';
 import { registrationStatus } from './registration.js';
+import { PasskeyButton, PasskeyButtonMessages, PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
 
 /** A change to security info needs a proof of identity from the last 10 minutes. */
 export const REAUTH_MS = 10 * 60_000;
@@ -48,6 +49,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
   const questions = await portal.questions.registeredQuestionIds(user.id);
   const svc = portal.securityInfo;
   const status = await registrationStatus(user, { methods: portal.methods, questions: portal.questions, policy: portal.config.methods, now: portal.clock.now() });
+  const testablePasskeys = portal.passkeys.available() && methods.some((m) => m.type === 'passkey');
   const adds: Array<[string, MessageKey, boolean]> = [
     ['email', 'methods.add.email', svc.available('email')],
     ['mobile', 'methods.add.mobile', svc.available('mobile_sms') || svc.available('mobile_voice')],
@@ -76,6 +78,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
       ) : null}
       <p class="muted">{t('methods.intro')}</p>
       {methods.length === 0 && questions.length === 0 ? <p>{t('methods.none')}</p> : null}
+      {testablePasskeys ? <PasskeyButtonMessages c={c} id="passkey-test" /> : null}
       {methods.length || questions.length ? (
         <table>
           <tbody>
@@ -94,6 +97,8 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
                         {t('methods.test')}
                       </button>
                     </form>
+                  ) : testablePasskeys ? (
+                    <PasskeyButton c={c} id="passkey-test" action={`${BASE}/test/${m.id}`} options={TEST_OPTIONS} verify={TEST_VERIFY} label={t('methods.test')} ariaLabel={t('methods.testNamed', { method: methodName(c, m) })} hidden={{ method: m.id }} />
                   ) : null}
                   {!m.isDefault && m.type !== 'passkey' ? (
                     <form method="post" action={`${BASE}/default/${m.id}`} class="inline">
@@ -148,6 +153,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
           <Submit kind="secondary">{t('methods.add.totp')}</Submit>
         </form>
       ) : null}
+      {testablePasskeys ? <PasskeyScripts /> : null}
     </Page>
   );
 }
@@ -295,12 +301,24 @@ async function VerifyPage({ c, next, chosen, error }: { c: AppContext; next: str
   const t = c.get('t');
   const portal = c.get('portal');
   const user = c.get('user')!;
-  const methods = (await portal.methods.list(user.id, { confirmedOnly: true })).filter((m) => m.type !== 'passkey');
+  const confirmed = await portal.methods.list(user.id, { confirmedOnly: true });
+  const methods = confirmed.filter((m) => m.type !== 'passkey');
+  // A passkey needs JavaScript: offered next to the other methods, never instead of them.
+  const passkey = !chosen && portal.passkeys.available() && confirmed.some((m) => m.type === 'passkey');
   return (
     <Page c={c} title={t('methods.reauth.title')} narrow>
       <h1>{t('methods.reauth.title')}</h1>
       <p class="muted">{t('methods.reauth.intro')}</p>
       {error && !chosen ? <Notice kind="error">{t(error)}</Notice> : null}
+      {passkey ? (
+        <>
+          <PasskeyForm c={c} mode="sign-in" id="passkey-reauth" action={`${BASE}/verify/passkey`} options={REAUTH_OPTIONS} verify={REAUTH_VERIFY} button={t('passkeys.use')} explained={error === 'passkeys.needsScript'}>
+            <input type="hidden" name="next" value={next} />
+            <p>{t('passkeys.signInHint')}</p>
+          </PasskeyForm>
+          <PasskeyScripts />
+        </>
+      ) : null}
       {chosen ? (
         <CodeForm c={c} action={`${BASE}/verify/code`} hint={codeHint(c, chosen, null)} error={error} hidden={{ method: chosen.id, next }} resendAction={`${BASE}/verify/send`} resendHidden={{ method: chosen.id, next }} totp={chosen.type === 'totp'} />
       ) : methods.length ? (
@@ -327,7 +345,8 @@ async function VerifyPage({ c, next, chosen, error }: { c: AppContext; next: str
   );
 }
 
-function nextOf(v: unknown): string {
+/** Where a re-verification continues: a path under My security info, nothing else. */
+export function nextOf(v: unknown): string {
   const n = safeNext(v, BASE);
   return n.startsWith(BASE) ? n : BASE;
 }
@@ -470,7 +489,9 @@ export function securityInfoRoutes(): Hono<AppEnv> {
     const portal = c.get('portal');
     const user = c.get('user')!;
     const method = await portal.methods.get(user.id, c.req.param('id'));
-    if (!method || !method.confirmed || method.type === 'passkey') return c.html(await SecurityInfoPage({ c, problem: 'methods.notFound' }), 404);
+    if (!method || !method.confirmed) return c.html(await SecurityInfoPage({ c, problem: 'methods.notFound' }), 404);
+    // Reached for a passkey only without JavaScript (the script runs the ceremony instead).
+    if (method.type === 'passkey') return c.html(await SecurityInfoPage({ c, problem: 'passkeys.needsScript' }), 400);
     if (method.type !== 'totp') {
       const sent = await portal.securityInfo.sendCode(user, method, 'test');
       if (!sent.ok) return c.html(await SecurityInfoPage({ c, problem: sent.error }), 429);
@@ -490,7 +511,7 @@ export function securityInfoRoutes(): Hono<AppEnv> {
 
   app.get(`${BASE}/test/:id`, async (c) => {
     const method = await c.get('portal').methods.get(c.get('user')!.id, c.req.param('id'));
-    if (!method || !method.confirmed) return c.redirect(BASE, 303);
+    if (!method || !method.confirmed || method.type === 'passkey') return c.redirect(BASE, 303);
     return c.html(<TestPage c={c} method={method} />);
   });
 
@@ -499,7 +520,7 @@ export function securityInfoRoutes(): Hono<AppEnv> {
     const user = c.get('user')!;
     const form = await readForm(c);
     const method = await portal.methods.get(user.id, c.req.param('id'));
-    if (!method || !method.confirmed) return c.redirect(BASE, 303);
+    if (!method || !method.confirmed || method.type === 'passkey') return c.redirect(BASE, 303);
     const r = await portal.securityInfo.checkCode(user, method, 'test', str(form, 'code') ?? '');
     if (r.ok) return c.redirect(`${BASE}?done=methods.done.tested&method=${encodeURIComponent(methodName(c, method))}`, 303);
     return c.html(<TestPage c={c} method={method} error={r.error} />, r.error === 'methods.blocked' ? 429 : 400);
@@ -533,6 +554,12 @@ export function securityInfoRoutes(): Hono<AppEnv> {
     if (!r.ok) return c.html(await VerifyPage({ c, next, chosen: r.error === 'methods.blocked' ? undefined : method, error: r.error }), r.error === 'methods.blocked' ? 429 : 400);
     await portal.sessions.markVerified(c.get('session')!.idHash);
     return c.redirect(next, 303);
+  });
+
+  // Reached only without JavaScript: passkeys need it; the page still offers the other methods.
+  app.post(`${BASE}/verify/passkey`, async (c) => {
+    const form = await readForm(c);
+    return c.html(await VerifyPage({ c, next: nextOf(str(form, 'next')), error: 'passkeys.needsScript' }), 400);
   });
 
   app.post(`${BASE}/verify/password`, async (c) => {

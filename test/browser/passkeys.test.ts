@@ -100,7 +100,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
     const done = await navigation(page, () => page.getByRole('button', { name: 'Create passkey' }).click());
     expect(done.path).toBe(`${BASE}?done=methods.done.added&method=${encodeURIComponent('Passkey “Work laptop”')}`);
     expect(await statusMessages(page)).toContain('Passkey “Work laptop” is registered.');
-    expect(await passkeyRows()).toEqual(['Passkey “Work laptop” Default Not used yet Remove']);
+    expect(await passkeyRows()).toEqual(['Passkey “Work laptop” Default Not used yet Test Remove']);
     const creds = await credentialsOn(laptop);
     expect(creds).toHaveLength(1);
     expect(creds[0]!.rpId).toBe('localhost');
@@ -131,7 +131,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
     expect(await page.locator('h1').innerText()).toBe('My account');
     await visit(page, `${portal.url}${BASE}`);
     const [row] = await passkeyRows();
-    expect(row).toMatch(/^Passkey “Work laptop” Default Last used \d{4}-\d\d-\d\d \d\d:\d\d UTC Remove$/);
+    expect(row).toMatch(/^Passkey “Work laptop” Default Last used \d{4}-\d\d-\d\d \d\d:\d\d UTC Test Remove$/);
   });
 
   it('a second passkey is registered on a second authenticator and both are listed', async () => {
@@ -142,8 +142,21 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
     const done = await navigation(page, () => page.getByRole('button', { name: 'Create passkey' }).click());
     expect(done.path).toContain(`${BASE}?done=methods.done.added`);
     expect(await statusMessages(page)).toContain('Passkey “Blue security key” is registered.');
-    expect(await passkeyRows()).toEqual([expect.stringMatching(/^Passkey “Work laptop” Default Last used /), 'Passkey “Blue security key” Not used yet Remove']);
+    expect(await passkeyRows()).toEqual([expect.stringMatching(/^Passkey “Work laptop” Default Last used /), 'Passkey “Blue security key” Not used yet Test Remove']);
     expect(await credentialsOn(blueKey)).toHaveLength(1);
+  });
+
+  it('"Test" on a passkey asks that passkey alone, shows "It works" and marks only it as used', async () => {
+    const laptopBefore = (await passkeyRows())[0];
+    const blueCount = (await credentialsOn(blueKey))[0]!.signCount;
+    await page.locator('#passkey-test-note').waitFor({ state: 'hidden' });
+    await expectAccessibilityBasics(page);
+    // The laptop does not answer: only the blue key, the one tested, is asked.
+    const tested = await navigation(page, () => page.getByRole('button', { name: 'Test Passkey “Blue security key”', exact: true }).click());
+    expect(tested.path).toBe(`${BASE}?done=methods.done.tested&method=${encodeURIComponent('Passkey “Blue security key”')}`);
+    expect(await statusMessages(page)).toContain('It works: Passkey “Blue security key” verified you.');
+    expect(await passkeyRows()).toEqual([laptopBefore, expect.stringMatching(/^Passkey “Blue security key” Last used \d{4}-\d\d-\d\d \d\d:\d\d UTC Test Remove$/)]);
+    expect((await credentialsOn(blueKey))[0]!.signCount).toBeGreaterThan(blueCount);
   });
 
   it('removing a passkey takes it off the list', async () => {
@@ -151,7 +164,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
     expect(removed.path).toBe(`${BASE}?done=methods.done.removed`);
     expect(await statusMessages(page)).toContain('The method was removed.');
     // The remaining method becomes the default, as after removing any default method.
-    expect(await passkeyRows()).toEqual(['Passkey “Blue security key” Default Not used yet Remove']);
+    expect(await passkeyRows()).toEqual([expect.stringMatching(/^Passkey “Blue security key” Default Last used \d{4}-.* Test Remove$/)]);
     expect(await mainText(page)).not.toContain('Work laptop');
   });
 
@@ -163,6 +176,18 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
     expect(done.path).toBe('/account');
     await visit(page, `${portal.url}${BASE}`);
     expect(await passkeyRows()).toEqual([expect.stringMatching(/^Passkey “Blue security key” Default Last used \d{4}-/)]);
+  });
+
+  it('"Verify it is you" offers "Use passkey", and the passkey continues to the page that asked', async () => {
+    const next = `${BASE}/add/passkey`;
+    const shown = await visit(page, `${portal.url}${BASE}/verify?next=${encodeURIComponent(next)}`);
+    expect(shown.status).toBe(200);
+    expect(await page.locator('h1').innerText()).toBe('Verify it is you');
+    await page.locator('#passkey-reauth-note').waitFor({ state: 'hidden' });
+    await expectAccessibilityBasics(page);
+    const done = await navigation(page, () => page.getByRole('button', { name: 'Use passkey', exact: true }).click());
+    expect(done.path).toBe(next);
+    expect(await page.locator('h1').innerText()).toBe('Add a passkey');
   });
 
   it('without JavaScript the pages say plainly that passkeys need it', async () => {

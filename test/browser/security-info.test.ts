@@ -127,6 +127,19 @@ function startedPortal() {
     return key;
   }
 
+  /** From My security info: "Add a mobile phone" / "Add an office phone", send the code, confirm it from the outbox. */
+  async function registerPhone(page: Page, kind: 'mobile' | 'office', typed: string, e164: string, name: string): Promise<void> {
+    await openSecurityInfo(page);
+    await navigation(page, () => page.getByRole('link', { name: kind === 'mobile' ? 'Add a mobile phone' : 'Add an office phone', exact: true }).click());
+    await page.getByLabel('Phone number', { exact: true }).fill(typed);
+    const before = await outbox.mark();
+    const sent = await navigation(page, () => page.getByRole('button', { name: 'Send code', exact: true }).click());
+    expect(sent.chain).toEqual([303, 200]);
+    const done = await enterCode(page, await outbox.nextCodeTo(e164, before));
+    expect(done.chain).toEqual([303, 200]);
+    expect(await statusMessages(page)).toContain(`${name} is registered.`);
+  }
+
   return {
     get portal() {
       return portal;
@@ -154,6 +167,7 @@ function startedPortal() {
     enterCode,
     registerEmail,
     registerAuthenticator,
+    registerPhone,
   };
 }
 
@@ -515,6 +529,104 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
       const viaApp = await p.enterCode(page, currentTotp(key, Date.now() + 30_000));
       expect(viaApp.chain).toEqual([303, 200]);
       expect(viaApp.path).toBe('/account');
+      expect(await h1(page)).toBe('My account');
+    });
+  });
+
+  it('"Remove" takes each kind of method off the list — mobile phone, office phone, authenticator app and security questions — and it stays gone', async () => {
+    const gina = await createUser(p.portal, 'gina', 'Gina Graham');
+    await withPage(p.browser, async (page) => {
+      await p.signIn(page, gina);
+      await p.registerPhone(page, 'mobile', '+49 151 2345 6801', '+4915123456801', 'Mobile phone +49 ••• 01');
+      await p.registerPhone(page, 'office', '+44 20 7946 0801', '+442079460801', 'Office phone +44 ••• 01');
+      await p.registerAuthenticator(page);
+      await p.openSecurityInfo(page);
+      await navigation(page, () => page.getByRole('link', { name: 'Set up security questions', exact: true }).click());
+      for (const [n, question, answer] of [[1, 'q.firstPet', 'Rex'], [2, 'q.birthCity', 'New York'], [3, 'q.firstCar', 'VW Beetle']] as const) {
+        const group = page.getByRole('group', { name: `Question ${n}`, exact: true });
+        await group.getByLabel('Choose a question', { exact: true }).selectOption(question);
+        await group.getByLabel(`Answer ${n}`, { exact: true }).fill(answer);
+      }
+      await navigation(page, () => page.getByRole('button', { name: 'Save questions', exact: true }).click());
+      const listed = async () => (await page.locator('main table tbody tr td:first-child strong').allInnerTexts()).map((t) => t.trim());
+      expect(await listed()).toEqual(['Mobile phone +49 ••• 01', 'Office phone +44 ••• 01', 'Authenticator app', 'Security questions']);
+
+      for (const name of ['Office phone +44 ••• 01', 'Authenticator app', 'Mobile phone +49 ••• 01']) {
+        const removed = await navigation(page, () => page.getByRole('button', { name: `Remove ${name}`, exact: true }).click());
+        expect(removed.chain, name).toEqual([303, 200]);
+        expect(removed.path).toBe(`${BASE}?done=methods.done.removed`);
+        expect(await statusMessages(page)).toContain('The method was removed.');
+        expect(await mainText(page), name).not.toContain(name);
+        expect(await listed()).not.toContain(name);
+        await expectAccessibilityBasics(page);
+      }
+      expect(await listed()).toEqual(['Security questions']);
+      const removed = await navigation(page, () => page.getByRole('button', { name: 'Remove security questions', exact: true }).click());
+      expect(removed.path).toBe(`${BASE}?done=methods.done.removed`);
+      expect(await statusMessages(page)).toContain('The method was removed.');
+      expect(await page.locator('main table').count()).toBe(0);
+      expect(await mainText(page)).toContain('You have not registered any method yet.');
+      expect(await page.getByRole('link', { name: 'Set up security questions', exact: true }).count()).toBe(1);
+
+      // Gone for good: a fresh page lists nothing, and sign-in needs the password alone.
+      await p.openSecurityInfo(page);
+      expect(await page.locator('main table').count()).toBe(0);
+      await p.signOut(page);
+      expect((await p.signIn(page, gina)).path).toBe('/account');
+    });
+  });
+
+  it('MFA at sign-in with a mobile phone: "Text me a code" sends a text message and "Call me" a voice call; either code reaches the account page', async () => {
+    const hank = await createUser(p.portal, 'hank', 'Hank Hughes');
+    await withPage(p.browser, async (page) => {
+      await p.signIn(page, hank);
+      await p.registerPhone(page, 'mobile', '+49 151 2345 6802', '+4915123456802', 'Mobile phone +49 ••• 02');
+      await p.signOut(page);
+
+      for (const [button, channel, hint] of [
+        ['Text me a code', 'sms', 'We sent a text message with a code to +49 ••• 02. It is valid for 5 minutes.'],
+        ['Call me', 'voice', 'We are calling +49 ••• 02; the call reads out a code. It is valid for 5 minutes.'],
+      ] as const) {
+        const password = await p.signIn(page, hank);
+        expect(password.path).toMatch(/^\/sign-in\/verify\?flow=/);
+        const choice = page.getByRole('group', { name: 'Use Mobile phone +49 ••• 02', exact: true });
+        expect((await choice.getByRole('button').allInnerTexts()).map((t) => t.trim())).toEqual(['Text me a code', 'Call me']);
+        await expectAccessibilityBasics(page);
+        const before = await p.outbox.mark();
+        const chose = await navigation(page, () => choice.getByRole('button', { name: button, exact: true }).click());
+        expect(chose.chain).toEqual([303, 200]);
+        expect(await page.locator('#f-code-hint').innerText()).toBe(hint);
+        const message = await p.outbox.nextMessageTo('+4915123456802', before);
+        expect(message.channel).toBe(channel);
+        const signedIn = await p.enterCode(page, await p.outbox.nextCodeTo('+4915123456802', before));
+        expect(signedIn.chain).toEqual([303, 200]);
+        expect(signedIn.path).toBe('/account');
+        expect(await h1(page)).toBe('My account');
+        await p.signOut(page);
+      }
+    });
+  });
+
+  it('MFA at sign-in with an office phone: "Use Office phone …" calls with the code, which reaches the account page', async () => {
+    const ivy = await createUser(p.portal, 'ivy', 'Ivy Irving');
+    await withPage(p.browser, async (page) => {
+      await p.signIn(page, ivy);
+      await p.registerPhone(page, 'office', '+44 20 7946 0802', '+442079460802', 'Office phone +44 ••• 02');
+      await p.signOut(page);
+
+      const password = await p.signIn(page, ivy);
+      expect(password.path).toMatch(/^\/sign-in\/verify\?flow=/);
+      // An office phone is only called: one button, no choice.
+      expect((await page.locator('main button').allInnerTexts()).map((t) => t.trim())).toEqual(['Use Office phone +44 ••• 02']);
+      const before = await p.outbox.mark();
+      const chose = await navigation(page, () => page.getByRole('button', { name: 'Use Office phone +44 ••• 02', exact: true }).click());
+      expect(chose.chain).toEqual([303, 200]);
+      expect(await page.locator('#f-code-hint').innerText()).toBe('We are calling +44 ••• 02; the call reads out a code. It is valid for 5 minutes.');
+      await expectAccessibilityBasics(page);
+      expect((await p.outbox.nextMessageTo('+442079460802', before)).channel).toBe('voice');
+      const signedIn = await p.enterCode(page, await p.outbox.nextCodeTo('+442079460802', before));
+      expect(signedIn.chain).toEqual([303, 200]);
+      expect(signedIn.path).toBe('/account');
       expect(await h1(page)).toBe('My account');
     });
   });

@@ -65,7 +65,10 @@ export const passkeyScript = `(function () {
     }
 
     if (!lib || typeof lib.browserSupportsWebAuthn !== 'function' || !lib.browserSupportsWebAuthn()) {
-      if (note) note.textContent = d.msgUnsupported || '';
+      if (note) {
+        note.textContent = d.msgUnsupported || '';
+        note.hidden = false;
+      }
       if (button) button.disabled = true;
       return;
     }
