@@ -6,7 +6,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],
     // Real servers (PostgreSQL, Chromium, the portal process) are started per file by the tests themselves.
   },
 });
