@@ -287,6 +287,7 @@ const core = {
   'methods.questions.answer': 'Answer {n}',
   'methods.questions.choose': 'Choose a question',
   'methods.questions.anAnswer': 'Answer',
+  'methods.questions.wrong': 'One or more answers are not right. Answers are not case-sensitive; check the spelling.',
   'methods.questions.save': 'Save questions',
   'methods.questions.registered': '{n} questions answered',
   'methods.questions.remove': 'Remove security questions',

@@ -124,7 +124,8 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
                   <br />
                   <span class="muted">{t('methods.questions.registered', { n: questions.length })}</span>
                 </td>
-                <td>
+                <td class="row">
+                  <a href={`${BASE}/test-questions`}>{t('methods.test')}</a>
                   <form method="post" action={`${BASE}/questions/remove`} class="inline">
                     <Csrf c={c} />
                     <button type="submit" class="link">
@@ -482,6 +483,58 @@ export function securityInfoRoutes(): Hono<AppEnv> {
   app.post(`${BASE}/questions/remove`, async (c) => {
     await c.get('portal').securityInfo.removeQuestions(c.get('user')!);
     return c.redirect(`${BASE}?done=methods.done.removed`, 303);
+  });
+
+  // Testing security questions: answer the registered ones (as the reset flow will ask).
+  const QuestionsTestPage = async ({ c, error }: { c: AppContext; error?: MessageKey }) => {
+    const t = c.get('t');
+    const portal = c.get('portal');
+    const ids = (await portal.questions.registeredQuestionIds(c.get('user')!.id)).slice(0, portal.config.methods.questions.toAnswer);
+    const catalogue = new Map(questionCatalogue(portal.config.methods.questions.custom).map((q) => [q.id, q]));
+    const title = t('methods.testNamed', { method: t('methods.type.questions') });
+    return (
+      <Page c={c} title={title} narrow>
+        <h1>{title}</h1>
+        {error ? <Notice kind="error">{t(error)}</Notice> : null}
+        <form method="post" action={`${BASE}/test-questions`} class="card" novalidate>
+          <Csrf c={c} />
+          {ids.map((id, i) => {
+            const q = catalogue.get(id);
+            const text = q ? (q.custom ? q.text : isMessageKey(q.text) ? t(q.text) : q.text) : id;
+            return (
+              <div>
+                <input type="hidden" name={`question${i}`} value={id} />
+                <label for={`f-answer${i}`}>{text}</label>
+                <input id={`f-answer${i}`} name={`answer${i}`} type="text" maxlength={40} autocomplete="off" autofocus={i === 0 && !error} />
+              </div>
+            );
+          })}
+          <Submit>{t('methods.code.submit')}</Submit>
+        </form>
+        <p>
+          <a href={BASE}>{t('methods.back')}</a>
+        </p>
+      </Page>
+    );
+  };
+
+  app.get(`${BASE}/test-questions`, async (c) => {
+    if ((await c.get('portal').questions.registeredQuestionIds(c.get('user')!.id)).length === 0) return c.redirect(BASE, 303);
+    return c.html(await QuestionsTestPage({ c }));
+  });
+
+  app.post(`${BASE}/test-questions`, async (c) => {
+    const portal = c.get('portal');
+    const user = c.get('user')!;
+    const form = await readForm(c);
+    const registered = new Set(await portal.questions.registeredQuestionIds(user.id));
+    const n = portal.config.methods.questions.toAnswer;
+    const answers = Array.from({ length: n }, (_, i) => ({ questionId: str(form, `question${i}`) ?? '', answer: str(form, `answer${i}`) }));
+    // Only the user's own registered questions can be answered, each once.
+    if (answers.some((a) => !registered.has(a.questionId)) || new Set(answers.map((a) => a.questionId)).size !== answers.length) return c.redirect(BASE, 303);
+    const r = await portal.securityInfo.checkQuestions(user, answers);
+    if (r.ok) return c.redirect(`${BASE}?done=methods.done.tested&method=${encodeURIComponent(c.get('t')('methods.type.questions'))}`, 303);
+    return c.html(await QuestionsTestPage({ c, error: r.error }), r.error === 'methods.blocked' ? 429 : 400);
   });
 
   // Testing a method: send (for code methods) then check, without changing anything.

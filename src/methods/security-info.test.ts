@@ -176,6 +176,27 @@ describe('my security info', () => {
     expect(JSON.stringify(rows).toLowerCase()).not.toContain('york');
   });
 
+  it('tests security questions: right answers pass, a wrong one is refused and counts as a failed verification', async () => {
+    await browser.get(`${BASE}/add/questions`);
+    await browser.post(`${BASE}/add/questions`, { question0: 'q.firstPet', answer0: 'Rex', question1: 'q.birthCity', answer1: 'New York', question2: 'q.firstCar', answer2: 'VW Beetle' });
+    const page = await browser.get(`${BASE}/test-questions`);
+    expect(page.body).toContain('What was the name of your first pet?');
+    const ids = [...page.body.matchAll(/name="question(\d)" value="([^"]+)"/g)].map((m) => m[2]!);
+    const answerFor: Record<string, string> = { 'q.firstPet': 'rex', 'q.birthCity': 'new york', 'q.firstCar': 'vw beetle' };
+    const fields = (wrongLast: boolean) => Object.fromEntries(ids.flatMap((id, i) => [[`question${i}`, id], [`answer${i}`, wrongLast && i === ids.length - 1 ? 'nope nope' : answerFor[id]!]]));
+    const wrong = await browser.post(`${BASE}/test-questions`, fields(true));
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('One or more answers are not right.');
+    expect((await tp.portal.throttle.get(`methods:verify-failures:${alice.id}`)).failures).toBe(1);
+    const right = await browser.post(`${BASE}/test-questions`, fields(false));
+    expect(right.status).toBe(303);
+    expect(decodeURIComponent(right.res.headers.get('location')!)).toContain('methods.done.tested');
+    // Someone else's question ids cannot be slipped in.
+    const forged = await browser.post(`${BASE}/test-questions`, { question0: 'q.firstJob', answer0: 'x', question1: 'q.firstPet', answer1: 'rex', question2: 'q.birthCity', answer2: 'new york' });
+    expect(forged.status).toBe(303);
+    expect(forged.res.headers.get('location')).toBe(BASE);
+  });
+
   it('keeps contact data unreadable in a raw dump of the store', async () => {
     const confirm = await addEmail('secret.person@example.com');
     await browser.post(confirm, { code: await lastCodeTo(tp.portal, 'secret.person@example.com') });

@@ -29,7 +29,8 @@ export type Refusal =
   | 'methods.codeExpired'
   | 'methods.codeTooMany'
   | 'methods.codeNone'
-  | 'methods.notAvailable';
+  | 'methods.notAvailable'
+  | 'methods.questions.wrong';
 
 export type Step<T = undefined> = { ok: true; value: T } | { ok: false; error: Refusal; field?: string };
 
@@ -221,6 +222,21 @@ export class SecurityInfoService {
     await this.d.audit.record({ event: had ? 'method_changed' : 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions' } });
     await this.notify(user, 'mail.methodAdded.body', this.d.t('methods.type.questions'));
     return { ok: true };
+  }
+
+  /** Checks answers to registered questions (a self-test now; the reset flow later). Wrong answers count towards the block. */
+  async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>): Promise<Step> {
+    const { d } = this;
+    if (await this.blockedFor(user.id)) return { ok: false, error: 'methods.blocked' };
+    const checksKey = `methods:phone-checks:${user.id}`;
+    if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
+    await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
+    const clean = answers.map((a) => ({ questionId: a.questionId, answer: typeof a.answer === 'string' && a.answer.length <= 400 ? a.answer : '' }));
+    const ok = clean.every((a) => a.answer !== '') && (await d.questions.checkAnswers(user.id, clean));
+    await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions', purpose: 'test' } });
+    if (ok) return { ok: true, value: undefined };
+    const after = await d.throttle.recordFailure(`methods:verify-failures:${user.id}`, d.limits.verifyFailures);
+    return { ok: false, error: lockRemaining(after, d.clock.now()) > 0 ? 'methods.blocked' : 'methods.questions.wrong' };
   }
 
   async removeQuestions(user: User): Promise<void> {
