@@ -12,6 +12,9 @@ const sections: Array<{ href: string; label: MessageKey }> = [
   { href: '/admin/audit', label: 'admin.nav.audit' },
 ];
 
+/** HTTP status for each way a directory operation can be refused (see Outcome in directory-service.ts). */
+export const statusFor = { not_found: 404, conflict: 409, refused: 422, invalid: 400 } as const;
+
 /** The admin console frame: section navigation beside the content, and the outcome of the last action. */
 export function AdminPage(props: { c: AppContext; title: string; section: string; children?: Child }) {
   const { c } = props;

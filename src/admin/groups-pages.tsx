@@ -7,10 +7,9 @@ import { NotFoundPage } from '../http/errors.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { Group } from '../directory/groups.js';
 import type { FieldErrors } from '../shared/validation.js';
-import { AdminPage } from './admin-page.js';
+import { AdminPage, statusFor } from './admin-page.js';
 import { actorOf } from './actor.js';
 
-const statusFor = { not_found: 404, conflict: 409, refused: 422, invalid: 400 } as const;
 
 async function GroupsList({ c, errors, problem, values }: { c: AppContext; errors?: FieldErrors; problem?: string; values?: { name?: string; description?: string } }) {
   const t = c.get('t');

@@ -4,13 +4,14 @@ import { readForm, list, str } from '../http/form.js';
 import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { NotFoundPage } from '../http/errors.js';
+import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
 import { roles } from '../directory/names.js';
 import type { User } from '../directory/users.js';
 import type { Outcome } from '../directory/directory-service.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { PasswordReason } from '../passwords/check.js';
-import { AdminPage } from './admin-page.js';
+import { AdminPage, statusFor } from './admin-page.js';
 import { actorOf } from './actor.js';
 
 const PAGE_SIZE = 25;
@@ -38,7 +39,6 @@ function RoleChecks({ c, selected }: { c: AppContext; selected: readonly string[
 
 function UsersList({ c, q, page }: { c: AppContext; q: string; page: Awaited<ReturnType<AppContext['var']['portal']['users']['list']>> }) {
   const t = c.get('t');
-  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
   return (
     <AdminPage c={c} title={t('users.title')} section="/admin/users">
@@ -90,11 +90,7 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: Awaited<Ret
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label={t('users.page', { page: page.page, pages })}>
-        {page.page > 1 ? <a href={link(page.page - 1)}>{t('users.prev')}</a> : null}
-        <span>{t('users.page', { page: page.page, pages })}</span>
-        {page.page < pages ? <a href={link(page.page + 1)}>{t('users.next')}</a> : null}
-      </nav>
+      <Pager t={t} page={page.page} pageSize={page.pageSize} total={page.total} link={link} />
     </AdminPage>
   );
 }
@@ -221,7 +217,6 @@ async function UserDetail({ c, user, errors, problem, reasons }: { c: AppContext
   );
 }
 
-const statusFor = { not_found: 404, conflict: 409, refused: 422, invalid: 400 } as const;
 
 export function userPages(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

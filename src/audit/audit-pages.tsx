@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { AdminPage } from '../admin/admin-page.js';
+import { Pager } from '../http/ui/pager.js';
 import { auditCsv, auditFilterSchema, distinctEvents, queryAudit, type AuditFilter } from './audit-query.js';
 
 function filterQuery(f: AuditFilter, page?: number): string {
@@ -22,7 +23,6 @@ async function AuditPage({ c, f }: { c: AppContext; f: AuditFilter }) {
   const portal = c.get('portal');
   const result = await queryAudit(portal.store, f);
   const events = await distinctEvents(portal.store);
-  const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
   return (
     <AdminPage c={c} title={t('audit.title')} section="/admin/audit">
       <h1>{t('audit.title')}</h1>
@@ -104,11 +104,7 @@ async function AuditPage({ c, f }: { c: AppContext; f: AuditFilter }) {
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label={t('users.page', { page: result.page, pages })}>
-        {result.page > 1 ? <a href={`/admin/audit?${filterQuery(f, result.page - 1)}`}>{t('users.prev')}</a> : null}
-        <span>{t('users.page', { page: result.page, pages })}</span>
-        {result.page < pages ? <a href={`/admin/audit?${filterQuery(f, result.page + 1)}`}>{t('users.next')}</a> : null}
-      </nav>
+      <Pager t={t} page={result.page} pageSize={result.pageSize} total={result.total} link={(p) => `/admin/audit?${filterQuery(f, p)}`} />
     </AdminPage>
   );
 }

@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../admin/admin-page.js';
+import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
-import { deliveryCounts, readDeliveryLog, readOutbox, type LogStatus, type PageOf } from './outbox.js';
+import { deliveryCounts, readDeliveryLog, readOutbox, type LogStatus } from './outbox.js';
 
 const OUTBOX_PAGE_SIZE = 20;
 const LOG_PAGE_SIZE = 50;
@@ -15,18 +16,6 @@ const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').sli
 function pageParam(c: AppContext): number {
   const n = Number.parseInt(c.req.query('page') ?? '1', 10);
   return Number.isFinite(n) && n > 0 ? n : 1;
-}
-
-function Pager({ c, page, link }: { c: AppContext; page: PageOf<unknown>; link: (p: number) => string }) {
-  const t = c.get('t');
-  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
-  return (
-    <nav class="pager" aria-label={t('delivery.page', { page: page.page, pages })}>
-      {page.page > 1 ? <a href={link(page.page - 1)}>{t('delivery.prev')}</a> : null}
-      <span>{t('delivery.page', { page: page.page, pages })}</span>
-      {page.page < pages ? <a href={link(page.page + 1)}>{t('delivery.next')}</a> : null}
-    </nav>
-  );
 }
 
 /** Admin pages of the delivery feature: the outbox (decrypted) and the delivery log. The `/admin/*` guard requires the administrator role. */
@@ -83,7 +72,7 @@ export function deliveryAdminPages(): Hono<AppEnv> {
             </article>
           ))
         )}
-        <Pager c={c} page={page} link={(p) => `/admin/outbox?page=${p}`} />
+        <Pager t={c.get('t')} page={page.page} pageSize={page.pageSize} total={page.total} link={(p) => `/admin/outbox?page=${p}`} />
       </AdminPage>,
     );
   });
@@ -169,7 +158,7 @@ export function deliveryAdminPages(): Hono<AppEnv> {
             </tbody>
           </table>
         )}
-        <Pager c={c} page={page} link={(p) => link(p)} />
+        <Pager t={c.get('t')} page={page.page} pageSize={page.pageSize} total={page.total} link={link} />
       </AdminPage>,
     );
   });

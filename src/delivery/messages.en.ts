@@ -52,7 +52,4 @@ export const deliveryMessages = {
   'delivery.channel.email': 'Email',
   'delivery.channel.sms': 'SMS',
   'delivery.channel.voice': 'Voice call',
-  'delivery.page': 'Page {page} of {pages}',
-  'delivery.prev': 'Previous page',
-  'delivery.next': 'Next page',
 } as const;
