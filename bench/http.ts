@@ -386,6 +386,7 @@ async function main(): Promise<void> {
   // Log lines are produced and serialised as in production, then written to /dev/null.
   const logger = createLogger(config.logging.level, pino.destination({ dest: '/dev/null', sync: true }));
   const portal = buildPortal({ config, store, logger, clock: systemClock, masterKey: loadMasterKey(config, baseDir, { create: false }).key });
+  await portal.policy.refresh();
   const server = await startServer(portal);
 
   const baseline = target('baseline: bare Hono GET /', `${bare.url}/`);

@@ -7,9 +7,12 @@ const sections: Array<{ href: string; label: MessageKey }> = [
   { href: '/admin', label: 'admin.nav.overview' },
   { href: '/admin/users', label: 'admin.nav.users' },
   { href: '/admin/groups', label: 'admin.nav.groups' },
+  { href: '/admin/policy', label: 'admin.nav.policy' },
+  { href: '/admin/reports', label: 'admin.nav.reports' },
   { href: '/admin/outbox', label: 'admin.nav.outbox' },
   { href: '/admin/delivery', label: 'admin.nav.delivery' },
   { href: '/admin/audit', label: 'admin.nav.audit' },
+  { href: '/admin/api-tokens', label: 'admin.nav.apiTokens' },
 ];
 
 /** HTTP status for each way a directory operation can be refused (see Outcome in directory-service.ts). */

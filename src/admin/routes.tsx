@@ -7,6 +7,9 @@ import { userPages } from './users-pages.js';
 import { groupPages } from './groups-pages.js';
 import { auditPages } from '../audit/audit-pages.js';
 import { deliveryAdminPages } from '../delivery/admin-pages.js';
+import { policyPages } from '../policy/admin-pages.js';
+import { reportPages } from '../reports/pages.js';
+import { apiTokenPages } from '../api/token-pages.js';
 
 export function adminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -44,5 +47,8 @@ export function adminRoutes(): Hono<AppEnv> {
   app.route('/', groupPages());
   app.route('/', auditPages());
   app.route('/', deliveryAdminPages());
+  app.route('/', policyPages());
+  app.route('/', reportPages());
+  app.route('/', apiTokenPages());
   return app;
 }

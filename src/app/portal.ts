@@ -28,6 +28,8 @@ import { FirstRun } from '../setup/first-run.js';
 import { ChangePasswordService } from '../flows/change/change-password.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createDelivery, type Delivery } from '../delivery/delivery.js';
+import { PolicyService } from '../policy/policy-service.js';
+import { initialPolicy } from '../policy/policy.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -62,6 +64,8 @@ export interface Portal {
   passkeySignIn: PasskeySignIn;
   /** The change flow for a signed-in user. */
   changePassword: ChangePasswordService;
+  /** The stored, versioned SSPR policy (who may reset, methods, registration, notifications, on-premises). */
+  policy: PolicyService;
 }
 
 export interface PortalDeps {
@@ -91,6 +95,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const t = translator('en');
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
   const questions = new QuestionStore(store.db, clock, hasher);
+  const policy = new PolicyService({ store, clock, audit, groups, initial: initialPolicy(config) });
   const m = config.methods;
   const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
   const th = config.throttling;
@@ -111,7 +116,10 @@ export function buildPortal(deps: PortalDeps): Portal {
     throttle,
     clock,
     t,
-    policy: m,
+    policy: () => {
+      const p = policy.snapshot().policy;
+      return { available: p.methodsAvailable, codeMinutes: m.codeMinutes, questions: p.questions };
+    },
     productName: config.branding.productName,
     phoneRegion: m.phoneRegion,
     limits: securityInfoLimits,
@@ -201,5 +209,6 @@ export function buildPortal(deps: PortalDeps): Portal {
     passkeys,
     passkeySignIn,
     changePassword,
+    policy,
   };
 }

@@ -56,7 +56,9 @@ export async function openPortal(io: CliIO, configPath: string | undefined, opti
     await store.close().catch(() => undefined);
     throw new CliExit(EXIT.store, `Cannot use the store (${store.description}): ${(err as Error).message}`);
   }
-  return { portal: buildPortal({ config, store, logger, clock: systemClock, masterKey: key }), loaded, createdKeyFile: createdFile };
+  const portal = buildPortal({ config, store, logger, clock: systemClock, masterKey: key });
+  await portal.policy.refresh();
+  return { portal, loaded, createdKeyFile: createdFile };
 }
 
 export async function readStdin(stdin: Readable): Promise<string> {

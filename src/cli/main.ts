@@ -13,6 +13,8 @@ import { migratorFor } from '../store/database.js';
 import { CliExit, EXIT, loadCliConfig, openCliStore, openPortal, readStdin, type CliIO } from './context.js';
 import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
+import { registerPolicyCommands } from './policy.js';
+import { registerTokenCommands } from './tokens.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -266,6 +268,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('check configuration, key, store and delivery; print what is wrong and how to fix it')
     .action(async (_opts: unknown, cmd: Command) => setExit(await doctor(io, cfg(cmd))));
 
+  registerPolicyCommands(program, io, setExit, cfg);
+  registerTokenCommands(program, io, setExit, cfg);
   return program;
 }
 

@@ -11,6 +11,8 @@ import { registrationInterrupt } from '../methods/registration.js';
 import { setupRoutes } from '../setup/routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { opsRoutes } from '../ops/routes.js';
+import { apiRoutes } from '../api/routes.js';
+import { resetRoutes } from '../flows/reset/routes.js';
 import type { AppEnv } from './context.js';
 import { CsrfPage, ErrorPage, NotFoundPage } from './errors.js';
 import { csrfProtection } from './middleware/csrf.js';
@@ -39,12 +41,16 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.get('/assets/passkey.js', (c) => c.body(passkeyScript, 200, script));
 
   app.use('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => c.text(translator('en')('error.tooLarge'), 413) }));
+  // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
+  app.route('/api/v1', apiRoutes(portal));
   app.use('*', requestContext(portal));
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
   app.route('/', signInRoutes());
   app.route('/', passkeySignInRoutes());
   app.route('/', setupRoutes());
+  // Reset and unlock are for people who cannot sign in: before the registration interrupt.
+  app.route('/', resetRoutes());
   app.use('*', registrationInterrupt());
   app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
   app.route('/', passkeyRoutes());

@@ -1,4 +1,8 @@
 import { deliveryMessages } from '../delivery/messages.en.js';
+import { policyMessages } from '../policy/messages.en.js';
+import { apiMessages } from '../api/messages.en.js';
+import { reportMessages } from '../reports/messages.en.js';
+import { resetMessages } from '../flows/reset/messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -96,6 +100,9 @@ const core = {
   'admin.nav.overview': 'Overview',
   'admin.nav.users': 'Users',
   'admin.nav.groups': 'Groups',
+  'admin.nav.policy': 'Password reset policy',
+  'admin.nav.reports': 'Reports',
+  'admin.nav.apiTokens': 'API tokens',
   'admin.overview.users': 'Users',
   'admin.overview.enabled': 'Enabled',
   'admin.overview.admins': 'Administrators',
@@ -369,6 +376,6 @@ const core = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...core, ...deliveryMessages };
+export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages };
 
 export type MessageKey = keyof typeof en;

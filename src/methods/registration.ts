@@ -3,6 +3,7 @@ import type { User } from '../directory/users.js';
 import type { AppEnv } from '../http/context.js';
 import type { MethodStore } from './method-store.js';
 import type { QuestionStore } from './questions.js';
+import type { PolicyService } from '../policy/policy-service.js';
 
 const DAY = 86_400_000;
 
@@ -44,6 +45,19 @@ export async function registrationStatus(user: User, deps: { methods: MethodStor
   return { have, need, missing, reconfirmDue };
 }
 
+/** The registration rules for one user from the stored policy; users outside the SSPR scope are never interrupted. */
+export async function registrationPolicyFor(portal: { policy: PolicyService }, user: User): Promise<RegistrationPolicy> {
+  const { policy } = await portal.policy.current();
+  const inScope = await portal.policy.inScope(user, policy);
+  return {
+    registrationRequired: inScope && policy.registration.required,
+    reconfirmDays: policy.registration.reconfirmDays,
+    required: policy.methodsRequired,
+    available: policy.methodsAvailable,
+    questions: policy.questions,
+  };
+}
+
 // In outbox mode an administrator reads their own registration codes in the outbox, so it stays reachable.
 const ALLOWED = ['/account/security-info', '/sign-out', '/assets/', '/admin/outbox'];
 
@@ -56,7 +70,7 @@ export function registrationInterrupt(): MiddlewareHandler<AppEnv> {
     const user = c.get('user');
     if (!user || ALLOWED.some((p) => c.req.path === p || c.req.path.startsWith(p === '/assets/' ? p : `${p}/`))) return next();
     const portal = c.get('portal');
-    const status = await registrationStatus(user, { methods: portal.methods, questions: portal.questions, policy: portal.config.methods, now: portal.clock.now() });
+    const status = await registrationStatus(user, { methods: portal.methods, questions: portal.questions, policy: await registrationPolicyFor(portal, user), now: portal.clock.now() });
     if (status.missing) return c.redirect('/account/security-info?register=1', 303);
     if (status.reconfirmDue) return c.redirect('/account/security-info/reconfirm', 303);
     return next();

@@ -12,7 +12,7 @@ import type { FieldErrors } from '../shared/validation.js';
 import type { Method } from './method-store.js';
 import { questionCatalogue } from './questions.js';
 import { CodeForm, codeHint, methodName } from './ui.js';
-import { registrationStatus } from './registration.js';
+import { registrationPolicyFor, registrationStatus } from './registration.js';
 import { PasskeyButton, PasskeyButtonMessages, PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
 
 /** A change to security info needs a proof of identity from the last 10 minutes. */
@@ -48,7 +48,7 @@ async function SecurityInfoPage({ c, problem }: { c: AppContext; problem?: Messa
   const methods = await portal.methods.list(user.id, { confirmedOnly: true });
   const questions = await portal.questions.registeredQuestionIds(user.id);
   const svc = portal.securityInfo;
-  const status = await registrationStatus(user, { methods: portal.methods, questions: portal.questions, policy: portal.config.methods, now: portal.clock.now() });
+  const status = await registrationStatus(user, { methods: portal.methods, questions: portal.questions, policy: await registrationPolicyFor(portal, user), now: portal.clock.now() });
   const testablePasskeys = portal.passkeys.available() && methods.some((m) => m.type === 'passkey');
   const adds: Array<[string, MessageKey, boolean]> = [
     ['email', 'methods.add.email', svc.available('email')],
@@ -247,7 +247,7 @@ async function ConfirmPage({ c, method, error, via }: { c: AppContext; method: M
 function QuestionsPage({ c, errors, values }: { c: AppContext; errors?: FieldErrors; values?: Array<{ questionId: string; answer: string }> }) {
   const t = c.get('t');
   const portal = c.get('portal');
-  const { toRegister, custom } = portal.config.methods.questions;
+  const { toRegister, custom } = portal.policy.snapshot().policy.questions;
   const catalogue = questionCatalogue(custom);
   const e = errors ?? {};
   const labels: Record<string, MessageKey> = {};
@@ -401,7 +401,7 @@ export function securityInfoRoutes(): Hono<AppEnv> {
   app.get(`${BASE}/add/questions`, (c) => c.html(<QuestionsPage c={c} />));
   app.post(`${BASE}/add/questions`, async (c) => {
     const form = await readForm(c);
-    const n = c.get('portal').config.methods.questions.toRegister;
+    const n = c.get('portal').policy.snapshot().policy.questions.toRegister;
     const entries = Array.from({ length: n }, (_, i) => ({ questionId: str(form, `question${i}`), answer: str(form, `answer${i}`) }));
     const r = await c.get('portal').securityInfo.registerQuestions(c.get('user')!, entries);
     if (r.ok) return c.redirect(`${BASE}?done=methods.done.questions`, 303);
@@ -489,8 +489,8 @@ export function securityInfoRoutes(): Hono<AppEnv> {
   const QuestionsTestPage = async ({ c, error }: { c: AppContext; error?: MessageKey }) => {
     const t = c.get('t');
     const portal = c.get('portal');
-    const ids = (await portal.questions.registeredQuestionIds(c.get('user')!.id)).slice(0, portal.config.methods.questions.toAnswer);
-    const catalogue = new Map(questionCatalogue(portal.config.methods.questions.custom).map((q) => [q.id, q]));
+    const ids = (await portal.questions.registeredQuestionIds(c.get('user')!.id)).slice(0, portal.policy.snapshot().policy.questions.toAnswer);
+    const catalogue = new Map(questionCatalogue(portal.policy.snapshot().policy.questions.custom).map((q) => [q.id, q]));
     const title = t('methods.testNamed', { method: t('methods.type.questions') });
     return (
       <Page c={c} title={title} narrow>
@@ -528,7 +528,7 @@ export function securityInfoRoutes(): Hono<AppEnv> {
     const user = c.get('user')!;
     const form = await readForm(c);
     const registered = new Set(await portal.questions.registeredQuestionIds(user.id));
-    const n = portal.config.methods.questions.toAnswer;
+    const n = portal.policy.snapshot().policy.questions.toAnswer;
     const answers = Array.from({ length: n }, (_, i) => ({ questionId: str(form, `question${i}`) ?? '', answer: str(form, `answer${i}`) }));
     // Only the user's own registered questions can be answered, each once.
     if (answers.some((a) => !registered.has(a.questionId)) || new Set(answers.map((a) => a.questionId)).size !== answers.length) return c.redirect(BASE, 303);

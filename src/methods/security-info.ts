@@ -51,7 +51,8 @@ interface Deps {
   throttle: ThrottleStore;
   clock: Clock;
   t: Translate;
-  policy: MethodsPolicy;
+  /** The policy as it stands now (the stored SSPR policy can change while the portal runs). */
+  policy: () => MethodsPolicy;
   productName: string;
   phoneRegion: string;
   limits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
@@ -78,7 +79,7 @@ export class SecurityInfoService {
   constructor(private readonly d: Deps) {}
 
   available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions'): boolean {
-    return this.d.policy.available.includes(kind);
+    return this.d.policy().available.includes(kind);
   }
 
   /** Sends a code through a method's channel. Counted against the user's send limits. */
@@ -94,7 +95,7 @@ export class SecurityInfoService {
     await d.throttle.recordFailure(counterKey, via === 'email' ? d.limits.emailSends : d.limits.phoneOrApp);
 
     const { code } = await d.codes.issue(user.id, method.id, purpose);
-    const minutes = d.policy.codeMinutes;
+    const minutes = d.policy().codeMinutes;
     const kind = `code:${purpose}`;
     let result;
     if (via === 'email') {
@@ -214,7 +215,7 @@ export class SecurityInfoService {
 
   async registerQuestions(user: User, entries: Array<{ questionId: unknown; answer: unknown }>): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
     if (!this.available('questions')) return { ok: false, errors: { _form: 'methods.notAvailable' } };
-    const checked = checkRegistration(entries, this.d.policy.questions);
+    const checked = checkRegistration(entries, this.d.policy().questions);
     if (!checked.ok) return checked;
     const had = (await this.d.questions.registeredQuestionIds(user.id)).length > 0;
     await this.d.questions.register(user.id, checked.entries);

@@ -174,7 +174,38 @@ export interface PasswordHistoryTable {
   created_at: number;
 }
 
+export interface PolicyVersionsTable {
+  version: number;
+  /** The whole SSPR policy as JSON (src/policy/policy.ts), validated on every read. */
+  document: string;
+  created_at: number;
+  actor_id: string | null;
+  actor_name: string | null;
+  comment: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the token; the token itself is shown once. */
+  token_hash: string;
+  scope: 'read' | 'write';
+  created_by: string | null;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CaptchaSolutionsTable {
+  signature_hash: string;
+  expires_at: number;
+}
+
 export interface Database {
+  policy_versions: PolicyVersionsTable;
+  api_tokens: ApiTokensTable;
+  captcha_solutions: CaptchaSolutionsTable;
   auth_methods: AuthMethodsTable;
   security_answers: SecurityAnswersTable;
   verification_codes: VerificationCodesTable;

@@ -85,5 +85,6 @@ export async function createTestPortal(options: { dialect?: DialectName; config?
   const clock = options.manualTime ? manualClock(Date.now()) : systemClock;
   const logs = logCapture();
   const portal = buildPortal({ config, store, logger: createLogger('debug', logs.stream), clock, masterKey: randomBytes(32) });
+  await portal.policy.refresh();
   return { portal, app: createApp(portal), store, clock, logs: logs.text, config, cleanup };
 }

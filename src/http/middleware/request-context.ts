@@ -16,6 +16,8 @@ export function requestContext(portal: Portal): MiddlewareHandler<AppEnv> {
   const t = translator('en');
   return async (c, next) => {
     c.set('portal', portal);
+    // Loaded once per request (cached for a second): pages read portal.policy.snapshot() while rendering.
+    await portal.policy.current();
     c.set('t', t);
     c.set('ip', clientIp(c, portal.config.trustedProxies));
     c.set('userAgent', (c.req.header('user-agent') ?? '').slice(0, 512));

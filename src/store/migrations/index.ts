@@ -4,6 +4,7 @@ import * as m0002 from './0002-sessions-and-flows.js';
 import * as m0003 from './0003-audit.js';
 import * as m0004 from './0004-methods-and-delivery.js';
 import * as m0005 from './0005-password-history.js';
+import * as m0006 from './0006-policy-api-reset.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0003-audit': m0003,
   '0004-methods-and-delivery': m0004,
   '0005-password-history': m0005,
+  '0006-policy-api-reset': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,3 @@
+/** Strings of the JSON API and API tokens; merged into the English catalogue. */
+export const apiMessages = {
+} as const;

@@ -1,0 +1,3 @@
+/** Strings of the reset and unlock flows and their emails; merged into the English catalogue. */
+export const resetMessages = {
+} as const;

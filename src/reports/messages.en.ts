@@ -1,0 +1,3 @@
+/** Strings of the reports page; merged into the English catalogue. */
+export const reportMessages = {
+} as const;
