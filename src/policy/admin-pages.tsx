@@ -1,8 +1,281 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../http/context.js';
+import type { Child } from 'hono/jsx';
+import { AdminPage, statusFor } from '../admin/admin-page.js';
+import { actorOf } from '../admin/actor.js';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { NotFoundPage } from '../http/errors.js';
+import { readForm, str, type Form } from '../http/form.js';
+import { ErrorSummary, Field, Submit, errorText } from '../http/ui/forms.js';
+import { Csrf, Notice } from '../http/ui/layout.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { FieldErrors } from '../shared/validation.js';
+import { SettingInput } from './admin-forms.js';
+import { changedPaths, type PolicySection } from './policy.js';
+import type { PolicyVersion } from './policy-service.js';
+import { formFromPolicy, formName, patchFromForm, sectionPages, settingOfPath, settingsOf } from './settings.js';
 
-/** The SSPR policy console: /admin/policy/* (one page per section). */
+type SectionPage = (typeof sectionPages)[number];
+
+const HISTORY_ROWS = 100;
+
+function when(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+/** "Version 3, saved by ada on …" — or that the policy still is the configuration's. */
+function VersionLine({ c, v }: { c: AppContext; v: PolicyVersion }) {
+  const t = c.get('t');
+  return (
+    <p class="muted">
+      {v.version === 0 || v.changedAt === null ? t('policy.version.initial') : t('policy.version.saved', { version: v.version, who: v.changedBy ?? '—', when: when(v.changedAt) })}
+      {v.comment ? (
+        <>
+          {' '}
+          {t('policy.version.comment', { comment: v.comment })}
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+/** The policy frame: title, the sub-navigation between the six sections and the history. */
+function PolicyFrame(props: { c: AppContext; title: string; active: string; children?: Child }) {
+  const { c } = props;
+  const t = c.get('t');
+  const links: Array<{ href: string; label: MessageKey }> = [...sectionPages.map((p) => ({ href: `/admin/policy/${p.slug}`, label: p.title })), { href: '/admin/policy/history', label: 'policy.section.history' }];
+  return (
+    <AdminPage c={c} title={`${props.title} · ${t('policy.title')}`} section="/admin/policy">
+      <h1>{t('policy.title')}</h1>
+      <nav aria-label={t('policy.sections')}>
+        <p class="row">
+          {links.map((l) => (
+            <a href={l.href} aria-current={l.href === props.active ? 'page' : undefined}>
+              {l.href === props.active ? <strong>{t(l.label)}</strong> : t(l.label)}
+            </a>
+          ))}
+        </p>
+      </nav>
+      {props.children}
+    </AdminPage>
+  );
+}
+
+/** Errors of the posted form: those of this page's settings by field, any other (a stale group elsewhere) as text. */
+function splitErrors(t: AppContext['var']['t'], section: PolicySection, errors: FieldErrors): { fields: FieldErrors; other: string[] } {
+  const fields: FieldErrors = {};
+  const other: string[] = [];
+  for (const [path, key] of Object.entries(errors)) {
+    const setting = settingOfPath(path);
+    if (setting && setting.section === section) fields[formName(setting.path)] ??= key;
+    else {
+      const text = setting ? `${t(setting.label)}: ${errorText(t, key)}` : errorText(t, key);
+      if (!other.includes(text)) other.push(text);
+    }
+  }
+  return { fields, other };
+}
+
+interface SectionView {
+  page: SectionPage;
+  /** What the form shows: the stored values, or what was posted. */
+  values: Form;
+  /** The version the form is based on (sent back as expectedVersion). */
+  expectedVersion: number;
+  comment?: string;
+  errors?: FieldErrors;
+  problems?: string[];
+}
+
+async function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
+  const t = c.get('t');
+  const portal = c.get('portal');
+  const current = await portal.policy.current();
+  const { page } = view;
+  const settings = settingsOf(page.section);
+  const groups = page.section === 'properties' ? await portal.groups.list() : [];
+  const errors = view.errors ?? {};
+  const labels: Record<string, MessageKey> = Object.fromEntries(settings.map((s) => [formName(s.path), s.label]));
+  const input = (path: string) => <SettingInput t={t} setting={settings.find((s) => s.path === path)!} values={view.values} errors={errors} groups={groups} />;
+  return (
+    <PolicyFrame c={c} title={t(page.title)} active={`/admin/policy/${page.slug}`}>
+      <h2>{t(page.title)}</h2>
+      <VersionLine c={c} v={current} />
+      <p>{t(page.intro)}</p>
+      {page.section === 'properties' || page.section === 'methods' ? <Notice>{t('policy.twoGate')}</Notice> : null}
+      {(view.problems ?? []).map((p) => (
+        <Notice kind="error">{p}</Notice>
+      ))}
+      <ErrorSummary t={t} errors={errors} labels={labels} />
+      <form method="post" action={`/admin/policy/${page.slug}`} class="card" novalidate>
+        <Csrf c={c} />
+        <input type="hidden" name="expectedVersion" value={String(view.expectedVersion)} />
+        {page.section === 'methods' ? (
+          <>
+            {input('methodsRequired')}
+            {input('methodsAvailable')}
+            <h3>{t('policy.questions.heading')}</h3>
+            <p class="hint">{t('policy.questions.intro')}</p>
+            {input('questions.toRegister')}
+            {input('questions.toAnswer')}
+            {input('questions.custom')}
+          </>
+        ) : (
+          settings.map((s) => input(s.path))
+        )}
+        <Field t={t} name="comment" label="policy.comment" hint={t('policy.comment.hint')} value={view.comment ?? ''} maxlength={500} />
+        <Submit>{t('policy.save')}</Submit>
+      </form>
+    </PolicyFrame>
+  );
+}
+
+function versionNumber(raw: string | undefined): number | undefined {
+  return raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
+}
+
+async function HistoryPage({ c }: { c: AppContext }) {
+  const t = c.get('t');
+  const portal = c.get('portal');
+  const versions = await portal.policy.history(HISTORY_ROWS);
+  const oldest = versions.at(-1);
+  // The version before the oldest one listed, to tell what that one changed.
+  const before = oldest && oldest.version > 0 ? await portal.policy.version(oldest.version - 1) : null;
+  const rows = versions.map((v, i) => {
+    const previous = versions[i + 1] ?? before;
+    return { v, changed: previous ? changedPaths(previous.policy, v.policy) : [] };
+  });
+  const showInitial = !oldest || oldest.version === 1;
+  const labelOf = (path: string) => {
+    const s = settingOfPath(path);
+    return s ? t(s.label) : path;
+  };
+  return (
+    <PolicyFrame c={c} title={t('policy.section.history')} active="/admin/policy/history">
+      <h2>{t('policy.section.history')}</h2>
+      <p>{t('policy.history.intro')}</p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('policy.history.col.version')}</th>
+            <th scope="col">{t('policy.history.col.when')}</th>
+            <th scope="col">{t('policy.history.col.who')}</th>
+            <th scope="col">{t('policy.history.col.comment')}</th>
+            <th scope="col">{t('policy.history.col.changed')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ v, changed }) => (
+            <tr>
+              <td>
+                <a href={`/admin/policy/history/${v.version}`}>{t('policy.history.version', { version: v.version })}</a>
+              </td>
+              <td>{v.changedAt === null ? '—' : when(v.changedAt)}</td>
+              <td>{v.changedBy ?? '—'}</td>
+              <td>{v.comment ?? ''}</td>
+              <td>{changed.map(labelOf).join('; ')}</td>
+            </tr>
+          ))}
+          {showInitial ? (
+            <tr>
+              <td>
+                <a href="/admin/policy/history/0">{t('policy.history.version', { version: 0 })}</a>
+              </td>
+              <td>—</td>
+              <td>{t('policy.history.configuration')}</td>
+              <td>{t('policy.history.initial')}</td>
+              <td></td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </PolicyFrame>
+  );
+}
+
+async function VersionPage({ c, v }: { c: AppContext; v: PolicyVersion }) {
+  const t = c.get('t');
+  const portal = c.get('portal');
+  const current = await portal.policy.current();
+  const previous = v.version > 0 ? await portal.policy.version(v.version - 1) : null;
+  const changed = previous ? changedPaths(previous.policy, v.policy) : [];
+  const title = t('policy.history.version', { version: v.version });
+  return (
+    <PolicyFrame c={c} title={title} active="/admin/policy/history">
+      <h2>{title}</h2>
+      <VersionLine c={c} v={v} />
+      {v.version === current.version ? <p>{t('policy.history.current')}</p> : null}
+      {previous ? (
+        <>
+          <h3>{t('policy.history.changedFromPrevious', { previous: previous.version })}</h3>
+          {changed.length === 0 ? (
+            <p>{t('policy.history.noChanges')}</p>
+          ) : (
+            <ul>
+              {changed.map((path) => {
+                const s = settingOfPath(path);
+                return (
+                  <li>
+                    {s ? t(s.label) : path} (<code>{path}</code>)
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </>
+      ) : null}
+      <h3>{t('policy.history.document')}</h3>
+      <pre class="card">
+        <code>{JSON.stringify(v.policy, null, 2)}</code>
+      </pre>
+      <p>
+        <a href="/admin/policy/history">{t('policy.history.back')}</a>
+      </p>
+    </PolicyFrame>
+  );
+}
+
+/** The SSPR policy console: /admin/policy/* (one page per section, and the history). Behind the /admin/* role check. */
 export function policyPages(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.get('/admin/policy', (c) => c.redirect('/admin/policy/properties', 302));
+
+  for (const page of sectionPages) {
+    const path = `/admin/policy/${page.slug}`;
+
+    app.get(path, async (c) => {
+      const current = await c.get('portal').policy.refresh();
+      return c.html(await SectionForm({ c, view: { page, values: formFromPolicy(page.section, current.policy), expectedVersion: current.version } }));
+    });
+
+    app.post(path, async (c) => {
+      const form = await readForm(c);
+      const portal = c.get('portal');
+      const before = await portal.policy.refresh();
+      const expectedVersion = versionNumber(str(form, 'expectedVersion'));
+      const comment = str(form, 'comment') ?? '';
+      const result = await portal.policy.update(actorOf(c), patchFromForm(page.section, form), { expectedVersion, comment });
+      if (result.ok) return c.redirect(`${path}?done=${result.value.version === before.version ? 'policy.done.unchanged' : 'policy.done.saved'}`, 303);
+      const t = c.get('t');
+      if (result.reason === 'invalid') {
+        const { fields, other } = splitErrors(t, page.section, result.errors);
+        return c.html(await SectionForm({ c, view: { page, values: form, expectedVersion: expectedVersion ?? before.version, comment, errors: fields, problems: other } }), 400);
+      }
+      // A concurrent save (or another refusal): show what is stored now, so the change is made on top of it.
+      const fresh = await portal.policy.refresh();
+      const message = t(result.message as MessageKey);
+      return c.html(await SectionForm({ c, view: { page, values: formFromPolicy(page.section, fresh.policy), expectedVersion: fresh.version, comment, problems: [message] } }), statusFor[result.reason]);
+    });
+  }
+
+  app.get('/admin/policy/history', async (c) => c.html(await HistoryPage({ c })));
+
+  app.get('/admin/policy/history/:version', async (c) => {
+    const n = versionNumber(c.req.param('version'));
+    const v = n === undefined ? null : await c.get('portal').policy.version(n);
+    if (!v) return c.html(<NotFoundPage c={c} />, 404);
+    return c.html(await VersionPage({ c, v }));
+  });
+
   return app;
 }
