@@ -1,8 +1,215 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
 import type { Portal } from '../app/portal.js';
+import { queryAudit } from '../audit/audit-query.js';
+import type { Outcome } from '../directory/directory-service.js';
+import type { Vars } from '../i18n/index.js';
+import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
+import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import {
+  auditEventJson,
+  auditQuery,
+  createUserBody,
+  groupJson,
+  patchPolicyBody,
+  policyVersionJson,
+  putPolicyBody,
+  userJson,
+  usersQuery,
+  versionParam,
+  versionsQuery,
+} from './schemas.js';
+
+type Ctx = Context<ApiEnv>;
+type Step<T> = { ok: true; value: T } | { ok: false; res: Response };
+
+/**
+ * The body as a JSON object, or the answer to send instead: 415 for another content type, 400
+ * for text that is not JSON or JSON that is not an object. The size limit (64 KiB) is applied
+ * by the app before the API sees the request.
+ */
+async function jsonObject(c: Ctx): Promise<Step<Record<string, unknown>>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) return { ok: false, res: apiError(c, 'unsupported_media_type', t('api.error.unsupportedMediaType')) };
+  let value: unknown;
+  try {
+    value = JSON.parse(await c.req.text());
+  } catch {
+    return { ok: false, res: apiError(c, 'invalid_json', t('api.error.invalidJson')) };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, res: apiError(c, 'invalid_input', t('api.error.notObject')) };
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+function validate<S extends z.ZodType>(c: Ctx, schema: S, input: unknown, vars?: Vars): Step<z.output<S>> {
+  const r = schema.safeParse(input);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, res: apiError(c, 'invalid_input', t('api.error.invalidInput'), issueFields(r.error.issues, input, vars)) };
+}
+
+/**
+ * The query string, each parameter at most once, checked against a strict schema (unknown
+ * parameters are errors). An empty value (`?event=&page=2`) counts as absent, as a form would mean it.
+ */
+function query<S extends z.ZodType>(c: Ctx, schema: S): Step<z.output<S>> {
+  const all = c.req.queries();
+  const repeated = Object.keys(all).filter((k) => all[k]!.length > 1);
+  if (repeated.length) return { ok: false, res: apiError(c, 'invalid_input', t('api.error.invalidInput'), Object.fromEntries(repeated.map((k) => [k, t('api.v.repeated')]))) };
+  return validate(c, schema, Object.fromEntries(Object.entries(all).flatMap(([k, v]) => (v[0] === '' ? [] : [[k, v[0]]]))));
+}
+
+const refusalCode: Record<'not_found' | 'conflict' | 'refused', ApiErrorCode> = { not_found: 'not_found', conflict: 'conflict', refused: 'refused' };
+
+/** A refused service outcome as the API's error. */
+function refusal(c: Ctx, outcome: Exclude<Outcome<unknown>, { ok: true }>, vars?: Vars, prefix = ''): Response {
+  if (outcome.reason === 'invalid') return apiError(c, 'invalid_input', t('api.error.invalidInput'), fieldTexts(outcome.errors, vars, prefix));
+  const fallback = outcome.reason === 'not_found' ? 'api.error.notFound' : outcome.reason === 'conflict' ? 'api.error.conflict' : 'api.error.refused';
+  return apiError(c, refusalCode[outcome.reason], text(outcome.message, fallback, vars));
+}
+
+/** `If-Match: "3"` (a policy version as its ETag) or `*`; anything else is a 400. */
+function ifMatchVersion(header: string | undefined): { ok: true; version: number | undefined } | { ok: false } {
+  if (header === undefined) return { ok: true, version: undefined };
+  const v = header.trim();
+  if (v === '*') return { ok: true, version: undefined };
+  const m = /^"(\d{1,9})"$/.exec(v);
+  return m ? { ok: true, version: Number(m[1]) } : { ok: false };
+}
+
+const etag = (version: number) => ({ ETag: `"${version}"` });
 
 /** The JSON API under /api/v1 (bearer-token auth, no cookies, no CSRF). */
-export function apiRoutes(_portal: Portal): Hono {
-  const app = new Hono();
+export function apiRoutes(portal: Portal): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const passwordVars = { min: portal.config.passwords.minLength, max: portal.config.passwords.maxLength };
+  let document: string | undefined;
+
+  // The description is public (it holds no data); everything after the middleware needs a token.
+  app.get('/openapi.json', (c) => {
+    document ??= JSON.stringify(openApiDocument(portal.config.publicUrl));
+    return c.body(document, 200, { 'Content-Type': 'application/json; charset=utf-8' });
+  });
+
+  app.use('*', bearerAuth(portal.apiTokens, portal.config.trustedProxies));
+
+  // ---- policy ----
+  app.get('/policy', async (c) => {
+    const v = await portal.policy.refresh();
+    return c.json(policyVersionJson(v), 200, etag(v.version));
+  });
+
+  const changePolicy = (schema: typeof putPolicyBody | typeof patchPolicyBody) => async (c: Ctx) => {
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, schema, body.value);
+    if (!parsed.ok) return parsed.res;
+    const match = ifMatchVersion(c.req.header('if-match'));
+    if (!match.ok) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { 'If-Match': t('api.error.ifMatch') });
+    const { policy, expectedVersion, comment } = parsed.value;
+    if (match.version !== undefined && expectedVersion !== undefined && match.version !== expectedVersion) {
+      return apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree'), expectedVersion: t('api.error.versionsDisagree') });
+    }
+    const expected = match.version ?? expectedVersion;
+    const r = await portal.policy.update(c.get('actor'), policy, { expectedVersion: expected, comment });
+    if (r.ok) return c.json(policyVersionJson(r.value), 200, etag(r.value.version));
+    if (r.reason === 'conflict') {
+      const current = (await portal.policy.current()).version;
+      // HTTP's own precondition (If-Match) answers 412; the version in the body answers 409.
+      return match.version !== undefined
+        ? apiError(c, 'precondition_failed', t('api.error.preconditionFailed', { expected: match.version, current }), undefined, etag(current))
+        : apiError(c, 'conflict', t('api.error.policyConflict', { expected: expected ?? current, current }), undefined, etag(current));
+    }
+    return refusal(c, r, undefined, 'policy.');
+  };
+  app.put('/policy', requireWrite, changePolicy(putPolicyBody));
+  app.patch('/policy', requireWrite, changePolicy(patchPolicyBody));
+
+  app.get('/policy/versions', async (c) => {
+    const q = query(c, versionsQuery);
+    if (!q.ok) return q.res;
+    const items = await portal.policy.history(q.value.limit ?? 50);
+    return c.json({ items: items.map(policyVersionJson) });
+  });
+
+  app.get('/policy/versions/:n', async (c) => {
+    const n = versionParam.safeParse(c.req.param('n'));
+    if (!n.success) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { n: t('api.v.integer') });
+    const v = await portal.policy.version(n.data);
+    if (!v) return apiError(c, 'not_found', t('api.error.policyVersionNotFound'));
+    return c.json(policyVersionJson(v));
+  });
+
+  // ---- users ----
+  app.get('/users', async (c) => {
+    const q = query(c, usersQuery);
+    if (!q.ok) return q.res;
+    const page = await portal.users.list({ q: q.value.q, page: q.value.page ?? 1, pageSize: q.value.pageSize ?? 25 });
+    return c.json({ items: page.items.map(userJson), total: page.total, page: page.page, pageSize: page.pageSize });
+  });
+
+  app.get('/users/:username', async (c) => {
+    const user = await portal.users.byUsername(c.req.param('username'));
+    if (!user) return apiError(c, 'not_found', t('users.notFound'));
+    const groups = await portal.groups.groupsOfUser(user.id);
+    return c.json({ ...userJson(user), groups: groups.map((g) => ({ id: g.id, name: g.name, direct: g.direct })) });
+  });
+
+  app.post('/users', requireWrite, async (c) => {
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, createUserBody, body.value, passwordVars);
+    if (!parsed.ok) return parsed.res;
+    const v = parsed.value;
+    const r = await portal.directory.createUser(c.get('actor'), { username: v.username, displayName: v.displayName, email: v.email ?? '', roles: v.roles ?? ['user'], password: v.password ?? '' });
+    if (!r.ok) return refusal(c, r, passwordVars);
+    return c.json(userJson(r.value), 201, { Location: `/api/v1/users/${encodeURIComponent(r.value.username)}` });
+  });
+
+  for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
+    app.post(`/users/:username/${action}`, requireWrite, async (c) => {
+      const user = await portal.users.byUsername(c.req.param('username'));
+      if (!user) return apiError(c, 'not_found', t('users.notFound'));
+      const r = await portal.directory.setEnabled(c.get('actor'), user.id, enabled);
+      return r.ok ? c.json(userJson(r.value)) : refusal(c, r);
+    });
+  }
+
+  // ---- groups ----
+  app.get('/groups', async (c) => c.json({ items: (await portal.groups.list()).map(groupJson) }));
+
+  // ---- audit ----
+  app.get('/audit', async (c) => {
+    const q = query(c, auditQuery);
+    if (!q.ok) return q.res;
+    const { pageSize, ...filter } = q.value;
+    const result = await queryAudit(portal.store, { ...filter, page: filter.page ?? 1 }, pageSize ?? 50);
+    return c.json({ items: result.items.map(auditEventJson), total: result.total, page: result.page, pageSize: result.pageSize });
+  });
+
+  // Anything else: 405 for a known address with another method, 404 otherwise, in the API's own shape.
+  app.all('*', (c) => {
+    const allowed = allowedMethods(app, c.req.path.slice(c.req.path.indexOf('/api/v1') + '/api/v1'.length) || '/');
+    if (allowed.length) return apiError(c, 'method_not_allowed', t('api.error.methodNotAllowed', { method: c.req.method, allowed: allowed.join(', ') }), undefined, { Allow: allowed.join(', ') });
+    return apiError(c, 'not_found', t('api.error.notFound'));
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) return apiError(c, err.status === 404 ? 'not_found' : 'invalid_input', err.message || t('api.error.invalidInput'));
+    portal.logger.error({ err }, 'api request failed');
+    return apiError(c, 'internal', t('api.error.internal'));
+  });
   return app;
+}
+
+/** The methods registered for a path (route templates like /users/:username match any one segment). */
+function allowedMethods(app: Hono<ApiEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === 'ALL') continue;
+    const pattern = new RegExp(`^${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[A-Za-z_]\w*/g, '/[^/]+')}/?$`);
+    if (pattern.test(path)) methods.add(r.method);
+  }
+  return [...methods].sort();
 }

@@ -1,8 +1,146 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../http/context.js';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { readForm, str } from '../http/form.js';
+import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
+import { Csrf, Notice } from '../http/ui/layout.js';
+import { AdminPage, statusFor } from '../admin/admin-page.js';
+import { actorOf } from '../admin/actor.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { FieldErrors } from '../shared/validation.js';
+import { apiScopes, tokenStatus, type ApiToken } from './tokens.js';
+
+const labels: Record<string, MessageKey> = { name: 'apiTokens.field.name', scope: 'apiTokens.field.scope', expiresInDays: 'apiTokens.field.expiresInDays' };
+
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+
+function TokenRow({ c, token }: { c: AppContext; token: ApiToken }) {
+  const t = c.get('t');
+  const status = tokenStatus(token, c.get('portal').clock.now());
+  return (
+    <tr>
+      <td>{token.name}</td>
+      <td>{t(`apiTokens.scope.${token.scope}`)}</td>
+      <td>{when(token.createdAt)}</td>
+      <td>{token.lastUsedAt ? when(token.lastUsedAt) : t('apiTokens.never')}</td>
+      <td>{token.expiresAt ? when(token.expiresAt) : t('apiTokens.noExpiry')}</td>
+      <td>
+        <span class={`badge ${status === 'active' ? 'on' : 'off'}`}>{status === 'revoked' ? t('apiTokens.status.revoked', { when: when(token.revokedAt!) }) : t(`apiTokens.status.${status}`)}</span>
+      </td>
+      <td>
+        {status === 'revoked' ? null : (
+          <form method="post" action={`/admin/api-tokens/${token.id}/revoke`} class="inline">
+            <Csrf c={c} />
+            <button type="submit" class="danger" aria-label={t('apiTokens.revokeNamed', { name: token.name })}>
+              {t('apiTokens.revoke')}
+            </button>
+          </form>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** The page: the new token (once, right after creating it), the list, and the create form. */
+async function TokensPage(props: { c: AppContext; created?: { token: string; record: ApiToken }; values?: Record<string, string>; errors?: FieldErrors; problem?: string }) {
+  const { c } = props;
+  const t = c.get('t');
+  const tokens = await c.get('portal').apiTokens.list();
+  const e = props.errors ?? {};
+  const v = (k: string) => props.values?.[k] ?? '';
+  const scope = v('scope') || 'read';
+  return (
+    <AdminPage c={c} title={t('apiTokens.title')} section="/admin/api-tokens">
+      <h1>{t('apiTokens.title')}</h1>
+      <p class="muted">{t('apiTokens.intro')}</p>
+      {props.created ? (
+        <div class="notice warn" role="alert">
+          <h2>{t('apiTokens.created.title')}</h2>
+          <p>{t('apiTokens.created.warning')}</p>
+          <label for="new-token">{t('apiTokens.created.label', { name: props.created.record.name })}</label>
+          {/* Read-only and pre-selected on focus: easy to copy, impossible to edit by accident. */}
+          <input id="new-token" type="text" readonly value={props.created.token} spellcheck={false} autocomplete="off" autofocus />
+        </div>
+      ) : null}
+      {props.problem ? <Notice kind="error">{props.problem}</Notice> : null}
+
+      {tokens.length === 0 ? (
+        <p>{t('apiTokens.none')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('apiTokens.col.name')}</th>
+              <th scope="col">{t('apiTokens.col.scope')}</th>
+              <th scope="col">{t('apiTokens.col.created')}</th>
+              <th scope="col">{t('apiTokens.col.lastUsed')}</th>
+              <th scope="col">{t('apiTokens.col.expires')}</th>
+              <th scope="col">{t('apiTokens.col.status')}</th>
+              <th scope="col">{t('apiTokens.col.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.map((token) => (
+              <TokenRow c={c} token={token} />
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>{t('apiTokens.create.title')}</h2>
+      <ErrorSummary t={t} errors={e} labels={labels} />
+      <form method="post" action="/admin/api-tokens" class="card" novalidate>
+        <Csrf c={c} />
+        <Field t={t} name="name" label="apiTokens.field.name" hint={t('apiTokens.field.nameHint')} value={v('name')} required maxlength={100} error={e['name']} />
+        <fieldset id="f-scope" aria-describedby={e['scope'] ? 'f-scope-error' : undefined}>
+          <legend>{t('apiTokens.field.scope')}</legend>
+          {e['scope'] ? (
+            <p class="field-error" id="f-scope-error">
+              {t('v.apiToken.scope')}
+            </p>
+          ) : null}
+          {apiScopes.map((s) => (
+            <label>
+              <input type="radio" name="scope" value={s} checked={scope === s} />
+              {t(`apiTokens.scope.${s}`)}
+            </label>
+          ))}
+        </fieldset>
+        <Field t={t} name="expiresInDays" label="apiTokens.field.expiresInDays" hint={t('apiTokens.field.expiresInDaysHint')} value={v('expiresInDays')} maxlength={4} error={e['expiresInDays']} />
+        <Submit>{t('apiTokens.create.submit')}</Submit>
+      </form>
+    </AdminPage>
+  );
+}
+
+/** "30" → 30, "" → null; anything else is passed on as text so the service names the field. */
+function days(value: string | undefined): unknown {
+  const s = (value ?? '').trim();
+  if (s === '') return null;
+  return /^\d{1,6}$/.test(s) ? Number(s) : s;
+}
 
 /** /admin/api-tokens: create (shown once), list and revoke API tokens. */
 export function apiTokenPages(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.get('/admin/api-tokens', async (c) => c.html(await TokensPage({ c })));
+
+  app.post('/admin/api-tokens', async (c) => {
+    const form = await readForm(c);
+    const values = { name: str(form, 'name') ?? '', scope: str(form, 'scope') ?? '', expiresInDays: str(form, 'expiresInDays') ?? '' };
+    const r = await c.get('portal').apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: str(form, 'scope'), expiresInDays: days(str(form, 'expiresInDays')) });
+    // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
+    if (r.ok) return c.html(await TokensPage({ c, created: r.value }));
+    if (r.reason === 'invalid') return c.html(await TokensPage({ c, values, errors: r.errors }), 400);
+    return c.html(await TokensPage({ c, values, problem: c.get('t')(r.message as MessageKey) }), statusFor[r.reason]);
+  });
+
+  app.post('/admin/api-tokens/:id/revoke', async (c) => {
+    const r = await c.get('portal').apiTokens.revoke(actorOf(c), c.req.param('id'));
+    if (r.ok) return c.redirect('/admin/api-tokens?done=apiTokens.done.revoked', 303);
+    if (r.reason === 'conflict') return c.redirect('/admin/api-tokens?refused=apiTokens.refuse.alreadyRevoked', 303);
+    return c.html(await TokensPage({ c, problem: c.get('t')(r.reason === 'invalid' ? 'v.field.invalid' : (r.message as MessageKey)) }), r.reason === 'invalid' ? 400 : statusFor[r.reason]);
+  });
+
   return app;
 }

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { requestSchemas, responseSchemas } from './schemas.js';
+
+/**
+ * The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Paths and operations are
+ * written out here; the schemas of bodies and answers are derived from the zod schemas the routes
+ * use (src/api/schemas.ts). A test compares the routes the API registers with these paths, so a
+ * route without documentation fails the build.
+ */
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json) => ({ content: { 'application/json': { schema } } });
+
+function componentSchemas(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const out = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io, unrepresentable: 'any' }).schemas as Record<string, Json>;
+  // Inside an OpenAPI document the dialect and the location are the document's own.
+  for (const s of Object.values(out)) {
+    delete s['$schema'];
+    delete s['$id'];
+  }
+  return out;
+}
+
+const errors = {
+  400: { $ref: '#/components/responses/InvalidInput' },
+  401: { $ref: '#/components/responses/Unauthorized' },
+  403: { $ref: '#/components/responses/Forbidden' },
+  404: { $ref: '#/components/responses/NotFound' },
+  409: { $ref: '#/components/responses/Conflict' },
+  412: { $ref: '#/components/responses/PreconditionFailed' },
+  413: { $ref: '#/components/responses/TooLarge' },
+  415: { $ref: '#/components/responses/UnsupportedMediaType' },
+  422: { $ref: '#/components/responses/Refused' },
+} as const;
+type ErrorStatus = keyof typeof errors;
+const pick = (...codes: ErrorStatus[]) => Object.fromEntries(codes.map((c) => [String(c), errors[c]]));
+
+type Kind = { scope: 'read' | 'write'; errors: Json };
+const readOp = (extra: ErrorStatus[] = []): Kind => ({ scope: 'read', errors: pick(401, ...extra) });
+const writeOp = (extra: ErrorStatus[] = []): Kind => ({ scope: 'write', errors: pick(400, 401, 403, 413, 415, ...extra) });
+
+/** An operation with the error answers its kind can give, and the token scope it needs. */
+function op(kind: Kind, o: { summary: string; description?: string; operationId: string; tags: string[]; parameters?: Json[]; requestBody?: Json; responses: Json }): Json {
+  return { ...o, 'x-sspr-scope': kind.scope, responses: { ...o.responses, ...kind.errors } };
+}
+
+const username = { name: 'username', in: 'path', required: true, description: 'The username (any case).', schema: { type: 'string', maxLength: 256 } };
+const pageParams = [
+  { name: 'page', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 } },
+  { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200 } },
+];
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'The version the change is based on, as the ETag of GET /policy gives it ("3"), or *. If the policy is at another version now, nothing is saved and the answer is 412.',
+  schema: { type: 'string', examples: ['"3"'] },
+};
+const etag = { ETag: { description: 'The policy version, in double quotes; send it back in If-Match.', schema: { type: 'string' } } };
+
+export function openApiDocument(publicUrl: string): Json {
+  const policyChange = (full: boolean) =>
+    op(writeOp([409, 412]), {
+      summary: full ? 'Replace the whole policy' : 'Change part of the policy',
+      description: [
+        full ? 'The body carries the whole policy document.' : 'The body carries only what changes: objects are merged key by key, lists and values are replaced whole.',
+        'The result is validated as a whole (for example two required methods need two kinds of method available) and groups must exist; every problem is named in `fields`.',
+        'Optimistic concurrency: give the version the change is based on in `If-Match` (answer 412 Precondition Failed when the policy has moved on) or in `expectedVersion` (answer 409 Conflict). Without either, the change is applied to the current version.',
+        'A change that changes nothing saves no version and answers with the current one.',
+      ].join(' '),
+      operationId: full ? 'replacePolicy' : 'patchPolicy',
+      tags: ['policy'],
+      parameters: [ifMatch],
+      requestBody: { required: true, ...json(ref(full ? 'PutPolicyRequest' : 'PatchPolicyRequest')) },
+      responses: { 200: { description: 'Saved (or unchanged): the policy now in force.', headers: etag, ...json(ref('PolicyVersion')) } },
+    });
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'OpenSSPR API',
+      version: '1',
+      description: [
+        'Everything the admin console does with users, groups, the self-service password reset policy and the audit log, for scripts and other systems.',
+        'Authenticate with an API token (created at /admin/api-tokens or with `sspr token create`) in `Authorization: Bearer <token>`. Cookies are ignored.',
+        'A token has the scope `read` (GET only) or `write` (everything); each operation names the scope it needs in `x-sspr-scope`.',
+        'Request bodies are JSON objects (`Content-Type: application/json`, at most 64 KiB); unknown keys are refused. Every error has the same shape, `{ "error": { "code", "message", "fields"? } }`.',
+        'Changes are recorded in the audit log with the actor `api:<token name>`.',
+      ].join('\n\n'),
+    },
+    servers: [{ url: `${publicUrl.replace(/\/+$/, '')}/api/v1` }],
+    security: [{ bearerAuth: [] }],
+    tags: [
+      { name: 'meta', description: 'This description' },
+      { name: 'policy', description: 'The self-service password reset policy and its versions' },
+      { name: 'users', description: 'Cloud directory users' },
+      { name: 'groups', description: 'Groups (nested membership)' },
+      { name: 'audit', description: 'The audit log' },
+    ],
+    paths: {
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          operationId: 'openApi',
+          tags: ['meta'],
+          security: [],
+          responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+      '/policy': {
+        get: op(readOp(), {
+          summary: 'The policy in force',
+          operationId: 'getPolicy',
+          tags: ['policy'],
+          responses: { 200: { description: 'The current policy and its version.', headers: etag, ...json(ref('PolicyVersion')) } },
+        }),
+        put: policyChange(true),
+        patch: policyChange(false),
+      },
+      '/policy/versions': {
+        get: op(readOp([400]), {
+          summary: 'Saved versions of the policy, newest first',
+          operationId: 'listPolicyVersions',
+          tags: ['policy'],
+          parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } }],
+          responses: { 200: { description: 'The versions.', ...json(ref('PolicyVersionList')) } },
+        }),
+      },
+      '/policy/versions/{n}': {
+        get: op(readOp([400, 404]), {
+          summary: 'One version of the policy',
+          operationId: 'getPolicyVersion',
+          tags: ['policy'],
+          parameters: [{ name: 'n', in: 'path', required: true, description: 'The version number; 0 is the initial policy from the configuration.', schema: { type: 'integer', minimum: 0 } }],
+          responses: { 200: { description: 'The version.', ...json(ref('PolicyVersion')) } },
+        }),
+      },
+      '/users': {
+        get: op(readOp([400]), {
+          summary: 'Users, searched and paged',
+          operationId: 'listUsers',
+          tags: ['users'],
+          parameters: [{ name: 'q', in: 'query', required: false, description: 'Part of the username, display name or email address.', schema: { type: 'string', maxLength: 256 } }, ...pageParams],
+          responses: { 200: { description: 'One page of users, ordered by username.', ...json(ref('UserPage')) } },
+        }),
+        post: op(writeOp([409]), {
+          summary: 'Create a cloud user',
+          operationId: 'createUser',
+          tags: ['users'],
+          requestBody: { required: true, ...json(ref('NewUser')) },
+          responses: {
+            201: { description: 'Created.', headers: { Location: { description: 'The new user\'s address in this API.', schema: { type: 'string' } } }, ...json(ref('User')) },
+          },
+        }),
+      },
+      '/users/{username}': {
+        get: op(readOp([404]), {
+          summary: 'One user, with the groups they belong to',
+          operationId: 'getUser',
+          tags: ['users'],
+          parameters: [username],
+          responses: { 200: { description: 'The user.', ...json(ref('UserDetail')) } },
+        }),
+      },
+      '/users/{username}/disable': {
+        post: op({ scope: 'write', errors: pick(401, 403, 404, 422) }, {
+          summary: 'Disable a user',
+          description: 'The user cannot sign in or reset a password any more; their sessions end at once. The last enabled administrator cannot be disabled (422). No body is needed.',
+          operationId: 'disableUser',
+          tags: ['users'],
+          parameters: [username],
+          responses: { 200: { description: 'Disabled.', ...json(ref('User')) } },
+        }),
+      },
+      '/users/{username}/enable': {
+        post: op({ scope: 'write', errors: pick(401, 403, 404, 422) }, {
+          summary: 'Enable a user',
+          description: 'No body is needed.',
+          operationId: 'enableUser',
+          tags: ['users'],
+          parameters: [username],
+          responses: { 200: { description: 'Enabled.', ...json(ref('User')) } },
+        }),
+      },
+      '/groups': {
+        get: op(readOp(), {
+          summary: 'Every group with its number of direct members',
+          operationId: 'listGroups',
+          tags: ['groups'],
+          responses: { 200: { description: 'The groups, ordered by name.', ...json(ref('GroupList')) } },
+        }),
+      },
+      '/audit': {
+        get: op(readOp([400]), {
+          summary: 'Audit events, newest first',
+          operationId: 'listAuditEvents',
+          tags: ['audit'],
+          parameters: [
+            { name: 'event', in: 'query', required: false, description: 'Event name, e.g. user_created, policy_changed, api_token_revoked.', schema: { type: 'string', pattern: '^[a-z_]{1,64}$' } },
+            { name: 'outcome', in: 'query', required: false, schema: { type: 'string', enum: ['success', 'failure', 'blocked', 'info'] } },
+            { name: 'user', in: 'query', required: false, description: 'Actor or target name, exactly (e.g. alice, or api:nightly-sync).', schema: { type: 'string', maxLength: 256 } },
+            { name: 'from', in: 'query', required: false, description: 'First day (UTC), inclusive.', schema: { type: 'string', format: 'date' } },
+            { name: 'to', in: 'query', required: false, description: 'Last day (UTC), inclusive.', schema: { type: 'string', format: 'date' } },
+            ...pageParams,
+          ],
+          responses: { 200: { description: 'One page of events (50 by default).', ...json(ref('AuditPage')) } },
+        }),
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token (`sspr_…`). Only its SHA-256 is stored; it is shown once when created. Tokens can expire and be revoked.',
+        },
+      },
+      responses: {
+        InvalidInput: { description: 'The body or a parameter is not valid (not JSON, not an object, wrong types, unknown keys, values out of range). `fields` names each problem.', ...json(ref('Error')) },
+        Unauthorized: {
+          description: 'No token, or the token is unknown, expired or revoked.',
+          headers: { 'WWW-Authenticate': { description: 'Bearer realm="OpenSSPR API" (with error="invalid_token" when a token was sent).', schema: { type: 'string' } } },
+          ...json(ref('Error')),
+        },
+        Forbidden: { description: 'The token has the read scope; this operation needs write.', ...json(ref('Error')) },
+        NotFound: { description: 'No such user or version.', ...json(ref('Error')) },
+        Conflict: { description: 'A user with this username exists, or (policy) the policy is no longer at `expectedVersion`. Nothing was changed.', ...json(ref('Error')) },
+        PreconditionFailed: { description: 'The policy is no longer at the version given in If-Match. Nothing was changed.', ...json(ref('Error')) },
+        TooLarge: { description: 'The body is larger than 64 KiB (code too_large).', ...json(ref('Error')) },
+        UnsupportedMediaType: { description: 'The body is not sent as application/json.', ...json(ref('Error')) },
+        Refused: { description: 'Refused by a rule, e.g. the last enabled administrator cannot be disabled.', ...json(ref('Error')) },
+      },
+      schemas: { ...componentSchemas(responseSchemas, 'output'), ...componentSchemas(requestSchemas, 'input') },
+    },
+  };
+}

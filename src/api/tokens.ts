@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Actor, Outcome } from '../directory/directory-service.js';
+import type { Clock } from '../shared/clock.js';
+import { hashToken, newId, randomToken } from '../shared/crypto.js';
+import { parseInput } from '../shared/validation.js';
+import type { Store } from '../store/database.js';
+import type { ApiTokensTable } from '../store/schema.js';
+
+export const apiScopes = ['read', 'write'] as const;
+export type ApiScope = (typeof apiScopes)[number];
+
+/** A recognisable prefix: secret scanners and people can tell an OpenSSPR token from other strings. */
+export const TOKEN_PREFIX = 'sspr_';
+/** `sspr_` + 32 random bytes in base64url: 256 bits, far beyond guessing. */
+const TOKEN_SHAPE = /^sspr_[A-Za-z0-9_-]{43}$/;
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+/** last_used_at is written at most once a minute per token: a busy script does not turn every read into a write. */
+const LAST_USED_RESOLUTION_MS = MINUTE;
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scope: ApiScope;
+  createdBy: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type ApiTokenStatus = 'active' | 'expired' | 'revoked';
+
+export function tokenStatus(token: ApiToken, now: number): ApiTokenStatus {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+// Messages are catalogue keys (src/api/messages.en.ts).
+const noControl = /^[^\p{Cc}]*$/u;
+export const tokenNameSchema = z
+  .string({ error: 'v.apiToken.name' })
+  .trim()
+  .min(1, 'v.apiToken.name')
+  .max(100, 'v.apiToken.nameTooLong')
+  .regex(noControl, 'v.noControlChars');
+
+export const newTokenSchema = z.object({
+  name: tokenNameSchema,
+  scope: z.enum(apiScopes, { error: 'v.apiToken.scope' }),
+  /** Days until the token stops working; null or absent = it never expires (revoke it instead). */
+  expiresInDays: z.number({ error: 'v.apiToken.expiresInDays' }).int('v.apiToken.expiresInDays').min(1, 'v.apiToken.expiresInDays').max(3650, 'v.apiToken.expiresInDays').nullable().optional(),
+});
+
+export type NewToken = z.input<typeof newTokenSchema>;
+
+function toToken(r: ApiTokensTable): ApiToken {
+  return {
+    id: r.id,
+    name: r.name,
+    scope: r.scope === 'write' ? 'write' : 'read',
+    createdBy: r.created_by,
+    createdAt: Number(r.created_at),
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
+
+interface Deps {
+  store: Store;
+  clock: Clock;
+  audit: AuditLog;
+}
+
+/**
+ * Bearer tokens for the JSON API. A token is shown once when it is created; the store keeps only
+ * its SHA-256 (like sessions), so a copied database cannot be replayed against the API. Creating
+ * and revoking are audited with the token's name and id, never the token.
+ */
+export class ApiTokenService {
+  constructor(private readonly d: Deps) {}
+
+  /** Creates a token; the returned `token` is the only time it exists outside the caller's hands. */
+  async create(actor: Actor, input: unknown): Promise<Outcome<{ token: string; record: ApiToken }>> {
+    const parsed = parseInput(newTokenSchema, input);
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    const { name, scope, expiresInDays } = parsed.value;
+    const now = this.d.clock.now();
+    // A name is how administrators, the CLI and the audit log tell tokens apart: one usable token per name.
+    if ((await this.byName(name)).some((t) => tokenStatus(t, now) === 'active')) return { ok: false, reason: 'conflict', message: 'apiTokens.refuse.exists' };
+    const token = TOKEN_PREFIX + randomToken(32);
+    const row: ApiTokensTable = {
+      id: newId(),
+      name,
+      token_hash: hashToken(token),
+      scope,
+      created_by: actor.id,
+      created_at: now,
+      expires_at: expiresInDays ? now + expiresInDays * DAY : null,
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.d.store.db.insertInto('api_tokens').values(row).execute();
+    await this.d.audit.record({
+      event: 'api_token_created',
+      outcome: 'success',
+      actor: { id: actor.id, name: actor.name },
+      target: { id: row.id, name },
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { scope, expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString() },
+    });
+    return { ok: true, value: { token, record: toToken(row) } };
+  }
+
+  /** Every token, newest first, revoked and expired ones included (the console shows their state). */
+  async list(): Promise<ApiToken[]> {
+    const rows = await this.d.store.db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').orderBy('name').execute();
+    return rows.map(toToken);
+  }
+
+  async byId(id: string): Promise<ApiToken | null> {
+    if (id.length > 64) return null;
+    const row = await this.d.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toToken(row) : null;
+  }
+
+  async byName(name: string): Promise<ApiToken[]> {
+    const rows = await this.d.store.db.selectFrom('api_tokens').selectAll().where('name', '=', name.trim()).orderBy('created_at', 'desc').execute();
+    return rows.map(toToken);
+  }
+
+  /**
+   * Finds the token an operator means by id or name (the CLI takes either). A name matches the
+   * tokens not yet revoked; when it matches several (an expired one and a new one with the same
+   * name), the id is needed.
+   */
+  async find(idOrName: string): Promise<Outcome<ApiToken>> {
+    const byId = await this.byId(idOrName.trim());
+    if (byId) return { ok: true, value: byId };
+    const named = (await this.byName(idOrName)).filter((t) => t.revokedAt === null);
+    if (named.length === 1) return { ok: true, value: named[0]! };
+    if (named.length > 1) return { ok: false, reason: 'conflict', message: 'apiTokens.refuse.ambiguous' };
+    return { ok: false, reason: 'not_found', message: 'apiTokens.notFound' };
+  }
+
+  /** Revokes a token at once: the next request made with it is refused. */
+  async revoke(actor: Actor, id: string): Promise<Outcome<ApiToken>> {
+    const token = await this.byId(id);
+    if (!token) return { ok: false, reason: 'not_found', message: 'apiTokens.notFound' };
+    const now = this.d.clock.now();
+    // Only the first of two parallel revocations changes the row (and is audited).
+    const r = await this.d.store.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return { ok: false, reason: 'conflict', message: 'apiTokens.refuse.alreadyRevoked' };
+    await this.d.audit.record({
+      event: 'api_token_revoked',
+      outcome: 'success',
+      actor: { id: actor.id, name: actor.name },
+      target: { id: token.id, name: token.name },
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { scope: token.scope },
+    });
+    return { ok: true, value: { ...token, revokedAt: now } };
+  }
+
+  /**
+   * The token row for a presented bearer token, or null when it is unknown, revoked or expired.
+   * Only the hash is looked up; a string that cannot be a token is refused without a query.
+   */
+  async authenticate(presented: string): Promise<ApiToken | null> {
+    if (!TOKEN_SHAPE.test(presented)) return null;
+    const row = await this.d.store.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(presented)).executeTakeFirst();
+    if (!row) return null;
+    const token = toToken(row);
+    const now = this.d.clock.now();
+    if (tokenStatus(token, now) !== 'active') return null;
+    if (token.lastUsedAt === null || now - token.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+      // Conditional, so parallel requests in the same minute write once.
+      await this.d.store.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: now })
+        .where('id', '=', token.id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - LAST_USED_RESOLUTION_MS)]))
+        .execute();
+      return { ...token, lastUsedAt: now };
+    }
+    return token;
+  }
+}

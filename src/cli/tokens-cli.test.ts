@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newKeyBase64 } from '../config/secret-key.js';
+import { createApp } from '../http/app.js';
+import { createLogger } from '../logging/logger.js';
+import type { Portal } from '../app/portal.js';
+import { EXIT, openPortal, type CliIO } from './context.js';
+import { main } from './main.js';
+
+/**
+ * `sspr token …` in-process through main(argv, io) over a real SQLite file, then checked through
+ * the portal the server would build from the same config: the printed token works against the
+ * API, the store holds only its hash, a revoked token stops working.
+ */
+
+let dir: string;
+let configPath: string;
+let env: Record<string, string>;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sspr-token-cli-'));
+  configPath = join(dir, 'sspr.yaml');
+  writeFileSync(configPath, ['secrets:', `  key: ${newKeyBase64()}`, 'passwordHashing:', '  memoryKiB: 1024', '  iterations: 1', '  parallelism: 1', 'logging:', '  level: warn', ''].join('\n'));
+  env = { SSPR_DATABASE__URL: `sqlite:${join(dir, 'sspr.db')}` };
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sink(): { stream: Writable; text(): string } {
+  const chunks: string[] = [];
+  return {
+    stream: new Writable({
+      write(chunk: Buffer | string, _enc, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    }),
+    text: () => chunks.join(''),
+  };
+}
+
+function makeIO(): { io: CliIO; out: () => string; err: () => string } {
+  const out = sink();
+  const err = sink();
+  return { io: { stdout: out.stream, stderr: err.stream, stdin: Readable.from([]), env, cwd: dir }, out: out.text, err: err.text };
+}
+
+async function sspr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { io, out, err } = makeIO();
+  const code = await main(['--config', configPath, ...args], io);
+  return { code, stdout: out(), stderr: err() };
+}
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await sspr(...args);
+  expect(r.stderr, `sspr ${args.join(' ')}`).toBe('');
+  expect(r.code, `sspr ${args.join(' ')}`).toBe(EXIT.ok);
+  return r.stdout;
+}
+
+/** The token from `token create` output (its own line). */
+function printedToken(out: string): string {
+  const m = /^Token: (sspr_[A-Za-z0-9_-]{43})$/m.exec(out);
+  expect(m, out).not.toBeNull();
+  return m![1]!;
+}
+
+async function withPortal<T>(run: (portal: Portal) => Promise<T>): Promise<T> {
+  const { io } = makeIO();
+  const { portal } = await openPortal(io, configPath, { createKey: false, logger: createLogger('silent') });
+  try {
+    return await run(portal);
+  } finally {
+    await portal.store.close();
+  }
+}
+
+async function apiStatus(portal: Portal, token: string, method = 'GET', path = '/policy'): Promise<number> {
+  const res = await createApp(portal).request(`http://localhost:8080/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  return res.status;
+}
+
+describe('sspr token', () => {
+  it('create prints the token once; the store keeps only its hash; the token works against the API with its scope', async () => {
+    const out = await ok('token', 'create', 'nightly sync');
+    expect(out).toContain('Created API token nightly sync (read, does not expire');
+    expect(out).toContain('This is the only time the token is shown');
+    const token = printedToken(out);
+    await withPortal(async (portal) => {
+      const rows = await portal.store.db.selectFrom('api_tokens').selectAll().execute();
+      expect(rows).toHaveLength(1);
+      expect(JSON.stringify(rows)).not.toContain(token.slice('sspr_'.length));
+      expect(await apiStatus(portal, token)).toBe(200);
+      // A read token: writes are refused.
+      expect(await apiStatus(portal, token, 'POST', '/users/anyone/disable')).toBe(403);
+      const audit = await portal.store.db.selectFrom('audit_events').selectAll().where('event', '=', 'api_token_created').executeTakeFirstOrThrow();
+      expect([audit.actor_name, audit.target_name]).toEqual(['cli', 'nightly sync']);
+      expect(audit.details).not.toContain(token.slice('sspr_'.length));
+    });
+    // Never again: the list does not show it.
+    const list = await ok('token', 'list');
+    expect(list).not.toContain(token);
+    expect(list).toContain('nightly sync\tread\tactive');
+  });
+
+  it('--scope write and --expires-days set what the token may do and until when', async () => {
+    const before = Date.now();
+    const token = printedToken(await ok('token', 'create', 'ci', '--scope', 'write', '--expires-days', '30'));
+    const [row] = JSON.parse(await ok('token', 'list', '--json')) as Array<Record<string, unknown>>;
+    expect(row).toMatchObject({ name: 'ci', scope: 'write', status: 'active', revokedAt: null });
+    expect(Object.keys(row!)).not.toContain('tokenHash');
+    expect(row!['expiresAt']).toBeGreaterThanOrEqual(before + 30 * 86_400_000);
+    expect(row!['expiresAt']).toBeLessThanOrEqual(Date.now() + 30 * 86_400_000);
+    await withPortal(async (portal) => {
+      expect(await apiStatus(portal, token, 'POST', '/users/nobody/disable')).toBe(404);
+    });
+  });
+
+  it('bad arguments exit 2, name the problem on stderr and create nothing', async () => {
+    for (const args of [
+      ['token', 'create', 'x', '--scope', 'admin'],
+      ['token', 'create', 'x', '--expires-days', '0'],
+      ['token', 'create', 'x', '--expires-days', 'soon'],
+      ['token', 'create', 'x', '--expires-days', '5000'],
+      ['token', 'create', ''],
+      ['token', 'create', 'y'.repeat(101)],
+      ['token', 'create'],
+    ]) {
+      const r = await sspr(...args);
+      expect(r.code, args.join(' ')).toBe(EXIT.usage);
+      expect(r.stderr, args.join(' ')).toMatch(/error/);
+      expect(r.stdout).not.toMatch(/sspr_/);
+    }
+    expect((await sspr('token', 'create', 'x', '--expires-days', '0')).stderr).toContain('error: --expires-days: Enter a whole number of days from 1 to 3650');
+    expect((await sspr('token', 'create', 'x', '--expires-days', '5000')).stderr).toContain('error: --expires-days: Enter a whole number of days from 1 to 3650');
+    expect((await sspr('token', 'create', '')).stderr).toBe('error: name: Enter a name for the token.\n');
+    expect(await ok('token', 'list')).toBe('');
+  });
+
+  it('a second usable token with the same name is refused (exit 5)', async () => {
+    await ok('token', 'create', 'ci');
+    const r = await sspr('token', 'create', 'ci', '--scope', 'write');
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.stderr).toBe('error: A token with this name is already in use. Choose another name, or revoke the old token first.\n');
+  });
+
+  it('revoke by name or id stops the token at once; unknown exits 4, twice exits 5', async () => {
+    const first = printedToken(await ok('token', 'create', 'first'));
+    const second = printedToken(await ok('token', 'create', 'second', '--scope', 'write'));
+    expect(await ok('token', 'revoke', 'first')).toMatch(/^Revoked API token first \(id [0-9a-f-]{36}\)\.\n$/);
+    const id = (JSON.parse(await ok('token', 'list', '--json')) as Array<{ id: string; name: string }>).find((x) => x.name === 'second')!.id;
+    await ok('token', 'revoke', id);
+    await withPortal(async (portal) => {
+      expect(await apiStatus(portal, first)).toBe(401);
+      expect(await apiStatus(portal, second)).toBe(401);
+      const events = await portal.store.db.selectFrom('audit_events').select(['event', 'actor_name', 'target_name']).where('event', '=', 'api_token_revoked').orderBy('id').execute();
+      expect(events).toEqual([
+        { event: 'api_token_revoked', actor_name: 'cli', target_name: 'first' },
+        { event: 'api_token_revoked', actor_name: 'cli', target_name: 'second' },
+      ]);
+    });
+    expect(await ok('token', 'list')).toMatch(/first\tread\trevoked/);
+    const unknown = await sspr('token', 'revoke', 'nothing');
+    expect(unknown.code).toBe(EXIT.notFound);
+    expect(unknown.stderr).toBe('error: There is no API token with this id or name.\n');
+    const twice = await sspr('token', 'revoke', id);
+    expect(twice.code).toBe(EXIT.refused);
+    expect(twice.stderr).toBe('error: This token was already revoked.\n');
+  });
+});
