@@ -30,6 +30,10 @@ import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createDelivery, type Delivery } from '../delivery/delivery.js';
 import { PolicyService } from '../policy/policy-service.js';
 import { initialPolicy } from '../policy/policy.js';
+import { Captcha } from '../flows/reset/captcha.js';
+import { ResetService } from '../flows/reset/reset-service.js';
+import { noAgentWriteback, type Writeback } from '../writeback/writeback.js';
+import { ApiTokenService } from '../api/tokens.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -66,6 +70,13 @@ export interface Portal {
   changePassword: ChangePasswordService;
   /** The stored, versioned SSPR policy (who may reset, methods, registration, notifications, on-premises). */
   policy: PolicyService;
+  /** Bearer tokens of the JSON API (stored as hashes; created, listed and revoked by administrators). */
+  apiTokens: ApiTokenService;
+  /** How hybrid users' passwords reach Active Directory (the on-premises agent; unavailable until one exists). */
+  writeback: Writeback;
+  captcha: Captcha;
+  /** Forgot password and unlock account. */
+  resets: ResetService;
 }
 
 export interface PortalDeps {
@@ -75,6 +86,7 @@ export interface PortalDeps {
   clock: Clock;
   masterKey: Buffer;
   secondFactor?: SecondFactorPolicy;
+  writeback?: Writeback;
 }
 
 const MINUTE = 60_000;
@@ -166,6 +178,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     challengeTtlMs: 5 * MINUTE,
   });
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
+  const writeback = deps.writeback ?? noAgentWriteback;
   const changePassword = new ChangePasswordService({
     users,
     directory,
@@ -179,6 +192,37 @@ export function buildPortal(deps: PortalDeps): Portal {
     t,
     clock,
     publicUrl: config.publicUrl,
+    writeback,
+  });
+  const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
+  const resets = new ResetService({
+    flows,
+    users,
+    methods,
+    questions,
+    codes,
+    securityInfo,
+    passkeys,
+    directory,
+    sessions,
+    hasher,
+    policy,
+    throttle,
+    captcha,
+    writeback,
+    outbound: delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, t),
+    audit,
+    clock,
+    t,
+    lookupKey: keys.lookup,
+    publicUrl: config.publicUrl,
+    productName: config.branding.productName,
+    phoneRegion: m.phoneRegion,
+    flowTtlMs: config.reset.flowMinutes * MINUTE,
+    codeTtlMs: m.codeMinutes * MINUTE,
+    startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },
+    verifyFailures: securityInfoLimits.verifyFailures,
   });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
@@ -210,5 +254,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     passkeySignIn,
     changePassword,
     policy,
+    apiTokens: new ApiTokenService({ store, clock, audit }),
+    writeback,
+    captcha,
+    resets,
   };
 }

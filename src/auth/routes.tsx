@@ -41,6 +41,11 @@ function SignInPage({ c, v }: { c: AppContext; v: SignInView }) {
         <Field t={t} name="password" label="signIn.password" type="password" autocomplete="current-password" required error={v.errors?.['password']} />
         <Submit>{t('signIn.submit')}</Submit>
       </form>
+      <p>
+        <a href="/reset">{t('reset.link')}</a>
+        {' · '}
+        <a href="/unlock">{t('unlock.link')}</a>
+      </p>
     </Page>
   );
 }

@@ -190,6 +190,19 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  reset: z
+    .strictObject({
+      /** How long a reset or unlock flow lives (Entra: 15 minutes). */
+      flowMinutes: positiveInt.max(60).default(15),
+      /**
+       * Proof-of-work CAPTCHA (ALTCHA, SHA-256): the browser searches up to this many numbers,
+       * half on average. 50,000 takes well under a second on a phone; raise it under attack.
+       */
+      captchaMaxNumber: z.number().int().min(10).max(10_000_000).default(50_000),
+      /** Reset and unlock starts per client address per hour, whoever is named. */
+      startsPerIpPerHour: positiveInt.max(100_000).default(30),
+    })
+    .prefault({}),
   throttling: z
     .strictObject({
       // Entra's numbers: 5 failed verifications in 24 h block the user for 24 h; 5 SMS/voice/app/question

@@ -70,10 +70,18 @@ delivery:
   #   password: change-me
   #   from: "Password portal <sspr@example.com>"
 
+reset:
+  flowMinutes: 15          # a reset or unlock must be finished within this time
+  captchaMaxNumber: 50000  # proof-of-work difficulty; raise it when the reset page is attacked
+  startsPerIpPerHour: 30
+
+# The SSPR policy (who may reset, methods, registration, notifications) is kept in the store and
+# edited at /admin/policy or with \`sspr policy set\`; methods.* here is only its starting point.
+
 branding:
   productName: OpenSSPR
   organisationName: Example Organisation
-  # helpdesk: "the service desk on +1 555 0100 or https://help.example.com"
+  # helpdesk: "https://help.example.com"   # or an email address; the policy's Customization page overrides it
 
 logging:
   level: info            # fatal, error, warn, info, debug, trace, silent

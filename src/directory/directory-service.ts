@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
-import { checkPassword, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason } from '../passwords/check.js';
+import { checkPassword, checkPasswordRules, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason, type PasswordVerdict } from '../passwords/check.js';
 import type { PasswordHistory } from '../passwords/history.js';
 import { parseInput, type FieldErrors } from '../shared/validation.js';
 import type { GroupStore, Group } from './groups.js';
@@ -63,6 +63,20 @@ interface Deps {
  */
 export class DirectoryService {
   constructor(private readonly deps: Deps) {}
+
+  /** The rules without the history, for a live strength meter while the user types. */
+  previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): PasswordVerdict {
+    const r = this.deps.passwordRules;
+    return checkPasswordRules(password, {
+      minLength: r.minLength,
+      maxLength: r.maxLength,
+      minScore: r.minScore,
+      checkCommon: r.checkCommon,
+      customBanned: r.bannedCustom,
+      organisationName: this.deps.organisationName,
+      userInputs: userInputsOf(user),
+    });
+  }
 
   /** Every password rule for this user; the history only for an existing cloud user. */
   private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
@@ -133,7 +147,19 @@ export class DirectoryService {
     return { ok: true, value: (await this.deps.users.byId(user.id))! };
   }
 
-  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }, options: { ownSessionIdHash?: string } = {}): Promise<Outcome<User>> {
+  /**
+   * The password rules (and for cloud users the history) without changing anything: for flows
+   * that hand the password to someone else to apply (writeback to Active Directory).
+   */
+  async checkNewPassword(user: User, input: { password: unknown; confirm?: unknown }): Promise<Outcome<string>> {
+    if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
+    const problem = await this.passwordProblem(input.password, user.source === 'cloud' ? user : { ...user, id: undefined });
+    if (problem) return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
+    if (input.confirm !== undefined && input.confirm !== input.password) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
+    return { ok: true, value: input.password };
+  }
+
+  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }, options: { ownSessionIdHash?: string; auditEvent?: string } = {}): Promise<Outcome<User>> {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
@@ -148,7 +174,7 @@ export class DirectoryService {
     await this.deps.users.setPasswordHash(user.id, hash);
     await this.remember(user.id, hash);
     const revoked = await this.deps.sessions.revokeAllForUser(user.id, self ? { exceptIdHash: options.ownSessionIdHash } : {});
-    await this.audit(actor, self ? 'password_changed' : 'password_set_by_admin', 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
+    await this.audit(actor, options.auditEvent ?? (self ? 'password_changed' : 'password_set_by_admin'), 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
     return { ok: true, value: (await this.deps.users.byId(user.id))! };
   }
 

@@ -20,7 +20,7 @@ import { observe } from './middleware/observe.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { stylesheet } from './ui/styles.js';
-import { passkeyScript, webauthnScript } from './ui/assets.js';
+import { altchaModule, captchaScript, meterScript, passkeyScript, webauthnScript } from './ui/assets.js';
 import { translator } from '../i18n/index.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -39,8 +39,21 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   const script = { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' };
   app.get('/assets/webauthn.js', (c) => c.body(webauthn, 200, script));
   app.get('/assets/passkey.js', (c) => c.body(passkeyScript, 200, script));
+  app.get('/assets/captcha.js', (c) => c.body(captchaScript, 200, script));
+  app.get('/assets/meter.js', (c) => c.body(meterScript, 200, script));
+  app.get('/assets/altcha/:file', (c) => {
+    const body = altchaModule(c.req.param('file'));
+    return body === null ? c.text('Not found', 404) : c.body(body, 200, script);
+  });
 
-  app.use('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => c.text(translator('en')('error.tooLarge'), 413) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: BODY_LIMIT,
+      // The API answers in its own JSON error shape; pages in words.
+      onError: (c) => (c.req.path.startsWith('/api/') ? c.json({ error: { code: 'too_large', message: translator('en')('error.tooLarge') } }, 413) : c.text(translator('en')('error.tooLarge'), 413)),
+    }),
+  );
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(portal));
   app.use('*', requestContext(portal));

@@ -36,3 +36,14 @@ export function list(form: Form, name: string): string[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
 }
+
+/** A JSON request body that is an object, or null (wrong content type, broken JSON, an array, a scalar). */
+export async function readJson(c: AppContext): Promise<Record<string, unknown> | null> {
+  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) return null;
+  try {
+    const body: unknown = await c.req.json();
+    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

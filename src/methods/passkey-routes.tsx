@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { requireUser } from '../http/guards.js';
-import { readForm, str } from '../http/form.js';
+import { readForm, readJson, str } from '../http/form.js';
 import { ErrorSummary, Field } from '../http/ui/forms.js';
 import { Notice, Page } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
@@ -36,16 +36,6 @@ function refuse(c: AppContext, error: PasskeySignInError, extra: { field?: strin
   return c.json({ ok: false, error: c.get('t')(error), code: error, ...extra }, statusOf[error]);
 }
 
-/** The JSON body as an object, or null (wrong type, broken JSON, not an object). */
-async function readJson(c: AppContext): Promise<Record<string, unknown> | null> {
-  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) return null;
-  try {
-    const body: unknown = await c.req.json();
-    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The JSON endpoints behind the same rules as the pages: a signed-in user whose session proved

@@ -296,6 +296,15 @@ export class PasskeyService {
     return { ok: true, value: { method: r.value, ...(flow.data.next !== undefined ? { next: flow.data.next } : {}) } };
   }
 
+  /**
+   * Options without a credential list (discoverable passkeys): for the reset flow, where naming
+   * the account's credentials would tell a stranger that the account exists and has passkeys.
+   */
+  async discoverableOptions(): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
+    if (!this.available()) return null;
+    return generateAuthenticationOptions({ rpID: this.d.rp.id, userVerification: 'preferred', timeout: CEREMONY_TIMEOUT_MS });
+  }
+
   /** Options for navigator.credentials.get(), limited to the given passkeys of the user. */
   async authenticationOptions(userId: string, methodIds: readonly string[]): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
     const passkeys = (await this.d.methods.passkeys(userId)).filter((p) => methodIds.includes(p.id));

@@ -226,7 +226,7 @@ export class SecurityInfoService {
   }
 
   /** Checks answers to registered questions (a self-test now; the reset flow later). Wrong answers count towards the block. */
-  async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>): Promise<Step> {
+  async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>, purpose = 'test'): Promise<Step> {
     const { d } = this;
     if (await this.blockedFor(user.id)) return { ok: false, error: 'methods.blocked' };
     const checksKey = `methods:phone-checks:${user.id}`;
@@ -234,7 +234,7 @@ export class SecurityInfoService {
     await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
     const clean = answers.map((a) => ({ questionId: a.questionId, answer: typeof a.answer === 'string' && a.answer.length <= 400 ? a.answer : '' }));
     const ok = clean.every((a) => a.answer !== '') && (await d.questions.checkAnswers(user.id, clean));
-    await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions', purpose: 'test' } });
+    await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions', purpose } });
     if (ok) return { ok: true, value: undefined };
     const after = await d.throttle.recordFailure(`methods:verify-failures:${user.id}`, d.limits.verifyFailures);
     return { ok: false, error: lockRemaining(after, d.clock.now()) > 0 ? 'methods.blocked' : 'methods.questions.wrong' };

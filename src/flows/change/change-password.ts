@@ -9,6 +9,7 @@ import type { MethodStore } from '../../methods/method-store.js';
 import type { Outbound, RenderEmail } from '../../methods/outbound.js';
 import type { Translate } from '../../i18n/index.js';
 import type { Clock } from '../../shared/clock.js';
+import type { Writeback } from '../../writeback/writeback.js';
 
 interface Deps {
   users: UserStore;
@@ -23,6 +24,7 @@ interface Deps {
   t: Translate;
   clock: Clock;
   publicUrl: string;
+  writeback: Writeback;
 }
 
 /**
@@ -36,8 +38,9 @@ export class ChangePasswordService {
 
   async change(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { idHash: string; ip: string; userAgent: string }): Promise<Outcome<User>> {
     const { d } = this;
-    // Hybrid users' passwords live in AD and are changed through writeback, which needs the agent.
-    if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'change.onpremUnavailable' };
+    // Hybrid users' passwords live in AD: AD checks the current one (a change bound as the user)
+    // and its own history, through the on-premises agent.
+    if (user.source === 'onprem') return this.changeOnPremises(user, input, session);
     const key = `signin:user:${nameKey(user.username)}`;
     if (lockRemaining(await d.throttle.get(key), d.clock.now()) > 0) return { ok: false, reason: 'refused', message: 'change.locked' };
     if (typeof input.current !== 'string' || input.current === '') return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
@@ -55,6 +58,19 @@ export class ChangePasswordService {
     await d.throttle.reset(key);
     await this.notify(user);
     return r;
+  }
+
+  private async changeOnPremises(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { ip: string; userAgent: string }): Promise<Outcome<User>> {
+    const { d } = this;
+    if (typeof input.current !== 'string' || input.current === '' || input.current.length > 4096) return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
+    if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
+    const checked = await d.directory.checkNewPassword(user, { password: input.password, confirm: input.confirm });
+    if (!checked.ok) return checked;
+    const r = await d.writeback.change(user, input.current, checked.value);
+    await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });
+    if (!r.ok) return { ok: false, reason: 'refused', message: 'change.onpremUnavailable' };
+    await this.notify(user);
+    return { ok: true, value: user };
   }
 
   /** The user hears about the change on every address they have, without any secret in it. */

@@ -114,3 +114,129 @@ export const passkeyScript = `(function () {
   Array.prototype.forEach.call(document.querySelectorAll('form[data-passkey]'), setUp);
 })();
 `;
+
+const altchaFiles: Record<string, string> = {};
+
+/**
+ * altcha-lib's own browser build (plain ES modules using WebCrypto), served as it ships so the
+ * proof of work in the browser is the library's, not ours. Only the three files it needs.
+ */
+export function altchaModule(name: string): string | null {
+  if (!['index.js', 'helpers.js', 'types.js'].includes(name)) return null;
+  if (!(name in altchaFiles)) {
+    const entry = createRequire(import.meta.url).resolve('altcha-lib/v1');
+    // entry: <package>/dist/cjs/v1/index.js (require) — the ESM build sits beside it.
+    const esm = join(dirname(dirname(dirname(entry))), 'esm', 'v1', name);
+    altchaFiles[name] = readFileSync(esm, 'utf8');
+  }
+  return altchaFiles[name]!;
+}
+
+/**
+ * The proof-of-work CAPTCHA on the reset and unlock pages. `[data-captcha]` holds the challenge
+ * URL and a hidden input; the script fetches a challenge, solves it with altcha-lib's
+ * solveChallenge (WebCrypto SHA-256), shows progress, and puts the base64 payload in the input.
+ * The form can be sent once solved; a submit before that waits for the solution.
+ */
+export const captchaScript = `import { solveChallenge } from '/assets/altcha/index.js';
+
+function setUp(box) {
+  var form = box.closest('form');
+  var input = box.querySelector('input[name="captcha"]');
+  var status = box.querySelector('[data-captcha-status]');
+  var button = form ? form.querySelector('button[type=submit]') : null;
+  var d = box.dataset;
+  var solved = null;
+  var waiting = false;
+  box.hidden = false;
+  function say(text) { if (status) status.textContent = text; }
+
+  function solve() {
+    say(d.msgWorking);
+    return fetch(d.challenge, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (res) { if (!res.ok) throw new Error('challenge'); return res.json(); })
+      .then(function (ch) {
+        var started = Date.now();
+        var tick = setInterval(function () {
+          var seconds = Math.round((Date.now() - started) / 1000);
+          say(d.msgWorking + (seconds > 0 ? ' (' + seconds + ' s)' : ''));
+        }, 1000);
+        return solveChallenge(ch.challenge, ch.salt, ch.algorithm, ch.maxnumber).promise.then(function (solution) {
+          clearInterval(tick);
+          if (!solution) throw new Error('unsolved');
+          var payload = { algorithm: ch.algorithm, challenge: ch.challenge, number: solution.number, salt: ch.salt, signature: ch.signature, took: solution.took };
+          input.value = btoa(JSON.stringify(payload));
+          say(d.msgDone);
+          return input.value;
+        }, function (err) { clearInterval(tick); throw err; });
+      })
+      .catch(function () { say(d.msgFailed); solved = null; throw new Error('failed'); });
+  }
+
+  solved = solve();
+  if (form) {
+    form.addEventListener('submit', function (event) {
+      if (input.value) return;
+      event.preventDefault();
+      if (waiting) return;
+      waiting = true;
+      if (button) button.disabled = true;
+      (solved || (solved = solve())).then(function () {
+        waiting = false;
+        if (button) button.disabled = false;
+        form.submit();
+      }, function () {
+        waiting = false;
+        if (button) button.disabled = false;
+      });
+    });
+  }
+}
+
+Array.prototype.forEach.call(document.querySelectorAll('[data-captcha]'), setUp);
+`;
+
+/**
+ * The live strength meter on new-password fields: \`input[data-meter]\` posts what is typed
+ * (debounced) to its check URL and shows the strength and every unmet rule in a live region.
+ * The server checks everything again on submit; without JavaScript the rules are listed anyway.
+ */
+export const meterScript = `(function () {
+  'use strict';
+  function setUp(field) {
+    var d = field.dataset;
+    var form = field.form;
+    var out = document.getElementById(d.meterOutput);
+    var bar = out ? out.querySelector('meter') : null;
+    var label = out ? out.querySelector('[data-meter-label]') : null;
+    var list = out ? out.querySelector('ul') : null;
+    var csrf = form ? form.querySelector('input[name="_csrf"]') : null;
+    var flow = form ? form.querySelector('input[name="flow"]') : null;
+    var timer = null;
+    var seq = 0;
+    if (!out) return;
+    out.hidden = false;
+    function render(r) {
+      if (bar) bar.value = r.score === null || r.score === undefined ? 0 : r.score;
+      if (label) label.textContent = r.label || '';
+      if (!list) return;
+      list.textContent = '';
+      (r.reasons || []).forEach(function (text) { var li = document.createElement('li'); li.textContent = text; list.appendChild(li); });
+    }
+    field.addEventListener('input', function () {
+      clearTimeout(timer);
+      var mine = ++seq;
+      timer = setTimeout(function () {
+        if (!field.value) { render({ score: 0, label: '', reasons: [] }); return; }
+        fetch(d.meter, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf ? csrf.value : '' },
+          body: JSON.stringify({ flow: flow ? flow.value : '', password: field.value })
+        }).then(function (res) { return res.ok ? res.json() : null; }).then(function (r) { if (r && mine === seq) render(r); }, function () {});
+      }, 250);
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('input[data-meter]'), setUp);
+})();
+`;

@@ -14,6 +14,8 @@ export function Page(props: PageProps & { c: AppContext }) {
   const t = c.get('t');
   const user = c.get('user');
   const branding = c.get('portal').config.branding;
+  // The SSPR policy's helpdesk contact (Customization) wins over the configuration's.
+  const helpdesk = c.get('portal').policy.snapshot().policy.customization.helpdesk ?? branding.helpdesk;
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -58,7 +60,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           </main>
           <footer>
             <p>{t('app.footer', { product: branding.productName, org: branding.organisationName })}</p>
-            {branding.helpdesk ? <p>{t('app.helpdesk', { helpdesk: branding.helpdesk })}</p> : null}
+            {helpdesk ? <p>{t('app.helpdesk', { helpdesk })}</p> : null}
           </footer>
         </body>
       </html>

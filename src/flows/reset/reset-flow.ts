@@ -1,0 +1,120 @@
+import type { GateType, MethodChoice } from '../../policy/policy.js';
+
+/**
+ * The reset / unlock flow as a pure state machine (ory/kratos's recovery flow, Lucia's guards).
+ *
+ *   verifying ──(gate passed, more needed)──▶ verifying
+ *   verifying ──(last gate passed)──────────▶ verified ──(apply)──▶ applying ──▶ completed
+ *        │                                                               └──(refused)──▶ verified
+ *        └──(too many failures)──▶ failed
+ *
+ * `applying` is held by exactly one request (compare-and-swap on the stored flow), so twenty
+ * parallel submissions of the new password change it once. Terminal states refuse everything.
+ */
+export type ResetState = 'verifying' | 'verified' | 'applying' | 'completed' | 'failed';
+
+export type Intent = 'reset' | 'unlock';
+
+/** A proof the user started: a code went out (or, for a decoy, seemed to), questions were shown, a passkey challenge issued. */
+export interface Pending {
+  choice: MethodChoice;
+  gate: GateType;
+  /** The registered method that matched; null when nothing matched (the answer can never be right). */
+  methodId: string | null;
+  questionIds?: string[];
+  challenge?: string;
+  /** When the pending proof stops being accepted (codes and passkey challenges). */
+  expiresAt: number;
+}
+
+export interface ResetData {
+  intent: Intent;
+  /** As typed at the start: shown back to the user and the seed of a decoy's questions. */
+  username: string;
+  required: 1 | 2;
+  passed: GateType[];
+  pending: Pending | null;
+  /** What the user asked for at the end (reset the password or only unlock). */
+  action?: Intent;
+}
+
+export type ResetEvent =
+  | { type: 'proof_started'; pending: Pending }
+  | { type: 'proof_abandoned' }
+  | { type: 'gate_passed'; gate: GateType }
+  | { type: 'blocked' }
+  | { type: 'apply'; action: Intent }
+  | { type: 'apply_refused' }
+  | { type: 'applied' };
+
+export type Transition = { ok: true; state: ResetState; data: ResetData } | { ok: false; reason: 'finished' | 'not_allowed' };
+
+export function startData(intent: Intent, username: string, required: 1 | 2): { state: ResetState; data: ResetData } {
+  return { state: 'verifying', data: { intent, username, required, passed: [], pending: null } };
+}
+
+export function transition(state: ResetState, data: ResetData, event: ResetEvent): Transition {
+  switch (state) {
+    case 'verifying':
+      switch (event.type) {
+        case 'proof_started':
+          // One gate per kind of method: two codes to the same phone are not two proofs.
+          if (data.passed.includes(event.pending.gate)) return { ok: false, reason: 'not_allowed' };
+          return { ok: true, state, data: { ...data, pending: event.pending } };
+        case 'proof_abandoned':
+          return { ok: true, state, data: { ...data, pending: null } };
+        case 'gate_passed': {
+          if (!data.pending || data.pending.gate !== event.gate || data.passed.includes(event.gate)) return { ok: false, reason: 'not_allowed' };
+          const passed = [...data.passed, event.gate];
+          return { ok: true, state: passed.length >= data.required ? 'verified' : 'verifying', data: { ...data, passed, pending: null } };
+        }
+        case 'blocked':
+          return { ok: true, state: 'failed', data: { ...data, pending: null } };
+        case 'apply':
+        case 'apply_refused':
+        case 'applied':
+          return { ok: false, reason: 'not_allowed' };
+        default:
+          return assertNever(event);
+      }
+    case 'verified':
+      switch (event.type) {
+        case 'apply':
+          return { ok: true, state: 'applying', data: { ...data, action: event.action } };
+        case 'proof_started':
+        case 'proof_abandoned':
+        case 'gate_passed':
+        case 'blocked':
+        case 'apply_refused':
+        case 'applied':
+          return { ok: false, reason: 'not_allowed' };
+        default:
+          return assertNever(event);
+      }
+    case 'applying':
+      switch (event.type) {
+        case 'applied':
+          return { ok: true, state: 'completed', data };
+        case 'apply_refused':
+          // Nothing was changed (a rule, or the on-premises service): the proof still stands.
+          return { ok: true, state: 'verified', data };
+        case 'proof_started':
+        case 'proof_abandoned':
+        case 'gate_passed':
+        case 'blocked':
+        case 'apply':
+          return { ok: false, reason: 'not_allowed' };
+        default:
+          return assertNever(event);
+      }
+    case 'completed':
+    case 'failed':
+      return { ok: false, reason: 'finished' };
+    default:
+      return assertNever(state);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(x)}`);
+}
