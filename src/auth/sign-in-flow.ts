@@ -1,3 +1,4 @@
+import { assertNever } from '../shared/assert-never.js';
 /**
  * The sign-in flow as a pure state machine. The password step happens before the flow is
  * stored (nothing is written for anonymous guesses); what follows is stored so that the second
@@ -50,8 +51,4 @@ export function transition(state: SignInState, data: SignInData, event: SignInEv
     default:
       return assertNever(state);
   }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled: ${JSON.stringify(x)}`);
 }

@@ -66,24 +66,15 @@ export class DirectoryService {
 
   /** The rules without the history, for a live strength meter while the user types. */
   previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): PasswordVerdict {
-    const r = this.deps.passwordRules;
-    return checkPasswordRules(password, {
-      minLength: r.minLength,
-      maxLength: r.maxLength,
-      minScore: r.minScore,
-      checkCommon: r.checkCommon,
-      customBanned: r.bannedCustom,
-      organisationName: this.deps.organisationName,
-      userInputs: userInputsOf(user),
-    });
+    return checkPasswordRules(password, this.passwordContext(user));
   }
 
-  /** Every password rule for this user; the history only for an existing cloud user. */
-  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
+  /** The configured rules for this user; the history only for an existing cloud user. */
+  private passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): PasswordContext {
     const r = this.deps.passwordRules;
     const history = this.deps.passwordHistory;
     const userId = user.id;
-    const ctx: PasswordContext = {
+    return {
       minLength: r.minLength,
       maxLength: r.maxLength,
       minScore: r.minScore,
@@ -93,7 +84,11 @@ export class DirectoryService {
       userInputs: userInputsOf(user),
       history: history && userId ? { isReused: (pw) => history.isReused(userId, pw, this.deps.hasher) } : undefined,
     };
-    const verdict = await checkPassword(password, ctx);
+  }
+
+  /** Every password rule for this user; the history only for an existing cloud user. */
+  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
+    const verdict = await checkPassword(password, this.passwordContext(user));
     const key = fieldErrorKey(verdict.reasons);
     return key ? { errors: { password: key }, reasons: verdict.reasons } : null;
   }

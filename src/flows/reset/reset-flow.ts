@@ -1,3 +1,4 @@
+import { assertNever } from '../../shared/assert-never.js';
 import type { GateType, MethodChoice } from '../../policy/policy.js';
 
 /**
@@ -113,8 +114,4 @@ export function transition(state: ResetState, data: ResetData, event: ResetEvent
     default:
       return assertNever(state);
   }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled: ${JSON.stringify(x)}`);
 }

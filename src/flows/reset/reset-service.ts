@@ -36,9 +36,7 @@ export type ResetRefusal =
   | 'reset.tooManyStarts'
   | 'reset.notAllowedNow'
   | 'reset.unlockDisabled'
-  | 'reset.onpremUnavailable'
-  | 'reset.onpremDisabled'
-  | 'reset.onpremRefused'
+  | `writeback.${WritebackRefusal}`
   | 'reset.inProgress'
   | 'passkeys.failed'
   | 'passkeys.expired';
@@ -108,16 +106,8 @@ const NOBODY: User = {
 };
 
 const CODE_CHOICES = new Set<MethodChoice>(['email', 'mobile_sms', 'mobile_voice', 'office_voice']);
-const writebackMessage: Record<WritebackRefusal, ResetRefusal> = {
-  unavailable: 'reset.onpremUnavailable',
-  disabled: 'reset.onpremDisabled',
-  policy: 'reset.onpremRefused',
-  protected_account: 'reset.onpremRefused',
-  account_disabled: 'reset.onpremRefused',
-  not_found: 'reset.onpremRefused',
-  insufficient_rights: 'reset.onpremRefused',
-  dc_unreachable: 'reset.onpremUnavailable',
-};
+/** AD's verdicts in plain words (src/writeback/messages.en.ts). */
+const writebackMessage = (reason: WritebackRefusal): ResetRefusal => `writeback.${reason}`;
 
 /**
  * Forgot password and unlock account, for people who cannot sign in.
@@ -294,10 +284,10 @@ export class ResetService {
   /** The same questions every time for the same typed name, drawn from the catalogue: a decoy cannot be told from a real user. */
   private decoyQuestions(username: string, policy: Policy): string[] {
     const catalogue = questionCatalogue(policy.questions.custom);
-    const seed = hmac(this.d.lookupKey, `reset-decoy-questions:${nameKey(username)}`);
+    const seed = Buffer.from(hmac(this.d.lookupKey, `reset-decoy-questions:${nameKey(username)}`), 'base64url');
     const picked: string[] = [];
-    for (let i = 0; picked.length < policy.questions.toAnswer && i < 32; i++) {
-      const q = catalogue[parseInt(seed.slice(i * 2, i * 2 + 4), 16) % catalogue.length]!;
+    for (let i = 0; picked.length < policy.questions.toAnswer && i + 1 < seed.length; i++) {
+      const q = catalogue[seed.readUInt16BE(i) % catalogue.length]!;
       if (!picked.includes(q.id)) picked.push(q.id);
     }
     return picked.sort();
@@ -351,7 +341,7 @@ export class ResetService {
     if (!user || pending.methodId !== 'questions') {
       // The same argon2 work as real answers, then the same failure.
       for (const a of given) await d.hasher.verifyNothing(typeof a.answer === 'string' ? a.answer.slice(0, 400) : '');
-      return this.decoyFailure(flow, user, browserId);
+      return this.decoyFailure(flow, user, browserId, 'methods.questions.wrong');
     }
     const r = await d.securityInfo.checkQuestions(user, given, 'reset');
     if (!r.ok) {
@@ -453,23 +443,25 @@ export class ResetService {
     if (!held) return { ok: false, reason: 'flow', message: 'reset.inProgress' };
     const release = () => this.release(held);
 
-    const checked = await d.directory.checkNewPassword(user, input);
-    if (!checked.ok) {
-      await release();
-      await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
-      return checked;
-    }
     if (user.source === 'onprem') {
+      const checked = await d.directory.checkNewPassword(user, input);
+      if (!checked.ok) {
+        await release();
+        await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
+        return checked;
+      }
       const r = policy.onPremises.writeback ? await d.writeback.reset(user, checked.value) : ({ ok: false, reason: 'disabled' } as const);
       if (!r.ok) {
         await release();
         await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
-        return { ok: false, reason: 'flow', message: writebackMessage[r.reason] };
+        return { ok: false, reason: 'flow', message: writebackMessage(r.reason) };
       }
     } else {
-      const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: meta.ip, userAgent: meta.userAgent }, user.id, { password: checked.value, confirm: input.confirm }, { auditEvent: 'password_set_by_reset' });
+      // The directory checks every rule and the history, then applies: one check, one hash.
+      const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: meta.ip, userAgent: meta.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { auditEvent: 'password_set_by_reset' });
       if (!r.ok) {
         await release();
+        if (r.reason === 'invalid') await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
         return r;
       }
     }
@@ -500,7 +492,7 @@ export class ResetService {
       if (!r.ok) {
         await this.release(held);
         await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
-        return { ok: false, error: writebackMessage[r.reason] };
+        return { ok: false, error: writebackMessage(r.reason) };
       }
     }
     await this.finish(held, user, meta, browserId);

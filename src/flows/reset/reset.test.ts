@@ -171,6 +171,32 @@ describe('password reset (HTTP, real store)', () => {
     expect(await messagesTo(t.portal, disabled.email)).toEqual([]);
   });
 
+  it('does not reveal who has security questions: a stranger choosing them sees questions and the same refusal', async () => {
+    const t = await portal({ methods: { available: ['email', 'questions'] } });
+    await registered(t.portal, 'quinn', { questions: true });
+    const ask = async (username: string) => {
+      const c = new TestClient(t.app);
+      const flow = flowOf(await startReset(c, username));
+      await c.get(`/reset/verify?flow=${flow}`);
+      const chose = await c.post('/reset/verify/choose', { flow, choice: 'questions' });
+      const page = await c.get(`/reset/verify?flow=${flow}`);
+      const wrong = await c.post('/reset/verify/questions', { flow, answer: ['a wrong one', 'another', 'third'] });
+      const questions = [...page.body.matchAll(/<label for="f-answer\d">([^<]+)</g)].map((m) => m[1]);
+      return { chose: chose.status, page: page.status, questions: questions.length, wrong: wrong.status, says: wrong.body.includes('One or more answers are not right') };
+    };
+    const real = await ask('quinn');
+    expect(real).toEqual({ chose: 303, page: 200, questions: 3, wrong: 400, says: true });
+    for (const name of ['nobody.here', 'someone.else', 'x', 'a.b.c']) expect(await ask(name), name).toEqual(real);
+    // A stranger sees the same questions for the same name every time.
+    const again = async () => {
+      const c = new TestClient(t.app);
+      const flow = flowOf(await startReset(c, 'nobody.here'));
+      await c.post('/reset/verify/choose', { flow, choice: 'questions' });
+      return [...(await c.get(`/reset/verify?flow=${flow}`)).body.matchAll(/<label for="f-answer\d">([^<]+)</g)].map((m) => m[1]);
+    };
+    expect(await again()).toEqual(await again());
+  });
+
   it('never takes contact details from the request: a code goes only to the registered address', async () => {
     const t = await portal();
     const { email } = await registered(t.portal, 'bob');
@@ -357,6 +383,21 @@ describe('password reset (HTTP, real store)', () => {
     expect(replay.status).toBe(400);
     expect(replay.body).toContain('robot check');
     expect(await t.store.db.selectFrom('flows').select('id').where('kind', '=', 'reset').execute()).toHaveLength(1);
+  });
+
+  it('limits reset starts per client address, whoever is named, and only trusts X-Forwarded-For from configured proxies', async () => {
+    const t = await portal({ reset: { captchaMaxNumber: 200, startsPerIpPerHour: 2 } });
+    const c = new TestClient(t.app, 'http://portal.test', { 'x-forwarded-for': '203.0.113.9' });
+    expect((await startReset(c, 'one')).status).toBe(303);
+    expect((await startReset(c, 'two')).status).toBe(303);
+    const third = await startReset(c, 'three');
+    expect(third.status).toBe(429);
+    expect(third.res.headers.get('retry-after')).toBe('3600');
+    expect(third.body).toContain('Too many password resets');
+    // A forged X-Forwarded-For from an untrusted peer is not a new address.
+    const other = new TestClient(t.app, 'http://portal.test', { 'x-forwarded-for': '198.51.100.1' });
+    expect((await startReset(other, 'four')).status).toBe(429);
+    expect(await t.store.db.selectFrom('flows').select('id').where('kind', '=', 'reset').execute()).toHaveLength(2);
   });
 
   it('refuses bad input with a clear error and changes nothing', async () => {

@@ -17,21 +17,22 @@ type Verified = Extract<ResetView, { kind: 'verified' }>;
 const startPath = (intent: Intent) => (intent === 'unlock' ? '/unlock' : '/reset');
 const verifyPath = (flow: string) => `/reset/verify?flow=${encodeURIComponent(flow)}`;
 
-const statusOf: Partial<Record<ResetRefusal, 400 | 403 | 409 | 410 | 422 | 429 | 502 | 503>> = {
+const statusOf: Partial<Record<ResetRefusal, 202 | 400 | 403 | 409 | 410 | 422 | 429 | 502 | 503>> = {
   'reset.expired': 410,
   'reset.captchaFailed': 400,
   'reset.tooManyStarts': 429,
   'methods.blocked': 429,
   'methods.sendLimited': 429,
   'reset.inProgress': 409,
-  'reset.onpremUnavailable': 503,
-  'reset.onpremDisabled': 422,
-  'reset.onpremRefused': 422,
+  'writeback.unavailable': 503,
+  'writeback.dc_unreachable': 503,
+  'writeback.unconfirmed': 202,
   'reset.unlockDisabled': 403,
 };
 
 function refusalStatus(error: ResetRefusal) {
-  return statusOf[error] ?? 400;
+  // AD's refusals are answers about the request (422); the ones listed are about availability.
+  return statusOf[error] ?? (error.startsWith('writeback.') ? 422 : 400);
 }
 
 /** Who to turn to, whenever the user cannot go on. */
@@ -230,7 +231,7 @@ function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppContext;
       <h1>{unlockFirst ? t('unlock.title') : t('reset.newTitle')}</h1>
       <Notice kind="ok">{t('reset.verified', { username: view.user.username })}</Notice>
       {problem && isMessageKey(problem) ? <Notice kind="error">{t(problem)}</Notice> : null}
-      {problem === 'reset.onpremUnavailable' || problem === 'reset.onpremRefused' ? <Helpdesk c={c} helpdesk={view.helpdesk} /> : null}
+      {problem?.startsWith('writeback.') ? <Helpdesk c={c} helpdesk={view.helpdesk} /> : null}
       {unlockFirst ? unlockForm : null}
       <ErrorSummary t={t} errors={e} vars={{ min, max }} labels={{ password: 'change.new', confirm: 'field.confirmPassword' }} />
       <form method="post" action="/reset/password" class="card" novalidate>
@@ -366,7 +367,7 @@ export function resetRoutes(): Hono<AppEnv> {
   /** An expired or unknown flow starts again, with a message. */
   const restart = (c: AppContext) => c.redirect('/reset?m=expired', 303);
 
-  const render = async (c: AppContext, flowId: string, extra: { error?: ResetRefusal; field?: string | undefined; errors?: FieldErrors; reasons?: PasswordReason[] | undefined } = {}, status: 200 | 400 | 403 | 409 | 410 | 422 | 429 | 502 | 503 = 200) => {
+  const render = async (c: AppContext, flowId: string, extra: { error?: ResetRefusal; field?: string | undefined; errors?: FieldErrors; reasons?: PasswordReason[] | undefined } = {}, status: 200 | 202 | 400 | 403 | 409 | 410 | 422 | 429 | 502 | 503 = 200) => {
     const view = await portalOf(c).resets.view(flowId, c.get('browserId'));
     switch (view.kind) {
       case 'expired':
