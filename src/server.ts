@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Portal } from './app/portal.js';
 import { createApp } from './http/app.js';
 import { pruneAudit } from './audit/audit-query.js';
+import { WebSocketServer } from 'ws';
+import { AGENT_PATH } from './agent/protocol.js';
+import { clientAddress } from './http/middleware/client-ip.js';
 
 export interface RunningServer {
   url: string;
@@ -21,6 +24,12 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
+  // The agents' endpoint: a WebSocket the on-premises agents open outbound to the portal.
+  const agentSockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return socket.destroy();
+    agentSockets.handleUpgrade(req, socket, head, (ws) => portal.agentHub.accept(ws, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], portal.config.trustedProxies)));
+  });
   // Housekeeping: expired sessions, flows, stale counters and audit events past retention are deleted hourly.
   const housekeeping = setInterval(() => {
     void Promise.all([
@@ -41,6 +50,8 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     stop(timeoutMs = 10_000) {
       stopping ??= (async () => {
         clearInterval(housekeeping);
+        portal.agentHub.close();
+        agentSockets.close();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             // Requests still running after the grace period are cut off.

@@ -32,7 +32,10 @@ import { PolicyService } from '../policy/policy-service.js';
 import { initialPolicy } from '../policy/policy.js';
 import { Captcha } from '../flows/reset/captcha.js';
 import { ResetService } from '../flows/reset/reset-service.js';
-import { noAgentWriteback, type Writeback } from '../writeback/writeback.js';
+import type { Writeback } from '../writeback/writeback.js';
+import { AgentRegistry } from '../writeback/agent-registry.js';
+import { AgentHub } from '../writeback/agent-hub.js';
+import { AgentWriteback } from '../writeback/agent-writeback.js';
 import { ApiTokenService } from '../api/tokens.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
@@ -72,8 +75,12 @@ export interface Portal {
   policy: PolicyService;
   /** Bearer tokens of the JSON API (stored as hashes; created, listed and revoked by administrators). */
   apiTokens: ApiTokenService;
-  /** How hybrid users' passwords reach Active Directory (the on-premises agent; unavailable until one exists). */
+  /** How hybrid users' passwords reach Active Directory: jobs for the on-premises agents. */
   writeback: Writeback;
+  /** Registered agents and their one-time registration tokens. */
+  agents: AgentRegistry;
+  /** The agents connected to this instance, and the synchronous jobs sent to them. */
+  agentHub: AgentHub;
   captcha: Captcha;
   /** Forgot password and unlock account. */
   resets: ResetService;
@@ -178,7 +185,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     challengeTtlMs: 5 * MINUTE,
   });
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
-  const writeback = deps.writeback ?? noAgentWriteback;
+  const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
+  const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
+  const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));
   const changePassword = new ChangePasswordService({
     users,
     directory,
@@ -256,6 +265,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     policy,
     apiTokens: new ApiTokenService({ store, clock, audit }),
     writeback,
+    agents,
+    agentHub,
     captcha,
     resets,
   };

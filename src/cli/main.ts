@@ -15,6 +15,7 @@ import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerTokenCommands } from './tokens.js';
+import { registerAgentCommands } from './agent.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -270,6 +271,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   registerPolicyCommands(program, io, setExit, cfg);
   registerTokenCommands(program, io, setExit, cfg);
+  registerAgentCommands(program, io, setExit, cfg);
   return program;
 }
 

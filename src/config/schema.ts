@@ -203,6 +203,52 @@ export const configSchema = z.strictObject({
       startsPerIpPerHour: positiveInt.max(100_000).default(30),
     })
     .prefault({}),
+  writeback: z
+    .strictObject({
+      /** How long a password job may wait for an agent to take it; past it, it is never applied. */
+      jobSeconds: positiveInt.max(120).default(10),
+      /** Once an agent took a job, how long the user waits for AD's answer before "not confirmed yet". */
+      answerSeconds: positiveInt.max(300).default(20),
+      /** Write back to protected accounts (adminCount=1, Domain Admins …): off, as Entra does. */
+      allowProtectedAccounts: z.boolean().default(false),
+      /** Lifetime of a one-time agent registration token. */
+      registrationTokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
+    })
+    .prefault({}),
+  agent: z
+    .strictObject({
+      /** The agent's id and keys, written by `sspr agent register` (mode 0600). */
+      stateFile: z.string().min(1).default('./data/agent-state.json'),
+      /** Jobs claimed and their verdicts until the portal acknowledged them (never a password). */
+      journalFile: z.string().min(1).default('./data/agent-journal.json'),
+      /** PEM of the CA of the portal's certificate, when it is not a public one. */
+      portalCaFile: z.string().min(1).optional(),
+      /** Also run an agent inside the portal process (a one-machine install); needs agent.ad. */
+      inProcess: z.boolean().default(false),
+      ad: z
+        .strictObject({
+          /** Domain controllers, tried in order: ldaps://dc1.corp.example:636, or ldap:// with startTls. */
+          urls: z.array(z.string().regex(/^ldaps?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be ldaps://host[:port] or ldap://host[:port] (with startTls)')).min(1),
+          startTls: z.boolean().default(false),
+          /** The CA that signs the DCs' certificates; only it is trusted (pinning). */
+          caCertFile: z.string().min(1).optional(),
+          /** The name in the DCs' certificates when the URLs use addresses. */
+          tlsServerName: z.string().min(1).optional(),
+          /** The service account (least privilege: see `sspr agent doctor`). */
+          bindDn: z.string().min(3),
+          bindPassword: z.string().min(1),
+          baseDn: z.string().min(3),
+          timeoutMs: positiveInt.max(120_000).default(10_000),
+        })
+        .superRefine((a, ctx) => {
+          if (a.urls.some((u) => u.startsWith('ldap://')) && !a.startTls) ctx.addIssue({ code: 'custom', path: ['urls'], message: 'ldap:// needs startTls: true — passwords only travel encrypted' });
+        })
+        .optional(),
+    })
+    .superRefine((a, ctx) => {
+      if (a.inProcess && !a.ad) ctx.addIssue({ code: 'custom', path: ['ad'], message: 'is required when agent.inProcess is true' });
+    })
+    .prefault({}),
   throttling: z
     .strictObject({
       // Entra's numbers: 5 failed verifications in 24 h block the user for 24 h; 5 SMS/voice/app/question

@@ -12,6 +12,7 @@ import { setupRoutes } from '../setup/routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { opsRoutes } from '../ops/routes.js';
 import { apiRoutes } from '../api/routes.js';
+import { agentEndpointRoutes } from '../writeback/endpoint-routes.js';
 import { resetRoutes } from '../flows/reset/routes.js';
 import type { AppEnv } from './context.js';
 import { CsrfPage, ErrorPage, NotFoundPage } from './errors.js';
@@ -56,6 +57,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   );
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(portal));
+  app.route('/', agentEndpointRoutes(portal));
   app.use('*', requestContext(portal));
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 

@@ -3,6 +3,9 @@ import { policyMessages } from '../policy/messages.en.js';
 import { apiMessages } from '../api/messages.en.js';
 import { reportMessages } from '../reports/messages.en.js';
 import { resetMessages } from '../flows/reset/messages.en.js';
+import { writebackMessages } from '../writeback/messages.en.js';
+import { adMessages } from '../ad/messages.en.js';
+import { agentAdminMessages } from '../writeback/admin-messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -214,7 +217,6 @@ const core = {
   'change.currentWrong': 'Your current password is not correct.',
   'change.same': 'The new password must be different from the current one.',
   'change.locked': 'Too many wrong passwords. Wait a few minutes and try again.',
-  'change.onpremUnavailable': 'Your password lives in your organisation\'s Active Directory, and the on-premises service that changes it is not available. Nothing was changed. Try again later or contact your helpdesk.',
   'change.done': 'Your password is changed. Your other sessions have been signed out.',
   'account.changePassword': 'Change password',
   'account.securityInfo': 'My security info',
@@ -376,6 +378,6 @@ const core = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages };
+export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...agentAdminMessages };
 
 export type MessageKey = keyof typeof en;

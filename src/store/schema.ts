@@ -202,7 +202,51 @@ export interface CaptchaSolutionsTable {
   expires_at: number;
 }
 
+export interface AgentsTable {
+  id: string;
+  name: string;
+  /** Ed25519 public key (SPKI DER, base64url): checks the agent's answer to the connection challenge. */
+  signing_key: string;
+  /** X25519 public key (SPKI DER, base64url): new passwords are sealed to it. */
+  sealing_key: string;
+  version: string | null;
+  domain: string | null;
+  registered_at: number;
+  last_seen_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AgentRegistrationsTable {
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  agent_id: string | null;
+}
+
+export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change';
+export type WritebackJobStatus = 'pending' | 'taken' | 'applied' | 'failed' | 'expired';
+
+export interface WritebackJobsTable {
+  id: string;
+  kind: WritebackJobKind;
+  user_id: string;
+  status: WritebackJobStatus;
+  agent_id: string | null;
+  created_at: number;
+  expires_at: number;
+  taken_at: number | null;
+  finished_at: number | null;
+  /** AD's verdict in our words (src/ad/verdicts.ts), e.g. applied, too_short, protected_account. */
+  verdict: string | null;
+  detail: string | null;
+}
+
 export interface Database {
+  agents: AgentsTable;
+  agent_registrations: AgentRegistrationsTable;
+  writeback_jobs: WritebackJobsTable;
   policy_versions: PolicyVersionsTable;
   api_tokens: ApiTokensTable;
   captcha_solutions: CaptchaSolutionsTable;

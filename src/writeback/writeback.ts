@@ -8,20 +8,37 @@ import type { User } from '../directory/users.js';
  *
  * Every operation ends in exactly one terminal answer: `applied`, or a refusal saying why.
  */
-export type WritebackRefusal =
-  /** No agent connected, or it did not answer in time: nothing was changed, and the job can never apply later. */
-  | 'unavailable'
+export const writebackRefusals = [
+  /** No agent took the job before its expiry: nothing was changed, and the job can never apply later. */
+  'unavailable',
+  /** An agent took the job but its answer has not arrived yet; its journal will tell the portal. */
+  'unconfirmed',
   /** Writeback is switched off in the SSPR policy. */
-  | 'disabled'
-  /** AD refused the password (too short, not complex, in history, too young, contains the name). */
-  | 'policy'
-  | 'protected_account'
-  | 'account_disabled'
-  | 'not_found'
-  | 'insufficient_rights'
-  | 'dc_unreachable';
+  'disabled',
+  // AD refused the password, and which rule it broke (src/ad/verdicts.ts).
+  'too_short',
+  'not_complex',
+  'in_history',
+  'too_young',
+  'contains_name',
+  'policy',
+  'protected_account',
+  'account_disabled',
+  'account_locked',
+  'not_found',
+  'insufficient_rights',
+  'dc_unreachable',
+  /** A change: the current password is not right. */
+  'wrong_password',
+  /** The job reached an agent that could not open it. */
+  'sealing',
+  /** Anything else the agent reported. */
+  'failed',
+] as const;
 
-export type WritebackResult = { ok: true } | { ok: false; reason: WritebackRefusal; detail?: string };
+export type WritebackRefusal = (typeof writebackRefusals)[number];
+
+export type WritebackResult = { ok: true; historyEnforced?: boolean } | { ok: false; reason: WritebackRefusal; detail?: string };
 
 export interface Writeback {
   /** A reset (the service account replaces the password); a reset also unlocks. */
@@ -32,7 +49,7 @@ export interface Writeback {
   unlock(user: User): Promise<WritebackResult>;
 }
 
-/** The answer while no on-premises agent exists. */
+/** The answer when no on-premises agent can exist (tests of the flows' own behaviour). */
 export const noAgentWriteback: Writeback = {
   reset: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   change: () => Promise.resolve({ ok: false, reason: 'unavailable' }),

@@ -68,7 +68,8 @@ export class ChangePasswordService {
     if (!checked.ok) return checked;
     const r = await d.writeback.change(user, input.current, checked.value);
     await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });
-    if (!r.ok) return { ok: false, reason: 'refused', message: 'change.onpremUnavailable' };
+    if (!r.ok && r.reason === 'wrong_password') return { ok: false, reason: 'invalid', errors: { current: 'change.currentWrong' } };
+    if (!r.ok) return { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
     await this.notify(user);
     return { ok: true, value: user };
   }

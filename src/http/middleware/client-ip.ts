@@ -7,14 +7,20 @@ import { getConnInfo } from '@hono/node-server/conninfo';
  * anything further left was written by the client and can be forged.
  */
 export function clientIp(c: Context, trustedProxies: readonly string[]): string {
-  let peer = 'unknown';
+  let peer: string | undefined;
   try {
-    peer = normalise(getConnInfo(c).remote.address ?? 'unknown');
+    peer = getConnInfo(c).remote.address;
   } catch {
     // app.request() in tests has no socket
   }
+  return clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxies);
+}
+
+/** The same rule for a raw request (the agents' WebSocket upgrade). */
+export function clientAddress(remote: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: readonly string[]): string {
+  const peer = normalise(remote ?? 'unknown');
   if (!trustedProxies.includes(peer)) return peer;
-  const xff = c.req.header('x-forwarded-for');
+  const xff = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
   if (!xff) return peer;
   const hops = xff.split(',').map((s) => normalise(s.trim())).filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {

@@ -5,6 +5,7 @@ import * as m0003 from './0003-audit.js';
 import * as m0004 from './0004-methods-and-delivery.js';
 import * as m0005 from './0005-password-history.js';
 import * as m0006 from './0006-policy-api-reset.js';
+import * as m0007 from './0007-agents-and-writeback.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0004-methods-and-delivery': m0004,
   '0005-password-history': m0005,
   '0006-policy-api-reset': m0006,
+  '0007-agents-and-writeback': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

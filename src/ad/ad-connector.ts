@@ -1,0 +1,458 @@
+import { AndFilter, Attribute, Change, EqualityFilter, ExtensibleFilter, OrFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
+import type { Logger } from '../logging/logger.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { AdConnection, readRootDse, type AdConnectionOptions, type RootDse, type ServiceSession } from './ad-connection.js';
+import { fileTimeToDate } from './ad-time.js';
+import { MATCHING_RULE_IN_CHAIN, PolicyHintsControl, policyHintsFor } from './controls.js';
+import { DOMAIN_POLICY_ATTRIBUTES, PSO_ATTRIBUTES, domainPolicyFromEntry, first, psoPolicyFromEntry, type PasswordPolicy } from './domain-policy.js';
+import { guidFromBytes, guidToBytes, parseGuid } from './guid.js';
+import { passwordRuleViolations, type PasswordRuleReason } from './password-rules.js';
+import { sidFromBytes, sidToBytes } from './sid.js';
+import { WIN32_INVALID_PASSWORD, bindFailureReason, bindSubCode, win32ErrorCode, type BindFailureReason } from './sub-codes.js';
+import { failure, failureFromError, isConnectionError, type AdFailure, type AdResult, type AdVerdict } from './verdicts.js';
+
+/** A user as the portal needs to see it. Read from AD by objectGUID; the DN is AD's own. */
+export interface AdUser {
+  guid: string;
+  dn: string;
+  sAMAccountName: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  mail: string | null;
+  mobile: string | null;
+  telephoneNumber: string | null;
+  enabled: boolean;
+  /** adminCount=1, a protected built-in account, or a member (also nested, also as primary group) of a protected group. */
+  protected: boolean;
+  lockedOut: boolean;
+  /** When the password was last set; null when it must be changed (pwdLastSet 0) or was never set. */
+  pwdLastSet: Date | null;
+  /** "User must change password at next logon" (pwdLastSet 0). */
+  mustChange: boolean;
+  passwordExpired: boolean;
+  passwordNeverExpires: boolean;
+  /** The fine-grained policy (PSO) that applies, when one does and the service account may see it. */
+  resultantPsoDn: string | null;
+}
+
+export type PasswordCheck = { ok: true } | { ok: false; reason: PasswordRuleReason; reasons: PasswordRuleReason[] };
+
+export type BindResult = { ok: true } | { ok: false; reason: BindFailureReason | 'dc_unreachable'; detail?: string };
+
+export interface ResetOptions {
+  /** Also clear a lockout (lockoutTime = 0) in the same request. Default true. */
+  unlock?: boolean;
+  /** Make the user change the password at the next sign-in (pwdLastSet = 0). */
+  mustChange?: boolean;
+}
+
+const USER_ATTRIBUTES = [
+  'objectGUID',
+  'objectSid',
+  'sAMAccountName',
+  'userPrincipalName',
+  'displayName',
+  'mail',
+  'mobile',
+  'telephoneNumber',
+  'userAccountControl',
+  'msDS-User-Account-Control-Computed',
+  'adminCount',
+  'pwdLastSet',
+  'primaryGroupID',
+  'msDS-ResultantPSO',
+];
+
+const UF_ACCOUNTDISABLE = 0x2;
+const UF_LOCKOUT = 0x10;
+const UF_DONT_EXPIRE_PASSWD = 0x10000;
+const UF_PASSWORD_EXPIRED = 0x800000;
+
+/**
+ * The protected accounts and groups (AdminSDHolder, "Protected Accounts and Groups in Active
+ * Directory"): known by SID because names are localised and can be renamed.
+ */
+const PROTECTED_BUILTIN_GROUPS = ['S-1-5-32-544', 'S-1-5-32-548', 'S-1-5-32-549', 'S-1-5-32-550', 'S-1-5-32-551', 'S-1-5-32-552'];
+/** Domain Admins, Domain Controllers, Schema Admins, Enterprise Admins, Read-only DCs, Key Admins, Enterprise Key Admins. */
+const PROTECTED_DOMAIN_GROUP_RIDS = [512, 516, 518, 519, 521, 526, 527];
+/** Administrator and krbtgt. */
+const PROTECTED_USER_RIDS = [500, 502];
+const PROTECTED_GROUPS_TTL_MS = 10 * 60_000;
+
+function unicodePwd(password: string): Buffer {
+  // AD's format: the password in double quotes, UTF-16LE.
+  return Buffer.from(`"${password}"`, 'utf16le');
+}
+
+function replace(type: string, values: string[] | Buffer[]): Change {
+  return new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
+}
+
+function intOf(entry: Entry, attribute: string): number {
+  const n = Number(first(entry, attribute) ?? '0');
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+function bufferOf(entry: Entry, attribute: string): Buffer | null {
+  const v = entry[attribute];
+  const b = Array.isArray(v) ? v[0] : v;
+  return Buffer.isBuffer(b) ? b : null;
+}
+
+interface Protection {
+  domainSid: string;
+  groupDns: string[];
+  at: number;
+}
+
+/**
+ * The Active Directory connector: lookups by objectGUID, the password policy, and the password
+ * operations (reset, change, unlock, must-change, pass-through bind), each answering with a
+ * verdict value. Only connection set-up problems in the options throw (AdConfigurationError).
+ */
+export class AdConnector {
+  private readonly connection: AdConnection;
+  private readonly clock: Clock;
+  private protection: Protection | null = null;
+
+  constructor(options: AdConnectionOptions, deps: { clock?: Clock; logger?: Logger } = {}) {
+    this.connection = new AdConnection(options, deps);
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** Runs a read or write, turning connection failures and LDAP errors into a verdict. */
+  private async guarded<T extends { ok: boolean }>(work: () => Promise<T>): Promise<T | AdFailure> {
+    try {
+      return await work();
+    } catch (err) {
+      return failureFromError(err);
+    }
+  }
+
+  /** What the DC (the first one that answers) says about itself. */
+  async rootDse(): Promise<AdResult<RootDse>> {
+    return this.guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => readRootDse(s.client), { idempotent: true }) }));
+  }
+
+  /** The domain password policy, from the domain root (not from the search base, which may be an OU). */
+  async domainPolicy(): Promise<AdResult<PasswordPolicy>> {
+    return this.guarded(async () => {
+      const entry = await this.connection.asService(async (s) => {
+        const { searchEntries } = await s.client.search(s.rootDse.defaultNamingContext, { scope: 'base', attributes: DOMAIN_POLICY_ATTRIBUTES });
+        return searchEntries[0];
+      }, { idempotent: true });
+      return entry === undefined ? failure('insufficient_rights', 'the domain object could not be read') : { ok: true as const, value: domainPolicyFromEntry(entry) };
+    });
+  }
+
+  /** The policy AD applies to this user: its fine-grained policy (msDS-ResultantPSO) when it has one, else the domain's. */
+  async effectivePolicy(guid: string): Promise<AdResult<PasswordPolicy>> {
+    const found = await this.findUserByGuid(guid);
+    if (!found.ok) return found;
+    return this.policyOf(found.value);
+  }
+
+  private async policyOf(user: AdUser): Promise<AdResult<PasswordPolicy>> {
+    if (user.resultantPsoDn === null) return this.domainPolicy();
+    const pso = user.resultantPsoDn;
+    return this.guarded(async () => {
+      const entry = await this.connection.asService(async (s) => {
+        try {
+          const { searchEntries } = await s.client.search(pso, { scope: 'base', attributes: PSO_ATTRIBUTES });
+          return searchEntries[0];
+        } catch (err) {
+          if (err instanceof ResultCodeError && (err.code === 32 || err.code === 50)) return undefined;
+          throw err;
+        }
+      }, { idempotent: true });
+      // By default only administrators may read password settings objects.
+      if (entry === undefined || first(entry, 'msDS-MinimumPasswordLength') === null) {
+        return failure('insufficient_rights', `the fine-grained password policy ${pso} cannot be read by the service account`);
+      }
+      return { ok: true as const, value: psoPolicyFromEntry(entry) };
+    });
+  }
+
+  /** The user with this objectGUID under the search base, or `not_found`. Anything but a GUID string is refused before AD is asked. */
+  async findUserByGuid(guid: string): Promise<AdResult<AdUser>> {
+    const canonical = parseGuid(guid);
+    if (canonical === null) return failure('not_found', 'not a GUID; nothing was asked of AD');
+    return this.guarded(async () => {
+      const user = await this.connection.asService(async (s) => {
+        // objectGUID as bytes in an EqualityFilter: BER-encoded, never parsed as filter text.
+        const filter = new AndFilter({
+          filters: [
+            new EqualityFilter({ attribute: 'objectClass', value: 'user' }),
+            // Computers are users too; people only.
+            new EqualityFilter({ attribute: 'objectCategory', value: 'person' }),
+            new EqualityFilter({ attribute: 'objectGUID', value: guidToBytes(canonical) }),
+          ],
+        });
+        const { searchEntries } = await s.client.search(this.connection.baseDn, {
+          scope: 'sub',
+          filter,
+          sizeLimit: 2,
+          attributes: USER_ATTRIBUTES,
+          explicitBufferAttributes: ['objectGUID', 'objectSid'],
+        });
+        const entry = searchEntries[0];
+        if (entry === undefined || searchEntries.length !== 1) return null;
+        return this.userFromEntry(s, entry);
+      }, { idempotent: true });
+      return user === null ? failure('not_found', `no user with objectGUID ${canonical} under ${this.connection.baseDn}`) : { ok: true as const, value: user };
+    });
+  }
+
+  private async userFromEntry(s: ServiceSession, entry: Entry): Promise<AdUser> {
+    const uac = intOf(entry, 'userAccountControl');
+    const computed = intOf(entry, 'msDS-User-Account-Control-Computed');
+    const guidBytes = bufferOf(entry, 'objectGUID');
+    const sidBytes = bufferOf(entry, 'objectSid');
+    const pwdLastSetRaw = first(entry, 'pwdLastSet') ?? '0';
+    const user: AdUser = {
+      guid: guidBytes === null ? '' : guidFromBytes(guidBytes),
+      dn: entry.dn,
+      sAMAccountName: first(entry, 'sAMAccountName') ?? '',
+      userPrincipalName: first(entry, 'userPrincipalName'),
+      displayName: first(entry, 'displayName'),
+      mail: first(entry, 'mail'),
+      mobile: first(entry, 'mobile'),
+      telephoneNumber: first(entry, 'telephoneNumber'),
+      enabled: (uac & UF_ACCOUNTDISABLE) === 0,
+      protected: false,
+      lockedOut: (computed & UF_LOCKOUT) !== 0,
+      pwdLastSet: fileTimeToDate(pwdLastSetRaw),
+      mustChange: pwdLastSetRaw === '0',
+      passwordExpired: (computed & UF_PASSWORD_EXPIRED) !== 0,
+      passwordNeverExpires: (uac & UF_DONT_EXPIRE_PASSWD) !== 0,
+      resultantPsoDn: first(entry, 'msDS-ResultantPSO'),
+    };
+    user.protected = await this.isProtected(s, entry, sidBytes);
+    return user;
+  }
+
+  /**
+   * adminCount=1 (AD's own mark; Samba never sets it by SDProp), Administrator or krbtgt, a
+   * protected group as primary group, or membership of a protected group at any depth
+   * (LDAP_MATCHING_RULE_IN_CHAIN on memberOf, evaluated by the DC in one search).
+   */
+  private async isProtected(s: ServiceSession, entry: Entry, sidBytes: Buffer | null): Promise<boolean> {
+    if (first(entry, 'adminCount') === '1') return true;
+    if (PROTECTED_DOMAIN_GROUP_RIDS.includes(intOf(entry, 'primaryGroupID'))) return true;
+    if (sidBytes !== null) {
+      const rid = Number(sidFromBytes(sidBytes).split('-').pop());
+      if (PROTECTED_USER_RIDS.includes(rid)) return true;
+    }
+    const groups = await this.protectedGroups(s);
+    if (groups.length === 0) return false;
+    const filter: Filter = new OrFilter({
+      filters: groups.map((dn) => new ExtensibleFilter({ matchType: 'memberOf', rule: MATCHING_RULE_IN_CHAIN, value: dn })),
+    });
+    const { searchEntries } = await s.client.search(entry.dn, { scope: 'base', filter, attributes: ['1.1'] });
+    return searchEntries.length > 0;
+  }
+
+  /** DNs of the protected groups, found by SID under the domain root; cached for a few minutes. */
+  private async protectedGroups(s: ServiceSession): Promise<string[]> {
+    const now = this.clock.now();
+    if (this.protection !== null && now - this.protection.at < PROTECTED_GROUPS_TTL_MS) return this.protection.groupDns;
+    const domainRoot = s.rootDse.defaultNamingContext;
+    const { searchEntries: roots } = await s.client.search(domainRoot, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+    const rootSid = roots[0] === undefined ? null : bufferOf(roots[0], 'objectSid');
+    if (rootSid === null) throw new ResultCodeErrorInsufficient('the domain SID could not be read');
+    const domainSid = sidFromBytes(rootSid);
+    const sids = [...PROTECTED_BUILTIN_GROUPS, ...PROTECTED_DOMAIN_GROUP_RIDS.map((rid) => `${domainSid}-${rid}`)];
+    const { searchEntries } = await s.client.search(domainRoot, {
+      scope: 'sub',
+      filter: new OrFilter({ filters: sids.map((sid) => new EqualityFilter({ attribute: 'objectSid', value: sidToBytes(sid) })) }),
+      attributes: ['1.1'],
+    });
+    this.protection = { domainSid, groupDns: searchEntries.map((e) => e.dn), at: now };
+    return this.protection.groupDns;
+  }
+
+  /**
+   * The rules our side can check before AD is asked (length, complexity, the user's name, minimum
+   * age), with the words AD would give. `minAge: false` for a reset on a DC that does not apply
+   * it (no policy hints).
+   */
+  checkPassword(user: AdUser, password: string, policy: PasswordPolicy, options: { minAge?: boolean } = {}): PasswordCheck {
+    const reasons = passwordRuleViolations(user, password, policy, { now: this.clock.now(), minAge: options.minAge ?? true });
+    const [reason] = reasons;
+    return reason === undefined ? { ok: true } : { ok: false, reason, reasons };
+  }
+
+  /** A user the service account may write to: exists, enabled, and not protected (unless allowed). */
+  private async writableUser(guid: string): Promise<AdResult<AdUser>> {
+    const found = await this.findUserByGuid(guid);
+    if (!found.ok) return found;
+    const user = found.value;
+    if (!user.enabled) return failure('account_disabled', `${user.dn} is disabled`);
+    if (user.protected && !this.connection.allowProtected) {
+      return failure('protected_account', `${user.dn} is a protected account (administrator or member of a protected group); allowProtected is off`);
+    }
+    return found;
+  }
+
+  /**
+   * AD's constraint violation (19 / 0000052D) is one code for every password rule, so WHICH rule
+   * is worked out from the policy that applies and the user's attributes — never from the
+   * message text (Windows gives none, Samba's differs). A rule we cannot see broken leaves
+   * the history, when AD was checking it.
+   */
+  private async passwordRefusal(user: AdUser, password: string, err: unknown, context: { minAge: boolean; historyChecked: boolean }): Promise<AdFailure> {
+    if (!(err instanceof ResultCodeError) || err.code !== 19 || win32ErrorCode(err.message) === WIN32_INVALID_PASSWORD) return failureFromError(err);
+    const detail = `LDAP 19: ${err.message.split('\n')[0]}`;
+    const policy = await this.policyOf(user);
+    if (policy.ok) {
+      const [rule] = passwordRuleViolations(user, password, policy.value, { now: this.clock.now(), minAge: context.minAge });
+      if (rule !== undefined) return failure(rule, detail);
+      if (context.historyChecked && policy.value.historyLength > 0) return failure('in_history', detail);
+      return failure('policy', detail);
+    }
+    return failure(context.historyChecked ? 'in_history' : 'policy', detail);
+  }
+
+  /**
+   * Administrative reset by the service account: one modify replacing unicodePwd (and
+   * lockoutTime = 0, and pwdLastSet = 0 for mustChange), with the policy-hints control when
+   * the DC advertises it so AD applies the history as for a change. Without it the result says
+   * `historyEnforced: false`.
+   */
+  async reset(guid: string, password: string, options: ResetOptions = {}): Promise<AdVerdict> {
+    const target = await this.writableUser(guid);
+    if (!target.ok) return target;
+    const user = target.value;
+    return this.guarded(async () => {
+      const outcome = await this.connection.asService(async (s) => {
+        const hints = policyHintsFor(s.rootDse.supportedControl);
+        const changes = [replace('unicodePwd', [unicodePwd(password)])];
+        if (options.unlock !== false) changes.push(replace('lockoutTime', ['0']));
+        if (options.mustChange === true) changes.push(replace('pwdLastSet', ['0']));
+        try {
+          await s.client.modify(user.dn, changes, hints === null ? undefined : new PolicyHintsControl(hints));
+          return { ok: true as const, hints: hints !== null };
+        } catch (err) {
+          if (isConnectionError(err)) throw err;
+          return { ok: false as const, err, hints: hints !== null };
+        }
+      }, { idempotent: false });
+      if (outcome.ok) return { ok: true as const, historyEnforced: outcome.hints };
+      return this.passwordRefusal(user, password, outcome.err, { minAge: outcome.hints, historyChecked: outcome.hints });
+    });
+  }
+
+  /**
+   * A change by the user: bound AS THE USER, one modify deleting the current unicodePwd and
+   * adding the new one, so AD checks the current password, the history and the minimum age
+   * itself. A user who must change the password (773) or whose password expired (532) cannot
+   * bind; for them the same delete+add goes over the service connection — AD still verifies the
+   * current password in the modify (the Change Password right every user has by default).
+   */
+  async change(guid: string, current: string, next: string): Promise<AdVerdict> {
+    const found = await this.findUserByGuid(guid);
+    if (!found.ok) return found;
+    const user = found.value;
+    if (current === '') return failure('wrong_password', 'empty current password');
+    if (!user.enabled) return failure('account_disabled', `${user.dn} is disabled`);
+    const changes = [
+      new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(current)] }) }),
+      new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(next)] }) }),
+    ];
+    const apply = async (s: { client: { modify: (dn: string, c: Change[]) => Promise<void> } }) => {
+      try {
+        await s.client.modify(user.dn, changes);
+        return null;
+      } catch (err) {
+        if (isConnectionError(err)) throw err;
+        return err;
+      }
+    };
+    return this.guarded(async () => {
+      let error: unknown;
+      try {
+        error = await this.connection.asUser(user.dn, current, apply);
+      } catch (err) {
+        if (!(err instanceof ResultCodeError) || err.code !== 49) throw err;
+        const reason = bindFailureReason(bindSubCode(err.message));
+        const detail = `bind refused: ${err.message.split('\n')[0]}`;
+        switch (reason) {
+          case 'must_change':
+          case 'expired':
+            error = await this.connection.asService(apply, { idempotent: false });
+            break;
+          case 'wrong_password':
+            return failure('wrong_password', detail);
+          case 'locked':
+            return failure('account_locked', detail);
+          case 'disabled':
+            return failure('account_disabled', detail);
+          case 'account_expired':
+            return failure('account_disabled', `the account has expired; ${detail}`);
+          case 'logon_hours':
+            return failure('policy', `the user may not sign in at this time or from here; ${detail}`);
+          case 'not_found':
+            return failure('not_found', detail);
+        }
+      }
+      if (error === null) return { ok: true as const, historyEnforced: true };
+      return this.passwordRefusal(user, next, error, { minAge: true, historyChecked: true });
+    });
+  }
+
+  /** Clears a lockout (lockoutTime = 0, which also resets badPwdCount). */
+  async unlock(guid: string): Promise<AdVerdict> {
+    return this.writeAttribute(guid, 'lockoutTime', '0');
+  }
+
+  /** "Must change password at next logon" on (pwdLastSet = 0) or off (pwdLastSet = -1: AD sets it to now). */
+  async setMustChange(guid: string, on: boolean): Promise<AdVerdict> {
+    return this.writeAttribute(guid, 'pwdLastSet', on ? '0' : '-1');
+  }
+
+  private async writeAttribute(guid: string, attribute: string, value: string): Promise<AdVerdict> {
+    const target = await this.writableUser(guid);
+    if (!target.ok) return target;
+    const dn = target.value.dn;
+    return this.guarded(async () => {
+      await this.connection.asService((s) => s.client.modify(dn, replace(attribute, [value])), { idempotent: true });
+      return { ok: true as const };
+    });
+  }
+
+  /**
+   * Pass-through sign-in: a bind as the user, its AD sub-code turned into what the user should
+   * do (change now, unlock, contact the helpdesk). Protected accounts are not refused here:
+   * this writes nothing.
+   */
+  async bindAsUser(guid: string, password: string): Promise<BindResult> {
+    const found = await this.findUserByGuid(guid);
+    if (!found.ok) {
+      if (found.reason === 'not_found') return { ok: false, reason: 'not_found' };
+      return { ok: false, reason: 'dc_unreachable', ...(found.detail !== undefined ? { detail: found.detail } : {}) };
+    }
+    if (password === '') return { ok: false, reason: 'wrong_password', detail: 'empty password (would be an anonymous bind)' };
+    try {
+      await this.connection.asUser(found.value.dn, password, async () => undefined);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof ResultCodeError && err.code === 49) {
+        return { ok: false, reason: bindFailureReason(bindSubCode(err.message)), detail: err.message.split('\n')[0]! };
+      }
+      const f = failureFromError(err);
+      return { ok: false, reason: 'dc_unreachable', ...(f.detail !== undefined ? { detail: f.detail } : {}) };
+    }
+  }
+
+  /** Closes the pooled connections. */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}
+
+class ResultCodeErrorInsufficient extends ResultCodeError {
+  constructor(message: string) {
+    super(50, message);
+    this.name = 'InsufficientAccessError';
+  }
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { AdConnector } from '../ad/ad-connector.js';
+import type { AdVerdict } from '../ad/verdicts.js';
+import type { Logger } from '../logging/logger.js';
+import type { JobExecutor } from './agent-client.js';
+import type { JobKind, JobVerdict } from './protocol.js';
+
+type AdSettings = NonNullable<Config['agent']['ad']>;
+
+function toVerdict(v: AdVerdict): JobVerdict {
+  if (v.ok) return v.historyEnforced === undefined ? { ok: true } : { ok: true, historyEnforced: v.historyEnforced };
+  return v.detail === undefined ? { ok: false, reason: v.reason } : { ok: false, reason: v.reason, detail: v.detail.slice(0, 500) };
+}
+
+/** `DC=corp,DC=example,DC=test` → `corp.example.test`. */
+export function domainOf(namingContext: string): string {
+  return namingContext
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^dc=/i.test(p))
+    .map((p) => p.slice(3))
+    .join('.');
+}
+
+export function connectorOptions(ad: AdSettings, baseDir: string, allowProtected: boolean) {
+  return {
+    urls: ad.urls,
+    startTls: ad.startTls,
+    ...(ad.caCertFile ? { caCertPem: readFileSync(resolve(baseDir, ad.caCertFile), 'utf8') } : {}),
+    ...(ad.tlsServerName ? { tlsServerName: ad.tlsServerName } : {}),
+    bindDn: ad.bindDn,
+    bindPassword: ad.bindPassword,
+    baseDn: ad.baseDn,
+    timeoutMs: ad.timeoutMs,
+    allowProtected,
+  };
+}
+
+/**
+ * Jobs applied with the AD connector (src/ad/). Whether protected accounts may be written is
+ * the agent's own setting (writeback.allowProtectedAccounts in its configuration): a portal
+ * cannot switch it on for an agent that does not allow it.
+ */
+export class AdExecutor implements JobExecutor {
+  constructor(readonly connector: AdConnector) {}
+
+  async reset(anchor: string, password: string, options: { mustChange?: boolean }): Promise<JobVerdict> {
+    return toVerdict(await this.connector.reset(anchor, password, { unlock: true, ...(options.mustChange !== undefined ? { mustChange: options.mustChange } : {}) }));
+  }
+
+  async change(anchor: string, current: string, password: string): Promise<JobVerdict> {
+    return toVerdict(await this.connector.change(anchor, current, password));
+  }
+
+  async unlock(anchor: string): Promise<JobVerdict> {
+    return toVerdict(await this.connector.unlock(anchor));
+  }
+
+  async mustChange(anchor: string, on: boolean): Promise<JobVerdict> {
+    return toVerdict(await this.connector.setMustChange(anchor, on));
+  }
+
+  /**
+   * The agent claimed a job and then stopped before it recorded AD's answer. AD knows: a
+   * password set at or after the claim means the reset or change was applied; an unlocked
+   * account means the unlock was. null = AD cannot be asked now (try again later).
+   */
+  async reconcile(entry: { kind: JobKind; anchor: string; claimedAt: number; mustChange?: boolean }): Promise<JobVerdict | null> {
+    const found = await this.connector.findUserByGuid(entry.anchor);
+    if (!found.ok) return found.reason === 'dc_unreachable' ? null : { ok: false, reason: found.reason, detail: 'reconciled after a restart' };
+    const user = found.value;
+    // pwdLastSet has 100-ns precision; AD's clock may differ slightly from ours.
+    const setSinceClaim = user.pwdLastSet !== null && user.pwdLastSet.getTime() >= entry.claimedAt - 2000;
+    switch (entry.kind) {
+      case 'reset':
+      case 'change':
+        return setSinceClaim ? { ok: true } : { ok: false, reason: 'failed', detail: 'not applied: AD shows no new password since the job was claimed (reconciled after a restart)' };
+      case 'unlock':
+        return user.lockedOut ? { ok: false, reason: 'failed', detail: 'not applied: the account is still locked (reconciled after a restart)' } : { ok: true };
+      case 'must_change':
+        return user.mustChange === (entry.mustChange ?? true) ? { ok: true } : { ok: false, reason: 'failed', detail: 'not applied (reconciled after a restart)' };
+    }
+  }
+
+  async domain(): Promise<string | null> {
+    const r = await this.connector.rootDse();
+    return r.ok ? domainOf(r.value.defaultNamingContext) : null;
+  }
+
+  close(): Promise<void> {
+    return this.connector.close();
+  }
+}
+
+export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger }): AdExecutor {
+  return new AdExecutor(new AdConnector(connectorOptions(ad, baseDir, options.allowProtected), options.logger ? { logger: options.logger } : {}));
+}

@@ -1,0 +1,234 @@
+import WebSocket from 'ws';
+import type { Logger } from '../logging/logger.js';
+import type { Journal } from './journal.js';
+import { AGENT_PATH, HEARTBEAT_MS, parseMessage, portalMessage, type AgentMessage, type Job, type JobKind, type JobVerdict } from './protocol.js';
+import { challengeText, open, signChallenge, type AgentKeys } from './sealing.js';
+
+/** What the agent does to Active Directory (src/agent/ad-executor.ts implements it with the AD connector). */
+export interface JobExecutor {
+  reset(anchor: string, password: string, options: { mustChange?: boolean; allowProtected?: boolean }): Promise<JobVerdict>;
+  change(anchor: string, current: string, password: string, options: { allowProtected?: boolean }): Promise<JobVerdict>;
+  unlock(anchor: string, options: { allowProtected?: boolean }): Promise<JobVerdict>;
+  mustChange(anchor: string, on: boolean, options: { allowProtected?: boolean }): Promise<JobVerdict>;
+  /** After a crash between claiming a job and recording AD's answer: what does AD say happened? */
+  reconcile(entry: { kind: JobKind; anchor: string; claimedAt: number; mustChange?: boolean }): Promise<JobVerdict | null>;
+  /** The DNS name of the domain served, for the console. */
+  domain(): Promise<string | null>;
+}
+
+/** What `sspr agent register` keeps (file mode 0600): the agent's id, keys and portal. */
+export interface AgentState {
+  agentId: string;
+  name: string;
+  /** The portal's public URL, as the agent signs it in its answer to the challenge. */
+  portalUrl: string;
+  keys: AgentKeys;
+}
+
+export interface AgentClientOptions {
+  state: AgentState;
+  executor: JobExecutor;
+  journal: Journal;
+  logger: Logger;
+  version: string;
+  /** Where to connect when it differs from the public URL (an in-process agent uses loopback). */
+  connectUrl?: string;
+  /** PEM of the CA that signs the portal's certificate, when not a public one. */
+  caPem?: string;
+  clock?: () => number;
+  /** Reconnect backoff: first wait and ceiling. */
+  backoffMs?: { first: number; max: number };
+}
+
+export type AgentStatus = 'connecting' | 'connected' | 'stopped';
+
+/**
+ * The on-premises agent: connects OUT to the portal (nothing listens inside the AD network),
+ * proves who it is by signing the portal's challenge, heartbeats, and reconnects with growing
+ * waits. For each job: check the expiry, claim it, write the claim to the journal, apply it to
+ * AD, write the verdict to the journal, send it, forget it once acknowledged. A job sent twice is
+ * answered from the journal, never applied twice.
+ */
+export class AgentClient {
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Map<string, Job>();
+  private claimWaiters = new Map<string, (granted: boolean) => void>();
+  status: AgentStatus = 'connecting';
+  private statusListeners: Array<(s: AgentStatus) => void> = [];
+
+  constructor(private readonly o: AgentClientOptions) {}
+
+  private now(): number {
+    return this.o.clock ? this.o.clock() : Date.now();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Resolves once the portal has accepted the agent (or rejects after `timeoutMs`). */
+  waitConnected(timeoutMs = 10_000): Promise<void> {
+    if (this.status === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('agent did not connect in time')), timeoutMs);
+      this.statusListeners.push((s) => {
+        if (s === 'connected') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.setStatus('stopped');
+    if (this.retry) clearTimeout(this.retry);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'agent stopping');
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 2000).unref();
+      });
+    }
+  }
+
+  private setStatus(s: AgentStatus): void {
+    this.status = s;
+    for (const l of this.statusListeners) l(s);
+  }
+
+  private endpoint(): string {
+    const base = (this.o.connectUrl ?? this.o.state.portalUrl).replace(/\/+$/, '');
+    return `${base.replace(/^http/, 'ws')}${AGENT_PATH}`;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setStatus('connecting');
+    const ws = new WebSocket(this.endpoint(), { handshakeTimeout: 10_000, maxPayload: 64 * 1024, ...(this.o.caPem ? { ca: this.o.caPem } : {}) });
+    this.ws = ws;
+    ws.on('message', (raw, isBinary) => {
+      const msg = isBinary ? null : parseMessage(portalMessage, raw.toString());
+      if (!msg) {
+        this.o.logger.warn('agent: malformed message from the portal; reconnecting');
+        ws.terminate();
+        return;
+      }
+      void this.handle(msg).catch((err: unknown) => this.o.logger.error({ err }, 'agent: handling a message failed'));
+    });
+    ws.on('close', (code, reason) => {
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      for (const w of this.claimWaiters.values()) w(false);
+      this.claimWaiters.clear();
+      if (this.stopped) return;
+      this.setStatus('connecting');
+      if (code === 4003) this.o.logger.error({ reason: reason.toString() }, 'agent: the portal refused this agent (revoked, or keys do not match); still retrying');
+      const wait = Math.min(this.o.backoffMs?.max ?? 60_000, (this.o.backoffMs?.first ?? 1000) * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+      this.attempt += 1;
+      this.retry = setTimeout(() => this.connect(), wait);
+      this.retry.unref?.();
+    });
+    ws.on('error', (err) => this.o.logger.warn({ err: err.message }, 'agent: connection problem'));
+  }
+
+  private send(m: AgentMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
+  }
+
+  private async handle(msg: ReturnType<typeof parseMessage<typeof portalMessage>> & object): Promise<void> {
+    const { state } = this.o;
+    switch (msg.t) {
+      case 'challenge': {
+        const signature = signChallenge(state.keys, challengeText(msg.nonce, state.agentId, state.portalUrl.replace(/\/+$/, '')));
+        const domain = await this.o.executor.domain().catch(() => null);
+        this.send({ t: 'hello', agentId: state.agentId, signature, version: this.o.version, ...(domain ? { domain } : {}) });
+        return;
+      }
+      case 'welcome':
+        this.attempt = 0;
+        this.setStatus('connected');
+        this.heartbeat = setInterval(() => this.send({ t: 'heartbeat' }), HEARTBEAT_MS);
+        this.heartbeat.unref?.();
+        await this.replayJournal();
+        return;
+      case 'job':
+        return this.runJob(msg.job);
+      case 'claimed':
+      case 'refused':
+        this.claimWaiters.get(msg.id)?.(msg.t === 'claimed');
+        this.claimWaiters.delete(msg.id);
+        return;
+      case 'ack':
+        this.o.journal.remove(msg.id);
+        return;
+    }
+  }
+
+  /** After a reconnect: report what was finished, and reconcile what was claimed but not finished. */
+  private async replayJournal(): Promise<void> {
+    for (const entry of this.o.journal.all()) {
+      if (this.inFlight.has(entry.id)) continue;
+      const verdict = entry.verdict ?? (await this.o.executor.reconcile(entry));
+      // AD cannot be asked now: the entry stays until the next reconnect.
+      if (!verdict) continue;
+      if (!entry.verdict) this.o.journal.put({ ...entry, verdict });
+      this.send({ t: 'result', id: entry.id, verdict });
+    }
+  }
+
+  private claim(id: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.claimWaiters.set(id, resolve);
+      this.send({ t: 'claim', id });
+    });
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    const known = this.o.journal.get(job.id);
+    if (known?.verdict) {
+      // Delivered again: answer from the journal, never apply twice.
+      this.send({ t: 'result', id: job.id, verdict: known.verdict });
+      return;
+    }
+    if (known || this.inFlight.has(job.id)) return;
+    // Checked before anything else: a job past its expiry is never applied.
+    if (this.now() >= job.expiresAt) return;
+    this.inFlight.set(job.id, job);
+    try {
+      const password = job.password ? open(this.o.state.keys, job.password, job.id) : undefined;
+      const current = job.current ? open(this.o.state.keys, job.current, job.id) : undefined;
+      if (!(await this.claim(job.id))) return;
+      this.o.journal.put({ id: job.id, kind: job.kind, anchor: job.anchor, claimedAt: this.now(), ...(job.kind === 'must_change' ? { mustChange: job.mustChange ?? true } : {}) });
+      let verdict: JobVerdict;
+      if (password === null || current === null || ((job.kind === 'reset' || job.kind === 'change') && !password) || (job.kind === 'change' && !current)) {
+        verdict = { ok: false, reason: 'sealing', detail: 'the job was not sealed for this agent' };
+      } else {
+        const options = job.allowProtected ? { allowProtected: true } : {};
+        const ex = this.o.executor;
+        verdict = await (job.kind === 'reset'
+          ? ex.reset(job.anchor, password!, { ...options, ...(job.mustChange !== undefined ? { mustChange: job.mustChange } : {}) })
+          : job.kind === 'change'
+            ? ex.change(job.anchor, current!, password!, options)
+            : job.kind === 'unlock'
+              ? ex.unlock(job.anchor, options)
+              : ex.mustChange(job.anchor, job.mustChange ?? true, options)
+        ).catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
+      }
+      this.o.journal.put({ ...this.o.journal.get(job.id)!, verdict });
+      this.send({ t: 'result', id: job.id, verdict });
+    } finally {
+      this.inFlight.delete(job.id);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * What the portal and an agent say to each other over the agent's outbound WebSocket, as JSON.
+ * Both sides validate every message they receive against these schemas; anything else closes
+ * the connection.
+ *
+ *   portal → agent: challenge · welcome · job · claimed · refused · ack
+ *   agent → portal: hello (signed answer to the challenge) · heartbeat · claim · result
+ *
+ * A job is applied only after the portal granted the agent's claim, and the portal grants a
+ * claim only while the job is pending and not expired: a job that missed its expiry can never
+ * be applied later. Results are acknowledged; until then the agent keeps them in its journal and
+ * sends them again after a reconnect, so a crash between AD's answer and the acknowledgement is
+ * reconciled from what really happened.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+const id = z.string().min(1).max(64);
+const sealed = z.strictObject({ epk: z.string().max(200), iv: z.string().max(40), ct: z.string().max(2000), tag: z.string().max(40) });
+
+export const jobKinds = ['reset', 'change', 'unlock', 'must_change'] as const;
+export type JobKind = (typeof jobKinds)[number];
+
+export const jobSchema = z.strictObject({
+  id,
+  kind: z.enum(jobKinds),
+  /** objectGUID of the user in AD: the only way the agent finds a user. */
+  anchor: z.string().max(64),
+  expiresAt: z.number().int(),
+  /** The new password, sealed to this agent for this job. */
+  password: sealed.optional(),
+  /** For a change: the current password, sealed the same way. */
+  current: sealed.optional(),
+  mustChange: z.boolean().optional(),
+  /** The administrator allowed writeback for protected (adminCount=1) accounts. */
+  allowProtected: z.boolean().optional(),
+});
+export type Job = z.output<typeof jobSchema>;
+
+export const verdictSchema = z.union([
+  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional() }),
+  z.strictObject({ ok: z.literal(false), reason: z.string().min(1).max(40), detail: z.string().max(500).optional() }),
+]);
+export type JobVerdict = z.output<typeof verdictSchema>;
+
+export const portalMessage = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('challenge'), nonce: z.string().max(100), protocol: z.number() }),
+  z.strictObject({ t: z.literal('welcome'), agentId: id }),
+  z.strictObject({ t: z.literal('job'), job: jobSchema }),
+  z.strictObject({ t: z.literal('claimed'), id }),
+  z.strictObject({ t: z.literal('refused'), id, reason: z.enum(['expired', 'unknown', 'taken']) }),
+  z.strictObject({ t: z.literal('ack'), id }),
+]);
+export type PortalMessage = z.output<typeof portalMessage>;
+
+export const agentMessage = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('hello'), agentId: id, signature: z.string().max(200), version: z.string().max(40), domain: z.string().max(256).optional() }),
+  z.strictObject({ t: z.literal('heartbeat'), domain: z.string().max(256).optional() }),
+  z.strictObject({ t: z.literal('claim'), id }),
+  z.strictObject({ t: z.literal('result'), id, verdict: verdictSchema }),
+]);
+export type AgentMessage = z.output<typeof agentMessage>;
+
+/** Parses one received frame; null for anything malformed. */
+export function parseMessage<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> | null {
+  if (typeof raw !== 'string' || raw.length > 16_384) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const r = schema.safeParse(data);
+  return r.success ? r.data : null;
+}
+
+export const AGENT_PATH = '/agent/connect';
+export const HEARTBEAT_MS = 15_000;

@@ -1,0 +1,106 @@
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+
+/**
+ * The agent's two key pairs and what they are for:
+ * - X25519 (sealing): the portal seals each new password to the agent's public key, with a
+ *   fresh ephemeral key per job (ECIES: X25519 → HKDF-SHA256 → AES-256-GCM, the job id as
+ *   associated data), so only that agent can open it and only for that job.
+ * - Ed25519 (signing): the agent proves who it is by signing the portal's challenge.
+ * Node's crypto does every primitive; this file only composes them.
+ */
+
+export interface AgentKeys {
+  sealingPublic: string;
+  sealingPrivate: string;
+  signingPublic: string;
+  signingPrivate: string;
+}
+
+export interface Sealed {
+  /** The portal's ephemeral X25519 public key (raw, base64url). */
+  epk: string;
+  iv: string;
+  ct: string;
+  tag: string;
+}
+
+const INFO = Buffer.from('openssspr writeback v1');
+
+function der(key: KeyObject, type: 'spki' | 'pkcs8'): string {
+  return (type === 'spki' ? key.export({ format: 'der', type: 'spki' }) : key.export({ format: 'der', type: 'pkcs8' })).toString('base64url');
+}
+
+export function newAgentKeys(): AgentKeys {
+  const sealing = generateKeyPairSync('x25519');
+  const signing = generateKeyPairSync('ed25519');
+  return {
+    sealingPublic: der(sealing.publicKey, 'spki'),
+    sealingPrivate: der(sealing.privateKey, 'pkcs8'),
+    signingPublic: der(signing.publicKey, 'spki'),
+    signingPrivate: der(signing.privateKey, 'pkcs8'),
+  };
+}
+
+const publicKey = (b64: string) => createPublicKey({ key: Buffer.from(b64, 'base64url'), format: 'der', type: 'spki' });
+const privateKey = (b64: string) => createPrivateKey({ key: Buffer.from(b64, 'base64url'), format: 'der', type: 'pkcs8' });
+
+/** A public key as the portal receives it at registration: checked to be of the right kind. */
+export function isPublicKey(b64: unknown, kind: 'x25519' | 'ed25519'): boolean {
+  if (typeof b64 !== 'string' || b64.length > 200) return false;
+  try {
+    return publicKey(b64).asymmetricKeyType === kind;
+  } catch {
+    return false;
+  }
+}
+
+function keyFor(shared: Buffer, epk: Buffer, recipient: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([epk, recipient]), INFO, 32));
+}
+
+/** Seals a secret for one agent and one job. */
+export function seal(recipientSealingPublic: string, secret: string, jobId: string): Sealed {
+  const recipient = publicKey(recipientSealingPublic);
+  const eph = generateKeyPairSync('x25519');
+  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
+  const epkRaw = eph.publicKey.export({ format: 'der', type: 'spki' });
+  const key = keyFor(shared, epkRaw, recipient.export({ format: 'der', type: 'spki' }));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(`job:${jobId}`));
+  const ct = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+  return { epk: epkRaw.toString('base64url'), iv: iv.toString('base64url'), ct: ct.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
+}
+
+/** Opens a sealed secret; null when it was not sealed for this key and this job (or was tampered with). */
+export function open(keys: Pick<AgentKeys, 'sealingPrivate' | 'sealingPublic'>, sealed: Sealed, jobId: string): string | null {
+  try {
+    const epk = Buffer.from(sealed.epk, 'base64url');
+    const shared = diffieHellman({ privateKey: privateKey(keys.sealingPrivate), publicKey: createPublicKey({ key: epk, format: 'der', type: 'spki' }) });
+    const key = keyFor(shared, epk, Buffer.from(keys.sealingPublic, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64url'));
+    decipher.setAAD(Buffer.from(`job:${jobId}`));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ct, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** What the agent signs to answer the portal's challenge (bound to the agent id and the portal's URL). */
+export function challengeText(nonce: string, agentId: string, portalUrl: string): Buffer {
+  return Buffer.from(`openssspr-agent-auth:v1\n${portalUrl}\n${agentId}\n${nonce}`);
+}
+
+export function signChallenge(keys: Pick<AgentKeys, 'signingPrivate'>, text: Buffer): string {
+  return sign(null, text, privateKey(keys.signingPrivate)).toString('base64url');
+}
+
+export function verifyChallenge(signingPublic: string, text: Buffer, signature: unknown): boolean {
+  if (typeof signature !== 'string' || signature.length > 200) return false;
+  try {
+    return verify(null, text, publicKey(signingPublic), Buffer.from(signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}

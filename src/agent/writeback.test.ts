@@ -1,0 +1,223 @@
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
+import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
+import { AdConnector } from '../ad/ad-connector.js';
+import type { User } from '../directory/users.js';
+import { createLogger } from '../logging/logger.js';
+import { startServer, type RunningServer } from '../server.js';
+import { AgentClient, type AgentState, type JobExecutor } from './agent-client.js';
+import { AdExecutor } from './ad-executor.js';
+import { Journal } from './journal.js';
+import { registerAgent } from './state.js';
+
+/**
+ * Password writeback end to end: the real portal server, agents connected over real
+ * WebSockets, and a real Samba AD DC. Every verdict here is AD's own answer.
+ */
+
+let dc: SambaDc;
+let tp: TestPortal;
+let server: RunningServer;
+let dir: string;
+const agentLogs: string[] = [];
+const running: AgentClient[] = [];
+
+function connector(): AdConnector {
+  return new AdConnector({ urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn });
+}
+
+const logStream = new Writable({
+  write(chunk: Buffer, _e, cb) {
+    agentLogs.push(chunk.toString());
+    cb();
+  },
+});
+
+async function newAgent(name: string): Promise<AgentState> {
+  const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
+  const r = await registerAgent({ portalUrl: server.url, token, name, version: '0.1.0' });
+  if (!r.ok) throw new Error(r.message);
+  return { ...r.state, portalUrl: tp.config.publicUrl };
+}
+
+async function run(state: AgentState, executor: JobExecutor = new AdExecutor(connector()), journalFile = join(dir, `${state.name}-journal.json`)): Promise<AgentClient> {
+  const c = new AgentClient({ state, executor, journal: new Journal(journalFile), logger: createLogger('debug', logStream), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
+  running.push(c);
+  c.start();
+  await c.waitConnected();
+  return c;
+}
+
+async function hybrid(sam: SambaUser): Promise<User> {
+  return tp.portal.users.create({ username: sam.name, displayName: sam.name, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: sam.guid });
+}
+
+async function binds(sam: SambaUser, password: string): Promise<boolean> {
+  const ad = connector();
+  try {
+    return (await ad.bindAsUser(sam.guid, password)).ok;
+  } finally {
+    await ad.close();
+  }
+}
+
+async function pwdLastSet(sam: SambaUser): Promise<number | null> {
+  const ad = connector();
+  try {
+    const u = await ad.findUserByGuid(sam.guid);
+    return u.ok ? (u.value.pwdLastSet?.getTime() ?? null) : null;
+  } finally {
+    await ad.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sspr-writeback-'));
+  dc = await startSambaDc();
+  await dc.samba(['domain', 'passwordsettings', 'set', '--min-pwd-age=0', '--account-lockout-threshold=3']);
+  tp = await createTestPortal({ config: { listen: { host: '127.0.0.1', port: 0 }, writeback: { jobSeconds: 3, answerSeconds: 3 } } });
+  server = await startServer(tp.portal);
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of running) await c.stop();
+  await server?.stop(1000);
+  await tp?.cleanup().catch(() => undefined);
+  await dc?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 }, () => {
+  let agentA: AgentState;
+
+  it('a reset reaches AD: the user binds with the new password', async () => {
+    agentA = await newAgent('agent-a');
+    await run(agentA);
+    const sam = await dc.addUser('wb.reset', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    const r = await tp.portal.writeback.reset(user, 'Brand-New!Pass#77');
+    expect(r).toEqual({ ok: true, historyEnforced: false });
+    expect(await binds(sam, 'Brand-New!Pass#77')).toBe(true);
+    const jobs = await tp.store.db.selectFrom('writeback_jobs').selectAll().where('user_id', '=', user.id).execute();
+    expect(jobs.map((j) => [j.kind, j.status, j.verdict])).toEqual([['reset', 'applied', 'applied']]);
+  });
+
+  it("AD's refusals come back through the agent as verdicts (too short, not complex) and nothing changes", async () => {
+    const sam = await dc.addUser('wb.verdicts', 'Start!Pass#2024', { displayName: 'Verdict Tester' });
+    const user = await hybrid(sam);
+    expect(await tp.portal.writeback.reset(user, 'Ab1!')).toMatchObject({ ok: false, reason: 'too_short' });
+    expect(await tp.portal.writeback.reset(user, 'alllowercaseletters')).toMatchObject({ ok: false, reason: 'not_complex' });
+    expect(await binds(sam, 'Start!Pass#2024')).toBe(true);
+  });
+
+  it('a change is bound as the user: a wrong current password is refused, the history is enforced, a right one applies', async () => {
+    const sam = await dc.addUser('wb.change', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    expect(await tp.portal.writeback.change(user, 'Wrong!Pass#1', 'Next!Pass#2025')).toMatchObject({ ok: false, reason: 'wrong_password' });
+    expect(await tp.portal.writeback.change(user, 'Start!Pass#2024', 'Next!Pass#2025')).toMatchObject({ ok: true });
+    expect(await binds(sam, 'Next!Pass#2025')).toBe(true);
+    expect(await tp.portal.writeback.change(user, 'Next!Pass#2025', 'Start!Pass#2024')).toMatchObject({ ok: false, reason: 'in_history' });
+  });
+
+  it('a user locked out by wrong binds is unlocked through the portal', async () => {
+    const sam = await dc.addUser('wb.locked', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    for (let i = 0; i < 3; i++) expect(await binds(sam, `Wrong!Pass#${i}`)).toBe(false);
+    const ad = connector();
+    expect(await ad.bindAsUser(sam.guid, 'Start!Pass#2024')).toMatchObject({ ok: false, reason: 'locked' });
+    await ad.close();
+    expect(await tp.portal.writeback.unlock(user)).toEqual({ ok: true });
+    expect(await binds(sam, 'Start!Pass#2024')).toBe(true);
+  });
+
+  it('a protected account is refused up front, and nothing changes', async () => {
+    const sam = await dc.addUser('wb.admin', 'Start!Pass#2024');
+    await dc.samba(['group', 'addmembers', 'Domain Admins', 'wb.admin']);
+    const user = await hybrid(sam);
+    const before = await pwdLastSet(sam);
+    expect(await tp.portal.writeback.reset(user, 'Brand-New!Pass#77')).toMatchObject({ ok: false, reason: 'protected_account' });
+    expect(await pwdLastSet(sam)).toBe(before);
+  });
+
+  it('an agent offline past the expiry: the job is refused at once and never applied when the agent comes back', async () => {
+    for (const c of running.splice(0)) await c.stop();
+    const sam = await dc.addUser('wb.offline', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    const before = await pwdLastSet(sam);
+    expect(await tp.portal.writeback.reset(user, 'Late!Pass#2025')).toEqual({ ok: false, reason: 'unavailable' });
+    await run(agentA);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await pwdLastSet(sam)).toBe(before);
+    expect(await binds(sam, 'Start!Pass#2024')).toBe(true);
+    const job = await tp.store.db.selectFrom('writeback_jobs').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    expect([job.status, job.verdict]).toEqual(['expired', 'no_agent']);
+  });
+
+  it('an agent killed between AD and its answer: the user is told it is not confirmed, and the restarted agent reconciles the job from AD', async () => {
+    for (const c of running.splice(0)) await c.stop();
+    const journalFile = join(dir, 'crash-journal.json');
+    const real = new AdExecutor(connector());
+    let victim: AgentClient | null = null;
+    // Applies the reset in AD, then the process "dies" before it can record or send AD's answer.
+    const crashing: JobExecutor = {
+      ...real,
+      domain: () => real.domain(),
+      reconcile: (e) => real.reconcile(e),
+      change: (anchor, current, password) => real.change(anchor, current, password),
+      unlock: (anchor) => real.unlock(anchor),
+      mustChange: (anchor, on) => real.mustChange(anchor, on),
+      reset: async (anchor, password, options) => {
+        await real.reset(anchor, password, options);
+        await victim!.stop();
+        return new Promise(() => undefined);
+      },
+    };
+    victim = await run(agentA, crashing, journalFile);
+    const sam = await dc.addUser('wb.crash', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    expect(await tp.portal.writeback.reset(user, 'Crash!Pass#2025')).toEqual({ ok: false, reason: 'unconfirmed' });
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ verdict?: unknown }> };
+    expect(journal.entries).toHaveLength(1);
+    expect(journal.entries[0]!.verdict).toBeUndefined();
+    // The restarted agent reads its journal, asks AD, and reports what happened.
+    await run(agentA, new AdExecutor(connector()), journalFile);
+    await expect.poll(async () => (await tp.store.db.selectFrom('writeback_jobs').select('status').where('user_id', '=', user.id).executeTakeFirstOrThrow()).status, { timeout: 10_000 }).toBe('applied');
+    expect(await binds(sam, 'Crash!Pass#2025')).toBe(true);
+    await expect.poll(() => (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] }).entries.length, { timeout: 5000 }).toBe(0);
+  });
+
+  it('with two agents connected, any can take a job, each job applies once, and when one goes the other takes over', async () => {
+    for (const c of running.splice(0)) await c.stop();
+    const agentB = await newAgent('agent-b');
+    const a = await run(agentA);
+    await run(agentB);
+    expect(tp.portal.agentHub.connected()).toHaveLength(2);
+    const sams = await Promise.all([0, 1, 2, 3].map((i) => dc.addUser(`wb.two${i}`, 'Start!Pass#2024')));
+    const users = await Promise.all(sams.map(hybrid));
+    const results = await Promise.all(users.map((u, i) => tp.portal.writeback.reset(u, `Two!Agents#${i}x`)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const jobs = await tp.store.db.selectFrom('writeback_jobs').selectAll().where('user_id', 'in', users.map((u) => u.id)).execute();
+    expect(jobs.every((j) => j.status === 'applied')).toBe(true);
+    expect(new Set(jobs.map((j) => j.agent_id)).size).toBe(2);
+    await a.stop();
+    await expect.poll(() => tp.portal.agentHub.connected().length).toBe(1);
+    const r = await tp.portal.writeback.reset(users[0]!, 'After!Failover#9');
+    expect(r.ok).toBe(true);
+    expect(await binds(sams[0]!, 'After!Failover#9')).toBe(true);
+  });
+
+  it('no password appears in any table, log or journal afterwards', async () => {
+    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x'];
+    const tables = ['writeback_jobs', 'audit_events', 'agents', 'agent_registrations', 'flows'] as const;
+    let dump = '';
+    for (const t of tables) dump += JSON.stringify(await tp.store.db.selectFrom(t).selectAll().execute());
+    const journals = ['agent-a-journal.json', 'agent-b-journal.json', 'crash-journal.json'].map((f) => join(dir, f)).filter(existsSync).map((f) => readFileSync(f, 'utf8'));
+    const text = dump + tp.logs() + agentLogs.join('') + journals.join('');
+    for (const s of secrets) expect(text, s).not.toContain(s);
+    expect(dump.length).toBeGreaterThan(100);
+  });
+});

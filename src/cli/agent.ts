@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { AgentClient } from '../agent/agent-client.js';
+import { Journal } from '../agent/journal.js';
+import { loadAgentState, registerAgent, saveAgentState } from '../agent/state.js';
+import { createAdExecutor } from '../agent/ad-executor.js';
+import { createLogger } from '../logging/logger.js';
+import { PRODUCT_VERSION } from '../shared/version.js';
+import { CliExit, EXIT, loadCliConfig, type CliIO } from './context.js';
+
+/**
+ * `sspr agent register|run`: the on-premises agent. It reads the same sspr.yaml (its `agent`
+ * section: state and journal files, the AD connection) and connects out to the portal.
+ */
+export function registerAgentCommands(program: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
+  const agent = program.command('agent').description('the on-premises agent: password writeback to Active Directory');
+
+  agent
+    .command('register')
+    .description('register this agent with the portal using a one-time token from the admin console (Agents)')
+    .requiredOption('--portal <url>', "the portal's public URL")
+    .requiredOption('--token <token>', 'the one-time registration token')
+    .option('--name <name>', 'a name for this agent in the console', hostname().slice(0, 100))
+    .option('--force', 'replace an existing registration of this machine')
+    .action(async (opts: { portal: string; token: string; name: string; force?: boolean }, cmd: Command) => {
+      const { config, baseDir } = loadCliConfig(io, cfg(cmd));
+      const statePath = resolve(baseDir, config.agent.stateFile);
+      if (loadAgentState(statePath) && !opts.force) throw new CliExit(EXIT.refused, `this agent is already registered (${statePath}); use --force to register it again`);
+      const ca = config.agent.portalCaFile ? readFileSync(resolve(baseDir, config.agent.portalCaFile), 'utf8') : undefined;
+      const r = await registerAgent({ portalUrl: opts.portal, token: opts.token, name: opts.name, version: PRODUCT_VERSION, ...(ca ? { ca } : {}) });
+      if (!r.ok) throw new CliExit(EXIT.refused, r.message);
+      saveAgentState(statePath, r.state);
+      io.stdout.write(`Registered as ${r.state.name} (${r.state.agentId}). Keys are in ${statePath} (keep it private).\nNext: \`sspr agent run\`.\n`);
+      setExit(EXIT.ok);
+    });
+
+  agent
+    .command('run')
+    .description('connect to the portal and apply password jobs to Active Directory until stopped')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { config, baseDir } = loadCliConfig(io, cfg(cmd));
+      const state = loadAgentState(resolve(baseDir, config.agent.stateFile));
+      if (!state) throw new CliExit(EXIT.notFound, 'this agent is not registered yet: run `sspr agent register --portal URL --token TOKEN` first');
+      if (!config.agent.ad) throw new CliExit(EXIT.config, 'agent.ad is not configured: the agent needs the domain controllers and its service account');
+      const logger = createLogger(config.logging.level, process.stdout);
+      const executor = createAdExecutor(config.agent.ad, baseDir, { allowProtected: config.writeback.allowProtectedAccounts });
+      const ca = config.agent.portalCaFile ? readFileSync(resolve(baseDir, config.agent.portalCaFile), 'utf8') : undefined;
+      const client = new AgentClient({ state, executor, journal: new Journal(resolve(baseDir, config.agent.journalFile)), logger, version: PRODUCT_VERSION, ...(ca ? { caPem: ca } : {}) });
+      client.start();
+      io.stdout.write(`Agent ${state.name} connecting to ${state.portalUrl}. Press Ctrl+C to stop.\n`);
+      await new Promise<void>((done) => {
+        const stop = () => void client.stop().then(async () => {
+          await executor.close();
+          done();
+        });
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      setExit(EXIT.ok);
+    });
+}

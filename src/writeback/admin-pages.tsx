@@ -1,0 +1,334 @@
+import { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { Submit } from '../http/ui/forms.js';
+import { Csrf, Notice } from '../http/ui/layout.js';
+import { AdminPage } from '../admin/admin-page.js';
+import { actorOf } from '../admin/actor.js';
+import { isMessageKey, type Translate } from '../i18n/index.js';
+import type { Store } from '../store/database.js';
+import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
+import { HEARTBEAT_MS } from '../agent/protocol.js';
+import type { Agent } from './agent-registry.js';
+
+const JOB_ROWS = 20;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * The hub knows only the connections to this instance. Behind a load balancer an agent may be
+ * connected to another one; its heartbeats (every HEARTBEAT_MS, stored as last_seen_at) say so.
+ * The hub drops a connection silent for three heartbeats, so the same window is used here.
+ */
+const RECENT_MS = 3 * HEARTBEAT_MS;
+
+/**
+ * Verdicts that say the writeback itself is broken (rights, reachability, keys), as opposed to
+ * AD refusing one user's password under its rules, which is writeback working as it should.
+ */
+const BROKEN_VERDICTS = new Set(['insufficient_rights', 'dc_unreachable', 'sealing', 'failed']);
+
+const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+
+function ago(t: Translate, ms: number, now: number): string {
+  const d = Math.max(0, now - ms);
+  if (d < 10 * SECOND) return t('agents.ago.now');
+  if (d < MINUTE) return t('agents.ago.seconds', { n: Math.floor(d / SECOND) });
+  if (d < HOUR) return t('agents.ago.minutes', { n: Math.floor(d / MINUTE) });
+  if (d < DAY) return t('agents.ago.hours', { n: Math.floor(d / HOUR) });
+  return t('agents.ago.days', { n: Math.floor(d / DAY) });
+}
+
+/** "3 minutes ago (2026-01-01 10:00:00 UTC)": relative for a glance, exact for the audit log. */
+function Moment({ t, ms, now }: { t: Translate; ms: number; now: number }) {
+  return (
+    <>
+      <time datetime={new Date(ms).toISOString()}>{ago(t, ms, now)}</time> <span class="muted">({when(ms)})</span>
+    </>
+  );
+}
+
+/** A job's verdict in plain words: the admin wording, else what the user was told, else the raw code. */
+export function verdictText(t: Translate, verdict: string): string {
+  const admin = `agents.verdict.${verdict}`;
+  if (isMessageKey(admin)) return t(admin);
+  const user = `writeback.${verdict}`;
+  return isMessageKey(user) ? t(user) : verdict;
+}
+
+type AgentState = 'connected' | 'recent' | 'offline' | 'revoked';
+
+function stateOf(agent: Agent, live: ReadonlySet<string>, now: number): AgentState {
+  if (agent.revokedAt !== null) return 'revoked';
+  if (live.has(agent.id)) return 'connected';
+  if (agent.lastSeenAt !== null && now - agent.lastSeenAt < RECENT_MS) return 'recent';
+  return 'offline';
+}
+
+interface JobRow {
+  id: string;
+  kind: WritebackJobKind;
+  status: WritebackJobStatus;
+  verdict: string | null;
+  detail: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  userId: string;
+  username: string | null;
+  agentName: string | null;
+}
+
+/** Jobs with their user's username and agent's name; `statuses` narrows to finished ones, newest finish first. */
+async function readJobs(store: Store, options: { limit: number; statuses?: WritebackJobStatus[] }): Promise<JobRow[]> {
+  let q = store.db
+    .selectFrom('writeback_jobs as j')
+    .leftJoin('users as u', 'u.id', 'j.user_id')
+    .leftJoin('agents as a', 'a.id', 'j.agent_id')
+    .select(['j.id', 'j.kind', 'j.status', 'j.verdict', 'j.detail', 'j.created_at', 'j.finished_at', 'j.user_id', 'u.username', 'a.name as agent_name']);
+  q = options.statuses ? q.where('j.status', 'in', options.statuses).orderBy('j.finished_at', 'desc') : q.orderBy('j.created_at', 'desc');
+  const rows = await q.orderBy('j.id', 'desc').limit(options.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    verdict: r.verdict,
+    detail: r.detail,
+    createdAt: Number(r.created_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    userId: r.user_id,
+    username: r.username,
+    agentName: r.agent_name,
+  }));
+}
+
+const userOf = (t: Translate, job: JobRow) => job.username ?? t('agents.deletedUser', { id: job.userId });
+
+/** One line about a finished job for the status panel. */
+function JobLine({ t, job, now }: { t: Translate; job: JobRow | undefined; now: number }) {
+  if (!job) return <>{t('agents.status.none')}</>;
+  const at = job.finishedAt ?? job.createdAt;
+  return (
+    <>
+      {t('agents.status.jobAt', { kind: t(`agents.kind.${job.kind}`), user: userOf(t, job), when: ago(t, at, now) })} <span class="muted">({when(at)})</span>
+      {job.status === 'applied' || !job.verdict ? null : (
+        <>
+          <br />
+          {verdictText(t, job.verdict)}
+        </>
+      )}
+    </>
+  );
+}
+
+/** The page: status first (what the reference troubleshooting asks to verify), then agents, the token form and recent jobs. */
+async function AgentsPage(props: { c: AppContext; created?: { token: string; expiresAt: number }; problem?: string }) {
+  const { c } = props;
+  const t = c.get('t');
+  const portal = c.get('portal');
+  const now = portal.clock.now();
+  const [policy, agents, jobs, lastApplied, lastFailed] = await Promise.all([
+    portal.policy.current(),
+    portal.agents.list(),
+    readJobs(portal.store, { limit: JOB_ROWS }),
+    readJobs(portal.store, { limit: 1, statuses: ['applied'] }),
+    readJobs(portal.store, { limit: 1, statuses: ['failed', 'expired'] }),
+  ]);
+  const live = new Set(portal.agentHub.connected().map((s) => s.agent.id));
+  const states = new Map(agents.map((a) => [a.id, stateOf(a, live, now)]));
+  const connected = [...states.values()].filter((s) => s === 'connected' || s === 'recent').length;
+  const writebackOn = policy.policy.onPremises.writeback;
+  const applied = lastApplied[0];
+  const failed = lastFailed[0];
+  const failingSinceLastSuccess = failed?.verdict && BROKEN_VERDICTS.has(failed.verdict) && (!applied || (failed.finishedAt ?? 0) > (applied.finishedAt ?? 0));
+  const publicUrl = portal.config.publicUrl;
+
+  return (
+    <AdminPage c={c} title={t('agents.title')} section="/admin/agents">
+      <h1>{t('agents.title')}</h1>
+      <p class="muted">{t('agents.intro')}</p>
+      {props.problem ? <Notice kind="error">{props.problem}</Notice> : null}
+
+      {props.created ? (
+        <div class="notice warn" role="alert">
+          <h2>{t('agents.created.title')}</h2>
+          <p>
+            <strong>{t('agents.created.warning')}</strong>
+          </p>
+          <label for="agent-token">{t('agents.created.tokenLabel')}</label>
+          {/* Read-only: easy to copy, impossible to edit by accident. */}
+          <input id="agent-token" type="text" readonly value={props.created.token} spellcheck={false} autocomplete="off" autofocus />
+          <figure>
+            <figcaption>{t('agents.created.commandLabel')}</figcaption>
+            <pre>
+              <code>{`sspr agent register --portal ${publicUrl} --token ${props.created.token}`}</code>
+            </pre>
+          </figure>
+          <p class="hint">{t('agents.created.nameHint')}</p>
+          <p>{t('agents.created.expires', { when: when(props.created.expiresAt) })}</p>
+          <p>{t('agents.created.next')}</p>
+        </div>
+      ) : null}
+
+      <section aria-labelledby="writeback-status">
+        <h2 id="writeback-status">{t('agents.status.title')}</h2>
+        {!writebackOn ? (
+          <Notice kind="warn">
+            {t('agents.status.off')} <a href="/admin/policy/on-premises">{t('agents.status.offFix')}</a>
+          </Notice>
+        ) : connected === 0 ? (
+          <Notice kind="error">
+            {t('agents.status.noAgent')} {t('agents.status.noAgentFix')}
+          </Notice>
+        ) : failingSinceLastSuccess && failed?.verdict ? (
+          <Notice kind="warn">
+            {t('agents.status.failing', { verdict: verdictText(t, failed.verdict) })} {t('agents.status.failingFix')}
+          </Notice>
+        ) : (
+          <Notice kind="ok">{t('agents.status.working', { n: connected })}</Notice>
+        )}
+        <dl class="props">
+          <dt>{t('agents.status.policy')}</dt>
+          <dd>
+            <span class={`badge ${writebackOn ? 'on' : 'off'}`}>{t(writebackOn ? 'agents.status.policyOn' : 'agents.status.policyOff')}</span>
+          </dd>
+          <dt>{t('agents.status.connected')}</dt>
+          <dd>{connected}</dd>
+          <dt>{t('agents.status.lastApplied')}</dt>
+          <dd>
+            <JobLine t={t} job={applied} now={now} />
+          </dd>
+          <dt>{t('agents.status.lastFailed')}</dt>
+          <dd>
+            <JobLine t={t} job={failed} now={now} />
+          </dd>
+        </dl>
+      </section>
+
+      <section aria-labelledby="agents-list">
+        <h2 id="agents-list">{t('agents.list.title')}</h2>
+        {agents.length === 0 ? (
+          <p>{t('agents.list.none')}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('agents.col.name')}</th>
+                <th scope="col">{t('agents.col.status')}</th>
+                <th scope="col">{t('agents.col.lastSeen')}</th>
+                <th scope="col">{t('agents.col.version')}</th>
+                <th scope="col">{t('agents.col.domain')}</th>
+                <th scope="col">{t('agents.col.registered')}</th>
+                <th scope="col">{t('agents.col.revoked')}</th>
+                <th scope="col">{t('agents.col.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {agents.map((a) => {
+                const state = states.get(a.id) ?? 'offline';
+                return (
+                  <tr>
+                    <th scope="row">{a.name}</th>
+                    <td>
+                      <span class={`badge ${state === 'connected' || state === 'recent' ? 'on' : 'off'}`}>{t(`agents.state.${state}`)}</span>
+                    </td>
+                    <td>{a.lastSeenAt === null ? t('agents.never') : <Moment t={t} ms={a.lastSeenAt} now={now} />}</td>
+                    <td>{a.version ?? t('agents.unknown')}</td>
+                    <td>{a.domain ?? t('agents.unknown')}</td>
+                    <td>{when(a.registeredAt)}</td>
+                    <td>{a.revokedAt === null ? t('agents.notRevoked') : when(a.revokedAt)}</td>
+                    <td>
+                      {a.revokedAt === null ? (
+                        <form method="post" action={`/admin/agents/${encodeURIComponent(a.id)}/revoke`} class="inline">
+                          <Csrf c={c} />
+                          <button type="submit" class="danger" aria-label={t('agents.revokeNamed', { name: a.name })}>
+                            {t('agents.revoke')}
+                          </button>
+                        </form>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="agents-register">
+        <h2 id="agents-register">{t('agents.register.title')}</h2>
+        <p>{t('agents.register.intro', { minutes: portal.config.writeback.registrationTokenMinutes })}</p>
+        <form method="post" action="/admin/agents/register" class="card">
+          <Csrf c={c} />
+          <Submit>{t('agents.register.submit')}</Submit>
+        </form>
+      </section>
+
+      <section aria-labelledby="agents-jobs">
+        <h2 id="agents-jobs">{t('agents.jobs.title')}</h2>
+        <p class="muted">{t('agents.jobs.intro', { n: JOB_ROWS })}</p>
+        {jobs.length === 0 ? (
+          <p>{t('agents.jobs.none')}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('agents.jobs.col.at')}</th>
+                <th scope="col">{t('agents.jobs.col.kind')}</th>
+                <th scope="col">{t('agents.jobs.col.user')}</th>
+                <th scope="col">{t('agents.jobs.col.status')}</th>
+                <th scope="col">{t('agents.jobs.col.verdict')}</th>
+                <th scope="col">{t('agents.jobs.col.agent')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((j) => (
+                <tr>
+                  <td>
+                    <time datetime={new Date(j.createdAt).toISOString()}>{when(j.createdAt)}</time>
+                  </td>
+                  <td>{t(`agents.kind.${j.kind}`)}</td>
+                  <td>{j.username ? <a href={`/admin/users/${encodeURIComponent(j.userId)}`}>{j.username}</a> : userOf(t, j)}</td>
+                  <td>
+                    <span class={`badge ${j.status === 'applied' ? 'on' : j.status === 'failed' || j.status === 'expired' ? 'off' : ''}`}>{t(`agents.jobStatus.${j.status}`)}</span>
+                  </td>
+                  <td>
+                    {j.verdict ? verdictText(t, j.verdict) : ''}
+                    {j.detail ? <span class="muted"> ({j.detail})</span> : null}
+                  </td>
+                  <td>{j.agentName ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </AdminPage>
+  );
+}
+
+/** /admin/agents: writeback status, registered agents (revoke), one-time registration tokens and recent jobs. The `/admin/*` guard requires the administrator role. */
+export function agentPages(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/admin/agents', async (c) => c.html(await AgentsPage({ c })));
+
+  app.post('/admin/agents/register', async (c) => {
+    const created = await c.get('portal').agents.createRegistrationToken(actorOf(c));
+    // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
+    return c.html(await AgentsPage({ c, created }));
+  });
+
+  app.post('/admin/agents/:id/revoke', async (c) => {
+    const portal = c.get('portal');
+    const id = c.req.param('id');
+    const agent = await portal.agents.byId(id);
+    if (!agent) return c.html(await AgentsPage({ c, problem: c.get('t')('agents.refuse.notFound') }), 404);
+    const done = await portal.agents.revoke(actorOf(c), agent.id);
+    // Also when it was already revoked: a connection that outlived the revocation must not stay.
+    portal.agentHub.disconnect(agent.id);
+    return c.redirect(done ? '/admin/agents?done=agents.done.revoked' : '/admin/agents?refused=agents.refuse.alreadyRevoked', 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,111 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Actor } from '../directory/directory-service.js';
+import type { Store } from '../store/database.js';
+import type { Clock } from '../shared/clock.js';
+import { hashToken, newId, randomToken } from '../shared/crypto.js';
+import { isPublicKey } from '../agent/sealing.js';
+
+export interface Agent {
+  id: string;
+  name: string;
+  signingKey: string;
+  sealingKey: string;
+  version: string | null;
+  domain: string | null;
+  registeredAt: number;
+  lastSeenAt: number | null;
+  revokedAt: number | null;
+}
+
+export type RegisterOutcome = { ok: true; agent: Agent } | { ok: false; reason: 'token' | 'invalid'; field?: string };
+
+const TOKEN_PREFIX = 'sspr_agent_';
+
+/**
+ * Registered agents and their one-time registration tokens. An administrator creates a token
+ * (shown once, valid for `tokenTtlMs`); `sspr agent register` sends it with the agent's two
+ * public keys; the token is consumed by a compare-and-swap, so it registers one agent only.
+ */
+export class AgentRegistry {
+  constructor(
+    private readonly d: { store: Store; clock: Clock; audit: AuditLog; tokenTtlMs: number },
+  ) {}
+
+  async createRegistrationToken(actor: Actor): Promise<{ token: string; expiresAt: number }> {
+    const token = TOKEN_PREFIX + randomToken(32);
+    const now = this.d.clock.now();
+    const expiresAt = now + this.d.tokenTtlMs;
+    await this.d.store.db.insertInto('agent_registrations').values({ token_hash: hashToken(token), created_by: actor.id, created_at: now, expires_at: expiresAt, used_at: null, agent_id: null }).execute();
+    await this.d.audit.record({ event: 'agent_token_created', outcome: 'success', actor: { id: actor.id, name: actor.name }, ip: actor.ip ?? null, details: { expiresAt: new Date(expiresAt).toISOString() } });
+    return { token, expiresAt };
+  }
+
+  async register(input: { token: unknown; name: unknown; version: unknown; signingKey: unknown; sealingKey: unknown }, meta: { ip: string }): Promise<RegisterOutcome> {
+    const { d } = this;
+    if (typeof input.name !== 'string' || !/^[\p{L}\p{N} ._-]{1,100}$/u.test(input.name)) return { ok: false, reason: 'invalid', field: 'name' };
+    if (typeof input.version !== 'string' || input.version.length > 40) return { ok: false, reason: 'invalid', field: 'version' };
+    if (!isPublicKey(input.signingKey, 'ed25519')) return { ok: false, reason: 'invalid', field: 'signingKey' };
+    if (!isPublicKey(input.sealingKey, 'x25519')) return { ok: false, reason: 'invalid', field: 'sealingKey' };
+    if (typeof input.token !== 'string' || input.token.length > 100) return { ok: false, reason: 'token' };
+    const now = d.clock.now();
+    const agentId = newId();
+    const used = await d.store.db
+      .updateTable('agent_registrations')
+      .set({ used_at: now, agent_id: agentId })
+      .where('token_hash', '=', hashToken(input.token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) {
+      await d.audit.record({ event: 'agent_registered', outcome: 'failure', ip: meta.ip, details: { reason: 'token' } });
+      return { ok: false, reason: 'token' };
+    }
+    const agent: Agent = { id: agentId, name: input.name, signingKey: input.signingKey as string, sealingKey: input.sealingKey as string, version: input.version, domain: null, registeredAt: now, lastSeenAt: null, revokedAt: null };
+    await d.store.db
+      .insertInto('agents')
+      .values({ id: agent.id, name: agent.name, signing_key: agent.signingKey, sealing_key: agent.sealingKey, version: agent.version, domain: null, registered_at: now, last_seen_at: null, revoked_at: null })
+      .execute();
+    await d.audit.record({ event: 'agent_registered', outcome: 'success', target: { id: agent.id, name: agent.name }, ip: meta.ip, details: { version: agent.version ?? '' } });
+    return { ok: true, agent };
+  }
+
+  async list(): Promise<Agent[]> {
+    const rows = await this.d.store.db.selectFrom('agents').selectAll().orderBy('registered_at', 'desc').execute();
+    return rows.map(toAgent);
+  }
+
+  async byId(id: string): Promise<Agent | null> {
+    if (id.length > 64) return null;
+    const row = await this.d.store.db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toAgent(row) : null;
+  }
+
+  async seen(id: string, info: { version?: string; domain?: string }): Promise<void> {
+    await this.d.store.db
+      .updateTable('agents')
+      .set({ last_seen_at: this.d.clock.now(), ...(info.version ? { version: info.version } : {}), ...(info.domain ? { domain: info.domain } : {}) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async revoke(actor: Actor, id: string): Promise<boolean> {
+    const r = await this.d.store.db.updateTable('agents').set({ revoked_at: this.d.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const done = Number(r.numUpdatedRows) === 1;
+    if (done) await this.d.audit.record({ event: 'agent_revoked', outcome: 'success', actor: { id: actor.id, name: actor.name }, target: { id, name: (await this.byId(id))?.name ?? null }, ip: actor.ip ?? null });
+    return done;
+  }
+}
+
+function toAgent(r: { id: string; name: string; signing_key: string; sealing_key: string; version: string | null; domain: string | null; registered_at: number; last_seen_at: number | null; revoked_at: number | null }): Agent {
+  return {
+    id: r.id,
+    name: r.name,
+    signingKey: r.signing_key,
+    sealingKey: r.sealing_key,
+    version: r.version,
+    domain: r.domain,
+    registeredAt: Number(r.registered_at),
+    lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
