@@ -5,7 +5,7 @@ import { AdConnector } from '../ad/ad-connector.js';
 import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobExecutor } from './agent-client.js';
-import type { JobKind, JobVerdict } from './protocol.js';
+import type { JobKind, JobVerdict, ReportedPolicy } from './protocol.js';
 
 type AdSettings = NonNullable<Config['agent']['ad']>;
 
@@ -81,7 +81,22 @@ export class AdExecutor implements JobExecutor {
         return user.lockedOut ? { ok: false, reason: 'failed', detail: 'not applied: the account is still locked (reconciled after a restart)' } : { ok: true };
       case 'must_change':
         return user.mustChange === (entry.mustChange ?? true) ? { ok: true } : { ok: false, reason: 'failed', detail: 'not applied (reconciled after a restart)' };
+      case 'bind':
+        // Never journaled (a bind changes nothing); nothing to reconcile.
+        return { ok: false, reason: 'failed', detail: 'a sign-in check is not repeated after a restart' };
     }
+  }
+
+  async bind(anchor: string, password: string): Promise<JobVerdict> {
+    const r = await this.connector.bindAsUser(anchor, password);
+    return r.ok ? { ok: true } : r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+  }
+
+  async policy(): Promise<ReportedPolicy | null> {
+    const r = await this.connector.domainPolicy();
+    if (!r.ok) return null;
+    const { source: _source, ...policy } = r.value;
+    return policy;
   }
 
   async domain(): Promise<string | null> {

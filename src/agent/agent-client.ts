@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Logger } from '../logging/logger.js';
 import type { Journal } from './journal.js';
-import { AGENT_PATH, HEARTBEAT_MS, parseMessage, portalMessage, type AgentMessage, type Job, type JobKind, type JobVerdict } from './protocol.js';
+import { AGENT_PATH, HEARTBEAT_MS, parseMessage, portalMessage, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from './protocol.js';
 import { challengeText, open, signChallenge, type AgentKeys } from './sealing.js';
 
 /** What the agent does to Active Directory (src/agent/ad-executor.ts implements it with the AD connector). */
@@ -12,8 +12,12 @@ export interface JobExecutor {
   mustChange(anchor: string, on: boolean, options: { allowProtected?: boolean }): Promise<JobVerdict>;
   /** After a crash between claiming a job and recording AD's answer: what does AD say happened? */
   reconcile(entry: { kind: JobKind; anchor: string; claimedAt: number; mustChange?: boolean }): Promise<JobVerdict | null>;
+  /** Pass-through sign-in: a bind as the user; changes nothing. */
+  bind(anchor: string, password: string): Promise<JobVerdict>;
   /** The DNS name of the domain served, for the console. */
   domain(): Promise<string | null>;
+  /** The domain password policy, shown on the portal's reset and change pages. */
+  policy(): Promise<ReportedPolicy | null>;
 }
 
 /** What `sspr agent register` keeps (file mode 0600): the agent's id, keys and portal. */
@@ -152,16 +156,27 @@ export class AgentClient {
       case 'challenge': {
         const signature = signChallenge(state.keys, challengeText(msg.nonce, state.agentId, state.portalUrl.replace(/\/+$/, '')));
         const domain = await this.o.executor.domain().catch(() => null);
-        this.send({ t: 'hello', agentId: state.agentId, signature, version: this.o.version, ...(domain ? { domain } : {}) });
+        const policy = await this.o.executor.policy().catch(() => null);
+        this.send({ t: 'hello', agentId: state.agentId, signature, version: this.o.version, ...(domain ? { domain } : {}), ...(policy ? { policy } : {}) });
         return;
       }
-      case 'welcome':
+      case 'welcome': {
         this.attempt = 0;
         this.setStatus('connected');
-        this.heartbeat = setInterval(() => this.send({ t: 'heartbeat' }), HEARTBEAT_MS);
+        let beats = 0;
+        // Every 20th heartbeat (about 5 minutes) carries the domain policy again, in case it changed.
+        this.heartbeat = setInterval(() => {
+          beats += 1;
+          if (beats % 20 !== 0) return this.send({ t: 'heartbeat' });
+          void this.o.executor.policy().then(
+            (policy) => this.send({ t: 'heartbeat', ...(policy ? { policy } : {}) }),
+            () => this.send({ t: 'heartbeat' }),
+          );
+        }, HEARTBEAT_MS);
         this.heartbeat.unref?.();
         await this.replayJournal();
         return;
+      }
       case 'job':
         return this.runJob(msg.job);
       case 'claimed':
@@ -205,6 +220,18 @@ export class AgentClient {
     // Checked before anything else: a job past its expiry is never applied.
     if (this.now() >= job.expiresAt) return;
     this.inFlight.set(job.id, job);
+    if (job.kind === 'bind') {
+      // A bind changes nothing in AD: claimed like any job (so it is never tried after its expiry), not journaled.
+      try {
+        const password = job.password ? open(this.o.state.keys, job.password, job.id) : null;
+        if (!(await this.claim(job.id))) return;
+        const verdict: JobVerdict = password === null ? { ok: false, reason: 'sealing' } : await this.o.executor.bind(job.anchor, password).catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
+        this.send({ t: 'result', id: job.id, verdict });
+      } finally {
+        this.inFlight.delete(job.id);
+      }
+      return;
+    }
     try {
       const password = job.password ? open(this.o.state.keys, job.password, job.id) : undefined;
       const current = job.current ? open(this.o.state.keys, job.current, job.id) : undefined;

@@ -20,7 +20,7 @@ export const PROTOCOL_VERSION = 1;
 const id = z.string().min(1).max(64);
 const sealed = z.strictObject({ epk: z.string().max(200), iv: z.string().max(40), ct: z.string().max(2000), tag: z.string().max(40) });
 
-export const jobKinds = ['reset', 'change', 'unlock', 'must_change'] as const;
+export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobSchema = z.strictObject({
@@ -29,7 +29,7 @@ export const jobSchema = z.strictObject({
   /** objectGUID of the user in AD: the only way the agent finds a user. */
   anchor: z.string().max(64),
   expiresAt: z.number().int(),
-  /** The new password, sealed to this agent for this job. */
+  /** The new password (for a bind: the password to try), sealed to this agent for this job. */
   password: sealed.optional(),
   /** For a change: the current password, sealed the same way. */
   current: sealed.optional(),
@@ -45,6 +45,18 @@ export const verdictSchema = z.union([
 ]);
 export type JobVerdict = z.output<typeof verdictSchema>;
 
+/** The domain password policy as the agent read it from AD (src/ad/domain-policy.ts). */
+export const reportedPolicySchema = z.strictObject({
+  minLength: z.number().int().min(0).max(1024),
+  complexity: z.boolean(),
+  historyLength: z.number().int().min(0).max(1024),
+  minAgeMs: z.number().min(0),
+  maxAgeMs: z.number().min(0).nullable(),
+  lockoutThreshold: z.number().int().min(0),
+  lockoutDurationMs: z.number().min(0).nullable(),
+});
+export type ReportedPolicy = z.output<typeof reportedPolicySchema>;
+
 export const portalMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('challenge'), nonce: z.string().max(100), protocol: z.number() }),
   z.strictObject({ t: z.literal('welcome'), agentId: id }),
@@ -56,8 +68,8 @@ export const portalMessage = z.discriminatedUnion('t', [
 export type PortalMessage = z.output<typeof portalMessage>;
 
 export const agentMessage = z.discriminatedUnion('t', [
-  z.strictObject({ t: z.literal('hello'), agentId: id, signature: z.string().max(200), version: z.string().max(40), domain: z.string().max(256).optional() }),
-  z.strictObject({ t: z.literal('heartbeat'), domain: z.string().max(256).optional() }),
+  z.strictObject({ t: z.literal('hello'), agentId: id, signature: z.string().max(200), version: z.string().max(40), domain: z.string().max(256).optional(), policy: reportedPolicySchema.optional() }),
+  z.strictObject({ t: z.literal('heartbeat'), domain: z.string().max(256).optional(), policy: reportedPolicySchema.optional() }),
   z.strictObject({ t: z.literal('claim'), id }),
   z.strictObject({ t: z.literal('result'), id, verdict: verdictSchema }),
 ]);

@@ -166,6 +166,8 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const crashing: JobExecutor = {
       ...real,
       domain: () => real.domain(),
+      policy: () => real.policy(),
+      bind: (anchor, password) => real.bind(anchor, password),
       reconcile: (e) => real.reconcile(e),
       change: (anchor, current, password) => real.change(anchor, current, password),
       unlock: (anchor) => real.unlock(anchor),
@@ -210,8 +212,59 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(await binds(sams[0]!, 'After!Failover#9')).toBe(true);
   });
 
+  it('hybrid users sign in with their AD password (pass-through): wrong, locked and must-change are told apart', async () => {
+    const sam = await dc.addUser('wb.signin', 'Start!Pass#2024');
+    await hybrid(sam);
+    const { TestClient } = await import('../../test/helpers/http-client.js');
+    expect((await new TestClient(tp.app).signIn('wb.signin', 'Start!Pass#2024')).status).toBe(303);
+    expect((await new TestClient(tp.app).signIn('wb.signin', 'Wrong!Pass#1')).status).toBe(401);
+    const ad = connector();
+    expect(await ad.setMustChange(sam.guid, true)).toEqual({ ok: true });
+    const expired = await new TestClient(tp.app).signIn('wb.signin', 'Start!Pass#2024');
+    expect(expired.status).toBe(403);
+    expect(expired.body).toContain('has expired');
+    expect(await ad.setMustChange(sam.guid, false)).toEqual({ ok: true });
+    await ad.close();
+    for (let i = 0; i < 3; i++) await binds(sam, `Wrong!Pass#${i}`);
+    const locked = await new TestClient(tp.app).signIn('wb.signin', 'Start!Pass#2024');
+    expect(locked.status).toBe(423);
+    expect(locked.body).toContain('Account locked?');
+  });
+
+  it('the domain policy the agent read is checked in the portal before any job is sent', async () => {
+    expect(await tp.portal.agents.domainPolicy()).toMatchObject({ minLength: 7, complexity: true, historyLength: 24 });
+    const sam = await dc.addUser('wb.precheck', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    const jobsBefore = (await tp.store.db.selectFrom('writeback_jobs').select('id').execute()).length;
+    const r = await tp.portal.changePassword.change(user, { current: 'Start!Pass#2024', password: 'only small letters here', confirm: 'only small letters here' }, { idHash: 'x', ip: '127.0.0.1', userAgent: 'test' });
+    expect(r).toMatchObject({ ok: false, reason: 'invalid', errors: { password: 'writeback.not_complex' } });
+    expect((await tp.store.db.selectFrom('writeback_jobs').select('id').execute()).length).toBe(jobsBefore);
+  });
+
+  it('password hash sync: on, a hash is kept and sign-in works while no agent answers; off, no hash is kept', async () => {
+    const sam = await dc.addUser('wb.hashsync', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    const { TestClient } = await import('../../test/helpers/http-client.js');
+    expect((await tp.portal.policy.update({ id: null, name: 'test' }, { onPremises: { passwordHashSync: true } })).ok).toBe(true);
+    expect((await tp.portal.changePassword.change(user, { current: 'Start!Pass#2024', password: 'Synced!Pass#2025', confirm: 'Synced!Pass#2025' }, { idHash: 'x', ip: '127.0.0.1', userAgent: 'test' })).ok).toBe(true);
+    expect(await tp.portal.users.passwordHash(user.id)).toMatch(/^\$argon2id\$/);
+    for (const c of running.splice(0)) await c.stop();
+    await expect.poll(() => tp.portal.agentHub.connected().length).toBe(0);
+    expect((await new TestClient(tp.app).signIn('wb.hashsync', 'Synced!Pass#2025')).status).toBe(303);
+    expect((await new TestClient(tp.app).signIn('wb.hashsync', 'Start!Pass#2024')).status).toBe(401);
+    // Without hash sync and without an agent, the portal says so instead of guessing.
+    expect((await tp.portal.policy.update({ id: null, name: 'test' }, { onPremises: { passwordHashSync: false } })).ok).toBe(true);
+    const other = await hybrid(await dc.addUser('wb.nohash', 'Start!Pass#2024'));
+    expect(await tp.portal.users.passwordHash(other.id)).toBeNull();
+    const unavailable = await new TestClient(tp.app).signIn('wb.nohash', 'Start!Pass#2024');
+    expect(unavailable.status).toBe(503);
+    await run(agentA);
+    expect((await tp.portal.changePassword.change(user, { current: 'Synced!Pass#2025', password: 'Unsynced!Pass#26', confirm: 'Unsynced!Pass#26' }, { idHash: 'x', ip: '127.0.0.1', userAgent: 'test' })).ok).toBe(true);
+    expect(await tp.portal.users.passwordHash(user.id)).toBeNull();
+  });
+
   it('no password appears in any table, log or journal afterwards', async () => {
-    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x'];
+    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26'];
     const tables = ['writeback_jobs', 'audit_events', 'agents', 'agent_registrations', 'flows'] as const;
     let dump = '';
     for (const t of tables) dump += JSON.stringify(await tp.store.db.selectFrom(t).selectAll().execute());

@@ -159,6 +159,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     ipLockout: { threshold: s.ipFailuresPerHour, baseMs: 15 * MINUTE, growth: 1, maxMs: 15 * MINUTE, windowMs: 60 * MINUTE },
     flowTtlMs: 10 * MINUTE,
     onOutcome: (outcome) => metrics.signIns.inc({ outcome }),
+    passThrough: { bind: (user, password) => writeback.bind(user, password) },
   });
   const directory = new DirectoryService({
     users,
@@ -202,6 +203,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     clock,
     publicUrl: config.publicUrl,
     writeback,
+    adPolicy: () => agents.domainPolicy(),
+    hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
   const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
   const resets = new ResetService({
@@ -232,6 +235,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     codeTtlMs: m.codeMinutes * MINUTE,
     startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },
     verifyFailures: securityInfoLimits.verifyFailures,
+    adPolicy: () => agents.domainPolicy(),
   });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {

@@ -186,6 +186,12 @@ export function signInRoutes(): Hono<AppEnv> {
         return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.locked', { minutes: minutesText(c, outcome.retryAfterSeconds) }) } }} />, 429);
       case 'disabled':
         return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.disabled') } }} />, 403);
+      case 'onprem_unavailable':
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'warn', text: t('signIn.onpremUnavailable') } }} />, 503);
+      case 'onprem_locked':
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.onpremLocked') } }} />, 423);
+      case 'password_expired':
+        return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'warn', text: t('signIn.passwordExpired') } }} />, 403);
     }
   });
 

@@ -9,13 +9,20 @@ import { lockRemaining } from './lockout.js';
 import type { SessionStore } from './sessions.js';
 import { afterPassword, type SignInData, type SignInState } from './sign-in-flow.js';
 import type { ThrottleStore } from './throttle-store.js';
+import type { WritebackResult } from '../writeback/writeback.js';
 
 export type SignInOutcome =
   | { kind: 'signed_in'; user: User; sessionToken: string }
   | { kind: 'second_factor_required'; flowId: string }
   | { kind: 'invalid' }
   | { kind: 'locked'; retryAfterSeconds: number }
-  | { kind: 'disabled' };
+  | { kind: 'disabled' }
+  /** A hybrid user whose password only AD can check, while no agent answers. */
+  | { kind: 'onprem_unavailable' }
+  /** AD says the account is locked (its own lockout, not ours). */
+  | { kind: 'onprem_locked' }
+  /** AD says the password is right but expired or must be changed. */
+  | { kind: 'password_expired' };
 
 /** The seam for multi-factor sign-in: which registered methods could satisfy a second gate. */
 export interface SecondFactorPolicy {
@@ -37,6 +44,8 @@ export interface SignInDeps {
   flowTtlMs: number;
   clock: Clock;
   onOutcome?: (outcome: SignInOutcome['kind']) => void;
+  /** Hybrid users: the password is checked by AD through the agent (a bind). */
+  passThrough?: { bind(user: User, password: string): Promise<WritebackResult> };
 }
 
 export interface SignInRequest {
@@ -78,7 +87,24 @@ export class SignInService {
 
     const user = await deps.users.byUsername(req.username);
     const hash = user ? await deps.users.passwordHash(user.id) : null;
-    const valid = hash ? await deps.hasher.verify(hash, req.password) : await deps.hasher.verifyNothing(req.password);
+    let valid: boolean;
+    if (user?.source === 'onprem' && user.anchor && deps.passThrough) {
+      // AD decides (pass-through); a synced hash (password hash sync) is used only when no agent answers.
+      const r = await deps.passThrough.bind(user, req.password);
+      const unreachable = !r.ok && (r.reason === 'unavailable' || r.reason === 'dc_unreachable' || r.reason === 'unconfirmed');
+      if (!r.ok && !unreachable && r.reason !== 'wrong_password' && r.reason !== 'not_found') {
+        const kind = r.reason === 'account_locked' ? 'onprem_locked' : r.reason === 'password_expired' ? 'password_expired' : 'disabled';
+        await deps.audit.record({ event: 'sign_in', outcome: 'failure', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { reason: `onprem_${r.reason}` } });
+        return { kind };
+      }
+      if (unreachable && !hash) {
+        await deps.audit.record({ event: 'sign_in', outcome: 'failure', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { reason: 'onprem_unavailable' } });
+        return { kind: 'onprem_unavailable' };
+      }
+      valid = r.ok || (unreachable && hash !== null && (await deps.hasher.verify(hash, req.password)));
+    } else {
+      valid = hash ? await deps.hasher.verify(hash, req.password) : await deps.hasher.verifyNothing(req.password);
+    }
 
     if (!valid || !user) {
       const after = await deps.throttle.recordFailure(userKey(req.username), deps.userLockout);

@@ -153,7 +153,8 @@ export class UserStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async setPasswordHash(id: string, hash: string): Promise<boolean> {
+  /** null removes the stored hash (a hybrid user without password hash sync: AD alone knows the password). */
+  async setPasswordHash(id: string, hash: string | null): Promise<boolean> {
     const now = this.clock.now();
     const r = await this.db
       .updateTable('users')

@@ -211,6 +211,8 @@ export interface AgentsTable {
   sealing_key: string;
   version: string | null;
   domain: string | null;
+  /** JSON of src/ad/domain-policy.ts PasswordPolicy, as the agent last reported it. */
+  domain_policy: string | null;
   registered_at: number;
   last_seen_at: number | null;
   revoked_at: number | null;
@@ -225,7 +227,7 @@ export interface AgentRegistrationsTable {
   agent_id: string | null;
 }
 
-export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change';
+export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind';
 export type WritebackJobStatus = 'pending' | 'taken' | 'applied' | 'failed' | 'expired';
 
 export interface WritebackJobsTable {

@@ -20,7 +20,9 @@ const notCalled: JobExecutor = {
   unlock: () => Promise.reject(new Error('not expected in this test')),
   mustChange: () => Promise.reject(new Error('not expected in this test')),
   reconcile: () => Promise.reject(new Error('not expected in this test')),
+  bind: () => Promise.reject(new Error('not expected in this test')),
   domain: () => Promise.resolve('corp.example.test'),
+  policy: () => Promise.resolve({ minLength: 10, complexity: true, historyLength: 24, minAgeMs: 0, maxAgeMs: null, lockoutThreshold: 0, lockoutDurationMs: null }),
 };
 
 let tp: TestPortal;
@@ -63,6 +65,8 @@ describe('agent connection (real server, real WebSocket)', () => {
     expect(tp.portal.agentHub.connected().map((a) => a.agent.name)).toEqual(['dc-agent-1']);
     const row = await tp.portal.agents.byId(state.agentId);
     expect(row?.domain).toBe('corp.example.test');
+    // The domain policy the agent read is kept for the reset and change pages.
+    expect(await tp.portal.agents.domainPolicy()).toMatchObject({ minLength: 10, complexity: true, historyLength: 24 });
     expect(row?.lastSeenAt).not.toBeNull();
     // The private keys never reached the portal.
     const stored = JSON.stringify(await tp.store.db.selectFrom('agents').selectAll().execute());

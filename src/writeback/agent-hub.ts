@@ -111,7 +111,7 @@ export class AgentHub {
           this.live.get(agent.id)?.ws.close(4004, 'replaced by a newer connection');
           session = { agent, ws, connectedAt: d.clock.now(), lastUsed: 0, lastSeen: Date.now(), waiting: new Map() };
           this.live.set(agent.id, session);
-          await d.registry.seen(agent.id, { version: msg.version, ...(msg.domain ? { domain: msg.domain } : {}) });
+          await d.registry.seen(agent.id, { version: msg.version, ...(msg.domain ? { domain: msg.domain } : {}), ...(msg.policy ? { policy: msg.policy } : {}) });
           await d.audit.record({ event: 'agent_connected', outcome: 'success', target: { id: agent.id, name: agent.name }, ip, details: { version: msg.version } });
           return send({ t: 'welcome', agentId: agent.id });
         }
@@ -123,7 +123,7 @@ export class AgentHub {
             // Revoked on another portal instance: this connection ends at the next heartbeat.
             const now = await d.registry.byId(s.agent.id);
             if (!now || now.revokedAt !== null) return ws.close(4003, 'revoked');
-            return d.registry.seen(s.agent.id, msg.domain ? { domain: msg.domain } : {});
+            return d.registry.seen(s.agent.id, { ...(msg.domain ? { domain: msg.domain } : {}), ...(msg.policy ? { policy: msg.policy } : {}) });
           }
           case 'claim':
             return send(await this.claim(s.agent, msg.id));

@@ -4,6 +4,7 @@ import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { hashToken, newId, randomToken } from '../shared/crypto.js';
 import { isPublicKey } from '../agent/sealing.js';
+import { reportedPolicySchema, type ReportedPolicy } from '../agent/protocol.js';
 
 export interface Agent {
   id: string;
@@ -12,6 +13,7 @@ export interface Agent {
   sealingKey: string;
   version: string | null;
   domain: string | null;
+  domainPolicy: ReportedPolicy | null;
   registeredAt: number;
   lastSeenAt: number | null;
   revokedAt: number | null;
@@ -60,10 +62,10 @@ export class AgentRegistry {
       await d.audit.record({ event: 'agent_registered', outcome: 'failure', ip: meta.ip, details: { reason: 'token' } });
       return { ok: false, reason: 'token' };
     }
-    const agent: Agent = { id: agentId, name: input.name, signingKey: input.signingKey as string, sealingKey: input.sealingKey as string, version: input.version, domain: null, registeredAt: now, lastSeenAt: null, revokedAt: null };
+    const agent: Agent = { id: agentId, name: input.name, signingKey: input.signingKey as string, sealingKey: input.sealingKey as string, version: input.version, domain: null, domainPolicy: null, registeredAt: now, lastSeenAt: null, revokedAt: null };
     await d.store.db
       .insertInto('agents')
-      .values({ id: agent.id, name: agent.name, signing_key: agent.signingKey, sealing_key: agent.sealingKey, version: agent.version, domain: null, registered_at: now, last_seen_at: null, revoked_at: null })
+      .values({ id: agent.id, name: agent.name, signing_key: agent.signingKey, sealing_key: agent.sealingKey, version: agent.version, domain: null, domain_policy: null, registered_at: now, last_seen_at: null, revoked_at: null })
       .execute();
     await d.audit.record({ event: 'agent_registered', outcome: 'success', target: { id: agent.id, name: agent.name }, ip: meta.ip, details: { version: agent.version ?? '' } });
     return { ok: true, agent };
@@ -80,12 +82,20 @@ export class AgentRegistry {
     return row ? toAgent(row) : null;
   }
 
-  async seen(id: string, info: { version?: string; domain?: string }): Promise<void> {
+  async seen(id: string, info: { version?: string; domain?: string; policy?: ReportedPolicy }): Promise<void> {
     await this.d.store.db
       .updateTable('agents')
-      .set({ last_seen_at: this.d.clock.now(), ...(info.version ? { version: info.version } : {}), ...(info.domain ? { domain: info.domain } : {}) })
+      .set({ last_seen_at: this.d.clock.now(), ...(info.version ? { version: info.version } : {}), ...(info.domain ? { domain: info.domain } : {}), ...(info.policy ? { domain_policy: JSON.stringify(info.policy) } : {}) })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** The domain password policy the most recently seen agent reported (null before any did). */
+  async domainPolicy(): Promise<ReportedPolicy | null> {
+    const row = await this.d.store.db.selectFrom('agents').select('domain_policy').where('revoked_at', 'is', null).where('domain_policy', 'is not', null).orderBy('last_seen_at', 'desc').limit(1).executeTakeFirst();
+    if (!row?.domain_policy) return null;
+    const parsed = reportedPolicySchema.safeParse(JSON.parse(row.domain_policy));
+    return parsed.success ? parsed.data : null;
   }
 
   async revoke(actor: Actor, id: string): Promise<boolean> {
@@ -96,7 +106,8 @@ export class AgentRegistry {
   }
 }
 
-function toAgent(r: { id: string; name: string; signing_key: string; sealing_key: string; version: string | null; domain: string | null; registered_at: number; last_seen_at: number | null; revoked_at: number | null }): Agent {
+function toAgent(r: { id: string; name: string; signing_key: string; sealing_key: string; version: string | null; domain: string | null; domain_policy: string | null; registered_at: number; last_seen_at: number | null; revoked_at: number | null }): Agent {
+  const policy = r.domain_policy ? reportedPolicySchema.safeParse(JSON.parse(r.domain_policy)) : null;
   return {
     id: r.id,
     name: r.name,
@@ -104,6 +115,7 @@ function toAgent(r: { id: string; name: string; signing_key: string; sealing_key
     sealingKey: r.sealing_key,
     version: r.version,
     domain: r.domain,
+    domainPolicy: policy?.success ? policy.data : null,
     registeredAt: Number(r.registered_at),
     lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),

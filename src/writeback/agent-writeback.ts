@@ -9,6 +9,15 @@ function toResult(o: JobOutcome): WritebackResult {
   return o.detail ? { ok: false, reason, detail: o.detail } : { ok: false, reason };
 }
 
+const bindReasons: Record<string, WritebackRefusal> = {
+  locked: 'account_locked',
+  disabled: 'account_disabled',
+  account_expired: 'account_disabled',
+  expired: 'password_expired',
+  must_change: 'password_expired',
+  logon_hours: 'policy',
+};
+
 /** Writeback through the connected on-premises agents (src/writeback/agent-hub.ts). */
 export class AgentWriteback implements Writeback {
   constructor(
@@ -26,6 +35,14 @@ export class AgentWriteback implements Writeback {
 
   async unlock(user: User): Promise<WritebackResult> {
     return toResult(await this.hub.run({ kind: 'unlock', user, ...this.protectedOption() }));
+  }
+
+  async bind(user: User, password: string): Promise<WritebackResult> {
+    const r = await this.hub.run({ kind: 'bind', user, password });
+    if (r.ok) return { ok: true };
+    // AD's bind sub-codes (src/ad/sub-codes.ts) as the sign-in page needs them.
+    const reason = bindReasons[r.reason] ?? r.reason;
+    return toResult({ ok: false, reason, ...(r.detail ? { detail: r.detail } : {}) });
   }
 
   private protectedOption() {

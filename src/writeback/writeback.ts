@@ -28,8 +28,10 @@ export const writebackRefusals = [
   'not_found',
   'insufficient_rights',
   'dc_unreachable',
-  /** A change: the current password is not right. */
+  /** A change or a sign-in: the (current) password is not right. */
   'wrong_password',
+  /** A sign-in: the password is right but expired, or must be changed at the next sign-in. */
+  'password_expired',
   /** The job reached an agent that could not open it. */
   'sealing',
   /** Anything else the agent reported. */
@@ -47,6 +49,8 @@ export interface Writeback {
   change(user: User, current: string, password: string): Promise<WritebackResult>;
   /** Unlock only (lockoutTime = 0). */
   unlock(user: User): Promise<WritebackResult>;
+  /** Pass-through sign-in: does AD accept this password for the user? Changes nothing. */
+  bind(user: User, password: string): Promise<WritebackResult>;
 }
 
 /** The answer when no on-premises agent can exist (tests of the flows' own behaviour). */
@@ -54,4 +58,5 @@ export const noAgentWriteback: Writeback = {
   reset: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   change: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   unlock: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
+  bind: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
 };

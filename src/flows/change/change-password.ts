@@ -10,6 +10,8 @@ import type { Outbound, RenderEmail } from '../../methods/outbound.js';
 import type { Translate } from '../../i18n/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Writeback } from '../../writeback/writeback.js';
+import type { ReportedPolicy } from '../../agent/protocol.js';
+import { afterOnPremisesPassword, onPremisesViolations } from '../../writeback/onprem-password.js';
 
 interface Deps {
   users: UserStore;
@@ -25,6 +27,10 @@ interface Deps {
   clock: Clock;
   publicUrl: string;
   writeback: Writeback;
+  /** The domain password policy the agents reported (null until one did). */
+  adPolicy: () => Promise<ReportedPolicy | null>;
+  /** The SSPR policy's password hash sync switch. */
+  hashSync: () => Promise<boolean>;
 }
 
 /**
@@ -66,10 +72,13 @@ export class ChangePasswordService {
     if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
     const checked = await d.directory.checkNewPassword(user, { password: input.password, confirm: input.confirm });
     if (!checked.ok) return checked;
+    const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(), d.clock.now());
+    if (adRules.length > 0) return { ok: false, reason: 'invalid', errors: { password: `writeback.${adRules[0]!}` } };
     const r = await d.writeback.change(user, input.current, checked.value);
     await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });
     if (!r.ok && r.reason === 'wrong_password') return { ok: false, reason: 'invalid', errors: { current: 'change.currentWrong' } };
     if (!r.ok) return { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+    await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, await d.hashSync());
     await this.notify(user);
     return { ok: true, value: user };
   }

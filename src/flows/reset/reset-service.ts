@@ -22,6 +22,8 @@ import { effectiveFor, gateOfChoice, type GateType, type MethodChoice, type Poli
 import type { Clock } from '../../shared/clock.js';
 import { hashToken, hmac } from '../../shared/crypto.js';
 import type { Writeback, WritebackRefusal } from '../../writeback/writeback.js';
+import type { ReportedPolicy } from '../../agent/protocol.js';
+import { afterOnPremisesPassword, onPremisesViolations } from '../../writeback/onprem-password.js';
 import type { FlowStore, StoredFlow } from '../flow-store.js';
 import type { Captcha } from './captcha.js';
 import { startData, transition, type Intent, type Pending, type ResetData, type ResetState } from './reset-flow.js';
@@ -48,7 +50,7 @@ export type ResetFlow = StoredFlow<ResetState, ResetData>;
 export type ResetView =
   | { kind: 'expired' }
   | { kind: 'verifying'; flow: ResetFlow; choices: MethodChoice[]; questions: Array<{ id: string; text: string; custom: boolean }>; helpdesk: string | null; noMoreMethods: boolean }
-  | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null }
+  | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null }
   | { kind: 'applying'; flow: ResetFlow }
   | { kind: 'completed'; flow: ResetFlow }
   | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null };
@@ -87,6 +89,8 @@ interface Deps {
   codeTtlMs: number;
   startsPerIp: LockoutPolicy;
   verifyFailures: LockoutPolicy;
+  /** The domain password policy the agents reported, for hybrid users (null until one did). */
+  adPolicy: () => Promise<ReportedPolicy | null>;
 }
 
 /** Stands in for a name that matches no account while the eligibility queries run. */
@@ -107,7 +111,7 @@ const NOBODY: User = {
 
 const CODE_CHOICES = new Set<MethodChoice>(['email', 'mobile_sms', 'mobile_voice', 'office_voice']);
 /** AD's verdicts in plain words (src/writeback/messages.en.ts). */
-const writebackMessage = (reason: WritebackRefusal): ResetRefusal => `writeback.${reason}`;
+const writebackMessage = (reason: WritebackRefusal | 'too_young'): ResetRefusal => `writeback.${reason}`;
 
 /**
  * Forgot password and unlock account, for people who cannot sign in.
@@ -219,7 +223,7 @@ export class ResetService {
       }
       case 'verified':
         if (!user) return { kind: 'expired' };
-        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk };
+        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy: user.source === 'onprem' ? await this.d.adPolicy() : null };
       case 'applying':
         return { kind: 'applying', flow };
       case 'completed':
@@ -450,12 +454,19 @@ export class ResetService {
         await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
         return checked;
       }
+      const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(), d.clock.now());
+      if (adRules.length > 0) {
+        await release();
+        await this.outcome(held, user, 'failure', meta, { reason: `onprem_${adRules[0]!}` });
+        return { ok: false, reason: 'invalid', errors: { password: writebackMessage(adRules[0]!) } };
+      }
       const r = policy.onPremises.writeback ? await d.writeback.reset(user, checked.value) : ({ ok: false, reason: 'disabled' } as const);
       if (!r.ok) {
         await release();
         await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
         return { ok: false, reason: 'flow', message: writebackMessage(r.reason) };
       }
+      await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, policy.onPremises.passwordHashSync);
     } else {
       // The directory checks every rule and the history, then applies: one check, one hash.
       const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: meta.ip, userAgent: meta.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { auditEvent: 'password_set_by_reset' });

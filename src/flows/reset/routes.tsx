@@ -9,6 +9,7 @@ import type { FieldErrors } from '../../shared/validation.js';
 import { PasskeyForm, PasskeyScripts } from '../../methods/passkey-ui.js';
 import type { MethodChoice } from '../../policy/policy.js';
 import type { Intent } from './reset-flow.js';
+import { OnPremisesRules } from '../../writeback/ui.js';
 import type { ResetRefusal, ResetView } from './reset-service.js';
 
 type Verifying = Extract<ResetView, { kind: 'verifying' }>;
@@ -246,6 +247,7 @@ function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppContext;
             <li>{t('reset.rules.notName')}</li>
             {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
           </ul>
+          {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} /> : null}
         </div>
         <div>
           <label for="f-password">{t('change.new')}</label>

@@ -11,6 +11,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sealing_key', 'varchar(200)', (c) => c.notNull())
     .addColumn('version', 'varchar(40)')
     .addColumn('domain', 'varchar(256)')
+    // The domain password policy as the agent last read it (JSON), shown on the reset and change pages.
+    .addColumn('domain_policy', 'text')
     .addColumn('registered_at', 'bigint', (c) => c.notNull())
     .addColumn('last_seen_at', 'bigint')
     .addColumn('revoked_at', 'bigint')
