@@ -156,14 +156,44 @@ async function UserDetail({ c, user, errors, problem, reasons }: { c: AppContext
         </form>
       </div>
 
-      <h2>{t('users.detail.setPassword')}</h2>
-      <form method="post" action={`/admin/users/${user.id}/password`} class="card" novalidate>
-        <Csrf c={c} />
-        <p class="hint">{t('users.detail.setPasswordHint')}</p>
-        <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={reasons} />
-        <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
-        <Submit>{t('users.detail.setPassword')}</Submit>
-      </form>
+      {user.source === 'onprem' ? (
+        <>
+          <h2>{t('users.hybrid.title')}</h2>
+          <p class="hint">{t('users.hybrid.intro')}</p>
+          <form method="post" action={`/admin/users/${user.id}/ad/password`} class="card" novalidate>
+            <Csrf c={c} />
+            <h3>{t('users.hybrid.setPassword')}</h3>
+            <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={reasons} />
+            <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
+            <div class="check">
+              <input type="checkbox" id="f-mustChange" name="mustChange" value="1" checked />
+              <label for="f-mustChange">{t('users.hybrid.mustChange')}</label>
+            </div>
+            <Submit>{t('users.hybrid.setPassword')}</Submit>
+          </form>
+          <div class="row">
+            <form method="post" action={`/admin/users/${user.id}/ad/unlock`}>
+              <Csrf c={c} />
+              <Submit kind="secondary">{t('users.hybrid.unlock')}</Submit>
+            </form>
+            <form method="post" action={`/admin/users/${user.id}/ad/must-change`}>
+              <Csrf c={c} />
+              <Submit kind="secondary">{t('users.hybrid.requireChange')}</Submit>
+            </form>
+          </div>
+        </>
+      ) : (
+        <>
+          <h2>{t('users.detail.setPassword')}</h2>
+          <form method="post" action={`/admin/users/${user.id}/password`} class="card" novalidate>
+            <Csrf c={c} />
+            <p class="hint">{t('users.detail.setPasswordHint')}</p>
+            <Field t={t} name="password" label="field.password" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={reasons} />
+            <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
+            <Submit>{t('users.detail.setPassword')}</Submit>
+          </form>
+        </>
+      )}
 
       <h2>{t('users.detail.roles')}</h2>
       <form method="post" action={`/admin/users/${user.id}/roles`} class="card">
@@ -266,6 +296,14 @@ export function userPages(): Hono<AppEnv> {
     const form = await readForm(c);
     return withUser(c, (u) => c.get('portal').directory.setPassword(actorOf(c), u.id, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '' }), 'users.done.password');
   });
+
+  // Hybrid users: the same actions on the AD account, through the agent.
+  app.post('/admin/users/:id/ad/password', async (c) => {
+    const form = await readForm(c);
+    return withUser(c, (u) => c.get('portal').hybridAccounts.setPassword(actorOf(c), u, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '', mustChange: str(form, 'mustChange') === '1' }), 'users.done.password');
+  });
+  app.post('/admin/users/:id/ad/unlock', (c) => withUser(c, (u) => c.get('portal').hybridAccounts.unlock(actorOf(c), u), 'users.done.unlocked'));
+  app.post('/admin/users/:id/ad/must-change', (c) => withUser(c, (u) => c.get('portal').hybridAccounts.requireChange(actorOf(c), u, true), 'users.done.mustChange'));
 
   app.post('/admin/users/:id/roles', async (c) => {
     const form = await readForm(c);

@@ -263,8 +263,38 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(await tp.portal.users.passwordHash(user.id)).toBeNull();
   });
 
+  it('an administrator sets a hybrid user\'s password in AD from the console, to be changed at the next sign-in; unlock and require-change work too', async () => {
+    const { TestClient, makeUser } = await import('../../test/helpers/http-client.js');
+    await makeUser(tp.portal, { username: 'console.admin', password: 'Console-Admin-Pass-1', roles: ['administrator'] });
+    const admin = new TestClient(tp.app);
+    expect((await admin.signIn('console.admin', 'Console-Admin-Pass-1')).status).toBe(303);
+    const sam = await dc.addUser('wb.console', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    const page = await admin.get(`/admin/users/${user.id}`);
+    expect(page.body).toContain('Set the password in Active Directory');
+    const set = await admin.post(`/admin/users/${user.id}/ad/password`, { password: 'Helpdesk!Set#2025', confirm: 'Helpdesk!Set#2025', mustChange: '1' });
+    expect(set.status).toBe(303);
+    const ad = connector();
+    expect(await ad.bindAsUser(sam.guid, 'Helpdesk!Set#2025')).toMatchObject({ ok: false, reason: 'must_change' });
+    expect(await ad.setMustChange(sam.guid, false)).toEqual({ ok: true });
+    expect((await admin.post(`/admin/users/${user.id}/ad/must-change`, {})).status).toBe(303);
+    expect(await ad.bindAsUser(sam.guid, 'Helpdesk!Set#2025')).toMatchObject({ ok: false, reason: 'must_change' });
+    expect(await ad.setMustChange(sam.guid, false)).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++) await binds(sam, `Wrong!Pass#${i}`);
+    expect(await ad.bindAsUser(sam.guid, 'Helpdesk!Set#2025')).toMatchObject({ ok: false, reason: 'locked' });
+    expect((await admin.post(`/admin/users/${user.id}/ad/unlock`, {})).status).toBe(303);
+    expect(await ad.bindAsUser(sam.guid, 'Helpdesk!Set#2025')).toEqual({ ok: true });
+    await ad.close();
+    // AD's refusal is shown in plain words, and nothing changed.
+    const weak = await admin.post(`/admin/users/${user.id}/ad/password`, { password: 'only small letters here', confirm: 'only small letters here' });
+    expect(weak.status).toBe(400);
+    expect(weak.body).toContain('three of');
+    const events = await tp.store.db.selectFrom('audit_events').select(['event', 'outcome']).where('target_id', '=', user.id).execute();
+    expect(events.map((e) => `${e.event}:${e.outcome}`)).toEqual(expect.arrayContaining(['password_set_by_admin:success', 'must_change_set_by_admin:success', 'account_unlocked_by_admin:success']));
+  });
+
   it('no password appears in any table, log or journal afterwards', async () => {
-    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26'];
+    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26', 'Helpdesk!Set#2025', 'Console-Admin-Pass-1'];
     const tables = ['writeback_jobs', 'audit_events', 'agents', 'agent_registrations', 'flows'] as const;
     let dump = '';
     for (const t of tables) dump += JSON.stringify(await tp.store.db.selectFrom(t).selectAll().execute());

@@ -36,6 +36,7 @@ import type { Writeback } from '../writeback/writeback.js';
 import { AgentRegistry } from '../writeback/agent-registry.js';
 import { AgentHub } from '../writeback/agent-hub.js';
 import { AgentWriteback } from '../writeback/agent-writeback.js';
+import { HybridAccountActions } from '../writeback/admin-actions.js';
 import { ApiTokenService } from '../api/tokens.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
@@ -81,6 +82,8 @@ export interface Portal {
   agents: AgentRegistry;
   /** The agents connected to this instance, and the synchronous jobs sent to them. */
   agentHub: AgentHub;
+  /** An administrator's actions on a hybrid user's AD account (through the agent). */
+  hybridAccounts: HybridAccountActions;
   captcha: Captcha;
   /** Forgot password and unlock account. */
   resets: ResetService;
@@ -271,6 +274,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     writeback,
     agents,
     agentHub,
+    hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, audit, writeback, adPolicy: () => agents.domainPolicy(), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
     captcha,
     resets,
   };

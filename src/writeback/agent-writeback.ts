@@ -25,8 +25,12 @@ export class AgentWriteback implements Writeback {
     private readonly options: () => { allowProtected: boolean },
   ) {}
 
-  async reset(user: User, password: string): Promise<WritebackResult> {
-    return toResult(await this.hub.run({ kind: 'reset', user, password, ...this.protectedOption() }));
+  async reset(user: User, password: string, options: { mustChange?: boolean } = {}): Promise<WritebackResult> {
+    return toResult(await this.hub.run({ kind: 'reset', user, password, ...(options.mustChange !== undefined ? { mustChange: options.mustChange } : {}), ...this.protectedOption() }));
+  }
+
+  async mustChange(user: User, on: boolean): Promise<WritebackResult> {
+    return toResult(await this.hub.run({ kind: 'must_change', user, mustChange: on, ...this.protectedOption() }));
   }
 
   async change(user: User, current: string, password: string): Promise<WritebackResult> {

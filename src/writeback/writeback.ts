@@ -44,7 +44,9 @@ export type WritebackResult = { ok: true; historyEnforced?: boolean } | { ok: fa
 
 export interface Writeback {
   /** A reset (the service account replaces the password); a reset also unlocks. */
-  reset(user: User, password: string): Promise<WritebackResult>;
+  reset(user: User, password: string, options?: { mustChange?: boolean }): Promise<WritebackResult>;
+  /** "Must change the password at the next sign-in" on or off (pwdLastSet). */
+  mustChange(user: User, on: boolean): Promise<WritebackResult>;
   /** A change bound as the user (old + new), so AD enforces its history. */
   change(user: User, current: string, password: string): Promise<WritebackResult>;
   /** Unlock only (lockoutTime = 0). */
@@ -59,4 +61,5 @@ export const noAgentWriteback: Writeback = {
   change: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   unlock: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   bind: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
+  mustChange: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
 };

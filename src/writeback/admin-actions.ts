@@ -1,0 +1,70 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Actor, DirectoryService, Outcome } from '../directory/directory-service.js';
+import type { PasswordHasher } from '../directory/password-hash.js';
+import type { User, UserStore } from '../directory/users.js';
+import type { SessionStore } from '../auth/sessions.js';
+import type { ReportedPolicy } from '../agent/protocol.js';
+import type { Writeback, WritebackResult } from './writeback.js';
+import { afterOnPremisesPassword, onPremisesViolations } from './onprem-password.js';
+
+interface Deps {
+  users: UserStore;
+  directory: DirectoryService;
+  hasher: PasswordHasher;
+  sessions: SessionStore;
+  audit: AuditLog;
+  writeback: Writeback;
+  adPolicy: () => Promise<ReportedPolicy | null>;
+  hashSync: () => Promise<boolean>;
+  now: () => number;
+}
+
+/**
+ * What an administrator does to a hybrid user's AD account from the console or the API: set a
+ * password (optionally to be changed at the next sign-in), unlock, require a change. Each goes
+ * through the agent as a job and ends with AD's verdict in the audit log.
+ */
+export class HybridAccountActions {
+  constructor(private readonly d: Deps) {}
+
+  async setPassword(actor: Actor, user: User, input: { password: unknown; confirm?: unknown; mustChange?: boolean }): Promise<Outcome<User>> {
+    const { d } = this;
+    if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
+    const checked = await d.directory.checkNewPassword(user, input);
+    if (!checked.ok) return checked;
+    const ad = onPremisesViolations(user, checked.value, await d.adPolicy(), d.now());
+    if (ad.length > 0) return { ok: false, reason: 'invalid', errors: { password: `writeback.${ad[0]!}` } };
+    const r = await d.writeback.reset(user, checked.value, input.mustChange ? { mustChange: true } : {});
+    await this.audit(actor, user, 'password_set_by_admin', r, { mustChange: !!input.mustChange });
+    if (!r.ok) return { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+    await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, (await d.hashSync()) && !input.mustChange);
+    await d.sessions.revokeAllForUser(user.id);
+    return { ok: true, value: user };
+  }
+
+  async unlock(actor: Actor, user: User): Promise<Outcome<User>> {
+    if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
+    const r = await this.d.writeback.unlock(user);
+    await this.audit(actor, user, 'account_unlocked_by_admin', r);
+    return r.ok ? { ok: true, value: user } : { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+  }
+
+  async requireChange(actor: Actor, user: User, on: boolean): Promise<Outcome<User>> {
+    if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
+    const r = await this.d.writeback.mustChange(user, on);
+    await this.audit(actor, user, on ? 'must_change_set_by_admin' : 'must_change_cleared_by_admin', r);
+    return r.ok ? { ok: true, value: user } : { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+  }
+
+  private audit(actor: Actor, user: User, event: string, r: WritebackResult, details: Record<string, string | boolean> = {}) {
+    return this.d.audit.record({
+      event,
+      outcome: r.ok ? 'success' : 'failure',
+      actor: { id: actor.id, name: actor.name },
+      target: { id: user.id, name: user.username },
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { onprem: true, ...details, ...(r.ok ? {} : { reason: r.reason }) },
+    });
+  }
+}
