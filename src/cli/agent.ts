@@ -5,13 +5,16 @@ import type { Command } from 'commander';
 import { AgentClient } from '../agent/agent-client.js';
 import { Journal } from '../agent/journal.js';
 import { loadAgentState, registerAgent, saveAgentState } from '../agent/state.js';
-import { createAdExecutor } from '../agent/ad-executor.js';
+import { connectorOptions, createAdExecutor } from '../agent/ad-executor.js';
+import { formatRightsReport } from '../agent/doctor.js';
+import { AdConfigurationError } from '../ad/ad-connection.js';
+import { checkRights } from '../ad/rights.js';
 import { createLogger } from '../logging/logger.js';
 import { PRODUCT_VERSION } from '../shared/version.js';
 import { CliExit, EXIT, loadCliConfig, type CliIO } from './context.js';
 
 /**
- * `sspr agent register|run`: the on-premises agent. It reads the same sspr.yaml (its `agent`
+ * `sspr agent register|run|doctor`: the on-premises agent. It reads the same sspr.yaml (its `agent`
  * section: state and journal files, the AD connection) and connects out to the portal.
  */
 export function registerAgentCommands(program: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
@@ -59,5 +62,30 @@ export function registerAgentCommands(program: Command, io: CliIO, setExit: (cod
         process.once('SIGTERM', stop);
       });
       setExit(EXIT.ok);
+    });
+
+  agent
+    .command('doctor')
+    .description("check the service account's rights in AD (exactly the least-privilege delegation, nothing more), TLS, controls and the domain password policy")
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { config, baseDir } = loadCliConfig(io, cfg(cmd));
+      if (!config.agent.ad) throw new CliExit(EXIT.config, 'agent.ad is not configured: the agent needs the domain controllers and its service account');
+      let options;
+      try {
+        options = connectorOptions(config.agent.ad, baseDir, config.writeback.allowProtectedAccounts);
+      } catch (err) {
+        throw new CliExit(EXIT.config, `agent.ad.caCertFile: cannot read ${config.agent.ad.caCertFile}: ${(err as Error).message}`);
+      }
+      let report;
+      try {
+        report = await checkRights(options);
+      } catch (err) {
+        if (err instanceof AdConfigurationError) throw new CliExit(EXIT.config, err.message);
+        throw err;
+      }
+      io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatRightsReport(report));
+      // 0 only when the account holds exactly what it needs; missing, excessive or unreachable: 1.
+      setExit(report.verdict === 'ok' ? EXIT.ok : EXIT.failure);
     });
 }
