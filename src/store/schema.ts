@@ -245,7 +245,62 @@ export interface WritebackJobsTable {
   detail: string | null;
 }
 
+export interface SyncedObjectsTable {
+  anchor: string;
+  kind: 'user' | 'group';
+  local_id: string;
+  dn: string;
+  /** Lower-case DN, for resolving group members. */
+  dn_key: string;
+  /** JSON: the synced attributes that are not columns of users/groups. */
+  attributes: string;
+  /** JSON array of member DNs (groups). */
+  member_dns: string | null;
+  password_expires_at: number | null;
+  last_run_id: string | null;
+  gone_at: number | null;
+  gone_reason: string | null;
+  updated_at: number;
+}
+
+export interface SyncRunsTable {
+  id: string;
+  kind: 'full' | 'delta';
+  trigger: 'schedule' | 'manual' | 'cli' | 'api';
+  agent_id: string | null;
+  status: 'running' | 'done' | 'failed';
+  started_at: number;
+  finished_at: number | null;
+  added: number;
+  updated: number;
+  disabled: number;
+  errors: number;
+  /** JSON: conflicts and errors (never secrets). */
+  details: string;
+}
+
+export interface SyncStateTable {
+  id: string;
+  invocation_id: string | null;
+  usn: string | null;
+  dc: string | null;
+  updated_at: number | null;
+  lease_holder: string | null;
+  lease_until: number | null;
+}
+
+export interface PasswordRemindersTable {
+  user_id: string;
+  expires_at: number;
+  threshold: number;
+  sent_at: number;
+}
+
 export interface Database {
+  synced_objects: SyncedObjectsTable;
+  sync_runs: SyncRunsTable;
+  sync_state: SyncStateTable;
+  password_reminders: PasswordRemindersTable;
   agents: AgentsTable;
   agent_registrations: AgentRegistrationsTable;
   writeback_jobs: WritebackJobsTable;

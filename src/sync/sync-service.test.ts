@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
+import { makeUser } from '../../test/helpers/http-client.js';
+import { SyncService } from './sync-service.js';
+import type { SyncGroup, SyncUser } from './types.js';
+
+/**
+ * Applying what the agent read (pages of users, groups and departures) to the portal's store,
+ * on SQLite and PostgreSQL. Reading AD itself is tested against Samba in ad-reader.test.ts, and
+ * the whole chain in sync-e2e.test.ts.
+ */
+
+const BASE = 'DC=corp,DC=example,DC=test';
+const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+function user(n: number, over: Partial<SyncUser> = {}): SyncUser {
+  return { anchor: guid(n), dn: `CN=user${n},OU=Staff,${BASE}`, sAMAccountName: `user${n}`, userPrincipalName: `user${n}@corp.example.test`, displayName: `User ${n}`, mail: `user${n}@corp.example.test`, mobile: null, telephoneNumber: null, enabled: true, protected: false, passwordNeverExpires: false, passwordExpiresAt: Date.UTC(2027, 0, n), pwdLastSet: Date.UTC(2026, 10, 1), ...over };
+}
+function group(n: number, memberDns: string[], over: Partial<SyncGroup> = {}): SyncGroup {
+  return { anchor: guid(1000 + n), dn: `CN=group${n},OU=Groups,${BASE}`, name: `Group ${n}`, description: null, memberDns, ...over };
+}
+const cursor = { invocationId: 'inv-1', usn: '5000', dc: 'dc1.corp.example.test' };
+
+describe.each(dialects)('sync service on %s', (dialect) => {
+  let tp: TestPortal;
+  let sync: SyncService;
+  beforeEach(async () => {
+    tp = await createTestPortal({ dialect });
+    sync = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, sessions: tp.portal.sessions });
+  });
+  afterEach(() => tp.cleanup());
+
+  async function full(users: SyncUser[], groups: SyncGroup[] = []) {
+    const run = await sync.startRun('full', 'manual', null);
+    await sync.applyPage(run, { users, groups, gone: [] });
+    return sync.finishRun(run, { full: true, cursor });
+  }
+
+  it('a full import creates hybrid users and groups with nested membership, anchored by objectGUID', async () => {
+    const inner = group(1, [user(1).dn, user(2).dn]);
+    const outer = group(2, [inner.dn, user(3).dn, `CN=outsider,OU=Elsewhere,${BASE}`]);
+    const run = await full([user(1), user(2), user(3)], [inner, outer]);
+    expect([run.added, run.updated, run.disabled, run.errors, run.status]).toEqual([5, 0, 0, 0, 'done']);
+    const u1 = (await tp.portal.users.byUsername('user1@corp.example.test'))!;
+    expect(u1).toMatchObject({ source: 'onprem', anchor: guid(1), displayName: 'User 1', email: 'user1@corp.example.test', enabled: true, hasPassword: false });
+    const outerGroup = (await tp.portal.groups.byName('Group 2'))!;
+    expect([...(await tp.portal.groups.transitiveUserIds(outerGroup.id))].sort()).toEqual([u1.id, (await tp.portal.users.byUsername('user2@corp.example.test'))!.id, (await tp.portal.users.byUsername('user3@corp.example.test'))!.id].sort());
+    expect(await sync.cursor()).toEqual(cursor);
+  });
+
+  it('is idempotent: the same import again changes nothing, and a page applied twice counts once', async () => {
+    await full([user(1), user(2)], [group(1, [user(1).dn])]);
+    const again = await full([user(1), user(2)], [group(1, [user(1).dn])]);
+    expect([again.added, again.updated, again.disabled, again.errors]).toEqual([0, 0, 0, 0]);
+    const run = await sync.startRun('delta', 'manual', null);
+    const page = { users: [user(1, { displayName: 'Renamed One' })], groups: [], gone: [] };
+    await sync.applyPage(run, page);
+    await sync.applyPage(run, page);
+    const done = await sync.finishRun(run, { full: false, cursor });
+    expect(done.updated).toBe(1);
+  });
+
+  it('renames and moves keep the anchor: the same portal user, its methods and group memberships', async () => {
+    await full([user(1)], [group(1, [user(1).dn])]);
+    const before = (await tp.portal.users.byUsername('user1@corp.example.test'))!;
+    const moved = user(1, { dn: `CN=user1-renamed,OU=Sales,${BASE}`, userPrincipalName: 'renamed1@corp.example.test', sAMAccountName: 'renamed1' });
+    const run = await sync.startRun('delta', 'manual', null);
+    await sync.applyPage(run, { users: [moved], groups: [group(1, [moved.dn])], gone: [] });
+    await sync.finishRun(run, { full: false, cursor });
+    const after = (await tp.portal.users.byUsername('renamed1@corp.example.test'))!;
+    expect(after.id).toBe(before.id);
+    expect(await tp.portal.groups.isMember(after.id, (await tp.portal.groups.byName('Group 1'))!.id)).toBe(true);
+    expect(await tp.portal.users.byUsername('user1@corp.example.test')).toBeNull();
+  });
+
+  it('a synced user whose name belongs to a cloud user is reported as a conflict, not merged', async () => {
+    const cloud = await makeUser(tp.portal, { username: 'user1@corp.example.test', password: 'Cloud-Password-Long-1' });
+    const run = await full([user(1), user(2)]);
+    expect(run.errors).toBe(1);
+    expect(run.conflicts).toEqual([{ anchor: guid(1), name: 'user1@corp.example.test', reason: 'username_taken_by_cloud_user' }]);
+    const still = (await tp.portal.users.byId(cloud.id))!;
+    expect([still.source, still.anchor]).toEqual(['cloud', null]);
+  });
+
+  it('users leaving the scope are disabled, not erased, with the reason; sessions end; they come back when they return', async () => {
+    await full([user(1), user(2), user(3)], [group(1, [user(1).dn, user(2).dn])]);
+    const u2 = (await tp.portal.users.byUsername('user2@corp.example.test'))!;
+    const { token } = await tp.portal.sessions.create(u2.id, { ip: '1.2.3.4', userAgent: 'x', amr: ['password'] });
+    // user2 deleted in AD (a tombstone in a delta), user3 simply absent from the next full import.
+    const run = await sync.startRun('delta', 'manual', null);
+    await sync.applyPage(run, { users: [], groups: [], gone: [guid(2)] });
+    expect((await sync.finishRun(run, { full: false, cursor })).disabled).toBe(1);
+    const second = await full([user(1)], [group(1, [user(1).dn, user(2).dn])]);
+    expect(second.disabled).toBe(1);
+    for (const name of ['user2@corp.example.test', 'user3@corp.example.test']) expect((await tp.portal.users.byUsername(name))?.enabled, name).toBe(false);
+    expect(await tp.portal.sessions.validate(token)).toBeNull();
+    const reasons = await tp.store.db.selectFrom('synced_objects').select(['anchor', 'gone_reason']).where('gone_at', 'is not', null).orderBy('anchor').execute();
+    expect(reasons).toEqual([{ anchor: guid(2), gone_reason: 'deleted_or_out_of_scope' }, { anchor: guid(3), gone_reason: 'not_in_full_import' }]);
+    expect(await tp.portal.groups.isMember(u2.id, (await tp.portal.groups.byName('Group 1'))!.id)).toBe(false);
+    const back = await full([user(1), user(3)]);
+    expect(back.updated).toBeGreaterThanOrEqual(1);
+    expect((await tp.portal.users.byUsername('user3@corp.example.test'))?.enabled).toBe(true);
+  });
+
+  it('a user disabled in AD is disabled in the portal', async () => {
+    await full([user(1)]);
+    const run = await sync.startRun('delta', 'manual', null);
+    await sync.applyPage(run, { users: [user(1, { enabled: false })], groups: [], gone: [] });
+    await sync.finishRun(run, { full: false, cursor });
+    expect((await tp.portal.users.byUsername('user1@corp.example.test'))?.enabled).toBe(false);
+  });
+
+  it('only one portal instance holds the sync lease at a time', async () => {
+    expect(await sync.acquireLease('a', 60_000)).toBe(true);
+    expect(await sync.acquireLease('b', 60_000)).toBe(false);
+    await sync.releaseLease('a');
+    expect(await sync.acquireLease('b', 60_000)).toBe(true);
+  });
+
+  it('every run is audited and kept in the history; a failed run keeps the previous cursor', async () => {
+    await full([user(1)]);
+    const run = await sync.startRun('delta', 'schedule', null);
+    await sync.failRun(run, 'the DC stopped answering');
+    expect(await sync.cursor()).toEqual(cursor);
+    const runs = await sync.runs();
+    expect(runs.map((r) => [r.kind, r.status])).toEqual([['delta', 'failed'], ['full', 'done']]);
+    expect(runs[0]!.problems).toEqual(['the DC stopped answering']);
+    const audit = await tp.store.db.selectFrom('audit_events').select(['event', 'outcome']).where('event', '=', 'sync_run').execute();
+    expect(audit.map((a) => a.outcome).sort()).toEqual(['failure', 'success']);
+  });
+});

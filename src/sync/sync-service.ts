@@ -1,0 +1,263 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SessionStore } from '../auth/sessions.js';
+import { nameKey } from '../directory/names.js';
+import type { Store } from '../store/database.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/crypto.js';
+import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from './types.js';
+
+export interface SyncConflict {
+  anchor: string;
+  name: string;
+  reason: 'username_taken_by_cloud_user' | 'username_taken_by_other_ad_user' | 'group_name_taken';
+}
+
+export interface SyncRun {
+  id: string;
+  kind: 'full' | 'delta';
+  trigger: 'schedule' | 'manual' | 'cli' | 'api';
+  agentId: string | null;
+  status: 'running' | 'done' | 'failed';
+  startedAt: number;
+  finishedAt: number | null;
+  added: number;
+  updated: number;
+  disabled: number;
+  errors: number;
+  conflicts: SyncConflict[];
+  problems: string[];
+}
+
+const STATE_ID = 'ad';
+
+/**
+ * The portal's side of the AD sync: applies what the agent read, idempotently, keyed by
+ * objectGUID (the anchor). Users and groups are created or updated; renames and moves keep the
+ * anchor; a synced user whose name belongs to a cloud user is reported, never merged; users
+ * leaving the scope (deleted in AD, moved out, or not seen by a complete full import) are
+ * disabled, not erased, with the reason kept. The cursor for the next delta is stored only when
+ * a run completes, so a run cut off half-way is simply repeated.
+ */
+export class SyncService {
+  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; sessions: SessionStore }) {}
+
+  private get db() {
+    return this.d.store.db;
+  }
+
+  async startRun(kind: 'full' | 'delta', trigger: SyncRun['trigger'], agentId: string | null): Promise<string> {
+    const id = newId();
+    await this.db.insertInto('sync_runs').values({ id, kind, trigger, agent_id: agentId, status: 'running', started_at: this.d.clock.now(), finished_at: null, added: 0, updated: 0, disabled: 0, errors: 0, details: JSON.stringify({ conflicts: [], problems: [] }) }).execute();
+    return id;
+  }
+
+  async cursor(): Promise<SyncCursor | null> {
+    const row = await this.db.selectFrom('sync_state').selectAll().where('id', '=', STATE_ID).executeTakeFirst();
+    return row?.invocation_id && row.usn ? { invocationId: row.invocation_id, usn: row.usn, dc: row.dc ?? '' } : null;
+  }
+
+  /** A lease so that only one portal instance syncs at a time; false when another holds it. */
+  private async ensureState(): Promise<void> {
+    await this.db.insertInto('sync_state').values({ id: STATE_ID, invocation_id: null, usn: null, dc: null, updated_at: null, lease_holder: null, lease_until: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+
+  async acquireLease(holder: string, ms: number): Promise<boolean> {
+    const now = this.d.clock.now();
+    await this.ensureState();
+    const r = await this.db
+      .updateTable('sync_state')
+      .set({ lease_holder: holder, lease_until: now + ms })
+      .where('id', '=', STATE_ID)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_holder', '=', holder)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.db.updateTable('sync_state').set({ lease_holder: null, lease_until: null }).where('id', '=', STATE_ID).where('lease_holder', '=', holder).execute();
+  }
+
+  /** One page of users, groups and departures; every write is an upsert by anchor, so a page applied twice changes nothing more. */
+  async applyPage(runId: string, page: SyncPage): Promise<void> {
+    const stats = { added: 0, updated: 0, disabled: 0, errors: 0 };
+    const conflicts: SyncConflict[] = [];
+    for (const u of page.users) {
+      const r = await this.upsertUser(runId, u);
+      if (r === 'added') stats.added++;
+      else if (r === 'updated') stats.updated++;
+      else if (r !== 'same') {
+        stats.errors++;
+        conflicts.push(r);
+      }
+    }
+    for (const g of page.groups) {
+      const r = await this.upsertGroup(runId, g);
+      if (r === 'added') stats.added++;
+      else if (r === 'updated') stats.updated++;
+      else if (r !== 'same') {
+        stats.errors++;
+        conflicts.push(r);
+      }
+    }
+    for (const anchor of page.gone) if (await this.leave(anchor, 'deleted_or_out_of_scope')) stats.disabled++;
+    await this.addToRun(runId, stats, conflicts);
+  }
+
+  private async addToRun(runId: string, stats: { added: number; updated: number; disabled: number; errors: number }, conflicts: SyncConflict[], problems: string[] = []): Promise<void> {
+    const run = await this.db.selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+    const details = JSON.parse(run.details) as { conflicts: SyncConflict[]; problems: string[] };
+    await this.db
+      .updateTable('sync_runs')
+      .set({
+        added: run.added + stats.added,
+        updated: run.updated + stats.updated,
+        disabled: run.disabled + stats.disabled,
+        errors: run.errors + stats.errors,
+        details: JSON.stringify({ conflicts: [...details.conflicts, ...conflicts].slice(0, 500), problems: [...details.problems, ...problems].slice(0, 100) }),
+      })
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  private async synced(anchor: string) {
+    return this.db.selectFrom('synced_objects').selectAll().where('anchor', '=', anchor).executeTakeFirst();
+  }
+
+  private async upsertUser(runId: string, u: SyncUser): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+    const now = this.d.clock.now();
+    const username = u.userPrincipalName ?? u.sAMAccountName;
+    const displayName = (u.displayName ?? u.sAMAccountName).slice(0, 256);
+    const attributes = JSON.stringify({ sAMAccountName: u.sAMAccountName, userPrincipalName: u.userPrincipalName, mail: u.mail, mobile: u.mobile, telephoneNumber: u.telephoneNumber, protected: u.protected, passwordNeverExpires: u.passwordNeverExpires, pwdLastSet: u.pwdLastSet });
+    const known = await this.synced(u.anchor);
+    const local = await this.db.selectFrom('users').selectAll().where('anchor', '=', u.anchor).executeTakeFirst();
+    const taken = await this.db.selectFrom('users').select(['id', 'source', 'anchor']).where('username_key', '=', nameKey(username)).executeTakeFirst();
+    if (taken && taken.anchor !== u.anchor) {
+      return { anchor: u.anchor, name: username, reason: taken.source === 'cloud' ? 'username_taken_by_cloud_user' : 'username_taken_by_other_ad_user' };
+    }
+    const row = { dn: u.dn, dn_key: u.dn.toLowerCase(), attributes, password_expires_at: u.passwordNeverExpires ? null : u.passwordExpiresAt, last_run_id: runId, gone_at: null, gone_reason: null, updated_at: now };
+    if (!local) {
+      const id = newId();
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('users')
+          .values({ id, username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now })
+          .execute();
+        await trx.insertInto('user_roles').values({ user_id: id, role: 'user' }).execute();
+        if (known) await trx.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', u.anchor).execute();
+        else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ...row }).execute();
+      });
+      return 'added';
+    }
+    const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
+      if (known) await trx.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
+      else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ...row }).execute();
+    });
+    if (local.enabled === 1 && !u.enabled) await this.d.sessions.revokeAllForUser(local.id);
+    return changed ? 'updated' : 'same';
+  }
+
+  private async upsertGroup(runId: string, g: SyncGroup): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+    const now = this.d.clock.now();
+    const known = await this.synced(g.anchor);
+    const local = await this.db.selectFrom('groups').selectAll().where('anchor', '=', g.anchor).executeTakeFirst();
+    const taken = await this.db.selectFrom('groups').select(['id', 'anchor']).where('name_key', '=', nameKey(g.name)).executeTakeFirst();
+    if (taken && taken.anchor !== g.anchor) return { anchor: g.anchor, name: g.name, reason: 'group_name_taken' };
+    const memberDns = JSON.stringify([...g.memberDns].sort());
+    const row = { dn: g.dn, dn_key: g.dn.toLowerCase(), attributes: '{}', member_dns: memberDns, password_expires_at: null, last_run_id: runId, gone_at: null, gone_reason: null, updated_at: now };
+    if (!local) {
+      const id = newId();
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('groups').values({ id, name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024), source: 'onprem', anchor: g.anchor, created_at: now }).execute();
+        if (known) await trx.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', g.anchor).execute();
+        else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: id, ...row }).execute();
+      });
+      return 'added';
+    }
+    const changed = local.name !== g.name || local.description !== (g.description ?? '') || !known || known.dn !== g.dn || known.member_dns !== memberDns || known.gone_at !== null;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('groups').set({ name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024) }).where('id', '=', local.id).execute();
+      if (known) await trx.updateTable('synced_objects').set(row).where('anchor', '=', g.anchor).execute();
+      else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: local.id, ...row }).execute();
+    });
+    return changed ? 'updated' : 'same';
+  }
+
+  /** A user or group left AD's scope: users are disabled (not erased) and their sessions end; groups lose their members. */
+  private async leave(anchor: string, reason: string): Promise<boolean> {
+    const known = await this.synced(anchor);
+    if (!known || known.gone_at !== null) return false;
+    await this.db.updateTable('synced_objects').set({ gone_at: this.d.clock.now(), gone_reason: reason }).where('anchor', '=', anchor).execute();
+    if (known.kind === 'user') {
+      await this.db.updateTable('users').set({ enabled: 0, updated_at: this.d.clock.now() }).where('id', '=', known.local_id).execute();
+      await this.db.deleteFrom('group_members').where('member_type', '=', 'user').where('member_id', '=', known.local_id).where('group_id', 'in', this.db.selectFrom('groups').select('id').where('source', '=', 'onprem')).execute();
+      await this.d.sessions.revokeAllForUser(known.local_id);
+    } else {
+      await this.db.deleteFrom('group_members').where('group_id', '=', known.local_id).execute();
+      await this.db.deleteFrom('group_members').where('member_type', '=', 'group').where('member_id', '=', known.local_id).execute();
+    }
+    return true;
+  }
+
+  /** Group members from the DNs AD listed, resolved to the synced users and groups (members outside the scope are left out). */
+  private async resolveMembers(): Promise<void> {
+    const groups = await this.db.selectFrom('synced_objects').select(['local_id', 'member_dns']).where('kind', '=', 'group').where('gone_at', 'is', null).execute();
+    const all = await this.db.selectFrom('synced_objects').select(['kind', 'local_id', 'dn_key']).where('gone_at', 'is', null).execute();
+    const byDn = new Map(all.map((o) => [o.dn_key, o]));
+    for (const g of groups) {
+      const wanted = (JSON.parse(g.member_dns ?? '[]') as string[]).map((dn) => byDn.get(dn.toLowerCase())).filter((m): m is (typeof all)[number] => !!m);
+      const want = new Set(wanted.map((m) => `${m.kind}:${m.local_id}`));
+      const have = await this.db.selectFrom('group_members').select(['member_type', 'member_id']).where('group_id', '=', g.local_id).execute();
+      const haveSet = new Set(have.map((m) => `${m.member_type}:${m.member_id}`));
+      for (const m of have) if (!want.has(`${m.member_type}:${m.member_id}`)) await this.db.deleteFrom('group_members').where('group_id', '=', g.local_id).where('member_type', '=', m.member_type).where('member_id', '=', m.member_id).execute();
+      const now = this.d.clock.now();
+      for (const m of wanted) {
+        if (haveSet.has(`${m.kind}:${m.local_id}`)) continue;
+        await this.db.insertInto('group_members').values({ group_id: g.local_id, member_type: m.kind, member_id: m.local_id, added_at: now }).onConflict((oc) => oc.columns(['group_id', 'member_type', 'member_id']).doNothing()).execute();
+      }
+    }
+  }
+
+  /**
+   * The run is complete: memberships resolved; after a full import, everything synced before but
+   * not seen now has left the scope; the cursor for the next delta is stored; the run audited.
+   */
+  async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor }): Promise<SyncRun> {
+    let disabled = 0;
+    if (outcome.full) {
+      const unseen = await this.db.selectFrom('synced_objects').select('anchor').where('gone_at', 'is', null).where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', runId)])).execute();
+      for (const o of unseen) if (await this.leave(o.anchor, 'not_in_full_import')) disabled++;
+    }
+    await this.resolveMembers();
+    await this.addToRun(runId, { added: 0, updated: 0, disabled, errors: 0 }, []);
+    const now = this.d.clock.now();
+    await this.ensureState();
+    await this.db.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
+    await this.db.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
+    const run = (await this.run(runId))!;
+    await this.d.audit.record({ event: 'sync_run', outcome: run.errors > 0 ? 'info' : 'success', actor: { id: run.agentId, name: 'sync' }, details: { run: runId, kind: run.kind, trigger: run.trigger, added: run.added, updated: run.updated, disabled: run.disabled, errors: run.errors } });
+    return run;
+  }
+
+  async failRun(runId: string, problem: string): Promise<void> {
+    await this.addToRun(runId, { added: 0, updated: 0, disabled: 0, errors: 1 }, [], [problem.slice(0, 500)]);
+    await this.db.updateTable('sync_runs').set({ status: 'failed', finished_at: this.d.clock.now() }).where('id', '=', runId).execute();
+    await this.d.audit.record({ event: 'sync_run', outcome: 'failure', actor: { id: null, name: 'sync' }, details: { run: runId, problem: problem.slice(0, 200) } });
+  }
+
+  async run(id: string): Promise<SyncRun | null> {
+    const r = await this.db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRun(r) : null;
+  }
+
+  async runs(limit = 20): Promise<SyncRun[]> {
+    const rows = await this.db.selectFrom('sync_runs').selectAll().orderBy('started_at', 'desc').limit(Math.min(Math.max(limit, 1), 200)).execute();
+    return rows.map(toRun);
+  }
+}
+
+function toRun(r: { id: string; kind: 'full' | 'delta'; trigger: SyncRun['trigger']; agent_id: string | null; status: SyncRun['status']; started_at: number; finished_at: number | null; added: number; updated: number; disabled: number; errors: number; details: string }): SyncRun {
+  const details = JSON.parse(r.details) as { conflicts: SyncConflict[]; problems: string[] };
+  return { id: r.id, kind: r.kind, trigger: r.trigger, agentId: r.agent_id, status: r.status, startedAt: Number(r.started_at), finishedAt: r.finished_at === null ? null : Number(r.finished_at), added: Number(r.added), updated: Number(r.updated), disabled: Number(r.disabled), errors: Number(r.errors), conflicts: details.conflicts, problems: details.problems };
+}

@@ -1,0 +1,58 @@
+/**
+ * What the agent reads from Active Directory for the portal's directory (issue 6), shared by
+ * the agent (src/sync/ad-reader.ts) and the portal (src/sync/sync-service.ts).
+ * Anchors are objectGUIDs (lower-case 8-4-4-4-12); DNs are AD's, used only to resolve members.
+ */
+
+export interface SyncUser {
+  anchor: string;
+  dn: string;
+  sAMAccountName: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  mail: string | null;
+  mobile: string | null;
+  telephoneNumber: string | null;
+  /** userAccountControl bit 2 clear. */
+  enabled: boolean;
+  /** adminCount = 1. */
+  protected: boolean;
+  /** userAccountControl 0x10000. */
+  passwordNeverExpires: boolean;
+  /** msDS-UserPasswordExpiryTimeComputed (ms since the epoch); null = never expires / must change now (see mustChange). */
+  passwordExpiresAt: number | null;
+  /** pwdLastSet (ms since the epoch); null when 0 (must change at next logon). */
+  pwdLastSet: number | null;
+}
+
+export interface SyncGroup {
+  anchor: string;
+  dn: string;
+  name: string;
+  description: string | null;
+  /** DNs of the members (users and groups), as AD lists them in `member`. */
+  memberDns: string[];
+}
+
+/** Where a delta continues from: the DC it came from and that DC's highest committed USN. */
+export interface SyncCursor {
+  invocationId: string;
+  usn: string;
+  /** The DC's DNS name, for the console. */
+  dc: string;
+}
+
+export interface SyncScope {
+  /** Where users and groups are read (OUs or the domain root). */
+  baseDns: string[];
+  /** An extra LDAP filter users must match, e.g. (memberOf=CN=SSPR Users,…); empty = all users. */
+  userFilter?: string;
+}
+
+/** One page of changes; a full read yields pages of everything, a delta pages of changes since the cursor. */
+export interface SyncPage {
+  users: SyncUser[];
+  groups: SyncGroup[];
+  /** Anchors of users and groups deleted (tombstones) or moved out of scope since the cursor. */
+  gone: string[];
+}
