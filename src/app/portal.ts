@@ -37,6 +37,8 @@ import { AgentRegistry } from '../writeback/agent-registry.js';
 import { AgentHub } from '../writeback/agent-hub.js';
 import { AgentWriteback } from '../writeback/agent-writeback.js';
 import { HybridAccountActions } from '../writeback/admin-actions.js';
+import { SyncService } from '../sync/sync-service.js';
+import { ExpiryReminders } from '../sync/reminders.js';
 import { ApiTokenService } from '../api/tokens.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
@@ -84,6 +86,10 @@ export interface Portal {
   agentHub: AgentHub;
   /** An administrator's actions on a hybrid user's AD account (through the agent). */
   hybridAccounts: HybridAccountActions;
+  /** Applies what the agents read from AD to the portal's directory. */
+  sync: SyncService;
+  /** Password-expiry reminders for hybrid users. */
+  reminders: ExpiryReminders;
   captcha: Captcha;
   /** Forgot password and unlock account. */
   resets: ResetService;
@@ -274,6 +280,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     writeback,
     agents,
     agentHub,
+    sync: new SyncService({ store, clock, audit, sessions }),
+    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
     hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, audit, writeback, adPolicy: () => agents.domainPolicy(), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
     captcha,
     resets,

@@ -215,6 +215,26 @@ export const configSchema = z.strictObject({
       registrationTokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
     })
     .prefault({}),
+  sync: z
+    .strictObject({
+      /** How often the portal asks an agent for the changes in AD (a delta; a full import when needed). */
+      intervalMinutes: z.number().int().min(0).max(24 * 60).default(30).describe('0 = only on demand'),
+      /**
+       * Use the mail and mobile synced from AD as verification methods. Off by default: it trusts
+       * whoever can edit those attributes in AD.
+       */
+      useContactInfo: z.boolean().default(false),
+    })
+    .prefault({}),
+  reminders: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Days before a hybrid user's password expires when a reminder is emailed (each once). */
+      daysBefore: z.array(z.number().int().min(1).max(90)).max(10).default([14, 7, 3, 1]),
+      /** Also email when the password has expired, with the reset link. */
+      whenExpired: z.boolean().default(true),
+    })
+    .prefault({}),
   agent: z
     .strictObject({
       /** The agent's id and keys, written by `sspr agent register` (mode 0600). */
@@ -223,6 +243,16 @@ export const configSchema = z.strictObject({
       journalFile: z.string().min(1).default('./data/agent-journal.json'),
       /** PEM of the CA of the portal's certificate, when it is not a public one. */
       portalCaFile: z.string().min(1).optional(),
+      /** What the agent reads from AD for the portal's directory. */
+      sync: z
+        .strictObject({
+          /** OUs (or the domain root) to read users and groups from; empty = agent.ad.baseDn. */
+          baseDns: z.array(z.string().min(3)).max(50).default([]),
+          /** An extra LDAP filter users must match, e.g. (memberOf=CN=SSPR Users,OU=Groups,DC=corp,DC=example). */
+          userFilter: z.string().max(2000).optional(),
+          pageSize: z.number().int().min(10).max(1000).default(500),
+        })
+        .prefault({}),
       /** Also run an agent inside the portal process (a one-machine install); needs agent.ad. */
       inProcess: z.boolean().default(false),
       ad: z

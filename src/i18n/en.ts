@@ -5,6 +5,7 @@ import { reportMessages } from '../reports/messages.en.js';
 import { resetMessages } from '../flows/reset/messages.en.js';
 import { writebackMessages } from '../writeback/messages.en.js';
 import { adMessages } from '../ad/messages.en.js';
+import { syncMessages } from '../sync/messages.en.js';
 import { agentAdminMessages } from '../writeback/admin-messages.en.js';
 
 /**
@@ -387,6 +388,6 @@ const core = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...agentAdminMessages };
+export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages };
 
 export type MessageKey = keyof typeof en;
