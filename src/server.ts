@@ -4,7 +4,7 @@ import type { Portal } from './app/portal.js';
 import { createApp } from './http/app.js';
 import { pruneAudit } from './audit/audit-query.js';
 import { WebSocketServer } from 'ws';
-import { AGENT_PATH } from './agent/protocol.js';
+import { AGENT_PATH, MAX_FRAME } from './agent/protocol.js';
 import { clientAddress } from './http/middleware/client-ip.js';
 
 export interface RunningServer {
@@ -25,7 +25,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
   });
   const address = server.address() as AddressInfo;
   // The agents' endpoint: a WebSocket the on-premises agents open outbound to the portal.
-  const agentSockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const agentSockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return socket.destroy();
     agentSockets.handleUpgrade(req, socket, head, (ws) => portal.agentHub.accept(ws, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], portal.config.trustedProxies)));
@@ -43,6 +43,33 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
   }, HOUR);
   housekeeping.unref();
 
+  // AD sync on its schedule, and runs asked for from the CLI or the console; reminders hourly.
+  const syncEvery = portal.config.sync.intervalMinutes * 60_000;
+  let lastScheduled = Date.now();
+  let syncing = false;
+  const syncTick = setInterval(() => {
+    if (syncing || portal.agentHub.connected().length === 0) return;
+    syncing = true;
+    void (async () => {
+      const asked = await portal.sync.takeRequest();
+      const due = syncEvery > 0 && Date.now() - lastScheduled >= syncEvery;
+      if (asked || due) {
+        if (due) lastScheduled = Date.now();
+        await portal.syncCoordinator.run(asked ? 'cli' : 'schedule', { full: asked?.full ?? false });
+      }
+    })()
+      .catch((err: unknown) => portal.logger.warn({ err }, 'sync failed'))
+      .finally(() => {
+        syncing = false;
+      });
+  }, 5_000);
+  syncTick.unref();
+  const remind = () => {
+    if (portal.config.reminders.enabled) void portal.reminders.send().catch((err: unknown) => portal.logger.warn({ err }, 'reminders failed'));
+  };
+  const reminderTick = setInterval(remind, HOUR);
+  reminderTick.unref();
+
   let stopping: Promise<void> | null = null;
   return {
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
@@ -50,6 +77,8 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     stop(timeoutMs = 10_000) {
       stopping ??= (async () => {
         clearInterval(housekeeping);
+        clearInterval(syncTick);
+        clearInterval(reminderTick);
         portal.agentHub.close();
         agentSockets.close();
         await new Promise<void>((resolve) => {

@@ -315,8 +315,12 @@ export class AdConnection {
    * (`idempotent`) moves on to the next DC; a write does not, because it may have been applied:
    * it ends in DcUnreachableError saying the outcome is unknown. LDAP answers (result codes)
    * are never failed over: every DC would say the same.
+   *
+   * `op` as a whole must finish within the connection's timeoutMs, unless `opLimitMs` says
+   * otherwise (`null`: no limit for the whole `op`, e.g. a paged read of a whole domain; every
+   * single LDAP request still has timeoutMs).
    */
-  async asService<T>(op: (session: ServiceSession) => Promise<T>, opts: { idempotent: boolean }): Promise<T> {
+  async asService<T>(op: (session: ServiceSession) => Promise<T>, opts: { idempotent: boolean; opLimitMs?: number | null }): Promise<T> {
     if (this.closed) throw new DcUnreachableError('the AD connection is closed');
     const failures: string[] = [];
     for (const url of this.candidates()) {
@@ -334,7 +338,8 @@ export class AdConnection {
         }
         this.downUntil.delete(url);
         try {
-          return await withTimeout(op(session), this.timeoutMs, url, () => this.drop(url, session));
+          const limit = opts.opLimitMs === undefined ? this.timeoutMs : opts.opLimitMs;
+          return await (limit === null ? op(session) : withTimeout(op(session), limit, url, () => this.drop(url, session)));
         } catch (err) {
           if (!isConnectionError(err)) throw err;
           this.drop(url, session);

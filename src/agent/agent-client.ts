@@ -1,8 +1,9 @@
 import WebSocket from 'ws';
 import type { Logger } from '../logging/logger.js';
 import type { Journal } from './journal.js';
-import { AGENT_PATH, HEARTBEAT_MS, parseMessage, portalMessage, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from './protocol.js';
+import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from './protocol.js';
 import { challengeText, open, signChallenge, type AgentKeys } from './sealing.js';
+import type { SyncCursor, SyncPage } from '../sync/types.js';
 
 /** What the agent does to Active Directory (src/agent/ad-executor.ts implements it with the AD connector). */
 export interface JobExecutor {
@@ -18,6 +19,14 @@ export interface JobExecutor {
   domain(): Promise<string | null>;
   /** The domain password policy, shown on the portal's reset and change pages. */
   policy(): Promise<ReportedPolicy | null>;
+  /** Present when this agent is configured to read users and groups for the portal. */
+  sync?: SyncSource;
+}
+
+/** Reading AD for the portal's directory (src/agent/ad-sync-source.ts implements it with the sync reader). */
+export interface SyncSource {
+  full(onPage: (page: SyncPage) => Promise<void>): Promise<{ ok: true; cursor: SyncCursor } | { ok: false; problem: string }>;
+  delta(since: SyncCursor, onPage: (page: SyncPage) => Promise<void>): Promise<{ ok: true; cursor: SyncCursor } | { ok: true; fullNeeded: true } | { ok: false; problem: string }>;
 }
 
 /** What `sspr agent register` keeps (file mode 0600): the agent's id, keys and portal. */
@@ -61,6 +70,7 @@ export class AgentClient {
   private retry: NodeJS.Timeout | null = null;
   private readonly inFlight = new Map<string, Job>();
   private claimWaiters = new Map<string, (granted: boolean) => void>();
+  private syncAcks = new Map<string, () => void>();
   status: AgentStatus = 'connecting';
   private statusListeners: Array<(s: AgentStatus) => void> = [];
 
@@ -120,7 +130,7 @@ export class AgentClient {
   private connect(): void {
     if (this.stopped) return;
     this.setStatus('connecting');
-    const ws = new WebSocket(this.endpoint(), { handshakeTimeout: 10_000, maxPayload: 64 * 1024, ...(this.o.caPem ? { ca: this.o.caPem } : {}) });
+    const ws = new WebSocket(this.endpoint(), { handshakeTimeout: 10_000, maxPayload: MAX_FRAME, ...(this.o.caPem ? { ca: this.o.caPem } : {}) });
     this.ws = ws;
     ws.on('message', (raw, isBinary) => {
       const msg = isBinary ? null : parseMessage(portalMessage, raw.toString());
@@ -187,6 +197,11 @@ export class AgentClient {
       case 'ack':
         this.o.journal.remove(msg.id);
         return;
+      case 'sync':
+        return this.runSync(msg.runId, msg.mode, msg.since ?? null);
+      case 'sync_ack':
+        this.syncAcks.get(`${msg.runId}:${msg.seq}`)?.();
+        return;
     }
   }
 
@@ -199,6 +214,40 @@ export class AgentClient {
       if (!verdict) continue;
       if (!entry.verdict) this.o.journal.put({ ...entry, verdict });
       this.send({ t: 'result', id: entry.id, verdict });
+    }
+  }
+
+  /** Reads AD page by page; each page waits for the portal's acknowledgement (bounded memory on both sides). */
+  private async runSync(runId: string, mode: 'full' | 'delta', since: SyncCursor | null): Promise<void> {
+    const source = this.o.executor.sync;
+    if (!source) return this.send({ t: 'sync_failed', runId, problem: 'this agent is not configured to read users and groups (agent.sync)' });
+    let seq = 0;
+    const onPage = async (page: SyncPage) => {
+      const mine = seq++;
+      const acked = new Promise<void>((resolve, reject) => {
+        this.syncAcks.set(`${runId}:${mine}`, resolve);
+        const timer = setTimeout(() => reject(new Error('the portal did not acknowledge a sync page')), 120_000);
+        timer.unref?.();
+      });
+      this.send({ t: 'sync_page', runId, seq: mine, page });
+      try {
+        await acked;
+      } finally {
+        this.syncAcks.delete(`${runId}:${mine}`);
+      }
+    };
+    try {
+      let reported: 'full' | 'delta' = mode;
+      let r = mode === 'delta' && since ? await source.delta(since, onPage) : await source.full(onPage);
+      if (r.ok && 'fullNeeded' in r) {
+        reported = 'full';
+        r = await source.full(onPage);
+      }
+      if (!r.ok) return this.send({ t: 'sync_failed', runId, problem: r.problem.slice(0, 500) });
+      if (!('cursor' in r)) return this.send({ t: 'sync_failed', runId, problem: 'no cursor' });
+      this.send({ t: 'sync_end', runId, mode: reported, cursor: r.cursor });
+    } catch (err) {
+      this.send({ t: 'sync_failed', runId, problem: String((err as Error).message ?? err).slice(0, 500) });
     }
   }
 

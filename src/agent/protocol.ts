@@ -57,6 +57,33 @@ export const reportedPolicySchema = z.strictObject({
 });
 export type ReportedPolicy = z.output<typeof reportedPolicySchema>;
 
+const dn = z.string().min(1).max(2048);
+const text = (max: number) => z.string().max(max).nullable();
+export const syncUserSchema = z.strictObject({
+  anchor: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  dn,
+  sAMAccountName: z.string().min(1).max(256),
+  userPrincipalName: text(256),
+  displayName: text(256),
+  mail: text(320),
+  mobile: text(64),
+  telephoneNumber: text(64),
+  enabled: z.boolean(),
+  protected: z.boolean(),
+  passwordNeverExpires: z.boolean(),
+  passwordExpiresAt: z.number().nullable(),
+  pwdLastSet: z.number().nullable(),
+});
+export const syncGroupSchema = z.strictObject({
+  anchor: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  dn,
+  name: z.string().min(1).max(256),
+  description: text(1024),
+  memberDns: z.array(dn).max(100_000),
+});
+export const syncCursorSchema = z.strictObject({ invocationId: z.string().min(1).max(64), usn: z.string().min(1).max(32), dc: z.string().max(256) });
+export const syncPageSchema = z.strictObject({ users: z.array(syncUserSchema).max(1000), groups: z.array(syncGroupSchema).max(1000), gone: z.array(z.string().max(64)).max(10_000) });
+
 export const portalMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('challenge'), nonce: z.string().max(100), protocol: z.number() }),
   z.strictObject({ t: z.literal('welcome'), agentId: id }),
@@ -64,6 +91,9 @@ export const portalMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('claimed'), id }),
   z.strictObject({ t: z.literal('refused'), id, reason: z.enum(['expired', 'unknown', 'taken']) }),
   z.strictObject({ t: z.literal('ack'), id }),
+  /** Read AD for the portal's directory: a delta from `since`, or everything. */
+  z.strictObject({ t: z.literal('sync'), runId: id, mode: z.enum(['full', 'delta']), since: syncCursorSchema.optional() }),
+  z.strictObject({ t: z.literal('sync_ack'), runId: id, seq: z.number().int().min(0) }),
 ]);
 export type PortalMessage = z.output<typeof portalMessage>;
 
@@ -72,12 +102,17 @@ export const agentMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('heartbeat'), domain: z.string().max(256).optional(), policy: reportedPolicySchema.optional() }),
   z.strictObject({ t: z.literal('claim'), id }),
   z.strictObject({ t: z.literal('result'), id, verdict: verdictSchema }),
+  /** One page of a sync run; the agent waits for sync_ack before the next. */
+  z.strictObject({ t: z.literal('sync_page'), runId: id, seq: z.number().int().min(0), page: syncPageSchema }),
+  /** The run is complete; `mode` says whether it became a full import (the DC changed, or the cursor was too old). */
+  z.strictObject({ t: z.literal('sync_end'), runId: id, mode: z.enum(['full', 'delta']), cursor: syncCursorSchema }),
+  z.strictObject({ t: z.literal('sync_failed'), runId: id, problem: z.string().max(500) }),
 ]);
 export type AgentMessage = z.output<typeof agentMessage>;
 
 /** Parses one received frame; null for anything malformed. */
 export function parseMessage<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> | null {
-  if (typeof raw !== 'string' || raw.length > 16_384) return null;
+  if (typeof raw !== 'string' || raw.length > MAX_FRAME) return null;
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -89,4 +124,6 @@ export function parseMessage<S extends z.ZodType>(schema: S, raw: unknown): z.ou
 }
 
 export const AGENT_PATH = '/agent/connect';
+/** The largest frame either side accepts (a sync page of a few hundred users fits). */
+export const MAX_FRAME = 4 * 1024 * 1024;
 export const HEARTBEAT_MS = 15_000;

@@ -39,6 +39,8 @@ import { AgentWriteback } from '../writeback/agent-writeback.js';
 import { HybridAccountActions } from '../writeback/admin-actions.js';
 import { SyncService } from '../sync/sync-service.js';
 import { ExpiryReminders } from '../sync/reminders.js';
+import { SyncCoordinator } from '../sync/coordinator.js';
+import { randomToken } from '../shared/crypto.js';
 import { ApiTokenService } from '../api/tokens.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
@@ -90,6 +92,8 @@ export interface Portal {
   sync: SyncService;
   /** Password-expiry reminders for hybrid users. */
   reminders: ExpiryReminders;
+  /** Runs a sync through a connected agent. */
+  syncCoordinator: SyncCoordinator;
   captcha: Captcha;
   /** Forgot password and unlock account. */
   resets: ResetService;
@@ -197,6 +201,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
   const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
   const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
+  const sync = new SyncService({ store, clock, audit, sessions });
   const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));
   const changePassword = new ChangePasswordService({
     users,
@@ -280,7 +285,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     writeback,
     agents,
     agentHub,
-    sync: new SyncService({ store, clock, audit, sessions }),
+    sync,
+    syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId: randomToken(12) }),
     reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
     hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, audit, writeback, adPolicy: () => agents.domainPolicy(), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
     captcha,

@@ -287,6 +287,8 @@ export interface SyncStateTable {
   updated_at: number | null;
   lease_holder: string | null;
   lease_until: number | null;
+  requested_at: number | null;
+  requested_full: number | null;
 }
 
 export interface PasswordRemindersTable {

@@ -58,7 +58,7 @@ export class SyncService {
 
   /** A lease so that only one portal instance syncs at a time; false when another holds it. */
   private async ensureState(): Promise<void> {
-    await this.db.insertInto('sync_state').values({ id: STATE_ID, invocation_id: null, usn: null, dc: null, updated_at: null, lease_holder: null, lease_until: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await this.db.insertInto('sync_state').values({ id: STATE_ID, invocation_id: null, usn: null, dc: null, updated_at: null, lease_holder: null, lease_until: null, requested_at: null, requested_full: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 
   async acquireLease(holder: string, ms: number): Promise<boolean> {
@@ -238,6 +238,28 @@ export class SyncService {
     const run = (await this.run(runId))!;
     await this.d.audit.record({ event: 'sync_run', outcome: run.errors > 0 ? 'info' : 'success', actor: { id: run.agentId, name: 'sync' }, details: { run: runId, kind: run.kind, trigger: run.trigger, added: run.added, updated: run.updated, disabled: run.disabled, errors: run.errors } });
     return run;
+  }
+
+  /** Asks for a run (the CLI, or an instance without an agent): the instance with an agent picks it up. */
+  async request(full: boolean): Promise<number> {
+    await this.ensureState();
+    const at = this.d.clock.now();
+    await this.db.updateTable('sync_state').set({ requested_at: at, requested_full: full ? 1 : 0 }).where('id', '=', STATE_ID).execute();
+    return at;
+  }
+
+  /** Takes a pending request (compare-and-swap), or null. */
+  async takeRequest(): Promise<{ full: boolean } | null> {
+    const row = await this.db.selectFrom('sync_state').select(['requested_at', 'requested_full']).where('id', '=', STATE_ID).executeTakeFirst();
+    if (!row?.requested_at) return null;
+    const r = await this.db.updateTable('sync_state').set({ requested_at: null, requested_full: null }).where('id', '=', STATE_ID).where('requested_at', '=', row.requested_at).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? { full: row.requested_full === 1 } : null;
+  }
+
+  /** A delta the agent had to turn into a full import. */
+  async markFull(runId: string): Promise<string> {
+    await this.db.updateTable('sync_runs').set({ kind: 'full' }).where('id', '=', runId).execute();
+    return runId;
   }
 
   async failRun(runId: string, problem: string): Promise<void> {

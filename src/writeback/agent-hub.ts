@@ -9,6 +9,13 @@ import type { WritebackJobKind } from '../store/schema.js';
 import { agentMessage, HEARTBEAT_MS, parseMessage, PROTOCOL_VERSION, type Job, type JobVerdict, type PortalMessage } from '../agent/protocol.js';
 import { challengeText, seal, verifyChallenge } from '../agent/sealing.js';
 import type { Agent, AgentRegistry } from './agent-registry.js';
+import type { SyncCursor, SyncPage } from '../sync/types.js';
+
+export interface SyncHandlers {
+  page(page: SyncPage): Promise<void>;
+  end(mode: 'full' | 'delta', cursor: SyncCursor): Promise<void>;
+  failed(problem: string): Promise<void>;
+}
 
 function toOutcome(verdict: JobVerdict): JobOutcome {
   if (verdict.ok) return verdict.historyEnforced === undefined ? { ok: true } : { ok: true, historyEnforced: verdict.historyEnforced };
@@ -56,6 +63,8 @@ const HELLO_TIMEOUT_MS = 10_000;
  */
 export class AgentHub {
   private readonly live = new Map<string, Session>();
+  /** Sync runs in progress on this instance's connections, by run id. */
+  private readonly syncs = new Map<string, { agentId: string } & SyncHandlers>();
   private readonly heartbeatCheck: NodeJS.Timeout;
 
   constructor(private readonly d: Deps) {
@@ -131,6 +140,24 @@ export class AgentHub {
             await this.record(s.agent, msg.id, msg.verdict);
             s.waiting.get(msg.id)?.({ type: 'result', verdict: msg.verdict });
             return send({ t: 'ack', id: msg.id });
+          case 'sync_page': {
+            const h = this.syncs.get(msg.runId);
+            if (!h || h.agentId !== s.agent.id) return;
+            await h.page(msg.page);
+            return send({ t: 'sync_ack', runId: msg.runId, seq: msg.seq });
+          }
+          case 'sync_end': {
+            const h = this.syncs.get(msg.runId);
+            if (!h || h.agentId !== s.agent.id) return;
+            this.syncs.delete(msg.runId);
+            return h.end(msg.mode, msg.cursor);
+          }
+          case 'sync_failed': {
+            const h = this.syncs.get(msg.runId);
+            if (!h || h.agentId !== s.agent.id) return;
+            this.syncs.delete(msg.runId);
+            return h.failed(msg.problem);
+          }
         }
       })().catch((err: unknown) => {
         d.logger.warn({ err }, 'agent message failed');
@@ -144,8 +171,28 @@ export class AgentHub {
       if (!s) return;
       if (this.live.get(s.agent.id) === s) this.live.delete(s.agent.id);
       for (const w of s.waiting.values()) w({ type: 'gone' });
+      for (const [runId, h] of this.syncs) {
+        if (h.agentId !== s.agent.id) continue;
+        this.syncs.delete(runId);
+        void h.failed('the agent disconnected during the sync');
+      }
     });
     ws.on('error', () => ws.terminate());
+  }
+
+  /** A connected agent to read AD for a sync run, or null. */
+  pickAgent(): Agent | null {
+    return [...this.live.values()].sort((a, b) => a.lastUsed - b.lastUsed)[0]?.agent ?? null;
+  }
+
+  /** Asks an agent to read AD; its pages, end or failure go to the handlers. False when that agent is not connected here. */
+  startSync(agentId: string, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers): boolean {
+    const session = this.live.get(agentId);
+    if (!session) return false;
+    this.syncs.set(runId, { agentId, ...handlers });
+    session.lastUsed = Date.now();
+    session.ws.send(JSON.stringify({ t: 'sync', runId, mode, ...(since ? { since } : {}) } satisfies PortalMessage));
+    return true;
   }
 
   /** The agent may apply the job only if it is still pending and not expired: one compare-and-swap. */

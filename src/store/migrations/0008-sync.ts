@@ -51,6 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint')
     .addColumn('lease_holder', 'varchar(64)')
     .addColumn('lease_until', 'bigint')
+    // A run asked for from the CLI or another instance: picked up by the instance with an agent.
+    .addColumn('requested_at', 'bigint')
+    .addColumn('requested_full', 'integer')
     .execute();
 
   // Password-expiry reminders sent: each threshold once per expiry date.

@@ -1,0 +1,49 @@
+import type { Logger } from '../logging/logger.js';
+import type { AgentHub } from '../writeback/agent-hub.js';
+import type { SyncRun, SyncService } from './sync-service.js';
+
+export type SyncStartRefusal = 'no_agent' | 'busy';
+
+/**
+ * Runs a sync: takes the lease (one instance at a time), asks a connected agent for a delta
+ * from the stored cursor (or a full import when there is none, or when asked), applies each page
+ * as it arrives (the agent waits for the acknowledgement before sending the next, so memory
+ * stays bounded), and completes the run. A delta the agent turned into a full import (the DC
+ * changed) is completed as a full import, so users no longer in AD are disabled.
+ */
+export class SyncCoordinator {
+  constructor(
+    private readonly d: { sync: SyncService; hub: AgentHub; logger: Logger; instanceId: string; leaseMs?: number },
+  ) {}
+
+  async run(trigger: SyncRun['trigger'], options: { full?: boolean } = {}): Promise<{ ok: true; run: SyncRun } | { ok: false; reason: SyncStartRefusal }> {
+    const { d } = this;
+    const agent = d.hub.pickAgent();
+    if (!agent) return { ok: false, reason: 'no_agent' };
+    if (!(await d.sync.acquireLease(d.instanceId, d.leaseMs ?? 30 * 60_000))) return { ok: false, reason: 'busy' };
+    try {
+      const cursor = await d.sync.cursor();
+      const mode = options.full || !cursor ? 'full' : 'delta';
+      let runId = await d.sync.startRun(mode, trigger, agent.id);
+      const done = new Promise<SyncRun>((resolve) => {
+        const started = d.hub.startSync(agent.id, runId, mode, mode === 'delta' ? cursor : null, {
+          page: (page) => d.sync.applyPage(runId, page),
+          end: async (reported, next) => {
+            if (reported === 'full' && mode === 'delta') runId = await d.sync.markFull(runId);
+            resolve(await d.sync.finishRun(runId, { full: reported === 'full', cursor: next }));
+          },
+          failed: async (problem) => {
+            await d.sync.failRun(runId, problem);
+            resolve((await d.sync.run(runId))!);
+          },
+        });
+        if (!started) void d.sync.failRun(runId, 'the agent disconnected before the sync started').then(async () => resolve((await d.sync.run(runId))!));
+      });
+      const run = await done;
+      if (run.status === 'failed') d.logger.warn({ run: run.id, problems: run.problems }, 'sync failed');
+      return { ok: true, run };
+    } finally {
+      await d.sync.releaseLease(d.instanceId);
+    }
+  }
+}
