@@ -11,6 +11,7 @@ import { policyPages } from '../policy/admin-pages.js';
 import { reportPages } from '../reports/pages.js';
 import { apiTokenPages } from '../api/token-pages.js';
 import { agentPages } from '../writeback/admin-pages.js';
+import { syncPages } from '../sync/admin-pages.js';
 
 export function adminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -52,5 +53,6 @@ export function adminRoutes(): Hono<AppEnv> {
   app.route('/', reportPages());
   app.route('/', apiTokenPages());
   app.route('/', agentPages());
+  app.route('/', syncPages());
   return app;
 }

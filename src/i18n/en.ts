@@ -7,6 +7,7 @@ import { writebackMessages } from '../writeback/messages.en.js';
 import { adMessages } from '../ad/messages.en.js';
 import { syncMessages } from '../sync/messages.en.js';
 import { agentAdminMessages } from '../writeback/admin-messages.en.js';
+import { syncAdminMessages } from '../sync/admin-messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -388,6 +389,6 @@ const core = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages };
+export const en = { ...core, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages };
 
 export type MessageKey = keyof typeof en;
