@@ -4,7 +4,9 @@ import type { Config } from '../config/schema.js';
 import { AdConnector } from '../ad/ad-connector.js';
 import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
-import type { JobExecutor } from './agent-client.js';
+import type { JobExecutor, SyncSource } from './agent-client.js';
+import { AdSyncReader } from '../sync/ad-reader.js';
+import type { SyncCursor, SyncPage, SyncScope } from '../sync/types.js';
 import type { JobKind, JobVerdict, ReportedPolicy } from './protocol.js';
 
 type AdSettings = NonNullable<Config['agent']['ad']>;
@@ -44,7 +46,15 @@ export function connectorOptions(ad: AdSettings, baseDir: string, allowProtected
  * cannot switch it on for an agent that does not allow it.
  */
 export class AdExecutor implements JobExecutor {
-  constructor(readonly connector: AdConnector) {}
+  readonly sync?: SyncSource;
+
+  constructor(
+    readonly connector: AdConnector,
+    private readonly reader: AdSyncReader | null = null,
+    pageSize = 500,
+  ) {
+    if (reader) this.sync = adSyncSource(reader, pageSize);
+  }
 
   async reset(anchor: string, password: string, options: { mustChange?: boolean }): Promise<JobVerdict> {
     return toVerdict(await this.connector.reset(anchor, password, { unlock: true, ...(options.mustChange !== undefined ? { mustChange: options.mustChange } : {}) }));
@@ -82,7 +92,8 @@ export class AdExecutor implements JobExecutor {
       case 'must_change':
         return user.mustChange === (entry.mustChange ?? true) ? { ok: true } : { ok: false, reason: 'failed', detail: 'not applied (reconciled after a restart)' };
       case 'bind':
-        // Never journaled (a bind changes nothing); nothing to reconcile.
+      case 'policy':
+        // Never journaled (reads change nothing); nothing to reconcile.
         return { ok: false, reason: 'failed', detail: 'a sign-in check is not repeated after a restart' };
     }
   }
@@ -90,6 +101,13 @@ export class AdExecutor implements JobExecutor {
   async bind(anchor: string, password: string): Promise<JobVerdict> {
     const r = await this.connector.bindAsUser(anchor, password);
     return r.ok ? { ok: true } : r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+  }
+
+  async policyFor(anchor: string): Promise<JobVerdict> {
+    const r = await this.connector.effectivePolicy(anchor);
+    if (!r.ok) return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+    const { source: _source, ...policy } = r.value;
+    return { ok: true, policy };
   }
 
   async policy(): Promise<ReportedPolicy | null> {
@@ -104,11 +122,30 @@ export class AdExecutor implements JobExecutor {
     return r.ok ? domainOf(r.value.defaultNamingContext) : null;
   }
 
-  close(): Promise<void> {
-    return this.connector.close();
+  async close(): Promise<void> {
+    await this.connector.close();
+    await this.reader?.close();
   }
 }
 
-export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger }): AdExecutor {
-  return new AdExecutor(new AdConnector(connectorOptions(ad, baseDir, options.allowProtected), options.logger ? { logger: options.logger } : {}));
+/** The sync reader as the agent client uses it: AD's answers turned into the protocol's outcomes. */
+export function adSyncSource(reader: AdSyncReader, pageSize: number): SyncSource {
+  return {
+    async full(onPage: (page: SyncPage) => Promise<void>) {
+      const r = await reader.full(onPage, pageSize);
+      return r.ok ? { ok: true, cursor: r.value } : { ok: false, problem: `${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
+    },
+    async delta(since: SyncCursor, onPage: (page: SyncPage) => Promise<void>) {
+      const r = await reader.delta(since, onPage, pageSize);
+      if (!r.ok) return { ok: false, problem: `${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
+      return 'fullNeeded' in r.value ? { ok: true, fullNeeded: true } : { ok: true, cursor: r.value.cursor };
+    },
+  };
+}
+
+export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number } }): AdExecutor {
+  const connection = connectorOptions(ad, baseDir, options.allowProtected);
+  const deps = options.logger ? { logger: options.logger } : {};
+  const scope: SyncScope | null = options.sync ? { baseDns: options.sync.baseDns.length ? options.sync.baseDns : [ad.baseDn], ...(options.sync.userFilter ? { userFilter: options.sync.userFilter } : {}) } : null;
+  return new AdExecutor(new AdConnector(connection, deps), scope ? new AdSyncReader(connection, scope, deps) : null, options.sync?.pageSize ?? 500);
 }

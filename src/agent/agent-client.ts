@@ -13,6 +13,8 @@ export interface JobExecutor {
   mustChange(anchor: string, on: boolean, options: { allowProtected?: boolean }): Promise<JobVerdict>;
   /** After a crash between claiming a job and recording AD's answer: what does AD say happened? */
   reconcile(entry: { kind: JobKind; anchor: string; claimedAt: number; mustChange?: boolean }): Promise<JobVerdict | null>;
+  /** The password policy that applies to this user (a fine-grained one when set); changes nothing. */
+  policyFor(anchor: string): Promise<JobVerdict>;
   /** Pass-through sign-in: a bind as the user; changes nothing. */
   bind(anchor: string, password: string): Promise<JobVerdict>;
   /** The DNS name of the domain served, for the console. */
@@ -269,12 +271,13 @@ export class AgentClient {
     // Checked before anything else: a job past its expiry is never applied.
     if (this.now() >= job.expiresAt) return;
     this.inFlight.set(job.id, job);
-    if (job.kind === 'bind') {
-      // A bind changes nothing in AD: claimed like any job (so it is never tried after its expiry), not journaled.
+    if (job.kind === 'bind' || job.kind === 'policy') {
+      // Reads change nothing in AD: claimed like any job (so never tried after their expiry), not journaled.
       try {
-        const password = job.password ? open(this.o.state.keys, job.password, job.id) : null;
+        const password = job.kind === 'bind' && job.password ? open(this.o.state.keys, job.password, job.id) : null;
         if (!(await this.claim(job.id))) return;
-        const verdict: JobVerdict = password === null ? { ok: false, reason: 'sealing' } : await this.o.executor.bind(job.anchor, password).catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
+        const read = job.kind === 'policy' ? this.o.executor.policyFor(job.anchor) : password === null ? Promise.resolve<JobVerdict>({ ok: false, reason: 'sealing' }) : this.o.executor.bind(job.anchor, password);
+        const verdict: JobVerdict = await read.catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
         this.send({ t: 'result', id: job.id, verdict });
       } finally {
         this.inFlight.delete(job.id);

@@ -27,7 +27,7 @@ export async function startInProcessAgent(portal: Portal, baseDir: string, liste
     state = { agentId: r.agent.id, name: r.agent.name, portalUrl: config.publicUrl, keys };
     saveAgentState(statePath, state);
   }
-  const executor = createAdExecutor(ad, baseDir, { allowProtected: config.writeback.allowProtectedAccounts, logger });
+  const executor = createAdExecutor(ad, baseDir, { allowProtected: config.writeback.allowProtectedAccounts, logger, sync: config.agent.sync });
   const client = new AgentClient({ state, executor, journal: new Journal(resolve(baseDir, config.agent.journalFile)), logger, version: PRODUCT_VERSION, connectUrl: listenUrl });
   client.start();
   return {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { JobKind, JobVerdict } from './protocol.js';
 
@@ -50,7 +50,22 @@ export class Journal {
     if (!this.path) return;
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ entries: this.all() }), { mode: 0o600 });
+    // Flushed to disk before the rename: after a power cut the journal is the old or the new one, never half.
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ entries: this.all() }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
+    const dir = openSync(dirname(this.path), 'r');
+    try {
+      fsyncSync(dir);
+    } catch {
+      // Some file systems cannot fsync a directory; the file itself is on disk.
+    } finally {
+      closeSync(dir);
+    }
   }
 }

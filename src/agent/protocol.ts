@@ -20,7 +20,7 @@ export const PROTOCOL_VERSION = 1;
 const id = z.string().min(1).max(64);
 const sealed = z.strictObject({ epk: z.string().max(200), iv: z.string().max(40), ct: z.string().max(2000), tag: z.string().max(40) });
 
-export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind'] as const;
+export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind', 'policy'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobSchema = z.strictObject({
@@ -39,12 +39,6 @@ export const jobSchema = z.strictObject({
 });
 export type Job = z.output<typeof jobSchema>;
 
-export const verdictSchema = z.union([
-  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional() }),
-  z.strictObject({ ok: z.literal(false), reason: z.string().min(1).max(40), detail: z.string().max(500).optional() }),
-]);
-export type JobVerdict = z.output<typeof verdictSchema>;
-
 /** The domain password policy as the agent read it from AD (src/ad/domain-policy.ts). */
 export const reportedPolicySchema = z.strictObject({
   minLength: z.number().int().min(0).max(1024),
@@ -56,6 +50,13 @@ export const reportedPolicySchema = z.strictObject({
   lockoutDurationMs: z.number().min(0).nullable(),
 });
 export type ReportedPolicy = z.output<typeof reportedPolicySchema>;
+
+export const verdictSchema = z.union([
+  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional(), policy: reportedPolicySchema.optional() }),
+  z.strictObject({ ok: z.literal(false), reason: z.string().min(1).max(40), detail: z.string().max(500).optional() }),
+]);
+export type JobVerdict = z.output<typeof verdictSchema>;
+
 
 const dn = z.string().min(1).max(2048);
 const text = (max: number) => z.string().max(max).nullable();

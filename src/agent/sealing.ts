@@ -41,8 +41,19 @@ export function newAgentKeys(): AgentKeys {
   };
 }
 
-const publicKey = (b64: string) => createPublicKey({ key: Buffer.from(b64, 'base64url'), format: 'der', type: 'spki' });
-const privateKey = (b64: string) => createPrivateKey({ key: Buffer.from(b64, 'base64url'), format: 'der', type: 'pkcs8' });
+// Parsed keys are kept (a few per agent): parsing DER on every job cost more than the sealing itself.
+const parsed = new Map<string, KeyObject>();
+function cached(b64: string, make: () => KeyObject): KeyObject {
+  let k = parsed.get(b64);
+  if (!k) {
+    k = make();
+    if (parsed.size > 256) parsed.clear();
+    parsed.set(b64, k);
+  }
+  return k;
+}
+const publicKey = (b64: string) => cached(`pub:${b64}`, () => createPublicKey({ key: Buffer.from(b64, 'base64url'), format: 'der', type: 'spki' }));
+const privateKey = (b64: string) => cached(`priv:${b64}`, () => createPrivateKey({ key: Buffer.from(b64, 'base64url'), format: 'der', type: 'pkcs8' }));
 
 /** A public key as the portal receives it at registration: checked to be of the right kind. */
 export function isPublicKey(b64: unknown, kind: 'x25519' | 'ed25519'): boolean {

@@ -33,6 +33,7 @@ import { initialPolicy } from '../policy/policy.js';
 import { Captcha } from '../flows/reset/captcha.js';
 import { ResetService } from '../flows/reset/reset-service.js';
 import type { Writeback } from '../writeback/writeback.js';
+import type { User } from '../directory/users.js';
 import { AgentRegistry } from '../writeback/agent-registry.js';
 import { AgentHub } from '../writeback/agent-hub.js';
 import { AgentWriteback } from '../writeback/agent-writeback.js';
@@ -202,6 +203,8 @@ export function buildPortal(deps: PortalDeps): Portal {
   const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
   const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, sessions });
+  // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
+  const adPolicyFor = async (user: User) => (await writeback.policyFor(user)) ?? agents.domainPolicy();
   const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));
   const changePassword = new ChangePasswordService({
     users,
@@ -217,7 +220,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     clock,
     publicUrl: config.publicUrl,
     writeback,
-    adPolicy: () => agents.domainPolicy(),
+    adPolicy: (user) => adPolicyFor(user),
     hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
   const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
@@ -249,7 +252,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     codeTtlMs: m.codeMinutes * MINUTE,
     startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },
     verifyFailures: securityInfoLimits.verifyFailures,
-    adPolicy: () => agents.domainPolicy(),
+    adPolicy: (user) => adPolicyFor(user),
   });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
@@ -288,7 +291,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     sync,
     syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId: randomToken(12) }),
     reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
-    hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, audit, writeback, adPolicy: () => agents.domainPolicy(), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
+    hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
     captcha,
     resets,
   };

@@ -48,7 +48,7 @@ export function registerAgentCommands(program: Command, io: CliIO, setExit: (cod
       if (!state) throw new CliExit(EXIT.notFound, 'this agent is not registered yet: run `sspr agent register --portal URL --token TOKEN` first');
       if (!config.agent.ad) throw new CliExit(EXIT.config, 'agent.ad is not configured: the agent needs the domain controllers and its service account');
       const logger = createLogger(config.logging.level, process.stdout);
-      const executor = createAdExecutor(config.agent.ad, baseDir, { allowProtected: config.writeback.allowProtectedAccounts });
+      const executor = createAdExecutor(config.agent.ad, baseDir, { allowProtected: config.writeback.allowProtectedAccounts, sync: config.agent.sync });
       const ca = config.agent.portalCaFile ? readFileSync(resolve(baseDir, config.agent.portalCaFile), 'utf8') : undefined;
       const client = new AgentClient({ state, executor, journal: new Journal(resolve(baseDir, config.agent.journalFile)), logger, version: PRODUCT_VERSION, ...(ca ? { caPem: ca } : {}) });
       client.start();

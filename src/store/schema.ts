@@ -227,7 +227,7 @@ export interface AgentRegistrationsTable {
   agent_id: string | null;
 }
 
-export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind';
+export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind' | 'policy';
 export type WritebackJobStatus = 'pending' | 'taken' | 'applied' | 'failed' | 'expired';
 
 export interface WritebackJobsTable {

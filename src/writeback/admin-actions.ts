@@ -14,7 +14,7 @@ interface Deps {
   sessions: SessionStore;
   audit: AuditLog;
   writeback: Writeback;
-  adPolicy: () => Promise<ReportedPolicy | null>;
+  adPolicy: (user: User) => Promise<ReportedPolicy | null>;
   hashSync: () => Promise<boolean>;
   now: () => number;
 }
@@ -32,7 +32,7 @@ export class HybridAccountActions {
     if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
     const checked = await d.directory.checkNewPassword(user, input);
     if (!checked.ok) return checked;
-    const ad = onPremisesViolations(user, checked.value, await d.adPolicy(), d.now());
+    const ad = onPremisesViolations(user, checked.value, await d.adPolicy(user), d.now());
     if (ad.length > 0) return { ok: false, reason: 'invalid', errors: { password: `writeback.${ad[0]!}` } };
     const r = await d.writeback.reset(user, checked.value, input.mustChange ? { mustChange: true } : {});
     await this.audit(actor, user, 'password_set_by_admin', r, { mustChange: !!input.mustChange });

@@ -78,6 +78,7 @@ export const agentAdminMessages = {
   'agents.kind.unlock': 'Account unlock',
   'agents.kind.must_change': 'Must change password at next sign-in',
   'agents.kind.bind': 'Sign-in check',
+  'agents.kind.policy': 'Password policy lookup',
   'agents.jobStatus.pending': 'Waiting for an agent',
   'agents.jobStatus.taken': 'Taken, waiting for Active Directory',
   'agents.jobStatus.applied': 'Applied',

@@ -21,6 +21,7 @@ const notCalled: JobExecutor = {
   mustChange: () => Promise.reject(new Error('not expected in this test')),
   reconcile: () => Promise.reject(new Error('not expected in this test')),
   bind: () => Promise.reject(new Error('not expected in this test')),
+  policyFor: () => Promise.reject(new Error('not expected in this test')),
   domain: () => Promise.resolve('corp.example.test'),
   policy: () => Promise.resolve({ minLength: 10, complexity: true, historyLength: 24, minAgeMs: 0, maxAgeMs: null, lockoutThreshold: 0, lockoutDurationMs: null }),
 };

@@ -6,7 +6,7 @@ import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { newId, randomToken } from '../shared/crypto.js';
 import type { WritebackJobKind } from '../store/schema.js';
-import { agentMessage, HEARTBEAT_MS, parseMessage, PROTOCOL_VERSION, type Job, type JobVerdict, type PortalMessage } from '../agent/protocol.js';
+import { agentMessage, HEARTBEAT_MS, parseMessage, PROTOCOL_VERSION, type Job, type JobVerdict, type PortalMessage, type ReportedPolicy } from '../agent/protocol.js';
 import { challengeText, seal, verifyChallenge } from '../agent/sealing.js';
 import type { Agent, AgentRegistry } from './agent-registry.js';
 import type { SyncCursor, SyncPage } from '../sync/types.js';
@@ -18,13 +18,13 @@ export interface SyncHandlers {
 }
 
 function toOutcome(verdict: JobVerdict): JobOutcome {
-  if (verdict.ok) return verdict.historyEnforced === undefined ? { ok: true } : { ok: true, historyEnforced: verdict.historyEnforced };
+  if (verdict.ok) return { ok: true, ...(verdict.historyEnforced !== undefined ? { historyEnforced: verdict.historyEnforced } : {}), ...(verdict.policy ? { policy: verdict.policy } : {}) };
   return verdict.detail ? { ok: false, reason: verdict.reason, detail: verdict.detail } : { ok: false, reason: verdict.reason };
 }
 
 /** How a job ended, as the flows see it. */
 export type JobOutcome =
-  | { ok: true; historyEnforced?: boolean }
+  | { ok: true; historyEnforced?: boolean; policy?: ReportedPolicy }
   /** `unavailable`: no agent took it before its expiry — nothing was changed and nothing will be. */
   /** `unconfirmed`: an agent took it but its answer has not arrived; the journal will reconcile it. */
   | { ok: false; reason: string; detail?: string };

@@ -1,4 +1,5 @@
 import type { User } from '../directory/users.js';
+import type { ReportedPolicy } from '../agent/protocol.js';
 import type { AgentHub, JobOutcome } from './agent-hub.js';
 import type { Writeback, WritebackRefusal, WritebackResult } from './writeback.js';
 import { writebackRefusals } from './writeback.js';
@@ -39,6 +40,13 @@ export class AgentWriteback implements Writeback {
 
   async unlock(user: User): Promise<WritebackResult> {
     return toResult(await this.hub.run({ kind: 'unlock', user, ...this.protectedOption() }));
+  }
+
+  async policyFor(user: User): Promise<ReportedPolicy | null> {
+    // A read for a page: no job at all when no agent could answer.
+    if (this.hub.connected().length === 0 || !user.anchor) return null;
+    const r = await this.hub.run({ kind: 'policy', user });
+    return r.ok && r.policy ? r.policy : null;
   }
 
   async bind(user: User, password: string): Promise<WritebackResult> {

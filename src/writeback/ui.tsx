@@ -2,7 +2,7 @@ import type { AppContext } from '../http/context.js';
 import type { ReportedPolicy } from '../agent/protocol.js';
 
 /** The domain's own password policy, as the agent read it from AD (Entra does not show it). */
-export function OnPremisesRules({ c, policy }: { c: AppContext; policy: ReportedPolicy }) {
+export function OnPremisesRules({ c, policy, context }: { c: AppContext; policy: ReportedPolicy; context: 'reset' | 'change' }) {
   const t = c.get('t');
   const days = (ms: number) => Math.round(ms / 86_400_000);
   return (
@@ -11,8 +11,9 @@ export function OnPremisesRules({ c, policy }: { c: AppContext; policy: Reported
       <ul>
         {policy.minLength > 0 ? <li>{t('reset.adRules.length', { n: policy.minLength })}</li> : null}
         {policy.complexity ? <li>{t('reset.adRules.complexity')}</li> : null}
-        {policy.historyLength > 0 ? <li>{t('reset.adRules.history', { n: policy.historyLength })}</li> : null}
-        {policy.minAgeMs > 0 ? <li>{t('reset.adRules.minAge', { n: Math.max(1, days(policy.minAgeMs)) })}</li> : null}
+        {/* A reset enforces history and minimum age only where the DC takes the policy-hints control; a change always does. */}
+        {context === 'change' && policy.historyLength > 0 ? <li>{t('reset.adRules.history', { n: policy.historyLength })}</li> : null}
+        {context === 'change' && policy.minAgeMs > 0 ? <li>{t('reset.adRules.minAge', { n: Math.max(1, days(policy.minAgeMs)) })}</li> : null}
         {policy.maxAgeMs ? <li>{t('reset.adRules.maxAge', { n: days(policy.maxAgeMs) })}</li> : null}
       </ul>
     </>

@@ -1,4 +1,5 @@
 import type { User } from '../directory/users.js';
+import type { ReportedPolicy } from '../agent/protocol.js';
 
 /**
  * How a password operation for a hybrid user reaches Active Directory. The on-premises agent
@@ -51,6 +52,8 @@ export interface Writeback {
   change(user: User, current: string, password: string): Promise<WritebackResult>;
   /** Unlock only (lockoutTime = 0). */
   unlock(user: User): Promise<WritebackResult>;
+  /** The password policy AD applies to this user (fine-grained when set); null when no agent answers. */
+  policyFor(user: User): Promise<ReportedPolicy | null>;
   /** Pass-through sign-in: does AD accept this password for the user? Changes nothing. */
   bind(user: User, password: string): Promise<WritebackResult>;
 }
@@ -62,4 +65,5 @@ export const noAgentWriteback: Writeback = {
   unlock: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   bind: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
   mustChange: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
+  policyFor: () => Promise.resolve(null),
 };

@@ -28,7 +28,7 @@ interface Deps {
   publicUrl: string;
   writeback: Writeback;
   /** The domain password policy the agents reported (null until one did). */
-  adPolicy: () => Promise<ReportedPolicy | null>;
+  adPolicy: (user: User) => Promise<ReportedPolicy | null>;
   /** The SSPR policy's password hash sync switch. */
   hashSync: () => Promise<boolean>;
 }
@@ -72,7 +72,7 @@ export class ChangePasswordService {
     if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
     const checked = await d.directory.checkNewPassword(user, { password: input.password, confirm: input.confirm });
     if (!checked.ok) return checked;
-    const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(), d.clock.now());
+    const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(user), d.clock.now());
     if (adRules.length > 0) return { ok: false, reason: 'invalid', errors: { password: `writeback.${adRules[0]!}` } };
     const r = await d.writeback.change(user, input.current, checked.value);
     await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });

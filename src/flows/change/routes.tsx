@@ -22,7 +22,7 @@ function ChangePage({ c, errors, reasons, problem, adPolicy }: { c: AppContext; 
       {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
       <ErrorSummary t={t} errors={e} vars={{ min, max }} labels={{ current: 'change.current', password: 'change.new', confirm: 'field.confirmPassword' }} />
       <p class="muted">{t('change.intro', { min })}</p>
-      {adPolicy ? <OnPremisesRules c={c} policy={adPolicy} /> : null}
+      {adPolicy ? <OnPremisesRules c={c} policy={adPolicy} context="change" /> : null}
       <form method="post" action={PATH} class="card" novalidate>
         <Csrf c={c} />
         <Field t={t} name="current" label="change.current" type="password" autocomplete="current-password" required error={e['current']} autofocus={!errors && !problem} />
@@ -42,7 +42,11 @@ export function changePasswordRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(PATH, requireUser);
   // Hybrid users also see their domain's own rules, as the agent read them from AD.
-  const adPolicy = async (c: AppContext) => (c.get('user')?.source === 'onprem' ? c.get('portal').agents.domainPolicy() : null);
+  const adPolicy = async (c: AppContext) => {
+    const user = c.get('user');
+    if (user?.source !== 'onprem') return null;
+    return (await c.get('portal').writeback.policyFor(user)) ?? c.get('portal').agents.domainPolicy();
+  };
   app.get(PATH, async (c) => c.html(<ChangePage c={c} adPolicy={await adPolicy(c)} />));
   app.post(PATH, async (c) => {
     const form = await readForm(c);

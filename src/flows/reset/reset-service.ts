@@ -90,7 +90,7 @@ interface Deps {
   startsPerIp: LockoutPolicy;
   verifyFailures: LockoutPolicy;
   /** The domain password policy the agents reported, for hybrid users (null until one did). */
-  adPolicy: () => Promise<ReportedPolicy | null>;
+  adPolicy: (user: User) => Promise<ReportedPolicy | null>;
 }
 
 /** Stands in for a name that matches no account while the eligibility queries run. */
@@ -223,7 +223,7 @@ export class ResetService {
       }
       case 'verified':
         if (!user) return { kind: 'expired' };
-        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy: user.source === 'onprem' ? await this.d.adPolicy() : null };
+        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null };
       case 'applying':
         return { kind: 'applying', flow };
       case 'completed':
@@ -454,7 +454,7 @@ export class ResetService {
         await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
         return checked;
       }
-      const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(), d.clock.now());
+      const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(user), d.clock.now());
       if (adRules.length > 0) {
         await release();
         await this.outcome(held, user, 'failure', meta, { reason: `onprem_${adRules[0]!}` });

@@ -247,7 +247,7 @@ function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppContext;
             <li>{t('reset.rules.notName')}</li>
             {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
           </ul>
-          {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} /> : null}
+          {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} context="reset" /> : null}
         </div>
         <div>
           <label for="f-password">{t('change.new')}</label>
