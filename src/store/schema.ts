@@ -256,6 +256,8 @@ export interface SyncedObjectsTable {
   attributes: string;
   /** JSON array of member DNs (groups). */
   member_dns: string | null;
+  /** JSON { email?: { id, value }, mobile?: { id, value } }: methods created from AD's contact info. */
+  ad_methods: string | null;
   password_expires_at: number | null;
   last_run_id: string | null;
   gone_at: number | null;

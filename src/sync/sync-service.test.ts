@@ -128,3 +128,36 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(audit.map((a) => a.outcome).sort()).toEqual(['failure', 'success']);
   });
 });
+
+describe('contact info from AD (sync.useContactInfo)', () => {
+  let tp: TestPortal;
+  afterEach(() => tp.cleanup());
+
+  async function apply(sync: SyncService, users: SyncUser[]) {
+    const run = await sync.startRun('delta', 'manual', null);
+    await sync.applyPage(run, { users, groups: [], gone: [] });
+    await sync.finishRun(run, { full: false, cursor });
+  }
+
+  it('off by default: AD mail and mobile do not become methods', async () => {
+    tp = await createTestPortal();
+    await apply(tp.portal.sync, [user(1, { mobile: '+44 7700 900123' })]);
+    const u = (await tp.portal.users.byUsername('user1@corp.example.test'))!;
+    expect(await tp.portal.methods.list(u.id)).toEqual([]);
+  });
+
+  it('on: mail and mobile become confirmed methods, replaced when AD changes, removed when cleared; the user\'s own methods are kept', async () => {
+    tp = await createTestPortal({ config: { sync: { useContactInfo: true }, methods: { phoneRegion: 'GB' } } });
+    const sync = tp.portal.sync;
+    await apply(sync, [user(1, { mobile: '07911 123456' })]);
+    const u = (await tp.portal.users.byUsername('user1@corp.example.test'))!;
+    const own = await tp.portal.methods.addContact(u.id, 'email', 'own@mail.test');
+    await tp.portal.methods.confirm(u.id, own.id);
+    const contacts = async () => (await tp.portal.methods.list(u.id, { confirmedOnly: true })).map((m) => `${m.type}:${m.contact}`).sort();
+    expect(await contacts()).toEqual(['email:own@mail.test', 'email:user1@corp.example.test', 'mobile:+447911123456']);
+    await apply(sync, [user(1, { mail: 'new.address@corp.example.test', mobile: null })]);
+    expect(await contacts()).toEqual(['email:new.address@corp.example.test', 'email:own@mail.test']);
+    await apply(sync, [user(1, { mail: 'new.address@corp.example.test', mobile: null })]);
+    expect(await contacts()).toEqual(['email:new.address@corp.example.test', 'email:own@mail.test']);
+  });
+});

@@ -5,6 +5,8 @@ import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
 import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from './types.js';
+import type { MethodStore } from '../methods/method-store.js';
+import { normalisePhone } from '../methods/phone.js';
 
 export interface SyncConflict {
   anchor: string;
@@ -38,8 +40,15 @@ const STATE_ID = 'ad';
  * disabled, not erased, with the reason kept. The cursor for the next delta is stored only when
  * a run completes, so a run cut off half-way is simply repeated.
  */
+/** `sync.useContactInfo`: AD's mail and mobile become confirmed verification methods (off by default: it trusts AD's data). */
+export interface ContactInfoSync {
+  enabled: boolean;
+  methods: MethodStore;
+  phoneRegion: string;
+}
+
 export class SyncService {
-  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; sessions: SessionStore }) {}
+  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; sessions: SessionStore; contactInfo?: ContactInfoSync }) {}
 
   private get db() {
     return this.d.store.db;
@@ -144,18 +153,54 @@ export class SyncService {
           .execute();
         await trx.insertInto('user_roles').values({ user_id: id, role: 'user' }).execute();
         if (known) await trx.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', u.anchor).execute();
-        else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ...row }).execute();
+        else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row }).execute();
       });
+      await this.syncContactMethods(u, id);
       return 'added';
     }
     const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
       if (known) await trx.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
-      else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ...row }).execute();
+      else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ad_methods: null, ...row }).execute();
     });
     if (local.enabled === 1 && !u.enabled) await this.d.sessions.revokeAllForUser(local.id);
+    await this.syncContactMethods(u, local.id);
     return changed ? 'updated' : 'same';
+  }
+
+  /**
+   * With `sync.useContactInfo`, the user's AD mail and mobile are kept as confirmed methods,
+   * replaced when AD's value changes and removed when it is cleared (or the option is turned
+   * off). Which methods came from AD is remembered in synced_objects, so methods the user
+   * registered themselves are never touched.
+   */
+  private async syncContactMethods(u: SyncUser, userId: string): Promise<void> {
+    const c = this.d.contactInfo;
+    if (!c) return;
+    const row = await this.db.selectFrom('synced_objects').select('ad_methods').where('anchor', '=', u.anchor).executeTakeFirstOrThrow();
+    const had = JSON.parse(row.ad_methods ?? '{}') as Record<string, { id: string; value: string }>;
+    const phone = u.mobile ? normalisePhone(u.mobile, c.phoneRegion) : null;
+    const wanted: Record<string, string | null> = {
+      email: c.enabled && u.mail ? u.mail.toLowerCase() : null,
+      mobile: c.enabled && phone?.ok ? phone.e164 : null,
+    };
+    const next: Record<string, { id: string; value: string }> = {};
+    for (const type of ['email', 'mobile'] as const) {
+      const want = wanted[type] ?? null;
+      const current = had[type];
+      if (current && current.value === want) {
+        next[type] = current;
+        continue;
+      }
+      if (current) await c.methods.remove(userId, current.id);
+      if (want && !(await c.methods.findByContact(userId, type, want))) {
+        const m = await c.methods.addContact(userId, type, want);
+        await c.methods.confirm(userId, m.id);
+        next[type] = { id: m.id, value: want };
+      }
+    }
+    await this.db.updateTable('synced_objects').set({ ad_methods: JSON.stringify(next) }).where('anchor', '=', u.anchor).execute();
   }
 
   private async upsertGroup(runId: string, g: SyncGroup): Promise<'added' | 'updated' | 'same' | SyncConflict> {
@@ -171,7 +216,7 @@ export class SyncService {
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('groups').values({ id, name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024), source: 'onprem', anchor: g.anchor, created_at: now }).execute();
         if (known) await trx.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', g.anchor).execute();
-        else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: id, ...row }).execute();
+        else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: id, ad_methods: null, ...row }).execute();
       });
       return 'added';
     }
@@ -179,7 +224,7 @@ export class SyncService {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('groups').set({ name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024) }).where('id', '=', local.id).execute();
       if (known) await trx.updateTable('synced_objects').set(row).where('anchor', '=', g.anchor).execute();
-      else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: local.id, ...row }).execute();
+      else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: local.id, ad_methods: null, ...row }).execute();
     });
     return changed ? 'updated' : 'same';
   }

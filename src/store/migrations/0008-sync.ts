@@ -14,6 +14,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('dn_key', 'varchar(1024)', (c) => c.notNull())
     .addColumn('attributes', 'text', (c) => c.notNull())
     .addColumn('member_dns', 'text')
+    // Methods created from AD's mail and mobile (sync.useContactInfo), so they can be replaced later.
+    .addColumn('ad_methods', 'text')
     .addColumn('password_expires_at', 'bigint')
     .addColumn('last_run_id', 'varchar(36)')
     .addColumn('gone_at', 'bigint')
