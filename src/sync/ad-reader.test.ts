@@ -557,3 +557,27 @@ describe('password expiry', () => {
     expect(by.get(must!.guid)).toMatchObject({ passwordNeverExpires: false, passwordExpiresAt: null, pwdLastSet: null });
   });
 });
+
+describe('a service account with default rights', () => {
+  it('reads users, groups and changes, but not tombstones: a deletion shows only as absence from the next full import', async () => {
+    const ou = await bulk.addOu(dc.baseDn, 'Least Privilege');
+    const [svc, keep, doomed] = await bulk.addUsers([
+      { parentDn: ou, name: 'svc-sync' },
+      { parentDn: ou, name: 'lp-keep' },
+      { parentDn: ou, name: 'lp-doomed' },
+    ]);
+    const reader = new AdSyncReader({ ...options, bindDn: svc!.dn, bindPassword: 'Bulk!Passw0rd#2024' }, { baseDns: [ou] });
+    readers.push(reader);
+    const full = await fullOf(reader);
+    expect(anchors(full.users)).toEqual([svc!.guid, keep!.guid, doomed!.guid].sort());
+    expect(full.users.find((u) => u.anchor === keep!.guid)!.passwordExpiresAt).not.toBeNull();
+    await bulk.remove(doomed!.dn);
+    await bulk.modify(keep!.dn, { mail: 'keep@corp.example.test' });
+    const d = await deltaOf(reader, full.cursor);
+    expect(d.users.map((u) => u.anchor)).toEqual([keep!.guid]);
+    // CN=Deleted Objects is listed only for administrators: the tombstone is not seen.
+    expect(d.gone).toEqual([]);
+    const again = await fullOf(reader);
+    expect(anchors(again.users)).toEqual([svc!.guid, keep!.guid].sort());
+  }, 60_000);
+});

@@ -128,6 +128,21 @@ export class SyncService {
       .execute();
   }
 
+  /**
+   * AD updates a group's member list when a member is renamed or moved but does not mark the
+   * group as changed, so a delta does not bring the group again: the DN it keeps is updated here.
+   */
+  private async memberMoved(oldDn: string, newDn: string): Promise<void> {
+    const old = oldDn.toLowerCase();
+    const groups = await this.db.selectFrom('synced_objects').select(['anchor', 'member_dns']).where('kind', '=', 'group').where('member_dns', 'is not', null).execute();
+    for (const g of groups) {
+      const dns = JSON.parse(g.member_dns!) as string[];
+      if (!dns.some((d) => d.toLowerCase() === old)) continue;
+      const next = dns.map((d) => (d.toLowerCase() === old ? newDn : d)).sort();
+      await this.db.updateTable('synced_objects').set({ member_dns: JSON.stringify(next) }).where('anchor', '=', g.anchor).execute();
+    }
+  }
+
   private async synced(anchor: string) {
     return this.db.selectFrom('synced_objects').selectAll().where('anchor', '=', anchor).executeTakeFirst();
   }
@@ -158,6 +173,7 @@ export class SyncService {
       await this.syncContactMethods(u, id);
       return 'added';
     }
+    if (known && known.dn !== u.dn) await this.memberMoved(known.dn, u.dn);
     const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
@@ -220,6 +236,7 @@ export class SyncService {
       });
       return 'added';
     }
+    if (known && known.dn !== g.dn) await this.memberMoved(known.dn, g.dn);
     const changed = local.name !== g.name || local.description !== (g.description ?? '') || !known || known.dn !== g.dn || known.member_dns !== memberDns || known.gone_at !== null;
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('groups').set({ name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024) }).where('id', '=', local.id).execute();
