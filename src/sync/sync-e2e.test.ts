@@ -26,7 +26,6 @@ let staffOu: string;
 let salesOu: string;
 let outsideOu: string;
 let users: BulkObject[];
-let groups: BulkObject[];
 
 function adOptions() {
   return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
@@ -76,12 +75,13 @@ beforeAll(async () => {
   await bulk.addUsers([{ parentDn: outsideOu, name: 'outsider1' }]);
   // Teams of 100 users, two departments containing five teams each, and a company group containing both.
   const teams = Array.from({ length: 10 }, (_, t) => ({ parentDn: staffOu, name: `Team ${t}`, memberDns: users.slice(t * 100, t * 100 + 100).map((u) => u.dn) }));
-  groups = await bulk.addGroups([
+  const groups = await bulk.addGroups([
     ...teams,
     { parentDn: staffOu, name: 'Dept A', memberDns: [`CN=Team 0,${staffOu}`, `CN=Team 1,${staffOu}`, `CN=Team 2,${staffOu}`, `CN=Team 3,${staffOu}`, `CN=Team 4,${staffOu}`] },
     { parentDn: staffOu, name: 'Dept B', memberDns: [`CN=Team 5,${staffOu}`, `CN=Team 6,${staffOu}`, `CN=Team 7,${staffOu}`, `CN=Team 8,${staffOu}`, `CN=Team 9,${staffOu}`] },
     { parentDn: staffOu, name: 'Company', memberDns: [`CN=Dept A,${staffOu}`, `CN=Dept B,${staffOu}`] },
   ]);
+  expect(groups).toHaveLength(13);
   tp = await createTestPortal({ config: { listen: { host: '127.0.0.1', port: 0 }, sync: { intervalMinutes: 0 } } });
   server = await startServer(tp.portal);
   const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
