@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { AdConnector } from '../ad/ad-connector.js';
+import type { AdConnectionOptions } from '../ad/ad-connection.js';
+import { checkRights } from '../ad/rights.js';
 import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobExecutor, SyncSource } from './agent-client.js';
@@ -52,8 +54,15 @@ export class AdExecutor implements JobExecutor {
     readonly connector: AdConnector,
     private readonly reader: AdSyncReader | null = null,
     pageSize = 500,
+    private readonly options: AdConnectionOptions | null = null,
   ) {
     if (reader) this.sync = adSyncSource(reader, pageSize);
+  }
+
+  async rightsReport() {
+    if (!this.options) return { verdict: 'unreachable' as const, problems: ['no connection options to check'] };
+    const { verdict, problems, checkedAt, delegation, excessive, needed, account, base } = await checkRights(this.options);
+    return { verdict, problems, checkedAt, delegation, excessive, needed, account: { dn: account.dn, sid: account.sid }, base };
   }
 
   async reset(anchor: string, password: string, options: { mustChange?: boolean }): Promise<JobVerdict> {
@@ -147,5 +156,5 @@ export function createAdExecutor(ad: AdSettings, baseDir: string, options: { all
   const connection = connectorOptions(ad, baseDir, options.allowProtected);
   const deps = options.logger ? { logger: options.logger } : {};
   const scope: SyncScope | null = options.sync ? { baseDns: options.sync.baseDns.length ? options.sync.baseDns : [ad.baseDn], ...(options.sync.userFilter ? { userFilter: options.sync.userFilter } : {}) } : null;
-  return new AdExecutor(new AdConnector(connection, deps), scope ? new AdSyncReader(connection, scope, deps) : null, options.sync?.pageSize ?? 500);
+  return new AdExecutor(new AdConnector(connection, deps), scope ? new AdSyncReader(connection, scope, deps) : null, options.sync?.pageSize ?? 500, connection);
 }

@@ -23,6 +23,8 @@ export interface JobExecutor {
   policy(): Promise<ReportedPolicy | null>;
   /** Present when this agent is configured to read users and groups for the portal. */
   sync?: SyncSource;
+  /** The service account's rights check (sspr agent doctor), reported to the console. */
+  rightsReport?(): Promise<{ verdict: 'ok' | 'missing_rights' | 'over_privileged' | 'unreachable'; problems: string[] } & Record<string, unknown>>;
 }
 
 /** Reading AD for the portal's directory (src/agent/ad-sync-source.ts implements it with the sync reader). */
@@ -187,6 +189,7 @@ export class AgentClient {
         }, HEARTBEAT_MS);
         this.heartbeat.unref?.();
         await this.replayJournal();
+        void this.reportRights();
         return;
       }
       case 'job':
@@ -206,6 +209,23 @@ export class AgentClient {
         return;
     }
   }
+
+  /** The rights check, after connecting and every six hours, for the console's agents page. */
+  private async reportRights(): Promise<void> {
+    const check = this.o.executor.rightsReport;
+    if (!check) return;
+    const now = this.now();
+    if (this.lastRightsAt && now - this.lastRightsAt < 6 * 3_600_000) return;
+    this.lastRightsAt = now;
+    try {
+      const report = await check.call(this.o.executor);
+      this.send({ t: 'rights', report: { ...report, problems: report.problems.slice(0, 100).map((p) => p.slice(0, 2000)) } });
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'agent: the rights check failed');
+    }
+  }
+
+  private lastRightsAt = 0;
 
   /** After a reconnect: report what was finished, and reconcile what was claimed but not finished. */
   private async replayJournal(): Promise<void> {

@@ -108,6 +108,8 @@ export const agentMessage = z.discriminatedUnion('t', [
   /** The run is complete; `mode` says whether it became a full import (the DC changed, or the cursor was too old). */
   z.strictObject({ t: z.literal('sync_end'), runId: id, mode: z.enum(['full', 'delta']), cursor: syncCursorSchema }),
   z.strictObject({ t: z.literal('sync_failed'), runId: id, problem: z.string().max(500) }),
+  /** The agent's rights check (src/ad/rights.ts), sent after connecting and every few hours. */
+  z.strictObject({ t: z.literal('rights'), report: z.looseObject({ verdict: z.enum(['ok', 'missing_rights', 'over_privileged', 'unreachable']), problems: z.array(z.string().max(2000)).max(100) }) }),
 ]);
 export type AgentMessage = z.output<typeof agentMessage>;
 

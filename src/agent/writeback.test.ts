@@ -26,8 +26,16 @@ let dir: string;
 const agentLogs: string[] = [];
 const running: AgentClient[] = [];
 
+function adOptions() {
+  return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
+}
+
 function connector(): AdConnector {
-  return new AdConnector({ urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn });
+  return new AdConnector(adOptions());
+}
+
+function executor(): AdExecutor {
+  return new AdExecutor(connector(), null, 500, adOptions());
 }
 
 const logStream = new Writable({
@@ -44,8 +52,8 @@ async function newAgent(name: string): Promise<AgentState> {
   return { ...r.state, portalUrl: tp.config.publicUrl };
 }
 
-async function run(state: AgentState, executor: JobExecutor = new AdExecutor(connector()), journalFile = join(dir, `${state.name}-journal.json`)): Promise<AgentClient> {
-  const c = new AgentClient({ state, executor, journal: new Journal(journalFile), logger: createLogger('debug', logStream), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
+async function run(state: AgentState, jobs: JobExecutor = executor(), journalFile = join(dir, `${state.name}-journal.json`)): Promise<AgentClient> {
+  const c = new AgentClient({ state, executor: jobs, journal: new Journal(journalFile), logger: createLogger('debug', logStream), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
   running.push(c);
   c.start();
   await c.waitConnected();
@@ -187,7 +195,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(journal.entries).toHaveLength(1);
     expect(journal.entries[0]!.verdict).toBeUndefined();
     // The restarted agent reads its journal, asks AD, and reports what happened.
-    await run(agentA, new AdExecutor(connector()), journalFile);
+    await run(agentA, executor(), journalFile);
     await expect.poll(async () => (await tp.store.db.selectFrom('writeback_jobs').select('status').where('user_id', '=', user.id).executeTakeFirstOrThrow()).status, { timeout: 10_000 }).toBe('applied');
     expect(await binds(sam, 'Crash!Pass#2025')).toBe(true);
     await expect.poll(() => (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] }).entries.length, { timeout: 5000 }).toBe(0);
@@ -288,6 +296,9 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect((await admin.post(`/admin/users/${user.id}/ad/unlock`, {})).status).toBe(303);
     expect(await ad.bindAsUser(sam.guid, 'Helpdesk!Set#2025')).toEqual({ ok: true });
     await ad.close();
+    // The agent's own rights check reached the console: this test's agent binds as the domain administrator.
+    await expect.poll(async () => (await tp.portal.agents.byId(agentA.agentId))?.rightsReport?.verdict, { timeout: 15_000 }).toBe('over_privileged');
+    expect((await admin.get('/admin/agents')).body).toContain('far more rights than it needs');
     // AD's refusal is shown in plain words, and nothing changed.
     const weak = await admin.post(`/admin/users/${user.id}/ad/password`, { password: 'only small letters here', confirm: 'only small letters here' });
     expect(weak.status).toBe(400);

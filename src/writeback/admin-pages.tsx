@@ -255,6 +255,40 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
         )}
       </section>
 
+      {agents.some((a) => a.rightsReport && a.revokedAt === null) ? (
+        <section aria-labelledby="agents-rights">
+          <h2 id="agents-rights">{t('agents.rights.title')}</h2>
+          <p class="muted">{t('agents.rights.intro')}</p>
+          {agents
+            .filter((a) => a.rightsReport && a.revokedAt === null)
+            .map((a) => {
+              const r = a.rightsReport!;
+              const kind = r.verdict === 'ok' ? 'ok' : r.verdict === 'missing_rights' ? 'warn' : 'error';
+              const commands = [...(r.delegation?.sambaTool ?? []), ...(r.delegation?.dsacls ?? [])];
+              return (
+                <div class="card">
+                  <h3>{a.name}</h3>
+                  <Notice kind={kind}>{t(`agents.rights.verdict.${r.verdict === 'ok' || r.verdict === 'missing_rights' || r.verdict === 'over_privileged' ? r.verdict : 'unreachable'}`)}</Notice>
+                  {r.checkedAt ? <p class="muted">{t('agents.rights.checkedAt', { when: r.checkedAt.replace('T', ' ').slice(0, 16) + ' UTC' })}</p> : null}
+                  {r.problems.length ? (
+                    <ul>
+                      {r.problems.map((p) => (
+                        <li>{p}</li>
+                      ))}
+                    </ul>
+                  ) : null}
+                  {r.verdict === 'missing_rights' && commands.length ? (
+                    <>
+                      <p>{t('agents.rights.delegate')}</p>
+                      <pre>{commands.join('\n')}</pre>
+                    </>
+                  ) : null}
+                </div>
+              );
+            })}
+        </section>
+      ) : null}
+
       <section aria-labelledby="agents-register">
         <h2 id="agents-register">{t('agents.register.title')}</h2>
         <p>{t('agents.register.intro', { minutes: portal.config.writeback.registrationTokenMinutes })}</p>

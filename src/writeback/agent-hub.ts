@@ -140,6 +140,8 @@ export class AgentHub {
             await this.record(s.agent, msg.id, msg.verdict);
             s.waiting.get(msg.id)?.({ type: 'result', verdict: msg.verdict });
             return send({ t: 'ack', id: msg.id });
+          case 'rights':
+            return d.registry.rightsChecked(s.agent.id, msg.report);
           case 'sync_page': {
             const h = this.syncs.get(msg.runId);
             if (!h || h.agentId !== s.agent.id) return;

@@ -14,6 +14,8 @@ export interface Agent {
   version: string | null;
   domain: string | null;
   domainPolicy: ReportedPolicy | null;
+  /** The agent's last rights check (verdict, problems, the delegation to apply, …). */
+  rightsReport: { verdict: string; problems: string[]; checkedAt?: string; delegation?: { sambaTool?: string[]; dsacls?: string[] }; excessive?: Array<{ what: string; severity: string }> } | null;
   registeredAt: number;
   lastSeenAt: number | null;
   revokedAt: number | null;
@@ -62,10 +64,10 @@ export class AgentRegistry {
       await d.audit.record({ event: 'agent_registered', outcome: 'failure', ip: meta.ip, details: { reason: 'token' } });
       return { ok: false, reason: 'token' };
     }
-    const agent: Agent = { id: agentId, name: input.name, signingKey: input.signingKey as string, sealingKey: input.sealingKey as string, version: input.version, domain: null, domainPolicy: null, registeredAt: now, lastSeenAt: null, revokedAt: null };
+    const agent: Agent = { id: agentId, name: input.name, signingKey: input.signingKey as string, sealingKey: input.sealingKey as string, version: input.version, domain: null, domainPolicy: null, rightsReport: null, registeredAt: now, lastSeenAt: null, revokedAt: null };
     await d.store.db
       .insertInto('agents')
-      .values({ id: agent.id, name: agent.name, signing_key: agent.signingKey, sealing_key: agent.sealingKey, version: agent.version, domain: null, domain_policy: null, registered_at: now, last_seen_at: null, revoked_at: null })
+      .values({ id: agent.id, name: agent.name, signing_key: agent.signingKey, sealing_key: agent.sealingKey, version: agent.version, domain: null, domain_policy: null, rights_report: null, registered_at: now, last_seen_at: null, revoked_at: null })
       .execute();
     await d.audit.record({ event: 'agent_registered', outcome: 'success', target: { id: agent.id, name: agent.name }, ip: meta.ip, details: { version: agent.version ?? '' } });
     return { ok: true, agent };
@@ -90,6 +92,12 @@ export class AgentRegistry {
       .execute();
   }
 
+  async rightsChecked(id: string, report: unknown): Promise<void> {
+    const json = JSON.stringify(report);
+    if (json.length > 64 * 1024) return;
+    await this.d.store.db.updateTable('agents').set({ rights_report: json }).where('id', '=', id).execute();
+  }
+
   /** The domain password policy the most recently seen agent reported (null before any did). */
   async domainPolicy(): Promise<ReportedPolicy | null> {
     const row = await this.d.store.db.selectFrom('agents').select('domain_policy').where('revoked_at', 'is', null).where('domain_policy', 'is not', null).orderBy('last_seen_at', 'desc').limit(1).executeTakeFirst();
@@ -106,7 +114,7 @@ export class AgentRegistry {
   }
 }
 
-function toAgent(r: { id: string; name: string; signing_key: string; sealing_key: string; version: string | null; domain: string | null; domain_policy: string | null; registered_at: number; last_seen_at: number | null; revoked_at: number | null }): Agent {
+function toAgent(r: { id: string; name: string; signing_key: string; sealing_key: string; version: string | null; domain: string | null; domain_policy: string | null; rights_report: string | null; registered_at: number; last_seen_at: number | null; revoked_at: number | null }): Agent {
   const policy = r.domain_policy ? reportedPolicySchema.safeParse(JSON.parse(r.domain_policy)) : null;
   return {
     id: r.id,
@@ -116,6 +124,7 @@ function toAgent(r: { id: string; name: string; signing_key: string; sealing_key
     version: r.version,
     domain: r.domain,
     domainPolicy: policy?.success ? policy.data : null,
+    rightsReport: r.rights_report ? (JSON.parse(r.rights_report) as Agent['rightsReport']) : null,
     registeredAt: Number(r.registered_at),
     lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),

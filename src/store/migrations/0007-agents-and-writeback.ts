@@ -13,6 +13,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('domain', 'varchar(256)')
     // The domain password policy as the agent last read it (JSON), shown on the reset and change pages.
     .addColumn('domain_policy', 'text')
+    // The agent's own rights check (sspr agent doctor), as JSON, for the console.
+    .addColumn('rights_report', 'text')
     .addColumn('registered_at', 'bigint', (c) => c.notNull())
     .addColumn('last_seen_at', 'bigint')
     .addColumn('revoked_at', 'bigint')
