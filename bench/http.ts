@@ -20,79 +20,29 @@
  * Figures are for comparison on one machine: never assert on them in tests.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config/load.js';
-import { loadMasterKey } from '../src/config/secret-key.js';
-import { buildPortal } from '../src/app/portal.js';
-import { createLogger } from '../src/logging/logger.js';
 import { startServer } from '../src/server.js';
-import { systemClock } from '../src/shared/clock.js';
-import { migrateToLatest, openStore } from '../src/store/database.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const HOST = '127.0.0.1';
+import { busyNote, cpuNote, HOST, intOptions, median, onCleanUp, openBenchPortal, otherCpu, printHeader, QUIET, root, runBench, startWatchdog, sum, table, tempDir, versions, writePortalConfig } from './lib.js';
 
 // ---------------------------------------------------------------- options
 
-function intFlag(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max} (got ${raw})`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: 'string' },
-    rounds: { type: 'string' },
-    connections: { type: 'string' },
-    warmup: { type: 'string' },
-    'rss-load': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  strict: true,
+const opts = intOptions('bench/http.ts', {
+  duration: [5, 1, 60],
+  rounds: [3, 1, 10],
+  connections: [10, 1, 256],
+  warmup: [1, 0, 10],
+  rssLoad: [2, 0, 30],
 });
-if (flags.help) {
-  console.log('Usage: npx tsx bench/http.ts [--duration 5] [--rounds 3] [--connections 10] [--warmup 1] [--rss-load 2]');
-  process.exit(0);
-}
-const opts = {
-  duration: intFlag(flags.duration, 'duration', 5, 1, 60),
-  rounds: intFlag(flags.rounds, 'rounds', 3, 1, 10),
-  connections: intFlag(flags.connections, 'connections', 10, 1, 256),
-  warmup: intFlag(flags.warmup, 'warmup', 1, 0, 10),
-  rssLoad: intFlag(flags['rss-load'], 'rss-load', 2, 0, 30),
-};
 
 // Everything below is bounded; the watchdog is the last resort if something hangs.
 const children = new Set<ChildProcess>();
-const tempDirs: string[] = [];
-const budgetMs = (90 + 4 * (opts.warmup + opts.rounds * (opts.duration + 1)) + 2 * opts.rssLoad) * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`bench: gave up after ${budgetMs / 1000} s`);
-  cleanUp();
-  process.exit(1);
-}, budgetMs);
-watchdog.unref();
-
-function cleanUp(): void {
-  for (const child of children) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-}
+startWatchdog((90 + 4 * (opts.warmup + opts.rounds * (opts.duration + 1)) + 2 * opts.rssLoad) * 1000);
 
 // ---------------------------------------------------------------- load generation
 
@@ -128,14 +78,6 @@ interface Target {
 }
 
 const target = (label: string, url: string): Target => ({ label, url, samples: [], latencies: createHistogram() });
-
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-}
-
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** One request up front, so a wrong status or body is noticed before it is measured at speed. */
 async function probe(url: string, expect: { status: number; type: string; cookie?: boolean }): Promise<string> {
@@ -173,34 +115,7 @@ async function listenBare(): Promise<{ url: string; close(): Promise<void> }> {
   };
 }
 
-function writeConfig(dir: string): string {
-  const file = join(dir, 'sspr.yaml');
-  writeFileSync(
-    file,
-    [
-      '# Written by bench/http.ts: a throwaway portal on loopback.',
-      'publicUrl: http://127.0.0.1:8080',
-      'listen:',
-      `  host: ${HOST}`,
-      '  port: 0',
-      'database:',
-      '  url: sqlite:./sspr.db',
-      'secrets:',
-      `  key: ${randomBytes(32).toString('base64')}`,
-      'logging:',
-      '  level: info',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  return file;
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
+const writeConfig = (dir: string) => writePortalConfig(dir, 'Written by bench/http.ts: a throwaway portal on loopback.');
 
 // ---------------------------------------------------------------- child processes and memory
 
@@ -226,6 +141,9 @@ async function spawnNode(args: string[], ready: RegExp | null, logDir: string, t
   closeSync(out);
   children.add(child);
   child.once('exit', () => children.delete(child));
+  onCleanUp(() => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-2000);
@@ -296,75 +214,13 @@ async function memoryOf(label: string, args: string[], ready: RegExp | null, url
 
 // ---------------------------------------------------------------- output
 
-/**
- * CPU used by other processes since the call, in CPUs: busy time of the whole machine (/proc/stat,
- * steal included) minus this process's own (all its threads) and that of `child`, if given.
- * Other load skews every figure, so each measurement reports it.
- */
-function otherCpu(child?: number): () => number {
-  // /proc/stat and /proc/<pid>/stat both count in USER_HZ ticks.
-  const stat = () => {
-    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-    return { idle: ticks[3]! + ticks[4]!, total: sum(ticks) };
-  };
-  const childTicks = () => {
-    if (child === undefined) return 0;
-    const fields = readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime
-  };
-  const a = stat();
-  const c = childTicks();
-  const own = process.cpuUsage();
-  const started = performance.now();
-  return () => {
-    const b = stat();
-    const used = process.cpuUsage(own);
-    const ticksPerCpu = Math.max(b.total - a.total, 1) / cpus().length;
-    const busyCpus = (1 - (b.idle - a.idle) / Math.max(b.total - a.total, 1)) * cpus().length;
-    const ownCpus = (used.user + used.system) / 1000 / (performance.now() - started);
-    return Math.max(0, busyCpus - ownCpus - (childTicks() - c) / ticksPerCpu);
-  };
-}
-
-// On a quiet 2-CPU machine this reads 0.00-0.03 under load; above 0.2 something else is running.
-const QUIET = 0.2;
-const cpuNote = (others: number) => `${others.toFixed(2)} of ${cpus().length} CPUs${others > QUIET ? ' (the machine is not quiet: figures will be noisy)' : ''}`;
-
-async function busyNote(): Promise<string> {
-  const others = otherCpu();
-  await sleep(1000);
-  return cpuNote(others());
-}
-
-
 const mib = (kib: number | undefined) => (kib === undefined ? '-' : (kib / 1024).toFixed(1));
-
-function table(header: string[], rows: string[][], rightFrom = 1): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
-  const rule = '|' + widths.map((w, i) => (i >= rightFrom ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|') + '|';
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-function dependencyVersion(name: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-}
 
 // ---------------------------------------------------------------- run
 
 async function main(): Promise<void> {
-  const cpu = cpus();
-  console.log(`OpenSSPR HTTP benchmark, ${new Date().toISOString()}`);
-  console.log(`Node ${process.version} on ${process.platform}/${process.arch}, ${cpu.length} CPU(s) (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const commit = git('rev-parse', '--short', 'HEAD');
-  const dirty = commit && git('status', '--porcelain', '--', 'src', 'bin', 'package.json') ? ' plus uncommitted changes in src/, bin/ or package.json' : '';
-  console.log(`Code: ${commit ? `commit ${commit}${dirty}` : `${root} (not a git checkout)`}`);
-  console.log(`hono ${dependencyVersion('hono')}, @hono/node-server ${dependencyVersion('@hono/node-server')}, autocannon ${dependencyVersion('autocannon')}`);
+  printHeader('HTTP benchmark', ['src', 'bin', 'package.json']);
+  console.log(versions(['hono', '@hono/node-server', 'autocannon']));
   console.log(
     `Load: autocannon, ${opts.connections} connections, client on the main thread; ${opts.warmup} s warm-up per target, then ${opts.rounds} round(s) of ${opts.duration} s per target; loopback only.`,
   );
@@ -380,13 +236,8 @@ async function main(): Promise<void> {
   console.log('\nPart 1: in-process throughput and latency');
   const bare = await listenBare();
   const dir = tempDir('sspr-bench-');
-  const { config, baseDir } = loadConfig({ path: writeConfig(dir), env: {}, cwd: dir });
-  const store = openStore(config.database.url, { baseDir, poolSize: config.database.poolSize });
-  await migrateToLatest(store);
   // Log lines are produced and serialised as in production, then written to /dev/null.
-  const logger = createLogger(config.logging.level, pino.destination({ dest: '/dev/null', sync: true }));
-  const portal = buildPortal({ config, store, logger, clock: systemClock, masterKey: loadMasterKey(config, baseDir, { create: false }).key });
-  await portal.policy.refresh();
+  const { portal } = await openBenchPortal(dir, writeConfig(dir));
   const server = await startServer(portal);
 
   const baseline = target('baseline: bare Hono GET /', `${bare.url}/`);
@@ -483,13 +334,7 @@ async function main(): Promise<void> {
   if (noisy.length > 0) console.log(`\nWARNING: other processes used CPU during the load on ${noisy.map((m) => m.label).join(', ')}: its req/s is not comparable.`);
 }
 
-try {
+await runBench(async () => {
   await main();
   console.log(`\nCPU used by other processes after the run: ${await busyNote()}. Done.`);
-} catch (err) {
-  console.error(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  cleanUp();
-  clearTimeout(watchdog);
-}
+});

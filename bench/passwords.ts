@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { checkPasswordRules, userInputsOf, type PasswordContext } from '../src/passwords/check.js';
 import { warmUpEstimator } from '../src/passwords/estimate.js';
 import { checkPasswordLength } from '../src/passwords/rules.js';
+import { measure, median, type Rate } from './lib.js';
 
 const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } } });
 const seconds = Number(flags.seconds);
@@ -52,31 +53,6 @@ const ctx: PasswordContext = {
   userInputs: userInputsOf({ username: 'kingsley', displayName: 'Kingsley Arbuthnot', email: 'k.arbuthnot@example.com' }),
 };
 
-interface Result {
-  perSecond: number[];
-  times: number[];
-}
-
-function measure(fn: () => unknown, budgetMs: number, into: Result): void {
-  const start = performance.now();
-  let calls = 0;
-  let now = start;
-  while (now - start < budgetMs) {
-    const t0 = performance.now();
-    fn();
-    now = performance.now();
-    into.times.push(now - t0);
-    calls++;
-  }
-  into.perSecond.push(calls / ((now - start) / 1000));
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 const fmtRate = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-GB') : n.toFixed(1));
 const fmtTime = (ms: number) => (ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(1)} µs`);
 
@@ -86,8 +62,8 @@ const loadMs = performance.now() - t0;
 // First full check pays for compiling the lists and JIT warm-up; not measured.
 for (const [, pw] of inputs) checkPasswordRules(pw, ctx);
 
-const baseline = new Map<string, Result>();
-const full = new Map<string, Result>();
+const baseline = new Map<string, Rate>();
+const full = new Map<string, Rate>();
 for (const [name] of inputs) {
   baseline.set(name, { perSecond: [], times: [] });
   full.set(name, { perSecond: [], times: [] });

@@ -37,179 +37,37 @@
  * everything it starts it stops, everything it creates it removes. Figures are for comparison on
  * one machine: never assert on them in tests.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { solveChallenge } from 'altcha-lib/v1';
 import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
-import { pino } from 'pino';
 import { AdConnector } from '../src/ad/ad-connector.js';
 import { guidFromBytes } from '../src/ad/guid.js';
 import { connectorOptions } from '../src/agent/ad-executor.js';
 import { startInProcessAgent } from '../src/agent/in-process.js';
-import { buildPortal, type Portal } from '../src/app/portal.js';
-import { loadConfig } from '../src/config/load.js';
-import { loadMasterKey } from '../src/config/secret-key.js';
 import type { User } from '../src/directory/users.js';
-import { createLogger } from '../src/logging/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { systemClock } from '../src/shared/clock.js';
-import { deriveKey } from '../src/shared/crypto.js';
-import { createFieldCipher, type FieldCipher } from '../src/shared/sealed.js';
-import { migrateToLatest, openStore, type Store } from '../src/store/database.js';
+import type { FieldCipher } from '../src/shared/sealed.js';
+import type { Store } from '../src/store/database.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
+import { codeFromOutbox, cpuMeter, cpuShareNote, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, p50, percentile, printHeader, PUBLIC_URL, QUIET, resetFlowYaml, runBench, solve, startWatchdog, table, tempDir, versions, writePortalConfig, type Challenge, type CpuShare } from './lib.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const HOST = '127.0.0.1';
-/** The public URL in the config: the origin every POST names, as a browser on the portal would. */
-const PUBLIC_URL = 'http://127.0.0.1:8080';
 const CAPTCHA_DIFFICULTY = 1000;
 const OU = 'OU=Writeback Bench';
 
 // ---------------------------------------------------------------- options
 
-function intFlag(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max} (got ${raw})`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const { values: flags } = parseArgs({
-  options: {
-    users: { type: 'string' },
-    concurrent: { type: 'string' },
-    flows: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  strict: true,
+const opts = intOptions('bench/writeback.ts', {
+  users: [200, 10, 1000],
+  concurrent: [8, 2, 32],
+  flows: [20, 0, 200],
 });
-if (flags.help) {
-  console.log('Usage: npx tsx bench/writeback.ts [--users 200] [--concurrent 8] [--flows 20]');
-  process.exit(0);
-}
-const opts = {
-  users: intFlag(flags.users, 'users', 200, 10, 1000),
-  concurrent: intFlag(flags.concurrent, 'concurrent', 8, 2, 32),
-  flows: intFlag(flags.flows, 'flows', 20, 0, 200),
-};
 
 const WARMUP = 10;
-const cleanups: Array<() => Promise<void> | void> = [];
 // Generous: on a quiet 2-CPU VM a reset takes a few tens of ms; DC start, provisioning and bulk creation take seconds.
-const budgetMs = (90 + 0.4 * opts.users + 1.5 * opts.flows) * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`bench: gave up after ${budgetMs / 1000} s`);
-  void cleanUp().finally(() => process.exit(1));
-}, budgetMs);
-watchdog.unref();
-
-/** Runs the registered clean-ups once, newest first (agent, server and store, AD clients, the DC, temp dirs). */
-async function cleanUp(): Promise<void> {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch (err) {
-      console.error(`clean-up step failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-// ---------------------------------------------------------------- statistics and output
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const v = [...values].sort((a, b) => a - b);
-  const rank = Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1));
-  return v[rank]!;
-}
-
-const median = (values: number[]) => percentile(values, 50);
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-const ms = (n: number) => (Number.isNaN(n) ? '-' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-function table(header: string[], rows: string[][], rightFrom = 1): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
-  const rule = '|' + widths.map((w, i) => (i >= rightFrom ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|') + '|';
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
-
-/** CPU time (ms) of a process and all its descendants, from /proc. */
-function treeCpuMs(pid: number): number {
-  const parents = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces) start at the last ')'.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(name), Number(f[1]));
-      cpu.set(Number(name), (Number(f[11]) + Number(f[12])) * TICK_MS);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let total = 0;
-  for (const [p, t] of cpu) {
-    for (let q: number | undefined = p; q !== undefined && q > 1; q = parents.get(q)) {
-      if (q === pid) {
-        total += t;
-        break;
-      }
-    }
-  }
-  return total;
-}
-
-interface CpuShare {
-  /** CPUs (average over the interval) used by this process, by Samba, and by everything else. */
-  own: number;
-  samba: number;
-  others: number;
-}
-
-/** CPU used since the call, split into this process, the Samba DC's process tree and everything else. */
-function cpuMeter(sambaPid: number | null): () => CpuShare {
-  const stat = () => {
-    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-    return { idle: ticks[3]! + ticks[4]!, total: sum(ticks) };
-  };
-  const a = stat();
-  const own = process.cpuUsage();
-  const samba0 = sambaPid ? treeCpuMs(sambaPid) : 0;
-  const started = performance.now();
-  return () => {
-    const b = stat();
-    const used = process.cpuUsage(own);
-    const wall = performance.now() - started;
-    const busyCpus = (1 - (b.idle - a.idle) / Math.max(b.total - a.total, 1)) * cpus().length;
-    const ownCpus = (used.user + used.system) / 1000 / wall;
-    const sambaCpus = sambaPid ? (treeCpuMs(sambaPid) - samba0) / wall : 0;
-    return { own: ownCpus, samba: sambaCpus, others: Math.max(0, busyCpus - ownCpus - sambaCpus) };
-  };
-}
-const QUIET = 0.2;
-const cpuNote = (c: CpuShare) => `this process ${c.own.toFixed(2)}, Samba ${c.samba.toFixed(2)}, others ${c.others.toFixed(2)} of ${cpus().length} CPUs${c.others > QUIET ? ' (the machine is not quiet: figures will be noisy)' : ''}`;
-
-function dependencyVersion(name: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-}
+startWatchdog((90 + 0.4 * opts.users + 1.5 * opts.flows) * 1000);
 
 // ---------------------------------------------------------------- AD
 
@@ -258,26 +116,21 @@ async function createAdUsers(dc: SambaDc, count: number): Promise<AdBenchUser[]>
       const name = `wbbench${String(i).padStart(4, '0')}`;
       return { name, dn: `CN=${name},${ouDn}`, guid: '', password: passwordFor(0, i), email: `${name}@example.com` };
     });
-    const queue = [...users];
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let u = queue.shift(); u; u = queue.shift()) {
-          const values: Record<string, string[] | Buffer[]> = {
-            objectClass: ['top', 'person', 'organizationalPerson', 'user'],
-            cn: [u.name],
-            sAMAccountName: [u.name],
-            userPrincipalName: [`${u.name}@${dc.realm.toLowerCase()}`],
-            displayName: [`Writeback Bench ${u.name.slice(7)}`],
-            userAccountControl: ['512'],
-            unicodePwd: [unicodePwd(u.password)],
-          };
-          await client.add(
-            u.dn,
-            Object.entries(values).map(([type, v]) => new Attribute({ type, values: v })),
-          );
-        }
-      }),
-    );
+    await inParallel(users, 8, async (u) => {
+      const values: Record<string, string[] | Buffer[]> = {
+        objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+        cn: [u.name],
+        sAMAccountName: [u.name],
+        userPrincipalName: [`${u.name}@${dc.realm.toLowerCase()}`],
+        displayName: [`Writeback Bench ${u.name.slice(7)}`],
+        userAccountControl: ['512'],
+        unicodePwd: [unicodePwd(u.password)],
+      };
+      await client.add(
+        u.dn,
+        Object.entries(values).map(([type, v]) => new Attribute({ type, values: v })),
+      );
+    });
     const { searchEntries } = await client.search(ouDn, { scope: 'one', filter: new EqualityFilter({ attribute: 'objectClass', value: 'user' }), attributes: ['sAMAccountName', 'objectGUID'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize: 500 } });
     const guids = new Map(searchEntries.map((e) => [String(e['sAMAccountName']), guidFromBytes(e['objectGUID'] as Buffer)]));
     for (const u of users) {
@@ -308,137 +161,46 @@ interface Phase {
  * each operation's latency from its start to its answer. `op` throws on anything but success.
  */
 async function runPhase<T>(label: string, kind: Phase['kind'], items: T[], concurrency: number, sambaPid: number, op: (item: T, worker: number) => Promise<void>): Promise<Phase> {
-  const queue = [...items];
   const times: number[] = [];
   const meter = cpuMeter(sambaPid);
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async (_, worker) => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-        const a = performance.now();
-        await op(item, worker);
-        times.push(performance.now() - a);
-      }
-    }),
-  );
+  await inParallel(items, concurrency, async (item, worker) => {
+    const a = performance.now();
+    await op(item, worker);
+    times.push(performance.now() - a);
+  });
   const phase = { label, kind, concurrency, times, wallMs: performance.now() - t0, cpu: meter() };
-  console.log(`  ${label}: ${times.length} in ${(phase.wallMs / 1000).toFixed(1)} s (${(times.length / (phase.wallMs / 1000)).toFixed(1)}/s, p50 ${ms(median(times))} ms); CPU: ${cpuNote(phase.cpu)}`);
+  console.log(`  ${label}: ${times.length} in ${(phase.wallMs / 1000).toFixed(1)} s (${(times.length / (phase.wallMs / 1000)).toFixed(1)}/s, p50 ${ms(p50(times))} ms); CPU: ${cpuShareNote(phase.cpu)}`);
   return phase;
 }
 
 // ---------------------------------------------------------------- the portal
 
-function writeConfig(dir: string, key: string, dc: SambaDc): string {
+function writeConfig(dir: string, dc: SambaDc): string {
   writeFileSync(join(dir, 'dc-ca.pem'), dc.caCertPem);
-  const file = join(dir, 'sspr.yaml');
   const q = (s: string) => JSON.stringify(s);
-  writeFileSync(
-    file,
-    [
-      '# Written by bench/writeback.ts: a throwaway portal on loopback with an in-process agent.',
-      `publicUrl: ${PUBLIC_URL}`,
-      'listen:',
-      `  host: ${HOST}`,
-      '  port: 0',
-      'database:',
-      '  url: sqlite:./sspr.db',
-      'secrets:',
-      `  key: ${key}`,
-      'logging:',
-      '  level: info',
-      'reset:',
-      `  captchaMaxNumber: ${CAPTCHA_DIFFICULTY}`,
-      '  # Every flow comes from 127.0.0.1.',
-      '  startsPerIpPerHour: 100000',
-      'delivery:',
-      '  limits:',
-      '    globalPerHour: 1000000',
-      'agent:',
-      '  inProcess: true',
-      '  stateFile: ./agent-state.json',
-      '  journalFile: ./agent-journal.json',
-      '  ad:',
-      `    urls: [${q(dc.url)}]`,
-      '    caCertFile: ./dc-ca.pem',
-      `    tlsServerName: ${q(dc.tlsServerName)}`,
-      `    bindDn: ${q(dc.adminDn)}`,
-      `    bindPassword: ${q(dc.adminPassword)}`,
-      `    baseDn: ${q(dc.baseDn)}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  return file;
-}
-
-// ---------------------------------------------------------------- a browser stand-in (as in bench/reset.ts)
-
-class HttpClient {
-  private readonly cookies = new Map<string, string>();
-  csrf = '';
-
-  constructor(private readonly base: string) {}
-
-  private async send(path: string, init: RequestInit, expect: number): Promise<{ body: string; location: string | null }> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(`${this.base}${path}`, { ...init, headers, redirect: 'manual' });
-    const body = await res.text();
-    for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';')[0]!;
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    const token = /name="_csrf" value="([^"]+)"/.exec(body);
-    if (token) this.csrf = token[1]!;
-    if (res.status !== expect) throw new Error(`${init.method ?? 'GET'} ${path}: expected ${expect}, got ${res.status}: ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
-    return { body, location: res.headers.get('location') };
-  }
-
-  get(path: string, expect = 200) {
-    return this.send(path, {}, expect);
-  }
-
-  post(path: string, fields: Record<string, string>, expect = 303) {
-    const body = new URLSearchParams({ _csrf: this.csrf, ...fields }).toString();
-    return this.send(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL } }, expect);
-  }
-}
-
-function expectText(body: string, text: string, step: string): void {
-  if (!body.includes(text)) throw new Error(`${step}: the page does not say "${text}"`);
-}
-
-async function codeFromOutbox(store: Store, cipher: FieldCipher, userId: string, after: number, timeoutMs = 10_000): Promise<string> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const row = await store.db.selectFrom('outbox_messages').select(['id', 'body']).where('user_id', '=', userId).where('kind', '=', 'code:reset').where('id', '>', after).orderBy('id', 'desc').executeTakeFirst();
-    if (row) {
-      const m = /\b(\d{6,8})\b/.exec(cipher.open(row.body, 'outbox:body'));
-      if (!m) throw new Error(`no code in the outbox message to user ${userId}`);
-      return m[1]!;
-    }
-    if (performance.now() > deadline) throw new Error(`no reset code for user ${userId} within ${timeoutMs} ms`);
-    await sleep(2);
-  }
-}
-
-interface Challenge {
-  algorithm: string;
-  challenge: string;
-  maxnumber: number;
-  salt: string;
-  signature: string;
+  return writePortalConfig(dir, 'Written by bench/writeback.ts: a throwaway portal on loopback with an in-process agent.', [
+    ...resetFlowYaml(CAPTCHA_DIFFICULTY),
+    'agent:',
+    '  inProcess: true',
+    '  stateFile: ./agent-state.json',
+    '  journalFile: ./agent-journal.json',
+    '  ad:',
+    `    urls: [${q(dc.url)}]`,
+    '    caCertFile: ./dc-ca.pem',
+    `    tlsServerName: ${q(dc.tlsServerName)}`,
+    `    bindDn: ${q(dc.adminDn)}`,
+    `    bindPassword: ${q(dc.adminPassword)}`,
+    `    baseDn: ${q(dc.baseDn)}`,
+  ]);
 }
 
 /** One forgot-password flow of a hybrid user through HTTP, every answer checked; returns the time of POST /reset/password. */
 async function hybridFlow(base: string, store: Store, cipher: FieldCipher, user: AdBenchUser, password: string): Promise<number> {
-  const c = new HttpClient(base);
+  const c = new FormClient(base);
   expectText((await c.get('/reset')).body, 'Reset your password', 'GET /reset');
   const ch = JSON.parse((await c.get('/reset/captcha')).body) as Challenge;
-  const solution = await solveChallenge(ch.challenge, ch.salt, ch.algorithm, ch.maxnumber).promise;
-  if (!solution) throw new Error('the CAPTCHA could not be solved');
-  const captcha = Buffer.from(JSON.stringify({ algorithm: ch.algorithm, challenge: ch.challenge, number: solution.number, salt: ch.salt, signature: ch.signature, took: 1 })).toString('base64');
+  const { payload: captcha } = await solve(ch);
   const started = await c.post('/reset', { username: user.name, captcha });
   const verifyPath = started.location ?? '';
   const flow = new URL(verifyPath, PUBLIC_URL).searchParams.get('flow');
@@ -461,23 +223,17 @@ async function hybridFlow(base: string, store: Store, cipher: FieldCipher, user:
 // ---------------------------------------------------------------- run
 
 async function main(): Promise<void> {
-  const cpu = cpus();
-  console.log(`OpenSSPR writeback benchmark, ${new Date().toISOString()}`);
-  console.log(`Node ${process.version} on ${process.platform}/${process.arch}, ${cpu.length} CPU(s) (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const commit = git('rev-parse', '--short', 'HEAD');
-  const dirty = commit && git('status', '--porcelain', '--', 'src', 'package.json') ? ' plus uncommitted changes in src/ or package.json' : '';
-  console.log(`Code: ${commit ? `commit ${commit}${dirty}` : `${root} (not a git checkout)`}`);
+  printHeader('writeback benchmark', ['src', 'package.json']);
   const sambaVersion = spawnSync('samba', ['--version'], { encoding: 'utf8' }).stdout?.trim() || '?';
-  console.log(`Samba ${sambaVersion.replace(/^Version /, '')}; ldapts ${dependencyVersion('ldapts')}, ws ${dependencyVersion('ws')}, hono ${dependencyVersion('hono')}, better-sqlite3 ${dependencyVersion('better-sqlite3')}`);
+  console.log(`Samba ${sambaVersion.replace(/^Version /, '')}; ${versions(['ldapts', 'ws', 'hono', 'better-sqlite3'])}`);
   const quiet = cpuMeter(null);
   await sleep(1000);
-  console.log(`CPU used by other processes before the run: ${quiet().others.toFixed(2)} of ${cpu.length} CPUs`);
+  console.log(`CPU used by other processes before the run: ${quiet().others.toFixed(2)} of ${cpus().length} CPUs`);
 
   // ---- the DC and its users (not measured)
   let t = performance.now();
   const dc = await startSambaDc();
-  cleanups.push(() => dc.stop());
+  onCleanUp(() => dc.stop());
   await dc.samba(['domain', 'passwordsettings', 'set', '--min-pwd-age=0']);
   console.log(`Samba AD DC at ${dc.url} (pid ${dc.pid}), minimum password age 0, started in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   t = performance.now();
@@ -487,24 +243,16 @@ async function main(): Promise<void> {
   const measured = users.slice(0, opts.users);
 
   // ---- the portal with its in-process agent
-  const dir = mkdtempSync(join(tmpdir(), 'sspr-bench-writeback-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const { config, baseDir } = loadConfig({ path: writeConfig(dir, randomBytes(32).toString('base64'), dc), env: {}, cwd: dir });
-  const store = openStore(config.database.url, { baseDir, poolSize: config.database.poolSize });
-  await migrateToLatest(store);
-  const logger = createLogger(config.logging.level, pino.destination({ dest: '/dev/null', sync: true }));
-  const masterKey = loadMasterKey(config, baseDir, { create: false }).key;
-  const portal: Portal = buildPortal({ config, store, logger, clock: systemClock, masterKey });
-  await portal.policy.refresh();
-  const cipher = createFieldCipher(deriveKey(masterKey, 'data-encryption'));
+  const dir = tempDir('sspr-bench-writeback-');
+  const { config, baseDir, store, logger, portal, cipher } = await openBenchPortal(dir, writeConfig(dir, dc));
   for (const u of users) {
     u.portalUser = await portal.users.create({ username: u.name, displayName: `Writeback Bench ${u.name.slice(7)}`, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: u.guid });
   }
   const server: RunningServer = await startServer(portal);
-  cleanups.push(() => server.stop(2000));
+  onCleanUp(() => server.stop(2000));
   // As `sspr start` does with agent.inProcess: true.
   const agent = await startInProcessAgent(portal, baseDir, server.url, logger);
-  cleanups.push(() => agent.stop());
+  onCleanUp(() => agent.stop());
   const deadline = Date.now() + 15_000;
   while (portal.agentHub.connected().length !== 1) {
     if (Date.now() > deadline) throw new Error('the in-process agent did not connect within 15 s');
@@ -514,15 +262,15 @@ async function main(): Promise<void> {
 
   // ---- clients
   const one = await adminClient(dc);
-  cleanups.push(() => one.unbind().catch(() => undefined));
+  onCleanUp(() => one.unbind().catch(() => undefined));
   const eight: Client[] = [];
   for (let i = 0; i < opts.concurrent; i++) {
     const c = await adminClient(dc);
     eight.push(c);
-    cleanups.push(() => c.unbind().catch(() => undefined));
+    onCleanUp(() => c.unbind().catch(() => undefined));
   }
   const connector = new AdConnector(connectorOptions(config.agent.ad!, baseDir, false));
-  cleanups.push(() => connector.close());
+  onCleanUp(() => connector.close());
 
   const modify = async (client: Client, u: AdBenchUser, password: string) => {
     await client.modify(u.dn, [new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(password)] }) })]);
@@ -589,7 +337,7 @@ async function main(): Promise<void> {
   let binds = 0;
   for (const u of sample) if ((await connector.bindAsUser(u.guid, u.password)).ok) binds += 1;
   if (binds !== sample.length) throw new Error(`only ${binds} of ${sample.length} users could bind with the password set last`);
-  const jobs = await store.db.selectFrom('writeback_jobs').select(['status']).execute();
+  const jobs = await store.db.selectFrom('writeback_jobs').select(['status']).where('kind', '!=', 'policy').execute();
   const applied = jobs.filter((j) => j.status === 'applied').length;
   const expectedJobs = warm.length + 3 * measured.length + (flowUsers.length > 0 ? flowUsers.length + 1 : 0);
   if (applied !== jobs.length || jobs.length !== expectedJobs) throw new Error(`writeback jobs: ${applied} applied of ${jobs.length} (expected ${expectedJobs}, all applied)`);
@@ -614,11 +362,11 @@ async function main(): Promise<void> {
             p.label,
             String(p.times.length),
             rate(p).toFixed(1),
-            ms(median(p.times)),
+            ms(p50(p.times)),
             ms(percentile(p.times, 95)),
             ms(Math.max(...p.times)),
             same ? '1.00x' : `${(rate(p) / rate(base)).toFixed(2)}x`,
-            same ? '1.00x' : `${(median(p.times) / median(base.times)).toFixed(2)}x`,
+            same ? '1.00x' : `${(p50(p.times) / p50(base.times)).toFixed(2)}x`,
             ms((p.cpu.own * p.wallMs) / p.times.length),
             p.cpu.own.toFixed(2),
             p.cpu.samba.toFixed(2),
@@ -631,8 +379,8 @@ async function main(): Promise<void> {
   const portalCon = find('portal', n)!;
   const connSeq = find('connector', 1)!;
   const connCon = find('connector', n)!;
-  const seqP50 = median(portalSeq.flatMap((p) => p.times));
-  console.log(`\nWhere a sequential portal reset's time goes (p50s): direct modify ${ms(median(directSeq.times))} ms; AdConnector.reset ${ms(median(connSeq.times))} ms (+${ms(median(connSeq.times) - median(directSeq.times))} ms for the lookup by objectGUID with the protected-account check, and lockoutTime in the modify); portal → agent → AD ${ms(seqP50)} ms (+${ms(seqP50 - median(connSeq.times))} ms for the job, sealing, WebSocket round trips, claim, journal, recording and audit).`);
+  const seqP50 = p50(portalSeq.flatMap((p) => p.times));
+  console.log(`\nWhere a sequential portal reset's time goes (p50s): direct modify ${ms(p50(directSeq.times))} ms; AdConnector.reset ${ms(p50(connSeq.times))} ms (+${ms(p50(connSeq.times) - p50(directSeq.times))} ms for the lookup by objectGUID with the protected-account check, and lockoutTime in the modify); portal → agent → AD ${ms(seqP50)} ms (+${ms(seqP50 - p50(connSeq.times))} ms for the job, sealing, WebSocket round trips, claim, journal, recording and audit).`);
   console.log(`With ${n} at once: direct ${rate(directOne).toFixed(1)}/s on one connection, ${rate(find('direct', n, 'clients')!).toFixed(1)}/s on ${n}; AdConnector ${rate(connCon).toFixed(1)}/s; portal ${rate(portalCon).toFixed(1)}/s (${(rate(portalCon) / rate(directOne)).toFixed(2)}x direct, ${(rate(portalCon) / rate(connCon)).toFixed(2)}x the connector).`);
   const flow = find('flow', 1);
   if (flow) {
@@ -641,28 +389,20 @@ async function main(): Promise<void> {
       table(
         ['part', 'n', 'p50 ms', 'p95 ms', 'max ms'],
         [
-          ['whole flow', String(flow.times.length), ms(median(flow.times)), ms(percentile(flow.times, 95)), ms(Math.max(...flow.times))],
-          ['  POST /reset/password (rules + writeback)', String(flowPasswordMs.length), ms(median(flowPasswordMs)), ms(percentile(flowPasswordMs, 95)), ms(Math.max(...flowPasswordMs))],
+          ['whole flow', String(flow.times.length), ms(p50(flow.times)), ms(percentile(flow.times, 95)), ms(Math.max(...flow.times))],
+          ['  POST /reset/password (rules + writeback)', String(flowPasswordMs.length), ms(p50(flowPasswordMs)), ms(percentile(flowPasswordMs, 95)), ms(Math.max(...flowPasswordMs))],
           ['  of which writeback (portal → agent → AD, sequential p50)', '-', ms(seqP50), '-', '-'],
         ],
       ),
     );
-    console.log(`  ${(flow.times.length / (flow.wallMs / 1000)).toFixed(2)} flows/s; the writeback is ${((100 * seqP50) / median(flow.times)).toFixed(0)} % of a flow's p50. CPU: ${cpuNote(flow.cpu)}`);
+    console.log(`  ${(flow.times.length / (flow.wallMs / 1000)).toFixed(2)} flows/s; the writeback is ${((100 * seqP50) / p50(flow.times)).toFixed(0)} % of a flow's p50. CPU: ${cpuShareNote(flow.cpu)}`);
   }
   const noisy = phases.filter((p) => p.cpu.others > QUIET);
   if (noisy.length) console.log(`\nWARNING: other processes used CPU during ${noisy.map((p) => p.label).join('; ')}: rerun on a quiet machine before comparing.`);
 }
 
 const startedAt = performance.now();
-try {
-  await main();
-} catch (err) {
-  console.error(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanUp();
-  clearTimeout(watchdog);
-}
+await runBench(main);
 const after = cpuMeter(null);
 await sleep(1000);
 console.log(`\nCPU used by other processes after the run: ${after().others.toFixed(2)} of ${cpus().length} CPUs. Total time ${((performance.now() - startedAt) / 1000).toFixed(0)} s. Done.`);

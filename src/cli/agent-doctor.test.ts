@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../../test/helpers/cli.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import { AD_GUID, type RightsReport } from '../ad/rights.js';
-import { EXIT, type CliIO } from './context.js';
-import { main } from './main.js';
+import { EXIT } from './context.js';
 
 /**
  * `sspr agent doctor` in-process through main(argv, io), with a temp sspr.yaml whose agent.ad
@@ -39,19 +38,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function sink(): { stream: Writable; text(): string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer | string, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
-
 interface AdYaml {
   urls?: string[];
   bindDn?: string;
@@ -61,7 +47,7 @@ interface AdYaml {
 }
 
 /** A fresh sspr.yaml (JSON strings are valid YAML scalars) and `sspr -c it agent doctor ARGS`. */
-async function doctor(ad: AdYaml, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+async function doctor(ad: AdYaml, args: string[] = []): Promise<CliResult> {
   const config = join(dir, `sspr-${Math.random().toString(36).slice(2)}.yaml`);
   const lines = ['logging:', '  level: warn'];
   if (!ad.omitAd) {
@@ -78,11 +64,7 @@ async function doctor(ad: AdYaml, args: string[] = []): Promise<{ code: number; 
     );
   }
   writeFileSync(config, `${lines.join('\n')}\n`);
-  const out = sink();
-  const err = sink();
-  const io: CliIO = { stdout: out.stream, stderr: err.stream, stdin: Readable.from([]), env: {}, cwd: dir };
-  const code = await main(['agent', 'doctor', '-c', config, ...args], io);
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCli(['agent', 'doctor', '-c', config, ...args], { env: {}, cwd: dir });
 }
 
 describe('sspr agent doctor', () => {

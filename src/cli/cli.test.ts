@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useCliSandbox } from '../../test/helpers/cli.js';
 import { loadConfig } from '../config/load.js';
 import { newKeyBase64 } from '../config/secret-key.js';
-import { createLogger } from '../logging/logger.js';
 import { openStore } from '../store/database.js';
-import { EXIT, openPortal, type CliIO } from './context.js';
-import { main } from './main.js';
+import { EXIT } from './context.js';
 
 /**
  * The CLI driven in-process through main(argv, io), over a real SQLite file in a temp folder.
@@ -18,75 +15,8 @@ import { main } from './main.js';
 
 const UNREACHABLE_POSTGRES = 'postgres://postgres@127.0.0.1:1/x';
 
-let dir: string;
-let configPath: string;
-let env: Record<string, string>;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sspr-cli-'));
-  configPath = join(dir, 'sspr.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'secrets:',
-      `  key: ${newKeyBase64()}`,
-      'passwordHashing:',
-      '  memoryKiB: 1024',
-      '  iterations: 1',
-      '  parallelism: 1',
-      'logging:',
-      '  level: warn',
-      '',
-    ].join('\n'),
-  );
-  env = { SSPR_DATABASE__URL: `sqlite:${join(dir, 'sspr.db')}` };
-});
-
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sink(): { stream: Writable; text(): string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer | string, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
-
-function makeIO(options: { stdin?: string[]; env?: Record<string, string>; cwd?: string } = {}): { io: CliIO; out: () => string; err: () => string } {
-  const out = sink();
-  const err = sink();
-  const io: CliIO = { stdout: out.stream, stderr: err.stream, stdin: Readable.from(options.stdin ?? []), env: options.env ?? env, cwd: options.cwd ?? dir };
-  return { io, out: out.text, err: err.text };
-}
-
-/** Runs `sspr --config <temp>/sspr.yaml ...args` (or without --config when config is null). */
-async function sspr(args: string[], options: { stdin?: string[]; env?: Record<string, string>; cwd?: string; config?: string | null } = {}): Promise<Run> {
-  const { io, out, err } = makeIO(options);
-  const config = options.config === undefined ? configPath : options.config;
-  const code = await main(config === null ? args : ['--config', config, ...args], io);
-  return { code, stdout: out(), stderr: err() };
-}
-
-/** `sspr` that must succeed; returns stdout. */
-async function ok(args: string[], options: { stdin?: string[] } = {}): Promise<string> {
-  const r = await sspr(args, options);
-  expect(r.stderr, `sspr ${args.join(' ')}`).toBe('');
-  expect(r.code, `sspr ${args.join(' ')}`).toBe(EXIT.ok);
-  return r.stdout;
-}
+const sb = useCliSandbox('sspr-cli-');
+const { run: sspr, ok } = sb;
 
 /** Output lines, sorted; every line (the last too) must end in a newline. */
 function lines(out: string): string[] {
@@ -100,14 +30,10 @@ async function usersJson(): Promise<Array<Record<string, unknown>>> {
 
 /** A real sign-in through the portal built from the same config and store the CLI used. */
 async function signIn(username: string, password: string): Promise<string> {
-  const { io } = makeIO();
-  const { portal } = await openPortal(io, configPath, { createKey: false, logger: createLogger('silent') });
-  try {
+  return sb.withPortal(async (portal) => {
     const r = await portal.signIn.attempt({ username, password, ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
     return r.kind;
-  } finally {
-    await portal.store.close();
-  }
+  });
 }
 
 async function addAdmin(name = 'root'): Promise<void> {
@@ -170,25 +96,25 @@ describe('exit codes and usage errors', () => {
   });
 
   it('the global --config option is accepted after the subcommand too', async () => {
-    const r = await sspr(['user', 'list', '--config', configPath], { config: null });
+    const r = await sspr(['user', 'list', '--config', sb.configPath], { config: null });
     expect(r).toEqual({ code: EXIT.ok, stdout: '', stderr: '' });
   });
 });
 
 describe('configuration problems', () => {
   it('a bad config makes `user list` exit 3 listing each problem with its key, and creates no store', async () => {
-    writeFileSync(configPath, `${readFileSync(configPath, 'utf8')}listen:\n  prot: 8080\npublicUrl: nope\n`);
+    writeFileSync(sb.configPath, `${readFileSync(sb.configPath, 'utf8')}listen:\n  prot: 8080\npublicUrl: nope\n`);
     const r = await sspr(['user', 'list']);
     expect(r.code).toBe(EXIT.config);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: Configuration \(.*sspr\.yaml \+ SSPR_\* environment\) is not valid:/);
     expect(r.stderr).toContain('  - listen.prot: is not a known setting');
     expect(r.stderr).toContain('  - publicUrl: must be an absolute http:// or https:// URL');
-    expect(existsSync(join(dir, 'sspr.db'))).toBe(false);
+    expect(existsSync(join(sb.dir, 'sspr.db'))).toBe(false);
   });
 
   it('a bad SSPR_* value exits 3 and says it came from the environment', async () => {
-    const r = await sspr(['user', 'list'], { env: { ...env, SSPR_LISTEN__PORT: 'eighty' } });
+    const r = await sspr(['user', 'list'], { env: { ...sb.env, SSPR_LISTEN__PORT: 'eighty' } });
     expect(r.code).toBe(EXIT.config);
     expect(r.stderr).toContain('listen.port');
     expect(r.stderr).toContain('(from environment)');
@@ -197,18 +123,18 @@ describe('configuration problems', () => {
   it('--config naming a missing file exits 3 and names the file', async () => {
     const r = await sspr(['user', 'list'], { config: 'missing.yaml' });
     expect(r.code).toBe(EXIT.config);
-    expect(r.stderr).toContain(`--config: file not found: ${join(dir, 'missing.yaml')}`);
+    expect(r.stderr).toContain(`--config: file not found: ${join(sb.dir, 'missing.yaml')}`);
   });
 
   it('camelCase settings with inner capitals are reachable from the environment (SSPR_PASSWORD_HASHING__MEMORY_KIB)', async () => {
     // No config file at all: everything comes from SSPR_* variables.
     const envOnly = {
-      SSPR_DATABASE__URL: `sqlite:${join(dir, 'env.db')}`,
+      SSPR_DATABASE__URL: `sqlite:${join(sb.dir, 'env.db')}`,
       SSPR_SECRETS__KEY: newKeyBase64(),
       SSPR_PASSWORD_HASHING__MEMORY_KIB: '1024',
       SSPR_PASSWORD_HASHING__ITERATIONS: '1',
     };
-    const empty = join(dir, 'empty');
+    const empty = join(sb.dir, 'empty');
     mkdirSync(empty);
     const r = await sspr(['user', 'add', 'alice', '--display-name', 'Alice', '--password-stdin'], { env: envOnly, cwd: empty, config: null, stdin: ['a long password\n'] });
     expect(r.stderr).toBe('');
@@ -240,8 +166,8 @@ describe('store problems', () => {
   });
 
   it('an SQLite path that cannot be created exits 6 with a one-line message, not a stack trace', async () => {
-    writeFileSync(join(dir, 'blocker'), 'a file where a folder should be');
-    const blocked = { SSPR_DATABASE__URL: `sqlite:${join(dir, 'blocker', 'sspr.db')}` };
+    writeFileSync(join(sb.dir, 'blocker'), 'a file where a folder should be');
+    const blocked = { SSPR_DATABASE__URL: `sqlite:${join(sb.dir, 'blocker', 'sspr.db')}` };
     for (const args of [['user', 'list'], ['migrate']]) {
       const r = await sspr(args, { env: blocked });
       expect(r.code, args.join(' ')).toBe(EXIT.store);
@@ -378,17 +304,13 @@ describe('user set-password', () => {
   });
 
   it('ends the user\'s existing sessions', async () => {
-    const { io } = makeIO();
-    const { portal } = await openPortal(io, configPath, { createKey: false, logger: createLogger('silent') });
-    try {
+    await sb.withPortal(async (portal) => {
       const r = await portal.signIn.attempt({ username: 'alice', password: 'old tortoise 1865', ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
       if (r.kind !== 'signed_in') expect.fail(`sign-in gave ${r.kind}`);
       expect(await portal.sessions.validate(r.sessionToken)).not.toBeNull();
       await ok(['user', 'set-password', 'alice', '--password-stdin'], { stdin: ['brand new password'] });
       expect(await portal.sessions.validate(r.sessionToken)).toBeNull();
-    } finally {
-      await portal.store.close();
-    }
+    });
   });
 
   it('with --generate-password prints a password that works', async () => {
@@ -538,14 +460,14 @@ describe('migrate', () => {
     const pending = (await ok(['migrate', '--status'])).trimEnd().split('\n').map((l) => l.split('\t')[1]);
     const applied = (await ok(['migrate'])).trimEnd().split('\n');
     expect(applied).toEqual(pending.map((name) => `applied\t${name}`));
-    expect(await ok(['migrate'])).toBe(`SQLite ${join(dir, 'sspr.db')} is up to date.\n`);
+    expect(await ok(['migrate'])).toBe(`SQLite ${join(sb.dir, 'sspr.db')} is up to date.\n`);
     expect((await ok(['migrate', '--status'])).trimEnd().split('\n')).toEqual(pending.map((name) => `applied\t${name}`));
   });
 });
 
 describe('init', () => {
   it('writes ./sspr.yaml (mode 0600) that loadConfig accepts, with a 32-byte base64 key', async () => {
-    const cwd = join(dir, 'fresh');
+    const cwd = join(sb.dir, 'fresh');
     mkdirSync(cwd);
     const r = await sspr(['init'], { cwd, config: null });
     expect(r.code).toBe(EXIT.ok);
@@ -562,23 +484,23 @@ describe('init', () => {
     const a = await sspr(['init'], { config: 'a.yaml' });
     const b = await sspr(['init'], { config: 'b.yaml' });
     expect([a.code, b.code]).toEqual([EXIT.ok, EXIT.ok]);
-    const keyA = loadConfig({ cwd: dir, path: 'a.yaml', env: {} }).config.secrets.key;
-    const keyB = loadConfig({ cwd: dir, path: 'b.yaml', env: {} }).config.secrets.key;
+    const keyA = loadConfig({ cwd: sb.dir, path: 'a.yaml', env: {} }).config.secrets.key;
+    const keyB = loadConfig({ cwd: sb.dir, path: 'b.yaml', env: {} }).config.secrets.key;
     expect(keyA).not.toBe(keyB);
   });
 
   it('refuses to overwrite an existing file (exit 5, file unchanged) unless --force', async () => {
-    const before = readFileSync(configPath, 'utf8');
+    const before = readFileSync(sb.configPath, 'utf8');
     const r = await sspr(['init']);
     expect(r.code).toBe(EXIT.refused);
-    expect(r.stderr).toContain(`${configPath} already exists; nothing was changed (use --force to overwrite)`);
-    expect(readFileSync(configPath, 'utf8')).toBe(before);
+    expect(r.stderr).toContain(`${sb.configPath} already exists; nothing was changed (use --force to overwrite)`);
+    expect(readFileSync(sb.configPath, 'utf8')).toBe(before);
 
     const forced = await sspr(['init', '--force']);
     expect(forced.code).toBe(EXIT.ok);
-    const after = readFileSync(configPath, 'utf8');
+    const after = readFileSync(sb.configPath, 'utf8');
     expect(after).not.toBe(before);
-    expect(loadConfig({ cwd: dir, path: configPath, env: {} }).config.secrets.key).toBeDefined();
+    expect(loadConfig({ cwd: sb.dir, path: sb.configPath, env: {} }).config.secrets.key).toBeDefined();
   });
 });
 
@@ -587,7 +509,7 @@ describe('doctor', () => {
     await ok(['migrate']);
     const r = await sspr(['doctor']);
     expect(r.code).toBe(EXIT.ok);
-    expect(r.stdout).toContain(`✔ configuration: read ${configPath}`);
+    expect(r.stdout).toContain(`✔ configuration: read ${sb.configPath}`);
     expect(r.stdout).toContain('✔ secret key: secrets.key is set');
     expect(r.stdout).toContain('✔ store: SQLite');
     expect(r.stdout).toContain('✔ store schema: up to date');
@@ -628,8 +550,8 @@ describe('doctor', () => {
   });
 
   it('with an SQLite path that cannot be created exits 1 with a fix instead of crashing', async () => {
-    writeFileSync(join(dir, 'blocker'), 'a file where a folder should be');
-    const r = await sspr(['doctor'], { env: { SSPR_DATABASE__URL: `sqlite:${join(dir, 'blocker', 'sspr.db')}` } });
+    writeFileSync(join(sb.dir, 'blocker'), 'a file where a folder should be');
+    const r = await sspr(['doctor'], { env: { SSPR_DATABASE__URL: `sqlite:${join(sb.dir, 'blocker', 'sspr.db')}` } });
     expect(r.code).toBe(EXIT.failure);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/✖ store: cannot open sqlite:.*blocker/);
@@ -637,7 +559,7 @@ describe('doctor', () => {
   });
 
   it('with an invalid config exits 1 listing every problem', async () => {
-    writeFileSync(configPath, 'listen:\n  port: -1\npasswords:\n  minLength: 100\n  maxLength: 50\nsesions: {}\n');
+    writeFileSync(sb.configPath, 'listen:\n  port: -1\npasswords:\n  minLength: 100\n  maxLength: 50\nsesions: {}\n');
     const r = await sspr(['doctor']);
     expect(r.code).toBe(EXIT.failure);
     expect(r.stdout).toContain('✖ configuration: listen.port ');
@@ -648,11 +570,11 @@ describe('doctor', () => {
   });
 
   it('without any secret key exits 1 and says to run `sspr init`', async () => {
-    writeFileSync(configPath, 'passwordHashing:\n  memoryKiB: 1024\n  iterations: 1\n');
+    writeFileSync(sb.configPath, 'passwordHashing:\n  memoryKiB: 1024\n  iterations: 1\n');
     const r = await sspr(['doctor']);
     expect(r.code).toBe(EXIT.failure);
     expect(r.stdout).toMatch(/✖ secret key: .*secret\.key does not exist/);
     expect(r.stdout).toContain('fix: run `sspr init`');
-    expect(existsSync(join(dir, 'data', 'secret.key'))).toBe(false);
+    expect(existsSync(join(sb.dir, 'data', 'secret.key'))).toBe(false);
   });
 });

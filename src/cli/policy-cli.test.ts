@@ -1,59 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newKeyBase64 } from '../config/secret-key.js';
-import { EXIT, type CliIO } from './context.js';
-import { main } from './main.js';
+import { describe, expect, it } from 'vitest';
+import { useCliSandbox } from '../../test/helpers/cli.js';
+import { EXIT } from './context.js';
 
 /**
  * `sspr policy show|set|history` in-process through main(argv, io), over a real SQLite file in
  * a temp folder: the same PolicyService the console uses, with the CLI's parsing in front.
  */
 
-let dir: string;
-let configPath: string;
-let env: Record<string, string>;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sspr-policy-cli-'));
-  configPath = join(dir, 'sspr.yaml');
-  writeFileSync(configPath, ['secrets:', `  key: ${newKeyBase64()}`, 'passwordHashing:', '  memoryKiB: 1024', '  iterations: 1', '  parallelism: 1', 'logging:', '  level: warn', ''].join('\n'));
-  env = { SSPR_DATABASE__URL: `sqlite:${join(dir, 'sspr.db')}` };
-});
-
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function sink(): { stream: Writable; text(): string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer | string, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
-
-async function sspr(args: string[], options: { stdin?: string[] } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = sink();
-  const err = sink();
-  const io: CliIO = { stdout: out.stream, stderr: err.stream, stdin: Readable.from(options.stdin ?? []), env, cwd: dir };
-  const code = await main(['--config', configPath, ...args], io);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
-
-async function ok(args: string[], options: { stdin?: string[] } = {}): Promise<string> {
-  const r = await sspr(args, options);
-  expect(r.stderr, `sspr ${args.join(' ')}`).toBe('');
-  expect(r.code, `sspr ${args.join(' ')}`).toBe(EXIT.ok);
-  return r.stdout;
-}
+const sb = useCliSandbox('sspr-policy-cli-');
+const { run: sspr, ok } = sb;
 
 interface Shown {
   version: number;
@@ -178,7 +135,7 @@ describe('sspr policy set', () => {
   });
 
   it('--file merges a JSON document (from a file or standard input); key=value arguments win over it, and `show --json` output can be fed back', async () => {
-    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ notifications: { usersOnReset: false }, onPremises: { passwordHashSync: true }, methodsRequired: 2 }));
+    writeFileSync(join(sb.dir, 'policy.json'), JSON.stringify({ notifications: { usersOnReset: false }, onPremises: { passwordHashSync: true }, methodsRequired: 2 }));
     await ok(['policy', 'set', '--file', 'policy.json', 'methodsRequired=1', '--comment', 'from file']);
     const shown = await showJson();
     expect(shown.policy).toMatchObject({ methodsRequired: 1, notifications: { usersOnReset: false, adminsOnAdminReset: true }, onPremises: { writeback: true, passwordHashSync: true } });

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newKeyBase64 } from '../config/secret-key.js';
+import { describe, expect, it } from 'vitest';
+import { useCliSandbox, type CliResult } from '../../test/helpers/cli.js';
 import { createApp } from '../http/app.js';
-import { createLogger } from '../logging/logger.js';
 import type { Portal } from '../app/portal.js';
-import { EXIT, openPortal, type CliIO } from './context.js';
-import { main } from './main.js';
+import { EXIT } from './context.js';
 
 /**
  * `sspr token …` in-process through main(argv, io) over a real SQLite file, then checked through
@@ -16,68 +10,16 @@ import { main } from './main.js';
  * API, the store holds only its hash, a revoked token stops working.
  */
 
-let dir: string;
-let configPath: string;
-let env: Record<string, string>;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sspr-token-cli-'));
-  configPath = join(dir, 'sspr.yaml');
-  writeFileSync(configPath, ['secrets:', `  key: ${newKeyBase64()}`, 'passwordHashing:', '  memoryKiB: 1024', '  iterations: 1', '  parallelism: 1', 'logging:', '  level: warn', ''].join('\n'));
-  env = { SSPR_DATABASE__URL: `sqlite:${join(dir, 'sspr.db')}` };
-});
-
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function sink(): { stream: Writable; text(): string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer | string, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
-
-function makeIO(): { io: CliIO; out: () => string; err: () => string } {
-  const out = sink();
-  const err = sink();
-  return { io: { stdout: out.stream, stderr: err.stream, stdin: Readable.from([]), env, cwd: dir }, out: out.text, err: err.text };
-}
-
-async function sspr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { io, out, err } = makeIO();
-  const code = await main(['--config', configPath, ...args], io);
-  return { code, stdout: out(), stderr: err() };
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await sspr(...args);
-  expect(r.stderr, `sspr ${args.join(' ')}`).toBe('');
-  expect(r.code, `sspr ${args.join(' ')}`).toBe(EXIT.ok);
-  return r.stdout;
-}
+const sb = useCliSandbox('sspr-token-cli-');
+const sspr = (...args: string[]): Promise<CliResult> => sb.run(args);
+const ok = (...args: string[]): Promise<string> => sb.ok(args);
+const { withPortal } = sb;
 
 /** The token from `token create` output (its own line). */
 function printedToken(out: string): string {
   const m = /^Token: (sspr_[A-Za-z0-9_-]{43})$/m.exec(out);
   expect(m, out).not.toBeNull();
   return m![1]!;
-}
-
-async function withPortal<T>(run: (portal: Portal) => Promise<T>): Promise<T> {
-  const { io } = makeIO();
-  const { portal } = await openPortal(io, configPath, { createKey: false, logger: createLogger('silent') });
-  try {
-    return await run(portal);
-  } finally {
-    await portal.store.close();
-  }
 }
 
 async function apiStatus(portal: Portal, token: string, method = 'GET', path = '/policy'): Promise<number> {

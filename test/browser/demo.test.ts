@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { accessibilityProblems, expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type DemoUser, type PortalProcess } from '../helpers/portal-process.js';
 
 /** `sspr start --demo` through the real process and real Chromium. */
@@ -14,11 +15,8 @@ function demoUser(username: string): DemoUser {
   return u;
 }
 
-async function signIn(page: Page, user: DemoUser) {
-  await visit(page, `${portal.url}/sign-in`);
-  await page.getByLabel('Username', { exact: true }).fill(user.username);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  return navigation(page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
+function signIn(page: Page, user: DemoUser) {
+  return submitSignIn(page, portal.url, user.username, user.password);
 }
 
 describe('start --demo (real process, real Chromium)', { timeout: 60_000 }, () => {

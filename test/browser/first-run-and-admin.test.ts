@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { mainText, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 
 /**
@@ -19,17 +20,9 @@ let browser: Browser;
 let adminPage: Page;
 let danaPath = '';
 
-/** The text of the page's main landmark, whitespace collapsed. */
-async function mainText(page: Page): Promise<string> {
-  return (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
-}
-
 /** Fills the sign-in form and submits it with the button (or with Enter in the password field). */
-async function signIn(page: Page, username: string, password: string, how: 'click' | 'enter' = 'click') {
-  await visit(page, `${portal.url}/sign-in`);
-  await page.getByLabel('Username', { exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  return navigation(page, () => (how === 'enter' ? page.getByLabel('Password', { exact: true }).press('Enter') : page.getByRole('button', { name: 'Sign in', exact: true }).click()));
+function signIn(page: Page, username: string, password: string, how: 'click' | 'enter' = 'click') {
+  return submitSignIn(page, portal.url, username, password, how);
 }
 
 describe('first run and the admin console (real process, real Chromium)', { timeout: 60_000 }, () => {

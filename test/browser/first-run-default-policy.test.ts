@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, visit } from '../helpers/browser.js';
+import { createFirstAdmin, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { currentTotp } from '../../src/methods/totp.js';
 
@@ -17,11 +18,8 @@ let browser: Browser;
 let page: Page;
 let totpKey = '';
 
-async function signInWithPassword() {
-  await visit(page, `${portal.url}/sign-in`);
-  await page.getByLabel('Username', { exact: true }).fill(admin.username);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  return navigation(page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
+function signInWithPassword() {
+  return submitSignIn(page, portal.url, admin.username, admin.password);
 }
 
 describe('first run with the default policy (real process, real Chromium)', { timeout: 60_000 }, () => {
@@ -39,12 +37,7 @@ describe('first run with the default policy (real process, real Chromium)', { ti
   });
 
   it('the setup link creates the first administrator', async () => {
-    await visit(page, portal.setupLink!);
-    await page.getByLabel('Username', { exact: true }).fill(admin.username);
-    await page.getByLabel('Display name', { exact: true }).fill(admin.displayName);
-    await page.getByLabel('Password', { exact: true }).fill(admin.password);
-    await page.getByLabel('Type the password again', { exact: true }).fill(admin.password);
-    const r = await navigation(page, () => page.getByRole('button', { name: 'Create administrator' }).click());
+    const r = await createFirstAdmin(page, portal.setupLink!, admin);
     expect(r.path.split('?')[0]).toBe('/sign-in');
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
+import { alerts, h1, submitNewPassword } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { openPortalStore, type PortalStore } from '../helpers/portal-store.js';
@@ -84,14 +85,6 @@ async function jobsOf(env: Env, username: string): Promise<Array<[string, string
 
 // ---------------------------------------------------------------- page helpers
 
-async function h1(page: Page): Promise<string> {
-  return (await page.locator('h1').innerText()).trim();
-}
-
-async function alerts(page: Page): Promise<string[]> {
-  return (await page.getByRole('alert').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
-}
-
 /** /reset → the name → the page's own proof of work → Next; ends on the method list. */
 async function identify(env: Env, page: Page, username: string): Promise<NavigationResult> {
   const opened = await visit(page, `${env.portal.url}/reset`);
@@ -117,13 +110,6 @@ async function verifyByEmail(env: Env, page: Page, email: string): Promise<void>
   const verified = await navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
   expect(verified.chain).toEqual([303, 200]);
   expect(await h1(page)).toBe('Choose a new password');
-}
-
-/** Types the new password twice and presses "Reset password". */
-async function submitPassword(page: Page, password: string): Promise<NavigationResult> {
-  await page.getByLabel('New password', { exact: true }).fill(password);
-  await page.getByLabel('Type the password again', { exact: true }).fill(password);
-  return navigation(page, () => page.getByRole('button', { name: 'Reset password', exact: true }).click());
 }
 
 // ---------------------------------------------------------------- the tests
@@ -196,7 +182,7 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       await expectAccessibilityBasics(page);
 
       // Only small letters and spaces: strong by the portal's measure, not complex enough for AD.
-      const refused = await submitPassword(page, AD_REFUSES);
+      const refused = await submitNewPassword(page, AD_REFUSES);
       expect(refused.chain).toEqual([400]);
       expect(await h1(page)).toBe('Choose a new password');
       const words = "Your organisation's network needs a password with at least three of: capital letters, small letters, digits and symbols, and not containing your name. Nothing was changed.";
@@ -208,7 +194,7 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
 
       // The flow is still usable: no second proof, just a password AD accepts.
       const before = await withAgent.outbox.mark();
-      const done = await submitPassword(page, NEW_PASSWORD);
+      const done = await submitNewPassword(page, NEW_PASSWORD);
       expect(done.chain).toEqual([303, 200]);
       expect(done.path).toMatch(/^\/reset\/verify\?flow=/);
       expect(await h1(page)).toBe('Your password was reset');
@@ -237,14 +223,14 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       await verifyByEmail(withAgent, page, email);
       expect(await page.locator('#rules li').allInnerTexts()).toContain(`at least ${PSO_MIN_LENGTH} characters`);
 
-      const refused = await submitPassword(page, NEW_PASSWORD);
+      const refused = await submitNewPassword(page, NEW_PASSWORD);
       expect(refused.chain).toEqual([400]);
       expect(await h1(page)).toBe('Choose a new password');
       expect(await page.locator('#f-password-error').innerText()).toBe("Your organisation's network needs a longer password. Nothing was changed. Choose a longer one.");
       await expectAccessibilityBasics(page);
       expect(await binds(sam, START_PASSWORD)).toBe(true);
 
-      const done = await submitPassword(page, LONG_PASSWORD);
+      const done = await submitNewPassword(page, LONG_PASSWORD);
       expect(done.chain).toEqual([303, 200]);
       expect(await h1(page)).toBe('Your password was reset');
     });
@@ -259,7 +245,7 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       await identify(noAgent, page, 'ivan.offline');
       await verifyByEmail(noAgent, page, email);
       for (let attempt = 0; attempt < 2; attempt++) {
-        const r = await submitPassword(page, NEW_PASSWORD);
+        const r = await submitNewPassword(page, NEW_PASSWORD);
         expect(r.chain).toEqual([503]);
         expect(await h1(page)).toBe('Choose a new password');
         expect(await alerts(page)).toEqual(["Your password is kept in your organisation's network, and the service that changes it there is not reachable right now. Nothing was changed. Try again in a few minutes."]);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, pageProblems, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { mainText, signOut, submitSignIn } from '../helpers/browser-flows.js';
 import { repoRoot, startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 
 /**
@@ -22,10 +23,6 @@ let cdp: CDPSession;
 let laptop = ''; // virtual authenticator ids
 let blueKey = '';
 
-async function mainText(p: Page): Promise<string> {
-  return (await p.locator('main').innerText()).replace(/\s+/g, ' ').trim();
-}
-
 /** A platform authenticator ("internal": Chromium allows one) or a USB security key. */
 async function addAuthenticator(transport: 'internal' | 'usb'): Promise<string> {
   const r = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -38,16 +35,8 @@ async function credentialsOn(authenticatorId: string) {
   return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
 }
 
-async function signInWithPassword(p: Page) {
-  await visit(p, `${portal.url}/sign-in`);
-  await p.getByLabel('Username', { exact: true }).fill(paula.username);
-  await p.getByLabel('Password', { exact: true }).fill(paula.password);
-  return navigation(p, () => p.getByRole('button', { name: 'Sign in', exact: true }).click());
-}
-
-async function signOut(p: Page) {
-  const r = await navigation(p, () => p.getByRole('button', { name: 'Sign out' }).click());
-  expect(r.path).toBe('/sign-in?m=signedOut');
+function signInWithPassword(p: Page) {
+  return submitSignIn(p, portal.url, paula.username, paula.password);
 }
 
 /** Opens "Add a passkey" from My security info, names the passkey and presses "Create passkey". */

@@ -3,6 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit } from '../helpers/browser.js';
+import { createFirstAdmin, mainText, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { currentTotp } from '../../src/methods/totp.js';
 import { main } from '../../src/cli/main.js';
@@ -21,10 +22,6 @@ let portal: PortalProcess;
 let browser: Browser;
 let page: Page;
 
-async function mainText(): Promise<string> {
-  return (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
-}
-
 /** Clicks Save on a policy page and expects the redirect back with the "saved" notice. */
 async function saveAndExpectSaved(slug: string): Promise<void> {
   const r = await navigation(page, () => page.getByRole('button', { name: 'Save', exact: true }).click());
@@ -40,7 +37,7 @@ function choice(legend: string, option: string) {
 }
 
 async function expectVersion(n: number): Promise<void> {
-  expect(await mainText()).toContain(`Version ${n}, saved by ${admin.username} on`);
+  expect(await mainText(page)).toContain(`Version ${n}, saved by ${admin.username} on`);
 }
 
 describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_000 }, () => {
@@ -60,17 +57,9 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
 
   it('the administrator is created, signs in and registers an authenticator app and an email address', async () => {
     expect(portal.demoUsers.map((u) => u.username)).toContain('alice');
-    await visit(page, portal.setupLink!);
-    await page.getByLabel('Username', { exact: true }).fill(admin.username);
-    await page.getByLabel('Display name', { exact: true }).fill(admin.displayName);
-    await page.getByLabel('Password', { exact: true }).fill(admin.password);
-    await page.getByLabel('Type the password again', { exact: true }).fill(admin.password);
-    await navigation(page, () => page.getByRole('button', { name: 'Create administrator' }).click());
+    await createFirstAdmin(page, portal.setupLink!, admin);
 
-    await visit(page, `${portal.url}/sign-in`);
-    await page.getByLabel('Username', { exact: true }).fill(admin.username);
-    await page.getByLabel('Password', { exact: true }).fill(admin.password);
-    const signedIn = await navigation(page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
+    const signedIn = await submitSignIn(page, portal.url, admin.username, admin.password);
     expect(signedIn.path.split('?')[0]).toBe('/account/security-info');
 
     await navigation(page, () => page.getByRole('button', { name: 'Add an authenticator app' }).click());
@@ -83,11 +72,11 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     await navigation(page, () => page.getByRole('button', { name: 'Send code' }).click());
     const confirmUrl = page.url();
     await visit(page, `${portal.url}/admin/outbox`);
-    const code = /\b(\d{8})\b/.exec(await mainText())![1]!;
+    const code = /\b(\d{8})\b/.exec(await mainText(page))![1]!;
     await visit(page, confirmUrl);
     await page.getByLabel('Code', { exact: true }).fill(code);
     await navigation(page, () => page.getByRole('button', { name: 'Verify' }).click());
-    expect(await mainText()).not.toContain('Register your security info');
+    expect(await mainText(page)).not.toContain('Register your security info');
   });
 
   it('the console link opens Properties, which says that administrators always use the two-gate policy', async () => {
@@ -96,7 +85,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect(r.path).toBe('/admin/policy/properties');
     expect(await page.locator('h1').innerText()).toBe('Password reset policy');
     expect(await page.locator('main h2').first().innerText()).toBe('Properties');
-    const text = await mainText();
+    const text = await mainText(page);
     expect(text).toContain('Version 0: the starting policy from the configuration file.');
     expect(text).toContain('Administrators always use the stricter two-gate policy');
     const sections = page.getByRole('navigation', { name: 'Policy sections' });
@@ -113,7 +102,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     await page.getByLabel('Comment (optional)', { exact: true }).fill('Pilot first');
     await saveAndExpectSaved('properties');
     await expectVersion(1);
-    expect(await mainText()).toContain('Comment: Pilot first');
+    expect(await mainText(page)).toContain('Comment: Pilot first');
     expect(await choice('Self-service password reset enabled for', 'Selected groups: members of the groups ticked below, also through nested groups').isChecked()).toBe(true);
     expect(await page.getByRole('checkbox', { name: 'SSPR pilot', exact: true }).isChecked()).toBe(true);
     expect(await page.getByRole('checkbox', { name: 'Helpdesk', exact: true }).isChecked()).toBe(true);
@@ -122,7 +111,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
 
   it('Authentication methods: two required, voice methods off, security questions on with 4 of 5 and two custom questions', async () => {
     await navigation(page, () => page.getByRole('navigation', { name: 'Policy sections' }).getByRole('link', { name: 'Authentication methods' }).click());
-    expect(await mainText()).toContain('Administrators always use the stricter two-gate policy');
+    expect(await mainText(page)).toContain('Administrators always use the stricter two-gate policy');
     await expectAccessibilityBasics(page);
     await choice('Number of methods required to reset', 'Two').check();
     await page.getByRole('checkbox', { name: 'Mobile phone: voice call', exact: true }).uncheck();
@@ -192,7 +181,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
   it('On-premises integration: each switch is explained; writeback and unlock off, password hash sync on', async () => {
     await navigation(page, () => page.getByRole('navigation', { name: 'Policy sections' }).getByRole('link', { name: 'On-premises integration' }).click());
     await expectAccessibilityBasics(page);
-    const text = await mainText();
+    const text = await mainText(page);
     expect(text).toContain('the on-premises agent sets the same password in Active Directory straight away');
     expect(text).toContain('can unlock it after proving who they are, and keep their password');
     expect(text).toContain('so they can sign in to the portal even when the on-premises agent cannot be reached');
@@ -223,7 +212,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     const opened = await navigation(page, () => page.getByRole('link', { name: 'Policy version 2', exact: true }).click());
     expect(opened.path).toBe('/admin/policy/history/2');
     await expectAccessibilityBasics(page);
-    expect(await mainText()).toContain('Changed from version 1');
+    expect(await mainText(page)).toContain('Changed from version 1');
     const doc = JSON.parse(await page.locator('main pre').innerText()) as { methodsRequired: number; questions: { custom: string[] }; enabledFor: string };
     expect(doc.methodsRequired).toBe(2);
     expect(doc.enabledFor).toBe('selected');

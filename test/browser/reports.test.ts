@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, pageProblems, screenshotOnFailure, seriousPageProblems, visit, withPage } from '../helpers/browser.js';
+import { createFirstAdmin, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 
 /**
@@ -38,19 +39,11 @@ describe('reports (real process, real Chromium)', { timeout: 60_000 }, () => {
 
   it('the administrator is created with the setup link and signs in', async () => {
     await withPage(browser, async (setup) => {
-      await visit(setup, portal.setupLink!);
-      await setup.getByLabel('Username', { exact: true }).fill(admin.username);
-      await setup.getByLabel('Display name', { exact: true }).fill(admin.displayName);
-      await setup.getByLabel('Password', { exact: true }).fill(admin.password);
-      await setup.getByLabel('Type the password again', { exact: true }).fill(admin.password);
-      const done = await navigation(setup, () => setup.getByRole('button', { name: 'Create administrator' }).click());
+      const done = await createFirstAdmin(setup, portal.setupLink!, admin);
       expect(done.path).toBe('/sign-in?m=setupDone');
     });
     page = await newPage(browser);
-    await visit(page, `${portal.url}/sign-in`);
-    await page.getByLabel('Username', { exact: true }).fill(admin.username);
-    await page.getByLabel('Password', { exact: true }).fill(admin.password);
-    const r = await navigation(page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
+    const r = await submitSignIn(page, portal.url, admin.username, admin.password);
     expect(r.path).toBe('/admin');
   });
 

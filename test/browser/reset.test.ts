@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Locator, Page } from 'playwright-core';
 import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { repoRoot, startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
+import { addUserWithCli, alerts, confirmAuthenticator, enterCode, h1, mainText, signOut, submitNewPassword, submitSignIn, wrongCode } from '../helpers/browser-flows.js';
+import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { currentTotp } from '../../src/methods/totp.js';
 
@@ -52,18 +51,6 @@ interface TestUser {
 
 // ---------------------------------------------------------------- small page helpers
 
-async function mainText(page: Page): Promise<string> {
-  return (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
-}
-
-async function h1(page: Page): Promise<string> {
-  return (await page.locator('h1').innerText()).trim();
-}
-
-async function alerts(page: Page): Promise<string[]> {
-  return (await page.getByRole('alert').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
-}
-
 /** The visible submit buttons of the main landmark, in page order. */
 async function buttons(page: Page): Promise<string[]> {
   return (await page.locator('main button:visible').allInnerTexts()).map((t) => t.trim());
@@ -74,11 +61,6 @@ function formWith(page: Page, button: string): Locator {
   return page.locator('main form').filter({ has: page.getByRole('button', { name: button, exact: true }) });
 }
 
-/** A code of the same length that is certainly not `code` (the last digit moved on by `n`, 1–9). */
-function wrongCode(code: string, n = 1): string {
-  return `${code.slice(0, -1)}${(Number(code.at(-1)) + n) % 10}`;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -87,43 +69,18 @@ function sleep(ms: number): Promise<void> {
 
 /** `sspr user add NAME --display-name X --password-stdin` against the running process's config. */
 async function createUser(env: Env, username: string, displayName: string, role: 'user' | 'administrator' = 'user'): Promise<TestUser> {
-  const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SSPR_')) childEnv[k] = v;
-  const args = [join(repoRoot, 'bin', 'sspr.js'), 'user', 'add', username, '--display-name', displayName, '--role', role, '--password-stdin', '--config', join(env.portal.dir, 'sspr.yaml')];
-  const child = spawn(process.execPath, args, { cwd: env.portal.dir, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stdin.end(OLD_PASSWORD);
-  const code = await new Promise<number | null>((resolveExit, reject) => {
-    child.once('error', reject);
-    child.once('exit', (c) => resolveExit(c));
-  });
-  if (code !== 0) throw new Error(`sspr user add ${username} exited with ${code}:\n${out}`);
+  await addUserWithCli(env.portal, { username, displayName, password: OLD_PASSWORD, role });
   return { username, displayName, password: OLD_PASSWORD };
 }
 
-async function signIn(env: Env, page: Page, username: string, password: string): Promise<NavigationResult> {
-  await visit(page, `${env.portal.url}/sign-in`);
-  await page.getByLabel('Username', { exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  return navigation(page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
-}
-
-async function signOut(page: Page): Promise<void> {
-  const r = await navigation(page, () => page.getByRole('button', { name: 'Sign out', exact: true }).click());
-  expect(r.path).toBe('/sign-in?m=signedOut');
+function signIn(env: Env, page: Page, username: string, password: string): Promise<NavigationResult> {
+  return submitSignIn(page, env.portal.url, username, password);
 }
 
 async function openSecurityInfo(env: Env, page: Page): Promise<void> {
   const r = await visit(page, `${env.portal.url}${BASE}`);
   expect(r.path).toBe(BASE);
   expect(await h1(page)).toBe('My security info');
-}
-
-async function enterCode(page: Page, code: string): Promise<NavigationResult> {
-  await page.getByLabel('Code', { exact: true }).fill(code);
-  return navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
 }
 
 async function registerEmail(env: Env, page: Page, address: string): Promise<void> {
@@ -154,12 +111,7 @@ async function registerPhone(env: Env, page: Page, kind: 'mobile' | 'office', ty
 async function registerAuthenticator(env: Env, page: Page): Promise<string> {
   await openSecurityInfo(env, page);
   await navigation(page, () => page.getByRole('button', { name: 'Add an authenticator app', exact: true }).click());
-  const key = (await page.locator('main code.secret').innerText()).replace(/\s+/g, '');
-  expect(key).toMatch(/^[A-Z2-7]{32}$/);
-  const done = await enterCode(page, currentTotp(key, Date.now()));
-  expect(done.chain).toEqual([303, 200]);
-  expect(await statusMessages(page)).toContain('Authenticator app is registered.');
-  return key;
+  return confirmAuthenticator(page);
 }
 
 async function registerQuestions(env: Env, page: Page): Promise<void> {
@@ -252,9 +204,7 @@ async function expectNewPasswordPage(page: Page, username: string): Promise<void
 
 /** Types the new password twice and presses "Reset password"; ends on the done page. */
 async function setNewPassword(page: Page, password: string): Promise<NavigationResult> {
-  await page.getByLabel('New password', { exact: true }).fill(password);
-  await page.getByLabel('Type the password again', { exact: true }).fill(password);
-  const r = await navigation(page, () => page.getByRole('button', { name: 'Reset password', exact: true }).click());
+  const r = await submitNewPassword(page, password);
   expect(r.chain).toEqual([303, 200]);
   expect(r.path).toMatch(/^\/reset\/verify\?flow=/);
   expect(await h1(page)).toBe('Your password was reset');

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, closePage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { repoRoot, startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
+import { addUserWithCli, confirmAuthenticator, enterCode, h1, mainText, signOut, submitSignIn, wrongCode } from '../helpers/browser-flows.js';
+import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { currentTotp } from '../../src/methods/totp.js';
 
@@ -23,40 +22,14 @@ interface TestUser {
   displayName: string;
 }
 
-/** The text of the page's main landmark, whitespace collapsed. */
-async function mainText(page: Page): Promise<string> {
-  return (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
-}
-
-async function h1(page: Page): Promise<string> {
-  return (await page.locator('h1').innerText()).trim();
-}
-
 /** The texts of the page's role=alert messages (error notices), whitespace collapsed. */
 async function alerts(page: Page): Promise<string[]> {
   return (await page.getByRole('alert').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
 }
 
-/** A code of the same length that is certainly not `code`. */
-function wrongCode(code: string): string {
-  return `${code.slice(0, -1)}${(Number(code.at(-1)) + 1) % 10}`;
-}
-
 /** `sspr user add NAME --display-name X --password-stdin --config <dir>/sspr.yaml`, password on stdin. */
 async function createUser(portal: PortalProcess, username: string, displayName: string): Promise<TestUser> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SSPR_')) env[k] = v;
-  const args = [join(repoRoot, 'bin', 'sspr.js'), 'user', 'add', username, '--display-name', displayName, '--password-stdin', '--config', join(portal.dir, 'sspr.yaml')];
-  const child = spawn(process.execPath, args, { cwd: portal.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stdin.end(PASSWORD);
-  const code = await new Promise<number | null>((resolveExit, reject) => {
-    child.once('error', reject);
-    child.once('exit', (c) => resolveExit(c));
-  });
-  if (code !== 0) throw new Error(`sspr user add ${username} exited with ${code}:\n${out}`);
+  const out = await addUserWithCli(portal, { username, displayName, password: PASSWORD });
   expect(out).toContain(`Created ${username} (user).`);
   return { username, displayName };
 }
@@ -67,16 +40,8 @@ function startedPortal() {
   let browser!: Browser;
 
   /** Fills the sign-in form and submits it. */
-  async function signIn(page: Page, user: TestUser): Promise<NavigationResult> {
-    await visit(page, `${portal.url}/sign-in`);
-    await page.getByLabel('Username', { exact: true }).fill(user.username);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    return navigation(page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
-  }
-
-  async function signOut(page: Page): Promise<void> {
-    const r = await navigation(page, () => page.getByRole('button', { name: 'Sign out', exact: true }).click());
-    expect(r.path).toBe('/sign-in?m=signedOut');
+  function signIn(page: Page, user: TestUser): Promise<NavigationResult> {
+    return submitSignIn(page, portal.url, user.username, PASSWORD);
   }
 
   async function openSecurityInfo(page: Page): Promise<void> {
@@ -101,11 +66,6 @@ function startedPortal() {
     return outbox.nextCodeTo(address.toLowerCase(), before);
   }
 
-  async function enterCode(page: Page, code: string): Promise<NavigationResult> {
-    await page.getByLabel('Code', { exact: true }).fill(code);
-    return navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
-  }
-
   /** Registers an email address end to end and checks the "is registered" notice. */
   async function registerEmail(page: Page, address: string, masked: string): Promise<void> {
     const code = await startEmail(page, address);
@@ -119,12 +79,7 @@ function startedPortal() {
     await openSecurityInfo(page);
     const started = await navigation(page, () => page.getByRole('button', { name: 'Add an authenticator app', exact: true }).click());
     expect(started.chain).toEqual([303, 200]);
-    const key = (await page.locator('main code.secret').innerText()).replace(/\s+/g, '');
-    expect(key).toMatch(/^[A-Z2-7]{32}$/);
-    const done = await enterCode(page, currentTotp(key, Date.now()));
-    expect(done.chain).toEqual([303, 200]);
-    expect(await statusMessages(page)).toContain('Authenticator app is registered.');
-    return key;
+    return confirmAuthenticator(page);
   }
 
   /** From My security info: "Add a mobile phone" / "Add an office phone", send the code, confirm it from the outbox. */
