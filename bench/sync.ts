@@ -57,7 +57,7 @@ import { runInNewContext } from 'node:vm';
 import { AndFilter, Attribute, Change, Client, EqualityFilter, GreaterThanEqualsFilter, LessThanEqualsFilter, OrFilter, ResultCodeError, type Filter } from 'ldapts';
 import { startInProcessAgent } from '../src/agent/in-process.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { AdSyncReader } from '../src/sync/ad-reader.js';
+import { AdSyncReader, OBJECT_ATTRIBUTES } from '../src/sync/ad-reader.js';
 import type { SyncRun } from '../src/sync/sync-service.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
 import { cpuMeter, cpuShareNote, intFlag, onCleanUp, openBenchPortal, p50, printHeader, QUIET, runBench, startWatchdog, sum, table, tempDir, versions, writePortalConfig, type CpuShare } from './lib.js';
@@ -66,25 +66,8 @@ const TEAMS_PER_DEPARTMENT = 5;
 /** Adds in flight per connection, and connections, while creating users. */
 const IN_FLIGHT = 8;
 const CONNECTIONS = 2;
-/** What AdSyncReader asks for (src/sync/ad-reader.ts OBJECT_ATTRIBUTES, plus `member`). */
-const READER_ATTRIBUTES = [
-  'objectGUID',
-  'objectClass',
-  'sAMAccountName',
-  'userPrincipalName',
-  'displayName',
-  'mail',
-  'mobile',
-  'telephoneNumber',
-  'userAccountControl',
-  'adminCount',
-  'pwdLastSet',
-  'msDS-UserPasswordExpiryTimeComputed',
-  'name',
-  'cn',
-  'description',
-  'member',
-];
+/** What AdSyncReader asks for, plus `member` (which it reads in ranges). */
+const READER_ATTRIBUTES = [...OBJECT_ATTRIBUTES, 'member'];
 
 // ---------------------------------------------------------------- options
 

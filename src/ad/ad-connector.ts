@@ -1,3 +1,4 @@
+import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD, UF_LOCKOUT, UF_PASSWORD_EXPIRED } from './account-control.js';
 import { AndFilter, Attribute, Change, EqualityFilter, ExtensibleFilter, OrFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -63,10 +64,6 @@ const USER_ATTRIBUTES = [
   'msDS-ResultantPSO',
 ];
 
-const UF_ACCOUNTDISABLE = 0x2;
-const UF_LOCKOUT = 0x10;
-const UF_DONT_EXPIRE_PASSWD = 0x10000;
-const UF_PASSWORD_EXPIRED = 0x800000;
 
 /**
  * The protected accounts and groups (AdminSDHolder, "Protected Accounts and Groups in Active

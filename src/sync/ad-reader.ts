@@ -1,3 +1,4 @@
+import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD } from '../ad/account-control.js';
 import {
   AndFilter,
   Control,
@@ -67,10 +68,9 @@ const TOMBSTONE_MARGIN_MS = 86_400_000;
 /** How many changed groups one LDAP_MATCHING_RULE_IN_CHAIN search asks about. */
 const IN_CHAIN_BATCH = 20;
 
-const UF_ACCOUNTDISABLE = 0x2;
-const UF_DONT_EXPIRE_PASSWD = 0x10000;
 
-const OBJECT_ATTRIBUTES = [
+/** What the sync asks AD for on every user and group (the benchmark's raw read asks for the same). */
+export const OBJECT_ATTRIBUTES = [
   'objectGUID',
   'objectClass',
   'sAMAccountName',

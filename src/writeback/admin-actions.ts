@@ -5,7 +5,7 @@ import type { User, UserStore } from '../directory/users.js';
 import type { SessionStore } from '../auth/sessions.js';
 import type { ReportedPolicy } from '../agent/protocol.js';
 import type { Writeback, WritebackResult } from './writeback.js';
-import { afterOnPremisesPassword, onPremisesViolations } from './onprem-password.js';
+import { afterOnPremisesPassword, checkOnPremisesPassword } from './onprem-password.js';
 
 interface Deps {
   users: UserStore;
@@ -30,10 +30,8 @@ export class HybridAccountActions {
   async setPassword(actor: Actor, user: User, input: { password: unknown; confirm?: unknown; mustChange?: boolean }): Promise<Outcome<User>> {
     const { d } = this;
     if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
-    const checked = await d.directory.checkNewPassword(user, input);
+    const checked = await checkOnPremisesPassword(d.directory, user, input, await d.adPolicy(user), d.now());
     if (!checked.ok) return checked;
-    const ad = onPremisesViolations(user, checked.value, await d.adPolicy(user), d.now());
-    if (ad.length > 0) return { ok: false, reason: 'invalid', errors: { password: `writeback.${ad[0]!}` } };
     const r = await d.writeback.reset(user, checked.value, input.mustChange ? { mustChange: true } : {});
     await this.audit(actor, user, 'password_set_by_admin', r, { mustChange: !!input.mustChange });
     if (!r.ok) return { ok: false, reason: 'refused', message: `writeback.${r.reason}` };

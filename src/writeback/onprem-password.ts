@@ -1,5 +1,6 @@
 import type { PasswordHasher } from '../directory/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
+import type { DirectoryService, Outcome } from '../directory/directory-service.js';
 import type { ReportedPolicy } from '../agent/protocol.js';
 import { passwordRuleViolations, type PasswordRuleReason } from '../ad/password-rules.js';
 
@@ -13,6 +14,18 @@ export function onPremisesViolations(user: User, password: string, policy: Repor
   // The account name AD compares with is the part before @ of a UPN-style username.
   const sAMAccountName = user.username.includes('@') ? user.username.slice(0, user.username.indexOf('@')) : user.username;
   return passwordRuleViolations({ sAMAccountName, displayName: user.displayName, pwdLastSet: null }, password, { ...policy, source: { kind: 'domain', dn: '' } }, { now, minAge: false });
+}
+
+/**
+ * A new password for a hybrid user, before any job is sent: the portal's own rules, then AD's
+ * as far as the portal can check them. The one check every flow that writes a hybrid user's
+ * password runs (reset, change, an administrator's reset); `adRule` says which AD rule failed.
+ */
+export async function checkOnPremisesPassword(directory: DirectoryService, user: User, input: { password: unknown; confirm?: unknown }, policy: ReportedPolicy | null, now: number): Promise<Outcome<string> & { adRule?: PasswordRuleReason }> {
+  const checked = await directory.checkNewPassword(user, input);
+  if (!checked.ok) return checked;
+  const broken = onPremisesViolations(user, checked.value, policy, now)[0];
+  return broken ? { ok: false, reason: 'invalid', errors: { password: `writeback.${broken}` }, adRule: broken } : checked;
 }
 
 /**

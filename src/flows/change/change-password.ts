@@ -11,7 +11,7 @@ import type { Translate } from '../../i18n/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Writeback } from '../../writeback/writeback.js';
 import type { ReportedPolicy } from '../../agent/protocol.js';
-import { afterOnPremisesPassword, onPremisesViolations } from '../../writeback/onprem-password.js';
+import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 
 interface Deps {
   users: UserStore;
@@ -70,10 +70,8 @@ export class ChangePasswordService {
     const { d } = this;
     if (typeof input.current !== 'string' || input.current === '' || input.current.length > 4096) return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
     if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
-    const checked = await d.directory.checkNewPassword(user, { password: input.password, confirm: input.confirm });
+    const checked = await checkOnPremisesPassword(d.directory, user, { password: input.password, confirm: input.confirm }, await d.adPolicy(user), d.clock.now());
     if (!checked.ok) return checked;
-    const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(user), d.clock.now());
-    if (adRules.length > 0) return { ok: false, reason: 'invalid', errors: { password: `writeback.${adRules[0]!}` } };
     const r = await d.writeback.change(user, input.current, checked.value);
     await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });
     if (!r.ok && r.reason === 'wrong_password') return { ok: false, reason: 'invalid', errors: { current: 'change.currentWrong' } };

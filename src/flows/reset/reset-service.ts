@@ -23,7 +23,7 @@ import type { Clock } from '../../shared/clock.js';
 import { hashToken, hmac } from '../../shared/crypto.js';
 import type { Writeback, WritebackRefusal } from '../../writeback/writeback.js';
 import type { ReportedPolicy } from '../../agent/protocol.js';
-import { afterOnPremisesPassword, onPremisesViolations } from '../../writeback/onprem-password.js';
+import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import type { FlowStore, StoredFlow } from '../flow-store.js';
 import type { Captcha } from './captcha.js';
 import { startData, transition, type Intent, type Pending, type ResetData, type ResetState } from './reset-flow.js';
@@ -448,17 +448,11 @@ export class ResetService {
     const release = () => this.release(held);
 
     if (user.source === 'onprem') {
-      const checked = await d.directory.checkNewPassword(user, input);
+      const checked = await checkOnPremisesPassword(d.directory, user, input, await d.adPolicy(user), d.clock.now());
       if (!checked.ok) {
         await release();
-        await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
+        await this.outcome(held, user, 'failure', meta, { reason: checked.adRule ? `onprem_${checked.adRule}` : 'password_rules' });
         return checked;
-      }
-      const adRules = onPremisesViolations(user, checked.value, await d.adPolicy(user), d.clock.now());
-      if (adRules.length > 0) {
-        await release();
-        await this.outcome(held, user, 'failure', meta, { reason: `onprem_${adRules[0]!}` });
-        return { ok: false, reason: 'invalid', errors: { password: writebackMessage(adRules[0]!) } };
       }
       const r = policy.onPremises.writeback ? await d.writeback.reset(user, checked.value) : ({ ok: false, reason: 'disabled' } as const);
       if (!r.ok) {
