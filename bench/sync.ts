@@ -606,11 +606,11 @@ async function main(): Promise<void> {
   const readerVsRaw = readerMs / rawMs;
   console.log(`\nRaw read rounds: ${raws.map((p) => secs(p.wallMs)).join(', ')} s; reader rounds: ${readers.map((p) => secs(p.wallMs)).join(', ')} s (reader ÷ raw time ${readerVsRaw.toFixed(2)}x).`);
 
-  console.log(`\nWhere the chain's time goes (SyncService.applyPage and finishRun timed in the portal; "AD read + agent + WebSocket" is the rest of the wall time: the agent asks AD for the next page only after the portal acknowledged the last):\n`);
+  console.log(`\nWhere the chain's time goes (SyncService.applyPage and finishRun timed in the portal; "rest" is the wall time outside them: the AD read, the agent and the WebSocket, as far as they do not overlap the applying — the agent reads the next page while the portal applies one):\n`);
   const chains = [fullEmpty, fullAgain, deltaEmpty, delta];
   console.log(
     table(
-      ['run', 'wall s', 'pages', 'applyPage s', 'ms per page', 'ms per user', 'finishRun s', 'AD read + agent + WebSocket s', 'raw read s (median)'],
+      ['run', 'wall s', 'pages', 'applyPage s', 'ms per page', 'ms per user', 'finishRun s', 'rest s (AD read not overlapped)', 'raw read s (median)'],
       chains.map((p) => {
         const rest = p.wallMs - p.applyMs! - p.finishMs!;
         return [p.label, secs(p.wallMs), String(p.pages), secs(p.applyMs!), p.pages ? fmt(p.applyMs! / p.pages) : '-', p.users ? fmt(p.applyMs! / (p.users + p.groups)) : '-', secs(p.finishMs!), secs(rest), p.run!.kind === 'full' ? secs(rawMs) : '-'];

@@ -5,6 +5,9 @@ import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, type 
 import { challengeText, open, signChallenge, type AgentKeys } from './sealing.js';
 import type { SyncCursor, SyncPage } from '../sync/types.js';
 
+/** Sync pages sent and not yet acknowledged, at most: the portal applies one while the agent reads the next. */
+export const SYNC_WINDOW = 2;
+
 /** What the agent does to Active Directory (src/agent/ad-executor.ts implements it with the AD connector). */
 export interface JobExecutor {
   reset(anchor: string, password: string, options: { mustChange?: boolean; allowProtected?: boolean }): Promise<JobVerdict>;
@@ -239,24 +242,34 @@ export class AgentClient {
     }
   }
 
-  /** Reads AD page by page; each page waits for the portal's acknowledgement (bounded memory on both sides). */
+  /**
+   * Reads AD page by page. At most SYNC_WINDOW pages are unacknowledged: while the portal applies
+   * one page, the next is read from AD (bounded memory on both sides; the portal applies a run's
+   * pages one at a time, in order).
+   */
   private async runSync(runId: string, mode: 'full' | 'delta', since: SyncCursor | null): Promise<void> {
     const source = this.o.executor.sync;
     if (!source) return this.send({ t: 'sync_failed', runId, problem: 'this agent is not configured to read users and groups (agent.sync)' });
     let seq = 0;
+    const unacked: Promise<void>[] = [];
     const onPage = async (page: SyncPage) => {
       const mine = seq++;
       const acked = new Promise<void>((resolve, reject) => {
-        this.syncAcks.set(`${runId}:${mine}`, resolve);
         const timer = setTimeout(() => reject(new Error('the portal did not acknowledge a sync page')), 120_000);
         timer.unref?.();
-      });
+        this.syncAcks.set(`${runId}:${mine}`, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }).finally(() => this.syncAcks.delete(`${runId}:${mine}`));
+      // Handled when awaited below; never an unhandled rejection meanwhile.
+      acked.catch(() => undefined);
       this.send({ t: 'sync_page', runId, seq: mine, page });
-      try {
-        await acked;
-      } finally {
-        this.syncAcks.delete(`${runId}:${mine}`);
-      }
+      unacked.push(acked);
+      while (unacked.length >= SYNC_WINDOW) await unacked.shift();
+    };
+    const allAcked = async () => {
+      while (unacked.length) await unacked.shift();
     };
     try {
       let reported: 'full' | 'delta' = mode;
@@ -265,6 +278,7 @@ export class AgentClient {
         reported = 'full';
         r = await source.full(onPage);
       }
+      await allAcked();
       if (!r.ok) return this.send({ t: 'sync_failed', runId, problem: r.problem.slice(0, 500) });
       if (!('cursor' in r)) return this.send({ t: 'sync_failed', runId, problem: 'no cursor' });
       this.send({ t: 'sync_end', runId, mode: reported, cursor: r.cursor });

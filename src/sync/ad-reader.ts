@@ -49,6 +49,9 @@ import type { SyncCursor, SyncGroup, SyncPage, SyncScope, SyncUser } from './typ
  *   the base DNs, a user no longer matching userFilter). AD keeps no record of where an object
  *   was, so `gone` may name objects that never were in scope; the portal ignores anchors it
  *   does not have.
+ * - In every delta filter `uSNChanged >= …` comes first: Samba evaluates an AND's parts in order,
+ *   and the test that rules out most entries first makes its searches ~25% faster (measured on
+ *   12,000 users; see docs/performance.md).
  * - Every filter is built from ldapts Filter objects (BER-encoded, a value is never parsed as
  *   filter text); the only filter text is the administrator's `userFilter`, parsed once when the
  *   reader is constructed (values in it escaped with src/ad/escape.ts escapeFilterValue).
@@ -360,7 +363,7 @@ export class AdSyncReader {
 
       // 1. Changed users and groups in scope.
       for (const base of bases.value) {
-        await this.readObjects(s.client, base, new AndFilter({ filters: [this.inScopeFilter, changedSince, createdBefore] }), pageSize, seen, pass);
+        await this.readObjects(s.client, base, new AndFilter({ filters: [changedSince, this.inScopeFilter, createdBefore] }), pageSize, seen, pass);
       }
 
       // 2. Renamed or moved OUs and containers: AD changes the DN of everything below them but
@@ -398,7 +401,7 @@ export class AdSyncReader {
       // 3. Every changed user and group of the domain, anchors only: those not in scope now
       // may have been before (moved out, no longer matching the filter).
       const changed: { anchor: string; dn: string; group: boolean; known: boolean }[] = [];
-      const changedFilter = new AndFilter({ filters: [new OrFilter({ filters: [this.personFilter, new EqualityFilter({ attribute: 'objectClass', value: 'group' })] }), changedSince, createdBefore] });
+      const changedFilter = new AndFilter({ filters: [changedSince, new OrFilter({ filters: [this.personFilter, new EqualityFilter({ attribute: 'objectClass', value: 'group' })] }), createdBefore] });
       for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: changedFilter, attributes: ['objectGUID', 'objectClass', 'uSNCreated'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize } })) {
         for (const e of result.searchEntries) {
           const anchor = anchorOf(e);
@@ -435,8 +438,8 @@ export class AdSyncReader {
       if (dc.supportedControl.includes(SHOW_RECYCLED_OID)) controls.push(new ShowRecycledControl());
       const tombstones = new AndFilter({
         filters: [
-          new EqualityFilter({ attribute: 'isDeleted', value: 'TRUE' }),
           changedSince,
+          new EqualityFilter({ attribute: 'isDeleted', value: 'TRUE' }),
           usnFilter('uSNCreated', '<=', sinceUsn),
           new OrFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'user' }), new EqualityFilter({ attribute: 'objectClass', value: 'group' })] }),
           new NotFilter({ filter: new EqualityFilter({ attribute: 'objectClass', value: 'computer' }) }),

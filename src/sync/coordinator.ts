@@ -7,8 +7,9 @@ export type SyncStartRefusal = 'no_agent' | 'busy';
 /**
  * Runs a sync: takes the lease (one instance at a time), asks a connected agent for a delta
  * from the stored cursor (or a full import when there is none, or when asked), applies each page
- * as it arrives (the agent waits for the acknowledgement before sending the next, so memory
- * stays bounded), and completes the run. A delta the agent turned into a full import (the DC
+ * as it arrives, one at a time and in order (the agent reads the next page from AD while the
+ * portal applies one, and never has more than two unacknowledged, so memory stays bounded), and
+ * completes the run. A delta the agent turned into a full import (the DC
  * changed) is completed as a full import, so users no longer in AD are disabled.
  */
 export class SyncCoordinator {

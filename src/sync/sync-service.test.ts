@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
 import { makeUser } from '../../test/helpers/http-client.js';
@@ -114,6 +115,46 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(await sync.acquireLease('b', 60_000)).toBe(false);
     await sync.releaseLease('a');
     expect(await sync.acquireLease('b', 60_000)).toBe(true);
+  });
+
+  it('a page is applied whole or not at all: a failure half-way through leaves nothing of it behind', async () => {
+    await full([user(1)]);
+    // A real database error on the page's third user (a trigger refuses it).
+    if (dialect === 'sqlite') {
+      await sql`CREATE TRIGGER refuse_user3 BEFORE INSERT ON users WHEN NEW.username = 'user3@corp.example.test' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(tp.store.db);
+    } else {
+      await sql`CREATE FUNCTION refuse_user3() RETURNS trigger AS $$ BEGIN IF NEW.username = 'user3@corp.example.test' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`.execute(tp.store.db);
+      await sql`CREATE TRIGGER refuse_user3 BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_user3()`.execute(tp.store.db);
+    }
+    const run = await sync.startRun('delta', 'manual', null);
+    const page = { users: [user(1, { displayName: 'Changed One' }), user(2), user(3)], groups: [group(1, [user(1).dn])], gone: [] };
+    await expect(sync.applyPage(run, page)).rejects.toThrow(/refused by the test/);
+    expect((await tp.portal.users.byUsername('user1@corp.example.test'))?.displayName).toBe('User 1');
+    expect(await tp.portal.users.byUsername('user2@corp.example.test')).toBeNull();
+    expect(await tp.portal.groups.byName('Group 1')).toBeNull();
+    expect(await tp.store.db.selectFrom('synced_objects').select('anchor').execute()).toEqual([{ anchor: guid(1) }]);
+    expect(await sync.run(run)).toMatchObject({ added: 0, updated: 0, errors: 0 });
+    // Once the cause is gone, the same page applies in full.
+    await sql`DROP TRIGGER refuse_user3${sql.raw(dialect === 'sqlite' ? '' : ' ON users')}`.execute(tp.store.db);
+    await sync.applyPage(run, page);
+    expect(await sync.run(run)).toMatchObject({ added: 3, updated: 1, errors: 0 });
+  });
+
+  it('groups of more members than one insert holds: every member added, and removed ones taken out', async () => {
+    const users = Array.from({ length: 450 }, (_, i) => user(i + 1));
+    await full(users, [group(1, users.map((u) => u.dn))]);
+    const g = (await tp.portal.groups.byName('Group 1'))!;
+    expect((await tp.portal.groups.transitiveUserIds(g.id)).size).toBe(450);
+    // 260 members leave the group (more than one delete batch), the users stay.
+    const kept = users.slice(260);
+    const run = await sync.startRun('delta', 'manual', null);
+    await sync.applyPage(run, { users: [], groups: [group(1, kept.map((u) => u.dn))], gone: [] });
+    await sync.finishRun(run, { full: false, cursor });
+    const ids = await tp.portal.groups.transitiveUserIds(g.id);
+    expect(ids.size).toBe(190);
+    expect(ids.has((await tp.portal.users.byUsername('user451@corp.example.test'))?.id ?? 'none')).toBe(false);
+    expect(ids.has((await tp.portal.users.byUsername('user261@corp.example.test'))!.id)).toBe(true);
+    expect(ids.has((await tp.portal.users.byUsername('user260@corp.example.test'))!.id)).toBe(false);
   });
 
   it('every run is audited and kept in the history; a failed run keeps the previous cursor', async () => {

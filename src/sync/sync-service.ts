@@ -1,7 +1,9 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SessionStore } from '../auth/sessions.js';
 import { nameKey } from '../directory/names.js';
+import type { Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
 import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from './types.js';
@@ -31,6 +33,12 @@ export interface SyncRun {
 }
 
 const STATE_ID = 'ad';
+/** Rows per multi-row insert of group members (4 values each: well under every driver's parameter limit). */
+const MEMBER_BATCH = 200;
+
+type Db = Kysely<Database>;
+/** Work that touches other stores (sessions, verification methods): done after the page's transaction commits. */
+type After = Array<() => Promise<unknown>>;
 
 /**
  * The portal's side of the AD sync: applies what the agent read, idempotently, keyed by
@@ -86,36 +94,37 @@ export class SyncService {
     await this.db.updateTable('sync_state').set({ lease_holder: null, lease_until: null }).where('id', '=', STATE_ID).where('lease_holder', '=', holder).execute();
   }
 
-  /** One page of users, groups and departures; every write is an upsert by anchor, so a page applied twice changes nothing more. */
+  /**
+   * One page of users, groups and departures, in one transaction; every write is an upsert by
+   * anchor, so a page applied twice changes nothing more. Sessions of users AD disabled end, and
+   * AD's contact details become methods, once the page is committed (both are repeated by the
+   * next run if the process stops in between).
+   */
   async applyPage(runId: string, page: SyncPage): Promise<void> {
-    const stats = { added: 0, updated: 0, disabled: 0, errors: 0 };
-    const conflicts: SyncConflict[] = [];
-    for (const u of page.users) {
-      const r = await this.upsertUser(runId, u);
-      if (r === 'added') stats.added++;
-      else if (r === 'updated') stats.updated++;
-      else if (r !== 'same') {
-        stats.errors++;
-        conflicts.push(r);
-      }
-    }
-    for (const g of page.groups) {
-      const r = await this.upsertGroup(runId, g);
-      if (r === 'added') stats.added++;
-      else if (r === 'updated') stats.updated++;
-      else if (r !== 'same') {
-        stats.errors++;
-        conflicts.push(r);
-      }
-    }
-    for (const anchor of page.gone) if (await this.leave(anchor, 'deleted_or_out_of_scope')) stats.disabled++;
-    await this.addToRun(runId, stats, conflicts);
+    const after: After = [];
+    await this.db.transaction().execute(async (trx) => {
+      const stats = { added: 0, updated: 0, disabled: 0, errors: 0 };
+      const conflicts: SyncConflict[] = [];
+      const count = (r: 'added' | 'updated' | 'same' | SyncConflict) => {
+        if (r === 'added') stats.added++;
+        else if (r === 'updated') stats.updated++;
+        else if (r !== 'same') {
+          stats.errors++;
+          conflicts.push(r);
+        }
+      };
+      for (const u of page.users) count(await this.upsertUser(trx, runId, u, after));
+      for (const g of page.groups) count(await this.upsertGroup(trx, runId, g));
+      for (const anchor of page.gone) if (await this.leave(trx, anchor, 'deleted_or_out_of_scope', after)) stats.disabled++;
+      await this.addToRun(trx, runId, stats, conflicts);
+    });
+    for (const work of after) await work();
   }
 
-  private async addToRun(runId: string, stats: { added: number; updated: number; disabled: number; errors: number }, conflicts: SyncConflict[], problems: string[] = []): Promise<void> {
-    const run = await this.db.selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+  private async addToRun(db: Db, runId: string, stats: { added: number; updated: number; disabled: number; errors: number }, conflicts: SyncConflict[], problems: string[] = []): Promise<void> {
+    const run = await db.selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     const details = JSON.parse(run.details) as { conflicts: SyncConflict[]; problems: string[] };
-    await this.db
+    await db
       .updateTable('sync_runs')
       .set({
         added: run.added + stats.added,
@@ -132,56 +141,52 @@ export class SyncService {
    * AD updates a group's member list when a member is renamed or moved but does not mark the
    * group as changed, so a delta does not bring the group again: the DN it keeps is updated here.
    */
-  private async memberMoved(oldDn: string, newDn: string): Promise<void> {
+  private async memberMoved(db: Db, oldDn: string, newDn: string): Promise<void> {
     const old = oldDn.toLowerCase();
-    const groups = await this.db.selectFrom('synced_objects').select(['anchor', 'member_dns']).where('kind', '=', 'group').where('member_dns', 'is not', null).execute();
+    const groups = await db.selectFrom('synced_objects').select(['anchor', 'member_dns']).where('kind', '=', 'group').where('member_dns', 'is not', null).execute();
     for (const g of groups) {
       const dns = JSON.parse(g.member_dns!) as string[];
       if (!dns.some((d) => d.toLowerCase() === old)) continue;
       const next = dns.map((d) => (d.toLowerCase() === old ? newDn : d)).sort();
-      await this.db.updateTable('synced_objects').set({ member_dns: JSON.stringify(next) }).where('anchor', '=', g.anchor).execute();
+      await db.updateTable('synced_objects').set({ member_dns: JSON.stringify(next) }).where('anchor', '=', g.anchor).execute();
     }
   }
 
-  private async synced(anchor: string) {
-    return this.db.selectFrom('synced_objects').selectAll().where('anchor', '=', anchor).executeTakeFirst();
+  private async synced(db: Db, anchor: string) {
+    return db.selectFrom('synced_objects').selectAll().where('anchor', '=', anchor).executeTakeFirst();
   }
 
-  private async upsertUser(runId: string, u: SyncUser): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+  private async upsertUser(db: Db, runId: string, u: SyncUser, after: After): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
     const username = u.userPrincipalName ?? u.sAMAccountName;
     const displayName = (u.displayName ?? u.sAMAccountName).slice(0, 256);
     const attributes = JSON.stringify({ sAMAccountName: u.sAMAccountName, userPrincipalName: u.userPrincipalName, mail: u.mail, mobile: u.mobile, telephoneNumber: u.telephoneNumber, protected: u.protected, passwordNeverExpires: u.passwordNeverExpires, pwdLastSet: u.pwdLastSet });
-    const known = await this.synced(u.anchor);
-    const local = await this.db.selectFrom('users').selectAll().where('anchor', '=', u.anchor).executeTakeFirst();
-    const taken = await this.db.selectFrom('users').select(['id', 'source', 'anchor']).where('username_key', '=', nameKey(username)).executeTakeFirst();
+    const known = await this.synced(db, u.anchor);
+    const local = await db.selectFrom('users').selectAll().where('anchor', '=', u.anchor).executeTakeFirst();
+    const taken = await db.selectFrom('users').select(['id', 'source', 'anchor']).where('username_key', '=', nameKey(username)).executeTakeFirst();
     if (taken && taken.anchor !== u.anchor) {
       return { anchor: u.anchor, name: username, reason: taken.source === 'cloud' ? 'username_taken_by_cloud_user' : 'username_taken_by_other_ad_user' };
     }
     const row = { dn: u.dn, dn_key: u.dn.toLowerCase(), attributes, password_expires_at: u.passwordNeverExpires ? null : u.passwordExpiresAt, last_run_id: runId, gone_at: null, gone_reason: null, updated_at: now };
     if (!local) {
       const id = newId();
-      await this.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('users')
-          .values({ id, username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now })
-          .execute();
-        await trx.insertInto('user_roles').values({ user_id: id, role: 'user' }).execute();
-        if (known) await trx.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', u.anchor).execute();
-        else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row }).execute();
-      });
-      await this.syncContactMethods(u, id);
+      await db
+        .insertInto('users')
+        .values({ id, username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now })
+        .execute();
+      await db.insertInto('user_roles').values({ user_id: id, role: 'user' }).execute();
+      if (known) await db.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', u.anchor).execute();
+      else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row }).execute();
+      after.push(() => this.syncContactMethods(u, id));
       return 'added';
     }
-    if (known && known.dn !== u.dn) await this.memberMoved(known.dn, u.dn);
+    if (known && known.dn !== u.dn) await this.memberMoved(db, known.dn, u.dn);
     const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
-      if (known) await trx.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
-      else await trx.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ad_methods: null, ...row }).execute();
-    });
-    if (local.enabled === 1 && !u.enabled) await this.d.sessions.revokeAllForUser(local.id);
-    await this.syncContactMethods(u, local.id);
+    await db.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
+    if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
+    else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ad_methods: null, ...row }).execute();
+    if (local.enabled === 1 && !u.enabled) after.push(() => this.d.sessions.revokeAllForUser(local.id));
+    after.push(() => this.syncContactMethods(u, local.id));
     return changed ? 'updated' : 'same';
   }
 
@@ -219,64 +224,66 @@ export class SyncService {
     await this.db.updateTable('synced_objects').set({ ad_methods: JSON.stringify(next) }).where('anchor', '=', u.anchor).execute();
   }
 
-  private async upsertGroup(runId: string, g: SyncGroup): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+  private async upsertGroup(db: Db, runId: string, g: SyncGroup): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
-    const known = await this.synced(g.anchor);
-    const local = await this.db.selectFrom('groups').selectAll().where('anchor', '=', g.anchor).executeTakeFirst();
-    const taken = await this.db.selectFrom('groups').select(['id', 'anchor']).where('name_key', '=', nameKey(g.name)).executeTakeFirst();
+    const known = await this.synced(db, g.anchor);
+    const local = await db.selectFrom('groups').selectAll().where('anchor', '=', g.anchor).executeTakeFirst();
+    const taken = await db.selectFrom('groups').select(['id', 'anchor']).where('name_key', '=', nameKey(g.name)).executeTakeFirst();
     if (taken && taken.anchor !== g.anchor) return { anchor: g.anchor, name: g.name, reason: 'group_name_taken' };
     const memberDns = JSON.stringify([...g.memberDns].sort());
     const row = { dn: g.dn, dn_key: g.dn.toLowerCase(), attributes: '{}', member_dns: memberDns, password_expires_at: null, last_run_id: runId, gone_at: null, gone_reason: null, updated_at: now };
     if (!local) {
       const id = newId();
-      await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('groups').values({ id, name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024), source: 'onprem', anchor: g.anchor, created_at: now }).execute();
-        if (known) await trx.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', g.anchor).execute();
-        else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: id, ad_methods: null, ...row }).execute();
-      });
+      await db.insertInto('groups').values({ id, name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024), source: 'onprem', anchor: g.anchor, created_at: now }).execute();
+      if (known) await db.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', g.anchor).execute();
+      else await db.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: id, ad_methods: null, ...row }).execute();
       return 'added';
     }
-    if (known && known.dn !== g.dn) await this.memberMoved(known.dn, g.dn);
+    if (known && known.dn !== g.dn) await this.memberMoved(db, known.dn, g.dn);
     const changed = local.name !== g.name || local.description !== (g.description ?? '') || !known || known.dn !== g.dn || known.member_dns !== memberDns || known.gone_at !== null;
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('groups').set({ name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024) }).where('id', '=', local.id).execute();
-      if (known) await trx.updateTable('synced_objects').set(row).where('anchor', '=', g.anchor).execute();
-      else await trx.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: local.id, ad_methods: null, ...row }).execute();
-    });
+    await db.updateTable('groups').set({ name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024) }).where('id', '=', local.id).execute();
+    if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', g.anchor).execute();
+    else await db.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: local.id, ad_methods: null, ...row }).execute();
     return changed ? 'updated' : 'same';
   }
 
   /** A user or group left AD's scope: users are disabled (not erased) and their sessions end; groups lose their members. */
-  private async leave(anchor: string, reason: string): Promise<boolean> {
-    const known = await this.synced(anchor);
+  private async leave(db: Db, anchor: string, reason: string, after: After): Promise<boolean> {
+    const known = await this.synced(db, anchor);
     if (!known || known.gone_at !== null) return false;
-    await this.db.updateTable('synced_objects').set({ gone_at: this.d.clock.now(), gone_reason: reason }).where('anchor', '=', anchor).execute();
+    await db.updateTable('synced_objects').set({ gone_at: this.d.clock.now(), gone_reason: reason }).where('anchor', '=', anchor).execute();
     if (known.kind === 'user') {
-      await this.db.updateTable('users').set({ enabled: 0, updated_at: this.d.clock.now() }).where('id', '=', known.local_id).execute();
-      await this.db.deleteFrom('group_members').where('member_type', '=', 'user').where('member_id', '=', known.local_id).where('group_id', 'in', this.db.selectFrom('groups').select('id').where('source', '=', 'onprem')).execute();
-      await this.d.sessions.revokeAllForUser(known.local_id);
+      await db.updateTable('users').set({ enabled: 0, updated_at: this.d.clock.now() }).where('id', '=', known.local_id).execute();
+      await db.deleteFrom('group_members').where('member_type', '=', 'user').where('member_id', '=', known.local_id).where('group_id', 'in', db.selectFrom('groups').select('id').where('source', '=', 'onprem')).execute();
+      after.push(() => this.d.sessions.revokeAllForUser(known.local_id));
     } else {
-      await this.db.deleteFrom('group_members').where('group_id', '=', known.local_id).execute();
-      await this.db.deleteFrom('group_members').where('member_type', '=', 'group').where('member_id', '=', known.local_id).execute();
+      await db.deleteFrom('group_members').where('group_id', '=', known.local_id).execute();
+      await db.deleteFrom('group_members').where('member_type', '=', 'group').where('member_id', '=', known.local_id).execute();
     }
     return true;
   }
 
   /** Group members from the DNs AD listed, resolved to the synced users and groups (members outside the scope are left out). */
-  private async resolveMembers(): Promise<void> {
-    const groups = await this.db.selectFrom('synced_objects').select(['local_id', 'member_dns']).where('kind', '=', 'group').where('gone_at', 'is', null).execute();
-    const all = await this.db.selectFrom('synced_objects').select(['kind', 'local_id', 'dn_key']).where('gone_at', 'is', null).execute();
+  private async resolveMembers(db: Db): Promise<void> {
+    const groups = await db.selectFrom('synced_objects').select(['local_id', 'member_dns']).where('kind', '=', 'group').where('gone_at', 'is', null).execute();
+    const all = await db.selectFrom('synced_objects').select(['kind', 'local_id', 'dn_key']).where('gone_at', 'is', null).execute();
     const byDn = new Map(all.map((o) => [o.dn_key, o]));
+    const now = this.d.clock.now();
     for (const g of groups) {
       const wanted = (JSON.parse(g.member_dns ?? '[]') as string[]).map((dn) => byDn.get(dn.toLowerCase())).filter((m): m is (typeof all)[number] => !!m);
       const want = new Set(wanted.map((m) => `${m.kind}:${m.local_id}`));
-      const have = await this.db.selectFrom('group_members').select(['member_type', 'member_id']).where('group_id', '=', g.local_id).execute();
+      const have = await db.selectFrom('group_members').select(['member_type', 'member_id']).where('group_id', '=', g.local_id).execute();
       const haveSet = new Set(have.map((m) => `${m.member_type}:${m.member_id}`));
-      for (const m of have) if (!want.has(`${m.member_type}:${m.member_id}`)) await this.db.deleteFrom('group_members').where('group_id', '=', g.local_id).where('member_type', '=', m.member_type).where('member_id', '=', m.member_id).execute();
-      const now = this.d.clock.now();
-      for (const m of wanted) {
-        if (haveSet.has(`${m.kind}:${m.local_id}`)) continue;
-        await this.db.insertInto('group_members').values({ group_id: g.local_id, member_type: m.kind, member_id: m.local_id, added_at: now }).onConflict((oc) => oc.columns(['group_id', 'member_type', 'member_id']).doNothing()).execute();
+      for (const type of ['user', 'group'] as const) {
+        const stale = have.filter((m) => m.member_type === type && !want.has(`${type}:${m.member_id}`)).map((m) => m.member_id);
+        for (let i = 0; i < stale.length; i += MEMBER_BATCH) {
+          await db.deleteFrom('group_members').where('group_id', '=', g.local_id).where('member_type', '=', type).where('member_id', 'in', stale.slice(i, i + MEMBER_BATCH)).execute();
+        }
+      }
+      const missing = [...new Map(wanted.filter((m) => !haveSet.has(`${m.kind}:${m.local_id}`)).map((m) => [`${m.kind}:${m.local_id}`, m])).values()];
+      for (let i = 0; i < missing.length; i += MEMBER_BATCH) {
+        const rows = missing.slice(i, i + MEMBER_BATCH).map((m) => ({ group_id: g.local_id, member_type: m.kind, member_id: m.local_id, added_at: now }));
+        await db.insertInto('group_members').values(rows).onConflict((oc) => oc.columns(['group_id', 'member_type', 'member_id']).doNothing()).execute();
       }
     }
   }
@@ -286,17 +293,21 @@ export class SyncService {
    * not seen now has left the scope; the cursor for the next delta is stored; the run audited.
    */
   async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor }): Promise<SyncRun> {
-    let disabled = 0;
-    if (outcome.full) {
-      const unseen = await this.db.selectFrom('synced_objects').select('anchor').where('gone_at', 'is', null).where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', runId)])).execute();
-      for (const o of unseen) if (await this.leave(o.anchor, 'not_in_full_import')) disabled++;
-    }
-    await this.resolveMembers();
-    await this.addToRun(runId, { added: 0, updated: 0, disabled, errors: 0 }, []);
-    const now = this.d.clock.now();
+    const after: After = [];
     await this.ensureState();
-    await this.db.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
-    await this.db.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
+    await this.db.transaction().execute(async (trx) => {
+      let disabled = 0;
+      if (outcome.full) {
+        const unseen = await trx.selectFrom('synced_objects').select('anchor').where('gone_at', 'is', null).where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', runId)])).execute();
+        for (const o of unseen) if (await this.leave(trx, o.anchor, 'not_in_full_import', after)) disabled++;
+      }
+      await this.resolveMembers(trx);
+      await this.addToRun(trx, runId, { added: 0, updated: 0, disabled, errors: 0 }, []);
+      const now = this.d.clock.now();
+      await trx.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
+      await trx.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
+    });
+    for (const work of after) await work();
     const run = (await this.run(runId))!;
     await this.d.audit.record({ event: 'sync_run', outcome: run.errors > 0 ? 'info' : 'success', actor: { id: run.agentId, name: 'sync' }, details: { run: runId, kind: run.kind, trigger: run.trigger, added: run.added, updated: run.updated, disabled: run.disabled, errors: run.errors } });
     return run;
@@ -325,7 +336,7 @@ export class SyncService {
   }
 
   async failRun(runId: string, problem: string): Promise<void> {
-    await this.addToRun(runId, { added: 0, updated: 0, disabled: 0, errors: 1 }, [], [problem.slice(0, 500)]);
+    await this.addToRun(this.db, runId, { added: 0, updated: 0, disabled: 0, errors: 1 }, [], [problem.slice(0, 500)]);
     await this.db.updateTable('sync_runs').set({ status: 'failed', finished_at: this.d.clock.now() }).where('id', '=', runId).execute();
     await this.d.audit.record({ event: 'sync_run', outcome: 'failure', actor: { id: null, name: 'sync' }, details: { run: runId, problem: problem.slice(0, 200) } });
   }

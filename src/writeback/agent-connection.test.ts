@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
-import { AgentClient, type AgentState, type JobExecutor } from '../agent/agent-client.js';
+import { AgentClient, SYNC_WINDOW, type AgentState, type JobExecutor, type SyncSource } from '../agent/agent-client.js';
 import { Journal } from '../agent/journal.js';
 import { newAgentKeys } from '../agent/sealing.js';
 import { registerAgent } from '../agent/state.js';
@@ -50,8 +50,8 @@ async function registered(url: string, name = 'dc-agent-1'): Promise<AgentState>
   return { ...r.state, portalUrl: tp.config.publicUrl };
 }
 
-function client(state: AgentState, url: string): AgentClient {
-  const c = new AgentClient({ state, executor: notCalled, journal: new Journal(null), logger: createLogger('silent'), version: '0.1.0', connectUrl: url, backoffMs: { first: 50, max: 200 } });
+function client(state: AgentState, url: string, executor: JobExecutor = notCalled): AgentClient {
+  const c = new AgentClient({ state, executor, journal: new Journal(null), logger: createLogger('silent'), version: '0.1.0', connectUrl: url, backoffMs: { first: 50, max: 200 } });
   clients.push(c);
   c.start();
   return c;
@@ -115,5 +115,54 @@ describe('agent connection (real server, real WebSocket)', () => {
     const jobs = await tp.store.db.selectFrom('writeback_jobs').selectAll().execute();
     expect(jobs.map((j) => [j.kind, j.status, j.verdict])).toEqual([['reset', 'expired', 'no_agent']]);
     expect(JSON.stringify(jobs)).not.toContain('Some-New-Password-1');
+  });
+
+  it('sync: the agent reads the next page while the portal applies one, never more than two ahead, and the portal applies a run\'s pages in order, one at a time', async () => {
+    const { url } = await portal();
+    const state = await registered(url);
+    const PAGES = 6;
+    const log: string[] = [];
+    const user = (k: number) => ({ anchor: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`, dn: `CN=u${k},OU=Staff,DC=corp,DC=example,DC=test`, sAMAccountName: `u${k}`, userPrincipalName: `u${k}@corp.example.test`, displayName: `U ${k}`, mail: null, mobile: null, telephoneNumber: null, enabled: true, protected: false, passwordNeverExpires: true, passwordExpiresAt: null, pwdLastSet: null });
+    // The AD side is not what is tested here (src/sync/ad-reader.test.ts reads a real DC): a source of PAGES one-user pages.
+    const source: SyncSource = {
+      async full(onPage) {
+        for (let k = 0; k < PAGES; k++) {
+          log.push(`read ${k}`);
+          await onPage({ users: [user(k)], groups: [], gone: [] });
+        }
+        return { ok: true, cursor: { invocationId: '5f1c2a3b-0000-4000-8000-000000000001', usn: '100', dc: 'dc1.corp.example.test' } };
+      },
+      delta: () => Promise.reject(new Error('not expected in this test')),
+    };
+    // A slow portal: each page takes 100 ms more to apply, so the reading can get ahead if it may.
+    const sync = tp.portal.sync;
+    const apply = sync.applyPage.bind(sync);
+    let applying = 0;
+    let most = 0;
+    sync.applyPage = async (runId, page) => {
+      const k = page.users[0]!.sAMAccountName.slice(1);
+      most = Math.max(most, ++applying);
+      log.push(`apply ${k}`);
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        return await apply(runId, page);
+      } finally {
+        applying -= 1;
+        log.push(`applied ${k}`);
+      }
+    };
+    await client(state, url, { ...notCalled, sync: source }).waitConnected();
+    const r = await tp.portal.syncCoordinator.run('manual', { full: true });
+    expect(r.ok && [r.run.status, r.run.added, r.run.errors]).toEqual(['done', PAGES, 0]);
+    expect(SYNC_WINDOW).toBe(2);
+    expect(most).toBe(1);
+    expect(log.filter((l) => l.startsWith('applied')).map((l) => l.split(' ')[1])).toEqual(Array.from({ length: PAGES }, (_, k) => String(k)));
+    const at = (line: string) => log.indexOf(line);
+    for (let k = 0; k + 1 < PAGES; k++) {
+      // Read ahead: page k+1 is read before page k is applied ...
+      expect(at(`read ${k + 1}`)).toBeLessThan(at(`applied ${k}`));
+      // ... but page k+2 only once page k is applied and acknowledged.
+      if (k + 2 < PAGES) expect(at(`read ${k + 2}`)).toBeGreaterThan(at(`applied ${k}`));
+    }
   });
 });

@@ -64,7 +64,7 @@ const HELLO_TIMEOUT_MS = 10_000;
 export class AgentHub {
   private readonly live = new Map<string, Session>();
   /** Sync runs in progress on this instance's connections, by run id. */
-  private readonly syncs = new Map<string, { agentId: string } & SyncHandlers>();
+  private readonly syncs = new Map<string, { agentId: string; tail: Promise<void> } & SyncHandlers>();
   private readonly heartbeatCheck: NodeJS.Timeout;
 
   constructor(private readonly d: Deps) {
@@ -145,20 +145,24 @@ export class AgentHub {
           case 'sync_page': {
             const h = this.syncs.get(msg.runId);
             if (!h || h.agentId !== s.agent.id) return;
-            await h.page(msg.page);
-            return send({ t: 'sync_ack', runId: msg.runId, seq: msg.seq });
+            // The agent sends the next page before this one is acknowledged: a run's pages are applied one at a time, in order.
+            h.tail = h.tail.then(async () => {
+              await h.page(msg.page);
+              send({ t: 'sync_ack', runId: msg.runId, seq: msg.seq });
+            });
+            return h.tail;
           }
           case 'sync_end': {
             const h = this.syncs.get(msg.runId);
             if (!h || h.agentId !== s.agent.id) return;
             this.syncs.delete(msg.runId);
-            return h.end(msg.mode, msg.cursor);
+            return h.tail.then(() => h.end(msg.mode, msg.cursor));
           }
           case 'sync_failed': {
             const h = this.syncs.get(msg.runId);
             if (!h || h.agentId !== s.agent.id) return;
             this.syncs.delete(msg.runId);
-            return h.failed(msg.problem);
+            return h.tail.catch(() => undefined).then(() => h.failed(msg.problem));
           }
         }
       })().catch((err: unknown) => {
@@ -176,7 +180,7 @@ export class AgentHub {
       for (const [runId, h] of this.syncs) {
         if (h.agentId !== s.agent.id) continue;
         this.syncs.delete(runId);
-        void h.failed('the agent disconnected during the sync');
+        void h.tail.catch(() => undefined).then(() => h.failed('the agent disconnected during the sync'));
       }
     });
     ws.on('error', () => ws.terminate());
@@ -191,7 +195,7 @@ export class AgentHub {
   startSync(agentId: string, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers): boolean {
     const session = this.live.get(agentId);
     if (!session) return false;
-    this.syncs.set(runId, { agentId, ...handlers });
+    this.syncs.set(runId, { agentId, tail: Promise.resolve(), ...handlers });
     session.lastUsed = Date.now();
     session.ws.send(JSON.stringify({ t: 'sync', runId, mode, ...(since ? { since } : {}) } satisfies PortalMessage));
     return true;
