@@ -7,6 +7,9 @@
  *   --group-size <n>          users per team group (default 1000); teams are nested in departments of 5,
  *                             the departments in one company group
  *   --max-create-minutes <n>  stop if creating the users would take longer than this (default 20)
+ *   --keep-dc <dir>           at the end, keep the DC's files (and the layout) in <dir>, to be reused
+ *   --dc-from <dir>           start the DC from files kept by --keep-dc instead of creating the users
+ *                             (N and --group-size come from the kept layout); <dir> is copied, not changed
  *
  * The portal's import of Active Directory users and groups (src/sync) against a real DC: Samba,
  * started by this script with test/helpers/samba-dc.ts on its own loopback address (with
@@ -46,7 +49,7 @@
  * everything it starts it stops, everything it creates it removes. Figures are for comparison on
  * one machine: never assert on them in tests.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -63,6 +66,8 @@ import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
 import { cpuMeter, cpuShareNote, intFlag, onCleanUp, openBenchPortal, p50, printHeader, QUIET, runBench, startWatchdog, sum, table, tempDir, versions, writePortalConfig, type CpuShare } from './lib.js';
 
 const TEAMS_PER_DEPARTMENT = 5;
+/** In the changed display names, so that a kept DC changes again when reused. */
+const runStamp = new Date().toISOString();
 /** Adds in flight per connection, and connections, while creating users. */
 const IN_FLIGHT = 8;
 const CONNECTIONS = 2;
@@ -78,22 +83,43 @@ const { values: flags, positionals } = parseArgs({
     changes: { type: 'string' },
     'group-size': { type: 'string' },
     'max-create-minutes': { type: 'string' },
+    'keep-dc': { type: 'string' },
+    'dc-from': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: true,
   strict: true,
 });
 if (flags.help || positionals.length > 1) {
-  console.log('Usage: npx tsx bench/sync.ts [N=10000] [--page-size 500] [--rounds 3] [--changes 100] [--group-size 1000] [--max-create-minutes 20]');
+  console.log('Usage: npx tsx bench/sync.ts [N=10000] [--page-size 500] [--rounds 3] [--changes 100] [--group-size 1000] [--max-create-minutes 20] [--keep-dc DIR] [--dc-from DIR]');
   process.exit(flags.help ? 0 : 2);
 }
+/** What --keep-dc writes beside the DC's files, and --dc-from reads. */
+interface KeptLayout {
+  users: number;
+  groupSize: number;
+  uac: number;
+}
+const LAYOUT_FILE = 'bench-layout.json';
+const kept: KeptLayout | null = (() => {
+  if (!flags['dc-from']) return null;
+  try {
+    const k = JSON.parse(readFileSync(join(flags['dc-from'], LAYOUT_FILE), 'utf8')) as KeptLayout;
+    if (![k.users, k.groupSize, k.uac].every(Number.isInteger)) throw new Error(`${LAYOUT_FILE} is not a layout`);
+    if (positionals[0] !== undefined && Number(positionals[0]) !== k.users) throw new Error(`N = ${positionals[0]}, but the kept DC holds ${k.users} users`);
+    return k;
+  } catch (err) {
+    console.error(`--dc-from ${flags['dc-from']}: ${(err as Error).message}`);
+    process.exit(2);
+  }
+})();
 const opts = {
-  users: intFlag(positionals[0], 'N', 10_000, 100, 1_000_000),
+  users: kept?.users ?? intFlag(positionals[0], 'N', 10_000, 100, 1_000_000),
   // agent.sync.pageSize allows 10 to 1000.
   pageSize: intFlag(flags['page-size'], 'page-size', 500, 10, 1000),
   rounds: intFlag(flags.rounds, 'rounds', 3, 1, 10),
   changes: intFlag(flags.changes, 'changes', 100, 1, 10_000),
-  groupSize: intFlag(flags['group-size'], 'group-size', 1000, 10, 1400),
+  groupSize: kept?.groupSize ?? intFlag(flags['group-size'], 'group-size', 1000, 10, 1400),
   maxCreateMinutes: intFlag(flags['max-create-minutes'], 'max-create-minutes', 20, 1, 240),
 };
 if (opts.changes > opts.users) {
@@ -166,6 +192,25 @@ interface Layout {
   groupMs: number;
 }
 
+/** Where the N users and the groups are (the same for a created and a kept DC). */
+function planLayout(dc: SambaDc) {
+  const benchOu = `OU=Sync Bench,${dc.baseDn}`;
+  const peopleOu = `OU=People,${benchOu}`;
+  const groupsOu = `OU=Groups,${benchOu}`;
+  const teams = Math.ceil(opts.users / opts.groupSize);
+  const departments = Math.ceil(teams / TEAMS_PER_DEPARTMENT);
+  const teamOu = (t: number) => `OU=T${String(t).padStart(3, '0')},${peopleOu}`;
+  const users = Array.from({ length: opts.users }, (_, index) => {
+    const name = `sb${String(index).padStart(6, '0')}`;
+    return { name, index, dn: `CN=${name},${teamOu(Math.floor(index / opts.groupSize))}` };
+  });
+  const groupDn = (name: string) => `CN=${name},${groupsOu}`;
+  const teamNames = Array.from({ length: teams }, (_, t) => `Team ${String(t).padStart(3, '0')}`);
+  const deptNames = Array.from({ length: departments }, (_, d) => `Department ${String(d).padStart(2, '0')}`);
+  const groups = [...teamNames, ...deptNames, 'Sync Bench Company'].map(groupDn);
+  return { benchOu, peopleOu, groupsOu, teams, departments, teamOu, users, groupDn, teamNames, deptNames, groups };
+}
+
 /**
  * The N users (no password) and the nested groups, over LDAPS. Samba's adds get slower as the
  * directory grows, roughly linearly in the users already there; after every 1000 adds the time
@@ -176,18 +221,10 @@ async function createDirectory(dc: SambaDc, log: (line: string) => void): Promis
   try {
     for (let i = 0; i < CONNECTIONS; i++) clients.push(await adminClient(dc));
     const c0 = clients[0]!;
-    const benchOu = `OU=Sync Bench,${dc.baseDn}`;
-    const peopleOu = `OU=People,${benchOu}`;
-    const groupsOu = `OU=Groups,${benchOu}`;
+    const { benchOu, peopleOu, groupsOu, teams, departments, teamOu, users, groupDn, teamNames, deptNames, groups } = planLayout(dc);
     for (const dn of [benchOu, peopleOu, groupsOu]) await c0.add(dn, { objectClass: ['top', 'organizationalUnit'] });
-    const teams = Math.ceil(opts.users / opts.groupSize);
-    const teamOu = (t: number) => `OU=T${String(t).padStart(3, '0')},${peopleOu}`;
     for (let t = 0; t < teams; t++) await c0.add(teamOu(t), { objectClass: ['top', 'organizationalUnit'] });
     const domain = dc.realm.toLowerCase();
-    const users = Array.from({ length: opts.users }, (_, index) => {
-      const name = `sb${String(index).padStart(6, '0')}`;
-      return { name, index, dn: `CN=${name},${teamOu(Math.floor(index / opts.groupSize))}` };
-    });
     const add = (client: Client, u: (typeof users)[number], uac: number) =>
       client.add(u.dn, {
         objectClass: ['top', 'person', 'organizationalPerson', 'user'],
@@ -268,31 +305,9 @@ async function createDirectory(dc: SambaDc, log: (line: string) => void): Promis
 
     // Teams (the users of one OU), departments of 5 teams, one company group: each added with its members.
     const g0 = performance.now();
-    const groups: string[] = [];
-    const groupDn = (name: string) => `CN=${name},${groupsOu}`;
-    const addGroup = async (name: string, members: string[]) => {
-      await c0.add(groupDn(name), { objectClass: ['top', 'group'], sAMAccountName: name, description: `Sync bench group ${name}`, member: members });
-      groups.push(groupDn(name));
-    };
-    const teamNames: string[] = [];
-    for (let t = 0; t < teams; t++) {
-      const name = `Team ${String(t).padStart(3, '0')}`;
-      await addGroup(
-        name,
-        users.slice(t * opts.groupSize, (t + 1) * opts.groupSize).map((u) => u.dn),
-      );
-      teamNames.push(name);
-    }
-    const departments = Math.ceil(teams / TEAMS_PER_DEPARTMENT);
-    const deptNames: string[] = [];
-    for (let d = 0; d < departments; d++) {
-      const name = `Department ${String(d).padStart(2, '0')}`;
-      await addGroup(
-        name,
-        teamNames.slice(d * TEAMS_PER_DEPARTMENT, (d + 1) * TEAMS_PER_DEPARTMENT).map(groupDn),
-      );
-      deptNames.push(name);
-    }
+    const addGroup = (name: string, members: string[]) => c0.add(groupDn(name), { objectClass: ['top', 'group'], sAMAccountName: name, description: `Sync bench group ${name}`, member: members });
+    for (const [t, name] of teamNames.entries()) await addGroup(name, users.slice(t * opts.groupSize, (t + 1) * opts.groupSize).map((u) => u.dn));
+    for (const [d, name] of deptNames.entries()) await addGroup(name, teamNames.slice(d * TEAMS_PER_DEPARTMENT, (d + 1) * TEAMS_PER_DEPARTMENT).map(groupDn));
     await addGroup('Sync Bench Company', deptNames.map(groupDn));
     return { benchOu, users, groups, teams, departments, uac, userMs, groupMs: performance.now() - g0 };
   } finally {
@@ -375,17 +390,31 @@ async function main(): Promise<void> {
 
   // ---- the DC and its users (not measured)
   let t = performance.now();
-  const dc = await startSambaDc({ smbConf: { 'ldb:nosync': 'true' } });
-  onCleanUp(() => dc.stop());
-  console.log(`Samba AD DC at ${dc.url} (pid ${dc.pid}, ldb:nosync), started in ${secs(performance.now() - t)} s`);
-  console.log(`Creating ${opts.users.toLocaleString('en-US')} users (no password) and their groups over LDAPS (${CONNECTIONS} connections × ${IN_FLIGHT} adds in flight; limit ${opts.maxCreateMinutes} min):`);
-  const creationCpu = cpuMeter(dc.pid);
-  const layout = await createDirectory(dc, (line) => console.log(line));
+  const dc = await startSambaDc({ smbConf: { 'ldb:nosync': 'true' }, ...(flags['dc-from'] ? { from: flags['dc-from'] } : {}) });
+  let keep: KeptLayout | null = null;
+  onCleanUp(async () => {
+    const keepIn = flags['keep-dc'];
+    if (!keepIn || !keep) return dc.stop();
+    await dc.stop({ keepIn });
+    writeFileSync(join(keepIn, LAYOUT_FILE), JSON.stringify(keep));
+    console.log(`The DC's files are kept in ${keepIn} (--dc-from ${keepIn} starts from them).`);
+  });
+  console.log(`Samba AD DC at ${dc.url} (pid ${dc.pid}, ldb:nosync), started in ${secs(performance.now() - t)} s${kept ? ` from the files in ${flags['dc-from']}` : ''}`);
+  let layout: Layout;
+  if (kept) {
+    layout = { ...planLayout(dc), uac: kept.uac, userMs: NaN, groupMs: NaN };
+    console.log(`Not creating users: the kept DC holds ${opts.users.toLocaleString('en-US')} users (userAccountControl ${kept.uac}) and ${layout.groups.length} groups (checked by every read below).`);
+  } else {
+    console.log(`Creating ${opts.users.toLocaleString('en-US')} users (no password) and their groups over LDAPS (${CONNECTIONS} connections × ${IN_FLIGHT} adds in flight; limit ${opts.maxCreateMinutes} min):`);
+    const creationCpu = cpuMeter(dc.pid);
+    layout = await createDirectory(dc, (line) => console.log(line));
+    console.log(
+      `Created ${layout.users.length.toLocaleString('en-US')} users (userAccountControl ${layout.uac}) in ${secs(layout.userMs)} s (${fmt(layout.users.length / (layout.userMs / 1000))}/s on average), ` +
+        `then ${layout.groups.length} groups (${layout.teams} teams of up to ${opts.groupSize} users, ${layout.departments} department(s) of up to ${TEAMS_PER_DEPARTMENT} teams, 1 company group) in ${secs(layout.groupMs)} s; CPU: ${cpuShareNote(creationCpu())}`,
+    );
+  }
+  keep = { users: opts.users, groupSize: opts.groupSize, uac: layout.uac };
   const groupCount = layout.groups.length;
-  console.log(
-    `Created ${layout.users.length.toLocaleString('en-US')} users (userAccountControl ${layout.uac}) in ${secs(layout.userMs)} s (${fmt(layout.users.length / (layout.userMs / 1000))}/s on average), ` +
-      `then ${groupCount} groups (${layout.teams} teams of up to ${opts.groupSize} users, ${layout.departments} department(s) of up to ${TEAMS_PER_DEPARTMENT} teams, 1 company group) in ${secs(layout.groupMs)} s; CPU: ${cpuShareNote(creationCpu())}`,
-  );
 
   // ---- raw read and the reader alone
   const raw = await adminClient(dc);
@@ -521,7 +550,7 @@ async function main(): Promise<void> {
   const offset = Math.floor(Math.random() * stride);
   const changed = Array.from({ length: opts.changes }, (_, i) => layout.users[(offset + i * stride) % opts.users]!);
   t = performance.now();
-  for (const u of changed) await raw.modify(u.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: [`Sync Bench ${u.index} (changed)`] }) }));
+  for (const u of changed) await raw.modify(u.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: [`Sync Bench ${u.index} (changed ${runStamp})`] }) }));
   console.log(`  (${changed.length} displayName modifies in AD, one at a time: ${secs(performance.now() - t)} s, not measured)`);
   // The same delta's baselines: one raw search (the reader's first delta search: users and groups in
   // scope changed since the cursor), and AdSyncReader.delta alone (every search a delta makes).
@@ -556,7 +585,7 @@ async function main(): Promise<void> {
   const delta = await chain(`delta, ${changed.length} displayName changes`, false, { kind: 'delta', added: 0, updated: changed.length });
   if (delta.users !== changed.length) throw new Error(`the delta delivered ${delta.users} users, expected ${changed.length}`);
   const sample = await portal.users.byUsername(`${changed[0]!.name}@${dc.realm.toLowerCase()}`);
-  if (sample?.displayName !== `Sync Bench ${changed[0]!.index} (changed)`) throw new Error(`${changed[0]!.name}'s display name in the portal is ${sample?.displayName ?? '(no user)'}`);
+  if (sample?.displayName !== `Sync Bench ${changed[0]!.index} (changed ${runStamp})`) throw new Error(`${changed[0]!.name}'s display name in the portal is ${sample?.displayName ?? '(no user)'}`);
 
   console.log('');
   const rawAfter = await rawRead('raw paged read, after the imports');
@@ -637,7 +666,7 @@ async function main(): Promise<void> {
     }
   }, 0);
   console.log(`\nFull import through the chain: ${fmt(usersPerS(fullEmpty))} users/s into the empty portal (${(entriesPerS(fullEmpty) / rawRate).toFixed(2)}x the raw read), ${fmt(usersPerS(fullAgain))} users/s when nothing changed (${(entriesPerS(fullAgain) / rawRate).toFixed(2)}x). Delta with ${changed.length} changes among ${opts.users.toLocaleString('en-US')}: ${secs(delta.wallMs)} s through the chain, ${secs(readerDelta.wallMs)} s for the reader alone, ${secs(rawDelta.wallMs)} s for the raw search of the changed users (nothing changed: ${secs(deltaEmpty.wallMs)} s). SQLite file and WAL afterwards: ${mib(dbBytes)} MiB.`);
-  console.log(`Creation (not measured above): users ${secs(layout.userMs)} s, groups ${secs(layout.groupMs)} s.`);
+  if (!kept) console.log(`Creation (not measured above): users ${secs(layout.userMs)} s, groups ${secs(layout.groupMs)} s.`);
   if (noisy.length) console.log(`\nWARNING: other processes used more than ${QUIET} CPU during ${noisy.map((p) => p.label).join('; ')}: rerun on a quiet machine before comparing.`);
 }
 

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -41,6 +41,12 @@ export interface SambaDcOptions {
   smbConf?: Record<string, string>;
   /** How long to wait for LDAPS to answer (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Start from a DC's files kept by `stop({ keepIn })` (or copied from a running DC's folder
+   * while nothing writes to it) instead of the freshly provisioned template: for benchmarks that
+   * need a large directory more than once. The folder is copied, never changed.
+   */
+  from?: string;
 }
 
 export interface SambaUserOptions {
@@ -89,8 +95,11 @@ export interface SambaDc {
   addUser(name: string, password: string, options?: SambaUserOptions): Promise<SambaUser>;
   /** Everything Samba printed so far (the last 256 KiB). */
   output(): string;
-  /** SIGTERM to this DC's process only (SIGKILL to the same PID after 5 s), then removes its folder. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM to this DC's process only (SIGKILL to the same PID after 5 s), then removes its
+   * folder — or, with `keepIn`, moves its files there (for `SambaDcOptions.from`).
+   */
+  stop(options?: { keepIn?: string }): Promise<void>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -206,6 +215,11 @@ function smbConfText(dir: string, host: string, extra: Record<string, string>): 
     .join('')}`;
 }
 
+/** A DC's files without what belongs to one run of it: sockets, the run folder, messaging locks. */
+function copyDcFiles(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, filter: (path) => !/[\\/](run|msg\.sock|msg\.lock)$/.test(path) && !lstatSync(path).isSocket() });
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -279,14 +293,17 @@ export async function startSambaDc(options: SambaDcOptions = {}): Promise<SambaD
   const samba = findProgram('samba');
   const sambaTool = findProgram('samba-tool');
   const template = await templateDir(sambaTool, samba);
+  // A kept DC came from this template: same administrator password.
   const adminPassword = readFileSync(join(template, 'admin-password'), 'utf8');
+  const source = options.from ?? join(template, 'dc');
+  if (!existsSync(join(source, 'private', 'sam.ldb'))) throw new Error(`${source} holds no Samba DC files (private/sam.ldb)`);
 
   const address = await claimAddress();
   const { host } = address;
   const dir = mkdtempSync(join(tmpdir(), 'openssspr-samba-dc-'));
   let child: ChildProcess | undefined;
   try {
-    cpSync(join(template, 'dc'), dir, { recursive: true });
+    copyDcFiles(source, dir);
     mkdirSync(join(dir, 'run'), { recursive: true });
     const smbConf = join(dir, 'etc', 'smb.conf');
     writeFileSync(smbConf, smbConfText(dir, host, options.smbConf ?? {}));
@@ -326,7 +343,7 @@ export async function startSambaDc(options: SambaDcOptions = {}): Promise<SambaD
   });
 
   let stopped = false;
-  const stop = async () => {
+  const stop = async (stopOptions: { keepIn?: string } = {}) => {
     if (stopped) return;
     stopped = true;
     if (!exited) {
@@ -336,6 +353,10 @@ export async function startSambaDc(options: SambaDcOptions = {}): Promise<SambaD
       }, STOP_GRACE_MS);
       await exitPromise;
       clearTimeout(timer);
+    }
+    if (stopOptions.keepIn) {
+      rmSync(stopOptions.keepIn, { recursive: true, force: true });
+      copyDcFiles(dir, stopOptions.keepIn);
     }
     rmSync(dir, { recursive: true, force: true });
     address.release();
