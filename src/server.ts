@@ -30,13 +30,18 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) return socket.destroy();
     agentSockets.handleUpgrade(req, socket, head, (ws) => portal.agentHub.accept(ws, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], portal.config.trustedProxies)));
   });
-  // Housekeeping: expired sessions, flows, stale counters and audit events past retention are deleted hourly.
+  // Housekeeping, hourly: expired sessions, flows and stale counters are deleted; audit events,
+  // finished writeback jobs and sync runs past the audit retention (reads by agents after a day).
   const housekeeping = setInterval(() => {
+    const now = portal.clock.now();
+    const days = portal.config.audit.retentionDays;
     void Promise.all([
       portal.sessions.pruneExpired(),
       portal.flows.pruneExpired(HOUR),
       portal.throttle.prune(48 * HOUR),
-      pruneAudit(portal.store, portal.clock.now(), portal.config.audit.retentionDays),
+      pruneAudit(portal.store, now, days),
+      portal.agentHub.prune(now, days),
+      portal.sync.pruneRuns(now, days),
     ]).catch((err: unknown) =>
       portal.logger.warn({ err }, 'housekeeping failed'),
     );

@@ -157,6 +157,22 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(ids.has((await tp.portal.users.byUsername('user260@corp.example.test'))!.id)).toBe(false);
   });
 
+  it('housekeeping deletes finished runs past the retention but keeps the latest 50 and any running one', async () => {
+    const DAY = 86_400_000;
+    const now = tp.clock.now();
+    const row = (i: number, ageDays: number, status: 'done' | 'failed' | 'running') => ({ id: `run-${String(i).padStart(3, '0')}`, kind: 'delta' as const, trigger: 'schedule' as const, agent_id: null, status, started_at: now - ageDays * DAY, finished_at: status === 'running' ? null : now - ageDays * DAY + 1000, added: 0, updated: 0, disabled: 0, errors: 0, details: JSON.stringify({ conflicts: [], problems: [] }) });
+    // 60 old runs (400 to 341 days ago), one still "running" from 500 days ago, and 5 recent ones.
+    const rows = [...Array.from({ length: 60 }, (_, i) => row(i, 400 - i, i % 7 === 0 ? 'failed' : 'done')), row(100, 500, 'running'), ...Array.from({ length: 5 }, (_, i) => row(200 + i, 10 - i, 'done'))];
+    await tp.store.db.insertInto('sync_runs').values(rows).execute();
+    // Keep the latest 50 (the 5 recent and the 45 newest old ones), the running one; delete the other 15 old ones.
+    expect(await sync.pruneRuns(now, 365)).toBe(15);
+    const left = (await tp.store.db.selectFrom('sync_runs').select('id').execute()).map((r) => r.id).sort();
+    expect(left).toHaveLength(51);
+    expect(left).toContain('run-100');
+    expect(left).not.toContain('run-014');
+    expect(left).toContain('run-015');
+  });
+
   it('every run is audited and kept in the history; a failed run keeps the previous cursor', async () => {
     await full([user(1)]);
     const run = await sync.startRun('delta', 'schedule', null);

@@ -341,6 +341,13 @@ export class SyncService {
     await this.d.audit.record({ event: 'sync_run', outcome: 'failure', actor: { id: null, name: 'sync' }, details: { run: runId, problem: problem.slice(0, 200) } });
   }
 
+  /** Housekeeping: finished runs past the audit retention (each is audited), keeping the latest 50 whatever their age. */
+  async pruneRuns(now: number, retentionDays: number): Promise<number> {
+    const keep = this.db.selectFrom('sync_runs').select('id').orderBy('started_at', 'desc').limit(50);
+    const r = await this.db.deleteFrom('sync_runs').where('status', '!=', 'running').where('finished_at', '<', now - retentionDays * 86_400_000).where('id', 'not in', keep).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async run(id: string): Promise<SyncRun | null> {
     const r = await this.db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toRun(r) : null;

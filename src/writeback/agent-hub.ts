@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { newId, randomToken } from '../shared/crypto.js';
-import type { WritebackJobKind } from '../store/schema.js';
+import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
 import { agentMessage, HEARTBEAT_MS, parseMessage, PROTOCOL_VERSION, type Job, type JobVerdict, type PortalMessage, type ReportedPolicy } from '../agent/protocol.js';
 import { challengeText, seal, verifyChallenge } from '../agent/sealing.js';
 import type { Agent, AgentRegistry } from './agent-registry.js';
@@ -53,6 +53,7 @@ interface Deps {
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
+const DAY_MS = 86_400_000;
 
 /**
  * The portal's end of the agents' connections, and the synchronous writeback: a job is stored
@@ -226,6 +227,19 @@ export class AgentHub {
       .where('agent_id', '=', agent.id)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 1) await this.d.audit.record({ event: 'writeback_job', outcome: verdict.ok ? 'success' : 'failure', actor: { id: agent.id, name: `agent:${agent.name}` }, details: { job: id, verdict: verdict.ok ? 'applied' : verdict.reason } });
+  }
+
+  /**
+   * Housekeeping: finished jobs are deleted once past the audit retention (their verdicts are in
+   * the audit log), finished reads (bind, policy: nothing changed in AD) after a day. Pending and
+   * taken jobs are never deleted: a taken job may still be reconciled from an agent's journal.
+   */
+  async prune(now: number, retentionDays: number): Promise<number> {
+    const finished: WritebackJobStatus[] = ['applied', 'failed', 'expired'];
+    const db = this.d.store.db;
+    const old = await db.deleteFrom('writeback_jobs').where('status', 'in', finished).where('finished_at', '<', now - retentionDays * DAY_MS).executeTakeFirst();
+    const reads = await db.deleteFrom('writeback_jobs').where('status', 'in', finished).where('kind', 'in', ['bind', 'policy']).where('finished_at', '<', now - DAY_MS).executeTakeFirst();
+    return Number(old.numDeletedRows) + Number(reads.numDeletedRows);
   }
 
   /**

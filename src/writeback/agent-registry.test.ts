@@ -127,4 +127,31 @@ describe.each(dialects)('agent registry on %s', (dialect) => {
   it('byId of an over-long id is null without asking the store', async () => {
     expect(await registry.byId('x'.repeat(65))).toBeNull();
   });
+
+  it('housekeeping deletes finished writeback jobs past the retention, finished reads after a day, and never a pending or taken job', async () => {
+    const user = await tp.portal.users.create({ username: 'hy', displayName: 'Hy', email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: '8a4f2c1e-0000-4000-8000-000000000001' });
+    const now = tp.clock.now();
+    const DAY = 86_400_000;
+    const job = (id: string, kind: 'reset' | 'bind' | 'policy', status: 'pending' | 'taken' | 'applied' | 'failed' | 'expired', ageDays: number) => {
+      const at = now - ageDays * DAY;
+      return { id, kind, user_id: user.id, status, agent_id: null, created_at: at, expires_at: at + 60_000, taken_at: null, finished_at: status === 'pending' || status === 'taken' ? null : at, verdict: null, detail: null };
+    };
+    await tp.store.db
+      .insertInto('writeback_jobs')
+      .values([
+        job('reset-old', 'reset', 'applied', 400),
+        job('reset-failed-old', 'reset', 'failed', 366),
+        job('reset-expired-old', 'reset', 'expired', 370),
+        job('reset-recent', 'reset', 'applied', 30),
+        job('bind-2d', 'bind', 'applied', 2),
+        job('policy-2d', 'policy', 'failed', 2),
+        job('bind-1h', 'bind', 'applied', 1 / 24),
+        job('taken-old', 'reset', 'taken', 500),
+        job('pending-old', 'reset', 'pending', 500),
+      ])
+      .execute();
+    expect(await tp.portal.agentHub.prune(now, 365)).toBe(5);
+    const left = await tp.store.db.selectFrom('writeback_jobs').select('id').orderBy('id').execute();
+    expect(left.map((r) => r.id)).toEqual(['bind-1h', 'pending-old', 'reset-recent', 'taken-old']);
+  });
 });
