@@ -1,8 +1,9 @@
 import WebSocket from 'ws';
 import type { Logger } from '../logging/logger.js';
 import type { Journal } from './journal.js';
-import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from './protocol.js';
+import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, SYNC_MESSAGE_BYTES, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from './protocol.js';
 import { challengeText, open, signChallenge, type AgentKeys } from './sealing.js';
+import { splitPage } from '../sync/page-split.js';
 import type { SyncCursor, SyncPage } from '../sync/types.js';
 
 /** Sync pages sent and not yet acknowledged, at most: the portal applies one while the agent reads the next. */
@@ -58,6 +59,8 @@ export interface AgentClientOptions {
   clock?: () => number;
   /** Reconnect backoff: first wait and ceiling. */
   backoffMs?: { first: number; max: number };
+  /** Largest sync page sent, in bytes of JSON (default SYNC_MESSAGE_BYTES; tests make it small). */
+  syncMessageBytes?: number;
 }
 
 export type AgentStatus = 'connecting' | 'connected' | 'stopped';
@@ -253,6 +256,9 @@ export class AgentClient {
     let seq = 0;
     const unacked: Promise<void>[] = [];
     const onPage = async (page: SyncPage) => {
+      for (const part of splitPage(page, this.o.syncMessageBytes ?? SYNC_MESSAGE_BYTES)) await sendPage(part);
+    };
+    const sendPage = async (page: SyncPage) => {
       const mine = seq++;
       const acked = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the portal did not acknowledge a sync page')), 120_000);

@@ -58,6 +58,13 @@ export const verdictSchema = z.union([
 export type JobVerdict = z.output<typeof verdictSchema>;
 
 
+/** The largest frame either side accepts. */
+export const MAX_FRAME = 4 * 1024 * 1024;
+/** A sync page's JSON, at most: bigger pages are split (src/sync/page-split.ts), well inside MAX_FRAME. */
+export const SYNC_MESSAGE_BYTES = 1024 * 1024;
+/** Member DNs in one group entry or member part, at most. */
+export const MAX_MEMBERS_PER_MESSAGE = 50_000;
+
 const dn = z.string().min(1).max(2048);
 const text = (max: number) => z.string().max(max).nullable();
 export const syncUserSchema = z.strictObject({
@@ -80,10 +87,13 @@ export const syncGroupSchema = z.strictObject({
   dn,
   name: z.string().min(1).max(256),
   description: text(1024),
-  memberDns: z.array(dn).max(100_000),
+  memberDns: z.array(dn).max(MAX_MEMBERS_PER_MESSAGE),
+  partial: z.literal(true).optional(),
 });
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+export const syncMemberPartSchema = z.strictObject({ anchor: guid, memberDns: z.array(dn).max(MAX_MEMBERS_PER_MESSAGE), last: z.boolean() });
 export const syncCursorSchema = z.strictObject({ invocationId: z.string().min(1).max(64), usn: z.string().min(1).max(32), dc: z.string().max(256) });
-export const syncPageSchema = z.strictObject({ users: z.array(syncUserSchema).max(1000), groups: z.array(syncGroupSchema).max(1000), gone: z.array(z.string().max(64)).max(10_000) });
+export const syncPageSchema = z.strictObject({ users: z.array(syncUserSchema).max(1000), groups: z.array(syncGroupSchema).max(1000), gone: z.array(z.string().max(64)).max(10_000), members: z.array(syncMemberPartSchema).max(1).optional() });
 
 export const portalMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('challenge'), nonce: z.string().max(100), protocol: z.number() }),
@@ -103,7 +113,7 @@ export const agentMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('heartbeat'), domain: z.string().max(256).optional(), policy: reportedPolicySchema.optional() }),
   z.strictObject({ t: z.literal('claim'), id }),
   z.strictObject({ t: z.literal('result'), id, verdict: verdictSchema }),
-  /** One page of a sync run; the agent waits for sync_ack before the next. */
+  /** One page of a sync run (at most SYNC_MESSAGE_BYTES of JSON); the agent has at most two unacknowledged (sync_ack). */
   z.strictObject({ t: z.literal('sync_page'), runId: id, seq: z.number().int().min(0), page: syncPageSchema }),
   /** The run is complete; `mode` says whether it became a full import (the DC changed, or the cursor was too old). */
   z.strictObject({ t: z.literal('sync_end'), runId: id, mode: z.enum(['full', 'delta']), cursor: syncCursorSchema }),
@@ -127,6 +137,4 @@ export function parseMessage<S extends z.ZodType>(schema: S, raw: unknown): z.ou
 }
 
 export const AGENT_PATH = '/agent/connect';
-/** The largest frame either side accepts (a sync page of a few hundred users fits). */
-export const MAX_FRAME = 4 * 1024 * 1024;
 export const HEARTBEAT_MS = 15_000;

@@ -31,7 +31,7 @@ function adOptions() {
   return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
 }
 
-async function agent(options: { pageSize?: number; crashAfterPages?: number } = {}): Promise<AgentClient> {
+async function agent(options: { pageSize?: number; crashAfterPages?: number; messageBytes?: number } = {}): Promise<AgentClient> {
   const reader = new AdSyncReader(adOptions(), { baseDns: [staffOu, salesOu] });
   const executor = new AdExecutor(new AdConnector(adOptions()), reader, options.pageSize ?? 200);
   if (options.crashAfterPages !== undefined) {
@@ -47,7 +47,7 @@ async function agent(options: { pageSize?: number; crashAfterPages?: number } = 
     };
     Object.assign(executor, { sync: { full: (onPage: Parameters<typeof real.full>[0]) => real.full(withCrash(onPage)), delta: real.delta } });
   }
-  const client: AgentClient = new AgentClient({ state, executor, journal: new Journal(null), logger: createLogger('silent'), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
+  const client: AgentClient = new AgentClient({ state, executor, journal: new Journal(null), logger: createLogger('silent'), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 }, ...(options.messageBytes ? { syncMessageBytes: options.messageBytes } : {}) });
   running.push(client);
   client.start();
   await client.waitConnected();
@@ -161,6 +161,35 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     const r = await tp.portal.syncCoordinator.run('manual');
     expect(r.ok && [r.run.kind, r.run.status]).toEqual(['full', 'done']);
     expect((await tp.portal.sync.cursor())?.invocationId).not.toBe('11111111-2222-4333-8444-555555555555');
+  });
+
+  it('groups too big for one message come in parts and are put together: the same directory as from whole pages', async () => {
+    const memberships = async () => (await tp.store.db.selectFrom('group_members').select(['group_id', 'member_type', 'member_id']).execute()).map((m) => `${m.group_id}:${m.member_type}:${m.member_id}`).sort();
+    const before = await memberships();
+    const company = (await tp.portal.groups.byName('Company'))!;
+    const transitive = (await tp.portal.groups.transitiveUserIds(company.id)).size;
+    expect(transitive).toBeGreaterThan(900);
+    await stopAgents();
+    // 4 KiB per message: every team (100 members) is split into its head and member parts.
+    await agent({ messageBytes: 4096 });
+    const sync = tp.portal.sync;
+    const apply = sync.applyPage.bind(sync);
+    let parts = 0;
+    sync.applyPage = (runId, page) => {
+      parts += page.members?.length ?? 0;
+      return apply(runId, page);
+    };
+    try {
+      const r = await tp.portal.syncCoordinator.run('manual', { full: true });
+      expect(r.ok && [r.run.kind, r.run.status, r.run.errors, r.run.added, r.run.updated, r.run.disabled]).toEqual(['full', 'done', 0, 0, 0, 0]);
+    } finally {
+      sync.applyPage = apply;
+    }
+    expect(parts).toBeGreaterThanOrEqual(10);
+    expect(await memberships()).toEqual(before);
+    expect((await tp.portal.groups.transitiveUserIds(company.id)).size).toBe(transitive);
+    await stopAgents();
+    await agent();
   });
 
   it('a user whose name belongs to a cloud user is reported, not merged', async () => {

@@ -157,6 +157,37 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(ids.has((await tp.portal.users.byUsername('user260@corp.example.test'))!.id)).toBe(false);
   });
 
+  it('a group sent in parts (too big for one message) is applied once its last part came, with every member', async () => {
+    const users = Array.from({ length: 30 }, (_, i) => user(i + 1));
+    await full(users);
+    const run = await sync.startRun('delta', 'manual', null);
+    const g = group(1, users.slice(0, 10).map((u) => u.dn));
+    await sync.applyPage(run, { users: [], groups: [{ ...g, partial: true }], gone: [] });
+    // Not there until complete.
+    expect(await tp.portal.groups.byName('Group 1')).toBeNull();
+    await sync.applyPage(run, { users: [], groups: [], gone: [], members: [{ anchor: g.anchor, memberDns: users.slice(10, 20).map((u) => u.dn), last: false }] });
+    await sync.applyPage(run, { users: [], groups: [], gone: [], members: [{ anchor: g.anchor, memberDns: users.slice(20).map((u) => u.dn), last: true }] });
+    const done = await sync.finishRun(run, { full: false, cursor });
+    expect([done.added, done.errors]).toEqual([1, 0]);
+    const stored = (await tp.portal.groups.byName('Group 1'))!;
+    expect((await tp.portal.groups.transitiveUserIds(stored.id)).size).toBe(30);
+  });
+
+  it('a group whose parts did not all come is reported, and a full import does not retire it', async () => {
+    const users = [user(1), user(2), user(3)];
+    await full(users, [group(1, [user(1).dn])]);
+    const run = await sync.startRun('full', 'manual', null);
+    await sync.applyPage(run, { users, groups: [{ ...group(1, [user(1).dn, user(2).dn]), partial: true }], gone: [] });
+    // A part for a group that never started is an error too.
+    await sync.applyPage(run, { users: [], groups: [], gone: [], members: [{ anchor: guid(4242), memberDns: [user(3).dn], last: true }] });
+    const done = await sync.finishRun(run, { full: true, cursor });
+    expect([done.disabled, done.errors]).toEqual([0, 2]);
+    expect(done.problems.join(' ')).toMatch(/Group 1 did not all arrive/);
+    const stored = (await tp.portal.groups.byName('Group 1'))!;
+    expect((await tp.portal.groups.transitiveUserIds(stored.id)).size).toBe(1);
+    expect((await tp.store.db.selectFrom('synced_objects').select('gone_at').where('anchor', '=', group(1, []).anchor).executeTakeFirstOrThrow()).gone_at).toBeNull();
+  });
+
   it('housekeeping deletes finished runs past the retention but keeps the latest 50 and any running one', async () => {
     const DAY = 86_400_000;
     const now = tp.clock.now();

@@ -105,6 +105,7 @@ export class SyncService {
     await this.db.transaction().execute(async (trx) => {
       const stats = { added: 0, updated: 0, disabled: 0, errors: 0 };
       const conflicts: SyncConflict[] = [];
+      const problems: string[] = [];
       const count = (r: 'added' | 'updated' | 'same' | SyncConflict) => {
         if (r === 'added') stats.added++;
         else if (r === 'updated') stats.updated++;
@@ -114,11 +115,42 @@ export class SyncService {
         }
       };
       for (const u of page.users) count(await this.upsertUser(trx, runId, u, after));
-      for (const g of page.groups) count(await this.upsertGroup(trx, runId, g));
+      for (const g of page.groups) {
+        // A group too big for one message: kept until its last member part has come.
+        if (g.partial) this.partial.set(`${runId}:${g.anchor}`, { ...g, memberDns: [...g.memberDns] });
+        else count(await this.upsertGroup(trx, runId, g));
+      }
+      for (const part of page.members ?? []) {
+        const g = this.partial.get(`${runId}:${part.anchor}`);
+        if (!g) {
+          stats.errors++;
+          problems.push(`members of group ${part.anchor} came without the group`);
+          continue;
+        }
+        g.memberDns.push(...part.memberDns);
+        if (!part.last) continue;
+        this.partial.delete(`${runId}:${part.anchor}`);
+        const { partial: _, ...whole } = g;
+        count(await this.upsertGroup(trx, runId, whole));
+      }
       for (const anchor of page.gone) if (await this.leave(trx, anchor, 'deleted_or_out_of_scope', after)) stats.disabled++;
-      await this.addToRun(trx, runId, stats, conflicts);
+      await this.addToRun(trx, runId, stats, conflicts, problems);
     });
     for (const work of after) await work();
+  }
+
+  /** Groups whose members are still arriving, by run and anchor (a run that fails drops them). */
+  private readonly partial = new Map<string, SyncGroup>();
+
+  /** Partial groups of a run that ends: dropped; their names, when the run completes (each is an error: its members never all came). */
+  private dropPartial(runId: string): SyncGroup[] {
+    const left: SyncGroup[] = [];
+    for (const [key, g] of this.partial) {
+      if (!key.startsWith(`${runId}:`)) continue;
+      this.partial.delete(key);
+      left.push(g);
+    }
+    return left;
   }
 
   private async addToRun(db: Db, runId: string, stats: { added: number; updated: number; disabled: number; errors: number }, conflicts: SyncConflict[], problems: string[] = []): Promise<void> {
@@ -230,7 +262,7 @@ export class SyncService {
     const local = await db.selectFrom('groups').selectAll().where('anchor', '=', g.anchor).executeTakeFirst();
     const taken = await db.selectFrom('groups').select(['id', 'anchor']).where('name_key', '=', nameKey(g.name)).executeTakeFirst();
     if (taken && taken.anchor !== g.anchor) return { anchor: g.anchor, name: g.name, reason: 'group_name_taken' };
-    const memberDns = JSON.stringify([...g.memberDns].sort());
+    const memberDns = JSON.stringify([...new Set(g.memberDns)].sort());
     const row = { dn: g.dn, dn_key: g.dn.toLowerCase(), attributes: '{}', member_dns: memberDns, password_expires_at: null, last_run_id: runId, gone_at: null, gone_reason: null, updated_at: now };
     if (!local) {
       const id = newId();
@@ -294,15 +326,18 @@ export class SyncService {
    */
   async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor }): Promise<SyncRun> {
     const after: After = [];
+    const incomplete = this.dropPartial(runId);
     await this.ensureState();
     await this.db.transaction().execute(async (trx) => {
       let disabled = 0;
+      // Seen, though not complete: a full import must not retire them.
+      for (const g of incomplete) await trx.updateTable('synced_objects').set({ last_run_id: runId }).where('anchor', '=', g.anchor).execute();
       if (outcome.full) {
         const unseen = await trx.selectFrom('synced_objects').select('anchor').where('gone_at', 'is', null).where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', runId)])).execute();
         for (const o of unseen) if (await this.leave(trx, o.anchor, 'not_in_full_import', after)) disabled++;
       }
       await this.resolveMembers(trx);
-      await this.addToRun(trx, runId, { added: 0, updated: 0, disabled, errors: 0 }, []);
+      await this.addToRun(trx, runId, { added: 0, updated: 0, disabled, errors: incomplete.length }, [], incomplete.map((g) => `the members of group ${g.name} did not all arrive; it was left as it was`));
       const now = this.d.clock.now();
       await trx.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
       await trx.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
@@ -336,6 +371,7 @@ export class SyncService {
   }
 
   async failRun(runId: string, problem: string): Promise<void> {
+    this.dropPartial(runId);
     await this.addToRun(this.db, runId, { added: 0, updated: 0, disabled: 0, errors: 1 }, [], [problem.slice(0, 500)]);
     await this.db.updateTable('sync_runs').set({ status: 'failed', finished_at: this.d.clock.now() }).where('id', '=', runId).execute();
     await this.d.audit.record({ event: 'sync_run', outcome: 'failure', actor: { id: null, name: 'sync' }, details: { run: runId, problem: problem.slice(0, 200) } });

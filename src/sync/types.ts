@@ -32,6 +32,18 @@ export interface SyncGroup {
   description: string | null;
   /** DNs of the members (users and groups), as AD lists them in `member`. */
   memberDns: string[];
+  /**
+   * The group is too big for one message: `memberDns` holds the first of its members, the rest
+   * follow in `members` parts of the next pages (src/sync/page-split.ts).
+   */
+  partial?: true;
+}
+
+/** More members of a partial group, in order; `last` on the final part. */
+export interface SyncMemberPart {
+  anchor: string;
+  memberDns: string[];
+  last: boolean;
 }
 
 /** Where a delta continues from: the DC it came from and that DC's highest committed USN. */
@@ -55,4 +67,6 @@ export interface SyncPage {
   groups: SyncGroup[];
   /** Anchors of users and groups deleted (tombstones) or moved out of scope since the cursor. */
   gone: string[];
+  /** The rest of a partial group's members (at most one part per page). */
+  members?: SyncMemberPart[];
 }
