@@ -73,6 +73,23 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(await tp.portal.users.byUsername('user1@corp.example.test')).toBeNull();
   });
 
+  it('an OU renamed: its users come with new DNs and no group (AD does not mark the groups changed), and keep every membership', async () => {
+    const users = Array.from({ length: 300 }, (_, i) => user(i + 1));
+    await full(users, [group(1, users.map((u) => u.dn)), group(2, users.slice(0, 5).map((u) => u.dn))]);
+    const run = await sync.startRun('delta', 'manual', null);
+    const moved = users.map((u) => ({ ...u, dn: u.dn.replace('OU=Staff', 'OU=People') }));
+    await sync.applyPage(run, { users: moved.slice(0, 200), groups: [], gone: [] });
+    await sync.applyPage(run, { users: moved.slice(200), groups: [], gone: [] });
+    const done = await sync.finishRun(run, { full: false, cursor });
+    expect([done.updated, done.errors]).toEqual([300, 0]);
+    for (const [name, size] of [['Group 1', 300], ['Group 2', 5]] as const) {
+      const g = (await tp.portal.groups.byName(name))!;
+      expect((await tp.portal.groups.transitiveUserIds(g.id)).size, name).toBe(size);
+    }
+    const stored = await tp.store.db.selectFrom('synced_objects').select('member_dns').where('kind', '=', 'group').execute();
+    expect(stored.map((g) => g.member_dns).join('')).not.toContain('OU=Staff');
+  });
+
   it('a synced user whose name belongs to a cloud user is reported as a conflict, not merged', async () => {
     const cloud = await makeUser(tp.portal, { username: 'user1@corp.example.test', password: 'Cloud-Password-Long-1' });
     const run = await full([user(1), user(2)]);

@@ -114,11 +114,12 @@ export class SyncService {
           conflicts.push(r);
         }
       };
-      for (const u of page.users) count(await this.upsertUser(trx, runId, u, after));
+      const moves = new Map<string, string>();
+      for (const u of page.users) count(await this.upsertUser(trx, runId, u, after, moves));
       for (const g of page.groups) {
         // A group too big for one message: kept until its last member part has come.
         if (g.partial) this.partial.set(`${runId}:${g.anchor}`, { ...g, memberDns: [...g.memberDns] });
-        else count(await this.upsertGroup(trx, runId, g));
+        else count(await this.upsertGroup(trx, runId, g, moves));
       }
       for (const part of page.members ?? []) {
         const g = this.partial.get(`${runId}:${part.anchor}`);
@@ -131,9 +132,10 @@ export class SyncService {
         if (!part.last) continue;
         this.partial.delete(`${runId}:${part.anchor}`);
         const { partial: _, ...whole } = g;
-        count(await this.upsertGroup(trx, runId, whole));
+        count(await this.upsertGroup(trx, runId, whole, moves));
       }
       for (const anchor of page.gone) if (await this.leave(trx, anchor, 'deleted_or_out_of_scope', after)) stats.disabled++;
+      await this.membersMoved(trx, moves);
       await this.addToRun(trx, runId, stats, conflicts, problems);
     });
     for (const work of after) await work();
@@ -171,15 +173,16 @@ export class SyncService {
 
   /**
    * AD updates a group's member list when a member is renamed or moved but does not mark the
-   * group as changed, so a delta does not bring the group again: the DN it keeps is updated here.
+   * group as changed, so a delta does not bring the group again: the DNs the groups keep are
+   * updated here, once per page for all the page's moves (old DN, lower case → new DN).
    */
-  private async memberMoved(db: Db, oldDn: string, newDn: string): Promise<void> {
-    const old = oldDn.toLowerCase();
+  private async membersMoved(db: Db, moves: Map<string, string>): Promise<void> {
+    if (moves.size === 0) return;
     const groups = await db.selectFrom('synced_objects').select(['anchor', 'member_dns']).where('kind', '=', 'group').where('member_dns', 'is not', null).execute();
     for (const g of groups) {
       const dns = JSON.parse(g.member_dns!) as string[];
-      if (!dns.some((d) => d.toLowerCase() === old)) continue;
-      const next = dns.map((d) => (d.toLowerCase() === old ? newDn : d)).sort();
+      if (!dns.some((d) => moves.has(d.toLowerCase()))) continue;
+      const next = dns.map((d) => moves.get(d.toLowerCase()) ?? d).sort();
       await db.updateTable('synced_objects').set({ member_dns: JSON.stringify(next) }).where('anchor', '=', g.anchor).execute();
     }
   }
@@ -188,7 +191,7 @@ export class SyncService {
     return db.selectFrom('synced_objects').selectAll().where('anchor', '=', anchor).executeTakeFirst();
   }
 
-  private async upsertUser(db: Db, runId: string, u: SyncUser, after: After): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+  private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
     const username = u.userPrincipalName ?? u.sAMAccountName;
     const displayName = (u.displayName ?? u.sAMAccountName).slice(0, 256);
@@ -212,7 +215,7 @@ export class SyncService {
       after.push(() => this.syncContactMethods(u, id));
       return 'added';
     }
-    if (known && known.dn !== u.dn) await this.memberMoved(db, known.dn, u.dn);
+    if (known && known.dn !== u.dn) moves.set(known.dn.toLowerCase(), u.dn);
     const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
     await db.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
     if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
@@ -256,7 +259,7 @@ export class SyncService {
     await this.db.updateTable('synced_objects').set({ ad_methods: JSON.stringify(next) }).where('anchor', '=', u.anchor).execute();
   }
 
-  private async upsertGroup(db: Db, runId: string, g: SyncGroup): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+  private async upsertGroup(db: Db, runId: string, g: SyncGroup, moves: Map<string, string>): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
     const known = await this.synced(db, g.anchor);
     const local = await db.selectFrom('groups').selectAll().where('anchor', '=', g.anchor).executeTakeFirst();
@@ -271,7 +274,7 @@ export class SyncService {
       else await db.insertInto('synced_objects').values({ anchor: g.anchor, kind: 'group', local_id: id, ad_methods: null, ...row }).execute();
       return 'added';
     }
-    if (known && known.dn !== g.dn) await this.memberMoved(db, known.dn, g.dn);
+    if (known && known.dn !== g.dn) moves.set(known.dn.toLowerCase(), g.dn);
     const changed = local.name !== g.name || local.description !== (g.description ?? '') || !known || known.dn !== g.dn || known.member_dns !== memberDns || known.gone_at !== null;
     await db.updateTable('groups').set({ name: g.name, name_key: nameKey(g.name), description: (g.description ?? '').slice(0, 1024) }).where('id', '=', local.id).execute();
     if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', g.anchor).execute();
