@@ -166,6 +166,18 @@ describe('AD sync console', () => {
     expect((await admin.get('/admin/sync/runs/no-such-run')).status).toBe(404);
   });
 
+  it("a run's details say how many objects left out are not listed, when there were too many to keep", async () => {
+    // 520 AD users whose username another AD user already has: more conflicts than a run keeps.
+    const first = Array.from({ length: 520 }, (_, i) => user(i + 1));
+    const clashes = first.map((u, i) => ({ ...u, anchor: guid(5000 + i), dn: `CN=clash${i},OU=Staff,${BASE}` }));
+    const run = await syncRun('full', { users: [...first, ...clashes] });
+    expect(run.errors).toBe(520);
+    const page = await admin.get(`/admin/sync/runs/${run.id}`);
+    const listed = rows(page.body, 'run-conflicts-table').length;
+    expect(listed).toBeLessThan(520);
+    expect(text(page.body)).toContain(`${520 - listed} more object(s) could not be synced in this run but are not listed: a run keeps only the first ${listed}.`);
+  });
+
   it('lists users disabled because they left AD, with when and why in plain words', async () => {
     await syncRun('full', { users: [user(1), user(2), user(3)] });
     tp.clock.advance!(25 * MINUTE);
@@ -187,6 +199,19 @@ describe('AD sync console', () => {
     ]);
     expect([u2.enabled, u3.enabled]).toEqual([false, false]);
     expect(stat(page.body, 'departed')).toBe(2);
+    expect(text(page.body)).toContain('<p class="muted" role="status" id="departed-shown">2 in all.</p>');
+  });
+
+  it('lists only the 50 users who left AD most recently, and says how many there are in all', async () => {
+    await syncRun('full', { users: Array.from({ length: 60 }, (_, i) => user(i + 1)) });
+    for (let n = 1; n <= 60; n++) {
+      tp.clock.advance!(SECOND);
+      await syncRun('delta', { gone: [guid(n)] }, { takes: 0 });
+    }
+    const page = await admin.get('/admin/sync');
+    expect(stat(page.body, 'departed')).toBe(60);
+    expect(rows(page.body, 'departed-users').map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => upn(60 - i)));
+    expect(text(page.body)).toContain('The 50 most recent of 60 are shown.');
   });
 
   describe('password-expiry reminder preview', () => {
@@ -200,6 +225,7 @@ describe('AD sync console', () => {
           user(5, { passwordNeverExpires: true, passwordExpiresAt: null }),
           user(6, { enabled: false, passwordExpiresAt: start + 3 * DAY }),
           user(7, { passwordExpiresAt: start - DAY }), // already expired, not emailed yet: it goes out with the next run
+          user(8, { passwordExpiresAt: start - 30 * DAY }), // expired long ago: no email, now or later
         ],
       });
       const page = await admin.get('/admin/sync/reminders');
@@ -217,10 +243,92 @@ describe('AD sync console', () => {
         [`${upn(2)} (User 2)`, utc(start + 28 * DAY), '14 day(s) before', `On ${day(start + 14 * DAY)}`],
       ]);
       // A preview only: no email, no reminder claimed.
-      for (let n = 1; n <= 7; n++) expect(await messagesTo(tp.portal, upn(n)), upn(n)).toEqual([]);
+      expect(rows(page.body, 'reminders-summary')).toEqual([
+        ['14 day(s) before', '1'],
+        ['7 day(s) before', '1'],
+        ['3 day(s) before', '0'],
+        ['1 day(s) before', '0'],
+        ['Password expired', '2'],
+      ]);
+      expect(text(page.body)).toContain('4 reminder(s) will go out in the next 14 days.');
+      expect(text(page.body)).toContain('Showing 1–4 of 4, in the order they go out.');
+      for (let n = 1; n <= 8; n++) expect(await messagesTo(tp.portal, upn(n)), upn(n)).toEqual([]);
       expect(await tp.store.db.selectFrom('password_reminders').selectAll().execute()).toEqual([]);
       // Sending is the hourly job's: now the expired email to user 7 and the 7-day reminder to user 3.
       expect(await tp.portal.reminders.send()).toBe(2);
+    });
+
+    it('shows a summary of everything due, then one page of 100 rows at a time, without JavaScript', async () => {
+      // 250 users due within 14 days, each expiry a minute apart so that the order is known:
+      // 50 expired (emailed with the next run), 120 for the 7-day reminder, 80 for the 14-day one;
+      // and users who get nothing (expired long ago, or too far away).
+      const expired = (n: number) => start - 2 * DAY + n * MINUTE;
+      const sevenDays = (n: number) => start + 19 * DAY + n * MINUTE;
+      const fourteenDays = (n: number) => start + 27 * DAY + n * MINUTE;
+      const users = [
+        ...Array.from({ length: 50 }, (_, i) => user(i + 1, { passwordExpiresAt: expired(i + 1) })),
+        ...Array.from({ length: 120 }, (_, i) => user(i + 51, { passwordExpiresAt: sevenDays(i + 51) })),
+        ...Array.from({ length: 80 }, (_, i) => user(i + 171, { passwordExpiresAt: fourteenDays(i + 171) })),
+        ...Array.from({ length: 30 }, (_, i) => user(i + 251, { passwordExpiresAt: start - 60 * DAY - i * DAY })),
+        ...Array.from({ length: 20 }, (_, i) => user(i + 281, { passwordExpiresAt: start + 40 * DAY })),
+      ];
+      await syncRun('full', { users });
+      const summary = (body: string) => rows(body, 'reminders-summary');
+      const firstCells = (body: string) => rows(body, 'reminders-due').map((r) => r[0]);
+      const names = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${upn(from + i)} (User ${from + i})`);
+
+      const first = await admin.get('/admin/sync/reminders');
+      expect(first.status).toBe(200);
+      expect(text(first.body)).toContain('250 reminder(s) will go out in the next 14 days.');
+      expect(summary(first.body)).toEqual([
+        ['14 day(s) before', '80'],
+        ['7 day(s) before', '120'],
+        ['3 day(s) before', '0'],
+        ['1 day(s) before', '0'],
+        ['Password expired', '50'],
+      ]);
+      expect(text(first.body)).toContain('Showing 1–100 of 250, in the order they go out.');
+      expect(firstCells(first.body)).toEqual(names(1, 100));
+      expect(rows(first.body, 'reminders-due')[0]).toEqual([`${upn(1)} (User 1)`, utc(expired(1)), 'Password expired', 'With the next hourly run']);
+      expect(first.body).not.toContain('Previous page');
+      expect(first.body).toContain('<nav class="pager" aria-label="Page 1 of 3">');
+      expect(first.body).toContain('<a href="/admin/sync/reminders?page=2">Next page</a>');
+
+      const second = await admin.get('/admin/sync/reminders?page=2');
+      expect(text(second.body)).toContain('Showing 101–200 of 250, in the order they go out.');
+      expect(firstCells(second.body)).toEqual(names(101, 200));
+      expect(second.body).toContain('<a href="/admin/sync/reminders?page=1">Previous page</a>');
+      expect(second.body).toContain('<a href="/admin/sync/reminders?page=3">Next page</a>');
+      expect(summary(second.body)).toEqual(summary(first.body));
+
+      const last = await admin.get('/admin/sync/reminders?page=3');
+      expect(text(last.body)).toContain('Showing 201–250 of 250, in the order they go out.');
+      expect(firstCells(last.body)).toEqual(names(201, 250));
+      expect(rows(last.body, 'reminders-due').at(-1)).toEqual([`${upn(250)} (User 250)`, utc(fourteenDays(250)), '14 day(s) before', `On ${new Date(fourteenDays(250) - 14 * DAY).toISOString().slice(0, 10)}`]);
+      expect(last.body).toContain('<a href="/admin/sync/reminders?page=2">Previous page</a>');
+      expect(last.body).not.toContain('Next page');
+
+      // A page number that is not one, or past the end: a plain message and the first page, never an error.
+      for (const bad of ['0', '-1', '2.5', 'abc', '1e3', '%00', '99999999999999999999']) {
+        const r = await admin.get(`/admin/sync/reminders?page=${bad}`);
+        expect(r.status, bad).toBe(200);
+        expect(text(r.body), bad).toContain('That page number is not valid, so the first page is shown.');
+        expect(firstCells(r.body), bad).toEqual(names(1, 100));
+      }
+      const past = await admin.get('/admin/sync/reminders?page=4');
+      expect(past.status).toBe(200);
+      expect(text(past.body)).toContain('There is no page 4: the list has 3 page(s), so the first page is shown.');
+      expect(firstCells(past.body)).toEqual(names(1, 100));
+      expect(text(first.body)).not.toContain('so the first page is shown');
+
+      // The preview sends nothing; once the hourly run has emailed the 50 expired, they leave the preview.
+      expect(await tp.store.db.selectFrom('password_reminders').selectAll().execute()).toEqual([]);
+      expect(await tp.portal.reminders.send()).toBe(50);
+      const after = await admin.get('/admin/sync/reminders?page=3');
+      expect(text(after.body)).toContain('There is no page 3: the list has 2 page(s), so the first page is shown.');
+      expect(text(after.body)).toContain('200 reminder(s) will go out in the next 14 days.');
+      expect(summary(after.body).at(-1)).toEqual(['Password expired', '0']);
+      expect(firstCells(after.body)).toEqual(names(51, 150));
     });
 
     it('says when nothing is due, and when reminders are switched off', async () => {

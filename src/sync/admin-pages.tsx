@@ -3,17 +3,20 @@ import type { AppContext, AppEnv } from '../http/context.js';
 import { readForm, str } from '../http/form.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
+import { Pager } from '../http/ui/pager.js';
 import { NotFoundPage } from '../http/errors.js';
 import { AdminPage } from '../admin/admin-page.js';
 import { actorOf } from '../admin/actor.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
 import type { Store } from '../store/database.js';
 import type { SyncConflict, SyncRun } from './sync-service.js';
-import type { Reminder } from './reminders.js';
+import { EXPIRED_NOTICE_DAYS, type Reminder } from './reminders.js';
 
 const HISTORY_ROWS = 20;
 const DEPARTED_ROWS = 50;
 const PREVIEW_DAYS = 14;
+/** Rows per page of the reminder preview: a 100,000-user directory can have tens of thousands due. */
+const PREVIEW_ROWS = 100;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -21,6 +24,13 @@ const DAY = 24 * HOUR;
 
 const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const number = (n: number) => n.toLocaleString('en-US');
+
+/** ?page=N: a positive whole number, 1 when absent, null when it is anything else. */
+function pageAsked(value: string | undefined): number | null {
+  if (value === undefined || value === '') return 1;
+  return /^[1-9]\d{0,8}$/.test(value) ? Number(value) : null;
+}
 
 function ago(t: Translate, ms: number, now: number): string {
   const d = Math.max(0, now - ms);
@@ -262,7 +272,10 @@ async function SyncPage(props: { c: AppContext }) {
           <p>{t('sync.departed.none')}</p>
         ) : (
           <>
-            <p class="muted">{t('sync.departed.intro', { n: DEPARTED_ROWS })}</p>
+            <p class="muted">{t('sync.departed.intro')}</p>
+            <p class="muted" role="status" id="departed-shown">
+              {synced.departedUsers > departed.length ? t('sync.departed.someShown', { shown: departed.length, total: number(synced.departedUsers) }) : t('sync.departed.allShown', { total: number(synced.departedUsers) })}
+            </p>
             <table id="departed-users">
               <caption>{t('sync.departed.caption')}</caption>
               <thead>
@@ -332,6 +345,11 @@ function RunPage(props: { c: AppContext; run: SyncRun; agentName: string | null 
         ) : (
           <>
             <p class="muted">{t('sync.run.conflicts.intro')}</p>
+            {run.errors > run.conflicts.length + run.problems.length ? (
+              <p class="muted" role="status" id="run-conflicts-more">
+                {t('sync.run.conflicts.more', { shown: number(run.conflicts.length), more: number(run.errors - run.conflicts.length - run.problems.length) })}
+              </p>
+            ) : null}
             <table id="run-conflicts-table">
               <caption>{t('sync.run.conflicts.caption')}</caption>
               <thead>
@@ -378,14 +396,27 @@ function sendsAt(r: Reminder): number {
   return r.expiresAt - r.threshold * DAY;
 }
 
+function thresholdName(t: Translate, threshold: number): string {
+  return threshold === 0 ? t('reminders.threshold.expired') : t('reminders.threshold.days', { n: threshold });
+}
+
 async function RemindersPage(props: { c: AppContext }) {
   const { c } = props;
   const t = c.get('t');
   const portal = c.get('portal');
   const now = portal.clock.now();
   const settings = portal.config.reminders;
-  const due = await portal.reminders.due({ horizonDays: PREVIEW_DAYS });
   const daysBefore = [...settings.daysBefore].sort((a, b) => b - a);
+  // Counted by the database; only one page of rows is read and rendered.
+  const summary = await portal.reminders.summary({ horizonDays: PREVIEW_DAYS });
+  const pages = Math.max(1, Math.ceil(summary.total / PREVIEW_ROWS));
+  const asked = pageAsked(c.req.query('page'));
+  const page = asked !== null && asked <= pages ? asked : 1;
+  const due = await portal.reminders.due({ horizonDays: PREVIEW_DAYS, limit: PREVIEW_ROWS, offset: (page - 1) * PREVIEW_ROWS });
+  // Every kind the configuration sends, with 0 where none is due, so the summary reads the same every day.
+  const kinds = [...new Set([...daysBefore, ...(settings.whenExpired ? [0] : []), ...summary.byThreshold.map((k) => k.threshold)])].sort((a, b) => b - a);
+  const countOf = (threshold: number) => summary.byThreshold.find((k) => k.threshold === threshold)?.count ?? 0;
+  const first = (page - 1) * PREVIEW_ROWS + 1;
   return (
     <AdminPage c={c} title={t('reminders.title')} section="/admin/sync">
       <p>
@@ -407,16 +438,39 @@ async function RemindersPage(props: { c: AppContext }) {
           <dt>{t('reminders.settings.whenExpired')}</dt>
           <dd id="reminders-expired">{t(settings.whenExpired ? 'reminders.settings.yes' : 'reminders.settings.no')}</dd>
         </dl>
-        <p class="hint">{t('reminders.settings.hint')}</p>
+        <p class="hint">{t('reminders.settings.hint', { days: EXPIRED_NOTICE_DAYS })}</p>
       </section>
 
       <section aria-labelledby="reminders-preview">
         <h2 id="reminders-preview">{t('reminders.preview.title', { days: PREVIEW_DAYS })}</h2>
-        {due.length === 0 ? (
+        {asked === null ? <Notice kind="warn">{t('reminders.page.invalid')}</Notice> : asked > pages ? <Notice kind="warn">{t('reminders.page.pastEnd', { page: number(asked), pages: number(pages) })}</Notice> : null}
+        {summary.total === 0 ? (
           <p>{t('reminders.preview.none', { days: PREVIEW_DAYS })}</p>
         ) : (
           <>
             <p class="muted">{t('reminders.preview.intro', { days: PREVIEW_DAYS })}</p>
+            <p id="reminders-total">{t('reminders.summary.total', { n: number(summary.total), days: PREVIEW_DAYS })}</p>
+            <table id="reminders-summary">
+              <caption>{t('reminders.summary.caption', { days: PREVIEW_DAYS })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('reminders.col.reminder')}</th>
+                  <th scope="col">{t('reminders.summary.col.count')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {kinds.map((k) => (
+                  <tr data-threshold={String(k)}>
+                    <th scope="row">{thresholdName(t, k)}</th>
+                    <td>{number(countOf(k))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+
+            <p class="muted" role="status" id="reminders-shown">
+              {t('reminders.preview.showing', { from: number(first), to: number(first + due.length - 1), total: number(summary.total) })}
+            </p>
             <table id="reminders-due">
               <caption>{t('reminders.preview.caption', { days: PREVIEW_DAYS })}</caption>
               <thead>
@@ -437,12 +491,13 @@ async function RemindersPage(props: { c: AppContext }) {
                     <td>
                       <time datetime={new Date(r.expiresAt).toISOString()}>{when(r.expiresAt)}</time>
                     </td>
-                    <td>{r.threshold === 0 ? t('reminders.threshold.expired') : t('reminders.threshold.days', { n: r.threshold })}</td>
+                    <td>{thresholdName(t, r.threshold)}</td>
                     <td>{sendsAt(r) <= now ? t('reminders.sends.now') : t('reminders.sends.on', { date: day(sendsAt(r)) })}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            <Pager t={t} page={page} pageSize={PREVIEW_ROWS} total={summary.total} link={(p) => `/admin/sync/reminders?page=${p}`} />
           </>
         )}
       </section>

@@ -1,17 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
+import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
 import { messagesTo } from '../../test/helpers/outbox.js';
+import { EXPIRED_NOTICE_DAYS } from './reminders.js';
 import type { SyncUser } from './types.js';
 
 const DAY = 86_400_000;
 const BASE = 'DC=corp,DC=example,DC=test';
 
-/** Password-expiry reminders with an injected clock: the right emails on the right days, each once. */
-describe('password-expiry reminders', () => {
+/** Password-expiry reminders with an injected clock, on SQLite and PostgreSQL: the right emails on the right days, each once. */
+describe.each(dialects)('password-expiry reminders on %s', (dialect) => {
   let tp: TestPortal;
   let start: number;
   beforeEach(async () => {
-    tp = await createTestPortal({ manualTime: true });
+    tp = await createTestPortal({ manualTime: true, dialect });
     start = tp.clock.now();
   });
   afterEach(() => tp.cleanup());
@@ -88,4 +89,64 @@ describe('password-expiry reminders', () => {
     expect(soon.map((r) => [r.username, r.threshold])).toEqual([['u1@corp.example.test', 14]]);
     expect(await messagesTo(tp.portal, 'u1@corp.example.test')).toEqual([]);
   });
+
+  it('does not email users whose password expired long before the first run', async () => {
+    const ago = (days: number) => start - days * DAY;
+    await sync([
+      user(1, { passwordExpiresAt: ago(400) }), // a stale account, still enabled
+      user(2, { passwordExpiresAt: ago(EXPIRED_NOTICE_DAYS) - 1 }), // just too long ago
+      user(3, { passwordExpiresAt: ago(EXPIRED_NOTICE_DAYS) }), // still recent enough
+      user(4, { passwordExpiresAt: ago(2) }),
+      user(5), // expires in 20 days
+    ]);
+    // The console's preview says the same as the first run does.
+    expect((await tp.portal.reminders.due({ horizonDays: 14 })).map((r) => [r.username, r.threshold])).toEqual([
+      ['u3@corp.example.test', 0],
+      ['u4@corp.example.test', 0],
+      ['u5@corp.example.test', 7],
+    ]);
+    expect(await tp.portal.reminders.send()).toBe(2);
+    for (const n of [3, 4]) expect((await messagesTo(tp.portal, `u${n}@corp.example.test`)).map((m) => m.subject?.replace(/ · .*/, '')), `u${n}`).toEqual(['Your password has expired']);
+    // Nor later: a month of daily runs emails the stale accounts nothing, and u5 its usual reminders.
+    const u5 = await daily(30, 'u5@corp.example.test');
+    expect(u5.map((g) => g.replace(/ · .*/, ''))).toEqual([
+      'day 6: Your password expires in 14 day(s)',
+      'day 13: Your password expires in 7 day(s)',
+      'day 17: Your password expires in 3 day(s)',
+      'day 19: Your password expires in 1 day(s)',
+      'day 20: Your password has expired',
+    ]);
+    for (const n of [1, 2]) expect(await messagesTo(tp.portal, `u${n}@corp.example.test`), `u${n}`).toEqual([]);
+    expect(await tp.store.db.selectFrom('password_reminders').select('user_id').where('user_id', 'in', await ids([1, 2])).execute()).toEqual([]);
+  });
+
+  it('due() leaves out exactly the reminders already sent, threshold by threshold, and counts the rest', async () => {
+    await sync([user(1, { passwordExpiresAt: start + 10 * DAY }), user(2, { passwordExpiresAt: start + 10 * DAY }), user(3, { passwordExpiresAt: start + 30 * DAY })]);
+    expect((await tp.portal.reminders.due()).map((r) => [r.username, r.threshold])).toEqual([
+      ['u1@corp.example.test', 14],
+      ['u2@corp.example.test', 14],
+    ]);
+    expect(await tp.portal.reminders.send()).toBe(2);
+    expect(await tp.portal.reminders.due()).toEqual([]);
+    expect(await tp.portal.reminders.summary()).toEqual({ total: 0, byThreshold: [] });
+    // The 14-day reminder was sent, the 3-day one (due within a week) was not; u3's 14-day one neither.
+    const week = await tp.portal.reminders.due({ horizonDays: 7 });
+    expect(week.map((r) => [r.username, r.threshold])).toEqual([
+      ['u1@corp.example.test', 3],
+      ['u2@corp.example.test', 3],
+    ]);
+    expect(await tp.portal.reminders.summary({ horizonDays: 16 })).toEqual({ total: 3, byThreshold: [{ threshold: 14, count: 1 }, { threshold: 0, count: 2 }] });
+    // One page of the list, in the order the reminders go out (u1 and u2 expire first).
+    expect((await tp.portal.reminders.due({ horizonDays: 16, limit: 2, offset: 1 })).map((r) => [r.username, r.threshold])).toEqual([
+      ['u2@corp.example.test', 0],
+      ['u3@corp.example.test', 14],
+    ]);
+    // A new expiry date for u2 (the password was changed) is a new reminder, even at the same threshold.
+    await sync([user(1, { passwordExpiresAt: start + 10 * DAY }), user(2, { passwordExpiresAt: start + 10 * DAY + 1 })]);
+    expect((await tp.portal.reminders.due()).map((r) => [r.username, r.threshold])).toEqual([['u2@corp.example.test', 14]]);
+  });
+
+  async function ids(ns: number[]): Promise<string[]> {
+    return Promise.all(ns.map(async (n) => (await tp.portal.users.byUsername(`u${n}@corp.example.test`))!.id));
+  }
 });

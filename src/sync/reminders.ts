@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Translate } from '../i18n/index.js';
 import type { MethodStore } from '../methods/method-store.js';
@@ -8,6 +9,8 @@ import type { Clock } from '../shared/clock.js';
 const DAY = 86_400_000;
 /** The "your password has expired" email, recorded like a threshold of 0 days. */
 const EXPIRED = 0;
+/** The expired email goes only to passwords that expired this many days ago or less. */
+export const EXPIRED_NOTICE_DAYS = 7;
 
 export interface Reminder {
   userId: string;
@@ -16,6 +19,12 @@ export interface Reminder {
   expiresAt: number;
   /** Days before expiry this reminder is for; 0 = the password has expired. */
   threshold: number;
+}
+
+/** How many reminders are due, in all and per threshold (0 = expired), largest threshold first. */
+export interface ReminderSummary {
+  total: number;
+  byThreshold: Array<{ threshold: number; count: number }>;
 }
 
 interface Deps {
@@ -38,45 +47,78 @@ interface Deps {
  * linking to the reset page. None for disabled accounts, passwords that never expire, or users
  * who left AD's scope. Each threshold is sent once per expiry date: the row is claimed before
  * the email goes (a primary key), so several portal instances never send it twice; a run that
- * missed days sends only the nearest threshold, not a burst of old ones.
+ * missed days sends only the nearest threshold, not a burst of old ones; and the expired email
+ * goes only to passwords that expired within the last EXPIRED_NOTICE_DAYS days, so the first run
+ * in a directory with long-stale (still enabled) accounts does not email all of them.
+ *
+ * Which threshold applies and whether it was sent are decided in SQL for the candidates only
+ * (expiry inside the window), never by reading password_reminders whole: it grows forever.
  */
 export class ExpiryReminders {
   constructor(private readonly d: Deps) {}
 
-  /** Who would be reminded now (and, for the console's preview, within `horizonDays`). */
-  async due(options: { horizonDays?: number } = {}): Promise<Reminder[]> {
-    const now = this.d.clock.now();
-    const horizon = now + (options.horizonDays ?? 0) * DAY;
-    const largest = Math.max(0, ...this.d.daysBefore);
-    const rows = await this.d.store.db
-      .selectFrom('synced_objects')
-      .innerJoin('users', 'users.id', 'synced_objects.local_id')
-      .select(['users.id', 'users.username', 'users.display_name', 'synced_objects.password_expires_at'])
-      .where('synced_objects.kind', '=', 'user')
-      .where('synced_objects.gone_at', 'is', null)
-      .where('users.enabled', '=', 1)
-      .where('users.source', '=', 'onprem')
-      .where('synced_objects.password_expires_at', 'is not', null)
-      .where('synced_objects.password_expires_at', '<=', horizon + largest * DAY)
-      .execute();
-    const sent = new Set(
-      (await this.d.store.db.selectFrom('password_reminders').select(['user_id', 'expires_at', 'threshold']).execute()).map((r) => `${r.user_id}:${Number(r.expires_at)}:${r.threshold}`),
-    );
-    const out: Reminder[] = [];
-    for (const r of rows) {
-      const expiresAt = Number(r.password_expires_at);
-      const threshold = this.thresholdAt(expiresAt, horizon);
-      if (threshold === null || sent.has(`${r.id}:${expiresAt}:${threshold}`)) continue;
-      out.push({ userId: r.id, username: r.username, displayName: r.display_name, expiresAt, threshold });
-    }
-    return out.sort((a, b) => a.expiresAt - b.expiresAt);
+  /**
+   * Who would be reminded now (and, for the console's preview, within `horizonDays`), in the order
+   * the reminders go out; `limit` and `offset` take one page of that list.
+   */
+  async due(options: { horizonDays?: number; limit?: number; offset?: number } = {}): Promise<Reminder[]> {
+    let q = this.pending(options.horizonDays ?? 0)
+      .selectAll('c')
+      .orderBy(sql`c.expires_at - c.threshold * cast(${DAY} as bigint)`)
+      .orderBy('c.expires_at')
+      .orderBy('c.username')
+      .orderBy('c.user_id');
+    if (options.limit !== undefined) q = q.limit(options.limit).offset(options.offset ?? 0);
+    const rows = await q.execute();
+    return rows.map((r) => ({ userId: r.user_id, username: r.username, displayName: r.display_name, expiresAt: Number(r.expires_at), threshold: Number(r.threshold) }));
   }
 
-  /** The nearest threshold crossed at `at`, or null when none applies. */
-  private thresholdAt(expiresAt: number, at: number): number | null {
-    if (at >= expiresAt) return this.d.whenExpired ? EXPIRED : null;
-    const crossed = this.d.daysBefore.filter((d) => at >= expiresAt - d * DAY);
-    return crossed.length ? Math.min(...crossed) : null;
+  /** How many `due()` would list, per threshold, counted by the database. */
+  async summary(options: { horizonDays?: number } = {}): Promise<ReminderSummary> {
+    const rows = await this.pending(options.horizonDays ?? 0)
+      .select((eb) => ['c.threshold', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('c.threshold')
+      .execute();
+    const byThreshold = rows.map((r) => ({ threshold: Number(r.threshold), count: Number(r.n) })).sort((a, b) => b.threshold - a.threshold);
+    return { total: byThreshold.reduce((sum, r) => sum + r.count, 0), byThreshold };
+  }
+
+  /**
+   * The reminders not yet sent, as a derived table `c`: each candidate with the nearest threshold
+   * crossed at now + `horizonDays` (a CASE built from the configuration), minus those whose
+   * (user, expiry, threshold) row exists. The expiry range keeps it to users near their expiry
+   * (the synced_objects_expiry index); the NOT EXISTS is a primary-key lookup.
+   */
+  private pending(horizonDays: number) {
+    const { db } = this.d.store;
+    const now = this.d.clock.now();
+    const at = now + horizonDays * DAY;
+    const days = [...new Set(this.d.daysBefore)].sort((a, b) => a - b);
+    const largest = days.at(-1) ?? 0;
+    // The expired email goes out with the first run after the expiry, so "recent" is judged at
+    // `now` even for the preview; without the expired email, only passwords valid at `at` count.
+    const from = this.d.whenExpired ? now - EXPIRED_NOTICE_DAYS * DAY : at + 1;
+    const whens = [
+      sql`when s.password_expires_at <= cast(${at} as bigint) then cast(${this.d.whenExpired ? EXPIRED : null} as integer)`,
+      ...days.map((d) => sql`when s.password_expires_at <= cast(${at + d * DAY} as bigint) then cast(${d} as integer)`),
+    ];
+    const threshold = sql<number | null>`case ${sql.join(whens, sql` `)} else null end`;
+    const candidates = db
+      .selectFrom('synced_objects as s')
+      .innerJoin('users as u', 'u.id', 's.local_id')
+      .select(['u.id as user_id', 'u.username', 'u.display_name', 's.password_expires_at as expires_at', threshold.as('threshold')])
+      .where('s.kind', '=', 'user')
+      .where('s.gone_at', 'is', null)
+      .where('u.enabled', '=', 1)
+      .where('u.source', '=', 'onprem')
+      .where('s.password_expires_at', '>=', from)
+      .where('s.password_expires_at', '<=', at + largest * DAY);
+    return db
+      .selectFrom(candidates.as('c'))
+      .where('c.threshold', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('password_reminders as r').select('r.user_id').whereRef('r.user_id', '=', 'c.user_id').whereRef('r.expires_at', '=', 'c.expires_at').whereRef('r.threshold', '=', 'c.threshold'))),
+      );
   }
 
   /** Sends what is due now; returns how many emails went out. */
