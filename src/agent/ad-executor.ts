@@ -152,9 +152,11 @@ export function adSyncSource(reader: AdSyncReader, pageSize: number): SyncSource
   };
 }
 
-export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number } }): AdExecutor {
+export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number; attributes?: SyncScope['attributes'] } }): AdExecutor {
   const connection = connectorOptions(ad, baseDir, options.allowProtected);
   const deps = options.logger ? { logger: options.logger } : {};
-  const scope: SyncScope | null = options.sync ? { baseDns: options.sync.baseDns.length ? options.sync.baseDns : [ad.baseDn], ...(options.sync.userFilter ? { userFilter: options.sync.userFilter } : {}) } : null;
+  const scope: SyncScope | null = options.sync
+    ? { baseDns: options.sync.baseDns.length ? options.sync.baseDns : [ad.baseDn], ...(options.sync.userFilter ? { userFilter: options.sync.userFilter } : {}), ...(options.sync.attributes ? { attributes: options.sync.attributes } : {}) }
+    : null;
   return new AdExecutor(new AdConnector(connection, deps), scope ? new AdSyncReader(connection, scope, deps) : null, options.sync?.pageSize ?? 500, connection);
 }

@@ -230,6 +230,19 @@ describe('validation', () => {
     expect(problems).toEqual([{ key: 'secrets.key', message: expect.stringContaining('32 random bytes') }]);
   });
 
+  it('the sync attribute mapping takes LDAP attribute names only, for the fields that can be mapped; the username source is one of three', () => {
+    writeYaml('agent:\n  sync:\n    attributes:\n      mobile: "pager)(objectClass=*"\n      objectGUID: cn\nsync:\n  usernameFrom: employeeID\n');
+    const problems = problemsOf(() => loadConfig({ cwd: dir, env: {} }));
+    const byKey = new Map(problems.map((p) => [p.key, p.message]));
+    expect([...byKey.keys()].sort()).toEqual(['agent.sync.attributes.mobile', 'agent.sync.attributes.objectGUID', 'sync.usernameFrom']);
+    expect(byKey.get('agent.sync.attributes.mobile')).toMatch(/must be an LDAP attribute name/);
+    expect(byKey.get('agent.sync.attributes.objectGUID')).toMatch(/is not a known setting/);
+    writeYaml('agent:\n  sync:\n    attributes:\n      mobile: pager\n      telephoneNumber: extensionAttribute3\nsync:\n  usernameFrom: sAMAccountName\n');
+    const { config } = loadConfig({ cwd: dir, env: {} });
+    expect(config.agent.sync.attributes).toEqual({ mobile: 'pager', telephoneNumber: 'extensionAttribute3' });
+    expect(config.sync.usernameFrom).toBe('sAMAccountName');
+  });
+
   it('refuses a database URL of an unknown kind', () => {
     const problems = problemsOf(() => loadConfig({ cwd: dir, env: { SSPR_DATABASE__URL: 'mysql://db/sspr' } }));
     expect(problems.map((p) => p.key)).toEqual(['database.url']);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { customBannedProblems } from '../passwords/banned.js';
+import { ATTRIBUTE_NAME } from '../sync/types.js';
 
 /**
  * The one configuration schema. Every key has a default that is safe for a first run on one
@@ -9,6 +10,7 @@ import { customBannedProblems } from '../passwords/banned.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+const ldapAttribute = z.string().regex(ATTRIBUTE_NAME, 'must be an LDAP attribute name (letters, digits and hyphens, starting with a letter)');
 
 const publicUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
@@ -224,6 +226,8 @@ export const configSchema = z.strictObject({
        * whoever can edit those attributes in AD.
        */
       useContactInfo: z.boolean().default(false),
+      /** The portal username of a synced user: its userPrincipalName (default), sAMAccountName or mail; the UPN, then the sAMAccountName, when that is empty. */
+      usernameFrom: z.enum(['userPrincipalName', 'sAMAccountName', 'mail']).default('userPrincipalName'),
     })
     .prefault({}),
   reminders: z
@@ -251,6 +255,18 @@ export const configSchema = z.strictObject({
           /** An extra LDAP filter users must match, e.g. (memberOf=CN=SSPR Users,OU=Groups,DC=corp,DC=example). */
           userFilter: z.string().max(2000).optional(),
           pageSize: z.number().int().min(10).max(1000).default(500),
+          /**
+           * The AD attribute to read for a field when it is not the usual one, e.g.
+           * { mobile: pager } or { mail: extensionAttribute3 }; single-valued attributes (the first value is used).
+           */
+          attributes: z
+            .strictObject({
+              displayName: ldapAttribute.optional(),
+              mail: ldapAttribute.optional(),
+              mobile: ldapAttribute.optional(),
+              telephoneNumber: ldapAttribute.optional(),
+            })
+            .default({}),
         })
         .prefault({}),
       /** Also run an agent inside the portal process (a one-machine install); needs agent.ad. */

@@ -581,3 +581,25 @@ describe('a service account with default rights', () => {
     expect(anchors(again.users)).toEqual([svc!.guid, keep!.guid].sort());
   }, 60_000);
 });
+
+describe('attribute mapping (agent.sync.attributes)', () => {
+  it('reads mobile, telephone and display name from the attributes the administrator named; the defaults stay as they were', async () => {
+    const u = users.get('u0003')!;
+    await bulk.modify(u.dn, { pager: '+44 20 7946 0003', homePhone: '+44 20 7946 1003' });
+    const mapped = await fullOf(readerFor({ ...mainScope(), attributes: { mobile: 'pager', telephoneNumber: 'homePhone', displayName: 'cn' } }));
+    const plain = await fullOf(readerFor(mainScope()));
+    const mine = (c: Collected) => c.users.find((x) => x.anchor === u.guid)!;
+    expect(mine(mapped)).toMatchObject({ mobile: '+44 20 7946 0003', telephoneNumber: '+44 20 7946 1003', displayName: 'u0003', mail: mine(plain).mail });
+    expect(mine(plain).mobile).toBe('+44 7700 90003');
+    expect(mine(plain).displayName).not.toBe('u0003');
+    // Users without the mapped attribute have no value, not the usual attribute's.
+    const other = mapped.users.find((x) => x.anchor === users.get('u0006')!.guid)!;
+    expect(other.mobile).toBeNull();
+    expect(mapped.users).toHaveLength(plain.users.length);
+  }, 60_000);
+
+  it('a mapping that is not an LDAP attribute name, or of a field that cannot be mapped, is refused with the reason', () => {
+    expect(() => new AdSyncReader(options, { ...mainScope(), attributes: { mobile: 'pager)(objectClass=*' } })).toThrow(/attributes\.mobile: .* is not an LDAP attribute name/);
+    expect(() => new AdSyncReader(options, { ...mainScope(), attributes: { objectGUID: 'cn' } as never })).toThrow(/attributes: objectGUID cannot be mapped/);
+  });
+});

@@ -22,7 +22,7 @@ import { guidFromBytes, parseGuid } from '../ad/guid.js';
 import { failure, failureFromError, type AdResult } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { SyncCursor, SyncGroup, SyncPage, SyncScope, SyncUser } from './types.js';
+import { ATTRIBUTE_NAME, DEFAULT_ATTRIBUTE_MAP, type SyncAttributeMap, type SyncCursor, type SyncGroup, type SyncPage, type SyncScope, type SyncUser } from './types.js';
 
 /**
  * The agent's reading of Active Directory for the portal's directory (issue 6): users and
@@ -144,7 +144,17 @@ export function syncScopeProblems(scope: SyncScope): string[] {
       problems.push(`userFilter: not an LDAP filter (${(err as Error).message.split('\n')[0]}); values must be escaped (\\28 for "(", \\29 for ")", \\2a for "*", \\5c for "\\")`);
     }
   }
+  for (const [field, name] of Object.entries(scope.attributes ?? {})) {
+    if (!(field in DEFAULT_ATTRIBUTE_MAP)) problems.push(`attributes: ${field} cannot be mapped (only ${Object.keys(DEFAULT_ATTRIBUTE_MAP).join(', ')})`);
+    else if (typeof name !== 'string' || !ATTRIBUTE_NAME.test(name)) problems.push(`attributes.${field}: ${JSON.stringify(name)} is not an LDAP attribute name`);
+  }
   return problems;
+}
+
+/** The attributes a read asks for: OBJECT_ATTRIBUTES and the mapped ones. */
+function attributesFor(map: SyncAttributeMap): string[] {
+  const all = [...OBJECT_ATTRIBUTES, ...Object.values(map)];
+  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
 }
 
 function values(entry: Entry, attribute: string): (string | Buffer)[] {
@@ -171,8 +181,8 @@ function timeOf(fileTime: string | null): number | null {
   return fileTimeToDate(fileTime)?.getTime() ?? null;
 }
 
-/** A user entry as the portal's SyncUser (types.ts documents each field). */
-export function syncUserFromEntry(entry: Entry): SyncUser | null {
+/** A user entry as the portal's SyncUser (types.ts documents each field), with the mapped attributes. */
+export function syncUserFromEntry(entry: Entry, map: SyncAttributeMap = DEFAULT_ATTRIBUTE_MAP): SyncUser | null {
   const anchor = anchorOf(entry);
   if (anchor === null) return null;
   const uac = Number(first(entry, 'userAccountControl') ?? '0');
@@ -182,10 +192,10 @@ export function syncUserFromEntry(entry: Entry): SyncUser | null {
     dn: entry.dn,
     sAMAccountName: first(entry, 'sAMAccountName') ?? '',
     userPrincipalName: first(entry, 'userPrincipalName'),
-    displayName: first(entry, 'displayName'),
-    mail: first(entry, 'mail'),
-    mobile: first(entry, 'mobile'),
-    telephoneNumber: first(entry, 'telephoneNumber'),
+    displayName: first(entry, map.displayName),
+    mail: first(entry, map.mail),
+    mobile: first(entry, map.mobile),
+    telephoneNumber: first(entry, map.telephoneNumber),
     enabled: (flags & UF_ACCOUNTDISABLE) === 0,
     protected: first(entry, 'adminCount') === '1',
     passwordNeverExpires: (flags & UF_DONT_EXPIRE_PASSWD) !== 0,
@@ -268,6 +278,8 @@ export class AdSyncReader {
   private readonly personFilter: Filter;
   private readonly usersFilter: Filter;
   private readonly inScopeFilter: Filter;
+  private readonly map: SyncAttributeMap;
+  private readonly attributes: string[];
 
   constructor(
     source: AdConnection | AdConnectionOptions,
@@ -292,6 +304,8 @@ export class AdSyncReader {
     this.personFilter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectCategory', value: 'person' }), new EqualityFilter({ attribute: 'objectClass', value: 'user' })] });
     this.usersFilter = this.scope.userFilter === null ? this.personFilter : new AndFilter({ filters: [this.personFilter, this.scope.userFilter] });
     this.inScopeFilter = new OrFilter({ filters: [this.usersFilter, new EqualityFilter({ attribute: 'objectClass', value: 'group' })] });
+    this.map = { ...DEFAULT_ATTRIBUTE_MAP, ...scope.attributes };
+    this.attributes = attributesFor(this.map);
   }
 
   /** Where a delta taken now would start: the DC's invocationId, highestCommittedUSN and name. */
@@ -528,7 +542,7 @@ export class AdSyncReader {
   /** A paged search of users and groups, each LDAP page one SyncPage (objects already delivered in this read are left out). */
   private async readObjects(client: Client, base: string, filter: Filter, pageSize: number, seen: Set<string>, onPage: (page: SyncPage) => Promise<void>): Promise<void> {
     const range = this.deps.memberRangeSize;
-    const attributes = [...OBJECT_ATTRIBUTES, memberAttribute(0, range)];
+    const attributes = [...this.attributes, memberAttribute(0, range)];
     for await (const result of client.searchPaginated(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: ['objectGUID'], paged: { pageSize } })) {
       const page: SyncPage = { users: [], groups: [], gone: [] };
       for (const e of result.searchEntries) {
@@ -537,7 +551,7 @@ export class AdSyncReader {
         seen.add(anchor);
         if (isGroup(e)) page.groups.push(await this.groupFromEntry(client, e, anchor));
         else {
-          const u = syncUserFromEntry(e);
+          const u = syncUserFromEntry(e, this.map);
           if (u !== null) page.users.push(u);
         }
       }

@@ -90,6 +90,23 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(stored.map((g) => g.member_dns).join('')).not.toContain('OU=Staff');
   });
 
+  it('sync.usernameFrom: the portal username from sAMAccountName or mail, falling back to the UPN when empty', async () => {
+    const bySam = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, sessions: tp.portal.sessions, usernameFrom: 'sAMAccountName' });
+    let run = await bySam.startRun('full', 'manual', null);
+    await bySam.applyPage(run, { users: [user(1), user(2, { sAMAccountName: '' })], groups: [], gone: [] });
+    await bySam.finishRun(run, { full: true, cursor });
+    expect((await tp.portal.users.byUsername('user1'))?.anchor).toBe(guid(1));
+    expect((await tp.portal.users.byUsername('user2@corp.example.test'))?.anchor).toBe(guid(2));
+    // Switching the source renames the same users (same anchors), nothing is added.
+    const byMail = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, sessions: tp.portal.sessions, usernameFrom: 'mail' });
+    run = await byMail.startRun('full', 'manual', null);
+    await byMail.applyPage(run, { users: [user(1, { mail: 'first.user@corp.example.test' }), user(2, { sAMAccountName: '', mail: null })], groups: [], gone: [] });
+    const done = await byMail.finishRun(run, { full: true, cursor });
+    expect([done.added, done.updated]).toEqual([0, 2]);
+    expect((await tp.portal.users.byUsername('first.user@corp.example.test'))?.anchor).toBe(guid(1));
+    expect((await tp.portal.users.byUsername('user2@corp.example.test'))?.anchor).toBe(guid(2));
+  });
+
   it('a synced user whose name belongs to a cloud user is reported as a conflict, not merged', async () => {
     const cloud = await makeUser(tp.portal, { username: 'user1@corp.example.test', password: 'Cloud-Password-Long-1' });
     const run = await full([user(1), user(2)]);

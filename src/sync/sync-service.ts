@@ -48,6 +48,9 @@ type After = Array<() => Promise<unknown>>;
  * disabled, not erased, with the reason kept. The cursor for the next delta is stored only when
  * a run completes, so a run cut off half-way is simply repeated.
  */
+/** `sync.usernameFrom`: which AD name becomes the portal username. */
+export type UsernameSource = 'userPrincipalName' | 'sAMAccountName' | 'mail';
+
 /** `sync.useContactInfo`: AD's mail and mobile become confirmed verification methods (off by default: it trusts AD's data). */
 export interface ContactInfoSync {
   enabled: boolean;
@@ -56,7 +59,7 @@ export interface ContactInfoSync {
 }
 
 export class SyncService {
-  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; sessions: SessionStore; contactInfo?: ContactInfoSync }) {}
+  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; sessions: SessionStore; contactInfo?: ContactInfoSync; usernameFrom?: UsernameSource }) {}
 
   private get db() {
     return this.d.store.db;
@@ -193,7 +196,7 @@ export class SyncService {
 
   private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
-    const username = u.userPrincipalName ?? u.sAMAccountName;
+    const username = (this.d.usernameFrom === 'sAMAccountName' ? u.sAMAccountName : this.d.usernameFrom === 'mail' ? u.mail : null) || u.userPrincipalName || u.sAMAccountName;
     const displayName = (u.displayName ?? u.sAMAccountName).slice(0, 256);
     const attributes = JSON.stringify({ sAMAccountName: u.sAMAccountName, userPrincipalName: u.userPrincipalName, mail: u.mail, mobile: u.mobile, telephoneNumber: u.telephoneNumber, protected: u.protected, passwordNeverExpires: u.passwordNeverExpires, pwdLastSet: u.pwdLastSet });
     const known = await this.synced(db, u.anchor);

@@ -59,7 +59,22 @@ export interface SyncScope {
   baseDns: string[];
   /** An extra LDAP filter users must match, e.g. (memberOf=CN=SSPR Users,…); empty = all users. */
   userFilter?: string;
+  /** Which AD attribute fills which field (agent.sync.attributes); the rest as DEFAULT_ATTRIBUTE_MAP. */
+  attributes?: Partial<SyncAttributeMap>;
 }
+
+/** The AD attribute read for each of these SyncUser fields, e.g. mobile numbers kept in `pager` or an extension attribute. */
+export interface SyncAttributeMap {
+  displayName: string;
+  mail: string;
+  mobile: string;
+  telephoneNumber: string;
+}
+
+export const DEFAULT_ATTRIBUTE_MAP: Readonly<SyncAttributeMap> = Object.freeze({ displayName: 'displayName', mail: 'mail', mobile: 'mobile', telephoneNumber: 'telephoneNumber' });
+
+/** An LDAP attribute description (a name, not an OID or options): letters, digits and hyphens, starting with a letter. */
+export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 
 /** One page of changes; a full read yields pages of everything, a delta pages of changes since the cursor. */
 export interface SyncPage {
