@@ -80,7 +80,7 @@ export class AgentClient {
   private retry: NodeJS.Timeout | null = null;
   private readonly inFlight = new Map<string, Job>();
   private claimWaiters = new Map<string, (granted: boolean) => void>();
-  private syncAcks = new Map<string, () => void>();
+  private syncAcks = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
   status: AgentStatus = 'connecting';
   private statusListeners: Array<(s: AgentStatus) => void> = [];
 
@@ -155,6 +155,8 @@ export class AgentClient {
       if (this.heartbeat) clearInterval(this.heartbeat);
       for (const w of this.claimWaiters.values()) w(false);
       this.claimWaiters.clear();
+      // A sync on this connection stops at once: the portal fails the run, a later one starts over.
+      for (const ack of this.syncAcks.values()) ack.reject(new Error('the connection to the portal closed during the sync'));
       if (this.stopped) return;
       this.setStatus('connecting');
       if (code === 4003) this.o.logger.error({ reason: reason.toString() }, 'agent: the portal refused this agent (revoked, or keys do not match); still retrying');
@@ -211,7 +213,7 @@ export class AgentClient {
       case 'sync':
         return this.runSync(msg.runId, msg.mode, msg.since ?? null);
       case 'sync_ack':
-        this.syncAcks.get(`${msg.runId}:${msg.seq}`)?.();
+        this.syncAcks.get(`${msg.runId}:${msg.seq}`)?.resolve();
         return;
     }
   }
@@ -263,9 +265,15 @@ export class AgentClient {
       const acked = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the portal did not acknowledge a sync page')), 120_000);
         timer.unref?.();
-        this.syncAcks.set(`${runId}:${mine}`, () => {
-          clearTimeout(timer);
-          resolve();
+        this.syncAcks.set(`${runId}:${mine}`, {
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
         });
       }).finally(() => this.syncAcks.delete(`${runId}:${mine}`));
       // Handled when awaited below; never an unhandled rejection meanwhile.

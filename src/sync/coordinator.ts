@@ -26,19 +26,38 @@ export class SyncCoordinator {
       const cursor = await d.sync.cursor();
       const mode = options.full || !cursor ? 'full' : 'delta';
       let runId = await d.sync.startRun(mode, trigger, agent.id);
-      const done = new Promise<SyncRun>((resolve) => {
+      const done = new Promise<SyncRun>((resolve, reject) => {
+        // Completing or failing the run must settle it whatever goes wrong, or run() would never return.
+        const settle = async (work: () => Promise<SyncRun>) => {
+          try {
+            resolve(await work());
+          } catch (err) {
+            d.logger.warn({ err, run: runId }, 'sync: completing the run failed');
+            try {
+              await d.sync.failRun(runId, `the portal could not complete the run: ${String((err as Error).message ?? err)}`);
+              resolve((await d.sync.run(runId))!);
+            } catch (again) {
+              reject(again as Error);
+            }
+          }
+        };
         const started = d.hub.startSync(agent.id, runId, mode, mode === 'delta' ? cursor : null, {
           page: (page) => d.sync.applyPage(runId, page),
-          end: async (reported, next) => {
-            if (reported === 'full' && mode === 'delta') runId = await d.sync.markFull(runId);
-            resolve(await d.sync.finishRun(runId, { full: reported === 'full', cursor: next }));
-          },
-          failed: async (problem) => {
-            await d.sync.failRun(runId, problem);
-            resolve((await d.sync.run(runId))!);
-          },
+          end: (reported, next) =>
+            settle(async () => {
+              if (reported === 'full' && mode === 'delta') runId = await d.sync.markFull(runId);
+              return d.sync.finishRun(runId, { full: reported === 'full', cursor: next });
+            }),
+          failed: (problem) =>
+            settle(async () => {
+              await d.sync.failRun(runId, problem);
+              return (await d.sync.run(runId))!;
+            }),
         });
-        if (!started) void d.sync.failRun(runId, 'the agent disconnected before the sync started').then(async () => resolve((await d.sync.run(runId))!));
+        if (!started) void settle(async () => {
+          await d.sync.failRun(runId, 'the agent disconnected before the sync started');
+          return (await d.sync.run(runId))!;
+        });
       });
       const run = await done;
       if (run.status === 'failed') d.logger.warn({ run: run.id, problems: run.problems }, 'sync failed');

@@ -26,7 +26,7 @@ describe.each(dialects)('sync service on %s', (dialect) => {
   let sync: SyncService;
   beforeEach(async () => {
     tp = await createTestPortal({ dialect });
-    sync = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, sessions: tp.portal.sessions });
+    sync = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit });
   });
   afterEach(() => tp.cleanup());
 
@@ -91,20 +91,36 @@ describe.each(dialects)('sync service on %s', (dialect) => {
   });
 
   it('sync.usernameFrom: the portal username from sAMAccountName or mail, falling back to the UPN when empty', async () => {
-    const bySam = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, sessions: tp.portal.sessions, usernameFrom: 'sAMAccountName' });
+    const bySam = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, usernameFrom: 'sAMAccountName' });
     let run = await bySam.startRun('full', 'manual', null);
     await bySam.applyPage(run, { users: [user(1), user(2, { sAMAccountName: '' })], groups: [], gone: [] });
     await bySam.finishRun(run, { full: true, cursor });
     expect((await tp.portal.users.byUsername('user1'))?.anchor).toBe(guid(1));
     expect((await tp.portal.users.byUsername('user2@corp.example.test'))?.anchor).toBe(guid(2));
     // Switching the source renames the same users (same anchors), nothing is added.
-    const byMail = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, sessions: tp.portal.sessions, usernameFrom: 'mail' });
+    const byMail = new SyncService({ store: tp.store, clock: tp.clock, audit: tp.portal.audit, usernameFrom: 'mail' });
     run = await byMail.startRun('full', 'manual', null);
     await byMail.applyPage(run, { users: [user(1, { mail: 'first.user@corp.example.test' }), user(2, { sAMAccountName: '', mail: null })], groups: [], gone: [] });
     const done = await byMail.finishRun(run, { full: true, cursor });
     expect([done.added, done.updated]).toEqual([0, 2]);
     expect((await tp.portal.users.byUsername('first.user@corp.example.test'))?.anchor).toBe(guid(1));
     expect((await tp.portal.users.byUsername('user2@corp.example.test'))?.anchor).toBe(guid(2));
+  });
+
+  it('a group read in the same delta keeps AD\'s member list even when one member moved into another\'s old DN', async () => {
+    const a = user(1, { dn: `CN=John Smith,OU=Sales,${BASE}` });
+    const b = user(2, { dn: `CN=John Smith,OU=Temp,${BASE}` });
+    await full([a, b], [group(1, [a.dn])]);
+    // A moved to the archive, B into A's old place; AD now lists B (at the old DN) in the group.
+    const run = await sync.startRun('delta', 'manual', null);
+    const aMoved = { ...a, dn: `CN=John Smith,OU=Archive,${BASE}` };
+    const bMoved = { ...b, dn: `CN=John Smith,OU=Sales,${BASE}` };
+    await sync.applyPage(run, { users: [aMoved, bMoved], groups: [group(1, [bMoved.dn])], gone: [] });
+    await sync.finishRun(run, { full: false, cursor });
+    const g = (await tp.portal.groups.byName('Group 1'))!;
+    const members = await tp.portal.groups.transitiveUserIds(g.id);
+    expect(members.has((await tp.portal.users.byUsername('user2@corp.example.test'))!.id)).toBe(true);
+    expect(members.has((await tp.portal.users.byUsername('user1@corp.example.test'))!.id)).toBe(false);
   });
 
   it('a synced user whose name belongs to a cloud user is reported as a conflict, not merged', async () => {

@@ -1,5 +1,4 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { SessionStore } from '../auth/sessions.js';
 import { nameKey } from '../directory/names.js';
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
@@ -37,7 +36,7 @@ const STATE_ID = 'ad';
 const MEMBER_BATCH = 200;
 
 type Db = Kysely<Database>;
-/** Work that touches other stores (sessions, verification methods): done after the page's transaction commits. */
+/** Work through other stores (verification methods): done after the page's transaction commits. */
 type After = Array<() => Promise<unknown>>;
 
 /**
@@ -59,7 +58,7 @@ export interface ContactInfoSync {
 }
 
 export class SyncService {
-  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; sessions: SessionStore; contactInfo?: ContactInfoSync; usernameFrom?: UsernameSource }) {}
+  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; contactInfo?: ContactInfoSync; usernameFrom?: UsernameSource }) {}
 
   private get db() {
     return this.d.store.db;
@@ -98,10 +97,10 @@ export class SyncService {
   }
 
   /**
-   * One page of users, groups and departures, in one transaction; every write is an upsert by
-   * anchor, so a page applied twice changes nothing more. Sessions of users AD disabled end, and
-   * AD's contact details become methods, once the page is committed (both are repeated by the
-   * next run if the process stops in between).
+   * One page of users, groups and departures, in one transaction (with it, the sessions of users
+   * AD disabled or who left end); every write is an upsert by anchor, so a page applied twice
+   * changes nothing more. AD's contact details become methods once the page is committed (the
+   * next run repeats that if the process stops in between).
    */
   async applyPage(runId: string, page: SyncPage): Promise<void> {
     const after: After = [];
@@ -138,10 +137,23 @@ export class SyncService {
         count(await this.upsertGroup(trx, runId, whole, moves));
       }
       for (const anchor of page.gone) if (await this.leave(trx, anchor, 'deleted_or_out_of_scope', after)) stats.disabled++;
-      await this.membersMoved(trx, moves);
+      await this.membersMoved(trx, runId, moves);
       await this.addToRun(trx, runId, stats, conflicts, problems);
     });
-    for (const work of after) await work();
+    await this.afterCommit(runId, after);
+  }
+
+  /** Each piece of after-commit work runs, whatever the others do; a failure counts as an error of the run (the next run repeats the work). */
+  private async afterCommit(runId: string, after: After): Promise<void> {
+    const problems: string[] = [];
+    for (const work of after) {
+      try {
+        await work();
+      } catch (err) {
+        problems.push(`after applying: ${String((err as Error).message ?? err).slice(0, 200)}`);
+      }
+    }
+    if (problems.length) await this.addToRun(this.db, runId, { added: 0, updated: 0, disabled: 0, errors: problems.length }, [], problems.slice(0, 10));
   }
 
   /** Groups whose members are still arriving, by run and anchor (a run that fails drops them). */
@@ -179,9 +191,17 @@ export class SyncService {
    * group as changed, so a delta does not bring the group again: the DNs the groups keep are
    * updated here, once per page for all the page's moves (old DN, lower case → new DN).
    */
-  private async membersMoved(db: Db, moves: Map<string, string>): Promise<void> {
+  private async membersMoved(db: Db, runId: string, moves: Map<string, string>): Promise<void> {
     if (moves.size === 0) return;
-    const groups = await db.selectFrom('synced_objects').select(['anchor', 'member_dns']).where('kind', '=', 'group').where('member_dns', 'is not', null).execute();
+    // Groups this run already wrote hold AD's member list as it is now: never rewritten (another
+    // object may have moved into a moved member's old DN).
+    const groups = await db
+      .selectFrom('synced_objects')
+      .select(['anchor', 'member_dns'])
+      .where('kind', '=', 'group')
+      .where('member_dns', 'is not', null)
+      .where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', runId)]))
+      .execute();
     for (const g of groups) {
       const dns = JSON.parse(g.member_dns!) as string[];
       if (!dns.some((d) => moves.has(d.toLowerCase()))) continue;
@@ -223,7 +243,8 @@ export class SyncService {
     await db.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
     if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
     else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ad_methods: null, ...row }).execute();
-    if (local.enabled === 1 && !u.enabled) after.push(() => this.d.sessions.revokeAllForUser(local.id));
+    // Sessions end in the same transaction: a crash after it cannot leave them behind.
+    if (local.enabled === 1 && !u.enabled) await db.deleteFrom('sessions').where('user_id', '=', local.id).execute();
     after.push(() => this.syncContactMethods(u, local.id));
     return changed ? 'updated' : 'same';
   }
@@ -293,7 +314,7 @@ export class SyncService {
     if (known.kind === 'user') {
       await db.updateTable('users').set({ enabled: 0, updated_at: this.d.clock.now() }).where('id', '=', known.local_id).execute();
       await db.deleteFrom('group_members').where('member_type', '=', 'user').where('member_id', '=', known.local_id).where('group_id', 'in', db.selectFrom('groups').select('id').where('source', '=', 'onprem')).execute();
-      after.push(() => this.d.sessions.revokeAllForUser(known.local_id));
+      await db.deleteFrom('sessions').where('user_id', '=', known.local_id).execute();
     } else {
       await db.deleteFrom('group_members').where('group_id', '=', known.local_id).execute();
       await db.deleteFrom('group_members').where('member_type', '=', 'group').where('member_id', '=', known.local_id).execute();
@@ -348,7 +369,7 @@ export class SyncService {
       await trx.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
       await trx.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
     });
-    for (const work of after) await work();
+    await this.afterCommit(runId, after);
     const run = (await this.run(runId))!;
     await this.d.audit.record({ event: 'sync_run', outcome: run.errors > 0 ? 'info' : 'success', actor: { id: run.agentId, name: 'sync' }, details: { run: runId, kind: run.kind, trigger: run.trigger, added: run.added, updated: run.updated, disabled: run.disabled, errors: run.errors } });
     return run;

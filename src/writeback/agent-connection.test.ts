@@ -165,4 +165,26 @@ describe('agent connection (real server, real WebSocket)', () => {
       if (k + 2 < PAGES) expect(at(`read ${k + 2}`)).toBeGreaterThan(at(`applied ${k}`));
     }
   });
+
+  it('sync: when the portal cannot complete a run, the run is marked failed with the reason and the next run starts (nothing hangs)', async () => {
+    const { url } = await portal();
+    const state = await registered(url);
+    const source: SyncSource = {
+      async full(onPage) {
+        await onPage({ users: [], groups: [], gone: [] });
+        return { ok: true, cursor: { invocationId: '5f1c2a3b-0000-4000-8000-000000000001', usn: '100', dc: 'dc1.corp.example.test' } };
+      },
+      delta: () => Promise.reject(new Error('not expected in this test')),
+    };
+    await client(state, url, { ...notCalled, sync: source }).waitConnected();
+    const sync = tp.portal.sync;
+    const finish = sync.finishRun.bind(sync);
+    sync.finishRun = () => Promise.reject(new Error('disk I/O error (injected)'));
+    const r = await tp.portal.syncCoordinator.run('manual', { full: true });
+    expect(r.ok && r.run.status).toBe('failed');
+    expect(r.ok && r.run.problems.join(' ')).toMatch(/could not complete the run: disk I\/O error/);
+    sync.finishRun = finish;
+    const next = await tp.portal.syncCoordinator.run('manual', { full: true });
+    expect(next.ok && next.run.status).toBe('done');
+  });
 });

@@ -65,7 +65,7 @@ const DAY_MS = 86_400_000;
 export class AgentHub {
   private readonly live = new Map<string, Session>();
   /** Sync runs in progress on this instance's connections, by run id. */
-  private readonly syncs = new Map<string, { agentId: string; tail: Promise<void> } & SyncHandlers>();
+  private readonly syncs = new Map<string, { agentId: string; session: Session; tail: Promise<void> } & SyncHandlers>();
   private readonly heartbeatCheck: NodeJS.Timeout;
 
   constructor(private readonly d: Deps) {
@@ -145,7 +145,7 @@ export class AgentHub {
             return d.registry.rightsChecked(s.agent.id, msg.report);
           case 'sync_page': {
             const h = this.syncs.get(msg.runId);
-            if (!h || h.agentId !== s.agent.id) return;
+            if (!h || h.session !== s) return;
             // The agent sends the next page before this one is acknowledged: a run's pages are applied one at a time, in order.
             h.tail = h.tail.then(async () => {
               await h.page(msg.page);
@@ -155,13 +155,16 @@ export class AgentHub {
           }
           case 'sync_end': {
             const h = this.syncs.get(msg.runId);
-            if (!h || h.agentId !== s.agent.id) return;
+            if (!h || h.session !== s) return;
             this.syncs.delete(msg.runId);
-            return h.tail.then(() => h.end(msg.mode, msg.cursor));
+            return h.tail.then(
+              () => h.end(msg.mode, msg.cursor),
+              (err: unknown) => h.failed(`a page could not be applied: ${String((err as Error).message ?? err).slice(0, 300)}`),
+            );
           }
           case 'sync_failed': {
             const h = this.syncs.get(msg.runId);
-            if (!h || h.agentId !== s.agent.id) return;
+            if (!h || h.session !== s) return;
             this.syncs.delete(msg.runId);
             return h.tail.catch(() => undefined).then(() => h.failed(msg.problem));
           }
@@ -178,10 +181,14 @@ export class AgentHub {
       if (!s) return;
       if (this.live.get(s.agent.id) === s) this.live.delete(s.agent.id);
       for (const w of s.waiting.values()) w({ type: 'gone' });
+      // Runs on this connection only: a newer connection of the same agent keeps its own.
       for (const [runId, h] of this.syncs) {
-        if (h.agentId !== s.agent.id) continue;
+        if (h.session !== s) continue;
         this.syncs.delete(runId);
-        void h.tail.catch(() => undefined).then(() => h.failed('the agent disconnected during the sync'));
+        void h.tail
+          .catch(() => undefined)
+          .then(() => h.failed('the agent disconnected during the sync'))
+          .catch((err: unknown) => d.logger.warn({ err, run: runId }, 'sync: failing the run failed'));
       }
     });
     ws.on('error', () => ws.terminate());
@@ -196,7 +203,7 @@ export class AgentHub {
   startSync(agentId: string, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers): boolean {
     const session = this.live.get(agentId);
     if (!session) return false;
-    this.syncs.set(runId, { agentId, tail: Promise.resolve(), ...handlers });
+    this.syncs.set(runId, { agentId, session, tail: Promise.resolve(), ...handlers });
     session.lastUsed = Date.now();
     session.ws.send(JSON.stringify({ t: 'sync', runId, mode, ...(since ? { since } : {}) } satisfies PortalMessage));
     return true;
