@@ -136,7 +136,7 @@ export class SyncService {
         const { partial: _, ...whole } = g;
         count(await this.upsertGroup(trx, runId, whole, moves));
       }
-      for (const anchor of page.gone) if (await this.leave(trx, anchor, 'deleted_or_out_of_scope', after)) stats.disabled++;
+      for (const anchor of page.gone) if (await this.leave(trx, anchor, 'deleted_or_out_of_scope')) stats.disabled++;
       await this.membersMoved(trx, runId, moves);
       await this.addToRun(trx, runId, stats, conflicts, problems);
     });
@@ -307,7 +307,7 @@ export class SyncService {
   }
 
   /** A user or group left AD's scope: users are disabled (not erased) and their sessions end; groups lose their members. */
-  private async leave(db: Db, anchor: string, reason: string, after: After): Promise<boolean> {
+  private async leave(db: Db, anchor: string, reason: string): Promise<boolean> {
     const known = await this.synced(db, anchor);
     if (!known || known.gone_at !== null) return false;
     await db.updateTable('synced_objects').set({ gone_at: this.d.clock.now(), gone_reason: reason }).where('anchor', '=', anchor).execute();
@@ -352,7 +352,6 @@ export class SyncService {
    * not seen now has left the scope; the cursor for the next delta is stored; the run audited.
    */
   async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor }): Promise<SyncRun> {
-    const after: After = [];
     const incomplete = this.dropPartial(runId);
     await this.ensureState();
     await this.db.transaction().execute(async (trx) => {
@@ -361,7 +360,7 @@ export class SyncService {
       for (const g of incomplete) await trx.updateTable('synced_objects').set({ last_run_id: runId }).where('anchor', '=', g.anchor).execute();
       if (outcome.full) {
         const unseen = await trx.selectFrom('synced_objects').select('anchor').where('gone_at', 'is', null).where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', runId)])).execute();
-        for (const o of unseen) if (await this.leave(trx, o.anchor, 'not_in_full_import', after)) disabled++;
+        for (const o of unseen) if (await this.leave(trx, o.anchor, 'not_in_full_import')) disabled++;
       }
       await this.resolveMembers(trx);
       await this.addToRun(trx, runId, { added: 0, updated: 0, disabled, errors: incomplete.length }, [], incomplete.map((g) => `the members of group ${g.name} did not all arrive; it was left as it was`));
@@ -369,7 +368,6 @@ export class SyncService {
       await trx.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
       await trx.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
     });
-    await this.afterCommit(runId, after);
     const run = (await this.run(runId))!;
     await this.d.audit.record({ event: 'sync_run', outcome: run.errors > 0 ? 'info' : 'success', actor: { id: run.agentId, name: 'sync' }, details: { run: runId, kind: run.kind, trigger: run.trigger, added: run.added, updated: run.updated, disabled: run.disabled, errors: run.errors } });
     return run;
