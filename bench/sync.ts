@@ -73,6 +73,8 @@ const IN_FLIGHT = 8;
 const CONNECTIONS = 2;
 /** What AdSyncReader asks for, plus `member` (which it reads in ranges). */
 const READER_ATTRIBUTES = [...OBJECT_ATTRIBUTES, 'member'];
+/** The search time limit of every read, raw or not: agent.sync.timeoutMs's default (ldapts would ask for 10 s, too little for Samba at 100,000 users). */
+const SEARCH_TIMEOUT_S = 300;
 
 // ---------------------------------------------------------------- options
 
@@ -175,7 +177,7 @@ function memorySampler(everyMs = 100): () => { start: MemorySample; peak: Memory
 // ---------------------------------------------------------------- AD
 
 async function adminClient(dc: SambaDc): Promise<Client> {
-  const client = new Client({ url: dc.url, timeout: 120_000, connectTimeout: 10_000, tlsOptions: { ca: [dc.caCertPem], servername: dc.tlsServerName } });
+  const client = new Client({ url: dc.url, timeout: 600_000, connectTimeout: 10_000, tlsOptions: { ca: [dc.caCertPem], servername: dc.tlsServerName } });
   await client.bind(dc.adminDn, dc.adminPassword);
   return client;
 }
@@ -419,7 +421,7 @@ async function main(): Promise<void> {
   // ---- raw read and the reader alone
   const raw = await adminClient(dc);
   onCleanUp(() => raw.unbind().catch(() => undefined));
-  const adOptions = { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
+  const adOptions = { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn, timeoutMs: SEARCH_TIMEOUT_S * 1000 };
   const reader = new AdSyncReader(adOptions, { baseDns: [layout.benchOu] });
   onCleanUp(() => reader.close());
   const warm = await reader.cursor();
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
     let users = 0;
     let groups = 0;
     let pages = 0;
-    for await (const page of raw.searchPaginated(layout.benchOu, { scope: 'sub', filter: readerFilter(usn), attributes: READER_ATTRIBUTES, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: opts.pageSize } })) {
+    for await (const page of raw.searchPaginated(layout.benchOu, { scope: 'sub', filter: readerFilter(usn), attributes: READER_ATTRIBUTES, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: opts.pageSize }, timeLimit: SEARCH_TIMEOUT_S })) {
       pages += 1;
       for (const e of page.searchEntries) {
         const classes = e['objectClass'];
@@ -563,7 +565,7 @@ async function main(): Promise<void> {
     const filter = new AndFilter({ filters: [readerFilter(usn), new GreaterThanEqualsFilter({ attribute: 'uSNChanged', value: String(BigInt(cursor.usn) + 1n) })] });
     let users = 0;
     let pages = 0;
-    for await (const page of raw.searchPaginated(layout.benchOu, { scope: 'sub', filter, attributes: READER_ATTRIBUTES, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: opts.pageSize } })) {
+    for await (const page of raw.searchPaginated(layout.benchOu, { scope: 'sub', filter, attributes: READER_ATTRIBUTES, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: opts.pageSize }, timeLimit: SEARCH_TIMEOUT_S })) {
       pages += 1;
       users += page.searchEntries.length;
     }

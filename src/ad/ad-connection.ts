@@ -150,6 +150,11 @@ export class AdConnection {
   // Private: it holds the service account's password.
   private readonly options: Readonly<AdConnectionOptions>;
   private readonly timeoutMs: number;
+
+  /** How long one LDAP request may take (timeoutMs): also the server-side time limit a long read should ask for. */
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
   private readonly cooldownMs: number;
   private readonly pool = new Map<string, Promise<ServiceSession>>();
   private readonly downUntil = new Map<string, number>();

@@ -152,11 +152,13 @@ export function adSyncSource(reader: AdSyncReader, pageSize: number): SyncSource
   };
 }
 
-export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number; attributes?: SyncScope['attributes'] } }): AdExecutor {
+export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number; timeoutMs?: number; attributes?: SyncScope['attributes'] } }): AdExecutor {
   const connection = connectorOptions(ad, baseDir, options.allowProtected);
   const deps = options.logger ? { logger: options.logger } : {};
   const scope: SyncScope | null = options.sync
     ? { baseDns: options.sync.baseDns.length ? options.sync.baseDns : [ad.baseDn], ...(options.sync.userFilter ? { userFilter: options.sync.userFilter } : {}), ...(options.sync.attributes ? { attributes: options.sync.attributes } : {}) }
     : null;
-  return new AdExecutor(new AdConnector(connection, deps), scope ? new AdSyncReader(connection, scope, deps) : null, options.sync?.pageSize ?? 500, connection);
+  // The reader has a connection of its own, with the longer timeout a paged read of a whole domain needs.
+  const reader = scope ? new AdSyncReader({ ...connection, ...(options.sync?.timeoutMs ? { timeoutMs: options.sync.timeoutMs } : {}) }, scope, deps) : null;
+  return new AdExecutor(new AdConnector(connection, deps), reader, options.sync?.pageSize ?? 500, connection);
 }

@@ -256,6 +256,11 @@ export const configSchema = z.strictObject({
           userFilter: z.string().max(2000).optional(),
           pageSize: z.number().int().min(10).max(1000).default(500),
           /**
+           * How long one LDAP request of a sync read may take, also asked of the DC as the search's
+           * time limit: Samba evaluates a whole paged search on its first page (~35 s for 100,000 users).
+           */
+          timeoutMs: positiveInt.min(1000).max(300_000).default(300_000),
+          /**
            * The AD attribute to read for a field when it is not the usual one, e.g.
            * { mobile: pager } or { mail: extensionAttribute3 }; single-valued attributes (the first value is used).
            */

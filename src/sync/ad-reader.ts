@@ -308,6 +308,16 @@ export class AdSyncReader {
     this.attributes = attributesFor(this.map);
   }
 
+  /**
+   * The time limit every search asks the DC for, in seconds: the connection's request timeout
+   * (agent.sync.timeoutMs, 5 minutes by default). Without it ldapts asks for 10 s, and Samba
+   * answers a paged search of ~100,000 users — it evaluates the whole search on the first page —
+   * with "Operations error" once 10 s have passed.
+   */
+  private get timeLimit(): number {
+    return Math.ceil(this.connection.requestTimeoutMs / 1000);
+  }
+
   /** Where a delta taken now would start: the DC's invocationId, highestCommittedUSN and name. */
   async cursor(): Promise<AdResult<SyncCursor>> {
     return this.run(async (s) => ({ ok: true as const, value: (await this.dcState(s)).cursor }));
@@ -392,7 +402,7 @@ export class AdSyncReader {
         ],
       });
       const changedContainers: string[] = [];
-      for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: containers, attributes: ['1.1'], paged: { pageSize } })) {
+      for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: containers, attributes: ['1.1'], paged: { pageSize }, timeLimit: this.timeLimit })) {
         changedContainers.push(...result.searchEntries.map((e) => e.dn));
       }
       for (const container of changedContainers) {
@@ -403,7 +413,7 @@ export class AdSyncReader {
           continue;
         }
         const below = new AndFilter({ filters: [new OrFilter({ filters: [this.personFilter, new EqualityFilter({ attribute: 'objectClass', value: 'group' })] }), usnFilter('uSNCreated', '<=', sinceUsn)] });
-        for await (const result of s.client.searchPaginated(container, { scope: 'sub', filter: below, attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize } })) {
+        for await (const result of s.client.searchPaginated(container, { scope: 'sub', filter: below, attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize }, timeLimit: this.timeLimit })) {
           for (const e of result.searchEntries) {
             const anchor = anchorOf(e);
             // A base DN may lie below a container outside the scope: what is in it has not left.
@@ -416,7 +426,7 @@ export class AdSyncReader {
       // may have been before (moved out, no longer matching the filter).
       const changed: { anchor: string; dn: string; group: boolean; known: boolean }[] = [];
       const changedFilter = new AndFilter({ filters: [changedSince, new OrFilter({ filters: [this.personFilter, new EqualityFilter({ attribute: 'objectClass', value: 'group' })] }), createdBefore] });
-      for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: changedFilter, attributes: ['objectGUID', 'objectClass', 'uSNCreated'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize } })) {
+      for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: changedFilter, attributes: ['objectGUID', 'objectClass', 'uSNCreated'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize }, timeLimit: this.timeLimit })) {
         for (const e of result.searchEntries) {
           const anchor = anchorOf(e);
           // Created after `since`: the portal cannot have it (no read delivers objects created after its cursor).
@@ -459,7 +469,7 @@ export class AdSyncReader {
           new NotFilter({ filter: new EqualityFilter({ attribute: 'objectClass', value: 'computer' }) }),
         ],
       });
-      for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: tombstones, attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize } }, controls)) {
+      for await (const result of s.client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter: tombstones, attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize }, timeLimit: this.timeLimit }, controls)) {
         for (const e of result.searchEntries) {
           const anchor = anchorOf(e);
           if (anchor !== null) leave(anchor);
@@ -499,6 +509,7 @@ export class AdSyncReader {
   /** The rootDSE read now (the pooled session's copy is from when it connected) and the DC's invocationId. */
   private async dcState(s: ServiceSession): Promise<DcState> {
     const { searchEntries } = await s.client.search('', {
+      timeLimit: this.timeLimit,
       scope: 'base',
       filter: '(objectClass=*)',
       attributes: ['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext', 'configurationNamingContext'],
@@ -509,7 +520,7 @@ export class AdSyncReader {
     if (root === undefined || usnText === null || !/^\d{1,20}$/.test(usnText) || dsServiceName === null) {
       throw new ResultCodeErrorUnreadable('the rootDSE has no highestCommittedUSN or dsServiceName');
     }
-    const { searchEntries: ntds } = await s.client.search(dsServiceName, { scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] });
+    const { searchEntries: ntds } = await s.client.search(dsServiceName, { timeLimit: this.timeLimit, scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] });
     const [id] = ntds[0] === undefined ? [] : values(ntds[0], 'invocationId');
     if (!Buffer.isBuffer(id) || id.length !== 16) throw new ResultCodeErrorUnreadable(`the invocationId of ${dsServiceName} cannot be read`);
     return {
@@ -526,7 +537,7 @@ export class AdSyncReader {
     const resolved: string[] = [];
     for (const dn of this.scope.baseDns) {
       try {
-        const { searchEntries } = await client.search(dn.trim(), { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+        const { searchEntries } = await client.search(dn.trim(), { timeLimit: this.timeLimit, scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
         const e = searchEntries[0];
         if (e === undefined) return failure('not_found', `the sync base DN ${dn} cannot be read`);
         resolved.push(e.dn);
@@ -543,7 +554,7 @@ export class AdSyncReader {
   private async readObjects(client: Client, base: string, filter: Filter, pageSize: number, seen: Set<string>, onPage: (page: SyncPage) => Promise<void>): Promise<void> {
     const range = this.deps.memberRangeSize;
     const attributes = [...this.attributes, memberAttribute(0, range)];
-    for await (const result of client.searchPaginated(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: ['objectGUID'], paged: { pageSize } })) {
+    for await (const result of client.searchPaginated(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: ['objectGUID'], paged: { pageSize }, timeLimit: this.timeLimit })) {
       const page: SyncPage = { users: [], groups: [], gone: [] };
       for (const e of result.searchEntries) {
         const anchor = anchorOf(e);
@@ -565,7 +576,7 @@ export class AdSyncReader {
     // AD answers `member;range=0-1499` for big groups: ask for the rest, range by range.
     while (next !== null) {
       const attribute = memberAttribute(next, this.deps.memberRangeSize);
-      const { searchEntries } = await client.search(entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [attribute] });
+      const { searchEntries } = await client.search(entry.dn, { timeLimit: this.timeLimit, scope: 'base', filter: '(objectClass=*)', attributes: [attribute] });
       const e = searchEntries[0];
       if (e === undefined) break;
       const from: number = next;
@@ -596,7 +607,7 @@ export class AdSyncReader {
       const low = sinceUsn - window + 1n;
       const filter = new AndFilter({ filters: [usnFilter('uSNChanged', '>=', low < 0n ? 0n : low), usnFilter('uSNChanged', '<=', sinceUsn)] });
       let best: bigint | null = null;
-      for await (const result of client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter, attributes: ['uSNChanged', 'whenChanged'], paged: { pageSize: 1000 } })) {
+      for await (const result of client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter, attributes: ['uSNChanged', 'whenChanged'], paged: { pageSize: 1000 }, timeLimit: this.timeLimit })) {
         for (const e of result.searchEntries) {
           const usnText = first(e, 'uSNChanged');
           if (usnText === null || !/^\d+$/.test(usnText)) continue;
@@ -619,6 +630,7 @@ export class AdSyncReader {
     let days = DEFAULT_TOMBSTONE_LIFETIME_DAYS;
     try {
       const { searchEntries } = await client.search(`CN=Directory Service,CN=Windows NT,CN=Services,${dc.configurationNamingContext}`, {
+        timeLimit: this.timeLimit,
         scope: 'base',
         filter: '(objectClass=*)',
         attributes: ['tombstoneLifetime', 'msDS-DeletedObjectLifetime'],
