@@ -250,6 +250,12 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(r).toMatchObject({ ok: false, reason: 'invalid', errors: { password: 'writeback.not_complex' } });
     // The user's own policy was asked for (a read), but no password job was sent.
     expect(await passwordJobs()).toBe(jobsBefore);
+    // A read changes nothing in AD and is not an audit event of its own.
+    const policyJobs = (await tp.store.db.selectFrom('writeback_jobs').select('id').where('kind', '=', 'policy').where('status', '=', 'applied').execute()).map((j) => j.id);
+    expect(policyJobs.length).toBeGreaterThan(0);
+    const audited = (await tp.store.db.selectFrom('audit_events').select('details').where('event', '=', 'writeback_job').execute()).map((e) => e.details);
+    expect(audited.length).toBeGreaterThan(0);
+    for (const id of policyJobs) expect(audited.some((d) => d.includes(id))).toBe(false);
   });
 
   it('password hash sync: on, a hash is kept and sign-in works while no agent answers; off, no hash is kept', async () => {

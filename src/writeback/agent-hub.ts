@@ -54,6 +54,8 @@ interface Deps {
 
 const HELLO_TIMEOUT_MS = 10_000;
 const DAY_MS = 86_400_000;
+/** Jobs that only read AD. */
+const READ_KINDS: readonly WritebackJobKind[] = ['bind', 'policy'];
 
 /**
  * The portal's end of the agents' connections, and the synchronous writeback: a job is stored
@@ -232,8 +234,10 @@ export class AgentHub {
       .where('id', '=', id)
       .where('status', '=', 'taken')
       .where('agent_id', '=', agent.id)
+      .returning('kind')
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 1) await this.d.audit.record({ event: 'writeback_job', outcome: verdict.ok ? 'success' : 'failure', actor: { id: agent.id, name: `agent:${agent.name}` }, details: { job: id, verdict: verdict.ok ? 'applied' : verdict.reason } });
+    // Reads (a sign-in's bind, a policy look-up) changed nothing in AD: the sign-in has its own audit event, a look-up needs none.
+    if (r && !READ_KINDS.includes(r.kind)) await this.d.audit.record({ event: 'writeback_job', outcome: verdict.ok ? 'success' : 'failure', actor: { id: agent.id, name: `agent:${agent.name}` }, details: { job: id, verdict: verdict.ok ? 'applied' : verdict.reason } });
   }
 
   /**
@@ -245,7 +249,7 @@ export class AgentHub {
     const finished: WritebackJobStatus[] = ['applied', 'failed', 'expired'];
     const db = this.d.store.db;
     const old = await db.deleteFrom('writeback_jobs').where('status', 'in', finished).where('finished_at', '<', now - retentionDays * DAY_MS).executeTakeFirst();
-    const reads = await db.deleteFrom('writeback_jobs').where('status', 'in', finished).where('kind', 'in', ['bind', 'policy']).where('finished_at', '<', now - DAY_MS).executeTakeFirst();
+    const reads = await db.deleteFrom('writeback_jobs').where('status', 'in', finished).where('kind', 'in', [...READ_KINDS]).where('finished_at', '<', now - DAY_MS).executeTakeFirst();
     return Number(old.numDeletedRows) + Number(reads.numDeletedRows);
   }
 
