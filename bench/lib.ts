@@ -319,11 +319,11 @@ export function resetFlowYaml(captchaMaxNumber: number): string[] {
 }
 
 /** `<dir>/sspr.yaml` (mode 0600) for a portal on loopback with a SQLite store in `dir`, extraLines appended. */
-export function writePortalConfig(dir: string, comment: string, extraLines: string[] = [], key = randomBytes(32).toString('base64')): string {
+export function writePortalConfig(dir: string, comment: string, extraLines: string[] = [], key = randomBytes(32).toString('base64'), databaseUrl = 'sqlite:./sspr.db'): string {
   const file = join(dir, 'sspr.yaml');
   writeFileSync(
     file,
-    [`# ${comment}`, `publicUrl: ${PUBLIC_URL}`, 'listen:', `  host: ${HOST}`, '  port: 0', 'database:', '  url: sqlite:./sspr.db', 'secrets:', `  key: ${key}`, 'logging:', '  level: info', ...extraLines, ''].join('\n'),
+    [`# ${comment}`, `publicUrl: ${PUBLIC_URL}`, 'listen:', `  host: ${HOST}`, '  port: 0', 'database:', `  url: ${JSON.stringify(databaseUrl)}`, 'secrets:', `  key: ${key}`, 'logging:', '  level: info', ...extraLines, ''].join('\n'),
     { mode: 0o600 },
   );
   return file;

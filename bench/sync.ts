@@ -10,6 +10,9 @@
  *   --keep-dc <dir>           at the end, keep the DC's files (and the layout) in <dir>, to be reused
  *   --dc-from <dir>           start the DC from files kept by --keep-dc instead of creating the users
  *                             (N and --group-size come from the kept layout); <dir> is copied, not changed
+ *   --store sqlite|postgres   the portal's store (default sqlite, in a temp dir); postgres: a fresh database
+ *                             on the test server (SSPR_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432),
+ *                             dropped at the end
  *
  * The portal's import of Active Directory users and groups (src/sync) against a real DC: Samba,
  * started by this script with test/helpers/samba-dc.ts on its own loopback address (with
@@ -33,7 +36,7 @@
  *   entries only counted;
  * - the reader alone: `AdSyncReader.full` (its own connection, already bound) with a no-op onPage;
  * - the whole chain: `portal.syncCoordinator.run('manual', { full: true })` on the portal wired as
- *   `sspr start` wires it (src/ run by tsx, SQLite in a temp dir, log lines to /dev/null) with the
+ *   `sspr start` wires it (src/ run by tsx, SQLite in a temp dir or PostgreSQL with --store, log lines to /dev/null) with the
  *   in-process agent (`agent.inProcess`: the real AgentClient + AdExecutor with its AdSyncReader,
  *   over a loopback WebSocket): into the empty portal (everyone added), then again (nothing changed);
  * - deltas through the whole chain: with nothing changed, then after --changes users' displayName
@@ -63,6 +66,8 @@ import { startServer, type RunningServer } from '../src/server.js';
 import { AdSyncReader, OBJECT_ATTRIBUTES } from '../src/sync/ad-reader.js';
 import type { SyncRun } from '../src/sync/sync-service.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
+import { createTestDatabase } from '../test/helpers/postgres.js';
+import { sql } from 'kysely';
 import { cpuMeter, cpuShareNote, intFlag, onCleanUp, openBenchPortal, p50, printHeader, QUIET, runBench, startWatchdog, sum, table, tempDir, versions, writePortalConfig, type CpuShare } from './lib.js';
 
 const TEAMS_PER_DEPARTMENT = 5;
@@ -87,13 +92,14 @@ const { values: flags, positionals } = parseArgs({
     'max-create-minutes': { type: 'string' },
     'keep-dc': { type: 'string' },
     'dc-from': { type: 'string' },
+    store: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: true,
   strict: true,
 });
 if (flags.help || positionals.length > 1) {
-  console.log('Usage: npx tsx bench/sync.ts [N=10000] [--page-size 500] [--rounds 3] [--changes 100] [--group-size 1000] [--max-create-minutes 20] [--keep-dc DIR] [--dc-from DIR]');
+  console.log('Usage: npx tsx bench/sync.ts [N=10000] [--page-size 500] [--rounds 3] [--changes 100] [--group-size 1000] [--max-create-minutes 20] [--keep-dc DIR] [--dc-from DIR] [--store sqlite|postgres]');
   process.exit(flags.help ? 0 : 2);
 }
 /** What --keep-dc writes beside the DC's files, and --dc-from reads. */
@@ -124,6 +130,11 @@ const opts = {
   groupSize: kept?.groupSize ?? intFlag(flags['group-size'], 'group-size', 1000, 10, 1400),
   maxCreateMinutes: intFlag(flags['max-create-minutes'], 'max-create-minutes', 20, 1, 240),
 };
+const storeKind = flags.store ?? 'sqlite';
+if (storeKind !== 'sqlite' && storeKind !== 'postgres') {
+  console.error('--store must be sqlite or postgres');
+  process.exit(2);
+}
 if (opts.changes > opts.users) {
   console.error('--changes must not exceed N');
   process.exit(2);
@@ -330,7 +341,7 @@ async function highestCommittedUsn(client: Client): Promise<string> {
 
 // ---------------------------------------------------------------- the portal
 
-function writeConfig(dir: string, dc: SambaDc, benchOu: string): string {
+function writeConfig(dir: string, dc: SambaDc, benchOu: string, databaseUrl: string | undefined): string {
   writeFileSync(join(dir, 'dc-ca.pem'), dc.caCertPem);
   const q = (s: string) => JSON.stringify(s);
   return writePortalConfig(dir, 'Written by bench/sync.ts: a throwaway portal on loopback with an in-process agent.', [
@@ -353,7 +364,7 @@ function writeConfig(dir: string, dc: SambaDc, benchOu: string): string {
     `    bindDn: ${q(dc.adminDn)}`,
     `    bindPassword: ${q(dc.adminPassword)}`,
     `    baseDn: ${q(dc.baseDn)}`,
-  ]);
+  ], undefined, databaseUrl);
 }
 
 // ---------------------------------------------------------------- phases
@@ -478,7 +489,13 @@ async function main(): Promise<void> {
 
   // ---- the portal with its in-process agent
   const dir = tempDir('sspr-bench-sync-');
-  const { baseDir, store, logger, portal } = await openBenchPortal(dir, writeConfig(dir, dc, layout.benchOu));
+  let databaseUrl: string | undefined;
+  if (storeKind === 'postgres') {
+    const database = await createTestDatabase();
+    onCleanUp(() => database.drop());
+    databaseUrl = database.url;
+  }
+  const { baseDir, store, logger, portal } = await openBenchPortal(dir, writeConfig(dir, dc, layout.benchOu, databaseUrl));
   onCleanUp(() => store.close());
   const server: RunningServer = await startServer(portal);
   onCleanUp(() => server.stop(2000));
@@ -489,7 +506,7 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) throw new Error('the in-process agent did not connect within 15 s');
     await sleep(20);
   }
-  console.log(`\nPortal on ${server.url} (SQLite in a temp dir, log lines to /dev/null); in-process agent connected over a loopback WebSocket (agent.sync: base ${layout.benchOu}, page size ${opts.pageSize}).`);
+  console.log(`\nPortal on ${server.url} (${storeKind === 'postgres' ? 'PostgreSQL, a fresh database' : 'SQLite in a temp dir'}, log lines to /dev/null); in-process agent connected over a loopback WebSocket (agent.sync: base ${layout.benchOu}, page size ${opts.pageSize}).`);
 
   // Time spent applying pages and completing the run, measured around the portal's SyncService.
   const timing = { applyMs: 0, finishMs: 0, pages: 0, users: 0, groups: 0 };
@@ -660,14 +677,17 @@ async function main(): Promise<void> {
     ),
   );
   const dbFile = join(dir, 'sspr.db');
-  const dbBytes = ['', '-wal'].reduce((s, ext) => {
-    try {
-      return s + statSync(dbFile + ext).size;
-    } catch {
-      return s;
-    }
-  }, 0);
-  console.log(`\nFull import through the chain: ${fmt(usersPerS(fullEmpty))} users/s into the empty portal (${(entriesPerS(fullEmpty) / rawRate).toFixed(2)}x the raw read), ${fmt(usersPerS(fullAgain))} users/s when nothing changed (${(entriesPerS(fullAgain) / rawRate).toFixed(2)}x). Delta with ${changed.length} changes among ${opts.users.toLocaleString('en-US')}: ${secs(delta.wallMs)} s through the chain, ${secs(readerDelta.wallMs)} s for the reader alone, ${secs(rawDelta.wallMs)} s for the raw search of the changed users (nothing changed: ${secs(deltaEmpty.wallMs)} s). SQLite file and WAL afterwards: ${mib(dbBytes)} MiB.`);
+  const dbBytes =
+    storeKind === 'postgres'
+      ? Number((await sql<{ n: string }>`select pg_database_size(current_database()) as n`.execute(store.db)).rows[0]?.n ?? 0)
+      : ['', '-wal'].reduce((s, ext) => {
+          try {
+            return s + statSync(dbFile + ext).size;
+          } catch {
+            return s;
+          }
+        }, 0);
+  console.log(`\nFull import through the chain: ${fmt(usersPerS(fullEmpty))} users/s into the empty portal (${(entriesPerS(fullEmpty) / rawRate).toFixed(2)}x the raw read), ${fmt(usersPerS(fullAgain))} users/s when nothing changed (${(entriesPerS(fullAgain) / rawRate).toFixed(2)}x). Delta with ${changed.length} changes among ${opts.users.toLocaleString('en-US')}: ${secs(delta.wallMs)} s through the chain, ${secs(readerDelta.wallMs)} s for the reader alone, ${secs(rawDelta.wallMs)} s for the raw search of the changed users (nothing changed: ${secs(deltaEmpty.wallMs)} s). ${storeKind === 'postgres' ? 'PostgreSQL database' : 'SQLite file and WAL'} afterwards: ${mib(dbBytes)} MiB.`);
   if (!kept) console.log(`Creation (not measured above): users ${secs(layout.userMs)} s, groups ${secs(layout.groupMs)} s.`);
   if (noisy.length) console.log(`\nWARNING: other processes used more than ${QUIET} CPU during ${noisy.map((p) => p.label).join('; ')}: rerun on a quiet machine before comparing.`);
 }
