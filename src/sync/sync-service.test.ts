@@ -123,6 +123,21 @@ describe.each(dialects)('sync service on %s', (dialect) => {
     expect(members.has((await tp.portal.users.byUsername('user1@corp.example.test'))!.id)).toBe(false);
   });
 
+  it('a username freed and taken by another user in the same page moves without a conflict; one still held is a conflict', async () => {
+    await full([user(1), user(2), user(3)]);
+    const run = await sync.startRun('delta', 'manual', null);
+    // user1 gives up user1@…, user2 takes it; user3 wants user2's old name, which user2 has just freed.
+    await sync.applyPage(run, { users: [user(1, { userPrincipalName: 'first@corp.example.test' }), user(2, { userPrincipalName: 'user1@corp.example.test' }), user(3, { userPrincipalName: 'user2@corp.example.test' })], groups: [], gone: [] });
+    // A fourth page user wants a name another user still holds.
+    await sync.applyPage(run, { users: [user(4, { userPrincipalName: 'first@corp.example.test' })], groups: [], gone: [] });
+    const done = await sync.finishRun(run, { full: false, cursor });
+    expect([done.added, done.updated, done.errors]).toEqual([0, 3, 1]);
+    expect(done.conflicts).toEqual([expect.objectContaining({ anchor: guid(4), reason: 'username_taken_by_other_ad_user' })]);
+    expect((await tp.portal.users.byUsername('user1@corp.example.test'))?.anchor).toBe(guid(2));
+    expect((await tp.portal.users.byUsername('user2@corp.example.test'))?.anchor).toBe(guid(3));
+    expect((await tp.portal.users.byUsername('first@corp.example.test'))?.anchor).toBe(guid(1));
+  });
+
   it('a synced user whose name belongs to a cloud user is reported as a conflict, not merged', async () => {
     const cloud = await makeUser(tp.portal, { username: 'user1@corp.example.test', password: 'Cloud-Password-Long-1' });
     const run = await full([user(1), user(2)]);

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { nameKey } from '../directory/names.js';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -34,8 +34,18 @@ export interface SyncRun {
 const STATE_ID = 'ad';
 /** Rows per multi-row insert of group members (4 values each: well under every driver's parameter limit). */
 const MEMBER_BATCH = 200;
+/** Values per `in (…)` list: well under every driver's parameter limit. */
+const BATCH = 500;
 
 type Db = Kysely<Database>;
+/** A page's users' rows, read once (SyncService.prefetch). */
+interface PageCache {
+  known: Map<string, Selectable<Database['synced_objects']>>;
+  local: Map<string, Selectable<Database['users']>>;
+  taken: Map<string, { id: string; source: string; anchor: string | null; username_key: string }>;
+  /** Anchors of users that did not change: marked as seen in one statement. */
+  unchanged: string[];
+}
 /** Work through other stores (verification methods): done after the page's transaction commits. */
 type After = Array<() => Promise<unknown>>;
 
@@ -117,7 +127,12 @@ export class SyncService {
         }
       };
       const moves = new Map<string, string>();
-      for (const u of page.users) count(await this.upsertUser(trx, runId, u, after, moves));
+      const cache = await this.prefetch(trx, page.users);
+      for (const u of page.users) count(await this.upsertUser(trx, runId, u, after, moves, cache));
+      // Users that did not change are only marked as seen by this run, all in one statement.
+      for (let i = 0; i < cache.unchanged.length; i += BATCH) {
+        await trx.updateTable('synced_objects').set({ last_run_id: runId, updated_at: this.d.clock.now() }).where('anchor', 'in', cache.unchanged.slice(i, i + BATCH)).execute();
+      }
       for (const g of page.groups) {
         // A group too big for one message: kept until its last member part has come.
         if (g.partial) this.partial.set(`${runId}:${g.anchor}`, { ...g, memberDns: [...g.memberDns] });
@@ -214,14 +229,38 @@ export class SyncService {
     return db.selectFrom('synced_objects').selectAll().where('anchor', '=', anchor).executeTakeFirst();
   }
 
-  private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>): Promise<'added' | 'updated' | 'same' | SyncConflict> {
+  private usernameOf(u: SyncUser): string {
+    return (this.d.usernameFrom === 'sAMAccountName' ? u.sAMAccountName : this.d.usernameFrom === 'mail' ? u.mail : null) || u.userPrincipalName || u.sAMAccountName;
+  }
+
+  /**
+   * What a page's users need from the store, in three queries instead of three per user (each a
+   * round trip to PostgreSQL): their synced rows, their portal users, and who holds the usernames
+   * they want. upsertUser keeps the maps up to date as it writes.
+   */
+  private async prefetch(db: Db, users: SyncUser[]): Promise<PageCache> {
+    const anchors = [...new Set(users.map((u) => u.anchor))];
+    const keys = [...new Set(users.map((u) => nameKey(this.usernameOf(u))))];
+    const cache: PageCache = { known: new Map(), local: new Map(), taken: new Map(), unchanged: [] };
+    for (let i = 0; i < anchors.length; i += BATCH) {
+      const chunk = anchors.slice(i, i + BATCH);
+      for (const r of await db.selectFrom('synced_objects').selectAll().where('anchor', 'in', chunk).execute()) cache.known.set(r.anchor, r);
+      for (const r of await db.selectFrom('users').selectAll().where('anchor', 'in', chunk).execute()) if (r.anchor) cache.local.set(r.anchor, r);
+    }
+    for (let i = 0; i < keys.length; i += BATCH) {
+      for (const r of await db.selectFrom('users').select(['id', 'source', 'anchor', 'username_key']).where('username_key', 'in', keys.slice(i, i + BATCH)).execute()) cache.taken.set(r.username_key, r);
+    }
+    return cache;
+  }
+
+  private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>, cache: PageCache): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
-    const username = (this.d.usernameFrom === 'sAMAccountName' ? u.sAMAccountName : this.d.usernameFrom === 'mail' ? u.mail : null) || u.userPrincipalName || u.sAMAccountName;
+    const username = this.usernameOf(u);
     const displayName = (u.displayName ?? u.sAMAccountName).slice(0, 256);
     const attributes = JSON.stringify({ sAMAccountName: u.sAMAccountName, userPrincipalName: u.userPrincipalName, mail: u.mail, mobile: u.mobile, telephoneNumber: u.telephoneNumber, protected: u.protected, passwordNeverExpires: u.passwordNeverExpires, pwdLastSet: u.pwdLastSet });
-    const known = await this.synced(db, u.anchor);
-    const local = await db.selectFrom('users').selectAll().where('anchor', '=', u.anchor).executeTakeFirst();
-    const taken = await db.selectFrom('users').select(['id', 'source', 'anchor']).where('username_key', '=', nameKey(username)).executeTakeFirst();
+    const known = cache.known.get(u.anchor);
+    const local = cache.local.get(u.anchor);
+    const taken = cache.taken.get(nameKey(username));
     if (taken && taken.anchor !== u.anchor) {
       return { anchor: u.anchor, name: username, reason: taken.source === 'cloud' ? 'username_taken_by_cloud_user' : 'username_taken_by_other_ad_user' };
     }
@@ -235,17 +274,30 @@ export class SyncService {
       await db.insertInto('user_roles').values({ user_id: id, role: 'user' }).execute();
       if (known) await db.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', u.anchor).execute();
       else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row }).execute();
-      after.push(() => this.syncContactMethods(u, id));
+      cache.taken.set(nameKey(username), { id, source: 'onprem', anchor: u.anchor, username_key: nameKey(username) });
+      const adMethods = known?.ad_methods ?? null;
+      after.push(() => this.syncContactMethods(u, id, adMethods));
       return 'added';
     }
     if (known && known.dn !== u.dn) moves.set(known.dn.toLowerCase(), u.dn);
-    const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
+    const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || Number(known.password_expires_at) !== Number(row.password_expires_at) || (known.password_expires_at === null) !== (row.password_expires_at === null) || known.gone_at !== null;
+    if (!changed && known) {
+      cache.unchanged.push(u.anchor);
+      const adMethods = known.ad_methods;
+      after.push(() => this.syncContactMethods(u, local.id, adMethods));
+      return 'same';
+    }
+    if (local.username_key !== nameKey(username)) {
+      if (cache.taken.get(local.username_key)?.anchor === u.anchor) cache.taken.delete(local.username_key);
+      cache.taken.set(nameKey(username), { id: local.id, source: local.source, anchor: u.anchor, username_key: nameKey(username) });
+    }
     await db.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
     if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
     else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ad_methods: null, ...row }).execute();
     // Sessions end in the same transaction: a crash after it cannot leave them behind.
     if (local.enabled === 1 && !u.enabled) await db.deleteFrom('sessions').where('user_id', '=', local.id).execute();
-    after.push(() => this.syncContactMethods(u, local.id));
+    const adMethods = known?.ad_methods ?? null;
+    after.push(() => this.syncContactMethods(u, local.id, adMethods));
     return changed ? 'updated' : 'same';
   }
 
@@ -255,11 +307,12 @@ export class SyncService {
    * off). Which methods came from AD is remembered in synced_objects, so methods the user
    * registered themselves are never touched.
    */
-  private async syncContactMethods(u: SyncUser, userId: string): Promise<void> {
+  private async syncContactMethods(u: SyncUser, userId: string, adMethods: string | null): Promise<void> {
     const c = this.d.contactInfo;
     if (!c) return;
-    const row = await this.db.selectFrom('synced_objects').select('ad_methods').where('anchor', '=', u.anchor).executeTakeFirstOrThrow();
-    const had = JSON.parse(row.ad_methods ?? '{}') as Record<string, { id: string; value: string }>;
+    // Off, and nothing from AD to take away: nothing to do (no query either).
+    if (!c.enabled && (adMethods === null || adMethods === '{}')) return;
+    const had = JSON.parse(adMethods ?? '{}') as Record<string, { id: string; value: string }>;
     const phone = u.mobile ? normalisePhone(u.mobile, c.phoneRegion) : null;
     const wanted: Record<string, string | null> = {
       email: c.enabled && u.mail ? u.mail.toLowerCase() : null,
@@ -280,7 +333,8 @@ export class SyncService {
         next[type] = { id: m.id, value: want };
       }
     }
-    await this.db.updateTable('synced_objects').set({ ad_methods: JSON.stringify(next) }).where('anchor', '=', u.anchor).execute();
+    const json = JSON.stringify(next);
+    if (json !== (adMethods ?? '{}')) await this.db.updateTable('synced_objects').set({ ad_methods: json }).where('anchor', '=', u.anchor).execute();
   }
 
   private async upsertGroup(db: Db, runId: string, g: SyncGroup, moves: Map<string, string>): Promise<'added' | 'updated' | 'same' | SyncConflict> {
