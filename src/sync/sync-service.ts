@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { nameKey } from '../directory/names.js';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -36,6 +36,8 @@ const STATE_ID = 'ad';
 const MEMBER_BATCH = 200;
 /** Values per `in (…)` list: well under every driver's parameter limit. */
 const BATCH = 500;
+/** Rows per multi-row insert of users (13 values each: 1,300 parameters). */
+const INSERT_BATCH = 100;
 
 type Db = Kysely<Database>;
 /** A page's users' rows, read once (SyncService.prefetch). */
@@ -45,6 +47,13 @@ interface PageCache {
   taken: Map<string, { id: string; source: string; anchor: string | null; username_key: string }>;
   /** Anchors of users that did not change: marked as seen in one statement. */
   unchanged: string[];
+  /** Rows of the page's new users, written together after the page's users were looked at. */
+  inserts: {
+    users: Insertable<Database['users']>[];
+    roles: Insertable<Database['user_roles']>[];
+    synced: Insertable<Database['synced_objects']>[];
+    relinked: { anchor: string; row: Updateable<Database['synced_objects']> }[];
+  };
 }
 /** Work through other stores (verification methods): done after the page's transaction commits. */
 type After = Array<() => Promise<unknown>>;
@@ -129,6 +138,7 @@ export class SyncService {
       const moves = new Map<string, string>();
       const cache = await this.prefetch(trx, page.users);
       for (const u of page.users) count(await this.upsertUser(trx, runId, u, after, moves, cache));
+      await this.insertNew(trx, cache.inserts);
       // Users that did not change are only marked as seen by this run, all in one statement.
       for (let i = 0; i < cache.unchanged.length; i += BATCH) {
         await trx.updateTable('synced_objects').set({ last_run_id: runId, updated_at: this.d.clock.now() }).where('anchor', 'in', cache.unchanged.slice(i, i + BATCH)).execute();
@@ -241,7 +251,7 @@ export class SyncService {
   private async prefetch(db: Db, users: SyncUser[]): Promise<PageCache> {
     const anchors = [...new Set(users.map((u) => u.anchor))];
     const keys = [...new Set(users.map((u) => nameKey(this.usernameOf(u))))];
-    const cache: PageCache = { known: new Map(), local: new Map(), taken: new Map(), unchanged: [] };
+    const cache: PageCache = { known: new Map(), local: new Map(), taken: new Map(), unchanged: [], inserts: { users: [], roles: [], synced: [], relinked: [] } };
     for (let i = 0; i < anchors.length; i += BATCH) {
       const chunk = anchors.slice(i, i + BATCH);
       for (const r of await db.selectFrom('synced_objects').selectAll().where('anchor', 'in', chunk).execute()) cache.known.set(r.anchor, r);
@@ -251,6 +261,14 @@ export class SyncService {
       for (const r of await db.selectFrom('users').select(['id', 'source', 'anchor', 'username_key']).where('username_key', 'in', keys.slice(i, i + BATCH)).execute()) cache.taken.set(r.username_key, r);
     }
     return cache;
+  }
+
+  /** The page's new users, their role and their synced rows: multi-row inserts of at most INSERT_BATCH rows. */
+  private async insertNew(db: Db, inserts: PageCache['inserts']): Promise<void> {
+    for (let i = 0; i < inserts.users.length; i += INSERT_BATCH) await db.insertInto('users').values(inserts.users.slice(i, i + INSERT_BATCH)).execute();
+    for (let i = 0; i < inserts.roles.length; i += INSERT_BATCH) await db.insertInto('user_roles').values(inserts.roles.slice(i, i + INSERT_BATCH)).execute();
+    for (let i = 0; i < inserts.synced.length; i += INSERT_BATCH) await db.insertInto('synced_objects').values(inserts.synced.slice(i, i + INSERT_BATCH)).execute();
+    for (const r of inserts.relinked) await db.updateTable('synced_objects').set(r.row).where('anchor', '=', r.anchor).execute();
   }
 
   private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>, cache: PageCache): Promise<'added' | 'updated' | 'same' | SyncConflict> {
@@ -267,13 +285,11 @@ export class SyncService {
     const row = { dn: u.dn, dn_key: u.dn.toLowerCase(), attributes, password_expires_at: u.passwordNeverExpires ? null : u.passwordExpiresAt, last_run_id: runId, gone_at: null, gone_reason: null, updated_at: now };
     if (!local) {
       const id = newId();
-      await db
-        .insertInto('users')
-        .values({ id, username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now })
-        .execute();
-      await db.insertInto('user_roles').values({ user_id: id, role: 'user' }).execute();
-      if (known) await db.updateTable('synced_objects').set({ ...row, local_id: id }).where('anchor', '=', u.anchor).execute();
-      else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row }).execute();
+      // Inserted with the page's other new users, a few statements for all (SyncService.insertNew).
+      cache.inserts.users.push({ id, username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now });
+      cache.inserts.roles.push({ user_id: id, role: 'user' });
+      if (known) cache.inserts.relinked.push({ anchor: u.anchor, row: { ...row, local_id: id } });
+      else cache.inserts.synced.push({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row });
       cache.taken.set(nameKey(username), { id, source: 'onprem', anchor: u.anchor, username_key: nameKey(username) });
       const adMethods = known?.ad_methods ?? null;
       after.push(() => this.syncContactMethods(u, id, adMethods));
