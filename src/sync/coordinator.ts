@@ -41,6 +41,11 @@ export class SyncCoordinator {
             }
           }
         };
+        const fail = (problem: string) =>
+          settle(async () => {
+            await d.sync.failRun(runId, problem);
+            return (await d.sync.run(runId))!;
+          });
         const started = d.hub.startSync(agent.id, runId, mode, mode === 'delta' ? cursor : null, {
           page: (page) => d.sync.applyPage(runId, page),
           end: (reported, next) =>
@@ -48,16 +53,9 @@ export class SyncCoordinator {
               if (reported === 'full' && mode === 'delta') runId = await d.sync.markFull(runId);
               return d.sync.finishRun(runId, { full: reported === 'full', cursor: next });
             }),
-          failed: (problem) =>
-            settle(async () => {
-              await d.sync.failRun(runId, problem);
-              return (await d.sync.run(runId))!;
-            }),
+          failed: fail,
         });
-        if (!started) void settle(async () => {
-          await d.sync.failRun(runId, 'the agent disconnected before the sync started');
-          return (await d.sync.run(runId))!;
-        });
+        if (!started) void fail('the agent disconnected before the sync started');
       });
       const run = await done;
       if (run.status === 'failed') d.logger.warn({ run: run.id, problems: run.problems }, 'sync failed');

@@ -274,11 +274,12 @@ export class SyncService {
   private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>, cache: PageCache): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
     const username = this.usernameOf(u);
+    const key = nameKey(username);
     const displayName = (u.displayName ?? u.sAMAccountName).slice(0, 256);
     const attributes = JSON.stringify({ sAMAccountName: u.sAMAccountName, userPrincipalName: u.userPrincipalName, mail: u.mail, mobile: u.mobile, telephoneNumber: u.telephoneNumber, protected: u.protected, passwordNeverExpires: u.passwordNeverExpires, pwdLastSet: u.pwdLastSet });
     const known = cache.known.get(u.anchor);
     const local = cache.local.get(u.anchor);
-    const taken = cache.taken.get(nameKey(username));
+    const taken = cache.taken.get(key);
     if (taken && taken.anchor !== u.anchor) {
       return { anchor: u.anchor, name: username, reason: taken.source === 'cloud' ? 'username_taken_by_cloud_user' : 'username_taken_by_other_ad_user' };
     }
@@ -286,35 +287,36 @@ export class SyncService {
     if (!local) {
       const id = newId();
       // Inserted with the page's other new users, a few statements for all (SyncService.insertNew).
-      cache.inserts.users.push({ id, username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now });
+      cache.inserts.users.push({ id, username, username_key: key, display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, source: 'onprem', anchor: u.anchor, password_hash: null, password_changed_at: u.pwdLastSet, created_at: now, updated_at: now });
       cache.inserts.roles.push({ user_id: id, role: 'user' });
       if (known) cache.inserts.relinked.push({ anchor: u.anchor, row: { ...row, local_id: id } });
       else cache.inserts.synced.push({ anchor: u.anchor, kind: 'user', local_id: id, member_dns: null, ad_methods: null, ...row });
-      cache.taken.set(nameKey(username), { id, source: 'onprem', anchor: u.anchor, username_key: nameKey(username) });
+      cache.taken.set(key, { id, source: 'onprem', anchor: u.anchor, username_key: key });
       const adMethods = known?.ad_methods ?? null;
       after.push(() => this.syncContactMethods(u, id, adMethods));
       return 'added';
     }
     if (known && known.dn !== u.dn) moves.set(known.dn.toLowerCase(), u.dn);
-    const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || Number(known.password_expires_at) !== Number(row.password_expires_at) || (known.password_expires_at === null) !== (row.password_expires_at === null) || known.gone_at !== null;
-    if (!changed && known) {
+    const changed = local.username !== username || local.display_name !== displayName || local.email !== u.mail || local.enabled !== (u.enabled ? 1 : 0) || !known || known.dn !== u.dn || known.attributes !== attributes || known.password_expires_at !== row.password_expires_at || known.gone_at !== null;
+    // `changed` covers a user not synced before (!known): past this point, something changed.
+    if (!changed) {
       cache.unchanged.push(u.anchor);
       const adMethods = known.ad_methods;
       after.push(() => this.syncContactMethods(u, local.id, adMethods));
       return 'same';
     }
-    if (local.username_key !== nameKey(username)) {
+    if (local.username_key !== key) {
       if (cache.taken.get(local.username_key)?.anchor === u.anchor) cache.taken.delete(local.username_key);
-      cache.taken.set(nameKey(username), { id: local.id, source: local.source, anchor: u.anchor, username_key: nameKey(username) });
+      cache.taken.set(key, { id: local.id, source: local.source, anchor: u.anchor, username_key: key });
     }
-    await db.updateTable('users').set({ username, username_key: nameKey(username), display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, ...(changed ? { updated_at: now } : {}) }).where('id', '=', local.id).execute();
+    await db.updateTable('users').set({ username, username_key: key, display_name: displayName, email: u.mail, enabled: u.enabled ? 1 : 0, updated_at: now }).where('id', '=', local.id).execute();
     if (known) await db.updateTable('synced_objects').set(row).where('anchor', '=', u.anchor).execute();
     else await db.insertInto('synced_objects').values({ anchor: u.anchor, kind: 'user', local_id: local.id, member_dns: null, ad_methods: null, ...row }).execute();
     // Sessions end in the same transaction: a crash after it cannot leave them behind.
     if (local.enabled === 1 && !u.enabled) await db.deleteFrom('sessions').where('user_id', '=', local.id).execute();
     const adMethods = known?.ad_methods ?? null;
     after.push(() => this.syncContactMethods(u, local.id, adMethods));
-    return changed ? 'updated' : 'same';
+    return 'updated';
   }
 
   /**

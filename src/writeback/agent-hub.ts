@@ -67,7 +67,7 @@ const READ_KINDS: readonly WritebackJobKind[] = ['bind', 'policy'];
 export class AgentHub {
   private readonly live = new Map<string, Session>();
   /** Sync runs in progress on this instance's connections, by run id. */
-  private readonly syncs = new Map<string, { agentId: string; session: Session; tail: Promise<void> } & SyncHandlers>();
+  private readonly syncs = new Map<string, { session: Session; tail: Promise<void> } & SyncHandlers>();
   private readonly heartbeatCheck: NodeJS.Timeout;
 
   constructor(private readonly d: Deps) {
@@ -205,7 +205,7 @@ export class AgentHub {
   startSync(agentId: string, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers): boolean {
     const session = this.live.get(agentId);
     if (!session) return false;
-    this.syncs.set(runId, { agentId, session, tail: Promise.resolve(), ...handlers });
+    this.syncs.set(runId, { session, tail: Promise.resolve(), ...handlers });
     session.lastUsed = Date.now();
     session.ws.send(JSON.stringify({ t: 'sync', runId, mode, ...(since ? { since } : {}) } satisfies PortalMessage));
     return true;
