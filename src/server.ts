@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Portal } from './app/portal.js';
-import { createApp } from './http/app.js';
+import { createApp } from './app/http-app.js';
 import { pruneAudit } from './audit/audit-query.js';
 import { WebSocketServer } from 'ws';
 import { AGENT_PATH, MAX_FRAME } from './agent/protocol.js';

@@ -1,13 +1,20 @@
 import { Hono } from 'hono';
 import { deleteCookie } from 'hono/cookie';
-import { cookieNames, type AppEnv } from '../http/context.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SessionStore } from '../auth/sessions.js';
+import type { AppEnv } from '../http/context.js';
 import { requireUser } from '../http/guards.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { isMessageKey } from '../i18n/index.js';
 
-/** The signed-in user's own page. Security info and password change join it in later issues. */
-export function accountRoutes(): Hono<AppEnv> {
+export interface AccountRouteDeps {
+  sessions: Pick<SessionStore, 'countForUser' | 'revokeAllForUser'>;
+  audit: AuditLog;
+}
+
+/** The signed-in user's own page: links to the password change and security info, sign out everywhere. */
+export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('/account', requireUser);
   app.use('/account/*', requireUser);
@@ -15,7 +22,7 @@ export function accountRoutes(): Hono<AppEnv> {
   app.get('/account', async (c) => {
     const t = c.get('t');
     const user = c.get('user')!;
-    const sessions = await c.get('portal').sessions.countForUser(user.id);
+    const sessions = await deps.sessions.countForUser(user.id);
     const done = c.req.query('done');
     return c.html(
       <Page c={c} title={t('account.title')}>
@@ -43,11 +50,10 @@ export function accountRoutes(): Hono<AppEnv> {
   });
 
   app.post('/account/sign-out-everywhere', async (c) => {
-    const portal = c.get('portal');
     const user = c.get('user')!;
-    const n = await portal.sessions.revokeAllForUser(user.id);
-    await portal.audit.record({ event: 'sign_out_everywhere', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent'), details: { sessionsRevoked: n } });
-    const names = cookieNames(portal.config.publicUrl);
+    const n = await deps.sessions.revokeAllForUser(user.id);
+    await deps.audit.record({ event: 'sign_out_everywhere', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent'), details: { sessionsRevoked: n } });
+    const names = c.get('cookies');
     deleteCookie(c, names.session, { path: '/', secure: names.secure });
     return c.redirect('/sign-in?m=signedOut', 303);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox, type CliResult } from '../../test/helpers/cli.js';
-import { createApp } from '../http/app.js';
+import { createApp } from '../app/http-app.js';
 import type { Portal } from '../app/portal.js';
 import { EXIT } from './context.js';
 

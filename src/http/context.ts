@@ -1,14 +1,24 @@
 import type { Context } from 'hono';
-import type { Portal } from '../app/portal.js';
 import type { Session } from '../auth/sessions.js';
 import type { User } from '../directory/users.js';
 import type { Translate } from '../i18n/index.js';
+import type { Portal } from '../app/portal.js';
+
+/** What the frame of every page shows, read once per request (the policy's helpdesk wins over the file's). */
+export interface PageFrame {
+  productName: string;
+  organisationName: string;
+  helpdesk: string | null;
+}
 
 /** What every request carries once the context middleware has run. */
 export interface AppEnv {
   Variables: {
+    /** TRANSITION (issue 11): goes once every route takes its dependencies as arguments. */
     portal: Portal;
     t: Translate;
+    frame: PageFrame;
+    cookies: CookieNames;
     ip: string;
     userAgent: string;
     /** Random per-browser id (HttpOnly cookie): binds flows and CSRF tokens to one browser. */

@@ -1,14 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Role } from '../directory/names.js';
-import { cookieNames, type AppEnv } from './context.js';
+import type { AppEnv } from './context.js';
 import { ForbiddenPage } from './errors.js';
 
 /** Pages for signed-in users: anonymous visitors go to sign-in and come back afterwards. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.get('user')) return next();
-  const names = cookieNames(c.get('portal').config.publicUrl);
-  const hadSession = getCookie(c, names.session) !== undefined;
+  const hadSession = getCookie(c, c.get('cookies').session) !== undefined;
   const url = new URL(c.req.url);
   const params = new URLSearchParams({ next: url.pathname + url.search });
   if (hadSession) params.set('m', 'sessionExpired');

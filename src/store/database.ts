@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
-import { AppError } from '../shared/errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -71,12 +70,12 @@ export function migratorFor(store: Store): Migrator {
   return new Migrator({ db: store.db, provider: migrationProvider, migrationTableName: 'sspr_migrations', migrationLockTableName: 'sspr_migrations_lock' });
 }
 
-/** Runs all pending migrations; throws AppError with the failing migration's name. */
+/** Runs all pending migrations; throws an Error naming the failing migration. */
 export async function migrateToLatest(store: Store): Promise<MigrationResultSet> {
   const result = await migratorFor(store).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AppError('store_unavailable', `Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
+    throw new Error(`Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
   }
   return result;
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
 import { openStore, migrateToLatest, type Store } from '../../src/store/database.js';
 import { buildPortal, type Portal } from '../../src/app/portal.js';
-import { createApp } from '../../src/http/app.js';
+import { createApp } from '../../src/app/http-app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { manualClock, systemClock, type Clock } from '../../src/shared/clock.js';
 import { createTestDatabase } from './postgres.js';

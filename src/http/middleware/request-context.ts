@@ -1,25 +1,35 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import type { Portal } from '../../app/portal.js';
+import type { Session } from '../../auth/sessions.js';
+import type { User } from '../../directory/users.js';
 import { translator } from '../../i18n/index.js';
 import { hmac, randomToken } from '../../shared/crypto.js';
-import { cookieNames, type AppEnv } from '../context.js';
+import { cookieNames, type AppEnv, type PageFrame } from '../context.js';
 import { clientIp } from './client-ip.js';
 
 export function csrfTokenFor(key: Buffer, browserId: string): string {
   return hmac(key, `csrf:${browserId}`);
 }
 
+export interface RequestContextDeps {
+  publicUrl: string;
+  trustedProxies: readonly string[];
+  csrfKey: Buffer;
+  sessions: { validate(token: string): Promise<Session | null> };
+  users: { byId(id: string): Promise<User | null> };
+  /** The page frame for this request (loads the policy once per request: pages render from it). */
+  frame(): Promise<PageFrame>;
+}
+
 /** Who is asking: address, browser id, session and user, and the CSRF token for forms. */
-export function requestContext(portal: Portal): MiddlewareHandler<AppEnv> {
-  const names = cookieNames(portal.config.publicUrl);
+export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
+  const names = cookieNames(deps.publicUrl);
   const t = translator('en');
   return async (c, next) => {
-    c.set('portal', portal);
-    // Loaded once per request (cached for a second): pages read portal.policy.snapshot() while rendering.
-    await portal.policy.current();
+    c.set('frame', await deps.frame());
+    c.set('cookies', names);
     c.set('t', t);
-    c.set('ip', clientIp(c, portal.config.trustedProxies));
+    c.set('ip', clientIp(c, deps.trustedProxies));
     c.set('userAgent', (c.req.header('user-agent') ?? '').slice(0, 512));
 
     let browserId = getCookie(c, names.browser);
@@ -28,14 +38,14 @@ export function requestContext(portal: Portal): MiddlewareHandler<AppEnv> {
       setBrowserCookie(c, names, browserId);
     }
     c.set('browserId', browserId);
-    c.set('csrfToken', csrfTokenFor(portal.keys.csrf, browserId));
+    c.set('csrfToken', csrfTokenFor(deps.csrfKey, browserId));
 
     c.set('session', null);
     c.set('user', null);
     const token = getCookie(c, names.session);
     if (token) {
-      const session = await portal.sessions.validate(token);
-      const user = session ? await portal.users.byId(session.userId) : null;
+      const session = await deps.sessions.validate(token);
+      const user = session ? await deps.users.byId(session.userId) : null;
       if (session && user?.enabled) {
         c.set('session', session);
         c.set('user', user);

@@ -13,9 +13,8 @@ export function Page(props: PageProps & { c: AppContext }) {
   const { c } = props;
   const t = c.get('t');
   const user = c.get('user');
-  const branding = c.get('portal').config.branding;
-  // The SSPR policy's helpdesk contact (Customization) wins over the configuration's.
-  const helpdesk = c.get('portal').policy.snapshot().policy.customization.helpdesk ?? branding.helpdesk;
+  const frame = c.get('frame');
+  const helpdesk = frame.helpdesk;
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -24,7 +23,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="referrer" content="no-referrer" />
-          <title>{`${props.title} · ${branding.productName}`}</title>
+          <title>{`${props.title} · ${frame.productName}`}</title>
           <link rel="stylesheet" href="/assets/app.css" />
           <link rel="icon" href="data:," />
         </head>
@@ -35,7 +34,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           <header class="top">
             <div class="bar">
               <a class="product" href="/">
-                {branding.productName}
+                {frame.productName}
               </a>
               <nav aria-label="Main">
                 {user ? (
@@ -59,7 +58,7 @@ export function Page(props: PageProps & { c: AppContext }) {
             {props.children}
           </main>
           <footer>
-            <p>{t('app.footer', { product: branding.productName, org: branding.organisationName })}</p>
+            <p>{t('app.footer', { product: frame.productName, org: frame.organisationName })}</p>
             {helpdesk ? <p>{t('app.helpdesk', { helpdesk })}</p> : null}
           </footer>
         </body>

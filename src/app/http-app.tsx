@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { Portal } from '../app/portal.js';
+import type { Portal } from './portal.js';
 import { signInRoutes } from '../auth/routes.js';
 import { accountRoutes } from '../account/routes.js';
 import { changePasswordRoutes } from '../flows/change/routes.js';
@@ -14,14 +14,14 @@ import { opsRoutes } from '../ops/routes.js';
 import { apiRoutes } from '../api/routes.js';
 import { agentEndpointRoutes } from '../writeback/endpoint-routes.js';
 import { resetRoutes } from '../flows/reset/routes.js';
-import type { AppEnv } from './context.js';
-import { CsrfPage, ErrorPage, NotFoundPage } from './errors.js';
-import { csrfProtection } from './middleware/csrf.js';
-import { observe } from './middleware/observe.js';
-import { requestContext } from './middleware/request-context.js';
-import { securityHeaders } from './middleware/security-headers.js';
-import { stylesheet } from './ui/styles.js';
-import { altchaModule, captchaScript, meterScript, passkeyScript, webauthnScript } from './ui/assets.js';
+import type { AppEnv } from '../http/context.js';
+import { CsrfPage, ErrorPage, NotFoundPage } from '../http/errors.js';
+import { csrfProtection } from '../http/middleware/csrf.js';
+import { observe } from '../http/middleware/observe.js';
+import { requestContext } from '../http/middleware/request-context.js';
+import { securityHeaders } from '../http/middleware/security-headers.js';
+import { stylesheet } from '../http/ui/styles.js';
+import { altchaModule, captchaScript, meterScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -33,7 +33,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
 
   app.use('*', observe(portal.metrics, portal.logger));
   app.use('*', securityHeaders({ https }));
-  app.route('/', opsRoutes(portal));
+  app.route('/', opsRoutes({ ping: () => portal.store.ping(), metrics: portal.metrics, settings: portal.config.metrics }));
 
   app.get('/assets/app.css', (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   const webauthn = webauthnScript();
@@ -58,7 +58,27 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(portal));
   app.route('/', agentEndpointRoutes(portal));
-  app.use('*', requestContext(portal));
+  app.use('*', (c, next) => {
+    // TRANSITION (issue 11): goes once every route takes its dependencies as arguments.
+    c.set('portal', portal);
+    return next();
+  });
+  app.use(
+    '*',
+    requestContext({
+      publicUrl: portal.config.publicUrl,
+      trustedProxies: portal.config.trustedProxies,
+      csrfKey: portal.keys.csrf,
+      sessions: portal.sessions,
+      users: portal.users,
+      frame: async () => {
+        // Loaded once per request (cached for a second); the SSPR policy's helpdesk (Customization) wins over the file's.
+        const { policy } = await portal.policy.current();
+        const b = portal.config.branding;
+        return { productName: b.productName, organisationName: b.organisationName, helpdesk: policy.customization.helpdesk ?? b.helpdesk ?? null };
+      },
+    }),
+  );
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
   app.route('/', signInRoutes());
@@ -70,7 +90,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
   app.route('/', passkeyRoutes());
   app.route('/', securityInfoRoutes());
-  app.route('/', accountRoutes());
+  app.route('/', accountRoutes({ sessions: portal.sessions, audit: portal.audit }));
   app.route('/', changePasswordRoutes());
   app.route('/', adminRoutes());
 
