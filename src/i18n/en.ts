@@ -23,6 +23,14 @@ const core = {
   'app.footer': '{product} · self-service password portal of {org}',
   'app.helpdesk': 'Need help? Contact {helpdesk}.',
 
+  'time.ago.now': 'just now',
+  'time.ago.seconds': '{n} second(s) ago',
+  'time.ago.minutes': '{n} minute(s) ago',
+  'time.ago.hours': '{n} hour(s) ago',
+  'time.ago.days': '{n} day(s) ago',
+  'time.in.minutes': 'in {n} minute(s)',
+  'time.in.hours': 'in {n} hour(s)',
+
   'error.title': 'Something went wrong',
   'error.notFound.title': 'Page not found',
   'error.notFound.body': 'There is no page at this address. Check the link, or go back to the start page.',
