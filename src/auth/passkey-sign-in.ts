@@ -1,5 +1,5 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { FlowStore, StoredFlow } from '../flows/flow-store.js';
+import type { FlowStore, StoredFlow } from '../state/flow-store.js';
 import type { Clock } from '../shared/clock.js';
 import type { PasskeyRefusal, PasskeyService } from '../methods/passkeys.js';
 import type { SecondFactorOutcome, SecondFactorStep, SecondFactorView } from './second-factor.js';

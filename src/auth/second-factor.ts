@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { User, UserStore } from '../directory/users.js';
-import type { FlowStore, StoredFlow } from '../flows/flow-store.js';
+import type { FlowStore, StoredFlow } from '../state/flow-store.js';
 import type { Method, MethodStore } from '../methods/method-store.js';
 import type { Refusal, SecurityInfoService } from '../methods/security-info.js';
 import type { SessionStore } from './sessions.js';

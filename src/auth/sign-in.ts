@@ -3,13 +3,14 @@ import type { Clock } from '../shared/clock.js';
 import type { PasswordHasher } from '../directory/password-hash.js';
 import { nameKey } from '../directory/names.js';
 import type { User, UserStore } from '../directory/users.js';
-import type { FlowStore } from '../flows/flow-store.js';
-import type { LockoutPolicy } from './lockout.js';
-import { lockRemaining } from './lockout.js';
+import type { FlowStore } from '../state/flow-store.js';
+import type { LockoutPolicy } from '../state/lockout.js';
+import { lockRemaining } from '../state/lockout.js';
 import type { SessionStore } from './sessions.js';
 import { afterPassword, type SignInData, type SignInState } from './sign-in-flow.js';
-import type { ThrottleStore } from './throttle-store.js';
+import type { ThrottleStore } from '../state/throttle-store.js';
 import type { WritebackResult } from '../writeback/writeback.js';
+import { throttleKeys } from '../state/throttle-keys.js';
 
 export type SignInOutcome =
   | { kind: 'signed_in'; user: User; sessionToken: string }
@@ -57,8 +58,8 @@ export interface SignInRequest {
   next: string;
 }
 
-const userKey = (username: string) => `signin:user:${nameKey(username)}`;
-const ipKey = (ip: string) => `signin:ip:${ip}`;
+const userKey = (username: string) => throttleKeys.signInUser(nameKey(username));
+const ipKey = throttleKeys.signInIp;
 
 /**
  * Guards in order — IP throttle, account lockout, credentials — then the flow. The counter

@@ -13,14 +13,15 @@ import {
 } from '@simplewebauthn/server';
 import { isoBase64URL, isoUint8Array, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { LockoutPolicy } from '../auth/lockout.js';
-import { lockRemaining } from '../auth/lockout.js';
-import type { ThrottleStore } from '../auth/throttle-store.js';
+import type { LockoutPolicy } from '../state/lockout.js';
+import { lockRemaining } from '../state/lockout.js';
+import type { ThrottleStore } from '../state/throttle-store.js';
 import type { User } from '../directory/users.js';
-import type { FlowStore } from '../flows/flow-store.js';
+import type { FlowStore } from '../state/flow-store.js';
 import type { Clock } from '../shared/clock.js';
 import type { Method, MethodStore, PasskeyData } from './method-store.js';
 import type { SecurityInfoService } from './security-info.js';
+import { throttleKeys } from '../state/throttle-keys.js';
 
 /** What can go wrong with a passkey, as catalogue keys. */
 export type PasskeyRefusal =
@@ -365,7 +366,7 @@ export class PasskeyService {
   private async assertionFailed(user: User, purpose: string, reason: string): Promise<PasskeyStep<never>> {
     const { d } = this;
     await d.audit.record({ event: 'method_verified', outcome: 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey', purpose, reason } });
-    const after = await d.throttle.recordFailure(`methods:verify-failures:${user.id}`, d.verifyFailures);
+    const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.verifyFailures);
     if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, error: 'methods.blocked' };
     return { ok: false, error: 'passkeys.failed' };
   }

@@ -14,6 +14,7 @@ import { questionCatalogue } from './questions.js';
 import { CodeForm, codeHint, methodName } from './ui.js';
 import { registrationPolicyFor, registrationStatus } from './registration.js';
 import { PasskeyButton, PasskeyButtonMessages, PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
+import { throttleKeys } from '../state/throttle-keys.js';
 
 /** A change to security info needs a proof of identity from the last 10 minutes. */
 export const REAUTH_MS = 10 * 60_000;
@@ -626,7 +627,7 @@ export function securityInfoRoutes(): Hono<AppEnv> {
     const password = str(form, 'password') ?? '';
     const ok = hash !== null && password.length <= 4096 && (await portal.hasher.verify(hash, password));
     if (!ok) {
-      await portal.throttle.recordFailure(`methods:verify-failures:${user.id}`, portal.securityInfoLimits.verifyFailures);
+      await portal.throttle.recordFailure(throttleKeys.verifyFailures(user.id), portal.securityInfoLimits.verifyFailures);
       return c.html(await VerifyPage({ c, next, error: 'methods.reauth.passwordWrong' }), 400);
     }
     await portal.sessions.markVerified(c.get('session')!.idHash);

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { ThrottleStore } from '../auth/throttle-store.js';
-import type { LockoutPolicy } from '../auth/lockout.js';
-import { lockRemaining } from '../auth/lockout.js';
+import type { ThrottleStore } from '../state/throttle-store.js';
+import type { LockoutPolicy } from '../state/lockout.js';
+import { lockRemaining } from '../state/lockout.js';
 import type { User } from '../directory/users.js';
 import type { Translate } from '../i18n/index.js';
 import type { Clock } from '../shared/clock.js';
@@ -12,6 +12,7 @@ import type { Outbound, RenderEmail } from './outbound.js';
 import { describeMethod, normalisePhone } from './phone.js';
 import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
+import { throttleKeys } from '../state/throttle-keys.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
 
@@ -89,7 +90,7 @@ export class SecurityInfoService {
     if (!method.contact || (method.type === 'email') !== (via === 'email')) return { ok: false, error: 'methods.notAvailable' };
     const blocked = await this.blockedFor(user.id);
     if (blocked) return { ok: false, error: 'methods.blocked' };
-    const counterKey = via === 'email' ? `methods:email-sends:${user.id}` : `methods:phone-checks:${user.id}`;
+    const counterKey = via === 'email' ? throttleKeys.emailSends(user.id) : throttleKeys.phoneChecks(user.id);
     const counter = await d.throttle.get(counterKey);
     if (lockRemaining(counter, d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
     await d.throttle.recordFailure(counterKey, via === 'email' ? d.limits.emailSends : d.limits.phoneOrApp);
@@ -129,7 +130,7 @@ export class SecurityInfoService {
     // parallel submission) or expired compared nothing.
     let guessed = true;
     if (method.type === 'totp') {
-      const checksKey = `methods:phone-checks:${user.id}`;
+      const checksKey = throttleKeys.phoneChecks(user.id);
       if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
       await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
       const secret = await d.methods.totpSecret(user.id, method.id);
@@ -145,7 +146,7 @@ export class SecurityInfoService {
     await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, purpose } });
     if (!ok && !guessed) return { ok: false, error: refusal };
     if (!ok) {
-      const after = await d.throttle.recordFailure(`methods:verify-failures:${user.id}`, d.limits.verifyFailures);
+      const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.limits.verifyFailures);
       if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, error: 'methods.blocked' };
       return { ok: false, error: refusal };
     }
@@ -154,7 +155,7 @@ export class SecurityInfoService {
   }
 
   async blockedFor(userId: string): Promise<boolean> {
-    return lockRemaining(await this.d.throttle.get(`methods:verify-failures:${userId}`), this.d.clock.now()) > 0;
+    return lockRemaining(await this.d.throttle.get(throttleKeys.verifyFailures(userId)), this.d.clock.now()) > 0;
   }
 
   /** Step 1 of adding an email or phone: store it unconfirmed and send a code to it. */
@@ -229,14 +230,14 @@ export class SecurityInfoService {
   async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>, purpose = 'test'): Promise<Step> {
     const { d } = this;
     if (await this.blockedFor(user.id)) return { ok: false, error: 'methods.blocked' };
-    const checksKey = `methods:phone-checks:${user.id}`;
+    const checksKey = throttleKeys.phoneChecks(user.id);
     if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
     await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
     const clean = answers.map((a) => ({ questionId: a.questionId, answer: typeof a.answer === 'string' && a.answer.length <= 400 ? a.answer : '' }));
     const ok = clean.every((a) => a.answer !== '') && (await d.questions.checkAnswers(user.id, clean));
     await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions', purpose } });
     if (ok) return { ok: true, value: undefined };
-    const after = await d.throttle.recordFailure(`methods:verify-failures:${user.id}`, d.limits.verifyFailures);
+    const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.limits.verifyFailures);
     return { ok: false, error: lockRemaining(after, d.clock.now()) > 0 ? 'methods.blocked' : 'methods.questions.wrong' };
   }
 

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../audit/audit-log.js';
-import { lockRemaining, type LockoutPolicy } from '../../auth/lockout.js';
-import type { ThrottleStore } from '../../auth/throttle-store.js';
+import { lockRemaining, type LockoutPolicy } from '../../state/lockout.js';
+import type { ThrottleStore } from '../../state/throttle-store.js';
 import type { DirectoryService, Outcome } from '../../directory/directory-service.js';
 import { nameKey } from '../../directory/names.js';
 import type { PasswordHasher } from '../../directory/password-hash.js';
@@ -12,6 +12,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Writeback } from '../../writeback/writeback.js';
 import type { ReportedPolicy } from '../../agent/protocol.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
+import { throttleKeys } from '../../state/throttle-keys.js';
 
 interface Deps {
   users: UserStore;
@@ -47,7 +48,7 @@ export class ChangePasswordService {
     // Hybrid users' passwords live in AD: AD checks the current one (a change bound as the user)
     // and its own history, through the on-premises agent.
     if (user.source === 'onprem') return this.changeOnPremises(user, input, session);
-    const key = `signin:user:${nameKey(user.username)}`;
+    const key = throttleKeys.signInUser(nameKey(user.username));
     if (lockRemaining(await d.throttle.get(key), d.clock.now()) > 0) return { ok: false, reason: 'refused', message: 'change.locked' };
     if (typeof input.current !== 'string' || input.current === '') return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
     const hash = await d.users.passwordHash(user.id);

@@ -1,7 +1,7 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { lockRemaining, type LockoutPolicy } from '../../auth/lockout.js';
-import type { ThrottleStore } from '../../auth/throttle-store.js';
+import { lockRemaining, type LockoutPolicy } from '../../state/lockout.js';
+import type { ThrottleStore } from '../../state/throttle-store.js';
 import type { SessionStore } from '../../auth/sessions.js';
 import type { DirectoryService, Outcome } from '../../directory/directory-service.js';
 import { nameKey, optionalEmailSchema } from '../../directory/names.js';
@@ -24,9 +24,10 @@ import { hashToken, hmac } from '../../shared/crypto.js';
 import type { Writeback, WritebackRefusal } from '../../writeback/writeback.js';
 import type { ReportedPolicy } from '../../agent/protocol.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
-import type { FlowStore, StoredFlow } from '../flow-store.js';
+import type { FlowStore, StoredFlow } from '../../state/flow-store.js';
 import type { Captcha } from './captcha.js';
 import { startData, transition, type Intent, type Pending, type ResetData, type ResetState } from './reset-flow.js';
+import { throttleKeys } from '../../state/throttle-keys.js';
 
 export const RESET_FLOW = 'reset';
 
@@ -145,7 +146,7 @@ export class ResetService {
     if (typeof input.username !== 'string' || input.username.trim() === '') return { ok: false, error: 'v.username.required' as Refusal, field: 'username' };
     const username = input.username.trim();
     if (username.length > 256) return { ok: false, error: 'v.username.tooLong' as Refusal, field: 'username' };
-    const ipKey = `reset:ip:${meta.ip}`;
+    const ipKey = throttleKeys.resetStarts(meta.ip);
     if (lockRemaining(await d.throttle.get(ipKey), d.clock.now()) > 0) return { ok: false, error: 'reset.tooManyStarts' };
     if (!(await d.captcha.verify(input.captcha))) return { ok: false, error: 'reset.captchaFailed', field: 'captcha' };
     await d.throttle.recordFailure(ipKey, d.startsPerIp);
@@ -406,7 +407,7 @@ export class ResetService {
   // Per name and browser: a stranger typing wrong addresses is blocked exactly like a real
   // user would be, without being able to block the real user's own resets.
   private decoyKey(flow: ResetFlow, browserId: string): string {
-    return `reset:unmatched:${nameKey(flow.data.username)}:${hashToken(browserId).slice(0, 32)}`;
+    return throttleKeys.resetDecoy(nameKey(flow.data.username), hashToken(browserId).slice(0, 32));
   }
 
   private async isBlocked(flow: ResetFlow, user: User | null, browserId: string): Promise<boolean> {
@@ -534,8 +535,8 @@ export class ResetService {
     if (done.ok) await d.flows.advance(held, done);
     const action = held.data.action ?? 'reset';
     // A reset also unlocks; Entra's counters reset after a successful reset.
-    await d.throttle.reset(`signin:user:${nameKey(user.username)}`);
-    await d.throttle.reset(`methods:verify-failures:${user.id}`);
+    await d.throttle.reset(throttleKeys.signInUser(nameKey(user.username)));
+    await d.throttle.reset(throttleKeys.verifyFailures(user.id));
     await d.throttle.reset(this.decoyKey(held, browserId));
     await d.codes.voidAll(user.id);
     if (action === 'reset') await d.sessions.revokeAllForUser(user.id);

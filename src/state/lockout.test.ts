@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { afterFailure, emptyCounter, lockRemaining, type LockoutPolicy } from './lockout.js';
-import { afterPassword, transition } from './sign-in-flow.js';
+import { afterPassword, transition } from '../auth/sign-in-flow.js';
 
 const policy: LockoutPolicy = { threshold: 10, baseMs: 60_000, growth: 2, maxMs: 3_600_000, windowMs: 24 * 3_600_000 };
 

@@ -1,0 +1,21 @@
+/**
+ * Every counter the throttle store keeps, named once. Features that count the same thing
+ * (a reset clearing the sign-in lockout it proved past, say) use the same key from here, so
+ * a typo cannot split one counter into two.
+ */
+export const throttleKeys = {
+  /** Failed sign-ins (and current-password checks) for one username, by its normalised key. */
+  signInUser: (usernameKey: string) => `signin:user:${usernameKey}`,
+  /** Failed sign-ins from one address: against password spraying across many usernames. */
+  signInIp: (ip: string) => `signin:ip:${ip}`,
+  /** Wrong codes, answers and passkey assertions of one user, across sign-in, security info and reset. */
+  verifyFailures: (userId: string) => `methods:verify-failures:${userId}`,
+  /** Emails with a code sent to one user. */
+  emailSends: (userId: string) => `methods:email-sends:${userId}`,
+  /** Texts, calls and app checks for one user. */
+  phoneChecks: (userId: string) => `methods:phone-checks:${userId}`,
+  /** Reset and unlock flows started from one address. */
+  resetStarts: (ip: string) => `reset:ip:${ip}`,
+  /** Wrong answers in a decoy flow (a name with no usable account), per name and browser. */
+  resetDecoy: (usernameKey: string, browserHash: string) => `reset:unmatched:${usernameKey}:${browserHash}`,
+} as const;
