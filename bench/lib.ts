@@ -23,6 +23,7 @@ import { systemClock } from '../src/shared/clock.js';
 import { deriveKey } from '../src/shared/crypto.js';
 import { createFieldCipher, type FieldCipher } from '../src/shared/sealed.js';
 import { migrateToLatest, openStore, type Store } from '../src/store/database.js';
+import { codeIn } from '../test/helpers/codes.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const HOST = '127.0.0.1';
@@ -405,9 +406,7 @@ export async function codeFromOutbox(store: Store, cipher: FieldCipher, userId: 
   for (;;) {
     const row = await store.db.selectFrom('outbox_messages').select(['id', 'body']).where('user_id', '=', userId).where('kind', '=', 'code:reset').where('id', '>', after).orderBy('id', 'desc').executeTakeFirst();
     if (row) {
-      const m = /\b(\d{6,8})\b/.exec(cipher.open(row.body, 'outbox:body'));
-      if (!m) throw new Error(`no code in the outbox message to user ${userId}`);
-      return m[1]!;
+      return codeIn(cipher.open(row.body, 'outbox:body'));
     }
     if (performance.now() > deadline) throw new Error(`no reset code for user ${userId} within ${timeoutMs} ms`);
     await sleep(2);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { accessibilityProblems, expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
-import { submitSignIn } from '../helpers/browser-flows.js';
+import { signIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type DemoUser, type PortalProcess } from '../helpers/portal-process.js';
 
 /** `sspr start --demo` through the real process and real Chromium. */
@@ -13,10 +13,6 @@ function demoUser(username: string): DemoUser {
   const u = portal.demoUsers.find((d) => d.username === username);
   if (!u) throw new Error(`demo user ${username} was not printed:\n${portal.output()}`);
   return u;
-}
-
-function signIn(page: Page, user: DemoUser) {
-  return submitSignIn(page, portal.url, user.username, user.password);
 }
 
 describe('start --demo (real process, real Chromium)', { timeout: 60_000 }, () => {
@@ -45,7 +41,7 @@ describe('start --demo (real process, real Chromium)', { timeout: 60_000 }, () =
 
   it('a demo user signs in with the printed password and sees "My account"', async () => {
     await withPage(browser, async (page) => {
-      const r = await signIn(page, demoUser('alice'));
+      const r = await signIn(page, portal, demoUser('alice'));
       expect(r.chain).toEqual([303, 200]);
       expect(r.path).toBe('/account');
       expect(await page.locator('h1').innerText()).toBe('My account');
@@ -59,8 +55,8 @@ describe('start --demo (real process, real Chromium)', { timeout: 60_000 }, () =
     const carol = demoUser('carol');
     await withPage(browser, (first) =>
       withPage(browser, async (second) => {
-        expect((await signIn(first, carol)).path).toBe('/account');
-        expect((await signIn(second, carol)).path).toBe('/account');
+        expect((await signIn(first, portal, carol)).path).toBe('/account');
+        expect((await signIn(second, portal, carol)).path).toBe('/account');
         await visit(first, `${portal.url}/account`);
         expect(await first.locator('main').innerText()).toContain('You are signed in on 2 device(s) or browser(s).');
 

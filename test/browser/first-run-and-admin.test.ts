@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
-import { mainText, submitSignIn } from '../helpers/browser-flows.js';
+import { mainText, signIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 
 /**
@@ -19,11 +19,6 @@ let portal: PortalProcess;
 let browser: Browser;
 let adminPage: Page;
 let danaPath = '';
-
-/** Fills the sign-in form and submits it with the button (or with Enter in the password field). */
-function signIn(page: Page, username: string, password: string, how: 'click' | 'enter' = 'click') {
-  return submitSignIn(page, portal.url, username, password, how);
-}
 
 describe('first run and the admin console (real process, real Chromium)', { timeout: 60_000 }, () => {
   screenshotOnFailure();
@@ -93,7 +88,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
 
   it('a wrong password shows "The username or password is not correct." (401) and keeps the username', async () => {
     await withPage(browser, async (page) => {
-      const r = await signIn(page, admin.username, 'not-the-password');
+      const r = await signIn(page, portal, { ...admin, password: 'not-the-password' });
       expect(r.status).toBe(401);
       expect(r.path).toBe('/sign-in');
       expect(await page.getByRole('alert').innerText()).toBe('The username or password is not correct.');
@@ -114,7 +109,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
 
   it('the administrator signs in by pressing Enter in the form and lands on /admin', async () => {
     adminPage = await newPage(browser);
-    const r = await signIn(adminPage, admin.username, admin.password, 'enter');
+    const r = await signIn(adminPage, portal, admin, 'enter');
     expect(r.chain).toEqual([303, 200]);
     expect(r.path).toBe('/admin');
     expect(await adminPage.locator('h1').innerText()).toBe('Admin console');
@@ -200,7 +195,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
     await expectAccessibilityBasics(adminPage);
 
     await withPage(browser, async (page) => {
-      const signedIn = await signIn(page, dana.username, dana.password);
+      const signedIn = await signIn(page, portal, dana);
       expect(signedIn.path).toBe('/account');
       expect(await page.locator('h1').innerText()).toBe('My account');
     });
@@ -219,7 +214,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
     expect(await adminPage.locator('main table tbody tr').first().locator('.badge').innerText()).toBe('Disabled');
 
     await withPage(browser, async (page) => {
-      const refused = await signIn(page, dana.username, dana.password);
+      const refused = await signIn(page, portal, dana);
       expect(refused.status).toBe(403);
       expect(await page.getByRole('alert').innerText()).toBe('Your account is disabled. Contact your helpdesk to turn it back on.');
     });
@@ -272,7 +267,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
     expect(await adminPage.getByRole('checkbox', { name: 'Administrator', exact: true }).isChecked()).toBe(false);
 
     await withPage(browser, async (page) => {
-      const signedIn = await signIn(page, erin.username, erin.password);
+      const signedIn = await signIn(page, portal, erin);
       expect(signedIn.path).toBe('/account');
       expect(await page.getByRole('link', { name: 'Admin console' }).count()).toBe(0);
       await expectAccessibilityBasics(page);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, visit } from '../helpers/browser.js';
-import { createFirstAdmin, submitSignIn } from '../helpers/browser-flows.js';
+import { createFirstAdmin, signIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { currentTotp } from '../../src/methods/totp.js';
+import { codeIn } from '../helpers/codes.js';
 
 /**
  * A newcomer's first run with the shipped defaults (registration required, outbox delivery):
@@ -17,10 +18,6 @@ let portal: PortalProcess;
 let browser: Browser;
 let page: Page;
 let totpKey = '';
-
-function signInWithPassword() {
-  return submitSignIn(page, portal.url, admin.username, admin.password);
-}
 
 describe('first run with the default policy (real process, real Chromium)', { timeout: 60_000 }, () => {
   screenshotOnFailure();
@@ -42,7 +39,7 @@ describe('first run with the default policy (real process, real Chromium)', { ti
   });
 
   it('the first sign-in leads to registering two methods before the console', async () => {
-    const r = await signInWithPassword();
+    const r = await signIn(page, portal, admin);
     expect(r.path.split('?')[0]).toBe('/account/security-info');
     const main = await page.locator('main').innerText();
     expect(main).toContain('Register your security info');
@@ -73,7 +70,7 @@ describe('first run with the default policy (real process, real Chromium)', { ti
     await visit(page, `${portal.url}/admin/outbox`);
     const outbox = await page.locator('main').innerText();
     expect(outbox).toContain('first.admin@example.com');
-    const code = /\b(\d{8})\b/.exec(outbox)![1]!;
+    const code = codeIn(outbox);
     await visit(page, confirmUrl);
     await page.getByLabel('Code', { exact: true }).fill(code);
     const r = await navigation(page, () => page.getByRole('button', { name: 'Verify' }).click());
@@ -91,7 +88,7 @@ describe('first run with the default policy (real process, real Chromium)', { ti
 
   it('the next sign-in asks for a second factor, and the authenticator app passes it', async () => {
     await navigation(page, () => page.getByRole('button', { name: 'Sign out' }).click());
-    const r = await signInWithPassword();
+    const r = await signIn(page, portal, admin);
     expect(r.path.split('?')[0]).toBe('/sign-in/verify');
     expect(await page.locator('h1').innerText()).toBe('Verify your identity');
     await expectAccessibilityBasics(page);

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, newPage, pageProblems, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
-import { mainText, signOut, submitSignIn } from '../helpers/browser-flows.js';
+import { addVirtualAuthenticator, expectAccessibilityBasics, launchBrowser, navigation, newPage, pageProblems, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { mainText, signIn, signOut } from '../helpers/browser-flows.js';
 import { repoRoot, startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 
 /**
@@ -23,20 +23,8 @@ let cdp: CDPSession;
 let laptop = ''; // virtual authenticator ids
 let blueKey = '';
 
-/** A platform authenticator ("internal": Chromium allows one) or a USB security key. */
-async function addAuthenticator(transport: 'internal' | 'usb'): Promise<string> {
-  const r = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return r.authenticatorId;
-}
-
 async function credentialsOn(authenticatorId: string) {
   return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
-}
-
-function signInWithPassword(p: Page) {
-  return submitSignIn(p, portal.url, paula.username, paula.password);
 }
 
 /** Opens "Add a passkey" from My security info, names the passkey and presses "Create passkey". */
@@ -78,12 +66,12 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
   });
 
   it('without any method yet, the user signs in with the password alone', async () => {
-    const r = await signInWithPassword(page);
+    const r = await signIn(page, portal, paula);
     expect(r.path).toBe('/account');
   });
 
   it('registers a passkey named by the user and sees it listed by name, not used yet', async () => {
-    laptop = await addAuthenticator('internal');
+    laptop = await addVirtualAuthenticator(cdp, 'internal');
     await startAddingPasskey('Work laptop');
     await expectAccessibilityBasics(page);
     const done = await navigation(page, () => page.getByRole('button', { name: 'Create passkey' }).click());
@@ -110,7 +98,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
 
   it('after signing out, sign-in asks for the passkey after the password and reaches /account with it', async () => {
     await signOut(page);
-    const first = await signInWithPassword(page);
+    const first = await signIn(page, portal, paula);
     expect(first.path).toMatch(/^\/sign-in\/verify\?flow=/);
     expect(await page.locator('h1').innerText()).toBe('Verify your identity');
     await page.locator('#passkey-sign-in-note').waitFor({ state: 'hidden' });
@@ -126,7 +114,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
   it('a second passkey is registered on a second authenticator and both are listed', async () => {
     // The laptop is not at hand (it does not answer); the new security key does.
     await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: laptop, enabled: false });
-    blueKey = await addAuthenticator('usb');
+    blueKey = await addVirtualAuthenticator(cdp, 'usb');
     await startAddingPasskey('Blue security key');
     const done = await navigation(page, () => page.getByRole('button', { name: 'Create passkey' }).click());
     expect(done.path).toContain(`${BASE}?done=methods.done.added`);
@@ -159,7 +147,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
 
   it('sign-in works with the remaining passkey', async () => {
     await signOut(page);
-    const first = await signInWithPassword(page);
+    const first = await signIn(page, portal, paula);
     expect(first.path).toMatch(/^\/sign-in\/verify\?flow=/);
     const done = await navigation(page, () => page.getByRole('button', { name: 'Use passkey' }).click());
     expect(done.path).toBe('/account');
@@ -183,7 +171,7 @@ describe('passkeys (real process, real Chromium, virtual authenticators)', { tim
     await withPage(
       browser,
       async (noScript) => {
-        const first = await signInWithPassword(noScript);
+        const first = await signIn(noScript, portal, paula);
         expect(first.path).toMatch(/^\/sign-in\/verify\?flow=/);
         expect(await noScript.locator('#passkey-sign-in-note').innerText()).toBe('Passkeys need JavaScript and a browser that supports passkeys. If this browser cannot use them, use another method instead.');
         const r = await navigation(noScript, () => noScript.getByRole('button', { name: 'Use passkey' }).click());

@@ -7,6 +7,7 @@ import { createFirstAdmin, mainText, submitSignIn } from '../helpers/browser-flo
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { currentTotp } from '../../src/methods/totp.js';
 import { main } from '../../src/cli/main.js';
+import { codeIn } from '../helpers/codes.js';
 
 /**
  * The SSPR policy console through the real `sspr start --demo` process and real Chromium: an
@@ -72,7 +73,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     await navigation(page, () => page.getByRole('button', { name: 'Send code' }).click());
     const confirmUrl = page.url();
     await visit(page, `${portal.url}/admin/outbox`);
-    const code = /\b(\d{8})\b/.exec(await mainText(page))![1]!;
+    const code = codeIn(await mainText(page));
     await visit(page, confirmUrl);
     await page.getByLabel('Code', { exact: true }).fill(code);
     await navigation(page, () => page.getByRole('button', { name: 'Verify' }).click());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, CDPSession, Locator, Page } from 'playwright-core';
-import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { addUserWithCli, alerts, confirmAuthenticator, enterCode, h1, mainText, signOut, submitNewPassword, submitSignIn, wrongCode } from '../helpers/browser-flows.js';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { addVirtualAuthenticator, closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
+import { alerts, createUser, confirmAuthenticator, enterCode, h1, mainText, signOut, signIn, submitNewPassword, wrongCode } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { currentTotp } from '../../src/methods/totp.js';
@@ -67,16 +67,6 @@ function sleep(ms: number): Promise<void> {
 
 // ---------------------------------------------------------------- users and methods
 
-/** `sspr user add NAME --display-name X --password-stdin` against the running process's config. */
-async function createUser(env: Env, username: string, displayName: string, role: 'user' | 'administrator' = 'user'): Promise<TestUser> {
-  await addUserWithCli(env.portal, { username, displayName, password: OLD_PASSWORD, role });
-  return { username, displayName, password: OLD_PASSWORD };
-}
-
-function signIn(env: Env, page: Page, username: string, password: string): Promise<NavigationResult> {
-  return submitSignIn(page, env.portal.url, username, password);
-}
-
 async function openSecurityInfo(env: Env, page: Page): Promise<void> {
   const r = await visit(page, `${env.portal.url}${BASE}`);
   expect(r.path).toBe(BASE);
@@ -127,15 +117,6 @@ async function registerQuestions(env: Env, page: Page): Promise<void> {
   const saved = await navigation(page, () => page.getByRole('button', { name: 'Save questions', exact: true }).click());
   expect(saved.chain).toEqual([303, 200]);
   expect(await statusMessages(page)).toContain('Your security questions are saved.');
-}
-
-/** A virtual platform authenticator that keeps discoverable credentials and always says yes. */
-async function addAuthenticator(cdp: CDPSession): Promise<string> {
-  await cdp.send('WebAuthn.enable');
-  const r = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return r.authenticatorId;
 }
 
 async function registerPasskey(env: Env, page: Page, name: string): Promise<void> {
@@ -214,10 +195,10 @@ async function setNewPassword(page: Page, password: string): Promise<NavigationR
 
 /** The old password is refused at sign-in; the new one is accepted (the second-factor step follows for a user with methods). */
 async function expectOnlyNewPasswordWorks(env: Env, page: Page, user: TestUser, newPassword: string): Promise<void> {
-  const old = await signIn(env, page, user.username, user.password);
+  const old = await signIn(page, env.portal, user);
   expect(old.status).toBe(401);
   expect(await alerts(page)).toContain('The username or password is not correct.');
-  const fresh = await signIn(env, page, user.username, newPassword);
+  const fresh = await signIn(page, env.portal, { ...user, password: newPassword });
   expect(fresh.chain).toEqual([303, 200]);
   expect(fresh.path).toMatch(/^\/sign-in\/verify\?flow=/);
   expect(await h1(page)).toBe('Verify your identity');
@@ -251,9 +232,9 @@ let expiring: ExpiringFlow | null = null;
  * the email code sent. The page stays open for the last test.
  */
 async function startExpiringFlow(): Promise<{ flow: ExpiringFlow; solveMs: number }> {
-  const user = await createUser(short, 'ezra', 'Ezra Expiry');
+  const user = await createUser(short.portal, { username: 'ezra', displayName: 'Ezra Expiry', password: OLD_PASSWORD });
   const page = await newPage(browser);
-  await signIn(short, page, user.username, user.password);
+  await signIn(page, short.portal, user);
   await registerEmail(short, page, 'ezra@example.com');
   await signOut(page);
 
@@ -306,17 +287,17 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('reset with one method (email): identify → the method list → the code from the outbox → a new password → done; the old password stops working, the new one signs in', async () => {
-    const user = await createUser(one, 'rita', 'Rita Reset');
+    const user = await createUser(one.portal, { username: 'rita', displayName: 'Rita Reset', password: OLD_PASSWORD });
     // Another browser where Rita is signed in: a reset ends every session.
     const elsewhere = await newPage(browser);
     try {
-      expect((await signIn(one, elsewhere, user.username, user.password)).path).toBe('/account');
+      expect((await signIn(elsewhere, one.portal, user)).path).toBe('/account');
     } catch (err) {
       await closePage(elsewhere);
       throw err;
     }
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerEmail(one, page, 'rita@example.com');
       await signOut(page);
 
@@ -384,9 +365,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('before identity is proven, a registered user and a name that matches nobody get the same method list, and the same "if it matches" code page', async () => {
-    const user = await createUser(one, 'sam', 'Sam Same');
+    const user = await createUser(one.portal, { username: 'sam', displayName: 'Sam Same', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerEmail(one, page, 'sam@example.com');
       await signOut(page);
       await identify(one, page, user.username);
@@ -409,9 +390,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('mobile text message as the gate: "Text me a code" with the number typed in another format sends an SMS whose code reaches the new-password page', async () => {
-    const user = await createUser(one, 'mia', 'Mia Mobile');
+    const user = await createUser(one.portal, { username: 'mia', displayName: 'Mia Mobile', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerPhone(one, page, 'mobile', '+49 151 2345 7001', '+4915123457001');
       await signOut(page);
 
@@ -431,9 +412,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('mobile voice call as the gate: "Call my mobile phone" places a call that reads out the code', async () => {
-    const user = await createUser(one, 'vic', 'Vic Voice');
+    const user = await createUser(one.portal, { username: 'vic', displayName: 'Vic Voice', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerPhone(one, page, 'mobile', '+49 151 2345 7002', '+4915123457002');
       await signOut(page);
 
@@ -453,9 +434,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('office phone call as the gate: "Call my office phone" calls the registered office number with the code', async () => {
-    const user = await createUser(one, 'otto', 'Otto Office');
+    const user = await createUser(one.portal, { username: 'otto', displayName: 'Otto Office', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerPhone(one, page, 'office', '+44 20 7946 0701', '+442079460701');
       await signOut(page);
 
@@ -474,11 +455,12 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('passkey as the gate: "Use my passkey" asks the virtual authenticator for a discoverable passkey and reaches the new-password page', async () => {
-    const user = await createUser(one, 'pia', 'Pia Passkey');
+    const user = await createUser(one.portal, { username: 'pia', displayName: 'Pia Passkey', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
       const cdp = await page.context().newCDPSession(page);
-      const authenticatorId = await addAuthenticator(cdp);
-      await signIn(one, page, user.username, user.password);
+      await cdp.send('WebAuthn.enable');
+      const authenticatorId = await addVirtualAuthenticator(cdp);
+      await signIn(page, one.portal, user);
       await registerPasskey(one, page, 'Work laptop');
       const creds = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
       expect(creds).toHaveLength(1);
@@ -498,9 +480,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('security questions as the gate: wrong answers are refused, the right ones (any case and spacing) reach the new-password page', async () => {
-    const user = await createUser(one, 'quinn', 'Quinn Questions');
+    const user = await createUser(one.portal, { username: 'quinn', displayName: 'Quinn Questions', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerQuestions(one, page);
       await signOut(page);
 
@@ -526,17 +508,17 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       await expectNewPasswordPage(page, user.username);
       await setNewPassword(page, 'Tangerine orbit cascade 9');
       // The new password is accepted (whether a second step follows depends on what counts at sign-in).
-      const old = await signIn(one, page, user.username, user.password);
+      const old = await signIn(page, one.portal, user);
       expect(old.status).toBe(401);
-      const fresh = await signIn(one, page, user.username, 'Tangerine orbit cascade 9');
+      const fresh = await signIn(page, one.portal, { ...user, password: 'Tangerine orbit cascade 9' });
       expect(fresh.path).toMatch(/^\/(account|sign-in\/verify\?flow=.*)$/);
     });
   });
 
   it('the strength meter follows the typing (value and reasons), and the server still refuses a weak password with every reason listed, then accepts a strong one', async () => {
-    const user = await createUser(one, 'mel', 'Mel Meter');
+    const user = await createUser(one.portal, { username: 'mel', displayName: 'Mel Meter', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerEmail(one, page, 'mel@example.com');
       await signOut(page);
       await identify(one, page, user.username);
@@ -591,14 +573,14 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('unlock: a user locked by 10 wrong passwords proves it is them at /unlock, presses "Unlock my account", and the old password signs in again', async () => {
-    const user = await createUser(one, 'uma', 'Uma Unlock');
+    const user = await createUser(one.portal, { username: 'uma', displayName: 'Uma Unlock', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerEmail(one, page, 'uma@example.com');
       await signOut(page);
 
-      for (let i = 1; i <= 10; i++) await signIn(one, page, user.username, `Wrong guess number ${i}`);
-      const locked = await signIn(one, page, user.username, user.password);
+      for (let i = 1; i <= 10; i++) await signIn(page, one.portal, { ...user, password: `Wrong guess number ${i}` });
+      const locked = await signIn(page, one.portal, user);
       expect(locked.status).toBe(429);
       expect((await alerts(page)).join(' ')).toMatch(/^Too many sign-in attempts\. Wait \d+ minutes? and try again\.$/);
 
@@ -624,16 +606,16 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       expect(notice.subject).toContain('Your account was unlocked');
 
       // The lockout lasts an hour in this process: only the unlock can have ended it.
-      const again = await signIn(one, page, user.username, user.password);
+      const again = await signIn(page, one.portal, user);
       expect(again.chain).toEqual([303, 200]);
       expect(again.path).toMatch(/^\/sign-in\/verify\?flow=/);
     });
   });
 
   it('blocked after 5 wrong codes: the fifth shows "Too many attempts" (429), and the block holds for a new reset too', async () => {
-    const user = await createUser(one, 'bea', 'Bea Blocked');
+    const user = await createUser(one.portal, { username: 'bea', displayName: 'Bea Blocked', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerEmail(one, page, 'bea@example.com');
       await signOut(page);
 
@@ -668,15 +650,15 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       expect(again.status).toBe(429);
       expect(await h1(page)).toBe('Too many attempts');
       // The password was never changed.
-      const old = await signIn(one, page, user.username, user.password);
+      const old = await signIn(page, one.portal, user);
       expect(old.path).toMatch(/^\/sign-in\/verify\?flow=/);
     });
   });
 
   it('change password at /account/change-password: a wrong current password and a weak new one are refused with reasons, a good one is set; then only the new one signs in', async () => {
-    const user = await createUser(one, 'chad', 'Chad Change');
+    const user = await createUser(one.portal, { username: 'chad', displayName: 'Chad Change', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      const signedIn = await signIn(one, page, user.username, user.password);
+      const signedIn = await signIn(page, one.portal, user);
       expect(signedIn.path).toBe('/account');
       const opened = await navigation(page, () => page.getByRole('link', { name: 'Change password', exact: true }).click());
       expect(opened.path).toBe('/account/change-password');
@@ -705,17 +687,17 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       expect(await statusMessages(page)).toContain('Your password is changed. Your other sessions have been signed out.');
       await signOut(page);
 
-      const old = await signIn(one, page, user.username, user.password);
+      const old = await signIn(page, one.portal, user);
       expect(old.status).toBe(401);
-      const fresh = await signIn(one, page, user.username, 'Copper willow nebula 31');
+      const fresh = await signIn(page, one.portal, { ...user, password: 'Copper willow nebula 31' });
       expect(fresh.path).toBe('/account');
     });
   });
 
   it('an administrator needs two methods even where the policy asks for one, and security questions are not offered to them once partly proven', async () => {
-    const user = await createUser(one, 'ada', 'Ada Admin', 'administrator');
+    const user = await createUser(one.portal, { username: 'ada', displayName: 'Ada Admin', password: OLD_PASSWORD, role: 'administrator' });
     await withPage(browser, async (page) => {
-      await signIn(one, page, user.username, user.password);
+      await signIn(page, one.portal, user);
       await registerEmail(one, page, 'ada@example.com');
       const key = await registerAuthenticator(one, page);
       await signOut(page);
@@ -742,9 +724,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('security questions chosen for a name that matches nobody, or by an administrator, show three questions like anyone else\'s and refuse every answer', async () => {
-    const admin = await createUser(one, 'abe', 'Abe Admin', 'administrator');
+    const admin = await createUser(one.portal, { username: 'abe', displayName: 'Abe Admin', password: OLD_PASSWORD, role: 'administrator' });
     await withPage(browser, async (page) => {
-      await signIn(one, page, admin.username, admin.password);
+      await signIn(page, one.portal, admin);
       await registerEmail(one, page, 'abe@example.com');
       await signOut(page);
       for (const name of ['nobody.with.questions', admin.username]) {
@@ -764,9 +746,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
   });
 
   it('two methods required: after the email code the page says a second check is needed and no longer offers email; the authenticator app completes the proof', async () => {
-    const user = await createUser(two, 'tess', 'Tess Two');
+    const user = await createUser(two.portal, { username: 'tess', displayName: 'Tess Two', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {
-      await signIn(two, page, user.username, user.password);
+      await signIn(page, two.portal, user);
       await registerEmail(two, page, 'tess@example.com');
       const key = await registerAuthenticator(two, page);
       await signOut(page);
@@ -809,7 +791,7 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
     expect(await mainText(page)).toContain('That reset took too long or was already used, so it has ended. Nothing was changed. Please start again.');
     await expectAccessibilityBasics(page);
 
-    const old = await signIn(short, page, user.username, user.password);
+    const old = await signIn(page, short.portal, user);
     expect(old.path).toMatch(/^\/sign-in\/verify\?flow=/);
   });
 

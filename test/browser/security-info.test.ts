@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, newPage, closePage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { addUserWithCli, confirmAuthenticator, enterCode, h1, mainText, signOut, submitSignIn, wrongCode } from '../helpers/browser-flows.js';
+import { expectAccessibilityBasics, launchBrowser, navigation, newPage, closePage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { alerts, confirmAuthenticator, createUser, enterCode, h1, mainText, signIn, signOut, wrongCode } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { currentTotp } from '../../src/methods/totp.js';
+import { codeIn } from '../helpers/codes.js';
 
 /**
  * "My security info" (/account/security-info), MFA at sign-in and the registration interrupt,
@@ -17,32 +18,11 @@ import { currentTotp } from '../../src/methods/totp.js';
 const BASE = '/account/security-info';
 const PASSWORD = 'Browser-Methods-Pass-1';
 
-interface TestUser {
-  username: string;
-  displayName: string;
-}
-
-/** The texts of the page's role=alert messages (error notices), whitespace collapsed. */
-async function alerts(page: Page): Promise<string[]> {
-  return (await page.getByRole('alert').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-}
-
-/** `sspr user add NAME --display-name X --password-stdin --config <dir>/sspr.yaml`, password on stdin. */
-async function createUser(portal: PortalProcess, username: string, displayName: string): Promise<TestUser> {
-  const out = await addUserWithCli(portal, { username, displayName, password: PASSWORD });
-  expect(out).toContain(`Created ${username} (user).`);
-  return { username, displayName };
-}
 
 function startedPortal() {
   let portal!: PortalProcess;
   let outbox!: PortalOutbox;
   let browser!: Browser;
-
-  /** Fills the sign-in form and submits it. */
-  function signIn(page: Page, user: TestUser): Promise<NavigationResult> {
-    return submitSignIn(page, portal.url, user.username, PASSWORD);
-  }
 
   async function openSecurityInfo(page: Page): Promise<void> {
     const r = await visit(page, `${portal.url}${BASE}`);
@@ -115,7 +95,6 @@ function startedPortal() {
       await browser?.close();
       await portal?.stop();
     },
-    signIn,
     signOut,
     openSecurityInfo,
     startEmail,
@@ -139,9 +118,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('an email address is registered with the code from the outbox: a wrong code is refused first, then it is listed as the default', async () => {
-    const alice = await createUser(p.portal, 'alice', 'Alice Andersen');
+    const alice = await createUser(p.portal, { username: 'alice', displayName: 'Alice Andersen', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      const signedIn = await p.signIn(page, alice);
+      const signedIn = await signIn(page, p.portal, alice);
       expect(signedIn.path).toBe('/account');
       await p.openSecurityInfo(page);
       expect(await mainText(page)).toContain('You have not registered any method yet.');
@@ -178,9 +157,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('"Test" sends a new code and entering it shows "It works"; the same code used again shows the plain "no code waiting" message', async () => {
-    const amy = await createUser(p.portal, 'amy', 'Amy Adams');
+    const amy = await createUser(p.portal, { username: 'amy', displayName: 'Amy Adams', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, amy);
+      await signIn(page, p.portal, amy);
       await p.registerEmail(page, 'amy@example.com', 'a•••@example.com');
 
       const before = await p.outbox.mark();
@@ -206,9 +185,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('"Remove" removes the method; a second tab still showing it then gets the plain "does not exist any more" message (404)', async () => {
-    const abe = await createUser(p.portal, 'abe', 'Abe Abbott');
+    const abe = await createUser(p.portal, { username: 'abe', displayName: 'Abe Abbott', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, abe);
+      await signIn(page, p.portal, abe);
       await p.registerEmail(page, 'abe@example.com', 'a•••@example.com');
       const stale = await page.context().newPage();
       try {
@@ -234,9 +213,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('a mobile phone by SMS, a mobile phone by voice call and an office phone by voice call are each confirmed with the code the outbox shows', async () => {
-    const bob = await createUser(p.portal, 'bob', 'Bob Berg');
+    const bob = await createUser(p.portal, { username: 'bob', displayName: 'Bob Berg', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, bob);
+      await signIn(page, p.portal, bob);
 
       // Mobile, text message (the default choice).
       await p.openSecurityInfo(page);
@@ -255,7 +234,7 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
       const text = await p.outbox.nextMessageTo('+4915123456789', before);
       expect(text.channel).toBe('sms');
       expect(text.body).toMatch(/^\d{8} is your OpenSSPR verification code\. Valid for 5 minutes\. Do not share it\.$/);
-      let done = await p.enterCode(page, /^(\d{8})/.exec(text.body!)![1]!);
+      let done = await p.enterCode(page, codeIn(text.body!));
       expect(done.chain).toEqual([303, 200]);
       expect(await statusMessages(page)).toContain('Mobile phone +49 ••• 89 is registered.');
 
@@ -304,9 +283,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('a malformed phone number or email address shows a field error with the typed value kept, and nothing is registered or sent', async () => {
-    const frank = await createUser(p.portal, 'frank', 'Frank Fischer');
+    const frank = await createUser(p.portal, { username: 'frank', displayName: 'Frank Fischer', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, frank);
+      await signIn(page, p.portal, frank);
       const before = await p.outbox.mark();
       for (const typed of ['call me maybe', '12']) {
         await visit(page, `${p.portal.url}${BASE}/add/mobile`);
@@ -339,9 +318,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('an authenticator app shows a QR code and the key as text, is confirmed with the current code, and the same code is refused for a "Test"', async () => {
-    const carol = await createUser(p.portal, 'carol', 'Carol Chen');
+    const carol = await createUser(p.portal, { username: 'carol', displayName: 'Carol Chen', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, carol);
+      await signIn(page, p.portal, carol);
       await p.openSecurityInfo(page);
       const started = await navigation(page, () => page.getByRole('button', { name: 'Add an authenticator app', exact: true }).click());
       expect(started.chain).toEqual([303, 200]);
@@ -382,9 +361,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('security questions: an answer given twice is refused with a field error, then a correct set is saved', async () => {
-    const dave = await createUser(p.portal, 'dave', 'Dave Dunn');
+    const dave = await createUser(p.portal, { username: 'dave', displayName: 'Dave Dunn', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, dave);
+      await signIn(page, p.portal, dave);
       await p.openSecurityInfo(page);
       const opened = await navigation(page, () => page.getByRole('link', { name: 'Set up security questions', exact: true }).click());
       expect(opened.path).toBe(`${BASE}/add/questions`);
@@ -427,15 +406,15 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('MFA at sign-in: after the password "Verify your identity" offers the methods; email sends a code that reaches the account page; "Use another method" switches to the authenticator app', async () => {
-    const erin = await createUser(p.portal, 'erin', 'Erin Evans');
+    const erin = await createUser(p.portal, { username: 'erin', displayName: 'Erin Evans', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, erin);
+      await signIn(page, p.portal, erin);
       await p.registerEmail(page, 'erin@example.org', 'e•••@example.org');
       const key = await p.registerAuthenticator(page);
       await p.signOut(page);
 
       // Email.
-      const password = await p.signIn(page, erin);
+      const password = await signIn(page, p.portal, erin);
       expect(password.chain).toEqual([303, 200]);
       expect(password.path).toMatch(/^\/sign-in\/verify\?flow=[A-Za-z0-9_-]+$/);
       expect(await h1(page)).toBe('Verify your identity');
@@ -470,7 +449,7 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
       await p.signOut(page);
 
       // Email chosen first, then the authenticator app instead.
-      await p.signIn(page, erin);
+      await signIn(page, p.portal, erin);
       before = await p.outbox.mark();
       await navigation(page, () => page.getByRole('button', { name: 'Use Email e•••@example.org', exact: true }).click());
       await p.outbox.nextMessageTo('erin@example.org', before);
@@ -489,9 +468,9 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('"Remove" takes each kind of method off the list — mobile phone, office phone, authenticator app and security questions — and it stays gone', async () => {
-    const gina = await createUser(p.portal, 'gina', 'Gina Graham');
+    const gina = await createUser(p.portal, { username: 'gina', displayName: 'Gina Graham', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, gina);
+      await signIn(page, p.portal, gina);
       await p.registerPhone(page, 'mobile', '+49 151 2345 6801', '+4915123456801', 'Mobile phone +49 ••• 01');
       await p.registerPhone(page, 'office', '+44 20 7946 0801', '+442079460801', 'Office phone +44 ••• 01');
       await p.registerAuthenticator(page);
@@ -527,14 +506,14 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
       await p.openSecurityInfo(page);
       expect(await page.locator('main table').count()).toBe(0);
       await p.signOut(page);
-      expect((await p.signIn(page, gina)).path).toBe('/account');
+      expect((await signIn(page, p.portal, gina)).path).toBe('/account');
     });
   });
 
   it('MFA at sign-in with a mobile phone: "Text me a code" sends a text message and "Call me" a voice call; either code reaches the account page', async () => {
-    const hank = await createUser(p.portal, 'hank', 'Hank Hughes');
+    const hank = await createUser(p.portal, { username: 'hank', displayName: 'Hank Hughes', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, hank);
+      await signIn(page, p.portal, hank);
       await p.registerPhone(page, 'mobile', '+49 151 2345 6802', '+4915123456802', 'Mobile phone +49 ••• 02');
       await p.signOut(page);
 
@@ -542,7 +521,7 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
         ['Text me a code', 'sms', 'We sent a text message with a code to +49 ••• 02. It is valid for 5 minutes.'],
         ['Call me', 'voice', 'We are calling +49 ••• 02; the call reads out a code. It is valid for 5 minutes.'],
       ] as const) {
-        const password = await p.signIn(page, hank);
+        const password = await signIn(page, p.portal, hank);
         expect(password.path).toMatch(/^\/sign-in\/verify\?flow=/);
         const choice = page.getByRole('group', { name: 'Use Mobile phone +49 ••• 02', exact: true });
         expect((await choice.getByRole('button').allInnerTexts()).map((t) => t.trim())).toEqual(['Text me a code', 'Call me']);
@@ -563,13 +542,13 @@ describe('my security info and MFA at sign-in (real process, real Chromium)', { 
   });
 
   it('MFA at sign-in with an office phone: "Use Office phone …" calls with the code, which reaches the account page', async () => {
-    const ivy = await createUser(p.portal, 'ivy', 'Ivy Irving');
+    const ivy = await createUser(p.portal, { username: 'ivy', displayName: 'Ivy Irving', password: PASSWORD });
     await withPage(p.browser, async (page) => {
-      await p.signIn(page, ivy);
+      await signIn(page, p.portal, ivy);
       await p.registerPhone(page, 'office', '+44 20 7946 0802', '+442079460802', 'Office phone +44 ••• 02');
       await p.signOut(page);
 
-      const password = await p.signIn(page, ivy);
+      const password = await signIn(page, p.portal, ivy);
       expect(password.path).toMatch(/^\/sign-in\/verify\?flow=/);
       // An office phone is only called: one button, no choice.
       expect((await page.locator('main button').allInnerTexts()).map((t) => t.trim())).toEqual(['Use Office phone +44 ••• 02']);
@@ -604,10 +583,10 @@ describe('the registration interrupt (registrationRequired: true; real process, 
   });
 
   it('a user without methods is taken to My security info with the "Register your security info" notice, /account redirects there until a method is registered, then /account works', async () => {
-    const gina = await createUser(p.portal, 'gina', 'Gina Gray');
+    const gina = await createUser(p.portal, { username: 'gina', displayName: 'Gina Gray', password: PASSWORD });
     const page = await newPage(p.browser);
     try {
-      const signedIn = await p.signIn(page, gina);
+      const signedIn = await signIn(page, p.portal, gina);
       expect(signedIn.chain).toEqual([303, 303, 200]);
       expect(signedIn.path).toBe(`${BASE}?register=1`);
       expect(await h1(page)).toBe('My security info');

@@ -55,6 +55,18 @@ export async function submitSignIn(page: Page, portalUrl: string, username: stri
   return navigation(page, () => (how === 'enter' ? page.getByLabel('Password', { exact: true }).press('Enter') : page.getByRole('button', { name: 'Sign in', exact: true }).click()));
 }
 
+/** Signs `user` in on the portal's own sign-in page (see submitSignIn). */
+export function signIn(page: Page, portal: { url: string }, user: { username: string; password: string }, how: 'click' | 'enter' = 'click'): Promise<NavigationResult> {
+  return submitSignIn(page, portal.url, user.username, user.password, how);
+}
+
+/** `sspr user add` against the running process (password on stdin); expects the CLI to confirm it. */
+export async function createUser<R extends 'user' | 'administrator' = 'user'>(portal: PortalProcess, user: { username: string; displayName: string; password: string; role?: R }): Promise<{ username: string; displayName: string; password: string }> {
+  const out = await addUserWithCli(portal, user);
+  expect(out).toContain(`Created ${user.username} (${user.role ?? 'user'}).`);
+  return { username: user.username, displayName: user.displayName, password: user.password };
+}
+
 /** Presses "Sign out" and expects to land on the sign-in page with the "signed out" notice. */
 export async function signOut(page: Page): Promise<void> {
   const r = await navigation(page, () => page.getByRole('button', { name: 'Sign out', exact: true }).click());

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContextOptions, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type CDPSession, type Page, type Request } from 'playwright-core';
 import { beforeEach, expect } from 'vitest';
 
 /**
@@ -270,4 +270,12 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
 export async function expectAccessibilityBasics(page: Page): Promise<void> {
   const problems = await accessibilityProblems(page);
   expect(problems, `accessibility basics on ${new URL(page.url()).pathname}`).toEqual([]);
+}
+
+/** A virtual authenticator (WebAuthn domain already enabled) that keeps discoverable credentials and always says yes: a platform one ("internal": Chromium allows one) or a USB security key. */
+export async function addVirtualAuthenticator(cdp: CDPSession, transport: 'internal' | 'usb' = 'internal'): Promise<string> {
+  const r = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return r.authenticatorId;
 }

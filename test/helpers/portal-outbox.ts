@@ -4,6 +4,7 @@ import { readOutbox, type OutboxItem } from '../../src/delivery/outbox.js';
 import { deriveKey } from '../../src/shared/crypto.js';
 import { createFieldCipher } from '../../src/shared/sealed.js';
 import { openStore } from '../../src/store/database.js';
+import { codeIn } from './codes.js';
 
 /**
  * The outbox of a real portal process (startPortalProcess): its SQLite store and key file are
@@ -24,14 +25,6 @@ export interface PortalOutbox {
 
 const WAIT_MS = 5_000;
 
-/** The code in a message body: "code is: 1, 2, 3, …" (voice) or the first run of 6–8 digits. */
-export function codeIn(body: string): string {
-  const spoken = /code is: ((?:\d, )+\d)/.exec(body);
-  if (spoken) return spoken[1]!.replace(/, /g, '');
-  const digits = /\b(\d{6,8})\b/.exec(body);
-  if (!digits) throw new Error(`no code in: ${body}`);
-  return digits[1]!;
-}
 
 /** Opens `<dir>/sspr.db` with the key from `<dir>/secret.key` (as written by startPortalProcess). */
 export function openPortalOutbox(portal: { dir: string }): PortalOutbox {
