@@ -2,12 +2,14 @@ import { createServer } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
-import { formatRightsReport } from '../agent/doctor.js';
-import type { AdConnectionOptions } from './ad-connection.js';
-import { AdConnector } from './ad-connector.js';
-import { AD_GUID, SdFlagsControl, checkRights, type RightsReport } from './rights.js';
-import { parseSecurityDescriptor, securityDescriptorToSddl } from './security-descriptor.js';
+import { startSambaDc, type SambaDc, type SambaUser } from '../../../test/helpers/samba-dc.js';
+import { formatRightsReport } from '../../agent/doctor.js';
+import type { AdConnectionOptions } from '../ad-connection.js';
+import { AdConnector } from '../ad-connector.js';
+import { SdFlagsControl } from '../controls.js';
+import { securityDescriptorToSddl } from '../sddl.js';
+import { parseSecurityDescriptor } from '../security-descriptor.js';
+import { AD_GUID, checkRights, type RightsReport } from './index.js';
 
 /**
  * The rights check against a real Samba AD DC, and against what the DC then really allows:
