@@ -2,6 +2,8 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { rootCertificates } from 'node:tls';
 import { Attribute, Change } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adOptions, withConnector } from '../../test/helpers/ad-connector.js';
+import { closedPort } from '../../test/helpers/net.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import { AdConfigurationError, AdConnection, type AdConnectionOptions } from './ad-connection.js';
 import { AdConnector } from './ad-connector.js';
@@ -58,27 +60,9 @@ async function relay(targetHost: string, targetPort: number): Promise<Relay> {
   };
 }
 
-/** A port nothing listens on (listened on, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((r) => server.close(() => r()));
-  return address.port;
-}
-
+/** The administrator's options with a short timeout, so the failover tests do not wait long. */
 function options(over: Partial<AdConnectionOptions> = {}): AdConnectionOptions {
-  return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn, timeoutMs: 5_000, ...over };
-}
-
-async function withConnector<T>(opts: AdConnectionOptions, work: (ad: AdConnector) => Promise<T>): Promise<T> {
-  const ad = new AdConnector(opts);
-  try {
-    return await work(ad);
-  } finally {
-    await ad.close();
-  }
+  return adOptions(dc, { timeoutMs: 5_000, ...over });
 }
 
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adConnector } from '../../test/helpers/ad-connector.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
-import { AdConnector } from './ad-connector.js';
+import type { AdConnector } from './ad-connector.js';
 
 /**
  * The connector against a real Samba AD DC (one per file): lookups by objectGUID, the policy
@@ -16,10 +17,6 @@ let carol: SambaUser;
 
 const ALICE_PASSWORD = 'Al1ce!Start#1';
 
-function connectorFor(d: SambaDc): AdConnector {
-  return new AdConnector({ urls: [d.url], caCertPem: d.caCertPem, tlsServerName: d.tlsServerName, bindDn: d.adminDn, bindPassword: d.adminPassword, baseDn: d.baseDn });
-}
-
 beforeAll(async () => {
   dc = await startSambaDc();
   // Samba's defaults (complexity, length 7, history 24) but no minimum age, so a user can change twice; the age test sets it itself.
@@ -33,7 +30,7 @@ beforeAll(async () => {
     telephoneNumber: '+44 20 7946 0000',
   });
   carol = await dc.addUser('carol', 'C4rol!Start#1', { displayName: 'Carol Wong' });
-  ad = connectorFor(dc);
+  ad = adConnector(dc);
 }, 120_000);
 
 afterAll(async () => {
@@ -106,7 +103,7 @@ describe('reading from AD', () => {
   });
 
   it('finds nobody outside the search base', async () => {
-    const scoped = new AdConnector({ ...baseOptions(), baseDn: `OU=Domain Controllers,${dc.baseDn}` });
+    const scoped = adConnector(dc, { baseDn: `OU=Domain Controllers,${dc.baseDn}` });
     try {
       expect(await scoped.findUserByGuid(alice.guid)).toMatchObject({ ok: false, reason: 'not_found' });
     } finally {
@@ -127,10 +124,6 @@ describe('reading from AD', () => {
     expect(await ad.effectivePolicy(alice.guid)).toMatchObject({ ok: true, value: { minLength: 7, source: { kind: 'domain' } } });
   });
 });
-
-function baseOptions() {
-  return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
-}
 
 describe('reset by the service account', () => {
   it('sets the password; a bind with the new one works; history is reported as not enforced (no policy hints)', async () => {
@@ -217,7 +210,7 @@ describe('protected accounts', () => {
   });
 
   it('resets them only when the administrator allows protected accounts', async () => {
-    const allowing = new AdConnector({ ...baseOptions(), allowProtected: true });
+    const allowing = adConnector(dc, { allowProtected: true });
     try {
       expect(await allowing.reset(nested.guid, 'Allowed!Reset#1')).toEqual({ ok: true, historyEnforced: false });
       expect(await allowing.bindAsUser(nested.guid, 'Allowed!Reset#1')).toEqual({ ok: true });

@@ -1,14 +1,15 @@
 import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD, UF_LOCKOUT, UF_PASSWORD_EXPIRED } from './account-control.js';
-import { AndFilter, Attribute, Change, EqualityFilter, ExtensibleFilter, OrFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, EqualityFilter, ResultCodeError, type Entry } from 'ldapts';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { AdConnection, readRootDse, type AdConnectionOptions, type RootDse, type ServiceSession } from './ad-connection.js';
 import { fileTimeToDate } from './ad-time.js';
-import { MATCHING_RULE_IN_CHAIN, PolicyHintsControl, policyHintsFor } from './controls.js';
+import { bufferOf, intOf } from './entry-values.js';
+import { PolicyHintsControl, policyHintsFor } from './controls.js';
 import { DOMAIN_POLICY_ATTRIBUTES, PSO_ATTRIBUTES, domainPolicyFromEntry, first, psoPolicyFromEntry, type PasswordPolicy } from './domain-policy.js';
 import { guidFromBytes, guidToBytes, parseGuid } from './guid.js';
 import { passwordRuleViolations, type PasswordRuleReason } from './password-rules.js';
-import { sidFromBytes, sidToBytes } from './sid.js';
+import { ProtectedAccounts } from './protected-accounts.js';
 import { WIN32_INVALID_PASSWORD, bindFailureReason, bindSubCode, win32ErrorCode, type BindFailureReason } from './sub-codes.js';
 import { failure, failureFromError, isConnectionError, type AdFailure, type AdResult, type AdVerdict } from './verdicts.js';
 
@@ -64,18 +65,6 @@ const USER_ATTRIBUTES = [
   'msDS-ResultantPSO',
 ];
 
-
-/**
- * The protected accounts and groups (AdminSDHolder, "Protected Accounts and Groups in Active
- * Directory"): known by SID because names are localised and can be renamed.
- */
-const PROTECTED_BUILTIN_GROUPS = ['S-1-5-32-544', 'S-1-5-32-548', 'S-1-5-32-549', 'S-1-5-32-550', 'S-1-5-32-551', 'S-1-5-32-552'];
-/** Domain Admins, Domain Controllers, Schema Admins, Enterprise Admins, Read-only DCs, Key Admins, Enterprise Key Admins. */
-const PROTECTED_DOMAIN_GROUP_RIDS = [512, 516, 518, 519, 521, 526, 527];
-/** Administrator and krbtgt. */
-const PROTECTED_USER_RIDS = [500, 502];
-const PROTECTED_GROUPS_TTL_MS = 10 * 60_000;
-
 function unicodePwd(password: string): Buffer {
   // AD's format: the password in double quotes, UTF-16LE.
   return Buffer.from(`"${password}"`, 'utf16le');
@@ -83,23 +72,6 @@ function unicodePwd(password: string): Buffer {
 
 function replace(type: string, values: string[] | Buffer[]): Change {
   return new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
-}
-
-function intOf(entry: Entry, attribute: string): number {
-  const n = Number(first(entry, attribute) ?? '0');
-  return Number.isSafeInteger(n) ? n : 0;
-}
-
-function bufferOf(entry: Entry, attribute: string): Buffer | null {
-  const v = entry[attribute];
-  const b = Array.isArray(v) ? v[0] : v;
-  return Buffer.isBuffer(b) ? b : null;
-}
-
-interface Protection {
-  domainSid: string;
-  groupDns: string[];
-  at: number;
 }
 
 /**
@@ -110,11 +82,12 @@ interface Protection {
 export class AdConnector {
   private readonly connection: AdConnection;
   private readonly clock: Clock;
-  private protection: Protection | null = null;
+  private readonly protection: ProtectedAccounts;
 
   constructor(options: AdConnectionOptions, deps: { clock?: Clock; logger?: Logger } = {}) {
     this.connection = new AdConnection(options, deps);
     this.clock = deps.clock ?? systemClock;
+    this.protection = new ProtectedAccounts(this.clock);
   }
 
   /** Runs a read or write, turning connection failures and LDAP errors into a verdict. */
@@ -224,48 +197,8 @@ export class AdConnector {
       passwordNeverExpires: (uac & UF_DONT_EXPIRE_PASSWD) !== 0,
       resultantPsoDn: first(entry, 'msDS-ResultantPSO'),
     };
-    user.protected = await this.isProtected(s, entry, sidBytes);
+    user.protected = await this.protection.isProtected(s, entry, sidBytes);
     return user;
-  }
-
-  /**
-   * adminCount=1 (AD's own mark; Samba never sets it by SDProp), Administrator or krbtgt, a
-   * protected group as primary group, or membership of a protected group at any depth
-   * (LDAP_MATCHING_RULE_IN_CHAIN on memberOf, evaluated by the DC in one search).
-   */
-  private async isProtected(s: ServiceSession, entry: Entry, sidBytes: Buffer | null): Promise<boolean> {
-    if (first(entry, 'adminCount') === '1') return true;
-    if (PROTECTED_DOMAIN_GROUP_RIDS.includes(intOf(entry, 'primaryGroupID'))) return true;
-    if (sidBytes !== null) {
-      const rid = Number(sidFromBytes(sidBytes).split('-').pop());
-      if (PROTECTED_USER_RIDS.includes(rid)) return true;
-    }
-    const groups = await this.protectedGroups(s);
-    if (groups.length === 0) return false;
-    const filter: Filter = new OrFilter({
-      filters: groups.map((dn) => new ExtensibleFilter({ matchType: 'memberOf', rule: MATCHING_RULE_IN_CHAIN, value: dn })),
-    });
-    const { searchEntries } = await s.client.search(entry.dn, { scope: 'base', filter, attributes: ['1.1'] });
-    return searchEntries.length > 0;
-  }
-
-  /** DNs of the protected groups, found by SID under the domain root; cached for a few minutes. */
-  private async protectedGroups(s: ServiceSession): Promise<string[]> {
-    const now = this.clock.now();
-    if (this.protection !== null && now - this.protection.at < PROTECTED_GROUPS_TTL_MS) return this.protection.groupDns;
-    const domainRoot = s.rootDse.defaultNamingContext;
-    const { searchEntries: roots } = await s.client.search(domainRoot, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
-    const rootSid = roots[0] === undefined ? null : bufferOf(roots[0], 'objectSid');
-    if (rootSid === null) throw new ResultCodeErrorInsufficient('the domain SID could not be read');
-    const domainSid = sidFromBytes(rootSid);
-    const sids = [...PROTECTED_BUILTIN_GROUPS, ...PROTECTED_DOMAIN_GROUP_RIDS.map((rid) => `${domainSid}-${rid}`)];
-    const { searchEntries } = await s.client.search(domainRoot, {
-      scope: 'sub',
-      filter: new OrFilter({ filters: sids.map((sid) => new EqualityFilter({ attribute: 'objectSid', value: sidToBytes(sid) })) }),
-      attributes: ['1.1'],
-    });
-    this.protection = { domainSid, groupDns: searchEntries.map((e) => e.dn), at: now };
-    return this.protection.groupDns;
   }
 
   /**
@@ -444,12 +377,5 @@ export class AdConnector {
   /** Closes the pooled connections. */
   close(): Promise<void> {
     return this.connection.close();
-  }
-}
-
-class ResultCodeErrorInsufficient extends ResultCodeError {
-  constructor(message: string) {
-    super(50, message);
-    this.name = 'InsufficientAccessError';
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adConnector } from '../../test/helpers/ad-connector.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
-import { AdConnector } from './ad-connector.js';
+import type { AdConnector } from './ad-connector.js';
 
 /**
  * Pass-through sign-in (a bind as the user) against a real Samba AD DC: AD's sub-codes become
@@ -14,7 +15,7 @@ let ad: AdConnector;
 beforeAll(async () => {
   dc = await startSambaDc();
   await dc.samba(['domain', 'passwordsettings', 'set', '--account-lockout-threshold=3', '--min-pwd-age=0']);
-  ad = new AdConnector({ urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn });
+  ad = adConnector(dc);
 }, 120_000);
 
 afterAll(async () => {

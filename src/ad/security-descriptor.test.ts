@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ACE_FLAG,
-  ACE_TYPE,
-  FULL_CONTROL,
-  RIGHT,
-  SD_CONTROL,
-  SddlError,
-  SecurityDescriptorError,
-  aceToSddl,
-  maskToSddl,
-  parseSddlAce,
-  parseSddlDacl,
-  parseSecurityDescriptor,
-  securityDescriptorToSddl,
-  sidToSddl,
-} from './security-descriptor.js';
+import { SddlError, aceToSddl, maskToSddl, parseSddlAce, parseSddlDacl, securityDescriptorToSddl, sidToSddl } from './sddl.js';
+import { ACE_FLAG, ACE_TYPE, FULL_CONTROL, RIGHT, SD_CONTROL, SecurityDescriptorError, parseSecurityDescriptor } from './security-descriptor.js';
 
 /**
  * The binary security descriptor (MS-DTYP 2.4.6) and SDDL. The byte sequences are written out
  * field by field here; the second one was produced by Samba's own NDR encoder
  * (`security.descriptor.from_sddl(…)` + `ndr_pack`) and its SDDL is what Samba prints for it.
- * rights.test.ts also parses the live domain root's descriptor and compares with `samba-tool dsacl get`.
+ * rights/check.test.ts also parses the live domain root's descriptor and compares with `samba-tool dsacl get`.
  */
 
 const hex = (...parts: string[]) => Buffer.from(parts.join('').replace(/\s+/g, ''), 'hex');

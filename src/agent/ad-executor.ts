@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { AdConnector } from '../ad/ad-connector.js';
 import type { AdConnectionOptions } from '../ad/ad-connection.js';
-import { checkRights } from '../ad/rights.js';
+import { checkRights } from '../ad/rights/index.js';
 import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobExecutor, SyncSource } from './agent-client.js';

@@ -1,4 +1,4 @@
-import type { RightsReport } from '../ad/rights.js';
+import type { RightsReport } from '../ad/rights/index.js';
 import type { PasswordPolicy } from '../ad/domain-policy.js';
 
 /**
@@ -7,7 +7,7 @@ import type { PasswordPolicy } from '../ad/domain-policy.js';
  * delegation. The console shows the same RightsReport.
  */
 
-export type { RightsReport, RightHeld, NeededRight, NotedRight, RightsVerdict, TlsReport, ControlsReport } from '../ad/rights.js';
+export type { RightsReport, RightHeld, NeededRight, NotedRight, RightsVerdict, TlsReport, ControlsReport } from '../ad/rights/index.js';
 
 const OK = '✔';
 const FAIL = '✖';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../test/helpers/cli.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
-import { AD_GUID, type RightsReport } from '../ad/rights.js';
+import { AD_GUID, type RightsReport } from '../ad/rights/index.js';
 import { EXIT } from './context.js';
 
 /**

@@ -8,7 +8,7 @@ import { loadAgentState, registerAgent, saveAgentState } from '../agent/state.js
 import { connectorOptions, createAdExecutor } from '../agent/ad-executor.js';
 import { formatRightsReport } from '../agent/doctor.js';
 import { AdConfigurationError } from '../ad/ad-connection.js';
-import { checkRights } from '../ad/rights.js';
+import { checkRights } from '../ad/rights/index.js';
 import { createLogger } from '../logging/logger.js';
 import { PRODUCT_VERSION } from '../shared/version.js';
 import { CliExit, EXIT, loadCliConfig, type CliIO } from './context.js';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AD_GUID, delegationFor, effectiveOn, evaluateRight, inheritedBy, shellQuote, type PlacedAce, type RightQuery } from './rights.js';
-import { RIGHT, parseSddlAce } from './security-descriptor.js';
+import { parseSddlAce } from '../sddl.js';
+import { RIGHT } from '../security-descriptor.js';
+import { AD_GUID, delegationFor, effectiveOn, evaluateRight, inheritedBy, shellQuote, type PlacedAce, type RightQuery } from './index.js';
 
 /**
- * The access decision of rights.ts without a DC: DACL order, deny before allow, inheritance
- * flags (CI, IO, NP, inherited object type), property sets. rights.test.ts checks the same
+ * The access decision of the rights check without a DC: DACL order, deny before allow, inheritance
+ * flags (CI, IO, NP, inherited object type), property sets. check.test.ts checks the same
  * decisions against what a real Samba DC then allows.
  */
 

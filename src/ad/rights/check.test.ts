@@ -1,13 +1,15 @@
-import { createServer } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
-import { formatRightsReport } from '../agent/doctor.js';
-import type { AdConnectionOptions } from './ad-connection.js';
-import { AdConnector } from './ad-connector.js';
-import { AD_GUID, SdFlagsControl, checkRights, type RightsReport } from './rights.js';
-import { parseSecurityDescriptor, securityDescriptorToSddl } from './security-descriptor.js';
+import { adOptions, withConnector } from '../../../test/helpers/ad-connector.js';
+import { closedPort } from '../../../test/helpers/net.js';
+import { startSambaDc, type SambaDc, type SambaUser } from '../../../test/helpers/samba-dc.js';
+import { formatRightsReport } from '../../agent/doctor.js';
+import type { AdConnectionOptions } from '../ad-connection.js';
+import { SdFlagsControl } from '../controls.js';
+import { securityDescriptorToSddl } from '../sddl.js';
+import { parseSecurityDescriptor } from '../security-descriptor.js';
+import { AD_GUID, checkRights, type RightsReport } from './index.js';
 
 /**
  * The rights check against a real Samba AD DC, and against what the DC then really allows:
@@ -23,16 +25,7 @@ let resets = 0;
 const nextPassword = () => `Target!Reset#${++resets}x`;
 
 function options(bindDn: string, bindPassword: string, over: Partial<AdConnectionOptions> = {}): AdConnectionOptions {
-  return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn, bindPassword, baseDn: dc.baseDn, timeoutMs: 5_000, ...over };
-}
-
-async function withConnector<T>(opts: AdConnectionOptions, work: (ad: AdConnector) => Promise<T>): Promise<T> {
-  const ad = new AdConnector(opts);
-  try {
-    return await work(ad);
-  } finally {
-    await ad.close();
-  }
+  return adOptions(dc, { bindDn, bindPassword, timeoutMs: 5_000, ...over });
 }
 
 /** The three ACEs of ../shared/design/active-directory.md, applied with samba-tool as an administrator would. */
@@ -74,15 +67,6 @@ function shellWords(line: string): string[] {
   }
   if (inWord) words.push(word);
   return words;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((r) => server.close(() => r()));
-  return address.port;
 }
 
 const heldRights = (r: RightsReport) => r.needed.map((n) => [n.right, n.held]);
