@@ -213,7 +213,7 @@ export interface AgentsTable {
   domain: string | null;
   /** JSON of src/ad/domain-policy.ts PasswordPolicy, as the agent last reported it. */
   domain_policy: string | null;
-  /** JSON: the agent's rights check (src/ad/rights.ts RightsReport), as it last sent it. */
+  /** JSON: the agent's rights check (src/ad/rights/report.ts RightsReport), as it last sent it. */
   rights_report: string | null;
   registered_at: number;
   last_seen_at: number | null;
