@@ -85,13 +85,13 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.route('/', passkeySignInRoutes());
   app.route('/', setupRoutes());
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
-  app.route('/', resetRoutes());
+  app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
   app.use('*', registrationInterrupt());
   app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
   app.route('/', passkeyRoutes());
   app.route('/', securityInfoRoutes());
   app.route('/', accountRoutes({ sessions: portal.sessions, audit: portal.audit }));
-  app.route('/', changePasswordRoutes());
+  app.route('/', changePasswordRoutes({ changePassword: portal.changePassword }));
   app.route('/', adminRoutes());
 
   app.notFound((c) => {

@@ -221,6 +221,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     publicUrl: config.publicUrl,
     writeback,
     adPolicy: (user) => adPolicyFor(user),
+    passwordLength: { min: config.passwords.minLength, max: config.passwords.maxLength },
     hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
   const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
@@ -246,8 +247,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     t,
     lookupKey: keys.lookup,
     publicUrl: config.publicUrl,
-    productName: config.branding.productName,
     phoneRegion: m.phoneRegion,
+    passwordLength: { min: config.passwords.minLength, max: config.passwords.maxLength },
     flowTtlMs: config.reset.flowMinutes * MINUTE,
     codeTtlMs: m.codeMinutes * MINUTE,
     startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import { lockRemaining, type LockoutPolicy } from '../../state/lockout.js';
 import type { ThrottleStore } from '../../state/throttle-store.js';
-import type { DirectoryService, Outcome } from '../../directory/directory-service.js';
+import type { DirectoryService } from '../../directory/directory-service.js';
 import { nameKey } from '../../directory/names.js';
 import type { PasswordHasher } from '../../directory/password-hash.js';
 import type { User, UserStore } from '../../directory/users.js';
@@ -13,6 +13,24 @@ import type { Writeback } from '../../writeback/writeback.js';
 import type { ReportedPolicy } from '../../agent/protocol.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import { throttleKeys } from '../../state/throttle-keys.js';
+import { fail, ok, type Ok, type Refused } from '../../shared/result.js';
+import type { WritebackRefusal } from '../../writeback/writeback.js';
+import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
+
+/** The change's own refusals (message keys); a refused new password and AD's verdicts come from their catalogues. */
+export const changeRefusals = [
+  /** Too many wrong current passwords: the same smart lockout as sign-in. */
+  'change.locked',
+] as const;
+export type ChangeRefusal = (typeof changeRefusals)[number] | `writeback.${WritebackRefusal}`;
+export type ChangeResult = Ok<User> | PasswordRefused | Refused<ChangeRefusal>;
+
+/** What the change page shows besides the form. */
+export interface ChangeForm {
+  passwordLength: { min: number; max: number };
+  /** A hybrid user's domain rules, as the agent read them from AD (null for cloud users or when no agent reported them). */
+  adPolicy: ReportedPolicy | null;
+}
 
 interface Deps {
   users: UserStore;
@@ -30,6 +48,7 @@ interface Deps {
   writeback: Writeback;
   /** The domain password policy the agents reported (null until one did). */
   adPolicy: (user: User) => Promise<ReportedPolicy | null>;
+  passwordLength: { min: number; max: number };
   /** The SSPR policy's password hash sync switch. */
   hashSync: () => Promise<boolean>;
 }
@@ -43,43 +62,47 @@ interface Deps {
 export class ChangePasswordService {
   constructor(private readonly d: Deps) {}
 
-  async change(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { idHash: string; ip: string; userAgent: string }): Promise<Outcome<User>> {
+  async form(user: User): Promise<ChangeForm> {
+    return { passwordLength: this.d.passwordLength, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null };
+  }
+
+  async change(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { idHash: string; ip: string; userAgent: string }): Promise<ChangeResult> {
     const { d } = this;
     // Hybrid users' passwords live in AD: AD checks the current one (a change bound as the user)
     // and its own history, through the on-premises agent.
     if (user.source === 'onprem') return this.changeOnPremises(user, input, session);
     const key = throttleKeys.signInUser(nameKey(user.username));
-    if (lockRemaining(await d.throttle.get(key), d.clock.now()) > 0) return { ok: false, reason: 'refused', message: 'change.locked' };
-    if (typeof input.current !== 'string' || input.current === '') return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
+    if (lockRemaining(await d.throttle.get(key), d.clock.now()) > 0) return fail('change.locked');
+    if (typeof input.current !== 'string' || input.current === '') return fail('invalid', { errors: { current: 'v.password.empty' } });
     const hash = await d.users.passwordHash(user.id);
     const right = hash !== null && input.current.length <= 4096 && (await d.hasher.verify(hash, input.current));
     if (!right) {
       const after = await d.throttle.recordFailure(key, d.lockout);
       await d.audit.record({ event: 'password_change', outcome: 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: { reason: 'current_password_wrong' } });
-      if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, reason: 'refused', message: 'change.locked' };
-      return { ok: false, reason: 'invalid', errors: { current: 'change.currentWrong' } };
+      if (lockRemaining(after, d.clock.now()) > 0) return fail('change.locked');
+      return fail('invalid', { errors: { current: 'change.currentWrong' } });
     }
-    if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
+    if (input.password === input.current) return fail('invalid', { errors: { password: 'change.same' } });
     const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: session.ip, userAgent: session.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { ownSessionIdHash: session.idHash });
-    if (!r.ok) return r;
+    if (!r.ok) return passwordRefused(r);
     await d.throttle.reset(key);
     await this.notify(user);
-    return r;
+    return ok(r.value);
   }
 
-  private async changeOnPremises(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { ip: string; userAgent: string }): Promise<Outcome<User>> {
+  private async changeOnPremises(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { ip: string; userAgent: string }): Promise<ChangeResult> {
     const { d } = this;
-    if (typeof input.current !== 'string' || input.current === '' || input.current.length > 4096) return { ok: false, reason: 'invalid', errors: { current: 'v.password.empty' } };
-    if (input.password === input.current) return { ok: false, reason: 'invalid', errors: { password: 'change.same' } };
+    if (typeof input.current !== 'string' || input.current === '' || input.current.length > 4096) return fail('invalid', { errors: { current: 'v.password.empty' } });
+    if (input.password === input.current) return fail('invalid', { errors: { password: 'change.same' } });
     const checked = await checkOnPremisesPassword(d.directory, user, { password: input.password, confirm: input.confirm }, await d.adPolicy(user), d.clock.now());
-    if (!checked.ok) return checked;
+    if (!checked.ok) return passwordRefused(checked);
     const r = await d.writeback.change(user, input.current, checked.value);
     await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });
-    if (!r.ok && r.reason === 'wrong_password') return { ok: false, reason: 'invalid', errors: { current: 'change.currentWrong' } };
-    if (!r.ok) return { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+    if (!r.ok && r.reason === 'wrong_password') return fail('invalid', { errors: { current: 'change.currentWrong' } });
+    if (!r.ok) return fail(`writeback.${r.reason}` as const);
     await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, await d.hashSync());
     await this.notify(user);
-    return { ok: true, value: user };
+    return ok(user);
   }
 
   /** The user hears about the change on every address they have, without any secret in it. */

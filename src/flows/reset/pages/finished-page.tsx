@@ -1,0 +1,47 @@
+import type { AppContext } from '../../../http/context.js';
+import { Notice, Page } from '../../../http/ui/layout.js';
+import { verifyPath } from '../paths.js';
+import type { ResetView } from '../reset-view.js';
+import { Helpdesk } from './helpdesk.js';
+
+/** Blocked, being applied by another request, or done. */
+export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' }> }) {
+  const t = c.get('t');
+  if (view.kind === 'failed') {
+    return (
+      <Page c={c} title={t('reset.blockedTitle')} narrow>
+        <h1>{t('reset.blockedTitle')}</h1>
+        <Notice kind="error">{t('methods.blocked')}</Notice>
+        <Helpdesk c={c} helpdesk={view.helpdesk} />
+        <p>
+          <a href="/sign-in">{t('reset.backToSignIn')}</a>
+        </p>
+      </Page>
+    );
+  }
+  if (view.kind === 'applying') {
+    return (
+      <Page c={c} title={t('reset.title')} narrow>
+        <h1>{t('reset.title')}</h1>
+        <Notice kind="warn">{t('reset.inProgress')}</Notice>
+        <p>
+          <a href={verifyPath(view.flow.id)}>{t('reset.refresh')}</a>
+        </p>
+      </Page>
+    );
+  }
+  const unlocked = view.flow.data.action === 'unlock';
+  const title = unlocked ? t('unlock.doneTitle') : t('reset.doneTitle');
+  return (
+    <Page c={c} title={title} narrow>
+      <h1>{title}</h1>
+      <Notice kind="ok">{unlocked ? t('unlock.done') : t('reset.done')}</Notice>
+      <p>{t('reset.doneNext')}</p>
+      <p>
+        <a class="button" href="/sign-in">
+          {t('reset.signIn')}
+        </a>
+      </p>
+    </Page>
+  );
+}

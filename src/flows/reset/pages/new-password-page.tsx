@@ -1,0 +1,93 @@
+import type { AppContext } from '../../../http/context.js';
+import { ErrorSummary, Field, Submit } from '../../../http/ui/forms.js';
+import { Csrf, Notice, Page } from '../../../http/ui/layout.js';
+import { isMessageKey } from '../../../i18n/index.js';
+import type { PasswordReason } from '../../../passwords/check.js';
+import type { FieldErrors } from '../../../shared/validation.js';
+import { OnPremisesRules } from '../../../writeback/ui.js';
+import type { ResetView } from '../reset-view.js';
+import { Helpdesk } from './helpdesk.js';
+
+type Verified = Extract<ResetView, { kind: 'verified' }>;
+
+/** Every gate passed: the new password (with the rules it must meet), or unlock only. */
+export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppContext; view: Verified; errors?: FieldErrors; reasons?: PasswordReason[] | undefined; problem?: string | undefined }) {
+  const t = c.get('t');
+  const { flow } = view;
+  const { min, max } = view.passwordLength;
+  const e = errors ?? {};
+  const unlockFirst = flow.data.intent === 'unlock' && view.canUnlock;
+  const unlockForm = view.canUnlock ? (
+    <form method="post" action="/reset/unlock" class="card">
+      <Csrf c={c} />
+      <input type="hidden" name="flow" value={flow.id} />
+      <h2>{t('unlock.only')}</h2>
+      <p>{t('unlock.onlyHint')}</p>
+      <Submit kind={unlockFirst ? undefined : 'secondary'}>{t('unlock.submit')}</Submit>
+    </form>
+  ) : null;
+  return (
+    <Page c={c} title={t('reset.newTitle')} narrow>
+      <h1>{unlockFirst ? t('unlock.title') : t('reset.newTitle')}</h1>
+      <Notice kind="ok">{t('reset.verified', { username: view.user.username })}</Notice>
+      {problem && isMessageKey(problem) ? <Notice kind="error">{t(problem)}</Notice> : null}
+      {problem?.startsWith('writeback.') ? <Helpdesk c={c} helpdesk={view.helpdesk} /> : null}
+      {unlockFirst ? unlockForm : null}
+      <ErrorSummary t={t} errors={e} vars={{ min, max }} labels={{ password: 'change.new', confirm: 'field.confirmPassword' }} />
+      <form method="post" action="/reset/password" class="card" novalidate>
+        <Csrf c={c} />
+        <input type="hidden" name="flow" value={flow.id} />
+        {unlockFirst ? <h2>{t('unlock.orReset')}</h2> : null}
+        <div class="hint" id="rules">
+          <p>{t('reset.rules.lead')}</p>
+          <ul>
+            <li>{t('reset.rules.length', { min, max })}</li>
+            <li>{t('reset.rules.notCommon')}</li>
+            <li>{t('reset.rules.notName')}</li>
+            {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
+          </ul>
+          {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} context="reset" /> : null}
+        </div>
+        <div>
+          <label for="f-password">{t('change.new')}</label>
+          {e['password'] ? (
+            reasons && reasons.length > 1 ? (
+              <ul class="field-error" id="f-password-error">
+                {reasons.map((r) => (
+                  <li>{t(r.key, { min, max, ...r.values })}</li>
+                ))}
+              </ul>
+            ) : (
+              <p class="field-error" id="f-password-error">
+                {reasons?.[0] ? t(reasons[0].key, { min, max, ...reasons[0].values }) : isMessageKey(e['password']) ? t(e['password'], { min, max }) : ''}
+              </p>
+            )
+          ) : null}
+          <input
+            id="f-password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            spellcheck={false}
+            autofocus={!unlockFirst}
+            aria-describedby={e['password'] ? 'rules f-password-error meter' : 'rules meter'}
+            aria-invalid={e['password'] ? 'true' : undefined}
+            data-meter="/reset/password/check"
+            data-meter-output="meter"
+          />
+          <div id="meter" class="meter" aria-live="polite" hidden>
+            <label>
+              {t('reset.meter.label')} <meter min={0} max={4} low={2} high={3} optimum={4} value={0}></meter> <span data-meter-label></span>
+            </label>
+            <ul class="field-error"></ul>
+          </div>
+        </div>
+        <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
+        <Submit>{t('reset.submit')}</Submit>
+      </form>
+      {!unlockFirst ? unlockForm : null}
+      <script src="/assets/meter.js" defer></script>
+    </Page>
+  );
+}

@@ -1,0 +1,29 @@
+import type { ReportedPolicy } from '../../agent/protocol.js';
+import type { User } from '../../directory/users.js';
+import type { MethodChoice } from '../../policy/policy.js';
+import type { StoredFlow } from '../../state/flow-store.js';
+import type { ResetData, ResetState } from './reset-flow.js';
+
+export type ResetFlow = StoredFlow<ResetState, ResetData>;
+
+/** What the page needs to show the proof the user started (each strategy describes its own). */
+export type ProofStep =
+  | { kind: 'code'; from: 'app' }
+  | { kind: 'code'; from: 'email' | 'sms' | 'call'; minutes: number }
+  | { kind: 'questions'; questions: Array<{ id: string; text: string; custom: boolean }> }
+  | { kind: 'passkey' };
+
+/** Everything a reset page shows; the pages render this and nothing else. */
+export type ResetView =
+  | { kind: 'expired' }
+  | { kind: 'verifying'; flow: ResetFlow; choices: MethodChoice[]; step: ProofStep | null; phoneRegion: string; helpdesk: string | null; noMoreMethods: boolean }
+  | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
+  | { kind: 'applying'; flow: ResetFlow }
+  | { kind: 'completed'; flow: ResetFlow }
+  | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null };
+
+/** The configured password length, for the rules the new-password page lists. */
+export interface PasswordLength {
+  min: number;
+  max: number;
+}
