@@ -3,6 +3,7 @@ import { createTestPortal, type TestPortal } from '../../test/helpers/test-porta
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import type { User } from '../directory/users.js';
 import { apiRoutes } from './routes.js';
+import { apiRouteDeps } from '../app/api-deps.js';
 
 /**
  * The JSON API through the real app (app.request) over a real SQLite store. Every refusal is
@@ -451,7 +452,7 @@ describe('JSON API', () => {
 
       // Every route the API registers is documented, and everything documented is registered.
       const registered = new Set(
-        apiRoutes(tp.portal)
+        apiRoutes(apiRouteDeps(tp.portal))
           .routes.filter((r) => r.method !== 'ALL')
           .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
       );
