@@ -141,7 +141,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
         ? apiError(c, 'precondition_failed', t('api.error.preconditionFailed', { expected: match.version, current }), undefined, etag(current))
         : apiError(c, 'conflict', t('api.error.policyConflict', { expected: expected ?? current, current }), undefined, etag(current));
     }
-    return refusal(c, r, undefined, 'policy.');
+    return apiError(c, 'invalid_input', t('api.error.invalidInput'), fieldTexts(r.errors, undefined, 'policy.'));
   };
   app.put('/policy', requireWrite, changePolicy(putPolicyBody));
   app.patch('/policy', requireWrite, changePolicy(patchPolicyBody));

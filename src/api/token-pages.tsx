@@ -9,7 +9,7 @@ import { actorOf } from '../admin/actor.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { formatUtc } from '../http/ui/dates.js';
-import { apiScopes, tokenStatus, type ApiToken, type ApiTokenService } from './tokens.js';
+import { apiScopes, apiTokenRefusals, tokenStatus, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
 
 export interface ApiTokenPageDeps {
   apiTokens: Pick<ApiTokenService, 'list' | 'create' | 'revoke'>;
@@ -52,7 +52,7 @@ interface TokensView {
   c: AppContext;
   tokens: ApiToken[];
   now: number;
-  created?: { token: string; record: ApiToken };
+  created?: CreatedToken;
   values?: Record<string, string>;
   errors?: FieldErrors;
   problem?: string;
@@ -150,14 +150,15 @@ export function apiTokenPages(deps: ApiTokenPageDeps): Hono<AppEnv> {
     // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
     if (r.ok) return page(c, { created: r.value });
     if (r.reason === 'invalid') return page(c, { values, errors: r.errors }, 400);
-    return page(c, { values, problem: c.get('t')(r.message as MessageKey) }, statusFor[r.reason]);
+    const refusal = apiTokenRefusals[r.reason];
+    return page(c, { values, problem: c.get('t')(refusal.message) }, statusFor[refusal.kind]);
   });
 
   app.post('/admin/api-tokens/:id/revoke', async (c) => {
     const r = await deps.apiTokens.revoke(actorOf(c), c.req.param('id'));
     if (r.ok) return c.redirect('/admin/api-tokens?done=apiTokens.done.revoked', 303);
-    if (r.reason === 'conflict') return c.redirect('/admin/api-tokens?refused=apiTokens.refuse.alreadyRevoked', 303);
-    return page(c, { problem: c.get('t')(r.reason === 'invalid' ? 'v.field.invalid' : (r.message as MessageKey)) }, r.reason === 'invalid' ? 400 : statusFor[r.reason]);
+    if (r.reason === 'already_revoked') return c.redirect(`/admin/api-tokens?refused=${apiTokenRefusals.already_revoked.message}`, 303);
+    return page(c, { problem: c.get('t')(apiTokenRefusals[r.reason].message) }, statusFor[apiTokenRefusals[r.reason].kind]);
   });
 
   return app;

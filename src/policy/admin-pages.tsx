@@ -11,7 +11,7 @@ import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { SettingInput } from './admin-forms.js';
 import { changedPaths, type PolicySection } from './policy.js';
-import type { PolicyService, PolicyVersion } from './policy-service.js';
+import { policyConflictMessage, type PolicyService, type PolicyVersion } from './policy-service.js';
 import type { Group, GroupStore } from '../directory/groups.js';
 import { formatUtc } from '../http/ui/dates.js';
 import { formFromPolicy, formName, patchFromForm, sectionPages, settingOfPath, settingsOf } from './settings.js';
@@ -267,7 +267,7 @@ export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
       }
       // A concurrent save (or another refusal): show what is stored now, so the change is made on top of it.
       const fresh = await policy.refresh();
-      const message = t(result.message as MessageKey);
+      const message = t(policyConflictMessage);
       return c.html(await sectionForm(c, { page, values: formFromPolicy(page.section, fresh.policy), expectedVersion: fresh.version, comment, problems: [message] }), statusFor[result.reason]);
     });
   }
