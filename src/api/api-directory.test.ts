@@ -3,7 +3,7 @@ import type { TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient } from '../../test/helpers/http-client.js';
 import { apiRoutes } from './routes.js';
 import { apiRouteDeps } from '../app/api-deps.js';
-import { createApiSandbox, PEER, PW, expectError, type ApiSandbox } from './api-sandbox.js';
+import { createApiSandbox, PEER, PW, expectError, type ApiSandbox } from '../../test/helpers/api-sandbox.js';
 
 /** The JSON API's users, groups and audit log, and its OpenAPI document: every route registered is described. */
 describe('JSON API', () => {

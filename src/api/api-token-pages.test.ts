@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import type { User } from '../directory/users.js';
-import { createApiSandbox, DAY, PW, expectError, type ApiSandbox } from './api-sandbox.js';
+import { createApiSandbox, DAY, PW, expectError, type ApiSandbox } from '../../test/helpers/api-sandbox.js';
 
 /** The console's API token page: a token is shown once, works against the API and can be revoked. */
 describe('JSON API', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient } from '../../test/helpers/http-client.js';
-import { createApiSandbox, DAY, PW, expectError, writes, type ApiSandbox } from './api-sandbox.js';
+import { createApiSandbox, DAY, PW, expectError, writes, type ApiSandbox } from '../../test/helpers/api-sandbox.js';
 
 /**
  * The JSON API through the real app (app.request) over a real SQLite store. Every refusal is

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../../test/helpers/cli.js';
 import { EXIT } from './context.js';
-import { cliFixtures } from './cli-fixtures.js';
+import { cliFixtures } from '../../test/helpers/cli-fixtures.js';
 
 /** `sspr user …` and `sspr group …` in-process over a real SQLite file: what each command stores, prints and refuses. */
 

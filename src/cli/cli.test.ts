@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { newKeyBase64 } from '../config/secret-key.js';
 import { openStore } from '../store/database.js';
 import { EXIT } from './context.js';
-import { cliFixtures } from './cli-fixtures.js';
+import { cliFixtures } from '../../test/helpers/cli-fixtures.js';
 
 /**
  * The CLI driven in-process through main(argv, io), over a real SQLite file in a temp folder.

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { CliSandbox } from '../../test/helpers/cli.js';
+import type { CliSandbox } from './cli.js';
 
 /** What the CLI's tests do besides running a command: read the users back, sign in, add the first administrator. */
 export function cliFixtures(sb: CliSandbox) {

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
-import { makeUser } from '../../test/helpers/http-client.js';
-import type { User } from '../directory/users.js';
+import { createTestPortal, type TestPortal } from './test-portal.js';
+import { makeUser } from './http-client.js';
+import type { User } from '../../src/directory/users.js';
 
 /** The set-up the JSON API's tests share: a portal with users, a group and two tokens, and how to call the API. */
 
