@@ -5,15 +5,19 @@ import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { NotFoundPage } from '../http/errors.js';
 import type { MessageKey } from '../i18n/index.js';
-import type { Group } from '../directory/groups.js';
+import type { Group, GroupStore, Member } from '../directory/groups.js';
+import type { DirectoryService, Outcome } from '../directory/directory-service.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { AdminPage, statusFor } from './admin-page.js';
 import { actorOf } from './actor.js';
 
+export interface GroupPageDeps {
+  groups: Pick<GroupStore, 'list' | 'byId' | 'directMembers' | 'transitiveUserIds'>;
+  directory: Pick<DirectoryService, 'createGroup' | 'addMember' | 'removeMember'>;
+}
 
-async function GroupsList({ c, errors, problem, values }: { c: AppContext; errors?: FieldErrors; problem?: string; values?: { name?: string; description?: string } }) {
+function GroupsList({ c, groups, errors, problem, values }: { c: AppContext; groups: Array<Group & { directMembers: number }>; errors?: FieldErrors; problem?: string; values?: { name?: string; description?: string } }) {
   const t = c.get('t');
-  const groups = await c.get('portal').groups.list();
   const e = errors ?? {};
   return (
     <AdminPage c={c} title={t('groups.title')} section="/admin/groups">
@@ -55,11 +59,18 @@ async function GroupsList({ c, errors, problem, values }: { c: AppContext; error
   );
 }
 
-async function GroupDetail({ c, group, errors, problem }: { c: AppContext; group: Group; errors?: FieldErrors; problem?: string }) {
+/** A group's direct members, and how many users it holds through nesting. */
+interface GroupDetailView {
+  group: Group;
+  members: Member[];
+  effective: number;
+  errors?: FieldErrors;
+  problem?: string;
+}
+
+function GroupDetail({ c, view }: { c: AppContext; view: GroupDetailView }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const members = await portal.groups.directMembers(group.id);
-  const effective = (await portal.groups.transitiveUserIds(group.id)).size;
+  const { group, members, effective, errors, problem } = view;
   const e = errors ?? {};
   return (
     <AdminPage c={c} title={group.name} section="/admin/groups">
@@ -119,42 +130,49 @@ async function GroupDetail({ c, group, errors, problem }: { c: AppContext; group
   );
 }
 
-export function groupPages(): Hono<AppEnv> {
+/** /admin/groups: the groups, one group's members, and adding or removing members. Behind the /admin/* role check. */
+export function groupPages(deps: GroupPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/admin/groups', async (c) => c.html(await GroupsList({ c })));
+  const { groups, directory } = deps;
+  const list = async (c: AppContext, more: { errors?: FieldErrors; problem?: string; values?: { name?: string; description?: string } } = {}) => <GroupsList c={c} groups={await groups.list()} {...more} />;
+  const detail = async (c: AppContext, group: Group, more: Pick<GroupDetailView, 'errors' | 'problem'> = {}) => {
+    const [members, effective] = await Promise.all([groups.directMembers(group.id), groups.transitiveUserIds(group.id)]);
+    return <GroupDetail c={c} view={{ group, members, effective: effective.size, ...more }} />;
+  };
+  app.get('/admin/groups', async (c) => c.html(await list(c)));
 
   app.post('/admin/groups', async (c) => {
     const form = await readForm(c);
     const values = { name: str(form, 'name'), description: str(form, 'description') ?? '' };
-    const r = await c.get('portal').directory.createGroup(actorOf(c), values);
+    const r = await directory.createGroup(actorOf(c), values);
     if (r.ok) return c.redirect(`/admin/groups/${r.value.id}?done=groups.done.created`, 303);
-    if (r.reason === 'invalid') return c.html(await GroupsList({ c, errors: r.errors, values }), 400);
-    return c.html(await GroupsList({ c, problem: c.get('t')(r.message as MessageKey), values }), statusFor[r.reason]);
+    if (r.reason === 'invalid') return c.html(await list(c, { errors: r.errors, values }), 400);
+    return c.html(await list(c, { problem: c.get('t')(r.message as MessageKey), values }), statusFor[r.reason]);
   });
 
-  const withGroup = async (c: AppContext, run: (g: Group) => ReturnType<AppContext['var']['portal']['directory']['addMember']>, done: MessageKey) => {
-    const group = await c.get('portal').groups.byId(c.req.param('id') ?? '');
+  const withGroup = async (c: AppContext, run: (g: Group) => Promise<Outcome<Group>>, done: MessageKey) => {
+    const group = await groups.byId(c.req.param('id') ?? '');
     if (!group) return c.html(<NotFoundPage c={c} />, 404);
     const r = await run(group);
     if (r.ok) return c.redirect(`/admin/groups/${group.id}?done=${done}`, 303);
-    if (r.reason === 'invalid') return c.html(await GroupDetail({ c, group, errors: r.errors }), 400);
-    return c.html(await GroupDetail({ c, group, problem: c.get('t')(r.message as MessageKey) }), statusFor[r.reason]);
+    if (r.reason === 'invalid') return c.html(await detail(c, group, { errors: r.errors }), 400);
+    return c.html(await detail(c, group, { problem: c.get('t')(r.message as MessageKey) }), statusFor[r.reason]);
   };
 
   app.get('/admin/groups/:id', async (c) => {
-    const group = await c.get('portal').groups.byId(c.req.param('id'));
+    const group = await groups.byId(c.req.param('id'));
     if (!group) return c.html(<NotFoundPage c={c} />, 404);
-    return c.html(await GroupDetail({ c, group }));
+    return c.html(await detail(c, group));
   });
 
   app.post('/admin/groups/:id/members', async (c) => {
     const form = await readForm(c);
-    return withGroup(c, (g) => c.get('portal').directory.addMember(actorOf(c), g.id, { type: str(form, 'type'), name: str(form, 'name') }), 'groups.done.added');
+    return withGroup(c, (g) => directory.addMember(actorOf(c), g.id, { type: str(form, 'type'), name: str(form, 'name') }), 'groups.done.added');
   });
 
   app.post('/admin/groups/:id/members/remove', async (c) => {
     const form = await readForm(c);
-    return withGroup(c, (g) => c.get('portal').directory.removeMember(actorOf(c), g.id, { type: str(form, 'type'), id: str(form, 'id') }), 'groups.done.removed');
+    return withGroup(c, (g) => directory.removeMember(actorOf(c), g.id, { type: str(form, 'type'), id: str(form, 'id') }), 'groups.done.removed');
   });
   return app;
 }

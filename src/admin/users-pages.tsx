@@ -7,12 +7,30 @@ import { NotFoundPage } from '../http/errors.js';
 import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
 import { roles } from '../directory/names.js';
-import type { User } from '../directory/users.js';
-import type { Outcome } from '../directory/directory-service.js';
+import type { User, UserPage, UserStore } from '../directory/users.js';
+import type { Group, GroupStore } from '../directory/groups.js';
+import type { DirectoryService, Outcome } from '../directory/directory-service.js';
+import type { HybridAccountActions } from '../writeback/admin-actions.js';
+import { formatUtc } from '../http/ui/dates.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { PasswordReason } from '../passwords/check.js';
 import { AdminPage, statusFor } from './admin-page.js';
 import { actorOf } from './actor.js';
+
+export interface UserPageDeps {
+  users: Pick<UserStore, 'list' | 'byId'>;
+  groups: Pick<GroupStore, 'list' | 'byId' | 'groupsOfUser'>;
+  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'setPassword' | 'setRoles' | 'addMember' | 'removeMember'>;
+  /** The same actions on a hybrid user's AD account, through the agent. */
+  hybridAccounts: Pick<HybridAccountActions, 'setPassword' | 'unlock' | 'requireChange'>;
+  /** `config.passwords`: the length the forms' hints and messages name. */
+  passwords: PasswordLength;
+}
+
+interface PasswordLength {
+  minLength: number;
+  maxLength: number;
+}
 
 const PAGE_SIZE = 25;
 const userLabels: Record<string, MessageKey> = { username: 'field.username', displayName: 'field.displayName', email: 'field.email', password: 'field.password', confirm: 'field.confirmPassword', roles: 'field.roles' };
@@ -37,7 +55,7 @@ function RoleChecks({ c, selected }: { c: AppContext; selected: readonly string[
   );
 }
 
-function UsersList({ c, q, page }: { c: AppContext; q: string; page: Awaited<ReturnType<AppContext['var']['portal']['users']['list']>> }) {
+function UsersList({ c, q, page }: { c: AppContext; q: string; page: UserPage }) {
   const t = c.get('t');
   const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
   return (
@@ -95,9 +113,9 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: Awaited<Ret
   );
 }
 
-function NewUserPage({ c, values, errors, problem, reasons }: { c: AppContext; values?: Record<string, string | string[]>; errors?: FieldErrors; problem?: string; reasons?: PasswordReason[] | undefined }) {
+function NewUserPage({ c, passwords, values, errors, problem, reasons }: { c: AppContext; passwords: PasswordLength; values?: Record<string, string | string[]>; errors?: FieldErrors; problem?: string; reasons?: PasswordReason[] | undefined }) {
   const t = c.get('t');
-  const { minLength: min, maxLength: max } = c.get('portal').config.passwords;
+  const { minLength: min, maxLength: max } = passwords;
   const e = errors ?? {};
   const v = (k: string) => (typeof values?.[k] === 'string' ? (values[k] as string) : '');
   return (
@@ -118,12 +136,22 @@ function NewUserPage({ c, values, errors, problem, reasons }: { c: AppContext; v
   );
 }
 
-async function UserDetail({ c, user, errors, problem, reasons }: { c: AppContext; user: User; errors?: FieldErrors; problem?: string; reasons?: PasswordReason[] | undefined }) {
+interface UserDetailView {
+  user: User;
+  /** The user's groups, direct and through nesting. */
+  memberships: Array<Group & { direct: boolean }>;
+  /** Every group, for "add to group". */
+  allGroups: Group[];
+  passwords: PasswordLength;
+  errors?: FieldErrors;
+  problem?: string;
+  reasons?: PasswordReason[] | undefined;
+}
+
+function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const { minLength: min, maxLength: max } = portal.config.passwords;
-  const memberships = await portal.groups.groupsOfUser(user.id);
-  const allGroups = await portal.groups.list();
+  const { user, memberships, allGroups, errors, problem, reasons } = view;
+  const { minLength: min, maxLength: max } = view.passwords;
   const directIds = new Set(memberships.filter((g) => g.direct).map((g) => g.id));
   const e = errors ?? {};
   return (
@@ -146,7 +174,7 @@ async function UserDetail({ c, user, errors, problem, reasons }: { c: AppContext
             <StatusBadge c={c} user={user} />
           </dd>
           <dt>{t('field.password')}</dt>
-          <dd>{user.passwordChangedAt ? t('users.detail.passwordChanged', { when: new Date(user.passwordChangedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' }) : t('users.detail.noPassword')}</dd>
+          <dd>{user.passwordChangedAt ? t('users.detail.passwordChanged', { when: formatUtc(user.passwordChangedAt, 'minute') }) : t('users.detail.noPassword')}</dd>
         </dl>
         <form method="post" action={`/admin/users/${user.id}/enabled`}>
           <Csrf c={c} />
@@ -247,78 +275,82 @@ async function UserDetail({ c, user, errors, problem, reasons }: { c: AppContext
   );
 }
 
-
-export function userPages(): Hono<AppEnv> {
+/** /admin/users: the directory's users, one user's details and the administrator's actions on them. Behind the /admin/* role check. */
+export function userPages(deps: UserPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const { users, groups, directory, hybridAccounts, passwords } = deps;
+  const detail = async (c: AppContext, user: User, more: Pick<UserDetailView, 'errors' | 'problem' | 'reasons'> = {}) => {
+    const [memberships, allGroups] = await Promise.all([groups.groupsOfUser(user.id), groups.list()]);
+    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, ...more }} />;
+  };
 
   app.get('/admin/users', async (c) => {
     const q = (c.req.query('q') ?? '').slice(0, 256);
     const pageNo = Math.min(Math.max(Number.parseInt(c.req.query('page') ?? '1', 10) || 1, 1), 1_000_000);
-    const page = await c.get('portal').users.list({ q, page: pageNo, pageSize: PAGE_SIZE });
+    const page = await users.list({ q, page: pageNo, pageSize: PAGE_SIZE });
     return c.html(<UsersList c={c} q={q} page={page} />);
   });
 
-  app.get('/admin/users/new', (c) => c.html(<NewUserPage c={c} />));
+  app.get('/admin/users/new', (c) => c.html(<NewUserPage c={c} passwords={passwords} />));
 
   app.post('/admin/users', async (c) => {
     const form = await readForm(c);
     const input = { username: str(form, 'username'), displayName: str(form, 'displayName'), email: str(form, 'email') ?? '', roles: list(form, 'roles'), password: str(form, 'password') ?? '' };
-    const result = await c.get('portal').directory.createUser(actorOf(c), input);
+    const result = await directory.createUser(actorOf(c), input);
     if (result.ok) return c.redirect(`/admin/users/${result.value.id}?done=users.done.created`, 303);
-    if (result.reason === 'invalid') return c.html(<NewUserPage c={c} values={form} errors={result.errors} reasons={result.passwordReasons} />, 400);
-    return c.html(<NewUserPage c={c} values={form} problem={c.get('t')(result.message as MessageKey)} />, statusFor[result.reason]);
+    if (result.reason === 'invalid') return c.html(<NewUserPage c={c} passwords={passwords} values={form} errors={result.errors} reasons={result.passwordReasons} />, 400);
+    return c.html(<NewUserPage c={c} passwords={passwords} values={form} problem={c.get('t')(result.message as MessageKey)} />, statusFor[result.reason]);
   });
 
   const withUser = async (c: AppContext, run: (user: User) => Promise<Outcome<User>>, done: MessageKey) => {
-    const user = await c.get('portal').users.byId(c.req.param('id') ?? '');
+    const user = await users.byId(c.req.param('id') ?? '');
     if (!user) return c.html(<NotFoundPage c={c} />, 404);
     const result = await run(user);
     if (result.ok) return c.redirect(`/admin/users/${user.id}?done=${done}`, 303);
-    const fresh = (await c.get('portal').users.byId(user.id)) ?? user;
-    if (result.reason === 'invalid') return c.html(await UserDetail({ c, user: fresh, errors: result.errors, reasons: result.passwordReasons }), 400);
-    return c.html(await UserDetail({ c, user: fresh, problem: c.get('t')(result.message as MessageKey) }), statusFor[result.reason]);
+    const fresh = (await users.byId(user.id)) ?? user;
+    if (result.reason === 'invalid') return c.html(await detail(c, fresh, { errors: result.errors, reasons: result.passwordReasons }), 400);
+    return c.html(await detail(c, fresh, { problem: c.get('t')(result.message as MessageKey) }), statusFor[result.reason]);
   };
 
   app.get('/admin/users/:id', async (c) => {
-    const user = await c.get('portal').users.byId(c.req.param('id'));
+    const user = await users.byId(c.req.param('id'));
     if (!user) return c.html(<NotFoundPage c={c} />, 404);
-    return c.html(await UserDetail({ c, user }));
+    return c.html(await detail(c, user));
   });
 
   app.post('/admin/users/:id/enabled', async (c) => {
     const form = await readForm(c);
     const enabled = str(form, 'enabled');
     if (enabled !== '0' && enabled !== '1') return c.text('enabled must be 0 or 1', 400);
-    return withUser(c, (u) => c.get('portal').directory.setEnabled(actorOf(c), u.id, enabled === '1'), enabled === '1' ? 'users.done.enabled' : 'users.done.disabled');
+    return withUser(c, (u) => directory.setEnabled(actorOf(c), u.id, enabled === '1'), enabled === '1' ? 'users.done.enabled' : 'users.done.disabled');
   });
 
   app.post('/admin/users/:id/password', async (c) => {
     const form = await readForm(c);
-    return withUser(c, (u) => c.get('portal').directory.setPassword(actorOf(c), u.id, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '' }), 'users.done.password');
+    return withUser(c, (u) => directory.setPassword(actorOf(c), u.id, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '' }), 'users.done.password');
   });
 
   // Hybrid users: the same actions on the AD account, through the agent.
   app.post('/admin/users/:id/ad/password', async (c) => {
     const form = await readForm(c);
-    return withUser(c, (u) => c.get('portal').hybridAccounts.setPassword(actorOf(c), u, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '', mustChange: str(form, 'mustChange') === '1' }), 'users.done.password');
+    return withUser(c, (u) => hybridAccounts.setPassword(actorOf(c), u, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '', mustChange: str(form, 'mustChange') === '1' }), 'users.done.password');
   });
-  app.post('/admin/users/:id/ad/unlock', (c) => withUser(c, (u) => c.get('portal').hybridAccounts.unlock(actorOf(c), u), 'users.done.unlocked'));
-  app.post('/admin/users/:id/ad/must-change', (c) => withUser(c, (u) => c.get('portal').hybridAccounts.requireChange(actorOf(c), u, true), 'users.done.mustChange'));
+  app.post('/admin/users/:id/ad/unlock', (c) => withUser(c, (u) => hybridAccounts.unlock(actorOf(c), u), 'users.done.unlocked'));
+  app.post('/admin/users/:id/ad/must-change', (c) => withUser(c, (u) => hybridAccounts.requireChange(actorOf(c), u, true), 'users.done.mustChange'));
 
   app.post('/admin/users/:id/roles', async (c) => {
     const form = await readForm(c);
-    return withUser(c, (u) => c.get('portal').directory.setRoles(actorOf(c), u.id, list(form, 'roles')), 'users.done.roles');
+    return withUser(c, (u) => directory.setRoles(actorOf(c), u.id, list(form, 'roles')), 'users.done.roles');
   });
 
   app.post('/admin/users/:id/groups', async (c) => {
     const form = await readForm(c);
-    const portal = c.get('portal');
     return withUser(
       c,
       async (u) => {
-        const group = await portal.groups.byId(str(form, 'groupId') ?? '');
+        const group = await groups.byId(str(form, 'groupId') ?? '');
         if (!group) return { ok: false, reason: 'not_found', message: 'groups.notFound' };
-        const r = await portal.directory.addMember(actorOf(c), group.id, { type: 'user', name: u.username });
+        const r = await directory.addMember(actorOf(c), group.id, { type: 'user', name: u.username });
         return r.ok ? { ok: true, value: u } : r.reason === 'conflict' ? { ok: false, reason: 'conflict', message: 'users.refuse.alreadyMember' } : r;
       },
       'users.done.groupAdded',
@@ -327,11 +359,10 @@ export function userPages(): Hono<AppEnv> {
 
   app.post('/admin/users/:id/groups/remove', async (c) => {
     const form = await readForm(c);
-    const portal = c.get('portal');
     return withUser(
       c,
       async (u) => {
-        const r = await portal.directory.removeMember(actorOf(c), str(form, 'groupId') ?? '', { type: 'user', id: u.id });
+        const r = await directory.removeMember(actorOf(c), str(form, 'groupId') ?? '', { type: 'user', id: u.id });
         return r.ok ? { ok: true, value: u } : r;
       },
       'users.done.groupRemoved',

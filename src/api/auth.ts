@@ -20,7 +20,7 @@ const REALM = 'Bearer realm="OpenSSPR API"';
  * administrator's browser cannot make API calls on their behalf (no CSRF surface). Missing,
  * unknown, expired and revoked tokens all get 401 with `WWW-Authenticate` (RFC 6750).
  */
-export function bearerAuth(tokens: ApiTokenService, trustedProxies: readonly string[]): MiddlewareHandler<ApiEnv> {
+export function bearerAuth(tokens: Pick<ApiTokenService, 'authenticate'>, trustedProxies: readonly string[]): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header === undefined || header.trim() === '') return apiError(c, 'unauthorized', t('api.error.unauthorized'), undefined, { 'WWW-Authenticate': REALM });

@@ -1,9 +1,13 @@
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
-import type { Portal } from '../app/portal.js';
-import { queryAudit } from '../audit/audit-query.js';
-import type { Outcome } from '../directory/directory-service.js';
+import type { AuditQueries } from '../audit/audit-query.js';
+import type { DirectoryService, Outcome } from '../directory/directory-service.js';
+import type { GroupStore } from '../directory/groups.js';
+import type { UserStore } from '../directory/users.js';
+import type { Logger } from '../logging/logger.js';
+import type { PolicyService } from '../policy/policy-service.js';
+import type { ApiTokenService } from './tokens.js';
 import type { Vars } from '../i18n/index.js';
 import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
 import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
@@ -21,6 +25,22 @@ import {
   versionParam,
   versionsQuery,
 } from './schemas.js';
+
+export interface ApiRouteDeps {
+  policy: Pick<PolicyService, 'current' | 'refresh' | 'history' | 'version' | 'update'>;
+  users: Pick<UserStore, 'list' | 'byUsername'>;
+  groups: Pick<GroupStore, 'list' | 'groupsOfUser'>;
+  directory: Pick<DirectoryService, 'createUser' | 'setEnabled'>;
+  /** Bearer tokens: the API authenticates every request after /openapi.json with one. */
+  apiTokens: Pick<ApiTokenService, 'authenticate'>;
+  audit: Pick<AuditQueries, 'query'>;
+  /** `config.passwords`: the length the messages name. */
+  passwords: { minLength: number; maxLength: number };
+  publicUrl: string;
+  /** Proxies whose X-Forwarded-For names the client (for the actor's address). */
+  trustedProxies: readonly string[];
+  logger: Pick<Logger, 'error'>;
+}
 
 type Ctx = Context<ApiEnv>;
 type Step<T> = { ok: true; value: T } | { ok: false; res: Response };
@@ -81,22 +101,22 @@ function ifMatchVersion(header: string | undefined): { ok: true; version: number
 const etag = (version: number) => ({ ETag: `"${version}"` });
 
 /** The JSON API under /api/v1 (bearer-token auth, no cookies, no CSRF). */
-export function apiRoutes(portal: Portal): Hono<ApiEnv> {
+export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const passwordVars = { min: portal.config.passwords.minLength, max: portal.config.passwords.maxLength };
+  const passwordVars = { min: deps.passwords.minLength, max: deps.passwords.maxLength };
   let document: string | undefined;
 
   // The description is public (it holds no data); everything after the middleware needs a token.
   app.get('/openapi.json', (c) => {
-    document ??= JSON.stringify(openApiDocument(portal.config.publicUrl));
+    document ??= JSON.stringify(openApiDocument(deps.publicUrl));
     return c.body(document, 200, { 'Content-Type': 'application/json; charset=utf-8' });
   });
 
-  app.use('*', bearerAuth(portal.apiTokens, portal.config.trustedProxies));
+  app.use('*', bearerAuth(deps.apiTokens, deps.trustedProxies));
 
   // ---- policy ----
   app.get('/policy', async (c) => {
-    const v = await portal.policy.refresh();
+    const v = await deps.policy.refresh();
     return c.json(policyVersionJson(v), 200, etag(v.version));
   });
 
@@ -112,16 +132,16 @@ export function apiRoutes(portal: Portal): Hono<ApiEnv> {
       return apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree'), expectedVersion: t('api.error.versionsDisagree') });
     }
     const expected = match.version ?? expectedVersion;
-    const r = await portal.policy.update(c.get('actor'), policy, { expectedVersion: expected, comment });
+    const r = await deps.policy.update(c.get('actor'), policy, { expectedVersion: expected, comment });
     if (r.ok) return c.json(policyVersionJson(r.value), 200, etag(r.value.version));
     if (r.reason === 'conflict') {
-      const current = (await portal.policy.current()).version;
+      const current = (await deps.policy.current()).version;
       // HTTP's own precondition (If-Match) answers 412; the version in the body answers 409.
       return match.version !== undefined
         ? apiError(c, 'precondition_failed', t('api.error.preconditionFailed', { expected: match.version, current }), undefined, etag(current))
         : apiError(c, 'conflict', t('api.error.policyConflict', { expected: expected ?? current, current }), undefined, etag(current));
     }
-    return refusal(c, r, undefined, 'policy.');
+    return apiError(c, 'invalid_input', t('api.error.invalidInput'), fieldTexts(r.errors, undefined, 'policy.'));
   };
   app.put('/policy', requireWrite, changePolicy(putPolicyBody));
   app.patch('/policy', requireWrite, changePolicy(patchPolicyBody));
@@ -129,14 +149,14 @@ export function apiRoutes(portal: Portal): Hono<ApiEnv> {
   app.get('/policy/versions', async (c) => {
     const q = query(c, versionsQuery);
     if (!q.ok) return q.res;
-    const items = await portal.policy.history(q.value.limit ?? 50);
+    const items = await deps.policy.history(q.value.limit ?? 50);
     return c.json({ items: items.map(policyVersionJson) });
   });
 
   app.get('/policy/versions/:n', async (c) => {
     const n = versionParam.safeParse(c.req.param('n'));
     if (!n.success) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { n: t('api.v.integer') });
-    const v = await portal.policy.version(n.data);
+    const v = await deps.policy.version(n.data);
     if (!v) return apiError(c, 'not_found', t('api.error.policyVersionNotFound'));
     return c.json(policyVersionJson(v));
   });
@@ -145,14 +165,14 @@ export function apiRoutes(portal: Portal): Hono<ApiEnv> {
   app.get('/users', async (c) => {
     const q = query(c, usersQuery);
     if (!q.ok) return q.res;
-    const page = await portal.users.list({ q: q.value.q, page: q.value.page ?? 1, pageSize: q.value.pageSize ?? 25 });
+    const page = await deps.users.list({ q: q.value.q, page: q.value.page ?? 1, pageSize: q.value.pageSize ?? 25 });
     return c.json({ items: page.items.map(userJson), total: page.total, page: page.page, pageSize: page.pageSize });
   });
 
   app.get('/users/:username', async (c) => {
-    const user = await portal.users.byUsername(c.req.param('username'));
+    const user = await deps.users.byUsername(c.req.param('username'));
     if (!user) return apiError(c, 'not_found', t('users.notFound'));
-    const groups = await portal.groups.groupsOfUser(user.id);
+    const groups = await deps.groups.groupsOfUser(user.id);
     return c.json({ ...userJson(user), groups: groups.map((g) => ({ id: g.id, name: g.name, direct: g.direct })) });
   });
 
@@ -162,29 +182,29 @@ export function apiRoutes(portal: Portal): Hono<ApiEnv> {
     const parsed = validate(c, createUserBody, body.value, passwordVars);
     if (!parsed.ok) return parsed.res;
     const v = parsed.value;
-    const r = await portal.directory.createUser(c.get('actor'), { username: v.username, displayName: v.displayName, email: v.email ?? '', roles: v.roles ?? ['user'], password: v.password ?? '' });
+    const r = await deps.directory.createUser(c.get('actor'), { username: v.username, displayName: v.displayName, email: v.email ?? '', roles: v.roles ?? ['user'], password: v.password ?? '' });
     if (!r.ok) return refusal(c, r, passwordVars);
     return c.json(userJson(r.value), 201, { Location: `/api/v1/users/${encodeURIComponent(r.value.username)}` });
   });
 
   for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
     app.post(`/users/:username/${action}`, requireWrite, async (c) => {
-      const user = await portal.users.byUsername(c.req.param('username'));
+      const user = await deps.users.byUsername(c.req.param('username'));
       if (!user) return apiError(c, 'not_found', t('users.notFound'));
-      const r = await portal.directory.setEnabled(c.get('actor'), user.id, enabled);
+      const r = await deps.directory.setEnabled(c.get('actor'), user.id, enabled);
       return r.ok ? c.json(userJson(r.value)) : refusal(c, r);
     });
   }
 
   // ---- groups ----
-  app.get('/groups', async (c) => c.json({ items: (await portal.groups.list()).map(groupJson) }));
+  app.get('/groups', async (c) => c.json({ items: (await deps.groups.list()).map(groupJson) }));
 
   // ---- audit ----
   app.get('/audit', async (c) => {
     const q = query(c, auditQuery);
     if (!q.ok) return q.res;
     const { pageSize, ...filter } = q.value;
-    const result = await queryAudit(portal.store, { ...filter, page: filter.page ?? 1 }, pageSize ?? 50);
+    const result = await deps.audit.query({ ...filter, page: filter.page ?? 1 }, pageSize ?? 50);
     return c.json({ items: result.items.map(auditEventJson), total: result.total, page: result.page, pageSize: result.pageSize });
   });
 
@@ -197,7 +217,7 @@ export function apiRoutes(portal: Portal): Hono<ApiEnv> {
 
   app.onError((err, c) => {
     if (err instanceof HTTPException && err.status < 500) return apiError(c, err.status === 404 ? 'not_found' : 'invalid_input', err.message || t('api.error.invalidInput'));
-    portal.logger.error({ err }, 'api request failed');
+    deps.logger.error({ err }, 'api request failed');
     return apiError(c, 'internal', t('api.error.internal'));
   });
   return app;

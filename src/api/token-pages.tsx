@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { readForm, str } from '../http/form.js';
 import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
@@ -7,15 +8,21 @@ import { AdminPage, statusFor } from '../admin/admin-page.js';
 import { actorOf } from '../admin/actor.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
-import { apiScopes, tokenStatus, type ApiToken } from './tokens.js';
+import { formatUtc } from '../http/ui/dates.js';
+import { apiScopes, apiTokenRefusals, tokenStatus, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
+
+export interface ApiTokenPageDeps {
+  apiTokens: Pick<ApiTokenService, 'list' | 'create' | 'revoke'>;
+  now(): number;
+}
 
 const labels: Record<string, MessageKey> = { name: 'apiTokens.field.name', scope: 'apiTokens.field.scope', expiresInDays: 'apiTokens.field.expiresInDays' };
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const when = (ms: number) => formatUtc(ms, 'minute');
 
-function TokenRow({ c, token }: { c: AppContext; token: ApiToken }) {
+function TokenRow({ c, token, now }: { c: AppContext; token: ApiToken; now: number }) {
   const t = c.get('t');
-  const status = tokenStatus(token, c.get('portal').clock.now());
+  const status = tokenStatus(token, now);
   return (
     <tr>
       <td>{token.name}</td>
@@ -41,10 +48,20 @@ function TokenRow({ c, token }: { c: AppContext; token: ApiToken }) {
 }
 
 /** The page: the new token (once, right after creating it), the list, and the create form. */
-async function TokensPage(props: { c: AppContext; created?: { token: string; record: ApiToken }; values?: Record<string, string>; errors?: FieldErrors; problem?: string }) {
+interface TokensView {
+  c: AppContext;
+  tokens: ApiToken[];
+  now: number;
+  created?: CreatedToken;
+  values?: Record<string, string>;
+  errors?: FieldErrors;
+  problem?: string;
+}
+
+function TokensPage(props: TokensView) {
   const { c } = props;
   const t = c.get('t');
-  const tokens = await c.get('portal').apiTokens.list();
+  const { tokens } = props;
   const e = props.errors ?? {};
   const v = (k: string) => props.values?.[k] ?? '';
   const scope = v('scope') || 'read';
@@ -80,7 +97,7 @@ async function TokensPage(props: { c: AppContext; created?: { token: string; rec
           </thead>
           <tbody>
             {tokens.map((token) => (
-              <TokenRow c={c} token={token} />
+              <TokenRow c={c} token={token} now={props.now} />
             ))}
           </tbody>
         </table>
@@ -120,26 +137,28 @@ function days(value: string | undefined): unknown {
 }
 
 /** /admin/api-tokens: create (shown once), list and revoke API tokens. */
-export function apiTokenPages(): Hono<AppEnv> {
+export function apiTokenPages(deps: ApiTokenPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const page = async (c: AppContext, props: Omit<TokensView, 'c' | 'tokens' | 'now'> = {}, status: ContentfulStatusCode = 200) => c.html(<TokensPage c={c} tokens={await deps.apiTokens.list()} now={deps.now()} {...props} />, status);
 
-  app.get('/admin/api-tokens', async (c) => c.html(await TokensPage({ c })));
+  app.get('/admin/api-tokens', async (c) => page(c));
 
   app.post('/admin/api-tokens', async (c) => {
     const form = await readForm(c);
     const values = { name: str(form, 'name') ?? '', scope: str(form, 'scope') ?? '', expiresInDays: str(form, 'expiresInDays') ?? '' };
-    const r = await c.get('portal').apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: str(form, 'scope'), expiresInDays: days(str(form, 'expiresInDays')) });
+    const r = await deps.apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: str(form, 'scope'), expiresInDays: days(str(form, 'expiresInDays')) });
     // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
-    if (r.ok) return c.html(await TokensPage({ c, created: r.value }));
-    if (r.reason === 'invalid') return c.html(await TokensPage({ c, values, errors: r.errors }), 400);
-    return c.html(await TokensPage({ c, values, problem: c.get('t')(r.message as MessageKey) }), statusFor[r.reason]);
+    if (r.ok) return page(c, { created: r.value });
+    if (r.reason === 'invalid') return page(c, { values, errors: r.errors }, 400);
+    const refusal = apiTokenRefusals[r.reason];
+    return page(c, { values, problem: c.get('t')(refusal.message) }, statusFor[refusal.kind]);
   });
 
   app.post('/admin/api-tokens/:id/revoke', async (c) => {
-    const r = await c.get('portal').apiTokens.revoke(actorOf(c), c.req.param('id'));
+    const r = await deps.apiTokens.revoke(actorOf(c), c.req.param('id'));
     if (r.ok) return c.redirect('/admin/api-tokens?done=apiTokens.done.revoked', 303);
-    if (r.reason === 'conflict') return c.redirect('/admin/api-tokens?refused=apiTokens.refuse.alreadyRevoked', 303);
-    return c.html(await TokensPage({ c, problem: c.get('t')(r.reason === 'invalid' ? 'v.field.invalid' : (r.message as MessageKey)) }), r.reason === 'invalid' ? 400 : statusFor[r.reason]);
+    if (r.reason === 'already_revoked') return c.redirect(`/admin/api-tokens?refused=${apiTokenRefusals.already_revoked.message}`, 303);
+    return page(c, { problem: c.get('t')(apiTokenRefusals[r.reason].message) }, statusFor[apiTokenRefusals[r.reason].kind]);
   });
 
   return app;

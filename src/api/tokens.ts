@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Actor, Outcome } from '../directory/directory-service.js';
+import type { Actor } from '../directory/directory-service.js';
+import type { MessageKey } from '../i18n/index.js';
+import { fail, ok, type Refused, type Result } from '../shared/result.js';
+import type { FieldErrors } from '../shared/validation.js';
 import type { Clock } from '../shared/clock.js';
 import { hashToken, newId, randomToken } from '../shared/crypto.js';
 import { parseInput } from '../shared/validation.js';
@@ -57,6 +60,28 @@ export const newTokenSchema = z.object({
 
 export type NewToken = z.input<typeof newTokenSchema>;
 
+/**
+ * Why a token operation is refused, with the words the console and the CLI show ('invalid'
+ * names each field instead) and the kind of refusal the console's status and the CLI's exit
+ * code follow.
+ */
+export const apiTokenRefusals = {
+  exists: { message: 'apiTokens.refuse.exists', kind: 'conflict' },
+  ambiguous: { message: 'apiTokens.refuse.ambiguous', kind: 'conflict' },
+  already_revoked: { message: 'apiTokens.refuse.alreadyRevoked', kind: 'conflict' },
+  not_found: { message: 'apiTokens.notFound', kind: 'not_found' },
+} as const satisfies Record<string, { message: MessageKey; kind: 'conflict' | 'not_found' }>;
+export type ApiTokenRefusal = keyof typeof apiTokenRefusals;
+
+/** A new token's input refused, field by field (catalogue keys). */
+export type InvalidToken = Refused<'invalid'> & { errors: FieldErrors };
+
+export interface CreatedToken {
+  /** The bearer token itself: shown once, never stored. */
+  token: string;
+  record: ApiToken;
+}
+
 function toToken(r: ApiTokensTable): ApiToken {
   return {
     id: r.id,
@@ -85,13 +110,13 @@ export class ApiTokenService {
   constructor(private readonly d: Deps) {}
 
   /** Creates a token; the returned `token` is the only time it exists outside the caller's hands. */
-  async create(actor: Actor, input: unknown): Promise<Outcome<{ token: string; record: ApiToken }>> {
+  async create(actor: Actor, input: unknown): Promise<Result<CreatedToken, 'exists'> | InvalidToken> {
     const parsed = parseInput(newTokenSchema, input);
-    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    if (!parsed.ok) return fail('invalid', { errors: parsed.errors });
     const { name, scope, expiresInDays } = parsed.value;
     const now = this.d.clock.now();
     // A name is how administrators, the CLI and the audit log tell tokens apart: one usable token per name.
-    if ((await this.byName(name)).some((t) => tokenStatus(t, now) === 'active')) return { ok: false, reason: 'conflict', message: 'apiTokens.refuse.exists' };
+    if ((await this.byName(name)).some((t) => tokenStatus(t, now) === 'active')) return fail('exists');
     const token = TOKEN_PREFIX + randomToken(32);
     const row: ApiTokensTable = {
       id: newId(),
@@ -114,7 +139,7 @@ export class ApiTokenService {
       userAgent: actor.userAgent ?? null,
       details: { scope, expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString() },
     });
-    return { ok: true, value: { token, record: toToken(row) } };
+    return ok({ token, record: toToken(row) });
   }
 
   /** Every token, newest first, revoked and expired ones included (the console shows their state). */
@@ -139,23 +164,22 @@ export class ApiTokenService {
    * tokens not yet revoked; when it matches several (an expired one and a new one with the same
    * name), the id is needed.
    */
-  async find(idOrName: string): Promise<Outcome<ApiToken>> {
+  async find(idOrName: string): Promise<Result<ApiToken, 'ambiguous' | 'not_found'>> {
     const byId = await this.byId(idOrName.trim());
-    if (byId) return { ok: true, value: byId };
+    if (byId) return ok(byId);
     const named = (await this.byName(idOrName)).filter((t) => t.revokedAt === null);
-    if (named.length === 1) return { ok: true, value: named[0]! };
-    if (named.length > 1) return { ok: false, reason: 'conflict', message: 'apiTokens.refuse.ambiguous' };
-    return { ok: false, reason: 'not_found', message: 'apiTokens.notFound' };
+    if (named.length === 1) return ok(named[0]!);
+    return fail(named.length > 1 ? 'ambiguous' : 'not_found');
   }
 
   /** Revokes a token at once: the next request made with it is refused. */
-  async revoke(actor: Actor, id: string): Promise<Outcome<ApiToken>> {
+  async revoke(actor: Actor, id: string): Promise<Result<ApiToken, 'not_found' | 'already_revoked'>> {
     const token = await this.byId(id);
-    if (!token) return { ok: false, reason: 'not_found', message: 'apiTokens.notFound' };
+    if (!token) return fail('not_found');
     const now = this.d.clock.now();
     // Only the first of two parallel revocations changes the row (and is audited).
     const r = await this.d.store.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) return { ok: false, reason: 'conflict', message: 'apiTokens.refuse.alreadyRevoked' };
+    if (Number(r.numUpdatedRows) !== 1) return fail('already_revoked');
     await this.d.audit.record({
       event: 'api_token_revoked',
       outcome: 'success',
@@ -165,7 +189,7 @@ export class ApiTokenService {
       userAgent: actor.userAgent ?? null,
       details: { scope: token.scope },
     });
-    return { ok: true, value: { ...token, revokedAt: now } };
+    return ok({ ...token, revokedAt: now });
   }
 
   /**

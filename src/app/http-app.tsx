@@ -9,7 +9,8 @@ import { securityInfoRoutes } from '../methods/routes.js';
 import { passkeyRoutes, passkeySignInRoutes } from '../methods/passkey-routes.js';
 import { registrationInterrupt } from '../methods/registration.js';
 import { setupRoutes } from '../setup/routes.js';
-import { adminRoutes } from '../admin/routes.js';
+import { adminConsole } from './admin-console.js';
+import { apiRouteDeps } from './api-deps.js';
 import { opsRoutes } from '../ops/routes.js';
 import { apiRoutes } from '../api/routes.js';
 import { agentEndpointRoutes } from '../writeback/endpoint-routes.js';
@@ -56,7 +57,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
     }),
   );
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
-  app.route('/api/v1', apiRoutes(portal));
+  app.route('/api/v1', apiRoutes(apiRouteDeps(portal)));
   app.route('/', agentEndpointRoutes(portal));
   app.use('*', (c, next) => {
     // TRANSITION (issue 11): goes once every route takes its dependencies as arguments.
@@ -83,7 +84,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
 
   app.route('/', signInRoutes());
   app.route('/', passkeySignInRoutes());
-  app.route('/', setupRoutes());
+  app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: portal.config.passwords }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
   app.use('*', registrationInterrupt());
@@ -92,7 +93,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.route('/', securityInfoRoutes());
   app.route('/', accountRoutes({ sessions: portal.sessions, audit: portal.audit }));
   app.route('/', changePasswordRoutes({ changePassword: portal.changePassword }));
-  app.route('/', adminRoutes());
+  app.route('/', adminConsole(portal));
 
   app.notFound((c) => {
     if (!c.get('t')) return c.text('Not found', 404);

@@ -3,7 +3,15 @@ import { stream } from 'hono/streaming';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { AdminPage } from '../admin/admin-page.js';
 import { Pager } from '../http/ui/pager.js';
-import { auditCsv, auditFilterSchema, distinctEvents, queryAudit, type AuditFilter } from './audit-query.js';
+import { formatUtc, Timestamp } from '../http/ui/dates.js';
+import { auditFilterSchema, type AuditFilter, type AuditPage as AuditResult, type AuditQueries } from './audit-query.js';
+
+export interface AuditPageDeps {
+  audit: AuditQueries;
+  /** `config.audit.retentionDays`: the page says how long events are kept. */
+  retentionDays: number;
+  now(): number;
+}
 
 function filterQuery(f: AuditFilter, page?: number): string {
   const p = new URLSearchParams();
@@ -18,15 +26,12 @@ function detailsText(d: Record<string, unknown>): string {
     .join(' ');
 }
 
-async function AuditPage({ c, f }: { c: AppContext; f: AuditFilter }) {
+function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: AuditFilter; result: AuditResult; events: string[]; retentionDays: number }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const result = await queryAudit(portal.store, f);
-  const events = await distinctEvents(portal.store);
   return (
     <AdminPage c={c} title={t('audit.title')} section="/admin/audit">
       <h1>{t('audit.title')}</h1>
-      <p class="muted">{t('audit.intro', { days: portal.config.audit.retentionDays })}</p>
+      <p class="muted">{t('audit.intro', { days: retentionDays })}</p>
       <form method="get" action="/admin/audit" class="row card">
         <div>
           <label for="f-event">{t('audit.filter.event')}</label>
@@ -90,7 +95,9 @@ async function AuditPage({ c, f }: { c: AppContext; f: AuditFilter }) {
           <tbody>
             {result.items.map((e) => (
               <tr>
-                <td>{new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)}</td>
+                <td>
+                  <Timestamp ms={e.at} />
+                </td>
                 <td>{e.event}</td>
                 <td>
                   <span class={`badge ${e.outcome === 'success' ? 'on' : e.outcome === 'failure' || e.outcome === 'blocked' ? 'off' : ''}`}>{e.outcome}</span>
@@ -110,16 +117,19 @@ async function AuditPage({ c, f }: { c: AppContext; f: AuditFilter }) {
 }
 
 /** /admin/audit with filters and paging, and the same selection as CSV. Behind the /admin/* role check. */
-export function auditPages(): Hono<AppEnv> {
+export function auditPages(deps: AuditPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/admin/audit', async (c) => c.html(await AuditPage({ c, f: auditFilterSchema.parse(c.req.query()) })));
+  app.get('/admin/audit', async (c) => {
+    const f = auditFilterSchema.parse(c.req.query());
+    const [result, events] = await Promise.all([deps.audit.query(f), deps.audit.events()]);
+    return c.html(<AuditPage c={c} f={f} result={result} events={events} retentionDays={deps.retentionDays} />);
+  });
   app.get('/admin/audit.csv', (c) => {
     const f = auditFilterSchema.parse(c.req.query());
-    const store = c.get('portal').store;
     c.header('Content-Type', 'text/csv; charset=utf-8');
-    c.header('Content-Disposition', `attachment; filename="audit-${new Date(c.get('portal').clock.now()).toISOString().slice(0, 10)}.csv"`);
+    c.header('Content-Disposition', `attachment; filename="audit-${formatUtc(deps.now(), 'day')}.csv"`);
     return stream(c, async (s) => {
-      for await (const chunk of auditCsv(store, f)) await s.write(chunk);
+      for await (const chunk of deps.audit.csv(f)) await s.write(chunk);
     });
   });
   return app;

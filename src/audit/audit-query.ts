@@ -90,6 +90,20 @@ export async function* auditCsv(store: Store, f: AuditFilter): AsyncGenerator<st
   }
 }
 
+export type AuditPage = Awaited<ReturnType<typeof queryAudit>>;
+
+/** What the console and the API read of the audit log, bound to a store by the composition root. */
+export interface AuditQueries {
+  query(f: AuditFilter, pageSize?: number): Promise<AuditPage>;
+  /** The event names recorded so far, for the console's filter. */
+  events(): Promise<string[]>;
+  csv(f: AuditFilter): AsyncGenerator<string>;
+}
+
+export function auditQueries(store: Store): AuditQueries {
+  return { query: (f, pageSize) => queryAudit(store, f, pageSize), events: () => distinctEvents(store), csv: (f) => auditCsv(store, f) };
+}
+
 /** Retention: the only deletion the audit log knows, by age. */
 export async function pruneAudit(store: Store, now: number, retentionDays: number): Promise<number> {
   const r = await store.db.deleteFrom('audit_events').where('at', '<', now - retentionDays * DAY).executeTakeFirst();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Portal } from '../app/portal.js';
 import { isMessageKey, translator } from '../i18n/index.js';
 import { changedPaths, type Policy } from '../policy/policy.js';
-import type { PolicyVersion } from '../policy/policy-service.js';
+import { policyConflictMessage, type PolicyVersion } from '../policy/policy-service.js';
 import { policySettings, sectionPages, setAt, valueAt } from '../policy/settings.js';
 import { CliExit, EXIT, openPortal, readStdin, type CliIO } from './context.js';
 
@@ -162,8 +162,8 @@ export function registerPolicyCommands(program: Command, io: CliIO, setExit: (co
           for (const [path, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${path}: ${isMessageKey(key) ? t(key) : key}\n`);
           return setExit(EXIT.usage);
         }
-        io.stderr.write(`error: ${isMessageKey(outcome.message) ? t(outcome.message) : outcome.message}\n`);
-        setExit(outcome.reason === 'not_found' ? EXIT.notFound : EXIT.refused);
+        io.stderr.write(`error: ${t(policyConflictMessage)}\n`);
+        setExit(EXIT.refused);
       } finally {
         await portal.store.close();
       }

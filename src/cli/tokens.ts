@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { apiScopes, tokenStatus, type ApiScope, type ApiToken } from '../api/tokens.js';
-import type { Outcome } from '../directory/directory-service.js';
+import { apiScopes, apiTokenRefusals, tokenStatus, type ApiScope, type ApiToken, type ApiTokenRefusal, type InvalidToken } from '../api/tokens.js';
+import type { Refused } from '../shared/result.js';
 import { isMessageKey, translator } from '../i18n/index.js';
 import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
 
@@ -15,13 +15,14 @@ function say(io: CliIO, line: string): void {
 const optionOf: Record<string, string> = { scope: '--scope', expiresInDays: '--expires-days' };
 
 /** A refused outcome as `error:` lines and the exit code (README "CLI"). */
-function refused(io: CliIO, outcome: Exclude<Outcome<unknown>, { ok: true }>): number {
+function refused(io: CliIO, outcome: Refused<ApiTokenRefusal> | InvalidToken): number {
   if (outcome.reason === 'invalid') {
     for (const [field, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${optionOf[field] ?? field}: ${isMessageKey(key) ? t(key) : key}\n`);
     return EXIT.usage;
   }
-  io.stderr.write(`error: ${isMessageKey(outcome.message) ? t(outcome.message) : outcome.message}\n`);
-  return outcome.reason === 'not_found' ? EXIT.notFound : EXIT.refused;
+  const refusal = apiTokenRefusals[outcome.reason];
+  io.stderr.write(`error: ${t(refusal.message)}\n`);
+  return refusal.kind === 'not_found' ? EXIT.notFound : EXIT.refused;
 }
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());

@@ -4,14 +4,21 @@ import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../admin/admin-page.js';
 import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
-import { deliveryCounts, readDeliveryLog, readOutbox, type LogStatus } from './outbox.js';
+import { formatUtc } from '../http/ui/dates.js';
+import type { Config } from '../config/schema.js';
+import type { DeliveryRecords, LogStatus } from './outbox.js';
+
+export interface DeliveryPageDeps {
+  records: DeliveryRecords;
+  /** `config.delivery`: how email and phone messages leave (or stay in the outbox). */
+  settings: { mode: Config['delivery']['mode']; phone: { provider: Config['delivery']['phone']['provider'] } };
+  now(): number;
+}
 
 const OUTBOX_PAGE_SIZE = 20;
 const LOG_PAGE_SIZE = 50;
 const DAY = 24 * 60 * 60_000;
 const statuses: LogStatus[] = ['sent', 'failed', 'rate_limited'];
-
-const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 
 function pageParam(c: AppContext): number {
   const n = Number.parseInt(c.req.query('page') ?? '1', 10);
@@ -19,14 +26,13 @@ function pageParam(c: AppContext): number {
 }
 
 /** Admin pages of the delivery feature: the outbox (decrypted) and the delivery log. The `/admin/*` guard requires the administrator role. */
-export function deliveryAdminPages(): Hono<AppEnv> {
+export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/admin/outbox', async (c) => {
     const t = c.get('t');
-    const portal = c.get('portal');
-    const d = portal.config.delivery;
-    const page = await readOutbox(portal.store, portal.cipher, { page: pageParam(c), pageSize: OUTBOX_PAGE_SIZE });
+    const d = deps.settings;
+    const page = await deps.records.outbox({ page: pageParam(c), pageSize: OUTBOX_PAGE_SIZE });
     const unreadable = t('outbox.unreadable');
     return c.html(
       <AdminPage c={c} title={t('outbox.title')} section="/admin/outbox">
@@ -58,7 +64,7 @@ export function deliveryAdminPages(): Hono<AppEnv> {
                   </>
                 ) : null}
                 <dt>{t('outbox.at')}</dt>
-                <dd>{when(m.createdAt)}</dd>
+                <dd>{formatUtc(m.createdAt)}</dd>
                 {m.userId ? (
                   <>
                     <dt>{t('outbox.user')}</dt>
@@ -79,12 +85,11 @@ export function deliveryAdminPages(): Hono<AppEnv> {
 
   app.get('/admin/delivery', async (c) => {
     const t = c.get('t');
-    const portal = c.get('portal');
     const wanted = c.req.query('status');
     const status = statuses.find((s) => s === wanted);
     const [counts, page] = await Promise.all([
-      deliveryCounts(portal.store, portal.clock.now() - DAY),
-      readDeliveryLog(portal.store, { page: pageParam(c), pageSize: LOG_PAGE_SIZE, status }),
+      deps.records.counts(deps.now() - DAY),
+      deps.records.log({ page: pageParam(c), pageSize: LOG_PAGE_SIZE, status }),
     ]);
     const stats: Array<[MessageKey, number]> = [
       ['delivery.stat.sent', counts.sent],
@@ -95,7 +100,7 @@ export function deliveryAdminPages(): Hono<AppEnv> {
     return c.html(
       <AdminPage c={c} title={t('delivery.title')} section="/admin/delivery">
         <h1>{t('delivery.title')}</h1>
-        {portal.config.delivery.mode === 'outbox' || portal.config.delivery.phone.provider === 'outbox' ? (
+        {deps.settings.mode === 'outbox' || deps.settings.phone.provider === 'outbox' ? (
           <Notice kind="warn">
             {t('outbox.banner')} <a href="/admin/outbox">{t('admin.nav.outbox')}</a>
           </Notice>
@@ -143,7 +148,7 @@ export function deliveryAdminPages(): Hono<AppEnv> {
             <tbody>
               {page.items.map((r) => (
                 <tr>
-                  <td>{when(r.createdAt)}</td>
+                  <td>{formatUtc(r.createdAt)}</td>
                   <td>{t(`delivery.channel.${r.channel}`)}</td>
                   <td>{r.kind}</td>
                   <td>{r.hint}</td>

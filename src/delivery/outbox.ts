@@ -165,3 +165,14 @@ function clampPage(page: number, total: number, pageSize: number): number {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return Math.min(Math.max(1, Number.isFinite(page) ? Math.floor(page) : 1), pages);
 }
+
+/** What the console reads of the outbox and the delivery log, bound to the store (and the data key) by the composition root. */
+export interface DeliveryRecords {
+  outbox(opts: { page: number; pageSize: number }): Promise<PageOf<OutboxItem>>;
+  log(opts: { page: number; pageSize: number; status?: LogStatus | undefined }): Promise<PageOf<LogItem>>;
+  counts(since: number): Promise<Record<LogStatus, number>>;
+}
+
+export function deliveryRecords(store: Store, cipher: FieldCipher): DeliveryRecords {
+  return { outbox: (opts) => readOutbox(store, cipher, opts), log: (opts) => readDeliveryLog(store, opts), counts: (since) => deliveryCounts(store, since) };
+}

@@ -1,5 +1,7 @@
-import type { Portal } from '../app/portal.js';
+import type { DirectoryService } from '../directory/directory-service.js';
+import type { GroupStore } from '../directory/groups.js';
 import type { Role } from '../directory/names.js';
+import type { UserStore } from '../directory/users.js';
 import { generatePassword } from '../shared/crypto.js';
 
 export interface DemoAccount {
@@ -22,34 +24,40 @@ const demoGroups = [
   { name: 'Helpdesk', description: 'Service desk staff (demo).' },
 ];
 
+export interface DemoSeedDeps {
+  users: Pick<UserStore, 'byUsername'>;
+  groups: Pick<GroupStore, 'byName' | 'addMember'>;
+  directory: Pick<DirectoryService, 'createGroup' | 'createUser' | 'setPassword'>;
+}
+
 /**
  * `sspr start --demo`: a few users and nested groups to click through. There are no fixed
  * passwords: each run gives the demo users fresh random ones and prints them.
  */
-export async function seedDemo(portal: Portal): Promise<DemoAccount[]> {
+export async function seedDemo(deps: DemoSeedDeps): Promise<DemoAccount[]> {
   const actor = { id: null, name: 'demo seed' };
   for (const g of demoGroups) {
-    if (!(await portal.groups.byName(g.name))) await portal.directory.createGroup(actor, g);
+    if (!(await deps.groups.byName(g.name))) await deps.directory.createGroup(actor, g);
   }
-  const staff = (await portal.groups.byName('Staff'))!;
+  const staff = (await deps.groups.byName('Staff'))!;
   for (const child of ['SSPR pilot', 'Helpdesk']) {
-    const group = (await portal.groups.byName(child))!;
-    await portal.groups.addMember(staff.id, { type: 'group', id: group.id });
+    const group = (await deps.groups.byName(child))!;
+    await deps.groups.addMember(staff.id, { type: 'group', id: group.id });
   }
   const accounts: DemoAccount[] = [];
   for (const u of demoUsers) {
     const password = generatePassword();
-    let user = await portal.users.byUsername(u.username);
+    let user = await deps.users.byUsername(u.username);
     if (!user) {
-      const created = await portal.directory.createUser(actor, { username: u.username, displayName: u.displayName, email: `${u.username}@demo.invalid`, roles: u.roles, password });
+      const created = await deps.directory.createUser(actor, { username: u.username, displayName: u.displayName, email: `${u.username}@demo.invalid`, roles: u.roles, password });
       if (!created.ok) throw new Error(`demo user ${u.username} could not be created`);
       user = created.value;
     } else if (user.source === 'cloud') {
-      await portal.directory.setPassword(actor, user.id, { password });
+      await deps.directory.setPassword(actor, user.id, { password });
     } else continue;
     for (const name of u.groups) {
-      const group = (await portal.groups.byName(name))!;
-      await portal.groups.addMember(group.id, { type: 'user', id: user.id });
+      const group = (await deps.groups.byName(name))!;
+      await deps.groups.addMember(group.id, { type: 'user', id: user.id });
     }
     accounts.push({ ...u, password });
   }

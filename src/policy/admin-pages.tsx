@@ -11,16 +11,22 @@ import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { SettingInput } from './admin-forms.js';
 import { changedPaths, type PolicySection } from './policy.js';
-import type { PolicyVersion } from './policy-service.js';
+import { policyConflictMessage, type PolicyService, type PolicyVersion } from './policy-service.js';
+import type { Group, GroupStore } from '../directory/groups.js';
+import { formatUtc } from '../http/ui/dates.js';
 import { formFromPolicy, formName, patchFromForm, sectionPages, settingOfPath, settingsOf } from './settings.js';
 
 type SectionPage = (typeof sectionPages)[number];
 
 const HISTORY_ROWS = 100;
 
-function when(ms: number): string {
-  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+export interface PolicyPageDeps {
+  policy: Pick<PolicyService, 'current' | 'refresh' | 'history' | 'version' | 'update'>;
+  /** The groups the "enabled for" setting chooses from. */
+  groups: Pick<GroupStore, 'list'>;
 }
+
+const when = (ms: number) => formatUtc(ms, 'minute');
 
 /** "Version 3, saved by ada on …" — or that the policy still is the configuration's. */
 function VersionLine({ c, v }: { c: AppContext; v: PolicyVersion }) {
@@ -77,6 +83,9 @@ function splitErrors(t: AppContext['var']['t'], section: PolicySection, errors: 
 
 interface SectionView {
   page: SectionPage;
+  /** The stored version, for the "saved by" line. */
+  current: PolicyVersion;
+  groups: Group[];
   /** What the form shows: the stored values, or what was posted. */
   values: Form;
   /** The version the form is based on (sent back as expectedVersion). */
@@ -86,13 +95,10 @@ interface SectionView {
   problems?: string[];
 }
 
-async function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
+function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const current = await portal.policy.current();
-  const { page } = view;
+  const { page, current, groups } = view;
   const settings = settingsOf(page.section);
-  const groups = page.section === 'properties' ? await portal.groups.list() : [];
   const errors = view.errors ?? {};
   const labels: Record<string, MessageKey> = Object.fromEntries(settings.map((s) => [formName(s.path), s.label]));
   const input = (path: string) => <SettingInput t={t} setting={settings.find((s) => s.path === path)!} values={view.values} errors={errors} groups={groups} />;
@@ -133,13 +139,9 @@ function versionNumber(raw: string | undefined): number | undefined {
   return raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
 }
 
-async function HistoryPage({ c }: { c: AppContext }) {
+function HistoryPage({ c, versions, before }: { c: AppContext; versions: PolicyVersion[]; before: PolicyVersion | null }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const versions = await portal.policy.history(HISTORY_ROWS);
   const oldest = versions.at(-1);
-  // The version before the oldest one listed, to tell what that one changed.
-  const before = oldest && oldest.version > 0 ? await portal.policy.version(oldest.version - 1) : null;
   const rows = versions.map((v, i) => {
     const previous = versions[i + 1] ?? before;
     return { v, changed: previous ? changedPaths(previous.policy, v.policy) : [] };
@@ -192,11 +194,8 @@ async function HistoryPage({ c }: { c: AppContext }) {
   );
 }
 
-async function VersionPage({ c, v }: { c: AppContext; v: PolicyVersion }) {
+function VersionPage({ c, v, current, previous }: { c: AppContext; v: PolicyVersion; current: PolicyVersion; previous: PolicyVersion | null }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const current = await portal.policy.current();
-  const previous = v.version > 0 ? await portal.policy.version(v.version - 1) : null;
   const changed = previous ? changedPaths(previous.policy, v.policy) : [];
   const title = t('policy.history.version', { version: v.version });
   return (
@@ -235,8 +234,14 @@ async function VersionPage({ c, v }: { c: AppContext; v: PolicyVersion }) {
 }
 
 /** The SSPR policy console: /admin/policy/* (one page per section, and the history). Behind the /admin/* role check. */
-export function policyPages(): Hono<AppEnv> {
+export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const { policy } = deps;
+  const sectionForm = async (c: AppContext, view: Omit<SectionView, 'current' | 'groups'>) => {
+    const current = await policy.current();
+    const groups = view.page.section === 'properties' ? await deps.groups.list() : [];
+    return <SectionForm c={c} view={{ ...view, current, groups }} />;
+  };
 
   app.get('/admin/policy', (c) => c.redirect('/admin/policy/properties', 302));
 
@@ -244,37 +249,44 @@ export function policyPages(): Hono<AppEnv> {
     const path = `/admin/policy/${page.slug}`;
 
     app.get(path, async (c) => {
-      const current = await c.get('portal').policy.refresh();
-      return c.html(await SectionForm({ c, view: { page, values: formFromPolicy(page.section, current.policy), expectedVersion: current.version } }));
+      const current = await policy.refresh();
+      return c.html(await sectionForm(c, { page, values: formFromPolicy(page.section, current.policy), expectedVersion: current.version }));
     });
 
     app.post(path, async (c) => {
       const form = await readForm(c);
-      const portal = c.get('portal');
-      const before = await portal.policy.refresh();
+      const before = await policy.refresh();
       const expectedVersion = versionNumber(str(form, 'expectedVersion'));
       const comment = str(form, 'comment') ?? '';
-      const result = await portal.policy.update(actorOf(c), patchFromForm(page.section, form), { expectedVersion, comment });
+      const result = await policy.update(actorOf(c), patchFromForm(page.section, form), { expectedVersion, comment });
       if (result.ok) return c.redirect(`${path}?done=${result.value.version === before.version ? 'policy.done.unchanged' : 'policy.done.saved'}`, 303);
       const t = c.get('t');
       if (result.reason === 'invalid') {
         const { fields, other } = splitErrors(t, page.section, result.errors);
-        return c.html(await SectionForm({ c, view: { page, values: form, expectedVersion: expectedVersion ?? before.version, comment, errors: fields, problems: other } }), 400);
+        return c.html(await sectionForm(c, { page, values: form, expectedVersion: expectedVersion ?? before.version, comment, errors: fields, problems: other }), 400);
       }
       // A concurrent save (or another refusal): show what is stored now, so the change is made on top of it.
-      const fresh = await portal.policy.refresh();
-      const message = t(result.message as MessageKey);
-      return c.html(await SectionForm({ c, view: { page, values: formFromPolicy(page.section, fresh.policy), expectedVersion: fresh.version, comment, problems: [message] } }), statusFor[result.reason]);
+      const fresh = await policy.refresh();
+      const message = t(policyConflictMessage);
+      return c.html(await sectionForm(c, { page, values: formFromPolicy(page.section, fresh.policy), expectedVersion: fresh.version, comment, problems: [message] }), statusFor[result.reason]);
     });
   }
 
-  app.get('/admin/policy/history', async (c) => c.html(await HistoryPage({ c })));
+  app.get('/admin/policy/history', async (c) => {
+    const versions = await policy.history(HISTORY_ROWS);
+    const oldest = versions.at(-1);
+    // The version before the oldest one listed, to tell what that one changed.
+    const before = oldest && oldest.version > 0 ? await policy.version(oldest.version - 1) : null;
+    return c.html(<HistoryPage c={c} versions={versions} before={before} />);
+  });
 
   app.get('/admin/policy/history/:version', async (c) => {
     const n = versionNumber(c.req.param('version'));
-    const v = n === undefined ? null : await c.get('portal').policy.version(n);
+    const v = n === undefined ? null : await policy.version(n);
     if (!v) return c.html(<NotFoundPage c={c} />, 404);
-    return c.html(await VersionPage({ c, v }));
+    const current = await policy.current();
+    const previous = v.version > 0 ? await policy.version(v.version - 1) : null;
+    return c.html(<VersionPage c={c} v={v} current={current} previous={previous} />);
   });
 
   return app;

@@ -1,9 +1,11 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Actor, Outcome } from '../directory/directory-service.js';
+import type { Actor } from '../directory/directory-service.js';
+import type { MessageKey } from '../i18n/index.js';
 import type { GroupStore } from '../directory/groups.js';
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
-import { parseInput } from '../shared/validation.js';
+import { fail, ok, type Refused, type Result } from '../shared/result.js';
+import { parseInput, type FieldErrors } from '../shared/validation.js';
 import { changedPaths, effectiveFor, policySchema, type EffectivePolicy, type Policy } from './policy.js';
 
 export interface PolicyVersion {
@@ -24,6 +26,13 @@ interface Deps {
   /** How long a loaded policy is trusted before the store is asked again (other portal instances may have saved). */
   cacheMs?: number;
 }
+
+/**
+ * A change refused: another save came first ('conflict', the words are `policy.conflict`), or
+ * the document is wrong ('invalid', each field at fault named by a catalogue key).
+ */
+export type PolicyUpdate = Result<PolicyVersion, 'conflict'> | (Refused<'invalid'> & { errors: FieldErrors });
+export const policyConflictMessage: MessageKey = 'policy.conflict';
 
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
@@ -86,17 +95,17 @@ export class PolicyService {
    * the result validated whole, the groups checked to exist. `expectedVersion` (what the editor
    * saw) turns a concurrent save into a conflict instead of overwriting it.
    */
-  async update(actor: Actor, patch: unknown, options: { expectedVersion?: number; comment?: string } = {}): Promise<Outcome<PolicyVersion>> {
+  async update(actor: Actor, patch: unknown, options: { expectedVersion?: number; comment?: string } = {}): Promise<PolicyUpdate> {
     const { d } = this;
-    if (!isPlainObject(patch)) return { ok: false, reason: 'invalid', errors: { _form: 'v.policy.document' } };
+    if (!isPlainObject(patch)) return fail('invalid', { errors: { _form: 'v.policy.document' } });
     const current = await this.refresh();
-    if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) return { ok: false, reason: 'conflict', message: 'policy.conflict' };
+    if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) return fail('conflict');
     const parsed = parseInput(policySchema, mergePolicy(current.policy, patch));
-    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    if (!parsed.ok) return fail('invalid', { errors: parsed.errors });
     const next = parsed.value;
-    for (const [i, id] of next.groups.entries()) if (!(await d.groups.byId(id))) return { ok: false, reason: 'invalid', errors: { [`groups.${i}`]: 'v.policy.groupUnknown', groups: 'v.policy.groupUnknown' } };
+    for (const [i, id] of next.groups.entries()) if (!(await d.groups.byId(id))) return fail('invalid', { errors: { [`groups.${i}`]: 'v.policy.groupUnknown', groups: 'v.policy.groupUnknown' } });
     const changed = changedPaths(current.policy, next);
-    if (changed.length === 0) return { ok: true, value: current };
+    if (changed.length === 0) return ok(current);
     const comment = typeof options.comment === 'string' ? options.comment.trim().slice(0, 500) || null : null;
     const version = current.version + 1;
     const now = d.clock.now();
@@ -107,7 +116,7 @@ export class PolicyService {
         .execute();
     } catch (err) {
       // Another save took this version number first.
-      if ((await this.refresh()).version >= version) return { ok: false, reason: 'conflict', message: 'policy.conflict' };
+      if ((await this.refresh()).version >= version) return fail('conflict');
       throw err;
     }
     await d.audit.record({
@@ -118,7 +127,7 @@ export class PolicyService {
       userAgent: actor.userAgent ?? null,
       details: { version, changed: changed.join(','), ...(comment ? { comment } : {}) },
     });
-    return { ok: true, value: await this.refresh() };
+    return ok(await this.refresh());
   }
 
   /** Whether self-service reset is on for this user. Administrators always have it (with the two-gate policy). */

@@ -9,20 +9,26 @@ import {
   activityCsvColumns,
   activityKinds,
   activityOutcomes,
-  activityReport,
   dayLabel,
   DAY,
   gateTypes,
   periodChoices,
   periodEnding,
   periodQuerySchema,
-  registrationCoverage,
   type ActivityKind,
   type ActivityReport,
   type Coverage,
   type OutcomeCounts,
   type Period,
+  type ReportQueries,
 } from './report-queries.js';
+import type { PolicyService } from '../policy/policy-service.js';
+
+export interface ReportPageDeps {
+  reports: ReportQueries;
+  policy: Pick<PolicyService, 'current'>;
+  now(): number;
+}
 
 /** Colours from the stylesheet's palette, each at least 4.5:1 on white; patterns tell them apart without colour. */
 const outcomeSeries = (t: Translate): ChartSeries[] => [
@@ -279,12 +285,8 @@ function ReasonsSection({ t, report }: { t: Translate; report: ActivityReport })
   );
 }
 
-async function ReportsPage({ c, period }: { c: AppContext; period: Period }) {
+function ReportsPage({ c, period, policy, coverage, report }: { c: AppContext; period: Period; policy: Policy; coverage: Coverage; report: ActivityReport }) {
   const t = c.get('t');
-  const portal = c.get('portal');
-  const { policy } = await portal.policy.current();
-  const coverage = await registrationCoverage(portal.store, portal.groups, policy);
-  const report = await activityReport(portal.store, period);
   return (
     <AdminPage c={c} title={t('reports.title')} section="/admin/reports">
       <h1>{t('reports.title')}</h1>
@@ -309,13 +311,19 @@ export function activityCsv(report: ActivityReport): string {
 }
 
 /** /admin/reports: registration coverage and reset/unlock/change activity. Behind the /admin/* role check. */
-export function reportPages(): Hono<AppEnv> {
+export function reportPages(deps: ReportPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const periodOf = (c: AppContext) => periodEnding(c.get('portal').clock.now(), periodQuerySchema.parse(c.req.query()).days);
-  app.get('/admin/reports', async (c) => c.html(await ReportsPage({ c, period: periodOf(c) })));
+  const periodOf = (c: AppContext) => periodEnding(deps.now(), periodQuerySchema.parse(c.req.query()).days);
+  app.get('/admin/reports', async (c) => {
+    const period = periodOf(c);
+    const { policy } = await deps.policy.current();
+    const coverage = await deps.reports.coverage(policy);
+    const report = await deps.reports.activity(period);
+    return c.html(<ReportsPage c={c} period={period} policy={policy} coverage={coverage} report={report} />);
+  });
   app.get('/admin/reports/activity.csv', async (c) => {
     const period = periodOf(c);
-    const report = await activityReport(c.get('portal').store, period);
+    const report = await deps.reports.activity(period);
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', `attachment; filename="activity-${dayLabel(period.from)}-to-${dayLabel(period.to - DAY)}.csv"`);
     return c.body(activityCsv(report));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Store } from '../store/database.js';
 import { effectiveFor, type GateType, type Policy } from '../policy/policy.js';
+import { formatUtc } from '../http/ui/dates.js';
 
 /**
  * The numbers behind /admin/reports: who is in scope and registered, and what the reset, unlock
@@ -39,7 +40,7 @@ export function periodEnding(now: number, days: PeriodDays): Period {
 
 /** "2026-01-31" for the UTC day that starts at `start`. */
 export function dayLabel(start: number): string {
-  return new Date(start).toISOString().slice(0, 10);
+  return formatUtc(start, 'day');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,4 +275,14 @@ export async function activityReport(store: Store, period: Period, options: { to
 }
 
 /** Column names of the activity CSV, after "date": reset_success, reset_failure, … change_blocked. */
+/** What the reports page reads, bound to a store and the group store by the composition root. */
+export interface ReportQueries {
+  coverage(policy: Policy): Promise<Coverage>;
+  activity(period: Period): Promise<ActivityReport>;
+}
+
+export function reportQueries(store: Store, groups: GroupMembership): ReportQueries {
+  return { coverage: (policy) => registrationCoverage(store, groups, policy), activity: (period) => activityReport(store, period) };
+}
+
 export const activityCsvColumns = activityKinds.flatMap((k) => activityOutcomes.map((o) => `${k}_${o}`));

@@ -5,6 +5,13 @@ import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { PasswordReason } from '../passwords/check.js';
+import type { FirstRun } from './first-run.js';
+
+export interface SetupRouteDeps {
+  firstRun: Pick<FirstRun, 'isTokenValid' | 'complete'>;
+  /** `config.passwords`: the length the form's hints and messages name. */
+  passwords: { minLength: number; maxLength: number };
+}
 
 interface SetupView {
   token: string;
@@ -13,10 +20,9 @@ interface SetupView {
   reasons?: PasswordReason[] | undefined;
 }
 
-function SetupPage({ c, v }: { c: AppContext; v: SetupView }) {
+function SetupPage({ c, v, passwords }: { c: AppContext; v: SetupView; passwords: SetupRouteDeps['passwords'] }) {
   const t = c.get('t');
-  const min = c.get('portal').config.passwords.minLength;
-  const max = c.get('portal').config.passwords.maxLength;
+  const { minLength: min, maxLength: max } = passwords;
   const e = v.errors ?? {};
   return (
     <Page c={c} title={t('setup.title')} narrow>
@@ -48,23 +54,23 @@ function InvalidLink({ c }: { c: AppContext }) {
 }
 
 /** The one-time administrator setup page. The GET only shows the form; only the POST uses the token. */
-export function setupRoutes(): Hono<AppEnv> {
+export function setupRoutes(deps: SetupRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/setup', async (c) => {
     const token = c.req.query('token') ?? '';
-    if (!(await c.get('portal').firstRun.isTokenValid(token))) return c.html(<InvalidLink c={c} />, 410);
-    return c.html(<SetupPage c={c} v={{ token }} />);
+    if (!(await deps.firstRun.isTokenValid(token))) return c.html(<InvalidLink c={c} />, 410);
+    return c.html(<SetupPage c={c} passwords={deps.passwords} v={{ token }} />);
   });
 
   app.post('/setup', async (c) => {
     const form = await readForm(c);
     const token = str(form, 'token') ?? '';
     const input = { username: str(form, 'username'), displayName: str(form, 'displayName'), email: str(form, 'email') ?? '', password: str(form, 'password'), confirm: str(form, 'confirm') };
-    const result = await c.get('portal').firstRun.complete(token, input);
+    const result = await deps.firstRun.complete(token, input);
     if (result.ok) return c.redirect('/sign-in?m=setupDone', 303);
     const values = { username: input.username ?? '', displayName: input.displayName ?? '', email: input.email };
-    if (result.reason === 'invalid') return c.html(<SetupPage c={c} v={{ token, values, errors: result.errors, reasons: result.passwordReasons }} />, 400);
-    if (result.reason === 'conflict') return c.html(<SetupPage c={c} v={{ token, values, errors: { username: result.message } }} />, 409);
+    if (result.reason === 'invalid') return c.html(<SetupPage c={c} passwords={deps.passwords} v={{ token, values, errors: result.errors, reasons: result.passwordReasons }} />, 400);
+    if (result.reason === 'conflict') return c.html(<SetupPage c={c} passwords={deps.passwords} v={{ token, values, errors: { username: result.message } }} />, 409);
     return c.html(<InvalidLink c={c} />, 410);
   });
   return app;

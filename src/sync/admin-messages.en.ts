@@ -55,13 +55,6 @@ export const syncAdminMessages = {
   'sync.duration.lessThanSecond': 'less than a second',
   'sync.duration.seconds': '{n} s',
   'sync.duration.minutes': '{m} min {s} s',
-  'sync.ago.now': 'just now',
-  'sync.ago.seconds': '{n} second(s) ago',
-  'sync.ago.minutes': '{n} minute(s) ago',
-  'sync.ago.hours': '{n} hour(s) ago',
-  'sync.ago.days': '{n} day(s) ago',
-  'sync.in.minutes': 'in {n} minute(s)',
-  'sync.in.hours': 'in {n} hour(s)',
 
   'sync.history.title': 'Recent runs',
   'sync.history.intro': 'The last {n} runs, newest first.',

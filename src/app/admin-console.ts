@@ -1,0 +1,49 @@
+import type { Hono } from 'hono';
+import type { AppEnv } from '../http/context.js';
+import type { Portal } from './portal.js';
+import { adminRoutes } from '../admin/routes.js';
+import { userPages } from '../admin/users-pages.js';
+import { groupPages } from '../admin/groups-pages.js';
+import { auditPages } from '../audit/audit-pages.js';
+import { auditQueries } from '../audit/audit-query.js';
+import { deliveryAdminPages } from '../delivery/admin-pages.js';
+import { deliveryRecords } from '../delivery/outbox.js';
+import { policyPages } from '../policy/admin-pages.js';
+import { reportPages } from '../reports/pages.js';
+import { reportQueries } from '../reports/report-queries.js';
+import { apiTokenPages } from '../api/token-pages.js';
+import { agentPages } from '../writeback/admin-pages.js';
+import { syncPages } from '../sync/admin-pages.js';
+import { syncStatusQueries } from '../sync/sync-status.js';
+
+/** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
+export function adminConsole(portal: Portal): Hono<AppEnv> {
+  const { config, store, clock } = portal;
+  const now = () => clock.now();
+  return adminRoutes({
+    users: portal.users,
+    groups: portal.groups,
+    outboxDelivery: config.delivery.mode === 'outbox',
+    sections: [
+      userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: config.passwords }),
+      groupPages({ groups: portal.groups, directory: portal.directory }),
+      auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
+      deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),
+      policyPages({ policy: portal.policy, groups: portal.groups }),
+      reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
+      apiTokenPages({ apiTokens: portal.apiTokens, now }),
+      agentPages(),
+      syncPages({
+        sync: portal.sync,
+        status: syncStatusQueries(store),
+        coordinator: portal.syncCoordinator,
+        agents: portal.agents,
+        reminders: portal.reminders,
+        audit: portal.audit,
+        intervalMinutes: config.sync.intervalMinutes,
+        reminderSettings: config.reminders,
+        now,
+      }),
+    ],
+  });
+}

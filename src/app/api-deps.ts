@@ -1,0 +1,20 @@
+import type { ApiRouteDeps } from '../api/routes.js';
+import { auditQueries } from '../audit/audit-query.js';
+import type { Portal } from './portal.js';
+
+/** What the JSON API works with, from the portal's parts. */
+export function apiRouteDeps(portal: Portal): ApiRouteDeps {
+  const { config } = portal;
+  return {
+    policy: portal.policy,
+    users: portal.users,
+    groups: portal.groups,
+    directory: portal.directory,
+    apiTokens: portal.apiTokens,
+    audit: auditQueries(portal.store),
+    passwords: config.passwords,
+    publicUrl: config.publicUrl,
+    trustedProxies: config.trustedProxies,
+    logger: portal.logger,
+  };
+}

@@ -1,0 +1,107 @@
+import { expect } from 'vitest';
+import { createTestPortal, type TestPortal } from './test-portal.js';
+import { makeUser } from './http-client.js';
+import type { User } from '../../src/directory/users.js';
+
+/** The set-up the JSON API's tests share: a portal with users, a group and two tokens, and how to call the API. */
+
+export const PW = 'correct horse battery';
+export const DAY = 86_400_000;
+const BASE = 'http://portal.test/api/v1';
+// What @hono/node-server would report as the peer; the API records it with every write.
+export const PEER = '198.51.100.7';
+const env = { incoming: { socket: { remoteAddress: PEER, remotePort: 40000, remoteFamily: 'IPv4' } } };
+
+export interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+  text: string;
+  res: Response;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiSandbox {
+  tp: TestPortal;
+  root: User;
+  writeToken: string;
+  readToken: string;
+  token(name: string, scope: 'read' | 'write', expiresInDays?: number): Promise<string>;
+  call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  /** What an unwanted request could change: the policy, the users, the audit log, the tokens (their use times aside). */
+  state(): Promise<string>;
+}
+
+export async function createApiSandbox(): Promise<ApiSandbox> {
+  const tp = await createTestPortal({ manualTime: true });
+  const root = await makeUser(tp.portal, { username: 'root', password: PW, roles: ['administrator'], displayName: 'Root Admin' });
+  const alice = await makeUser(tp.portal, { username: 'alice', password: PW, displayName: 'Alice Andersen', email: 'alice@example.com' });
+  const bob = await makeUser(tp.portal, { username: 'bob', displayName: 'Bob Brown' });
+  await tp.portal.directory.setEnabled({ id: null, name: 'test' }, bob.id, false);
+  const staff = await tp.portal.directory.createGroup({ id: null, name: 'test' }, { name: 'Staff', description: 'Everyone' });
+  if (!staff.ok) throw new Error('group');
+  await tp.portal.directory.addMember({ id: null, name: 'test' }, staff.value.id, { type: 'user', name: alice.username });
+
+  async function token(name: string, scope: 'read' | 'write', expiresInDays?: number): Promise<string> {
+    const r = await tp.portal.apiTokens.create({ id: root.id, name: 'root' }, { name, scope, expiresInDays });
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    return r.value.token;
+  }
+
+  async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+    const headers = new Headers(options.headers);
+    if (options.token) headers.set('authorization', `Bearer ${options.token}`);
+    let body: string | undefined;
+    if (options.raw !== undefined || options.body !== undefined) {
+      body = options.raw ?? JSON.stringify(options.body);
+      headers.set('content-type', options.contentType ?? 'application/json');
+    }
+    const res = await tp.app.request(`${BASE}${path}`, { method, headers, body }, env);
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text, res };
+  }
+
+  async function state(): Promise<string> {
+    const policy = await tp.portal.policy.refresh();
+    const users = await tp.portal.users.list({ pageSize: 200 });
+    const audit = await tp.store.db.selectFrom('audit_events').selectAll().orderBy('id').execute();
+    const tokens = await tp.store.db.selectFrom('api_tokens').select(['id', 'name', 'scope', 'expires_at', 'revoked_at']).orderBy('id').execute();
+    return JSON.stringify({ policy, users: users.items, audit, tokens });
+  }
+
+  const writeToken = await token('ci-sync', 'write');
+  const readToken = await token('reporting', 'read');
+  return { tp, root, writeToken, readToken, token, call, state };
+}
+
+export function expectError(a: Answer, status: number, code: string): void {
+  expect(a.status, a.text).toBe(status);
+  expect(a.res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(Object.keys(a.json)).toEqual(['error']);
+  expect(a.json.error.code).toBe(code);
+  expect(typeof a.json.error.message).toBe('string');
+  expect(a.json.error.message.length).toBeGreaterThan(10);
+  for (const k of Object.keys(a.json.error)) expect(['code', 'message', 'fields']).toContain(k);
+}
+
+/** Every write the API offers: refused requests must leave the state as it was. */
+export const writes: Array<[string, string, unknown]> = [
+  ['PATCH', '/policy', { policy: { methodsRequired: 2 } }],
+  ['PUT', '/policy', { policy: { enabledFor: 'none' } }],
+  ['POST', '/users', { username: 'mallory', displayName: 'Mallory' }],
+  ['POST', '/users/alice/disable', undefined],
+  ['POST', '/users/bob/enable', undefined],
+];
