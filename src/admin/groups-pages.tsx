@@ -8,8 +8,8 @@ import type { MessageKey } from '../i18n/index.js';
 import type { Group, GroupStore, Member } from '../directory/groups.js';
 import type { DirectoryService, Outcome } from '../directory/directory-service.js';
 import type { FieldErrors } from '../shared/validation.js';
-import { AdminPage, statusFor } from './admin-page.js';
-import { actorOf } from './actor.js';
+import { AdminPage, statusFor } from '../http/ui/console-page.js';
+import { actorOf } from '../http/actor.js';
 
 export interface GroupPageDeps {
   groups: Pick<GroupStore, 'list' | 'byId' | 'directMembers' | 'transitiveUserIds'>;

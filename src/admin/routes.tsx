@@ -4,7 +4,7 @@ import { requireRole } from '../http/guards.js';
 import { Notice } from '../http/ui/layout.js';
 import type { GroupStore } from '../directory/groups.js';
 import type { UserStore } from '../directory/users.js';
-import { AdminPage } from './admin-page.js';
+import { AdminPage } from '../http/ui/console-page.js';
 
 export interface AdminRouteDeps {
   users: Pick<UserStore, 'list' | 'countEnabledWithRole'>;

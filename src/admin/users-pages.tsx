@@ -14,8 +14,8 @@ import type { HybridAccountActions } from '../writeback/admin-actions.js';
 import { formatUtc } from '../http/ui/dates.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { PasswordReason } from '../passwords/check.js';
-import { AdminPage, statusFor } from './admin-page.js';
-import { actorOf } from './actor.js';
+import { AdminPage, statusFor } from '../http/ui/console-page.js';
+import { actorOf } from '../http/actor.js';
 
 export interface UserPageDeps {
   users: Pick<UserStore, 'list' | 'byId'>;

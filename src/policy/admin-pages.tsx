@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { AdminPage, statusFor } from '../admin/admin-page.js';
-import { actorOf } from '../admin/actor.js';
+import { AdminPage, statusFor } from '../http/ui/console-page.js';
+import { actorOf } from '../http/actor.js';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { NotFoundPage } from '../http/errors.js';
 import { readForm, str, type Form } from '../http/form.js';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../http/context.js';
-import { AdminPage } from '../admin/admin-page.js';
+import { AdminPage } from '../http/ui/console-page.js';
 import { csvCell } from '../audit/audit-query.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
 import { gateOfChoice, type GateType, type Policy } from '../policy/policy.js';

@@ -1,7 +1,7 @@
 import type { AppContext } from '../http/context.js';
 import { Notice } from '../http/ui/layout.js';
 import { Pager } from '../http/ui/pager.js';
-import { AdminPage } from '../admin/admin-page.js';
+import { AdminPage } from '../http/ui/console-page.js';
 import { formatUtc, Timestamp } from '../http/ui/dates.js';
 import type { Translate } from '../i18n/index.js';
 import type { Config } from '../config/schema.js';

@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.js';
-import { AdminPage } from '../admin/admin-page.js';
+import { AdminPage } from '../http/ui/console-page.js';
 import { formatUtc, Moment } from '../http/ui/dates.js';
 import type { SyncConflict, SyncRun } from './sync-service.js';
 import { StatusBadge, counts, duration, number, words } from './admin-run-view.js';

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { Notice } from '../http/ui/layout.js';
-import { AdminPage } from '../admin/admin-page.js';
+import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
 import { formatUtc } from '../http/ui/dates.js';
 import type { Config } from '../config/schema.js';
-import type { DeliveryRecords, LogStatus } from './outbox.js';
+import type { DeliveryRecords, LogStatus } from '../delivery/outbox.js';
 
 export interface DeliveryPageDeps {
   records: DeliveryRecords;

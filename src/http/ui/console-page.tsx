@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
-import type { AppContext } from '../http/context.js';
-import { Notice, Page } from '../http/ui/layout.js';
-import { isMessageKey, type MessageKey } from '../i18n/index.js';
+import type { AppContext } from '../context.js';
+import { Notice, Page } from './layout.js';
+import { isMessageKey, type MessageKey } from '../../i18n/index.js';
 
 const sections: Array<{ href: string; label: MessageKey }> = [
   { href: '/admin', label: 'admin.nav.overview' },

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AppContext, AppEnv } from '../http/context.js';
-import { AdminPage } from '../admin/admin-page.js';
+import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
 import { formatUtc, Timestamp } from '../http/ui/dates.js';
-import { auditFilterSchema, type AuditFilter, type AuditPage as AuditResult, type AuditQueries } from './audit-query.js';
+import { auditFilterSchema, type AuditFilter, type AuditPage as AuditResult, type AuditQueries } from '../audit/audit-query.js';
 
 export interface AuditPageDeps {
   audit: AuditQueries;

@@ -1,5 +1,5 @@
 import type { Actor } from '../directory/directory-service.js';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from './context.js';
 
 export function actorOf(c: AppContext): Actor {
   const user = c.get('user');
