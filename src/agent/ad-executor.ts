@@ -8,8 +8,9 @@ import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobExecutor, SyncSource } from './agent-client.js';
 import { AdSyncReader } from '../sync/ad-reader.js';
-import type { SyncCursor, SyncPage, SyncScope } from '../sync/types.js';
-import type { JobKind, JobVerdict, ReportedPolicy } from './protocol.js';
+import type { SyncCursor, SyncPage } from '../agent-protocol/index.js';
+import type { SyncScope } from '../sync/ad-reader.js';
+import type { JobKind, JobVerdict, ReportedPolicy } from '../agent-protocol/index.js';
 
 type AdSettings = NonNullable<Config['agent']['ad']>;
 

@@ -6,7 +6,7 @@ import { AgentClient } from './agent-client.js';
 import { createAdExecutor } from './ad-executor.js';
 import { Journal } from './journal.js';
 import { loadAgentState, saveAgentState } from './state.js';
-import { newAgentKeys } from './sealing.js';
+import { newAgentKeys } from '../agent-protocol/index.js';
 
 /**
  * `agent.inProcess: true`: the same agent code, inside the portal process, connected to it over

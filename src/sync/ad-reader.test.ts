@@ -6,8 +6,8 @@ import { startSambaDc, type SambaDc } from '../../test/helpers/samba-dc.js';
 import { AdConfigurationError, type AdConnectionOptions } from '../ad/ad-connection.js';
 import { escapeFilterValue } from '../ad/escape.js';
 import { manualClock } from '../shared/clock.js';
-import { AdSyncReader, type DeltaOutcome } from './ad-reader.js';
-import type { SyncCursor, SyncGroup, SyncPage, SyncScope, SyncUser } from './types.js';
+import { AdSyncReader, type DeltaOutcome, type SyncScope } from './ad-reader.js';
+import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from '../agent-protocol/index.js';
 
 /**
  * The agent's AD reader against a real Samba AD DC (one per file): a full import of 1,000 users

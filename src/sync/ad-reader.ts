@@ -22,7 +22,7 @@ import { guidFromBytes, parseGuid } from '../ad/guid.js';
 import { failure, failureFromError, type AdResult } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { ATTRIBUTE_NAME, DEFAULT_ATTRIBUTE_MAP, type SyncAttributeMap, type SyncCursor, type SyncGroup, type SyncPage, type SyncScope, type SyncUser } from './types.js';
+import { ATTRIBUTE_NAME, DEFAULT_ATTRIBUTE_MAP, type SyncAttributeMap, type SyncCursor, type SyncGroup, type SyncPage, type SyncUser } from '../agent-protocol/index.js';
 
 /**
  * The agent's reading of Active Directory for the portal's directory (issue 6): users and
@@ -115,6 +115,16 @@ class PageHandlerError extends Error {
     super('the page handler failed');
     this.name = 'PageHandlerError';
   }
+}
+
+/** Where the agent reads users and groups, and which of them (agent.sync in its configuration). */
+export interface SyncScope {
+  /** Where users and groups are read (OUs or the domain root). */
+  baseDns: string[];
+  /** An extra LDAP filter users must match, e.g. (memberOf=CN=SSPR Users,…); empty = all users. */
+  userFilter?: string;
+  /** Which AD attribute fills which field (agent.sync.attributes); the rest as DEFAULT_ATTRIBUTE_MAP. */
+  attributes?: Partial<SyncAttributeMap>;
 }
 
 export type DeltaOutcome = { cursor: SyncCursor } | { fullNeeded: true; reason: 'dc_changed' | 'cursor_too_old' };

@@ -5,7 +5,7 @@ import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
-import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from './types.js';
+import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from '../agent-protocol/index.js';
 import type { MethodStore } from '../methods/method-store.js';
 import { normalisePhone } from '../methods/phone.js';
 

@@ -3,7 +3,7 @@ import type { Actor, DirectoryService, Outcome } from '../directory/directory-se
 import type { PasswordHasher } from '../directory/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
 import type { SessionStore } from '../auth/sessions.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy } from '../agent-protocol/index.js';
 import type { Writeback, WritebackResult } from './writeback.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from './onprem-password.js';
 

@@ -7,7 +7,7 @@ import { actorOf } from '../admin/actor.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
 import type { Store } from '../store/database.js';
 import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
-import { HEARTBEAT_MS } from '../agent/protocol.js';
+import { HEARTBEAT_MS } from '../agent-protocol/index.js';
 import type { Agent } from './agent-registry.js';
 
 const JOB_ROWS = 20;

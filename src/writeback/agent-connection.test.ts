@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { AgentClient, SYNC_WINDOW, type AgentState, type JobExecutor, type SyncSource } from '../agent/agent-client.js';
 import { Journal } from '../agent/journal.js';
-import { newAgentKeys } from '../agent/sealing.js';
+import { newAgentKeys } from '../agent-protocol/index.js';
 import { registerAgent } from '../agent/state.js';
 import { startServer, type RunningServer } from '../server.js';
 import { createLogger } from '../logging/logger.js';

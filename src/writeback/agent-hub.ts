@@ -6,10 +6,10 @@ import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { newId, randomToken } from '../shared/crypto.js';
 import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
-import { agentMessage, HEARTBEAT_MS, parseMessage, PROTOCOL_VERSION, type Job, type JobVerdict, type PortalMessage, type ReportedPolicy } from '../agent/protocol.js';
-import { challengeText, seal, verifyChallenge } from '../agent/sealing.js';
+import { agentMessage, HEARTBEAT_MS, parseMessage, PROTOCOL_VERSION, type Job, type JobVerdict, type PortalMessage, type ReportedPolicy } from '../agent-protocol/index.js';
+import { challengeText, seal, verifyChallenge } from '../agent-protocol/index.js';
 import type { Agent, AgentRegistry } from './agent-registry.js';
-import type { SyncCursor, SyncPage } from '../sync/types.js';
+import type { SyncCursor, SyncPage } from '../agent-protocol/index.js';
 
 export interface SyncHandlers {
   page(page: SyncPage): Promise<void>;

@@ -1,5 +1,5 @@
 import type { User } from '../directory/users.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy } from '../agent-protocol/index.js';
 import type { AgentHub, JobOutcome } from './agent-hub.js';
 import type { Writeback, WritebackRefusal, WritebackResult } from './writeback.js';
 import { writebackRefusals } from './writeback.js';

@@ -1,5 +1,5 @@
 import type { User } from '../directory/users.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy } from '../agent-protocol/index.js';
 
 /**
  * How a password operation for a hybrid user reaches Active Directory. The on-premises agent

@@ -7,7 +7,7 @@ import { Csrf, Notice, Page } from '../../http/ui/layout.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { PasswordReason } from '../../passwords/check.js';
 import type { FieldErrors } from '../../shared/validation.js';
-import type { ReportedPolicy } from '../../agent/protocol.js';
+import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { OnPremisesRules } from '../../writeback/ui.js';
 
 const PATH = '/account/change-password';

@@ -22,7 +22,7 @@ import { effectiveFor, gateOfChoice, type GateType, type MethodChoice, type Poli
 import type { Clock } from '../../shared/clock.js';
 import { hashToken, hmac } from '../../shared/crypto.js';
 import type { Writeback, WritebackRefusal } from '../../writeback/writeback.js';
-import type { ReportedPolicy } from '../../agent/protocol.js';
+import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import type { FlowStore, StoredFlow } from '../../state/flow-store.js';
 import type { Captcha } from './captcha.js';
