@@ -10,7 +10,6 @@ import { deliveryAdminPages } from '../delivery/admin-pages.js';
 import { policyPages } from '../policy/admin-pages.js';
 import { reportPages } from '../reports/pages.js';
 import { apiTokenPages } from '../api/token-pages.js';
-import { agentPages } from '../writeback/admin-pages.js';
 import { syncPages } from '../sync/admin-pages.js';
 
 export function adminRoutes(): Hono<AppEnv> {
@@ -52,7 +51,6 @@ export function adminRoutes(): Hono<AppEnv> {
   app.route('/', policyPages());
   app.route('/', reportPages());
   app.route('/', apiTokenPages());
-  app.route('/', agentPages());
   app.route('/', syncPages());
   return app;
 }

@@ -13,6 +13,7 @@ import { adminRoutes } from '../admin/routes.js';
 import { opsRoutes } from '../ops/routes.js';
 import { apiRoutes } from '../api/routes.js';
 import { agentEndpointRoutes } from '../writeback/endpoint-routes.js';
+import { agentPages } from '../writeback/admin-pages.js';
 import { resetRoutes } from '../flows/reset/routes.js';
 import type { AppEnv } from '../http/context.js';
 import { CsrfPage, ErrorPage, NotFoundPage } from '../http/errors.js';
@@ -57,7 +58,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   );
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(portal));
-  app.route('/', agentEndpointRoutes(portal));
+  app.route('/', agentEndpointRoutes({ agents: portal.agents, publicUrl: portal.config.publicUrl, trustedProxies: portal.config.trustedProxies }));
   app.use('*', (c, next) => {
     // TRANSITION (issue 11): goes once every route takes its dependencies as arguments.
     c.set('portal', portal);
@@ -93,6 +94,8 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.route('/', accountRoutes({ sessions: portal.sessions, audit: portal.audit }));
   app.route('/', changePasswordRoutes());
   app.route('/', adminRoutes());
+  // Behind adminRoutes' /admin/* guard (administrators only).
+  app.route('/', agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock: portal.clock, publicUrl: portal.config.publicUrl, registrationTokenMinutes: portal.config.writeback.registrationTokenMinutes }));
 
   app.notFound((c) => {
     if (!c.get('t')) return c.text('Not found', 404);
