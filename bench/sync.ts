@@ -61,9 +61,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AndFilter, Attribute, Change, Client, EqualityFilter, GreaterThanEqualsFilter, LessThanEqualsFilter, OrFilter, ResultCodeError, type Filter } from 'ldapts';
-import { startInProcessAgent } from '../src/agent/in-process.js';
+import { startAgentInPortal } from '../src/app/in-process-agent.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { AdSyncReader, OBJECT_ATTRIBUTES } from '../src/sync/ad-reader.js';
+import { AdSyncReader, OBJECT_ATTRIBUTES } from '../src/agent/ad-sync-reader.js';
 import type { SyncRun } from '../src/sync/sync-service.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
@@ -499,7 +499,7 @@ async function main(): Promise<void> {
   onCleanUp(() => store.close());
   const server: RunningServer = await startServer(portal);
   onCleanUp(() => server.stop(2000));
-  const agent = await startInProcessAgent(portal, baseDir, server.url, logger);
+  const agent = await startAgentInPortal(portal, baseDir, server.url, logger);
   onCleanUp(() => agent.stop());
   const deadline = Date.now() + 15_000;
   while (portal.agentHub.connected().length !== 1) {

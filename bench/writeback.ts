@@ -46,7 +46,7 @@ import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
 import { AdConnector } from '../src/ad/ad-connector.js';
 import { guidFromBytes } from '../src/ad/guid.js';
 import { connectorOptions } from '../src/agent/ad-executor.js';
-import { startInProcessAgent } from '../src/agent/in-process.js';
+import { startAgentInPortal } from '../src/app/in-process-agent.js';
 import type { User } from '../src/directory/users.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import type { FieldCipher } from '../src/shared/sealed.js';
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
   const server: RunningServer = await startServer(portal);
   onCleanUp(() => server.stop(2000));
   // As `sspr start` does with agent.inProcess: true.
-  const agent = await startInProcessAgent(portal, baseDir, server.url, logger);
+  const agent = await startAgentInPortal(portal, baseDir, server.url, logger);
   onCleanUp(() => agent.stop());
   const deadline = Date.now() + 15_000;
   while (portal.agentHub.connected().length !== 1) {

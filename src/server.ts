@@ -4,7 +4,7 @@ import type { Portal } from './app/portal.js';
 import { createApp } from './app/http-app.js';
 import { pruneAudit } from './audit/audit-query.js';
 import { WebSocketServer } from 'ws';
-import { AGENT_PATH, MAX_FRAME } from './agent/protocol.js';
+import { AGENT_PATH, MAX_FRAME } from './agent-protocol/index.js';
 import { clientAddress } from './http/middleware/client-ip.js';
 
 export interface RunningServer {

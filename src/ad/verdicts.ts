@@ -1,27 +1,14 @@
 import { ResultCodeError } from 'ldapts';
 import { WIN32_INVALID_PASSWORD, win32ErrorCode } from './sub-codes.js';
+import { adRefusals, type AdRefusal } from '../agent-protocol/verdicts.js';
 
 /**
  * What AD (or our check before asking it) said, in the words the portal shows
- * (`ad.verdict.<reason>` in messages.en.ts). Expected outcomes are values, never exceptions.
+ * (`ad.verdict.<reason>` in messages.en.ts): the AD refusals of the one catalogue
+ * (src/agent-protocol/verdicts.ts). Expected outcomes are values, never exceptions.
  */
-export const adReasons = [
-  'too_short',
-  'not_complex',
-  'in_history',
-  'too_young',
-  'contains_name',
-  'protected_account',
-  'account_disabled',
-  'account_locked',
-  'not_found',
-  'insufficient_rights',
-  'dc_unreachable',
-  'wrong_password',
-  'policy',
-] as const;
-
-export type AdReason = (typeof adReasons)[number];
+export const adReasons = adRefusals;
+export type AdReason = AdRefusal;
 
 /** A refusal; `detail` is for logs and administrators (never a password), not for end users. */
 export type AdFailure = { ok: false; reason: AdReason; detail?: string };

@@ -6,10 +6,10 @@ import type { AdConnectionOptions } from '../ad/ad-connection.js';
 import { checkRights } from '../ad/rights/index.js';
 import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
+import type { JobKind, JobVerdict, ReportedPolicy } from '../agent-protocol/index.js';
 import type { JobExecutor, SyncSource } from './agent-client.js';
-import { AdSyncReader } from '../sync/ad-reader.js';
-import type { SyncCursor, SyncPage, SyncScope } from '../sync/types.js';
-import type { JobKind, JobVerdict, ReportedPolicy } from './protocol.js';
+import { AdSyncReader, type SyncScope } from './ad-sync-reader.js';
+import { adSyncSource } from './ad-sync-source.js';
 
 type AdSettings = NonNullable<Config['agent']['ad']>;
 
@@ -135,21 +135,6 @@ export class AdExecutor implements JobExecutor {
     await this.connector.close();
     await this.reader?.close();
   }
-}
-
-/** The sync reader as the agent client uses it: AD's answers turned into the protocol's outcomes. */
-export function adSyncSource(reader: AdSyncReader, pageSize: number): SyncSource {
-  return {
-    async full(onPage: (page: SyncPage) => Promise<void>) {
-      const r = await reader.full(onPage, pageSize);
-      return r.ok ? { ok: true, cursor: r.value } : { ok: false, problem: `${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
-    },
-    async delta(since: SyncCursor, onPage: (page: SyncPage) => Promise<void>) {
-      const r = await reader.delta(since, onPage, pageSize);
-      if (!r.ok) return { ok: false, problem: `${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
-      return 'fullNeeded' in r.value ? { ok: true, fullNeeded: true } : { ok: true, cursor: r.value.cursor };
-    },
-  };
 }
 
 export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number; timeoutMs?: number; attributes?: SyncScope['attributes'] } }): AdExecutor {

@@ -1,10 +1,10 @@
 import WebSocket from 'ws';
 import type { Logger } from '../logging/logger.js';
 import type { Journal } from './journal.js';
-import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, SYNC_MESSAGE_BYTES, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from './protocol.js';
-import { challengeText, open, signChallenge, type AgentKeys } from './sealing.js';
-import { splitPage } from '../sync/page-split.js';
-import type { SyncCursor, SyncPage } from '../sync/types.js';
+import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, SYNC_MESSAGE_BYTES, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from '../agent-protocol/index.js';
+import { challengeText, open, signChallenge, type AgentKeys } from '../agent-protocol/index.js';
+import { splitPage } from '../agent-protocol/index.js';
+import type { SyncCursor, SyncPage } from '../agent-protocol/index.js';
 
 /** Sync pages sent and not yet acknowledged, at most: the portal applies one while the agent reads the next. */
 export const SYNC_WINDOW = 2;

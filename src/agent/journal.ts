@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { JobKind, JobVerdict } from './protocol.js';
+import type { JobKind, JobVerdict } from '../agent-protocol/index.js';
 
 /** One job the agent claimed: written before AD is touched, completed with AD's verdict, removed once the portal acknowledged it. */
 export interface JournalEntry {

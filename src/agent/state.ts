@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { AgentState } from './agent-client.js';
-import { newAgentKeys } from './sealing.js';
+import { newAgentKeys } from '../agent-protocol/index.js';
 
 const stateSchema = z.strictObject({
   agentId: z.string().min(1),

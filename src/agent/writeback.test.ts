@@ -108,7 +108,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const sam = await dc.addUser('wb.reset', 'Start!Pass#2024');
     const user = await hybrid(sam);
     const r = await tp.portal.writeback.reset(user, 'Brand-New!Pass#77');
-    expect(r).toEqual({ ok: true, historyEnforced: false });
+    expect(r).toEqual({ ok: true, value: { historyEnforced: false } });
     expect(await binds(sam, 'Brand-New!Pass#77')).toBe(true);
     const jobs = await tp.store.db.selectFrom('writeback_jobs').selectAll().where('user_id', '=', user.id).execute();
     expect(jobs.map((j) => [j.kind, j.status, j.verdict])).toEqual([['reset', 'applied', 'applied']]);
@@ -138,7 +138,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const ad = connector();
     expect(await ad.bindAsUser(sam.guid, 'Start!Pass#2024')).toMatchObject({ ok: false, reason: 'locked' });
     await ad.close();
-    expect(await tp.portal.writeback.unlock(user)).toEqual({ ok: true });
+    expect(await tp.portal.writeback.unlock(user)).toEqual({ ok: true, value: {} });
     expect(await binds(sam, 'Start!Pass#2024')).toBe(true);
   });
 

@@ -58,7 +58,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   );
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(apiRouteDeps(portal)));
-  app.route('/', agentEndpointRoutes(portal));
+  app.route('/', agentEndpointRoutes({ agents: portal.agents, publicUrl: portal.config.publicUrl, trustedProxies: portal.config.trustedProxies }));
   app.use('*', (c, next) => {
     // TRANSITION (issue 11): goes once every route takes its dependencies as arguments.
     c.set('portal', portal);

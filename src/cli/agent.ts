@@ -2,10 +2,9 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AgentClient } from '../agent/agent-client.js';
-import { Journal } from '../agent/journal.js';
 import { loadAgentState, registerAgent, saveAgentState } from '../agent/state.js';
-import { connectorOptions, createAdExecutor } from '../agent/ad-executor.js';
+import { connectorOptions } from '../agent/ad-executor.js';
+import { startAgent } from '../agent/start.js';
 import { formatRightsReport } from '../agent/doctor.js';
 import { AdConfigurationError } from '../ad/ad-connection.js';
 import { checkRights } from '../ad/rights/index.js';
@@ -48,16 +47,11 @@ export function registerAgentCommands(program: Command, io: CliIO, setExit: (cod
       if (!state) throw new CliExit(EXIT.notFound, 'this agent is not registered yet: run `sspr agent register --portal URL --token TOKEN` first');
       if (!config.agent.ad) throw new CliExit(EXIT.config, 'agent.ad is not configured: the agent needs the domain controllers and its service account');
       const logger = createLogger(config.logging.level, process.stdout);
-      const executor = createAdExecutor(config.agent.ad, baseDir, { allowProtected: config.writeback.allowProtectedAccounts, sync: config.agent.sync });
       const ca = config.agent.portalCaFile ? readFileSync(resolve(baseDir, config.agent.portalCaFile), 'utf8') : undefined;
-      const client = new AgentClient({ state, executor, journal: new Journal(resolve(baseDir, config.agent.journalFile)), logger, version: PRODUCT_VERSION, ...(ca ? { caPem: ca } : {}) });
-      client.start();
+      const running = startAgent({ config, baseDir, state, logger, ...(ca ? { caPem: ca } : {}) });
       io.stdout.write(`Agent ${state.name} connecting to ${state.portalUrl}. Press Ctrl+C to stop.\n`);
       await new Promise<void>((done) => {
-        const stop = () => void client.stop().then(async () => {
-          await executor.close();
-          done();
-        });
+        const stop = () => void running.stop().then(done);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });

@@ -2,7 +2,7 @@ import { createLogger } from '../logging/logger.js';
 import { seedDemo } from '../demo/seed.js';
 import { startServer } from '../server.js';
 import { EXIT, loadCliConfig, openPortal, type CliIO } from './context.js';
-import { startInProcessAgent } from '../agent/in-process.js';
+import { startAgentInPortal } from '../app/in-process-agent.js';
 
 /**
  * `sspr start`: config → key (created on first run) → store (created and migrated) → server.
@@ -19,7 +19,7 @@ export async function startCommand(io: CliIO, configPath: string | undefined, op
   const demo = options.demo ? await seedDemo(portal) : [];
   const server = await startServer(portal);
   // A one-machine install: the agent runs in this process and connects over loopback.
-  const agent = config.agent.inProcess ? await startInProcessAgent(portal, loadCliConfig(io, configPath).baseDir, server.url, logger) : null;
+  const agent = config.agent.inProcess ? await startAgentInPortal(portal, loadCliConfig(io, configPath).baseDir, server.url, logger) : null;
   const base = config.publicUrl;
   say(`${config.branding.productName} is running at ${base} (listening on ${server.url}).`);
   say(`Store: ${portal.store.description}. Delivery: ${config.delivery.mode}${config.delivery.mode === 'outbox' ? ' (messages stay in the store: not for production)' : ''}.`);

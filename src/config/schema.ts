@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customBannedProblems } from '../passwords/banned.js';
-import { ATTRIBUTE_NAME } from '../sync/types.js';
+import { ATTRIBUTE_NAME } from '../agent-protocol/index.js';
 
 /**
  * The one configuration schema. Every key has a default that is safe for a first run on one

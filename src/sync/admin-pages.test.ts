@@ -3,7 +3,7 @@ import { createTestPortal, type TestPortal } from '../../test/helpers/test-porta
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { messagesTo } from '../../test/helpers/outbox.js';
 import type { ConfigInput } from '../config/schema.js';
-import type { SyncGroup, SyncUser } from './types.js';
+import type { SyncGroup, SyncUser } from '../agent-protocol/index.js';
 import type { SyncRun } from './sync-service.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
 import { messagesTo } from '../../test/helpers/outbox.js';
 import { EXPIRED_NOTICE_DAYS } from './reminders.js';
-import type { SyncUser } from './types.js';
+import type { SyncUser } from '../agent-protocol/index.js';
 
 const DAY = 86_400_000;
 const BASE = 'DC=corp,DC=example,DC=test';

@@ -4,12 +4,13 @@ import { AdBulk, type BulkObject } from '../../test/helpers/ad-bulk.js';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { AdConnector } from '../ad/ad-connector.js';
 import { AgentClient, type AgentState } from '../agent/agent-client.js';
-import { AdExecutor, adSyncSource } from '../agent/ad-executor.js';
+import { AdExecutor } from '../agent/ad-executor.js';
+import { adSyncSource } from '../agent/ad-sync-source.js';
 import { Journal } from '../agent/journal.js';
 import { registerAgent } from '../agent/state.js';
 import { createLogger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import { AdSyncReader } from './ad-reader.js';
+import { AdSyncReader } from '../agent/ad-sync-reader.js';
 
 /**
  * The whole sync chain: a real Samba AD DC with 1,000 users in nested groups, an agent

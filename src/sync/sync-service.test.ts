@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
 import { makeUser } from '../../test/helpers/http-client.js';
 import { SyncService } from './sync-service.js';
-import type { SyncGroup, SyncUser } from './types.js';
+import type { SyncGroup, SyncUser } from '../agent-protocol/index.js';
 
 /**
  * Applying what the agent read (pages of users, groups and departures) to the portal's store,

@@ -1,60 +1,23 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { nameKey } from '../directory/names.js';
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
-import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from './types.js';
+import type { SyncCursor, SyncGroup, SyncPage, SyncUser } from '../agent-protocol/index.js';
 import type { MethodStore } from '../methods/method-store.js';
+import { toRun, type SyncConflict, type SyncRun } from './sync-runs.js';
+import { SyncStateStore } from './sync-state.js';
+import { BATCH, insertNew, prefetch, type PageCache } from './page-cache.js';
 import { normalisePhone } from '../methods/phone.js';
 
-export interface SyncConflict {
-  anchor: string;
-  name: string;
-  reason: 'username_taken_by_cloud_user' | 'username_taken_by_other_ad_user' | 'group_name_taken';
-}
+export type { SyncConflict, SyncRun } from './sync-runs.js';
 
-export interface SyncRun {
-  id: string;
-  kind: 'full' | 'delta';
-  trigger: 'schedule' | 'manual' | 'cli' | 'api';
-  agentId: string | null;
-  status: 'running' | 'done' | 'failed';
-  startedAt: number;
-  finishedAt: number | null;
-  added: number;
-  updated: number;
-  disabled: number;
-  errors: number;
-  conflicts: SyncConflict[];
-  problems: string[];
-}
-
-const STATE_ID = 'ad';
 /** Rows per multi-row insert of group members (4 values each: well under every driver's parameter limit). */
 const MEMBER_BATCH = 200;
-/** Values per `in (…)` list: well under every driver's parameter limit. */
-const BATCH = 500;
-/** Rows per multi-row insert of users (13 values each: 1,300 parameters). */
-const INSERT_BATCH = 100;
 
 type Db = Kysely<Database>;
-/** A page's users' rows, read once (SyncService.prefetch). */
-interface PageCache {
-  known: Map<string, Selectable<Database['synced_objects']>>;
-  local: Map<string, Selectable<Database['users']>>;
-  taken: Map<string, { id: string; source: string; anchor: string | null; username_key: string }>;
-  /** Anchors of users that did not change: marked as seen in one statement. */
-  unchanged: string[];
-  /** Rows of the page's new users, written together after the page's users were looked at. */
-  inserts: {
-    users: Insertable<Database['users']>[];
-    roles: Insertable<Database['user_roles']>[];
-    synced: Insertable<Database['synced_objects']>[];
-    relinked: { anchor: string; row: Updateable<Database['synced_objects']> }[];
-  };
-}
 /** Work through other stores (verification methods): done after the page's transaction commits. */
 type After = Array<() => Promise<unknown>>;
 
@@ -77,7 +40,11 @@ export interface ContactInfoSync {
 }
 
 export class SyncService {
-  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; contactInfo?: ContactInfoSync; usernameFrom?: UsernameSource }) {}
+  private readonly state: SyncStateStore;
+
+  constructor(private readonly d: { store: Store; clock: Clock; audit: AuditLog; contactInfo?: ContactInfoSync; usernameFrom?: UsernameSource }) {
+    this.state = new SyncStateStore(d.store, d.clock);
+  }
 
   private get db() {
     return this.d.store.db;
@@ -89,30 +56,28 @@ export class SyncService {
     return id;
   }
 
-  async cursor(): Promise<SyncCursor | null> {
-    const row = await this.db.selectFrom('sync_state').selectAll().where('id', '=', STATE_ID).executeTakeFirst();
-    return row?.invocation_id && row.usn ? { invocationId: row.invocation_id, usn: row.usn, dc: row.dc ?? '' } : null;
+  /** Where the next delta continues from (sync-state.ts). */
+  cursor(): Promise<SyncCursor | null> {
+    return this.state.cursor();
   }
 
   /** A lease so that only one portal instance syncs at a time; false when another holds it. */
-  private async ensureState(): Promise<void> {
-    await this.db.insertInto('sync_state').values({ id: STATE_ID, invocation_id: null, usn: null, dc: null, updated_at: null, lease_holder: null, lease_until: null, requested_at: null, requested_full: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  acquireLease(holder: string, ms: number): Promise<boolean> {
+    return this.state.acquireLease(holder, ms);
   }
 
-  async acquireLease(holder: string, ms: number): Promise<boolean> {
-    const now = this.d.clock.now();
-    await this.ensureState();
-    const r = await this.db
-      .updateTable('sync_state')
-      .set({ lease_holder: holder, lease_until: now + ms })
-      .where('id', '=', STATE_ID)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_holder', '=', holder)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+  releaseLease(holder: string): Promise<void> {
+    return this.state.releaseLease(holder);
   }
 
-  async releaseLease(holder: string): Promise<void> {
-    await this.db.updateTable('sync_state').set({ lease_holder: null, lease_until: null }).where('id', '=', STATE_ID).where('lease_holder', '=', holder).execute();
+  /** Asks for a run (the CLI, or an instance without an agent): the instance with an agent picks it up. */
+  request(full: boolean): Promise<number> {
+    return this.state.request(full);
+  }
+
+  /** Takes a pending request (compare-and-swap), or null. */
+  takeRequest(): Promise<{ full: boolean } | null> {
+    return this.state.takeRequest();
   }
 
   /**
@@ -136,9 +101,9 @@ export class SyncService {
         }
       };
       const moves = new Map<string, string>();
-      const cache = await this.prefetch(trx, page.users);
+      const cache = await prefetch(trx, page.users, (u) => this.usernameOf(u));
       for (const u of page.users) count(await this.upsertUser(trx, runId, u, after, moves, cache));
-      await this.insertNew(trx, cache.inserts);
+      await insertNew(trx, cache.inserts);
       // Users that did not change are only marked as seen by this run, all in one statement.
       for (let i = 0; i < cache.unchanged.length; i += BATCH) {
         await trx.updateTable('synced_objects').set({ last_run_id: runId, updated_at: this.d.clock.now() }).where('anchor', 'in', cache.unchanged.slice(i, i + BATCH)).execute();
@@ -248,29 +213,6 @@ export class SyncService {
    * round trip to PostgreSQL): their synced rows, their portal users, and who holds the usernames
    * they want. upsertUser keeps the maps up to date as it writes.
    */
-  private async prefetch(db: Db, users: SyncUser[]): Promise<PageCache> {
-    const anchors = [...new Set(users.map((u) => u.anchor))];
-    const keys = [...new Set(users.map((u) => nameKey(this.usernameOf(u))))];
-    const cache: PageCache = { known: new Map(), local: new Map(), taken: new Map(), unchanged: [], inserts: { users: [], roles: [], synced: [], relinked: [] } };
-    for (let i = 0; i < anchors.length; i += BATCH) {
-      const chunk = anchors.slice(i, i + BATCH);
-      for (const r of await db.selectFrom('synced_objects').selectAll().where('anchor', 'in', chunk).execute()) cache.known.set(r.anchor, r);
-      for (const r of await db.selectFrom('users').selectAll().where('anchor', 'in', chunk).execute()) if (r.anchor) cache.local.set(r.anchor, r);
-    }
-    for (let i = 0; i < keys.length; i += BATCH) {
-      for (const r of await db.selectFrom('users').select(['id', 'source', 'anchor', 'username_key']).where('username_key', 'in', keys.slice(i, i + BATCH)).execute()) cache.taken.set(r.username_key, r);
-    }
-    return cache;
-  }
-
-  /** The page's new users, their role and their synced rows: multi-row inserts of at most INSERT_BATCH rows. */
-  private async insertNew(db: Db, inserts: PageCache['inserts']): Promise<void> {
-    for (let i = 0; i < inserts.users.length; i += INSERT_BATCH) await db.insertInto('users').values(inserts.users.slice(i, i + INSERT_BATCH)).execute();
-    for (let i = 0; i < inserts.roles.length; i += INSERT_BATCH) await db.insertInto('user_roles').values(inserts.roles.slice(i, i + INSERT_BATCH)).execute();
-    for (let i = 0; i < inserts.synced.length; i += INSERT_BATCH) await db.insertInto('synced_objects').values(inserts.synced.slice(i, i + INSERT_BATCH)).execute();
-    for (const r of inserts.relinked) await db.updateTable('synced_objects').set(r.row).where('anchor', '=', r.anchor).execute();
-  }
-
   private async upsertUser(db: Db, runId: string, u: SyncUser, after: After, moves: Map<string, string>, cache: PageCache): Promise<'added' | 'updated' | 'same' | SyncConflict> {
     const now = this.d.clock.now();
     const username = this.usernameOf(u);
@@ -425,7 +367,7 @@ export class SyncService {
    */
   async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor }): Promise<SyncRun> {
     const incomplete = this.dropPartial(runId);
-    await this.ensureState();
+    await this.state.ensure();
     await this.db.transaction().execute(async (trx) => {
       let disabled = 0;
       // Seen, though not complete: a full import must not retire them.
@@ -437,28 +379,12 @@ export class SyncService {
       await this.resolveMembers(trx);
       await this.addToRun(trx, runId, { added: 0, updated: 0, disabled, errors: incomplete.length }, [], incomplete.map((g) => `the members of group ${g.name} did not all arrive; it was left as it was`));
       const now = this.d.clock.now();
-      await trx.updateTable('sync_state').set({ invocation_id: outcome.cursor.invocationId, usn: outcome.cursor.usn, dc: outcome.cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
+      await this.state.saveCursor(trx, outcome.cursor, now);
       await trx.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
     });
     const run = (await this.run(runId))!;
     await this.d.audit.record({ event: 'sync_run', outcome: run.errors > 0 ? 'info' : 'success', actor: { id: run.agentId, name: 'sync' }, details: { run: runId, kind: run.kind, trigger: run.trigger, added: run.added, updated: run.updated, disabled: run.disabled, errors: run.errors } });
     return run;
-  }
-
-  /** Asks for a run (the CLI, or an instance without an agent): the instance with an agent picks it up. */
-  async request(full: boolean): Promise<number> {
-    await this.ensureState();
-    const at = this.d.clock.now();
-    await this.db.updateTable('sync_state').set({ requested_at: at, requested_full: full ? 1 : 0 }).where('id', '=', STATE_ID).execute();
-    return at;
-  }
-
-  /** Takes a pending request (compare-and-swap), or null. */
-  async takeRequest(): Promise<{ full: boolean } | null> {
-    const row = await this.db.selectFrom('sync_state').select(['requested_at', 'requested_full']).where('id', '=', STATE_ID).executeTakeFirst();
-    if (!row?.requested_at) return null;
-    const r = await this.db.updateTable('sync_state').set({ requested_at: null, requested_full: null }).where('id', '=', STATE_ID).where('requested_at', '=', row.requested_at).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1 ? { full: row.requested_full === 1 } : null;
   }
 
   /** A delta the agent had to turn into a full import. */
@@ -490,9 +416,4 @@ export class SyncService {
     const rows = await this.db.selectFrom('sync_runs').selectAll().orderBy('started_at', 'desc').limit(Math.min(Math.max(limit, 1), 200)).execute();
     return rows.map(toRun);
   }
-}
-
-function toRun(r: { id: string; kind: 'full' | 'delta'; trigger: SyncRun['trigger']; agent_id: string | null; status: SyncRun['status']; started_at: number; finished_at: number | null; added: number; updated: number; disabled: number; errors: number; details: string }): SyncRun {
-  const details = JSON.parse(r.details) as { conflicts: SyncConflict[]; problems: string[] };
-  return { id: r.id, kind: r.kind, trigger: r.trigger, agentId: r.agent_id, status: r.status, startedAt: Number(r.started_at), finishedAt: r.finished_at === null ? null : Number(r.finished_at), added: Number(r.added), updated: Number(r.updated), disabled: Number(r.disabled), errors: Number(r.errors), conflicts: details.conflicts, problems: details.problems };
 }

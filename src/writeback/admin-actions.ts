@@ -3,9 +3,10 @@ import type { Actor, DirectoryService, Outcome } from '../directory/directory-se
 import type { PasswordHasher } from '../directory/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
 import type { SessionStore } from '../auth/sessions.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy } from '../agent-protocol/index.js';
 import type { Writeback, WritebackResult } from './writeback.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from './onprem-password.js';
+import { writebackMessageKey } from './refusals.js';
 
 interface Deps {
   users: UserStore;
@@ -34,7 +35,7 @@ export class HybridAccountActions {
     if (!checked.ok) return checked;
     const r = await d.writeback.reset(user, checked.value, input.mustChange ? { mustChange: true } : {});
     await this.audit(actor, user, 'password_set_by_admin', r, { mustChange: !!input.mustChange });
-    if (!r.ok) return { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+    if (!r.ok) return { ok: false, reason: 'refused', message: writebackMessageKey(r.reason) };
     await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, (await d.hashSync()) && !input.mustChange);
     await d.sessions.revokeAllForUser(user.id);
     return { ok: true, value: user };
@@ -44,14 +45,14 @@ export class HybridAccountActions {
     if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
     const r = await this.d.writeback.unlock(user);
     await this.audit(actor, user, 'account_unlocked_by_admin', r);
-    return r.ok ? { ok: true, value: user } : { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+    return r.ok ? { ok: true, value: user } : { ok: false, reason: 'refused', message: writebackMessageKey(r.reason) };
   }
 
   async requireChange(actor: Actor, user: User, on: boolean): Promise<Outcome<User>> {
     if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
     const r = await this.d.writeback.mustChange(user, on);
     await this.audit(actor, user, on ? 'must_change_set_by_admin' : 'must_change_cleared_by_admin', r);
-    return r.ok ? { ok: true, value: user } : { ok: false, reason: 'refused', message: `writeback.${r.reason}` };
+    return r.ok ? { ok: true, value: user } : { ok: false, reason: 'refused', message: writebackMessageKey(r.reason) };
   }
 
   private audit(actor: Actor, user: User, event: string, r: WritebackResult, details: Record<string, string | boolean> = {}) {

@@ -47,11 +47,6 @@ export const agentAdminMessages = {
   'agents.refuse.alreadyRevoked': 'This agent was already revoked.',
   'agents.refuse.notFound': 'There is no such agent.',
 
-  'agents.ago.now': 'just now',
-  'agents.ago.seconds': '{n} seconds ago',
-  'agents.ago.minutes': '{n} minute(s) ago',
-  'agents.ago.hours': '{n} hour(s) ago',
-  'agents.ago.days': '{n} day(s) ago',
 
   'agents.register.title': 'Add an agent',
   'agents.register.intro': 'Create a one-time registration token, then run the command it comes with on the machine where the agent will run. The token registers one agent and expires after {minutes} minutes.',

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
-import { newAgentKeys } from '../agent/sealing.js';
+import { newAgentKeys } from '../agent-protocol/index.js';
 import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
 import type { User } from '../directory/users.js';
 import { agentAdminMessages } from './admin-messages.en.js';

@@ -4,18 +4,27 @@ import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
+import { formatUtc, Moment, relativeTime, Timestamp } from '../http/ui/dates.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
-import type { Store } from '../store/database.js';
-import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
-import { HEARTBEAT_MS } from '../agent/protocol.js';
-import type { Agent } from './agent-registry.js';
+import type { PolicyService } from '../policy/policy-service.js';
+import type { Clock } from '../shared/clock.js';
+import { HEARTBEAT_MS } from '../agent-protocol/index.js';
+import type { Agent, AgentRegistry } from './agent-registry.js';
+import type { AgentHub } from './agent-hub.js';
+import type { WritebackJobRow, WritebackJobStore } from './writeback-job-store.js';
+
+/** What the agents console needs: the registry, the live connections, the jobs and the policy's writeback switch. */
+export interface AgentPagesDeps {
+  agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
+  hub: Pick<AgentHub, 'connected' | 'disconnect'>;
+  jobs: Pick<WritebackJobStore, 'recent'>;
+  policy: Pick<PolicyService, 'current'>;
+  clock: Clock;
+  publicUrl: string;
+  registrationTokenMinutes: number;
+}
 
 const JOB_ROWS = 20;
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
 /**
  * The hub knows only the connections to this instance. Behind a load balancer an agent may be
  * connected to another one; its heartbeats (every HEARTBEAT_MS, stored as last_seen_at) say so.
@@ -28,26 +37,6 @@ const RECENT_MS = 3 * HEARTBEAT_MS;
  * AD refusing one user's password under its rules, which is writeback working as it should.
  */
 const BROKEN_VERDICTS = new Set(['insufficient_rights', 'dc_unreachable', 'sealing', 'failed']);
-
-const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
-
-function ago(t: Translate, ms: number, now: number): string {
-  const d = Math.max(0, now - ms);
-  if (d < 10 * SECOND) return t('agents.ago.now');
-  if (d < MINUTE) return t('agents.ago.seconds', { n: Math.floor(d / SECOND) });
-  if (d < HOUR) return t('agents.ago.minutes', { n: Math.floor(d / MINUTE) });
-  if (d < DAY) return t('agents.ago.hours', { n: Math.floor(d / HOUR) });
-  return t('agents.ago.days', { n: Math.floor(d / DAY) });
-}
-
-/** "3 minutes ago (2026-01-01 10:00:00 UTC)": relative for a glance, exact for the audit log. */
-function Moment({ t, ms, now }: { t: Translate; ms: number; now: number }) {
-  return (
-    <>
-      <time datetime={new Date(ms).toISOString()}>{ago(t, ms, now)}</time> <span class="muted">({when(ms)})</span>
-    </>
-  );
-}
 
 /** A job's verdict in plain words: the admin wording, else what the user was told, else the raw code. */
 export function verdictText(t: Translate, verdict: string): string {
@@ -66,51 +55,15 @@ function stateOf(agent: Agent, live: ReadonlySet<string>, now: number): AgentSta
   return 'offline';
 }
 
-interface JobRow {
-  id: string;
-  kind: WritebackJobKind;
-  status: WritebackJobStatus;
-  verdict: string | null;
-  detail: string | null;
-  createdAt: number;
-  finishedAt: number | null;
-  userId: string;
-  username: string | null;
-  agentName: string | null;
-}
-
-/** Jobs with their user's username and agent's name; `statuses` narrows to finished ones, newest finish first. */
-async function readJobs(store: Store, options: { limit: number; statuses?: WritebackJobStatus[] }): Promise<JobRow[]> {
-  let q = store.db
-    .selectFrom('writeback_jobs as j')
-    .leftJoin('users as u', 'u.id', 'j.user_id')
-    .leftJoin('agents as a', 'a.id', 'j.agent_id')
-    .select(['j.id', 'j.kind', 'j.status', 'j.verdict', 'j.detail', 'j.created_at', 'j.finished_at', 'j.user_id', 'u.username', 'a.name as agent_name']);
-  q = options.statuses ? q.where('j.status', 'in', options.statuses).orderBy('j.finished_at', 'desc') : q.orderBy('j.created_at', 'desc');
-  const rows = await q.orderBy('j.id', 'desc').limit(options.limit).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    status: r.status,
-    verdict: r.verdict,
-    detail: r.detail,
-    createdAt: Number(r.created_at),
-    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
-    userId: r.user_id,
-    username: r.username,
-    agentName: r.agent_name,
-  }));
-}
-
-const userOf = (t: Translate, job: JobRow) => job.username ?? t('agents.deletedUser', { id: job.userId });
+const userOf = (t: Translate, job: WritebackJobRow) => job.username ?? t('agents.deletedUser', { id: job.userId });
 
 /** One line about a finished job for the status panel. */
-function JobLine({ t, job, now }: { t: Translate; job: JobRow | undefined; now: number }) {
+function JobLine({ t, job, now }: { t: Translate; job: WritebackJobRow | undefined; now: number }) {
   if (!job) return <>{t('agents.status.none')}</>;
   const at = job.finishedAt ?? job.createdAt;
   return (
     <>
-      {t('agents.status.jobAt', { kind: t(`agents.kind.${job.kind}`), user: userOf(t, job), when: ago(t, at, now) })} <span class="muted">({when(at)})</span>
+      {t('agents.status.jobAt', { kind: t(`agents.kind.${job.kind}`), user: userOf(t, job), when: relativeTime(t, at, now) })} <span class="muted">({formatUtc(at)})</span>
       {job.status === 'applied' || !job.verdict ? null : (
         <>
           <br />
@@ -122,26 +75,25 @@ function JobLine({ t, job, now }: { t: Translate; job: JobRow | undefined; now: 
 }
 
 /** The page: status first (what the reference troubleshooting asks to verify), then agents, the token form and recent jobs. */
-async function AgentsPage(props: { c: AppContext; created?: { token: string; expiresAt: number }; problem?: string }) {
+async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: { token: string; expiresAt: number }; problem?: string }) {
   const { c } = props;
   const t = c.get('t');
-  const portal = c.get('portal');
-  const now = portal.clock.now();
+  const now = d.clock.now();
   const [policy, agents, jobs, lastApplied, lastFailed] = await Promise.all([
-    portal.policy.current(),
-    portal.agents.list(),
-    readJobs(portal.store, { limit: JOB_ROWS }),
-    readJobs(portal.store, { limit: 1, statuses: ['applied'] }),
-    readJobs(portal.store, { limit: 1, statuses: ['failed', 'expired'] }),
+    d.policy.current(),
+    d.agents.list(),
+    d.jobs.recent({ limit: JOB_ROWS }),
+    d.jobs.recent({ limit: 1, statuses: ['applied'] }),
+    d.jobs.recent({ limit: 1, statuses: ['failed', 'expired'] }),
   ]);
-  const live = new Set(portal.agentHub.connected().map((s) => s.agent.id));
+  const live = new Set(d.hub.connected().map((s) => s.agent.id));
   const states = new Map(agents.map((a) => [a.id, stateOf(a, live, now)]));
   const connected = [...states.values()].filter((s) => s === 'connected' || s === 'recent').length;
   const writebackOn = policy.policy.onPremises.writeback;
   const applied = lastApplied[0];
   const failed = lastFailed[0];
   const failingSinceLastSuccess = failed?.verdict && BROKEN_VERDICTS.has(failed.verdict) && (!applied || (failed.finishedAt ?? 0) > (applied.finishedAt ?? 0));
-  const publicUrl = portal.config.publicUrl;
+  const publicUrl = d.publicUrl;
 
   return (
     <AdminPage c={c} title={t('agents.title')} section="/admin/agents">
@@ -165,7 +117,7 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
             </pre>
           </figure>
           <p class="hint">{t('agents.created.nameHint')}</p>
-          <p>{t('agents.created.expires', { when: when(props.created.expiresAt) })}</p>
+          <p>{t('agents.created.expires', { when: formatUtc(props.created.expiresAt) })}</p>
           <p>{t('agents.created.next')}</p>
         </div>
       ) : null}
@@ -235,8 +187,8 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
                     <td>{a.lastSeenAt === null ? t('agents.never') : <Moment t={t} ms={a.lastSeenAt} now={now} />}</td>
                     <td>{a.version ?? t('agents.unknown')}</td>
                     <td>{a.domain ?? t('agents.unknown')}</td>
-                    <td>{when(a.registeredAt)}</td>
-                    <td>{a.revokedAt === null ? t('agents.notRevoked') : when(a.revokedAt)}</td>
+                    <td>{formatUtc(a.registeredAt)}</td>
+                    <td>{a.revokedAt === null ? t('agents.notRevoked') : formatUtc(a.revokedAt)}</td>
                     <td>
                       {a.revokedAt === null ? (
                         <form method="post" action={`/admin/agents/${encodeURIComponent(a.id)}/revoke`} class="inline">
@@ -269,7 +221,7 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
                 <div class="card">
                   <h3>{a.name}</h3>
                   <Notice kind={kind}>{t(`agents.rights.verdict.${r.verdict === 'ok' || r.verdict === 'missing_rights' || r.verdict === 'over_privileged' ? r.verdict : 'unreachable'}`)}</Notice>
-                  {r.checkedAt ? <p class="muted">{t('agents.rights.checkedAt', { when: r.checkedAt.replace('T', ' ').slice(0, 16) + ' UTC' })}</p> : null}
+                  {r.checkedAt ? <p class="muted">{t('agents.rights.checkedAt', { when: `${r.checkedAt.replace('T', ' ').slice(0, 16)} UTC` })}</p> : null}
                   {r.problems.length ? (
                     <ul>
                       {r.problems.map((p) => (
@@ -291,7 +243,7 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
 
       <section aria-labelledby="agents-register">
         <h2 id="agents-register">{t('agents.register.title')}</h2>
-        <p>{t('agents.register.intro', { minutes: portal.config.writeback.registrationTokenMinutes })}</p>
+        <p>{t('agents.register.intro', { minutes: d.registrationTokenMinutes })}</p>
         <form method="post" action="/admin/agents/register" class="card">
           <Csrf c={c} />
           <Submit>{t('agents.register.submit')}</Submit>
@@ -319,7 +271,7 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
               {jobs.map((j) => (
                 <tr>
                   <td>
-                    <time datetime={new Date(j.createdAt).toISOString()}>{when(j.createdAt)}</time>
+                    <Timestamp ms={j.createdAt} />
                   </td>
                   <td>{t(`agents.kind.${j.kind}`)}</td>
                   <td>{j.username ? <a href={`/admin/users/${encodeURIComponent(j.userId)}`}>{j.username}</a> : userOf(t, j)}</td>
@@ -342,25 +294,24 @@ async function AgentsPage(props: { c: AppContext; created?: { token: string; exp
 }
 
 /** /admin/agents: writeback status, registered agents (revoke), one-time registration tokens and recent jobs. The `/admin/*` guard requires the administrator role. */
-export function agentPages(): Hono<AppEnv> {
+export function agentPages(d: AgentPagesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get('/admin/agents', async (c) => c.html(await AgentsPage({ c })));
+  app.get('/admin/agents', async (c) => c.html(await AgentsPage(d, { c })));
 
   app.post('/admin/agents/register', async (c) => {
-    const created = await c.get('portal').agents.createRegistrationToken(actorOf(c));
+    const created = await d.agents.createRegistrationToken(actorOf(c));
     // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
-    return c.html(await AgentsPage({ c, created }));
+    return c.html(await AgentsPage(d, { c, created }));
   });
 
   app.post('/admin/agents/:id/revoke', async (c) => {
-    const portal = c.get('portal');
     const id = c.req.param('id');
-    const agent = await portal.agents.byId(id);
-    if (!agent) return c.html(await AgentsPage({ c, problem: c.get('t')('agents.refuse.notFound') }), 404);
-    const done = await portal.agents.revoke(actorOf(c), agent.id);
+    const agent = await d.agents.byId(id);
+    if (!agent) return c.html(await AgentsPage(d, { c, problem: c.get('t')('agents.refuse.notFound') }), 404);
+    const done = await d.agents.revoke(actorOf(c), agent.id);
     // Also when it was already revoked: a connection that outlived the revocation must not stay.
-    portal.agentHub.disconnect(agent.id);
+    d.hub.disconnect(agent.id);
     return c.redirect(done ? '/admin/agents?done=agents.done.revoked' : '/admin/agents?refused=agents.refuse.alreadyRevoked', 303);
   });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { AgentClient, SYNC_WINDOW, type AgentState, type JobExecutor, type SyncSource } from '../agent/agent-client.js';
 import { Journal } from '../agent/journal.js';
-import { newAgentKeys } from '../agent/sealing.js';
+import { newAgentKeys } from '../agent-protocol/index.js';
 import { registerAgent } from '../agent/state.js';
 import { startServer, type RunningServer } from '../server.js';
 import { createLogger } from '../logging/logger.js';
@@ -123,7 +123,7 @@ describe('agent connection (real server, real WebSocket)', () => {
     const PAGES = 6;
     const log: string[] = [];
     const user = (k: number) => ({ anchor: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`, dn: `CN=u${k},OU=Staff,DC=corp,DC=example,DC=test`, sAMAccountName: `u${k}`, userPrincipalName: `u${k}@corp.example.test`, displayName: `U ${k}`, mail: null, mobile: null, telephoneNumber: null, enabled: true, protected: false, passwordNeverExpires: true, passwordExpiresAt: null, pwdLastSet: null });
-    // The AD side is not what is tested here (src/sync/ad-reader.test.ts reads a real DC): a source of PAGES one-user pages.
+    // The AD side is not what is tested here (src/agent/ad-sync-reader.test.ts reads a real DC): a source of PAGES one-user pages.
     const source: SyncSource = {
       async full(onPage) {
         for (let k = 0; k < PAGES; k++) {

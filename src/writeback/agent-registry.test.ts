@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
-import { newAgentKeys, type AgentKeys } from '../agent/sealing.js';
+import { newAgentKeys, type AgentKeys } from '../agent-protocol/index.js';
 import type { AgentRegistry } from './agent-registry.js';
 
 /**

@@ -3,8 +3,8 @@ import type { Actor } from '../directory/directory-service.js';
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { hashToken, newId, randomToken } from '../shared/crypto.js';
-import { isPublicKey } from '../agent/sealing.js';
-import { reportedPolicySchema, type ReportedPolicy } from '../agent/protocol.js';
+import { isPublicKey } from '../agent-protocol/index.js';
+import { reportedPolicySchema, type ReportedPolicy } from '../agent-protocol/index.js';
 
 export interface Agent {
   id: string;

@@ -1,16 +1,17 @@
 import type { User } from '../directory/users.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import { fail, ok } from '../shared/result.js';
+import { isWritebackRefusal, type BindRefusal, type JobRefusal, type ReportedPolicy, type WritebackRefusal } from '../agent-protocol/index.js';
 import type { AgentHub, JobOutcome } from './agent-hub.js';
-import type { Writeback, WritebackRefusal, WritebackResult } from './writeback.js';
-import { writebackRefusals } from './writeback.js';
+import type { Writeback, WritebackResult } from './writeback.js';
 
-function toResult(o: JobOutcome): WritebackResult {
-  if (o.ok) return o.historyEnforced === false ? { ok: true, historyEnforced: false } : { ok: true };
-  const reason: WritebackRefusal = (writebackRefusals as readonly string[]).includes(o.reason) ? (o.reason as WritebackRefusal) : 'failed';
-  return o.detail ? { ok: false, reason, detail: o.detail } : { ok: false, reason };
+/** An agent's refusal as writeback's: the catalogue's own reasons pass, anything else is `failed`. */
+function toResult(o: JobOutcome, reason: (r: JobRefusal) => WritebackRefusal = (r) => (isWritebackRefusal(r) ? r : 'failed')): WritebackResult {
+  if (o.ok) return ok(o.value.historyEnforced === false ? { historyEnforced: false } : {});
+  return o.detail ? fail(reason(o.reason), { detail: o.detail }) : fail(reason(o.reason));
 }
 
-const bindReasons: Record<string, WritebackRefusal> = {
+/** AD's bind sub-codes (src/ad/sub-codes.ts) as the sign-in page needs them. */
+const bindReasons: Record<BindRefusal, WritebackRefusal> = {
   locked: 'account_locked',
   disabled: 'account_disabled',
   account_expired: 'account_disabled',
@@ -18,6 +19,7 @@ const bindReasons: Record<string, WritebackRefusal> = {
   must_change: 'password_expired',
   logon_hours: 'policy',
 };
+const isBindRefusal = (r: JobRefusal): r is BindRefusal => r in bindReasons;
 
 /** Writeback through the connected on-premises agents (src/writeback/agent-hub.ts). */
 export class AgentWriteback implements Writeback {
@@ -46,15 +48,14 @@ export class AgentWriteback implements Writeback {
     // A read for a page: no job at all when no agent could answer.
     if (this.hub.connected().length === 0 || !user.anchor) return null;
     const r = await this.hub.run({ kind: 'policy', user });
-    return r.ok && r.policy ? r.policy : null;
+    return r.ok && r.value.policy ? r.value.policy : null;
   }
 
   async bind(user: User, password: string): Promise<WritebackResult> {
     const r = await this.hub.run({ kind: 'bind', user, password });
-    if (r.ok) return { ok: true };
-    // AD's bind sub-codes (src/ad/sub-codes.ts) as the sign-in page needs them.
-    const reason = bindReasons[r.reason] ?? r.reason;
-    return toResult({ ok: false, reason, ...(r.detail ? { detail: r.detail } : {}) });
+    // A sign-in only asks whether the password is right: AD's history does not come into it.
+    if (r.ok) return ok({});
+    return toResult(r, (reason) => (isBindRefusal(reason) ? bindReasons[reason] : isWritebackRefusal(reason) ? reason : 'failed'));
   }
 
   private protectedOption() {

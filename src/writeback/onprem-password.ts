@@ -1,7 +1,7 @@
 import type { PasswordHasher } from '../directory/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
 import type { DirectoryService, Outcome } from '../directory/directory-service.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy } from '../agent-protocol/index.js';
 import { passwordRuleViolations, type PasswordRuleReason } from '../ad/password-rules.js';
 
 /**

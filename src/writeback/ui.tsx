@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy } from '../agent-protocol/index.js';
 
 /** The domain's own password policy, as the agent read it from AD (Entra does not show it). */
 export function OnPremisesRules({ c, policy, context }: { c: AppContext; policy: ReportedPolicy; context: 'reset' | 'change' }) {

@@ -1,5 +1,16 @@
 import type { User } from '../directory/users.js';
-import type { ReportedPolicy } from '../agent/protocol.js';
+import type { ReportedPolicy, WritebackRefusal } from '../agent-protocol/index.js';
+import { fail, type Ok, type Refused } from '../shared/result.js';
+
+export { writebackRefusals, type WritebackRefusal } from '../agent-protocol/index.js';
+
+/** `historyEnforced: false`: AD was not asked to apply the password history (no policy hints on this DC). */
+export type WritebackApplied = { historyEnforced?: false };
+/** `detail` is for logs and administrators (never a password), not for users. */
+export type WritebackRefused = Refused<WritebackRefusal> & { detail?: string };
+/** A Result (src/shared/result.ts) of the writeback catalogue. */
+export type WritebackResult = Ok<WritebackApplied> | WritebackRefused;
+
 
 /**
  * How a password operation for a hybrid user reaches Active Directory. The on-premises agent
@@ -7,42 +18,9 @@ import type { ReportedPolicy } from '../agent/protocol.js';
  * flows tell the user that nothing was changed — they are not used up, so the user can try
  * again once the agent is back.
  *
- * Every operation ends in exactly one terminal answer: `applied`, or a refusal saying why.
+ * Every operation ends in exactly one terminal answer: applied, or a refusal saying why (the
+ * catalogue: src/agent-protocol/verdicts.ts; its message key and HTTP status: refusals.ts).
  */
-export const writebackRefusals = [
-  /** No agent took the job before its expiry: nothing was changed, and the job can never apply later. */
-  'unavailable',
-  /** An agent took the job but its answer has not arrived yet; its journal will tell the portal. */
-  'unconfirmed',
-  /** Writeback is switched off in the SSPR policy. */
-  'disabled',
-  // AD refused the password, and which rule it broke (src/ad/verdicts.ts).
-  'too_short',
-  'not_complex',
-  'in_history',
-  'too_young',
-  'contains_name',
-  'policy',
-  'protected_account',
-  'account_disabled',
-  'account_locked',
-  'not_found',
-  'insufficient_rights',
-  'dc_unreachable',
-  /** A change or a sign-in: the (current) password is not right. */
-  'wrong_password',
-  /** A sign-in: the password is right but expired, or must be changed at the next sign-in. */
-  'password_expired',
-  /** The job reached an agent that could not open it. */
-  'sealing',
-  /** Anything else the agent reported. */
-  'failed',
-] as const;
-
-export type WritebackRefusal = (typeof writebackRefusals)[number];
-
-export type WritebackResult = { ok: true; historyEnforced?: boolean } | { ok: false; reason: WritebackRefusal; detail?: string };
-
 export interface Writeback {
   /** A reset (the service account replaces the password); a reset also unlocks. */
   reset(user: User, password: string, options?: { mustChange?: boolean }): Promise<WritebackResult>;
@@ -60,10 +38,10 @@ export interface Writeback {
 
 /** The answer when no on-premises agent can exist (tests of the flows' own behaviour). */
 export const noAgentWriteback: Writeback = {
-  reset: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
-  change: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
-  unlock: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
-  bind: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
-  mustChange: () => Promise.resolve({ ok: false, reason: 'unavailable' }),
+  reset: () => Promise.resolve(fail('unavailable')),
+  change: () => Promise.resolve(fail('unavailable')),
+  unlock: () => Promise.resolve(fail('unavailable')),
+  bind: () => Promise.resolve(fail('unavailable')),
+  mustChange: () => Promise.resolve(fail('unavailable')),
   policyFor: () => Promise.resolve(null),
 };

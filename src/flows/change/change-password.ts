@@ -10,7 +10,7 @@ import type { Outbound, RenderEmail } from '../../methods/outbound.js';
 import type { Translate } from '../../i18n/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Writeback } from '../../writeback/writeback.js';
-import type { ReportedPolicy } from '../../agent/protocol.js';
+import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import { throttleKeys } from '../../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../../shared/result.js';

@@ -21,7 +21,7 @@ import type { Clock } from '../../shared/clock.js';
 import { hashToken } from '../../shared/crypto.js';
 import { fail, ok, type Ok, type Refused } from '../../shared/result.js';
 import type { Writeback, WritebackRefusal } from '../../writeback/writeback.js';
-import type { ReportedPolicy } from '../../agent/protocol.js';
+import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import type { FlowStore } from '../../state/flow-store.js';
 import { throttleKeys } from '../../state/throttle-keys.js';

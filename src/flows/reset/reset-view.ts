@@ -1,4 +1,4 @@
-import type { ReportedPolicy } from '../../agent/protocol.js';
+import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import type { User } from '../../directory/users.js';
 import type { MethodChoice } from '../../policy/policy.js';
 import type { StoredFlow } from '../../state/flow-store.js';

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import type { Sealed } from './jobs.js';
 
 /**
  * The agent's two key pairs and what they are for:
@@ -16,13 +17,8 @@ export interface AgentKeys {
   signingPrivate: string;
 }
 
-export interface Sealed {
-  /** The portal's ephemeral X25519 public key (raw, base64url). */
-  epk: string;
-  iv: string;
-  ct: string;
-  tag: string;
-}
+/** `epk` in a Sealed is the portal's ephemeral X25519 public key (raw, base64url). */
+export type { Sealed };
 
 const INFO = Buffer.from('openssspr writeback v1');
 

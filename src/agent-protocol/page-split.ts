@@ -1,5 +1,4 @@
-import { MAX_MEMBERS_PER_MESSAGE } from '../agent/protocol.js';
-import type { SyncGroup, SyncPage } from './types.js';
+import { MAX_MEMBERS_PER_MESSAGE, type SyncGroup, type SyncPage } from './sync-pages.js';
 
 /**
  * A page as the agent sends it: at most `budget` bytes of JSON each, so that a page of big

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { syncPageSchema, SYNC_MESSAGE_BYTES } from '../agent/protocol.js';
+import { syncPageSchema, SYNC_MESSAGE_BYTES, type SyncGroup, type SyncPage, type SyncUser } from './sync-pages.js';
 import { splitPage } from './page-split.js';
-import type { SyncGroup, SyncPage, SyncUser } from './types.js';
 
 /** Splitting sync pages to fit the agent's message size (pure logic; the chain is tested against Samba in sync-e2e.test.ts). */
 

@@ -1,100 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AdBulk, type BulkObject, type BulkUserSpec } from '../../test/helpers/ad-bulk.js';
-import { startSambaDc, type SambaDc } from '../../test/helpers/samba-dc.js';
-import { AdConfigurationError, type AdConnectionOptions } from '../ad/ad-connection.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AdConfigurationError } from '../ad/ad-connection.js';
 import { escapeFilterValue } from '../ad/escape.js';
 import { manualClock } from '../shared/clock.js';
-import { AdSyncReader, type DeltaOutcome } from './ad-reader.js';
-import type { SyncCursor, SyncGroup, SyncPage, SyncScope, SyncUser } from './types.js';
+import { AdSyncReader } from './ad-sync-reader.js';
+import type { SyncCursor, SyncPage } from '../agent-protocol/index.js';
+import { DAY, MAX_AGE_MS, dc, bulk, options, staffOu, outsideOu, deptOus, specs, users, groups, members, outsideUsers, outsideGroup, computer, ssprDn, pad, readerFor, mainScope, type Collected, collect, fullOf, deltaOf, mainReader, sortedLower, anchors, useSyncDirectory } from '../../test/helpers/ad-sync-directory.js';
 
 /**
- * The agent's AD reader against a real Samba AD DC (one per file): a full import of 1,000 users
- * in 10 OUs under two base DNs with nested groups, then deltas for every kind of change —
- * adds, attribute changes, renames, moves in and out of scope, deletions (tombstones), group
- * membership — each showing exactly what changed. Plus cursors from another DC, cursors older
- * than the tombstone lifetime, password expiry, userFilter, overlapping base DNs and ranged
- * group members.
+ * The agent's AD reader against a real Samba AD DC (test/helpers/ad-sync-directory.ts): a full
+ * import of 1,000 users in 10 OUs under two base DNs with nested groups, userFilter, then deltas
+ * for every kind of change — adds, attribute changes, renames, moves in and out of scope,
+ * deletions (tombstones), group membership — each showing exactly what changed, cursors from
+ * another DC and cursors older than the tombstone lifetime. More in ad-sync-reader-more.test.ts.
  */
 
-const DAY = 86_400_000;
-const MAX_AGE_MS = 42 * DAY; // Samba's default maxPwdAge
-const PER_OU = 100;
-
-let dc: SambaDc;
-let bulk: AdBulk;
-let options: AdConnectionOptions;
-const readers: AdSyncReader[] = [];
-
-let staffOu: string;
-let contractorsOu: string;
-let outsideOu: string;
-const deptOus: string[] = [];
-/** Every in-scope user by name, as created. */
-const specs = new Map<string, BulkUserSpec>();
-const users = new Map<string, BulkObject>();
-const groups = new Map<string, BulkObject>();
-/** Expected member DNs of each in-scope group, by group name. */
-const members = new Map<string, string[]>();
-let outsideUsers: BulkObject[] = [];
-let outsideGroup: BulkObject;
-let computer: BulkObject;
-let ssprDn: string;
+useSyncDirectory();
 
 /** The full import all deltas start from. */
 let base: { pages: SyncPage[]; cursor: SyncCursor; ms: number };
 /** Where the next delta of the main sequence starts. */
 let cursor: SyncCursor;
-
-function pad(n: number): string {
-  return String(n).padStart(4, '0');
-}
-
-function readerFor(scope: SyncScope, deps: ConstructorParameters<typeof AdSyncReader>[2] = {}): AdSyncReader {
-  const r = new AdSyncReader(options, scope, deps);
-  readers.push(r);
-  return r;
-}
-
-function mainScope(): SyncScope {
-  return { baseDns: [staffOu, contractorsOu] };
-}
-
-interface Collected {
-  pages: SyncPage[];
-  users: SyncUser[];
-  groups: SyncGroup[];
-  gone: string[];
-}
-
-function collect(pages: SyncPage[]): Collected {
-  return { pages, users: pages.flatMap((p) => p.users), groups: pages.flatMap((p) => p.groups), gone: pages.flatMap((p) => p.gone) };
-}
-
-async function fullOf(reader: AdSyncReader, pageSize?: number): Promise<Collected & { cursor: SyncCursor }> {
-  const pages: SyncPage[] = [];
-  const r = await reader.full(async (p) => {
-    pages.push(p);
-  }, pageSize);
-  if (!r.ok) throw new Error(`full import failed: ${r.reason} ${r.detail ?? ''}`);
-  return { ...collect(pages), cursor: r.value };
-}
-
-async function deltaOf(reader: AdSyncReader, since: SyncCursor, pageSize?: number): Promise<Collected & { outcome: DeltaOutcome }> {
-  const pages: SyncPage[] = [];
-  const r = await reader.delta(
-    since,
-    async (p) => {
-      pages.push(p);
-    },
-    pageSize,
-  );
-  if (!r.ok) throw new Error(`delta failed: ${r.reason} ${r.detail ?? ''}`);
-  return { ...collect(pages), outcome: r.value };
-}
-
-let mainReader: AdSyncReader;
 
 /** The next delta of the main sequence; the cursor moves on. */
 async function nextDelta(): Promise<Collected> {
@@ -104,73 +31,6 @@ async function nextDelta(): Promise<Collected> {
   cursor = d.outcome.cursor;
   return d;
 }
-
-const sortedLower = (dns: string[]) => dns.map((d) => d.toLowerCase()).sort();
-const anchors = (xs: { anchor: string }[]) => xs.map((x) => x.anchor).sort();
-
-beforeAll(async () => {
-  dc = await startSambaDc();
-  options = { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
-  bulk = await AdBulk.open(dc);
-  staffOu = await bulk.addOu(dc.baseDn, 'Staff');
-  contractorsOu = await bulk.addOu(dc.baseDn, 'Contractors');
-  outsideOu = await bulk.addOu(dc.baseDn, 'Outside');
-  for (let o = 0; o < 10; o++) deptOus.push(await bulk.addOu(o < 8 ? staffOu : contractorsOu, `Dept${String(o).padStart(2, '0')}`));
-
-  const all: BulkUserSpec[] = [];
-  for (let o = 0; o < 10; o++) {
-    for (let i = 0; i < PER_OU; i++) {
-      const n = o * PER_OU + i;
-      const name = `u${pad(n)}`;
-      const spec: BulkUserSpec = { parentDn: deptOus[o]!, name, displayName: `User ${pad(n)}`, givenName: 'User', sn: pad(n) };
-      if (n % 10 !== 0) spec.mail = `${name}@corp.example.test`;
-      if (n % 3 === 0) spec.mobile = `+44 7700 9${pad(n)}`;
-      if (n % 4 === 0) spec.telephoneNumber = `+44 20 7946 ${pad(n)}`;
-      if (n % 50 === 7) spec.userAccountControl = 514; // disabled
-      if (n % 50 === 11) spec.userAccountControl = 0x10200; // password never expires
-      const extra: Record<string, string> = {};
-      if (n % 100 === 13) extra['adminCount'] = '1';
-      if (n === 900 || n === 901) extra['department'] = 'Pilot';
-      if (Object.keys(extra).length > 0) spec.extra = extra;
-      if (n === 42) spec.userPrincipalName = null;
-      all.push(spec);
-      specs.set(name, spec);
-    }
-  }
-  const t0 = performance.now();
-  const created = await bulk.addUsers(all);
-  console.info(`created 1,000 users over LDAPS in ${Math.round(performance.now() - t0)} ms`);
-  for (const u of created) users.set(u.name, u);
-  outsideUsers = await bulk.addUsers(Array.from({ length: 20 }, (_, i) => ({ parentDn: outsideOu, name: `o${pad(i)}` })));
-  computer = await bulk.addComputer(deptOus[0]!, 'WS0001');
-
-  // Groups: one per OU with its users; "All Staff" holds the 8 staff groups; "Everyone" holds
-  // "All Staff", the contractor groups and two users (three levels); "SSPR (Pilot)" (a name
-  // that needs escaping in a filter) holds 50 users and the Dept09 group.
-  const dn = (name: string) => users.get(name)!.dn;
-  const groupSpecs = deptOus.map((ou, o) => {
-    const name = `G-Dept${String(o).padStart(2, '0')}`;
-    const m = Array.from({ length: PER_OU }, (_, i) => dn(`u${pad(o * PER_OU + i)}`));
-    return { parentDn: ou, name, memberDns: m };
-  });
-  const groupDn = (parent: string, name: string) => `CN=${name},${parent}`;
-  groupSpecs.push({ parentDn: staffOu, name: 'G-All Staff', memberDns: groupSpecs.slice(0, 8).map((g) => groupDn(g.parentDn, g.name)) });
-  groupSpecs.push({ parentDn: contractorsOu, name: 'G-Everyone', memberDns: [groupDn(staffOu, 'G-All Staff'), groupDn(deptOus[8]!, 'G-Dept08'), groupDn(deptOus[9]!, 'G-Dept09'), dn('u0001'), dn('u0999')] });
-  groupSpecs.push({ parentDn: staffOu, name: 'SSPR (Pilot)', memberDns: [...Array.from({ length: 50 }, (_, i) => dn(`u${pad(i)}`)), groupDn(deptOus[9]!, 'G-Dept09')] });
-  for (const g of await bulk.addGroups(groupSpecs)) groups.set(g.name, g);
-  for (const g of groupSpecs) members.set(g.name, g.memberDns);
-  ssprDn = groups.get('SSPR (Pilot)')!.dn;
-  outsideGroup = (await bulk.addGroups([{ parentDn: outsideOu, name: 'G-Outside', memberDns: [dn('u0002'), groups.get('G-Dept01')!.dn, outsideUsers[0]!.dn] }]))[0]!;
-
-  mainReader = readerFor(mainScope());
-}, 600_000);
-
-afterAll(async () => {
-  vi.restoreAllMocks();
-  for (const r of readers) await r.close();
-  await bulk?.close();
-  await dc?.stop();
-});
 
 describe('full import', () => {
   it('reads 1,000 users and 13 groups in pages, with the right attributes and members; computers and objects outside the base DNs are left out', async () => {
@@ -490,116 +350,5 @@ describe('delta', () => {
     ).rejects.toBe(dbError);
     const d = await nextDelta();
     expect(d.users.map((u) => u.sAMAccountName)).toEqual(['u0930']);
-  });
-});
-
-describe('userFilter deltas', () => {
-  let reader: AdSyncReader;
-  let since: SyncCursor;
-
-  beforeAll(async () => {
-    reader = readerFor({ ...mainScope(), userFilter: `(|(memberOf=${escapeFilterValue(ssprDn)})(department=Pilot))` });
-    since = (await fullOf(reader)).cursor;
-  }, 60_000);
-
-  async function next(): Promise<Collected> {
-    const d = await deltaOf(reader, since);
-    if (!('cursor' in d.outcome)) throw new Error('full needed');
-    since = d.outcome.cursor;
-    return d;
-  }
-
-  it('a user starting to match comes; one no longer matching is gone', async () => {
-    await bulk.modify(users.get('u0800')!.dn, { department: 'Pilot' });
-    await bulk.modify(users.get('u0900')!.dn, { department: 'Sales' });
-    const d = await next();
-    expect(anchors(d.users)).toEqual([users.get('u0800')!.guid]);
-    expect(d.gone).toEqual([users.get('u0900')!.guid]);
-    expect(d.groups).toEqual([]);
-  });
-
-  it('with memberOf in the filter, a user added to the group comes (with the group\'s other matching members); a removal waits for the next full import', async () => {
-    await bulk.addMembers(ssprDn, [users.get('u0805')!.dn]);
-    await bulk.removeMembers(ssprDn, [users.get('u0010')!.dn]);
-    const d = await next();
-    expect(d.groups.map((g) => g.name)).toEqual(['SSPR (Pilot)']);
-    const names = d.users.map((u) => u.sAMAccountName);
-    expect(names).toContain('u0805');
-    expect(names).not.toContain('u0010');
-    // Every user sent matches the filter now.
-    const matching = new Set([...Array.from({ length: 50 }, (_, i) => `u${pad(i)}`).filter((n) => n !== 'u0010'), 'u0805', 'u0800', 'u0901']);
-    for (const n of names) expect(matching.has(n)).toBe(true);
-    expect(d.gone).toEqual([]);
-    // AD did not change u0010 (memberOf is a back link), so only a full import sees it leave.
-    const full = await fullOf(reader);
-    expect(full.users.map((u) => u.sAMAccountName)).not.toContain('u0010');
-    expect(full.users.map((u) => u.sAMAccountName)).toContain('u0805');
-  }, 60_000);
-});
-
-describe('password expiry', () => {
-  it('is pwdLastSet + 42 days for a normal user, null when the password never expires or must be changed', async () => {
-    const ou = await bulk.addOu(dc.baseDn, 'Expiry');
-    const [normal, never, must] = await bulk.addUsers([
-      { parentDn: ou, name: 'exp-normal' },
-      { parentDn: ou, name: 'exp-never', userAccountControl: 0x10200 },
-      { parentDn: ou, name: 'exp-must' },
-    ]);
-    await bulk.modify(must!.dn, { pwdLastSet: '0' });
-    const full = await fullOf(readerFor({ baseDns: [ou] }));
-    const by = new Map(full.users.map((u) => [u.anchor, u]));
-    const n = by.get(normal!.guid)!;
-    expect(n.passwordNeverExpires).toBe(false);
-    expect(Math.abs(n.pwdLastSet! - Date.now())).toBeLessThan(60_000);
-    expect(Math.abs(n.passwordExpiresAt! - (n.pwdLastSet! + MAX_AGE_MS))).toBeLessThanOrEqual(1000);
-    expect(by.get(never!.guid)).toMatchObject({ passwordNeverExpires: true, passwordExpiresAt: null });
-    expect(by.get(never!.guid)!.pwdLastSet).not.toBeNull();
-    expect(by.get(must!.guid)).toMatchObject({ passwordNeverExpires: false, passwordExpiresAt: null, pwdLastSet: null });
-  });
-});
-
-describe('a service account with default rights', () => {
-  it('reads users, groups and changes, but not tombstones: a deletion shows only as absence from the next full import', async () => {
-    const ou = await bulk.addOu(dc.baseDn, 'Least Privilege');
-    const [svc, keep, doomed] = await bulk.addUsers([
-      { parentDn: ou, name: 'svc-sync' },
-      { parentDn: ou, name: 'lp-keep' },
-      { parentDn: ou, name: 'lp-doomed' },
-    ]);
-    const reader = new AdSyncReader({ ...options, bindDn: svc!.dn, bindPassword: 'Bulk!Passw0rd#2024' }, { baseDns: [ou] });
-    readers.push(reader);
-    const full = await fullOf(reader);
-    expect(anchors(full.users)).toEqual([svc!.guid, keep!.guid, doomed!.guid].sort());
-    expect(full.users.find((u) => u.anchor === keep!.guid)!.passwordExpiresAt).not.toBeNull();
-    await bulk.remove(doomed!.dn);
-    await bulk.modify(keep!.dn, { mail: 'keep@corp.example.test' });
-    const d = await deltaOf(reader, full.cursor);
-    expect(d.users.map((u) => u.anchor)).toEqual([keep!.guid]);
-    // CN=Deleted Objects is listed only for administrators: the tombstone is not seen.
-    expect(d.gone).toEqual([]);
-    const again = await fullOf(reader);
-    expect(anchors(again.users)).toEqual([svc!.guid, keep!.guid].sort());
-  }, 60_000);
-});
-
-describe('attribute mapping (agent.sync.attributes)', () => {
-  it('reads mobile, telephone and display name from the attributes the administrator named; the defaults stay as they were', async () => {
-    const u = users.get('u0003')!;
-    await bulk.modify(u.dn, { pager: '+44 20 7946 0003', homePhone: '+44 20 7946 1003' });
-    const mapped = await fullOf(readerFor({ ...mainScope(), attributes: { mobile: 'pager', telephoneNumber: 'homePhone', displayName: 'cn' } }));
-    const plain = await fullOf(readerFor(mainScope()));
-    const mine = (c: Collected) => c.users.find((x) => x.anchor === u.guid)!;
-    expect(mine(mapped)).toMatchObject({ mobile: '+44 20 7946 0003', telephoneNumber: '+44 20 7946 1003', displayName: 'u0003', mail: mine(plain).mail });
-    expect(mine(plain).mobile).toBe('+44 7700 90003');
-    expect(mine(plain).displayName).not.toBe('u0003');
-    // Users without the mapped attribute have no value, not the usual attribute's.
-    const other = mapped.users.find((x) => x.anchor === users.get('u0006')!.guid)!;
-    expect(other.mobile).toBeNull();
-    expect(mapped.users).toHaveLength(plain.users.length);
-  }, 60_000);
-
-  it('a mapping that is not an LDAP attribute name, or of a field that cannot be mapped, is refused with the reason', () => {
-    expect(() => new AdSyncReader(options, { ...mainScope(), attributes: { mobile: 'pager)(objectClass=*' } })).toThrow(/attributes\.mobile: .* is not an LDAP attribute name/);
-    expect(() => new AdSyncReader(options, { ...mainScope(), attributes: { objectGUID: 'cn' } as never })).toThrow(/attributes: objectGUID cannot be mapped/);
   });
 });

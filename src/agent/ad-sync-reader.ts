@@ -1,28 +1,17 @@
-import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD } from '../ad/account-control.js';
-import {
-  AndFilter,
-  Control,
-  EqualityFilter,
-  ExtensibleFilter,
-  FilterParser,
-  GreaterThanEqualsFilter,
-  LessThanEqualsFilter,
-  NotFilter,
-  OrFilter,
-  ResultCodeError,
-  type Client,
-  type Entry,
-  type Filter,
-} from 'ldapts';
+import { AndFilter, Control, EqualityFilter, ExtensibleFilter, FilterParser, NotFilter, OrFilter, ResultCodeError, type Client, type Filter } from 'ldapts';
 import { AdConfigurationError, AdConnection, type AdConnectionOptions, type ServiceSession } from '../ad/ad-connection.js';
-import { fileTimeToDate } from '../ad/ad-time.js';
 import { MATCHING_RULE_IN_CHAIN } from '../ad/controls.js';
-import { first } from '../ad/domain-policy.js';
-import { guidFromBytes, parseGuid } from '../ad/guid.js';
+import { parseGuid } from '../ad/guid.js';
 import { failure, failureFromError, type AdResult } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { ATTRIBUTE_NAME, DEFAULT_ATTRIBUTE_MAP, type SyncAttributeMap, type SyncCursor, type SyncGroup, type SyncPage, type SyncScope, type SyncUser } from './types.js';
+import { DEFAULT_ATTRIBUTE_MAP, type SyncAttributeMap, type SyncCursor, type SyncPage } from '../agent-protocol/index.js';
+import { cursorTooOld, readDcState } from './ad-sync-dc.js';
+import { anchorOf, createdAtOrBefore, dnKey, emit, groupFromEntry, isGroup, isUnder, memberAttribute, syncUserFromEntry, usnFilter } from './ad-sync-entries.js';
+import { attributesFor, syncScopeProblems, type SyncScope } from './ad-sync-scope.js';
+
+export { OBJECT_ATTRIBUTES, syncScopeProblems, type SyncScope } from './ad-sync-scope.js';
+export { syncUserFromEntry } from './ad-sync-entries.js';
 
 /**
  * The agent's reading of Active Directory for the portal's directory (issue 6): users and
@@ -64,33 +53,8 @@ export const SHOW_RECYCLED_OID = '1.2.840.113556.1.4.2064';
 
 export const DEFAULT_PAGE_SIZE = 500;
 export const MAX_PAGE_SIZE = 5000;
-/** AD's default when tombstoneLifetime is not set on CN=Directory Service (forests created before 2003 SP1). */
-const DEFAULT_TOMBSTONE_LIFETIME_DAYS = 60;
-/** Tombstones are collected every 12 hours once older than the lifetime: a day of margin. */
-const TOMBSTONE_MARGIN_MS = 86_400_000;
 /** How many changed groups one LDAP_MATCHING_RULE_IN_CHAIN search asks about. */
 const IN_CHAIN_BATCH = 20;
-
-
-/** What the sync asks AD for on every user and group (the benchmark's raw read asks for the same). */
-export const OBJECT_ATTRIBUTES = [
-  'objectGUID',
-  'objectClass',
-  'sAMAccountName',
-  'userPrincipalName',
-  'displayName',
-  'mail',
-  'mobile',
-  'telephoneNumber',
-  'userAccountControl',
-  'adminCount',
-  'pwdLastSet',
-  // Constructed: only returned when asked for by name.
-  'msDS-UserPasswordExpiryTimeComputed',
-  'name',
-  'cn',
-  'description',
-];
 
 class ShowDeletedControl extends Control {
   constructor() {
@@ -128,141 +92,6 @@ export interface AdSyncReaderDeps {
    * follow whatever ranges the DC answers with.
    */
   memberRangeSize?: number;
-}
-
-/** Every problem with a scope, as the connection options are checked. */
-export function syncScopeProblems(scope: SyncScope): string[] {
-  const problems: string[] = [];
-  if (!Array.isArray(scope.baseDns) || scope.baseDns.length === 0) problems.push('baseDns: at least one OU or the domain root is needed');
-  for (const dn of scope.baseDns ?? []) {
-    if (typeof dn !== 'string' || dn.trim() === '' || !dn.includes('=')) problems.push(`baseDns: ${JSON.stringify(dn)} is not a DN`);
-  }
-  if (scope.userFilter !== undefined && scope.userFilter.trim() !== '') {
-    try {
-      FilterParser.parseString(scope.userFilter.trim());
-    } catch (err) {
-      problems.push(`userFilter: not an LDAP filter (${(err as Error).message.split('\n')[0]}); values must be escaped (\\28 for "(", \\29 for ")", \\2a for "*", \\5c for "\\")`);
-    }
-  }
-  for (const [field, name] of Object.entries(scope.attributes ?? {})) {
-    if (!(field in DEFAULT_ATTRIBUTE_MAP)) problems.push(`attributes: ${field} cannot be mapped (only ${Object.keys(DEFAULT_ATTRIBUTE_MAP).join(', ')})`);
-    else if (typeof name !== 'string' || !ATTRIBUTE_NAME.test(name)) problems.push(`attributes.${field}: ${JSON.stringify(name)} is not an LDAP attribute name`);
-  }
-  return problems;
-}
-
-/** The attributes a read asks for: OBJECT_ATTRIBUTES and the mapped ones. */
-function attributesFor(map: SyncAttributeMap): string[] {
-  const all = [...OBJECT_ATTRIBUTES, ...Object.values(map)];
-  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
-}
-
-function values(entry: Entry, attribute: string): (string | Buffer)[] {
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
-  const v = key === undefined ? undefined : entry[key];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]) as (string | Buffer)[];
-}
-
-function strings(entry: Entry, attribute: string): string[] {
-  return values(entry, attribute).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
-}
-
-function anchorOf(entry: Entry): string | null {
-  const [g] = values(entry, 'objectGUID');
-  return Buffer.isBuffer(g) && g.length === 16 ? guidFromBytes(g) : null;
-}
-
-function isGroup(entry: Entry): boolean {
-  return strings(entry, 'objectClass').some((c) => c.toLowerCase() === 'group');
-}
-
-function timeOf(fileTime: string | null): number | null {
-  return fileTimeToDate(fileTime)?.getTime() ?? null;
-}
-
-/** A user entry as the portal's SyncUser (types.ts documents each field), with the mapped attributes. */
-export function syncUserFromEntry(entry: Entry, map: SyncAttributeMap = DEFAULT_ATTRIBUTE_MAP): SyncUser | null {
-  const anchor = anchorOf(entry);
-  if (anchor === null) return null;
-  const uac = Number(first(entry, 'userAccountControl') ?? '0');
-  const flags = Number.isSafeInteger(uac) ? uac : 0;
-  return {
-    anchor,
-    dn: entry.dn,
-    sAMAccountName: first(entry, 'sAMAccountName') ?? '',
-    userPrincipalName: first(entry, 'userPrincipalName'),
-    displayName: first(entry, map.displayName),
-    mail: first(entry, map.mail),
-    mobile: first(entry, map.mobile),
-    telephoneNumber: first(entry, map.telephoneNumber),
-    enabled: (flags & UF_ACCOUNTDISABLE) === 0,
-    protected: first(entry, 'adminCount') === '1',
-    passwordNeverExpires: (flags & UF_DONT_EXPIRE_PASSWD) !== 0,
-    // 0 (must change) and 0x7FFFFFFFFFFFFFFF (never) are both null.
-    passwordExpiresAt: timeOf(first(entry, 'msDS-UserPasswordExpiryTimeComputed')),
-    pwdLastSet: timeOf(first(entry, 'pwdLastSet')),
-  };
-}
-
-const MEMBER_RANGE = /^member;range=(\d+)-(\d+|\*)$/i;
-
-/** Where the member values of an entry end: null when complete, else the next index to ask for. */
-function memberChunk(entry: Entry): { dns: string[]; next: number | null } {
-  const dns: string[] = [];
-  let next: number | null = null;
-  for (const key of Object.keys(entry)) {
-    if (key.toLowerCase() === 'member') {
-      dns.push(...strings(entry, key));
-      continue;
-    }
-    const m = MEMBER_RANGE.exec(key);
-    if (m === null) continue;
-    const got = strings(entry, key);
-    dns.push(...got);
-    if (m[2] !== '*' && got.length > 0) next = Number(m[2]) + 1;
-  }
-  return { dns, next };
-}
-
-function memberAttribute(from: number, rangeSize: number | undefined): string {
-  if (rangeSize === undefined) return from === 0 ? 'member' : `member;range=${from}-*`;
-  return `member;range=${from}-${from + rangeSize - 1}`;
-}
-
-function usnFilter(attribute: 'uSNChanged' | 'uSNCreated', op: '>=' | '<=', usn: bigint): Filter {
-  const value = usn.toString();
-  return op === '>=' ? new GreaterThanEqualsFilter({ attribute, value }) : new LessThanEqualsFilter({ attribute, value });
-}
-
-function createdAtOrBefore(entry: Entry, usn: bigint): boolean {
-  const created = first(entry, 'uSNCreated');
-  return created === null || !/^\d{1,20}$/.test(created) || BigInt(created) <= usn;
-}
-
-function parseGeneralizedTime(value: string | null): number | null {
-  const m = value === null ? null : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,]\d+)?Z$/.exec(value);
-  if (m === null) return null;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-}
-
-/** Lower-case DN for comparisons (AD's own DNs: no spaces around separators). */
-function dnKey(dn: string): string {
-  return dn.toLowerCase();
-}
-
-function isUnder(dn: string, base: string): boolean {
-  const d = dnKey(dn);
-  const b = dnKey(base);
-  return d === b || d.endsWith(`,${b}`);
-}
-
-interface DcState {
-  cursor: SyncCursor;
-  usn: bigint;
-  defaultNamingContext: string;
-  configurationNamingContext: string;
-  supportedControl: string[];
 }
 
 /**
@@ -320,7 +149,7 @@ export class AdSyncReader {
 
   /** Where a delta taken now would start: the DC's invocationId, highestCommittedUSN and name. */
   async cursor(): Promise<AdResult<SyncCursor>> {
-    return this.run(async (s) => ({ ok: true as const, value: (await this.dcState(s)).cursor }));
+    return this.run(async (s) => ({ ok: true as const, value: (await readDcState(s, this.timeLimit)).cursor }));
   }
 
   /**
@@ -332,7 +161,7 @@ export class AdSyncReader {
   async full(onPage: (page: SyncPage) => Promise<void>, pageSize = DEFAULT_PAGE_SIZE): Promise<AdResult<SyncCursor>> {
     this.checkPageSize(pageSize);
     return this.run(async (s) => {
-      const dc = await this.dcState(s);
+      const dc = await readDcState(s, this.timeLimit);
       const bases = await this.resolveBases(s.client);
       if (!bases.ok) return bases;
       const seen = new Set<string>();
@@ -364,13 +193,13 @@ export class AdSyncReader {
     const sinceInvocation = parseGuid(since?.invocationId);
     const sinceUsnText = typeof since?.usn === 'string' && /^\d{1,20}$/.test(since.usn) ? since.usn : null;
     return this.run<DeltaOutcome>(async (s) => {
-      const dc = await this.dcState(s);
+      const dc = await readDcState(s, this.timeLimit);
       if (sinceInvocation === null || sinceUsnText === null || sinceInvocation !== dc.cursor.invocationId) {
         return { ok: true as const, value: { fullNeeded: true as const, reason: 'dc_changed' as const } };
       }
       const sinceUsn = BigInt(sinceUsnText);
       if (sinceUsn > dc.usn) return { ok: true as const, value: { fullNeeded: true as const, reason: 'dc_changed' as const } };
-      if (await this.tooOld(s.client, dc, sinceUsn)) return { ok: true as const, value: { fullNeeded: true as const, reason: 'cursor_too_old' as const } };
+      if (await cursorTooOld(s.client, dc, sinceUsn, this.clock.now(), this.timeLimit)) return { ok: true as const, value: { fullNeeded: true as const, reason: 'cursor_too_old' as const } };
       if (sinceUsn === dc.usn) return { ok: true as const, value: { cursor: dc.cursor } };
 
       const bases = await this.resolveBases(s.client);
@@ -506,32 +335,6 @@ export class AdSyncReader {
     }
   }
 
-  /** The rootDSE read now (the pooled session's copy is from when it connected) and the DC's invocationId. */
-  private async dcState(s: ServiceSession): Promise<DcState> {
-    const { searchEntries } = await s.client.search('', {
-      timeLimit: this.timeLimit,
-      scope: 'base',
-      filter: '(objectClass=*)',
-      attributes: ['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext', 'configurationNamingContext'],
-    });
-    const root = searchEntries[0];
-    const usnText = root === undefined ? null : first(root, 'highestCommittedUSN');
-    const dsServiceName = root === undefined ? null : first(root, 'dsServiceName');
-    if (root === undefined || usnText === null || !/^\d{1,20}$/.test(usnText) || dsServiceName === null) {
-      throw new ResultCodeErrorUnreadable('the rootDSE has no highestCommittedUSN or dsServiceName');
-    }
-    const { searchEntries: ntds } = await s.client.search(dsServiceName, { timeLimit: this.timeLimit, scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] });
-    const [id] = ntds[0] === undefined ? [] : values(ntds[0], 'invocationId');
-    if (!Buffer.isBuffer(id) || id.length !== 16) throw new ResultCodeErrorUnreadable(`the invocationId of ${dsServiceName} cannot be read`);
-    return {
-      cursor: { invocationId: guidFromBytes(id), usn: usnText, dc: first(root, 'dnsHostName') || new URL(s.url).hostname },
-      usn: BigInt(usnText),
-      defaultNamingContext: first(root, 'defaultNamingContext') ?? '',
-      configurationNamingContext: first(root, 'configurationNamingContext') ?? '',
-      supportedControl: s.rootDse.supportedControl,
-    };
-  }
-
   /** The base DNs as AD spells them (each must exist), without those inside another one. */
   private async resolveBases(client: Client): Promise<AdResult<string[]>> {
     const resolved: string[] = [];
@@ -560,7 +363,7 @@ export class AdSyncReader {
         const anchor = anchorOf(e);
         if (anchor === null || seen.has(anchor)) continue;
         seen.add(anchor);
-        if (isGroup(e)) page.groups.push(await this.groupFromEntry(client, e, anchor));
+        if (isGroup(e)) page.groups.push(await groupFromEntry(client, e, anchor, { timeLimit: this.timeLimit, memberRangeSize: this.deps.memberRangeSize }));
         else {
           const u = syncUserFromEntry(e, this.map);
           if (u !== null) page.users.push(u);
@@ -570,91 +373,6 @@ export class AdSyncReader {
     }
   }
 
-  private async groupFromEntry(client: Client, entry: Entry, anchor: string): Promise<SyncGroup> {
-    let { dns, next } = memberChunk(entry);
-    const memberDns = [...dns];
-    // AD answers `member;range=0-1499` for big groups: ask for the rest, range by range.
-    while (next !== null) {
-      const attribute = memberAttribute(next, this.deps.memberRangeSize);
-      const { searchEntries } = await client.search(entry.dn, { timeLimit: this.timeLimit, scope: 'base', filter: '(objectClass=*)', attributes: [attribute] });
-      const e = searchEntries[0];
-      if (e === undefined) break;
-      const from: number = next;
-      ({ dns, next } = memberChunk(e));
-      memberDns.push(...dns);
-      if (next !== null && next <= from) throw new ResultCodeErrorUnreadable(`ranged retrieval of ${entry.dn}'s members does not advance`);
-      if (dns.length === 0) break;
-    }
-    return {
-      anchor,
-      dn: entry.dn,
-      name: first(entry, 'name') ?? first(entry, 'cn') ?? first(entry, 'sAMAccountName') ?? '',
-      description: first(entry, 'description'),
-      memberDns,
-    };
-  }
-
-  /**
-   * Whether deletions since `sinceUsn` may already be forgotten: AD removes tombstones after the
-   * tombstone lifetime. A USN carries no time, so the time of the newest change at or before it
-   * (whenChanged of the object with the highest uSNChanged ≤ the cursor) stands in — never later
-   * than when the cursor was taken, so the answer errs towards a full import, which is always right.
-   */
-  private async tooOld(client: Client, dc: DcState, sinceUsn: bigint): Promise<boolean> {
-    const lifetimeMs = await this.tombstoneLifetimeMs(client, dc);
-    let changedAt: number | null = null;
-    for (const window of [64n, 4096n, 262_144n]) {
-      const low = sinceUsn - window + 1n;
-      const filter = new AndFilter({ filters: [usnFilter('uSNChanged', '>=', low < 0n ? 0n : low), usnFilter('uSNChanged', '<=', sinceUsn)] });
-      let best: bigint | null = null;
-      for await (const result of client.searchPaginated(dc.defaultNamingContext, { scope: 'sub', filter, attributes: ['uSNChanged', 'whenChanged'], paged: { pageSize: 1000 }, timeLimit: this.timeLimit })) {
-        for (const e of result.searchEntries) {
-          const usnText = first(e, 'uSNChanged');
-          if (usnText === null || !/^\d+$/.test(usnText)) continue;
-          const usn = BigInt(usnText);
-          if (best === null || usn > best) {
-            best = usn;
-            changedAt = parseGeneralizedTime(first(e, 'whenChanged'));
-          }
-        }
-      }
-      if (best !== null) break;
-      if (low <= 0n) break;
-    }
-    if (changedAt === null) return true;
-    return this.clock.now() - changedAt > lifetimeMs - TOMBSTONE_MARGIN_MS;
-  }
-
-  /** tombstoneLifetime (and, with the Recycle Bin, msDS-DeletedObjectLifetime if shorter) from CN=Directory Service. */
-  private async tombstoneLifetimeMs(client: Client, dc: DcState): Promise<number> {
-    let days = DEFAULT_TOMBSTONE_LIFETIME_DAYS;
-    try {
-      const { searchEntries } = await client.search(`CN=Directory Service,CN=Windows NT,CN=Services,${dc.configurationNamingContext}`, {
-        timeLimit: this.timeLimit,
-        scope: 'base',
-        filter: '(objectClass=*)',
-        attributes: ['tombstoneLifetime', 'msDS-DeletedObjectLifetime'],
-      });
-      const e = searchEntries[0];
-      const t = Number(e === undefined ? NaN : (first(e, 'tombstoneLifetime') ?? NaN));
-      if (Number.isInteger(t) && t > 0) days = t;
-      const d = Number(e === undefined ? NaN : (first(e, 'msDS-DeletedObjectLifetime') ?? NaN));
-      if (Number.isInteger(d) && d > 0) days = Math.min(days, d);
-    } catch (err) {
-      if (!(err instanceof ResultCodeError)) throw err;
-      // Not readable: AD's default.
-    }
-    return days * 86_400_000;
-  }
-}
-
-/** A page as it is, or split when it holds more than pageSize (AD never sends more per page; kept as a promise anyway). */
-async function emit(page: SyncPage, pageSize: number, onPage: (page: SyncPage) => Promise<void>): Promise<void> {
-  const total = page.users.length + page.groups.length;
-  if (total === 0) return;
-  if (total <= pageSize) return onPage(page);
-  for (let i = 0; i < page.users.length; i += pageSize) await onPage({ users: page.users.slice(i, i + pageSize), groups: [], gone: [] });
-  for (let i = 0; i < page.groups.length; i += pageSize) await onPage({ users: [], groups: page.groups.slice(i, i + pageSize), gone: [] });
 }
 
 async function deliver(onPage: (page: SyncPage) => Promise<void>, page: SyncPage): Promise<void> {
@@ -665,10 +383,3 @@ async function deliver(onPage: (page: SyncPage) => Promise<void>, page: SyncPage
   }
 }
 
-/** The DC answered, but not with what every AD DC has (an LDAP "other" answer, reported as dc_unreachable). */
-class ResultCodeErrorUnreadable extends ResultCodeError {
-  constructor(message: string) {
-    super(80, message);
-    this.name = 'UnreadableDirectoryError';
-  }
-}

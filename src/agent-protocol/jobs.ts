@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { agentRefusals } from './verdicts.js';
+
+/**
+ * A password job as the portal sends it to one agent, and the agent's verdict. A job is applied
+ * only after the portal granted the agent's claim, and the portal grants a claim only while the
+ * job is pending and not expired: a job that missed its expiry can never be applied later.
+ */
+
+export const jobId = z.string().min(1).max(64);
+
+/** A secret sealed to one agent for one job (sealing.ts). */
+export const sealedSchema = z.strictObject({ epk: z.string().max(200), iv: z.string().max(40), ct: z.string().max(2000), tag: z.string().max(40) });
+export type Sealed = z.output<typeof sealedSchema>;
+
+export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind', 'policy'] as const;
+export type JobKind = (typeof jobKinds)[number];
+
+export const jobSchema = z.strictObject({
+  id: jobId,
+  kind: z.enum(jobKinds),
+  /** objectGUID of the user in AD: the only way the agent finds a user. */
+  anchor: z.string().max(64),
+  expiresAt: z.number().int(),
+  /** The new password (for a bind: the password to try), sealed to this agent for this job. */
+  password: sealedSchema.optional(),
+  /** For a change: the current password, sealed the same way. */
+  current: sealedSchema.optional(),
+  mustChange: z.boolean().optional(),
+  /** The administrator allowed writeback for protected (adminCount=1) accounts. */
+  allowProtected: z.boolean().optional(),
+});
+export type Job = z.output<typeof jobSchema>;
+
+/** The domain password policy as the agent read it from AD (src/ad/domain-policy.ts). */
+export const reportedPolicySchema = z.strictObject({
+  minLength: z.number().int().min(0).max(1024),
+  complexity: z.boolean(),
+  historyLength: z.number().int().min(0).max(1024),
+  minAgeMs: z.number().min(0),
+  maxAgeMs: z.number().min(0).nullable(),
+  lockoutThreshold: z.number().int().min(0),
+  lockoutDurationMs: z.number().min(0).nullable(),
+});
+export type ReportedPolicy = z.output<typeof reportedPolicySchema>;
+
+export const verdictSchema = z.union([
+  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional(), policy: reportedPolicySchema.optional() }),
+  z.strictObject({ ok: z.literal(false), reason: z.enum(agentRefusals), detail: z.string().max(500).optional() }),
+]);
+export type JobVerdict = z.output<typeof verdictSchema>;

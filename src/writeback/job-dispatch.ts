@@ -1,0 +1,123 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { User } from '../directory/users.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/crypto.js';
+import { fail } from '../shared/result.js';
+import type { WritebackJobKind } from '../store/schema.js';
+import { seal, type Job, type JobVerdict, type PortalMessage } from '../agent-protocol/index.js';
+import type { Agent } from './agent-registry.js';
+import type { AgentConnections, AgentSession, JobEvent } from './agent-connections.js';
+import { outcomeOfVerdict, READ_KINDS, type JobOutcome, type WritebackJobStore } from './writeback-job-store.js';
+
+export interface JobDispatchDeps {
+  jobs: WritebackJobStore;
+  clock: Clock;
+  audit: AuditLog;
+  /** How long a job may wait to be taken (the user waits this long at most for "unavailable"). */
+  jobTtlMs: number;
+  /** After a job was taken, how long the portal waits for AD's answer before saying "not confirmed yet". */
+  takenGraceMs: number;
+}
+
+export type JobInput = { kind: WritebackJobKind; user: User; password?: string; current?: string; mustChange?: boolean; allowProtected?: boolean };
+
+/**
+ * The synchronous writeback: a job is stored (without any password), sealed for one connected
+ * agent at a time and sent; the agent claims it (granted only while pending and unexpired),
+ * applies it to AD and answers with AD's verdict. Any connected agent can take a job.
+ */
+export class JobDispatch {
+  constructor(
+    private readonly d: JobDispatchDeps,
+    private readonly connections: AgentConnections,
+  ) {}
+
+  /** An agent's claim, answered from the one compare-and-swap. */
+  async claim(agent: Agent, id: string): Promise<PortalMessage> {
+    const r = await this.d.jobs.claim(id, agent.id);
+    return r === 'claimed' ? { t: 'claimed', id } : { t: 'refused', id, reason: r };
+  }
+
+  /** AD's verdict, recorded once: a result for a job this agent took and has not yet answered. */
+  async record(agent: Agent, id: string, verdict: JobVerdict): Promise<void> {
+    const kind = await this.d.jobs.finish(id, agent.id, verdict);
+    // Reads (a sign-in's bind, a policy look-up) changed nothing in AD: the sign-in has its own audit event, a look-up needs none.
+    if (kind && !READ_KINDS.includes(kind)) await this.d.audit.record({ event: 'writeback_job', outcome: verdict.ok ? 'success' : 'failure', actor: { id: agent.id, name: `agent:${agent.name}` }, details: { job: id, verdict: verdict.ok ? 'applied' : verdict.reason } });
+  }
+
+  /**
+   * Runs one job synchronously. Resolves with AD's verdict, `unavailable` (no agent took it
+   * before its expiry: it is marked expired and can never apply), or `unconfirmed` (an agent
+   * took it but did not answer in time: its journal will tell the portal later).
+   */
+  async run(input: JobInput): Promise<JobOutcome> {
+    const { d } = this;
+    if (!input.user.anchor) return fail('not_found');
+    const id = newId();
+    const expiresAt = d.clock.now() + d.jobTtlMs;
+    await d.jobs.create({ id, kind: input.kind, userId: input.user.id, expiresAt });
+    const tried = new Set<string>();
+    for (;;) {
+      const session = this.connections.leastUsed(tried);
+      if (!session || d.clock.now() >= expiresAt) break;
+      tried.add(session.agent.id);
+      session.lastUsed = Date.now();
+      const job: Job = {
+        id,
+        kind: input.kind,
+        anchor: input.user.anchor,
+        expiresAt,
+        ...(input.password !== undefined ? { password: seal(session.agent.sealingKey, input.password, id) } : {}),
+        ...(input.current !== undefined ? { current: seal(session.agent.sealingKey, input.current, id) } : {}),
+        ...(input.mustChange !== undefined ? { mustChange: input.mustChange } : {}),
+        ...(input.allowProtected ? { allowProtected: true } : {}),
+      };
+      const event = await this.dispatch(session, job);
+      if (event.type === 'result') return outcomeOfVerdict(event.verdict);
+      // The connection went, or time ran out: was the job taken meanwhile?
+      const status = await d.jobs.status(id);
+      if (status === 'taken') return this.awaitReconciliation(id);
+      if (status === 'applied' || status === 'failed') return d.jobs.outcome(id);
+      if (event.type === 'timeout') break;
+    }
+    if (await d.jobs.expire(id)) return fail('unavailable');
+    // Taken at the last moment: wait for its answer like any taken job.
+    return (await d.jobs.status(id)) === 'taken' ? this.awaitReconciliation(id) : d.jobs.outcome(id);
+  }
+
+  /** Sends the job and waits for its result, the connection closing, or the expiry (plus the grace once taken). */
+  private dispatch(session: AgentSession, job: Job): Promise<JobEvent | { type: 'timeout' }> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (e: JobEvent | { type: 'timeout' }) => {
+        clearTimeout(timer);
+        session.waiting.delete(job.id);
+        resolve(e);
+      };
+      session.waiting.set(job.id, done);
+      try {
+        session.ws.send(JSON.stringify({ t: 'job', job } satisfies PortalMessage));
+      } catch {
+        return done({ type: 'gone' });
+      }
+      // Until the expiry the job may be claimed; once taken, AD gets the grace period to answer.
+      timer = setTimeout(() => {
+        void this.d.jobs.status(job.id).then((status) => {
+          if (status !== 'taken') return done({ type: 'timeout' });
+          timer = setTimeout(() => done({ type: 'timeout' }), this.d.takenGraceMs);
+        });
+      }, Math.max(0, job.expiresAt - this.d.clock.now()));
+    });
+  }
+
+  /** A taken job whose connection went: the agent may reconnect and send its journaled result. */
+  private async awaitReconciliation(id: string): Promise<JobOutcome> {
+    const deadline = Date.now() + this.d.takenGraceMs;
+    while (Date.now() < deadline) {
+      const status = await this.d.jobs.status(id);
+      if (status !== 'taken') return this.d.jobs.outcome(id);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return fail('unconfirmed');
+  }
+}
