@@ -1,6 +1,6 @@
-import { AndFilter, Control, EqualityFilter, ExtensibleFilter, FilterParser, NotFilter, OrFilter, ResultCodeError, type Client, type Filter } from 'ldapts';
+import { AndFilter, type Control, EqualityFilter, ExtensibleFilter, FilterParser, NotFilter, OrFilter, ResultCodeError, type Client, type Filter } from 'ldapts';
 import { AdConfigurationError, AdConnection, type AdConnectionOptions, type ServiceSession } from '../ad/ad-connection.js';
-import { MATCHING_RULE_IN_CHAIN } from '../ad/controls.js';
+import { MATCHING_RULE_IN_CHAIN, SHOW_RECYCLED_OID, ShowDeletedControl, ShowRecycledControl } from '../ad/controls.js';
 import { parseGuid } from '../ad/guid.js';
 import { failure, failureFromError, type AdResult } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
@@ -46,28 +46,10 @@ export { syncUserFromEntry } from './ad-sync-entries.js';
  *   reader is constructed (values in it escaped with src/ad/escape.ts escapeFilterValue).
  */
 
-/** LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned too. */
-export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
-/** LDAP_SERVER_SHOW_RECYCLED_OID: with the AD Recycle Bin on, recycled objects too (implies show-deleted). */
-export const SHOW_RECYCLED_OID = '1.2.840.113556.1.4.2064';
-
 export const DEFAULT_PAGE_SIZE = 500;
 export const MAX_PAGE_SIZE = 5000;
 /** How many changed groups one LDAP_MATCHING_RULE_IN_CHAIN search asks about. */
 const IN_CHAIN_BATCH = 20;
-
-class ShowDeletedControl extends Control {
-  constructor() {
-    // Critical: a DC that ignored it would answer "no deletions" instead of failing.
-    super(SHOW_DELETED_OID, { critical: true });
-  }
-}
-
-class ShowRecycledControl extends Control {
-  constructor() {
-    super(SHOW_RECYCLED_OID, { critical: false });
-  }
-}
 
 /**
  * An exception from the caller's onPage, carried through the connection layer untouched: it
