@@ -9,10 +9,12 @@ import { isWritebackRefusal, type WritebackRefusal } from '../agent-protocol/ind
 
 export { writebackRefusals, isWritebackRefusal, type WritebackRefusal } from '../agent-protocol/index.js';
 
+/** The message key of a writeback refusal; a refusal without its sentence does not compile. */
+export type WritebackRefusalKey = `writeback.${WritebackRefusal}` & MessageKey;
+
 /** `writeback.<reason>` in messages.en.ts: one sentence per refusal, each saying whether anything changed. */
-export function writebackMessageKey(reason: WritebackRefusal): MessageKey {
-  const key: `writeback.${WritebackRefusal}` & MessageKey = `writeback.${reason}`;
-  return key;
+export function writebackMessageKey(reason: WritebackRefusal): WritebackRefusalKey {
+  return `writeback.${reason}`;
 }
 
 /** The refusal a `writeback.<reason>` message key stands for; null for any other key. */

@@ -14,7 +14,7 @@ import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import { throttleKeys } from '../../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../../shared/result.js';
-import type { WritebackRefusal } from '../../writeback/writeback.js';
+import { writebackMessageKey, type WritebackRefusalKey } from '../../writeback/refusals.js';
 import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
 
 /** The change's own refusals (message keys); a refused new password and AD's verdicts come from their catalogues. */
@@ -22,7 +22,7 @@ export const changeRefusals = [
   /** Too many wrong current passwords: the same smart lockout as sign-in. */
   'change.locked',
 ] as const;
-export type ChangeRefusal = (typeof changeRefusals)[number] | `writeback.${WritebackRefusal}`;
+export type ChangeRefusal = (typeof changeRefusals)[number] | WritebackRefusalKey;
 export type ChangeResult = Ok<User> | PasswordRefused | Refused<ChangeRefusal>;
 
 /** What the change page shows besides the form. */
@@ -99,7 +99,7 @@ export class ChangePasswordService {
     const r = await d.writeback.change(user, input.current, checked.value);
     await d.audit.record({ event: 'password_change', outcome: r.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: r.ok ? { onprem: true } : { onprem: true, reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason } });
     if (!r.ok && r.reason === 'wrong_password') return fail('invalid', { errors: { current: 'change.currentWrong' } });
-    if (!r.ok) return fail(`writeback.${r.reason}` as const);
+    if (!r.ok) return fail(writebackMessageKey(r.reason));
     await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, await d.hashSync());
     await this.notify(user);
     return ok(user);

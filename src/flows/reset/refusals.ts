@@ -1,5 +1,5 @@
 import type { Refusal } from '../../methods/security-info.js';
-import type { WritebackRefusal } from '../../writeback/writeback.js';
+import type { WritebackRefusalKey } from '../../writeback/refusals.js';
 import type { PasswordRefusal } from '../password-refusal.js';
 
 /**
@@ -24,6 +24,6 @@ export const resetRefusals = [
 ] as const;
 
 /** What a step of the flow can answer. */
-export type StepRefusal = (typeof resetRefusals)[number] | Refusal | `writeback.${WritebackRefusal}`;
+export type StepRefusal = (typeof resetRefusals)[number] | Refusal | WritebackRefusalKey;
 /** Everything, with the refusals of a new password (../password-refusal.ts). */
 export type ResetRefusal = StepRefusal | PasswordRefusal;

@@ -20,7 +20,8 @@ import { effectiveFor, gateOfChoice, type GateType, type MethodChoice, type Poli
 import type { Clock } from '../../shared/clock.js';
 import { hashToken } from '../../shared/crypto.js';
 import { fail, ok, type Ok, type Refused } from '../../shared/result.js';
-import type { Writeback, WritebackRefusal } from '../../writeback/writeback.js';
+import type { Writeback } from '../../writeback/writeback.js';
+import { writebackMessageKey } from '../../writeback/refusals.js';
 import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
 import type { FlowStore } from '../../state/flow-store.js';
@@ -94,8 +95,6 @@ const NOBODY: User = {
   securityInfoConfirmedAt: null,
 };
 
-/** AD's verdicts in plain words (src/writeback/messages.en.ts). */
-const writebackMessage = (reason: WritebackRefusal): `writeback.${WritebackRefusal}` => `writeback.${reason}`;
 
 /**
  * Forgot password and unlock account, for people who cannot sign in.
@@ -361,7 +360,7 @@ export class ResetService {
       if (!r.ok) {
         await release();
         await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
-        return fail(writebackMessage(r.reason));
+        return fail(writebackMessageKey(r.reason));
       }
       await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, policy.onPremises.passwordHashSync);
     } else {
@@ -400,7 +399,7 @@ export class ResetService {
       if (!r.ok) {
         await this.release(held);
         await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
-        return fail(writebackMessage(r.reason));
+        return fail(writebackMessageKey(r.reason));
       }
     }
     await this.finish(held, user, meta, browserId);
