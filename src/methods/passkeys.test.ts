@@ -35,16 +35,16 @@ describe('passkeys: relying party and names', () => {
   });
 
   it('a passkey name is 1 to 60 characters (code points), trimmed, without control characters', () => {
-    expect(checkPasskeyName('  Work laptop ')).toEqual({ ok: true, name: 'Work laptop' });
-    expect(checkPasskeyName('🔑'.repeat(60))).toEqual({ ok: true, name: '🔑'.repeat(60) });
-    expect(checkPasskeyName('x'.repeat(61))).toEqual({ ok: false, error: 'v.passkeyName.tooLong' });
-    expect(checkPasskeyName('x'.repeat(100_000))).toEqual({ ok: false, error: 'v.passkeyName.tooLong' });
-    expect(checkPasskeyName('')).toEqual({ ok: false, error: 'v.passkeyName.required' });
-    expect(checkPasskeyName('   ')).toEqual({ ok: false, error: 'v.passkeyName.required' });
-    expect(checkPasskeyName(['a'])).toEqual({ ok: false, error: 'v.passkeyName.required' });
-    expect(checkPasskeyName(null)).toEqual({ ok: false, error: 'v.passkeyName.required' });
-    expect(checkPasskeyName('bell\u0007')).toEqual({ ok: false, error: 'v.noControlChars' });
-    expect(checkPasskeyName('\u202Eyek')).toEqual({ ok: false, error: 'v.noControlChars' });
+    expect(checkPasskeyName('  Work laptop ')).toEqual({ ok: true, value: 'Work laptop' });
+    expect(checkPasskeyName('🔑'.repeat(60))).toEqual({ ok: true, value: '🔑'.repeat(60) });
+    expect(checkPasskeyName('x'.repeat(61))).toEqual({ ok: false, reason: 'v.passkeyName.tooLong' });
+    expect(checkPasskeyName('x'.repeat(100_000))).toEqual({ ok: false, reason: 'v.passkeyName.tooLong' });
+    expect(checkPasskeyName('')).toEqual({ ok: false, reason: 'v.passkeyName.required' });
+    expect(checkPasskeyName('   ')).toEqual({ ok: false, reason: 'v.passkeyName.required' });
+    expect(checkPasskeyName(['a'])).toEqual({ ok: false, reason: 'v.passkeyName.required' });
+    expect(checkPasskeyName(null)).toEqual({ ok: false, reason: 'v.passkeyName.required' });
+    expect(checkPasskeyName('bell\u0007')).toEqual({ ok: false, reason: 'v.noControlChars' });
+    expect(checkPasskeyName('\u202Eyek')).toEqual({ ok: false, reason: 'v.noControlChars' });
   });
 });
 
@@ -60,7 +60,7 @@ describe('passkeys: registration', () => {
 
   async function start(user: User = alice, name = 'Work laptop', browser = browserId) {
     const r = await tp.portal.passkeys.startRegistration(user, browser, name);
-    if (!r.ok) throw new Error(`start refused: ${r.error}`);
+    if (!r.ok) throw new Error(`start refused: ${r.reason}`);
     return r.value;
   }
 
@@ -91,7 +91,7 @@ describe('passkeys: registration', () => {
     const answer = soft.register(options);
     const done = await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, answer);
     expect(done.ok && [done.value.type, done.value.label, done.value.credentialId, done.value.confirmed]).toEqual(['passkey', 'Work laptop', soft.id, true]);
-    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, answer)).toEqual({ ok: false, error: 'passkeys.expired' });
+    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, answer)).toEqual({ ok: false, reason: 'passkeys.expired' });
     expect((await tp.portal.methods.passkeys(alice.id)).map((p) => p.credentialId)).toEqual([soft.id]);
   });
 
@@ -99,7 +99,7 @@ describe('passkeys: registration', () => {
     const { flowId, options } = await start();
     tp.clock.advance!(5 * MINUTE + 1);
     const soft = new SoftAuthenticator(RP_ID, ORIGIN);
-    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options))).toEqual({ ok: false, error: 'passkeys.expired' });
+    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options))).toEqual({ ok: false, reason: 'passkeys.expired' });
     expect(await tp.portal.methods.passkeys(alice.id)).toEqual([]);
   });
 
@@ -107,8 +107,8 @@ describe('passkeys: registration', () => {
     const { flowId, options } = await start();
     const bob = await makeUser(tp.portal, { username: 'bob', password: PW });
     const soft = new SoftAuthenticator(RP_ID, ORIGIN);
-    expect(await tp.portal.passkeys.finishRegistration(alice, randomToken(), flowId, soft.register(options))).toEqual({ ok: false, error: 'passkeys.expired' });
-    expect(await tp.portal.passkeys.finishRegistration(bob, browserId, flowId, soft.register(options))).toEqual({ ok: false, error: 'passkeys.expired' });
+    expect(await tp.portal.passkeys.finishRegistration(alice, randomToken(), flowId, soft.register(options))).toEqual({ ok: false, reason: 'passkeys.expired' });
+    expect(await tp.portal.passkeys.finishRegistration(bob, browserId, flowId, soft.register(options))).toEqual({ ok: false, reason: 'passkeys.expired' });
     expect(await tp.portal.methods.passkeys(bob.id)).toEqual([]);
     // Those attempts did not touch the real ceremony.
     expect((await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options))).ok).toBe(true);
@@ -117,8 +117,8 @@ describe('passkeys: registration', () => {
   it('an answer to a challenge we did not issue is refused, and it uses up the one we did', async () => {
     const { flowId, options } = await start();
     const soft = new SoftAuthenticator(RP_ID, ORIGIN);
-    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options, { challenge: randomToken() }))).toEqual({ ok: false, error: 'passkeys.failed' });
-    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options))).toEqual({ ok: false, error: 'passkeys.expired' });
+    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options, { challenge: randomToken() }))).toEqual({ ok: false, reason: 'passkeys.failed' });
+    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options))).toEqual({ ok: false, reason: 'passkeys.expired' });
     expect(await tp.portal.methods.passkeys(alice.id)).toEqual([]);
   });
 
@@ -126,7 +126,7 @@ describe('passkeys: registration', () => {
     for (const tamper of [{ origin: 'http://evil.test' }, { rpId: 'evil.test' }, { origin: 'https://portal.test' }]) {
       const { flowId, options } = await start();
       const soft = new SoftAuthenticator(RP_ID, ORIGIN);
-      expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options, tamper)), JSON.stringify(tamper)).toEqual({ ok: false, error: 'passkeys.failed' });
+      expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options, tamper)), JSON.stringify(tamper)).toEqual({ ok: false, reason: 'passkeys.failed' });
     }
     expect(await tp.portal.methods.passkeys(alice.id)).toEqual([]);
   });
@@ -134,7 +134,7 @@ describe('passkeys: registration', () => {
   it('malformed answers are refused before any verification', async () => {
     for (const bad of [null, 'x', [], {}, { id: 'a', rawId: 'a', type: 'public-key', response: { clientDataJSON: 'x'.repeat(100_000), attestationObject: 'a' } }, { id: '<script>', rawId: 'a', type: 'public-key', response: { clientDataJSON: 'a', attestationObject: 'a' } }]) {
       const { flowId } = await start();
-      expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, bad)).toEqual({ ok: false, error: 'passkeys.failed' });
+      expect(await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, bad)).toEqual({ ok: false, reason: 'passkeys.failed' });
     }
   });
 
@@ -143,19 +143,19 @@ describe('passkeys: registration', () => {
     const soft = new SoftAuthenticator(RP_ID, ORIGIN);
     expect((await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, soft.register(options))).ok).toBe(true);
     const again = await start(alice, 'Again');
-    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, again.flowId, soft.register(again.options))).toEqual({ ok: false, error: 'passkeys.alreadyRegistered' });
+    expect(await tp.portal.passkeys.finishRegistration(alice, browserId, again.flowId, soft.register(again.options))).toEqual({ ok: false, reason: 'passkeys.alreadyRegistered' });
     const bob = await makeUser(tp.portal, { username: 'bob', password: PW });
     const stored = (await tp.portal.methods.passkeys(alice.id))[0]!;
-    expect(await tp.portal.passkeys.save(bob, 'Stolen', { credentialId: stored.credentialId, publicKey: stored.publicKey, signCount: 0, transports: [] })).toEqual({ ok: false, error: 'passkeys.alreadyRegistered' });
+    expect(await tp.portal.passkeys.save(bob, 'Stolen', { credentialId: stored.credentialId, publicKey: stored.publicKey, signCount: 0, transports: [] })).toEqual({ ok: false, reason: 'passkeys.alreadyRegistered' });
     expect(await tp.portal.methods.passkeys(bob.id)).toEqual([]);
   });
 
   it('names are refused when empty, too long or already used for another passkey of the user', async () => {
-    expect(await tp.portal.passkeys.startRegistration(alice, browserId, '')).toEqual({ ok: false, error: 'v.passkeyName.required', field: 'name' });
-    expect(await tp.portal.passkeys.startRegistration(alice, browserId, 'x'.repeat(61))).toEqual({ ok: false, error: 'v.passkeyName.tooLong', field: 'name' });
+    expect(await tp.portal.passkeys.startRegistration(alice, browserId, '')).toEqual({ ok: false, reason: 'v.passkeyName.required', field: 'name' });
+    expect(await tp.portal.passkeys.startRegistration(alice, browserId, 'x'.repeat(61))).toEqual({ ok: false, reason: 'v.passkeyName.tooLong', field: 'name' });
     const { flowId, options } = await start();
     await tp.portal.passkeys.finishRegistration(alice, browserId, flowId, new SoftAuthenticator(RP_ID, ORIGIN).register(options));
-    expect(await tp.portal.passkeys.startRegistration(alice, browserId, 'work LAPTOP')).toEqual({ ok: false, error: 'v.passkeyName.taken', field: 'name' });
+    expect(await tp.portal.passkeys.startRegistration(alice, browserId, 'work LAPTOP')).toEqual({ ok: false, reason: 'v.passkeyName.taken', field: 'name' });
   });
 
   it('registering a passkey is audited and the user is told by email, without secrets', async () => {
@@ -416,7 +416,7 @@ describe('passkeys: HTTP endpoints and sign-in', () => {
     const bob = await makeUser(tp.portal, { username: 'bob', password: PW });
     const bobs = new SoftAuthenticator(RP_ID, ORIGIN);
     const start = await tp.portal.passkeys.startRegistration(bob, 'b'.repeat(43), 'Bob key');
-    if (!start.ok) throw new Error(start.error);
+    if (!start.ok) throw new Error(start.reason);
     await tp.portal.passkeys.finishRegistration(bob, 'b'.repeat(43), start.value.flowId, bobs.register(start.value.options));
     const { client, flow } = await passwordStep();
     const options = await signInOptions(client, flow);
