@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
 import { createAuditLog } from '../../audit/audit-log.js';
-import { contractFixture, type ManualClock } from './fixture.js';
+import { contractFixture, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 
 describe.each(dialects)('store contract on %s', (dialect) => {

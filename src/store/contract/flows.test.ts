@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
 import { FlowStore } from '../../state/flow-store.js';
-import { contractFixture, MINUTE, type ManualClock } from './fixture.js';
+import { contractFixture, MINUTE, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('base64url');

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
-import { contractFixture, type ManualClock } from './fixture.js';
+import { contractFixture, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { GroupStore } from '../../directory/groups.js';
 
 describe.each(dialects)('store contract on %s', (dialect) => {

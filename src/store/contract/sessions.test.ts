@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
 import { SessionStore, type SessionPolicy } from '../../auth/sessions.js';
 import type { User } from '../../directory/users.js';
-import { contractFixture, HOUR, MINUTE, type ManualClock } from './fixture.js';
+import { contractFixture, HOUR, MINUTE, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('base64url');

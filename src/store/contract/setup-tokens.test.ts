@@ -5,7 +5,7 @@ import { DirectoryService } from '../../directory/directory-service.js';
 import { createPasswordHasher } from '../../directory/password-hash.js';
 import { FirstRun } from '../../setup/first-run.js';
 import { SessionStore } from '../../auth/sessions.js';
-import { contractFixture, HOUR, MINUTE, type ManualClock } from './fixture.js';
+import { contractFixture, HOUR, MINUTE, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 import type { UserStore } from '../../directory/users.js';
 import type { GroupStore } from '../../directory/groups.js';

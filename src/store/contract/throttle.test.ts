@@ -3,7 +3,7 @@ import { dialects } from '../../../test/helpers/test-portal.js';
 import type { LockoutPolicy } from '../../state/lockout.js';
 import { ThrottleStore } from '../../state/throttle-store.js';
 import { nameKey } from '../../directory/names.js';
-import { contractFixture, HOUR, MINUTE, type ManualClock } from './fixture.js';
+import { contractFixture, HOUR, MINUTE, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 
 describe.each(dialects)('store contract on %s', (dialect) => {

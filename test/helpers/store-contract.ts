@@ -1,14 +1,14 @@
 import { afterEach, beforeEach } from 'vitest';
-import { createTestStore, type DialectName } from '../../../test/helpers/test-portal.js';
-import { GroupStore } from '../../directory/groups.js';
-import { UserStore, type NewUser, type User } from '../../directory/users.js';
-import { manualClock } from '../../shared/clock.js';
-import type { Store } from '../database.js';
+import { createTestStore, type DialectName } from './test-portal.js';
+import { GroupStore } from '../../src/directory/groups.js';
+import { UserStore, type NewUser, type User } from '../../src/directory/users.js';
+import { manualClock } from '../../src/shared/clock.js';
+import type { Store } from '../../src/store/database.js';
 
 /**
  * The store contract: every test runs unchanged against SQLite and PostgreSQL, each on a fresh,
  * migrated database, through the real store classes. A behaviour that differs between the two
- * dialects fails there on one of them. This is the one set-up every contract file shares.
+ * dialects fails there on one of them. This is the one set-up every file of src/store/contract/ shares.
  */
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
