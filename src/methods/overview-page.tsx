@@ -1,4 +1,5 @@
 import type { AppContext } from '../http/context.js';
+import { formatUtc } from '../http/ui/dates.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { isMessageKey, type MessageKey } from '../i18n/index.js';
@@ -63,7 +64,7 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
                 <td>
                   <strong>{methodName(c, m)}</strong> {m.isDefault ? <span class="badge on">{t('methods.default')}</span> : null}
                   <br />
-                  <span class="muted">{m.lastUsedAt ? t('methods.lastUsed', { when: new Date(m.lastUsedAt).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' }) : t('methods.neverUsed')}</span>
+                  <span class="muted">{m.lastUsedAt ? t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') }) : t('methods.neverUsed')}</span>
                 </td>
                 <td class="row">
                   {m.type !== 'passkey' ? (
