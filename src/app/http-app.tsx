@@ -82,15 +82,36 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   );
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
-  app.route('/', signInRoutes());
-  app.route('/', passkeySignInRoutes());
+  const codeMinutes = portal.config.methods.codeMinutes;
+  const secondFactorPage = { securityInfo: portal.securityInfo, codeMinutes };
+  app.route('/', signInRoutes({ ...secondFactorPage, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit }));
+  app.route('/', passkeySignInRoutes({ ...secondFactorPage, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions }));
   app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: portal.config.passwords }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
-  app.use('*', registrationInterrupt());
+  app.use('*', registrationInterrupt({ methods: portal.methods, questions: portal.questions, policy: portal.policy, clock: portal.clock }));
   app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
-  app.route('/', passkeyRoutes());
-  app.route('/', securityInfoRoutes());
+  app.route('/', passkeyRoutes({ passkeys: portal.passkeys, sessions: portal.sessions, clock: portal.clock }));
+  app.route(
+    '/',
+    securityInfoRoutes({
+      clock: portal.clock,
+      methods: portal.methods,
+      questions: portal.questions,
+      securityInfo: portal.securityInfo,
+      passkeys: portal.passkeys,
+      policy: portal.policy,
+      users: portal.users,
+      audit: portal.audit,
+      sessions: portal.sessions,
+      hasher: portal.hasher,
+      throttle: portal.throttle,
+      verifyFailures: portal.securityInfoLimits.verifyFailures,
+      codeMinutes,
+      phoneRegion: portal.config.methods.phoneRegion,
+      productName: portal.config.branding.productName,
+    }),
+  );
   app.route('/', accountRoutes({ sessions: portal.sessions, audit: portal.audit }));
   app.route('/', changePasswordRoutes({ changePassword: portal.changePassword }));
   app.route('/', adminConsole(portal));

@@ -1,8 +1,9 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { FlowStore, StoredFlow } from '../state/flow-store.js';
 import type { Clock } from '../shared/clock.js';
-import type { PasskeyRefusal, PasskeyService } from '../methods/passkeys.js';
-import type { SecondFactorOutcome, SecondFactorStep, SecondFactorView } from './second-factor.js';
+import { passkeyRefusals, type PasskeyService } from '../methods/passkeys.js';
+import { fail, ok, type Result } from '../shared/result.js';
+import type { SecondFactorStep, SecondFactorView, SignedIn } from './second-factor.js';
 import type { SignInData, SignInState } from './sign-in-flow.js';
 
 /** The sign-in flow's data while a passkey challenge is out: the challenge lives in the store, never in the browser. */
@@ -12,11 +13,12 @@ export interface PasskeySignInData extends SignInData {
 
 type Choose = Extract<SecondFactorView, { kind: 'choose' }>;
 
-export type PasskeySignInError = PasskeyRefusal | 'mfa.expired';
+export const passkeySignInRefusals = [...passkeyRefusals, 'mfa.expired'] as const;
+export type PasskeySignInError = (typeof passkeySignInRefusals)[number];
 
 interface Deps {
   flows: FlowStore;
-  passkeys: PasskeyService;
+  passkeys: Pick<PasskeyService, 'blocked' | 'authenticationOptions' | 'verifyAuthentication'>;
   secondFactor: SecondFactorStep;
   clock: Clock;
   challengeTtlMs: number;
@@ -35,38 +37,38 @@ export class PasskeySignIn {
     return v.methods.filter((m) => m.type === 'passkey').map((m) => m.id);
   }
 
-  async options(flowId: string, browserId: string): Promise<{ ok: true; options: PublicKeyCredentialRequestOptionsJSON } | { ok: false; error: PasskeySignInError }> {
+  async options(flowId: string, browserId: string): Promise<Result<PublicKeyCredentialRequestOptionsJSON, PasskeySignInError>> {
     const { d } = this;
     const v = await d.secondFactor.view(flowId, browserId);
-    if (v.kind !== 'choose') return { ok: false, error: 'mfa.expired' };
-    if (await d.passkeys.blocked(v.user.id)) return { ok: false, error: 'methods.blocked' };
+    if (v.kind !== 'choose') return fail('mfa.expired');
+    if (await d.passkeys.blocked(v.user.id)) return fail('methods.blocked');
     const options = await d.passkeys.authenticationOptions(v.user.id, this.passkeyIds(v));
-    if (!options) return { ok: false, error: 'methods.notAvailable' };
+    if (!options) return fail('methods.notAvailable');
     const flow = v.flow as StoredFlow<SignInState, PasskeySignInData>;
     const data: PasskeySignInData = { ...flow.data, passkey: { challenge: options.challenge, expiresAt: d.clock.now() + d.challengeTtlMs } };
-    if (!(await d.flows.advance(flow, { state: flow.state, data }))) return { ok: false, error: 'mfa.expired' };
-    return { ok: true, options };
+    if (!(await d.flows.advance(flow, { state: flow.state, data }))) return fail('mfa.expired');
+    return ok(options);
   }
 
-  async verify(flowId: string, browserId: string, response: unknown, meta: { ip: string; userAgent: string }): Promise<Extract<SecondFactorOutcome, { ok: true }> | { ok: false; error: PasskeySignInError }> {
+  async verify(flowId: string, browserId: string, response: unknown, meta: { ip: string; userAgent: string }): Promise<Result<SignedIn, PasskeySignInError>> {
     const { d } = this;
     const v = await d.secondFactor.view(flowId, browserId);
-    if (v.kind !== 'choose') return { ok: false, error: 'mfa.expired' };
+    if (v.kind !== 'choose') return fail('mfa.expired');
     const flow = v.flow as StoredFlow<SignInState, PasskeySignInData>;
     const pending = flow.data.passkey;
-    if (!pending) return { ok: false, error: 'passkeys.expired' };
+    if (!pending) return fail('passkeys.expired');
     // Take the challenge out first: single use, and a parallel answer loses the swap.
     const { passkey: _used, ...rest } = flow.data;
-    if (!(await d.flows.advance(flow, { state: flow.state, data: rest }))) return { ok: false, error: 'passkeys.expired' };
+    if (!(await d.flows.advance(flow, { state: flow.state, data: rest }))) return fail('passkeys.expired');
     const consumed: Choose = { ...v, flow: { ...flow, data: rest, version: flow.version + 1 } };
-    if (d.clock.now() >= pending.expiresAt) return { ok: false, error: 'passkeys.expired' };
+    if (d.clock.now() >= pending.expiresAt) return fail('passkeys.expired');
 
-    const r = await d.passkeys.verifyAssertion(v.user, pending.challenge, response, this.passkeyIds(v), 'sign-in');
+    const r = await d.passkeys.verifyAuthentication(v.user, pending.challenge, response, this.passkeyIds(v), 'sign-in');
     if (!r.ok) {
-      if (r.error === 'methods.blocked') await d.secondFactor.fail(consumed);
-      return { ok: false, error: r.error };
+      if (r.reason === 'methods.blocked') await d.secondFactor.fail(consumed);
+      return fail(r.reason);
     }
     const done = await d.secondFactor.complete(consumed, r.value, meta);
-    return done.ok ? done : { ok: false, error: 'mfa.expired' };
+    return done.ok ? done : fail('mfa.expired');
   }
 }

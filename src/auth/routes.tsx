@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { cookieNames, safeNext, type AppContext, type AppEnv } from '../http/context.js';
+import { safeNext, type AppContext, type AppEnv } from '../http/context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { readForm, str } from '../http/form.js';
 import { setBrowserCookie } from '../http/middleware/request-context.js';
 import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
@@ -11,7 +12,25 @@ import type { FieldErrors } from '../shared/validation.js';
 import type { User } from '../directory/users.js';
 import { CodeForm, codeHint, methodName } from '../methods/ui.js';
 import { PasskeyForm, PasskeyScripts } from '../methods/passkey-ui.js';
-import type { SecondFactorView } from './second-factor.js';
+import type { SecurityInfoService } from '../methods/security-info.js';
+import type { SecondFactorStep, SecondFactorView } from './second-factor.js';
+import type { SessionStore } from './sessions.js';
+import type { SignInService } from './sign-in.js';
+
+/** What the second-factor page needs: which phone channels the organisation allows, and the codes' lifetime. */
+export interface SecondFactorPageDeps {
+  securityInfo: Pick<SecurityInfoService, 'available'>;
+  codeMinutes: number;
+}
+
+export interface SignInRouteDeps extends SecondFactorPageDeps {
+  signIn: Pick<SignInService, 'attempt'>;
+  secondFactor: Pick<SecondFactorStep, 'view' | 'choose' | 'check'>;
+  /** The sign-in page says so while no administrator exists yet. */
+  firstRun: { needsSetup(): Promise<boolean> };
+  sessions: Pick<SessionStore, 'revoke'>;
+  audit: AuditLog;
+}
 
 const pageMessages: Record<string, MessageKey> = { signedOut: 'signIn.signedOut', sessionExpired: 'signIn.sessionExpired', setupDone: 'signIn.setupDone' };
 
@@ -54,30 +73,28 @@ function SignInPage({ c, v }: { c: AppContext; v: SignInView }) {
  * Sets the new session cookie and returns where to go next. Rotation: whatever session and
  * browser id this browser had before are replaced.
  */
-export async function startSession(c: AppContext, token: string, user: User, next: string): Promise<string> {
-  const portal = c.get('portal');
-  const names = cookieNames(portal.config.publicUrl);
+export async function startSession(c: AppContext, sessions: Pick<SessionStore, 'revoke'>, token: string, user: User, next: string): Promise<string> {
+  const names = c.get('cookies');
   const previous = getCookie(c, names.session);
-  if (previous) await portal.sessions.revoke(previous);
+  if (previous) await sessions.revoke(previous);
   setCookie(c, names.session, token, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
   setBrowserCookie(c, names, randomToken());
   const fallback = user.roles.includes('administrator') ? '/admin' : '/account';
   return next || fallback;
 }
 
-async function establishSession(c: AppContext, token: string, user: User, next: string): Promise<Response> {
-  return c.redirect(await startSession(c, token, user, next), 303);
+async function establishSession(c: AppContext, sessions: Pick<SessionStore, 'revoke'>, token: string, user: User, next: string): Promise<Response> {
+  return c.redirect(await startSession(c, sessions, token, user, next), 303);
 }
 
-export function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extract<SecondFactorView, { kind: 'choose' }>; error?: MessageKey }) {
+export function SecondFactorPage({ c, deps, view, error }: { c: AppContext; deps: SecondFactorPageDeps; view: Extract<SecondFactorView, { kind: 'choose' }>; error?: MessageKey }) {
   const t = c.get('t');
   const flow = view.flow.id;
   const others = view.methods.filter((m) => m.id !== view.chosen?.id && m.type !== 'passkey');
   const passkeys = view.methods.some((m) => m.type === 'passkey');
   const channel = view.chosen?.type === 'mobile' ? (view.flow.data.channel ?? 'sms') : undefined;
-  const portal = c.get('portal');
   // A mobile phone can get its code by text or by call, as the organisation allows.
-  const channels = (['sms', 'voice'] as const).filter((ch) => portal.securityInfo.available(ch === 'sms' ? 'mobile_sms' : 'mobile_voice'));
+  const channels = (['sms', 'voice'] as const).filter((ch) => deps.securityInfo.available(ch === 'sms' ? 'mobile_sms' : 'mobile_voice'));
   return (
     <Page c={c} title={t('mfa.title')} narrow>
       <h1>{t('mfa.title')}</h1>
@@ -86,7 +103,7 @@ export function SecondFactorPage({ c, view, error }: { c: AppContext; view: Extr
         <CodeForm
           c={c}
           action="/sign-in/verify/code"
-          hint={codeHint(c, view.chosen, channel ?? null)}
+          hint={codeHint(c, view.chosen, channel ?? null, deps.codeMinutes)}
           error={error}
           hidden={{ flow }}
           resendAction="/sign-in/verify/choose"
@@ -149,18 +166,17 @@ function minutesText(c: AppContext, seconds: number): string {
 }
 
 /** Sign-in and sign-out. */
-export function signInRoutes(): Hono<AppEnv> {
+export function signInRoutes(deps: SignInRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/sign-in', async (c) => {
     const m = c.req.query('m');
     const next = safeNext(c.req.query('next'), '');
     if (c.get('user') && !m) return c.redirect(next || '/account', 303);
-    return c.html(<SignInPage c={c} v={{ next, info: m ? pageMessages[m] : undefined, needsSetup: await c.get('portal').firstRun.needsSetup() }} />);
+    return c.html(<SignInPage c={c} v={{ next, info: m ? pageMessages[m] : undefined, needsSetup: await deps.firstRun.needsSetup() }} />);
   });
 
   app.post('/sign-in', async (c) => {
-    const portal = c.get('portal');
     const t = c.get('t');
     const form = await readForm(c);
     const username = str(form, 'username')?.trim() ?? '';
@@ -173,10 +189,10 @@ export function signInRoutes(): Hono<AppEnv> {
     else if (password.length > 4096) errors['password'] = 'v.password.tooLong';
     if (Object.keys(errors).length > 0) return c.html(<SignInPage c={c} v={{ username: username.slice(0, 256), next, errors }} />, 400);
 
-    const outcome = await portal.signIn.attempt({ username, password, ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId'), next });
+    const outcome = await deps.signIn.attempt({ username, password, ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId'), next });
     switch (outcome.kind) {
       case 'signed_in':
-        return establishSession(c, outcome.sessionToken, outcome.user, next);
+        return establishSession(c, deps.sessions, outcome.sessionToken, outcome.user, next);
       case 'second_factor_required':
         return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(outcome.flowId)}`, 303);
       case 'invalid':
@@ -198,49 +214,47 @@ export function signInRoutes(): Hono<AppEnv> {
   const expired = (c: AppContext) => c.html(<SignInPage c={c} v={{ next: '', problem: { kind: 'warn', text: c.get('t')('mfa.expired') } }} />, 410);
 
   app.get('/sign-in/verify', async (c) => {
-    const view = await c.get('portal').secondFactor.view(c.req.query('flow') ?? '', c.get('browserId'));
+    const view = await deps.secondFactor.view(c.req.query('flow') ?? '', c.get('browserId'));
     if (view.kind !== 'choose') return expired(c);
-    return c.html(<SecondFactorPage c={c} view={view} />);
+    return c.html(<SecondFactorPage c={c} deps={deps} view={view} />);
   });
 
   app.post('/sign-in/verify/choose', async (c) => {
     const form = await readForm(c);
     const flow = str(form, 'flow') ?? '';
-    const portal = c.get('portal');
     // How a mobile phone gets its code: absent (a text message), or one the organisation allows.
     const channelInput = str(form, 'channel');
     const channel = channelInput === 'sms' || channelInput === 'voice' ? channelInput : undefined;
-    const channelRefused = form['channel'] !== undefined && (!channel || !portal.securityInfo.available(channel === 'sms' ? 'mobile_sms' : 'mobile_voice'));
+    const channelRefused = form['channel'] !== undefined && (!channel || !deps.securityInfo.available(channel === 'sms' ? 'mobile_sms' : 'mobile_voice'));
     if (channelRefused) {
-      const view = await portal.secondFactor.view(flow, c.get('browserId'));
+      const view = await deps.secondFactor.view(flow, c.get('browserId'));
       if (view.kind !== 'choose') return expired(c);
-      return c.html(<SecondFactorPage c={c} view={view} error="methods.notAvailable" />, 400);
+      return c.html(<SecondFactorPage c={c} deps={deps} view={view} error="methods.notAvailable" />, 400);
     }
-    const r = await portal.secondFactor.choose(flow, c.get('browserId'), str(form, 'method') ?? '', channel);
-    if (!r.ok && r.error === 'mfa.expired') return expired(c);
+    const r = await deps.secondFactor.choose(flow, c.get('browserId'), str(form, 'method') ?? '', channel);
+    if (!r.ok && r.reason === 'mfa.expired') return expired(c);
     if (!r.ok) {
-      const view = await portal.secondFactor.view(flow, c.get('browserId'));
+      const view = await deps.secondFactor.view(flow, c.get('browserId'));
       if (view.kind !== 'choose') return expired(c);
-      return c.html(<SecondFactorPage c={c} view={view} error={r.error} />, r.error === 'methods.sendFailed' ? 502 : 429);
+      return c.html(<SecondFactorPage c={c} deps={deps} view={view} error={r.reason} />, r.reason === 'methods.sendFailed' ? 502 : 429);
     }
     return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(flow)}`, 303);
   });
 
   app.post('/sign-in/verify/code', async (c) => {
     const form = await readForm(c);
-    const r = await c.get('portal').secondFactor.check(str(form, 'flow') ?? '', c.get('browserId'), str(form, 'code') ?? '', { ip: c.get('ip'), userAgent: c.get('userAgent') });
-    if (r.ok) return establishSession(c, r.sessionToken, r.user, r.next);
-    if (r.error === 'mfa.expired' || !r.view || r.view.kind !== 'choose') return expired(c);
-    return c.html(<SecondFactorPage c={c} view={r.view} error={r.error} />, r.error === 'methods.blocked' ? 429 : 400);
+    const r = await deps.secondFactor.check(str(form, 'flow') ?? '', c.get('browserId'), str(form, 'code') ?? '', { ip: c.get('ip'), userAgent: c.get('userAgent') });
+    if (r.ok) return establishSession(c, deps.sessions, r.value.sessionToken, r.value.user, r.value.next);
+    if (r.reason === 'mfa.expired' || !r.view || r.view.kind !== 'choose') return expired(c);
+    return c.html(<SecondFactorPage c={c} deps={deps} view={r.view} error={r.reason} />, r.reason === 'methods.blocked' ? 429 : 400);
   });
 
   app.post('/sign-out', async (c) => {
-    const portal = c.get('portal');
-    const names = cookieNames(portal.config.publicUrl);
+    const names = c.get('cookies');
     const token = getCookie(c, names.session);
-    if (token) await portal.sessions.revoke(token);
+    if (token) await deps.sessions.revoke(token);
     const user = c.get('user');
-    if (user) await portal.audit.record({ event: 'sign_out', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent') });
+    if (user) await deps.audit.record({ event: 'sign_out', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent') });
     deleteCookie(c, names.session, { path: '/', secure: names.secure });
     return c.redirect('/sign-in?m=signedOut', 303);
   });

@@ -2,7 +2,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { User, UserStore } from '../directory/users.js';
 import type { FlowStore, StoredFlow } from '../state/flow-store.js';
 import type { Method, MethodStore } from '../methods/method-store.js';
-import type { Refusal, SecurityInfoService } from '../methods/security-info.js';
+import { refusals, type SecurityInfoService } from '../methods/security-info.js';
+import { fail, ok, type Ok, type Refused, type Result } from '../shared/result.js';
 import type { SessionStore } from './sessions.js';
 import type { SecondFactorPolicy } from './sign-in.js';
 import { transition, type SignInData, type SignInState } from './sign-in-flow.js';
@@ -28,15 +29,25 @@ export type SecondFactorView =
   | { kind: 'finished' }
   | { kind: 'choose'; flow: StoredFlow<SignInState, SignInData>; user: User; methods: Method[]; chosen: Method | null };
 
-export type SecondFactorOutcome =
-  | { ok: true; sessionToken: string; user: User; next: string }
-  | { ok: false; error: Refusal | 'mfa.expired'; view?: SecondFactorView };
+/** Why a second-factor step was refused: a method's refusal, or the flow is gone (expired, finished, another browser). */
+export const secondFactorRefusals = [...refusals, 'mfa.expired'] as const;
+export type SecondFactorRefusal = (typeof secondFactorRefusals)[number];
+
+/** A completed sign-in: the new session and where it continues. */
+export interface SignedIn {
+  sessionToken: string;
+  user: User;
+  next: string;
+}
+
+/** A refused code carries the view, so the page can be shown again with the error. */
+export type SecondFactorOutcome = Ok<SignedIn> | (Refused<SecondFactorRefusal> & { view?: SecondFactorView });
 
 interface Deps {
   flows: FlowStore;
   users: UserStore;
   methods: MethodStore;
-  securityInfo: SecurityInfoService;
+  securityInfo: Pick<SecurityInfoService, 'deliverCode' | 'verifyCode'>;
   sessions: SessionStore;
   audit: AuditLog;
 }
@@ -62,32 +73,32 @@ export class SecondFactorStep {
     return { kind: 'choose', flow, user, methods, chosen };
   }
 
-  async choose(flowId: string, browserId: string, methodId: string, channel?: 'sms' | 'voice'): Promise<{ ok: true } | { ok: false; error: Refusal | 'mfa.expired' }> {
+  async choose(flowId: string, browserId: string, methodId: string, channel?: 'sms' | 'voice'): Promise<Result<undefined, SecondFactorRefusal>> {
     const v = await this.view(flowId, browserId);
-    if (v.kind !== 'choose') return { ok: false, error: 'mfa.expired' };
+    if (v.kind !== 'choose') return fail('mfa.expired');
     const method = v.methods.find((m) => m.id === methodId);
     const next = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId });
-    if (!method || !next.ok) return { ok: false, error: 'methods.notFound' };
+    if (!method || !next.ok) return fail('methods.notFound');
     // A passkey is answered in the browser (src/auth/passkey-sign-in.ts), not chosen here.
-    if (method.type === 'passkey') return { ok: false, error: 'methods.notAvailable' };
+    if (method.type === 'passkey') return fail('methods.notAvailable');
     if (method.type !== 'totp') {
-      const sent = await this.d.securityInfo.sendCode(v.user, method, 'sign-in', channel);
+      const sent = await this.d.securityInfo.deliverCode(v.user, method, 'sign-in', channel);
       if (!sent.ok) return sent;
     }
     // The channel is kept so the code page says how the code comes and "send again" uses the same way.
     const { channel: _previous, ...data } = next.data;
     const withChannel = method.type === 'mobile' ? { ...data, channel: channel ?? 'sms' } : data;
-    if (!(await this.d.flows.advance(v.flow, { state: next.state, data: withChannel }))) return { ok: false, error: 'mfa.expired' };
-    return { ok: true };
+    if (!(await this.d.flows.advance(v.flow, { state: next.state, data: withChannel }))) return fail('mfa.expired');
+    return ok(undefined);
   }
 
   async check(flowId: string, browserId: string, code: string, meta: { ip: string; userAgent: string }): Promise<SecondFactorOutcome> {
     const v = await this.view(flowId, browserId);
-    if (v.kind !== 'choose' || !v.chosen) return { ok: false, error: 'mfa.expired' };
-    const r = await this.d.securityInfo.checkCode(v.user, v.chosen, 'sign-in', code);
+    if (v.kind !== 'choose' || !v.chosen) return fail('mfa.expired');
+    const r = await this.d.securityInfo.verifyCode(v.user, v.chosen, 'sign-in', code);
     if (!r.ok) {
-      if (r.error === 'methods.blocked') await this.fail(v);
-      return { ok: false, error: r.error, view: v };
+      if (r.reason === 'methods.blocked') await this.fail(v);
+      return fail(r.reason, { view: v });
     }
     return this.complete(v, v.chosen, meta);
   }
@@ -105,9 +116,9 @@ export class SecondFactorStep {
   async complete(v: Extract<SecondFactorView, { kind: 'choose' }>, method: Method, meta: { ip: string; userAgent: string }): Promise<SecondFactorOutcome> {
     const chosen = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId: method.id });
     const done = chosen.ok ? transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: method.id, kind: method.type }) : chosen;
-    if (!done.ok || !(await this.d.flows.advance(v.flow, { state: done.state, data: done.data }))) return { ok: false, error: 'mfa.expired' };
+    if (!done.ok || !(await this.d.flows.advance(v.flow, { state: done.state, data: done.data }))) return fail('mfa.expired');
     const { token } = await this.d.sessions.create(v.user.id, { ip: meta.ip, userAgent: meta.userAgent, amr: done.data.amr });
     await this.d.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: v.user.id, name: v.user.username }, target: { id: v.user.id, name: v.user.username }, ip: meta.ip, userAgent: meta.userAgent, details: { amr: done.data.amr.join(',') } });
-    return { ok: true, sessionToken: token, user: v.user, next: done.data.next };
+    return ok({ sessionToken: token, user: v.user, next: done.data.next });
   }
 }

@@ -3,8 +3,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { hmac, randomToken, safeEqual } from '../shared/crypto.js';
+import { fail, ok, type Result } from '../shared/result.js';
 
-export type CodeCheck = 'ok' | 'wrong' | 'expired' | 'too_many_tries' | 'no_code';
+/** Why a typed code was not accepted. `no_code`: none open (never sent, used, voided or lost to a parallel submission). */
+export const codeRefusals = ['wrong', 'expired', 'too_many_tries', 'no_code'] as const;
+export type CodeRefusal = (typeof codeRefusals)[number];
 
 export interface CodePolicy {
   digits: number;
@@ -50,7 +53,7 @@ export class CodeService {
     return { code, expiresAt: now + this.policy.ttlMs };
   }
 
-  async verify(userId: string, methodId: string, purpose: string, typed: string): Promise<CodeCheck> {
+  async verify(userId: string, methodId: string, purpose: string, typed: string): Promise<Result<undefined, CodeRefusal>> {
     const code = typed.replace(/[\s-]/g, '');
     const row = await this.db
       .selectFrom('verification_codes')
@@ -61,9 +64,9 @@ export class CodeService {
       .where('used_at', 'is', null)
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
-    if (!row) return 'no_code';
+    if (!row) return fail('no_code');
     const now = this.clock.now();
-    if (now >= row.expires_at) return 'expired';
+    if (now >= row.expires_at) return fail('expired');
     // Count the try before comparing, atomically, so parallel guesses cannot exceed the limit.
     const counted = await this.db
       .updateTable('verification_codes')
@@ -72,13 +75,13 @@ export class CodeService {
       .where('attempts', '<', this.policy.maxAttempts)
       .where('used_at', 'is', null)
       .executeTakeFirst();
-    if (Number(counted.numUpdatedRows) !== 1) return row.attempts >= this.policy.maxAttempts ? 'too_many_tries' : 'no_code';
+    if (Number(counted.numUpdatedRows) !== 1) return fail(row.attempts >= this.policy.maxAttempts ? 'too_many_tries' : 'no_code');
     if (!/^\d{6,8}$/.test(code) || !safeEqual(this.hash(row.id, code), row.code_hash)) {
-      return row.attempts + 1 >= this.policy.maxAttempts ? 'too_many_tries' : 'wrong';
+      return fail(row.attempts + 1 >= this.policy.maxAttempts ? 'too_many_tries' : 'wrong');
     }
     // Single use: of parallel correct submissions exactly one consumes the code.
     const used = await this.db.updateTable('verification_codes').set({ used_at: now }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
-    return Number(used.numUpdatedRows) === 1 ? 'ok' : 'no_code';
+    return Number(used.numUpdatedRows) === 1 ? ok(undefined) : fail('no_code');
   }
 
   /** A finished reset or a removed method voids every open code of the user. */

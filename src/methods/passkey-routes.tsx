@@ -7,15 +7,31 @@ import { ErrorSummary, Field } from '../http/ui/forms.js';
 import { Notice, Page } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
-import { SecondFactorPage, startSession } from '../auth/routes.js';
-import type { PasskeySignInError } from '../auth/passkey-sign-in.js';
-import { PASSKEY_NAME_MAX, checkPasskeyName } from './passkeys.js';
+import { SecondFactorPage, startSession, type SecondFactorPageDeps } from '../auth/routes.js';
+import type { PasskeySignIn, PasskeySignInError } from '../auth/passkey-sign-in.js';
+import type { SecondFactorStep } from '../auth/second-factor.js';
+import type { SessionStore } from '../auth/sessions.js';
+import type { Clock } from '../shared/clock.js';
+import { PASSKEY_NAME_MAX, checkPasskeyName, type PasskeyService } from './passkeys.js';
 import { PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
-import { nextOf, recentlyVerified, requireRecentVerification } from './routes.js';
+import { nextOf, recentlyVerified, requireRecentVerification } from './reverify-routes.js';
+import { BASE } from './route-deps.js';
 import { methodName } from './ui.js';
 
-const BASE = '/account/security-info';
 const ADD = `${BASE}/add/passkey`;
+
+export interface PasskeyRouteDeps {
+  passkeys: Pick<PasskeyService, 'available' | 'startRegistration' | 'finishRegistration' | 'startAssertion' | 'finishAssertion'>;
+  sessions: Pick<SessionStore, 'markVerified'>;
+  /** For the "verified in the last 10 minutes" rule. */
+  clock: Clock;
+}
+
+export interface PasskeySignInRouteDeps extends SecondFactorPageDeps {
+  passkeySignIn: Pick<PasskeySignIn, 'options' | 'verify'>;
+  secondFactor: Pick<SecondFactorStep, 'view'>;
+  sessions: Pick<SessionStore, 'revoke'>;
+}
 
 const statusOf: Record<PasskeySignInError, ContentfulStatusCode> = {
   'methods.notAvailable': 404,
@@ -41,12 +57,14 @@ function refuse(c: AppContext, error: PasskeySignInError, extra: { field?: strin
  * The JSON endpoints behind the same rules as the pages: a signed-in user whose session proved
  * itself recently. Instead of redirecting a fetch, they answer where the browser should go.
  */
-const jsonRecentlyVerified: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const t = c.get('t');
-  if (!c.get('user')) return c.json({ ok: false, error: t('signIn.sessionExpired'), redirect: `/sign-in?m=sessionExpired&next=${encodeURIComponent(ADD)}` }, 401);
-  if (!recentlyVerified(c)) return c.json({ ok: false, error: t('methods.reauth.intro'), redirect: `${BASE}/verify?next=${encodeURIComponent(ADD)}` }, 403);
-  return next();
-};
+const jsonRecentlyVerified =
+  (clock: Clock): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const t = c.get('t');
+    if (!c.get('user')) return c.json({ ok: false, error: t('signIn.sessionExpired'), redirect: `/sign-in?m=sessionExpired&next=${encodeURIComponent(ADD)}` }, 401);
+    if (!recentlyVerified(c, clock)) return c.json({ ok: false, error: t('methods.reauth.intro'), redirect: `${BASE}/verify?next=${encodeURIComponent(ADD)}` }, 403);
+    return next();
+  };
 
 /** A signed-in user, answered in JSON: where to sign in again instead of a redirect. */
 const jsonSignedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -54,9 +72,8 @@ const jsonSignedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
-function AddPasskeyPage({ c, name, errors, problem }: { c: AppContext; name?: string; errors?: FieldErrors; problem?: MessageKey }) {
+function AddPasskeyPage({ c, available, name, errors, problem }: { c: AppContext; available: boolean; name?: string; errors?: FieldErrors; problem?: MessageKey }) {
   const t = c.get('t');
-  const available = c.get('portal').passkeys.available();
   return (
     <Page c={c} title={t('methods.add.passkey')} narrow>
       <h1>{t('methods.add.passkey')}</h1>
@@ -80,10 +97,10 @@ function AddPasskeyPage({ c, name, errors, problem }: { c: AppContext; name?: st
 }
 
 /** Registering passkeys from "My security info" (removal goes through the common remove route). */
-export function passkeyRoutes(): Hono<AppEnv> {
+export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(ADD, requireUser, requireRecentVerification);
-  app.use(`${BASE}/passkeys/*`, jsonRecentlyVerified);
+  app.use(ADD, requireUser, requireRecentVerification(deps.clock));
+  app.use(`${BASE}/passkeys/*`, jsonRecentlyVerified(deps.clock));
 
   for (const path of [TEST_OPTIONS, TEST_VERIFY, REAUTH_OPTIONS, REAUTH_VERIFY]) app.use(path, jsonSignedIn);
 
@@ -91,16 +108,16 @@ export function passkeyRoutes(): Hono<AppEnv> {
   app.post(TEST_OPTIONS, async (c) => {
     const body = await readJson(c);
     if (!body) return refuse(c, 'passkeys.failed');
-    const r = await c.get('portal').passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'test', { methodId: body['method'] });
-    if (!r.ok) return refuse(c, r.error);
+    const r = await deps.passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'test', { methodId: body['method'] });
+    if (!r.ok) return refuse(c, r.reason);
     return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
   });
 
   app.post(TEST_VERIFY, async (c) => {
     const body = await readJson(c);
     if (!body) return refuse(c, 'passkeys.failed');
-    const r = await c.get('portal').passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'test', body['flow'], body['response']);
-    if (!r.ok) return refuse(c, r.error);
+    const r = await deps.passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'test', body['flow'], body['response']);
+    if (!r.ok) return refuse(c, r.reason);
     return c.json({ ok: true, redirect: `${BASE}?done=methods.done.tested&method=${encodeURIComponent(methodName(c, r.value.method))}` });
   });
 
@@ -108,49 +125,48 @@ export function passkeyRoutes(): Hono<AppEnv> {
   app.post(REAUTH_OPTIONS, async (c) => {
     const body = await readJson(c);
     if (!body) return refuse(c, 'passkeys.failed');
-    const r = await c.get('portal').passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'reauth', { next: nextOf(body['next']) });
-    if (!r.ok) return refuse(c, r.error);
+    const r = await deps.passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'reauth', { next: nextOf(body['next']) });
+    if (!r.ok) return refuse(c, r.reason);
     return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
   });
 
   app.post(REAUTH_VERIFY, async (c) => {
     const body = await readJson(c);
     if (!body) return refuse(c, 'passkeys.failed');
-    const portal = c.get('portal');
-    const r = await portal.passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'reauth', body['flow'], body['response']);
-    if (!r.ok) return refuse(c, r.error);
-    await portal.sessions.markVerified(c.get('session')!.idHash);
+    const r = await deps.passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'reauth', body['flow'], body['response']);
+    if (!r.ok) return refuse(c, r.reason);
+    await deps.sessions.markVerified(c.get('session')!.idHash);
     return c.json({ ok: true, redirect: nextOf(r.value.next) });
   });
 
   app.get(ADD, (c) => {
-    if (!c.get('portal').passkeys.available()) return c.html(<AddPasskeyPage c={c} problem="methods.notAvailable" />, 404);
-    return c.html(<AddPasskeyPage c={c} />);
+    if (!deps.passkeys.available()) return c.html(<AddPasskeyPage c={c} available={false} problem="methods.notAvailable" />, 404);
+    return c.html(<AddPasskeyPage c={c} available />);
   });
 
   // Reached only without JavaScript (the script takes the submit over): say what is needed.
   app.post(ADD, async (c) => {
     const form = await readForm(c);
     const name = (str(form, 'name') ?? '').slice(0, PASSKEY_NAME_MAX * 4);
-    if (!c.get('portal').passkeys.available()) return c.html(<AddPasskeyPage c={c} problem="methods.notAvailable" />, 404);
+    if (!deps.passkeys.available()) return c.html(<AddPasskeyPage c={c} available={false} problem="methods.notAvailable" />, 404);
     const checked = checkPasskeyName(name);
-    if (!checked.ok) return c.html(<AddPasskeyPage c={c} name={name} errors={{ name: checked.error }} />, 400);
-    return c.html(<AddPasskeyPage c={c} name={name} problem="passkeys.needsScript" />, 400);
+    if (!checked.ok) return c.html(<AddPasskeyPage c={c} available name={name} errors={{ name: checked.reason }} />, 400);
+    return c.html(<AddPasskeyPage c={c} available name={name} problem="passkeys.needsScript" />, 400);
   });
 
   app.post(`${BASE}/passkeys/options`, async (c) => {
     const body = await readJson(c);
     if (!body) return refuse(c, 'passkeys.failed');
-    const r = await c.get('portal').passkeys.startRegistration(c.get('user')!, c.get('browserId'), body['name']);
-    if (!r.ok) return refuse(c, r.error, r.field ? { field: r.field } : {});
+    const r = await deps.passkeys.startRegistration(c.get('user')!, c.get('browserId'), body['name']);
+    if (!r.ok) return refuse(c, r.reason, r.field ? { field: r.field } : {});
     return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
   });
 
   app.post(`${BASE}/passkeys/verify`, async (c) => {
     const body = await readJson(c);
     if (!body) return refuse(c, 'passkeys.failed');
-    const r = await c.get('portal').passkeys.finishRegistration(c.get('user')!, c.get('browserId'), body['flow'], body['response']);
-    if (!r.ok) return refuse(c, r.error);
+    const r = await deps.passkeys.finishRegistration(c.get('user')!, c.get('browserId'), body['flow'], body['response']);
+    if (!r.ok) return refuse(c, r.reason);
     return c.json({ ok: true, redirect: `${BASE}?done=methods.done.added&method=${encodeURIComponent(methodName(c, r.value))}` });
   });
 
@@ -158,33 +174,33 @@ export function passkeyRoutes(): Hono<AppEnv> {
 }
 
 /** A passkey as the second factor at sign-in: JSON for the script, a plain-words page without it. */
-export function passkeySignInRoutes(): Hono<AppEnv> {
+export function passkeySignInRoutes(deps: PasskeySignInRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/sign-in/passkey/options', async (c) => {
     const body = await readJson(c);
     if (!body || typeof body['flow'] !== 'string') return refuse(c, 'mfa.expired');
     const flow = body['flow'];
-    const r = await c.get('portal').passkeySignIn.options(flow, c.get('browserId'));
-    if (!r.ok) return refuse(c, r.error);
-    return c.json({ ok: true, flow, options: r.options });
+    const r = await deps.passkeySignIn.options(flow, c.get('browserId'));
+    if (!r.ok) return refuse(c, r.reason);
+    return c.json({ ok: true, flow, options: r.value });
   });
 
   app.post('/sign-in/passkey/verify', async (c) => {
     const body = await readJson(c);
     if (!body || typeof body['flow'] !== 'string') return refuse(c, 'mfa.expired');
-    const r = await c.get('portal').passkeySignIn.verify(body['flow'], c.get('browserId'), body['response'], { ip: c.get('ip'), userAgent: c.get('userAgent') });
-    if (!r.ok) return refuse(c, r.error);
-    return c.json({ ok: true, redirect: await startSession(c, r.sessionToken, r.user, r.next) });
+    const r = await deps.passkeySignIn.verify(body['flow'], c.get('browserId'), body['response'], { ip: c.get('ip'), userAgent: c.get('userAgent') });
+    if (!r.ok) return refuse(c, r.reason);
+    return c.json({ ok: true, redirect: await startSession(c, deps.sessions, r.value.sessionToken, r.value.user, r.value.next) });
   });
 
   // Reached only without JavaScript.
   app.post('/sign-in/verify/passkey', async (c) => {
     const form = await readForm(c);
     const flow = str(form, 'flow') ?? '';
-    const view = await c.get('portal').secondFactor.view(flow, c.get('browserId'));
+    const view = await deps.secondFactor.view(flow, c.get('browserId'));
     if (view.kind !== 'choose') return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(flow)}`, 303);
-    return c.html(<SecondFactorPage c={c} view={view} error="passkeys.needsScript" />, 400);
+    return c.html(<SecondFactorPage c={c} deps={deps} view={view} error="passkeys.needsScript" />, 400);
   });
 
   return app;

@@ -22,21 +22,20 @@ import type { Clock } from '../shared/clock.js';
 import type { Method, MethodStore, PasskeyData } from './method-store.js';
 import type { SecurityInfoService } from './security-info.js';
 import { throttleKeys } from '../state/throttle-keys.js';
+import { fail, ok, type Ok, type Refused, type Result } from '../shared/result.js';
+
+/** Why a passkey's name is refused, as catalogue keys. */
+export const passkeyNameRefusals = ['v.passkeyName.required', 'v.passkeyName.tooLong', 'v.noControlChars'] as const;
+export type PasskeyNameRefusal = (typeof passkeyNameRefusals)[number];
 
 /** What can go wrong with a passkey, as catalogue keys. */
-export type PasskeyRefusal =
-  | 'methods.notAvailable'
-  | 'methods.notFound'
-  | 'methods.blocked'
-  | 'passkeys.tooMany'
-  | 'passkeys.expired'
-  | 'passkeys.failed'
-  | 'passkeys.alreadyRegistered'
-  | 'v.passkeyName.required'
-  | 'v.passkeyName.tooLong'
-  | 'v.passkeyName.taken'
-  | 'v.noControlChars';
+export const passkeyRefusals = ['methods.notAvailable', 'methods.notFound', 'methods.blocked', 'passkeys.tooMany', 'passkeys.expired', 'passkeys.failed', 'passkeys.alreadyRegistered', 'v.passkeyName.taken', ...passkeyNameRefusals] as const;
+export type PasskeyRefusal = (typeof passkeyRefusals)[number];
 
+/** A passkey outcome; a refusal caused by the name field says so. */
+export type PasskeyResult<T> = Ok<T> | (Refused<PasskeyRefusal> & { field?: 'name' });
+
+/** TRANSITION (issue 11): the older shape src/flows/reset still reads (`error` for `reason`); goes once it calls verifyAuthentication. */
 export type PasskeyStep<T> = { ok: true; value: T } | { ok: false; error: PasskeyRefusal; field?: 'name' };
 
 /** The relying party: always from the configured public URL, never from the request. */
@@ -67,14 +66,14 @@ const CEREMONY_TIMEOUT_MS = 2 * 60_000;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** A passkey's name as the user typed it: trimmed, 1–60 characters (code points), no control characters. */
-export function checkPasskeyName(input: unknown): { ok: true; name: string } | { ok: false; error: 'v.passkeyName.required' | 'v.passkeyName.tooLong' | 'v.noControlChars' } {
-  if (typeof input !== 'string') return { ok: false, error: 'v.passkeyName.required' };
-  if (input.length > PASSKEY_NAME_MAX * 8) return { ok: false, error: 'v.passkeyName.tooLong' };
+export function checkPasskeyName(input: unknown): Result<string, PasskeyNameRefusal> {
+  if (typeof input !== 'string') return fail('v.passkeyName.required');
+  if (input.length > PASSKEY_NAME_MAX * 8) return fail('v.passkeyName.tooLong');
   const name = input.trim();
-  if (name === '') return { ok: false, error: 'v.passkeyName.required' };
-  if ([...name].length > PASSKEY_NAME_MAX) return { ok: false, error: 'v.passkeyName.tooLong' };
-  if (CONTROL.test(name)) return { ok: false, error: 'v.noControlChars' };
-  return { ok: true, name };
+  if (name === '') return fail('v.passkeyName.required');
+  if ([...name].length > PASSKEY_NAME_MAX) return fail('v.passkeyName.tooLong');
+  if (CONTROL.test(name)) return fail('v.noControlChars');
+  return ok(name);
 }
 
 // What the browser sends back, type-checked and bounded before any cryptography runs.
@@ -169,15 +168,15 @@ export class PasskeyService {
   }
 
   /** Step 1 of registering: a named passkey, options for navigator.credentials.create(). */
-  async startRegistration(user: User, browserId: string, nameInput: unknown): Promise<PasskeyStep<{ flowId: string; options: PublicKeyCredentialCreationOptionsJSON }>> {
+  async startRegistration(user: User, browserId: string, nameInput: unknown): Promise<PasskeyResult<{ flowId: string; options: PublicKeyCredentialCreationOptionsJSON }>> {
     const { d } = this;
-    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
+    if (!this.available()) return fail('methods.notAvailable');
     const checked = checkPasskeyName(nameInput);
-    if (!checked.ok) return { ok: false, error: checked.error, field: 'name' };
+    if (!checked.ok) return fail(checked.reason, { field: 'name' as const });
     const existing = await d.methods.passkeys(user.id);
-    if (existing.length >= PASSKEYS_MAX) return { ok: false, error: 'passkeys.tooMany' };
+    if (existing.length >= PASSKEYS_MAX) return fail('passkeys.tooMany');
     const labels = (await d.methods.list(user.id)).filter((m) => m.type === 'passkey').map((m) => m.label.toLocaleLowerCase());
-    if (labels.includes(checked.name.toLocaleLowerCase())) return { ok: false, error: 'v.passkeyName.taken', field: 'name' };
+    if (labels.includes(checked.value.toLocaleLowerCase())) return fail('v.passkeyName.taken', { field: 'name' as const });
     const options = await generateRegistrationOptions({
       rpName: d.rp.name,
       rpID: d.rp.id,
@@ -195,21 +194,21 @@ export class PasskeyService {
       state: 'awaiting_passkey',
       userId: user.id,
       browserId,
-      data: { challenge: options.challenge, name: checked.name },
+      data: { challenge: options.challenge, name: checked.value },
       ttlMs: d.challengeTtlMs,
     });
-    return { ok: true, value: { flowId: flow.id, options } };
+    return ok({ flowId: flow.id, options });
   }
 
   /** Step 2: the authenticator's answer to our challenge; the challenge is used up whatever the outcome. */
-  async finishRegistration(user: User, browserId: string, flowId: unknown, responseInput: unknown): Promise<PasskeyStep<Method>> {
+  async finishRegistration(user: User, browserId: string, flowId: unknown, responseInput: unknown): Promise<PasskeyResult<Method>> {
     const { d } = this;
-    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
-    if (typeof flowId !== 'string') return { ok: false, error: 'passkeys.expired' };
+    if (!this.available()) return fail('methods.notAvailable');
+    if (typeof flowId !== 'string') return fail('passkeys.expired');
     const loaded = await d.flows.load<'awaiting_passkey' | 'used', RegisterFlowData>(REGISTER_FLOW, flowId, browserId);
-    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey') return { ok: false, error: 'passkeys.expired' };
+    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey') return fail('passkeys.expired');
     const flow = loaded.flow;
-    if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return { ok: false, error: 'passkeys.expired' };
+    if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return fail('passkeys.expired');
 
     const parsed = registrationResponseSchema.safeParse(responseInput);
     if (!parsed.success) return this.registrationFailed(user, 'malformed');
@@ -231,20 +230,20 @@ export class PasskeyService {
     return this.save(user, flow.data.name, { credentialId: credential.id, publicKey: isoBase64URL.fromBuffer(credential.publicKey), signCount: credential.counter, transports });
   }
 
-  private async registrationFailed(user: User, reason: string): Promise<PasskeyStep<never>> {
+  private async registrationFailed(user: User, reason: string): Promise<PasskeyResult<never>> {
     await this.d.audit.record({ event: 'method_added', outcome: 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey', reason } });
-    return { ok: false, error: 'passkeys.failed' };
+    return fail('passkeys.failed');
   }
 
   /** Stores a verified credential; a credential id is registered once, in the whole portal. */
-  async save(user: User, name: string, data: PasskeyData): Promise<PasskeyStep<Method>> {
+  async save(user: User, name: string, data: PasskeyData): Promise<PasskeyResult<Method>> {
     const { d } = this;
-    if ((await d.methods.passkeys(user.id)).some((p) => p.credentialId === data.credentialId)) return { ok: false, error: 'passkeys.alreadyRegistered' };
+    if ((await d.methods.passkeys(user.id)).some((p) => p.credentialId === data.credentialId)) return fail('passkeys.alreadyRegistered');
     let method: Method;
     try {
       method = await d.methods.addPasskey(user.id, name, data);
     } catch (err) {
-      if (isUniqueViolation(err)) return { ok: false, error: 'passkeys.alreadyRegistered' };
+      if (isUniqueViolation(err)) return fail('passkeys.alreadyRegistered');
       throw err;
     }
     // As for every other method: the first confirmed one becomes the default.
@@ -252,7 +251,7 @@ export class PasskeyService {
     await d.users.markSecurityInfoConfirmed(user.id);
     await d.audit.record({ event: 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey' } });
     await d.securityInfo.notify(user, 'mail.methodAdded.body', d.securityInfo.describe(method), method);
-    return { ok: true, value: method };
+    return ok(method);
   }
 
   /**
@@ -260,15 +259,15 @@ export class PasskeyService {
    * user's passkeys. Kept server-side in a `passkey-assert` flow bound to the browser and the
    * user, for one purpose, expiring like every other challenge.
    */
-  async startAssertion(user: User, browserId: string, purpose: AssertionPurpose, opts: { methodId?: unknown; next?: string } = {}): Promise<PasskeyStep<{ flowId: string; options: PublicKeyCredentialRequestOptionsJSON }>> {
+  async startAssertion(user: User, browserId: string, purpose: AssertionPurpose, opts: { methodId?: unknown; next?: string } = {}): Promise<PasskeyResult<{ flowId: string; options: PublicKeyCredentialRequestOptionsJSON }>> {
     const { d } = this;
-    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
-    if (await this.blocked(user.id)) return { ok: false, error: 'methods.blocked' };
+    if (!this.available()) return fail('methods.notAvailable');
+    if (await this.blocked(user.id)) return fail('methods.blocked');
     const all = (await d.methods.passkeys(user.id)).map((p) => p.id);
     const methodIds = purpose === 'test' ? all.filter((id) => id === opts.methodId) : all;
-    if (!methodIds.length) return { ok: false, error: 'methods.notFound' };
+    if (!methodIds.length) return fail('methods.notFound');
     const options = await this.authenticationOptions(user.id, methodIds);
-    if (!options) return { ok: false, error: 'methods.notAvailable' };
+    if (!options) return fail('methods.notAvailable');
     const flow = await d.flows.create<'awaiting_passkey' | 'used', AssertFlowData>({
       kind: ASSERT_FLOW,
       state: 'awaiting_passkey',
@@ -277,24 +276,24 @@ export class PasskeyService {
       data: { challenge: options.challenge, purpose, methodIds, ...(opts.next !== undefined ? { next: opts.next } : {}) },
       ttlMs: d.challengeTtlMs,
     });
-    return { ok: true, value: { flowId: flow.id, options } };
+    return ok({ flowId: flow.id, options });
   }
 
   /**
    * The answer to a `startAssertion` challenge: used up first (whatever the outcome), then checked
    * against the passkeys it was issued for. Success changes only last-used and the counter.
    */
-  async finishAssertion(user: User, browserId: string, purpose: AssertionPurpose, flowId: unknown, responseInput: unknown): Promise<PasskeyStep<{ method: Method; next?: string }>> {
+  async finishAssertion(user: User, browserId: string, purpose: AssertionPurpose, flowId: unknown, responseInput: unknown): Promise<PasskeyResult<{ method: Method; next?: string }>> {
     const { d } = this;
-    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
-    if (typeof flowId !== 'string') return { ok: false, error: 'passkeys.expired' };
+    if (!this.available()) return fail('methods.notAvailable');
+    if (typeof flowId !== 'string') return fail('passkeys.expired');
     const loaded = await d.flows.load<'awaiting_passkey' | 'used', AssertFlowData>(ASSERT_FLOW, flowId, browserId);
-    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey' || loaded.flow.data.purpose !== purpose) return { ok: false, error: 'passkeys.expired' };
+    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey' || loaded.flow.data.purpose !== purpose) return fail('passkeys.expired');
     const flow = loaded.flow;
-    if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return { ok: false, error: 'passkeys.expired' };
-    const r = await this.verifyAssertion(user, flow.data.challenge, responseInput, flow.data.methodIds, purpose);
+    if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return fail('passkeys.expired');
+    const r = await this.verifyAuthentication(user, flow.data.challenge, responseInput, flow.data.methodIds, purpose);
     if (!r.ok) return r;
-    return { ok: true, value: { method: r.value, ...(flow.data.next !== undefined ? { next: flow.data.next } : {}) } };
+    return ok({ method: r.value, ...(flow.data.next !== undefined ? { next: flow.data.next } : {}) });
   }
 
   /**
@@ -323,10 +322,10 @@ export class PasskeyService {
    * the allowed passkeys. The signature counter may only move forward: an answer with a count
    * at or below the stored one (when either is non-zero) is a cloned authenticator and loses.
    */
-  async verifyAssertion(user: User, expectedChallenge: string, responseInput: unknown, allowedIds: readonly string[], purpose: string): Promise<PasskeyStep<Method>> {
+  async verifyAuthentication(user: User, expectedChallenge: string, responseInput: unknown, allowedIds: readonly string[], purpose: string): Promise<PasskeyResult<Method>> {
     const { d } = this;
-    if (!this.available()) return { ok: false, error: 'methods.notAvailable' };
-    if (await this.blocked(user.id)) return { ok: false, error: 'methods.blocked' };
+    if (!this.available()) return fail('methods.notAvailable');
+    if (await this.blocked(user.id)) return fail('methods.blocked');
     const parsed = authenticationResponseSchema.safeParse(responseInput);
     if (!parsed.success) return this.assertionFailed(user, purpose, 'malformed');
     const response = parsed.data as AuthenticationResponseJSON;
@@ -350,7 +349,7 @@ export class PasskeyService {
     if (!(await d.methods.advanceSignCount(stored.id, verified.authenticationInfo.newCounter))) return this.assertionFailed(user, purpose, 'counter_went_back');
     await d.methods.markUsed(stored.id);
     await d.audit.record({ event: 'method_verified', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey', purpose } });
-    return { ok: true, value: (await d.methods.get(user.id, stored.id))! };
+    return ok((await d.methods.get(user.id, stored.id))!);
   }
 
   /** For the audit reason only: the counter claimed by an answer that failed verification. */
@@ -363,12 +362,18 @@ export class PasskeyService {
     }
   }
 
-  private async assertionFailed(user: User, purpose: string, reason: string): Promise<PasskeyStep<never>> {
+  private async assertionFailed(user: User, purpose: string, reason: string): Promise<PasskeyResult<never>> {
     const { d } = this;
     await d.audit.record({ event: 'method_verified', outcome: 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey', purpose, reason } });
     const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.verifyFailures);
-    if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, error: 'methods.blocked' };
-    return { ok: false, error: 'passkeys.failed' };
+    if (lockRemaining(after, d.clock.now()) > 0) return fail('methods.blocked');
+    return fail('passkeys.failed');
+  }
+
+  /** TRANSITION (issue 11): verifyAuthentication in the shape the reset flow reads. */
+  async verifyAssertion(user: User, expectedChallenge: string, responseInput: unknown, allowedIds: readonly string[], purpose: string): Promise<PasskeyStep<Method>> {
+    const r = await this.verifyAuthentication(user, expectedChallenge, responseInput, allowedIds, purpose);
+    return r.ok ? r : { ok: false, error: r.reason, ...(r.field ? { field: r.field } : {}) };
   }
 
   async blocked(userId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { PasswordHasher } from '../directory/password-hash.js';
 import { codePointLength } from '../passwords/rules.js';
+import { fail, ok, type Refused, type Result } from '../shared/result.js';
 
 /** The predefined questions (texts in the catalogue under the same key). */
 export const predefinedQuestions = [
@@ -49,7 +50,7 @@ export interface QuestionPolicy {
 }
 
 /** Checks a registration: the right number of distinct known questions, each answer 3–40 characters, no answer twice. */
-export function checkRegistration(entries: Array<{ questionId: unknown; answer: unknown }>, policy: QuestionPolicy): { ok: true; entries: Array<{ questionId: string; answer: string }> } | { ok: false; errors: AnswerErrors } {
+export function checkRegistration(entries: Array<{ questionId: unknown; answer: unknown }>, policy: QuestionPolicy): Result<Array<{ questionId: string; answer: string }>, never> | (Refused<'invalid'> & { errors: AnswerErrors }) {
   const known = new Set(questionCatalogue(policy.custom).map((q) => q.id));
   const errors: AnswerErrors = {};
   const seenQuestions = new Set<string>();
@@ -84,7 +85,7 @@ export function checkRegistration(entries: Array<{ questionId: unknown; answer: 
     clean.push({ questionId: e.questionId, answer: normalised });
   });
   if (Object.keys(errors).length === 0 && clean.length !== policy.toRegister) errors['_form'] = 'v.question.count';
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, entries: clean };
+  return Object.keys(errors).length ? fail('invalid', { errors }) : ok(clean);
 }
 
 /** Answers stored as argon2id hashes of the normalised text. */

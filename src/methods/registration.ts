@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { User } from '../directory/users.js';
 import type { AppEnv } from '../http/context.js';
+import type { Clock } from '../shared/clock.js';
 import type { MethodStore } from './method-store.js';
 import type { QuestionStore } from './questions.js';
 import type { PolicyService } from '../policy/policy-service.js';
@@ -32,7 +33,7 @@ const availableKind: Record<string, string[]> = {
 };
 
 /** How far a user is from what the reset policy needs; administrators always need two methods and questions do not count for them. */
-export async function registrationStatus(user: User, deps: { methods: MethodStore; questions: QuestionStore; policy: RegistrationPolicy; now: number }): Promise<RegistrationStatus> {
+export async function registrationStatus(user: User, deps: { methods: Pick<MethodStore, 'list'>; questions: Pick<QuestionStore, 'registeredQuestionIds'>; policy: RegistrationPolicy; now: number }): Promise<RegistrationStatus> {
   const { policy } = deps;
   const admin = user.roles.includes('administrator');
   const methods = await deps.methods.list(user.id, { confirmedOnly: true });
@@ -46,9 +47,9 @@ export async function registrationStatus(user: User, deps: { methods: MethodStor
 }
 
 /** The registration rules for one user from the stored policy; users outside the SSPR scope are never interrupted. */
-export async function registrationPolicyFor(portal: { policy: PolicyService }, user: User): Promise<RegistrationPolicy> {
-  const { policy } = await portal.policy.current();
-  const inScope = await portal.policy.inScope(user, policy);
+export async function registrationPolicyFor(deps: { policy: Pick<PolicyService, 'current' | 'inScope'> }, user: User): Promise<RegistrationPolicy> {
+  const { policy } = await deps.policy.current();
+  const inScope = await deps.policy.inScope(user, policy);
   return {
     registrationRequired: inScope && policy.registration.required,
     reconfirmDays: policy.registration.reconfirmDays,
@@ -65,12 +66,18 @@ const ALLOWED = ['/account/security-info', '/sign-out', '/assets/', '/admin/outb
  * The registration interrupt: a signed-in user who lacks the methods the policy requires, or
  * whose re-confirmation is due, is led to security info before anything else.
  */
-export function registrationInterrupt(): MiddlewareHandler<AppEnv> {
+export interface RegistrationInterruptDeps {
+  methods: Pick<MethodStore, 'list'>;
+  questions: Pick<QuestionStore, 'registeredQuestionIds'>;
+  policy: Pick<PolicyService, 'current' | 'inScope'>;
+  clock: Clock;
+}
+
+export function registrationInterrupt(deps: RegistrationInterruptDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
     if (!user || ALLOWED.some((p) => c.req.path === p || c.req.path.startsWith(p === '/assets/' ? p : `${p}/`))) return next();
-    const portal = c.get('portal');
-    const status = await registrationStatus(user, { methods: portal.methods, questions: portal.questions, policy: await registrationPolicyFor(portal, user), now: portal.clock.now() });
+    const status = await registrationStatus(user, { methods: deps.methods, questions: deps.questions, policy: await registrationPolicyFor(deps, user), now: deps.clock.now() });
     if (status.missing) return c.redirect('/account/security-info?register=1', 303);
     if (status.reconfirmDue) return c.redirect('/account/security-info/reconfirm', 303);
     return next();

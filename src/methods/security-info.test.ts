@@ -49,7 +49,7 @@ describe('my security info', () => {
     const code = await lastCodeTo(tp.portal, 'a2@example.com');
     expect((await browser.post(confirm, { code })).status).toBe(303);
     const method = (await tp.portal.methods.list(alice.id))[0]!;
-    expect(await tp.portal.codes.verify(alice.id, method.id, 'register', code)).toBe('no_code');
+    expect(await tp.portal.codes.verify(alice.id, method.id, 'register', code)).toEqual({ ok: false, reason: 'no_code' });
   });
 
   it('codes expire after 5 minutes', async () => {
@@ -87,8 +87,8 @@ describe('my security info', () => {
     const code = await lastCodeTo(tp.portal, 'a6@example.com');
     const bob = await makeUser(tp.portal, { username: 'bob', password: PW });
     const method = (await tp.portal.methods.list(alice.id))[0]!;
-    expect(await tp.portal.codes.verify(bob.id, method.id, 'register', code)).toBe('no_code');
-    expect(await tp.portal.codes.verify(alice.id, method.id, 'sign-in', code)).toBe('no_code');
+    expect(await tp.portal.codes.verify(bob.id, method.id, 'register', code)).toEqual({ ok: false, reason: 'no_code' });
+    expect(await tp.portal.codes.verify(alice.id, method.id, 'sign-in', code)).toEqual({ ok: false, reason: 'no_code' });
     expect((await browser.post(confirm, { code })).status).toBe(303);
   });
 
@@ -152,12 +152,12 @@ describe('my security info', () => {
     const earlier = currentTotp(key, tp.clock.now() - 30_000);
     expect((await browser.post(confirm, { code: earlier })).status).toBe(303);
     // Replay inside the window: refused.
-    expect(await tp.portal.securityInfo.checkCode(alice, (await tp.portal.methods.list(alice.id))[0]!, 'test', earlier)).toEqual({ ok: false, error: 'methods.codeWrong' });
+    expect(await tp.portal.securityInfo.verifyCode(alice, (await tp.portal.methods.list(alice.id))[0]!, 'test', earlier)).toEqual({ ok: false, reason: 'methods.codeWrong' });
     // Two steps of skew: refused.
     tp.clock.advance!(31_000);
     const stale = currentTotp(key, tp.clock.now() - 90_000);
-    expect((await tp.portal.securityInfo.checkCode(alice, method, 'test', stale)).ok).toBe(false);
-    expect((await tp.portal.securityInfo.checkCode(alice, method, 'test', currentTotp(key, tp.clock.now()))).ok).toBe(true);
+    expect((await tp.portal.securityInfo.verifyCode(alice, method, 'test', stale)).ok).toBe(false);
+    expect((await tp.portal.securityInfo.verifyCode(alice, method, 'test', currentTotp(key, tp.clock.now()))).ok).toBe(true);
   });
 
   it('registers security questions: duplicates and bad lengths refused, answers normalised and hashed', async () => {

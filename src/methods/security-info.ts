@@ -6,34 +6,48 @@ import type { User } from '../directory/users.js';
 import type { Translate } from '../i18n/index.js';
 import type { Clock } from '../shared/clock.js';
 import { optionalEmailSchema } from '../directory/names.js';
-import type { CodeCheck, CodeService } from './codes.js';
+import type { CodeRefusal, CodeService } from './codes.js';
 import type { Method, MethodStore } from './method-store.js';
 import type { Outbound, RenderEmail } from './outbound.js';
 import { describeMethod, normalisePhone } from './phone.js';
 import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
 import { throttleKeys } from '../state/throttle-keys.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
 
 /** What failed, as catalogue keys the pages show. */
-export type Refusal =
-  | 'v.email.invalid'
-  | 'v.phone.invalid'
-  | 'v.phone.tooLong'
-  | 'methods.duplicate'
-  | 'methods.sendFailed'
-  | 'methods.sendLimited'
-  | 'methods.blocked'
-  | 'methods.notFound'
-  | 'methods.codeWrong'
-  | 'methods.codeExpired'
-  | 'methods.codeTooMany'
-  | 'methods.codeNone'
-  | 'methods.notAvailable'
-  | 'methods.questions.wrong';
+export const refusals = [
+  'v.email.invalid',
+  'v.phone.invalid',
+  'v.phone.tooLong',
+  'methods.duplicate',
+  'methods.sendFailed',
+  'methods.sendLimited',
+  'methods.blocked',
+  'methods.notFound',
+  'methods.codeWrong',
+  'methods.codeExpired',
+  'methods.codeTooMany',
+  'methods.codeNone',
+  'methods.notAvailable',
+  'methods.questions.wrong',
+] as const;
+export type Refusal = (typeof refusals)[number];
 
+/** A security-info outcome; a refusal caused by one form field names it. */
+export type MethodResult<T = undefined> = Ok<T> | (Refused<Refusal> & { field?: string });
+
+/**
+ * TRANSITION (issue 11): the older shape src/flows/reset still reads (`error` for `reason`);
+ * goes once the reset flow calls deliverCode, verifyCode and verifyAnswers.
+ */
 export type Step<T = undefined> = { ok: true; value: T } | { ok: false; error: Refusal; field?: string };
+const toStep = <T>(r: MethodResult<T>): Step<T> => (r.ok ? r : { ok: false, error: r.reason, ...(r.field !== undefined ? { field: r.field } : {}) });
+
+/** Why registering security questions was refused; `invalid` carries the message of each field at fault. */
+export type QuestionsResult = Ok<undefined> | Refused<'methods.notAvailable'> | (Refused<'invalid'> & { errors: Record<string, string> });
 
 export interface MethodsPolicy {
   available: readonly string[];
@@ -59,7 +73,7 @@ interface Deps {
   limits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
 }
 
-const codeRefusal: Record<Exclude<CodeCheck, 'ok'>, Refusal> = {
+const codeRefusal: Record<CodeRefusal, Refusal> = {
   wrong: 'methods.codeWrong',
   expired: 'methods.codeExpired',
   too_many_tries: 'methods.codeTooMany',
@@ -83,16 +97,31 @@ export class SecurityInfoService {
     return this.d.policy().available.includes(kind);
   }
 
-  /** Sends a code through a method's channel. Counted against the user's send limits. */
+  /** TRANSITION (issue 11): deliverCode in the shape the reset flow reads. */
   async sendCode(user: User, method: Method, purpose: string, channel?: Channel): Promise<Step> {
+    return toStep(await this.deliverCode(user, method, purpose, channel));
+  }
+
+  /** TRANSITION (issue 11): verifyCode in the shape the reset flow reads. */
+  async checkCode(user: User, method: Method, purpose: string, typed: string): Promise<Step> {
+    return toStep(await this.verifyCode(user, method, purpose, typed));
+  }
+
+  /** TRANSITION (issue 11): verifyAnswers in the shape the reset flow reads. */
+  async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>, purpose = 'test'): Promise<Step> {
+    return toStep(await this.verifyAnswers(user, answers, purpose));
+  }
+
+  /** Sends a code through a method's channel. Counted against the user's send limits. */
+  async deliverCode(user: User, method: Method, purpose: string, channel?: Channel): Promise<MethodResult> {
     const { d } = this;
     const via: Channel = method.type === 'email' ? 'email' : method.type === 'office' ? 'voice' : (channel ?? 'sms');
-    if (!method.contact || (method.type === 'email') !== (via === 'email')) return { ok: false, error: 'methods.notAvailable' };
+    if (!method.contact || (method.type === 'email') !== (via === 'email')) return fail('methods.notAvailable');
     const blocked = await this.blockedFor(user.id);
-    if (blocked) return { ok: false, error: 'methods.blocked' };
+    if (blocked) return fail('methods.blocked');
     const counterKey = via === 'email' ? throttleKeys.emailSends(user.id) : throttleKeys.phoneChecks(user.id);
     const counter = await d.throttle.get(counterKey);
-    if (lockRemaining(counter, d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
+    if (lockRemaining(counter, d.clock.now()) > 0) return fail('methods.sendLimited');
     await d.throttle.recordFailure(counterKey, via === 'email' ? d.limits.emailSends : d.limits.phoneOrApp);
 
     const { code } = await d.codes.issue(user.id, method.id, purpose);
@@ -115,43 +144,43 @@ export class SecurityInfoService {
     await d.audit.record({ event: 'method_code_sent', outcome: result.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, channel: via, purpose, ...(result.ok ? {} : { reason: result.reason }) } });
     if (!result.ok) {
       await d.codes.voidAll(user.id);
-      return { ok: false, error: result.reason === 'rate_limited' ? 'methods.sendLimited' : 'methods.sendFailed' };
+      return fail(result.reason === 'rate_limited' ? 'methods.sendLimited' : 'methods.sendFailed');
     }
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   /** Checks a typed code (email/SMS/voice) or an authenticator-app code for a method. */
-  async checkCode(user: User, method: Method, purpose: string, typed: string): Promise<Step> {
+  async verifyCode(user: User, method: Method, purpose: string, typed: string): Promise<MethodResult> {
     const { d } = this;
-    if (await this.blockedFor(user.id)) return { ok: false, error: 'methods.blocked' };
-    let ok: boolean;
+    if (await this.blockedFor(user.id)) return fail('methods.blocked');
+    let accepted: boolean;
     let refusal: Refusal = 'methods.codeWrong';
     // Only a real guess counts towards the block: a code already used (a double click, a
     // parallel submission) or expired compared nothing.
     let guessed = true;
     if (method.type === 'totp') {
       const checksKey = throttleKeys.phoneChecks(user.id);
-      if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
+      if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return fail('methods.sendLimited');
       await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
       const secret = await d.methods.totpSecret(user.id, method.id);
       const step = secret ? matchTotp(secret, typed, d.clock.now()) : null;
       // A code already used inside its window is refused: claimTotpStep is a compare-and-swap.
-      ok = step !== null && (await d.methods.claimTotpStep(method.id, step));
+      accepted = step !== null && (await d.methods.claimTotpStep(method.id, step));
     } else {
       const check = await d.codes.verify(user.id, method.id, purpose, typed);
-      ok = check === 'ok';
-      if (check !== 'ok') refusal = codeRefusal[check];
-      guessed = check === 'ok' || check === 'wrong' || check === 'too_many_tries';
+      accepted = check.ok;
+      if (!check.ok) refusal = codeRefusal[check.reason];
+      guessed = check.ok || check.reason === 'wrong' || check.reason === 'too_many_tries';
     }
-    await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, purpose } });
-    if (!ok && !guessed) return { ok: false, error: refusal };
-    if (!ok) {
+    await d.audit.record({ event: 'method_verified', outcome: accepted ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, purpose } });
+    if (!accepted && !guessed) return fail(refusal);
+    if (!accepted) {
       const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.limits.verifyFailures);
-      if (lockRemaining(after, d.clock.now()) > 0) return { ok: false, error: 'methods.blocked' };
-      return { ok: false, error: refusal };
+      if (lockRemaining(after, d.clock.now()) > 0) return fail('methods.blocked');
+      return fail(refusal);
     }
     await d.methods.markUsed(method.id);
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   async blockedFor(userId: string): Promise<boolean> {
@@ -159,86 +188,86 @@ export class SecurityInfoService {
   }
 
   /** Step 1 of adding an email or phone: store it unconfirmed and send a code to it. */
-  async startContact(user: User, type: 'email' | 'mobile' | 'office', input: unknown, channel: Channel = 'sms'): Promise<Step<Method>> {
+  async startContact(user: User, type: 'email' | 'mobile' | 'office', input: unknown, channel: Channel = 'sms'): Promise<MethodResult<Method>> {
     const { d } = this;
     const wanted = type === 'email' ? 'email' : type === 'office' ? 'office_voice' : channel === 'voice' ? 'mobile_voice' : 'mobile_sms';
-    if (!this.available(wanted)) return { ok: false, error: 'methods.notAvailable' };
+    if (!this.available(wanted)) return fail('methods.notAvailable');
     let normalised: string;
     if (type === 'email') {
       const parsed = optionalEmailSchema.safeParse(input);
-      if (!parsed.success || !parsed.data) return { ok: false, error: 'v.email.invalid', field: 'email' };
+      if (!parsed.success || !parsed.data) return fail('v.email.invalid', { field: 'email' });
       normalised = parsed.data.toLowerCase();
     } else {
       const phone = normalisePhone(typeof input === 'string' ? input : '', d.phoneRegion);
-      if (!phone.ok) return { ok: false, error: phone.error, field: 'phone' };
+      if (!phone.ok) return fail(phone.error, { field: 'phone' });
       normalised = phone.e164;
     }
-    if (await d.methods.findByContact(user.id, type, normalised)) return { ok: false, error: 'methods.duplicate', field: type === 'email' ? 'email' : 'phone' };
+    if (await d.methods.findByContact(user.id, type, normalised)) return fail('methods.duplicate', { field: type === 'email' ? 'email' : 'phone' });
     await d.methods.removeUnconfirmed(user.id, type);
     const method = await d.methods.addContact(user.id, type, normalised);
-    const sent = await this.sendCode(user, method, 'register', type === 'office' ? 'voice' : type === 'email' ? 'email' : channel);
+    const sent = await this.deliverCode(user, method, 'register', type === 'office' ? 'voice' : type === 'email' ? 'email' : channel);
     if (!sent.ok) {
       await d.methods.remove(user.id, method.id);
       return sent;
     }
-    return { ok: true, value: method };
+    return ok(method);
   }
 
   /** Step 2: the code that reached the address or phone confirms it. */
-  async confirmContact(user: User, methodId: string, code: string): Promise<Step<Method>> {
+  async confirmContact(user: User, methodId: string, code: string): Promise<MethodResult<Method>> {
     const method = await this.d.methods.get(user.id, methodId);
-    if (!method || method.confirmed || method.type === 'totp' || method.type === 'passkey') return { ok: false, error: 'methods.notFound' };
-    const check = await this.checkCode(user, method, 'register', code);
+    if (!method || method.confirmed || method.type === 'totp' || method.type === 'passkey') return fail('methods.notFound');
+    const check = await this.verifyCode(user, method, 'register', code);
     if (!check.ok) return check;
     await this.d.methods.confirm(user.id, method.id);
     await this.added(user, method);
-    return { ok: true, value: (await this.d.methods.get(user.id, method.id))! };
+    return ok((await this.d.methods.get(user.id, method.id))!);
   }
 
-  async startTotp(user: User): Promise<Step<{ method: Method; secret: string; uri: string; qrSvg: string }>> {
-    if (!this.available('totp')) return { ok: false, error: 'methods.notAvailable' };
+  async startTotp(user: User): Promise<MethodResult<{ method: Method; secret: string; uri: string; qrSvg: string }>> {
+    if (!this.available('totp')) return fail('methods.notAvailable');
     await this.d.methods.removeUnconfirmed(user.id, 'totp');
     const secret = newTotpSecret();
     const method = await this.d.methods.addTotp(user.id, secret, this.d.t('methods.totp.defaultLabel'));
     const uri = totpUri(secret, this.d.productName, user.username);
-    return { ok: true, value: { method, secret, uri, qrSvg: await totpQrSvg(uri) } };
+    return ok({ method, secret, uri, qrSvg: await totpQrSvg(uri) });
   }
 
-  async confirmTotp(user: User, methodId: string, code: string): Promise<Step<Method>> {
+  async confirmTotp(user: User, methodId: string, code: string): Promise<MethodResult<Method>> {
     const method = await this.d.methods.get(user.id, methodId);
-    if (!method || method.type !== 'totp' || method.confirmed) return { ok: false, error: 'methods.notFound' };
-    const check = await this.checkCode(user, method, 'register', code);
+    if (!method || method.type !== 'totp' || method.confirmed) return fail('methods.notFound');
+    const check = await this.verifyCode(user, method, 'register', code);
     if (!check.ok) return check;
     await this.d.methods.confirm(user.id, method.id);
     await this.added(user, method);
-    return { ok: true, value: (await this.d.methods.get(user.id, method.id))! };
+    return ok((await this.d.methods.get(user.id, method.id))!);
   }
 
-  async registerQuestions(user: User, entries: Array<{ questionId: unknown; answer: unknown }>): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
-    if (!this.available('questions')) return { ok: false, errors: { _form: 'methods.notAvailable' } };
+  async registerQuestions(user: User, entries: Array<{ questionId: unknown; answer: unknown }>): Promise<QuestionsResult> {
+    if (!this.available('questions')) return fail('methods.notAvailable');
     const checked = checkRegistration(entries, this.d.policy().questions);
     if (!checked.ok) return checked;
     const had = (await this.d.questions.registeredQuestionIds(user.id)).length > 0;
-    await this.d.questions.register(user.id, checked.entries);
+    await this.d.questions.register(user.id, checked.value);
     await this.d.users.markSecurityInfoConfirmed(user.id);
     await this.d.audit.record({ event: had ? 'method_changed' : 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions' } });
     await this.notify(user, 'mail.methodAdded.body', this.d.t('methods.type.questions'));
-    return { ok: true };
+    return ok(undefined);
   }
 
   /** Checks answers to registered questions (a self-test now; the reset flow later). Wrong answers count towards the block. */
-  async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>, purpose = 'test'): Promise<Step> {
+  async verifyAnswers(user: User, answers: Array<{ questionId: string; answer: unknown }>, purpose = 'test'): Promise<MethodResult> {
     const { d } = this;
-    if (await this.blockedFor(user.id)) return { ok: false, error: 'methods.blocked' };
+    if (await this.blockedFor(user.id)) return fail('methods.blocked');
     const checksKey = throttleKeys.phoneChecks(user.id);
-    if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return { ok: false, error: 'methods.sendLimited' };
+    if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return fail('methods.sendLimited');
     await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
     const clean = answers.map((a) => ({ questionId: a.questionId, answer: typeof a.answer === 'string' && a.answer.length <= 400 ? a.answer : '' }));
-    const ok = clean.every((a) => a.answer !== '') && (await d.questions.checkAnswers(user.id, clean));
-    await d.audit.record({ event: 'method_verified', outcome: ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions', purpose } });
-    if (ok) return { ok: true, value: undefined };
+    const right = clean.every((a) => a.answer !== '') && (await d.questions.checkAnswers(user.id, clean));
+    await d.audit.record({ event: 'method_verified', outcome: right ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions', purpose } });
+    if (right) return ok(undefined);
     const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.limits.verifyFailures);
-    return { ok: false, error: lockRemaining(after, d.clock.now()) > 0 ? 'methods.blocked' : 'methods.questions.wrong' };
+    return fail(lockRemaining(after, d.clock.now()) > 0 ? 'methods.blocked' : 'methods.questions.wrong');
   }
 
   async removeQuestions(user: User): Promise<void> {
@@ -247,15 +276,15 @@ export class SecurityInfoService {
     await this.notify(user, 'mail.methodRemoved.body', this.d.t('methods.type.questions'));
   }
 
-  async remove(user: User, methodId: string): Promise<Step> {
+  async remove(user: User, methodId: string): Promise<MethodResult> {
     const method = await this.d.methods.get(user.id, methodId);
-    if (!method) return { ok: false, error: 'methods.notFound' };
+    if (!method) return fail('methods.notFound');
     await this.d.methods.remove(user.id, method.id);
     if (method.confirmed) {
       await this.d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type } });
       await this.notify(user, 'mail.methodRemoved.body', this.describe(method), method);
     }
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   private async added(user: User, method: Method): Promise<void> {

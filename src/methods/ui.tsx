@@ -10,9 +10,8 @@ export function methodName(c: AppContext, m: Method): string {
 }
 
 /** The hint above a code field: where the code went and for how long it is valid. */
-export function codeHint(c: AppContext, m: Method, channel: 'sms' | 'voice' | null): string {
+export function codeHint(c: AppContext, m: Method, channel: 'sms' | 'voice' | null, minutes: number): string {
   const t = c.get('t');
-  const minutes = c.get('portal').config.methods.codeMinutes;
   if (m.type === 'totp') return t('methods.code.hintTotp');
   if (m.type === 'email') return t('methods.code.hintEmail', { destination: maskEmail(m.contact ?? ''), minutes });
   const destination = maskPhone(m.contact ?? '');

@@ -1,0 +1,22 @@
+/** Strings of the audit log pages; merged into the English catalogue. */
+export const auditMessages = {
+  'audit.title': 'Audit log',
+  'audit.intro': 'Every sign-in, change and administrative action, newest first. Entries cannot be edited; they are deleted only when older than {days} days.',
+  'audit.filter.event': 'Event',
+  'audit.filter.outcome': 'Outcome',
+  'audit.filter.user': 'User (actor or target)',
+  'audit.filter.from': 'From (date)',
+  'audit.filter.to': 'To (date)',
+  'audit.filter.any': 'Any',
+  'audit.filter.apply': 'Filter',
+  'audit.export': 'Download as CSV',
+  'audit.count': '{total} event(s)',
+  'audit.none': 'No events match.',
+  'audit.col.time': 'Time (UTC)',
+  'audit.col.event': 'Event',
+  'audit.col.outcome': 'Outcome',
+  'audit.col.actor': 'Actor',
+  'audit.col.target': 'Target',
+  'audit.col.ip': 'Address',
+  'audit.col.details': 'Details',
+} as const;

@@ -1,0 +1,27 @@
+/** Strings of sign-in and its second step; merged into the English catalogue. */
+export const signInMessages = {
+  'signIn.title': 'Sign in',
+  'signIn.intro': 'Sign in with your organisation account.',
+  'signIn.username': 'Username',
+  'signIn.password': 'Password',
+  'signIn.submit': 'Sign in',
+  'signIn.invalid': 'The username or password is not correct.',
+  'signIn.locked': 'Too many sign-in attempts. Wait {minutes} and try again.',
+  'signIn.disabled': 'Your account is disabled. Contact your helpdesk to turn it back on.',
+  'signIn.signedOut': 'You are signed out.',
+  'signIn.sessionExpired': 'Your session ended. Sign in again to continue.',
+  'signIn.setupDone': 'The administrator account is ready. Sign in with it now.',
+  'signIn.needsSetup': 'This portal has no administrator yet. Open the one-time setup link printed when the server started (run `sspr start` again for a fresh one).',
+  'signIn.minutes': '{n} minutes',
+  'signIn.minute': '1 minute',
+  'signIn.secondFactor': 'A second verification step is required. Verification methods arrive with the next release; contact your helpdesk.',
+
+  'mfa.title': 'Verify your identity',
+  'mfa.intro': 'Your password is right. Now prove it is you with one of your methods.',
+  'mfa.use': 'Use {method}',
+  'mfa.other': 'Use another method',
+  'mfa.expired': 'The sign-in took too long. Sign in again.',
+  'mfa.adminNoQuestions': 'Administrators cannot use security questions to sign in.',
+  'mfa.textMe': 'Text me a code',
+  'mfa.callMe': 'Call me',
+} as const;
