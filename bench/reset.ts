@@ -31,7 +31,7 @@
 import { randomBytes } from 'node:crypto';
 import { createChallenge, solveChallenge } from 'altcha-lib/v1';
 import type { Portal } from '../src/app/portal.js';
-import { createPasswordHasher } from '../src/directory/password-hash.js';
+import { createPasswordHasher } from '../src/passwords/password-hash.js';
 import { checkPasswordRules, userInputsOf, type PasswordContext } from '../src/passwords/check.js';
 import { warmUpEstimator } from '../src/passwords/estimate.js';
 import { startServer } from '../src/server.js';

@@ -29,8 +29,8 @@ export const layers = [
   'auth',
   'sync',
   'methods',
-  'policy',
   'writeback',
+  'policy',
   // shared building blocks
   'http',
   'ops',

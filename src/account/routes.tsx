@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { SessionStore } from '../auth/sessions.js';
+import type { SessionStore } from '../state/sessions.js';
 import type { AppEnv } from '../http/context.js';
 import { requireUser } from '../http/guards.js';
 import { Submit } from '../http/ui/forms.js';

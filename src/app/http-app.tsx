@@ -6,7 +6,8 @@ import { signInRoutes } from '../auth/routes.js';
 import { accountRoutes } from '../account/routes.js';
 import { changePasswordRoutes } from '../flows/change/routes.js';
 import { securityInfoRoutes } from '../methods/routes.js';
-import { passkeyRoutes, passkeySignInRoutes } from '../methods/passkey-routes.js';
+import { passkeyRoutes } from '../methods/passkey-routes.js';
+import { passkeySignInRoutes } from '../auth/passkey-sign-in-routes.js';
 import { registrationInterrupt } from '../methods/registration.js';
 import { setupRoutes } from '../setup/routes.js';
 import { adminConsole } from './admin-console.js';
@@ -59,11 +60,6 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(apiRouteDeps(portal)));
   app.route('/', agentEndpointRoutes({ agents: portal.agents, publicUrl: portal.config.publicUrl, trustedProxies: portal.config.trustedProxies }));
-  app.use('*', (c, next) => {
-    // TRANSITION (issue 11): goes once every route takes its dependencies as arguments.
-    c.set('portal', portal);
-    return next();
-  });
   app.use(
     '*',
     requestContext({

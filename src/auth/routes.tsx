@@ -14,7 +14,7 @@ import { CodeForm, codeHint, methodName } from '../methods/ui.js';
 import { PasskeyForm, PasskeyScripts } from '../methods/passkey-ui.js';
 import type { SecurityInfoService } from '../methods/security-info.js';
 import type { SecondFactorStep, SecondFactorView } from './second-factor.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from '../state/sessions.js';
 import type { SignInService } from './sign-in.js';
 
 /** What the second-factor page needs: which phone channels the organisation allows, and the codes' lifetime. */

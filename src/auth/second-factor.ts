@@ -4,7 +4,7 @@ import type { FlowStore, StoredFlow } from '../state/flow-store.js';
 import type { Method, MethodStore } from '../methods/method-store.js';
 import { refusals, type SecurityInfoService } from '../methods/security-info.js';
 import { fail, ok, type Ok, type Refused, type Result } from '../shared/result.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from '../state/sessions.js';
 import type { SecondFactorPolicy } from './sign-in.js';
 import { transition, type SignInData, type SignInState } from './sign-in-flow.js';
 

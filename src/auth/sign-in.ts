@@ -1,12 +1,12 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../shared/clock.js';
-import type { PasswordHasher } from '../directory/password-hash.js';
+import type { PasswordHasher } from '../passwords/password-hash.js';
 import { nameKey } from '../directory/names.js';
 import type { User, UserStore } from '../directory/users.js';
 import type { FlowStore } from '../state/flow-store.js';
 import type { LockoutPolicy } from '../state/lockout.js';
 import { lockRemaining } from '../state/lockout.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from '../state/sessions.js';
 import { afterPassword, type SignInData, type SignInState } from './sign-in-flow.js';
 import type { ThrottleStore } from '../state/throttle-store.js';
 import type { WritebackResult } from '../writeback/writeback.js';

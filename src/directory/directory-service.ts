@@ -5,7 +5,7 @@ import type { PasswordHistory } from '../passwords/history.js';
 import { parseInput, type FieldErrors } from '../shared/validation.js';
 import type { GroupStore, Group } from './groups.js';
 import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, usernameSchema, type Role } from './names.js';
-import type { PasswordHasher } from './password-hash.js';
+import type { PasswordHasher } from '../passwords/password-hash.js';
 import type { User, UserStore } from './users.js';
 
 export interface Actor {

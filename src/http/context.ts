@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
-import type { Session } from '../auth/sessions.js';
+import type { Session } from '../state/sessions.js';
 import type { User } from '../directory/users.js';
 import type { Translate } from '../i18n/index.js';
-import type { Portal } from '../app/portal.js';
 
 /** What the frame of every page shows, read once per request (the policy's helpdesk wins over the file's). */
 export interface PageFrame {
@@ -14,8 +13,6 @@ export interface PageFrame {
 /** What every request carries once the context middleware has run. */
 export interface AppEnv {
   Variables: {
-    /** TRANSITION (issue 11): goes once every route takes its dependencies as arguments. */
-    portal: Portal;
     t: Translate;
     frame: PageFrame;
     cookies: CookieNames;

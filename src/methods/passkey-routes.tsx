@@ -7,12 +7,9 @@ import { ErrorSummary, Field } from '../http/ui/forms.js';
 import { Notice, Page } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
-import { SecondFactorPage, startSession, type SecondFactorPageDeps } from '../auth/routes.js';
-import type { PasskeySignIn, PasskeySignInError } from '../auth/passkey-sign-in.js';
-import type { SecondFactorStep } from '../auth/second-factor.js';
-import type { SessionStore } from '../auth/sessions.js';
+import type { SessionStore } from '../state/sessions.js';
 import type { Clock } from '../shared/clock.js';
-import { PASSKEY_NAME_MAX, checkPasskeyName, type PasskeyService } from './passkeys.js';
+import { PASSKEY_NAME_MAX, checkPasskeyName, type PasskeyRefusal, type PasskeyService } from './passkeys.js';
 import { PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
 import { nextOf, recentlyVerified, requireRecentVerification } from './reverify-routes.js';
 import { BASE } from './route-deps.js';
@@ -27,13 +24,8 @@ export interface PasskeyRouteDeps {
   clock: Clock;
 }
 
-export interface PasskeySignInRouteDeps extends SecondFactorPageDeps {
-  passkeySignIn: Pick<PasskeySignIn, 'options' | 'verify'>;
-  secondFactor: Pick<SecondFactorStep, 'view'>;
-  sessions: Pick<SessionStore, 'revoke'>;
-}
-
-const statusOf: Record<PasskeySignInError, ContentfulStatusCode> = {
+/** The HTTP status of each passkey refusal in the JSON answers (sign-in's passkey step uses them too). */
+export const passkeyStatus: Record<PasskeyRefusal | 'mfa.expired', ContentfulStatusCode> = {
   'methods.notAvailable': 404,
   'methods.notFound': 404,
   'methods.blocked': 429,
@@ -48,8 +40,9 @@ const statusOf: Record<PasskeySignInError, ContentfulStatusCode> = {
   'v.noControlChars': 400,
 };
 
-function refuse(c: AppContext, error: PasskeySignInError, extra: { field?: string; redirect?: string } = {}) {
-  return c.json({ ok: false, error: c.get('t')(error), code: error, ...extra }, statusOf[error]);
+/** A refusal as the passkey script reads it: the words, the code, and where to go or which field is at fault. */
+export function refuseJson(c: AppContext, error: PasskeyRefusal | 'mfa.expired', extra: { field?: string; redirect?: string } = {}) {
+  return c.json({ ok: false, error: c.get('t')(error), code: error, ...extra }, passkeyStatus[error]);
 }
 
 
@@ -107,34 +100,34 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<AppEnv> {
   // "Test": a challenge only the chosen passkey may answer; success changes last-used and the counter only.
   app.post(TEST_OPTIONS, async (c) => {
     const body = await readJson(c);
-    if (!body) return refuse(c, 'passkeys.failed');
+    if (!body) return refuseJson(c, 'passkeys.failed');
     const r = await deps.passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'test', { methodId: body['method'] });
-    if (!r.ok) return refuse(c, r.reason);
+    if (!r.ok) return refuseJson(c, r.reason);
     return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
   });
 
   app.post(TEST_VERIFY, async (c) => {
     const body = await readJson(c);
-    if (!body) return refuse(c, 'passkeys.failed');
+    if (!body) return refuseJson(c, 'passkeys.failed');
     const r = await deps.passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'test', body['flow'], body['response']);
-    if (!r.ok) return refuse(c, r.reason);
+    if (!r.ok) return refuseJson(c, r.reason);
     return c.json({ ok: true, redirect: `${BASE}?done=methods.done.tested&method=${encodeURIComponent(methodName(c, r.value.method))}` });
   });
 
   // Re-verification with any of the user's passkeys; `next` is checked and kept with the challenge.
   app.post(REAUTH_OPTIONS, async (c) => {
     const body = await readJson(c);
-    if (!body) return refuse(c, 'passkeys.failed');
+    if (!body) return refuseJson(c, 'passkeys.failed');
     const r = await deps.passkeys.startAssertion(c.get('user')!, c.get('browserId'), 'reauth', { next: nextOf(body['next']) });
-    if (!r.ok) return refuse(c, r.reason);
+    if (!r.ok) return refuseJson(c, r.reason);
     return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
   });
 
   app.post(REAUTH_VERIFY, async (c) => {
     const body = await readJson(c);
-    if (!body) return refuse(c, 'passkeys.failed');
+    if (!body) return refuseJson(c, 'passkeys.failed');
     const r = await deps.passkeys.finishAssertion(c.get('user')!, c.get('browserId'), 'reauth', body['flow'], body['response']);
-    if (!r.ok) return refuse(c, r.reason);
+    if (!r.ok) return refuseJson(c, r.reason);
     await deps.sessions.markVerified(c.get('session')!.idHash);
     return c.json({ ok: true, redirect: nextOf(r.value.next) });
   });
@@ -156,51 +149,18 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<AppEnv> {
 
   app.post(`${BASE}/passkeys/options`, async (c) => {
     const body = await readJson(c);
-    if (!body) return refuse(c, 'passkeys.failed');
+    if (!body) return refuseJson(c, 'passkeys.failed');
     const r = await deps.passkeys.startRegistration(c.get('user')!, c.get('browserId'), body['name']);
-    if (!r.ok) return refuse(c, r.reason, r.field ? { field: r.field } : {});
+    if (!r.ok) return refuseJson(c, r.reason, r.field ? { field: r.field } : {});
     return c.json({ ok: true, flow: r.value.flowId, options: r.value.options });
   });
 
   app.post(`${BASE}/passkeys/verify`, async (c) => {
     const body = await readJson(c);
-    if (!body) return refuse(c, 'passkeys.failed');
+    if (!body) return refuseJson(c, 'passkeys.failed');
     const r = await deps.passkeys.finishRegistration(c.get('user')!, c.get('browserId'), body['flow'], body['response']);
-    if (!r.ok) return refuse(c, r.reason);
+    if (!r.ok) return refuseJson(c, r.reason);
     return c.json({ ok: true, redirect: `${BASE}?done=methods.done.added&method=${encodeURIComponent(methodName(c, r.value))}` });
-  });
-
-  return app;
-}
-
-/** A passkey as the second factor at sign-in: JSON for the script, a plain-words page without it. */
-export function passkeySignInRoutes(deps: PasskeySignInRouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-
-  app.post('/sign-in/passkey/options', async (c) => {
-    const body = await readJson(c);
-    if (!body || typeof body['flow'] !== 'string') return refuse(c, 'mfa.expired');
-    const flow = body['flow'];
-    const r = await deps.passkeySignIn.options(flow, c.get('browserId'));
-    if (!r.ok) return refuse(c, r.reason);
-    return c.json({ ok: true, flow, options: r.value });
-  });
-
-  app.post('/sign-in/passkey/verify', async (c) => {
-    const body = await readJson(c);
-    if (!body || typeof body['flow'] !== 'string') return refuse(c, 'mfa.expired');
-    const r = await deps.passkeySignIn.verify(body['flow'], c.get('browserId'), body['response'], { ip: c.get('ip'), userAgent: c.get('userAgent') });
-    if (!r.ok) return refuse(c, r.reason);
-    return c.json({ ok: true, redirect: await startSession(c, deps.sessions, r.value.sessionToken, r.value.user, r.value.next) });
-  });
-
-  // Reached only without JavaScript.
-  app.post('/sign-in/verify/passkey', async (c) => {
-    const form = await readForm(c);
-    const flow = str(form, 'flow') ?? '';
-    const view = await deps.secondFactor.view(flow, c.get('browserId'));
-    if (view.kind !== 'choose') return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(flow)}`, 303);
-    return c.html(<SecondFactorPage c={c} deps={deps} view={view} error="passkeys.needsScript" />, 400);
   });
 
   return app;

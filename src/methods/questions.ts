@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
-import type { PasswordHasher } from '../directory/password-hash.js';
+import type { PasswordHasher } from '../passwords/password-hash.js';
 import { codePointLength } from '../passwords/rules.js';
 import { fail, ok, type Refused, type Result } from '../shared/result.js';
 

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { SessionStore } from '../auth/sessions.js';
-import type { PasswordHasher } from '../directory/password-hash.js';
+import type { SessionStore } from '../state/sessions.js';
+import type { PasswordHasher } from '../passwords/password-hash.js';
 import type { UserStore } from '../directory/users.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { Clock } from '../shared/clock.js';

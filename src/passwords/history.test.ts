@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, createTestStore, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
-import { createPasswordHasher } from '../directory/password-hash.js';
+import { createPasswordHasher } from './password-hash.js';
 import { UserStore } from '../directory/users.js';
 import { manualClock } from '../shared/clock.js';
 import type { Store } from '../store/database.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { PasswordHasher } from '../directory/password-hash.js';
+import type { PasswordHasher } from './password-hash.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../store/schema.js';
 

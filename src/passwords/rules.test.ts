@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPasswordLength, codePointLength } from './rules.js';
-import { createPasswordHasher } from '../directory/password-hash.js';
+import { createPasswordHasher } from './password-hash.js';
 import { configSchema } from '../config/schema.js';
 
 const rules = { minLength: 8, maxLength: 256 };

@@ -2,7 +2,7 @@ import { NO_MIGRATIONS } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects } from '../../test/helpers/test-portal.js';
 import { createAuditLog } from '../audit/audit-log.js';
-import { SessionStore } from '../auth/sessions.js';
+import { SessionStore } from '../state/sessions.js';
 import { GroupStore } from '../directory/groups.js';
 import { UserStore } from '../directory/users.js';
 import { manualClock } from '../shared/clock.js';

@@ -1,8 +1,8 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Actor, DirectoryService, Outcome } from '../directory/directory-service.js';
-import type { PasswordHasher } from '../directory/password-hash.js';
+import type { PasswordHasher } from '../passwords/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
-import type { SessionStore } from '../auth/sessions.js';
+import type { SessionStore } from '../state/sessions.js';
 import type { ReportedPolicy } from '../agent-protocol/index.js';
 import type { Writeback, WritebackResult } from './writeback.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from './onprem-password.js';

@@ -1,4 +1,4 @@
-import type { PasswordHasher } from '../directory/password-hash.js';
+import type { PasswordHasher } from '../passwords/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
 import type { DirectoryService, Outcome } from '../directory/directory-service.js';
 import type { ReportedPolicy } from '../agent-protocol/index.js';

@@ -3,7 +3,7 @@ import { lockRemaining, type LockoutPolicy } from '../../state/lockout.js';
 import type { ThrottleStore } from '../../state/throttle-store.js';
 import type { DirectoryService } from '../../directory/directory-service.js';
 import { nameKey } from '../../directory/names.js';
-import type { PasswordHasher } from '../../directory/password-hash.js';
+import type { PasswordHasher } from '../../passwords/password-hash.js';
 import type { User, UserStore } from '../../directory/users.js';
 import type { MethodStore } from '../../methods/method-store.js';
 import type { Outbound, RenderEmail } from '../../methods/outbound.js';

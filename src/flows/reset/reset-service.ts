@@ -2,10 +2,10 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import type { AuditLog } from '../../audit/audit-log.js';
 import { lockRemaining, type LockoutPolicy } from '../../state/lockout.js';
 import type { ThrottleStore } from '../../state/throttle-store.js';
-import type { SessionStore } from '../../auth/sessions.js';
+import type { SessionStore } from '../../state/sessions.js';
 import type { DirectoryService } from '../../directory/directory-service.js';
 import { nameKey } from '../../directory/names.js';
-import type { PasswordHasher } from '../../directory/password-hash.js';
+import type { PasswordHasher } from '../../passwords/password-hash.js';
 import type { User, UserStore } from '../../directory/users.js';
 import type { Translate } from '../../i18n/index.js';
 import type { PasswordVerdict } from '../../passwords/check.js';

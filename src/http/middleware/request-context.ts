@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import type { Session } from '../../auth/sessions.js';
+import type { Session } from '../../state/sessions.js';
 import type { User } from '../../directory/users.js';
 import { translator } from '../../i18n/index.js';
 import { hmac, randomToken } from '../../shared/crypto.js';

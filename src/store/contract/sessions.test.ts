@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
-import { SessionStore, type SessionPolicy } from '../../auth/sessions.js';
+import { SessionStore, type SessionPolicy } from '../../state/sessions.js';
 import type { User } from '../../directory/users.js';
 import { contractFixture, HOUR, MINUTE, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
-import { SessionStore } from '../../auth/sessions.js';
+import { SessionStore } from '../../state/sessions.js';
 import { contractFixture, HOUR, MINUTE, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 import type { User, UserStore } from '../../directory/users.js';

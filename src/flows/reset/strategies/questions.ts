@@ -1,5 +1,5 @@
 import { nameKey } from '../../../directory/names.js';
-import type { PasswordHasher } from '../../../directory/password-hash.js';
+import type { PasswordHasher } from '../../../passwords/password-hash.js';
 import { questionCatalogue, type QuestionStore } from '../../../methods/questions.js';
 import type { SecurityInfoService } from '../../../methods/security-info.js';
 import type { Policy } from '../../../policy/policy.js';
