@@ -35,9 +35,6 @@ export type PasskeyRefusal = (typeof passkeyRefusals)[number];
 /** A passkey outcome; a refusal caused by the name field says so. */
 export type PasskeyResult<T> = Ok<T> | (Refused<PasskeyRefusal> & { field?: 'name' });
 
-/** TRANSITION (issue 11): the older shape src/flows/reset still reads (`error` for `reason`); goes once it calls verifyAuthentication. */
-export type PasskeyStep<T> = { ok: true; value: T } | { ok: false; error: PasskeyRefusal; field?: 'name' };
-
 /** The relying party: always from the configured public URL, never from the request. */
 export interface RelyingParty {
   /** The RP ID: the public URL's host name. */
@@ -368,12 +365,6 @@ export class PasskeyService {
     const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.verifyFailures);
     if (lockRemaining(after, d.clock.now()) > 0) return fail('methods.blocked');
     return fail('passkeys.failed');
-  }
-
-  /** TRANSITION (issue 11): verifyAuthentication in the shape the reset flow reads. */
-  async verifyAssertion(user: User, expectedChallenge: string, responseInput: unknown, allowedIds: readonly string[], purpose: string): Promise<PasskeyStep<Method>> {
-    const r = await this.verifyAuthentication(user, expectedChallenge, responseInput, allowedIds, purpose);
-    return r.ok ? r : { ok: false, error: r.reason, ...(r.field ? { field: r.field } : {}) };
   }
 
   async blocked(userId: string): Promise<boolean> {

@@ -1,17 +1,20 @@
 import type { Translate } from '../i18n/index.js';
 import type { MethodType } from '../store/schema.js';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { fail, ok, type Result } from '../shared/result.js';
 
-export type PhoneResult = { ok: true; e164: string } | { ok: false; error: 'v.phone.invalid' | 'v.phone.tooLong' };
+export const phoneRefusals = ['v.phone.invalid', 'v.phone.tooLong'] as const;
+/** A number in E.164, or why it is not one. */
+export type PhoneResult = Result<string, (typeof phoneRefusals)[number]>;
 
 /** Validates and normalises to E.164 (+4915112345678). Numbers without a country code use the portal's default region. */
 export function normalisePhone(input: string, defaultRegion: string): PhoneResult {
   const raw = input.trim();
-  if (raw.length > 40) return { ok: false, error: 'v.phone.tooLong' };
-  if (!/^[+\d][\d\s().-]*$/.test(raw)) return { ok: false, error: 'v.phone.invalid' };
+  if (raw.length > 40) return fail('v.phone.tooLong');
+  if (!/^[+\d][\d\s().-]*$/.test(raw)) return fail('v.phone.invalid');
   const parsed = parsePhoneNumberFromString(raw, defaultRegion as CountryCode);
-  if (!parsed || !parsed.isValid()) return { ok: false, error: 'v.phone.invalid' };
-  return { ok: true, e164: parsed.number };
+  if (!parsed || !parsed.isValid()) return fail('v.phone.invalid');
+  return ok(parsed.number);
 }
 
 /** "+49 ••• •••• 78": enough for the user to recognise the number, not enough to learn it. */

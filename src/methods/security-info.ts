@@ -39,13 +39,6 @@ export type Refusal = (typeof refusals)[number];
 /** A security-info outcome; a refusal caused by one form field names it. */
 export type MethodResult<T = undefined> = Ok<T> | (Refused<Refusal> & { field?: string });
 
-/**
- * TRANSITION (issue 11): the older shape src/flows/reset still reads (`error` for `reason`);
- * goes once the reset flow calls deliverCode, verifyCode and verifyAnswers.
- */
-export type Step<T = undefined> = { ok: true; value: T } | { ok: false; error: Refusal; field?: string };
-const toStep = <T>(r: MethodResult<T>): Step<T> => (r.ok ? r : { ok: false, error: r.reason, ...(r.field !== undefined ? { field: r.field } : {}) });
-
 /** Why registering security questions was refused; `invalid` carries the message of each field at fault. */
 export type QuestionsResult = Ok<undefined> | Refused<'methods.notAvailable'> | (Refused<'invalid'> & { errors: Record<string, string> });
 
@@ -95,21 +88,6 @@ export class SecurityInfoService {
 
   available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions'): boolean {
     return this.d.policy().available.includes(kind);
-  }
-
-  /** TRANSITION (issue 11): deliverCode in the shape the reset flow reads. */
-  async sendCode(user: User, method: Method, purpose: string, channel?: Channel): Promise<Step> {
-    return toStep(await this.deliverCode(user, method, purpose, channel));
-  }
-
-  /** TRANSITION (issue 11): verifyCode in the shape the reset flow reads. */
-  async checkCode(user: User, method: Method, purpose: string, typed: string): Promise<Step> {
-    return toStep(await this.verifyCode(user, method, purpose, typed));
-  }
-
-  /** TRANSITION (issue 11): verifyAnswers in the shape the reset flow reads. */
-  async checkQuestions(user: User, answers: Array<{ questionId: string; answer: unknown }>, purpose = 'test'): Promise<Step> {
-    return toStep(await this.verifyAnswers(user, answers, purpose));
   }
 
   /** Sends a code through a method's channel. Counted against the user's send limits. */
@@ -199,8 +177,8 @@ export class SecurityInfoService {
       normalised = parsed.data.toLowerCase();
     } else {
       const phone = normalisePhone(typeof input === 'string' ? input : '', d.phoneRegion);
-      if (!phone.ok) return fail(phone.error, { field: 'phone' });
-      normalised = phone.e164;
+      if (!phone.ok) return fail(phone.reason, { field: 'phone' });
+      normalised = phone.value;
     }
     if (await d.methods.findByContact(user.id, type, normalised)) return fail('methods.duplicate', { field: type === 'email' ? 'email' : 'phone' });
     await d.methods.removeUnconfirmed(user.id, type);

@@ -276,7 +276,7 @@ export class SyncService {
     const phone = u.mobile ? normalisePhone(u.mobile, c.phoneRegion) : null;
     const wanted: Record<string, string | null> = {
       email: c.enabled && u.mail ? u.mail.toLowerCase() : null,
-      mobile: c.enabled && phone?.ok ? phone.e164 : null,
+      mobile: c.enabled && phone?.ok ? phone.value : null,
     };
     const next: Record<string, { id: string; value: string }> = {};
     for (const type of ['email', 'mobile'] as const) {

@@ -10,7 +10,7 @@ import { verifyTypedCode } from './typed-code.js';
 
 export interface CodeStrategyDeps {
   methods: Pick<MethodStore, 'findByContact' | 'get'>;
-  securityInfo: Pick<SecurityInfoService, 'sendCode' | 'checkCode'>;
+  securityInfo: Pick<SecurityInfoService, 'deliverCode' | 'verifyCode'>;
   clock: Clock;
   codeTtlMs: number;
   phoneRegion: string;
@@ -42,7 +42,7 @@ export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
       const method = user ? await d.methods.findByContact(user.id, contactType[choice], contact.value) : null;
       const usable = method?.confirmed ? method : null;
       const pending = { choice, gate: contactType[choice], methodId: usable?.id ?? null, expiresAt: d.clock.now() + d.codeTtlMs };
-      if (user && usable) d.background(d.securityInfo.sendCode(user, usable, 'reset', channelOf[choice]));
+      if (user && usable) d.background(d.securityInfo.deliverCode(user, usable, 'reset', channelOf[choice]));
       return ok({ pending });
     },
     verify: (attempt, typed) => verifyTypedCode(d, attempt, typed, async (_user, matched) => matched),
@@ -57,5 +57,5 @@ function normaliseContact(choice: ContactChoice, input: unknown, phoneRegion: st
     return ok(parsed.data.toLowerCase());
   }
   const phone = normalisePhone(typeof input === 'string' ? input : '', phoneRegion);
-  return phone.ok ? ok(phone.e164) : fail(phone.error);
+  return phone.ok ? ok(phone.value) : fail(phone.reason);
 }

@@ -8,7 +8,7 @@ import type { ResetFlow } from '../reset-view.js';
 import type { ProofStrategy } from './proof-strategy.js';
 
 export interface PasskeyStrategyDeps {
-  passkeys: Pick<PasskeyService, 'discoverableOptions' | 'verifyAssertion'>;
+  passkeys: Pick<PasskeyService, 'discoverableOptions' | 'verifyAuthentication'>;
   methods: Pick<MethodStore, 'list'>;
   flows: Pick<FlowStore, 'advance'>;
   clock: Clock;
@@ -38,8 +38,8 @@ export function passkeyStrategy(d: PasskeyStrategyDeps): ProofStrategy {
       if (d.clock.now() >= pending.expiresAt) return fail('passkeys.expired');
       if (!user || pending.methodId !== 'passkey') return fail('passkeys.failed', { nothingMatched: true, flow: after });
       const ids = (await d.methods.list(user.id, { confirmedOnly: true })).filter((m) => m.type === 'passkey').map((m) => m.id);
-      const r = await d.passkeys.verifyAssertion(user, pending.challenge, response, ids, 'reset');
-      if (!r.ok) return r.error === 'methods.blocked' ? fail('methods.blocked', { flow: after }) : fail('passkeys.failed');
+      const r = await d.passkeys.verifyAuthentication(user, pending.challenge, response, ids, 'reset');
+      if (!r.ok) return r.reason === 'methods.blocked' ? fail('methods.blocked', { flow: after }) : fail('passkeys.failed');
       // The gate passes on the pending proof, so it goes back in, without its spent challenge.
       const withPending = transition(after.state, after.data, { type: 'proof_started', pending: { ...pending, challenge: undefined } });
       if (!withPending.ok || !(await d.flows.advance(after, withPending))) return fail('reset.expired');

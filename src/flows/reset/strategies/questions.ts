@@ -9,7 +9,7 @@ import type { ProofStrategy } from './proof-strategy.js';
 
 export interface QuestionsStrategyDeps {
   questions: Pick<QuestionStore, 'registeredQuestionIds'>;
-  securityInfo: Pick<SecurityInfoService, 'checkQuestions'>;
+  securityInfo: Pick<SecurityInfoService, 'verifyAnswers'>;
   hasher: Pick<PasswordHasher, 'verifyNothing'>;
   /** Seeds a decoy's questions, so nobody can compute them. */
   lookupKey: Buffer;
@@ -38,8 +38,8 @@ export function questionsStrategy(d: QuestionsStrategyDeps): ProofStrategy {
         for (const a of given) await d.hasher.verifyNothing(typeof a.answer === 'string' ? a.answer.slice(0, 400) : '');
         return fail('methods.questions.wrong', { nothingMatched: true });
       }
-      const r = await d.securityInfo.checkQuestions(user, given, 'reset');
-      if (!r.ok) return fail(r.error);
+      const r = await d.securityInfo.verifyAnswers(user, given, 'reset');
+      if (!r.ok) return fail(r.reason);
       return ok(flow);
     },
     step(pending, policy) {

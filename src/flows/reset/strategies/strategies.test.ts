@@ -18,7 +18,7 @@ function codeWith(found: Method | null) {
   const sent: string[] = [];
   const strategy = codeStrategy({
     methods: { findByContact: async () => found, get: async () => found },
-    securityInfo: { sendCode: async (_u, m) => (sent.push(m.id), { ok: true, value: undefined }), checkCode: async () => ({ ok: true, value: undefined }) },
+    securityInfo: { deliverCode: async (_u, m) => (sent.push(m.id), { ok: true, value: undefined }), verifyCode: async () => ({ ok: true, value: undefined }) },
     clock,
     codeTtlMs: 5 * 60_000,
     phoneRegion: 'GB',
@@ -59,7 +59,7 @@ describe('reset proof strategies', () => {
   it('asks a stranger the same questions every time for the same typed name, as many as a real user answers', async () => {
     const strategy = questionsStrategy({
       questions: { registeredQuestionIds: async () => [] },
-      securityInfo: { checkQuestions: async () => ({ ok: true, value: undefined }) },
+      securityInfo: { verifyAnswers: async () => ({ ok: true, value: undefined }) },
       hasher: { verifyNothing: async () => false },
       lookupKey: Buffer.alloc(32, 7),
     });

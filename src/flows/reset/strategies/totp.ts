@@ -8,7 +8,7 @@ import { verifyTypedCode } from './typed-code.js';
 
 export interface TotpStrategyDeps {
   methods: Pick<MethodStore, 'list' | 'get' | 'totpSecret'>;
-  securityInfo: Pick<SecurityInfoService, 'checkCode'>;
+  securityInfo: Pick<SecurityInfoService, 'verifyCode'>;
   clock: Clock;
 }
 

@@ -7,7 +7,7 @@ import type { ProofRefused, VerifyAttempt } from './proof-strategy.js';
 
 export interface TypedCodeDeps {
   methods: Pick<MethodStore, 'get'>;
-  securityInfo: Pick<SecurityInfoService, 'checkCode'>;
+  securityInfo: Pick<SecurityInfoService, 'verifyCode'>;
 }
 
 /**
@@ -21,7 +21,7 @@ export async function verifyTypedCode(d: TypedCodeDeps, attempt: VerifyAttempt, 
   if (!/^\d{6,8}$/.test(code)) return fail('methods.codeWrong', { field: 'code' });
   const method = user && pending.methodId ? await d.methods.get(user.id, pending.methodId) : null;
   if (!user || !method) return fail('methods.codeWrong', { nothingMatched: true });
-  const r = await d.securityInfo.checkCode(user, await target(user, method, code), 'reset', code);
-  if (!r.ok) return r.error === 'methods.blocked' ? fail(r.error) : fail(r.error, { field: 'code' });
+  const r = await d.securityInfo.verifyCode(user, await target(user, method, code), 'reset', code);
+  if (!r.ok) return r.reason === 'methods.blocked' ? fail(r.reason) : fail(r.reason, { field: 'code' });
   return ok(flow);
 }
