@@ -5,6 +5,7 @@ import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, SYNC_
 import { challengeText, open, signChallenge, type AgentKeys } from '../agent-protocol/index.js';
 import { splitPage } from '../agent-protocol/index.js';
 import type { SyncCursor, SyncPage } from '../agent-protocol/index.js';
+import type { Ok, Refused } from '../shared/result.js';
 
 /** Sync pages sent and not yet acknowledged, at most: the portal applies one while the agent reads the next. */
 export const SYNC_WINDOW = 2;
@@ -31,10 +32,13 @@ export interface JobExecutor {
   rightsReport?(): Promise<{ verdict: 'ok' | 'missing_rights' | 'over_privileged' | 'unreachable'; problems: string[] } & Record<string, unknown>>;
 }
 
+/** A read of AD for a sync run, or AD's failure in words for the console (`problem`). */
+export type SyncRead<T> = Ok<T> | (Refused<'ad_failed'> & { problem: string });
+
 /** Reading AD for the portal's directory (src/agent/ad-sync-source.ts implements it with the sync reader). */
 export interface SyncSource {
-  full(onPage: (page: SyncPage) => Promise<void>): Promise<{ ok: true; cursor: SyncCursor } | { ok: false; problem: string }>;
-  delta(since: SyncCursor, onPage: (page: SyncPage) => Promise<void>): Promise<{ ok: true; cursor: SyncCursor } | { ok: true; fullNeeded: true } | { ok: false; problem: string }>;
+  full(onPage: (page: SyncPage) => Promise<void>): Promise<SyncRead<{ cursor: SyncCursor }>>;
+  delta(since: SyncCursor, onPage: (page: SyncPage) => Promise<void>): Promise<SyncRead<{ cursor: SyncCursor } | { fullNeeded: true }>>;
 }
 
 /** What `sspr agent register` keeps (file mode 0600): the agent's id, keys and portal. */
@@ -288,14 +292,14 @@ export class AgentClient {
     try {
       let reported: 'full' | 'delta' = mode;
       let r = mode === 'delta' && since ? await source.delta(since, onPage) : await source.full(onPage);
-      if (r.ok && 'fullNeeded' in r) {
+      if (r.ok && 'fullNeeded' in r.value) {
         reported = 'full';
         r = await source.full(onPage);
       }
       await allAcked();
       if (!r.ok) return this.send({ t: 'sync_failed', runId, problem: r.problem.slice(0, 500) });
-      if (!('cursor' in r)) return this.send({ t: 'sync_failed', runId, problem: 'no cursor' });
-      this.send({ t: 'sync_end', runId, mode: reported, cursor: r.cursor });
+      if (!('cursor' in r.value)) return this.send({ t: 'sync_failed', runId, problem: 'no cursor' });
+      this.send({ t: 'sync_end', runId, mode: reported, cursor: r.value.cursor });
     } catch (err) {
       this.send({ t: 'sync_failed', runId, problem: String((err as Error).message ?? err).slice(0, 500) });
     }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { AgentState } from './agent-client.js';
 import { newAgentKeys } from '../agent-protocol/index.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 const stateSchema = z.strictObject({
   agentId: z.string().min(1),
@@ -23,7 +24,10 @@ export function saveAgentState(path: string, state: AgentState): void {
   chmodSync(path, 0o600);
 }
 
-export type RegisterResult = { ok: true; state: AgentState } | { ok: false; message: string };
+/** Why a registration failed: a URL that is not one, a portal out of reach, or the portal's no (an expired token, say). */
+export const registerRefusals = ['bad_url', 'unreachable', 'refused'] as const;
+/** The agent's new state, or why not with the words for the administrator running the command. */
+export type RegisterResult = Ok<AgentState> | (Refused<(typeof registerRefusals)[number]> & { message: string });
 
 /**
  * `sspr agent register`: a fresh key pair, the one-time token and the public keys to the
@@ -31,7 +35,7 @@ export type RegisterResult = { ok: true; state: AgentState } | { ok: false; mess
  */
 export async function registerAgent(input: { portalUrl: string; token: string; name: string; version: string; fetch?: typeof fetch; ca?: string }): Promise<RegisterResult> {
   const portalUrl = input.portalUrl.replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(portalUrl)) return { ok: false, message: 'the portal URL must start with https:// (or http:// for a test portal)' };
+  if (!/^https?:\/\//.test(portalUrl)) return fail('bad_url', { message: 'the portal URL must start with https:// (or http:// for a test portal)' });
   const keys = newAgentKeys();
   let res: Response;
   try {
@@ -42,9 +46,9 @@ export async function registerAgent(input: { portalUrl: string; token: string; n
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
-    return { ok: false, message: `cannot reach the portal at ${portalUrl}: ${(err as Error).message}` };
+    return fail('unreachable', { message: `cannot reach the portal at ${portalUrl}: ${(err as Error).message}` });
   }
   const body = (await res.json().catch(() => ({}))) as { agentId?: string; portalUrl?: string; error?: string };
-  if (res.status !== 201 || !body.agentId) return { ok: false, message: body.error ?? `the portal answered ${res.status}` };
-  return { ok: true, state: { agentId: body.agentId, name: input.name, portalUrl: (body.portalUrl ?? portalUrl).replace(/\/+$/, ''), keys } };
+  if (res.status !== 201 || !body.agentId) return fail('refused', { message: body.error ?? `the portal answered ${res.status}` });
+  return ok({ agentId: body.agentId, name: input.name, portalUrl: (body.portalUrl ?? portalUrl).replace(/\/+$/, ''), keys });
 }

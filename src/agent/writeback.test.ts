@@ -49,7 +49,7 @@ async function newAgent(name: string): Promise<AgentState> {
   const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
   const r = await registerAgent({ portalUrl: server.url, token, name, version: '0.1.0' });
   if (!r.ok) throw new Error(r.message);
-  return { ...r.state, portalUrl: tp.config.publicUrl };
+  return { ...r.value, portalUrl: tp.config.publicUrl };
 }
 
 async function run(state: AgentState, jobs: JobExecutor = executor(), journalFile = join(dir, `${state.name}-journal.json`)): Promise<AgentClient> {

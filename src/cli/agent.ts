@@ -33,8 +33,8 @@ export function registerAgentCommands(program: Command, io: CliIO, setExit: (cod
       const ca = config.agent.portalCaFile ? readFileSync(resolve(baseDir, config.agent.portalCaFile), 'utf8') : undefined;
       const r = await registerAgent({ portalUrl: opts.portal, token: opts.token, name: opts.name, version: PRODUCT_VERSION, ...(ca ? { ca } : {}) });
       if (!r.ok) throw new CliExit(EXIT.refused, r.message);
-      saveAgentState(statePath, r.state);
-      io.stdout.write(`Registered as ${r.state.name} (${r.state.agentId}). Keys are in ${statePath} (keep it private).\nNext: \`sspr agent run\`.\n`);
+      saveAgentState(statePath, r.value);
+      io.stdout.write(`Registered as ${r.value.name} (${r.value.agentId}). Keys are in ${statePath} (keep it private).\nNext: \`sspr agent run\`.\n`);
       setExit(EXIT.ok);
     });
 

@@ -88,7 +88,7 @@ beforeAll(async () => {
   const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
   const r = await registerAgent({ portalUrl: server.url, token, name: 'sync-agent', version: '0.1.0' });
   if (!r.ok) throw new Error(r.message);
-  state = { ...r.state, portalUrl: tp.config.publicUrl };
+  state = { ...r.value, portalUrl: tp.config.publicUrl };
 }, 240_000);
 
 afterAll(async () => {

@@ -47,7 +47,7 @@ async function registered(url: string, name = 'dc-agent-1'): Promise<AgentState>
   const r = await registerAgent({ portalUrl: url, token, name, version: '0.1.0' });
   if (!r.ok) throw new Error(r.message);
   // The agent signs the portal's public URL; this one listens elsewhere.
-  return { ...r.state, portalUrl: tp.config.publicUrl };
+  return { ...r.value, portalUrl: tp.config.publicUrl };
 }
 
 function client(state: AgentState, url: string, executor: JobExecutor = notCalled): AgentClient {
@@ -80,7 +80,7 @@ describe('agent connection (real server, real WebSocket)', () => {
     const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
     expect((await registerAgent({ portalUrl: url, token, name: 'a', version: '1' })).ok).toBe(true);
     const again = await registerAgent({ portalUrl: url, token, name: 'b', version: '1' });
-    expect(again).toEqual({ ok: false, message: expect.stringContaining('not valid') });
+    expect(again).toEqual({ ok: false, reason: 'refused', message: expect.stringContaining('not valid') });
   });
 
   it('an agent with the wrong keys is refused and never connected', async () => {
@@ -130,7 +130,7 @@ describe('agent connection (real server, real WebSocket)', () => {
           log.push(`read ${k}`);
           await onPage({ users: [user(k)], groups: [], gone: [] });
         }
-        return { ok: true, cursor: { invocationId: '5f1c2a3b-0000-4000-8000-000000000001', usn: '100', dc: 'dc1.corp.example.test' } };
+        return { ok: true, value: { cursor: { invocationId: '5f1c2a3b-0000-4000-8000-000000000001', usn: '100', dc: 'dc1.corp.example.test' } } };
       },
       delta: () => Promise.reject(new Error('not expected in this test')),
     };
@@ -172,7 +172,7 @@ describe('agent connection (real server, real WebSocket)', () => {
     const source: SyncSource = {
       async full(onPage) {
         await onPage({ users: [], groups: [], gone: [] });
-        return { ok: true, cursor: { invocationId: '5f1c2a3b-0000-4000-8000-000000000001', usn: '100', dc: 'dc1.corp.example.test' } };
+        return { ok: true, value: { cursor: { invocationId: '5f1c2a3b-0000-4000-8000-000000000001', usn: '100', dc: 'dc1.corp.example.test' } } };
       },
       delta: () => Promise.reject(new Error('not expected in this test')),
     };
