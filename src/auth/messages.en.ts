@@ -24,4 +24,7 @@ export const signInMessages = {
   'mfa.adminNoQuestions': 'Administrators cannot use security questions to sign in.',
   'mfa.textMe': 'Text me a code',
   'mfa.callMe': 'Call me',
+  'signIn.onpremUnavailable': 'Your account is in your organisation\'s network, and the service that checks its passwords is not reachable right now. Try again in a few minutes.',
+  'signIn.onpremLocked': 'Your account is locked in your organisation\'s network after too many wrong passwords. Unlock it with "Account locked?" below, or wait and try again.',
+  'signIn.passwordExpired': 'Your password is right but has expired, so you must choose a new one: use "Forgot your password?" below.',
 } as const;

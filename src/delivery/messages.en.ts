@@ -6,8 +6,6 @@ export const deliveryMessages = {
   'mail.footer': 'Sent automatically by {product}, the self-service password portal of {org}. Replies to this address are not read.',
   'mail.helpdesk': 'Need help? Contact {helpdesk}.',
 
-  'admin.nav.outbox': 'Outbox',
-  'admin.nav.delivery': 'Delivery',
 
   'outbox.title': 'Outbox',
   'outbox.banner': 'Outbox delivery: messages are not sent. Not for production.',

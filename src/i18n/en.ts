@@ -15,6 +15,8 @@ import { accountMessages } from '../account/messages.en.js';
 import { setupMessages } from '../setup/messages.en.js';
 import { adminMessages } from '../admin/messages.en.js';
 import { auditMessages } from '../audit/messages.en.js';
+import { consoleMessages } from '../http/ui/console-messages.en.js';
+import { directoryMessages } from '../directory/messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -109,6 +111,6 @@ export const coreMessages = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...coreMessages, ...methodMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...adminMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages };
+export const en = { ...coreMessages, ...methodMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages };
 
 export type MessageKey = keyof typeof en;

@@ -3,7 +3,6 @@
  * reminder preview at /admin/sync/reminders); merged into the English catalogue.
  */
 export const syncAdminMessages = {
-  'admin.nav.sync': 'AD sync',
   'sync.title': 'Active Directory sync',
   'sync.intro': 'The on-premises agent reads users and groups from Active Directory and the portal keeps its hybrid users and groups in step with them. Users who leave Active Directory are disabled here, not erased.',
   'sync.remindersLink': 'Preview the password-expiry reminders',

@@ -3,7 +3,6 @@
  * one-time registration token and recent jobs; merged into the English catalogue.
  */
 export const agentAdminMessages = {
-  'admin.nav.agents': 'On-premises agents',
   'agents.title': 'On-premises agents',
   'agents.intro': 'Agents run on a machine in your Active Directory domain. They connect out to this portal and set the passwords of hybrid users in Active Directory.',
 

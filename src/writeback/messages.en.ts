@@ -21,9 +21,6 @@ export const writebackMessages = {
   'writeback.dc_unreachable': 'Your organisation\'s network could not be reached. Nothing was changed. Try again in a few minutes.',
   'writeback.wrong_password': 'Your current password is not right. Nothing was changed.',
   'writeback.password_expired': 'Your password has expired. Nothing was changed. Choose a new one with "Forgot your password?", or change it on a computer in your organisation.',
-  'signIn.onpremUnavailable': 'Your account is in your organisation\'s network, and the service that checks its passwords is not reachable right now. Try again in a few minutes.',
-  'signIn.onpremLocked': 'Your account is locked in your organisation\'s network after too many wrong passwords. Unlock it with "Account locked?" below, or wait and try again.',
-  'signIn.passwordExpired': 'Your password is right but has expired, so you must choose a new one: use "Forgot your password?" below.',
   'writeback.sealing': 'The password service could not read the request. Nothing was changed. Try again; if it keeps happening, contact your helpdesk.',
   'writeback.failed': 'Your organisation\'s network did not accept the change. Nothing was changed. Contact your helpdesk.',
 } as const;
