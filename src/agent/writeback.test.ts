@@ -5,7 +5,6 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
-import { AdConnector } from '../ad/ad-connector.js';
 import type { User } from '../directory/users.js';
 import { createLogger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -13,6 +12,7 @@ import { AgentClient, type AgentState, type JobExecutor } from './agent-client.j
 import { AdExecutor } from './ad-executor.js';
 import { Journal } from './journal.js';
 import { registerAgent } from './state.js';
+import { adConnector, adOptions } from '../../test/helpers/ad-connector.js';
 
 /**
  * Password writeback end to end: the real portal server, agents connected over real
@@ -26,16 +26,8 @@ let dir: string;
 const agentLogs: string[] = [];
 const running: AgentClient[] = [];
 
-function adOptions() {
-  return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
-}
-
-function connector(): AdConnector {
-  return new AdConnector(adOptions());
-}
-
 function executor(): AdExecutor {
-  return new AdExecutor(connector(), null, 500, adOptions());
+  return new AdExecutor(adConnector(dc), null, 500, adOptions(dc));
 }
 
 const logStream = new Writable({
@@ -65,7 +57,7 @@ async function hybrid(sam: SambaUser): Promise<User> {
 }
 
 async function binds(sam: SambaUser, password: string): Promise<boolean> {
-  const ad = connector();
+  const ad = adConnector(dc);
   try {
     return (await ad.bindAsUser(sam.guid, password)).ok;
   } finally {
@@ -74,7 +66,7 @@ async function binds(sam: SambaUser, password: string): Promise<boolean> {
 }
 
 async function pwdLastSet(sam: SambaUser): Promise<number | null> {
-  const ad = connector();
+  const ad = adConnector(dc);
   try {
     const u = await ad.findUserByGuid(sam.guid);
     return u.ok ? (u.value.pwdLastSet?.getTime() ?? null) : null;
@@ -135,7 +127,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const sam = await dc.addUser('wb.locked', 'Start!Pass#2024');
     const user = await hybrid(sam);
     for (let i = 0; i < 3; i++) expect(await binds(sam, `Wrong!Pass#${i}`)).toBe(false);
-    const ad = connector();
+    const ad = adConnector(dc);
     expect(await ad.bindAsUser(sam.guid, 'Start!Pass#2024')).toMatchObject({ ok: false, reason: 'locked' });
     await ad.close();
     expect(await tp.portal.writeback.unlock(user)).toEqual({ ok: true, value: {} });
@@ -168,7 +160,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
   it('an agent killed between AD and its answer: the user is told it is not confirmed, and the restarted agent reconciles the job from AD', async () => {
     for (const c of running.splice(0)) await c.stop();
     const journalFile = join(dir, 'crash-journal.json');
-    const real = new AdExecutor(connector());
+    const real = new AdExecutor(adConnector(dc));
     let victim: AgentClient | null = null;
     // Applies the reset in AD, then the process "dies" before it can record or send AD's answer.
     const crashing: JobExecutor = {
@@ -227,7 +219,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const { TestClient } = await import('../../test/helpers/http-client.js');
     expect((await new TestClient(tp.app).signIn('wb.signin', 'Start!Pass#2024')).status).toBe(303);
     expect((await new TestClient(tp.app).signIn('wb.signin', 'Wrong!Pass#1')).status).toBe(401);
-    const ad = connector();
+    const ad = adConnector(dc);
     expect(await ad.setMustChange(sam.guid, true)).toEqual({ ok: true });
     const expired = await new TestClient(tp.app).signIn('wb.signin', 'Start!Pass#2024');
     expect(expired.status).toBe(403);
@@ -291,7 +283,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(page.body).toContain('Set the password in Active Directory');
     const set = await admin.post(`/admin/users/${user.id}/ad/password`, { password: 'Helpdesk!Set#2025', confirm: 'Helpdesk!Set#2025', mustChange: '1' });
     expect(set.status).toBe(303);
-    const ad = connector();
+    const ad = adConnector(dc);
     expect(await ad.bindAsUser(sam.guid, 'Helpdesk!Set#2025')).toMatchObject({ ok: false, reason: 'must_change' });
     expect(await ad.setMustChange(sam.guid, false)).toEqual({ ok: true });
     expect((await admin.post(`/admin/users/${user.id}/ad/must-change`, {})).status).toBe(303);

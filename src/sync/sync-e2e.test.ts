@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc } from '../../test/helpers/samba-dc.js';
 import { AdBulk, type BulkObject } from '../../test/helpers/ad-bulk.js';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
-import { AdConnector } from '../ad/ad-connector.js';
 import { AgentClient, type AgentState } from '../agent/agent-client.js';
 import { AdExecutor } from '../agent/ad-executor.js';
 import { adSyncSource } from '../agent/ad-sync-source.js';
@@ -11,6 +10,7 @@ import { registerAgent } from '../agent/state.js';
 import { createLogger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
 import { AdSyncReader } from '../agent/ad-sync-reader.js';
+import { adConnector, adOptions } from '../../test/helpers/ad-connector.js';
 
 /**
  * The whole sync chain: a real Samba AD DC with 1,000 users in nested groups, an agent
@@ -28,13 +28,9 @@ let salesOu: string;
 let outsideOu: string;
 let users: BulkObject[];
 
-function adOptions() {
-  return { urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn };
-}
-
 async function agent(options: { pageSize?: number; crashAfterPages?: number; messageBytes?: number } = {}): Promise<AgentClient> {
-  const reader = new AdSyncReader(adOptions(), { baseDns: [staffOu, salesOu] });
-  const executor = new AdExecutor(new AdConnector(adOptions()), reader, options.pageSize ?? 200);
+  const reader = new AdSyncReader(adOptions(dc), { baseDns: [staffOu, salesOu] });
+  const executor = new AdExecutor(adConnector(dc), reader, options.pageSize ?? 200);
   if (options.crashAfterPages !== undefined) {
     // The agent process dies after sending N pages (its connection drops mid-import).
     const real = adSyncSource(reader, options.pageSize ?? 200);
