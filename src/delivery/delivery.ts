@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import type { FieldCipher } from '../shared/sealed.js';
 import type { Logger } from '../logging/logger.js';
 import { SendFailure, scrub } from './attempt.js';
-import { destinationHash, emailDestination, phoneDestination, type Destination } from './destinations.js';
+import { DESTINATION_PROBLEMS, destinationHash, emailDestination, phoneDestination, type CheckedDestination, type Destination } from './destinations.js';
 import { IN_PROGRESS, writeOutbox, type Channel } from './outbox.js';
 import { phoneSender } from './phone.js';
 import { smtpSender } from './smtp.js';
@@ -95,7 +95,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       kind: job.kind,
       user_id: job.userId,
       destination_hash: hash,
-      destination_hint: job.destination.hint.slice(0, 64),
+      destination_hint: hintOf(job.destination).slice(0, 64),
       provider: job.provider,
       status: fields.status,
       attempts: fields.attempts,
@@ -150,9 +150,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   }
 
   async function run(job: Job): Promise<SendResult> {
-    const about = { channel: job.channel, kind: job.kind, provider: job.provider, to: job.destination.hint, userId: job.userId };
+    const about = { channel: job.channel, kind: job.kind, provider: job.provider, to: hintOf(job.destination), userId: job.userId };
     if (!job.destination.ok) {
-      const error = job.destination.problem;
+      const error = DESTINATION_PROBLEMS[job.destination.reason];
       await store.db
         .insertInto('delivery_log')
         .values(row(job, destinationHash(lookupKey, `invalid:${job.raw.trim().toLowerCase()}`), { status: 'failed', attempts: 0, error }))
@@ -160,7 +160,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       logger.warn({ ...about, error }, 'message not sent: bad destination');
       return { ok: false, reason: 'failed', detail: error };
     }
-    const dest = job.destination;
+    const dest = job.destination.value;
     const hash = destinationHash(lookupKey, dest.key);
     const { id, limit } = await reserve(job, hash);
     if (limit) {
@@ -190,7 +190,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     return { ok: false, reason: 'failed', detail: error };
   }
 
-  function clean(text: string, dest: Extract<Destination, { ok: true }>): string {
+  function clean(text: string, dest: CheckedDestination): string {
     return scrub(text, [[dest.address, dest.hint], ...secrets.map((s): [string, string] => [s, '[redacted]'])]);
   }
 
@@ -230,6 +230,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     voice: (m) => viaPhone('voice', m, m.say),
   };
 }
+
+const hintOf = (d: Destination): string => (d.ok ? d.value.hint : d.hint);
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
