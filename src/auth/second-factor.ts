@@ -63,7 +63,7 @@ export class SecondFactorStep {
   async view(flowId: string, browserId: string): Promise<SecondFactorView> {
     const loaded = await this.d.flows.load<SignInState, SignInData>('sign-in', flowId, browserId);
     if (!loaded.ok) return { kind: 'expired' };
-    const flow = loaded.flow;
+    const flow = loaded.value;
     if (flow.state !== 'awaiting_second_factor' || !flow.userId) return { kind: 'finished' };
     const user = await this.d.users.byId(flow.userId);
     if (!user?.enabled) return { kind: 'expired' };

@@ -183,9 +183,9 @@ export class ResetService {
     const loaded = await this.d.flows.load<ResetState, ResetData>(RESET_FLOW, flowId, browserId);
     if (!loaded.ok) return null;
     const { policy } = await this.d.policy.current();
-    const user = loaded.flow.userId ? await this.d.users.byId(loaded.flow.userId) : null;
+    const user = loaded.value.userId ? await this.d.users.byId(loaded.value.userId) : null;
     // A user disabled (or deleted) during the flow carries on as a decoy: nothing can succeed.
-    return { flow: loaded.flow, user: user?.enabled ? user : null, policy };
+    return { flow: loaded.value, user: user?.enabled ? user : null, policy };
   }
 
   /** The methods offered: the policy's list, the same for everyone until a gate is passed. */
