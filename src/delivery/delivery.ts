@@ -6,6 +6,7 @@ import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { FieldCipher } from '../shared/sealed.js';
 import type { Logger } from '../logging/logger.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 import { SendFailure, scrub } from './attempt.js';
 import { DESTINATION_PROBLEMS, destinationHash, emailDestination, phoneDestination, type CheckedDestination, type Destination } from './destinations.js';
 import { IN_PROGRESS, writeOutbox, type Channel } from './outbox.js';
@@ -39,7 +40,10 @@ export interface VoiceMessage {
   userId?: string | null;
 }
 
-export type SendResult = { ok: true } | { ok: false; reason: 'rate_limited' | 'failed'; detail: string };
+/** Why a message did not go out; `detail` says which limit or what the provider answered. */
+export const SEND_REFUSALS = ['rate_limited', 'failed'] as const;
+export type SendRefusal = (typeof SEND_REFUSALS)[number];
+export type SendResult = Ok<void> | (Refused<SendRefusal> & { detail: string });
 
 export interface Delivery {
   email(m: EmailMessage): Promise<SendResult>;
@@ -158,14 +162,14 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         .values(row(job, destinationHash(lookupKey, `invalid:${job.raw.trim().toLowerCase()}`), { status: 'failed', attempts: 0, error }))
         .execute();
       logger.warn({ ...about, error }, 'message not sent: bad destination');
-      return { ok: false, reason: 'failed', detail: error };
+      return fail('failed', { detail: error });
     }
     const dest = job.destination.value;
     const hash = destinationHash(lookupKey, dest.key);
     const { id, limit } = await reserve(job, hash);
     if (limit) {
       logger.warn({ ...about, error: limit }, 'message not sent: rate limited');
-      return { ok: false, reason: 'rate_limited', detail: limit };
+      return fail('rate_limited', { detail: limit });
     }
 
     const max = d.retries.attempts;
@@ -176,7 +180,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         await job.attempt(dest.address);
         await finish(id, { status: 'sent', attempts, error: null });
         logger.info({ ...about, attempts }, 'message sent');
-        return { ok: true };
+        return ok(undefined);
       } catch (err) {
         failure = err instanceof SendFailure ? err : new SendFailure(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, true);
         logger.debug({ ...about, attempt: attempts, transient: failure.transient, error: clean(failure.detail, dest) }, 'send attempt failed');
@@ -187,7 +191,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const error = clean(failure.detail, dest);
     await finish(id, { status: 'failed', attempts: Math.min(attempts, max), error });
     logger.warn({ ...about, attempts: Math.min(attempts, max), error }, 'message not sent: delivery failed');
-    return { ok: false, reason: 'failed', detail: error };
+    return fail('failed', { detail: error });
   }
 
   function clean(text: string, dest: CheckedDestination): string {
