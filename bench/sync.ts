@@ -544,7 +544,7 @@ async function main(): Promise<void> {
     const cpuShare = meter();
     const mem = memory();
     if (!r.ok) throw new Error(`${label}: the sync did not start (${r.reason})`);
-    const run = r.run;
+    const run = r.value;
     if (run.status !== 'done' || run.kind !== expected.kind || run.errors !== 0 || run.added !== expected.added || run.updated !== expected.updated || run.disabled !== 0) {
       throw new Error(`${label}: run ${run.status} (${run.kind}), added ${run.added}, updated ${run.updated}, disabled ${run.disabled}, errors ${run.errors}; expected ${expected.kind}, added ${expected.added}, updated ${expected.updated}. ${run.problems.join('; ')}`);
     }

@@ -16,7 +16,7 @@ function registrationWith(agents: AgentRegistry): InProcessRegistration {
       const { token } = await agents.createRegistrationToken({ id: null, name: 'in-process agent' });
       const r = await agents.register({ token, name: 'in-process', version: PRODUCT_VERSION, signingKey: keys.signingPublic, sealingKey: keys.sealingPublic }, { ip: '127.0.0.1' });
       if (!r.ok) throw new Error('could not register the in-process agent');
-      return { agentId: r.agent.id, name: r.agent.name };
+      return { agentId: r.value.id, name: r.value.name };
     },
   };
 }

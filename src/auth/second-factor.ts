@@ -63,7 +63,7 @@ export class SecondFactorStep {
   async view(flowId: string, browserId: string): Promise<SecondFactorView> {
     const loaded = await this.d.flows.load<SignInState, SignInData>('sign-in', flowId, browserId);
     if (!loaded.ok) return { kind: 'expired' };
-    const flow = loaded.flow;
+    const flow = loaded.value;
     if (flow.state !== 'awaiting_second_factor' || !flow.userId) return { kind: 'finished' };
     const user = await this.d.users.byId(flow.userId);
     if (!user?.enabled) return { kind: 'expired' };
@@ -86,9 +86,9 @@ export class SecondFactorStep {
       if (!sent.ok) return sent;
     }
     // The channel is kept so the code page says how the code comes and "send again" uses the same way.
-    const { channel: _previous, ...data } = next.data;
+    const { channel: _previous, ...data } = next.value.data;
     const withChannel = method.type === 'mobile' ? { ...data, channel: channel ?? 'sms' } : data;
-    if (!(await this.d.flows.advance(v.flow, { state: next.state, data: withChannel }))) return fail('mfa.expired');
+    if (!(await this.d.flows.advance(v.flow, { state: next.value.state, data: withChannel }))) return fail('mfa.expired');
     return ok(undefined);
   }
 
@@ -106,7 +106,7 @@ export class SecondFactorStep {
   /** Too many failed verifications: the flow ends; the user starts again once the block is over. */
   async fail(v: Extract<SecondFactorView, { kind: 'choose' }>): Promise<void> {
     const failed = transition(v.flow.state, v.flow.data, { type: 'second_factor_failed_too_often' });
-    if (failed.ok) await this.d.flows.advance(v.flow, { state: failed.state, data: failed.data });
+    if (failed.ok) await this.d.flows.advance(v.flow, failed.value);
   }
 
   /**
@@ -115,10 +115,10 @@ export class SecondFactorStep {
    */
   async complete(v: Extract<SecondFactorView, { kind: 'choose' }>, method: Method, meta: { ip: string; userAgent: string }): Promise<SecondFactorOutcome> {
     const chosen = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId: method.id });
-    const done = chosen.ok ? transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: method.id, kind: method.type }) : chosen;
-    if (!done.ok || !(await this.d.flows.advance(v.flow, { state: done.state, data: done.data }))) return fail('mfa.expired');
-    const { token } = await this.d.sessions.create(v.user.id, { ip: meta.ip, userAgent: meta.userAgent, amr: done.data.amr });
-    await this.d.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: v.user.id, name: v.user.username }, target: { id: v.user.id, name: v.user.username }, ip: meta.ip, userAgent: meta.userAgent, details: { amr: done.data.amr.join(',') } });
-    return ok({ sessionToken: token, user: v.user, next: done.data.next });
+    const done = chosen.ok ? transition(chosen.value.state, chosen.value.data, { type: 'second_factor_passed', methodId: method.id, kind: method.type }) : chosen;
+    if (!done.ok || !(await this.d.flows.advance(v.flow, done.value))) return fail('mfa.expired');
+    const { token } = await this.d.sessions.create(v.user.id, { ip: meta.ip, userAgent: meta.userAgent, amr: done.value.data.amr });
+    await this.d.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: v.user.id, name: v.user.username }, target: { id: v.user.id, name: v.user.username }, ip: meta.ip, userAgent: meta.userAgent, details: { amr: done.value.data.amr.join(',') } });
+    return ok({ sessionToken: token, user: v.user, next: done.value.data.next });
   }
 }

@@ -1,4 +1,5 @@
 import { assertNever } from '../shared/assert-never.js';
+import { fail, ok, type Result } from '../shared/result.js';
 /**
  * The sign-in flow as a pure state machine. The password step happens before the flow is
  * stored (nothing is written for anonymous guesses); what follows is stored so that the second
@@ -22,7 +23,10 @@ export type SignInEvent =
   | { type: 'second_factor_passed'; methodId: string; kind: string }
   | { type: 'second_factor_failed_too_often' };
 
-export type Transition = { ok: true; state: SignInState; data: SignInData } | { ok: false; reason: 'finished' | 'method_not_allowed' };
+/** Why an event does not apply: the flow is over, or the method is not one this sign-in may use now. */
+export const SIGN_IN_REFUSALS = ['finished', 'method_not_allowed'] as const;
+export type SignInRefusal = (typeof SIGN_IN_REFUSALS)[number];
+export type Transition = Result<{ state: SignInState; data: SignInData }, SignInRefusal>;
 
 /** Where a fresh sign-in starts once the password is verified. */
 export function afterPassword(gates: string[], next: string): { state: SignInState; data: SignInData } {
@@ -34,20 +38,20 @@ export function transition(state: SignInState, data: SignInData, event: SignInEv
     case 'awaiting_second_factor':
       switch (event.type) {
         case 'method_chosen':
-          if (!data.gates.includes(event.methodId)) return { ok: false, reason: 'method_not_allowed' };
-          return { ok: true, state, data: { ...data, chosen: event.methodId } };
+          if (!data.gates.includes(event.methodId)) return fail('method_not_allowed');
+          return ok({ state, data: { ...data, chosen: event.methodId } });
         case 'second_factor_passed':
-          if (!data.gates.includes(event.methodId) || data.chosen !== event.methodId) return { ok: false, reason: 'method_not_allowed' };
-          return { ok: true, state: 'completed', data: { ...data, gates: [], amr: [...data.amr, event.kind] } };
+          if (!data.gates.includes(event.methodId) || data.chosen !== event.methodId) return fail('method_not_allowed');
+          return ok({ state: 'completed', data: { ...data, gates: [], amr: [...data.amr, event.kind] } });
         case 'second_factor_failed_too_often':
-          return { ok: true, state: 'failed', data };
+          return ok({ state: 'failed', data });
         default:
           return assertNever(event);
       }
     case 'completed':
     case 'failed':
       // Terminal states refuse everything: a finished flow cannot be replayed.
-      return { ok: false, reason: 'finished' };
+      return fail('finished');
     default:
       return assertNever(state);
   }

@@ -6,8 +6,9 @@ import type { Database } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { FieldCipher } from '../shared/sealed.js';
 import type { Logger } from '../logging/logger.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 import { SendFailure, scrub } from './attempt.js';
-import { destinationHash, emailDestination, phoneDestination, type Destination } from './destinations.js';
+import { DESTINATION_PROBLEMS, destinationHash, emailDestination, phoneDestination, type CheckedDestination, type Destination } from './destinations.js';
 import { IN_PROGRESS, writeOutbox, type Channel } from './outbox.js';
 import { phoneSender } from './phone.js';
 import { smtpSender } from './smtp.js';
@@ -39,7 +40,10 @@ export interface VoiceMessage {
   userId?: string | null;
 }
 
-export type SendResult = { ok: true } | { ok: false; reason: 'rate_limited' | 'failed'; detail: string };
+/** Why a message did not go out; `detail` says which limit or what the provider answered. */
+export const SEND_REFUSALS = ['rate_limited', 'failed'] as const;
+export type SendRefusal = (typeof SEND_REFUSALS)[number];
+export type SendResult = Ok<void> | (Refused<SendRefusal> & { detail: string });
 
 export interface Delivery {
   email(m: EmailMessage): Promise<SendResult>;
@@ -95,7 +99,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       kind: job.kind,
       user_id: job.userId,
       destination_hash: hash,
-      destination_hint: job.destination.hint.slice(0, 64),
+      destination_hint: hintOf(job.destination).slice(0, 64),
       provider: job.provider,
       status: fields.status,
       attempts: fields.attempts,
@@ -150,22 +154,22 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   }
 
   async function run(job: Job): Promise<SendResult> {
-    const about = { channel: job.channel, kind: job.kind, provider: job.provider, to: job.destination.hint, userId: job.userId };
+    const about = { channel: job.channel, kind: job.kind, provider: job.provider, to: hintOf(job.destination), userId: job.userId };
     if (!job.destination.ok) {
-      const error = job.destination.problem;
+      const error = DESTINATION_PROBLEMS[job.destination.reason];
       await store.db
         .insertInto('delivery_log')
         .values(row(job, destinationHash(lookupKey, `invalid:${job.raw.trim().toLowerCase()}`), { status: 'failed', attempts: 0, error }))
         .execute();
       logger.warn({ ...about, error }, 'message not sent: bad destination');
-      return { ok: false, reason: 'failed', detail: error };
+      return fail('failed', { detail: error });
     }
-    const dest = job.destination;
+    const dest = job.destination.value;
     const hash = destinationHash(lookupKey, dest.key);
     const { id, limit } = await reserve(job, hash);
     if (limit) {
       logger.warn({ ...about, error: limit }, 'message not sent: rate limited');
-      return { ok: false, reason: 'rate_limited', detail: limit };
+      return fail('rate_limited', { detail: limit });
     }
 
     const max = d.retries.attempts;
@@ -176,7 +180,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         await job.attempt(dest.address);
         await finish(id, { status: 'sent', attempts, error: null });
         logger.info({ ...about, attempts }, 'message sent');
-        return { ok: true };
+        return ok(undefined);
       } catch (err) {
         failure = err instanceof SendFailure ? err : new SendFailure(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, true);
         logger.debug({ ...about, attempt: attempts, transient: failure.transient, error: clean(failure.detail, dest) }, 'send attempt failed');
@@ -187,10 +191,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const error = clean(failure.detail, dest);
     await finish(id, { status: 'failed', attempts: Math.min(attempts, max), error });
     logger.warn({ ...about, attempts: Math.min(attempts, max), error }, 'message not sent: delivery failed');
-    return { ok: false, reason: 'failed', detail: error };
+    return fail('failed', { detail: error });
   }
 
-  function clean(text: string, dest: Extract<Destination, { ok: true }>): string {
+  function clean(text: string, dest: CheckedDestination): string {
     return scrub(text, [[dest.address, dest.hint], ...secrets.map((s): [string, string] => [s, '[redacted]'])]);
   }
 
@@ -230,6 +234,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     voice: (m) => viaPhone('voice', m, m.say),
   };
 }
+
+const hintOf = (d: Destination): string => (d.ok ? d.value.hint : d.hint);
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();

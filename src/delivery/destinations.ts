@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { hmac } from '../shared/crypto.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 /**
  * Destinations (email addresses and phone numbers) as delivery sees them: checked, normalised
@@ -8,26 +9,40 @@ import { hmac } from '../shared/crypto.js';
  * instances) and a hint that is enough to recognise it.
  */
 
-export type Destination = { ok: true; address: string; key: string; hint: string } | { ok: false; hint: string; problem: string };
+/** Why a destination is refused, with the words the delivery log keeps for it. */
+export const DESTINATION_PROBLEMS = {
+  bad_email: 'not a single valid email address',
+  bad_phone: 'not a phone number in E.164 form (+ country code and number)',
+} as const;
+export type DestinationProblem = keyof typeof DESTINATION_PROBLEMS;
+
+export interface CheckedDestination {
+  address: string;
+  /** The form the limits count. */
+  key: string;
+  hint: string;
+}
+/** A refusal still carries a hint: the log records what was tried without the address itself. */
+export type Destination = Ok<CheckedDestination> | (Refused<DestinationProblem> & { hint: string });
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-/** An email address to send to: one address, no header tricks. `key` is the form the limits count. */
+/** An email address to send to: one address, no header tricks. */
 export function emailDestination(input: string): Destination {
   const address = input.trim().normalize('NFC');
   const at = address.lastIndexOf('@');
   // eslint-disable-next-line no-control-regex -- control characters (CR/LF above all) are what we refuse
   if (address.length > 320 || at < 1 || at === address.length - 1 || /[\u0000-\u001f\u007f\s,;<>"]/.test(address)) {
-    return { ok: false, hint: maskText(address), problem: 'not a single valid email address' };
+    return fail('bad_email', { hint: maskText(address) });
   }
-  return { ok: true, address, key: address.toLowerCase(), hint: maskEmail(address) };
+  return ok({ address, key: address.toLowerCase(), hint: maskEmail(address) });
 }
 
 /** A phone number in E.164 (+4915112345678); spaces, dots, dashes and brackets are tolerated. */
 export function phoneDestination(input: string): Destination {
   const compact = input.trim().replace(/[\s().-]/g, '');
-  if (!E164.test(compact)) return { ok: false, hint: maskText(compact), problem: 'not a phone number in E.164 form (+ country code and number)' };
-  return { ok: true, address: compact, key: compact, hint: maskPhone(compact) };
+  if (!E164.test(compact)) return fail('bad_phone', { hint: maskText(compact) });
+  return ok({ address: compact, key: compact, hint: maskPhone(compact) });
 }
 
 /** HMAC-SHA256 with the lookup key, base64url: the same destination always gives the same value, and the value alone reveals nothing. */

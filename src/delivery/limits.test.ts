@@ -36,7 +36,7 @@ describe('delivery limits (SMS pumping protection)', () => {
   it('refuses more than the hourly limit per destination and sends nothing then; the next hour works again', async () => {
     tp = await portal();
     const d = tp.portal.delivery;
-    for (let i = 0; i < 3; i++) expect(await sms(d, A)).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++) expect(await sms(d, A)).toEqual({ ok: true, value: undefined });
     expect(await sms(d, A)).toEqual({ ok: false, reason: 'rate_limited', detail: 'limit reached: 3 messages per destination per hour' });
     expect(await outboxCount(tp)).toBe(3);
     const rows = await tp.store.db.selectFrom('delivery_log').select(['status', 'attempts']).orderBy('id').execute();
@@ -45,7 +45,7 @@ describe('delivery limits (SMS pumping protection)', () => {
     expect(tp.logs()).toContain('message not sent: rate limited');
 
     tp.advance(HOUR);
-    expect(await sms(d, A)).toEqual({ ok: true });
+    expect(await sms(d, A)).toEqual({ ok: true, value: undefined });
     expect(await outboxCount(tp)).toBe(4);
   });
 
@@ -54,7 +54,7 @@ describe('delivery limits (SMS pumping protection)', () => {
     const d = tp.portal.delivery;
     for (let i = 0; i < 3; i++) expect((await sms(d, A)).ok).toBe(true);
     expect((await sms(d, '+49 (151) 1234-5678')).ok).toBe(false);
-    expect(await sms(d, B)).toEqual({ ok: true });
+    expect(await sms(d, B)).toEqual({ ok: true, value: undefined });
     // SMS and voice calls to one number share its limit
     expect(await d.voice({ to: A, say: 'hello', kind: 'code' })).toMatchObject({ ok: false, reason: 'rate_limited' });
     // email addresses are destinations too; case does not make a new one
@@ -70,9 +70,9 @@ describe('delivery limits (SMS pumping protection)', () => {
     for (let i = 0; i < 2; i++) expect((await sms(d, A)).ok).toBe(true);
     tp.advance(HOUR + MINUTE);
     expect(await sms(d, A)).toEqual({ ok: false, reason: 'rate_limited', detail: 'limit reached: 5 messages per destination per day' });
-    expect(await sms(d, B)).toEqual({ ok: true });
+    expect(await sms(d, B)).toEqual({ ok: true, value: undefined });
     tp.advance(22 * HOUR);
-    expect(await sms(d, A)).toEqual({ ok: true });
+    expect(await sms(d, A)).toEqual({ ok: true, value: undefined });
   });
 
   it('caps the whole portal per hour, across destinations and channels', async () => {
@@ -80,11 +80,11 @@ describe('delivery limits (SMS pumping protection)', () => {
     const d = tp.portal.delivery;
     const numbers = ['+4915100000001', '+4915100000002', '+4915100000003'];
     for (const n of numbers) for (let i = 0; i < 3; i++) expect((await sms(d, n)).ok).toBe(true);
-    expect(await d.email({ to: 'x@example.com', subject: 's', text: 't', html: 't', kind: 'code' })).toEqual({ ok: true });
+    expect(await d.email({ to: 'x@example.com', subject: 's', text: 't', html: 't', kind: 'code' })).toEqual({ ok: true, value: undefined });
     expect(await sms(d, B)).toEqual({ ok: false, reason: 'rate_limited', detail: 'limit reached: 10 messages per hour for the whole portal' });
     expect(await outboxCount(tp)).toBe(10);
     tp.advance(HOUR);
-    expect(await sms(d, B)).toEqual({ ok: true });
+    expect(await sms(d, B)).toEqual({ ok: true, value: undefined });
   });
 
   it('counts failed sends too (a provider may bill them), but not refused ones', async () => {
@@ -146,8 +146,8 @@ describe('delivery limits on PostgreSQL', () => {
     expect(results.filter((r) => r.ok)).toHaveLength(3);
     expect(results.filter((r) => !r.ok && r.reason === 'rate_limited')).toHaveLength(9);
     expect(await outboxCount(tp)).toBe(3);
-    expect(await sms(one, B)).toEqual({ ok: true });
+    expect(await sms(one, B)).toEqual({ ok: true, value: undefined });
     tp.advance(HOUR);
-    expect(await sms(two, A)).toEqual({ ok: true });
+    expect(await sms(two, A)).toEqual({ ok: true, value: undefined });
   });
 });

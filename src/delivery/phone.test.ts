@@ -90,7 +90,7 @@ describe('SMS and voice through a Twilio-compatible API', () => {
   it('sends an SMS as a form with To, From and Body, authenticated with the account sid and token', async () => {
     const { api, tp } = await setup(twilioApi);
     const result = await tp.portal.delivery.sms({ to: '+49 151 1234 5678', text: `${CODE} is your code`, kind: 'code', userId: null });
-    expect(result).toEqual({ ok: true });
+    expect(result).toEqual({ ok: true, value: undefined });
     expect(api.seen).toHaveLength(1);
     const req = api.seen[0]!;
     expect(req.path).toBe(`/2010-04-01/Accounts/${SID}/Messages.json`);
@@ -108,7 +108,7 @@ describe('SMS and voice through a Twilio-compatible API', () => {
     const { api, tp } = await setup(twilioApi);
     const say = 'Your code is 4, 8, 2. <Play>http://evil.example/x.mp3</Play> & "bye"';
     const result = await tp.portal.delivery.voice({ to: TO, say, kind: 'code' });
-    expect(result).toEqual({ ok: true });
+    expect(result).toEqual({ ok: true, value: undefined });
     const req = api.seen[0]!;
     expect(req.path).toBe(`/2010-04-01/Accounts/${SID}/Calls.json`);
     const form = new URLSearchParams(req.body);
@@ -136,7 +136,7 @@ describe('SMS and voice through a Twilio-compatible API', () => {
 
   it('succeeds on a later try after a transient provider error', async () => {
     const { api, tp } = await setup((req, res, n) => (n === 1 ? json(res, 503, {}) : twilioApi(req, res)));
-    expect(await tp.portal.delivery.sms({ to: TO, text: 'hello', kind: 'test' })).toEqual({ ok: true });
+    expect(await tp.portal.delivery.sms({ to: TO, text: 'hello', kind: 'test' })).toEqual({ ok: true, value: undefined });
     expect(api.seen).toHaveLength(2);
     const [row] = await logRows(tp);
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
@@ -200,8 +200,8 @@ describe('SMS and voice through a JSON webhook', () => {
 
   it('posts SMS and voice as JSON with the bearer token', async () => {
     const { hook, tp } = await setup((req, res) => (req.headers.authorization === `Bearer ${WEBHOOK_TOKEN}` ? json(res, 202, { accepted: true }) : json(res, 401, {})), WEBHOOK_TOKEN);
-    expect(await tp.portal.delivery.sms({ to: TO, text: `${CODE} is your code`, kind: 'code', userId: 'u1' })).toEqual({ ok: true });
-    expect(await tp.portal.delivery.voice({ to: TO, say: 'Your code is 4, 8.', kind: 'code' })).toEqual({ ok: true });
+    expect(await tp.portal.delivery.sms({ to: TO, text: `${CODE} is your code`, kind: 'code', userId: 'u1' })).toEqual({ ok: true, value: undefined });
+    expect(await tp.portal.delivery.voice({ to: TO, say: 'Your code is 4, 8.', kind: 'code' })).toEqual({ ok: true, value: undefined });
     expect(hook.seen.map((s) => [s.method, s.path, s.headers['content-type']])).toEqual([
       ['POST', '/hooks/sms', 'application/json'],
       ['POST', '/hooks/sms', 'application/json'],
@@ -219,7 +219,7 @@ describe('SMS and voice through a JSON webhook', () => {
 
   it('sends no Authorization header when no token is configured', async () => {
     const { hook, tp } = await setup((_req, res) => json(res, 200, {}));
-    expect(await tp.portal.delivery.sms({ to: TO, text: 'hi', kind: 'test' })).toEqual({ ok: true });
+    expect(await tp.portal.delivery.sms({ to: TO, text: 'hi', kind: 'test' })).toEqual({ ok: true, value: undefined });
     expect(hook.seen[0]!.headers.authorization).toBeUndefined();
   });
 

@@ -1,9 +1,12 @@
+import type { SendResult } from '../delivery/delivery.js';
+
+// The refusals are delivery's own catalogue, not a second copy of it.
+export type { SendResult };
+
 /**
  * What the methods need from message delivery, and nothing more. The delivery feature's
  * Delivery satisfies it; tests may pass the real one over an SMTP sink or loopback provider.
  */
-export type SendResult = { ok: true } | { ok: false; reason: 'rate_limited' | 'failed'; detail: string };
-
 export interface Outbound {
   email(m: { to: string; subject: string; text: string; html: string; kind: string; userId?: string | null }): Promise<SendResult>;
   sms(m: { to: string; text: string; kind: string; userId?: string | null }): Promise<SendResult>;

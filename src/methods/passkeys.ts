@@ -203,8 +203,8 @@ export class PasskeyService {
     if (!this.available()) return fail('methods.notAvailable');
     if (typeof flowId !== 'string') return fail('passkeys.expired');
     const loaded = await d.flows.load<'awaiting_passkey' | 'used', RegisterFlowData>(REGISTER_FLOW, flowId, browserId);
-    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey') return fail('passkeys.expired');
-    const flow = loaded.flow;
+    if (!loaded.ok || loaded.value.userId !== user.id || loaded.value.state !== 'awaiting_passkey') return fail('passkeys.expired');
+    const flow = loaded.value;
     if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return fail('passkeys.expired');
 
     const parsed = registrationResponseSchema.safeParse(responseInput);
@@ -285,8 +285,8 @@ export class PasskeyService {
     if (!this.available()) return fail('methods.notAvailable');
     if (typeof flowId !== 'string') return fail('passkeys.expired');
     const loaded = await d.flows.load<'awaiting_passkey' | 'used', AssertFlowData>(ASSERT_FLOW, flowId, browserId);
-    if (!loaded.ok || loaded.flow.userId !== user.id || loaded.flow.state !== 'awaiting_passkey' || loaded.flow.data.purpose !== purpose) return fail('passkeys.expired');
-    const flow = loaded.flow;
+    if (!loaded.ok || loaded.value.userId !== user.id || loaded.value.state !== 'awaiting_passkey' || loaded.value.data.purpose !== purpose) return fail('passkeys.expired');
+    const flow = loaded.value;
     if (!(await d.flows.advance(flow, { state: 'used', data: flow.data }))) return fail('passkeys.expired');
     const r = await this.verifyAuthentication(user, flow.data.challenge, responseInput, flow.data.methodIds, purpose);
     if (!r.ok) return r;

@@ -1,6 +1,7 @@
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { hashToken, randomToken } from '../shared/crypto.js';
+import { fail, ok, type Result } from '../shared/result.js';
 
 /**
  * Every self-service flow (sign-in now; reset, unlock and registration later) is a stored,
@@ -19,7 +20,10 @@ export interface StoredFlow<S extends string, D> {
   expiresAt: number;
 }
 
-export type LoadResult<S extends string, D> = { ok: true; flow: StoredFlow<S, D> } | { ok: false; reason: 'not_found' | 'expired' };
+/** Why a flow does not load: unknown (or another browser's, or another kind), or past its expiry. */
+export const FLOW_LOAD_REFUSALS = ['not_found', 'expired'] as const;
+export type FlowLoadRefusal = (typeof FLOW_LOAD_REFUSALS)[number];
+export type LoadResult<S extends string, D> = Result<StoredFlow<S, D>, FlowLoadRefusal>;
 
 export class FlowStore {
   constructor(
@@ -58,7 +62,7 @@ export class FlowStore {
 
   /** A flow of this kind started in this browser; another browser's flow id is "not found". */
   async load<S extends string, D>(kind: string, id: string, browserId: string): Promise<LoadResult<S, D>> {
-    if (!id || id.length > 64) return { ok: false, reason: 'not_found' };
+    if (!id || id.length > 64) return fail('not_found');
     const row = await this.store.db
       .selectFrom('flows')
       .selectAll()
@@ -66,21 +70,18 @@ export class FlowStore {
       .where('kind', '=', kind)
       .where('browser_hash', '=', hashToken(browserId))
       .executeTakeFirst();
-    if (!row) return { ok: false, reason: 'not_found' };
-    if (this.clock.now() >= row.expires_at) return { ok: false, reason: 'expired' };
-    return {
-      ok: true,
-      flow: {
-        id: row.id,
-        kind: row.kind,
-        state: row.state as S,
-        userId: row.user_id,
-        data: JSON.parse(row.data) as D,
-        version: row.version,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-      },
-    };
+    if (!row) return fail('not_found');
+    if (this.clock.now() >= row.expires_at) return fail('expired');
+    return ok({
+      id: row.id,
+      kind: row.kind,
+      state: row.state as S,
+      userId: row.user_id,
+      data: JSON.parse(row.data) as D,
+      version: row.version,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    });
   }
 
   /** Moves the flow on if nobody else did first; false means the step was already taken. */

@@ -46,12 +46,12 @@ describe('sign-in flow state machine', () => {
     expect(transition(start.state, start.data, { type: 'method_chosen', methodId: 'other' })).toEqual({ ok: false, reason: 'method_not_allowed' });
     expect(transition(start.state, start.data, { type: 'second_factor_passed', methodId: 'm1', kind: 'totp' })).toEqual({ ok: false, reason: 'method_not_allowed' });
     const chosen = transition(start.state, start.data, { type: 'method_chosen', methodId: 'm1' });
-    expect(chosen).toMatchObject({ ok: true, state: 'awaiting_second_factor' });
+    expect(chosen).toMatchObject({ ok: true, value: { state: 'awaiting_second_factor' } });
     if (!chosen.ok) return;
-    expect(transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: 'm2', kind: 'sms' })).toEqual({ ok: false, reason: 'method_not_allowed' });
-    const done = transition(chosen.state, chosen.data, { type: 'second_factor_passed', methodId: 'm1', kind: 'totp' });
-    expect(done).toMatchObject({ ok: true, state: 'completed' });
-    if (done.ok) expect(done.data.amr).toEqual(['password', 'totp']);
+    expect(transition(chosen.value.state, chosen.value.data, { type: 'second_factor_passed', methodId: 'm2', kind: 'sms' })).toEqual({ ok: false, reason: 'method_not_allowed' });
+    const done = transition(chosen.value.state, chosen.value.data, { type: 'second_factor_passed', methodId: 'm1', kind: 'totp' });
+    expect(done).toMatchObject({ ok: true, value: { state: 'completed' } });
+    if (done.ok) expect(done.value.data.amr).toEqual(['password', 'totp']);
   });
 
   it('refuses every event once finished (no replay)', () => {

@@ -366,7 +366,7 @@ describe('AD sync console', () => {
     });
 
     it('with an agent runs the sync now and says it has finished; a failed run opens with its problems', async () => {
-      const run = vi.spyOn(tp.portal.syncCoordinator, 'run').mockImplementation(async (trigger, options) => ({ ok: true, run: await syncRun(options?.full ? 'full' : 'delta', { users: [user(1)] }, { trigger }) }));
+      const run = vi.spyOn(tp.portal.syncCoordinator, 'run').mockImplementation(async (trigger, options) => ({ ok: true, value: await syncRun(options?.full ? 'full' : 'delta', { users: [user(1)] }, { trigger }) }));
       await admin.get('/admin/sync');
       const r = await admin.post('/admin/sync/run', { full: '1' });
       expect(run).toHaveBeenCalledWith('manual', { full: true });
@@ -379,7 +379,7 @@ describe('AD sync console', () => {
       run.mockImplementation(async (trigger) => {
         const id = await tp.portal.sync.startRun('delta', trigger, null);
         await tp.portal.sync.failRun(id, 'the agent disconnected before the sync started');
-        return { ok: true, run: (await tp.portal.sync.run(id))! };
+        return { ok: true, value: (await tp.portal.sync.run(id))! };
       });
       const failed = await admin.post('/admin/sync/run', { full: '0' });
       expect(run).toHaveBeenLastCalledWith('manual', { full: false });

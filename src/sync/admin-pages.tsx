@@ -270,8 +270,8 @@ export function syncPages(deps: SyncPageDeps): Hono<AppEnv> {
     // The page waits for the run: an administrator who pressed the button wants its outcome, and a sync holds a lease, so a second press is "busy", not a second run.
     const r = await deps.coordinator.run('manual', { full });
     if (r.ok) {
-      await audit('success', r.run.status, r.run.id);
-      return c.redirect(r.run.status === 'failed' ? `/admin/sync/runs/${encodeURIComponent(r.run.id)}?refused=sync.refuse.failed` : '/admin/sync?done=sync.done.finished', 303);
+      await audit('success', r.value.status, r.value.id);
+      return c.redirect(r.value.status === 'failed' ? `/admin/sync/runs/${encodeURIComponent(r.value.id)}?refused=sync.refuse.failed` : '/admin/sync?done=sync.done.finished', 303);
     }
     if (r.reason === 'busy') {
       await audit('blocked', 'busy');

@@ -1,8 +1,11 @@
 import type { Logger } from '../logging/logger.js';
 import type { AgentHub } from '../writeback/agent-hub.js';
+import { fail, ok, type Result } from '../shared/result.js';
 import type { SyncRun, SyncService } from './sync-service.js';
 
-export type SyncStartRefusal = 'no_agent' | 'busy';
+/** Why a run did not start: no agent is connected, or another instance holds the lease. */
+export const SYNC_START_REFUSALS = ['no_agent', 'busy'] as const;
+export type SyncStartRefusal = (typeof SYNC_START_REFUSALS)[number];
 
 /**
  * Runs a sync: takes the lease (one instance at a time), asks a connected agent for a delta
@@ -17,11 +20,11 @@ export class SyncCoordinator {
     private readonly d: { sync: SyncService; hub: AgentHub; logger: Logger; instanceId: string; leaseMs?: number },
   ) {}
 
-  async run(trigger: SyncRun['trigger'], options: { full?: boolean } = {}): Promise<{ ok: true; run: SyncRun } | { ok: false; reason: SyncStartRefusal }> {
+  async run(trigger: SyncRun['trigger'], options: { full?: boolean } = {}): Promise<Result<SyncRun, SyncStartRefusal>> {
     const { d } = this;
     const agent = d.hub.pickAgent();
-    if (!agent) return { ok: false, reason: 'no_agent' };
-    if (!(await d.sync.acquireLease(d.instanceId, d.leaseMs ?? 30 * 60_000))) return { ok: false, reason: 'busy' };
+    if (!agent) return fail('no_agent');
+    if (!(await d.sync.acquireLease(d.instanceId, d.leaseMs ?? 30 * 60_000))) return fail('busy');
     try {
       const cursor = await d.sync.cursor();
       const mode = options.full || !cursor ? 'full' : 'delta';
@@ -41,7 +44,7 @@ export class SyncCoordinator {
             }
           }
         };
-        const fail = (problem: string) =>
+        const failRun = (problem: string) =>
           settle(async () => {
             await d.sync.failRun(runId, problem);
             return (await d.sync.run(runId))!;
@@ -53,13 +56,13 @@ export class SyncCoordinator {
               if (reported === 'full' && mode === 'delta') runId = await d.sync.markFull(runId);
               return d.sync.finishRun(runId, { full: reported === 'full', cursor: next });
             }),
-          failed: fail,
+          failed: failRun,
         });
-        if (!started) void fail('the agent disconnected before the sync started');
+        if (!started) void failRun('the agent disconnected before the sync started');
       });
       const run = await done;
       if (run.status === 'failed') d.logger.warn({ run: run.id, problems: run.problems }, 'sync failed');
-      return { ok: true, run };
+      return ok(run);
     } finally {
       await d.sync.releaseLease(d.instanceId);
     }

@@ -153,7 +153,7 @@ describe('agent connection (real server, real WebSocket)', () => {
     };
     await client(state, url, { ...notCalled, sync: source }).waitConnected();
     const r = await tp.portal.syncCoordinator.run('manual', { full: true });
-    expect(r.ok && [r.run.status, r.run.added, r.run.errors]).toEqual(['done', PAGES, 0]);
+    expect(r.ok && [r.value.status, r.value.added, r.value.errors]).toEqual(['done', PAGES, 0]);
     expect(SYNC_WINDOW).toBe(2);
     expect(most).toBe(1);
     expect(log.filter((l) => l.startsWith('applied')).map((l) => l.split(' ')[1])).toEqual(Array.from({ length: PAGES }, (_, k) => String(k)));
@@ -181,10 +181,10 @@ describe('agent connection (real server, real WebSocket)', () => {
     const finish = sync.finishRun.bind(sync);
     sync.finishRun = () => Promise.reject(new Error('disk I/O error (injected)'));
     const r = await tp.portal.syncCoordinator.run('manual', { full: true });
-    expect(r.ok && r.run.status).toBe('failed');
-    expect(r.ok && r.run.problems.join(' ')).toMatch(/could not complete the run: disk I\/O error/);
+    expect(r.ok && r.value.status).toBe('failed');
+    expect(r.ok && r.value.problems.join(' ')).toMatch(/could not complete the run: disk I\/O error/);
     sync.finishRun = finish;
     const next = await tp.portal.syncCoordinator.run('manual', { full: true });
-    expect(next.ok && next.run.status).toBe('done');
+    expect(next.ok && next.value.status).toBe('done');
   });
 });

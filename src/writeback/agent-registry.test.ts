@@ -45,11 +45,11 @@ describe.each(dialects)('agent registry on %s', (dialect) => {
     const r = await registry.register(input(token), META);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.agent).toMatchObject({ name: 'dc-agent-1', version: '1.0.0', signingKey: keys.signingPublic, sealingKey: keys.sealingPublic, lastSeenAt: null, revokedAt: null, domain: null });
-    expect(await registry.byId(r.agent.id)).toEqual(r.agent);
-    expect((await registry.list()).map((a) => a.id)).toEqual([r.agent.id]);
+    expect(r.value).toMatchObject({ name: 'dc-agent-1', version: '1.0.0', signingKey: keys.signingPublic, sealingKey: keys.sealingPublic, lastSeenAt: null, revokedAt: null, domain: null });
+    expect(await registry.byId(r.value.id)).toEqual(r.value);
+    expect((await registry.list()).map((a) => a.id)).toEqual([r.value.id]);
     const used = await tp.store.db.selectFrom('agent_registrations').selectAll().executeTakeFirstOrThrow();
-    expect(used.agent_id).toBe(r.agent.id);
+    expect(used.agent_id).toBe(r.value.id);
     expect(Number(used.used_at)).toBe(tp.clock.now());
   });
 
@@ -113,14 +113,14 @@ describe.each(dialects)('agent registry on %s', (dialect) => {
     const { token } = await registry.createRegistrationToken(ADA);
     const r = await registry.register(input(token), META);
     if (!r.ok) throw new Error('registration failed');
-    expect(await registry.revoke(ADA, r.agent.id)).toBe(true);
+    expect(await registry.revoke(ADA, r.value.id)).toBe(true);
     tp.clock.advance!(1000);
-    expect(await registry.revoke(ADA, r.agent.id)).toBe(false);
-    const agent = await registry.byId(r.agent.id);
+    expect(await registry.revoke(ADA, r.value.id)).toBe(false);
+    const agent = await registry.byId(r.value.id);
     expect(agent?.revokedAt).toBe(tp.clock.now() - 1000);
     const events = await audit('agent_revoked');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ outcome: 'success', actor_name: 'ada', target_id: r.agent.id });
+    expect(events[0]).toMatchObject({ outcome: 'success', actor_name: 'ada', target_id: r.value.id });
     expect(await registry.revoke(ADA, 'no-such-agent')).toBe(false);
   });
 

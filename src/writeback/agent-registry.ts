@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { hashToken, newId, randomToken } from '../shared/crypto.js';
 import { isPublicKey } from '../agent-protocol/index.js';
 import { reportedPolicySchema, type ReportedPolicy } from '../agent-protocol/index.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 export interface Agent {
   id: string;
@@ -21,7 +22,10 @@ export interface Agent {
   revokedAt: number | null;
 }
 
-export type RegisterOutcome = { ok: true; agent: Agent } | { ok: false; reason: 'token' | 'invalid'; field?: string };
+export const REGISTER_REFUSALS = ['token', 'invalid'] as const;
+export type RegisterRefusal = (typeof REGISTER_REFUSALS)[number];
+/** A refused token says nothing more; malformed input names the field at fault. */
+export type RegisterOutcome = Ok<Agent> | Refused<'token'> | (Refused<'invalid'> & { field: string });
 
 const TOKEN_PREFIX = 'sspr_agent_';
 
@@ -46,11 +50,11 @@ export class AgentRegistry {
 
   async register(input: { token: unknown; name: unknown; version: unknown; signingKey: unknown; sealingKey: unknown }, meta: { ip: string }): Promise<RegisterOutcome> {
     const { d } = this;
-    if (typeof input.name !== 'string' || !/^[\p{L}\p{N} ._-]{1,100}$/u.test(input.name)) return { ok: false, reason: 'invalid', field: 'name' };
-    if (typeof input.version !== 'string' || input.version.length > 40) return { ok: false, reason: 'invalid', field: 'version' };
-    if (!isPublicKey(input.signingKey, 'ed25519')) return { ok: false, reason: 'invalid', field: 'signingKey' };
-    if (!isPublicKey(input.sealingKey, 'x25519')) return { ok: false, reason: 'invalid', field: 'sealingKey' };
-    if (typeof input.token !== 'string' || input.token.length > 100) return { ok: false, reason: 'token' };
+    if (typeof input.name !== 'string' || !/^[\p{L}\p{N} ._-]{1,100}$/u.test(input.name)) return fail('invalid', { field: 'name' });
+    if (typeof input.version !== 'string' || input.version.length > 40) return fail('invalid', { field: 'version' });
+    if (!isPublicKey(input.signingKey, 'ed25519')) return fail('invalid', { field: 'signingKey' });
+    if (!isPublicKey(input.sealingKey, 'x25519')) return fail('invalid', { field: 'sealingKey' });
+    if (typeof input.token !== 'string' || input.token.length > 100) return fail('token');
     const now = d.clock.now();
     const agentId = newId();
     const used = await d.store.db
@@ -62,7 +66,7 @@ export class AgentRegistry {
       .executeTakeFirst();
     if (Number(used.numUpdatedRows) !== 1) {
       await d.audit.record({ event: 'agent_registered', outcome: 'failure', ip: meta.ip, details: { reason: 'token' } });
-      return { ok: false, reason: 'token' };
+      return fail('token');
     }
     const agent: Agent = { id: agentId, name: input.name, signingKey: input.signingKey as string, sealingKey: input.sealingKey as string, version: input.version, domain: null, domainPolicy: null, rightsReport: null, registeredAt: now, lastSeenAt: null, revokedAt: null };
     await d.store.db
@@ -70,7 +74,7 @@ export class AgentRegistry {
       .values({ id: agent.id, name: agent.name, signing_key: agent.signingKey, sealing_key: agent.sealingKey, version: agent.version, domain: null, domain_policy: null, rights_report: null, registered_at: now, last_seen_at: null, revoked_at: null })
       .execute();
     await d.audit.record({ event: 'agent_registered', outcome: 'success', target: { id: agent.id, name: agent.name }, ip: meta.ip, details: { version: agent.version ?? '' } });
-    return { ok: true, agent };
+    return ok(agent);
   }
 
   async list(): Promise<Agent[]> {

@@ -27,8 +27,8 @@ export function agentEndpointRoutes(d: AgentEndpointDeps): Hono {
     const b = body as Record<string, unknown>;
     const r = await d.agents.register({ token: b['token'], name: b['name'], version: b['version'], signingKey: b['signingKey'], sealingKey: b['sealingKey'] }, { ip: clientIp(c, d.trustedProxies) });
     if (!r.ok && r.reason === 'token') return c.json({ error: 'The registration token is not valid: it is wrong, expired or already used. Create a new one in the admin console (Agents).' }, 401);
-    if (!r.ok) return c.json({ error: `The field ${r.field ?? ''} is not valid.`, field: r.field }, 400);
-    return c.json({ agentId: r.agent.id, portalUrl: d.publicUrl }, 201);
+    if (!r.ok) return c.json({ error: `The field ${r.field} is not valid.`, field: r.field }, 400);
+    return c.json({ agentId: r.value.id, portalUrl: d.publicUrl }, 201);
   });
   return app;
 }

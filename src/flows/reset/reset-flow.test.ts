@@ -9,7 +9,7 @@ function run(events: ResetEvent[], required: 1 | 2 = 1): { state: ResetState; da
   const refused: string[] = [];
   for (const e of events) {
     const r = transition(state, data, e);
-    if (r.ok) ({ state, data } = r);
+    if (r.ok) ({ state, data } = r.value);
     else refused.push(`${e.type}:${r.reason}`);
   }
   return { state, data, refused };

@@ -1,4 +1,5 @@
 import { assertNever } from '../../shared/assert-never.js';
+import { fail, ok, type Result } from '../../shared/result.js';
 import type { GateType, MethodChoice } from '../../policy/policy.js';
 
 /**
@@ -48,7 +49,10 @@ export type ResetEvent =
   | { type: 'apply_refused' }
   | { type: 'applied' };
 
-export type Transition = { ok: true; state: ResetState; data: ResetData } | { ok: false; reason: 'finished' | 'not_allowed' };
+/** Why an event does not apply: the flow is over, or this step is not allowed in its state. */
+export const RESET_REFUSALS = ['finished', 'not_allowed'] as const;
+export type ResetRefusal = (typeof RESET_REFUSALS)[number];
+export type Transition = Result<{ state: ResetState; data: ResetData }, ResetRefusal>;
 
 export function startData(intent: Intent, username: string, required: 1 | 2): { state: ResetState; data: ResetData } {
   return { state: 'verifying', data: { intent, username, required, passed: [], pending: null } };
@@ -60,57 +64,57 @@ export function transition(state: ResetState, data: ResetData, event: ResetEvent
       switch (event.type) {
         case 'proof_started':
           // One gate per kind of method: two codes to the same phone are not two proofs.
-          if (data.passed.includes(event.pending.gate)) return { ok: false, reason: 'not_allowed' };
-          return { ok: true, state, data: { ...data, pending: event.pending } };
+          if (data.passed.includes(event.pending.gate)) return fail('not_allowed');
+          return ok({ state, data: { ...data, pending: event.pending } });
         case 'proof_abandoned':
-          return { ok: true, state, data: { ...data, pending: null } };
+          return ok({ state, data: { ...data, pending: null } });
         case 'gate_passed': {
-          if (!data.pending || data.pending.gate !== event.gate || data.passed.includes(event.gate)) return { ok: false, reason: 'not_allowed' };
+          if (!data.pending || data.pending.gate !== event.gate || data.passed.includes(event.gate)) return fail('not_allowed');
           const passed = [...data.passed, event.gate];
-          return { ok: true, state: passed.length >= data.required ? 'verified' : 'verifying', data: { ...data, passed, pending: null } };
+          return ok({ state: passed.length >= data.required ? 'verified' : 'verifying', data: { ...data, passed, pending: null } });
         }
         case 'blocked':
-          return { ok: true, state: 'failed', data: { ...data, pending: null } };
+          return ok({ state: 'failed', data: { ...data, pending: null } });
         case 'apply':
         case 'apply_refused':
         case 'applied':
-          return { ok: false, reason: 'not_allowed' };
+          return fail('not_allowed');
         default:
           return assertNever(event);
       }
     case 'verified':
       switch (event.type) {
         case 'apply':
-          return { ok: true, state: 'applying', data: { ...data, action: event.action } };
+          return ok({ state: 'applying', data: { ...data, action: event.action } });
         case 'proof_started':
         case 'proof_abandoned':
         case 'gate_passed':
         case 'blocked':
         case 'apply_refused':
         case 'applied':
-          return { ok: false, reason: 'not_allowed' };
+          return fail('not_allowed');
         default:
           return assertNever(event);
       }
     case 'applying':
       switch (event.type) {
         case 'applied':
-          return { ok: true, state: 'completed', data };
+          return ok({ state: 'completed', data });
         case 'apply_refused':
           // Nothing was changed (a rule, or the on-premises service): the proof still stands.
-          return { ok: true, state: 'verified', data };
+          return ok({ state: 'verified', data });
         case 'proof_started':
         case 'proof_abandoned':
         case 'gate_passed':
         case 'blocked':
         case 'apply':
-          return { ok: false, reason: 'not_allowed' };
+          return fail('not_allowed');
         default:
           return assertNever(event);
       }
     case 'completed':
     case 'failed':
-      return { ok: false, reason: 'finished' };
+      return fail('finished');
     default:
       return assertNever(state);
   }

@@ -183,9 +183,9 @@ export class ResetService {
     const loaded = await this.d.flows.load<ResetState, ResetData>(RESET_FLOW, flowId, browserId);
     if (!loaded.ok) return null;
     const { policy } = await this.d.policy.current();
-    const user = loaded.flow.userId ? await this.d.users.byId(loaded.flow.userId) : null;
+    const user = loaded.value.userId ? await this.d.users.byId(loaded.value.userId) : null;
     // A user disabled (or deleted) during the flow carries on as a decoy: nothing can succeed.
-    return { flow: loaded.flow, user: user?.enabled ? user : null, policy };
+    return { flow: loaded.value, user: user?.enabled ? user : null, policy };
   }
 
   /** The methods offered: the policy's list, the same for everyone until a gate is passed. */
@@ -257,7 +257,7 @@ export class ResetService {
     if (!started.ok) return started;
     const next = transition(flow.state, flow.data, { type: 'proof_started', pending: started.value.pending });
     if (!next.ok) return fail('methods.notAvailable');
-    if (!(await d.flows.advance(flow, next))) return fail('reset.expired');
+    if (!(await d.flows.advance(flow, next.value))) return fail('reset.expired');
     return started;
   }
 
@@ -265,7 +265,7 @@ export class ResetService {
     const l = await this.load(flowId, browserId);
     if (!l || l.flow.state !== 'verifying') return fail('reset.expired');
     const next = transition(l.flow.state, l.flow.data, { type: 'proof_abandoned' });
-    if (!next.ok || !(await this.d.flows.advance(l.flow, next))) return fail('reset.expired');
+    if (!next.ok || !(await this.d.flows.advance(l.flow, next.value))) return fail('reset.expired');
     return ok(undefined);
   }
 
@@ -300,7 +300,7 @@ export class ResetService {
 
   private async passGate(flow: ResetFlow, gate: GateType): Promise<StepResult> {
     const next = transition(flow.state, flow.data, { type: 'gate_passed', gate });
-    if (!next.ok || !(await this.d.flows.advance(flow, next))) return fail('reset.expired');
+    if (!next.ok || !(await this.d.flows.advance(flow, next.value))) return fail('reset.expired');
     return ok(undefined);
   }
 
@@ -327,7 +327,7 @@ export class ResetService {
 
   private async block(flow: ResetFlow, user: User | null): Promise<Refused<'methods.blocked'>> {
     const next = transition(flow.state, flow.data, { type: 'blocked' });
-    if (next.ok) await this.d.flows.advance(flow, next);
+    if (next.ok) await this.d.flows.advance(flow, next.value);
     await this.d.audit.record({ event: flow.data.intent === 'unlock' ? 'account_unlock' : 'password_reset', outcome: 'blocked', target: { id: user?.id ?? null, name: flow.data.username }, details: { reason: 'blocked', method: flow.data.passed.join(',') } });
     return fail('methods.blocked');
   }
@@ -408,13 +408,13 @@ export class ResetService {
 
   private async hold(flow: ResetFlow, action: Intent): Promise<ResetFlow | null> {
     const next = transition(flow.state, flow.data, { type: 'apply', action });
-    if (!next.ok || !(await this.d.flows.advance(flow, next))) return null;
-    return { ...flow, state: next.state, data: next.data, version: flow.version + 1 };
+    if (!next.ok || !(await this.d.flows.advance(flow, next.value))) return null;
+    return { ...flow, state: next.value.state, data: next.value.data, version: flow.version + 1 };
   }
 
   private async release(held: ResetFlow): Promise<void> {
     const back = transition(held.state, held.data, { type: 'apply_refused' });
-    if (back.ok) await this.d.flows.advance(held, back);
+    if (back.ok) await this.d.flows.advance(held, back.value);
   }
 
   private async outcome(flow: ResetFlow, user: User, outcome: 'success' | 'failure', meta: Omit<Meta, 'browserId'>, details: Record<string, string> = {}): Promise<void> {
@@ -433,7 +433,7 @@ export class ResetService {
   private async finish(held: ResetFlow, user: User, meta: Omit<Meta, 'browserId'>, browserId: string): Promise<void> {
     const { d } = this;
     const done = transition(held.state, held.data, { type: 'applied' });
-    if (done.ok) await d.flows.advance(held, done);
+    if (done.ok) await d.flows.advance(held, done.value);
     const action = held.data.action ?? 'reset';
     // A reset also unlocks; Entra's counters reset after a successful reset.
     await d.throttle.reset(throttleKeys.signInUser(nameKey(user.username)));

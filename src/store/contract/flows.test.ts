@@ -31,7 +31,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
     it('a created flow loads back with its state and data', async () => {
       const flow = await start();
       expect(flow.version).toBe(1);
-      expect(await flows.load<State, Data>('sign-in', flow.id, browser)).toEqual({ ok: true, flow });
+      expect(await flows.load<State, Data>('sign-in', flow.id, browser)).toEqual({ ok: true, value: flow });
       const row = await store.db.selectFrom('flows').select('browser_hash').executeTakeFirstOrThrow();
       expect(row.browser_hash).toBe(sha256(browser));
     });
@@ -58,12 +58,12 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       const loaded = await flows.load<State, Data>('sign-in', created.id, browser);
       if (!loaded.ok) throw new Error('flow did not load');
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => flows.advance<State, Data>(loaded.flow, { state: `step-${i}`, data: { next: `/n${i}`, amr: ['password'] } })),
+        Array.from({ length: 20 }, (_, i) => flows.advance<State, Data>(loaded.value, { state: `step-${i}`, data: { next: `/n${i}`, amr: ['password'] } })),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
       const winner = results.indexOf(true);
       const after = await flows.load<State, Data>('sign-in', created.id, browser);
-      expect(after.ok && after.flow).toMatchObject({ version: 2, state: `step-${winner}`, data: { next: `/n${winner}` } });
+      expect(after.ok && after.value).toMatchObject({ version: 2, state: `step-${winner}`, data: { next: `/n${winner}` } });
     });
 
     it('a replayed step finds the version already moved on', async () => {
@@ -72,8 +72,8 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(await flows.advance(flow, { state: 'step-1', data: flow.data })).toBe(false);
       const reloaded = await flows.load<State, Data>('sign-in', flow.id, browser);
       if (!reloaded.ok) throw new Error('flow did not load');
-      expect(await flows.advance(reloaded.flow, { state: 'done', data: flow.data })).toBe(true);
-      expect(await flows.load('sign-in', flow.id, browser)).toMatchObject({ ok: true, flow: { version: 3, state: 'done' } });
+      expect(await flows.advance(reloaded.value, { state: 'done', data: flow.data })).toBe(true);
+      expect(await flows.load('sign-in', flow.id, browser)).toMatchObject({ ok: true, value: { version: 3, state: 'done' } });
     });
 
     it('pruneExpired removes only flows expired for longer than the grace period', async () => {

@@ -33,8 +33,8 @@ export function passkeyStrategy(d: PasskeyStrategyDeps): ProofStrategy {
       if (!pending.challenge) return fail('passkeys.expired');
       // The challenge is taken out first: single use, and a parallel answer loses the swap.
       const cleared = transition(flow.state, flow.data, { type: 'proof_abandoned' });
-      if (!cleared.ok || !(await d.flows.advance(flow, cleared))) return fail('passkeys.expired');
-      const after: ResetFlow = { ...flow, data: cleared.data, version: flow.version + 1 };
+      if (!cleared.ok || !(await d.flows.advance(flow, cleared.value))) return fail('passkeys.expired');
+      const after: ResetFlow = { ...flow, data: cleared.value.data, version: flow.version + 1 };
       if (d.clock.now() >= pending.expiresAt) return fail('passkeys.expired');
       if (!user || pending.methodId !== 'passkey') return fail('passkeys.failed', { nothingMatched: true, flow: after });
       const ids = (await d.methods.list(user.id, { confirmedOnly: true })).filter((m) => m.type === 'passkey').map((m) => m.id);
@@ -42,8 +42,8 @@ export function passkeyStrategy(d: PasskeyStrategyDeps): ProofStrategy {
       if (!r.ok) return r.reason === 'methods.blocked' ? fail('methods.blocked', { flow: after }) : fail('passkeys.failed');
       // The gate passes on the pending proof, so it goes back in, without its spent challenge.
       const withPending = transition(after.state, after.data, { type: 'proof_started', pending: { ...pending, challenge: undefined } });
-      if (!withPending.ok || !(await d.flows.advance(after, withPending))) return fail('reset.expired');
-      return ok({ ...after, data: withPending.data, version: after.version + 1 });
+      if (!withPending.ok || !(await d.flows.advance(after, withPending.value))) return fail('reset.expired');
+      return ok({ ...after, data: withPending.value.data, version: after.version + 1 });
     },
     step: () => ({ kind: 'passkey' }),
   };
