@@ -101,8 +101,8 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     const r = await tp.portal.syncCoordinator.run('manual');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect([r.run.kind, r.run.status, r.run.errors]).toEqual(['full', 'done', 0]);
-    expect(r.run.added).toBe(1000 + 13);
+    expect([r.value.kind, r.value.status, r.value.errors]).toEqual(['full', 'done', 0]);
+    expect(r.value.added).toBe(1000 + 13);
     expect(await count('onprem')).toBe(1000);
     expect(await tp.portal.users.byUsername('outsider1@corp.example.test')).toBeNull();
     const company = (await tp.portal.groups.byName('Company'))!;
@@ -122,9 +122,9 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     const r = await tp.portal.syncCoordinator.run('manual');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect([r.run.kind, r.run.status, r.run.errors]).toEqual(['delta', 'done', 0]);
-    expect(r.run.added).toBe(1);
-    expect(r.run.disabled).toBe(2);
+    expect([r.value.kind, r.value.status, r.value.errors]).toEqual(['delta', 'done', 0]);
+    expect(r.value.added).toBe(1);
+    expect(r.value.disabled).toBe(2);
     expect(await tp.portal.users.byUsername('newcomer@corp.example.test')).toMatchObject({ anchor: added!.guid, displayName: 'New Comer' });
     expect((await tp.portal.users.byUsername('sync0001@corp.example.test'))?.displayName).toBe('Changed Name');
     const renamed = (await tp.portal.users.byUsername('renamed0002@corp.example.test'))!;
@@ -134,7 +134,7 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     for (const i of [3, 4, 5]) expect((await tp.portal.users.byUsername(`sync${String(i).padStart(4, '0')}@corp.example.test`))?.enabled, `user ${i}`).toBe(false);
     // Nothing else changed: a delta right after is empty.
     const again = await tp.portal.syncCoordinator.run('manual');
-    expect(again.ok && [again.run.added, again.run.updated, again.run.disabled]).toEqual([0, 0, 0]);
+    expect(again.ok && [again.value.added, again.value.updated, again.value.disabled]).toEqual([0, 0, 0]);
   });
 
   it('an agent killed in the middle of a full import: the run fails, the cursor stays, and the next run completes it', async () => {
@@ -142,21 +142,21 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     const before = await tp.portal.sync.cursor();
     await agent({ pageSize: 100, crashAfterPages: 3 });
     const r = await tp.portal.syncCoordinator.run('manual', { full: true });
-    expect(r.ok && r.run.status).toBe('failed');
+    expect(r.ok && r.value.status).toBe('failed');
     expect(await tp.portal.sync.cursor()).toEqual(before);
     // Nobody was disabled by the half import.
     expect(await count('onprem', true)).toBe(998);
     await stopAgents();
     await agent();
     const done = await tp.portal.syncCoordinator.run('manual', { full: true });
-    expect(done.ok && [done.run.kind, done.run.status, done.run.disabled]).toEqual(['full', 'done', 0]);
+    expect(done.ok && [done.value.kind, done.value.status, done.value.disabled]).toEqual(['full', 'done', 0]);
     expect(await count('onprem', true)).toBe(998);
   });
 
   it('a change of DC (another invocationId) turns the delta into a full import', async () => {
     await tp.store.db.updateTable('sync_state').set({ invocation_id: '11111111-2222-4333-8444-555555555555' }).where('id', '=', 'ad').execute();
     const r = await tp.portal.syncCoordinator.run('manual');
-    expect(r.ok && [r.run.kind, r.run.status]).toEqual(['full', 'done']);
+    expect(r.ok && [r.value.kind, r.value.status]).toEqual(['full', 'done']);
     expect((await tp.portal.sync.cursor())?.invocationId).not.toBe('11111111-2222-4333-8444-555555555555');
   });
 
@@ -178,7 +178,7 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     };
     try {
       const r = await tp.portal.syncCoordinator.run('manual', { full: true });
-      expect(r.ok && [r.run.kind, r.run.status, r.run.errors, r.run.added, r.run.updated, r.run.disabled]).toEqual(['full', 'done', 0, 0, 0, 0]);
+      expect(r.ok && [r.value.kind, r.value.status, r.value.errors, r.value.added, r.value.updated, r.value.disabled]).toEqual(['full', 'done', 0, 0, 0, 0]);
     } finally {
       sync.applyPage = apply;
     }
@@ -194,7 +194,7 @@ describe('AD sync through the agent (real Samba DC, 1,000 users in nested groups
     const cloud = await makeUser(tp.portal, { username: 'clash@corp.example.test', password: 'Cloud-Password-Long-1' });
     await bulk.addUsers([{ parentDn: staffOu, name: 'clash' }]);
     const r = await tp.portal.syncCoordinator.run('manual');
-    expect(r.ok && r.run.conflicts).toEqual([expect.objectContaining({ name: 'clash@corp.example.test', reason: 'username_taken_by_cloud_user' })]);
+    expect(r.ok && r.value.conflicts).toEqual([expect.objectContaining({ name: 'clash@corp.example.test', reason: 'username_taken_by_cloud_user' })]);
     expect((await tp.portal.users.byId(cloud.id))?.source).toBe('cloud');
   });
 
