@@ -190,11 +190,11 @@ export function signInRoutes(deps: SignInRouteDeps): Hono<AppEnv> {
     if (Object.keys(errors).length > 0) return c.html(<SignInPage c={c} v={{ username: username.slice(0, 256), next, errors }} />, 400);
 
     const outcome = await deps.signIn.attempt({ username, password, ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId'), next });
-    switch (outcome.kind) {
-      case 'signed_in':
-        return establishSession(c, deps.sessions, outcome.sessionToken, outcome.user, next);
-      case 'second_factor_required':
-        return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(outcome.flowId)}`, 303);
+    if (outcome.ok) {
+      const done = outcome.value;
+      return done.kind === 'signed_in' ? establishSession(c, deps.sessions, done.sessionToken, done.user, next) : c.redirect(`/sign-in/verify?flow=${encodeURIComponent(done.flowId)}`, 303);
+    }
+    switch (outcome.reason) {
       case 'invalid':
         return c.html(<SignInPage c={c} v={{ username, next, problem: { kind: 'error', text: t('signIn.invalid') } }} />, 401);
       case 'locked':

@@ -11,19 +11,20 @@ import { afterPassword, type SignInData, type SignInState } from './sign-in-flow
 import type { ThrottleStore } from '../state/throttle-store.js';
 import type { WritebackResult } from '../writeback/writeback.js';
 import { throttleKeys } from '../state/throttle-keys.js';
+import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
-export type SignInOutcome =
-  | { kind: 'signed_in'; user: User; sessionToken: string }
-  | { kind: 'second_factor_required'; flowId: string }
-  | { kind: 'invalid' }
-  | { kind: 'locked'; retryAfterSeconds: number }
-  | { kind: 'disabled' }
-  /** A hybrid user whose password only AD can check, while no agent answers. */
-  | { kind: 'onprem_unavailable' }
-  /** AD says the account is locked (its own lockout, not ours). */
-  | { kind: 'onprem_locked' }
-  /** AD says the password is right but expired or must be changed. */
-  | { kind: 'password_expired' };
+/**
+ * Why a sign-in was refused: `onprem_unavailable` — a hybrid user whose password only AD can
+ * check, while no agent answers; `onprem_locked` — AD's own lockout; `password_expired` — AD
+ * says the password is right but expired or must be changed.
+ */
+export const signInRefusals = ['invalid', 'locked', 'disabled', 'onprem_unavailable', 'onprem_locked', 'password_expired'] as const;
+export type SignInRefusal = (typeof signInRefusals)[number];
+
+/** A password that was right: signed in, or a second factor to pass first. */
+export type SignedIn = { kind: 'signed_in'; user: User; sessionToken: string } | { kind: 'second_factor_required'; flowId: string };
+
+export type SignInOutcome = Ok<SignedIn> | (Refused<'locked'> & { retryAfterSeconds: number }) | Refused<Exclude<SignInRefusal, 'locked'>>;
 
 /** The seam for multi-factor sign-in: which registered methods could satisfy a second gate. */
 export interface SecondFactorPolicy {
@@ -44,7 +45,8 @@ export interface SignInDeps {
   ipLockout: LockoutPolicy;
   flowTtlMs: number;
   clock: Clock;
-  onOutcome?: (outcome: SignInOutcome['kind']) => void;
+  /** The outcome's name for the sign-in counter: `signed_in`, `second_factor_required` or the refusal. */
+  onOutcome?: (outcome: SignedIn['kind'] | SignInRefusal) => void;
   /** Hybrid users: the password is checked by AD through the agent (a bind). */
   passThrough?: { bind(user: User, password: string): Promise<WritebackResult> };
 }
@@ -72,7 +74,7 @@ export class SignInService {
 
   async attempt(req: SignInRequest): Promise<SignInOutcome> {
     const outcome = await this.decide(req);
-    this.deps.onOutcome?.(outcome.kind);
+    this.deps.onOutcome?.(outcome.ok ? outcome.value.kind : outcome.reason);
     return outcome;
   }
 
@@ -83,7 +85,7 @@ export class SignInService {
     const remaining = Math.max(lockRemaining(userState, this.nowMs()), lockRemaining(ipState, this.nowMs()));
     if (remaining > 0) {
       await deps.audit.record({ event: 'sign_in', outcome: 'blocked', target: { id: null, name: req.username.slice(0, 256) }, ip: req.ip, userAgent: req.userAgent, details: { reason: 'locked_out' } });
-      return { kind: 'locked', retryAfterSeconds: Math.ceil(remaining / 1000) };
+      return fail('locked', { retryAfterSeconds: Math.ceil(remaining / 1000) });
     }
 
     const user = await deps.users.byUsername(req.username);
@@ -96,11 +98,11 @@ export class SignInService {
       if (!r.ok && !unreachable && r.reason !== 'wrong_password' && r.reason !== 'not_found') {
         const kind = r.reason === 'account_locked' ? 'onprem_locked' : r.reason === 'password_expired' ? 'password_expired' : 'disabled';
         await deps.audit.record({ event: 'sign_in', outcome: 'failure', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { reason: `onprem_${r.reason}` } });
-        return { kind };
+        return fail(kind);
       }
       if (unreachable && !hash) {
         await deps.audit.record({ event: 'sign_in', outcome: 'failure', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { reason: 'onprem_unavailable' } });
-        return { kind: 'onprem_unavailable' };
+        return fail('onprem_unavailable');
       }
       valid = r.ok || (unreachable && hash !== null && (await deps.hasher.verify(hash, req.password)));
     } else {
@@ -119,14 +121,14 @@ export class SignInService {
         details: { reason: user ? 'wrong_password' : 'unknown_user' },
       });
       const lockedFor = lockRemaining(after, this.nowMs());
-      if (lockedFor > 0) return { kind: 'locked', retryAfterSeconds: Math.ceil(lockedFor / 1000) };
-      return { kind: 'invalid' };
+      if (lockedFor > 0) return fail('locked', { retryAfterSeconds: Math.ceil(lockedFor / 1000) });
+      return fail('invalid');
     }
 
     // The password was right: only now may we say the account is disabled.
     if (!user.enabled) {
       await deps.audit.record({ event: 'sign_in', outcome: 'failure', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { reason: 'disabled' } });
-      return { kind: 'disabled' };
+      return fail('disabled');
     }
 
     await deps.throttle.reset(userKey(req.username));
@@ -142,11 +144,11 @@ export class SignInService {
         ttlMs: deps.flowTtlMs,
       });
       await deps.audit.record({ event: 'sign_in', outcome: 'info', target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { step: 'password_verified' } });
-      return { kind: 'second_factor_required', flowId: flow.id };
+      return ok({ kind: 'second_factor_required', flowId: flow.id });
     }
     const { token } = await deps.sessions.create(user.id, { ip: req.ip, userAgent: req.userAgent, amr: start.data.amr });
     await deps.audit.record({ event: 'sign_in', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: req.ip, userAgent: req.userAgent, details: { amr: start.data.amr.join(',') } });
-    return { kind: 'signed_in', user, sessionToken: token };
+    return ok({ kind: 'signed_in', user, sessionToken: token });
   }
 
   private nowMs(): number {

@@ -138,10 +138,10 @@ describe('user set-password', () => {
   it('ends the user\'s existing sessions', async () => {
     await sb.withPortal(async (portal) => {
       const r = await portal.signIn.attempt({ username: 'alice', password: 'old tortoise 1865', ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
-      if (r.kind !== 'signed_in') expect.fail(`sign-in gave ${r.kind}`);
-      expect(await portal.sessions.validate(r.sessionToken)).not.toBeNull();
+      if (!r.ok || r.value.kind !== 'signed_in') expect.fail(`sign-in gave ${r.ok ? r.value.kind : r.reason}`);
+      expect(await portal.sessions.validate(r.value.sessionToken)).not.toBeNull();
       await ok(['user', 'set-password', 'alice', '--password-stdin'], { stdin: ['brand new password'] });
-      expect(await portal.sessions.validate(r.sessionToken)).toBeNull();
+      expect(await portal.sessions.validate(r.value.sessionToken)).toBeNull();
     });
   });
 

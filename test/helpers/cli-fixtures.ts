@@ -19,7 +19,7 @@ export function cliFixtures(sb: CliSandbox) {
     async signIn(username: string, password: string): Promise<string> {
       return sb.withPortal(async (portal) => {
         const r = await portal.signIn.attempt({ username, password, ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
-        return r.kind;
+        return r.ok ? r.value.kind : r.reason;
       });
     },
 
