@@ -24,6 +24,8 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
+  // Jobs other instances hand to the agents connected here (PostgreSQL LISTEN).
+  await portal.agentHub.start();
   // The agents' endpoint: a WebSocket the on-premises agents open outbound to the portal.
   const agentSockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   server.on('upgrade', (req, socket, head) => {
@@ -99,6 +101,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
           });
           (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
+        await portal.agentHub.leave().catch((err: unknown) => portal.logger.warn({ err }, 'agent presence not removed'));
         await portal.store.close();
       })();
       return stopping;

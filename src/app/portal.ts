@@ -200,8 +200,10 @@ export function buildPortal(deps: PortalDeps): Portal {
     challengeTtlMs: 5 * MINUTE,
   });
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
+  // This process among the portal instances sharing the store (agent presence, sync leases).
+  const instanceId = randomToken(12);
   const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
-  const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
+  const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });
   // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
   const adPolicyFor = async (user: User) => (await writeback.policyFor(user)) ?? agents.domainPolicy();
@@ -290,7 +292,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     agents,
     agentHub,
     sync,
-    syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId: randomToken(12) }),
+    syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
     reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
     hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
     captcha,

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
+import { postgresEvents, processEvents, type StoreEvents } from './events.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -14,6 +15,8 @@ export interface Store {
   readonly dialect: Dialect;
   /** A short description for logs and doctor output, without credentials. */
   readonly description: string;
+  /** Notices to every portal instance on this database (store/events.ts). */
+  readonly events: StoreEvents;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,14 +43,19 @@ export function openStore(url: string, options: { baseDir?: string; poolSize?: n
     // compares lower(column) with a JavaScript-lower-cased query, so both dialects fold alike.
     database.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const events = processEvents();
     return {
       db,
       dialect: 'sqlite',
       description: `SQLite ${file}`,
+      events,
       ping: async () => {
         await sql`select 1`.execute(db);
       },
-      close: () => db.destroy(),
+      close: async () => {
+        await events.close();
+        await db.destroy();
+      },
     };
   }
   const parsed = new URL(url);
@@ -55,14 +63,19 @@ export function openStore(url: string, options: { baseDir?: string; poolSize?: n
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const events = postgresEvents(url, pool);
   return {
     db,
     dialect: 'postgres',
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+    events,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await events.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -232,6 +232,14 @@ export interface AgentRegistrationsTable {
 export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind' | 'policy';
 export type WritebackJobStatus = 'pending' | 'taken' | 'applied' | 'failed' | 'expired';
 
+/** Which portal instance holds an agent's live connection (migration 0009). */
+export interface AgentPresenceTable {
+  agent_id: string;
+  instance_id: string;
+  connected_at: number;
+  seen_at: number;
+}
+
 export interface WritebackJobsTable {
   id: string;
   kind: WritebackJobKind;
@@ -310,6 +318,7 @@ export interface Database {
   agents: AgentsTable;
   agent_registrations: AgentRegistrationsTable;
   writeback_jobs: WritebackJobsTable;
+  agent_presence: AgentPresenceTable;
   policy_versions: PolicyVersionsTable;
   api_tokens: ApiTokensTable;
   captcha_solutions: CaptchaSolutionsTable;

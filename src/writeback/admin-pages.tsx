@@ -16,7 +16,7 @@ import type { WritebackJobRow, WritebackJobStore } from './writeback-job-store.j
 /** What the agents console needs: the registry, the live connections, the jobs and the policy's writeback switch. */
 export interface AgentPagesDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
-  hub: Pick<AgentHub, 'connected' | 'disconnect'>;
+  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect'>;
   jobs: Pick<WritebackJobStore, 'recent'>;
   policy: Pick<PolicyService, 'current'>;
   clock: Clock;
@@ -48,9 +48,10 @@ export function verdictText(t: Translate, verdict: string): string {
 
 type AgentState = 'connected' | 'recent' | 'offline' | 'revoked';
 
-function stateOf(agent: Agent, live: ReadonlySet<string>, now: number): AgentState {
+function stateOf(agent: Agent, live: ReadonlySet<string>, elsewhere: ReadonlySet<string>, now: number): AgentState {
   if (agent.revokedAt !== null) return 'revoked';
   if (live.has(agent.id)) return 'connected';
+  if (elsewhere.has(agent.id)) return 'recent';
   if (agent.lastSeenAt !== null && now - agent.lastSeenAt < RECENT_MS) return 'recent';
   return 'offline';
 }
@@ -79,15 +80,18 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
   const { c } = props;
   const t = c.get('t');
   const now = d.clock.now();
-  const [policy, agents, jobs, lastApplied, lastFailed] = await Promise.all([
+  const [policy, agents, jobs, lastApplied, lastFailed, online] = await Promise.all([
     d.policy.current(),
     d.agents.list(),
     d.jobs.recent({ limit: JOB_ROWS }),
     d.jobs.recent({ limit: 1, statuses: ['applied'] }),
     d.jobs.recent({ limit: 1, statuses: ['failed', 'expired'] }),
+    d.hub.online(),
   ]);
   const live = new Set(d.hub.connected().map((s) => s.agent.id));
-  const states = new Map(agents.map((a) => [a.id, stateOf(a, live, now)]));
+  // Connected to another portal instance on the same database: jobs from here reach it too.
+  const elsewhere = new Set(online.map((p) => p.agentId));
+  const states = new Map(agents.map((a) => [a.id, stateOf(a, live, elsewhere, now)]));
   const connected = [...states.values()].filter((s) => s === 'connected' || s === 'recent').length;
   const writebackOn = policy.policy.onPremises.writeback;
   const applied = lastApplied[0];

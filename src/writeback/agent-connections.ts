@@ -29,6 +29,9 @@ export interface SessionHandlers {
   claim(session: AgentSession, jobId: string): Promise<PortalMessage>;
   result(session: AgentSession, jobId: string, verdict: JobVerdict): Promise<void>;
   sync(session: AgentSession, message: SyncMessage): Promise<void>;
+  /** The connection is accepted, and heard from at each heartbeat (this instance holds it). */
+  opened(session: AgentSession): Promise<void>;
+  alive(session: AgentSession): Promise<void>;
   closed(session: AgentSession): void;
 }
 
@@ -117,6 +120,7 @@ export class AgentConnections {
           session = { agent, ws, connectedAt: d.clock.now(), lastUsed: 0, lastSeen: Date.now(), waiting: new Map() };
           this.live.set(agent.id, session);
           await d.registry.seen(agent.id, { version: msg.version, ...(msg.domain ? { domain: msg.domain } : {}), ...(msg.policy ? { policy: msg.policy } : {}) });
+          await this.handlers.opened(session);
           await d.audit.record({ event: 'agent_connected', outcome: 'success', target: { id: agent.id, name: agent.name }, ip, details: { version: msg.version } });
           return send({ t: 'welcome', agentId: agent.id });
         }
@@ -128,6 +132,7 @@ export class AgentConnections {
             // Revoked on another portal instance: this connection ends at the next heartbeat.
             const now = await d.registry.byId(s.agent.id);
             if (!now || now.revokedAt !== null) return ws.close(4003, 'revoked');
+            await this.handlers.alive(s);
             return d.registry.seen(s.agent.id, { ...(msg.domain ? { domain: msg.domain } : {}), ...(msg.policy ? { policy: msg.policy } : {}) });
           }
           case 'claim':

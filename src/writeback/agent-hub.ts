@@ -9,6 +9,8 @@ import { AgentConnections } from './agent-connections.js';
 import { JobDispatch, type JobInput } from './job-dispatch.js';
 import { SyncStream, type SyncHandlers } from './sync-stream.js';
 import { WritebackJobStore, type JobOutcome } from './writeback-job-store.js';
+import { AgentPresence, type Presence } from './agent-presence.js';
+import { InstanceBus } from './instance-bus.js';
 
 export type { SyncHandlers } from './sync-stream.js';
 export type { JobOutcome } from './writeback-job-store.js';
@@ -24,6 +26,8 @@ interface Deps {
   jobTtlMs: number;
   /** After a job was taken, how long the portal waits for AD's answer before saying "not confirmed yet". */
   takenGraceMs: number;
+  /** This portal process among the instances sharing the store. */
+  instanceId: string;
 }
 
 /**
@@ -37,17 +41,48 @@ export class AgentHub {
   private readonly connections: AgentConnections;
   private readonly dispatch: JobDispatch;
   private readonly syncs: SyncStream;
+  /** Which instance holds which agent's connection (all of them share the store). */
+  readonly presence: AgentPresence;
+  private readonly bus: InstanceBus | null;
+  private stopping = false;
 
   constructor(d: Deps) {
     this.jobs = new WritebackJobStore(d.store, d.clock);
     this.syncs = new SyncStream(d.logger);
+    this.presence = new AgentPresence(d.store, d.clock, d.instanceId);
+    const note = (work: Promise<void>) => work.catch((err: unknown) => d.logger.warn({ err }, 'agent presence not recorded'));
     this.connections = new AgentConnections(d, {
       claim: (s, id) => this.dispatch.claim(s.agent, id),
       result: (s, id, verdict) => this.dispatch.record(s.agent, id, verdict),
       sync: async (s, msg) => this.syncs.handle(s, msg),
-      closed: (s) => this.syncs.closed(s),
+      opened: (s) => note(this.presence.connected(s.agent.id)),
+      alive: (s) => note(this.presence.seen(s.agent.id)),
+      closed: (s) => {
+        this.syncs.closed(s);
+        // Only when no newer connection of the same agent took its place here.
+        if (!this.stopping && !this.connections.session(s.agent.id)) void note(this.presence.disconnected(s.agent.id));
+      },
     });
-    this.dispatch = new JobDispatch({ jobs: this.jobs, clock: d.clock, audit: d.audit, jobTtlMs: d.jobTtlMs, takenGraceMs: d.takenGraceMs }, this.connections);
+    // Several instances exist only on PostgreSQL; on SQLite every agent is connected here.
+    this.bus = d.store.dialect === 'postgres' ? new InstanceBus(d.store.events, d.instanceId, (agentId, job, sent) => this.dispatch.deliver(agentId, job, sent)) : null;
+    const elsewhere = this.bus ? { presence: this.presence, agent: (id: string) => d.registry.byId(id), bus: this.bus } : undefined;
+    this.dispatch = new JobDispatch({ jobs: this.jobs, clock: d.clock, audit: d.audit, jobTtlMs: d.jobTtlMs, takenGraceMs: d.takenGraceMs, ...(elsewhere ? { elsewhere } : {}) }, this.connections);
+  }
+
+  /** Listens for jobs other instances hand to the agents connected here (PostgreSQL; nothing to do on SQLite). */
+  async start(): Promise<void> {
+    await this.bus?.start();
+  }
+
+  /** Live agent connections on every instance, with the instance holding each. */
+  online(): Promise<Presence[]> {
+    return this.presence.online();
+  }
+
+  /** Whether a job could reach an agent now: one connected here, or (PostgreSQL) to another instance. */
+  async reachable(): Promise<boolean> {
+    if (this.connections.sessions().length > 0) return true;
+    return this.bus !== null && (await this.presence.online()).some((p) => p.instanceId !== this.presence.instanceId);
   }
 
   /** Agents connected to this portal instance right now. */
@@ -55,8 +90,16 @@ export class AgentHub {
     return this.connections.sessions().map((s) => ({ agent: s.agent, connectedAt: s.connectedAt }));
   }
 
+  /** Closes every agent connection and stops taking offers; `leave()` then removes this instance's presence. */
   close(): void {
+    this.stopping = true;
     this.connections.close();
+    this.bus?.close();
+  }
+
+  /** This instance's connections are gone for the other instances at once, not after three heartbeats. */
+  leave(): Promise<void> {
+    return this.presence.leave();
   }
 
   /** Drops a revoked agent's connection at once. */

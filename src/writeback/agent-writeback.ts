@@ -46,7 +46,7 @@ export class AgentWriteback implements Writeback {
 
   async policyFor(user: User): Promise<ReportedPolicy | null> {
     // A read for a page: no job at all when no agent could answer.
-    if (this.hub.connected().length === 0 || !user.anchor) return null;
+    if (!user.anchor || !(await this.hub.reachable())) return null;
     const r = await this.hub.run({ kind: 'policy', user });
     return r.ok && r.value.policy ? r.value.policy : null;
   }

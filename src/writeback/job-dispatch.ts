@@ -7,6 +7,8 @@ import type { WritebackJobKind } from '../store/schema.js';
 import { seal, type Job, type JobVerdict, type PortalMessage } from '../agent-protocol/index.js';
 import type { Agent } from './agent-registry.js';
 import type { AgentConnections, AgentSession, JobEvent } from './agent-connections.js';
+import type { AgentPresence } from './agent-presence.js';
+import type { InstanceBus, RemoteEvent } from './instance-bus.js';
 import { outcomeOfVerdict, READ_KINDS, type JobOutcome, type WritebackJobStore } from './writeback-job-store.js';
 
 export interface JobDispatchDeps {
@@ -17,14 +19,27 @@ export interface JobDispatchDeps {
   jobTtlMs: number;
   /** After a job was taken, how long the portal waits for AD's answer before saying "not confirmed yet". */
   takenGraceMs: number;
+  /**
+   * Several instances on one PostgreSQL database: agents connected to the others (their
+   * presence), their sealing keys, and the notices that hand a job over. Absent on SQLite.
+   */
+  elsewhere?: { presence: AgentPresence; agent(id: string): Promise<Agent | null>; bus: InstanceBus };
 }
+
+/** Where a job goes next: this instance's connection of an agent, or an agent another instance holds. */
+type Target = { agent: Agent; session: AgentSession } | { agent: Agent; instanceId: string };
+
+/** How often a job handed to another instance is looked up in the store, in case its answer notice was lost. */
+const SAFETY_POLL_MS = 1_000;
 
 export type JobInput = { kind: WritebackJobKind; user: User; password?: string; current?: string; mustChange?: boolean; allowProtected?: boolean };
 
 /**
  * The synchronous writeback: a job is stored (without any password), sealed for one connected
  * agent at a time and sent; the agent claims it (granted only while pending and unexpired),
- * applies it to AD and answers with AD's verdict. Any connected agent can take a job.
+ * applies it to AD and answers with AD's verdict. Any connected agent can take a job: one
+ * connected here first, else one connected to another portal instance, which gets the job by a
+ * notice (instance-bus.ts) and sends it on.
  */
 export class JobDispatch {
   constructor(
@@ -58,22 +73,24 @@ export class JobDispatch {
     await d.jobs.create({ id, kind: input.kind, userId: input.user.id, expiresAt });
     const tried = new Set<string>();
     for (;;) {
-      const session = this.connections.leastUsed(tried);
-      if (!session || d.clock.now() >= expiresAt) break;
-      tried.add(session.agent.id);
-      session.lastUsed = Date.now();
+      if (d.clock.now() >= expiresAt) break;
+      const target = await this.next(tried);
+      if (!target) break;
+      tried.add(target.agent.id);
+      const sealingKey = target.agent.sealingKey;
       const job: Job = {
         id,
         kind: input.kind,
         anchor: input.user.anchor,
         expiresAt,
-        ...(input.password !== undefined ? { password: seal(session.agent.sealingKey, input.password, id) } : {}),
-        ...(input.current !== undefined ? { current: seal(session.agent.sealingKey, input.current, id) } : {}),
+        ...(input.password !== undefined ? { password: seal(sealingKey, input.password, id) } : {}),
+        ...(input.current !== undefined ? { current: seal(sealingKey, input.current, id) } : {}),
         ...(input.mustChange !== undefined ? { mustChange: input.mustChange } : {}),
         ...(input.allowProtected ? { allowProtected: true } : {}),
       };
-      const event = await this.dispatch(session, job);
+      const event = 'session' in target ? await this.send(target.session, job) : await this.handOver(target.instanceId, target.agent.id, job);
       if (event.type === 'result') return outcomeOfVerdict(event.verdict);
+      if (event.type === 'stored') return d.jobs.outcome(id);
       // The connection went, or time ran out: was the job taken meanwhile?
       const status = await d.jobs.status(id);
       if (status === 'taken') return this.awaitReconciliation(id);
@@ -83,6 +100,54 @@ export class JobDispatch {
     if (await d.jobs.expire(id)) return fail('unavailable');
     // Taken at the last moment: wait for its answer like any taken job.
     return (await d.jobs.status(id)) === 'taken' ? this.awaitReconciliation(id) : d.jobs.outcome(id);
+  }
+
+  /** The next agent to try: the least used one connected here, else one another instance holds. */
+  private async next(tried: ReadonlySet<string>): Promise<Target | null> {
+    const session = this.connections.leastUsed(tried);
+    if (session) return { agent: session.agent, session };
+    const elsewhere = this.d.elsewhere;
+    if (!elsewhere) return null;
+    for (const p of await elsewhere.presence.online()) {
+      if (p.instanceId === elsewhere.bus.instanceId || tried.has(p.agentId)) continue;
+      const agent = await elsewhere.agent(p.agentId);
+      if (agent && agent.revokedAt === null) return { agent, instanceId: p.instanceId };
+    }
+    return null;
+  }
+
+  /** An offer from another instance: sent on this instance's connection of the agent, or `gone` when it is not here. */
+  async deliver(agentId: string, job: Job, sent: () => void): Promise<RemoteEvent> {
+    const session = this.connections.session(agentId);
+    if (!session) return { type: 'gone' };
+    sent();
+    return this.send(session, job);
+  }
+
+  private send(session: AgentSession, job: Job): Promise<JobEvent | { type: 'timeout' }> {
+    session.lastUsed = Date.now();
+    return this.dispatch(session, job);
+  }
+
+  /**
+   * Hands the job to the instance holding the agent and waits for its answer until the expiry
+   * plus the grace; meanwhile the job's row is looked at every second, so a lost answer notice
+   * costs at most that second (`stored`: the verdict is in the row).
+   */
+  private async handOver(instanceId: string, agentId: string, job: Job): Promise<RemoteEvent | { type: 'stored' }> {
+    const { d } = this;
+    const bus = d.elsewhere!.bus;
+    const answer = bus.offer(instanceId, agentId, job, Math.max(0, job.expiresAt - d.clock.now()) + d.takenGraceMs);
+    let settled = false;
+    void answer.then(() => (settled = true));
+    for (;;) {
+      const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), SAFETY_POLL_MS).unref());
+      const first = await Promise.race([answer, tick]);
+      if (first !== 'tick') return first;
+      if (settled) return answer;
+      const status = await d.jobs.status(job.id);
+      if (status === 'applied' || status === 'failed') return { type: 'stored' };
+    }
   }
 
   /** Sends the job and waits for its result, the connection closing, or the expiry (plus the grace once taken). */

@@ -7,6 +7,7 @@ import * as m0005 from './0005-password-history.js';
 import * as m0006 from './0006-policy-api-reset.js';
 import * as m0007 from './0007-agents-and-writeback.js';
 import * as m0008 from './0008-sync.js';
+import * as m0009 from './0009-agent-presence.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0006-policy-api-reset': m0006,
   '0007-agents-and-writeback': m0007,
   '0008-sync': m0008,
+  '0009-agent-presence': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
