@@ -34,6 +34,8 @@ export interface PortalProcess {
   output(): string;
   /** SIGTERM to this child only, wait for it to exit (SIGKILL to the same PID after 5 s), remove the temp dir. */
   stop(): Promise<void>;
+  /** SIGKILL to this child only, as a crash: nothing of it cleans up; resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 export interface PortalProcessOptions {
@@ -217,5 +219,10 @@ export async function startPortalProcess(options: PortalProcessOptions = {}): Pr
     await sleep(50);
   }
 
-  return { url, setupLink: parseSetupLink(stdout), demoUsers: parseDemoUsers(stdout), dir, pid, output, stop };
+  const kill = async () => {
+    if (!exited) child.kill('SIGKILL');
+    await exitPromise;
+  };
+
+  return { url, setupLink: parseSetupLink(stdout), demoUsers: parseDemoUsers(stdout), dir, pid, output, stop, kill };
 }
