@@ -29,6 +29,19 @@ const pgTypes = {
   }) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * A pooled client whose lost connection never becomes an uncaught exception. pg-pool listens
+ * for errors only on idle clients; a client checked out when PostgreSQL restarts emits `error`
+ * too (its query fails with it, which the caller sees), and without a listener that would end
+ * the process. The pool drops such a client when it is released (it is no longer queryable).
+ */
+class ResilientClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 export function openStore(url: string, options: { baseDir?: string; poolSize?: number } = {}): Store {
   if (url.startsWith('sqlite:')) {
     const rawPath = url.slice('sqlite:'.length);
@@ -59,7 +72,7 @@ export function openStore(url: string, options: { baseDir?: string; poolSize?: n
     };
   }
   const parsed = new URL(url);
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes, connectionTimeoutMillis: 5000, Client: ResilientClient });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
