@@ -18,6 +18,10 @@ import { AgentClient, type AgentState } from '../agent/agent-client.js';
 import { AdExecutor } from '../agent/ad-executor.js';
 import { Journal } from '../agent/journal.js';
 import { registerAgent } from '../agent/state.js';
+import { AdSyncReader } from '../agent/ad-sync-reader.js';
+import { adSyncSource } from '../agent/ad-sync-source.js';
+import { AdBulk } from '../../test/helpers/ad-bulk.js';
+import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js';
 
 /**
  * Two portal instances on one PostgreSQL database with the same key, as behind a load balancer,
@@ -38,6 +42,8 @@ let one: Instance;
 let two: Instance;
 let agentState: AgentState;
 let agent: AgentClient | null = null;
+let proxy: TcpProxy | null = null;
+const moving: AgentClient[] = [];
 const masterKey = randomBytes(32);
 
 async function instance(): Promise<Instance> {
@@ -108,6 +114,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  for (const c of moving) await c.stop();
+  await proxy?.close();
   await agent?.stop();
   await one?.server.stop(1000);
   await two?.server.stop(1000);
@@ -188,5 +196,66 @@ describe('writeback from any portal instance (PostgreSQL, two instances, one age
     agent = await startAgent();
     expect(await binds(sam, 'Start!Pass#2024')).toBe(true);
     expect(await binds(sam, 'Never-Applied!Pass#1')).toBe(false);
+  });
+});
+
+describe('AD sync when the agent moves from one instance to another mid-run (PostgreSQL, Samba)', { timeout: 120_000 }, () => {
+  it('the run on the instance it left fails with its cursor kept, and a run on the instance it reached imports everyone once', async () => {
+    await agent?.stop();
+    agent = null;
+    const bulk = await AdBulk.open(dc);
+    const ou = await bulk.addOu(dc.baseDn, 'Movers');
+    const added = await bulk.addUsers(Array.from({ length: 300 }, (_, i) => ({ parentDn: ou, name: `mover${String(i).padStart(3, '0')}`, displayName: `Mover ${i}` })));
+    await bulk.close();
+    expect(added).toHaveLength(300);
+
+    const { token } = await two.portal.agents.createRegistrationToken({ id: null, name: 'test' });
+    const r = await registerAgent({ portalUrl: two.server.url, token, name: 'agent-moving', version: '0.1.0' });
+    if (!r.ok) throw new Error(r.message);
+    const state = { ...r.value, portalUrl: 'http://portal.test' };
+    proxy = await startTcpProxy(one.server.port);
+    const reader = new AdSyncReader(adOptions(dc), { baseDns: [ou] });
+    const executor = new AdExecutor(adConnector(dc), reader, 50);
+    // After two pages the reading waits until the test has moved the agent's connection.
+    const real = adSyncSource(reader, 50);
+    let pages = 0;
+    let reached!: () => void;
+    let go!: () => void;
+    const atTwo = new Promise<void>((res) => (reached = res));
+    const moved = new Promise<void>((res) => (go = res));
+    const held = (onPage: Parameters<typeof real.full>[0]) => async (page: Parameters<typeof onPage>[0]) => {
+      await onPage(page);
+      if (++pages === 2) {
+        reached();
+        await moved;
+      }
+    };
+    Object.assign(executor, { sync: { full: (onPage: Parameters<typeof real.full>[0]) => real.full(held(onPage)), delta: real.delta } });
+    const mover = new AgentClient({ state, executor, journal: new Journal(null), logger: createLogger('silent'), version: '0.1.0', connectUrl: proxy.url, backoffMs: { first: 50, max: 200 } });
+    moving.push(mover);
+    mover.start();
+    await mover.waitConnected();
+    await until(async () => one.portal.agentHub.connected().length === 1);
+
+    const before = await one.portal.sync.cursor();
+    const first = one.portal.syncCoordinator.run('manual', { full: true });
+    await atTwo;
+    // The balancer fails over: the agent's connection to instance 1 is cut and it reconnects to instance 2.
+    proxy.target(two.server.port);
+    proxy.dropAll();
+    const left = await first;
+    expect(left.ok && left.value.status).toBe('failed');
+    expect(await two.portal.sync.cursor()).toEqual(before);
+    go();
+    await until(async () => two.portal.agentHub.connected().length === 1);
+    expect(one.portal.agentHub.connected()).toEqual([]);
+
+    const second = await two.portal.syncCoordinator.run('manual', { full: true });
+    expect(second.ok && [second.value.kind, second.value.status, second.value.errors]).toEqual(['full', 'done', 0]);
+    const movers = await two.portal.store.db.selectFrom('users').select('username').where('source', '=', 'onprem').where('username', 'like', 'mover%').execute();
+    expect(new Set(movers.map((u) => u.username)).size).toBe(300);
+    expect(movers).toHaveLength(300);
+    const runs = await two.portal.store.db.selectFrom('sync_runs').select(['status', 'agent_id']).orderBy('started_at').execute();
+    expect(runs.map((x) => x.status)).toEqual(['failed', 'done']);
   });
 });

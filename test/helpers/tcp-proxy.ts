@@ -11,6 +11,8 @@ export interface TcpProxy {
   url: string;
   port: number;
   target(port: number): void;
+  /** Cuts every open connection (both ends see it close), as a balancer failing over does. */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     port,
     target: (p) => {
       target = p;
+    },
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {
