@@ -70,8 +70,8 @@ const opts = intOptions('bench/writeback.ts', {
 });
 
 const WARMUP = 10;
-// Generous: on a quiet 2-CPU VM a reset takes a few tens of ms; DC start, provisioning and bulk creation take seconds.
-startWatchdog((90 + 0.8 * opts.users + 1.5 * opts.flows) * 1000);
+// Generous: on a quiet 2-CPU VM a reset takes a few tens of ms, on a busy one (others using both CPUs) several times that; DC start, provisioning and bulk creation take seconds.
+startWatchdog((120 + 2 * opts.users + 3 * opts.flows) * 1000);
 
 // ---------------------------------------------------------------- AD
 
