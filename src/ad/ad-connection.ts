@@ -327,7 +327,8 @@ export class AdConnection {
             reusable = true;
             throw err;
           }
-          if (pooled !== undefined && !bound) continue; // an old connection gone stale: a fresh one
+          // A warm connection the DC closed meanwhile: a fresh one on the same DC (not after a timeout: that DC is slow, not stale).
+          if (pooled !== undefined && !bound && !(err instanceof DcUnreachableError)) continue;
           const detail = describeConnectionError(url, err);
           this.markDown(url, detail);
           if (bound) throw new DcUnreachableError(`${detail}; the connection broke during the request, so whether it was applied is unknown`);
