@@ -25,6 +25,10 @@
  *   claimed (compare-and-swap), journaled, applied with the AD connector, answered, recorded
  *   and audited; one at a time and 8 at once.
  *
+ * Then a hybrid user's change (bound as the user: raw ldapts bind + delete/add on one open
+ * connection, `AdConnector.change`, `portal.writeback.change` one at a time and 8 at once) and
+ * the pass-through bind (raw bind, `portal.writeback.bind`), each against raw in the same run.
+ *
  * Then, optionally, complete forgot-password flows of hybrid users through HTTP (what a browser
  * does, CAPTCHA solved in Node at difficulty 1000, the email code read from the outbox), to see
  * what the writeback adds to a whole flow. Afterwards a sample of users binds to AD with the last
@@ -66,8 +70,8 @@ const opts = intOptions('bench/writeback.ts', {
 });
 
 const WARMUP = 10;
-// Generous: on a quiet 2-CPU VM a reset takes a few tens of ms; DC start, provisioning and bulk creation take seconds.
-startWatchdog((90 + 0.4 * opts.users + 1.5 * opts.flows) * 1000);
+// Generous: on a quiet 2-CPU VM a reset takes a few tens of ms, on a busy one (others using both CPUs) several times that; DC start, provisioning and bulk creation take seconds.
+startWatchdog((120 + 2 * opts.users + 3 * opts.flows) * 1000);
 
 // ---------------------------------------------------------------- AD
 
@@ -149,7 +153,7 @@ async function createAdUsers(dc: SambaDc, count: number): Promise<AdBenchUser[]>
 interface Phase {
   label: string;
   /** What is being compared: 'direct' modifies, the connector, or the portal. */
-  kind: 'direct' | 'connector' | 'portal' | 'flow';
+  kind: 'direct' | 'connector' | 'portal' | 'flow' | 'rawchange' | 'connector-change' | 'portal-change' | 'rawbind' | 'portal-bind';
   concurrency: number;
   times: number[];
   wallMs: number;
@@ -281,6 +285,34 @@ async function main(): Promise<void> {
     if (!r.ok) throw new Error(`AdConnector.reset(${u.name}): ${r.reason} ${r.detail ?? ''}`);
     u.password = password;
   };
+  // A hybrid user's change: raw, AS THE USER on one open connection (bind, then delete + add of unicodePwd, so AD checks the current password and the history).
+  const userConnection = new Client({ url: dc.url, timeout: 30_000, connectTimeout: 10_000, tlsOptions: { ca: [dc.caCertPem], servername: dc.tlsServerName } });
+  onCleanUp(() => userConnection.unbind().catch(() => undefined));
+  const rawChange = async (u: AdBenchUser, password: string) => {
+    await userConnection.bind(u.dn, u.password);
+    await userConnection.modify(u.dn, [
+      new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(u.password)] }) }),
+      new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(password)] }) }),
+    ]);
+    u.password = password;
+  };
+  const rawBind = async (u: AdBenchUser) => {
+    await userConnection.bind(u.dn, u.password);
+  };
+  const changeViaConnector = async (u: AdBenchUser, password: string) => {
+    const r = await connector.change(u.guid, u.password, password);
+    if (!r.ok) throw new Error(`AdConnector.change(${u.name}): ${r.reason} ${r.detail ?? ''}`);
+    u.password = password;
+  };
+  const changeViaPortal = async (u: AdBenchUser, password: string) => {
+    const r = await portal.writeback.change(u.portalUser!, u.password, password);
+    if (!r.ok) throw new Error(`portal.writeback.change(${u.name}): ${r.reason} ${r.detail ?? ''}`);
+    u.password = password;
+  };
+  const bindViaPortal = async (u: AdBenchUser) => {
+    const r = await portal.writeback.bind(u.portalUser!, u.password);
+    if (!r.ok) throw new Error(`portal.writeback.bind(${u.name}): ${r.reason} ${r.detail ?? ''}`);
+  };
   const viaPortal = async (u: AdBenchUser, password: string) => {
     const r = await portal.writeback.reset(u.portalUser!, password);
     if (!r.ok) throw new Error(`portal.writeback.reset(${u.name}): ${r.reason} ${r.detail ?? ''}`);
@@ -292,6 +324,11 @@ async function main(): Promise<void> {
     await modify(one, u, passwordFor(90, i));
     await viaConnector(u, passwordFor(91, i));
     await viaPortal(u, passwordFor(92, i));
+    await rawChange(u, passwordFor(93, i));
+    await changeViaConnector(u, passwordFor(94, i));
+    await changeViaPortal(u, passwordFor(95, i));
+    await rawBind(u);
+    await bindViaPortal(u);
   }
 
   // ---- measured phases: the same users, a new password each time
@@ -306,6 +343,13 @@ async function main(): Promise<void> {
   phases.push(await runPhase(`portal → agent → AD, ${n} at once`, 'portal', measured, n, dc.pid, (u) => viaPortal(u, pw(5)(u))));
   phases.push(await runPhase('AdConnector.reset, sequential', 'connector', measured, 1, dc.pid, (u) => viaConnector(u, pw(6)(u))));
   phases.push(await runPhase(`AdConnector.reset, ${n} at once`, 'connector', measured, n, dc.pid, (u) => viaConnector(u, pw(7)(u))));
+  // A hybrid user's change (bound as the user) and the pass-through sign-in bind.
+  phases.push(await runPhase('raw change as the user, 1 connection, sequential', 'rawchange', measured, 1, dc.pid, (u) => rawChange(u, pw(9)(u))));
+  phases.push(await runPhase('AdConnector.change, sequential', 'connector-change', measured, 1, dc.pid, (u) => changeViaConnector(u, pw(10)(u))));
+  phases.push(await runPhase('portal → agent → AD change, sequential', 'portal-change', measured, 1, dc.pid, (u) => changeViaPortal(u, pw(11)(u))));
+  phases.push(await runPhase(`portal → agent → AD change, ${n} at once`, 'portal-change', measured, n, dc.pid, (u) => changeViaPortal(u, pw(12)(u))));
+  phases.push(await runPhase('raw bind as the user, 1 connection, sequential', 'rawbind', measured, 1, dc.pid, (u) => rawBind(u)));
+  phases.push(await runPhase('portal → agent → AD pass-through bind, sequential', 'portal-bind', measured, 1, dc.pid, (u) => bindViaPortal(u)));
   // Last, so the binds below check passwords the portal set.
   phases.push(await runPhase('portal → agent → AD, sequential (again)', 'portal', measured, 1, dc.pid, (u) => viaPortal(u, pw(8)(u))));
 
@@ -337,9 +381,10 @@ async function main(): Promise<void> {
   let binds = 0;
   for (const u of sample) if ((await connector.bindAsUser(u.guid, u.password)).ok) binds += 1;
   if (binds !== sample.length) throw new Error(`only ${binds} of ${sample.length} users could bind with the password set last`);
-  const jobs = await store.db.selectFrom('writeback_jobs').select(['status']).where('kind', '!=', 'policy').execute();
+  const jobs = await store.db.selectFrom('writeback_jobs').select(['status']).where('kind', 'not in', ['policy', 'bind']).execute();
   const applied = jobs.filter((j) => j.status === 'applied').length;
-  const expectedJobs = warm.length + 3 * measured.length + (flowUsers.length > 0 ? flowUsers.length + 1 : 0);
+  // Per warm-up user: a reset and a change; per measured user: three resets and two changes (bind jobs are reads and not counted).
+  const expectedJobs = 2 * warm.length + 5 * measured.length + (flowUsers.length > 0 ? flowUsers.length + 1 : 0);
   if (applied !== jobs.length || jobs.length !== expectedJobs) throw new Error(`writeback jobs: ${applied} applied of ${jobs.length} (expected ${expectedJobs}, all applied)`);
   console.log(`\nChecked: ${binds} of ${sample.length} sampled users bind to AD with the password set last; all ${jobs.length} portal writeback jobs are "applied".`);
 
@@ -354,7 +399,7 @@ async function main(): Promise<void> {
     table(
       ['phase', 'resets', 'resets/s', 'p50 ms', 'p95 ms', 'max ms', 'resets/s vs direct', 'p50 vs direct', 'Node CPU ms/reset', 'Node CPU', 'Samba CPU', 'others CPU'],
       phases
-        .filter((p) => p.kind !== 'flow')
+        .filter((p) => p.kind === 'direct' || p.kind === 'connector' || p.kind === 'portal')
         .map((p) => {
           const base = baselineOf(p);
           const same = p === base;
@@ -382,6 +427,32 @@ async function main(): Promise<void> {
   const seqP50 = p50(portalSeq.flatMap((p) => p.times));
   console.log(`\nWhere a sequential portal reset's time goes (p50s): direct modify ${ms(p50(directSeq.times))} ms; AdConnector.reset ${ms(p50(connSeq.times))} ms (+${ms(p50(connSeq.times) - p50(directSeq.times))} ms for the lookup by objectGUID with the protected-account check, and lockoutTime in the modify); portal → agent → AD ${ms(seqP50)} ms (+${ms(seqP50 - p50(connSeq.times))} ms for the job, sealing, WebSocket round trips, claim, journal, recording and audit).`);
   console.log(`With ${n} at once: direct ${rate(directOne).toFixed(1)}/s on one connection, ${rate(find('direct', n, 'clients')!).toFixed(1)}/s on ${n}; AdConnector ${rate(connCon).toFixed(1)}/s; portal ${rate(portalCon).toFixed(1)}/s (${(rate(portalCon) / rate(directOne)).toFixed(2)}x direct, ${(rate(portalCon) / rate(connCon)).toFixed(2)}x the connector).`);
+  const rawCh = find('rawchange', 1)!;
+  const rawB = find('rawbind', 1)!;
+  const userRows = phases.filter((p) => p.kind === 'rawchange' || p.kind === 'connector-change' || p.kind === 'portal-change' || p.kind === 'rawbind' || p.kind === 'portal-bind');
+  console.log(`\nA hybrid user's change (bound as the user, delete + add) and the pass-through bind; "vs raw" compares with ldapts bound as the user on one open connection (change: bind + modify; bind: bind), latency at p50, throughput by wall time:\n`);
+  console.log(
+    table(
+      ['phase', 'n', 'per s', 'p50 ms', 'p95 ms', 'max ms', 'p50 vs raw', 'per s vs raw', 'Node CPU ms/op', 'Node CPU', 'Samba CPU', 'others CPU'],
+      userRows.map((p) => {
+        const base = p.kind === 'rawbind' || p.kind === 'portal-bind' ? rawB : rawCh;
+        return [
+          p.label,
+          String(p.times.length),
+          rate(p).toFixed(1),
+          ms(p50(p.times)),
+          ms(percentile(p.times, 95)),
+          ms(Math.max(...p.times)),
+          `${(p50(p.times) / p50(base.times)).toFixed(2)}x`,
+          `${(rate(p) / rate(base)).toFixed(2)}x`,
+          ms((p.cpu.own * p.wallMs) / p.times.length),
+          p.cpu.own.toFixed(2),
+          p.cpu.samba.toFixed(2),
+          p.cpu.others.toFixed(2),
+        ];
+      }),
+    ),
+  );
   const flow = find('flow', 1);
   if (flow) {
     console.log(`\nComplete HTTP reset flows of hybrid users (${flow.times.length}, one after another; 10 requests each, CAPTCHA difficulty ${CAPTCHA_DIFFICULTY} solved in Node, code read from the outbox):\n`);

@@ -187,6 +187,30 @@ describe('several DCs', () => {
       await r.close();
     }
   });
+
+  it('binds users on warm connections of their own, never on the service connection, and replaces one the DC dropped', async () => {
+    const r = await relay(dc.host, 636);
+    try {
+      await withConnector(options({ urls: [`ldaps://127.0.0.1:${r.port}`] }), async (ad) => {
+        expect(await ad.reset(user.guid, 'Conn!User#Pooled3')).toEqual({ ok: true, historyEnforced: false });
+        for (let i = 0; i < 3; i++) expect(await ad.bindAsUser(user.guid, 'Conn!User#Pooled3')).toEqual({ ok: true });
+        expect(await ad.bindAsUser(user.guid, 'Wrong!Pass#1')).toMatchObject({ ok: false, reason: 'wrong_password' });
+        expect(await ad.bindAsUser(user.guid, 'Conn!User#Pooled3')).toEqual({ ok: true });
+        // A change bound as the user on the same warm connection, then service-account work: still the service account's rights.
+        expect(await ad.change(user.guid, 'Conn!User#Pooled3', 'Conn!User#Pooled4')).toEqual({ ok: true, historyEnforced: true });
+        expect(await ad.reset(user.guid, 'Conn!User#Pooled5')).toEqual({ ok: true, historyEnforced: false });
+        // One service connection and one user connection for all of it.
+        expect(r.connections()).toBe(2);
+
+        r.cutAll();
+        await new Promise((res) => setTimeout(res, 100));
+        expect(await ad.bindAsUser(user.guid, 'Conn!User#Pooled5')).toEqual({ ok: true });
+        expect(r.connections()).toBe(4);
+      });
+    } finally {
+      await r.close();
+    }
+  });
 });
 
 describe('a connection that drops between requests', () => {

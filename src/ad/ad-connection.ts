@@ -1,16 +1,17 @@
 import { X509Certificate } from 'node:crypto';
-import { connect as netConnect, isIP } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { Client, ResultCodeError } from 'ldapts';
+import { ResultCodeError, type Client } from 'ldapts';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { DcClients, ReconnectRefusedError, discard } from './dc-clients.js';
 import { first } from './domain-policy.js';
+import { UserConnections } from './user-connections.js';
 import { DcUnreachableError, describeConnectionError, isConnectionError } from './verdicts.js';
 
 /**
  * Connections to the domain controllers: TLS only (LDAPS, or LDAP upgraded with StartTLS
  * before anything else is sent), an optional pinned CA, one reused service-account connection
- * per DC, and failover across several DCs.
+ * per DC, a few reused connections per DC for binding as users (a pool of their own), and
+ * failover across several DCs.
  */
 export interface AdConnectionOptions {
   /** DCs in order of preference: `ldaps://dc1.corp.example.com` (port 636 by default), or `ldap://…` with `startTls: true`. */
@@ -106,14 +107,6 @@ export interface ServiceSession extends DcSession {
   readonly rootDse: RootDse;
 }
 
-/** ldapts would silently reconnect a dropped socket — unbound, and for StartTLS in the clear. */
-class ReconnectRefusedError extends Error {
-  constructor(url: string) {
-    super(`${url}: connection lost; not reconnecting on the same client`);
-    this.name = 'ReconnectRefusedError';
-  }
-}
-
 export async function readRootDse(client: Client): Promise<RootDse> {
   const { searchEntries } = await client.search('', {
     scope: 'base',
@@ -142,10 +135,6 @@ function withTimeout<T>(work: Promise<T>, ms: number, url: string, onTimeout: ()
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-function discard(client: Client): void {
-  void client.unbind().catch(() => undefined);
-}
-
 export class AdConnection {
   // Private: it holds the service account's password.
   private readonly options: Readonly<AdConnectionOptions>;
@@ -158,6 +147,8 @@ export class AdConnection {
   private readonly cooldownMs: number;
   private readonly pool = new Map<string, Promise<ServiceSession>>();
   private readonly downUntil = new Map<string, number>();
+  private readonly clients: DcClients;
+  private readonly users: UserConnections;
   private closed = false;
 
   /** Throws AdConfigurationError (every problem listed) for unusable options — plain ldap:// without StartTLS above all. */
@@ -170,6 +161,8 @@ export class AdConnection {
     this.options = Object.freeze({ ...options, urls: [...options.urls] });
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cooldownMs = options.failoverCooldownMs ?? 30_000;
+    this.clients = new DcClients({ ...options, timeoutMs: this.timeoutMs });
+    this.users = new UserConnections(() => this.now());
   }
 
   /** Where users are searched. */
@@ -199,72 +192,8 @@ export class AdConnection {
     this.deps.logger?.warn({ dc: url, detail }, 'Active Directory: domain controller failed, trying the next');
   }
 
-  private tlsOptions(url: URL): ConnectionOptions {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const servername = this.options.tlsServerName ?? (isIP(host) === 0 ? host : undefined);
-    return {
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      // Pinning: with a CA given, it replaces Node's public CAs instead of adding to them.
-      ...(this.options.caCertPem !== undefined ? { ca: [this.options.caCertPem] } : {}),
-      ...(servername !== undefined ? { servername } : {}),
-    };
-  }
-
-  /**
-   * A client for one DC that can connect once: ldapts reconnects a dropped socket on the next
-   * request without TLS upgrade or bind, so a second connect attempt is refused and surfaces
-   * as a connection failure (nothing was sent; the caller opens a fresh connection).
-   */
-  private newClient(urlText: string): { client: Client; secure: () => Promise<void> } {
-    const url = new URL(urlText);
-    const tlsOptions = this.tlsOptions(url);
-    let connects = 0;
-    const once = () => {
-      connects += 1;
-      if (connects > 1) throw new ReconnectRefusedError(urlText);
-    };
-    if (url.protocol === 'ldaps:') {
-      const createSecureConnection = ((...args: Parameters<typeof tlsConnect>) => {
-        once();
-        return tlsConnect(...args);
-      }) as typeof tlsConnect;
-      const client = new Client({ url: urlText, timeout: this.timeoutMs, connectTimeout: this.timeoutMs, tlsOptions, createSecureConnection });
-      // The TLS handshake happens with the first request (the bind).
-      return { client, secure: async () => undefined };
-    }
-    const createConnection = ((...args: Parameters<typeof netConnect>) => {
-      once();
-      return netConnect(...args);
-    }) as typeof netConnect;
-    // After StartTLS, ldapts keeps watching only the plain socket for 'close' and goes on
-    // believing the client is connected when the TLS socket dies: requests would wait for their
-    // timeout. An unbind on the dead socket makes ldapts drop it (its write fails at once), so
-    // the next request hits the reconnect guard and a fresh connection is opened instead.
-    const createSecureConnection = ((...args: Parameters<typeof tlsConnect>) => {
-      const socket = tlsConnect(...args);
-      socket.once('close', () => discard(client));
-      return socket;
-    }) as typeof tlsConnect;
-    // No tlsOptions here: ldapts would then speak TLS at once on the LDAP port instead of StartTLS.
-    const client = new Client({ url: urlText, timeout: this.timeoutMs, connectTimeout: this.timeoutMs, createConnection, createSecureConnection });
-    return {
-      client,
-      secure: async () => {
-        try {
-          await client.startTLS({ ...tlsOptions });
-        } catch (err) {
-          // Whatever went wrong, nothing may continue on this connection unencrypted.
-          const text = isConnectionError(err) ? describeConnectionError(urlText, err) : String((err as Error).message ?? err);
-          const why = text.startsWith(`${urlText}: `) ? text.slice(urlText.length + 2) : text;
-          throw new DcUnreachableError(`${urlText}: StartTLS failed: ${why}`);
-        }
-      },
-    };
-  }
-
   private async openService(url: string): Promise<ServiceSession> {
-    const { client, secure } = this.newClient(url);
+    const { client, secure } = this.clients.open(url);
     try {
       const rootDse = await withTimeout(
         (async () => {
@@ -361,9 +290,10 @@ export class AdConnection {
   }
 
   /**
-   * Binds as a user on a connection of its own (never pooled: its identity is the user's) and
-   * runs `op` on it. A failed bind throws the LDAP error (49 with AD's sub-code) for the caller
-   * to read; only connection failures move on to the next DC.
+   * Binds as a user on a connection of the user pool (never the service account's: its identity
+   * is the user's; src/ad/user-connections.ts) and runs `op` on it. A failed bind throws the LDAP
+   * error (49 with AD's sub-code) for the caller to read; only connection failures move on to the
+   * next DC. A pooled connection the DC closed meanwhile is replaced by a fresh one on the same DC.
    */
   async asUser<T>(dn: string, password: string, op: (session: DcSession) => Promise<T>): Promise<T> {
     if (this.closed) throw new DcUnreachableError('the AD connection is closed');
@@ -371,29 +301,43 @@ export class AdConnection {
     if (password === '') throw new ResultCodeErrorForEmptyPassword();
     const failures: string[] = [];
     for (const url of this.candidates()) {
-      const { client, secure } = this.newClient(url);
-      let bound = false;
-      try {
-        await withTimeout(
-          (async () => {
-            await secure();
-            await client.bind(dn, password);
-          })(),
-          this.timeoutMs,
-          url,
-          () => discard(client),
-        );
-        bound = true;
-        this.downUntil.delete(url);
-        return await withTimeout(op({ url, client }), this.timeoutMs, url, () => discard(client));
-      } catch (err) {
-        if (!isConnectionError(err)) throw err;
-        const detail = describeConnectionError(url, err);
-        this.markDown(url, detail);
-        if (bound) throw new DcUnreachableError(`${detail}; the connection broke during the request, so whether it was applied is unknown`);
-        failures.push(detail);
-      } finally {
-        discard(client);
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const pooled = attempt === 1 ? await this.users.take(url) : undefined;
+        const { client, secure } = pooled !== undefined ? { client: pooled, secure: async () => undefined } : this.clients.open(url);
+        let bound = false;
+        let reusable = false;
+        try {
+          await withTimeout(
+            (async () => {
+              await secure();
+              await client.bind(dn, password);
+            })(),
+            this.timeoutMs,
+            url,
+            () => discard(client),
+          );
+          bound = true;
+          this.downUntil.delete(url);
+          const result = await withTimeout(op({ url, client }), this.timeoutMs, url, () => discard(client));
+          reusable = true;
+          return result;
+        } catch (err) {
+          if (!isConnectionError(err)) {
+            // A refused bind or an LDAP answer: the connection itself is sound.
+            reusable = true;
+            throw err;
+          }
+          // A warm connection the DC closed meanwhile: a fresh one on the same DC (not after a timeout: that DC is slow, not stale).
+          if (pooled !== undefined && !bound && !(err instanceof DcUnreachableError)) continue;
+          const detail = describeConnectionError(url, err);
+          this.markDown(url, detail);
+          if (bound) throw new DcUnreachableError(`${detail}; the connection broke during the request, so whether it was applied is unknown`);
+          failures.push(detail);
+          break;
+        } finally {
+          if (reusable) this.users.release(url, client);
+          else discard(client);
+        }
       }
     }
     throw new DcUnreachableError(failures.length > 0 ? `no domain controller could be used: ${failures.join('; ')}` : 'no domain controller configured');
@@ -404,6 +348,7 @@ export class AdConnection {
     this.closed = true;
     const sessions = [...this.pool.values()];
     this.pool.clear();
+    await this.users.close();
     await Promise.all(
       sessions.map((p) =>
         p.then(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adConnector } from '../../test/helpers/ad-connector.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import type { AdConnector } from './ad-connector.js';
@@ -198,6 +199,20 @@ describe('protected accounts', () => {
   it('refuses a member through nested groups', async () => {
     expect(await ad.findUserByGuid(nested.guid)).toMatchObject({ ok: true, value: { protected: true } });
     expect(await ad.reset(nested.guid, 'Changed!By#Portal1')).toMatchObject({ ok: false, reason: 'protected_account' });
+  });
+
+  it('an ordinary user is found, protection checked, in one search; a nested member takes a second one and is protected', async () => {
+    expect(await ad.findUserByGuid(carol.guid)).toMatchObject({ ok: true, value: { protected: false } });
+    const searches = vi.spyOn(Client.prototype, 'search');
+    try {
+      expect(await ad.findUserByGuid(carol.guid)).toMatchObject({ ok: true, value: { protected: false } });
+      expect(searches).toHaveBeenCalledTimes(1);
+      searches.mockClear();
+      expect(await ad.findUserByGuid(nested.guid)).toMatchObject({ ok: true, value: { protected: true } });
+      expect(searches).toHaveBeenCalledTimes(2);
+    } finally {
+      searches.mockRestore();
+    }
   });
 
   it('refuses the built-in Administrator and members of BUILTIN groups (Account Operators)', async () => {

@@ -1,8 +1,8 @@
 import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD, UF_LOCKOUT, UF_PASSWORD_EXPIRED } from './account-control.js';
-import { AndFilter, Attribute, Change, EqualityFilter, ResultCodeError, type Entry } from 'ldapts';
+import { AndFilter, Attribute, Change, EqualityFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { AdConnection, readRootDse, type AdConnectionOptions, type RootDse, type ServiceSession } from './ad-connection.js';
+import { AdConnection, readRootDse, type AdConnectionOptions, type RootDse } from './ad-connection.js';
 import { fileTimeToDate } from './ad-time.js';
 import { bufferOf, intOf } from './entry-values.js';
 import { PolicyHintsControl, policyHintsFor } from './controls.js';
@@ -150,30 +150,34 @@ export class AdConnector {
     return this.guarded(async () => {
       const user = await this.connection.asService(async (s) => {
         // objectGUID as bytes in an EqualityFilter: BER-encoded, never parsed as filter text.
-        const filter = new AndFilter({
-          filters: [
-            new EqualityFilter({ attribute: 'objectClass', value: 'user' }),
-            // Computers are users too; people only.
-            new EqualityFilter({ attribute: 'objectCategory', value: 'person' }),
-            new EqualityFilter({ attribute: 'objectGUID', value: guidToBytes(canonical) }),
-          ],
-        });
-        const { searchEntries } = await s.client.search(this.connection.baseDn, {
-          scope: 'sub',
-          filter,
-          sizeLimit: 2,
-          attributes: USER_ATTRIBUTES,
-          explicitBufferAttributes: ['objectGUID', 'objectSid'],
-        });
-        const entry = searchEntries[0];
-        if (entry === undefined || searchEntries.length !== 1) return null;
-        return this.userFromEntry(s, entry);
+        const person = [
+          new EqualityFilter({ attribute: 'objectClass', value: 'user' }),
+          // Computers are users too; people only.
+          new EqualityFilter({ attribute: 'objectCategory', value: 'person' }),
+          new EqualityFilter({ attribute: 'objectGUID', value: guidToBytes(canonical) }),
+        ];
+        const search = async (filters: Filter[]) => {
+          const { searchEntries } = await s.client.search(this.connection.baseDn, {
+            scope: 'sub',
+            filter: new AndFilter({ filters }),
+            sizeLimit: 2,
+            attributes: USER_ATTRIBUTES,
+            explicitBufferAttributes: ['objectGUID', 'objectSid'],
+          });
+          return searchEntries.length === 1 ? searchEntries[0]! : null;
+        };
+        // One search for the usual user: found, and no member of a protected group (see ProtectedAccounts).
+        const notMember = await this.protection.notMemberFilter(s);
+        const plain = notMember === null ? null : await search([...person, notMember]);
+        if (plain !== null) return this.userFromEntry(plain, false);
+        const entry = await search(person);
+        return entry === null ? null : this.userFromEntry(entry, notMember !== null);
       }, { idempotent: true });
       return user === null ? failure('not_found', `no user with objectGUID ${canonical} under ${this.connection.baseDn}`) : { ok: true as const, value: user };
     });
   }
 
-  private async userFromEntry(s: ServiceSession, entry: Entry): Promise<AdUser> {
+  private userFromEntry(entry: Entry, protectedMember: boolean): AdUser {
     const uac = intOf(entry, 'userAccountControl');
     const computed = intOf(entry, 'msDS-User-Account-Control-Computed');
     const guidBytes = bufferOf(entry, 'objectGUID');
@@ -197,7 +201,7 @@ export class AdConnector {
       passwordNeverExpires: (uac & UF_DONT_EXPIRE_PASSWD) !== 0,
       resultantPsoDn: first(entry, 'msDS-ResultantPSO'),
     };
-    user.protected = await this.protection.isProtected(s, entry, sidBytes);
+    user.protected = this.protection.isProtected(entry, sidBytes, protectedMember);
     return user;
   }
 

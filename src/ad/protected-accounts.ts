@@ -1,4 +1,4 @@
-import { EqualityFilter, ExtensibleFilter, OrFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
+import { EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
 import type { Clock } from '../shared/clock.js';
 import type { ServiceSession } from './ad-connection.js';
 import { MATCHING_RULE_IN_CHAIN } from './controls.js';
@@ -29,24 +29,38 @@ export class ProtectedAccounts {
   constructor(private readonly clock: Clock) {}
 
   /**
-   * adminCount=1 (AD's own mark; Samba never sets it by SDProp), Administrator or krbtgt, a
-   * protected group as primary group, or membership of a protected group at any depth
-   * (LDAP_MATCHING_RULE_IN_CHAIN on memberOf, evaluated by the DC in one search).
+   * What the user search must add so that the protection check needs no search of its own:
+   * "and NOT a member of a protected group at any depth" (LDAP_MATCHING_RULE_IN_CHAIN on
+   * memberOf, evaluated by the DC). The usual user (found, no protected membership) is then
+   * answered by one search; when that search finds nobody, the user is either absent or a
+   * member, and a second search without this part tells which (`isProtected(…, member: true)`).
+   * A DC that cannot evaluate the rule finds nobody: the user counts as protected (fails closed).
+   * Null when the domain has no protected groups to exclude.
    */
-  async isProtected(s: ServiceSession, entry: Entry, sidBytes: Buffer | null): Promise<boolean> {
+  async notMemberFilter(s: ServiceSession): Promise<Filter | null> {
+    const groups = await this.protectedGroups(s);
+    if (groups.length === 0) return null;
+    return new NotFilter({
+      filter: new OrFilter({
+        filters: groups.map((dn) => new ExtensibleFilter({ matchType: 'memberOf', rule: MATCHING_RULE_IN_CHAIN, value: dn })),
+      }),
+    });
+  }
+
+  /**
+   * adminCount=1 (AD's own mark; Samba never sets it by SDProp), Administrator or krbtgt, a
+   * protected group as primary group, or membership of a protected group at any depth (`member`:
+   * what the search with `notMemberFilter` found out).
+   */
+  isProtected(entry: Entry, sidBytes: Buffer | null, member: boolean): boolean {
+    if (member) return true;
     if (first(entry, 'adminCount') === '1') return true;
     if (PROTECTED_DOMAIN_GROUP_RIDS.includes(intOf(entry, 'primaryGroupID'))) return true;
     if (sidBytes !== null) {
       const rid = Number(sidFromBytes(sidBytes).split('-').pop());
       if (PROTECTED_USER_RIDS.includes(rid)) return true;
     }
-    const groups = await this.protectedGroups(s);
-    if (groups.length === 0) return false;
-    const filter: Filter = new OrFilter({
-      filters: groups.map((dn) => new ExtensibleFilter({ matchType: 'memberOf', rule: MATCHING_RULE_IN_CHAIN, value: dn })),
-    });
-    const { searchEntries } = await s.client.search(entry.dn, { scope: 'base', filter, attributes: ['1.1'] });
-    return searchEntries.length > 0;
+    return false;
   }
 
   /** DNs of the protected groups, found by SID under the domain root; cached for a few minutes. */

@@ -129,6 +129,8 @@ export class AgentClient {
         }, 2000).unref();
       });
     }
+    // Acknowledged entries still waiting to be removed on disk (harmless if lost, tidier if not).
+    await this.o.journal.flush().catch(() => undefined);
   }
 
   private setStatus(s: AgentStatus): void {
@@ -246,7 +248,7 @@ export class AgentClient {
       const verdict = entry.verdict ?? (await this.o.executor.reconcile(entry));
       // AD cannot be asked now: the entry stays until the next reconnect.
       if (!verdict) continue;
-      if (!entry.verdict) this.o.journal.put({ ...entry, verdict });
+      if (!entry.verdict) await this.o.journal.put({ ...entry, verdict });
       this.send({ t: 'result', id: entry.id, verdict });
     }
   }
@@ -340,7 +342,7 @@ export class AgentClient {
       const password = job.password ? open(this.o.state.keys, job.password, job.id) : undefined;
       const current = job.current ? open(this.o.state.keys, job.current, job.id) : undefined;
       if (!(await this.claim(job.id))) return;
-      this.o.journal.put({ id: job.id, kind: job.kind, anchor: job.anchor, claimedAt: this.now(), ...(job.kind === 'must_change' ? { mustChange: job.mustChange ?? true } : {}) });
+      await this.o.journal.put({ id: job.id, kind: job.kind, anchor: job.anchor, claimedAt: this.now(), ...(job.kind === 'must_change' ? { mustChange: job.mustChange ?? true } : {}) });
       let verdict: JobVerdict;
       if (password === null || current === null || ((job.kind === 'reset' || job.kind === 'change') && !password) || (job.kind === 'change' && !current)) {
         verdict = { ok: false, reason: 'sealing', detail: 'the job was not sealed for this agent' };
@@ -356,7 +358,7 @@ export class AgentClient {
               : ex.mustChange(job.anchor, job.mustChange ?? true, options)
         ).catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
       }
-      this.o.journal.put({ ...this.o.journal.get(job.id)!, verdict });
+      await this.o.journal.put({ ...this.o.journal.get(job.id)!, verdict });
       this.send({ t: 'result', id: job.id, verdict });
     } finally {
       this.inFlight.delete(job.id);

@@ -193,6 +193,36 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     await expect.poll(() => (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] }).entries.length, { timeout: 5000 }).toBe(0);
   });
 
+  it('the claim is on disk (the journal file re-read) before the job touches AD, and AD\'s answer before the portal has it', async () => {
+    for (const c of running.splice(0)) await c.stop();
+    const journalFile = join(dir, 'order-journal.json');
+    const real = executor();
+    const claimsOnDisk: unknown[] = [];
+    const watching: JobExecutor = Object.assign(Object.create(real) as AdExecutor, {
+      reset: async (anchor: string, password: string, options: { mustChange?: boolean }) => {
+        claimsOnDisk.push((JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ anchor: string; verdict?: unknown }> }).entries.find((e) => e.anchor === anchor));
+        return real.reset(anchor, password, options);
+      },
+    });
+    await run(agentA, watching, journalFile);
+    const sams = await Promise.all([0, 1, 2, 3].map((i) => dc.addUser(`wb.order${i}`, 'Start!Pass#2024')));
+    const users = await Promise.all(sams.map((sam) => hybrid(sam)));
+    // Four at once: their claims and verdicts share journal writes.
+    const results = await Promise.all(users.map((user, i) => tp.portal.writeback.reset(user, `Order!Pass#202${i}`)));
+    expect(results).toEqual(users.map(() => ({ ok: true, value: { historyEnforced: false } })));
+    // Each job found its own claim, without a verdict yet, in the file when it went to AD.
+    const claims = claimsOnDisk as Array<{ kind: string; anchor: string; verdict?: unknown } | undefined>;
+    expect(claims.map((c) => c?.anchor).sort()).toEqual(sams.map((sam) => sam.guid).sort());
+    for (const claim of claims) {
+      expect(claim?.kind).toBe('reset');
+      expect(claim?.verdict).toBeUndefined();
+    }
+    // Answered: each entry on disk has its verdict, or is gone once the portal acknowledged it.
+    const now = (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ verdict?: unknown }> }).entries;
+    for (const e of now) expect(e.verdict).toEqual({ ok: true, historyEnforced: false });
+    await expect.poll(() => (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] }).entries.length, { timeout: 5000 }).toBe(0);
+  });
+
   it('with two agents connected, any can take a job, each job applies once, and when one goes the other takes over', async () => {
     for (const c of running.splice(0)) await c.stop();
     const agentB = await newAgent('agent-b');
