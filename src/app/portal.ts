@@ -10,6 +10,7 @@ import { UserStore } from '../directory/users.js';
 import { GroupStore } from '../directory/groups.js';
 import { DirectoryService } from '../directory/directory-service.js';
 import { PasswordHistory } from '../passwords/history.js';
+import { sharedStrengthPool, type StrengthPool } from '../passwords/strength-pool.js';
 import { SessionStore } from '../state/sessions.js';
 import { ThrottleStore } from '../state/throttle-store.js';
 import { SignInService, type SecondFactorPolicy } from '../auth/sign-in.js';
@@ -54,6 +55,8 @@ export interface Portal {
   /** Seals contact details and secrets at rest (AES-256-GCM with the data key). */
   cipher: FieldCipher;
   hasher: PasswordHasher;
+  /** zxcvbn's worker threads: started (dictionaries loaded) by startServer, closed by its stop. */
+  strength: StrengthPool;
   audit: AuditLog;
   users: UserStore;
   groups: GroupStore;
@@ -115,6 +118,7 @@ const MINUTE = 60_000;
 export function buildPortal(deps: PortalDeps): Portal {
   const { config, store, clock } = deps;
   const hasher = createPasswordHasher(config.passwordHashing);
+  const strength = sharedStrengthPool();
   const audit = createAuditLog(store, clock);
   const users = new UserStore(store.db, clock);
   const groups = new GroupStore(store.db, clock);
@@ -184,6 +188,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     passwordRules: config.passwords,
     organisationName: config.branding.organisationName,
     passwordHistory: new PasswordHistory(store.db, clock, config.passwords.historyCount),
+    strength,
   });
   const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
   // The RP ID and origin come from the configured public URL, never from a request's Host header.
@@ -264,6 +269,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     keys,
     cipher,
     hasher,
+    strength,
     audit,
     users,
     groups,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
-import { checkPassword, checkPasswordRules, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason, type PasswordVerdict } from '../passwords/check.js';
+import { checkPassword, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason, type PasswordVerdict } from '../passwords/check.js';
 import type { PasswordHistory } from '../passwords/history.js';
 import { parseInput, type FieldErrors } from '../shared/validation.js';
 import type { GroupStore, Group } from './groups.js';
 import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, usernameSchema, type Role } from './names.js';
 import type { PasswordHasher } from '../passwords/password-hash.js';
+import type { StrengthEstimator } from '../passwords/strength-pool.js';
 import type { User, UserStore } from './users.js';
 
 export interface Actor {
@@ -54,6 +55,8 @@ interface Deps {
   organisationName?: string;
   /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
   passwordHistory?: PasswordHistory;
+  /** Where the strength estimate is computed (the portal's worker pool); default this thread. */
+  strength?: StrengthEstimator;
 }
 
 /**
@@ -65,8 +68,8 @@ export class DirectoryService {
   constructor(private readonly deps: Deps) {}
 
   /** The rules without the history, for a live strength meter while the user types. */
-  previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): PasswordVerdict {
-    return checkPasswordRules(password, this.passwordContext(user));
+  previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): Promise<PasswordVerdict> {
+    return checkPassword(password, { ...this.passwordContext(user), history: undefined });
   }
 
   /** The configured rules for this user; the history only for an existing cloud user. */
@@ -82,6 +85,7 @@ export class DirectoryService {
       customBanned: r.bannedCustom,
       organisationName: this.deps.organisationName,
       userInputs: userInputsOf(user),
+      estimator: this.deps.strength,
       history: history && userId ? { isReused: (pw) => history.isReused(userId, pw, this.deps.hasher) } : undefined,
     };
   }
