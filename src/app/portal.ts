@@ -33,6 +33,7 @@ import { PolicyService } from '../policy/policy-service.js';
 import { initialPolicy } from '../policy/policy.js';
 import { Captcha } from '../flows/reset/captcha.js';
 import { ResetService } from '../flows/reset/reset-service.js';
+import { AdPolicyCache } from '../flows/ad-policy-cache.js';
 import type { Writeback } from '../writeback/writeback.js';
 import type { User } from '../directory/users.js';
 import { AgentRegistry } from '../writeback/agent-registry.js';
@@ -209,8 +210,10 @@ export function buildPortal(deps: PortalDeps): Portal {
   const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });
   // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
-  const adPolicyFor = async (user: User) => (await writeback.policyFor(user)) ?? agents.domainPolicy();
   const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));
+  // Read from the agent once per flow (the page and its submit), kept a minute per user.
+  const adPolicies = new AdPolicyCache((user) => writeback.policyFor(user), clock);
+  const adPolicyFor = async (user: User) => (await adPolicies.policyFor(user)) ?? agents.domainPolicy();
   const changePassword = new ChangePasswordService({
     users,
     directory,
