@@ -72,8 +72,8 @@ export class DirectoryService {
     return checkPassword(password, { ...this.passwordContext(user), history: undefined });
   }
 
-  /** The configured rules for this user; the history only for an existing cloud user. */
-  private passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): PasswordContext {
+  /** The configured rules for this user; the history only for an existing cloud user (`onRulesPassed` runs as its check starts). */
+  private passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): PasswordContext {
     const r = this.deps.passwordRules;
     const history = this.deps.passwordHistory;
     const userId = user.id;
@@ -86,13 +86,21 @@ export class DirectoryService {
       organisationName: this.deps.organisationName,
       userInputs: userInputsOf(user),
       estimator: this.deps.strength,
-      history: history && userId ? { isReused: (pw) => history.isReused(userId, pw, this.deps.hasher) } : undefined,
+      history:
+        history && userId
+          ? {
+              isReused: (pw) => {
+                onRulesPassed?.();
+                return history.isReused(userId, pw, this.deps.hasher);
+              },
+            }
+          : undefined,
     };
   }
 
   /** Every password rule for this user; the history only for an existing cloud user. */
-  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
-    const verdict = await checkPassword(password, this.passwordContext(user));
+  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
+    const verdict = await checkPassword(password, this.passwordContext(user, onRulesPassed));
     const key = fieldErrorKey(verdict.reasons);
     return key ? { errors: { password: key }, reasons: verdict.reasons } : null;
   }
@@ -162,14 +170,28 @@ export class DirectoryService {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
+    const password = input.password;
+    const mismatch = input.confirm !== undefined && input.confirm !== password;
+    // A cloud user's new hash is computed while the history is checked (argon2 both, on libuv's
+    // threads), once the rules passed; a reused password's hash is thrown away.
+    const early: { hash?: Promise<string> } = {};
+    const startHash =
+      user.source === 'cloud' && !mismatch
+        ? () => {
+            early.hash ??= this.deps.hasher.hash(password);
+          }
+        : undefined;
     // Hybrid users' passwords are AD's (history included): only the rules are checked for them.
-    const problem = await this.passwordProblem(input.password, user.source === 'cloud' ? user : { ...user, id: undefined });
-    if (problem) return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
-    if (input.confirm !== undefined && input.confirm !== input.password) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
+    const problem = await this.passwordProblem(password, user.source === 'cloud' ? user : { ...user, id: undefined }, startHash);
+    if (problem) {
+      early.hash?.catch(() => undefined);
+      return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
+    }
+    if (mismatch) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
     if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.onprem' };
     // A user changing their own password keeps the session they are using; every other one ends.
     const self = options.ownSessionIdHash !== undefined && actor.id === user.id;
-    const hash = await this.deps.hasher.hash(input.password);
+    const hash = await (early.hash ?? this.deps.hasher.hash(password));
     await this.deps.users.setPasswordHash(user.id, hash);
     await this.remember(user.id, hash);
     const revoked = await this.deps.sessions.revokeAllForUser(user.id, self ? { exceptIdHash: options.ownSessionIdHash } : {});
