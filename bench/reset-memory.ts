@@ -4,6 +4,9 @@
  *   --seconds <n>   seconds of light use after start (default 60)
  *   --pause <ms>    pause between two flows (default 1000)
  *   --arena <n>     MALLOC_ARENA_MAX for the portal process (default 0: not set, glibc's own)
+ *   --mmap <KiB>    MALLOC_MMAP_THRESHOLD_ for the portal process, in KiB (default 0: not set;
+ *                   glibc then raises its threshold after the first argon2 buffer is freed, and
+ *                   later ones come from the heap and stay resident)
  *
  * Starts `node bin/sspr.js start` (dist/, SQLite in a temp dir, production argon2 parameters,
  * outbox delivery) as a child process, reads its VmRSS 1 s after it says it is running, then runs
@@ -23,7 +26,7 @@ import { PasswordHistory } from '../src/passwords/history.js';
 import { resetFlow, type BenchUser, type FlowTiming } from './reset-flow.js';
 import { busyNote, cpuNote, intOptions, ms, onCleanUp, openBenchPortal, otherCpu, p50, percentile, printHeader, resetFlowYaml, root, runBench, startWatchdog, tempDir, versions, writePortalConfig } from './lib.js';
 
-const opts = intOptions('bench/reset-memory.ts', { seconds: [60, 5, 600], pause: [1000, 0, 10_000], arena: [0, 0, 64] });
+const opts = intOptions('bench/reset-memory.ts', { seconds: [60, 5, 600], pause: [1000, 0, 10_000], arena: [0, 0, 64], mmap: [0, 0, 1_048_576] });
 startWatchdog((90 + 2 * opts.seconds) * 1000);
 
 const rss = (pid: number) => {
@@ -33,8 +36,9 @@ const rss = (pid: number) => {
 };
 
 async function startPortal(configFile: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SSPR_') && k !== 'MALLOC_ARENA_MAX'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SSPR_') && !k.startsWith('MALLOC_')));
   if (opts.arena > 0) env['MALLOC_ARENA_MAX'] = String(opts.arena);
+  if (opts.mmap > 0) env['MALLOC_MMAP_THRESHOLD_'] = String(opts.mmap * 1024);
   const logFile = join(dir, 'stdout.log');
   const out = openSync(logFile, 'w', 0o600);
   const child = spawn(process.execPath, [join(root, 'bin', 'sspr.js'), 'start', '--config', configFile], { cwd: root, env, stdio: ['ignore', out, 'inherit'] });
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     await seeded.portal.methods.confirm(user.id, method.id);
     users.push({ id: user.id, username, email: `${username}@example.com`, newPassword: `Copper willow nebula ${2000 + i}` });
   }
-  console.log(`Seeded ${count} users; portal process: node bin/sspr.js start${opts.arena ? `, MALLOC_ARENA_MAX=${opts.arena}` : ' (MALLOC_ARENA_MAX not set)'}; one flow at a time, ${opts.pause} ms between flows, for ${opts.seconds} s.`);
+  console.log(`Seeded ${count} users; portal process: node bin/sspr.js start, ${opts.arena ? `MALLOC_ARENA_MAX=${opts.arena}` : 'MALLOC_ARENA_MAX not set'}, ${opts.mmap ? `MALLOC_MMAP_THRESHOLD_=${opts.mmap * 1024}` : 'MALLOC_MMAP_THRESHOLD_ not set'}; one flow at a time, ${opts.pause} ms between flows, for ${opts.seconds} s.`);
 
   const startAt = performance.now();
   const { child, url } = await startPortal(configFile, dir);
