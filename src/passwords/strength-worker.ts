@@ -10,7 +10,9 @@ const port = parentPort;
 if (!port) throw new Error('strength-worker.ts runs as a worker thread of StrengthPool');
 const known = warmUpEstimator();
 // And the matchers run a few times, so the first real check does not pay for their compilation either.
-for (const sample of ['Summer2026!', 'correct horse battery staple', 'kingsley.arbuthnot@example.com']) estimateStrength(sample, ['kingsley']);
+for (let round = 0; round < 10; round++) {
+  for (const sample of ['Summer2026!', 'correct horse battery staple', 'kingsley.arbuthnot@example.com']) estimateStrength(`${sample}${round}`, ['kingsley']);
+}
 port.on('message', (q: StrengthQuestion) => {
   let answer: StrengthAnswer;
   try {
