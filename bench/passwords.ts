@@ -6,7 +6,10 @@
  * terms, common-password list, zxcvbn estimate with the user's names) for a set of inputs, next
  * to the baseline of `checkPasswordLength` alone on the same inputs. The history check is not
  * included: it is one argon2 verification per remembered password (see the HTTP benchmark for
- * argon2's cost). The one-off dictionary load is measured separately.
+ * argon2's cost). The one-off dictionary load is measured separately. Then the portal's path:
+ * checkPassword with the estimate from the worker pool (StrengthPool), its start, the first
+ * check after it, and the event loop's longest delay while checks run, next to the same checks
+ * on this thread.
  *
  * Each round measures every input once, baseline first; checks/s is the median over rounds and
  * the per-call median is over every call of every round. Figures are for comparison on one
@@ -14,9 +17,11 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { checkPasswordRules, userInputsOf, type PasswordContext } from '../src/passwords/check.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { checkPassword, checkPasswordRules, userInputsOf, type PasswordContext } from '../src/passwords/check.js';
 import { warmUpEstimator } from '../src/passwords/estimate.js';
 import { checkPasswordLength } from '../src/passwords/rules.js';
+import { StrengthPool } from '../src/passwords/strength-pool.js';
 import { measure, median, type Rate } from './lib.js';
 
 const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } } });
@@ -87,3 +92,43 @@ for (const [name, pw] of inputs) {
   const verdict = v.ok ? 'accepted' : v.reasons.map((x) => x.key.replace('v.password.', '')).join(', ');
   console.log(`| ${name} | ${fmtRate(median(b.perSecond))} | ${fmtTime(median(b.times))} | ${fmtRate(median(f.perSecond))} | ${fmtTime(median(f.times))} | ${verdict} |`);
 }
+
+// The portal's path: checkPassword with the estimate from the worker pool (StrengthPool, one
+// worker, as the portal runs it). Started (dictionaries loaded in the worker) and timed first,
+// then the first check after start, then sequential checks; the event loop's delay is sampled
+// while checks run, next to the same checks on this thread.
+const pool = new StrengthPool(1);
+const poolStartAt = performance.now();
+await pool.start();
+const poolStartMs = performance.now() - poolStartAt;
+const poolCtx: PasswordContext = { ...ctx, estimator: pool };
+const strong = inputs[3]![1];
+const firstAt = performance.now();
+await checkPassword(strong, poolCtx);
+const firstMs = performance.now() - firstAt;
+
+async function timed(n: number, check: () => Promise<unknown>): Promise<{ times: number[]; loopDelayMaxMs: number }> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = performance.now();
+    await check();
+    times.push(performance.now() - a);
+    // A timer between checks, so the loop's delay is seen while they run.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  delay.disable();
+  return { times, loopDelayMaxMs: delay.max / 1e6 };
+}
+
+console.log(`\nThrough the worker pool (checkPassword, 1 worker): start ${poolStartMs.toFixed(0)} ms (dictionaries loaded in the worker); the first check after start ("${strong}") ${fmtTime(firstMs)}.\n`);
+console.log('| input | n | in-thread median | in-thread max loop delay | pool median | pool max loop delay |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [name, pw] of [inputs[2]!, inputs[3]!, inputs[4]!]) {
+  const n = 40;
+  const here = await timed(n, () => checkPassword(pw, ctx));
+  const there = await timed(n, () => checkPassword(pw, poolCtx));
+  console.log(`| ${name} | ${n} | ${fmtTime(median(here.times))} | ${here.loopDelayMaxMs.toFixed(1)} ms | ${fmtTime(median(there.times))} | ${there.loopDelayMaxMs.toFixed(1)} ms |`);
+}
+await pool.close();

@@ -10,13 +10,15 @@ import { clientAddress } from './http/middleware/client-ip.js';
 export interface RunningServer {
   url: string;
   port: number;
-  /** Stops taking connections, lets requests in flight finish (up to the timeout), then closes the store. */
+  /** Stops taking connections, lets requests in flight finish (up to the timeout), then ends the strength workers and closes the store. */
   stop(timeoutMs?: number): Promise<void>;
 }
 
 const HOUR = 3_600_000;
 
 export async function startServer(portal: Portal): Promise<RunningServer> {
+  // Before listening: the first password check is then as fast as any later one.
+  await portal.strength.start();
   const app = createApp(portal);
   const { host, port } = portal.config.listen;
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -102,6 +104,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
           (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await portal.agentHub.leave().catch((err: unknown) => portal.logger.warn({ err }, 'agent presence not removed'));
+        await portal.strength.close();
         await portal.store.close();
       })();
       return stopping;

@@ -10,6 +10,7 @@ import { UserStore } from '../directory/users.js';
 import { GroupStore } from '../directory/groups.js';
 import { DirectoryService } from '../directory/directory-service.js';
 import { PasswordHistory } from '../passwords/history.js';
+import { sharedStrengthPool, type StrengthPool } from '../passwords/strength-pool.js';
 import { SessionStore } from '../state/sessions.js';
 import { ThrottleStore } from '../state/throttle-store.js';
 import { SignInService, type SecondFactorPolicy } from '../auth/sign-in.js';
@@ -32,6 +33,7 @@ import { PolicyService } from '../policy/policy-service.js';
 import { initialPolicy } from '../policy/policy.js';
 import { Captcha } from '../flows/reset/captcha.js';
 import { ResetService } from '../flows/reset/reset-service.js';
+import { AdPolicyCache } from '../flows/ad-policy-cache.js';
 import type { Writeback } from '../writeback/writeback.js';
 import type { User } from '../directory/users.js';
 import { AgentRegistry } from '../writeback/agent-registry.js';
@@ -54,6 +56,8 @@ export interface Portal {
   /** Seals contact details and secrets at rest (AES-256-GCM with the data key). */
   cipher: FieldCipher;
   hasher: PasswordHasher;
+  /** zxcvbn's worker threads: started (dictionaries loaded) by startServer, closed by its stop. */
+  strength: StrengthPool;
   audit: AuditLog;
   users: UserStore;
   groups: GroupStore;
@@ -115,6 +119,7 @@ const MINUTE = 60_000;
 export function buildPortal(deps: PortalDeps): Portal {
   const { config, store, clock } = deps;
   const hasher = createPasswordHasher(config.passwordHashing);
+  const strength = sharedStrengthPool();
   const audit = createAuditLog(store, clock);
   const users = new UserStore(store.db, clock);
   const groups = new GroupStore(store.db, clock);
@@ -184,6 +189,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     passwordRules: config.passwords,
     organisationName: config.branding.organisationName,
     passwordHistory: new PasswordHistory(store.db, clock, config.passwords.historyCount),
+    strength,
   });
   const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
   // The RP ID and origin come from the configured public URL, never from a request's Host header.
@@ -206,8 +212,10 @@ export function buildPortal(deps: PortalDeps): Portal {
   const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });
   // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
-  const adPolicyFor = async (user: User) => (await writeback.policyFor(user)) ?? agents.domainPolicy();
   const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));
+  // Read from the agent once per flow (the page and its submit), kept a minute per user.
+  const adPolicies = new AdPolicyCache((user) => writeback.policyFor(user), clock);
+  const adPolicyFor = async (user: User) => (await adPolicies.policyFor(user)) ?? agents.domainPolicy();
   const changePassword = new ChangePasswordService({
     users,
     directory,
@@ -266,6 +274,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     keys,
     cipher,
     hasher,
+    strength,
     audit,
     users,
     groups,

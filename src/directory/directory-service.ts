@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
-import { checkPassword, checkPasswordRules, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason, type PasswordVerdict } from '../passwords/check.js';
+import { checkPassword, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason, type PasswordVerdict } from '../passwords/check.js';
 import type { PasswordHistory } from '../passwords/history.js';
 import { parseInput, type FieldErrors } from '../shared/validation.js';
 import type { GroupStore, Group } from './groups.js';
 import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, usernameSchema, type Role } from './names.js';
 import type { PasswordHasher } from '../passwords/password-hash.js';
+import type { StrengthEstimator } from '../passwords/strength-pool.js';
 import type { User, UserStore } from './users.js';
 
 export interface Actor {
@@ -54,6 +55,8 @@ interface Deps {
   organisationName?: string;
   /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
   passwordHistory?: PasswordHistory;
+  /** Where the strength estimate is computed (the portal's worker pool); default this thread. */
+  strength?: StrengthEstimator;
 }
 
 /**
@@ -65,12 +68,12 @@ export class DirectoryService {
   constructor(private readonly deps: Deps) {}
 
   /** The rules without the history, for a live strength meter while the user types. */
-  previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): PasswordVerdict {
-    return checkPasswordRules(password, this.passwordContext(user));
+  previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): Promise<PasswordVerdict> {
+    return checkPassword(password, { ...this.passwordContext(user), history: undefined });
   }
 
-  /** The configured rules for this user; the history only for an existing cloud user. */
-  private passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): PasswordContext {
+  /** The configured rules for this user; the history only for an existing cloud user (`onRulesPassed` runs as its check starts). */
+  private passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): PasswordContext {
     const r = this.deps.passwordRules;
     const history = this.deps.passwordHistory;
     const userId = user.id;
@@ -82,13 +85,22 @@ export class DirectoryService {
       customBanned: r.bannedCustom,
       organisationName: this.deps.organisationName,
       userInputs: userInputsOf(user),
-      history: history && userId ? { isReused: (pw) => history.isReused(userId, pw, this.deps.hasher) } : undefined,
+      estimator: this.deps.strength,
+      history:
+        history && userId
+          ? {
+              isReused: (pw) => {
+                onRulesPassed?.();
+                return history.isReused(userId, pw, this.deps.hasher);
+              },
+            }
+          : undefined,
     };
   }
 
   /** Every password rule for this user; the history only for an existing cloud user. */
-  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
-    const verdict = await checkPassword(password, this.passwordContext(user));
+  private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
+    const verdict = await checkPassword(password, this.passwordContext(user, onRulesPassed));
     const key = fieldErrorKey(verdict.reasons);
     return key ? { errors: { password: key }, reasons: verdict.reasons } : null;
   }
@@ -158,14 +170,28 @@ export class DirectoryService {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
+    const password = input.password;
+    const mismatch = input.confirm !== undefined && input.confirm !== password;
+    // A cloud user's new hash is computed while the history is checked (argon2 both, on libuv's
+    // threads), once the rules passed; a reused password's hash is thrown away.
+    const early: { hash?: Promise<string> } = {};
+    const startHash =
+      user.source === 'cloud' && !mismatch
+        ? () => {
+            early.hash ??= this.deps.hasher.hash(password);
+          }
+        : undefined;
     // Hybrid users' passwords are AD's (history included): only the rules are checked for them.
-    const problem = await this.passwordProblem(input.password, user.source === 'cloud' ? user : { ...user, id: undefined });
-    if (problem) return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
-    if (input.confirm !== undefined && input.confirm !== input.password) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
+    const problem = await this.passwordProblem(password, user.source === 'cloud' ? user : { ...user, id: undefined }, startHash);
+    if (problem) {
+      early.hash?.catch(() => undefined);
+      return { ok: false, reason: 'invalid', errors: problem.errors, passwordReasons: problem.reasons };
+    }
+    if (mismatch) return { ok: false, reason: 'invalid', errors: { confirm: 'v.password.mismatch' } };
     if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.onprem' };
     // A user changing their own password keeps the session they are using; every other one ends.
     const self = options.ownSessionIdHash !== undefined && actor.id === user.id;
-    const hash = await this.deps.hasher.hash(input.password);
+    const hash = await (early.hash ?? this.deps.hasher.hash(password));
     await this.deps.users.setPasswordHash(user.id, hash);
     await this.remember(user.id, hash);
     const revoked = await this.deps.sessions.revokeAllForUser(user.id, self ? { exceptIdHash: options.ownSessionIdHash } : {});

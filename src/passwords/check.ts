@@ -2,6 +2,7 @@ import type { MessageKey } from '../i18n/en.js';
 import { bannedListFor, personalTerms, scoreBanned, type BannedScore } from './banned.js';
 import { COMMON_WARNINGS, estimateStrength, isCommonPassword, type Score } from './estimate.js';
 import { codePointLength } from './rules.js';
+import { inThreadEstimator, type StrengthEstimator, type StrengthResult } from './strength-pool.js';
 
 /**
  * The password rules: one verdict with every reason a password is refused, cheapest check first.
@@ -34,6 +35,8 @@ export interface PasswordContext {
   organisationName?: string | null;
   /** The organisation's banned terms (validated: ≤ 1,000 terms of 4–64 characters). Pass the same array each time: it is compiled once. */
   customBanned?: readonly string[];
+  /** Where the strength estimate comes from in checkPassword() (default: this thread). */
+  estimator?: StrengthEstimator;
   /** The user's password history; checked last (see above). */
   history?: { isReused(password: string): Promise<boolean> };
 }
@@ -81,17 +84,19 @@ function knownWords(inputs: readonly string[], organisationName?: string | null)
   return [...words];
 }
 
-/** Everything but the history check, synchronously. */
-export function checkPasswordRules(password: string, ctx: PasswordContext): PasswordVerdict {
+/** What the rules found before the strength estimate; `done` when nothing more is looked at. */
+type Precheck = { done: PasswordVerdict } | { done: null; reasons: PasswordReason[]; banned: BannedScore; knownWords: string[] | null };
+
+function precheck(password: string, ctx: PasswordContext): Precheck {
   const { minLength: min, maxLength: max } = ctx;
-  if (password.length === 0) return verdict([{ key: 'v.password.empty' }]);
+  if (password.length === 0) return { done: verdict([{ key: 'v.password.empty' }]) };
   // Bounded before anything looks at the characters: a code point is at most 2 UTF-16 units.
-  if (password.length > max * 2) return verdict([{ key: 'v.password.tooLong', values: { max } }]);
+  if (password.length > max * 2) return { done: verdict([{ key: 'v.password.tooLong', values: { max } }]) };
 
   const reasons: PasswordReason[] = [];
   if (CONTROL.test(password)) reasons.push({ key: 'v.password.controlChars' });
   const length = codePointLength(password);
-  if (length > max) return verdict([...reasons, { key: 'v.password.tooLong', values: { max } }]);
+  if (length > max) return { done: verdict([...reasons, { key: 'v.password.tooLong', values: { max } }]) };
   if (length < min) reasons.push({ key: 'v.password.tooShort', values: { min } });
 
   const inputs = ctx.userInputs ?? [];
@@ -104,16 +109,21 @@ export function checkPasswordRules(password: string, ctx: PasswordContext): Pass
     // Under 5 points with no term found: fewer than 5 characters (already "too short" with any real minimum).
     if (banned.found.length === 0 && length >= min) reasons.push({ key: 'v.password.banned' });
   }
+  const estimated = (ctx.minScore ?? DEFAULT_MIN_SCORE) > 0 || (ctx.checkCommon ?? true);
+  return { done: null, reasons, banned, knownWords: estimated ? knownWords(inputs, ctx.organisationName) : null };
+}
 
-  const minScore = ctx.minScore ?? DEFAULT_MIN_SCORE;
-  const checkCommon = ctx.checkCommon ?? true;
+/** The verdict from the precheck and, when one was wanted, the strength estimate. */
+function conclude(pre: Extract<Precheck, { done: null }>, strength: StrengthResult | null, ctx: PasswordContext): PasswordVerdict {
+  const { reasons, banned } = pre;
   let score: Score | null = null;
   let feedback = noFeedback();
-  if (minScore > 0 || checkCommon) {
-    const estimate = estimateStrength(password, knownWords(inputs, ctx.organisationName));
+  if (strength) {
+    const minScore = ctx.minScore ?? DEFAULT_MIN_SCORE;
+    const { estimate } = strength;
     score = estimate.score;
     feedback = { warning: estimate.warning, suggestions: estimate.suggestions };
-    if (checkCommon && (isCommonPassword(password) || (estimate.warningKey !== null && COMMON_WARNINGS.has(estimate.warningKey)))) {
+    if ((ctx.checkCommon ?? true) && (strength.common || (estimate.warningKey !== null && COMMON_WARNINGS.has(estimate.warningKey)))) {
       reasons.push({ key: 'v.password.common' });
     }
     if (estimate.score < minScore) reasons.push({ key: 'v.password.weak' });
@@ -121,9 +131,20 @@ export function checkPasswordRules(password: string, ctx: PasswordContext): Pass
   return verdict(reasons, { banned: { points: banned.points, required: banned.required, found: banned.found }, score, feedback });
 }
 
-/** The full check, history included. */
+/** Everything but the history check, synchronously and on this thread (tests, benchmarks). */
+export function checkPasswordRules(password: string, ctx: PasswordContext): PasswordVerdict {
+  const pre = precheck(password, ctx);
+  if (pre.done) return pre.done;
+  const strength = pre.knownWords ? { estimate: estimateStrength(password, pre.knownWords), common: isCommonPassword(password) } : null;
+  return conclude(pre, strength, ctx);
+}
+
+/** The full check, history included; the estimate from `ctx.estimator` (the portal's worker pool). */
 export async function checkPassword(password: string, ctx: PasswordContext): Promise<PasswordVerdict> {
-  const result = checkPasswordRules(password, ctx);
+  const pre = precheck(password, ctx);
+  if (pre.done) return pre.done;
+  const strength = pre.knownWords ? await (ctx.estimator ?? inThreadEstimator).estimate(password, pre.knownWords) : null;
+  const result = conclude(pre, strength, ctx);
   if (!result.ok || !ctx.history) return result;
   if (await ctx.history.isReused(password)) return { ...result, ok: false, reasons: [{ key: 'v.password.reused' }] };
   return result;
