@@ -46,16 +46,15 @@ import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import { AdConnector } from '../src/ad/ad-connector.js';
-import { guidFromBytes } from '../src/ad/guid.js';
 import { connectorOptions } from '../src/agent/ad-executor.js';
 import { startAgentInPortal } from '../src/app/in-process-agent.js';
-import type { User } from '../src/directory/users.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import type { FieldCipher } from '../src/shared/sealed.js';
 import type { Store } from '../src/store/database.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
+import { adminClient, createAdUsers, unicodePwd, type AdBenchUser } from './ad-users.js';
 import { codeFromOutbox, cpuMeter, cpuShareNote, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, p50, percentile, printHeader, PUBLIC_URL, QUIET, resetFlowYaml, runBench, solve, startWatchdog, table, tempDir, versions, writePortalConfig, type Challenge, type CpuShare } from './lib.js';
 
 const CAPTCHA_DIFFICULTY = 1000;
@@ -75,22 +74,6 @@ startWatchdog((120 + 2 * opts.users + 3 * opts.flows) * 1000);
 
 // ---------------------------------------------------------------- AD
 
-interface AdBenchUser {
-  name: string;
-  dn: string;
-  guid: string;
-  /** The password set last (checked by a bind at the end). */
-  password: string;
-  /** The portal's hybrid user (source onprem, anchor = objectGUID). */
-  portalUser?: User;
-  email: string;
-}
-
-/** The unicodePwd value AD wants: the password in double quotes, UTF-16LE. */
-function unicodePwd(password: string): Buffer {
-  return Buffer.from(`"${password}"`, 'utf16le');
-}
-
 /** A fresh password for phase `phase` and user `i`: four character groups, never the user's name, never used before. */
 function passwordFor(phase: number, i: number): string {
   return `Wb${phase}-Reset!${i}x`;
@@ -99,53 +82,6 @@ function passwordFor(phase: number, i: number): string {
 /** A new password typed in a browser: it must also pass the portal's own rules (strength, banned words). */
 function flowPassword(i: number): string {
   return `Copper-Willow-Nebula-${i}!`;
-}
-
-async function adminClient(dc: SambaDc): Promise<Client> {
-  const client = new Client({ url: dc.url, timeout: 30_000, connectTimeout: 10_000, tlsOptions: { ca: [dc.caCertPem], servername: dc.tlsServerName } });
-  await client.bind(dc.adminDn, dc.adminPassword);
-  return client;
-}
-
-/**
- * N users in their own OU, added over LDAPS as the administrator (8 adds in flight on one
- * connection): enabled (userAccountControl 512), with a password set in the add itself.
- */
-async function createAdUsers(dc: SambaDc, count: number): Promise<AdBenchUser[]> {
-  const client = await adminClient(dc);
-  try {
-    const ouDn = `${OU},${dc.baseDn}`;
-    await client.add(ouDn, { objectClass: ['top', 'organizationalUnit'], ou: 'Writeback Bench' });
-    const users: AdBenchUser[] = Array.from({ length: count }, (_, i) => {
-      const name = `wbbench${String(i).padStart(4, '0')}`;
-      return { name, dn: `CN=${name},${ouDn}`, guid: '', password: passwordFor(0, i), email: `${name}@example.com` };
-    });
-    await inParallel(users, 8, async (u) => {
-      const values: Record<string, string[] | Buffer[]> = {
-        objectClass: ['top', 'person', 'organizationalPerson', 'user'],
-        cn: [u.name],
-        sAMAccountName: [u.name],
-        userPrincipalName: [`${u.name}@${dc.realm.toLowerCase()}`],
-        displayName: [`Writeback Bench ${u.name.slice(7)}`],
-        userAccountControl: ['512'],
-        unicodePwd: [unicodePwd(u.password)],
-      };
-      await client.add(
-        u.dn,
-        Object.entries(values).map(([type, v]) => new Attribute({ type, values: v })),
-      );
-    });
-    const { searchEntries } = await client.search(ouDn, { scope: 'one', filter: new EqualityFilter({ attribute: 'objectClass', value: 'user' }), attributes: ['sAMAccountName', 'objectGUID'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize: 500 } });
-    const guids = new Map(searchEntries.map((e) => [String(e['sAMAccountName']), guidFromBytes(e['objectGUID'] as Buffer)]));
-    for (const u of users) {
-      const guid = guids.get(u.name);
-      if (!guid) throw new Error(`${u.name} was added but not found again`);
-      u.guid = guid;
-    }
-    return users;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
 }
 
 // ---------------------------------------------------------------- phases
@@ -241,7 +177,7 @@ async function main(): Promise<void> {
   await dc.samba(['domain', 'passwordsettings', 'set', '--min-pwd-age=0']);
   console.log(`Samba AD DC at ${dc.url} (pid ${dc.pid}), minimum password age 0, started in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   t = performance.now();
-  const users = await createAdUsers(dc, opts.users + WARMUP);
+  const users = await createAdUsers(dc, opts.users + WARMUP, { ou: OU, ouName: 'Writeback Bench', prefix: 'wbbench', password: (i) => passwordFor(0, i) });
   console.log(`Created ${users.length} users over LDAPS (8 adds in flight, password in the add) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const warm = users.slice(opts.users);
   const measured = users.slice(0, opts.users);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A load balancer in front of portal instances, as small as it gets: a TCP proxy on 127.0.0.1
- * forwarding each new connection to the current target port. Moving the target (an instance
+ * forwarding each new connection to the current target port (or the next of several, in turn). Moving the target (an instance
  * died) leaves open connections alone — they end with their target — and sends new ones to the
  * new port, which is what an agent reconnecting through a balancer sees.
  */
@@ -11,16 +11,19 @@ export interface TcpProxy {
   url: string;
   port: number;
   target(port: number): void;
+  /** New connections go to these ports in turn. */
+  targets(ports: number[]): void;
   /** Cuts every open connection (both ends see it close), as a balancer failing over does. */
   dropAll(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
-  let target = targetPort;
+  let targets = [targetPort];
+  let turn = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
+    const upstream = connect(targets[turn++ % targets.length]!, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -36,7 +39,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     port,
     target: (p) => {
-      target = p;
+      targets = [p];
+    },
+    targets: (ports) => {
+      targets = [...ports];
     },
     dropAll: () => {
       for (const s of sockets) s.destroy();

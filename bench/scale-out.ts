@@ -1,0 +1,265 @@
+/**
+ * Scale-out load benchmark: `npx tsx bench/scale-out.ts` (after `npm run build`: the portals and
+ * agents run from dist/ as `sspr start` and `sspr agent run`, each its own process).
+ *
+ *   --users <n>        hybrid users (in AD and in the portal, each with a confirmed email); each phase resets every one once (default 200)
+ *   --concurrent <n>   flows and sign-ins in flight at once (default 200)
+ *
+ * One Samba AD DC and one PostgreSQL database (a fresh one on the machine's server), portals
+ * with the same key and public URL behind a "load balancer" (a TCP proxy on loopback that the
+ * agents connect through, one new connection to each portal in turn). Two phases, each N
+ * complete forgot-password flows over HTTP (10 requests each: CAPTCHA at difficulty 200 solved
+ * here, the email code read from the outbox, the new password written back to AD through an
+ * agent) then N sign-ins (a pass-through bind through an agent), `--concurrent` at a time:
+ *
+ *   1. one portal, one agent;
+ *   2. two portals, two agents (flows alternate between the portals; a job created on a portal
+ *      goes to either agent — the one connected there, or the other through PostgreSQL).
+ *
+ * Printed per phase: throughput, latency p50/p95/p99, errors (must be 0), the CPU used by each
+ * process (portals, agents, Samba, this driver), and afterwards the check in AD and in the
+ * store: every user binds with the password of the phase, and exactly one reset job per user
+ * was applied. Loopback only, bounded (a watchdog ends the run); it stops and removes what it
+ * starts. Figures compare on one machine; never assert on them in tests.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { AdConnector } from '../src/ad/ad-connector.js';
+import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
+import { createTestDatabase } from '../test/helpers/postgres.js';
+import { startPortalProcess, type PortalProcess } from '../test/helpers/portal-process.js';
+import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
+import { createAdUsers, type AdBenchUser } from './ad-users.js';
+import { codeFromOutbox, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, percentile, printHeader, PUBLIC_URL, root, runBench, solve, startWatchdog, table, tempDir, treeCpuMs, versions, writePortalConfig, type BenchPortal, type Challenge } from './lib.js';
+
+const opts = intOptions('bench/scale-out.ts', { users: [200, 10, 1000], concurrent: [200, 1, 400] });
+startWatchdog((300 + 3 * opts.users) * 1000);
+
+const password = (phase: number, i: number) => `Lantern-Orbit-${phase}-Cascade-${i}!`;
+
+interface Proc {
+  label: string;
+  pid: number;
+}
+
+interface PhaseResult {
+  label: string;
+  flows: number[];
+  signIns: number[];
+  flowWallMs: number;
+  signInWallMs: number;
+  errors: string[];
+  cpuMs: Map<string, number>;
+}
+
+/** `sspr agent register` then `sspr agent run` as their own processes, against the balancer. */
+async function startAgentProcess(dir: string, name: string, dc: SambaDc, balancer: string, token: string): Promise<{ proc: Proc; stop(): Promise<void> }> {
+  const ca = join(dir, `${name}-dc-ca.pem`);
+  writeFileSync(ca, dc.caCertPem);
+  const config = join(dir, `${name}.yaml`);
+  writeFileSync(
+    config,
+    stringify({
+      logging: { level: 'warn' },
+      agent: {
+        stateFile: join(dir, `${name}-state.json`),
+        journalFile: join(dir, `${name}-journal.json`),
+        ad: { urls: [dc.url], caCertFile: ca, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn },
+      },
+    }),
+    { mode: 0o600 },
+  );
+  const cli = join(root, 'bin', 'sspr.js');
+  execFileSync(process.execPath, [cli, 'agent', 'register', '--portal', balancer, '--token', token, '--name', name, '--config', config], { cwd: dir, stdio: 'pipe' });
+  const child = spawn(process.execPath, [cli, 'agent', 'run', '--config', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    proc: { label: `agent ${name}`, pid: child.pid! },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (stderr.trim()) console.log(`(${name} wrote to stderr: ${stderr.trim().slice(0, 300)})`);
+    },
+  };
+}
+
+/** One forgot-password flow of a hybrid user over HTTP, every answer checked. */
+async function flow(base: string, bench: BenchPortal, user: AdBenchUser, newPassword: string): Promise<void> {
+  const c = new FormClient(base);
+  expectText((await c.get('/reset')).body, 'Reset your password', 'GET /reset');
+  const ch = JSON.parse((await c.get('/reset/captcha')).body) as Challenge;
+  const { payload: captcha } = await solve(ch);
+  const started = await c.post('/reset', { username: user.name, captcha });
+  const verifyPath = started.location ?? '';
+  const flowId = new URL(verifyPath, PUBLIC_URL).searchParams.get('flow');
+  if (!verifyPath.startsWith('/reset/verify?flow=') || !flowId) throw new Error(`POST /reset redirected to ${verifyPath}`);
+  expectText((await c.get(verifyPath)).body, 'Email me a code', 'the method list');
+  const last = (await bench.store.db.selectFrom('outbox_messages').select('id').where('user_id', '=', user.portalUser!.id).orderBy('id', 'desc').executeTakeFirst())?.id ?? 0;
+  await c.post('/reset/verify/choose', { flow: flowId, choice: 'email', contact: user.email });
+  const code = await codeFromOutbox(bench.store, bench.cipher, user.portalUser!.id, Number(last), 60_000);
+  await c.post('/reset/verify/code', { flow: flowId, code });
+  expectText((await c.get(verifyPath)).body, 'Choose a new password', 'the new-password page');
+  await c.post('/reset/password', { flow: flowId, password: newPassword, confirm: newPassword });
+  expectText((await c.get(verifyPath)).body, 'Your password was reset', 'the done page');
+}
+
+/** A sign-in over HTTP: AD checks the password through an agent; with a registered email the next step is the second factor. */
+async function signIn(base: string, user: AdBenchUser): Promise<void> {
+  const c = new FormClient(base);
+  await c.get('/sign-in');
+  const r = await c.post('/sign-in', { username: user.name, password: user.password, next: '/account' });
+  if (!r.location?.startsWith('/sign-in/verify')) throw new Error(`sign-in of ${user.name} went to ${r.location}`);
+}
+
+async function phase(label: string, n: number, portals: PortalProcess[], bench: BenchPortal, users: AdBenchUser[], procs: Proc[]): Promise<PhaseResult> {
+  const result: PhaseResult = { label, flows: [], signIns: [], flowWallMs: 0, signInWallMs: 0, errors: [], cpuMs: new Map() };
+  const cpuBefore = new Map(procs.map((p) => [p.label, treeCpuMs(p.pid)]));
+  const ownBefore = process.cpuUsage();
+  let t = performance.now();
+  await inParallel(
+    users.map((u, i) => ({ u, i })),
+    opts.concurrent,
+    async ({ u, i }) => {
+      const p = password(n, i);
+      const t0 = performance.now();
+      try {
+        await flow(portals[i % portals.length]!.url, bench, u, p);
+        u.password = p;
+        result.flows.push(performance.now() - t0);
+      } catch (err) {
+        result.errors.push(`flow ${u.name}: ${(err as Error).message.slice(0, 200)}`);
+      }
+    },
+  );
+  result.flowWallMs = performance.now() - t;
+  t = performance.now();
+  await inParallel(
+    users.map((u, i) => ({ u, i })),
+    opts.concurrent,
+    async ({ u, i }) => {
+      const t0 = performance.now();
+      try {
+        await signIn(portals[i % portals.length]!.url, u);
+        result.signIns.push(performance.now() - t0);
+      } catch (err) {
+        result.errors.push(`sign-in ${u.name}: ${(err as Error).message.slice(0, 200)}`);
+      }
+    },
+  );
+  result.signInWallMs = performance.now() - t;
+  for (const p of procs) result.cpuMs.set(p.label, treeCpuMs(p.pid) - cpuBefore.get(p.label)!);
+  const own = process.cpuUsage(ownBefore);
+  result.cpuMs.set('this driver (HTTP clients, CAPTCHA)', (own.user + own.system) / 1000);
+  return result;
+}
+
+/** AD and the store after a phase: the user binds with the phase's password, and one reset job per user was applied since `since`. */
+async function check(dc: SambaDc, bench: BenchPortal, users: AdBenchUser[], since: number): Promise<string> {
+  const ad = new AdConnector({ urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn });
+  let binds = 0;
+  try {
+    await inParallel(users, 8, async (u) => {
+      if ((await ad.bindAsUser(u.guid, u.password)).ok) binds++;
+    });
+  } finally {
+    await ad.close();
+  }
+  const jobs = await bench.store.db.selectFrom('writeback_jobs').select(['user_id', 'status']).where('kind', '=', 'reset').where('created_at', '>=', since).execute();
+  const applied = new Map<string, number>();
+  for (const j of jobs) if (j.status === 'applied') applied.set(j.user_id, (applied.get(j.user_id) ?? 0) + 1);
+  const once = users.filter((u) => applied.get(u.portalUser!.id) === 1).length;
+  const notApplied = jobs.filter((j) => j.status !== 'applied').length;
+  return `AD: ${binds}/${users.length} users bind with the new password; store: ${once}/${users.length} users have exactly one applied reset job (${jobs.length} reset jobs, ${notApplied} not applied)`;
+}
+
+function report(r: PhaseResult): void {
+  const line = (what: string, times: number[], wallMs: number) => [what, String(times.length), `${(times.length / (wallMs / 1000)).toFixed(1)}/s`, ms(percentile(times, 50)), ms(percentile(times, 95)), ms(percentile(times, 99)), `${(wallMs / 1000).toFixed(1)} s`];
+  console.log(`\n${r.label}`);
+  console.log(table(['', 'done', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'wall'], [line('reset flows (10 requests each)', r.flows, r.flowWallMs), line('sign-ins (pass-through bind)', r.signIns, r.signInWallMs)]));
+  console.log(`errors: ${r.errors.length}${r.errors.length ? `\n  ${r.errors.slice(0, 10).join('\n  ')}` : ''}`);
+  const wall = r.flowWallMs + r.signInWallMs;
+  console.log(`CPU per process over the phase (CPUs busy on average, of ${cpus().length}):`);
+  for (const [label, cpu] of r.cpuMs) console.log(`  ${label.padEnd(36)} ${(cpu / wall).toFixed(2)}`);
+}
+
+async function main(): Promise<void> {
+  printHeader('scale-out benchmark', ['src', 'package.json']);
+  console.log(versions(['pg', 'ws', 'hono', 'ldapts']));
+  if (opts.concurrent > opts.users) console.log(`(--concurrent ${opts.concurrent} is more than --users ${opts.users}: every flow starts at once)`);
+
+  const dc = await startSambaDc();
+  onCleanUp(() => dc.stop());
+  await dc.samba(['domain', 'passwordsettings', 'set', '--min-pwd-age=0']);
+  let t = performance.now();
+  const users = await createAdUsers(dc, opts.users, { ou: 'OU=Scale Bench', ouName: 'Scale Bench', prefix: 'scale', password: (i) => password(0, i) });
+  console.log(`Samba AD DC at ${dc.url}; ${users.length} users created in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const database = await createTestDatabase();
+  onCleanUp(() => database.drop());
+  const key = randomBytes(32).toString('base64');
+  const proxy = await startTcpProxy(1);
+  onCleanUp(() => proxy.close());
+  const shared = {
+    publicUrl: proxy.url,
+    database: { url: database.url },
+    secrets: { key },
+    logging: { level: 'warn' },
+    reset: { captchaMaxNumber: 200, startsPerIpPerHour: 100_000 },
+    delivery: { limits: { globalPerHour: 1_000_000 } },
+    signIn: { ipFailuresPerHour: 100_000 },
+  };
+  const dir = tempDir('sspr-bench-scale-');
+  // The driver's own view of the store (same key): users and methods, registration tokens, the outbox.
+  const bench = await openBenchPortal(dir, writePortalConfig(dir, 'scale-out bench driver', [], key, database.url));
+  onCleanUp(() => bench.store.close());
+  for (const u of users) {
+    u.portalUser = await bench.portal.users.create({ username: u.name, displayName: `Scale user ${u.name}`, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: u.guid });
+    const m = await bench.portal.methods.addContact(u.portalUser.id, 'email', u.email);
+    await bench.portal.methods.confirm(u.portalUser.id, m.id);
+  }
+
+  const first = await startPortalProcess({ config: shared });
+  onCleanUp(() => first.stop());
+  proxy.target(Number(new URL(first.url).port));
+  const agentA = await startAgentProcess(dir, 'agent-a', dc, proxy.url, (await bench.portal.agents.createRegistrationToken({ id: null, name: 'bench' })).token);
+  onCleanUp(() => agentA.stop());
+  const waitAgents = async (n: number) => {
+    const deadline = Date.now() + 30_000;
+    while ((await bench.portal.agentHub.online()).length < n) {
+      if (Date.now() > deadline) throw new Error(`${n} agents did not connect within 30 s`);
+      await sleep(100);
+    }
+  };
+  await waitAgents(1);
+  const samba = { label: 'Samba (LDAP)', pid: dc.pid };
+  const one = await phase('Phase 1: one portal, one agent', 1, [first], bench, users, [{ label: 'portal 1', pid: first.pid }, agentA.proc, samba]);
+  report(one);
+  console.log(await check(dc, bench, users, 0));
+
+  const second = await startPortalProcess({ config: shared });
+  onCleanUp(() => second.stop());
+  proxy.target(Number(new URL(second.url).port));
+  const agentB = await startAgentProcess(dir, 'agent-b', dc, proxy.url, (await bench.portal.agents.createRegistrationToken({ id: null, name: 'bench' })).token);
+  onCleanUp(() => agentB.stop());
+  await waitAgents(2);
+  const where = await bench.portal.agentHub.online();
+  console.log(`\nAgents: ${where.map((p) => p.instanceId).join(', ')} (one instance each: ${new Set(where.map((p) => p.instanceId)).size === 2})`);
+  t = Date.now();
+  const two = await phase('Phase 2: two portals, two agents', 2, [first, second], bench, users, [{ label: 'portal 1', pid: first.pid }, { label: 'portal 2', pid: second.pid }, agentA.proc, agentB.proc, samba]);
+  report(two);
+  console.log(await check(dc, bench, users, t));
+
+  const rate = (r: PhaseResult, k: 'flows' | 'signIns') => r[k].length / ((k === 'flows' ? r.flowWallMs : r.signInWallMs) / 1000);
+  console.log(`\nTwo portals and two agents vs one of each: reset flows ${(rate(two, 'flows') / rate(one, 'flows')).toFixed(2)}×, sign-ins ${(rate(two, 'signIns') / rate(one, 'signIns')).toFixed(2)}× (errors: ${one.errors.length} and ${two.errors.length})`);
+  if (one.errors.length || two.errors.length) process.exitCode = 1;
+}
+
+await runBench(main);
