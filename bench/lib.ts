@@ -365,7 +365,11 @@ export class FormClient {
   httpMs = 0;
   requests = 0;
 
-  constructor(private readonly base: string) {}
+  /** `origin`: the portal's public URL, which the CSRF check compares the Origin header with. */
+  constructor(
+    private readonly base: string,
+    private readonly origin = PUBLIC_URL,
+  ) {}
 
   private async send(path: string, init: RequestInit, expect: number): Promise<{ status: number; body: string; location: string | null }> {
     const headers = new Headers(init.headers);
@@ -392,7 +396,7 @@ export class FormClient {
 
   post(path: string, fields: Record<string, string>, expect = 303) {
     const body = new URLSearchParams({ _csrf: this.csrf, ...fields }).toString();
-    return this.send(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL } }, expect);
+    return this.send(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.origin } }, expect);
   }
 }
 

@@ -22,7 +22,8 @@
  * was applied. Loopback only, bounded (a watchdog ends the run); it stops and removes what it
  * starts. Figures compare on one machine; never assert on them in tests.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -75,7 +76,8 @@ async function startAgentProcess(dir: string, name: string, dc: SambaDc, balance
     { mode: 0o600 },
   );
   const cli = join(root, 'bin', 'sspr.js');
-  execFileSync(process.execPath, [cli, 'agent', 'register', '--portal', balancer, '--token', token, '--name', name, '--config', config], { cwd: dir, stdio: 'pipe' });
+  // Asynchronous: the balancer the command talks through runs in this process.
+  await promisify(execFile)(process.execPath, [cli, 'agent', 'register', '--portal', balancer, '--token', token, '--name', name, '--config', config], { cwd: dir });
   const child = spawn(process.execPath, [cli, 'agent', 'run', '--config', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
@@ -92,8 +94,8 @@ async function startAgentProcess(dir: string, name: string, dc: SambaDc, balance
 }
 
 /** One forgot-password flow of a hybrid user over HTTP, every answer checked. */
-async function flow(base: string, bench: BenchPortal, user: AdBenchUser, newPassword: string): Promise<void> {
-  const c = new FormClient(base);
+async function flow(base: string, origin: string, bench: BenchPortal, user: AdBenchUser, newPassword: string): Promise<void> {
+  const c = new FormClient(base, origin);
   expectText((await c.get('/reset')).body, 'Reset your password', 'GET /reset');
   const ch = JSON.parse((await c.get('/reset/captcha')).body) as Challenge;
   const { payload: captcha } = await solve(ch);
@@ -112,14 +114,14 @@ async function flow(base: string, bench: BenchPortal, user: AdBenchUser, newPass
 }
 
 /** A sign-in over HTTP: AD checks the password through an agent; with a registered email the next step is the second factor. */
-async function signIn(base: string, user: AdBenchUser): Promise<void> {
-  const c = new FormClient(base);
+async function signIn(base: string, origin: string, user: AdBenchUser): Promise<void> {
+  const c = new FormClient(base, origin);
   await c.get('/sign-in');
   const r = await c.post('/sign-in', { username: user.name, password: user.password, next: '/account' });
   if (!r.location?.startsWith('/sign-in/verify')) throw new Error(`sign-in of ${user.name} went to ${r.location}`);
 }
 
-async function phase(label: string, n: number, portals: PortalProcess[], bench: BenchPortal, users: AdBenchUser[], procs: Proc[]): Promise<PhaseResult> {
+async function phase(label: string, n: number, portals: PortalProcess[], origin: string, bench: BenchPortal, users: AdBenchUser[], procs: Proc[]): Promise<PhaseResult> {
   const result: PhaseResult = { label, flows: [], signIns: [], flowWallMs: 0, signInWallMs: 0, errors: [], cpuMs: new Map() };
   const cpuBefore = new Map(procs.map((p) => [p.label, treeCpuMs(p.pid)]));
   const ownBefore = process.cpuUsage();
@@ -131,7 +133,7 @@ async function phase(label: string, n: number, portals: PortalProcess[], bench: 
       const p = password(n, i);
       const t0 = performance.now();
       try {
-        await flow(portals[i % portals.length]!.url, bench, u, p);
+        await flow(portals[i % portals.length]!.url, origin, bench, u, p);
         u.password = p;
         result.flows.push(performance.now() - t0);
       } catch (err) {
@@ -147,7 +149,7 @@ async function phase(label: string, n: number, portals: PortalProcess[], bench: 
     async ({ u, i }) => {
       const t0 = performance.now();
       try {
-        await signIn(portals[i % portals.length]!.url, u);
+        await signIn(portals[i % portals.length]!.url, origin, u);
         result.signIns.push(performance.now() - t0);
       } catch (err) {
         result.errors.push(`sign-in ${u.name}: ${(err as Error).message.slice(0, 200)}`);
@@ -162,13 +164,17 @@ async function phase(label: string, n: number, portals: PortalProcess[], bench: 
 }
 
 /** AD and the store after a phase: the user binds with the phase's password, and one reset job per user was applied since `since`. */
-async function check(dc: SambaDc, bench: BenchPortal, users: AdBenchUser[], since: number): Promise<string> {
+async function check(dc: SambaDc, bench: BenchPortal, users: AdBenchUser[], since: number, n: number): Promise<string> {
   const ad = new AdConnector({ urls: [dc.url], caCertPem: dc.caCertPem, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn });
   let binds = 0;
   try {
-    await inParallel(users, 8, async (u) => {
-      if ((await ad.bindAsUser(u.guid, u.password)).ok) binds++;
-    });
+    await inParallel(
+      users.map((u, i) => ({ u, i })),
+      8,
+      async ({ u, i }) => {
+        if ((await ad.bindAsUser(u.guid, password(n, i))).ok) binds++;
+      },
+    );
   } finally {
     await ad.close();
   }
@@ -240,9 +246,9 @@ async function main(): Promise<void> {
   };
   await waitAgents(1);
   const samba = { label: 'Samba (LDAP)', pid: dc.pid };
-  const one = await phase('Phase 1: one portal, one agent', 1, [first], bench, users, [{ label: 'portal 1', pid: first.pid }, agentA.proc, samba]);
+  const one = await phase('Phase 1: one portal, one agent', 1, [first], proxy.url, bench, users, [{ label: 'portal 1', pid: first.pid }, agentA.proc, samba]);
   report(one);
-  console.log(await check(dc, bench, users, 0));
+  console.log(await check(dc, bench, users, 0, 1));
 
   const second = await startPortalProcess({ config: shared });
   onCleanUp(() => second.stop());
@@ -253,9 +259,9 @@ async function main(): Promise<void> {
   const where = await bench.portal.agentHub.online();
   console.log(`\nAgents: ${where.map((p) => p.instanceId).join(', ')} (one instance each: ${new Set(where.map((p) => p.instanceId)).size === 2})`);
   t = Date.now();
-  const two = await phase('Phase 2: two portals, two agents', 2, [first, second], bench, users, [{ label: 'portal 1', pid: first.pid }, { label: 'portal 2', pid: second.pid }, agentA.proc, agentB.proc, samba]);
+  const two = await phase('Phase 2: two portals, two agents', 2, [first, second], proxy.url, bench, users, [{ label: 'portal 1', pid: first.pid }, { label: 'portal 2', pid: second.pid }, agentA.proc, agentB.proc, samba]);
   report(two);
-  console.log(await check(dc, bench, users, t));
+  console.log(await check(dc, bench, users, t, 2));
 
   const rate = (r: PhaseResult, k: 'flows' | 'signIns') => r[k].length / ((k === 'flows' ? r.flowWallMs : r.signInWallMs) / 1000);
   console.log(`\nTwo portals and two agents vs one of each: reset flows ${(rate(two, 'flows') / rate(one, 'flows')).toFixed(2)}×, sign-ins ${(rate(two, 'signIns') / rate(one, 'signIns')).toFixed(2)}× (errors: ${one.errors.length} and ${two.errors.length})`);
