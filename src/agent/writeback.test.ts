@@ -12,7 +12,7 @@ import { AgentClient, type AgentState, type JobExecutor } from './agent-client.j
 import { AdExecutor } from './ad-executor.js';
 import { Journal } from './journal.js';
 import { registerAgent } from './state.js';
-import { adConnector, adOptions } from '../../test/helpers/ad-connector.js';
+import { adConnector, adOptions, bindsAs } from '../../test/helpers/ad-connector.js';
 
 /**
  * Password writeback end to end: the real portal server, agents connected over real
@@ -56,14 +56,7 @@ async function hybrid(sam: SambaUser): Promise<User> {
   return tp.portal.users.create({ username: sam.name, displayName: sam.name, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: sam.guid });
 }
 
-async function binds(sam: SambaUser, password: string): Promise<boolean> {
-  const ad = adConnector(dc);
-  try {
-    return (await ad.bindAsUser(sam.guid, password)).ok;
-  } finally {
-    await ad.close();
-  }
-}
+const binds = (sam: SambaUser, password: string) => bindsAs(dc, sam.guid, password);
 
 async function pwdLastSet(sam: SambaUser): Promise<number | null> {
   const ad = adConnector(dc);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import { createTestDatabase } from '../../test/helpers/postgres.js';
-import { adConnector, adOptions } from '../../test/helpers/ad-connector.js';
+import { adConnector, adOptions, bindsAs } from '../../test/helpers/ad-connector.js';
+import { until } from '../../test/helpers/wait.js';
 import { logCapture } from '../../test/helpers/test-portal.js';
 import { buildPortal, type Portal } from '../app/portal.js';
 import { configSchema } from '../config/schema.js';
@@ -79,22 +80,8 @@ async function hybrid(on: Instance, sam: SambaUser): Promise<User> {
   return on.portal.users.create({ username: sam.name, displayName: sam.name, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: sam.guid });
 }
 
-async function binds(sam: SambaUser, password: string): Promise<boolean> {
-  const ad = adConnector(dc);
-  try {
-    return (await ad.bindAsUser(sam.guid, password)).ok;
-  } finally {
-    await ad.close();
-  }
-}
+const binds = (sam: SambaUser, password: string) => bindsAs(dc, sam.guid, password);
 
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-instances-'));

@@ -9,7 +9,7 @@ import { startPortalProcess, type PortalProcess } from '../helpers/portal-proces
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { openPortalStore, type PortalStore } from '../helpers/portal-store.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../helpers/samba-dc.js';
-import { adConnector } from '../helpers/ad-connector.js';
+import { bindsAs } from '../helpers/ad-connector.js';
 
 /**
  * The forgot-password flow of a hybrid user (source onprem, anchored on an AD objectGUID) in
@@ -45,15 +45,7 @@ let browser: Browser;
 const withAgent = {} as Env;
 const noAgent = {} as Env;
 
-/** Whether the AD user can bind with `password` (AdConnector.bindAsUser, as pass-through sign-in does). */
-async function binds(sam: SambaUser, password: string): Promise<boolean> {
-  const ad = adConnector(dc);
-  try {
-    return (await ad.bindAsUser(sam.guid, password)).ok;
-  } finally {
-    await ad.close();
-  }
-}
+const binds = (sam: SambaUser, password: string) => bindsAs(dc, sam.guid, password);
 
 async function started(env: Env, config: Record<string, unknown>): Promise<void> {
   env.portal = await startPortalProcess({ config });

@@ -27,3 +27,8 @@ export async function withConnector<T>(options: AdConnectionOptions, work: (ad: 
     await ad.close();
   }
 }
+
+/** Whether the AD user `guid` can bind with `password` (AdConnector.bindAsUser, as the pass-through sign-in does). */
+export async function bindsAs(dc: SambaDc, guid: string, password: string): Promise<boolean> {
+  return withConnector(adOptions(dc), async (ad) => (await ad.bindAsUser(guid, password)).ok);
+}

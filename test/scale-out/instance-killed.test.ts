@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc, type SambaUser } from '../helpers/samba-dc.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { adConnector, adOptions } from '../helpers/ad-connector.js';
+import { adConnector, adOptions, bindsAs } from '../helpers/ad-connector.js';
+import { until } from '../helpers/wait.js';
 import { logCapture } from '../helpers/test-portal.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -65,22 +66,8 @@ function gated(real: JobExecutor) {
   return { executor, atGate, open: () => open() };
 }
 
-async function binds(sam: SambaUser, password: string): Promise<boolean> {
-  const ad = adConnector(dc);
-  try {
-    return (await ad.bindAsUser(sam.guid, password)).ok;
-  } finally {
-    await ad.close();
-  }
-}
+const binds = (sam: SambaUser, password: string) => bindsAs(dc, sam.guid, password);
 
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-killed-'));
@@ -118,7 +105,7 @@ describe('scale-out: the instance holding the agent is killed in the middle of a
     agent.start();
     await agent.waitConnected();
     // The agent is held by the first instance (the process), and the second one sees it there.
-    await until(async () => (await second.portal.agentHub.online()).some((p) => p.agentId === state.agentId && p.instanceId !== second.portal.agentHub.presence.instanceId));
+    await until(async () => (await second.portal.agentHub.online()).some((p) => p.agentId === state.agentId && p.instanceId !== second.portal.agentHub.presence.instanceId), 20_000);
     expect(second.portal.agentHub.connected()).toEqual([]);
 
     const sam = await dc.addUser('killed.midjob', 'Start!Pass#2024');
@@ -137,7 +124,7 @@ describe('scale-out: the instance holding the agent is killed in the middle of a
     const r = await answer;
     expect(r.ok || r.reason === 'unconfirmed').toBe(true);
     // The agent reconnects through the balancer to the surviving instance and delivers AD's verdict there.
-    await until(async () => (await second.portal.store.db.selectFrom('writeback_jobs').select('status').where('id', '=', job.id).executeTakeFirstOrThrow()).status === 'applied');
+    await until(async () => (await second.portal.store.db.selectFrom('writeback_jobs').select('status').where('id', '=', job.id).executeTakeFirstOrThrow()).status === 'applied', 20_000);
     expect(await binds(sam, 'After-The-Crash!Pass#1')).toBe(true);
     const rows = await second.portal.store.db.selectFrom('writeback_jobs').select(['id', 'status', 'verdict']).where('user_id', '=', user.id).execute();
     expect(rows).toEqual([{ id: job.id, status: 'applied', verdict: 'applied' }]);

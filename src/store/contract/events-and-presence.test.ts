@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { dialects } from '../../../test/helpers/test-portal.js';
 import { postgresAdminUrl } from '../../../test/helpers/postgres.js';
+import { until } from '../../../test/helpers/wait.js';
 import { contractFixture, type ManualClock } from '../../../test/helpers/store-contract.js';
 import { AgentPresence } from '../../writeback/agent-presence.js';
 import { MAX_NOTICE_BYTES } from '../events.js';
@@ -17,13 +18,6 @@ const noticeOn = (store: Store, channel: string) =>
     void store.events.listen(channel, resolve);
   });
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(dialects)('notices and agent presence on %s', (dialect) => {
   const fx = contractFixture(dialect);
