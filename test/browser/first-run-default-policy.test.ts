@@ -70,7 +70,7 @@ describe('first run with the default policy (real process, real Chromium)', { ti
     await visit(page, `${portal.url}/admin/outbox`);
     const outbox = await page.locator('main').innerText();
     expect(outbox).toContain('first.admin@example.com');
-    const code = codeIn(outbox);
+    const code = codeIn(outbox, 8);
     await visit(page, confirmUrl);
     await page.getByLabel('Code', { exact: true }).fill(code);
     const r = await navigation(page, () => page.getByRole('button', { name: 'Verify' }).click());

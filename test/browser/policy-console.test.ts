@@ -73,7 +73,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     await navigation(page, () => page.getByRole('button', { name: 'Send code' }).click());
     const confirmUrl = page.url();
     await visit(page, `${portal.url}/admin/outbox`);
-    const code = codeIn(await mainText(page));
+    const code = codeIn(await mainText(page), 8);
     await visit(page, confirmUrl);
     await page.getByLabel('Code', { exact: true }).fill(code);
     await navigation(page, () => page.getByRole('button', { name: 'Verify' }).click());
