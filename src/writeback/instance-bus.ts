@@ -47,7 +47,8 @@ const ACCEPT_MS = 2_000;
  */
 export class InstanceBus {
   private readonly waiting = new Map<string, (event: RemoteEvent | { type: 'accepted' }) => void>();
-  private stop: (() => void) | null = null;
+  /** Listening once, however many callers start it at the same time (two listeners would deliver every offer twice). */
+  private listening: Promise<() => void> | null = null;
 
   constructor(
     private readonly events: StoreEvents,
@@ -57,12 +58,17 @@ export class InstanceBus {
   ) {}
 
   async start(): Promise<void> {
-    this.stop ??= await this.events.listen(CHANNEL, (payload) => void this.receive(payload));
+    this.listening ??= this.events.listen(CHANNEL, (payload) => void this.receive(payload)).catch((err: unknown) => {
+      // Not listening after all: the next start tries again.
+      this.listening = null;
+      throw err;
+    });
+    await this.listening;
   }
 
   close(): void {
-    this.stop?.();
-    this.stop = null;
+    void this.listening?.then((stop) => stop()).catch(() => undefined);
+    this.listening = null;
     for (const w of this.waiting.values()) w({ type: 'gone' });
     this.waiting.clear();
   }

@@ -138,13 +138,10 @@ export class JobDispatch {
     const { d } = this;
     const bus = d.elsewhere!.bus;
     const answer = bus.offer(instanceId, agentId, job, Math.max(0, job.expiresAt - d.clock.now()) + d.takenGraceMs);
-    let settled = false;
-    void answer.then(() => (settled = true));
     for (;;) {
       const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), SAFETY_POLL_MS).unref());
       const first = await Promise.race([answer, tick]);
       if (first !== 'tick') return first;
-      if (settled) return answer;
       const status = await d.jobs.status(job.id);
       if (status === 'applied' || status === 'failed') return { type: 'stored' };
     }
