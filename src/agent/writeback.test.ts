@@ -333,9 +333,12 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const { flowOf, passEmail, startReset } = await import('../../test/helpers/reset-flow.js');
     const sam = await dc.addUser('wb.voids', 'Start!Pass#2024');
     const user = await hybrid(sam);
-    const address = 'wb.voids@mail.test';
-    const email = await tp.portal.methods.addContact(user.id, 'email', address);
-    await tp.portal.methods.confirm(user.id, email.id);
+    // Two registered addresses, so that no address gets more than the 5 messages an hour it may.
+    const [address, second] = ['wb.voids@mail.test', 'wb.voids.2@mail.test'];
+    for (const to of [address, second]) {
+      const email = await tp.portal.methods.addContact(user.id, 'email', to);
+      await tp.portal.methods.confirm(user.id, email.id);
+    }
     const elsewhere = 'browser-elsewhere-0123456789abcdef0123';
     /** Another browser that passed the password step (bound through the agent) and waits at the second factor. */
     const parked = async (password: string) => {
@@ -344,10 +347,10 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
       return r.value.flowId;
     };
     /** Another browser whose reset passed its check. */
-    const verified = async () => {
+    const verified = async (to = address) => {
       const z = new TestClient(tp.app);
       const flow = flowOf(await startReset(z, sam.name));
-      await passEmail(tp, z, flow, address);
+      await passEmail(tp, z, flow, to);
       expect((await z.get(`/reset/verify?flow=${flow}`)).body).toContain('Choose a new password');
       return { z, flow };
     };
@@ -371,14 +374,14 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     reset = await verified();
     const y = new TestClient(tp.app);
     const yFlow = flowOf(await startReset(y, sam.name));
-    await passEmail(tp, y, yFlow, address);
+    await passEmail(tp, y, yFlow, second);
     expect((await y.post('/reset/password', { flow: yFlow, password: 'Void!Reset#2026', confirm: 'Void!Reset#2026' })).status).toBe(303);
     expect(await binds(sam, 'Void!Reset#2026')).toBe(true);
     await ended(signInFlow, reset);
 
     // An administrator sets the password in AD from the console.
     signInFlow = await parked('Void!Reset#2026');
-    reset = await verified();
+    reset = await verified(second);
     await makeUser(tp.portal, { username: 'void.admin', password: 'Void-Admin-Pass-1', roles: ['administrator'] });
     const admin = new TestClient(tp.app);
     expect((await admin.signIn('void.admin', 'Void-Admin-Pass-1')).status).toBe(303);
