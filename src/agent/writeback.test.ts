@@ -328,8 +328,71 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(events.map((e) => `${e.event}:${e.outcome}`)).toEqual(expect.arrayContaining(['password_set_by_admin:success', 'must_change_set_by_admin:success', 'account_unlocked_by_admin:success']));
   });
 
+  it('a hybrid user\'s reset, change and administrator reset through AD each void the user\'s other open flows: the parked sign-in and the verified reset elsewhere cannot go on', async () => {
+    const { TestClient, makeUser } = await import('../../test/helpers/http-client.js');
+    const { flowOf, passEmail, startReset } = await import('../../test/helpers/reset-flow.js');
+    const sam = await dc.addUser('wb.voids', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    // Two registered addresses, so that no address gets more than the 5 messages an hour it may.
+    const [address, second] = ['wb.voids@mail.test', 'wb.voids.2@mail.test'];
+    for (const to of [address, second]) {
+      const email = await tp.portal.methods.addContact(user.id, 'email', to);
+      await tp.portal.methods.confirm(user.id, email.id);
+    }
+    const elsewhere = 'browser-elsewhere-0123456789abcdef0123';
+    /** Another browser that passed the password step (bound through the agent) and waits at the second factor. */
+    const parked = async (password: string) => {
+      const r = await tp.portal.signIn.attempt({ username: sam.name, password, ip: '192.0.2.20', userAgent: 'elsewhere', browserId: elsewhere, next: '' });
+      if (!r.ok || r.value.kind !== 'second_factor_required') return expect.fail(`sign-in gave ${r.ok ? r.value.kind : r.reason}`);
+      return r.value.flowId;
+    };
+    /** Another browser whose reset passed its check. */
+    const verified = async (to = address) => {
+      const z = new TestClient(tp.app);
+      const flow = flowOf(await startReset(z, sam.name));
+      await passEmail(tp, z, flow, to);
+      expect((await z.get(`/reset/verify?flow=${flow}`)).body).toContain('Choose a new password');
+      return { z, flow };
+    };
+    const ended = async (signInFlow: string, reset: { z: InstanceType<typeof TestClient>; flow: string }) => {
+      expect((await tp.portal.secondFactor.view(signInFlow, elsewhere)).kind).toBe('voided');
+      const tried = await reset.z.post('/reset/password', { flow: reset.flow, password: 'Elsewhere!Pass#99', confirm: 'Elsewhere!Pass#99' });
+      expect(tried.status).toBe(410);
+      expect(tried.body).toContain('the password of this account was just changed');
+      expect(await binds(sam, 'Elsewhere!Pass#99')).toBe(false);
+    };
+
+    // A change through AD (bound as the user).
+    let signInFlow = await parked('Start!Pass#2024');
+    let reset = await verified();
+    const changed = await tp.portal.changePassword.change(user, { current: 'Start!Pass#2024', password: 'Void!Change#2025', confirm: 'Void!Change#2025' }, { idHash: 'x', ip: '127.0.0.1', userAgent: 'test' });
+    expect(changed.ok).toBe(true);
+    await ended(signInFlow, reset);
+
+    // A reset through AD in a third browser.
+    signInFlow = await parked('Void!Change#2025');
+    reset = await verified();
+    const y = new TestClient(tp.app);
+    const yFlow = flowOf(await startReset(y, sam.name));
+    await passEmail(tp, y, yFlow, second);
+    expect((await y.post('/reset/password', { flow: yFlow, password: 'Void!Reset#2026', confirm: 'Void!Reset#2026' })).status).toBe(303);
+    expect(await binds(sam, 'Void!Reset#2026')).toBe(true);
+    await ended(signInFlow, reset);
+
+    // An administrator sets the password in AD from the console.
+    signInFlow = await parked('Void!Reset#2026');
+    reset = await verified(second);
+    await makeUser(tp.portal, { username: 'void.admin', password: 'Void-Admin-Pass-1', roles: ['administrator'] });
+    const admin = new TestClient(tp.app);
+    expect((await admin.signIn('void.admin', 'Void-Admin-Pass-1')).status).toBe(303);
+    await admin.get(`/admin/users/${user.id}`);
+    expect((await admin.post(`/admin/users/${user.id}/ad/password`, { password: 'Void!Admin#2027', confirm: 'Void!Admin#2027' })).status).toBe(303);
+    expect(await binds(sam, 'Void!Admin#2027')).toBe(true);
+    await ended(signInFlow, reset);
+  });
+
   it('no password appears in any table, log or journal afterwards', async () => {
-    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26', 'Helpdesk!Set#2025', 'Console-Admin-Pass-1'];
+    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26', 'Helpdesk!Set#2025', 'Console-Admin-Pass-1', 'Void!Change#2025', 'Void!Reset#2026', 'Void!Admin#2027', 'Void-Admin-Pass-1'];
     const tables = ['writeback_jobs', 'audit_events', 'agents', 'agent_registrations', 'flows'] as const;
     let dump = '';
     for (const t of tables) dump += JSON.stringify(await tp.store.db.selectFrom(t).selectAll().execute());

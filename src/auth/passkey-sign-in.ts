@@ -13,7 +13,7 @@ export interface PasskeySignInData extends SignInData {
 
 type Choose = Extract<SecondFactorView, { kind: 'choose' }>;
 
-export const passkeySignInRefusals = [...passkeyRefusals, 'mfa.expired'] as const;
+export const passkeySignInRefusals = [...passkeyRefusals, 'mfa.expired', 'mfa.voided'] as const;
 export type PasskeySignInError = (typeof passkeySignInRefusals)[number];
 
 interface Deps {
@@ -40,7 +40,7 @@ export class PasskeySignIn {
   async options(flowId: string, browserId: string): Promise<Result<PublicKeyCredentialRequestOptionsJSON, PasskeySignInError>> {
     const { d } = this;
     const v = await d.secondFactor.view(flowId, browserId);
-    if (v.kind !== 'choose') return fail('mfa.expired');
+    if (v.kind !== 'choose') return fail(v.kind === 'voided' ? 'mfa.voided' : 'mfa.expired');
     if (await d.passkeys.blocked(v.user.id)) return fail('methods.blocked');
     const options = await d.passkeys.authenticationOptions(v.user.id, this.passkeyIds(v));
     if (!options) return fail('methods.notAvailable');
@@ -53,7 +53,7 @@ export class PasskeySignIn {
   async verify(flowId: string, browserId: string, response: unknown, meta: { ip: string; userAgent: string }): Promise<Result<SignedIn, PasskeySignInError>> {
     const { d } = this;
     const v = await d.secondFactor.view(flowId, browserId);
-    if (v.kind !== 'choose') return fail('mfa.expired');
+    if (v.kind !== 'choose') return fail(v.kind === 'voided' ? 'mfa.voided' : 'mfa.expired');
     const flow = v.flow as StoredFlow<SignInState, PasskeySignInData>;
     const pending = flow.data.passkey;
     if (!pending) return fail('passkeys.expired');

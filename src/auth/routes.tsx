@@ -211,11 +211,12 @@ export function signInRoutes(deps: SignInRouteDeps): Hono<AppEnv> {
     }
   });
 
-  const expired = (c: AppContext) => c.html(<SignInPage c={c} v={{ next: '', problem: { kind: 'warn', text: c.get('t')('mfa.expired') } }} />, 410);
+  /** A sign-in flow that is over starts again at the password; one voided by a password change says so. */
+  const expired = (c: AppContext, voided = false) => c.html(<SignInPage c={c} v={{ next: '', problem: { kind: 'warn', text: c.get('t')(voided ? 'mfa.voided' : 'mfa.expired') } }} />, 410);
 
   app.get('/sign-in/verify', async (c) => {
     const view = await deps.secondFactor.view(c.req.query('flow') ?? '', c.get('browserId'));
-    if (view.kind !== 'choose') return expired(c);
+    if (view.kind !== 'choose') return expired(c, view.kind === 'voided');
     return c.html(<SecondFactorPage c={c} deps={deps} view={view} />);
   });
 
@@ -228,14 +229,14 @@ export function signInRoutes(deps: SignInRouteDeps): Hono<AppEnv> {
     const channelRefused = form['channel'] !== undefined && (!channel || !deps.securityInfo.available(channel === 'sms' ? 'mobile_sms' : 'mobile_voice'));
     if (channelRefused) {
       const view = await deps.secondFactor.view(flow, c.get('browserId'));
-      if (view.kind !== 'choose') return expired(c);
+      if (view.kind !== 'choose') return expired(c, view.kind === 'voided');
       return c.html(<SecondFactorPage c={c} deps={deps} view={view} error="methods.notAvailable" />, 400);
     }
     const r = await deps.secondFactor.choose(flow, c.get('browserId'), str(form, 'method') ?? '', channel);
-    if (!r.ok && r.reason === 'mfa.expired') return expired(c);
+    if (!r.ok && (r.reason === 'mfa.expired' || r.reason === 'mfa.voided')) return expired(c, r.reason === 'mfa.voided');
     if (!r.ok) {
       const view = await deps.secondFactor.view(flow, c.get('browserId'));
-      if (view.kind !== 'choose') return expired(c);
+      if (view.kind !== 'choose') return expired(c, view.kind === 'voided');
       return c.html(<SecondFactorPage c={c} deps={deps} view={view} error={r.reason} />, r.reason === 'methods.sendFailed' ? 502 : 429);
     }
     return c.redirect(`/sign-in/verify?flow=${encodeURIComponent(flow)}`, 303);
@@ -245,7 +246,7 @@ export function signInRoutes(deps: SignInRouteDeps): Hono<AppEnv> {
     const form = await readForm(c);
     const r = await deps.secondFactor.check(str(form, 'flow') ?? '', c.get('browserId'), str(form, 'code') ?? '', { ip: c.get('ip'), userAgent: c.get('userAgent') });
     if (r.ok) return establishSession(c, deps.sessions, r.value.sessionToken, r.value.user, r.value.next);
-    if (r.reason === 'mfa.expired' || !r.view || r.view.kind !== 'choose') return expired(c);
+    if (r.reason === 'mfa.expired' || r.reason === 'mfa.voided' || !r.view || r.view.kind !== 'choose') return expired(c, r.reason === 'mfa.voided');
     return c.html(<SecondFactorPage c={c} deps={deps} view={r.view} error={r.reason} />, r.reason === 'methods.blocked' ? 429 : 400);
   });
 

@@ -26,11 +26,13 @@ export function methodsAsSecondFactor(methods: MethodStore): SecondFactorPolicy 
 
 export type SecondFactorView =
   | { kind: 'expired' }
+  /** Ended because the user's password was changed meanwhile (src/state/flow-store.ts `voidFlowsOf`). */
+  | { kind: 'voided' }
   | { kind: 'finished' }
   | { kind: 'choose'; flow: StoredFlow<SignInState, SignInData>; user: User; methods: Method[]; chosen: Method | null };
 
 /** Why a second-factor step was refused: a method's refusal, or the flow is gone (expired, finished, another browser). */
-export const secondFactorRefusals = [...refusals, 'mfa.expired'] as const;
+export const secondFactorRefusals = [...refusals, 'mfa.expired', 'mfa.voided'] as const;
 export type SecondFactorRefusal = (typeof secondFactorRefusals)[number];
 
 /** A completed sign-in: the new session and where it continues. */
@@ -62,7 +64,7 @@ export class SecondFactorStep {
 
   async view(flowId: string, browserId: string): Promise<SecondFactorView> {
     const loaded = await this.d.flows.load<SignInState, SignInData>('sign-in', flowId, browserId);
-    if (!loaded.ok) return { kind: 'expired' };
+    if (!loaded.ok) return { kind: loaded.reason === 'voided' ? 'voided' : 'expired' };
     const flow = loaded.value;
     if (flow.state !== 'awaiting_second_factor' || !flow.userId) return { kind: 'finished' };
     const user = await this.d.users.byId(flow.userId);
@@ -75,7 +77,7 @@ export class SecondFactorStep {
 
   async choose(flowId: string, browserId: string, methodId: string, channel?: 'sms' | 'voice'): Promise<Result<undefined, SecondFactorRefusal>> {
     const v = await this.view(flowId, browserId);
-    if (v.kind !== 'choose') return fail('mfa.expired');
+    if (v.kind !== 'choose') return fail(v.kind === 'voided' ? 'mfa.voided' : 'mfa.expired');
     const method = v.methods.find((m) => m.id === methodId);
     const next = transition(v.flow.state, v.flow.data, { type: 'method_chosen', methodId });
     if (!method || !next.ok) return fail('methods.notFound');
@@ -94,7 +96,7 @@ export class SecondFactorStep {
 
   async check(flowId: string, browserId: string, code: string, meta: { ip: string; userAgent: string }): Promise<SecondFactorOutcome> {
     const v = await this.view(flowId, browserId);
-    if (v.kind !== 'choose' || !v.chosen) return fail('mfa.expired');
+    if (v.kind !== 'choose' || !v.chosen) return fail(v.kind === 'voided' ? 'mfa.voided' : 'mfa.expired');
     const r = await this.d.securityInfo.verifyCode(v.user, v.chosen, 'sign-in', code);
     if (!r.ok) {
       if (r.reason === 'methods.blocked') await this.fail(v);

@@ -145,6 +145,19 @@ describe('user set-password', () => {
     });
   });
 
+  it('ends the user\'s open flows: a sign-in elsewhere that passed its password step cannot go on', async () => {
+    await sb.withPortal(async (portal) => {
+      const alice = (await portal.users.byUsername('alice'))!;
+      const email = await portal.methods.addContact(alice.id, 'email', 'alice@example.com');
+      await portal.methods.confirm(alice.id, email.id);
+      const r = await portal.signIn.attempt({ username: 'alice', password: 'old tortoise 1865', ip: '192.0.2.10', userAgent: 'cli-test', browserId: 'cli-test', next: '/account' });
+      if (!r.ok || r.value.kind !== 'second_factor_required') return expect.fail(`sign-in gave ${r.ok ? r.value.kind : r.reason}`);
+      expect((await portal.secondFactor.view(r.value.flowId, 'cli-test')).kind).toBe('choose');
+      await ok(['user', 'set-password', 'alice', '--password-stdin'], { stdin: ['brand new password'] });
+      expect((await portal.secondFactor.view(r.value.flowId, 'cli-test')).kind).toBe('voided');
+    });
+  });
+
   it('with --generate-password prints a password that works', async () => {
     const out = await ok(['user', 'set-password', 'alice', '--generate-password']);
     const password = /^Password: (\S+)$/m.exec(out)![1]!;

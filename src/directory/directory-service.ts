@@ -51,6 +51,8 @@ interface Deps {
   hasher: PasswordHasher;
   audit: AuditLog;
   sessions: { revokeAllForUser(userId: string, options?: { exceptIdHash?: string }): Promise<number> };
+  /** The user's open flows, voided when the password changes; without it none are (the directory's own unit tests). */
+  flows?: { voidFlowsOf(userId: string, options: { reason: 'password_changed'; except?: string }): Promise<number> };
   passwordRules: PasswordRules;
   organisationName?: string;
   /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
@@ -166,7 +168,8 @@ export class DirectoryService {
     return { ok: true, value: input.password };
   }
 
-  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }, options: { ownSessionIdHash?: string; auditEvent?: string } = {}): Promise<Outcome<User>> {
+  /** `exceptFlowId`: the reset flow that sets the password (every other open flow of the user is voided). */
+  async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }, options: { ownSessionIdHash?: string; auditEvent?: string; exceptFlowId?: string } = {}): Promise<Outcome<User>> {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
@@ -195,7 +198,9 @@ export class DirectoryService {
     await this.deps.users.setPasswordHash(user.id, hash);
     await this.remember(user.id, hash);
     const revoked = await this.deps.sessions.revokeAllForUser(user.id, self ? { exceptIdHash: options.ownSessionIdHash } : {});
-    await this.audit(actor, options.auditEvent ?? (self ? 'password_changed' : 'password_set_by_admin'), 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked });
+    // Whatever another browser had proved with the old password or the user's methods is void now.
+    const flowsVoided = (await this.deps.flows?.voidFlowsOf(user.id, { reason: 'password_changed', ...(options.exceptFlowId ? { except: options.exceptFlowId } : {}) })) ?? 0;
+    await this.audit(actor, options.auditEvent ?? (self ? 'password_changed' : 'password_set_by_admin'), 'success', { id: user.id, name: user.username }, { sessionsRevoked: revoked, flowsVoided });
     return { ok: true, value: (await this.deps.users.byId(user.id))! };
   }
 

@@ -5,6 +5,7 @@ import { TestClient } from '../../test/helpers/http-client.js';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.js';
 import { passkeyHttpFixture, BASE, MINUTE, ORIGIN, RP_ID, postJson } from '../../test/helpers/passkey-http.js';
 import type { User } from '../directory/users.js';
+import { hashToken } from '../shared/crypto.js';
 
 describe('passkeys: HTTP endpoints and sign-in', () => {
   const fx = passkeyHttpFixture();
@@ -50,11 +51,11 @@ describe('passkeys: HTTP endpoints and sign-in', () => {
     expect((await postJson(client, `${BASE}/passkeys/options`, { name: 'Laptop' }, { 'x-csrf-token': '' })).status).toBe(403);
     expect((await postJson(client, `${BASE}/passkeys/options`, { name: 'Laptop' }, { 'x-csrf-token': 'forged' })).status).toBe(403);
     expect((await postJson(client, `${BASE}/passkeys/options`, { name: 'Laptop' }, { origin: 'http://evil.test' })).status).toBe(403);
-    expect(await tp.store.db.selectFrom('flows').select('id').where('kind', '=', 'passkey-register').execute()).toEqual([]);
+    expect(await tp.store.db.selectFrom('flows').select('id_hash').where('kind', '=', 'passkey-register').execute()).toEqual([]);
     await withPasskey();
     const { client: signingIn, flow } = await passwordStep();
     expect((await postJson(signingIn, '/sign-in/passkey/options', { flow }, { 'x-csrf-token': '' })).status).toBe(403);
-    const stored = await tp.store.db.selectFrom('flows').select('data').where('id', '=', flow).executeTakeFirstOrThrow();
+    const stored = await tp.store.db.selectFrom('flows').select('data').where('id_hash', '=', hashToken(flow)).executeTakeFirstOrThrow();
     expect(JSON.parse(stored.data).passkey).toBeUndefined();
   });
 

@@ -25,7 +25,7 @@ export interface PasskeyRouteDeps {
 }
 
 /** The HTTP status of each passkey refusal in the JSON answers (sign-in's passkey step uses them too). */
-export const passkeyStatus: Record<PasskeyRefusal | 'mfa.expired', ContentfulStatusCode> = {
+export const passkeyStatus: Record<PasskeyRefusal | 'mfa.expired' | 'mfa.voided', ContentfulStatusCode> = {
   'methods.notAvailable': 404,
   'methods.notFound': 404,
   'methods.blocked': 429,
@@ -33,6 +33,7 @@ export const passkeyStatus: Record<PasskeyRefusal | 'mfa.expired', ContentfulSta
   'passkeys.alreadyRegistered': 409,
   'passkeys.expired': 410,
   'mfa.expired': 410,
+  'mfa.voided': 410,
   'passkeys.failed': 400,
   'v.passkeyName.required': 400,
   'v.passkeyName.tooLong': 400,
@@ -41,7 +42,7 @@ export const passkeyStatus: Record<PasskeyRefusal | 'mfa.expired', ContentfulSta
 };
 
 /** A refusal as the passkey script reads it: the words, the code, and where to go or which field is at fault. */
-export function refuseJson(c: AppContext, error: PasskeyRefusal | 'mfa.expired', extra: { field?: string; redirect?: string } = {}) {
+export function refuseJson(c: AppContext, error: PasskeyRefusal | 'mfa.expired' | 'mfa.voided', extra: { field?: string; redirect?: string } = {}) {
   return c.json({ ok: false, error: c.get('t')(error), code: error, ...extra }, passkeyStatus[error]);
 }
 

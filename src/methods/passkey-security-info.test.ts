@@ -5,6 +5,7 @@ import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.js';
 import { passkeyHttpFixture, BASE, MINUTE, ORIGIN, PW, RP_ID, postJson } from '../../test/helpers/passkey-http.js';
 import type { User } from '../directory/users.js';
+import { hashToken } from '../shared/crypto.js';
 
 describe('passkeys: HTTP endpoints and sign-in', () => {
   const fx = passkeyHttpFixture();
@@ -52,7 +53,7 @@ describe('passkeys: HTTP endpoints and sign-in', () => {
     const options = started.json['options'] as PublicKeyCredentialRequestOptionsJSON;
     expect(options.allowCredentials).toEqual([{ id: soft.id, type: 'public-key', transports: ['internal'] }]);
     // The challenge is kept server-side, bound to this browser and user, for this purpose.
-    const row = await tp.store.db.selectFrom('flows').selectAll().where('id', '=', started.json['flow'] as string).executeTakeFirstOrThrow();
+    const row = await tp.store.db.selectFrom('flows').selectAll().where('id_hash', '=', hashToken(started.json['flow'] as string)).executeTakeFirstOrThrow();
     expect([row.kind, row.user_id, JSON.parse(row.data).challenge, JSON.parse(row.data).purpose]).toEqual(['passkey-assert', alice.id, options.challenge, 'test']);
 
     // The other passkey cannot answer a test of this one.

@@ -3,7 +3,7 @@ import { type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.js';
 import { passkeyHttpFixture, MINUTE, ORIGIN, PW, RP_ID, postJson } from '../../test/helpers/passkey-http.js';
-import { randomToken } from '../shared/crypto.js';
+import { hashToken, randomToken } from '../shared/crypto.js';
 import type { User } from '../directory/users.js';
 
 describe('passkeys: HTTP endpoints and sign-in', () => {
@@ -28,7 +28,7 @@ describe('passkeys: HTTP endpoints and sign-in', () => {
     expect(options.rpId).toBe(RP_ID);
     expect(options.userVerification).toBe('preferred');
     expect(options.allowCredentials).toEqual([{ id: soft.id, type: 'public-key', transports: ['internal'] }]);
-    const stored = await tp.store.db.selectFrom('flows').select('data').where('id', '=', flow).executeTakeFirstOrThrow();
+    const stored = await tp.store.db.selectFrom('flows').select('data').where('id_hash', '=', hashToken(flow)).executeTakeFirstOrThrow();
     expect(JSON.parse(stored.data).passkey.challenge).toBe(options.challenge);
 
     const before = await tp.portal.sessions.countForUser(alice.id);

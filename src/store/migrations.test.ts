@@ -1,7 +1,8 @@
-import { NO_MIGRATIONS } from 'kysely';
+import { NO_MIGRATIONS, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects } from '../../test/helpers/test-portal.js';
 import { createAuditLog } from '../audit/audit-log.js';
+import { FlowStore } from '../state/flow-store.js';
 import { SessionStore } from '../state/sessions.js';
 import { GroupStore } from '../directory/groups.js';
 import { UserStore } from '../directory/users.js';
@@ -12,8 +13,8 @@ import { latestMigration, migrations } from './migrations/index.js';
 
 const allMigrations = Object.keys(migrations);
 const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'security_answers', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'writeback_jobs'];
-/** Tables the latest migration creates (the down/up test checks exactly these). */
-const latestTables = ['agent_presence'];
+/** Tables the latest migration creates (the down/up test checks exactly these). 0010 creates none: it rebuilds `flows` (its own test below). */
+const latestTables: string[] = [];
 
 async function tableNames(store: Store): Promise<string[]> {
   const tables = await store.db.introspection.getTables();
@@ -50,7 +51,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
   it('upgrading a database of an earlier version keeps its rows and adds working new tables', async () => {
     const migrated = await migratorFor(store).migrateTo('0002-sessions-and-flows');
     expect(migrated.error).toBeUndefined();
-    expect(await pendingMigrations(store)).toEqual(['0003-audit', '0004-methods-and-delivery', '0005-password-history', '0006-policy-api-reset', '0007-agents-and-writeback', '0008-sync', '0009-agent-presence']);
+    expect(await pendingMigrations(store)).toEqual(['0003-audit', '0004-methods-and-delivery', '0005-password-history', '0006-policy-api-reset', '0007-agents-and-writeback', '0008-sync', '0009-agent-presence', '0010-flow-id-hashes']);
     expect(await tableNames(store)).not.toContain('audit_events');
 
     // Rows as a 0002 portal wrote them, inserted with plain queries.
@@ -79,6 +80,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       ['0007-agents-and-writeback', 'Success'],
       ['0008-sync', 'Success'],
       ['0009-agent-presence', 'Success'],
+      ['0010-flow-id-hashes', 'Success'],
     ]);
     expect(await pendingMigrations(store)).toEqual([]);
 
@@ -110,6 +112,29 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(events).toEqual([
       { id: expect.any(Number), at: clock.now(), event: 'upgrade_check', outcome: 'info', actor_id: null, actor_name: null, target_id: userId, target_name: 'Alice', ip: null, user_agent: null, details: '{"from":"0002"}' },
     ]);
+  });
+
+  it('0010 keys flows by the hash of their id and drops the flows open at the upgrade, keeping everything else', async () => {
+    await migratorFor(store).migrateTo('0009-agent-presence');
+    const t0 = Date.now();
+    const users = new UserStore(store.db, manualClock(t0));
+    const alice = await users.create({ username: 'alice', displayName: 'Alice', email: null, roles: [], passwordHash: null });
+    const oldId = 'open-flow-id-from-before-0010-0123456789';
+    // A flow as a 0009 portal wrote it: the id the browser held was the primary key.
+    type FlowsBefore0010 = { flows: { id: string; kind: string; state: string; user_id: string; browser_hash: string; data: string; version: number; created_at: number; expires_at: number } };
+    await (store.db as unknown as Kysely<FlowsBefore0010>)
+      .insertInto('flows')
+      .values({ id: oldId, kind: 'reset', state: 'verified', user_id: alice.id, browser_hash: hashToken('browser'), data: '{}', version: 3, created_at: t0, expires_at: t0 + 15 * 60_000 })
+      .execute();
+    const up = await migratorFor(store).migrateTo('0010-flow-id-hashes');
+    expect(up.error).toBeUndefined();
+    const columns = (await store.db.introspection.getTables()).find((t) => t.name === 'flows')!.columns.map((c) => c.name);
+    expect(columns).toContain('id_hash');
+    expect(columns).not.toContain('id');
+    expect(await store.db.selectFrom('flows').selectAll().execute()).toEqual([]);
+    const flows = new FlowStore(store, manualClock(t0));
+    expect(await flows.load('reset', oldId, 'browser')).toEqual({ ok: false, reason: 'not_found' });
+    expect(await users.byId(alice.id)).toEqual(alice);
   });
 
   it('the last migration can be reverted and re-applied without touching older data', async () => {

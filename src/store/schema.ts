@@ -65,7 +65,8 @@ export interface SessionsTable {
 }
 
 export interface FlowsTable {
-  id: string;
+  /** SHA-256 of the flow id the browser holds (never the id itself). */
+  id_hash: string;
   kind: string;
   state: string;
   user_id: string | null;
@@ -75,6 +76,11 @@ export interface FlowsTable {
   version: number;
   created_at: number;
   expires_at: number;
+  /** 1 while the flow holds a proof of its user (a password, a passed method): what a password change voids. */
+  holds_proof: number;
+  /** When a password change (or an unlock) elsewhere ended the flow, and which of the two (`VoidReason`). */
+  voided_at: number | null;
+  voided_by: string | null;
 }
 
 export interface ThrottleTable {

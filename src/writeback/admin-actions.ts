@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Actor, DirectoryService, Outcome } from '../directory/directory-service.js';
 import type { PasswordHasher } from '../passwords/password-hash.js';
 import type { User, UserStore } from '../directory/users.js';
+import type { FlowStore } from '../state/flow-store.js';
 import type { SessionStore } from '../state/sessions.js';
 import type { ReportedPolicy } from '../agent-protocol/index.js';
 import type { Writeback, WritebackResult } from './writeback.js';
@@ -13,6 +14,7 @@ interface Deps {
   directory: DirectoryService;
   hasher: PasswordHasher;
   sessions: SessionStore;
+  flows: Pick<FlowStore, 'voidFlowsOf'>;
   audit: AuditLog;
   writeback: Writeback;
   adPolicy: (user: User) => Promise<ReportedPolicy | null>;
@@ -38,6 +40,8 @@ export class HybridAccountActions {
     if (!r.ok) return { ok: false, reason: 'refused', message: writebackMessageKey(r.reason) };
     await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, (await d.hashSync()) && !input.mustChange);
     await d.sessions.revokeAllForUser(user.id);
+    // A reset or sign-in another browser had under way for this user cannot go on.
+    await d.flows.voidFlowsOf(user.id, { reason: 'password_changed' });
     return { ok: true, value: user };
   }
 

@@ -364,6 +364,45 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
     }
   });
 
+  it('a second browser that passed the checks is told, once the owner reset in another browser, that its request ended because the password changed; its new password is never set', async () => {
+    const user = await createUser(one.portal, { username: 'vera', displayName: 'Vera Void', password: OLD_PASSWORD });
+    const elsewhere = 'Granite heron violin 52';
+    await withPage(browser, async (z) => {
+      await signIn(z, one.portal, user);
+      await registerEmail(one, z, 'vera@example.com');
+      await signOut(z);
+      // Z passes the email check and stops on the new-password page.
+      await identify(one, z, user.username);
+      const zSent = await one.outbox.mark();
+      await chooseWithContact(z, 'Email me a code', 'vera@example.com');
+      expect((await enterCode(z, await one.outbox.nextCodeTo('vera@example.com', zSent))).chain).toEqual([303, 200]);
+      await expectNewPasswordPage(z, user.username);
+
+      // Meanwhile the owner resets in another browser.
+      await withPage(browser, async (y) => {
+        await identify(one, y, user.username);
+        const ySent = await one.outbox.mark();
+        await chooseWithContact(y, 'Email me a code', 'vera@example.com');
+        await enterCode(y, await one.outbox.nextCodeTo('vera@example.com', ySent));
+        await setNewPassword(y, 'Copper willow nebula 32');
+      });
+
+      const refused = await submitNewPassword(z, elsewhere);
+      expect(refused.status).toBe(410);
+      expect(await h1(z)).toBe('This request has ended');
+      expect(await mainText(z)).toContain('This request was ended because the password of this account was just changed. Nothing was changed here.');
+      await expectAccessibilityBasics(z);
+      const again = await navigation(z, () => z.getByRole('link', { name: 'Start again', exact: true }).click());
+      expect(again.path).toBe('/reset');
+      expect(await h1(z)).toBe('Reset your password');
+
+      const stale = await signIn(z, one.portal, { ...user, password: elsewhere });
+      expect(stale.status).toBe(401);
+      const fresh = await signIn(z, one.portal, { ...user, password: 'Copper willow nebula 32' });
+      expect(fresh.path).toMatch(/^\/sign-in\/verify\?flow=/);
+    });
+  });
+
   it('before identity is proven, a registered user and a name that matches nobody get the same method list, and the same "if it matches" code page', async () => {
     const user = await createUser(one.portal, { username: 'sam', displayName: 'Sam Same', password: OLD_PASSWORD });
     await withPage(browser, async (page) => {

@@ -12,6 +12,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Writeback } from '../../writeback/writeback.js';
 import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writeback/onprem-password.js';
+import type { FlowStore } from '../../state/flow-store.js';
 import { throttleKeys } from '../../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../../shared/result.js';
 import { writebackMessageKey, type WritebackRefusalKey } from '../../writeback/refusals.js';
@@ -37,6 +38,8 @@ interface Deps {
   directory: DirectoryService;
   hasher: PasswordHasher;
   throttle: ThrottleStore;
+  /** Other open flows of the user end with the change (the cloud path: the directory does it). */
+  flows: Pick<FlowStore, 'voidFlowsOf'>;
   lockout: LockoutPolicy;
   methods: MethodStore;
   outbound: Outbound;
@@ -101,6 +104,7 @@ export class ChangePasswordService {
     if (!r.ok && r.reason === 'wrong_password') return fail('invalid', { errors: { current: 'change.currentWrong' } });
     if (!r.ok) return fail(writebackMessageKey(r.reason));
     await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, await d.hashSync());
+    await d.flows.voidFlowsOf(user.id, { reason: 'password_changed' });
     await this.notify(user);
     return ok(user);
   }

@@ -29,6 +29,7 @@ import { throttleKeys } from '../../state/throttle-keys.js';
 import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
 import type { Captcha } from './captcha.js';
 import type { StepRefusal } from './refusals.js';
+import { NOBODY } from './nobody.js';
 import { notifyAdmins, notifyUser } from './reset-notices.js';
 import { startData, transition, type Intent, type ResetData, type ResetState } from './reset-flow.js';
 import type { PasswordLength, ResetFlow, ResetView } from './reset-view.js';
@@ -78,23 +79,6 @@ interface Deps {
   /** The domain password policy the agents reported, for hybrid users (null until one did). */
   adPolicy: (user: User) => Promise<ReportedPolicy | null>;
 }
-
-/** Stands in for a name that matches no account while the eligibility queries run. */
-const NOBODY: User = {
-  id: '00000000-0000-4000-8000-000000000000',
-  username: '',
-  displayName: '',
-  email: null,
-  enabled: false,
-  source: 'cloud',
-  anchor: null,
-  roles: [],
-  hasPassword: false,
-  passwordChangedAt: null,
-  createdAt: 0,
-  securityInfoConfirmedAt: null,
-};
-
 
 /**
  * Forgot password and unlock account, for people who cannot sign in.
@@ -148,7 +132,8 @@ export class ResetService {
     const eligible = await this.eligible(user ?? NOBODY, policy);
     const required = user && eligible ? effectiveFor(policy, user).required : policy.methodsRequired;
     const { state, data } = startData(input.intent, username, required);
-    const flow = await d.flows.create<ResetState, ResetData>({ kind: RESET_FLOW, state, userId: eligible ? user!.id : null, browserId: meta.browserId, data, ttlMs: d.flowTtlMs });
+    // Nothing is proven yet: a password change elsewhere leaves the flow alone until a method is passed.
+    const flow = await d.flows.create<ResetState, ResetData>({ kind: RESET_FLOW, state, userId: eligible ? user!.id : null, browserId: meta.browserId, data, ttlMs: d.flowTtlMs, holdsProof: false });
     await d.audit.record({
       event: 'reset_started',
       outcome: 'info',
@@ -181,11 +166,14 @@ export class ResetService {
 
   private async load(flowId: string, browserId: string): Promise<{ flow: ResetFlow; user: User | null; policy: Policy } | null> {
     const loaded = await this.d.flows.load<ResetState, ResetData>(RESET_FLOW, flowId, browserId);
-    if (!loaded.ok) return null;
+    return loaded.ok ? this.withUser(loaded.value) : null;
+  }
+
+  private async withUser(flow: ResetFlow): Promise<{ flow: ResetFlow; user: User | null; policy: Policy }> {
     const { policy } = await this.d.policy.current();
-    const user = loaded.value.userId ? await this.d.users.byId(loaded.value.userId) : null;
+    const user = flow.userId ? await this.d.users.byId(flow.userId) : null;
     // A user disabled (or deleted) during the flow carries on as a decoy: nothing can succeed.
-    return { flow: loaded.value, user: user?.enabled ? user : null, policy };
+    return { flow, user: user?.enabled ? user : null, policy };
   }
 
   /** The methods offered: the policy's list, the same for everyone until a gate is passed. */
@@ -197,9 +185,10 @@ export class ResetService {
   }
 
   async view(flowId: string, browserId: string): Promise<ResetView> {
-    const l = await this.load(flowId, browserId);
-    if (!l) return { kind: 'expired' };
-    const { flow, user, policy } = l;
+    const loaded = await this.d.flows.load<ResetState, ResetData>(RESET_FLOW, flowId, browserId);
+    // Ended by a password change (or unlock) elsewhere: said so, rather than "took too long".
+    if (!loaded.ok) return loaded.reason === 'voided' ? { kind: 'voided', by: loaded.voidedBy } : { kind: 'expired' };
+    const { flow, user, policy } = await this.withUser(loaded.value);
     const helpdesk = policy.customization.helpdesk;
     switch (flow.state) {
       case 'verifying': {
@@ -300,7 +289,8 @@ export class ResetService {
 
   private async passGate(flow: ResetFlow, gate: GateType): Promise<StepResult> {
     const next = transition(flow.state, flow.data, { type: 'gate_passed', gate });
-    if (!next.ok || !(await this.d.flows.advance(flow, next.value))) return fail('reset.expired');
+    // From the first passed method on, a password change elsewhere voids this flow.
+    if (!next.ok || !(await this.d.flows.advance(flow, next.value, { holdsProof: true }))) return fail('reset.expired');
     return ok(undefined);
   }
 
@@ -365,7 +355,7 @@ export class ResetService {
       await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, policy.onPremises.passwordHashSync);
     } else {
       // The directory checks every rule and the history, then applies: one check, one hash.
-      const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: meta.ip, userAgent: meta.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { auditEvent: 'password_set_by_reset' });
+      const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: meta.ip, userAgent: meta.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { auditEvent: 'password_set_by_reset', exceptFlowId: held.id });
       if (!r.ok) {
         await release();
         if (r.reason === 'invalid') await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
@@ -433,8 +423,13 @@ export class ResetService {
   private async finish(held: ResetFlow, user: User, meta: Omit<Meta, 'browserId'>, browserId: string): Promise<void> {
     const { d } = this;
     const done = transition(held.state, held.data, { type: 'applied' });
-    if (done.ok) await d.flows.advance(held, done.value);
+    // A finished flow holds nothing any more: its "done" page stays, whatever happens later.
+    if (done.ok) await d.flows.advance(held, done.value, { holdsProof: false });
     const action = held.data.action ?? 'reset';
+    // Every other open flow of this user that had proved something ends: a second browser that
+    // passed the checks can no longer set a password, nor a sign-in that passed its password
+    // step go on. An unlock keeps the password, so only other resets and unlocks end.
+    await d.flows.voidFlowsOf(user.id, action === 'reset' ? { reason: 'password_changed', except: held.id } : { reason: 'unlocked', except: held.id, kinds: [RESET_FLOW] });
     // A reset also unlocks; Entra's counters reset after a successful reset.
     await d.throttle.reset(throttleKeys.signInUser(nameKey(user.username)));
     await d.throttle.reset(throttleKeys.verifyFailures(user.id));

@@ -20,7 +20,7 @@ describe('password reset (HTTP, real store)', () => {
     const replay = await c.post('/reset', { username: 'liam', captcha: good });
     expect(replay.status).toBe(400);
     expect(replay.body).toContain('robot check');
-    expect(await t.store.db.selectFrom('flows').select('id').where('kind', '=', 'reset').execute()).toHaveLength(1);
+    expect(await t.store.db.selectFrom('flows').select('id_hash').where('kind', '=', 'reset').execute()).toHaveLength(1);
   });
 
   it('limits reset starts per client address, whoever is named, and only trusts X-Forwarded-For from configured proxies', async () => {
@@ -35,7 +35,7 @@ describe('password reset (HTTP, real store)', () => {
     // A forged X-Forwarded-For from an untrusted peer is not a new address.
     const other = new TestClient(t.app, 'http://portal.test', { 'x-forwarded-for': '198.51.100.1' });
     expect((await startReset(other, 'four')).status).toBe(429);
-    expect(await t.store.db.selectFrom('flows').select('id').where('kind', '=', 'reset').execute()).toHaveLength(2);
+    expect(await t.store.db.selectFrom('flows').select('id_hash').where('kind', '=', 'reset').execute()).toHaveLength(2);
   });
 
   it('refuses bad input with a clear error and changes nothing', async () => {
@@ -49,6 +49,6 @@ describe('password reset (HTTP, real store)', () => {
     expect(long.status).toBe(400);
     const twice = await c.post('/reset', { username: ['a', 'b'], captcha: await solveCaptcha(c) });
     expect(twice.status).toBe(400);
-    expect(await t.store.db.selectFrom('flows').select('id').execute()).toHaveLength(0);
+    expect(await t.store.db.selectFrom('flows').select('id_hash').execute()).toHaveLength(0);
   });
 });

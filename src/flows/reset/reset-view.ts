@@ -1,7 +1,7 @@
 import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import type { User } from '../../directory/users.js';
 import type { MethodChoice } from '../../policy/policy.js';
-import type { StoredFlow } from '../../state/flow-store.js';
+import type { StoredFlow, VoidReason } from '../../state/flow-store.js';
 import type { ResetData, ResetState } from './reset-flow.js';
 
 export type ResetFlow = StoredFlow<ResetState, ResetData>;
@@ -16,6 +16,8 @@ export type ProofStep =
 /** Everything a reset page shows; the pages render this and nothing else. */
 export type ResetView =
   | { kind: 'expired' }
+  /** Ended because the password was changed (or the account unlocked) elsewhere; nothing can be done with it. */
+  | { kind: 'voided'; by: VoidReason }
   | { kind: 'verifying'; flow: ResetFlow; choices: MethodChoice[]; step: ProofStep | null; phoneRegion: string; helpdesk: string | null; noMoreMethods: boolean }
   | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
   | { kind: 'applying'; flow: ResetFlow }

@@ -9,6 +9,7 @@ import { FinishedPage } from './pages/finished-page.js';
 import { IdentifyPage } from './pages/identify-page.js';
 import { NewPasswordPage } from './pages/new-password-page.js';
 import { VerifyPage } from './pages/verify-page.js';
+import { VoidedPage } from './pages/voided-page.js';
 import { EXPIRED_PATH, verifyPath } from './paths.js';
 import { refusalStatus, type ResetStatus } from './refusal-status.js';
 import type { StepRefusal } from './refusals.js';
@@ -52,12 +53,19 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
 
   /** An expired or unknown flow starts again, with a message. */
   const restart = (c: AppContext) => c.redirect(EXPIRED_PATH, 303);
+  /** A step refused as over: a flow voided by a password change says so; any other starts again. */
+  const ended = async (c: AppContext, flowId: string) => {
+    const view = await resets.view(flowId, c.get('browserId'));
+    return view.kind === 'voided' ? c.html(<VoidedPage c={c} view={view} />, 410) : restart(c);
+  };
 
   const render = async (c: AppContext, flowId: string, extra: { error?: StepRefusal; problem?: string; field?: string | undefined; errors?: FieldErrors; reasons?: PasswordReason[] | undefined } = {}, status: ResetStatus = 200) => {
     const view = await resets.view(flowId, c.get('browserId'));
     switch (view.kind) {
       case 'expired':
         return restart(c);
+      case 'voided':
+        return c.html(<VoidedPage c={c} view={view} />, 410);
       case 'verifying':
         return c.html(<VerifyPage c={c} view={view} error={extra.error} field={extra.field} />, status);
       case 'verified':
@@ -75,7 +83,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     const flow = str(form, 'flow') ?? '';
     const r = await run(c, flow, form);
     if (r.ok) return c.redirect(verifyPath(flow), 303);
-    if (r.reason === 'reset.expired') return restart(c);
+    if (r.reason === 'reset.expired') return ended(c, flow);
     return render(c, flow, { error: r.reason, field: r.field }, refusalStatus(r.reason));
   };
 
@@ -95,14 +103,15 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     return render(c, str(form, 'flow') ?? '', { error: 'passkeys.needsScript' }, 400);
   });
 
-  const jsonRefusal = (c: AppContext, refusal: StepRefusal) =>
-    c.json({ ok: false, error: isMessageKey(refusal) ? c.get('t')(refusal) : refusal, code: refusal, ...(refusal === 'reset.expired' || refusal === 'methods.blocked' ? { redirect: refusal === 'reset.expired' ? EXPIRED_PATH : undefined } : {}) }, refusalStatus(refusal));
+  // An ended flow sends the script to the flow's own page: it says why (voided) or starts again.
+  const jsonRefusal = (c: AppContext, refusal: StepRefusal, flow: string) =>
+    c.json({ ok: false, error: isMessageKey(refusal) ? c.get('t')(refusal) : refusal, code: refusal, ...(refusal === 'reset.expired' || refusal === 'methods.blocked' ? { redirect: refusal === 'reset.expired' ? verifyPath(flow) : undefined } : {}) }, refusalStatus(refusal));
 
   app.post('/reset/passkey/options', async (c) => {
     const body = await readJson(c);
     const flow = typeof body?.['flow'] === 'string' ? body['flow'] : '';
     const r = await resets.passkeyOptions(flow, c.get('browserId'));
-    if (!r.ok) return r.reason === 'methods.blocked' ? c.json({ ok: false, redirect: verifyPath(flow) }, 429) : jsonRefusal(c, r.reason);
+    if (!r.ok) return r.reason === 'methods.blocked' ? c.json({ ok: false, redirect: verifyPath(flow) }, 429) : jsonRefusal(c, r.reason, flow);
     return c.json({ ok: true, flow, options: r.value });
   });
 
@@ -111,7 +120,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     const flow = typeof body?.['flow'] === 'string' ? body['flow'] : '';
     const r = await resets.passkeyVerify(flow, c.get('browserId'), body?.['response']);
     if (r.ok || r.reason === 'methods.blocked') return c.json({ ok: r.ok, redirect: verifyPath(flow) }, r.ok ? 200 : 429);
-    return jsonRefusal(c, r.reason);
+    return jsonRefusal(c, r.reason, flow);
   });
 
   app.post('/reset/password/check', async (c) => {
@@ -132,7 +141,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     if (r.ok) return c.redirect(verifyPath(flow), 303);
     if (r.reason === 'invalid') return render(c, flow, { errors: r.errors, reasons: r.passwordReasons }, 400);
     if (r.reason === 'refused') return render(c, flow, { problem: r.message }, 422);
-    if (r.reason === 'reset.expired') return restart(c);
+    if (r.reason === 'reset.expired') return ended(c, flow);
     return render(c, flow, { error: r.reason }, refusalStatus(r.reason));
   });
 
@@ -141,7 +150,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     const flow = str(form, 'flow') ?? '';
     const r = await resets.unlock(flow, c.get('browserId'), { ip: c.get('ip'), userAgent: c.get('userAgent') });
     if (r.ok) return c.redirect(verifyPath(flow), 303);
-    if (r.reason === 'reset.expired') return restart(c);
+    if (r.reason === 'reset.expired') return ended(c, flow);
     return render(c, flow, { error: r.reason }, refusalStatus(r.reason));
   });
 

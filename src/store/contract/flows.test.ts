@@ -76,6 +76,87 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(await flows.load('sign-in', flow.id, browser)).toMatchObject({ ok: true, value: { version: 3, state: 'done' } });
     });
 
+    it('the database never holds the flow id: the row is keyed by its SHA-256, so a copied database cannot continue a flow', async () => {
+      const flow = await start();
+      const rows = await store.db.selectFrom('flows').selectAll().execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.id_hash).toBe(sha256(flow.id));
+      expect(JSON.stringify(rows)).not.toContain(flow.id);
+      // What a copy of the database offers, presented as the flow id, finds nothing.
+      expect(await flows.load('sign-in', rows[0]!.id_hash, browser)).toEqual({ ok: false, reason: 'not_found' });
+    });
+
+    describe('voidFlowsOf', () => {
+      const open = (userId: string | null, extra: { kind?: string; holdsProof?: boolean; browserId?: string } = {}) =>
+        flows.create<State, Data>({ kind: extra.kind ?? 'reset', state: 'awaiting_second_factor', userId, browserId: extra.browserId ?? browser, data: { next: '', amr: [] }, ttlMs: 10 * MINUTE, ...(extra.holdsProof === undefined ? {} : { holdsProof: extra.holdsProof }) });
+
+      it('ends every open flow of the user that holds a proof, except the one that made the change, and says why', async () => {
+        const y = await open('user-1');
+        const z = await open('user-1');
+        const signIn = await open('user-1', { kind: 'sign-in', browserId: 'browser-two-0123456789abcdef0123456789' });
+        expect(await flows.voidFlowsOf('user-1', { reason: 'password_changed', except: y.id })).toBe(2);
+        expect((await flows.load('reset', y.id, browser)).ok).toBe(true);
+        expect(await flows.load('reset', z.id, browser)).toEqual({ ok: false, reason: 'voided', voidedBy: 'password_changed' });
+        expect(await flows.load('sign-in', signIn.id, 'browser-two-0123456789abcdef0123456789')).toEqual({ ok: false, reason: 'voided', voidedBy: 'password_changed' });
+        // Z was loaded before the void: its next step is refused, and nothing of it changes.
+        expect(await flows.advance(z, { state: 'done', data: z.data })).toBe(false);
+        const row = await store.db.selectFrom('flows').selectAll().where('id_hash', '=', sha256(z.id)).executeTakeFirstOrThrow();
+        expect(row).toMatchObject({ state: 'awaiting_second_factor', voided_by: 'password_changed', voided_at: clock.now() });
+        // Voiding again finds nothing more to end.
+        expect(await flows.voidFlowsOf('user-1', { reason: 'password_changed', except: y.id })).toBe(0);
+      });
+
+      it('leaves alone flows that proved nothing, flows of other users and of nobody, and expired ones', async () => {
+        const old = await open('user-1');
+        clock.advance(5 * MINUTE);
+        const unproven = await open('user-1', { holdsProof: false });
+        const other = await open('user-2');
+        const decoy = await open(null);
+        const fresh = await open('user-1');
+        clock.advance(5 * MINUTE); // old has just expired
+        expect(decoy.holdsProof).toBe(false);
+        expect(await flows.voidFlowsOf('user-1', { reason: 'password_changed' })).toBe(1);
+        expect(await flows.load('reset', fresh.id, browser)).toMatchObject({ ok: false, reason: 'voided' });
+        expect(await flows.load('reset', old.id, browser)).toEqual({ ok: false, reason: 'expired' });
+        expect((await flows.load('reset', unproven.id, browser)).ok).toBe(true);
+        expect((await flows.load('reset', other.id, browser)).ok).toBe(true);
+        expect((await flows.load('reset', decoy.id, browser)).ok).toBe(true);
+      });
+
+      it('a step that proves the user makes the flow voidable, and a finished flow that holds nothing any more is kept', async () => {
+        const reset = await open('user-1', { holdsProof: false });
+        const finished = await open('user-1');
+        expect(await flows.advance(reset, { state: 'step-1', data: reset.data }, { holdsProof: true })).toBe(true);
+        expect(await flows.advance(finished, { state: 'done', data: finished.data }, { holdsProof: false })).toBe(true);
+        expect(await flows.voidFlowsOf('user-1', { reason: 'password_changed' })).toBe(1);
+        expect(await flows.load('reset', reset.id, browser)).toMatchObject({ ok: false, reason: 'voided' });
+        expect(await flows.load('reset', finished.id, browser)).toMatchObject({ ok: true, value: { state: 'done', holdsProof: false } });
+      });
+
+      it('an unlock can narrow the voiding to some kinds of flow', async () => {
+        const reset = await open('user-1');
+        const signIn = await open('user-1', { kind: 'sign-in' });
+        expect(await flows.voidFlowsOf('user-1', { reason: 'unlocked', kinds: ['reset'] })).toBe(1);
+        expect(await flows.load('reset', reset.id, browser)).toEqual({ ok: false, reason: 'voided', voidedBy: 'unlocked' });
+        expect((await flows.load('sign-in', signIn.id, browser)).ok).toBe(true);
+        expect(await flows.voidFlowsOf('user-1', { reason: 'unlocked', kinds: [] })).toBe(0);
+      });
+
+      it('a void racing 20 parallel advances of the same flow: at most one advance wins, only before the void, and the flow ends voided', async () => {
+        const z = await open('user-1');
+        const [voided, ...advanced] = await Promise.all([
+          flows.voidFlowsOf('user-1', { reason: 'password_changed' }),
+          ...Array.from({ length: 20 }, (_, i) => flows.advance<State, Data>(z, { state: `step-${i}`, data: z.data })),
+        ]);
+        expect(voided).toBe(1);
+        expect(advanced.filter(Boolean).length).toBeLessThanOrEqual(1);
+        expect(await flows.load('reset', z.id, browser)).toEqual({ ok: false, reason: 'voided', voidedBy: 'password_changed' });
+        const row = await store.db.selectFrom('flows').select(['version', 'state']).where('id_hash', '=', sha256(z.id)).executeTakeFirstOrThrow();
+        // Created at 1, the void adds one, a winning advance one more.
+        expect(row.version).toBe(2 + advanced.filter(Boolean).length);
+      });
+    });
+
     it('pruneExpired removes only flows expired for longer than the grace period', async () => {
       const early = await start();
       clock.advance(5 * MINUTE);

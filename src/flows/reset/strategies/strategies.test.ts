@@ -9,7 +9,7 @@ import { proofStrategies, type ProofStrategyDeps } from './index.js';
 import { questionsStrategy } from './questions.js';
 
 const clock = { now: () => 1_000 };
-const flowFor = (username: string): ResetFlow => ({ id: 'f', kind: 'reset', userId: null, version: 1, createdAt: 0, expiresAt: 60_000, ...startData('reset', username, 1) });
+const flowFor = (username: string): ResetFlow => ({ id: 'f', kind: 'reset', userId: null, version: 1, createdAt: 0, expiresAt: 60_000, holdsProof: false, ...startData('reset', username, 1) });
 const alice = { id: 'u1', username: 'alice' } as User;
 const policy = { questions: { toAnswer: 3, custom: [] } } as unknown as Policy;
 const method = (confirmed: boolean): Method => ({ id: 'm1', userId: 'u1', type: 'email', label: '', contact: 'alice@mail.test', confirmed, isDefault: false, createdAt: 0, lastUsedAt: null, credentialId: null });
