@@ -37,7 +37,7 @@ describe('helpers', () => {
     expect(keys.length).toBeGreaterThan(100);
     const without = keys.filter((key) => {
       const text = t(key);
-      return typeof en[key] !== 'string' || text !== en[key] || text.trim() === '' || text === key || /^[a-z]+(\.[A-Za-z0-9_-]+)+$/.test(text.trim());
+      return typeof en[key] !== 'string' || text !== en[key] || text.trim() === '' || text === String(key) || /^[a-z]+(\.[A-Za-z0-9_-]+)+$/.test(text.trim());
     });
     expect(without).toEqual([]);
   });
