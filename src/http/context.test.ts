@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { safeNext } from './context.js';
 import { clientIp } from './middleware/client-ip.js';
-import { translator } from '../i18n/index.js';
+import { translator, type MessageKey } from '../i18n/index.js';
+import { en } from '../i18n/en.js';
 import { generatePassword } from '../shared/crypto.js';
 
 describe('helpers', () => {
@@ -24,10 +25,21 @@ describe('helpers', () => {
     expect(await ask()).toBe('1.2.3.4');
   });
 
-  it('translates with placeholders and every message key has text', () => {
+  it('fills placeholders, and an unknown language falls back to English', () => {
     const t = translator('en');
     expect(t('signIn.locked', { minutes: '2 minutes' })).toBe('Too many sign-in attempts. Wait 2 minutes and try again.');
     expect(translator('xx')('signIn.title')).toBe('Sign in');
+  });
+
+  it('every message key has text: the translator gives each key words of its own, never the key or blanks', () => {
+    const t = translator('en');
+    const keys = Object.keys(en) as MessageKey[];
+    expect(keys.length).toBeGreaterThan(100);
+    const without = keys.filter((key) => {
+      const text = t(key);
+      return typeof en[key] !== 'string' || text !== en[key] || text.trim() === '' || text === String(key) || /^[a-z]+(\.[A-Za-z0-9_-]+)+$/.test(text.trim());
+    });
+    expect(without).toEqual([]);
   });
 
   it('generates passwords of the asked length from the unambiguous alphabet, never the same twice', () => {

@@ -129,9 +129,11 @@ export function reverifyRoutes(deps: ReverifyDeps): Hono<AppEnv> {
     const next = nextOf(str(form, 'next'));
     // Only for users with no method yet: everyone else proves themselves with a method.
     if ((await deps.methods.list(user.id, { confirmedOnly: true })).some((m) => m.type !== 'passkey')) return c.html(await VerifyPage({ c, deps, next }), 400);
+    const password = str(form, 'password');
+    // Missing, repeated or longer than any password: refused as it is, not counted as a wrong password (as at sign-in).
+    if (!password || password.length > 4096) return c.html(await VerifyPage({ c, deps, next, error: password ? 'v.field.tooLong' : 'v.password.empty' }), 400);
     const hash = await deps.users.passwordHash(user.id);
-    const password = str(form, 'password') ?? '';
-    const ok = hash !== null && password.length <= 4096 && (await deps.hasher.verify(hash, password));
+    const ok = hash !== null && (await deps.hasher.verify(hash, password));
     if (!ok) {
       await deps.throttle.recordFailure(throttleKeys.verifyFailures(user.id), deps.verifyFailures);
       return c.html(await VerifyPage({ c, deps, next, error: 'methods.reauth.passwordWrong' }), 400);

@@ -40,6 +40,7 @@ export const syncAdminMessages = {
   'sync.done.finished': 'The sync has finished.',
   'sync.refuse.busy': 'A sync is already running. Wait until it has finished, then try again.',
   'sync.refuse.failed': 'The sync failed. The problems are listed below.',
+  'sync.refuse.form': 'No sync was started because the form arrived incomplete or changed. Reload this page and press the button again.',
 
   'sync.kind.full': 'Full import',
   'sync.kind.delta': 'Changes only',

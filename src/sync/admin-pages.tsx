@@ -63,7 +63,7 @@ export interface SyncStatusView {
   now: number;
 }
 
-function SyncPage({ c, view }: { c: AppContext; view: SyncStatusView }) {
+function SyncPage({ c, view, problem }: { c: AppContext; view: SyncStatusView; problem?: 'sync.refuse.form' }) {
   const t = c.get('t');
   const { runs, cursor, synced, departed, requestedAt, now } = view;
   const last = runs[0];
@@ -76,6 +76,7 @@ function SyncPage({ c, view }: { c: AppContext; view: SyncStatusView }) {
   return (
     <AdminPage c={c} title={t('sync.title')} section="/admin/sync">
       <h1>{t('sync.title')}</h1>
+      {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
       <p class="muted">{t('sync.intro')}</p>
       <p>
         <a href="/admin/sync/reminders">{t('sync.remindersLink')}</a>
@@ -238,11 +239,12 @@ function SyncPage({ c, view }: { c: AppContext; view: SyncStatusView }) {
 export function syncPages(deps: SyncPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get('/admin/sync', async (c) => {
+  const statusView = async (): Promise<SyncStatusView> => {
     const now = deps.now();
     const [runs, cursor, synced, departed, requestedAt] = await Promise.all([deps.sync.runs(HISTORY_ROWS), deps.sync.cursor(), deps.status.syncedCounts(), deps.status.departedUsers(DEPARTED_ROWS), deps.status.pendingRequest()]);
-    return c.html(<SyncPage c={c} view={{ runs, cursor, synced, departed, requestedAt, intervalMinutes: deps.intervalMinutes, now }} />);
-  });
+    return { runs, cursor, synced, departed, requestedAt, intervalMinutes: deps.intervalMinutes, now };
+  };
+  app.get('/admin/sync', async (c) => c.html(<SyncPage c={c} view={await statusView()} />));
 
   app.get('/admin/sync/reminders', async (c) => {
     const now = deps.now();
@@ -263,7 +265,10 @@ export function syncPages(deps: SyncPageDeps): Hono<AppEnv> {
   });
 
   app.post('/admin/sync/run', async (c) => {
-    const full = str(await readForm(c), 'full') === '1';
+    // The two buttons send 0 or 1; anything else (repeated, too long, missing) starts nothing.
+    const asked = str(await readForm(c), 'full');
+    if (asked !== '0' && asked !== '1') return c.html(<SyncPage c={c} view={await statusView()} problem="sync.refuse.form" />, 400);
+    const full = asked === '1';
     const actor = actorOf(c);
     const audit = (outcome: 'success' | 'info' | 'blocked', result: string, run?: string) =>
       deps.audit.record({ event: 'sync_requested', outcome, actor: { id: actor.id, name: actor.name }, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, details: { full, result, ...(run ? { run } : {}) } });

@@ -77,8 +77,10 @@ export class ChangePasswordService {
     const key = throttleKeys.signInUser(nameKey(user.username));
     if (lockRemaining(await d.throttle.get(key), d.clock.now()) > 0) return fail('change.locked');
     if (typeof input.current !== 'string' || input.current === '') return fail('invalid', { errors: { current: 'v.password.empty' } });
+    // Longer than any password (as at sign-in): refused as it is, not counted as a wrong password.
+    if (input.current.length > 4096) return fail('invalid', { errors: { current: 'v.field.tooLong' } });
     const hash = await d.users.passwordHash(user.id);
-    const right = hash !== null && input.current.length <= 4096 && (await d.hasher.verify(hash, input.current));
+    const right = hash !== null && (await d.hasher.verify(hash, input.current));
     if (!right) {
       const after = await d.throttle.recordFailure(key, d.lockout);
       await d.audit.record({ event: 'password_change', outcome: 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: session.ip, userAgent: session.userAgent, details: { reason: 'current_password_wrong' } });
@@ -95,7 +97,8 @@ export class ChangePasswordService {
 
   private async changeOnPremises(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { ip: string; userAgent: string }): Promise<ChangeResult> {
     const { d } = this;
-    if (typeof input.current !== 'string' || input.current === '' || input.current.length > 4096) return fail('invalid', { errors: { current: 'v.password.empty' } });
+    if (typeof input.current !== 'string' || input.current === '') return fail('invalid', { errors: { current: 'v.password.empty' } });
+    if (input.current.length > 4096) return fail('invalid', { errors: { current: 'v.field.tooLong' } });
     if (input.password === input.current) return fail('invalid', { errors: { password: 'change.same' } });
     const checked = await checkOnPremisesPassword(d.directory, user, { password: input.password, confirm: input.confirm }, await d.adPolicy(user), d.clock.now());
     if (!checked.ok) return passwordRefused(checked);
