@@ -35,7 +35,8 @@ async function noticesTo(t: TestPortal, to: string, subject: string): Promise<Ou
 
 /** A portal whose helpdesk is known, alice registered (email method) and signed in twice, and an administrator with an address. */
 async function setUp(manualTime = false) {
-  const t = await portal({ branding: { helpdesk: HELPDESK } }, manualTime);
+  // One address gets many messages here (codes and notices): above the per-destination limit of 5 an hour.
+  const t = await portal({ branding: { helpdesk: HELPDESK }, delivery: { limits: { perDestinationPerHour: 50, perDestinationPerDay: 50 } } }, manualTime);
   const alice = await registered(t.portal, 'alice');
   const admin = await makeUser(t.portal, { username: 'root', password: PASSWORD, roles: ['administrator'], email: 'root@corp.test' });
   return { t, alice, admin };
@@ -108,14 +109,8 @@ describe('"this wasn\'t me" (HTTP, real store)', () => {
     expect((await u.post('/reset/unlock', { flow })).status).toBe(303);
     await t.portal.resets.settled();
 
-    const expected: Array<[string, string]> = [
-      ['password was reset', 'password_reset'],
-      ['password was changed', 'password_change'],
-      ['security info changed', 'method_added'],
-      ['account was unlocked', 'account_unlock'],
-    ];
     const tokens: string[] = [];
-    for (const [subject, event] of expected) {
+    for (const subject of ['password was reset', 'password was changed', 'security info changed', 'account was unlocked']) {
       const notices = await noticesTo(t, alice.email, subject);
       expect(notices.length, subject).toBeGreaterThan(0);
       for (const notice of notices) {
@@ -248,7 +243,8 @@ describe('"this wasn\'t me" (HTTP, real store)', () => {
     const gone = await expired.get(`/not-me?token=${late}`);
     expect(gone.status).toBe(410);
     expect(gone.body).toContain(HELPDESK);
-    expect((await expired.post('/not-me', { token: late! })).status).toBe(410);
+    // A page opened before the week ran out, submitted after it.
+    expect((await c.post('/not-me', { token: late! })).status).toBe(410);
     expect(await t.portal.selfServiceBlocks.isBlocked(alice.user.id)).toBe(false);
   });
 

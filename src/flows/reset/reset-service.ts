@@ -154,7 +154,7 @@ export class ResetService {
     const { state, data } = startData(input.intent, username, required);
     const flow = await d.flows.create<ResetState, ResetData>({ kind: RESET_FLOW, state, userId: eligible ? user!.id : null, browserId: meta.browserId, data, ttlMs: d.flowTtlMs });
     // For administrators only (the audit log): why a flow could never succeed.
-    const why = eligible ? {} : { why: !user ? 'unknown' : !user.enabled ? 'disabled' : 'not_in_scope_or_not_registered' };
+    const why: Record<string, string> = eligible ? {} : { why: !user ? 'unknown' : !user.enabled ? 'disabled' : 'not_in_scope_or_not_registered' };
     await d.audit.record({ event: 'reset_started', outcome: 'info', target: { id: user?.id ?? null, name: username.slice(0, 256) }, ip: meta.ip, userAgent: meta.userAgent, details: { intent: input.intent, eligible, ...why } });
     return ok({ flowId: flow.id });
   }
