@@ -46,6 +46,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
       pruneAudit(portal.store, now, days),
       portal.agentHub.prune(now, days),
       portal.sync.pruneRuns(now, days),
+      portal.reportLinks.prune(),
     ]).catch((err: unknown) =>
       portal.logger.warn({ err }, 'housekeeping failed'),
     );

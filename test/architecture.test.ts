@@ -24,6 +24,7 @@ export const layers = [
   'admin',
   'setup',
   'account',
+  'not-me',
   'reports',
   'flows',
   'auth',

@@ -15,7 +15,7 @@ export interface AuditPageDeps {
 
 function filterQuery(f: AuditFilter, page?: number): string {
   const p = new URLSearchParams();
-  for (const k of ['event', 'outcome', 'user', 'from', 'to'] as const) if (f[k]) p.set(k, String(f[k]));
+  for (const k of ['event', 'outcome', 'user', 'from', 'to', 'attention'] as const) if (f[k]) p.set(k, String(f[k]));
   if (page) p.set('page', String(page));
   return p.toString();
 }
@@ -67,6 +67,10 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
           <label for="f-to">{t('audit.filter.to')}</label>
           <input id="f-to" name="to" type="date" value={f.to ?? ''} />
         </div>
+        <div class="check">
+          <input type="checkbox" id="f-attention" name="attention" value="1" checked={f.attention === '1'} />
+          <label for="f-attention">{t('audit.filter.attention')}</label>
+        </div>
         <button type="submit" class="secondary">
           {t('audit.filter.apply')}
         </button>
@@ -94,11 +98,19 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
           </thead>
           <tbody>
             {result.items.map((e) => (
-              <tr>
+              <tr class={e.attention ? 'attention' : undefined}>
                 <td>
                   <Timestamp ms={e.at} />
                 </td>
-                <td>{e.event}</td>
+                <td>
+                  {e.event}
+                  {e.attention ? (
+                    <>
+                      {' '}
+                      <span class="badge off">{t('audit.attention')}</span>
+                    </>
+                  ) : null}
+                </td>
                 <td>
                   <span class={`badge ${e.outcome === 'success' ? 'on' : e.outcome === 'failure' || e.outcome === 'blocked' ? 'off' : ''}`}>{e.outcome}</span>
                 </td>

@@ -16,6 +16,9 @@ import type { FieldErrors } from '../shared/validation.js';
 import type { PasswordReason } from '../passwords/check.js';
 import { AdminPage, statusFor } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
+import type { SelfServiceBlock } from '../directory/self-service-blocks.js';
+import type { NotMeService } from '../not-me/not-me-service.js';
+import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
 
 export interface UserPageDeps {
   users: Pick<UserStore, 'list' | 'byId'>;
@@ -25,6 +28,8 @@ export interface UserPageDeps {
   hybridAccounts: Pick<HybridAccountActions, 'setPassword' | 'unlock' | 'requireChange'>;
   /** `config.passwords`: the length the forms' hints and messages name. */
   passwords: PasswordLength;
+  /** The self-service block a "this wasn't me" report set, and lifting it. */
+  notMe: Pick<NotMeService, 'block' | 'lift' | 'eventText'>;
 }
 
 interface PasswordLength {
@@ -143,6 +148,9 @@ interface UserDetailView {
   /** Every group, for "add to group". */
   allGroups: Group[];
   passwords: PasswordLength;
+  /** Self-service turned off by the user's "this wasn't me" (null: on). */
+  block: SelfServiceBlock | null;
+  eventText: (event: string) => string;
   errors?: FieldErrors;
   problem?: string;
   reasons?: PasswordReason[] | undefined;
@@ -161,6 +169,7 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
       </h1>
       {problem ? <Notice kind="error">{problem}</Notice> : null}
       <ErrorSummary t={t} errors={e} labels={userLabels} vars={{ min, max }} />
+      {view.block ? <SelfServiceBlockCard c={c} userId={user.id} username={user.username} block={view.block} eventText={view.eventText} /> : null}
       <div class="card">
         <dl class="props">
           <dt>{t('users.col.username')}</dt>
@@ -278,10 +287,10 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
 /** /admin/users: the directory's users, one user's details and the administrator's actions on them. Behind the /admin/* role check. */
 export function userPages(deps: UserPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const { users, groups, directory, hybridAccounts, passwords } = deps;
+  const { users, groups, directory, hybridAccounts, passwords, notMe } = deps;
   const detail = async (c: AppContext, user: User, more: Pick<UserDetailView, 'errors' | 'problem' | 'reasons'> = {}) => {
-    const [memberships, allGroups] = await Promise.all([groups.groupsOfUser(user.id), groups.list()]);
-    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, ...more }} />;
+    const [memberships, allGroups, block] = await Promise.all([groups.groupsOfUser(user.id), groups.list(), notMe.block(user.id)]);
+    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, block, eventText: (e) => notMe.eventText(e), ...more }} />;
   };
 
   app.get('/admin/users', async (c) => {
@@ -337,6 +346,14 @@ export function userPages(deps: UserPageDeps): Hono<AppEnv> {
   });
   app.post('/admin/users/:id/ad/unlock', (c) => withUser(c, (u) => hybridAccounts.unlock(actorOf(c), u), 'users.done.unlocked'));
   app.post('/admin/users/:id/ad/must-change', (c) => withUser(c, (u) => hybridAccounts.requireChange(actorOf(c), u, true), 'users.done.mustChange'));
+
+  // "This wasn't me": the administrator turns self-service back on after checking the account with the user.
+  app.post('/admin/users/:id/self-service/unblock', (c) =>
+    withUser(c, async (u) => {
+      const r = await notMe.lift(actorOf(c), u.id);
+      return r.ok ? { ok: true, value: u } : r;
+    }, 'notMe.done.lifted'),
+  );
 
   app.post('/admin/users/:id/roles', async (c) => {
     const form = await readForm(c);

@@ -29,7 +29,7 @@ describe('JSON API', () => {
       const alice = await call('GET', '/users/ALICE', { token: readToken });
       expect(alice.status).toBe(200);
       expect(Object.keys(alice.json).sort()).toEqual(
-        ['anchor', 'createdAt', 'displayName', 'email', 'enabled', 'groups', 'hasPassword', 'id', 'passwordChangedAt', 'roles', 'securityInfoConfirmedAt', 'source', 'username'].sort(),
+        ['anchor', 'createdAt', 'displayName', 'email', 'enabled', 'groups', 'hasPassword', 'id', 'passwordChangedAt', 'roles', 'securityInfoConfirmedAt', 'selfServiceBlock', 'source', 'username'].sort(),
       );
       expect(alice.json).toMatchObject({ username: 'alice', displayName: 'Alice Andersen', email: 'alice@example.com', enabled: true, hasPassword: true, roles: ['user'] });
       expect(alice.json.groups).toEqual([{ id: expect.any(String), name: 'Staff', direct: true }]);

@@ -186,6 +186,16 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Enabled.', ...json(ref('User')) } },
         }),
       },
+      '/users/{username}/self-service/unblock': {
+        post: op({ scope: 'write', errors: pick(401, 403, 404, 409) }, {
+          summary: 'Turn self-service back on for a user who reported "this wasn\'t me"',
+          description: 'Lifts the block a report through a notice\'s "this wasn\'t me" link set (see selfServiceBlock on the user). Check the account with the user first. 409 when self-service is not turned off. No body is needed.',
+          operationId: 'unblockSelfService',
+          tags: ['users'],
+          parameters: [username],
+          responses: { 200: { description: 'Self-service is on again.', ...json(ref('User')) } },
+        }),
+      },
       '/groups': {
         get: op(readOp(), {
           summary: 'Every group with its number of direct members',
@@ -205,6 +215,7 @@ export function openApiDocument(publicUrl: string): Json {
             { name: 'user', in: 'query', required: false, description: 'Actor or target name, exactly (e.g. alice, or api:nightly-sync).', schema: { type: 'string', maxLength: 256 } },
             { name: 'from', in: 'query', required: false, description: 'First day (UTC), inclusive.', schema: { type: 'string', format: 'date' } },
             { name: 'to', in: 'query', required: false, description: 'Last day (UTC), inclusive.', schema: { type: 'string', format: 'date' } },
+            { name: 'attention', in: 'query', required: false, description: 'true: only the events flagged for an administrator\'s attention (a user\'s "this wasn\'t me").', schema: { type: 'string', enum: ['true', 'false'] } },
             ...pageParams,
           ],
           responses: { 200: { description: 'One page of events (50 by default).', ...json(ref('AuditPage')) } },

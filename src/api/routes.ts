@@ -8,6 +8,7 @@ import type { UserStore } from '../directory/users.js';
 import type { Logger } from '../logging/logger.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { ApiTokenService } from './tokens.js';
+import type { NotMeService } from '../not-me/not-me-service.js';
 import type { Vars } from '../i18n/index.js';
 import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
 import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
@@ -34,6 +35,8 @@ export interface ApiRouteDeps {
   /** Bearer tokens: the API authenticates every request after /openapi.json with one. */
   apiTokens: Pick<ApiTokenService, 'authenticate'>;
   audit: Pick<AuditQueries, 'query'>;
+  /** The self-service block a user's "this wasn't me" set: shown with the user, lifted by an administrator. */
+  notMe: Pick<NotMeService, 'block' | 'lift'>;
   /** `config.passwords`: the length the messages name. */
   passwords: { minLength: number; maxLength: number };
   publicUrl: string;
@@ -172,8 +175,9 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   app.get('/users/:username', async (c) => {
     const user = await deps.users.byUsername(c.req.param('username'));
     if (!user) return apiError(c, 'not_found', t('users.notFound'));
-    const groups = await deps.groups.groupsOfUser(user.id);
-    return c.json({ ...userJson(user), groups: groups.map((g) => ({ id: g.id, name: g.name, direct: g.direct })) });
+    const [groups, block] = await Promise.all([deps.groups.groupsOfUser(user.id), deps.notMe.block(user.id)]);
+    const selfServiceBlock = block ? { reportedEvent: block.reportedEvent, reportedEventAt: new Date(block.reportedEventAt).toISOString(), blockedAt: new Date(block.blockedAt).toISOString() } : null;
+    return c.json({ ...userJson(user), groups: groups.map((g) => ({ id: g.id, name: g.name, direct: g.direct })), selfServiceBlock });
   });
 
   app.post('/users', requireWrite, async (c) => {
@@ -195,6 +199,13 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
       return r.ok ? c.json(userJson(r.value)) : refusal(c, r);
     });
   }
+
+  app.post('/users/:username/self-service/unblock', requireWrite, async (c) => {
+    const user = await deps.users.byUsername(c.req.param('username'));
+    if (!user) return apiError(c, 'not_found', t('users.notFound'));
+    const r = await deps.notMe.lift(c.get('actor'), user.id);
+    return r.ok ? c.json(userJson(user)) : refusal(c, r);
+  });
 
   // ---- groups ----
   app.get('/groups', async (c) => c.json({ items: (await deps.groups.list()).map(groupJson) }));

@@ -60,6 +60,10 @@ export const auditQuery = z.strictObject({
   user: z.string().max(256).optional(),
   from: z.iso.date('api.v.date').optional(),
   to: z.iso.date('api.v.date').optional(),
+  attention: z
+    .enum(['true', 'false'])
+    .transform((v) => (v === 'true' ? ('1' as const) : undefined))
+    .optional(),
   page: intParam(1, 1_000_000).optional(),
   pageSize: intParam(1, 200).optional(),
 });
@@ -87,6 +91,10 @@ export const userJsonSchema = z.object({
 
 export const userDetailJsonSchema = userJsonSchema.extend({
   groups: z.array(z.object({ id: z.string(), name: z.string(), direct: z.boolean().describe('false: a member through a nested group') })),
+  selfServiceBlock: z
+    .object({ reportedEvent: z.string().describe('The event the user reported as not made by them, e.g. password_reset, method_added.'), reportedEventAt: time, blockedAt: time })
+    .nullable()
+    .describe('Set when the user reported "this wasn\'t me": no self-service (reset, unlock, change, security info) until lifted. null: self-service is on.'),
 });
 
 export const userPageJsonSchema = z.object({ items: z.array(userJsonSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
@@ -113,6 +121,7 @@ export const auditEventJsonSchema = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
+  attention: z.boolean().describe('Flagged for an administrator\'s attention, e.g. a user\'s "this wasn\'t me" report.'),
 });
 export const auditPageJsonSchema = z.object({ items: z.array(auditEventJsonSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 
@@ -160,7 +169,7 @@ export function policyVersionJson(v: PolicyVersion): PolicyVersionJson {
 }
 
 export function auditEventJson(r: AuditRow): AuditEventJson {
-  return { id: Number(r.id), at: iso(Number(r.at)), event: r.event, outcome: r.outcome, actor: r.actor, target: r.target, ip: r.ip, userAgent: r.userAgent, details: r.details };
+  return { id: Number(r.id), at: iso(Number(r.at)), event: r.event, outcome: r.outcome, actor: r.actor, target: r.target, ip: r.ip, userAgent: r.userAgent, details: r.details, attention: r.attention };
 }
 
 /** Named schemas for the OpenAPI document's components (requests are described as accepted, responses as sent). */

@@ -25,7 +25,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
     groups: portal.groups,
     outboxDelivery: config.delivery.mode === 'outbox',
     sections: [
-      userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: config.passwords }),
+      userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: config.passwords, notMe: portal.notMe }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),

@@ -12,6 +12,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     directory: portal.directory,
     apiTokens: portal.apiTokens,
     audit: auditQueries(portal.store),
+    notMe: portal.notMe,
     passwords: config.passwords,
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,

@@ -45,6 +45,10 @@ import { ExpiryReminders } from '../sync/reminders.js';
 import { SyncCoordinator } from '../sync/coordinator.js';
 import { randomToken } from '../shared/crypto.js';
 import { ApiTokenService } from '../api/tokens.js';
+import { Notices } from '../delivery/notices.js';
+import { ReportLinkStore } from '../state/report-links.js';
+import { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
+import { NotMeService } from '../not-me/not-me-service.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -102,6 +106,14 @@ export interface Portal {
   captcha: Captcha;
   /** Forgot password and unlock account. */
   resets: ResetService;
+  /** The one path of every notice to a user (with its "this wasn't me" link) and to the administrators. */
+  notices: Notices;
+  /** The "this wasn't me" links (keyed hashes only). */
+  reportLinks: ReportLinkStore;
+  /** Users whose self-service is off after they reported "this wasn't me". */
+  selfServiceBlocks: SelfServiceBlockStore;
+  /** The report behind the link, and an administrator lifting the block. */
+  notMe: NotMeService;
 }
 
 export interface PortalDeps {
@@ -134,6 +146,9 @@ export function buildPortal(deps: PortalDeps): Portal {
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
   const questions = new QuestionStore(store.db, clock, hasher);
   const policy = new PolicyService({ store, clock, audit, groups, initial: initialPolicy(config) });
+  const reportLinks = new ReportLinkStore(store, clock, deriveKey(deps.masterKey, 'report-links'));
+  const selfServiceBlocks = new SelfServiceBlockStore(store.db, clock);
+  const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(config.branding, content, t), reportLinks, t, publicUrl: config.publicUrl });
   const m = config.methods;
   const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
   const th = config.throttling;
@@ -150,6 +165,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     questions,
     outbound: delivery,
     renderEmail: (content) => renderEmail(config.branding, content, t),
+    notices,
     audit,
     throttle,
     clock,
@@ -224,9 +240,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     throttle,
     flows,
     lockout: signInLockout,
-    methods,
-    outbound: delivery,
-    renderEmail: (content) => renderEmail(config.branding, content, t),
+    notices,
+    blocks: selfServiceBlocks,
     audit,
     t,
     clock,
@@ -254,6 +269,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     writeback,
     outbound: delivery,
     renderEmail: (content) => renderEmail(config.branding, content, t),
+    notices,
+    blocks: selfServiceBlocks,
     audit,
     clock,
     t,
@@ -308,5 +325,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
     captcha,
     resets,
+    notices,
+    reportLinks,
+    selfServiceBlocks,
+    notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
   };
 }

@@ -10,6 +10,8 @@ export interface AuditEvent {
   userAgent?: string | null;
   /** Never secrets: reasons, method names, counts. */
   details?: Record<string, string | number | boolean | null>;
+  /** An event an administrator should look at (a user's "this wasn't me"): flagged and filterable in the console. */
+  attention?: boolean;
 }
 
 export interface AuditLog {
@@ -33,6 +35,7 @@ export function createAuditLog(store: Store, clock: Clock): AuditLog {
           ip: e.ip ?? null,
           user_agent: e.userAgent?.slice(0, 512) ?? null,
           details: JSON.stringify(e.details ?? {}),
+          attention: e.attention ? 1 : 0,
         })
         .execute();
     },

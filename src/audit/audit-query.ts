@@ -8,6 +8,8 @@ export const auditFilterSchema = z.object({
   user: z.string().trim().max(256).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
+  /** Only the events flagged for an administrator's attention. */
+  attention: z.literal('1').optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(1_000_000).default(1).catch(1),
 });
 
@@ -24,18 +26,19 @@ export interface AuditRow {
   ip: string | null;
   userAgent: string | null;
   details: Record<string, unknown>;
+  attention: boolean;
 }
 
 const DAY = 86_400_000;
 
-function toRow(r: AuditEventsTable & { id: number }): AuditRow {
+function toRow(r: Omit<AuditEventsTable, 'attention'> & { id: number; attention: number }): AuditRow {
   let details: Record<string, unknown> = {};
   try {
     details = JSON.parse(r.details) as Record<string, unknown>;
   } catch {
     // an unreadable details column is shown as empty rather than breaking the page
   }
-  return { id: r.id, at: r.at, event: r.event, outcome: r.outcome, actor: r.actor_name, target: r.target_name, ip: r.ip, userAgent: r.user_agent, details };
+  return { id: r.id, at: r.at, event: r.event, outcome: r.outcome, actor: r.actor_name, target: r.target_name, ip: r.ip, userAgent: r.user_agent, details, attention: r.attention === 1 };
 }
 
 function filtered(store: Store, f: AuditFilter) {
@@ -45,6 +48,7 @@ function filtered(store: Store, f: AuditFilter) {
   if (f.user) q = q.where((eb) => eb.or([eb('actor_name', '=', f.user!), eb('target_name', '=', f.user!)]));
   if (f.from) q = q.where('at', '>=', Date.parse(`${f.from}T00:00:00Z`));
   if (f.to) q = q.where('at', '<', Date.parse(`${f.to}T00:00:00Z`) + DAY);
+  if (f.attention) q = q.where('attention', '=', 1);
   return q;
 }
 
@@ -57,7 +61,7 @@ export async function queryAudit(store: Store, f: AuditFilter, pageSize = 50): P
     .limit(pageSize)
     .offset((f.page - 1) * pageSize)
     .execute();
-  return { items: rows.map((r) => toRow(r as AuditEventsTable & { id: number })), total, page: f.page, pageSize };
+  return { items: rows.map((r) => toRow(r as Parameters<typeof toRow>[0])), total, page: f.page, pageSize };
 }
 
 export async function distinctEvents(store: Store): Promise<string[]> {
@@ -83,7 +87,7 @@ export async function* auditCsv(store: Store, f: AuditFilter): AsyncGenerator<st
     const rows = await filtered(store, f).selectAll().where('id', '>', after).orderBy('id').limit(1000).execute();
     if (rows.length === 0) return;
     for (const r of rows) {
-      const row = toRow(r as AuditEventsTable & { id: number });
+      const row = toRow(r as Parameters<typeof toRow>[0]);
       yield [new Date(row.at).toISOString(), row.event, row.outcome, row.actor, row.target, row.ip, row.userAgent, row.details].map(csvCell).join(',') + '\r\n';
     }
     after = Number(rows.at(-1)!.id);

@@ -9,6 +9,8 @@ export const auditMessages = {
   'audit.filter.to': 'To (date)',
   'audit.filter.any': 'Any',
   'audit.filter.apply': 'Filter',
+  'audit.filter.attention': 'Only events that need attention',
+  'audit.attention': 'Needs attention',
   'audit.export': 'Download as CSV',
   'audit.count': '{total} event(s)',
   'audit.none': 'No events match.',

@@ -5,6 +5,8 @@ export const deliveryMessages = {
   'mail.actionFallback': 'If the button does not work, copy this address into your browser:',
   'mail.footer': 'Sent automatically by {product}, the self-service password portal of {org}. Replies to this address are not read.',
   'mail.helpdesk': 'Need help? Contact {helpdesk}.',
+  'mail.notMe.lead': 'Was this not you? Report it with the link below. Self-service for your account is then turned off, everyone signed in to your account is signed out, and your administrators are told, so that nobody else can change your account. The page asks you to confirm first; the link works once, for 7 days.',
+  'mail.notMe.label': 'This was not me',
 
 
   'outbox.title': 'Outbox',

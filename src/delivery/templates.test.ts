@@ -83,4 +83,19 @@ describe('email templates', () => {
     expect(() => renderEmail(branding(), { title: 'T', paragraphs: [], action: { label: 'x', url: 'javascript:alert(1)' } })).toThrow(/http/);
     expect(() => renderEmail(branding(), { title: 'T', paragraphs: [], action: { label: 'x', url: '/relative' } })).toThrow(/http/);
   });
+
+  it('a "this wasn\'t me" block comes after the main button, with its link escaped in the HTML and written out in the text', () => {
+    const mail = renderEmail(branding(), {
+      title: 'Your password was changed',
+      paragraphs: ['The password of alice was just changed.'],
+      action: { label: 'Sign in', url: 'https://portal.acme.test/sign-in' },
+      report: { lead: 'Was this not you? <Report> it.', label: 'This was not me', url: 'https://portal.acme.test/not-me?token=abc_DEF-123&x="1"' },
+    });
+    expect(mail.text).toContain('Was this not you? <Report> it.\n\nThis was not me:\nhttps://portal.acme.test/not-me?token=abc_DEF-123&x=%221%22\n');
+    expect(mail.text.indexOf('Sign in:')).toBeLessThan(mail.text.indexOf('This was not me:'));
+    expect(mail.html).toContain('Was this not you? &lt;Report&gt; it.');
+    expect(mail.html).toContain('href="https://portal.acme.test/not-me?token=abc_DEF-123&amp;x=%221%22"');
+    expect(mail.html.indexOf('Sign in')).toBeLessThan(mail.html.indexOf('This was not me'));
+    expect(() => renderEmail(branding(), { title: 't', paragraphs: [], report: { lead: 'l', label: 'x', url: 'javascript:alert(1)' } })).toThrow(/absolute http/);
+  });
 });

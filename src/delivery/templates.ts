@@ -9,6 +9,8 @@ export interface EmailContent {
   code?: string;
   /** A button, with the address also written out for clients that show no buttons. */
   action?: { label: string; url: string };
+  /** "This wasn't me": what to do if the user did not make the change, and the one-time link to report it. */
+  report?: { lead: string; label: string; url: string };
 }
 
 export interface RenderedEmail {
@@ -58,6 +60,7 @@ export function renderEmail(branding: Branding, content: EmailContent, t: Transl
   const helpdesk = branding.helpdesk ? t('mail.helpdesk', { helpdesk: branding.helpdesk }) : null;
   const action = content.action ? { label: oneLine(content.action.label), url: httpUrl(content.action.url) } : null;
   const code = content.code === undefined ? null : oneLine(content.code);
+  const report = content.report ? { lead: content.report.lead, label: oneLine(content.report.label), url: httpUrl(content.report.url) } : null;
 
   const text = [
     title,
@@ -65,6 +68,7 @@ export function renderEmail(branding: Branding, content: EmailContent, t: Transl
     ...content.paragraphs.flatMap((p) => [p, '']),
     ...(code ? [`${t('mail.codeLabel')}: ${code}`, ''] : []),
     ...(action ? [`${action.label}:`, action.url, ''] : []),
+    ...(report ? [report.lead, '', `${report.label}:`, report.url, ''] : []),
     '-- ',
     footer,
     ...(helpdesk ? [helpdesk] : []),
@@ -85,6 +89,13 @@ export function renderEmail(branding: Branding, content: EmailContent, t: Transl
     ? `<p style="margin:24px 0"><a href="${e(action.url)}" style="display:inline-block;background:${colour};color:#ffffff;text-decoration:none;font-weight:600;padding:12px 20px;border-radius:6px">${e(action.label)}</a></p>` +
       `<p style="margin:0 0 16px;font-size:13px;color:#57606a">${e(t('mail.actionFallback'))}<br><span style="word-break:break-all">${e(action.url)}</span></p>`
     : '';
+  // Set apart from the main button, so nobody reports by mistake; the link opens a page that asks first.
+  const reportBlock = report
+    ? `<div style="margin:24px 0 8px;padding:16px;border:1px solid #e1e4e8;border-left:4px solid #b42318;border-radius:6px">` +
+      `<p style="margin:0 0 12px">${e(report.lead)}</p>` +
+      `<p style="margin:0 0 8px"><a href="${e(report.url)}" style="color:#b42318;font-weight:600">${e(report.label)}</a></p>` +
+      `<p style="margin:0;font-size:13px;color:#57606a">${e(t('mail.actionFallback'))}<br><span style="word-break:break-all">${e(report.url)}</span></p></div>`
+    : '';
   const html =
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<meta name="color-scheme" content="light"><title>${e(subject)}</title></head>` +
@@ -93,7 +104,7 @@ export function renderEmail(branding: Branding, content: EmailContent, t: Transl
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-top:4px solid ${colour};border-radius:8px">` +
     `<tr><td style="padding:24px 32px 8px">${header}</td></tr>` +
     `<tr><td style="padding:8px 32px 16px;font-family:${FONT};font-size:16px;line-height:1.5;color:#1f2328">` +
-    `<h1 style="margin:0 0 16px;font-size:22px;line-height:1.3">${e(title)}</h1>${paragraphs}${codeBlock}${actionBlock}</td></tr>` +
+    `<h1 style="margin:0 0 16px;font-size:22px;line-height:1.3">${e(title)}</h1>${paragraphs}${codeBlock}${actionBlock}${reportBlock}</td></tr>` +
     `<tr><td style="padding:16px 32px 24px;border-top:1px solid #e1e4e8;font-family:${FONT};font-size:13px;line-height:1.5;color:#57606a">` +
     `<p style="margin:0">${e(footer)}</p>${helpdesk ? `<p style="margin:8px 0 0">${e(helpdesk)}</p>` : ''}</td></tr>` +
     `</table></td></tr></table></body></html>`;

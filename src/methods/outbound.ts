@@ -18,6 +18,7 @@ export interface EmailContent {
   paragraphs: string[];
   code?: string;
   action?: { label: string; url: string };
+  report?: { lead: string; label: string; url: string };
 }
 
 export type RenderEmail = (content: EmailContent) => { subject: string; text: string; html: string };

@@ -8,7 +8,7 @@ import { registrationPolicyFor, registrationStatus } from './registration.js';
 import { PasskeyButton, PasskeyButtonMessages, PasskeyScripts, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
 import { BASE, type SecurityInfoRouteDeps } from './route-deps.js';
 
-export type OverviewDeps = Pick<SecurityInfoRouteDeps, 'clock' | 'methods' | 'questions' | 'securityInfo' | 'passkeys' | 'policy'>;
+export type OverviewDeps = Pick<SecurityInfoRouteDeps, 'clock' | 'methods' | 'questions' | 'securityInfo' | 'passkeys' | 'policy' | 'blocks'>;
 
 function doneNotice(c: AppContext) {
   const t = c.get('t');
@@ -37,6 +37,7 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
   return (
     <Page c={c} title={t('methods.title')}>
       <h1>{t('methods.title')}</h1>
+      {(await deps.blocks.isBlocked(user.id)) ? <Notice kind="error">{t('methods.selfServiceBlocked')}</Notice> : null}
       {status.missing ? (
         <Notice kind="warn">
           <strong>{t('methods.register.title')}</strong>

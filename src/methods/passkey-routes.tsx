@@ -13,6 +13,8 @@ import { PASSKEY_NAME_MAX, checkPasskeyName, type PasskeyRefusal, type PasskeySe
 import { PasskeyForm, PasskeyScripts, REAUTH_OPTIONS, REAUTH_VERIFY, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
 import { nextOf, recentlyVerified, requireRecentVerification } from './reverify-routes.js';
 import { BASE } from './route-deps.js';
+import { selfServiceGuard } from './self-service-guard.js';
+import type { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import { methodName } from './ui.js';
 
 const ADD = `${BASE}/add/passkey`;
@@ -22,6 +24,8 @@ export interface PasskeyRouteDeps {
   sessions: Pick<SessionStore, 'markVerified'>;
   /** For the "verified in the last 10 minutes" rule. */
   clock: Clock;
+  /** Users who reported "this wasn't me" add no passkey until an administrator lifts the block. */
+  blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
 }
 
 /** The HTTP status of each passkey refusal in the JSON answers (sign-in's passkey step uses them too). */
@@ -93,8 +97,8 @@ function AddPasskeyPage({ c, available, name, errors, problem }: { c: AppContext
 /** Registering passkeys from "My security info" (removal goes through the common remove route). */
 export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(ADD, requireUser, requireRecentVerification(deps.clock));
-  app.use(`${BASE}/passkeys/*`, jsonRecentlyVerified(deps.clock));
+  app.use(ADD, requireUser, selfServiceGuard(deps.blocks), requireRecentVerification(deps.clock));
+  app.use(`${BASE}/passkeys/*`, jsonRecentlyVerified(deps.clock), selfServiceGuard(deps.blocks, 'json'));
 
   for (const path of [TEST_OPTIONS, TEST_VERIFY, REAUTH_OPTIONS, REAUTH_VERIFY]) app.use(path, jsonSignedIn);
 

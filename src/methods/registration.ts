@@ -71,12 +71,15 @@ export interface RegistrationInterruptDeps {
   questions: Pick<QuestionStore, 'registeredQuestionIds'>;
   policy: Pick<PolicyService, 'current' | 'inScope'>;
   clock: Clock;
+  /** A user who reported "this wasn't me" cannot change security info, so is not sent there. */
+  blocks: { isBlocked(userId: string): Promise<boolean> };
 }
 
 export function registrationInterrupt(deps: RegistrationInterruptDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
     if (!user || ALLOWED.some((p) => c.req.path === p || c.req.path.startsWith(p === '/assets/' ? p : `${p}/`))) return next();
+    if (await deps.blocks.isBlocked(user.id)) return next();
     const status = await registrationStatus(user, { methods: deps.methods, questions: deps.questions, policy: await registrationPolicyFor(deps, user), now: deps.clock.now() });
     if (status.missing) return c.redirect('/account/security-info?register=1', 303);
     if (status.reconfirmDue) return c.redirect('/account/security-info/reconfirm', 303);

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SessionStore } from '../state/sessions.js';
 import type { PasswordHasher } from '../passwords/password-hash.js';
+import type { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import type { UserStore } from '../directory/users.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { Clock } from '../shared/clock.js';
@@ -24,6 +25,8 @@ export interface SecurityInfoRouteDeps {
   /** Who must register what (registrationPolicyFor), and the questions' numbers for the forms. */
   policy: Pick<PolicyService, 'current' | 'inScope' | 'snapshot'>;
   users: Pick<UserStore, 'markSecurityInfoConfirmed' | 'passwordHash'>;
+  /** Users who reported "this wasn't me": no changes to their security info until an administrator lifts it. */
+  blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
   audit: AuditLog;
   sessions: Pick<SessionStore, 'markVerified'>;
   hasher: Pick<PasswordHasher, 'verify'>;

@@ -11,6 +11,7 @@ import { questionRoutes } from './question-routes.js';
 import { requireRecentVerification, reverifyRoutes } from './reverify-routes.js';
 import { BASE, type SecurityInfoRouteDeps } from './route-deps.js';
 import { methodTestRoutes } from './test-routes.js';
+import { selfServiceGuard } from './self-service-guard.js';
 import { methodName } from './ui.js';
 
 export type { SecurityInfoRouteDeps };
@@ -21,6 +22,8 @@ export function securityInfoRoutes(deps: SecurityInfoRouteDeps): Hono<AppEnv> {
   app.use(BASE, requireUser);
   app.use(`${BASE}/*`, requireUser);
   const recent = requireRecentVerification(deps.clock);
+  const guard = selfServiceGuard(deps.blocks);
+  for (const path of ['/add/*', '/confirm/*', '/resend/*', '/remove/*', '/default/*', '/questions/*']) app.use(`${BASE}${path}`, guard);
   for (const path of ['/add/*', '/confirm/*', '/resend/*', '/remove/*', '/default/*', '/questions/*']) app.use(`${BASE}${path}`, recent);
 
   app.get(BASE, async (c) => c.html(await SecurityInfoPage({ c, deps })));

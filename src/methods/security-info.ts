@@ -9,6 +9,7 @@ import { optionalEmailSchema } from '../directory/names.js';
 import type { CodeRefusal, CodeService } from './codes.js';
 import type { Method, MethodStore } from './method-store.js';
 import type { Outbound, RenderEmail } from './outbound.js';
+import type { Notices } from '../delivery/notices.js';
 import { describeMethod, normalisePhone } from './phone.js';
 import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
@@ -55,6 +56,8 @@ interface Deps {
   questions: QuestionStore;
   outbound: Outbound;
   renderEmail: RenderEmail;
+  /** The one notice path (with the "this wasn't me" link). */
+  notices: Pick<Notices, 'toUser'>;
   audit: AuditLog;
   throttle: ThrottleStore;
   clock: Clock;
@@ -277,15 +280,17 @@ export class SecurityInfoService {
 
   /**
    * Tells the user about a change on their other channels: every confirmed email method and the
-   * account's own address, except the method just changed. No secrets in the message.
+   * account's own address, except the method just changed. No secrets in the message; the one
+   * notice path adds the "this wasn't me" link.
    */
   async notify(user: User, bodyKey: 'mail.methodAdded.body' | 'mail.methodRemoved.body', what: string, except?: Method): Promise<void> {
     const { d } = this;
-    const targets = new Set<string>();
-    if (user.email) targets.add(user.email.toLowerCase());
-    for (const m of await d.methods.list(user.id, { confirmedOnly: true })) if (m.type === 'email' && m.contact && m.id !== except?.id) targets.add(m.contact);
-    if (except?.type === 'email' && except.contact) targets.delete(except.contact);
-    const mail = d.renderEmail({ title: d.t('mail.methodChanged.title', { product: d.productName }), paragraphs: [d.t(bodyKey, { method: what }), d.t('mail.methodChanged.notYou')] });
-    for (const to of targets) await d.outbound.email({ to, ...mail, kind: 'notify:method-changed', userId: user.id });
+    await d.notices.toUser(user, {
+      event: bodyKey === 'mail.methodAdded.body' ? 'method_added' : 'method_removed',
+      kind: 'notify:method-changed',
+      title: d.t('mail.methodChanged.title', { product: d.productName }),
+      paragraphs: [d.t(bodyKey, { method: what })],
+      except: except?.type === 'email' && except.contact ? [except.contact] : [],
+    });
   }
 }

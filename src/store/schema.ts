@@ -104,6 +104,8 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   details: string;
+  /** 1 for an event an administrator should look at (migration 0012), e.g. a user's "this wasn't me". */
+  attention: Generated<number>;
 }
 
 export type MethodType = 'email' | 'mobile' | 'office' | 'totp' | 'passkey';
@@ -316,7 +318,29 @@ export interface PasswordRemindersTable {
   sent_at: number;
 }
 
+/** A "this wasn't me" link (migration 0012): only the keyed hash of its token. */
+export interface ReportLinksTable {
+  token_hash: string;
+  user_id: string;
+  /** The audit event the notice reported, e.g. password_reset, method_added. */
+  event: string;
+  event_at: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** A user whose self-service is blocked after they reported "this wasn't me" (migration 0012). */
+export interface SelfServiceBlocksTable {
+  user_id: string;
+  blocked_at: number;
+  reported_event: string;
+  reported_event_at: number;
+}
+
 export interface Database {
+  report_links: ReportLinksTable;
+  self_service_blocks: SelfServiceBlocksTable;
   synced_objects: SyncedObjectsTable;
   sync_runs: SyncRunsTable;
   sync_state: SyncStateTable;

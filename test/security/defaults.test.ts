@@ -37,7 +37,7 @@ describe('secure defaults', () => {
     expect(refused.status).toBe(429);
     expect(refused.res.headers.get('retry-after')).toBe('3600');
     expect(refused.body).toContain('Too many password resets');
-    expect(await t.store.db.selectFrom('flows').select('id').where('kind', '=', 'reset').execute()).toHaveLength(30);
+    expect(await t.store.db.selectFrom('flows').select('id_hash').where('kind', '=', 'reset').execute()).toHaveLength(30);
   });
 
   it('at the default limits, one destination gets 5 messages an hour and 10 a day, and the whole portal 1,000 an hour', async () => {

@@ -5,8 +5,8 @@ import type { DirectoryService } from '../../directory/directory-service.js';
 import { nameKey } from '../../directory/names.js';
 import type { PasswordHasher } from '../../passwords/password-hash.js';
 import type { User, UserStore } from '../../directory/users.js';
-import type { MethodStore } from '../../methods/method-store.js';
-import type { Outbound, RenderEmail } from '../../methods/outbound.js';
+import type { Notices } from '../../delivery/notices.js';
+import type { SelfServiceBlockStore } from '../../directory/self-service-blocks.js';
 import type { Translate } from '../../i18n/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Writeback } from '../../writeback/writeback.js';
@@ -22,6 +22,8 @@ import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
 export const changeRefusals = [
   /** Too many wrong current passwords: the same smart lockout as sign-in. */
   'change.locked',
+  /** The user reported "this wasn't me": no self-service until an administrator lifts the block. */
+  'change.selfServiceBlocked',
 ] as const;
 export type ChangeRefusal = (typeof changeRefusals)[number] | WritebackRefusalKey;
 export type ChangeResult = Ok<User> | PasswordRefused | Refused<ChangeRefusal>;
@@ -31,6 +33,8 @@ export interface ChangeForm {
   passwordLength: { min: number; max: number };
   /** A hybrid user's domain rules, as the agent read them from AD (null for cloud users or when no agent reported them). */
   adPolicy: ReportedPolicy | null;
+  /** Self-service is blocked for this user ("this wasn't me"): the page says so instead of showing the form. */
+  blocked: boolean;
 }
 
 interface Deps {
@@ -41,9 +45,9 @@ interface Deps {
   /** Other open flows of the user end with the change (the cloud path: the directory does it). */
   flows: Pick<FlowStore, 'voidFlowsOf'>;
   lockout: LockoutPolicy;
-  methods: MethodStore;
-  outbound: Outbound;
-  renderEmail: RenderEmail;
+  /** The one notice path (with the "this wasn't me" link). */
+  notices: Pick<Notices, 'toUser'>;
+  blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
   audit: AuditLog;
   t: Translate;
   clock: Clock;
@@ -66,11 +70,12 @@ export class ChangePasswordService {
   constructor(private readonly d: Deps) {}
 
   async form(user: User): Promise<ChangeForm> {
-    return { passwordLength: this.d.passwordLength, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null };
+    return { passwordLength: this.d.passwordLength, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null, blocked: await this.d.blocks.isBlocked(user.id) };
   }
 
   async change(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { idHash: string; ip: string; userAgent: string }): Promise<ChangeResult> {
     const { d } = this;
+    if (await d.blocks.isBlocked(user.id)) return fail('change.selfServiceBlocked');
     // Hybrid users' passwords live in AD: AD checks the current one (a change bound as the user)
     // and its own history, through the on-premises agent.
     if (user.source === 'onprem') return this.changeOnPremises(user, input, session);
@@ -112,17 +117,15 @@ export class ChangePasswordService {
     return ok(user);
   }
 
-  /** The user hears about the change on every address they have, without any secret in it. */
+  /** The user hears about the change on every address they have, with a "this wasn't me" link and without any secret. */
   private async notify(user: User): Promise<void> {
     const { d } = this;
-    const targets = new Set<string>();
-    if (user.email) targets.add(user.email.toLowerCase());
-    for (const m of await d.methods.list(user.id, { confirmedOnly: true })) if (m.type === 'email' && m.contact) targets.add(m.contact);
-    const mail = d.renderEmail({
+    await d.notices.toUser(user, {
+      event: 'password_change',
+      kind: 'notify:password-changed',
       title: d.t('mail.passwordChanged.title'),
-      paragraphs: [d.t('mail.passwordChanged.body', { username: user.username }), d.t('mail.passwordChanged.notYou')],
+      paragraphs: [d.t('mail.passwordChanged.body', { username: user.username })],
       action: { label: d.t('mail.passwordChanged.action'), url: `${d.publicUrl}/sign-in` },
     });
-    for (const to of targets) await d.outbound.email({ to, ...mail, kind: 'notify:password-changed', userId: user.id });
   }
 }

@@ -8,9 +8,9 @@ export const changeMessages = {
   'change.currentWrong': 'Your current password is not correct.',
   'change.same': 'The new password must be different from the current one.',
   'change.locked': 'Too many wrong passwords. Wait a few minutes and try again.',
+  'change.selfServiceBlocked': 'Changing your password here is turned off for your account, because a change to it was reported as not made by you. Contact your helpdesk: they will check your account with you and turn self-service back on.',
   'change.done': 'Your password is changed. Your other sessions have been signed out.',
   'mail.passwordChanged.title': 'Your password was changed',
   'mail.passwordChanged.body': 'The password of your account {username} was just changed.',
-  'mail.passwordChanged.notYou': 'If you did not change it, reset your password now and contact your helpdesk: someone else may know it.',
   'mail.passwordChanged.action': 'Sign in',
 } as const;

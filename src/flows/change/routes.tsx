@@ -23,17 +23,24 @@ function ChangePage({ c, form, errors, reasons, problem }: { c: AppContext; form
   return (
     <Page c={c} title={t('change.title')} narrow>
       <h1>{t('change.title')}</h1>
-      {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
-      <ErrorSummary t={t} errors={e} vars={{ min, max }} labels={{ current: 'change.current', password: 'change.new', confirm: 'field.confirmPassword' }} />
-      <p class="muted">{t('change.intro', { min })}</p>
-      {form.adPolicy ? <OnPremisesRules c={c} policy={form.adPolicy} context="change" /> : null}
-      <form method="post" action={PATH} class="card" novalidate>
-        <Csrf c={c} />
-        <Field t={t} name="current" label="change.current" type="password" autocomplete="current-password" required error={e['current']} autofocus={!errors && !problem} />
-        <Field t={t} name="password" label="change.new" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={reasons} />
-        <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
-        <Submit>{t('change.submit')}</Submit>
-      </form>
+      {form.blocked ? (
+        // Reported "this wasn't me": say so instead of offering a form that cannot succeed.
+        <Notice kind="error">{t('change.selfServiceBlocked')}</Notice>
+      ) : (
+        <>
+          {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
+          <ErrorSummary t={t} errors={e} vars={{ min, max }} labels={{ current: 'change.current', password: 'change.new', confirm: 'field.confirmPassword' }} />
+          <p class="muted">{t('change.intro', { min })}</p>
+          {form.adPolicy ? <OnPremisesRules c={c} policy={form.adPolicy} context="change" /> : null}
+          <form method="post" action={PATH} class="card" novalidate>
+            <Csrf c={c} />
+            <Field t={t} name="current" label="change.current" type="password" autocomplete="current-password" required error={e['current']} autofocus={!errors && !problem} />
+            <Field t={t} name="password" label="change.new" type="password" hint={t('field.passwordHint', { min })} autocomplete="new-password" required error={e['password']} errorVars={{ min, max }} reasons={reasons} />
+            <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
+            <Submit>{t('change.submit')}</Submit>
+          </form>
+        </>
+      )}
       <p>
         <a href="/account">{t('methods.cancel')}</a>
       </p>
@@ -56,7 +63,7 @@ export function changePasswordRoutes(deps: ChangePasswordRouteDeps): Hono<AppEnv
     const page = await deps.changePassword.form(user);
     if (r.reason === 'invalid') return c.html(<ChangePage c={c} form={page} errors={r.errors} reasons={r.passwordReasons} />, 400);
     const problem = (r.reason === 'refused' ? r.message : r.reason) as MessageKey;
-    return c.html(<ChangePage c={c} form={page} problem={problem} />, r.reason === 'change.locked' ? 429 : 422);
+    return c.html(<ChangePage c={c} form={page} problem={problem} />, r.reason === 'change.locked' ? 429 : r.reason === 'change.selfServiceBlocked' ? 403 : 422);
   });
   return app;
 }

@@ -12,6 +12,7 @@ const statusOf: Partial<Record<ResetRefusal, ResetStatus>> = {
   'methods.sendLimited': 429,
   'reset.inProgress': 409,
   'reset.unlockDisabled': 403,
+  'reset.selfServiceBlocked': 403,
 };
 
 export function refusalStatus(refusal: ResetRefusal): ResetStatus {

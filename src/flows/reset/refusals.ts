@@ -15,6 +15,8 @@ export const resetRefusals = [
   'reset.notAllowedNow',
   'reset.unlockDisabled',
   'reset.inProgress',
+  /** Identity proven, but the user reported "this wasn't me": no self-service until an administrator lifts it. */
+  'reset.selfServiceBlocked',
   'passkeys.failed',
   'passkeys.expired',
   /** Only without JavaScript: the passkey button posted the form instead of running WebAuthn. */

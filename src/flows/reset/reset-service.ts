@@ -12,6 +12,8 @@ import type { PasswordVerdict } from '../../passwords/check.js';
 import type { CodeService } from '../../methods/codes.js';
 import type { MethodStore } from '../../methods/method-store.js';
 import type { Outbound, RenderEmail } from '../../methods/outbound.js';
+import type { Notices } from '../../delivery/notices.js';
+import type { SelfServiceBlockStore } from '../../directory/self-service-blocks.js';
 import type { PasskeyService } from '../../methods/passkeys.js';
 import type { QuestionStore } from '../../methods/questions.js';
 import type { SecurityInfoService } from '../../methods/security-info.js';
@@ -65,6 +67,9 @@ interface Deps {
   writeback: Writeback;
   outbound: Outbound;
   renderEmail: RenderEmail;
+  /** The one notice path (with the "this wasn't me" link); `blocks`: users who reported one (no self-service). */
+  notices: Pick<Notices, 'toUser' | 'toAdministrators'>;
+  blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
   audit: AuditLog;
   clock: Clock;
   t: Translate;
@@ -134,15 +139,9 @@ export class ResetService {
     const { state, data } = startData(input.intent, username, required);
     // Nothing is proven yet: a password change elsewhere leaves the flow alone until a method is passed.
     const flow = await d.flows.create<ResetState, ResetData>({ kind: RESET_FLOW, state, userId: eligible ? user!.id : null, browserId: meta.browserId, data, ttlMs: d.flowTtlMs, holdsProof: false });
-    await d.audit.record({
-      event: 'reset_started',
-      outcome: 'info',
-      target: { id: user?.id ?? null, name: username.slice(0, 256) },
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      // For administrators only (the audit log): why a flow could never succeed.
-      details: { intent: input.intent, eligible, ...(eligible ? {} : { why: !user ? 'unknown' : !user.enabled ? 'disabled' : 'not_in_scope_or_not_registered' }) },
-    });
+    // For administrators only (the audit log): why a flow could never succeed.
+    const why: Record<string, string> = eligible ? {} : { why: !user ? 'unknown' : !user.enabled ? 'disabled' : 'not_in_scope_or_not_registered' };
+    await d.audit.record({ event: 'reset_started', outcome: 'info', target: { id: user?.id ?? null, name: username.slice(0, 256) }, ip: meta.ip, userAgent: meta.userAgent, details: { intent: input.intent, eligible, ...why } });
     return ok({ flowId: flow.id });
   }
 
@@ -204,6 +203,8 @@ export class ResetService {
       }
       case 'verified':
         if (!user) return { kind: 'expired' };
+        // Told only now, once identity is proven: before it a blocked user's pages are everyone's.
+        if (await this.d.blocks.isBlocked(user.id)) return { kind: 'selfServiceBlocked', flow, helpdesk };
         return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null, passwordLength: this.d.passwordLength };
       case 'applying':
         return { kind: 'applying', flow };
@@ -335,6 +336,7 @@ export class ResetService {
     const { user, policy } = l;
     if (l.flow.state === 'applying') return fail('reset.inProgress');
     if (l.flow.state !== 'verified') return fail('reset.expired');
+    if (await d.blocks.isBlocked(user.id)) return fail('reset.selfServiceBlocked');
     const held = await this.hold(l.flow, 'reset');
     if (!held) return fail('reset.inProgress');
     const release = () => this.release(held);
@@ -382,6 +384,7 @@ export class ResetService {
     if (!policy.onPremises.allowUnlock) return fail('reset.unlockDisabled');
     if (l.flow.state === 'applying') return fail('reset.inProgress');
     if (l.flow.state !== 'verified') return fail('reset.expired');
+    if (await d.blocks.isBlocked(user.id)) return fail('reset.selfServiceBlocked');
     const held = await this.hold(l.flow, 'unlock');
     if (!held) return fail('reset.inProgress');
     if (user.source === 'onprem') {
@@ -408,15 +411,9 @@ export class ResetService {
   }
 
   private async outcome(flow: ResetFlow, user: User, outcome: 'success' | 'failure', meta: Omit<Meta, 'browserId'>, details: Record<string, string> = {}): Promise<void> {
-    await this.d.audit.record({
-      event: flow.data.action === 'unlock' ? 'account_unlock' : 'password_reset',
-      outcome,
-      actor: { id: user.id, name: user.username },
-      target: { id: user.id, name: user.username },
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      details: { method: flow.data.passed.join(','), intent: flow.data.intent, ...details },
-    });
+    const who = { id: user.id, name: user.username };
+    const recorded = { method: flow.data.passed.join(','), intent: flow.data.intent, ...details };
+    await this.d.audit.record({ event: flow.data.action === 'unlock' ? 'account_unlock' : 'password_reset', outcome, actor: who, target: who, ip: meta.ip, userAgent: meta.userAgent, details: recorded });
   }
 
   /** Done: the flow completes, counters start afresh, codes die, sessions end, people are told. */

@@ -22,7 +22,9 @@ export type ResetView =
   | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
   | { kind: 'applying'; flow: ResetFlow }
   | { kind: 'completed'; flow: ResetFlow }
-  | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null };
+  | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null }
+  /** Identity proven, but the user reported "this wasn't me": self-service stays off until an administrator lifts it. */
+  | { kind: 'selfServiceBlocked'; flow: ResetFlow; helpdesk: string | null };
 
 /** The configured password length, for the rules the new-password page lists. */
 export interface PasswordLength {

@@ -29,12 +29,16 @@ main.narrow { max-width: 32rem; }
 h1 { font-size: 1.75rem; margin: 0 0 1rem; line-height: 1.25; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; }
 .card { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.25rem; margin-bottom: var(--gap); }
+.card > :first-child { margin-top: 0; }
+.card > :last-child { margin-bottom: 0; }
 .muted, .hint { color: var(--muted); }
 .hint { font-size: .9rem; margin: .15rem 0 .35rem; }
 label { display: block; font-weight: 600; margin-top: .9rem; }
 fieldset { border: 1px solid var(--line); border-radius: var(--radius); margin: 1rem 0 0; padding: .5rem 1rem 1rem; }
 legend { font-weight: 600; padding: 0 .25rem; }
 fieldset label { font-weight: 400; display: flex; gap: .5rem; align-items: center; margin-top: .5rem; }
+.check { display: flex; gap: .5rem; align-items: center; margin-top: .9rem; }
+.check label { margin-top: 0; font-weight: 400; }
 input[type=text], input[type=password], input[type=email], input[type=search], select {
   width: 100%; max-width: 32rem; font: inherit; padding: .55rem .65rem; border: 1px solid #7b8794; border-radius: var(--radius); background: #fff; color: var(--text);
 }

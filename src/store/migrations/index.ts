@@ -9,6 +9,7 @@ import * as m0007 from './0007-agents-and-writeback.js';
 import * as m0008 from './0008-sync.js';
 import * as m0009 from './0009-agent-presence.js';
 import * as m0010 from './0010-flow-id-hashes.js';
+import * as m0012 from './0012-not-me.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0008-sync': m0008,
   '0009-agent-presence': m0009,
   '0010-flow-id-hashes': m0010,
+  '0012-not-me': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -4,9 +4,21 @@ import { verifyPath } from '../paths.js';
 import type { ResetView } from '../reset-view.js';
 import { Helpdesk } from './helpdesk.js';
 
-/** Blocked, being applied by another request, or done. */
-export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' }> }) {
+/** Blocked (too many tries, or self-service turned off after "this wasn't me"), being applied by another request, or done. */
+export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' | 'selfServiceBlocked' }> }) {
   const t = c.get('t');
+  if (view.kind === 'selfServiceBlocked') {
+    return (
+      <Page c={c} title={t('reset.selfServiceBlockedTitle')} narrow>
+        <h1>{t('reset.selfServiceBlockedTitle')}</h1>
+        <Notice kind="error">{t('reset.selfServiceBlocked')}</Notice>
+        <Helpdesk c={c} helpdesk={view.helpdesk} />
+        <p>
+          <a href="/sign-in">{t('reset.backToSignIn')}</a>
+        </p>
+      </Page>
+    );
+  }
   if (view.kind === 'failed') {
     return (
       <Page c={c} title={t('reset.blockedTitle')} narrow>
