@@ -365,8 +365,13 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     // A change through AD (bound as the user).
     let signInFlow = await parked('Start!Pass#2024');
     let reset = await verified();
-    const changed = await tp.portal.changePassword.change(user, { current: 'Start!Pass#2024', password: 'Void!Change#2025', confirm: 'Void!Change#2025' }, { idHash: 'x', ip: '127.0.0.1', userAgent: 'test' });
+    // The user is signed in in two browsers and changes the password in one: the other session ends, theirs stays.
+    const own = await tp.portal.sessions.create(user.id, { ip: '127.0.0.1', userAgent: 'test', amr: ['pwd'] });
+    const other = await tp.portal.sessions.create(user.id, { ip: '127.0.0.1', userAgent: 'other', amr: ['pwd'] });
+    const changed = await tp.portal.changePassword.change(user, { current: 'Start!Pass#2024', password: 'Void!Change#2025', confirm: 'Void!Change#2025' }, { idHash: own.session.idHash, ip: '127.0.0.1', userAgent: 'test' });
     expect(changed.ok).toBe(true);
+    expect(await tp.portal.sessions.validate(other.token)).toBeNull();
+    expect(await tp.portal.sessions.validate(own.token)).not.toBeNull();
     await ended(signInFlow, reset);
 
     // A reset through AD in a third browser.

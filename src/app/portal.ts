@@ -242,6 +242,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     lockout: signInLockout,
     notices,
     blocks: selfServiceBlocks,
+    sessions,
     audit,
     t,
     clock,

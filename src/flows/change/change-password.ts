@@ -47,6 +47,8 @@ interface Deps {
   lockout: LockoutPolicy;
   /** The one notice path (with the "this wasn't me" link). */
   notices: Pick<Notices, 'toUser'>;
+  /** A hybrid user's other sessions end with the change (the cloud path: the directory does it). */
+  sessions: { revokeAllForUser(userId: string, options?: { exceptIdHash?: string }): Promise<number> };
   blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
   audit: AuditLog;
   t: Translate;
@@ -100,7 +102,7 @@ export class ChangePasswordService {
     return ok(r.value);
   }
 
-  private async changeOnPremises(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { ip: string; userAgent: string }): Promise<ChangeResult> {
+  private async changeOnPremises(user: User, input: { current: unknown; password: unknown; confirm: unknown }, session: { idHash: string; ip: string; userAgent: string }): Promise<ChangeResult> {
     const { d } = this;
     if (typeof input.current !== 'string' || input.current === '') return fail('invalid', { errors: { current: 'v.password.empty' } });
     if (input.current.length > 4096) return fail('invalid', { errors: { current: 'v.field.tooLong' } });
@@ -113,6 +115,7 @@ export class ChangePasswordService {
     if (!r.ok) return fail(writebackMessageKey(r.reason));
     await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, await d.hashSync());
     await d.flows.voidFlowsOf(user.id, { reason: 'password_changed' });
+    await d.sessions.revokeAllForUser(user.id, { exceptIdHash: session.idHash });
     await this.notify(user);
     return ok(user);
   }
