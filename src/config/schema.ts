@@ -333,10 +333,22 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
+  /**
+   * Prometheus metrics. Never on the public listener without a token: by default /metrics is
+   * served only on `metrics.listen` (a separate listener, e.g. 127.0.0.1:9464), and not at all
+   * without one. With a token it is also served on the public listener, to whoever sends it.
+   */
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true),
-      token: z.string().min(16).optional().describe('bearer token required for /metrics when set'),
+      token: z.string().min(16).optional().describe('bearer token required for /metrics when set (on every listener); with it, /metrics is also served on the public listener'),
+      listen: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port,
+        })
+        .optional()
+        .describe('a separate listener that serves only /metrics (none by default)'),
     })
     .prefault({}),
 });

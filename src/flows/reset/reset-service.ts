@@ -31,6 +31,7 @@ import type { Captcha } from './captcha.js';
 import type { StepRefusal } from './refusals.js';
 import { notifyAdmins, notifyUser } from './reset-notices.js';
 import { startData, transition, type Intent, type ResetData, type ResetState } from './reset-flow.js';
+import { NOBODY, registeredGates, standingOf, strongMethods } from './eligibility.js';
 import type { PasswordLength, ResetFlow, ResetView } from './reset-view.js';
 import { proofStrategies, type ProofStrategy } from './strategies/index.js';
 import type { ProofAnswer, ProofStarted } from './strategies/proof-strategy.js';
@@ -78,23 +79,6 @@ interface Deps {
   /** The domain password policy the agents reported, for hybrid users (null until one did). */
   adPolicy: (user: User) => Promise<ReportedPolicy | null>;
 }
-
-/** Stands in for a name that matches no account while the eligibility queries run. */
-const NOBODY: User = {
-  id: '00000000-0000-4000-8000-000000000000',
-  username: '',
-  displayName: '',
-  email: null,
-  enabled: false,
-  source: 'cloud',
-  anchor: null,
-  roles: [],
-  hasPassword: false,
-  passwordChangedAt: null,
-  createdAt: 0,
-  securityInfoConfirmedAt: null,
-};
-
 
 /**
  * Forgot password and unlock account, for people who cannot sign in.
@@ -145,9 +129,9 @@ export class ResetService {
 
     const user = await d.users.byUsername(username);
     // The same queries run for a name that matches nobody, so the time taken tells nothing.
-    const eligible = await this.eligible(user ?? NOBODY, policy);
+    const { eligible, strongNeeded } = await standingOf(d, user ?? NOBODY, policy);
     const required = user && eligible ? effectiveFor(policy, user).required : policy.methodsRequired;
-    const { state, data } = startData(input.intent, username, required);
+    const { state, data } = startData(input.intent, username, required, strongNeeded);
     const flow = await d.flows.create<ResetState, ResetData>({ kind: RESET_FLOW, state, userId: eligible ? user!.id : null, browserId: meta.browserId, data, ttlMs: d.flowTtlMs });
     await d.audit.record({
       event: 'reset_started',
@@ -159,24 +143,6 @@ export class ResetService {
       details: { intent: input.intent, eligible, ...(eligible ? {} : { why: !user ? 'unknown' : !user.enabled ? 'disabled' : 'not_in_scope_or_not_registered' }) },
     });
     return ok({ flowId: flow.id });
-  }
-
-  /** In scope, enabled, and registered with enough different methods the policy accepts. */
-  private async eligible(user: User, policy: Policy): Promise<boolean> {
-    const inScope = await this.d.policy.inScope({ ...user, enabled: true }, policy);
-    const gates = await this.registeredGates(user, policy);
-    return user !== NOBODY && user.enabled && inScope && gates.size >= effectiveFor(policy, user).required;
-  }
-
-  private async registeredGates(user: User, policy: Policy): Promise<Set<GateType>> {
-    const eff = effectiveFor(policy, user);
-    const gates = new Set<GateType>();
-    for (const m of await this.d.methods.list(user.id, { confirmedOnly: true })) {
-      const gate = m.type as GateType;
-      if (eff.gates.has(gate) && (gate !== 'mobile' || eff.available.includes('mobile_sms') || eff.available.includes('mobile_voice'))) gates.add(gate);
-    }
-    if (eff.gates.has('questions') && (await this.d.questions.registeredQuestionIds(user.id)).length >= policy.questions.toAnswer) gates.add('questions');
-    return gates;
   }
 
   private async load(flowId: string, browserId: string): Promise<{ flow: ResetFlow; user: User | null; policy: Policy } | null> {
@@ -207,11 +173,14 @@ export class ResetService {
         const pending = flow.data.pending;
         const step = pending ? (this.strategies.get(pending.choice)?.step(pending, policy) ?? null) : null;
         let noMoreMethods = false;
+        let strongReason: GateType[] = [];
         if (user && flow.data.passed.length > 0) {
-          const left = [...(await this.registeredGates(user, policy))].filter((g) => !flow.data.passed.includes(g));
+          const left = [...(await registeredGates(this.d, user, policy))].filter((g) => !flow.data.passed.includes(g));
           noMoreMethods = left.length === 0;
+          // Only past a proof: before it, every name sees the same page.
+          if (flow.data.strongNeeded) strongReason = await strongMethods(this.d, user);
         }
-        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods };
+        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason };
       }
       case 'verified':
         if (!user) return { kind: 'expired' };

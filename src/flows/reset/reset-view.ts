@@ -1,6 +1,6 @@
 import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import type { User } from '../../directory/users.js';
-import type { MethodChoice } from '../../policy/policy.js';
+import type { GateType, MethodChoice } from '../../policy/policy.js';
 import type { StoredFlow } from '../../state/flow-store.js';
 import type { ResetData, ResetState } from './reset-flow.js';
 
@@ -16,7 +16,17 @@ export type ProofStep =
 /** Everything a reset page shows; the pages render this and nothing else. */
 export type ResetView =
   | { kind: 'expired' }
-  | { kind: 'verifying'; flow: ResetFlow; choices: MethodChoice[]; step: ProofStep | null; phoneRegion: string; helpdesk: string | null; noMoreMethods: boolean }
+  | {
+      kind: 'verifying';
+      flow: ResetFlow;
+      choices: MethodChoice[];
+      step: ProofStep | null;
+      phoneRegion: string;
+      helpdesk: string | null;
+      noMoreMethods: boolean;
+      /** Past a first proof, for a user who must use a strong method or one more: the strong methods they registered (why one more check is asked). */
+      strongReason: GateType[];
+    }
   | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
   | { kind: 'applying'; flow: ResetFlow }
   | { kind: 'completed'; flow: ResetFlow }

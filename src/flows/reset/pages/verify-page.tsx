@@ -21,6 +21,13 @@ const choiceLabel: Record<MethodChoice, MessageKey> = {
   questions: 'reset.choice.questions',
 };
 
+/** Why one more check is asked of a user whose sign-in is strong (an authenticator app, a passkey, or both). */
+function strongReasonKey(strong: readonly string[]): MessageKey {
+  const app = strong.includes('totp');
+  const passkey = strong.includes('passkey');
+  return app && passkey ? 'reset.strong.both' : app ? 'reset.strong.app' : 'reset.strong.passkey';
+}
+
 function ChoiceForm({ c, flow, choice, phoneRegion }: { c: AppContext; flow: string; choice: MethodChoice; phoneRegion: string }) {
   const t = c.get('t');
   const needsContact = choice === 'email' || choice === 'mobile_sms' || choice === 'mobile_voice' || choice === 'office_voice';
@@ -54,7 +61,7 @@ export function VerifyPage({ c, view, error, field }: { c: AppContext; view: Ver
     <Page c={c} title={title} narrow>
       <h1>{title}</h1>
       <p class="muted">{t('reset.for', { username: flow.data.username })}</p>
-      {flow.data.passed.length > 0 ? <Notice kind="ok">{t('reset.onePassed')}</Notice> : null}
+      {flow.data.passed.length > 0 ? <Notice kind="ok">{t(view.strongReason.length > 0 ? strongReasonKey(view.strongReason) : 'reset.onePassed')}</Notice> : null}
       {errorText && !field ? <Notice kind="error">{errorText}</Notice> : null}
       {view.noMoreMethods ? (
         <>
