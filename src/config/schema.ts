@@ -211,6 +211,12 @@ export const configSchema = z.strictObject({
       jobSeconds: positiveInt.max(120).default(10),
       /** Once an agent took a job, how long the user waits for AD's answer before "not confirmed yet". */
       answerSeconds: positiveInt.max(300).default(20),
+      /**
+       * The longest a user waits for the on-premises side, whatever the agent does (frozen,
+       * cut off): a job expires no later, so it is never applied after the user was told
+       * "nothing was changed". Caps `jobSeconds` and `answerSeconds`.
+       */
+      userWaitSeconds: positiveInt.max(120).default(10),
       /** Write back to protected accounts (adminCount=1, Domain Admins …): off, as Entra does. */
       allowProtectedAccounts: z.boolean().default(false),
       /** Lifetime of a one-time agent registration token. */

@@ -75,6 +75,11 @@ reset:
   captchaMaxNumber: 50000  # proof-of-work difficulty; raise it when the reset page is attacked
   startsPerIpPerHour: 30
 
+writeback:                 # password jobs for hybrid users, through the on-premises agent
+  jobSeconds: 10           # how long a job may wait for an agent to take it; never applied later
+  answerSeconds: 20        # once taken, how long to wait for AD's answer before "not confirmed yet"
+  userWaitSeconds: 10      # the longest a user waits, whatever the agent does (caps the two above)
+
 # The SSPR policy (who may reset, methods, registration, notifications) is kept in the store and
 # edited at /admin/policy or with \`sspr policy set\`; methods.* here is only its starting point.
 

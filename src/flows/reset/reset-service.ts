@@ -182,9 +182,13 @@ export class ResetService {
         }
         return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason };
       }
-      case 'verified':
+      case 'verified': {
         if (!user) return { kind: 'expired' };
-        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null, passwordLength: this.d.passwordLength };
+        const adPolicy = user.source === 'onprem' ? await this.d.adPolicy(user) : null;
+        // Told right after the proof, not after a password was typed: the agent would refuse any write to this account.
+        if (adPolicy?.protectedAccount) return { kind: 'protected', flow, helpdesk };
+        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy, passwordLength: this.d.passwordLength };
+      }
       case 'applying':
         return { kind: 'applying', flow };
       case 'completed':

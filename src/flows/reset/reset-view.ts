@@ -28,6 +28,8 @@ export type ResetView =
       strongReason: GateType[];
     }
   | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
+  /** Identity proven, but AD will not let this account be written (a protected administrator account): said now, before any password is typed. */
+  | { kind: 'protected'; flow: ResetFlow; helpdesk: string | null }
   | { kind: 'applying'; flow: ResetFlow }
   | { kind: 'completed'; flow: ResetFlow }
   | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null };

@@ -4,9 +4,24 @@ import { verifyPath } from '../paths.js';
 import type { ResetView } from '../reset-view.js';
 import { Helpdesk } from './helpdesk.js';
 
-/** Blocked, being applied by another request, or done. */
-export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' }> }) {
+/** Blocked, a protected account, being applied by another request, or done. */
+export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' | 'protected' }> }) {
   const t = c.get('t');
+  if (view.kind === 'protected') {
+    const title = t(view.flow.data.intent === 'unlock' ? 'unlock.protectedTitle' : 'reset.protectedTitle');
+    return (
+      <Page c={c} title={title} narrow>
+        <h1>{title}</h1>
+        <Notice kind="ok">{t('reset.verified', { username: view.flow.data.username })}</Notice>
+        <Notice kind="warn">{t('reset.protected')}</Notice>
+        <p>{t('reset.protectedNext')}</p>
+        <Helpdesk c={c} helpdesk={view.helpdesk} />
+        <p>
+          <a href="/sign-in">{t('reset.backToSignIn')}</a>
+        </p>
+      </Page>
+    );
+  }
   if (view.kind === 'failed') {
     return (
       <Page c={c} title={t('reset.blockedTitle')} narrow>
