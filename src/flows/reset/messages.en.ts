@@ -23,6 +23,7 @@ export const resetMessages = {
   'reset.strong.app': 'First check passed. Because you set up an authenticator app, use it now, or verify one more way.',
   'reset.strong.passkey': 'First check passed. Because you set up a passkey, use it now, or verify one more way.',
   'reset.strong.both': 'First check passed. Because you set up an authenticator app and a passkey, use one of them now, or verify one more way.',
+  'reset.strong.oneMore': 'First check passed. Because your account is protected by an authenticator app or a passkey, one more check is needed.',
   'reset.noMoreMethods': 'You have no other registered method that can be used here, so the reset cannot go on.',
   'reset.choice.email': 'Email me a code',
   'reset.choice.mobileSms': 'Text me a code',

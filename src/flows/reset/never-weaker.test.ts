@@ -66,6 +66,23 @@ describe('a reset is never weaker than sign-in', () => {
     expect(JSON.parse(audit[0]!.details).method).toBe('email,mobile');
   });
 
+  it('where the reset does not offer the authenticator app, a user who set one up needs two other methods, and is told one more check is needed', async () => {
+    const t = await portal({ methods: { required: 1, available: ['email', 'mobile_sms'] } });
+    const mobile = '+447700900124';
+    const { email } = await registered(t.portal, 'cyril', { totp: true, mobile });
+    const c = new TestClient(t.app);
+    const flow = flowOf(await startReset(c, 'cyril'));
+    await passEmail(t, c, flow, email);
+    const page = await c.get(`/reset/verify?flow=${flow}`);
+    expect(page.body).toContain('Because your account is protected by an authenticator app or a passkey, one more check is needed.');
+    expect(page.body).toContain('Text me a code');
+    expect(page.body).not.toContain('Enter a code from my authenticator app');
+    await c.post('/reset/verify/choose', { flow, choice: 'mobile_sms', contact: mobile });
+    await t.portal.resets.settled();
+    expect((await c.post('/reset/verify/code', { flow, code: await lastCodeTo(t.portal, mobile) })).status).toBe(303);
+    expect(await newPasswordWorks(t, c, flow, 'cyril')).toBe(true);
+  });
+
   it('a user with a passkey cannot reset with an email code alone, and is told to use the passkey or verify one more way', async () => {
     const t = await portal(ONE_METHOD);
     const { user, email } = await registered(t.portal, 'dora');
