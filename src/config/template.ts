@@ -96,9 +96,7 @@ metrics:
   # /metrics is not served on the public listener by default. Either give it its own listener
   # (for a Prometheus on the same host or network), or a token (then it is also served on the
   # public listener, to requests with "Authorization: Bearer <token>"), or both.
-  # listen:
-  #   host: 127.0.0.1
-  #   port: 9464
+  # listen: { host: 127.0.0.1, port: 9464 }
   # token: a-long-random-string
 `;
 }

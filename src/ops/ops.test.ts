@@ -48,7 +48,7 @@ describe('operations endpoints', () => {
       expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(server.metricsUrl).not.toBe(server.url);
       await fetch(`${server.url}/sign-in`);
-      await fetch(`${server.url}/admin/users/abc`);
+      await fetch(`${server.url}/admin/users/abc`, { redirect: 'manual' });
       expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
       const r = await fetch(`${server.metricsUrl}/metrics`);
       expect(r.status).toBe(200);

@@ -27,8 +27,9 @@ export function opsRoutes(deps: OpsRouteDeps): Hono {
       return c.json({ status: 'not ready', store: 'unreachable' }, 503);
     }
   });
-  // The public listener: only behind a token. Without one, /metrics lives on its own listener (or nowhere).
-  app.get('/metrics', (c) => (deps.settings.enabled && deps.settings.token ? serveMetrics(c, deps) : c.notFound()));
+  // The public listener: only behind a token. Without one, /metrics lives on its own listener (or
+  // nowhere) and is not even a route here: it answers like any unknown address.
+  if (deps.settings.enabled && deps.settings.token) app.get('/metrics', (c) => serveMetrics(c, deps));
   return app;
 }
 

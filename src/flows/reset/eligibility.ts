@@ -38,9 +38,11 @@ export const NOBODY: User = {
 export async function standingOf(d: Deps, user: User, policy: Policy): Promise<Standing> {
   const inScope = await d.policy.inScope({ ...user, enabled: true }, policy);
   const gates = await registeredGates(d, user, policy);
-  const eligible = user !== NOBODY && user.enabled && inScope && gates.size >= effectiveFor(policy, user).required;
+  const { required } = effectiveFor(policy, user);
+  const eligible = user !== NOBODY && user.enabled && inScope && gates.size >= required;
   const strong = await strongMethods(d, user);
-  return { eligible, strongNeeded: eligible && policy.reset.neverWeakerThanSignIn && strong.length > 0 };
+  // Where two methods are required anyway (administrators, or the policy), the rule asks nothing more.
+  return { eligible, strongNeeded: eligible && required < 2 && policy.reset.neverWeakerThanSignIn && strong.length > 0 };
 }
 
 /** The kinds of method that count as one gate each for this user under the policy. */

@@ -53,7 +53,7 @@ describe('a reset is never weaker than sign-in', () => {
 
   it('without the app to hand, email and a second other method (a text message) let the user reset', async () => {
     const t = await portal(ONE_METHOD);
-    const mobile = '+447700900123';
+    const mobile = '+4915123457101';
     const { email } = await registered(t.portal, 'carla', { totp: true, mobile });
     const c = new TestClient(t.app);
     const flow = flowOf(await startReset(c, 'carla'));
@@ -68,7 +68,7 @@ describe('a reset is never weaker than sign-in', () => {
 
   it('where the reset does not offer the authenticator app, a user who set one up needs two other methods, and is told one more check is needed', async () => {
     const t = await portal({ methods: { required: 1, available: ['email', 'mobile_sms'] } });
-    const mobile = '+447700900124';
+    const mobile = '+4915123457102';
     const { email } = await registered(t.portal, 'cyril', { totp: true, mobile });
     const c = new TestClient(t.app);
     const flow = flowOf(await startReset(c, 'cyril'));
