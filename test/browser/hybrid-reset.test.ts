@@ -243,7 +243,7 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       expect(verified.chain).toEqual([303, 200]);
       expect(await h1(page)).toBe('This password cannot be reset here');
       expect(await statusMessages(page)).toEqual(expect.arrayContaining(['It is you: the checks for pat.protected are done.', "Your account has administrator rights in your organisation's network, so for safety its password cannot be reset or unlocked through this page. Nothing was changed."]));
-      expect(await page.locator('main').innerText()).toContain('Your IT helpdesk can reset it for you.');
+      expect(await page.locator('main').innerText()).toContain('Contact your IT helpdesk or administrator.');
       expect(await page.getByLabel('New password', { exact: true }).count()).toBe(0);
       await expectAccessibilityBasics(page);
     });

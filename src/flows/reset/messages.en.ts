@@ -73,7 +73,6 @@ export const resetMessages = {
   'reset.unlockDisabled': 'Unlocking an account on its own is not switched on here. You can reset your password instead; that also unlocks the account.',
   'reset.protectedTitle': 'This password cannot be reset here',
   'reset.protected': 'Your account has administrator rights in your organisation\'s network, so for safety its password cannot be reset or unlocked through this page. Nothing was changed.',
-  'reset.protectedNext': 'Your IT helpdesk can reset it for you.',
   'reset.blockedTitle': 'Too many attempts',
   'reset.doneTitle': 'Your password was reset',
   'reset.done': 'Your password was reset. It was also unlocked, and you were signed out everywhere else.',

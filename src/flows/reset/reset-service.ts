@@ -180,6 +180,8 @@ export class ResetService {
           // Only past a proof: before it, every name sees the same page.
           if (flow.data.strongNeeded) strongReason = await strongMethods(this.d, user);
         }
+        // The method the page asks for comes first.
+        if (strongReason.length > 0) choices.sort((a, b) => Number(strongReason.includes(gateOfChoice[b])) - Number(strongReason.includes(gateOfChoice[a])));
         return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason };
       }
       case 'verified': {

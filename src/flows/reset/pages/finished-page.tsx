@@ -14,7 +14,6 @@ export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetVi
         <h1>{title}</h1>
         <Notice kind="ok">{t('reset.verified', { username: view.flow.data.username })}</Notice>
         <Notice kind="warn">{t('reset.protected')}</Notice>
-        <p>{t('reset.protectedNext')}</p>
         <Helpdesk c={c} helpdesk={view.helpdesk} />
         <p>
           <a href="/sign-in">{t('reset.backToSignIn')}</a>
