@@ -6,26 +6,42 @@ import { pruneAudit } from './audit/audit-query.js';
 import { WebSocketServer } from 'ws';
 import { AGENT_PATH, MAX_FRAME } from './agent-protocol/index.js';
 import { clientAddress } from './http/middleware/client-ip.js';
+import { metricsListenerRoutes } from './ops/routes.js';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The separate /metrics listener (`metrics.listen`), when there is one. */
+  metricsUrl: string | null;
   /** Stops taking connections, lets requests in flight finish (up to the timeout), then ends the strength workers and closes the store. */
   stop(timeoutMs?: number): Promise<void>;
 }
 
 const HOUR = 3_600_000;
 
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], at: { host: string; port: number }): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const s = serve({ fetch, hostname: at.host, port: at.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function urlOf(address: AddressInfo): string {
+  return `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
 export async function startServer(portal: Portal): Promise<RunningServer> {
   // Before listening: the first password check is then as fast as any later one.
   await portal.strength.start();
   const app = createApp(portal);
-  const { host, port } = portal.config.listen;
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = await listen(app.fetch, portal.config.listen);
   const address = server.address() as AddressInfo;
+  // /metrics on its own listener (e.g. loopback for a local Prometheus), never mixed with the public pages.
+  const m = portal.config.metrics;
+  const metricsServer = m.enabled && m.listen ? await listen(metricsListenerRoutes({ metrics: portal.metrics, settings: m }).fetch, m.listen).catch(async (err: unknown) => {
+    await new Promise((r) => server.close(r));
+    throw err;
+  }) : null;
   // Jobs other instances hand to the agents connected here (PostgreSQL LISTEN).
   await portal.agentHub.start();
   // The agents' endpoint: a WebSocket the on-premises agents open outbound to the portal.
@@ -82,8 +98,9 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
 
   let stopping: Promise<void> | null = null;
   return {
-    url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    url: urlOf(address),
     port: address.port,
+    metricsUrl: metricsServer ? urlOf(metricsServer.address() as AddressInfo) : null,
     stop(timeoutMs = 10_000) {
       stopping ??= (async () => {
         clearInterval(housekeeping);
@@ -91,6 +108,8 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
         clearInterval(reminderTick);
         portal.agentHub.close();
         agentSockets.close();
+        metricsServer?.close();
+        (metricsServer as unknown as { closeAllConnections?: () => void } | null)?.closeAllConnections?.();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             // Requests still running after the grace period are cut off.

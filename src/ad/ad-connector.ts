@@ -122,6 +122,26 @@ export class AdConnector {
     return this.policyOf(found.value);
   }
 
+  /**
+   * What a reset page needs to know about one user, in one user search: the policy AD applies,
+   * whether AD checks the history on a reset (the DC offers the policy-hints control), and
+   * whether a write would be refused because the account is protected.
+   */
+  async accountPolicy(guid: string): Promise<AdResult<{ policy: PasswordPolicy; resetHistory: boolean; protectedAccount: boolean }>> {
+    const found = await this.findUserByGuid(guid);
+    if (!found.ok) return found;
+    const policy = await this.policyOf(found.value);
+    if (!policy.ok) return policy;
+    const resetHistory = await this.resetHistoryEnforced();
+    if (!resetHistory.ok) return resetHistory;
+    return { ok: true, value: { policy: policy.value, resetHistory: resetHistory.value, protectedAccount: found.value.protected && !this.connection.allowProtected } };
+  }
+
+  /** Whether a reset by the service account is held to the history and minimum age: the DC advertises the policy-hints control. */
+  async resetHistoryEnforced(): Promise<AdResult<boolean>> {
+    return this.guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => Promise.resolve(policyHintsFor(s.rootDse.supportedControl) !== null), { idempotent: true }) }));
+  }
+
   private async policyOf(user: AdUser): Promise<AdResult<PasswordPolicy>> {
     if (user.resultantPsoDn === null) return this.domainPolicy();
     const pso = user.resultantPsoDn;

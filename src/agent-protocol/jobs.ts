@@ -41,6 +41,17 @@ export const reportedPolicySchema = z.strictObject({
   maxAgeMs: z.number().min(0).nullable(),
   lockoutThreshold: z.number().int().min(0),
   lockoutDurationMs: z.number().min(0).nullable(),
+  /**
+   * Whether AD holds a reset to the history and minimum age: false when the DC does not offer the
+   * policy-hints control (Samba, Windows before 2012 R2 without the hotfix), so only a change by
+   * the user is checked against them. Absent from agents that do not say: unknown.
+   */
+  resetHistory: z.boolean().optional(),
+  /**
+   * In one user's policy only: the account is protected (an administrator, a member of a
+   * protected group) and this agent does not write to it, so a reset or unlock would be refused.
+   */
+  protectedAccount: z.literal(true).optional(),
 });
 export type ReportedPolicy = z.output<typeof reportedPolicySchema>;
 

@@ -112,18 +112,20 @@ export class AdExecutor implements JobExecutor {
     return r.ok ? { ok: true } : r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
   }
 
+  /** The user's policy, with whether AD checks the history on a reset and whether the account is protected (for the reset page, before any password is typed). */
   async policyFor(anchor: string): Promise<JobVerdict> {
-    const r = await this.connector.effectivePolicy(anchor);
+    const r = await this.connector.accountPolicy(anchor);
     if (!r.ok) return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
-    const { source: _source, ...policy } = r.value;
-    return { ok: true, policy };
+    const { source: _source, ...policy } = r.value.policy;
+    return { ok: true, policy: { ...policy, resetHistory: r.value.resetHistory, ...(r.value.protectedAccount ? { protectedAccount: true as const } : {}) } };
   }
 
   async policy(): Promise<ReportedPolicy | null> {
     const r = await this.connector.domainPolicy();
     if (!r.ok) return null;
     const { source: _source, ...policy } = r.value;
-    return policy;
+    const hints = await this.connector.resetHistoryEnforced();
+    return hints.ok ? { ...policy, resetHistory: hints.value } : policy;
   }
 
   async domain(): Promise<string | null> {

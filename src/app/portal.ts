@@ -226,7 +226,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   // This process among the portal instances sharing the store (agent presence, sync leases).
   const instanceId = randomToken(12);
   const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
-  const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000 });
+  const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000, userWaitMs: config.writeback.userWaitSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });
   // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
   const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));

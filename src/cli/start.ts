@@ -22,6 +22,7 @@ export async function startCommand(io: CliIO, configPath: string | undefined, op
   const agent = config.agent.inProcess ? await startAgentInPortal(portal, loadCliConfig(io, configPath).baseDir, server.url, logger) : null;
   const base = config.publicUrl;
   say(`${config.branding.productName} is running at ${base} (listening on ${server.url}).`);
+  if (server.metricsUrl) say(`Metrics for Prometheus: ${server.metricsUrl}/metrics`);
   say(`Store: ${portal.store.description}. Delivery: ${config.delivery.mode}${config.delivery.mode === 'outbox' ? ' (messages stay in the store: not for production)' : ''}.`);
   if (await portal.firstRun.needsSetup()) {
     const { token, expiresAt } = await portal.firstRun.issueToken();

@@ -211,6 +211,12 @@ export const configSchema = z.strictObject({
       jobSeconds: positiveInt.max(120).default(10),
       /** Once an agent took a job, how long the user waits for AD's answer before "not confirmed yet". */
       answerSeconds: positiveInt.max(300).default(20),
+      /**
+       * The longest a user waits for the on-premises side, whatever the agent does (frozen,
+       * cut off): a job expires no later, so it is never applied after the user was told
+       * "nothing was changed". Caps `jobSeconds` and `answerSeconds`.
+       */
+      userWaitSeconds: positiveInt.max(120).default(10),
       /** Write back to protected accounts (adminCount=1, Domain Admins …): off, as Entra does. */
       allowProtectedAccounts: z.boolean().default(false),
       /** Lifetime of a one-time agent registration token. */
@@ -333,10 +339,22 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
+  /**
+   * Prometheus metrics. Never on the public listener without a token: by default /metrics is
+   * served only on `metrics.listen` (a separate listener, e.g. 127.0.0.1:9464), and not at all
+   * without one. With a token it is also served on the public listener, to whoever sends it.
+   */
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true),
-      token: z.string().min(16).optional().describe('bearer token required for /metrics when set'),
+      token: z.string().min(16).optional().describe('bearer token required for /metrics when set (on every listener); with it, /metrics is also served on the public listener'),
+      listen: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port,
+        })
+        .optional()
+        .describe('a separate listener that serves only /metrics (none by default)'),
     })
     .prefault({}),
 });

@@ -75,6 +75,11 @@ reset:
   captchaMaxNumber: 50000  # proof-of-work difficulty; raise it when the reset page is attacked
   startsPerIpPerHour: 30
 
+writeback:                 # password jobs for hybrid users, through the on-premises agent
+  jobSeconds: 10           # how long a job may wait for an agent to take it; never applied later
+  answerSeconds: 20        # once taken, how long to wait for AD's answer before "not confirmed yet"
+  userWaitSeconds: 10      # the longest a user waits, whatever the agent does (caps the two above)
+
 # The SSPR policy (who may reset, methods, registration, notifications) is kept in the store and
 # edited at /admin/policy or with \`sspr policy set\`; methods.* here is only its starting point.
 
@@ -88,6 +93,10 @@ logging:
 
 metrics:
   enabled: true
-  # token: a-long-random-string   # require "Authorization: Bearer <token>" for /metrics
+  # /metrics is not served on the public listener by default. Either give it its own listener
+  # (for a Prometheus on the same host or network), or a token (then it is also served on the
+  # public listener, to requests with "Authorization: Bearer <token>"), or both.
+  # listen: { host: 127.0.0.1, port: 9464 }
+  # token: a-long-random-string
 `;
 }

@@ -138,6 +138,25 @@ describe('policy console', () => {
     expect((await admin.get('/admin/policy/history/x')).status).toBe(404);
   });
 
+  it('"a reset is never weaker than sign-in" is on by default, explained on the methods page, saved off through the form and listed in the history', async () => {
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: true });
+    const page = await admin.get('/admin/policy/methods');
+    expect(page.body).toContain('<legend>A reset is never weaker than sign-in</legend>');
+    expect(page.body).toContain('Users who set up an authenticator app or a passkey must use it to reset their password or unlock their account');
+    expect(page.body).toMatch(/<input type="radio" name="reset-neverWeakerThanSignIn" value="yes" checked/);
+    const fields = { methodsRequired: '1', methodsAvailable: ['email', 'totp'], 'questions-toRegister': '3', 'questions-toAnswer': '3', 'questions-custom': '' };
+    await save('methods', { ...fields, 'reset-neverWeakerThanSignIn': 'no' });
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: false });
+    const again = await admin.get('/admin/policy/methods');
+    expect(again.body).toMatch(/<input type="radio" name="reset-neverWeakerThanSignIn" value="no" checked/);
+    const history = await admin.get('/admin/policy/history');
+    expect(history.body).toContain('A reset is never weaker than sign-in');
+    // Anything but yes or no is refused and changes nothing.
+    const bad = await admin.post('/admin/policy/methods', { expectedVersion: expectedVersionOf(again.body), ...fields, 'reset-neverWeakerThanSignIn': 'maybe' });
+    expect(bad.status).toBe(400);
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: false });
+  });
+
   it('requiring registration takes effect at once: an administrator without two methods is then led to security info', async () => {
     await admin.get('/admin/policy/registration');
     const r = await admin.post('/admin/policy/registration', { expectedVersion: '0', 'registration-required': 'yes', 'registration-reconfirmDays': '180' });

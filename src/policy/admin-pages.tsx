@@ -119,6 +119,7 @@ function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
           <>
             {input('methodsRequired')}
             {input('methodsAvailable')}
+            {input('reset.neverWeakerThanSignIn')}
             <h3>{t('policy.questions.heading')}</h3>
             <p class="hint">{t('policy.questions.intro')}</p>
             {input('questions.toRegister')}

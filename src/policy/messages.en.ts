@@ -37,6 +37,8 @@ export const policyMessages = {
   'policy.methodsRequired.two': 'Two',
   'policy.methodsAvailable.legend': 'Methods available to users',
   'policy.methodsAvailable.hint': 'A mobile phone counts as one method, whether it receives text messages, calls or both.',
+  'policy.reset.neverWeakerThanSignIn': 'A reset is never weaker than sign-in',
+  'policy.reset.neverWeakerThanSignInHint': 'Recommended. Users who set up an authenticator app or a passkey must use it to reset their password or unlock their account, or verify two other ways (for example email and phone) when they do not have it to hand. An email code alone is then not enough, even when one method is required. Users without an app or a passkey are not affected.',
   'policy.method.email': 'Email',
   'policy.method.mobile_sms': 'Mobile phone: text message (SMS)',
   'policy.method.mobile_voice': 'Mobile phone: voice call',

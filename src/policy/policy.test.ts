@@ -68,6 +68,16 @@ describe.each(dialects)('policy service on %s', (dialect) => {
     expect(await policy.version(3)).toBeNull();
   });
 
+  it('a version stored before "never weaker than sign-in" existed reads with it on, and a save keeps it', async () => {
+    const { reset: _reset, ...older } = initialPolicy(tp.config);
+    await tp.store.db.insertInto('policy_versions').values({ version: 1, document: JSON.stringify({ ...older, methodsRequired: 1 }), created_at: 1, actor_id: null, actor_name: 'old release', comment: null }).execute();
+    expect((await policy.refresh()).policy.reset).toEqual({ neverWeakerThanSignIn: true });
+    const saved = await policy.update(ADA, { reset: { neverWeakerThanSignIn: false } });
+    expect(saved.ok && saved.value.policy.reset).toEqual({ neverWeakerThanSignIn: false });
+    expect((await policy.update(ADA, { reset: { neverWeakerThanSignIn: 'yes' } })).ok).toBe(false);
+    expect((await policy.refresh()).policy.reset.neverWeakerThanSignIn).toBe(false);
+  });
+
   it('a save that changes nothing stores no version and writes no audit row', async () => {
     const before = await policy.refresh();
     const r = await policy.update(ADA, { methodsRequired: before.policy.methodsRequired });

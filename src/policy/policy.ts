@@ -66,6 +66,16 @@ export const policySchema = z
       allowUnlock: z.boolean('v.policy.boolean'),
       passwordHashSync: z.boolean('v.policy.boolean'),
     }),
+    /** Versions saved before this setting existed read as on (the safe side). */
+    reset: z
+      .strictObject({
+        /**
+         * A user who registered an authenticator app or a passkey must pass one of them (or two
+         * other methods) to reset or unlock (OWASP ASVS 5.0 6.4.3, NIST SP 800-63B-4 §4.2).
+         */
+        neverWeakerThanSignIn: z.boolean('v.policy.boolean').default(true),
+      })
+      .prefault({}),
   })
   .superRefine((p, ctx) => {
     if (new Set(p.methodsAvailable).size !== p.methodsAvailable.length) ctx.addIssue({ code: 'custom', path: ['methodsAvailable'], message: 'v.policy.methodsDuplicate' });
@@ -94,7 +104,19 @@ export function initialPolicy(config: Pick<Config, 'methods' | 'branding'>): Pol
     notifications: { usersOnReset: true, adminsOnAdminReset: true },
     customization: { helpdesk },
     onPremises: { writeback: true, allowUnlock: true, passwordHashSync: false },
+    reset: { neverWeakerThanSignIn: true },
   };
+}
+
+/**
+ * The methods that make a sign-in strong: whoever registered one must use one of them, or two
+ * of any other kind, to reset (`reset.neverWeakerThanSignIn`). Every other gate — email, phones,
+ * questions and whatever method comes next — is an "other" method.
+ */
+export const SIGN_IN_STRENGTH_GATES: readonly GateType[] = ['totp', 'passkey'];
+
+export function isStrongGate(gate: string): boolean {
+  return (SIGN_IN_STRENGTH_GATES as readonly string[]).includes(gate);
 }
 
 /** What applies to one user: administrators get two gates and no security questions, whatever the policy says. */
@@ -114,7 +136,7 @@ export function effectiveFor(policy: Policy, user: { roles: readonly string[] })
 /** Sections of the policy as the console and the API group them (Entra's blade has the same six). */
 export const policySections = {
   properties: ['enabledFor', 'groups'],
-  methods: ['methodsRequired', 'methodsAvailable', 'questions'],
+  methods: ['methodsRequired', 'methodsAvailable', 'reset', 'questions'],
   registration: ['registration'],
   notifications: ['notifications'],
   customization: ['customization'],

@@ -141,6 +141,29 @@ describe('agents console', () => {
     expect(page).toContain('Offline');
   });
 
+  it('says whether AD checks the password history on resets, as the agents reported it: not yet, checked, or not checked (naming the agents whose DC lacks policy hints)', async () => {
+    const policy = { minLength: 7, complexity: true, historyLength: 24, minAgeMs: 0, maxAgeMs: null, lockoutThreshold: 0, lockoutDurationMs: null };
+    const a = await newAgent('dc-agent-a');
+    const b = await newAgent('dc-agent-b');
+    const report = (id: string, p: object) => tp.store.db.updateTable('agents').set({ domain_policy: JSON.stringify(p) }).where('id', '=', id).execute();
+    // An agent that does not say (an older release): unknown.
+    await report(a, policy);
+    let page = text((await admin.get('/admin/agents')).body);
+    expect(page).toContain('<dt>Password history on resets</dt><dd>Not reported yet</dd>');
+    await report(a, { ...policy, resetHistory: true });
+    page = text((await admin.get('/admin/agents')).body);
+    expect(page).toContain('<dt>Password history on resets</dt><dd>Checked by Active Directory</dd>');
+    expect(page).not.toContain('password-policy hints');
+    await report(b, { ...policy, resetHistory: false });
+    page = text((await admin.get('/admin/agents')).body);
+    expect(page).toContain('<dt>Password history on resets</dt><dd>Not checked by Active Directory</dd>');
+    expect(page).toContain('the domain controller used by dc-agent-b does not offer the password-policy hints control');
+    expect(page).not.toContain('used by dc-agent-a');
+    // A revoked agent no longer counts.
+    await tp.store.db.updateTable('agents').set({ revoked_at: tp.clock.now() }).where('id', '=', b).execute();
+    expect(text((await admin.get('/admin/agents')).body)).toContain('<dd>Checked by Active Directory</dd>');
+  });
+
   it('revokes an agent: audited, disconnected, marked revoked, and a second revoke is refused', async () => {
     const id = await newAgent();
     const disconnect = vi.spyOn(tp.portal.agentHub, 'disconnect');

@@ -93,6 +93,10 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
   const elsewhere = new Set(online.map((p) => p.agentId));
   const states = new Map(agents.map((a) => [a.id, stateOf(a, live, elsewhere, now)]));
   const connected = [...states.values()].filter((s) => s === 'connected' || s === 'recent').length;
+  // What the agents' domain controllers said: without the policy-hints control AD does not check the history on a reset.
+  const reporting = agents.filter((a) => a.revokedAt === null && a.domainPolicy?.resetHistory !== undefined);
+  const noHints = reporting.filter((a) => a.domainPolicy?.resetHistory === false).map((a) => a.name);
+  const resetHistory = reporting.length === 0 ? null : noHints.length === 0;
   const writebackOn = policy.policy.onPremises.writeback;
   const applied = lastApplied[0];
   const failed = lastFailed[0];
@@ -158,7 +162,10 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
           <dd>
             <JobLine t={t} job={failed} now={now} />
           </dd>
+          <dt>{t('agents.status.resetHistory')}</dt>
+          <dd>{t(resetHistory === null ? 'agents.unknown' : resetHistory ? 'agents.status.resetHistoryOn' : 'agents.status.resetHistoryOff')}</dd>
         </dl>
+        {resetHistory === false ? <Notice kind="warn">{t('agents.status.resetHistoryOffExplained', { names: noHints.join(', ') })}</Notice> : null}
       </section>
 
       <section aria-labelledby="agents-list">

@@ -26,6 +26,8 @@ interface Deps {
   jobTtlMs: number;
   /** After a job was taken, how long the portal waits for AD's answer before saying "not confirmed yet". */
   takenGraceMs: number;
+  /** The longest a user waits for one job (writeback.userWaitSeconds); the job expires no later. */
+  userWaitMs: number;
   /** This portal process among the instances sharing the store. */
   instanceId: string;
 }
@@ -66,7 +68,7 @@ export class AgentHub {
     // Several instances exist only on PostgreSQL; on SQLite every agent is connected here.
     this.bus = d.store.dialect === 'postgres' ? new InstanceBus(d.store.events, d.instanceId, (agentId, job, sent) => this.dispatch.deliver(agentId, job, sent)) : null;
     const elsewhere = this.bus ? { presence: this.presence, agent: (id: string) => d.registry.byId(id), bus: this.bus } : undefined;
-    this.dispatch = new JobDispatch({ jobs: this.jobs, clock: d.clock, audit: d.audit, jobTtlMs: d.jobTtlMs, takenGraceMs: d.takenGraceMs, ...(elsewhere ? { elsewhere } : {}) }, this.connections);
+    this.dispatch = new JobDispatch({ jobs: this.jobs, clock: d.clock, audit: d.audit, jobTtlMs: d.jobTtlMs, takenGraceMs: d.takenGraceMs, userWaitMs: d.userWaitMs, ...(elsewhere ? { elsewhere } : {}) }, this.connections);
   }
 
   /** Listens for jobs other instances hand to the agents connected here (PostgreSQL; nothing to do on SQLite). */

@@ -20,6 +20,11 @@ export interface JobDispatchDeps {
   /** After a job was taken, how long the portal waits for AD's answer before saying "not confirmed yet". */
   takenGraceMs: number;
   /**
+   * The longest a user waits for any one job, whatever happens to the agent (`writeback.userWaitSeconds`):
+   * the job expires no later, so an agent frozen before its claim can never apply it afterwards.
+   */
+  userWaitMs: number;
+  /**
    * Several instances on one PostgreSQL database: agents connected to the others (their
    * presence), their sealing keys, and the notices that hand a job over. Absent on SQLite.
    */
@@ -69,7 +74,10 @@ export class JobDispatch {
     const { d } = this;
     if (!input.user.anchor) return fail('not_found');
     const id = newId();
-    const expiresAt = d.clock.now() + d.jobTtlMs;
+    const now = d.clock.now();
+    // The user's wait bounds everything: the expiry (no claim is granted after it) and the wait for AD's answer.
+    const expiresAt = now + Math.min(d.jobTtlMs, d.userWaitMs);
+    const deadline = Math.min(now + d.userWaitMs, expiresAt + d.takenGraceMs);
     await d.jobs.create({ id, kind: input.kind, userId: input.user.id, expiresAt });
     const tried = new Set<string>();
     for (;;) {
@@ -88,18 +96,18 @@ export class JobDispatch {
         ...(input.mustChange !== undefined ? { mustChange: input.mustChange } : {}),
         ...(input.allowProtected ? { allowProtected: true } : {}),
       };
-      const event = 'session' in target ? await this.send(target.session, job) : await this.handOver(target.instanceId, target.agent.id, job);
+      const event = 'session' in target ? await this.send(target.session, job, deadline) : await this.handOver(target.instanceId, target.agent.id, job, deadline);
       if (event.type === 'result') return outcomeOfVerdict(event.verdict);
       if (event.type === 'stored') return d.jobs.outcome(id);
       // The connection went, or time ran out: was the job taken meanwhile?
       const status = await d.jobs.status(id);
-      if (status === 'taken') return this.awaitReconciliation(id);
+      if (status === 'taken') return this.awaitReconciliation(id, deadline);
       if (status === 'applied' || status === 'failed') return d.jobs.outcome(id);
       if (event.type === 'timeout') break;
     }
     if (await d.jobs.expire(id)) return fail('unavailable');
     // Taken at the last moment: wait for its answer like any taken job.
-    return (await d.jobs.status(id)) === 'taken' ? this.awaitReconciliation(id) : d.jobs.outcome(id);
+    return (await d.jobs.status(id)) === 'taken' ? this.awaitReconciliation(id, deadline) : d.jobs.outcome(id);
   }
 
   /** The next agent to try: the least used one connected here, else one another instance holds. */
@@ -121,12 +129,13 @@ export class JobDispatch {
     const session = this.connections.session(agentId);
     if (!session) return { type: 'gone' };
     sent();
-    return this.send(session, job);
+    // The instance that made the job keeps the user's deadline; here, the expiry plus the grace.
+    return this.send(session, job, job.expiresAt + this.d.takenGraceMs);
   }
 
-  private send(session: AgentSession, job: Job): Promise<JobEvent | { type: 'timeout' }> {
+  private send(session: AgentSession, job: Job, deadline: number): Promise<JobEvent | { type: 'timeout' }> {
     session.lastUsed = Date.now();
-    return this.dispatch(session, job);
+    return this.dispatch(session, job, deadline);
   }
 
   /**
@@ -134,10 +143,10 @@ export class JobDispatch {
    * plus the grace; meanwhile the job's row is looked at every second, so a lost answer notice
    * costs at most that second (`stored`: the verdict is in the row).
    */
-  private async handOver(instanceId: string, agentId: string, job: Job): Promise<RemoteEvent | { type: 'stored' }> {
+  private async handOver(instanceId: string, agentId: string, job: Job, deadline: number): Promise<RemoteEvent | { type: 'stored' }> {
     const { d } = this;
     const bus = d.elsewhere!.bus;
-    const answer = bus.offer(instanceId, agentId, job, Math.max(0, job.expiresAt - d.clock.now()) + d.takenGraceMs);
+    const answer = bus.offer(instanceId, agentId, job, Math.max(0, deadline - d.clock.now()));
     for (;;) {
       const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), SAFETY_POLL_MS).unref());
       const first = await Promise.race([answer, tick]);
@@ -147,8 +156,8 @@ export class JobDispatch {
     }
   }
 
-  /** Sends the job and waits for its result, the connection closing, or the expiry (plus the grace once taken). */
-  private dispatch(session: AgentSession, job: Job): Promise<JobEvent | { type: 'timeout' }> {
+  /** Sends the job and waits for its result, the connection closing, or the expiry (once taken, until the deadline). */
+  private dispatch(session: AgentSession, job: Job, deadline: number): Promise<JobEvent | { type: 'timeout' }> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (e: JobEvent | { type: 'timeout' }) => {
@@ -166,16 +175,16 @@ export class JobDispatch {
       timer = setTimeout(() => {
         void this.d.jobs.status(job.id).then((status) => {
           if (status !== 'taken') return done({ type: 'timeout' });
-          timer = setTimeout(() => done({ type: 'timeout' }), this.d.takenGraceMs);
+          timer = setTimeout(() => done({ type: 'timeout' }), Math.max(0, deadline - this.d.clock.now()));
         });
       }, Math.max(0, job.expiresAt - this.d.clock.now()));
     });
   }
 
   /** A taken job whose connection went: the agent may reconnect and send its journaled result. */
-  private async awaitReconciliation(id: string): Promise<JobOutcome> {
-    const deadline = Date.now() + this.d.takenGraceMs;
-    while (Date.now() < deadline) {
+  private async awaitReconciliation(id: string, deadline: number): Promise<JobOutcome> {
+    const until = Date.now() + Math.min(this.d.takenGraceMs, Math.max(0, deadline - this.d.clock.now()));
+    while (Date.now() < until) {
       const status = await this.d.jobs.status(id);
       if (status !== 'taken') return this.d.jobs.outcome(id);
       await new Promise((r) => setTimeout(r, 100));

@@ -5,17 +5,20 @@ import type { ReportedPolicy } from '../agent-protocol/index.js';
 export function OnPremisesRules({ c, policy, context }: { c: AppContext; policy: ReportedPolicy; context: 'reset' | 'change' }) {
   const t = c.get('t');
   const days = (ms: number) => Math.round(ms / 86_400_000);
+  // A reset is held to the history and minimum age only where the DC takes the policy-hints
+  // control (the agent says so: resetHistory); a change by the user always is.
+  const checksHistory = context === 'change' || policy.resetHistory === true;
   return (
     <>
       <p>{t('reset.adRules.lead')}</p>
       <ul>
         {policy.minLength > 0 ? <li>{t('reset.adRules.length', { n: policy.minLength })}</li> : null}
         {policy.complexity ? <li>{t('reset.adRules.complexity')}</li> : null}
-        {/* A reset enforces history and minimum age only where the DC takes the policy-hints control; a change always does. */}
-        {context === 'change' && policy.historyLength > 0 ? <li>{t('reset.adRules.history', { n: policy.historyLength })}</li> : null}
-        {context === 'change' && policy.minAgeMs > 0 ? <li>{t('reset.adRules.minAge', { n: Math.max(1, days(policy.minAgeMs)) })}</li> : null}
+        {checksHistory && policy.historyLength > 0 ? <li>{t('reset.adRules.history', { n: policy.historyLength })}</li> : null}
+        {checksHistory && policy.minAgeMs > 0 ? <li>{t('reset.adRules.minAge', { n: Math.max(1, days(policy.minAgeMs)) })}</li> : null}
         {policy.maxAgeMs ? <li>{t('reset.adRules.maxAge', { n: days(policy.maxAgeMs) })}</li> : null}
       </ul>
+      {context === 'reset' && policy.resetHistory === false && policy.historyLength > 0 ? <p>{t('reset.adRules.historyNotOnReset')}</p> : null}
     </>
   );
 }

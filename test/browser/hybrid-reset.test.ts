@@ -167,6 +167,8 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
         'three of: capital letters, small letters, digits, symbols — and not your name or username',
         'a new password every 42 days',
       ]);
+      // Samba offers no policy-hints control, so AD does not check the history on a reset: the page says so plainly.
+      expect((await page.locator('#rules').innerText()).replace(/\s+/g, ' ')).toContain("Your organisation's network does not check your earlier passwords when you reset (only when you change your password), so please choose one you have not used before.");
       await expectAccessibilityBasics(page);
 
       // Only small letters and spaces: strong by the portal's measure, not complex enough for AD.
@@ -225,6 +227,29 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
     expect(await binds(sam, LONG_PASSWORD)).toBe(true);
     // The refused password never left the portal: one password job, applied.
     expect(await jobsOf(withAgent, 'pia.pso')).toEqual([['reset', 'applied', 'applied']]);
+  });
+
+  it('a protected account (a member of Domain Admins) is told right after the email code, before any password is typed, that it cannot be reset here; AD is asked to change nothing', async () => {
+    const { sam, email } = await hybridUser(withAgent, 'pat.protected', 'Pat Protected');
+    await dc.samba(['group', 'addmembers', 'Domain Admins', 'pat.protected']);
+    await withPage(browser, async (page) => {
+      await identify(withAgent, page, 'pat.protected');
+      const form = page.locator('main form').filter({ has: page.getByRole('button', { name: 'Email me a code', exact: true }) });
+      await form.getByRole('textbox').fill(email);
+      const before = await withAgent.outbox.mark();
+      await navigation(page, () => form.getByRole('button', { name: 'Email me a code', exact: true }).click());
+      await page.getByLabel('Code', { exact: true }).fill(await withAgent.outbox.nextCodeTo(email, before));
+      const verified = await navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
+      expect(verified.chain).toEqual([303, 200]);
+      expect(await h1(page)).toBe('This password cannot be reset here');
+      expect(await statusMessages(page)).toEqual(expect.arrayContaining(['It is you: the checks for pat.protected are done.', "Your account has administrator rights in your organisation's network, so for safety its password cannot be reset or unlocked through this page. Nothing was changed."]));
+      expect(await page.locator('main').innerText()).toContain('Contact your IT helpdesk or administrator.');
+      expect(await page.getByLabel('New password', { exact: true }).count()).toBe(0);
+      await expectAccessibilityBasics(page);
+    });
+    expect(await binds(sam, START_PASSWORD)).toBe(true);
+    // Only the policy look-up went to AD: no password job at all.
+    expect(await jobsOf(withAgent, 'pat.protected')).toEqual([]);
   });
 
   it('with no agent connected, the reset is refused in plain words ("Nothing was changed"), AD keeps the old password, and the user can try again', async () => {

@@ -110,10 +110,14 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect(await page.getByRole('checkbox', { name: 'Staff', exact: true }).isChecked()).toBe(false);
   });
 
-  it('Authentication methods: two required, voice methods off, security questions on with 4 of 5 and two custom questions', async () => {
+  it('Authentication methods: two required, voice methods off, "never weaker than sign-in" (on by default, explained) off, security questions on with 4 of 5 and two custom questions', async () => {
     await navigation(page, () => page.getByRole('navigation', { name: 'Policy sections' }).getByRole('link', { name: 'Authentication methods' }).click());
     expect(await mainText(page)).toContain('Administrators always use the stricter two-gate policy');
     await expectAccessibilityBasics(page);
+    const neverWeaker = page.getByRole('group', { name: 'A reset is never weaker than sign-in' });
+    expect(await choice('A reset is never weaker than sign-in', 'Yes').isChecked()).toBe(true);
+    expect((await neverWeaker.innerText()).replace(/\s+/g, ' ')).toContain('Users who set up an authenticator app or a passkey must use it to reset their password or unlock their account, or verify two other ways');
+    await choice('A reset is never weaker than sign-in', 'No').check();
     await choice('Number of methods required to reset', 'Two').check();
     await page.getByRole('checkbox', { name: 'Mobile phone: voice call', exact: true }).uncheck();
     await page.getByRole('checkbox', { name: 'Office phone: voice call', exact: true }).uncheck();
@@ -124,6 +128,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     await saveAndExpectSaved('methods');
     await expectVersion(2);
     expect(await choice('Number of methods required to reset', 'Two').isChecked()).toBe(true);
+    expect(await choice('A reset is never weaker than sign-in', 'No').isChecked()).toBe(true);
     const checked: Record<string, boolean> = {};
     for (const name of ['Email', 'Mobile phone: text message (SMS)', 'Mobile phone: voice call', 'Office phone: voice call', 'Authenticator app code', 'Passkey', 'Security questions']) checked[name] = await page.getByRole('checkbox', { name, exact: true }).isChecked();
     expect(checked).toEqual({ Email: true, 'Mobile phone: text message (SMS)': true, 'Mobile phone: voice call': false, 'Office phone: voice call': false, 'Authenticator app code': true, Passkey: true, 'Security questions': true });
@@ -206,7 +211,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect((await cells(0))[0]).toBe('Policy version 6');
     expect((await cells(0))[2]).toBe(admin.username);
     expect((await cells(0))[4]).toBe('Write back passwords to your on-premises directory; Allow users to unlock accounts without resetting their password; Password hash sync');
-    expect((await cells(4))[4]).toBe('Number of methods required to reset; Methods available to users; Number of questions required to register; Number of questions required to reset; Custom security questions');
+    expect((await cells(4))[4]).toBe('Number of methods required to reset; Methods available to users; Number of questions required to register; Number of questions required to reset; Custom security questions; A reset is never weaker than sign-in');
     expect(await cells(5)).toEqual([expect.stringMatching(/^Policy version 1$/), expect.stringMatching(/UTC$/), admin.username, 'Pilot first', 'Self-service password reset enabled for; Groups that may reset (used when “Selected groups” is chosen)']);
     expect((await cells(6))[0]).toBe('Policy version 0');
 
@@ -241,6 +246,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
       notifications: { usersOnReset: false, adminsOnAdminReset: false },
       customization: { helpdesk: 'https://help.example.com/sspr' },
       onPremises: { writeback: false, allowUnlock: false, passwordHashSync: true },
+      reset: { neverWeakerThanSignIn: false },
     });
     expect(shown.policy['groups']).toHaveLength(2);
   });

@@ -817,6 +817,40 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
     });
   });
 
+  it('never weaker than sign-in: where one method is required, a user with an authenticator app is not let through by the email code alone; the page says why, offers the app, and the app completes the proof', async () => {
+    const user = await createUser(one.portal, { username: 'nina', displayName: 'Nina Neverweaker', password: OLD_PASSWORD });
+    await withPage(browser, async (page) => {
+      await signIn(page, one.portal, user);
+      await registerEmail(one, page, 'nina@example.com');
+      const key = await registerAuthenticator(one, page);
+      await signOut(page);
+
+      await identify(one, page, user.username);
+      // Before the proof: the same list as for anyone.
+      expect(await buttons(page)).toEqual(ALL_CHOICES);
+      const before = await one.outbox.mark();
+      await chooseWithContact(page, 'Email me a code', 'nina@example.com');
+      const first = await enterCode(page, await one.outbox.nextCodeTo('nina@example.com', before));
+      expect(first.chain).toEqual([303, 200]);
+      expect(await h1(page)).toBe('Reset your password');
+      expect(await statusMessages(page)).toContain('First check passed. Because you set up an authenticator app, use it now, or verify one more way.');
+      expect(await page.locator('main h2').first().innerText()).toBe('Choose a second way to prove it is you');
+      // The app the page asks for comes first; every other method still counts as the second one.
+      const app = 'Enter a code from my authenticator app';
+      expect(await buttons(page)).toEqual([app, ...ALL_CHOICES.filter((c) => c !== 'Email me a code' && c !== app)]);
+      expect(await page.locator('#f-password').count()).toBe(0);
+      await page.locator('#passkey-sign-in-note').waitFor({ state: 'hidden' });
+      await expectAccessibilityBasics(page);
+
+      await choose(page, 'Enter a code from my authenticator app');
+      const second = await enterCode(page, currentTotp(key, Date.now() + 30_000));
+      expect(second.chain).toEqual([303, 200]);
+      await expectNewPasswordPage(page, user.username);
+      await setNewPassword(page, 'Lichen harbour sextant 64');
+      await expectOnlyNewPasswordWorks(one, page, user, 'Lichen harbour sextant 64');
+    });
+  });
+
   it('an expired flow (1-minute flows, a minute later) sends the user back to /reset with the "took too long" message, even with the right code, and nothing was changed', { timeout: 150_000 }, async () => {
     if (!expiring) expiring = (await startExpiringFlow()).flow;
     const { page, user, startedAt, code } = expiring;

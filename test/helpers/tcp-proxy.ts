@@ -15,6 +15,12 @@ export interface TcpProxy {
   targets(ports: number[]): void;
   /** Cuts every open connection (both ends see it close), as a balancer failing over does. */
   dropAll(): void;
+  /**
+   * Stops forwarding in both directions without closing anything, as a frozen peer or a hung
+   * network looks: bytes wait in the sockets (new connections too) until `thaw()` lets them through.
+   */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -22,15 +28,23 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let targets = [targetPort];
   let turn = 0;
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  let frozen = false;
+  const flow = ([client, upstream]: [Socket, Socket]) => client.pipe(upstream).pipe(client);
   const server: Server = createServer((client) => {
     const upstream = connect(targets[turn++ % targets.length]!, '127.0.0.1');
-    for (const s of [client, upstream]) {
+    const pair: [Socket, Socket] = [client, upstream];
+    for (const s of pair) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
+    pairs.add(pair);
+    if (!frozen) flow(pair);
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -46,6 +60,20 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     dropAll: () => {
       for (const s of sockets) s.destroy();
+    },
+    freeze: () => {
+      if (frozen) return;
+      frozen = true;
+      // Unpiped, a socket stops reading: what was sent waits in it (and in the kernel) until thawed.
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+      }
+    },
+    thaw: () => {
+      if (!frozen) return;
+      frozen = false;
+      for (const pair of pairs) flow(pair);
     },
     close: () =>
       new Promise<void>((resolve) => {

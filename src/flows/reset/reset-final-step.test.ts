@@ -26,6 +26,32 @@ describe('password reset (HTTP, real store)', () => {
     expect(audit.map((a) => [a.outcome, JSON.parse(a.details).reason])).toEqual([['failure', 'onprem_unavailable']]);
   });
 
+  it("the new-password page of a hybrid user promises AD's password history only where AD checks it on resets, and says plainly where it does not", async () => {
+    const t = await portal();
+    const user = await t.portal.users.create({ username: 'hy.story', displayName: 'Hy Story', email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: 'guid-2' });
+    const m = await t.portal.methods.addContact(user.id, 'email', 'hs@mail.test');
+    await t.portal.methods.confirm(user.id, m.id);
+    const policy = { minLength: 7, complexity: true, historyLength: 24, minAgeMs: 0, maxAgeMs: null, lockoutThreshold: 0, lockoutDurationMs: null };
+    // What an agent reported with its hello (used while no agent answers a look-up for this user).
+    const reported = (p: object, seenAt: number) =>
+      t.store.db
+        .insertInto('agents')
+        .values({ id: `agent-${Math.random()}`, name: 'dc-agent', signing_key: 'k', sealing_key: 'k', version: '1', domain: 'corp.test', domain_policy: JSON.stringify(p), rights_report: null, registered_at: 1, last_seen_at: seenAt, revoked_at: null })
+        .execute();
+    const c = new TestClient(t.app);
+    const flow = flowOf(await startReset(c, 'hy.story'));
+    await passEmail(t, c, flow, 'hs@mail.test');
+    const note = 'does not check your earlier passwords when you reset';
+    await reported({ ...policy, resetHistory: true }, t.clock.now() - 60_000);
+    let page = (await c.get(`/reset/verify?flow=${flow}`)).body;
+    expect(page).toContain('not one of your last 24 passwords');
+    expect(page).not.toContain(note);
+    await reported({ ...policy, resetHistory: false }, t.clock.now());
+    page = (await c.get(`/reset/verify?flow=${flow}`)).body;
+    expect(page).not.toContain('not one of your last 24 passwords');
+    expect(page).toContain(note);
+  });
+
   it('unlocks a cloud user locked by sign-in failures without changing the password', async () => {
     const t = await portal();
     const { email } = await registered(t.portal, 'mona');

@@ -4,8 +4,8 @@ import { startData, transition, type Pending, type ResetData, type ResetEvent, t
 const email: Pending = { choice: 'email', gate: 'email', methodId: 'm1', expiresAt: 1 };
 const totp: Pending = { choice: 'totp', gate: 'totp', methodId: 'm2', expiresAt: 1 };
 
-function run(events: ResetEvent[], required: 1 | 2 = 1): { state: ResetState; data: ResetData; refused: string[] } {
-  let { state, data } = startData('reset', 'alice', required);
+function run(events: ResetEvent[], required: 1 | 2 = 1, strongNeeded = false): { state: ResetState; data: ResetData; refused: string[] } {
+  let { state, data } = startData('reset', 'alice', required, strongNeeded);
   const refused: string[] = [];
   for (const e of events) {
     const r = transition(state, data, e);
@@ -27,6 +27,19 @@ describe('reset flow state machine', () => {
     const done = run([{ type: 'proof_started', pending: email }, { type: 'gate_passed', gate: 'email' }, { type: 'proof_started', pending: totp }, { type: 'gate_passed', gate: 'totp' }], 2);
     expect(done.state).toBe('verified');
     expect(done.data.passed).toEqual(['email', 'totp']);
+  });
+
+  it('a reset is never weaker than sign-in: with a strong method needed, one email gate is not enough, the app or a second gate is', () => {
+    const questions: Pending = { choice: 'questions', gate: 'questions', methodId: null, expiresAt: 1 };
+    const emailOnly = run([{ type: 'proof_started', pending: email }, { type: 'gate_passed', gate: 'email' }], 1, true);
+    expect(emailOnly.state).toBe('verifying');
+    expect(run([{ type: 'proof_started', pending: totp }, { type: 'gate_passed', gate: 'totp' }], 1, true).state).toBe('verified');
+    expect(run([{ type: 'proof_started', pending: email }, { type: 'gate_passed', gate: 'email' }, { type: 'proof_started', pending: questions }, { type: 'gate_passed', gate: 'questions' }], 1, true).state).toBe('verified');
+    // Any gate that is not the app or a passkey counts as "another method", whatever it is called.
+    const other: Pending = { choice: 'email', gate: 'some_future_method' as Pending['gate'], methodId: 'm9', expiresAt: 1 };
+    expect(run([{ type: 'proof_started', pending: other }, { type: 'gate_passed', gate: other.gate }], 1, true).state).toBe('verifying');
+    // Without the need, one gate is enough as before.
+    expect(run([{ type: 'proof_started', pending: email }, { type: 'gate_passed', gate: 'email' }], 1, false).state).toBe('verified');
   });
 
   it('a gate passes only for the proof that was started', () => {

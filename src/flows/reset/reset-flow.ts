@@ -1,11 +1,11 @@
 import { assertNever } from '../../shared/assert-never.js';
 import { fail, ok, type Result } from '../../shared/result.js';
-import type { GateType, MethodChoice } from '../../policy/policy.js';
+import { isStrongGate, type GateType, type MethodChoice } from '../../policy/policy.js';
 
 /**
  * The reset / unlock flow as a pure state machine (ory/kratos's recovery flow, Lucia's guards).
  *
- *   verifying ──(gate passed, more needed)──▶ verifying
+ *   verifying ──(gate passed, more needed)──▶ verifying      (more needed: see `proven`)
  *   verifying ──(last gate passed)──────────▶ verified ──(apply)──▶ applying ──▶ completed
  *        │                                                               └──(refused)──▶ verified
  *        └──(too many failures)──▶ failed
@@ -34,6 +34,12 @@ export interface ResetData {
   /** As typed at the start: shown back to the user and the seed of a decoy's questions. */
   username: string;
   required: 1 | 2;
+  /**
+   * The user registered an authenticator app or a passkey and the policy says a reset is never
+   * weaker than sign-in: one of those, or two gates of any kind, are needed (whatever `required`).
+   * Absent in flows stored before the setting existed: false.
+   */
+  strongNeeded?: boolean;
   passed: GateType[];
   pending: Pending | null;
   /** What the user asked for at the end (reset the password or only unlock). */
@@ -54,8 +60,14 @@ export const RESET_REFUSALS = ['finished', 'not_allowed'] as const;
 export type ResetRefusal = (typeof RESET_REFUSALS)[number];
 export type Transition = Result<{ state: ResetState; data: ResetData }, ResetRefusal>;
 
-export function startData(intent: Intent, username: string, required: 1 | 2): { state: ResetState; data: ResetData } {
-  return { state: 'verifying', data: { intent, username, required, passed: [], pending: null } };
+export function startData(intent: Intent, username: string, required: 1 | 2, strongNeeded = false): { state: ResetState; data: ResetData } {
+  return { state: 'verifying', data: { intent, username, required, ...(strongNeeded ? { strongNeeded } : {}), passed: [], pending: null } };
+}
+
+/** Whether these gates prove enough: the policy's number and, when a strong method is needed, one of them or two gates of any kind. */
+export function proven(data: ResetData, passed: readonly GateType[] = data.passed): boolean {
+  if (passed.length < data.required) return false;
+  return !data.strongNeeded || passed.length >= 2 || passed.some(isStrongGate);
 }
 
 export function transition(state: ResetState, data: ResetData, event: ResetEvent): Transition {
@@ -71,7 +83,7 @@ export function transition(state: ResetState, data: ResetData, event: ResetEvent
         case 'gate_passed': {
           if (!data.pending || data.pending.gate !== event.gate || data.passed.includes(event.gate)) return fail('not_allowed');
           const passed = [...data.passed, event.gate];
-          return ok({ state: passed.length >= data.required ? 'verified' : 'verifying', data: { ...data, passed, pending: null } });
+          return ok({ state: proven(data, passed) ? 'verified' : 'verifying', data: { ...data, passed, pending: null } });
         }
         case 'blocked':
           return ok({ state: 'failed', data: { ...data, pending: null } });

@@ -31,9 +31,9 @@ import { throttleKeys } from '../../state/throttle-keys.js';
 import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
 import type { Captcha } from './captcha.js';
 import type { StepRefusal } from './refusals.js';
-import { NOBODY } from './nobody.js';
 import { notifyAdmins, notifyUser } from './reset-notices.js';
 import { startData, transition, type Intent, type ResetData, type ResetState } from './reset-flow.js';
+import { NOBODY, registeredGates, standingOf, strongMethods } from './eligibility.js';
 import type { PasswordLength, ResetFlow, ResetView } from './reset-view.js';
 import { proofStrategies, type ProofStrategy } from './strategies/index.js';
 import type { ProofAnswer, ProofStarted } from './strategies/proof-strategy.js';
@@ -134,33 +134,15 @@ export class ResetService {
 
     const user = await d.users.byUsername(username);
     // The same queries run for a name that matches nobody, so the time taken tells nothing.
-    const eligible = await this.eligible(user ?? NOBODY, policy);
+    const { eligible, strongNeeded } = await standingOf(d, user ?? NOBODY, policy);
     const required = user && eligible ? effectiveFor(policy, user).required : policy.methodsRequired;
-    const { state, data } = startData(input.intent, username, required);
+    const { state, data } = startData(input.intent, username, required, strongNeeded);
     // Nothing is proven yet: a password change elsewhere leaves the flow alone until a method is passed.
     const flow = await d.flows.create<ResetState, ResetData>({ kind: RESET_FLOW, state, userId: eligible ? user!.id : null, browserId: meta.browserId, data, ttlMs: d.flowTtlMs, holdsProof: false });
     // For administrators only (the audit log): why a flow could never succeed.
     const why: Record<string, string> = eligible ? {} : { why: !user ? 'unknown' : !user.enabled ? 'disabled' : 'not_in_scope_or_not_registered' };
     await d.audit.record({ event: 'reset_started', outcome: 'info', target: { id: user?.id ?? null, name: username.slice(0, 256) }, ip: meta.ip, userAgent: meta.userAgent, details: { intent: input.intent, eligible, ...why } });
     return ok({ flowId: flow.id });
-  }
-
-  /** In scope, enabled, and registered with enough different methods the policy accepts. */
-  private async eligible(user: User, policy: Policy): Promise<boolean> {
-    const inScope = await this.d.policy.inScope({ ...user, enabled: true }, policy);
-    const gates = await this.registeredGates(user, policy);
-    return user !== NOBODY && user.enabled && inScope && gates.size >= effectiveFor(policy, user).required;
-  }
-
-  private async registeredGates(user: User, policy: Policy): Promise<Set<GateType>> {
-    const eff = effectiveFor(policy, user);
-    const gates = new Set<GateType>();
-    for (const m of await this.d.methods.list(user.id, { confirmedOnly: true })) {
-      const gate = m.type as GateType;
-      if (eff.gates.has(gate) && (gate !== 'mobile' || eff.available.includes('mobile_sms') || eff.available.includes('mobile_voice'))) gates.add(gate);
-    }
-    if (eff.gates.has('questions') && (await this.d.questions.registeredQuestionIds(user.id)).length >= policy.questions.toAnswer) gates.add('questions');
-    return gates;
   }
 
   private async load(flowId: string, browserId: string): Promise<{ flow: ResetFlow; user: User | null; policy: Policy } | null> {
@@ -195,17 +177,26 @@ export class ResetService {
         const pending = flow.data.pending;
         const step = pending ? (this.strategies.get(pending.choice)?.step(pending, policy) ?? null) : null;
         let noMoreMethods = false;
+        let strongReason: GateType[] = [];
         if (user && flow.data.passed.length > 0) {
-          const left = [...(await this.registeredGates(user, policy))].filter((g) => !flow.data.passed.includes(g));
+          const left = [...(await registeredGates(this.d, user, policy))].filter((g) => !flow.data.passed.includes(g));
           noMoreMethods = left.length === 0;
+          // Only past a proof: before it, every name sees the same page.
+          if (flow.data.strongNeeded) strongReason = await strongMethods(this.d, user);
         }
-        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods };
+        // The method the page asks for comes first.
+        if (strongReason.length > 0) choices.sort((a, b) => Number(strongReason.includes(gateOfChoice[b])) - Number(strongReason.includes(gateOfChoice[a])));
+        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason };
       }
-      case 'verified':
+      case 'verified': {
         if (!user) return { kind: 'expired' };
         // Told only now, once identity is proven: before it a blocked user's pages are everyone's.
         if (await this.d.blocks.isBlocked(user.id)) return { kind: 'selfServiceBlocked', flow, helpdesk };
-        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy: user.source === 'onprem' ? await this.d.adPolicy(user) : null, passwordLength: this.d.passwordLength };
+        const adPolicy = user.source === 'onprem' ? await this.d.adPolicy(user) : null;
+        // Told right after the proof, not after a password was typed: the agent would refuse any write to this account.
+        if (adPolicy?.protectedAccount) return { kind: 'protected', flow, helpdesk };
+        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy, passwordLength: this.d.passwordLength };
+      }
       case 'applying':
         return { kind: 'applying', flow };
       case 'completed':

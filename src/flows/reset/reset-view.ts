@@ -1,6 +1,6 @@
 import type { ReportedPolicy } from '../../agent-protocol/index.js';
 import type { User } from '../../directory/users.js';
-import type { MethodChoice } from '../../policy/policy.js';
+import type { GateType, MethodChoice } from '../../policy/policy.js';
 import type { StoredFlow, VoidReason } from '../../state/flow-store.js';
 import type { ResetData, ResetState } from './reset-flow.js';
 
@@ -18,8 +18,20 @@ export type ResetView =
   | { kind: 'expired' }
   /** Ended because the password was changed (or the account unlocked) elsewhere; nothing can be done with it. */
   | { kind: 'voided'; by: VoidReason }
-  | { kind: 'verifying'; flow: ResetFlow; choices: MethodChoice[]; step: ProofStep | null; phoneRegion: string; helpdesk: string | null; noMoreMethods: boolean }
+  | {
+      kind: 'verifying';
+      flow: ResetFlow;
+      choices: MethodChoice[];
+      step: ProofStep | null;
+      phoneRegion: string;
+      helpdesk: string | null;
+      noMoreMethods: boolean;
+      /** Past a first proof, for a user who must use a strong method or one more: the strong methods they registered (why one more check is asked). */
+      strongReason: GateType[];
+    }
   | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
+  /** Identity proven, but AD will not let this account be written (a protected administrator account): said now, before any password is typed. */
+  | { kind: 'protected'; flow: ResetFlow; helpdesk: string | null }
   | { kind: 'applying'; flow: ResetFlow }
   | { kind: 'completed'; flow: ResetFlow }
   | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null }

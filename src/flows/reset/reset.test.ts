@@ -42,9 +42,11 @@ describe('password reset (HTTP, real store)', () => {
     expect(audit.map((a) => [a.outcome, a.target_id, JSON.parse(a.details).method])).toEqual([['success', user.id, 'email']]);
   });
 
-  it('does not reveal whether the user exists: unknown, disabled, out-of-scope and unregistered users get the same pages as a registered one', async () => {
+  it('does not reveal whether the user exists: unknown, disabled, out-of-scope and unregistered users, and one who must use an authenticator app, get the same pages as a registered one', async () => {
     const t = await portal();
     const real = await registered(t.portal, 'real.user');
+    // Held to "never weaker than sign-in": nothing of it shows before the proof.
+    await registered(t.portal, 'strong.user', { totp: true });
     await makeUser(t.portal, { username: 'nobody.registered', password: PASSWORD });
     const disabled = await registered(t.portal, 'gone.user');
     await t.portal.directory.setEnabled({ id: null, name: 'test' }, disabled.user.id, false);
@@ -52,6 +54,7 @@ describe('password reset (HTTP, real store)', () => {
     const pilot = await t.portal.directory.createGroup({ id: null, name: 'test' }, { name: 'Pilot' });
     if (!pilot.ok) throw new Error('group');
     await t.portal.directory.addMember({ id: null, name: 'test' }, pilot.value.id, { type: 'user', name: 'real.user' });
+    await t.portal.directory.addMember({ id: null, name: 'test' }, pilot.value.id, { type: 'user', name: 'strong.user' });
     expect((await t.portal.policy.update({ id: null, name: 'test' }, { enabledFor: 'selected', groups: [pilot.value.id] })).ok).toBe(true);
 
     const journey = async (username: string) => {
@@ -66,7 +69,7 @@ describe('password reset (HTTP, real store)', () => {
       return [start, verify, choose, codePage, wrong].map(shape);
     };
     const baseline = await journey('real.user');
-    for (const name of ['no.such.user', 'nobody.registered', 'gone.user', 'outside.user']) {
+    for (const name of ['no.such.user', 'nobody.registered', 'gone.user', 'outside.user', 'strong.user']) {
       expect(await journey(name), name).toEqual(baseline);
     }
     // And a registered user typing their real address sees the same words as everyone else.

@@ -71,7 +71,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
       case 'verified':
         return c.html(<NewPasswordPage c={c} view={view} errors={extra.errors} reasons={extra.reasons} problem={extra.problem ?? extra.error} />, status);
       default:
-        return c.html(<FinishedPage c={c} view={view} />, view.kind === 'failed' ? 429 : view.kind === 'selfServiceBlocked' ? 403 : 200);
+        return c.html(<FinishedPage c={c} view={view} />, view.kind === 'failed' ? 429 : view.kind === 'selfServiceBlocked' ? 403 : view.kind === 'protected' ? status : 200);
     }
   };
 

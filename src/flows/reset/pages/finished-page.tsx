@@ -4,14 +4,28 @@ import { verifyPath } from '../paths.js';
 import type { ResetView } from '../reset-view.js';
 import { Helpdesk } from './helpdesk.js';
 
-/** Blocked (too many tries, or self-service turned off after "this wasn't me"), being applied by another request, or done. */
-export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' | 'selfServiceBlocked' }> }) {
+/** Blocked (too many tries, or self-service turned off after "this wasn't me"), a protected account, being applied by another request, or done. */
+export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' | 'protected' | 'selfServiceBlocked' }> }) {
   const t = c.get('t');
   if (view.kind === 'selfServiceBlocked') {
     return (
       <Page c={c} title={t('reset.selfServiceBlockedTitle')} narrow>
         <h1>{t('reset.selfServiceBlockedTitle')}</h1>
         <Notice kind="error">{t('reset.selfServiceBlocked')}</Notice>
+        <Helpdesk c={c} helpdesk={view.helpdesk} />
+        <p>
+          <a href="/sign-in">{t('reset.backToSignIn')}</a>
+        </p>
+      </Page>
+    );
+  }
+  if (view.kind === 'protected') {
+    const title = t(view.flow.data.intent === 'unlock' ? 'unlock.protectedTitle' : 'reset.protectedTitle');
+    return (
+      <Page c={c} title={title} narrow>
+        <h1>{title}</h1>
+        <Notice kind="ok">{t('reset.verified', { username: view.flow.data.username })}</Notice>
+        <Notice kind="warn">{t('reset.protected')}</Notice>
         <Helpdesk c={c} helpdesk={view.helpdesk} />
         <p>
           <a href="/sign-in">{t('reset.backToSignIn')}</a>

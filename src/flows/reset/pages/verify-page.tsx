@@ -3,7 +3,7 @@ import { Submit } from '../../../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../../../http/ui/layout.js';
 import { isMessageKey, type MessageKey } from '../../../i18n/index.js';
 import { PasskeyForm, PasskeyScripts } from '../../../methods/passkey-ui.js';
-import type { MethodChoice } from '../../../policy/policy.js';
+import { gateOfChoice, type MethodChoice } from '../../../policy/policy.js';
 import { startPath } from '../paths.js';
 import type { ResetRefusal } from '../refusals.js';
 import type { ResetView } from '../reset-view.js';
@@ -20,6 +20,17 @@ const choiceLabel: Record<MethodChoice, MessageKey> = {
   passkey: 'reset.choice.passkey',
   questions: 'reset.choice.questions',
 };
+
+/**
+ * Why one more check is asked of a user whose sign-in is strong (an authenticator app, a passkey,
+ * or both): use it, or one more way — or, where the reset does not offer it, one more way.
+ */
+function strongReasonKey(strong: readonly string[], choices: readonly MethodChoice[]): MessageKey {
+  if (!choices.some((ch) => strong.includes(gateOfChoice[ch]))) return 'reset.strong.oneMore';
+  const app = strong.includes('totp');
+  const passkey = strong.includes('passkey');
+  return app && passkey ? 'reset.strong.both' : app ? 'reset.strong.app' : 'reset.strong.passkey';
+}
 
 function ChoiceForm({ c, flow, choice, phoneRegion }: { c: AppContext; flow: string; choice: MethodChoice; phoneRegion: string }) {
   const t = c.get('t');
@@ -54,7 +65,7 @@ export function VerifyPage({ c, view, error, field }: { c: AppContext; view: Ver
     <Page c={c} title={title} narrow>
       <h1>{title}</h1>
       <p class="muted">{t('reset.for', { username: flow.data.username })}</p>
-      {flow.data.passed.length > 0 ? <Notice kind="ok">{t('reset.onePassed')}</Notice> : null}
+      {flow.data.passed.length > 0 ? <Notice kind="ok">{t(view.strongReason.length > 0 ? strongReasonKey(view.strongReason, view.choices) : 'reset.onePassed')}</Notice> : null}
       {errorText && !field ? <Notice kind="error">{errorText}</Notice> : null}
       {view.noMoreMethods ? (
         <>
