@@ -114,6 +114,14 @@ export class MethodStore {
     return this.insert(userId, 'totp', (id) => ({ label, secret: this.cipher.seal(secretBase32, secretAad(id, 'totp')) }));
   }
 
+  /**
+   * The row that holds a user's saved recovery codes (src/methods/recovery-code-store.ts keeps
+   * the codes): unconfirmed until the user says the codes are saved, so a set never seen counts for nothing.
+   */
+  addRecoveryCodes(userId: string): Promise<Method> {
+    return this.insert(userId, 'recovery_code', () => ({}));
+  }
+
   /** A passkey is confirmed by its registration ceremony itself. */
   addPasskey(userId: string, label: string, data: PasskeyData): Promise<Method> {
     return this.insert(userId, 'passkey', (_id, now) => ({

@@ -9,6 +9,8 @@ import { optionalEmailSchema } from '../directory/names.js';
 import type { CodeRefusal, CodeService } from './codes.js';
 import type { Method, MethodStore } from './method-store.js';
 import type { Outbound, RenderEmail } from './outbound.js';
+import { parseRecoveryCode, RECOVERY_CODES_LOW } from './recovery-code-format.js';
+import type { RecoveryCodeStore } from './recovery-code-store.js';
 import { describeMethod, normalisePhone } from './phone.js';
 import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
@@ -16,6 +18,9 @@ import { throttleKeys } from '../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
+
+/** What a notice of a change to security info says. */
+export type MethodNotice = 'mail.methodAdded.body' | 'mail.methodRemoved.body' | 'mail.recoveryCodes.used.body' | 'mail.recoveryCodes.usedLow.body' | 'mail.recoveryCodes.regenerated.body';
 
 /** What failed, as catalogue keys the pages show. */
 export const refusals = [
@@ -33,6 +38,8 @@ export const refusals = [
   'methods.codeNone',
   'methods.notAvailable',
   'methods.questions.wrong',
+  'methods.recovery.malformed',
+  'methods.recovery.used',
 ] as const;
 export type Refusal = (typeof refusals)[number];
 
@@ -53,6 +60,7 @@ interface Deps {
   users: { markSecurityInfoConfirmed(id: string): Promise<void> };
   codes: CodeService;
   questions: QuestionStore;
+  recoveryCodes: Pick<RecoveryCodeStore, 'use' | 'count'>;
   outbound: Outbound;
   renderEmail: RenderEmail;
   audit: AuditLog;
@@ -86,7 +94,7 @@ export function spokenCode(code: string): string {
 export class SecurityInfoService {
   constructor(private readonly d: Deps) {}
 
-  available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions'): boolean {
+  available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions' | 'recovery_code'): boolean {
     return this.d.policy().available.includes(kind);
   }
 
@@ -127,7 +135,7 @@ export class SecurityInfoService {
     return ok(undefined);
   }
 
-  /** Checks a typed code (email/SMS/voice) or an authenticator-app code for a method. */
+  /** Checks a typed code (email/SMS/voice), an authenticator-app code or a saved recovery code for a method. */
   async verifyCode(user: User, method: Method, purpose: string, typed: string): Promise<MethodResult> {
     const { d } = this;
     if (await this.blockedFor(user.id)) return fail('methods.blocked');
@@ -144,6 +152,21 @@ export class SecurityInfoService {
       const step = secret ? matchTotp(secret, typed, d.clock.now()) : null;
       // A code already used inside its window is refused: claimTotpStep is a compare-and-swap.
       accepted = step !== null && (await d.methods.claimTotpStep(method.id, step));
+    } else if (method.type === 'recovery_code') {
+      // Something that cannot be a recovery code compares nothing and changes nothing.
+      const code = parseRecoveryCode(typed);
+      if (code === null) return fail('methods.recovery.malformed');
+      const checksKey = throttleKeys.phoneChecks(user.id);
+      if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return fail('methods.sendLimited');
+      await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
+      // One compare-and-swap: of parallel submissions of one code exactly one is accepted.
+      const use = method.confirmed ? await d.recoveryCodes.use(user.id, method.id, code) : 'unknown';
+      accepted = use === 'used';
+      // A code spent a moment ago (a double click) is the owner's: it guessed nothing.
+      if (use === 'already_used') {
+        refusal = 'methods.recovery.used';
+        guessed = false;
+      }
     } else {
       const check = await d.codes.verify(user.id, method.id, purpose, typed);
       accepted = check.ok;
@@ -158,7 +181,14 @@ export class SecurityInfoService {
       return fail(refusal);
     }
     await d.methods.markUsed(method.id);
+    if (method.type === 'recovery_code') await this.recoveryCodeUsed(user, method);
     return ok(undefined);
+  }
+
+  /** A spent recovery code is news for the owner: how many are left, never which one was used. */
+  private async recoveryCodeUsed(user: User, method: Method): Promise<void> {
+    const { left, total } = await this.d.recoveryCodes.count(user.id, method.id);
+    await this.notify(user, left <= RECOVERY_CODES_LOW ? 'mail.recoveryCodes.usedLow.body' : 'mail.recoveryCodes.used.body', this.describe(method), undefined, { left, total });
   }
 
   async blockedFor(userId: string): Promise<boolean> {
@@ -279,13 +309,13 @@ export class SecurityInfoService {
    * Tells the user about a change on their other channels: every confirmed email method and the
    * account's own address, except the method just changed. No secrets in the message.
    */
-  async notify(user: User, bodyKey: 'mail.methodAdded.body' | 'mail.methodRemoved.body', what: string, except?: Method): Promise<void> {
+  async notify(user: User, bodyKey: MethodNotice, what: string, except?: Method, values: Record<string, string | number> = {}): Promise<void> {
     const { d } = this;
     const targets = new Set<string>();
     if (user.email) targets.add(user.email.toLowerCase());
     for (const m of await d.methods.list(user.id, { confirmedOnly: true })) if (m.type === 'email' && m.contact && m.id !== except?.id) targets.add(m.contact);
     if (except?.type === 'email' && except.contact) targets.delete(except.contact);
-    const mail = d.renderEmail({ title: d.t('mail.methodChanged.title', { product: d.productName }), paragraphs: [d.t(bodyKey, { method: what }), d.t('mail.methodChanged.notYou')] });
+    const mail = d.renderEmail({ title: d.t('mail.methodChanged.title', { product: d.productName }), paragraphs: [d.t(bodyKey, { ...values, method: what }), d.t('mail.methodChanged.notYou')] });
     for (const to of targets) await d.outbound.email({ to, ...mail, kind: 'notify:method-changed', userId: user.id });
   }
 }

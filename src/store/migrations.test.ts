@@ -11,9 +11,9 @@ import { migrateToLatest, migratorFor, pendingMigrations, type Store } from './d
 import { latestMigration, migrations } from './migrations/index.js';
 
 const allMigrations = Object.keys(migrations);
-const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'security_answers', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'writeback_jobs'];
+const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'recovery_codes', 'security_answers', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'writeback_jobs'];
 /** Tables the latest migration creates (the down/up test checks exactly these). */
-const latestTables = ['agent_presence'];
+const latestTables = ['recovery_codes'];
 
 async function tableNames(store: Store): Promise<string[]> {
   const tables = await store.db.introspection.getTables();
@@ -50,7 +50,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
   it('upgrading a database of an earlier version keeps its rows and adds working new tables', async () => {
     const migrated = await migratorFor(store).migrateTo('0002-sessions-and-flows');
     expect(migrated.error).toBeUndefined();
-    expect(await pendingMigrations(store)).toEqual(['0003-audit', '0004-methods-and-delivery', '0005-password-history', '0006-policy-api-reset', '0007-agents-and-writeback', '0008-sync', '0009-agent-presence']);
+    expect(await pendingMigrations(store)).toEqual(['0003-audit', '0004-methods-and-delivery', '0005-password-history', '0006-policy-api-reset', '0007-agents-and-writeback', '0008-sync', '0009-agent-presence', '0011-recovery-codes']);
     expect(await tableNames(store)).not.toContain('audit_events');
 
     // Rows as a 0002 portal wrote them, inserted with plain queries.
@@ -79,6 +79,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       ['0007-agents-and-writeback', 'Success'],
       ['0008-sync', 'Success'],
       ['0009-agent-presence', 'Success'],
+      ['0011-recovery-codes', 'Success'],
     ]);
     expect(await pendingMigrations(store)).toEqual([]);
 

@@ -8,6 +8,7 @@ import * as m0006 from './0006-policy-api-reset.js';
 import * as m0007 from './0007-agents-and-writeback.js';
 import * as m0008 from './0008-sync.js';
 import * as m0009 from './0009-agent-presence.js';
+import * as m0011 from './0011-recovery-codes.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0007-agents-and-writeback': m0007,
   '0008-sync': m0008,
   '0009-agent-presence': m0009,
+  '0011-recovery-codes': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
