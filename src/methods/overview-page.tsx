@@ -72,8 +72,17 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
                   <strong>{methodName(c, m)}</strong> {m.isDefault ? <span class="badge on">{t('methods.default')}</span> : null}
                   <br />
                   <span class="muted">
-                    {m.type === 'recovery_code' && recovery ? `${t('methods.recovery.left', { left: recovery.left, total: recovery.total })} · ` : ''}
-                    {m.lastUsedAt ? t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') }) : t('methods.neverUsed')}
+                    {m.type === 'recovery_code' && recovery ? (
+                      // Registering a set is not using a code: "last used" only once one was spent.
+                      <>
+                        {t('methods.recovery.left', { left: recovery.left, total: recovery.total })}
+                        {recovery.left < recovery.total && m.lastUsedAt ? ` · ${t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') })}` : ''}
+                      </>
+                    ) : m.lastUsedAt ? (
+                      t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') })
+                    ) : (
+                      t('methods.neverUsed')
+                    )}
                   </span>
                 </td>
                 <td class="row">

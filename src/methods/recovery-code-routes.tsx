@@ -33,7 +33,7 @@ function CodesPage({ c, shown }: { c: AppContext; shown: RecoveryCodesShown }) {
             </li>
           ))}
         </ol>
-        <div class="row">
+        <div class="row recovery-actions">
           <button type="button" class="secondary" hidden data-copy="recovery-codes" data-copy-status="copy-status" data-msg-done={t('methods.recovery.copied')} data-msg-failed={t('methods.recovery.copyFailed')}>
             {t('methods.recovery.copy')}
           </button>

@@ -22,6 +22,7 @@ export const recoveryCodeMessages = {
   'methods.recovery.regenerateTitle': 'Make new recovery codes?',
   'methods.recovery.regenerateIntro': 'You get 10 new codes. Your {left} unused old codes stop working straight away, so throw away every copy of them.',
   'methods.recovery.gone': 'These codes can no longer be shown or downloaded: you said they were saved, or 15 minutes passed. If you did not save them, make a new set.',
+  'methods.recovery.label': 'Recovery code',
   'methods.recovery.hint': 'Enter one of your saved recovery codes: 16 letters and digits, like ABCD-EFGH-JKMN-PQRS (dashes and spaces do not matter). Each code works once.',
   'methods.recovery.malformed': 'That is not a recovery code. A recovery code has 16 letters and digits, like ABCD-EFGH-JKMN-PQRS. Check it and try again.',
   'methods.recovery.used': 'That recovery code was already used. Each code works only once: use another one from your list.',

@@ -32,7 +32,7 @@ export function CodeForm(props: { c: AppContext; action: string; hint: string; e
           <input type="hidden" name={k} value={v} />
         ))}
         {/* A saved recovery code is 16 characters in groups, typed or pasted: nothing is sent, so there is nothing to send again. */}
-        <Field t={t} name="code" label="methods.code.label" hint={props.hint} autocomplete={props.recovery ? 'off' : 'one-time-code'} required maxlength={props.recovery ? 40 : 12} autofocus={!props.error} />
+        <Field t={t} name="code" label={props.recovery ? 'methods.recovery.label' : 'methods.code.label'} hint={props.hint} autocomplete={props.recovery ? 'off' : 'one-time-code'} required maxlength={props.recovery ? 40 : 12} autofocus={!props.error} />
         <Submit>{t('methods.code.submit')}</Submit>
       </form>
       {props.resendAction && !props.totp && !props.recovery ? (

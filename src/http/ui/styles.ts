@@ -75,8 +75,10 @@ dl.props dt { font-weight: 600; }
 dl.props dd { margin: 0; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
 code.link { word-break: break-all; }
-ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0; padding-left: 2.25rem; }
+ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0 0 1.25rem; padding-left: 2.75rem; }
 ol.recovery-codes li { white-space: nowrap; }
+.recovery-actions button { margin-top: 0; }
+.recovery-actions form { margin: 0; }
 .card > h2:first-child { margin-top: 0; }
 @media (max-width: 48rem) {
   .admin-layout { grid-template-columns: 1fr; }

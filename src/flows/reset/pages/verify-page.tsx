@@ -88,7 +88,7 @@ export function VerifyPage({ c, view, error, field }: { c: AppContext; view: Ver
               </p>
             ) : null}
             <div>
-              <label for="f-code">{t('methods.code.label')}</label>
+              <label for="f-code">{t(step.from === 'recovery' ? 'methods.recovery.label' : 'methods.code.label')}</label>
               <p class="hint" id="f-code-hint">
                 {step.from === 'app' ? t('methods.code.hintTotp') : step.from === 'recovery' ? t('methods.recovery.hint') : t(step.from === 'email' ? 'reset.code.sentEmail' : step.from === 'sms' ? 'reset.code.sentSms' : 'reset.code.sentCall', { minutes: step.minutes })}
               </p>
