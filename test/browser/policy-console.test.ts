@@ -239,7 +239,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect(shown.policy).toMatchObject({
       enabledFor: 'selected',
       methodsRequired: 2,
-      methodsAvailable: ['email', 'mobile_sms', 'totp', 'passkey', 'questions'],
+      methodsAvailable: ['email', 'mobile_sms', 'totp', 'passkey', 'questions', 'recovery_code'],
       questions: { toRegister: 5, toAnswer: 4, custom: customQuestions },
       registration: { required: false, reconfirmDays: 90 },
       notifications: { usersOnReset: false, adminsOnAdminReset: false },
