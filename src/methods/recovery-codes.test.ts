@@ -5,6 +5,7 @@ import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { messagesTo } from '../../test/helpers/outbox.js';
 import type { TestPortal } from '../../test/helpers/test-portal.js';
 import { throttleKeys } from '../state/throttle-keys.js';
+import { activityReport, periodEnding, registrationCoverage } from '../reports/report-queries.js';
 import { registrationStatus } from './registration.js';
 
 /**
@@ -154,6 +155,11 @@ describe('saved recovery codes', () => {
     expect((await browser.get(`/reset/verify?flow=${flow}`)).body).toContain('Choose a new password');
     expect((await browser.post('/reset/password', { flow, password: NEW_PASSWORD, confirm: NEW_PASSWORD })).status).toBe(303);
     expect(await signInWorks(tp, 'alice', NEW_PASSWORD)).toBe(true);
+    // The reports' methods breakdown counts the reset under recovery codes, and coverage lists the set.
+    const activity = await activityReport(tp.store, periodEnding(tp.clock.now() + 60_000, 7));
+    expect(activity.byMethod.find((m) => m.method === 'recovery_code')).toMatchObject({ reset: 1 });
+    const { policy } = await tp.portal.policy.current();
+    expect((await registrationCoverage(tp.store, tp.portal.groups, policy)).byMethod.recovery_code).toBe(1);
 
     const notices = await noticesTo(tp, 'alice@corp.test');
     expect(notices.some((b) => b.includes('One of your recovery codes was used just now to prove it is you. 9 of 10 codes are left.'))).toBe(true);
