@@ -195,6 +195,16 @@ export class MethodStore {
     });
   }
 
+  /**
+   * A set of recovery codes with no code left proves nothing any more: it stops counting (and
+   * being the default) until the user makes a new set, which replaces this row.
+   */
+  async retire(userId: string, id: string): Promise<void> {
+    await this.db.updateTable('auth_methods').set({ confirmed_at: null, is_default: 0 }).where('user_id', '=', userId).where('id', '=', id).execute();
+    const left = await this.list(userId, { confirmedOnly: true });
+    if (left.length && !left.some((m) => m.isDefault)) await this.setDefault(userId, left[0]!.id);
+  }
+
   async remove(userId: string, id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('auth_methods').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
     if (Number(r.numDeletedRows) !== 1) return false;

@@ -49,7 +49,7 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
       {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
       {recovery?.low ? (
         <Notice kind="warn">
-          {recovery.left === 0 ? t('methods.recovery.none') : t('methods.recovery.low', { left: recovery.left })}{' '}
+          {t('methods.recovery.low', { left: recovery.left })}{' '}
           <a href={`${BASE}/recovery-codes/regenerate`}>{t('methods.recovery.regenerateNamed')}</a>
         </Notice>
       ) : null}

@@ -223,6 +223,34 @@ describe('saved recovery codes', () => {
     expect(await tp.portal.securityInfo.verifyCode(user, method, 'test', codes[0]!)).toEqual({ ok: false, reason: 'methods.blocked' });
   });
 
+  it('few codes left: the page and the notice say to make a new set; with the last one spent the set stops counting as a method', async () => {
+    // Eleven notices to one address in a few seconds: above the per-destination limit that guards against mail floods.
+    const tp = await portal({ ...config, delivery: { limits: { perDestinationPerHour: 50, perDestinationPerDay: 100 } } });
+    const { user, client } = await signedIn(tp, 'alice');
+    const codes = await setUp(client);
+    const method = (await tp.portal.methods.list(user.id, { confirmedOnly: true }))[0]!;
+    const spend = async (code: string) => {
+      // Not about the hourly check limit (tested above): each use as if an hour apart.
+      await tp.portal.throttle.reset(throttleKeys.phoneChecks(user.id));
+      expect(await tp.portal.securityInfo.verifyCode(user, method, 'sign-in', code)).toEqual({ ok: true, value: undefined });
+    };
+    for (const code of codes.slice(0, 7)) await spend(code);
+    const page = await client.get(BASE);
+    expect(page.body).toContain('Only 3 of your recovery codes are left. Make a new set before you run out.');
+    expect(page.body).toContain('3 of 10 codes left');
+    expect((await noticesTo(tp, 'alice@corp.test')).some((b) => b.includes('Only 3 of 10 codes are left: make a new set in My security info.'))).toBe(true);
+
+    for (const code of codes.slice(7)) await spend(code);
+    expect(await tp.portal.methods.list(user.id, { confirmedOnly: true })).toEqual([]);
+    expect(await tp.portal.recoveryCodes.status(user.id)).toBeNull();
+    expect((await client.get(BASE)).body).toContain('Set up recovery codes');
+    expect((await noticesTo(tp, 'alice@corp.test')).some((b) => b.includes('The last of your recovery codes was used just now'))).toBe(true);
+    // A new set replaces the used-up one and counts again once saved.
+    await setUp(client);
+    expect((await tp.portal.methods.list(user.id, { confirmedOnly: true })).map((m) => m.type)).toEqual(['recovery_code']);
+    expect(await tp.portal.recoveryCodes.status(user.id)).toMatchObject({ left: 10, total: 10 });
+  });
+
   it('a recovery code is a second factor at sign-in, once', async () => {
     const tp = await portal(config);
     const { user, client: owner } = await signedIn(tp, 'alice');

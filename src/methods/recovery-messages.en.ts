@@ -16,7 +16,6 @@ export const recoveryCodeMessages = {
   'methods.recovery.savedHint': 'After this the codes cannot be shown or downloaded again.',
   'methods.recovery.left': '{left} of {total} codes left',
   'methods.recovery.low': 'Only {left} of your recovery codes are left. Make a new set before you run out.',
-  'methods.recovery.none': 'All your recovery codes are used. Make a new set to keep this way of proving it is you.',
   'methods.recovery.regenerate': 'Make new codes',
   'methods.recovery.regenerateNamed': 'Make new recovery codes',
   'methods.recovery.regenerateTitle': 'Make new recovery codes?',
@@ -32,5 +31,6 @@ export const recoveryCodeMessages = {
   'methods.done.recoveryCodesNew': 'Your new recovery codes are ready. The old ones no longer work.',
   'mail.recoveryCodes.used.body': 'One of your recovery codes was used just now to prove it is you. {left} of {total} codes are left.',
   'mail.recoveryCodes.usedLow.body': 'One of your recovery codes was used just now to prove it is you. Only {left} of {total} codes are left: make a new set in My security info.',
+  'mail.recoveryCodes.usedLast.body': 'The last of your recovery codes was used just now to prove it is you. None are left, so recovery codes no longer count as one of your methods: make a new set in My security info.',
   'mail.recoveryCodes.regenerated.body': 'A new set of {total} recovery codes was made just now. The {voided} unused codes of the old set no longer work.',
 } as const;

@@ -20,7 +20,7 @@ import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 export type Channel = 'email' | 'sms' | 'voice';
 
 /** What a notice of a change to security info says. */
-export type MethodNotice = 'mail.methodAdded.body' | 'mail.methodRemoved.body' | 'mail.recoveryCodes.used.body' | 'mail.recoveryCodes.usedLow.body' | 'mail.recoveryCodes.regenerated.body';
+export type MethodNotice = 'mail.methodAdded.body' | 'mail.methodRemoved.body' | 'mail.recoveryCodes.used.body' | 'mail.recoveryCodes.usedLow.body' | 'mail.recoveryCodes.usedLast.body' | 'mail.recoveryCodes.regenerated.body';
 
 /** What failed, as catalogue keys the pages show. */
 export const refusals = [
@@ -185,10 +185,16 @@ export class SecurityInfoService {
     return ok(undefined);
   }
 
-  /** A spent recovery code is news for the owner: how many are left, never which one was used. */
+  /** A spent recovery code is news for the owner: how many are left, never which one was used. The last one retires the set. */
   private async recoveryCodeUsed(user: User, method: Method): Promise<void> {
-    const { left, total } = await this.d.recoveryCodes.count(user.id, method.id);
-    await this.notify(user, left <= RECOVERY_CODES_LOW ? 'mail.recoveryCodes.usedLow.body' : 'mail.recoveryCodes.used.body', this.describe(method), undefined, { left, total });
+    const { d } = this;
+    const { left, total } = await d.recoveryCodes.count(user.id, method.id);
+    if (left === 0) {
+      await d.methods.retire(user.id, method.id);
+      await d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, reason: 'all_codes_used' } });
+    }
+    const body = left === 0 ? 'mail.recoveryCodes.usedLast.body' : left <= RECOVERY_CODES_LOW ? 'mail.recoveryCodes.usedLow.body' : 'mail.recoveryCodes.used.body';
+    await this.notify(user, body, this.describe(method), undefined, { left, total });
   }
 
   async blockedFor(userId: string): Promise<boolean> {
