@@ -24,7 +24,7 @@ import { observe } from '../http/middleware/observe.js';
 import { requestContext } from '../http/middleware/request-context.js';
 import { securityHeaders } from '../http/middleware/security-headers.js';
 import { stylesheet } from '../http/ui/styles.js';
-import { altchaModule, captchaScript, meterScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
+import { altchaModule, captchaScript, meterScript, copyScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -45,6 +45,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.get('/assets/passkey.js', (c) => c.body(passkeyScript, 200, script));
   app.get('/assets/captcha.js', (c) => c.body(captchaScript, 200, script));
   app.get('/assets/meter.js', (c) => c.body(meterScript, 200, script));
+  app.get('/assets/copy.js', (c) => c.body(copyScript, 200, script));
   app.get('/assets/altcha/:file', (c) => {
     const body = altchaModule(c.req.param('file'));
     return body === null ? c.text('Not found', 404) : c.body(body, 200, script);
@@ -99,6 +100,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
       questions: portal.questions,
       securityInfo: portal.securityInfo,
       passkeys: portal.passkeys,
+      recoveryCodes: portal.recoveryCodes,
       policy: portal.policy,
       users: portal.users,
       blocks: portal.selfServiceBlocks,

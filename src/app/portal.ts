@@ -20,6 +20,8 @@ import { MethodStore } from '../methods/method-store.js';
 import { QuestionStore } from '../methods/questions.js';
 import { CodeService } from '../methods/codes.js';
 import { SecurityInfoService } from '../methods/security-info.js';
+import { RecoveryCodeStore } from '../methods/recovery-code-store.js';
+import { RecoveryCodeService } from '../methods/recovery-codes.js';
 import { PasskeyService, relyingParty } from '../methods/passkeys.js';
 import { PasskeySignIn } from '../auth/passkey-sign-in.js';
 import { renderEmail } from '../delivery/templates.js';
@@ -78,6 +80,8 @@ export interface Portal {
   questions: QuestionStore;
   codes: CodeService;
   securityInfo: SecurityInfoService;
+  /** Saved recovery codes: making, showing once and finishing a set (spending a code is securityInfo's). */
+  recoveryCodes: RecoveryCodeService;
   securityInfoLimits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
   secondFactor: SecondFactorStep;
   /** Passkeys (WebAuthn): registration, and the assertion check the sign-in step uses. */
@@ -158,11 +162,14 @@ export function buildPortal(deps: PortalDeps): Portal {
     phoneOrApp: { threshold: th.phoneOrAppChecksPerHour, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: HOUR },
     emailSends: { threshold: th.emailSendsPer10Minutes, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: 10 * MINUTE },
   };
+  // Its own key: the codes' HMACs share no key material with anything else.
+  const recoveryCodeStore = new RecoveryCodeStore(store.db, clock, deriveKey(deps.masterKey, 'recovery-codes'));
   const securityInfo = new SecurityInfoService({
     methods,
     users,
     codes,
     questions,
+    recoveryCodes: recoveryCodeStore,
     outbound: delivery,
     renderEmail: (content) => renderEmail(config.branding, content, t),
     notices,
@@ -178,6 +185,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     phoneRegion: m.phoneRegion,
     limits: securityInfoLimits,
   });
+  const recoveryCodes = new RecoveryCodeService({ methods, codes: recoveryCodeStore, flows, cipher, securityInfo, users, audit, clock });
   const s = config.signIn;
   const signInLockout = { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE };
   const signIn = new SignInService({
@@ -310,6 +318,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     questions,
     codes,
     securityInfo,
+    recoveryCodes,
     securityInfoLimits,
     secondFactor,
     passkeys,

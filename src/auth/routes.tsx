@@ -109,6 +109,7 @@ export function SecondFactorPage({ c, deps, view, error }: { c: AppContext; deps
           resendAction="/sign-in/verify/choose"
           resendHidden={{ flow, method: view.chosen.id, ...(channel ? { channel } : {}) }}
           totp={view.chosen.type === 'totp'}
+          recovery={view.chosen.type === 'recovery_code'}
         />
       ) : error ? (
         <Notice kind="error">{t(error)}</Notice>

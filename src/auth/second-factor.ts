@@ -9,7 +9,7 @@ import type { SecondFactorPolicy } from './sign-in.js';
 import { transition, type SignInData, type SignInState } from './sign-in-flow.js';
 
 /** Methods that can be a sign-in gate. Security questions never are (and never for administrators). */
-const MFA_TYPES = new Set(['email', 'mobile', 'office', 'totp', 'passkey']);
+const MFA_TYPES = new Set(['email', 'mobile', 'office', 'totp', 'passkey', 'recovery_code']);
 
 export function methodsAsSecondFactor(methods: MethodStore): SecondFactorPolicy {
   return {
@@ -83,7 +83,8 @@ export class SecondFactorStep {
     if (!method || !next.ok) return fail('methods.notFound');
     // A passkey is answered in the browser (src/auth/passkey-sign-in.ts), not chosen here.
     if (method.type === 'passkey') return fail('methods.notAvailable');
-    if (method.type !== 'totp') {
+    // Nothing is sent for an authenticator app or a saved recovery code: the user has the code.
+    if (method.type !== 'totp' && method.type !== 'recovery_code') {
       const sent = await this.d.securityInfo.deliverCode(v.user, method, 'sign-in', channel);
       if (!sent.ok) return sent;
     }

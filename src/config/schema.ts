@@ -166,7 +166,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       // Until the SSPR policy console exists (issue 4), these are the policy.
       available: z
-        .array(z.enum(['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions']))
+        .array(z.enum(['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions', 'recovery_code']))
         .min(1)
         .default(['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey']),
       required: z.number().int().min(1).max(2).default(1),

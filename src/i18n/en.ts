@@ -9,6 +9,7 @@ import { syncMessages } from '../sync/messages.en.js';
 import { agentAdminMessages } from '../writeback/admin-messages.en.js';
 import { syncAdminMessages } from '../sync/admin-messages.en.js';
 import { methodMessages } from '../methods/messages.en.js';
+import { recoveryCodeMessages } from '../methods/recovery-messages.en.js';
 import { changeMessages } from '../flows/change/messages.en.js';
 import { signInMessages } from '../auth/messages.en.js';
 import { accountMessages } from '../account/messages.en.js';
@@ -112,6 +113,6 @@ export const coreMessages = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...coreMessages, ...methodMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages };
+export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages };
 
 export type MessageKey = keyof typeof en;

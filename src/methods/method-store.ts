@@ -114,6 +114,14 @@ export class MethodStore {
     return this.insert(userId, 'totp', (id) => ({ label, secret: this.cipher.seal(secretBase32, secretAad(id, 'totp')) }));
   }
 
+  /**
+   * The row that holds a user's saved recovery codes (src/methods/recovery-code-store.ts keeps
+   * the codes): unconfirmed until the user says the codes are saved, so a set never seen counts for nothing.
+   */
+  addRecoveryCodes(userId: string): Promise<Method> {
+    return this.insert(userId, 'recovery_code', () => ({}));
+  }
+
   /** A passkey is confirmed by its registration ceremony itself. */
   addPasskey(userId: string, label: string, data: PasskeyData): Promise<Method> {
     return this.insert(userId, 'passkey', (_id, now) => ({
@@ -185,6 +193,16 @@ export class MethodStore {
       await trx.updateTable('auth_methods').set({ is_default: 0 }).where('user_id', '=', userId).execute();
       await trx.updateTable('auth_methods').set({ is_default: 1 }).where('user_id', '=', userId).where('id', '=', id).where('confirmed_at', 'is not', null).execute();
     });
+  }
+
+  /**
+   * A set of recovery codes with no code left proves nothing any more: it stops counting (and
+   * being the default) until the user makes a new set, which replaces this row.
+   */
+  async retire(userId: string, id: string): Promise<void> {
+    await this.db.updateTable('auth_methods').set({ confirmed_at: null, is_default: 0 }).where('user_id', '=', userId).where('id', '=', id).execute();
+    const left = await this.list(userId, { confirmedOnly: true });
+    if (left.length && !left.some((m) => m.isDefault)) await this.setDefault(userId, left[0]!.id);
   }
 
   async remove(userId: string, id: string): Promise<boolean> {

@@ -8,7 +8,7 @@ import { registrationPolicyFor, registrationStatus } from './registration.js';
 import { PasskeyButton, PasskeyButtonMessages, PasskeyScripts, TEST_OPTIONS, TEST_VERIFY } from './passkey-ui.js';
 import { BASE, type SecurityInfoRouteDeps } from './route-deps.js';
 
-export type OverviewDeps = Pick<SecurityInfoRouteDeps, 'clock' | 'methods' | 'questions' | 'securityInfo' | 'passkeys' | 'policy' | 'blocks'>;
+export type OverviewDeps = Pick<SecurityInfoRouteDeps, 'clock' | 'methods' | 'questions' | 'securityInfo' | 'passkeys' | 'policy' | 'blocks' | 'recoveryCodes'>;
 
 function doneNotice(c: AppContext) {
   const t = c.get('t');
@@ -27,6 +27,7 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
   const svc = deps.securityInfo;
   const status = await registrationStatus(user, { methods: deps.methods, questions: deps.questions, policy: await registrationPolicyFor(deps, user), now: deps.clock.now() });
   const testablePasskeys = deps.passkeys.available() && methods.some((m) => m.type === 'passkey');
+  const recovery = await deps.recoveryCodes.status(user.id);
   const adds: Array<[string, MessageKey, boolean]> = [
     ['email', 'methods.add.email', svc.available('email')],
     ['mobile', 'methods.add.mobile', svc.available('mobile_sms') || svc.available('mobile_voice')],
@@ -47,6 +48,12 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
       ) : null}
       {doneNotice(c)}
       {problem ? <Notice kind="error">{t(problem)}</Notice> : null}
+      {recovery?.low ? (
+        <Notice kind="warn">
+          {t('methods.recovery.low', { left: recovery.left })}{' '}
+          <a href={`${BASE}/recovery-codes/regenerate`}>{t('methods.recovery.regenerateNamed')}</a>
+        </Notice>
+      ) : null}
       {!status.missing && (c.req.query('register') || c.req.query('done')) ? (
         <p>
           <a class="button" href="/account">
@@ -65,10 +72,27 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
                 <td>
                   <strong>{methodName(c, m)}</strong> {m.isDefault ? <span class="badge on">{t('methods.default')}</span> : null}
                   <br />
-                  <span class="muted">{m.lastUsedAt ? t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') }) : t('methods.neverUsed')}</span>
+                  <span class="muted">
+                    {m.type === 'recovery_code' && recovery ? (
+                      // Registering a set is not using a code: "last used" only once one was spent.
+                      <>
+                        {t('methods.recovery.left', { left: recovery.left, total: recovery.total })}
+                        {recovery.left < recovery.total && m.lastUsedAt ? ` · ${t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') })}` : ''}
+                      </>
+                    ) : m.lastUsedAt ? (
+                      t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') })
+                    ) : (
+                      t('methods.neverUsed')
+                    )}
+                  </span>
                 </td>
                 <td class="row">
-                  {m.type !== 'passkey' ? (
+                  {m.type === 'recovery_code' ? (
+                    // Testing a code would spend it; a new set is what this method offers instead.
+                    <a href={`${BASE}/recovery-codes/regenerate`} aria-label={t('methods.recovery.regenerateNamed')}>
+                      {t('methods.recovery.regenerate')}
+                    </a>
+                  ) : m.type !== 'passkey' ? (
                     <form method="post" action={`${BASE}/test/${m.id}`} class="inline">
                       <Csrf c={c} />
                       <button type="submit" class="link" aria-label={t('methods.testNamed', { method: methodName(c, m) })}>
@@ -78,7 +102,7 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
                   ) : testablePasskeys ? (
                     <PasskeyButton c={c} id="passkey-test" action={`${BASE}/test/${m.id}`} options={TEST_OPTIONS} verify={TEST_VERIFY} label={t('methods.test')} ariaLabel={t('methods.testNamed', { method: methodName(c, m) })} hidden={{ method: m.id }} />
                   ) : null}
-                  {!m.isDefault && m.type !== 'passkey' ? (
+                  {!m.isDefault && m.type !== 'passkey' && m.type !== 'recovery_code' ? (
                     <form method="post" action={`${BASE}/default/${m.id}`} class="inline">
                       <Csrf c={c} />
                       <button type="submit" class="link">
@@ -130,6 +154,12 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
         <form method="post" action={`${BASE}/add/totp`}>
           <Csrf c={c} />
           <Submit kind="secondary">{t('methods.add.totp')}</Submit>
+        </form>
+      ) : null}
+      {svc.available('recovery_code') && !recovery ? (
+        <form method="post" action={`${BASE}/add/recovery-codes`}>
+          <Csrf c={c} />
+          <Submit kind="secondary">{t('methods.add.recoveryCodes')}</Submit>
         </form>
       ) : null}
       {testablePasskeys ? <PasskeyScripts /> : null}

@@ -41,5 +41,7 @@ export function describeMethod(t: Translate, m: { type: MethodType; contact: str
       return m.label || t('methods.type.totp');
     case 'passkey':
       return `${t('methods.type.passkey')} “${m.label}”`;
+    case 'recovery_code':
+      return t('methods.type.recovery_code');
   }
 }

@@ -30,6 +30,7 @@ const availableKind: Record<string, string[]> = {
   office: ['office_voice'],
   totp: ['totp'],
   passkey: ['passkey'],
+  recovery_code: ['recovery_code'],
 };
 
 /** How far a user is from what the reset policy needs; administrators always need two methods and questions do not count for them. */

@@ -37,7 +37,8 @@ async function VerifyPage({ c, deps, next, chosen, error }: { c: AppContext; dep
   const t = c.get('t');
   const user = c.get('user')!;
   const confirmed = await deps.methods.list(user.id, { confirmedOnly: true });
-  const methods = confirmed.filter((m) => m.type !== 'passkey');
+  // A recovery code is for when the usual methods are gone, not for every re-check (it would be spent).
+  const methods = confirmed.filter((m) => m.type !== 'passkey' && m.type !== 'recovery_code');
   // A passkey needs JavaScript: offered next to the other methods, never instead of them.
   const passkey = !chosen && deps.passkeys.available() && confirmed.some((m) => m.type === 'passkey');
   return (
@@ -97,7 +98,7 @@ export function reverifyRoutes(deps: ReverifyDeps): Hono<AppEnv> {
     const form = await readForm(c);
     const next = nextOf(str(form, 'next'));
     const method = await deps.methods.get(user.id, str(form, 'method') ?? '');
-    if (!method || !method.confirmed || method.type === 'passkey') return c.html(await VerifyPage({ c, deps, next, error: 'methods.notFound' }), 404);
+    if (!method || !method.confirmed || method.type === 'passkey' || method.type === 'recovery_code') return c.html(await VerifyPage({ c, deps, next, error: 'methods.notFound' }), 404);
     if (method.type !== 'totp') {
       const sent = await deps.securityInfo.deliverCode(user, method, 'reauth');
       if (!sent.ok) return c.html(await VerifyPage({ c, deps, next, error: sent.reason }), 429);

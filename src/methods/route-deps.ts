@@ -10,6 +10,7 @@ import type { ThrottleStore } from '../state/throttle-store.js';
 import type { MethodStore } from './method-store.js';
 import type { PasskeyService } from './passkeys.js';
 import type { QuestionStore } from './questions.js';
+import type { RecoveryCodeService } from './recovery-codes.js';
 import type { SecurityInfoService } from './security-info.js';
 
 /** Where "My security info" lives; every page and form of it is below. */
@@ -22,6 +23,8 @@ export interface SecurityInfoRouteDeps {
   questions: Pick<QuestionStore, 'registeredQuestionIds'>;
   securityInfo: Pick<SecurityInfoService, 'available' | 'deliverCode' | 'verifyCode' | 'verifyAnswers' | 'startContact' | 'confirmContact' | 'startTotp' | 'confirmTotp' | 'registerQuestions' | 'removeQuestions' | 'remove'>;
   passkeys: Pick<PasskeyService, 'available'>;
+  /** Saved recovery codes: the set's state for the overview, making, downloading and finishing a set. */
+  recoveryCodes: Pick<RecoveryCodeService, 'status' | 'generate' | 'reveal' | 'finish'>;
   /** Who must register what (registrationPolicyFor), and the questions' numbers for the forms. */
   policy: Pick<PolicyService, 'current' | 'inScope' | 'snapshot'>;
   users: Pick<UserStore, 'markSecurityInfoConfirmed' | 'passwordHash'>;

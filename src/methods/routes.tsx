@@ -8,6 +8,7 @@ import { confirmRoutes } from './confirm-routes.js';
 import { contactRoutes } from './contact-routes.js';
 import { SecurityInfoPage } from './overview-page.js';
 import { questionRoutes } from './question-routes.js';
+import { recoveryCodeRoutes } from './recovery-code-routes.js';
 import { requireRecentVerification, reverifyRoutes } from './reverify-routes.js';
 import { BASE, type SecurityInfoRouteDeps } from './route-deps.js';
 import { methodTestRoutes } from './test-routes.js';
@@ -23,8 +24,8 @@ export function securityInfoRoutes(deps: SecurityInfoRouteDeps): Hono<AppEnv> {
   app.use(`${BASE}/*`, requireUser);
   const recent = requireRecentVerification(deps.clock);
   const guard = selfServiceGuard(deps.blocks);
-  for (const path of ['/add/*', '/confirm/*', '/resend/*', '/remove/*', '/default/*', '/questions/*']) app.use(`${BASE}${path}`, guard);
-  for (const path of ['/add/*', '/confirm/*', '/resend/*', '/remove/*', '/default/*', '/questions/*']) app.use(`${BASE}${path}`, recent);
+  for (const path of ['/add/*', '/confirm/*', '/resend/*', '/remove/*', '/default/*', '/questions/*', '/recovery-codes/*']) app.use(`${BASE}${path}`, guard);
+  for (const path of ['/add/*', '/confirm/*', '/resend/*', '/remove/*', '/default/*', '/questions/*', '/recovery-codes/regenerate']) app.use(`${BASE}${path}`, recent);
 
   app.get(BASE, async (c) => c.html(await SecurityInfoPage({ c, deps })));
 
@@ -75,8 +76,9 @@ export function securityInfoRoutes(deps: SecurityInfoRouteDeps): Hono<AppEnv> {
     return c.redirect(`${BASE}?done=methods.done.default`, 303);
   });
 
-  // Order matters: /add/questions and /add/totp before the contact kinds' /add/:kind.
+  // Order matters: /add/questions, /add/totp and /add/recovery-codes before the contact kinds' /add/:kind.
   app.route('/', questionRoutes(deps));
+  app.route('/', recoveryCodeRoutes(deps));
   app.route('/', authenticatorRoutes(deps));
   app.route('/', contactRoutes(deps));
   app.route('/', confirmRoutes(deps));

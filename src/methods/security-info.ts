@@ -10,6 +10,8 @@ import type { CodeRefusal, CodeService } from './codes.js';
 import type { Method, MethodStore } from './method-store.js';
 import type { Outbound, RenderEmail } from './outbound.js';
 import type { Notices } from '../delivery/notices.js';
+import { parseRecoveryCode, RECOVERY_CODES_LOW } from './recovery-code-format.js';
+import type { RecoveryCodeStore } from './recovery-code-store.js';
 import { describeMethod, normalisePhone } from './phone.js';
 import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
@@ -17,6 +19,9 @@ import { throttleKeys } from '../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
+
+/** What a notice of a change to security info says. */
+export type MethodNotice = 'mail.methodAdded.body' | 'mail.methodRemoved.body' | 'mail.recoveryCodes.used.body' | 'mail.recoveryCodes.usedLow.body' | 'mail.recoveryCodes.usedLast.body' | 'mail.recoveryCodes.regenerated.body';
 
 /** What failed, as catalogue keys the pages show. */
 export const refusals = [
@@ -34,6 +39,8 @@ export const refusals = [
   'methods.codeNone',
   'methods.notAvailable',
   'methods.questions.wrong',
+  'methods.recovery.malformed',
+  'methods.recovery.used',
 ] as const;
 export type Refusal = (typeof refusals)[number];
 
@@ -54,6 +61,7 @@ interface Deps {
   users: { markSecurityInfoConfirmed(id: string): Promise<void> };
   codes: CodeService;
   questions: QuestionStore;
+  recoveryCodes: Pick<RecoveryCodeStore, 'use' | 'count'>;
   outbound: Outbound;
   renderEmail: RenderEmail;
   /** The one notice path (with the "this wasn't me" link). */
@@ -89,7 +97,7 @@ export function spokenCode(code: string): string {
 export class SecurityInfoService {
   constructor(private readonly d: Deps) {}
 
-  available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions'): boolean {
+  available(kind: 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice' | 'totp' | 'passkey' | 'questions' | 'recovery_code'): boolean {
     return this.d.policy().available.includes(kind);
   }
 
@@ -130,7 +138,7 @@ export class SecurityInfoService {
     return ok(undefined);
   }
 
-  /** Checks a typed code (email/SMS/voice) or an authenticator-app code for a method. */
+  /** Checks a typed code (email/SMS/voice), an authenticator-app code or a saved recovery code for a method. */
   async verifyCode(user: User, method: Method, purpose: string, typed: string): Promise<MethodResult> {
     const { d } = this;
     if (await this.blockedFor(user.id)) return fail('methods.blocked');
@@ -147,6 +155,21 @@ export class SecurityInfoService {
       const step = secret ? matchTotp(secret, typed, d.clock.now()) : null;
       // A code already used inside its window is refused: claimTotpStep is a compare-and-swap.
       accepted = step !== null && (await d.methods.claimTotpStep(method.id, step));
+    } else if (method.type === 'recovery_code') {
+      // Something that cannot be a recovery code compares nothing and changes nothing.
+      const code = parseRecoveryCode(typed);
+      if (code === null) return fail('methods.recovery.malformed');
+      const checksKey = throttleKeys.phoneChecks(user.id);
+      if (lockRemaining(await d.throttle.get(checksKey), d.clock.now()) > 0) return fail('methods.sendLimited');
+      await d.throttle.recordFailure(checksKey, d.limits.phoneOrApp);
+      // One compare-and-swap: of parallel submissions of one code exactly one is accepted.
+      const use = method.confirmed ? await d.recoveryCodes.use(user.id, method.id, code) : 'unknown';
+      accepted = use === 'used';
+      // A code spent a moment ago (a double click) is the owner's: it guessed nothing.
+      if (use === 'already_used') {
+        refusal = 'methods.recovery.used';
+        guessed = false;
+      }
     } else {
       const check = await d.codes.verify(user.id, method.id, purpose, typed);
       accepted = check.ok;
@@ -161,7 +184,20 @@ export class SecurityInfoService {
       return fail(refusal);
     }
     await d.methods.markUsed(method.id);
+    if (method.type === 'recovery_code') await this.recoveryCodeUsed(user, method);
     return ok(undefined);
+  }
+
+  /** A spent recovery code is news for the owner: how many are left, never which one was used. The last one retires the set. */
+  private async recoveryCodeUsed(user: User, method: Method): Promise<void> {
+    const { d } = this;
+    const { left, total } = await d.recoveryCodes.count(user.id, method.id);
+    if (left === 0) {
+      await d.methods.retire(user.id, method.id);
+      await d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, reason: 'all_codes_used' } });
+    }
+    const body = left === 0 ? 'mail.recoveryCodes.usedLast.body' : left <= RECOVERY_CODES_LOW ? 'mail.recoveryCodes.usedLow.body' : 'mail.recoveryCodes.used.body';
+    await this.notify(user, body, this.describe(method), undefined, { left, total });
   }
 
   async blockedFor(userId: string): Promise<boolean> {
@@ -283,13 +319,14 @@ export class SecurityInfoService {
    * account's own address, except the method just changed. No secrets in the message; the one
    * notice path adds the "this wasn't me" link.
    */
-  async notify(user: User, bodyKey: 'mail.methodAdded.body' | 'mail.methodRemoved.body', what: string, except?: Method): Promise<void> {
+  async notify(user: User, bodyKey: MethodNotice, what: string, except?: Method, values: Record<string, string | number> = {}): Promise<void> {
     const { d } = this;
+    const event = bodyKey === 'mail.methodAdded.body' ? 'method_added' : bodyKey === 'mail.methodRemoved.body' ? 'method_removed' : bodyKey === 'mail.recoveryCodes.regenerated.body' ? 'recovery_codes_regenerated' : 'recovery_code_used';
     await d.notices.toUser(user, {
-      event: bodyKey === 'mail.methodAdded.body' ? 'method_added' : 'method_removed',
+      event,
       kind: 'notify:method-changed',
       title: d.t('mail.methodChanged.title', { product: d.productName }),
-      paragraphs: [d.t(bodyKey, { method: what })],
+      paragraphs: [d.t(bodyKey, { ...values, method: what })],
       except: except?.type === 'email' && except.contact ? [except.contact] : [],
     });
   }

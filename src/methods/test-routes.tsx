@@ -20,6 +20,8 @@ export function methodTestRoutes(deps: TestDeps): Hono<AppEnv> {
     if (!method || !method.confirmed) return c.html(await SecurityInfoPage({ c, deps, problem: 'methods.notFound' }), 404);
     // Reached for a passkey only without JavaScript (the script runs the ceremony instead).
     if (method.type === 'passkey') return c.html(await SecurityInfoPage({ c, deps, problem: 'passkeys.needsScript' }), 400);
+    // Testing a recovery code would spend it: the set shows how many are left instead.
+    if (method.type === 'recovery_code') return c.redirect(BASE, 303);
     if (method.type !== 'totp') {
       const sent = await deps.securityInfo.deliverCode(user, method, 'test');
       if (!sent.ok) return c.html(await SecurityInfoPage({ c, deps, problem: sent.reason }), 429);
@@ -39,7 +41,7 @@ export function methodTestRoutes(deps: TestDeps): Hono<AppEnv> {
 
   app.get(`${BASE}/test/:id`, async (c) => {
     const method = await deps.methods.get(c.get('user')!.id, c.req.param('id'));
-    if (!method || !method.confirmed || method.type === 'passkey') return c.redirect(BASE, 303);
+    if (!method || !method.confirmed || method.type === 'passkey' || method.type === 'recovery_code') return c.redirect(BASE, 303);
     return c.html(<TestPage c={c} method={method} />);
   });
 
@@ -47,7 +49,7 @@ export function methodTestRoutes(deps: TestDeps): Hono<AppEnv> {
     const user = c.get('user')!;
     const form = await readForm(c);
     const method = await deps.methods.get(user.id, c.req.param('id'));
-    if (!method || !method.confirmed || method.type === 'passkey') return c.redirect(BASE, 303);
+    if (!method || !method.confirmed || method.type === 'passkey' || method.type === 'recovery_code') return c.redirect(BASE, 303);
     const r = await deps.securityInfo.verifyCode(user, method, 'test', str(form, 'code') ?? '');
     if (r.ok) return c.redirect(`${BASE}?done=methods.done.tested&method=${encodeURIComponent(methodName(c, method))}`, 303);
     return c.html(<TestPage c={c} method={method} error={r.reason} />, r.reason === 'methods.blocked' ? 429 : 400);

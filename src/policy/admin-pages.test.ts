@@ -96,12 +96,12 @@ describe('policy console', () => {
 
     await save('methods', {
       methodsRequired: '2',
-      methodsAvailable: ['email', 'totp', 'questions'],
+      methodsAvailable: ['email', 'totp', 'questions', 'recovery_code'],
       'questions-toRegister': '5',
       'questions-toAnswer': '4',
       'questions-custom': 'What was your first team?\r\n\r\n  Which city did you first fly to?  \r\n',
     });
-    expect(await stored()).toMatchObject({ methodsRequired: 2, methodsAvailable: ['email', 'totp', 'questions'], questions: { toRegister: 5, toAnswer: 4, custom: ['What was your first team?', 'Which city did you first fly to?'] } });
+    expect(await stored()).toMatchObject({ methodsRequired: 2, methodsAvailable: ['email', 'totp', 'questions', 'recovery_code'], questions: { toRegister: 5, toAnswer: 4, custom: ['What was your first team?', 'Which city did you first fly to?'] } });
 
     await save('registration', { 'registration-required': 'no', 'registration-reconfirmDays': '90' });
     expect((await stored()).registration).toEqual({ required: false, reconfirmDays: 90 });

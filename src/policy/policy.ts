@@ -8,11 +8,11 @@ import type { Config } from '../config/schema.js';
  */
 
 /** What an organisation can allow; a mobile phone counts once whether it gets texts, calls or both. */
-export const methodChoices = ['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions'] as const;
+export const methodChoices = ['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions', 'recovery_code'] as const;
 export type MethodChoice = (typeof methodChoices)[number];
 
 /** Registered method types (auth_methods.type, plus 'questions'), each one gate at most. */
-export type GateType = 'email' | 'mobile' | 'office' | 'totp' | 'passkey' | 'questions';
+export type GateType = 'email' | 'mobile' | 'office' | 'totp' | 'passkey' | 'questions' | 'recovery_code';
 
 export const gateOfChoice: Record<MethodChoice, GateType> = {
   email: 'email',
@@ -22,10 +22,15 @@ export const gateOfChoice: Record<MethodChoice, GateType> = {
   totp: 'totp',
   passkey: 'passkey',
   questions: 'questions',
+  /** A set of saved recovery codes is one method, however many codes are left. */
+  recovery_code: 'recovery_code',
 };
 
-/** Administrators always get the two-gate policy: two methods, never security questions (Entra's rule). */
-export const ADMIN_METHODS: readonly MethodChoice[] = ['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey'];
+/**
+ * Administrators always get the two-gate policy: two methods, never security questions (Entra's rule).
+ * Saved recovery codes are a look-up secret NIST accepts: an administrator who lost a phone may use one, as one of the two.
+ */
+export const ADMIN_METHODS: readonly MethodChoice[] = ['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'recovery_code'];
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'v.policy.groupId');
 

@@ -47,7 +47,7 @@ export function dayLabel(start: number): string {
 // Registration coverage
 
 /** Method types in the order the reports show them; 'questions' counts as one method. */
-export const gateTypes: readonly GateType[] = ['email', 'mobile', 'office', 'totp', 'passkey', 'questions'];
+export const gateTypes: readonly GateType[] = ['email', 'mobile', 'office', 'totp', 'passkey', 'questions', 'recovery_code'];
 
 export interface Coverage {
   /** Enabled users for whom self-service reset is on (administrators always are). */

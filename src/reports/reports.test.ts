@@ -152,7 +152,7 @@ describe.each(dialects)('reports on %s', (dialect) => {
       await confirmed(ids['ops']!, 'office', '+15555550199');
       coverage = await registrationCoverage(tp.store, tp.portal.groups, (await tp.portal.policy.refresh()).policy);
       expect(coverage).toMatchObject({ inScope: 5, registered: 3, notRegistered: 2 });
-      expect(coverage.byMethod).toEqual({ email: 2, mobile: 1, office: 1, totp: 1, passkey: 1, questions: 2 });
+      expect(coverage.byMethod).toEqual({ email: 2, mobile: 1, office: 1, totp: 1, passkey: 1, questions: 2, recovery_code: 0 });
     });
 
     it('counts questions only when every answer the policy asks for is registered', async () => {

@@ -108,7 +108,7 @@ export interface AuditEventsTable {
   attention: Generated<number>;
 }
 
-export type MethodType = 'email' | 'mobile' | 'office' | 'totp' | 'passkey';
+export type MethodType = 'email' | 'mobile' | 'office' | 'totp' | 'passkey' | 'recovery_code';
 
 export interface AuthMethodsTable {
   id: string;
@@ -126,6 +126,17 @@ export interface AuthMethodsTable {
   is_default: number;
   created_at: number;
   last_used_at: number | null;
+}
+
+/** One saved recovery code (migration 0011): only its keyed hash; used_at set once, by a compare-and-swap. */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** The user's auth_methods row of type recovery_code that holds the set. */
+  method_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 export interface SecurityAnswersTable {
@@ -354,6 +365,7 @@ export interface Database {
   captcha_solutions: CaptchaSolutionsTable;
   auth_methods: AuthMethodsTable;
   security_answers: SecurityAnswersTable;
+  recovery_codes: RecoveryCodesTable;
   verification_codes: VerificationCodesTable;
   outbox_messages: OutboxMessagesTable;
   delivery_log: DeliveryLogTable;

@@ -16,6 +16,8 @@ import { codeIn } from '../helpers/codes.js';
  * the way, and finds every version in the history. The tests build on each other, in order.
  */
 
+/** The policy console's label of saved recovery codes. */
+const RECOVERY_CODES = 'Recovery codes (10 one-time codes the user saves)';
 const admin = { username: 'policy.admin', displayName: 'Polly Admin', password: 'Policy-Console-Pass-1' };
 const customQuestions = ['What was the name of your first team?', 'Which city did you first fly to?'];
 
@@ -122,6 +124,8 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     await page.getByRole('checkbox', { name: 'Mobile phone: voice call', exact: true }).uncheck();
     await page.getByRole('checkbox', { name: 'Office phone: voice call', exact: true }).uncheck();
     await page.getByRole('checkbox', { name: 'Security questions', exact: true }).check();
+    expect(await mainText(page)).toContain('A set of recovery codes counts as one method too');
+    await page.getByRole('checkbox', { name: RECOVERY_CODES, exact: true }).check();
     await page.getByLabel('Number of questions required to register', { exact: true }).selectOption('5');
     await page.getByLabel('Number of questions required to reset', { exact: true }).selectOption('4');
     await page.getByLabel('Custom security questions', { exact: true }).fill(customQuestions.join('\n'));
@@ -130,8 +134,8 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect(await choice('Number of methods required to reset', 'Two').isChecked()).toBe(true);
     expect(await choice('A reset is never weaker than sign-in', 'No').isChecked()).toBe(true);
     const checked: Record<string, boolean> = {};
-    for (const name of ['Email', 'Mobile phone: text message (SMS)', 'Mobile phone: voice call', 'Office phone: voice call', 'Authenticator app code', 'Passkey', 'Security questions']) checked[name] = await page.getByRole('checkbox', { name, exact: true }).isChecked();
-    expect(checked).toEqual({ Email: true, 'Mobile phone: text message (SMS)': true, 'Mobile phone: voice call': false, 'Office phone: voice call': false, 'Authenticator app code': true, Passkey: true, 'Security questions': true });
+    for (const name of ['Email', 'Mobile phone: text message (SMS)', 'Mobile phone: voice call', 'Office phone: voice call', 'Authenticator app code', 'Passkey', 'Security questions', RECOVERY_CODES]) checked[name] = await page.getByRole('checkbox', { name, exact: true }).isChecked();
+    expect(checked).toEqual({ Email: true, 'Mobile phone: text message (SMS)': true, 'Mobile phone: voice call': false, 'Office phone: voice call': false, 'Authenticator app code': true, Passkey: true, 'Security questions': true, [RECOVERY_CODES]: true });
     expect(await page.getByLabel('Number of questions required to register', { exact: true }).inputValue()).toBe('5');
     expect(await page.getByLabel('Number of questions required to reset', { exact: true }).inputValue()).toBe('4');
     expect(await page.getByLabel('Custom security questions', { exact: true }).inputValue()).toBe(customQuestions.join('\n'));
@@ -240,7 +244,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect(shown.policy).toMatchObject({
       enabledFor: 'selected',
       methodsRequired: 2,
-      methodsAvailable: ['email', 'mobile_sms', 'totp', 'passkey', 'questions'],
+      methodsAvailable: ['email', 'mobile_sms', 'totp', 'passkey', 'questions', 'recovery_code'],
       questions: { toRegister: 5, toAnswer: 4, custom: customQuestions },
       registration: { required: false, reconfirmDays: 90 },
       notifications: { usersOnReset: false, adminsOnAdminReset: false },

@@ -95,8 +95,8 @@ describe('reports (real process, real Chromium)', { timeout: 60_000 }, () => {
     const reason = page.locator('#table-reasons tr[data-reason="current_password_wrong"]');
     expect(await reason.locator('th').innerText()).toBe('The current password was wrong');
     expect(await cellTexts(reason)).toEqual(['Password change', '1']);
-    expect(await page.locator('#table-coverage tbody tr').count()).toBe(6);
-    expect(await page.locator('#table-methods tbody tr').count()).toBe(6);
+    expect(await page.locator('#table-coverage tbody tr').count()).toBe(7);
+    expect(await page.locator('#table-methods tbody tr').count()).toBe(7);
   });
 
   it('the period selector switches to the last 7 days without JavaScript', async () => {

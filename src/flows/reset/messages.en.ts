@@ -36,6 +36,7 @@ export const resetMessages = {
   'reset.choice.totp': 'Enter a code from my authenticator app',
   'reset.choice.passkey': 'Use my passkey',
   'reset.choice.questions': 'Answer my security questions',
+  'reset.choice.recoveryCode': 'Enter one of my recovery codes',
   'reset.contact.email': 'Your email address',
   'reset.contact.emailHint': 'Type the whole address you registered. We send the code only to a registered address.',
   'reset.contact.mobile': 'Your mobile phone number',

@@ -9,6 +9,7 @@ export type ResetFlow = StoredFlow<ResetState, ResetData>;
 /** What the page needs to show the proof the user started (each strategy describes its own). */
 export type ProofStep =
   | { kind: 'code'; from: 'app' }
+  | { kind: 'code'; from: 'recovery' }
   | { kind: 'code'; from: 'email' | 'sms' | 'call'; minutes: number }
   | { kind: 'questions'; questions: Array<{ id: string; text: string; custom: boolean }> }
   | { kind: 'passkey' };

@@ -240,3 +240,40 @@ export const meterScript = `(function () {
   Array.prototype.forEach.call(document.querySelectorAll('input[data-meter]'), setUp);
 })();
 `;
+
+/**
+ * "Copy" buttons: `button[data-copy]` starts hidden (nothing to press without JavaScript) and
+ * copies the text of the element `data-copy` names, one line per item, then says so in its
+ * `data-copy-status` live region. Where the clipboard is refused the text is selected instead,
+ * for the user to copy. Texts come from the page (`data-msg-*`).
+ */
+export const copyScript = `(function () {
+  'use strict';
+  function setUp(button) {
+    var d = button.dataset;
+    var source = document.getElementById(d.copy);
+    var status = document.getElementById(d.copyStatus);
+    if (!source) return;
+    button.hidden = false;
+    function say(text) { if (status) status.textContent = text || ''; }
+    function select() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    button.addEventListener('click', function () {
+      var items = source.querySelectorAll('li');
+      var text = items.length ? Array.prototype.map.call(items, function (li) { return li.textContent.trim(); }).join('\\n') : source.textContent.trim();
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text + '\\n').then(function () { say(d.msgDone); }, function () { select(); say(d.msgFailed); });
+      } else {
+        select();
+        say(d.msgFailed);
+      }
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), setUp);
+})();
+`;

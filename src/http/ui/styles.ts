@@ -42,6 +42,8 @@ fieldset label { font-weight: 400; display: flex; gap: .5rem; align-items: cente
 input[type=text], input[type=password], input[type=email], input[type=search], select {
   width: 100%; max-width: 32rem; font: inherit; padding: .55rem .65rem; border: 1px solid #7b8794; border-radius: var(--radius); background: #fff; color: var(--text);
 }
+/* A textarea's cols set its width; on a phone it must still fit the screen. */
+textarea { width: 100%; max-width: 40rem; font: inherit; }
 input[aria-invalid=true] { border: 2px solid var(--danger); }
 .field-error { color: var(--danger); font-weight: 600; margin: .2rem 0; }
 button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .55rem 1.1rem; border-radius: var(--radius); border: 2px solid var(--brand); background: var(--brand); color: #fff; cursor: pointer; text-decoration: none; margin-top: 1rem; }
@@ -79,6 +81,11 @@ dl.props dt { font-weight: 600; }
 dl.props dd { margin: 0; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
 code.link { word-break: break-all; }
+ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0 0 1.25rem; padding-left: 2.75rem; }
+ol.recovery-codes li { white-space: nowrap; }
+.recovery-actions button { margin-top: 0; }
+.recovery-actions form { margin: 0; }
+.card > h2:first-child { margin-top: 0; }
 @media (max-width: 48rem) {
   .admin-layout { grid-template-columns: 1fr; }
   table, thead, tbody, tr, th, td { display: block; }

@@ -9,6 +9,7 @@ import * as m0007 from './0007-agents-and-writeback.js';
 import * as m0008 from './0008-sync.js';
 import * as m0009 from './0009-agent-presence.js';
 import * as m0010 from './0010-flow-id-hashes.js';
+import * as m0011 from './0011-recovery-codes.js';
 import * as m0012 from './0012-not-me.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0008-sync': m0008,
   '0009-agent-presence': m0009,
   '0010-flow-id-hashes': m0010,
+  '0011-recovery-codes': m0011,
   '0012-not-me': m0012,
 };
 

@@ -19,6 +19,7 @@ const choiceLabel: Record<MethodChoice, MessageKey> = {
   totp: 'reset.choice.totp',
   passkey: 'reset.choice.passkey',
   questions: 'reset.choice.questions',
+  recovery_code: 'reset.choice.recoveryCode',
 };
 
 /**
@@ -98,11 +99,12 @@ export function VerifyPage({ c, view, error, field }: { c: AppContext; view: Ver
               </p>
             ) : null}
             <div>
-              <label for="f-code">{t('methods.code.label')}</label>
+              <label for="f-code">{t(step.from === 'recovery' ? 'methods.recovery.label' : 'methods.code.label')}</label>
               <p class="hint" id="f-code-hint">
-                {step.from === 'app' ? t('methods.code.hintTotp') : t(step.from === 'email' ? 'reset.code.sentEmail' : step.from === 'sms' ? 'reset.code.sentSms' : 'reset.code.sentCall', { minutes: step.minutes })}
+                {step.from === 'app' ? t('methods.code.hintTotp') : step.from === 'recovery' ? t('methods.recovery.hint') : t(step.from === 'email' ? 'reset.code.sentEmail' : step.from === 'sms' ? 'reset.code.sentSms' : 'reset.code.sentCall', { minutes: step.minutes })}
               </p>
-              <input id="f-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength={12} autofocus aria-describedby={field === 'code' && errorText ? 'f-code-hint f-code-error' : 'f-code-hint'} aria-invalid={field === 'code' && errorText ? 'true' : undefined} />
+              {/* A recovery code has letters too, in groups, and is pasted as often as typed. */}
+              <input id="f-code" name="code" type="text" inputmode={step.from === 'recovery' ? 'text' : 'numeric'} autocomplete={step.from === 'recovery' ? 'off' : 'one-time-code'} autocapitalize={step.from === 'recovery' ? 'characters' : undefined} spellcheck={step.from === 'recovery' ? false : undefined} required maxlength={step.from === 'recovery' ? 40 : 12} autofocus aria-describedby={field === 'code' && errorText ? 'f-code-hint f-code-error' : 'f-code-hint'} aria-invalid={field === 'code' && errorText ? 'true' : undefined} />
             </div>
             <Submit>{t('methods.code.submit')}</Submit>
           </form>
