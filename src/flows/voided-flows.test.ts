@@ -124,6 +124,8 @@ describe.each(dialects)('voided flows on %s', (dialect: DialectName) => {
   it('a finished reset ends a sign-in parked at its second-factor step: the authenticator code no longer signs in', async () => {
     const t = await portal();
     const { user, email, secret } = await registered(t.portal, 'fay', { totp: true });
+    // An email code alone resets here (this test is about voiding; never-weaker-than-sign-in has its own tests).
+    expect((await t.portal.policy.update({ id: null, name: 'test' }, { reset: { neverWeakerThanSignIn: false } })).ok).toBe(true);
     const parked = new TestClient(t.app);
     const signInFlow = flowOf(await parked.signIn('fay', PASSWORD));
     const totp = (await t.portal.methods.list(user.id, { confirmedOnly: true })).find((m) => m.type === 'totp')!;
@@ -180,6 +182,8 @@ describe.each(dialects)('voided flows on %s', (dialect: DialectName) => {
   it('a finished unlock ends the user\'s other open resets (with its own words) but not a sign-in, since the password stands', async () => {
     const t = await portal();
     const { user, email, secret } = await registered(t.portal, 'ivy', { totp: true });
+    // An email code alone resets here (this test is about voiding; never-weaker-than-sign-in has its own tests).
+    expect((await t.portal.policy.update({ id: null, name: 'test' }, { reset: { neverWeakerThanSignIn: false } })).ok).toBe(true);
     const { z, flow: zFlow } = await verifiedElsewhere(t, 'ivy', email);
     const parked = new TestClient(t.app);
     const signInFlow = flowOf(await parked.signIn('ivy', PASSWORD));
