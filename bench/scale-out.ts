@@ -22,21 +22,17 @@
  * was applied. Loopback only, bounded (a watchdog ends the run); it stops and removes what it
  * starts. Figures compare on one machine; never assert on them in tests.
  */
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stringify } from 'yaml';
 import { AdConnector } from '../src/ad/ad-connector.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startPortalProcess, type PortalProcess } from '../test/helpers/portal-process.js';
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
+import { registerAgentProcess, runAgentProcess } from '../test/helpers/agent-process.js';
 import { createAdUsers, type AdBenchUser } from './ad-users.js';
-import { codeFromOutbox, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, percentile, printHeader, PUBLIC_URL, root, runBench, solve, startWatchdog, table, tempDir, treeCpuMs, versions, writePortalConfig, type BenchPortal, type Challenge } from './lib.js';
+import { codeFromOutbox, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, percentile, printHeader, PUBLIC_URL, runBench, solve, startWatchdog, table, tempDir, treeCpuMs, versions, writePortalConfig, type BenchPortal, type Challenge } from './lib.js';
 
 const opts = intOptions('bench/scale-out.ts', { users: [200, 10, 1000], concurrent: [200, 1, 400] });
 startWatchdog((300 + 3 * opts.users) * 1000);
@@ -58,37 +54,14 @@ interface PhaseResult {
   cpuMs: Map<string, number>;
 }
 
-/** `sspr agent register` then `sspr agent run` as their own processes, against the balancer. */
+/** `sspr agent register` then `sspr agent run` as their own processes (test/helpers/agent-process.ts), against the balancer. */
 async function startAgentProcess(dir: string, name: string, dc: SambaDc, balancer: string, token: string): Promise<{ proc: Proc; stop(): Promise<void> }> {
-  const ca = join(dir, `${name}-dc-ca.pem`);
-  writeFileSync(ca, dc.caCertPem);
-  const config = join(dir, `${name}.yaml`);
-  writeFileSync(
-    config,
-    stringify({
-      logging: { level: 'warn' },
-      agent: {
-        stateFile: join(dir, `${name}-state.json`),
-        journalFile: join(dir, `${name}-journal.json`),
-        ad: { urls: [dc.url], caCertFile: ca, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn },
-      },
-    }),
-    { mode: 0o600 },
-  );
-  const cli = join(root, 'bin', 'sspr.js');
-  // Asynchronous: the balancer the command talks through runs in this process.
-  await promisify(execFile)(process.execPath, [cli, 'agent', 'register', '--portal', balancer, '--token', token, '--name', name, '--config', config], { cwd: dir });
-  const child = spawn(process.execPath, [cli, 'agent', 'run', '--config', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const agent = runAgentProcess(name, await registerAgentProcess({ dir, name, dc, portalUrl: balancer, token }));
   return {
-    proc: { label: `agent ${name}`, pid: child.pid! },
+    proc: { label: `agent ${name}`, pid: agent.pid },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      if (stderr.trim()) console.log(`(${name} wrote to stderr: ${stderr.trim().slice(0, 300)})`);
+      await agent.stop();
+      if (agent.stderr().trim()) console.log(`(${name} wrote to stderr: ${agent.stderr().trim().slice(0, 300)})`);
     },
   };
 }

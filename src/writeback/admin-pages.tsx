@@ -16,7 +16,7 @@ import type { WritebackJobRow, WritebackJobStore } from './writeback-job-store.j
 /** What the agents console needs: the registry, the live connections, the jobs and the policy's writeback switch. */
 export interface AgentPagesDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
-  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect'>;
+  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect' | 'presence'>;
   jobs: Pick<WritebackJobStore, 'recent'>;
   policy: Pick<PolicyService, 'current'>;
   clock: Clock;
@@ -91,6 +91,10 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
   const live = new Set(d.hub.connected().map((s) => s.agent.id));
   // Connected to another portal instance on the same database: jobs from here reach it too.
   const elsewhere = new Set(online.map((p) => p.agentId));
+  // Which portal instance holds each agent's connection (behind a balancer: any of them).
+  const here = d.hub.presence.instanceId;
+  const holder = new Map(online.map((p) => [p.agentId, p.instanceId]));
+  for (const id of live) holder.set(id, here);
   const states = new Map(agents.map((a) => [a.id, stateOf(a, live, elsewhere, now)]));
   const connected = [...states.values()].filter((s) => s === 'connected' || s === 'recent').length;
   const writebackOn = policy.policy.onPremises.writeback;
@@ -150,6 +154,10 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
           </dd>
           <dt>{t('agents.status.connected')}</dt>
           <dd>{connected}</dd>
+          <dt>{t('agents.status.thisInstance')}</dt>
+          <dd>
+            <code>{here}</code>
+          </dd>
           <dt>{t('agents.status.lastApplied')}</dt>
           <dd>
             <JobLine t={t} job={applied} now={now} />
@@ -171,6 +179,7 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
               <tr>
                 <th scope="col">{t('agents.col.name')}</th>
                 <th scope="col">{t('agents.col.status')}</th>
+                <th scope="col">{t('agents.col.instance')}</th>
                 <th scope="col">{t('agents.col.lastSeen')}</th>
                 <th scope="col">{t('agents.col.version')}</th>
                 <th scope="col">{t('agents.col.domain')}</th>
@@ -182,12 +191,14 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
             <tbody>
               {agents.map((a) => {
                 const state = states.get(a.id) ?? 'offline';
+                const instance = state === 'revoked' ? undefined : holder.get(a.id);
                 return (
                   <tr>
                     <th scope="row">{a.name}</th>
                     <td>
                       <span class={`badge ${state === 'connected' || state === 'recent' ? 'on' : 'off'}`}>{t(`agents.state.${state}`)}</span>
                     </td>
+                    <td>{instance === undefined ? t('agents.instance.none') : instance === here ? <>{t('agents.instance.this')} (<code>{instance}</code>)</> : <code>{instance}</code>}</td>
                     <td>{a.lastSeenAt === null ? t('agents.never') : <Moment t={t} ms={a.lastSeenAt} now={now} />}</td>
                     <td>{a.version ?? t('agents.unknown')}</td>
                     <td>{a.domain ?? t('agents.unknown')}</td>
