@@ -179,7 +179,6 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
               <tr>
                 <th scope="col">{t('agents.col.name')}</th>
                 <th scope="col">{t('agents.col.status')}</th>
-                <th scope="col">{t('agents.col.instance')}</th>
                 <th scope="col">{t('agents.col.lastSeen')}</th>
                 <th scope="col">{t('agents.col.version')}</th>
                 <th scope="col">{t('agents.col.domain')}</th>
@@ -197,8 +196,12 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
                     <th scope="row">{a.name}</th>
                     <td>
                       <span class={`badge ${state === 'connected' || state === 'recent' ? 'on' : 'off'}`}>{t(`agents.state.${state}`)}</span>
+                      {instance === undefined ? null : (
+                        <div class="muted">
+                          {t(instance === here ? 'agents.instance.here' : 'agents.instance.other')} <code>{instance}</code>
+                        </div>
+                      )}
                     </td>
-                    <td>{instance === undefined ? t('agents.instance.none') : instance === here ? <>{t('agents.instance.this')} (<code>{instance}</code>)</> : <code>{instance}</code>}</td>
                     <td>{a.lastSeenAt === null ? t('agents.never') : <Moment t={t} ms={a.lastSeenAt} now={now} />}</td>
                     <td>{a.version ?? t('agents.unknown')}</td>
                     <td>{a.domain ?? t('agents.unknown')}</td>

@@ -171,7 +171,8 @@ describe('scale-out: two portal instances and two agents (real processes, Postgr
     const row = (name: string) => page.slice(page.indexOf(`<th scope="row">${name}</th>`)).split('</tr>')[0]!;
     expect(row('agent-a')).toContain(where['A']);
     expect(row('agent-a')).toContain('Connected (to another portal instance)');
-    expect(row('agent-b')).toContain(`This one (<code>${here}</code>)`);
+    expect(row('agent-b')).toContain(`to this portal instance, <code>${here}</code>`);
+    expect(row('agent-a')).toContain(`to portal instance <code>${where['A']}</code>`);
     expect(page).toContain(`<code>${here}</code>`);
   });
 
