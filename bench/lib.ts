@@ -222,7 +222,7 @@ export async function busyNote(): Promise<string> {
 
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
 
-/** CPU time (ms) of a process and all its descendants, from /proc. */
+/** CPU time (ms) of a process and all its descendants (those that ended included, once waited for), from /proc. */
 export function treeCpuMs(pid: number): number {
   const parents = new Map<number, number>();
   const cpu = new Map<number, number>();
@@ -233,7 +233,9 @@ export function treeCpuMs(pid: number): number {
       // Fields after the command name (which may contain spaces) start at the last ')'.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parents.set(Number(name), Number(f[1]));
-      cpu.set(Number(name), (Number(f[11]) + Number(f[12])) * TICK_MS);
+      // utime + stime, and cutime + cstime: the CPU of children that ended and were waited for
+      // (a PostgreSQL backend that closed), so the tree's total never goes down.
+      cpu.set(Number(name), (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS);
     } catch {
       // the process ended meanwhile
     }

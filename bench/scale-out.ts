@@ -22,21 +22,20 @@
  * was applied. Loopback only, bounded (a watchdog ends the run); it stops and removes what it
  * starts. Figures compare on one machine; never assert on them in tests.
  */
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stringify } from 'yaml';
+import pg from 'pg';
 import { AdConnector } from '../src/ad/ad-connector.js';
 import { startSambaDc, type SambaDc } from '../test/helpers/samba-dc.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startPortalProcess, type PortalProcess } from '../test/helpers/portal-process.js';
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
+import { registerAgentProcess, runAgentProcess } from '../test/helpers/agent-process.js';
 import { createAdUsers, type AdBenchUser } from './ad-users.js';
-import { codeFromOutbox, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, percentile, printHeader, PUBLIC_URL, root, runBench, solve, startWatchdog, table, tempDir, treeCpuMs, versions, writePortalConfig, type BenchPortal, type Challenge } from './lib.js';
+import { codeFromOutbox, expectText, FormClient, inParallel, intOptions, ms, onCleanUp, openBenchPortal, percentile, printHeader, PUBLIC_URL, runBench, solve, startWatchdog, table, tempDir, treeCpuMs, versions, writePortalConfig, type BenchPortal, type Challenge } from './lib.js';
 
 const opts = intOptions('bench/scale-out.ts', { users: [200, 10, 1000], concurrent: [200, 1, 400] });
 startWatchdog((300 + 3 * opts.users) * 1000);
@@ -55,40 +54,45 @@ interface PhaseResult {
   flowWallMs: number;
   signInWallMs: number;
   errors: string[];
+  /** CPU time per process (ms) over the reset flows, and over the sign-ins. */
   cpuMs: Map<string, number>;
+  flowCpuMs: Map<string, number>;
+  signInCpuMs: Map<string, number>;
 }
 
-/** `sspr agent register` then `sspr agent run` as their own processes, against the balancer. */
+const DRIVER = 'this driver (HTTP clients, CAPTCHA)';
+
+/** The PostgreSQL server's postmaster (its backends are its children): from the data directory's postmaster.pid. */
+async function postgresPid(url: string): Promise<number | null> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const dir = (await c.query<{ setting: string }>("select setting from pg_settings where name = 'data_directory'")).rows[0]?.setting;
+    return dir ? Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]) || null : null;
+  } catch {
+    // Not readable from here (another machine, or not allowed): the split goes without it.
+    return null;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** CPU time (ms) of each process and of this driver, read now. */
+function cpuNow(procs: Proc[]): Map<string, number> {
+  const own = process.cpuUsage();
+  return new Map([...procs.map((p): [string, number] => [p.label, treeCpuMs(p.pid)]), [DRIVER, (own.user + own.system) / 1000]]);
+}
+
+const minus = (a: Map<string, number>, b: Map<string, number>) => new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+
+/** `sspr agent register` then `sspr agent run` as their own processes (test/helpers/agent-process.ts), against the balancer. */
 async function startAgentProcess(dir: string, name: string, dc: SambaDc, balancer: string, token: string): Promise<{ proc: Proc; stop(): Promise<void> }> {
-  const ca = join(dir, `${name}-dc-ca.pem`);
-  writeFileSync(ca, dc.caCertPem);
-  const config = join(dir, `${name}.yaml`);
-  writeFileSync(
-    config,
-    stringify({
-      logging: { level: 'warn' },
-      agent: {
-        stateFile: join(dir, `${name}-state.json`),
-        journalFile: join(dir, `${name}-journal.json`),
-        ad: { urls: [dc.url], caCertFile: ca, tlsServerName: dc.tlsServerName, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: dc.baseDn },
-      },
-    }),
-    { mode: 0o600 },
-  );
-  const cli = join(root, 'bin', 'sspr.js');
-  // Asynchronous: the balancer the command talks through runs in this process.
-  await promisify(execFile)(process.execPath, [cli, 'agent', 'register', '--portal', balancer, '--token', token, '--name', name, '--config', config], { cwd: dir });
-  const child = spawn(process.execPath, [cli, 'agent', 'run', '--config', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const agent = runAgentProcess(name, await registerAgentProcess({ dir, name, dc, portalUrl: balancer, token }));
   return {
-    proc: { label: `agent ${name}`, pid: child.pid! },
+    proc: { label: `agent ${name}`, pid: agent.pid },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      if (stderr.trim()) console.log(`(${name} wrote to stderr: ${stderr.trim().slice(0, 300)})`);
+      await agent.stop();
+      if (agent.stderr().trim()) console.log(`(${name} wrote to stderr: ${agent.stderr().trim().slice(0, 300)})`);
     },
   };
 }
@@ -122,9 +126,8 @@ async function signIn(base: string, origin: string, user: AdBenchUser): Promise<
 }
 
 async function phase(label: string, n: number, portals: PortalProcess[], origin: string, bench: BenchPortal, users: AdBenchUser[], procs: Proc[]): Promise<PhaseResult> {
-  const result: PhaseResult = { label, flows: [], signIns: [], flowWallMs: 0, signInWallMs: 0, errors: [], cpuMs: new Map() };
-  const cpuBefore = new Map(procs.map((p) => [p.label, treeCpuMs(p.pid)]));
-  const ownBefore = process.cpuUsage();
+  const result: PhaseResult = { label, flows: [], signIns: [], flowWallMs: 0, signInWallMs: 0, errors: [], cpuMs: new Map(), flowCpuMs: new Map(), signInCpuMs: new Map() };
+  const cpuBefore = cpuNow(procs);
   let t = performance.now();
   await inParallel(
     users.map((u, i) => ({ u, i })),
@@ -142,6 +145,7 @@ async function phase(label: string, n: number, portals: PortalProcess[], origin:
     },
   );
   result.flowWallMs = performance.now() - t;
+  const cpuBetween = cpuNow(procs);
   t = performance.now();
   await inParallel(
     users.map((u, i) => ({ u, i })),
@@ -157,9 +161,10 @@ async function phase(label: string, n: number, portals: PortalProcess[], origin:
     },
   );
   result.signInWallMs = performance.now() - t;
-  for (const p of procs) result.cpuMs.set(p.label, treeCpuMs(p.pid) - cpuBefore.get(p.label)!);
-  const own = process.cpuUsage(ownBefore);
-  result.cpuMs.set('this driver (HTTP clients, CAPTCHA)', (own.user + own.system) / 1000);
+  const cpuAfter = cpuNow(procs);
+  result.flowCpuMs = minus(cpuBetween, cpuBefore);
+  result.signInCpuMs = minus(cpuAfter, cpuBetween);
+  result.cpuMs = minus(cpuAfter, cpuBefore);
   return result;
 }
 
@@ -192,8 +197,13 @@ function report(r: PhaseResult): void {
   console.log(table(['', 'done', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'wall'], [line('reset flows (10 requests each)', r.flows, r.flowWallMs), line('sign-ins (pass-through bind)', r.signIns, r.signInWallMs)]));
   console.log(`errors: ${r.errors.length}${r.errors.length ? `\n  ${r.errors.slice(0, 10).join('\n  ')}` : ''}`);
   const wall = r.flowWallMs + r.signInWallMs;
-  console.log(`CPU per process over the phase (CPUs busy on average, of ${cpus().length}):`);
-  for (const [label, cpu] of r.cpuMs) console.log(`  ${label.padEnd(36)} ${(cpu / wall).toFixed(2)}`);
+  console.log(`CPU per process over the phase (CPUs busy on average, of ${cpus().length}), and its CPU time per reset flow and per sign-in:`);
+  console.log(
+    table(
+      ['process', 'CPUs', 'ms per reset flow', 'ms per sign-in'],
+      [...r.cpuMs].map(([label, cpu]) => [label, (cpu / wall).toFixed(2), ms((r.flowCpuMs.get(label) ?? 0) / Math.max(1, r.flows.length)), ms((r.signInCpuMs.get(label) ?? 0) / Math.max(1, r.signIns.length))]),
+    ),
+  );
 }
 
 async function main(): Promise<void> {
@@ -246,7 +256,11 @@ async function main(): Promise<void> {
   };
   await waitAgents(1);
   const samba = { label: 'Samba (LDAP)', pid: dc.pid };
-  const one = await phase('Phase 1: one portal, one agent', 1, [first], proxy.url, bench, users, [{ label: 'portal 1', pid: first.pid }, agentA.proc, samba]);
+  const postmaster = await postgresPid(database.url);
+  // The whole server: on a shared machine other clients' work is in it too.
+  const postgres: Proc[] = postmaster ? [{ label: 'PostgreSQL (the server)', pid: postmaster }] : [];
+  if (!postmaster) console.log('(PostgreSQL\'s process is not readable from here: its CPU is left out of the split)');
+  const one = await phase('Phase 1: one portal, one agent', 1, [first], proxy.url, bench, users, [{ label: 'portal 1', pid: first.pid }, agentA.proc, samba, ...postgres]);
   report(one);
   console.log(await check(dc, bench, users, 0, 1));
 
@@ -259,7 +273,7 @@ async function main(): Promise<void> {
   const where = await bench.portal.agentHub.online();
   console.log(`\nAgents: ${where.map((p) => p.instanceId).join(', ')} (one instance each: ${new Set(where.map((p) => p.instanceId)).size === 2})`);
   t = Date.now();
-  const two = await phase('Phase 2: two portals, two agents', 2, [first, second], proxy.url, bench, users, [{ label: 'portal 1', pid: first.pid }, { label: 'portal 2', pid: second.pid }, agentA.proc, agentB.proc, samba]);
+  const two = await phase('Phase 2: two portals, two agents', 2, [first, second], proxy.url, bench, users, [{ label: 'portal 1', pid: first.pid }, { label: 'portal 2', pid: second.pid }, agentA.proc, agentB.proc, samba, ...postgres]);
   report(two);
   console.log(await check(dc, bench, users, t, 2));
 

@@ -65,13 +65,34 @@ function keyFor(shared: Buffer, epk: Buffer, recipient: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([epk, recipient]), INFO, 32));
 }
 
-/** Seals a secret for one agent and one job. */
+/**
+ * An X25519 public key in SPKI DER (what travels, RFC 8410) is this fixed prefix and the 32 raw
+ * bytes. OpenSSL's DER encoder and decoder cost 0.2–0.3 ms per key; the raw key through JWK
+ * costs a few µs, so the per-job ephemeral keys go that way (other encodings still parse).
+ */
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+function x25519Spki(key: KeyObject): Buffer {
+  return Buffer.concat([X25519_SPKI_PREFIX, Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url')]);
+}
+
+function x25519FromSpki(der: Buffer): KeyObject {
+  if (der.length === X25519_SPKI_PREFIX.length + 32 && der.subarray(0, X25519_SPKI_PREFIX.length).equals(X25519_SPKI_PREFIX)) {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: der.subarray(X25519_SPKI_PREFIX.length).toString('base64url') }, format: 'jwk' });
+  }
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+}
+
+/**
+ * Seals a secret for one agent and one job. The recipient's key enters the key derivation as
+ * the bytes it was registered with — the same bytes the agent uses when it opens the secret.
+ */
 export function seal(recipientSealingPublic: string, secret: string, jobId: string): Sealed {
   const recipient = publicKey(recipientSealingPublic);
   const eph = generateKeyPairSync('x25519');
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
-  const epkRaw = eph.publicKey.export({ format: 'der', type: 'spki' });
-  const key = keyFor(shared, epkRaw, recipient.export({ format: 'der', type: 'spki' }));
+  const epkRaw = x25519Spki(eph.publicKey);
+  const key = keyFor(shared, epkRaw, Buffer.from(recipientSealingPublic, 'base64url'));
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(`job:${jobId}`));
@@ -83,7 +104,7 @@ export function seal(recipientSealingPublic: string, secret: string, jobId: stri
 export function open(keys: Pick<AgentKeys, 'sealingPrivate' | 'sealingPublic'>, sealed: Sealed, jobId: string): string | null {
   try {
     const epk = Buffer.from(sealed.epk, 'base64url');
-    const shared = diffieHellman({ privateKey: privateKey(keys.sealingPrivate), publicKey: createPublicKey({ key: epk, format: 'der', type: 'spki' }) });
+    const shared = diffieHellman({ privateKey: privateKey(keys.sealingPrivate), publicKey: x25519FromSpki(epk) });
     const key = keyFor(shared, epk, Buffer.from(keys.sealingPublic, 'base64url'));
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64url'));
     decipher.setAAD(Buffer.from(`job:${jobId}`));

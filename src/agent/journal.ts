@@ -27,9 +27,13 @@ export interface JournalDisk {
  */
 export const durableDisk: JournalDisk = {
   async replace(path, text) {
-    await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.tmp`;
-    const file = await open(tmp, 'w', 0o600);
+    // The folder is made when it is missing, not asked for on every write.
+    const file = await open(tmp, 'w', 0o600).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dirname(path), { recursive: true });
+      return open(tmp, 'w', 0o600);
+    });
     try {
       await file.writeFile(text);
       await file.sync();

@@ -89,7 +89,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  proxy?.thaw();
+  proxy?.release();
   await agent?.stop();
   await proxy?.close();
   await server?.stop(1000);
@@ -156,7 +156,7 @@ describe('a frozen agent', { timeout: 90_000 }, () => {
     expect((await c.get(`/reset/verify?flow=${flow}`)).body).toContain('Choose a new password');
     const before = await pwdLastSet(sam);
 
-    proxy.freeze();
+    proxy.hold();
     const started = Date.now();
     const r = await c.post('/reset/password', { flow, password: NEW, confirm: NEW });
     const waited = Date.now() - started;
@@ -172,7 +172,7 @@ describe('a frozen agent', { timeout: 90_000 }, () => {
     expect(Number(job!.expires_at) - Number(job!.created_at)).toBeLessThanOrEqual(WAIT_SECONDS * 1000);
 
     // The agent is heard from again and gets the job late: it is refused, AD is not touched.
-    proxy.thaw();
+    proxy.release();
     // A look-up sent after it on the same connection: once it is answered, the late job was seen.
     expect(await tp.portal.writeback.policyFor(user)).not.toBeNull();
     expect(await bindsAs(dc, sam.guid, NEW)).toBe(false);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from '../logging/logger.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/database.js';
@@ -231,8 +232,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     challengeTtlMs: 5 * MINUTE,
   });
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
-  // This process among the portal instances sharing the store (agent presence, sync leases).
-  const instanceId = randomToken(12);
+  // This process among the portal instances sharing the store (agent presence, sync leases):
+  // the host's name, so the console tells the machines apart, and a random part for each process.
+  const instanceId = `${hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 23) || 'portal'}-${randomToken(12)}`;
   const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
   const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000, userWaitMs: config.writeback.userWaitSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });

@@ -1,14 +1,17 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
-import { dictionary as englishDictionary, translations } from '@zxcvbn-ts/language-en';
+import { createRequire } from 'node:module';
+import type * as Core from '@zxcvbn-ts/core';
+import type * as Common from '@zxcvbn-ts/language-common';
+import type * as English from '@zxcvbn-ts/language-en';
 
 /**
  * Strength estimate and common-password list, from @zxcvbn-ts (the maintained TypeScript port of
  * Dropbox's zxcvbn) with its common-password and English dictionaries.
  *
- * Cost: loading the dictionaries takes a few hundred milliseconds, so it happens once, on the
- * first check (not at import). zxcvbn's matchers are super-linear on long, repetitive or
- * symbol-heavy input — measured with @zxcvbn-ts/core 4.2: a 256-character repeated pattern takes
+ * Cost: loading the dictionaries takes a few hundred milliseconds and about 26 MiB of memory, so
+ * it happens once, on the first check — not at import: the packages are required then, so a
+ * thread that never checks a password itself (the portal's main thread: its checks go to the
+ * worker pool, strength-pool.ts) never holds a copy. zxcvbn's matchers are super-linear on long,
+ * repetitive or symbol-heavy input — measured with @zxcvbn-ts/core 4.2: a 256-character repeated pattern takes
  * seconds, a 64-character one tens of milliseconds — so:
  * - only the first ESTIMATE_MAX_CHARS code points are estimated. That errs on the side of
  *   caution: a password whose first 64 characters are strong is strong, and one whose first 64
@@ -30,20 +33,31 @@ export interface Estimate {
 }
 
 interface Engine {
-  zxcvbn: ZxcvbnFactory;
+  zxcvbn: Core.ZxcvbnFactory;
   common: Set<string>;
+  warnings: Record<string, string>;
+  suggestions: Record<string, string>;
 }
 
 let engine: Engine | null = null;
+const require = createRequire(import.meta.url);
 
 function load(): Engine {
-  // No translations: feedback comes back as keys, which we both inspect and translate.
-  const zxcvbn = new ZxcvbnFactory({
-    graphs: adjacencyGraphs,
-    dictionary: { ...commonDictionary, ...englishDictionary },
+  const core = require('@zxcvbn-ts/core') as typeof Core;
+  const common = require('@zxcvbn-ts/language-common') as typeof Common;
+  const english = require('@zxcvbn-ts/language-en') as typeof English;
+  // No translations in the factory: feedback comes back as keys, which we both inspect and translate.
+  const zxcvbn = new core.ZxcvbnFactory({
+    graphs: common.adjacencyGraphs,
+    dictionary: { ...common.dictionary, ...english.dictionary },
     l33tMaxSubstitutions: 4,
   });
-  return { zxcvbn, common: new Set(commonDictionary['passwords-common'].map((p) => p.toLowerCase())) };
+  return {
+    zxcvbn,
+    common: new Set(common.dictionary['passwords-common'].map((p) => p.toLowerCase())),
+    warnings: english.translations.warnings as Record<string, string>,
+    suggestions: english.translations.suggestions as Record<string, string>,
+  };
 }
 
 /** Loads the dictionaries now (otherwise the first check does); returns how many common passwords are known. */
@@ -70,19 +84,17 @@ export function firstCodePoints(text: string, max: number): string {
   return out;
 }
 
-const warnings = translations.warnings as Record<string, string>;
-const suggestionTexts = translations.suggestions as Record<string, string>;
-
 /** Strength 0–4 with feedback; `userInputs` (names, organisation) count as known words. */
 export function estimateStrength(password: string, userInputs: readonly string[] = []): Estimate {
   engine ??= load();
+  const { warnings, suggestions } = engine;
   const result = engine.zxcvbn.check(firstCodePoints(password, ESTIMATE_MAX_CHARS), [...userInputs]);
   const warningKey = result.feedback.warning || null;
   return {
     score: result.score,
     warningKey,
     warning: warningKey ? (warnings[warningKey] ?? warningKey) : null,
-    suggestions: result.feedback.suggestions.map((s) => suggestionTexts[s] ?? s),
+    suggestions: result.feedback.suggestions.map((s) => suggestions[s] ?? s),
   };
 }
 

@@ -42,6 +42,31 @@ class ResilientClient extends pg.Client {
   }
 }
 
+/** How many prepared statements a SQLite store keeps (the portal's queries are a few hundred distinct texts at most). */
+const STATEMENT_CACHE = 500;
+
+/**
+ * Kysely prepares every query anew; better-sqlite3's statements can be run again and again, so
+ * each SQL text is prepared once (SQLite re-prepares a statement by itself after a schema
+ * change). Kysely runs one query at a time on its one SQLite connection, so a cached statement
+ * is never in use twice at once.
+ */
+function withStatementCache(database: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE) statements.clear();
+        statement = database.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+}
+
 export function openStore(url: string, options: { baseDir?: string; poolSize?: number } = {}): Store {
   if (url.startsWith('sqlite:')) {
     const rawPath = url.slice('sqlite:'.length);
@@ -55,7 +80,7 @@ export function openStore(url: string, options: { baseDir?: string; poolSize?: n
     // SQLite's built-in lower() folds ASCII only; PostgreSQL folds all of Unicode. User search
     // compares lower(column) with a JavaScript-lower-cased query, so both dialects fold alike.
     database.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     const events = processEvents();
     return {
       db,

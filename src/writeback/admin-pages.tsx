@@ -16,7 +16,7 @@ import type { WritebackJobRow, WritebackJobStore } from './writeback-job-store.j
 /** What the agents console needs: the registry, the live connections, the jobs and the policy's writeback switch. */
 export interface AgentPagesDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
-  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect'>;
+  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect' | 'presence'>;
   jobs: Pick<WritebackJobStore, 'recent'>;
   policy: Pick<PolicyService, 'current'>;
   clock: Clock;
@@ -91,6 +91,10 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
   const live = new Set(d.hub.connected().map((s) => s.agent.id));
   // Connected to another portal instance on the same database: jobs from here reach it too.
   const elsewhere = new Set(online.map((p) => p.agentId));
+  // Which portal instance holds each agent's connection (behind a balancer: any of them).
+  const here = d.hub.presence.instanceId;
+  const holder = new Map(online.map((p) => [p.agentId, p.instanceId]));
+  for (const id of live) holder.set(id, here);
   const states = new Map(agents.map((a) => [a.id, stateOf(a, live, elsewhere, now)]));
   const connected = [...states.values()].filter((s) => s === 'connected' || s === 'recent').length;
   // What the agents' domain controllers said: without the policy-hints control AD does not check the history on a reset.
@@ -154,6 +158,10 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
           </dd>
           <dt>{t('agents.status.connected')}</dt>
           <dd>{connected}</dd>
+          <dt>{t('agents.status.thisInstance')}</dt>
+          <dd>
+            <code>{here}</code>
+          </dd>
           <dt>{t('agents.status.lastApplied')}</dt>
           <dd>
             <JobLine t={t} job={applied} now={now} />
@@ -189,11 +197,17 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
             <tbody>
               {agents.map((a) => {
                 const state = states.get(a.id) ?? 'offline';
+                const instance = state === 'revoked' ? undefined : holder.get(a.id);
                 return (
                   <tr>
                     <th scope="row">{a.name}</th>
                     <td>
                       <span class={`badge ${state === 'connected' || state === 'recent' ? 'on' : 'off'}`}>{t(`agents.state.${state}`)}</span>
+                      {instance === undefined ? null : (
+                        <div class="muted">
+                          {t(instance === here ? 'agents.instance.here' : 'agents.instance.other')} <code>{instance}</code>
+                        </div>
+                      )}
                     </td>
                     <td>{a.lastSeenAt === null ? t('agents.never') : <Moment t={t} ms={a.lastSeenAt} now={now} />}</td>
                     <td>{a.version ?? t('agents.unknown')}</td>

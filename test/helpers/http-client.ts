@@ -1,5 +1,23 @@
-import type { Hono } from 'hono';
 import type { Portal } from '../../src/app/portal.js';
+
+/** What the client sends its requests to: a Hono app (app.request), or a server over HTTP (`overHttp`). */
+export interface RequestTarget {
+  request(url: string, init?: RequestInit): Response | Promise<Response>;
+}
+
+/**
+ * A running server as a request target: the URL's origin (the public URL the pages and the
+ * CSRF check expect) is replaced by `base` (where that instance listens), and redirects are
+ * returned, not followed, as app.request does.
+ */
+export function overHttp(base: string): RequestTarget {
+  return {
+    request: (url, init = {}) => {
+      const u = new URL(url);
+      return fetch(`${base.replace(/\/+$/, '')}${u.pathname}${u.search}`, { ...init, redirect: 'manual' });
+    },
+  };
+}
 
 /**
  * A small browser stand-in for app.request(): keeps cookies, follows nothing automatically,
@@ -8,8 +26,7 @@ import type { Portal } from '../../src/app/portal.js';
 export class TestClient {
   readonly cookies = new Map<string, string>();
   csrf = '';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(private readonly app: Hono<any>, readonly origin = 'http://portal.test', readonly headers: Record<string, string> = {}) {}
+  constructor(private readonly app: RequestTarget, readonly origin = 'http://portal.test', readonly headers: Record<string, string> = {}) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
