@@ -16,11 +16,17 @@ import { apiErrorCodes } from './errors.js';
 
 // ---- requests ------------------------------------------------------------------------------
 
+/** An object whose keys may each be left out, and those of the objects inside it too. */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, inner] of Object.entries(schema.shape as Record<string, z.ZodType>)) shape[key] = deepPartial(inner).optional();
+  return z.strictObject(shape);
+}
+
 /** A policy document where every section may be left out and each section's keys too (PATCH). */
 function partialPolicySchema() {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, schema] of Object.entries(policySchema.shape)) shape[key] = (schema instanceof z.ZodObject ? schema.partial() : schema).optional();
-  return z.strictObject(shape);
+  return deepPartial(policySchema);
 }
 export const policyPatchSchema = partialPolicySchema();
 
