@@ -124,9 +124,10 @@ export const policyMessages = {
   'policy.passwords.banned.upload': 'Replace the banned words with a text file',
   'policy.passwords.banned.uploadHint': 'A plain text file with one word per line (UTF-8). It replaces the whole list; download it first to keep what is there.',
   'policy.passwords.banned.uploadButton': 'Upload and save',
+  'policy.passwords.banned.comment': 'Banned words uploaded from the file {name}',
   'policy.passwords.banned.noFile': 'Choose a text file to upload.',
   'policy.passwords.banned.notText': 'The file is not plain text (UTF-8). Save it as a .txt file with one word per line.',
-  'policy.passwords.banned.tooLarge': 'The file is larger than 200 KB. A list of 1,000 words is much smaller: check that it is the right file.',
+  'policy.passwords.banned.tooLarge': 'The file is larger than 300 KB. A list of 1,000 words is much smaller: check that it is the right file.',
 
   'policy.history.intro': 'Every saved version of the policy, newest first. Open a version to see all of its settings.',
   'policy.history.col.version': 'Version',
