@@ -15,6 +15,7 @@ import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerTokenCommands } from './tokens.js';
+import { registerPasswordCommands } from './password.js';
 import { registerAgentCommands } from './agent.js';
 import { registerSyncCommands } from './sync.js';
 
@@ -272,6 +273,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   registerPolicyCommands(program, io, setExit, cfg);
   registerTokenCommands(program, io, setExit, cfg);
+  registerPasswordCommands(program, io, setExit, cfg);
   registerAgentCommands(program, io, setExit, cfg);
   registerSyncCommands(program, io, setExit, cfg);
   return program;

@@ -9,6 +9,7 @@ import type { Translate } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { PolicyService } from './policy-service.js';
 import { formFromPolicy, formName } from './settings.js';
+import { wordsOfFile } from './password-rules.js';
 
 /**
  * The password rules page's own parts: the settings in two groups (the rules, then breached
@@ -68,22 +69,6 @@ export function BannedListFile(props: { c: AppContext; expectedVersion: number }
       </form>
     </section>
   );
-}
-
-/** A text file's words: one per line, blank lines left out; null when it is not UTF-8 text. */
-export function wordsOfFile(bytes: Uint8Array): string[] | null {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
-  if (text.includes('\u0000')) return null;
-  return text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
 }
 
 interface Render {

@@ -82,3 +82,19 @@ export function initialPasswordRules(passwords: Config['passwords']): PasswordRu
     breached: { mode: b.mode, minCount: b.minCount, failureMode: b.failureMode, timeoutMs: b.timeoutMs, hibpUrl: b.hibpUrl, localFolder: b.localFolder ?? null, localUrl: b.localUrl ?? null },
   };
 }
+
+/** A text file's words: one per line, blank lines left out; null when it is not UTF-8 text. */
+export function wordsOfFile(bytes: Uint8Array): string[] | null {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  if (text.includes('\u0000')) return null;
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
