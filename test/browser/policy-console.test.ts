@@ -16,7 +16,7 @@ import { codeIn } from '../helpers/codes.js';
  * the way, and finds every version in the history. The tests build on each other, in order.
  */
 
-const admin = { username: 'policy.admin', displayName: 'Polly Admin', password: 'Policy-Console-Pass-1' };
+const admin = { username: 'policy.admin', displayName: 'Polly Admin', password: 'Meadow-Console-Pass-1' };
 const customQuestions = ['What was the name of your first team?', 'Which city did you first fly to?'];
 
 let portal: PortalProcess;
