@@ -169,8 +169,23 @@ export function auditEventJson(r: AuditRow): AuditEventJson {
   return { id: Number(r.id), at: iso(Number(r.at)), event: r.event, outcome: r.outcome, actor: r.actor, target: r.target, ip: r.ip, userAgent: r.userAgent, details: r.details };
 }
 
+/** `POST /passwords/check`: a password to test against the rules in force, optionally as one user's. */
+export const passwordCheckBody = z.strictObject({
+  password: z.string().min(1).max(4096).describe('The password to test. It is not stored or logged; only the first 5 characters of its SHA-1 leave the portal when the breached check is on.'),
+  username: usernameSchema.optional().describe("Test it as this user's password: their names count."),
+});
+
+export const passwordVerdictJsonSchema = z.object({
+  accepted: z.boolean(),
+  user: z.string().nullable().describe('The user it was tested for, or null.'),
+  reasons: z.array(z.object({ code: z.string().describe('e.g. tooShort, bannedWord, name, organisation, common, weak, breached, breachedOnce, breachedUnknown'), message: z.string() })).describe('Every rule the password breaks, cheapest check first; empty when accepted.'),
+  breachCount: z.number().int().nullable().describe('Times seen in data breaches; null when the check is off or could not be done.'),
+  score: z.number().int().min(0).max(4).nullable().describe('Strength estimate (zxcvbn 0–4), null when not estimated.'),
+});
+export type PasswordVerdictJson = z.output<typeof passwordVerdictJsonSchema>;
+
 /** Named schemas for the OpenAPI document's components (requests are described as accepted, responses as sent). */
-export const requestSchemas = { Policy: policySchema, PolicyPatch: policyPatchSchema, PutPolicyRequest: putPolicyBody, PatchPolicyRequest: patchPolicyBody, NewUser: createUserBody } as const;
+export const requestSchemas = { Policy: policySchema, PolicyPatch: policyPatchSchema, PutPolicyRequest: putPolicyBody, PatchPolicyRequest: patchPolicyBody, NewUser: createUserBody, PasswordCheckRequest: passwordCheckBody } as const;
 export const responseSchemas = {
   Policy: policySchema,
   PolicyVersion: policyVersionJsonSchema,
@@ -182,5 +197,6 @@ export const responseSchemas = {
   GroupList: groupListJsonSchema,
   AuditEvent: auditEventJsonSchema,
   AuditPage: auditPageJsonSchema,
+  PasswordVerdict: passwordVerdictJsonSchema,
   Error: errorJsonSchema,
 } as const;

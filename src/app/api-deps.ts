@@ -12,7 +12,15 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     directory: portal.directory,
     apiTokens: portal.apiTokens,
     audit: auditQueries(portal.store),
-    passwords: config.passwords,
+    // The rules in force (the policy's), read when a message names them.
+    passwords: {
+      get minLength() {
+        return portal.policy.snapshot().policy.passwords.minLength;
+      },
+      get maxLength() {
+        return portal.policy.snapshot().policy.passwords.maxLength;
+      },
+    },
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
     logger: portal.logger,
