@@ -25,14 +25,21 @@ export function breachedCheck(config: Config['passwords']['breached'], metrics: 
   };
 }
 
-/** The length rules the pages show, as the policy has them now (the pages render after a request refreshed it). */
-export function passwordLengthOf(policy: Pick<PolicyService, 'snapshot'>): { readonly min: number; readonly max: number } {
+/** The rules the pages list, as the policy has them now (the pages render after a request refreshed it). */
+export function passwordLengthOf(policy: Pick<PolicyService, 'snapshot'>): { readonly min: number; readonly max: number; readonly refuseNames: boolean; readonly breachedCheck: boolean } {
+  const rules = () => policy.snapshot().policy.passwords;
   return {
     get min() {
-      return policy.snapshot().policy.passwords.minLength;
+      return rules().minLength;
     },
     get max() {
-      return policy.snapshot().policy.passwords.maxLength;
+      return rules().maxLength;
+    },
+    get refuseNames() {
+      return rules().refuseNames;
+    },
+    get breachedCheck() {
+      return rules().breached.mode !== 'off';
     },
   };
 }
