@@ -1,6 +1,7 @@
 import type { ApiRouteDeps } from '../api/routes.js';
 import { auditQueries } from '../audit/audit-query.js';
 import type { Portal } from './portal.js';
+import { lengthRulesOf } from './password-rules-wiring.js';
 
 /** What the JSON API works with, from the portal's parts. */
 export function apiRouteDeps(portal: Portal): ApiRouteDeps {
@@ -13,14 +14,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     apiTokens: portal.apiTokens,
     audit: auditQueries(portal.store),
     // The rules in force (the policy's), read when a message names them.
-    passwords: {
-      get minLength() {
-        return portal.policy.snapshot().policy.passwords.minLength;
-      },
-      get maxLength() {
-        return portal.policy.snapshot().policy.passwords.maxLength;
-      },
-    },
+    passwords: lengthRulesOf(portal.policy),
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
     logger: portal.logger,

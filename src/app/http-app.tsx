@@ -25,6 +25,7 @@ import { securityHeaders } from '../http/middleware/security-headers.js';
 import { stylesheet } from '../http/ui/styles.js';
 import { altchaModule, captchaScript, meterScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
+import { lengthRulesOf } from './password-rules-wiring.js';
 
 const BODY_LIMIT = 64 * 1024;
 const POLICY_BODY_LIMIT = 768 * 1024;
@@ -82,7 +83,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   const secondFactorPage = { securityInfo: portal.securityInfo, codeMinutes };
   app.route('/', signInRoutes({ ...secondFactorPage, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit }));
   app.route('/', passkeySignInRoutes({ ...secondFactorPage, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions }));
-  app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: portal.config.passwords }));
+  app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: lengthRulesOf(portal.policy) }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
   app.use('*', registrationInterrupt({ methods: portal.methods, questions: portal.questions, policy: portal.policy, clock: portal.clock }));

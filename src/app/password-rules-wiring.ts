@@ -43,3 +43,15 @@ export function passwordLengthOf(policy: Pick<PolicyService, 'snapshot'>): { rea
     },
   };
 }
+
+/** The length rules in force under the names the console's and the API's messages use. */
+export function lengthRulesOf(policy: Pick<PolicyService, 'snapshot'>): { readonly minLength: number; readonly maxLength: number } {
+  return {
+    get minLength() {
+      return policy.snapshot().policy.passwords.minLength;
+    },
+    get maxLength() {
+      return policy.snapshot().policy.passwords.maxLength;
+    },
+  };
+}
