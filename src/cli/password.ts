@@ -78,7 +78,8 @@ export function registerPasswordCommands(program: Command, io: CliIO, setExit: (
           say(io, `Password rules (policy version ${v.version}${v.version === 0 ? ', from the configuration file' : ''}):`);
           for (const s of passwordSettings) {
             const value = valueAt(v.policy, s.path);
-            say(io, `  ${s.path.slice('passwords.'.length)} = ${Array.isArray(value) ? `${value.length} words (sspr password banned export)` : JSON.stringify(value)}    # ${t(s.label)}`);
+            const shown = Array.isArray(value) ? `${value.length} words (sspr password banned export)` : value === null ? '-' : String(value);
+            say(io, `  ${s.path.slice('passwords.'.length).padEnd(22)} ${shown.padEnd(32)} ${t(s.label)}`);
           }
         }
         setExit(EXIT.ok);
