@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
-import { createFirstAdmin, createUser, mainText, signIn } from '../helpers/browser-flows.js';
+import { createFirstAdmin, createUser, enterCode, mainText, signIn, signOut, submitNewPassword } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
+import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { rangeDataset, rangeFolder } from '../helpers/pwned-ranges.js';
 
 /**
@@ -23,6 +24,7 @@ const SHOTS = process.env['SSPR_SHOTS_DIR'];
 let portal: PortalProcess;
 let browser: Browser;
 let page: Page;
+let outbox: PortalOutbox;
 const folder = rangeFolder(rangeDataset({ [LEAKED]: 7_345 }));
 
 /** Screenshots at 1280 and 390 px for looking at the page (only when SSPR_SHOTS_DIR is set). */
@@ -44,12 +46,14 @@ describe('the password rules console (real process, real Chromium)', { timeout: 
   screenshotOnFailure();
 
   beforeAll(async () => {
-    portal = await startPortalProcess({ config: { branding: { organisationName: 'Probecorp' } } });
+    portal = await startPortalProcess({ config: { branding: { organisationName: 'Probecorp' }, reset: { captchaMaxNumber: 1000 } } });
+    outbox = openPortalOutbox(portal);
     browser = await launchBrowser();
     page = await newPage(browser);
   });
 
   afterAll(async () => {
+    await outbox?.close();
     await browser?.close();
     await portal?.stop();
     folder.cleanup();
@@ -142,6 +146,43 @@ describe('the password rules console (real process, real Chromium)', { timeout: 
         for (const width of [1280, 390]) {
           await p.setViewportSize({ width, height: 900 });
           await p.screenshot({ path: join(SHOTS, `change-breached-${width}.png`), fullPage: true });
+        }
+      }
+    });
+  });
+
+  it('on the reset page, the rules list breached passwords and a breached one is refused with how often it appeared', async () => {
+    await withPage(browser, async (p) => {
+      const user = { username: 'bruno', password: 'Copper willow nebula 31' };
+      await signIn(p, portal, user);
+      await visit(p, `${portal.url}/account/security-info`);
+      await navigation(p, () => p.getByRole('link', { name: 'Add an email address', exact: true }).click());
+      await p.getByLabel('Email address', { exact: true }).fill('bruno@example.com');
+      let mark = await outbox.mark();
+      await navigation(p, () => p.getByRole('button', { name: 'Send code', exact: true }).click());
+      expect((await enterCode(p, await outbox.nextCodeTo('bruno@example.com', mark))).chain).toEqual([303, 200]);
+      await signOut(p);
+
+      await visit(p, `${portal.url}/reset`);
+      await p.getByLabel('Username', { exact: true }).fill(user.username);
+      await p.locator('[data-captcha-status]', { hasText: 'Robot check done.' }).waitFor();
+      await navigation(p, () => p.getByRole('button', { name: 'Next', exact: true }).click());
+      const form = p.locator('main form').filter({ has: p.getByRole('button', { name: 'Email me a code', exact: true }) });
+      await form.getByRole('textbox').fill('bruno@example.com');
+      mark = await outbox.mark();
+      await navigation(p, () => form.getByRole('button', { name: 'Email me a code', exact: true }).click());
+      await enterCode(p, await outbox.nextCodeTo('bruno@example.com', mark));
+      expect(await mainText(p)).toContain('not be a password that appeared in a known data breach');
+      expect(await mainText(p)).toContain('not contain your name, username or the organisation name');
+      await expectAccessibilityBasics(p);
+      const refused = await submitNewPassword(p, LEAKED);
+      expect(refused.status).toBe(400);
+      expect(await mainText(p)).toContain('This password appeared in a data breach 7,345 times.');
+      await expectAccessibilityBasics(p);
+      if (SHOTS) {
+        for (const width of [1280, 390]) {
+          await p.setViewportSize({ width, height: 900 });
+          await p.screenshot({ path: join(SHOTS, `reset-breached-${width}.png`), fullPage: true });
         }
       }
     });
