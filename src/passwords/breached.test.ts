@@ -61,6 +61,14 @@ describe('range API (k-anonymity)', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('parallel checks of passwords in one range share one request', async () => {
+    server.behave({ delayMs: 100 });
+    const lookup = new BreachedPasswords();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => lookup.count(LEAKED, hibp())));
+    expect(answers.every((a) => a.ok && a.count === 3_861_493)).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('keeps at most the configured number of ranges, dropping the oldest', async () => {
     const lookup = new BreachedPasswords({ cacheEntries: 1 });
     await lookup.count(LEAKED, hibp());

@@ -74,6 +74,8 @@ export interface BreachedDeps {
  */
 export class BreachedPasswords {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Ranges being fetched: parallel checks of passwords in one range share one request. */
+  private readonly inFlight = new Map<string, Promise<{ ok: true; range: Map<string, number> } | { ok: false; problem: string }>>();
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
   private readonly maxEntries: number;
@@ -103,7 +105,12 @@ export class BreachedPasswords {
     const key = `${'url' in source ? `url:${source.url}` : `folder:${source.folder}`}|${prefix}`;
     const hit = this.cache.get(key);
     if (hit && this.now() - hit.at < this.ttlMs) return { ok: true, range: hit.range };
-    const fetched = 'url' in source ? await this.fromApi(source.url, prefix, rules.timeoutMs) : await fromFolder(source.folder, prefix);
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = ('url' in source ? this.fromApi(source.url, prefix, rules.timeoutMs) : fromFolder(source.folder, prefix)).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    const fetched = await pending;
     if (!fetched.ok) return fetched;
     this.cache.delete(key);
     this.cache.set(key, { at: this.now(), range: fetched.range });
