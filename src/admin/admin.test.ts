@@ -61,6 +61,16 @@ describe('admin console', () => {
     expect((await tp.portal.users.list()).total).toBe(before);
   });
 
+  it('names the length rules in force when the policy changed them, in the hint and the refusal', async () => {
+    expect((await tp.portal.policy.update({ id: null, name: 'test' }, { passwords: { minLength: 20 } })).ok).toBe(true);
+    const form = await admin.get('/admin/users/new');
+    expect(form.body).toContain('20');
+    const r = await admin.post('/admin/users', { username: 'erin', displayName: 'Erin Evans', email: '', roles: ['user'], password: 'lantern orchid' });
+    expect(r.status).toBe(400);
+    expect(r.body).toContain('Use at least 20 characters.');
+    expect(await tp.portal.users.byUsername('erin')).toBeNull();
+  });
+
   it('refuses a second user with the same username in another case', async () => {
     await makeUser(tp.portal, { username: 'dave' });
     await admin.get('/admin/users/new');

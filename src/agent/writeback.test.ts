@@ -297,9 +297,9 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
 
   it('an administrator sets a hybrid user\'s password in AD from the console, to be changed at the next sign-in; unlock and require-change work too', async () => {
     const { TestClient, makeUser } = await import('../../test/helpers/http-client.js');
-    await makeUser(tp.portal, { username: 'console.admin', password: 'Console-Admin-Pass-1', roles: ['administrator'] });
+    await makeUser(tp.portal, { username: 'console.admin', password: 'Quartz-Lighthouse-Pass-1', roles: ['administrator'] });
     const admin = new TestClient(tp.app);
-    expect((await admin.signIn('console.admin', 'Console-Admin-Pass-1')).status).toBe(303);
+    expect((await admin.signIn('console.admin', 'Quartz-Lighthouse-Pass-1')).status).toBe(303);
     const sam = await dc.addUser('wb.console', 'Start!Pass#2024');
     const user = await hybrid(sam);
     const page = await admin.get(`/admin/users/${user.id}`);
@@ -387,9 +387,9 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     // An administrator sets the password in AD from the console.
     signInFlow = await parked('Void!Reset#2026');
     reset = await verified(second);
-    await makeUser(tp.portal, { username: 'void.admin', password: 'Void-Admin-Pass-1', roles: ['administrator'] });
+    await makeUser(tp.portal, { username: 'void.admin', password: 'Lantern-Harbour-Pass-2', roles: ['administrator'] });
     const admin = new TestClient(tp.app);
-    expect((await admin.signIn('void.admin', 'Void-Admin-Pass-1')).status).toBe(303);
+    expect((await admin.signIn('void.admin', 'Lantern-Harbour-Pass-2')).status).toBe(303);
     await admin.get(`/admin/users/${user.id}`);
     expect((await admin.post(`/admin/users/${user.id}/ad/password`, { password: 'Void!Admin#2027', confirm: 'Void!Admin#2027' })).status).toBe(303);
     expect(await binds(sam, 'Void!Admin#2027')).toBe(true);
@@ -397,7 +397,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
   });
 
   it('no password appears in any table, log or journal afterwards', async () => {
-    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26', 'Helpdesk!Set#2025', 'Console-Admin-Pass-1', 'Void!Change#2025', 'Void!Reset#2026', 'Void!Admin#2027', 'Void-Admin-Pass-1'];
+    const secrets = ['Brand-New!Pass#77', 'Next!Pass#2025', 'Crash!Pass#2025', 'After!Failover#9', 'Late!Pass#2025', 'Two!Agents#0x', 'Synced!Pass#2025', 'Unsynced!Pass#26', 'Helpdesk!Set#2025', 'Quartz-Lighthouse-Pass-1', 'Void!Change#2025', 'Void!Reset#2026', 'Void!Admin#2027', 'Lantern-Harbour-Pass-2'];
     const tables = ['writeback_jobs', 'audit_events', 'agents', 'agent_registrations', 'flows'] as const;
     let dump = '';
     for (const t of tables) dump += JSON.stringify(await tp.store.db.selectFrom(t).selectAll().execute());

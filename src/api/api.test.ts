@@ -257,7 +257,7 @@ describe('JSON API', () => {
 
     it('a body over the size limit is refused before it is read, and nothing changes', async () => {
       const before = await state();
-      const a = await call('PATCH', '/policy', { token: writeToken, raw: JSON.stringify({ policy: { questions: { custom: ['x'.repeat(100_000)] } } }) });
+      const a = await call('PATCH', '/policy', { token: writeToken, raw: JSON.stringify({ policy: { questions: { custom: ['x'.repeat(800_000)] } } }) });
       expectError(a, 413, 'too_large');
       expect(await state()).toBe(before);
     });

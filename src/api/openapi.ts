@@ -196,6 +196,17 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Self-service is on again.', ...json(ref('User')) } },
         }),
       },
+      '/passwords/check': {
+        post: op({ scope: 'read', errors: pick(400, 401, 404, 413, 415) }, {
+          summary: 'Test a password against the password rules in force',
+          description:
+            'Every rule is applied (lengths, banned words, the names rule, common passwords, strength, breached passwords), never the history; nothing is stored. The rules themselves are the `passwords` section of the policy (GET, PUT and PATCH /policy).',
+          operationId: 'checkPassword',
+          tags: ['policy'],
+          requestBody: { required: true, ...json(ref('PasswordCheckRequest')) },
+          responses: { 200: { description: 'The verdict, accepted or not, with every reason.', ...json(ref('PasswordVerdict')) } },
+        }),
+      },
       '/groups': {
         get: op(readOp(), {
           summary: 'Every group with its number of direct members',
@@ -241,7 +252,7 @@ export function openApiDocument(publicUrl: string): Json {
         NotFound: { description: 'No such user or version.', ...json(ref('Error')) },
         Conflict: { description: 'A user with this username exists, or (policy) the policy is no longer at `expectedVersion`. Nothing was changed.', ...json(ref('Error')) },
         PreconditionFailed: { description: 'The policy is no longer at the version given in If-Match. Nothing was changed.', ...json(ref('Error')) },
-        TooLarge: { description: 'The body is larger than 64 KiB (code too_large).', ...json(ref('Error')) },
+        TooLarge: { description: 'The body is larger than 64 KiB, or 768 KiB for /policy (code too_large).', ...json(ref('Error')) },
         UnsupportedMediaType: { description: 'The body is not sent as application/json.', ...json(ref('Error')) },
         Refused: { description: 'Refused by a rule, e.g. the last enabled administrator cannot be disabled.', ...json(ref('Error')) },
       },

@@ -18,6 +18,7 @@ import {
   auditQuery,
   createUserBody,
   groupJson,
+  passwordCheckBody,
   patchPolicyBody,
   policyVersionJson,
   putPolicyBody,
@@ -31,14 +32,14 @@ export interface ApiRouteDeps {
   policy: Pick<PolicyService, 'current' | 'refresh' | 'history' | 'version' | 'update'>;
   users: Pick<UserStore, 'list' | 'byUsername'>;
   groups: Pick<GroupStore, 'list' | 'groupsOfUser'>;
-  directory: Pick<DirectoryService, 'createUser' | 'setEnabled'>;
+  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'testPassword'>;
   /** Bearer tokens: the API authenticates every request after /openapi.json with one. */
   apiTokens: Pick<ApiTokenService, 'authenticate'>;
   audit: Pick<AuditQueries, 'query'>;
   /** The self-service block a user's "this wasn't me" set: shown with the user, lifted by an administrator. */
   notMe: Pick<NotMeService, 'block' | 'lift'>;
-  /** `config.passwords`: the length the messages name. */
-  passwords: { minLength: number; maxLength: number };
+  /** The length rules in force, which the messages name (read at each request: they are edited in the policy). */
+  passwords: { readonly minLength: number; readonly maxLength: number };
   publicUrl: string;
   /** Proxies whose X-Forwarded-For names the client (for the actor's address). */
   trustedProxies: readonly string[];
@@ -106,7 +107,7 @@ const etag = (version: number) => ({ ETag: `"${version}"` });
 /** The JSON API under /api/v1 (bearer-token auth, no cookies, no CSRF). */
 export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const passwordVars = { min: deps.passwords.minLength, max: deps.passwords.maxLength };
+  const passwordVars = () => ({ min: deps.passwords.minLength, max: deps.passwords.maxLength });
   let document: string | undefined;
 
   // The description is public (it holds no data); everything after the middleware needs a token.
@@ -183,11 +184,11 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   app.post('/users', requireWrite, async (c) => {
     const body = await jsonObject(c);
     if (!body.ok) return body.res;
-    const parsed = validate(c, createUserBody, body.value, passwordVars);
+    const parsed = validate(c, createUserBody, body.value, passwordVars());
     if (!parsed.ok) return parsed.res;
     const v = parsed.value;
     const r = await deps.directory.createUser(c.get('actor'), { username: v.username, displayName: v.displayName, email: v.email ?? '', roles: v.roles ?? ['user'], password: v.password ?? '' });
-    if (!r.ok) return refusal(c, r, passwordVars);
+    if (!r.ok) return refusal(c, r, passwordVars());
     return c.json(userJson(r.value), 201, { Location: `/api/v1/users/${encodeURIComponent(r.value.username)}` });
   });
 
@@ -205,6 +206,26 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     if (!user) return apiError(c, 'not_found', t('users.notFound'));
     const r = await deps.notMe.lift(c.get('actor'), user.id);
     return r.ok ? c.json(userJson(user)) : refusal(c, r);
+  });
+
+  // ---- password rules (the rules themselves are the policy's `passwords` section) ----
+  app.post('/passwords/check', async (c) => {
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, passwordCheckBody, body.value);
+    if (!parsed.ok) return parsed.res;
+    const { password, username } = parsed.value;
+    const user = username === undefined ? null : await deps.users.byUsername(username);
+    if (username !== undefined && !user) return apiError(c, 'not_found', t('users.notFound'));
+    const verdict = await deps.directory.testPassword(password, user ?? {});
+    const vars = passwordVars();
+    return c.json({
+      accepted: verdict.ok,
+      user: user?.username ?? null,
+      reasons: verdict.reasons.map((r) => ({ code: r.key.replace(/^v\.password\./, ''), message: t(r.key, { ...vars, ...r.values }) })),
+      breachCount: verdict.breachCount ?? null,
+      score: verdict.score,
+    });
   });
 
   // ---- groups ----

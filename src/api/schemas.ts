@@ -16,11 +16,17 @@ import { apiErrorCodes } from './errors.js';
 
 // ---- requests ------------------------------------------------------------------------------
 
+/** An object whose keys may each be left out, and those of the objects inside it too. */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, inner] of Object.entries(schema.shape as Record<string, z.ZodType>)) shape[key] = deepPartial(inner).optional();
+  return z.strictObject(shape);
+}
+
 /** A policy document where every section may be left out and each section's keys too (PATCH). */
 function partialPolicySchema() {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, schema] of Object.entries(policySchema.shape)) shape[key] = (schema instanceof z.ZodObject ? schema.partial() : schema).optional();
-  return z.strictObject(shape);
+  return deepPartial(policySchema);
 }
 export const policyPatchSchema = partialPolicySchema();
 
@@ -172,8 +178,23 @@ export function auditEventJson(r: AuditRow): AuditEventJson {
   return { id: Number(r.id), at: iso(Number(r.at)), event: r.event, outcome: r.outcome, actor: r.actor, target: r.target, ip: r.ip, userAgent: r.userAgent, details: r.details, attention: r.attention };
 }
 
+/** `POST /passwords/check`: a password to test against the rules in force, optionally as one user's. */
+export const passwordCheckBody = z.strictObject({
+  password: z.string().min(1).max(4096).describe('The password to test. It is not stored or logged; only the first 5 characters of its SHA-1 leave the portal when the breached check is on.'),
+  username: usernameSchema.optional().describe("Test it as this user's password: their names count."),
+});
+
+export const passwordVerdictJsonSchema = z.object({
+  accepted: z.boolean(),
+  user: z.string().nullable().describe('The user it was tested for, or null.'),
+  reasons: z.array(z.object({ code: z.string().describe('e.g. tooShort, bannedWord, name, organisation, common, weak, breached, breachedOnce, breachedUnknown'), message: z.string() })).describe('Every rule the password breaks, cheapest check first; empty when accepted.'),
+  breachCount: z.number().int().nullable().describe('Times seen in data breaches; null when the check is off or could not be done.'),
+  score: z.number().int().min(0).max(4).nullable().describe('Strength estimate (zxcvbn 0–4), null when not estimated.'),
+});
+export type PasswordVerdictJson = z.output<typeof passwordVerdictJsonSchema>;
+
 /** Named schemas for the OpenAPI document's components (requests are described as accepted, responses as sent). */
-export const requestSchemas = { Policy: policySchema, PolicyPatch: policyPatchSchema, PutPolicyRequest: putPolicyBody, PatchPolicyRequest: patchPolicyBody, NewUser: createUserBody } as const;
+export const requestSchemas = { Policy: policySchema, PolicyPatch: policyPatchSchema, PutPolicyRequest: putPolicyBody, PatchPolicyRequest: patchPolicyBody, NewUser: createUserBody, PasswordCheckRequest: passwordCheckBody } as const;
 export const responseSchemas = {
   Policy: policySchema,
   PolicyVersion: policyVersionJsonSchema,
@@ -185,5 +206,6 @@ export const responseSchemas = {
   GroupList: groupListJsonSchema,
   AuditEvent: auditEventJsonSchema,
   AuditPage: auditPageJsonSchema,
+  PasswordVerdict: passwordVerdictJsonSchema,
   Error: errorJsonSchema,
 } as const;

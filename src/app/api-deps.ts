@@ -1,6 +1,7 @@
 import type { ApiRouteDeps } from '../api/routes.js';
 import { auditQueries } from '../audit/audit-query.js';
 import type { Portal } from './portal.js';
+import { lengthRulesOf } from './password-rules-wiring.js';
 
 /** What the JSON API works with, from the portal's parts. */
 export function apiRouteDeps(portal: Portal): ApiRouteDeps {
@@ -13,7 +14,8 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     apiTokens: portal.apiTokens,
     audit: auditQueries(portal.store),
     notMe: portal.notMe,
-    passwords: config.passwords,
+    // The rules in force (the policy's), read when a message names them.
+    passwords: lengthRulesOf(portal.policy),
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
     logger: portal.logger,

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Portal } from './portal.js';
@@ -26,8 +26,11 @@ import { securityHeaders } from '../http/middleware/security-headers.js';
 import { stylesheet } from '../http/ui/styles.js';
 import { altchaModule, captchaScript, meterScript, copyScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
+import { lengthRulesOf } from './password-rules-wiring.js';
 
 const BODY_LIMIT = 64 * 1024;
+const POLICY_BODY_LIMIT = 768 * 1024;
+const POLICY_BODY_PATHS = /^\/(admin\/policy\/passwords(\/banned)?|api\/v1\/policy)$/;
 
 /** The whole HTTP surface, built from the portal's parts; tests drive it with app.request(). */
 export function createApp(portal: Portal): Hono<AppEnv> {
@@ -51,14 +54,12 @@ export function createApp(portal: Portal): Hono<AppEnv> {
     return body === null ? c.text('Not found', 404) : c.body(body, 200, script);
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: BODY_LIMIT,
-      // The API answers in its own JSON error shape; pages in words.
-      onError: (c) => (c.req.path.startsWith('/api/') ? c.json({ error: { code: 'too_large', message: translator('en')('error.tooLarge') } }, 413) : c.text(translator('en')('error.tooLarge'), 413)),
-    }),
-  );
+  // The API answers in its own JSON error shape; pages in words.
+  const tooLarge = (c: Context) => (c.req.path.startsWith('/api/') ? c.json({ error: { code: 'too_large', message: translator('en')('error.tooLarge') } }, 413) : c.text(translator('en')('error.tooLarge'), 413));
+  const normalBody = bodyLimit({ maxSize: BODY_LIMIT, onError: tooLarge });
+  // Where the policy (with up to 1,000 banned words of up to 64 characters) is sent whole.
+  const policyBody = bodyLimit({ maxSize: POLICY_BODY_LIMIT, onError: tooLarge });
+  app.use('*', (c, next) => (POLICY_BODY_PATHS.test(c.req.path) ? policyBody : normalBody)(c, next));
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(apiRouteDeps(portal)));
   app.route('/', agentEndpointRoutes({ agents: portal.agents, publicUrl: portal.config.publicUrl, trustedProxies: portal.config.trustedProxies }));
@@ -84,7 +85,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   const secondFactorPage = { securityInfo: portal.securityInfo, codeMinutes };
   app.route('/', signInRoutes({ ...secondFactorPage, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit }));
   app.route('/', passkeySignInRoutes({ ...secondFactorPage, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions }));
-  app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: portal.config.passwords }));
+  app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: lengthRulesOf(portal.policy) }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
   // "This wasn't me" is for whoever got the notice, signed in or not.

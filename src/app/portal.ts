@@ -52,6 +52,7 @@ import { Notices } from '../delivery/notices.js';
 import { ReportLinkStore } from '../state/report-links.js';
 import { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import { NotMeService } from '../not-me/not-me-service.js';
+import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -212,9 +213,11 @@ export function buildPortal(deps: PortalDeps): Portal {
     audit,
     sessions,
     flows,
-    passwordRules: config.passwords,
+    // The rules in force are the policy's (config.passwords only until they are saved there).
+    passwordRules: async () => (await policy.current()).policy.passwords,
     organisationName: config.branding.organisationName,
-    passwordHistory: new PasswordHistory(store.db, clock, config.passwords.historyCount),
+    passwordHistory: new PasswordHistory(store.db, clock, () => policy.snapshot().policy.passwords.historyCount),
+    breached: breachedCheck(config.passwords.breached, metrics, deps.logger),
     strength,
   });
   const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
@@ -259,7 +262,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     publicUrl: config.publicUrl,
     writeback,
     adPolicy: (user) => adPolicyFor(user),
-    passwordLength: { min: config.passwords.minLength, max: config.passwords.maxLength },
+    passwordLength: passwordLengthOf(policy),
     hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
   const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
@@ -288,7 +291,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     lookupKey: keys.lookup,
     publicUrl: config.publicUrl,
     phoneRegion: m.phoneRegion,
-    passwordLength: { min: config.passwords.minLength, max: config.passwords.maxLength },
+    passwordLength: passwordLengthOf(policy),
     flowTtlMs: config.reset.flowMinutes * MINUTE,
     codeTtlMs: m.codeMinutes * MINUTE,
     startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },

@@ -207,7 +207,7 @@ describe('user disable and enable', () => {
     expect(r.code).toBe(EXIT.refused);
     expect(r.stderr).toBe('error: This is the last enabled administrator; keep at least one.\n');
     expect(await ok(['user', 'show', 'root'])).toContain('status:       enabled');
-    expect(await signIn('root', 'root password 1')).toBe('signed_in');
+    expect(await signIn('root', 'tall oak password 1')).toBe('signed_in');
   });
 
   it('allows disabling an administrator while another one stays enabled', async () => {

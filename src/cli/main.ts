@@ -15,6 +15,7 @@ import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerTokenCommands } from './tokens.js';
+import { registerPasswordCommands } from './password.js';
 import { registerAgentCommands } from './agent.js';
 import { registerSyncCommands } from './sync.js';
 
@@ -128,7 +129,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
             say(io, `Created ${u.username} (${u.roles.join(', ')}).`);
             if (pw?.generated) say(io, `Password: ${pw.password}`);
             else if (!pw) say(io, 'No password set: the user cannot sign in until one is set (sspr user set-password).');
-          }, { min: portal.config.passwords.minLength, max: portal.config.passwords.maxLength }),
+          }, lengthVars(portal)),
         );
       } finally {
         await portal.store.close();
@@ -197,7 +198,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
           report(io, await portal.directory.setPassword(CLI_ACTOR, u.id, { password: pw.password }), () => {
             say(io, `Password of ${u.username} set; their sessions have ended.`);
             if (pw.generated) say(io, `Password: ${pw.password}`);
-          }, { min: portal.config.passwords.minLength, max: portal.config.passwords.maxLength }),
+          }, lengthVars(portal)),
         );
       } finally {
         await portal.store.close();
@@ -288,12 +289,19 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   registerPolicyCommands(program, io, setExit, cfg);
   registerTokenCommands(program, io, setExit, cfg);
+  registerPasswordCommands(program, io, setExit, cfg);
   registerAgentCommands(program, io, setExit, cfg);
   registerSyncCommands(program, io, setExit, cfg);
   return program;
 }
 
 const defaultIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() });
+
+/** The length rules in force (the policy's, loaded by the password check) for the messages that name them. */
+function lengthVars(portal: { policy: { snapshot(): { policy: { passwords: { minLength: number; maxLength: number } } } } }): { min: number; max: number } {
+  const p = portal.policy.snapshot().policy.passwords;
+  return { min: p.minLength, max: p.maxLength };
+}
 
 /** Runs the CLI and returns the exit code (see EXIT). */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {

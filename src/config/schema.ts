@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { customBannedProblems } from '../passwords/banned.js';
+import { breachedFailureModes, breachedModes, DEFAULT_HIBP_URL } from '../passwords/breached.js';
 import { ATTRIBUTE_NAME } from '../agent-protocol/index.js';
 
 /**
@@ -86,6 +87,30 @@ export const configSchema = z.strictObject({
       bannedCustom: z.array(z.string()).default([]),
       // Refuse the ~49,000 most common passwords.
       checkCommon: z.boolean().default(true),
+      // Refuse passwords holding the username, a 4+ character part of the display name, or branding.organisationName.
+      refuseNames: z.boolean().default(true),
+      // Passwords seen in data breaches (src/passwords/breached.ts): only a 5-character SHA-1 prefix leaves the portal.
+      breached: z
+        .strictObject({
+          mode: z.enum(breachedModes).default('off'),
+          // Refused from this many sightings on.
+          minCount: z.number().int().min(1).max(1_000_000_000).default(1),
+          // open: accept when the check cannot be done (counted and logged); closed: refuse ("try again").
+          failureMode: z.enum(breachedFailureModes).default('open'),
+          timeoutMs: z.number().int().min(200).max(30_000).default(2000),
+          hibpUrl: z.url({ protocol: /^https?$/ }).default(DEFAULT_HIBP_URL),
+          // mode local: a folder of XXXXX.txt range files (the Pwned Passwords downloader's layout) or a self-hosted range API.
+          localFolder: z.string().min(1).optional(),
+          localUrl: z.url({ protocol: /^https?$/ }).optional(),
+          // Ranges kept in memory, and for how long.
+          cacheEntries: z.number().int().min(0).max(100_000).default(5000),
+          cacheMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
+        })
+        .superRefine((b, ctx) => {
+          if (b.mode === 'local' && !b.localFolder && !b.localUrl) ctx.addIssue({ code: 'custom', path: ['localFolder'], message: 'mode local needs localFolder or localUrl' });
+          if (b.localFolder && b.localUrl) ctx.addIssue({ code: 'custom', path: ['localUrl'], message: 'give localFolder or localUrl, not both' });
+        })
+        .prefault({}),
     })
     .superRefine((p, ctx) => {
       if (p.minLength > p.maxLength) ctx.addIssue({ code: 'custom', path: ['minLength'], message: 'must not exceed passwords.maxLength' });

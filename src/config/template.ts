@@ -30,6 +30,9 @@ passwordHashing:         # argon2id, OWASP's recommended minimum
   iterations: 2
   parallelism: 1
 
+# These password rules are the starting values: once they are saved in the admin console
+# (Password reset policy → Password rules), the API or "sspr password rules set", the stored
+# rules win and edits here no longer apply (the cache settings under breached always apply).
 passwords:
   minLength: 8             # length in Unicode code points; longer than maxLength is refused, never truncated
   maxLength: 256
@@ -41,6 +44,20 @@ passwords:
   # normalisation and fuzzy matching; a password needs 5 points, each banned term counting one.
   bannedCustom: []
   # bannedCustom: [contoso, fabrikam, seattle]
+  refuseNames: true        # refuse passwords holding the username, a 4+ letter part of the display name, or the organisation name
+  breached:
+    # off | hibp (the Pwned Passwords range API: only the first 5 hex characters of the
+    # password's SHA-1 leave the portal) | local (a folder of XXXXX.txt range files as the
+    # Pwned Passwords downloader writes them, or a self-hosted range API)
+    mode: off
+    minCount: 1            # refused when seen in this many breaches or more
+    failureMode: open      # open: accept when the check cannot be done (logged, counted); closed: refuse, "try again"
+    timeoutMs: 2000
+    hibpUrl: https://api.pwnedpasswords.com
+    # localFolder: /var/lib/sspr/pwned-ranges
+    # localUrl: https://pwned.internal.example.com
+    cacheEntries: 5000     # ranges kept in memory
+    cacheMinutes: 60
 
 sessions:
   idleMinutes: 30

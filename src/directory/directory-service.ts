@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { checkPassword, fieldErrorKey, userInputsOf, type PasswordContext, type PasswordReason, type PasswordVerdict } from '../passwords/check.js';
 import type { PasswordHistory } from '../passwords/history.js';
+import type { BreachedAnswer, BreachedRules } from '../passwords/breached.js';
 import { parseInput, type FieldErrors } from '../shared/validation.js';
 import type { GroupStore, Group } from './groups.js';
 import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, usernameSchema, type Role } from './names.js';
@@ -26,13 +27,21 @@ export type Outcome<T> =
   | { ok: false; reason: 'invalid'; errors: FieldErrors; passwordReasons?: PasswordReason[] }
   | { ok: false; reason: 'not_found' | 'conflict' | 'refused'; message: string };
 
-/** The password rules of the configuration (`passwords.*`; historyCount goes to the PasswordHistory). */
+/** The password rules in force (the policy's `passwords`; historyCount goes to the PasswordHistory). */
 export interface PasswordRules {
   minLength: number;
   maxLength: number;
   minScore?: number;
   checkCommon?: boolean;
+  refuseNames?: boolean;
   bannedCustom?: readonly string[];
+  breached?: BreachedRules;
+}
+
+/** Where breached passwords are looked up, and who is told when that fails (metrics, log). */
+export interface BreachedCheck {
+  lookup: { count(password: string, rules: BreachedRules): Promise<BreachedAnswer> };
+  onFailure?: (problem: string, failureMode: BreachedRules['failureMode']) => void;
 }
 
 export const newUserSchema = z.object({
@@ -53,8 +62,10 @@ interface Deps {
   sessions: { revokeAllForUser(userId: string, options?: { exceptIdHash?: string }): Promise<number> };
   /** The user's open flows, voided when the password changes; without it none are (the directory's own unit tests). */
   flows?: { voidFlowsOf(userId: string, options: { reason: 'password_changed'; except?: string }): Promise<number> };
-  passwordRules: PasswordRules;
+  /** The rules, or how to get the ones in force now (they are edited in the policy). */
+  passwordRules: PasswordRules | (() => PasswordRules | Promise<PasswordRules>);
   organisationName?: string;
+  breached?: BreachedCheck;
   /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
   passwordHistory?: PasswordHistory;
   /** Where the strength estimate is computed (the portal's worker pool); default this thread. */
@@ -69,22 +80,39 @@ interface Deps {
 export class DirectoryService {
   constructor(private readonly deps: Deps) {}
 
-  /** The rules without the history, for a live strength meter while the user types. */
-  previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): Promise<PasswordVerdict> {
-    return checkPassword(password, { ...this.passwordContext(user), history: undefined });
+  /**
+   * The rules without the history, for a live strength meter while the user types; nor the
+   * breached check, which would send a range request for every keystroke (it runs on submit).
+   */
+  async previewPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): Promise<PasswordVerdict> {
+    return checkPassword(password, { ...(await this.passwordContext(user)), history: undefined, breached: undefined });
+  }
+
+  /** Every rule, the breached check included, for an administrator testing the rules (`sspr password check`, the API); never the history. */
+  async testPassword(password: string, user: { username?: string | null; displayName?: string | null; email?: string | null }): Promise<PasswordVerdict> {
+    return checkPassword(password, { ...(await this.passwordContext(user)), history: undefined });
+  }
+
+  /** The rules in force now. */
+  async passwordRules(): Promise<PasswordRules> {
+    const r = this.deps.passwordRules;
+    return typeof r === 'function' ? r() : r;
   }
 
   /** The configured rules for this user; the history only for an existing cloud user (`onRulesPassed` runs as its check starts). */
-  private passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): PasswordContext {
-    const r = this.deps.passwordRules;
+  private async passwordContext(user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): Promise<PasswordContext> {
+    const r = await this.passwordRules();
     const history = this.deps.passwordHistory;
     const userId = user.id;
+    const breached = this.deps.breached;
     return {
       minLength: r.minLength,
       maxLength: r.maxLength,
       minScore: r.minScore,
       checkCommon: r.checkCommon,
+      refuseNames: r.refuseNames,
       customBanned: r.bannedCustom,
+      breached: breached && r.breached && r.breached.mode !== 'off' ? { rules: r.breached, lookup: breached.lookup, onFailure: breached.onFailure } : undefined,
       organisationName: this.deps.organisationName,
       userInputs: userInputsOf(user),
       estimator: this.deps.strength,
@@ -102,7 +130,7 @@ export class DirectoryService {
 
   /** Every password rule for this user; the history only for an existing cloud user. */
   private async passwordProblem(password: string, user: { id?: string; username?: string | null; displayName?: string | null; email?: string | null }, onRulesPassed?: () => void): Promise<{ errors: FieldErrors; reasons: PasswordReason[] } | null> {
-    const verdict = await checkPassword(password, this.passwordContext(user, onRulesPassed));
+    const verdict = await checkPassword(password, await this.passwordContext(user, onRulesPassed));
     const key = fieldErrorKey(verdict.reasons);
     return key ? { errors: { password: key }, reasons: verdict.reasons } : null;
   }

@@ -19,7 +19,9 @@ describe('every reason at once', () => {
     ]);
     expect(keys('Password')).toEqual(['v.password.bannedWord', 'v.password.common', 'v.password.weak']);
     expect(keys('kingsleyarbuthnot', kingsley)).toEqual(['v.password.name', 'v.password.weak']);
-    expect(keys('Contoso#2026', { organisationName: 'Contoso Ltd' })).toEqual(['v.password.weak']);
+    // The Entra scoring alone lets Contoso#2026 pass (5 points); the names rule does not.
+    expect(keys('Contoso#2026', { organisationName: 'Contoso Ltd', refuseNames: false })).toEqual(['v.password.weak']);
+    expect(keys('Contoso#2026', { organisationName: 'Contoso Ltd' })).toEqual(['v.password.organisation', 'v.password.weak']);
     expect(keys('Contoso#26', { organisationName: 'Contoso Ltd' })).toEqual(['v.password.organisation', 'v.password.weak']);
   });
 
@@ -103,7 +105,7 @@ describe('strength estimate', () => {
     // 6 banned-list points (summer + 2026!), but a season and a year.
     expect(checkPasswordRules('Summer2026!', rules)).toMatchObject({ ok: false, banned: { points: 6 }, reasons: [{ key: 'v.password.weak' }] });
     // Poll at Contoso: 5 points under the banned-list scoring, too weak once the estimator knows the name.
-    expect(keys('p0LL23fb', { userInputs: ['Poll'], organisationName: 'Contoso' })).toEqual(['v.password.weak']);
+    expect(keys('p0LL23fb', { userInputs: ['Poll'], organisationName: 'Contoso', refuseNames: false })).toEqual(['v.password.weak']);
   });
 
   it('uses passwords.minScore, and 0 turns the estimate off', () => {
@@ -116,6 +118,34 @@ describe('strength estimate', () => {
     expect(keys('a'.repeat(64) + 'Zq8#mW2!vR5$kT9@'.repeat(12))).toEqual(['v.password.weak']);
     expect(keys('x7'.repeat(128))).toEqual(['v.password.weak']);
     expect(keys('correct horse battery staple '.repeat(8))).toEqual([]);
+  });
+});
+
+describe('names rule', () => {
+  const strong = { minScore: 0, checkCommon: false };
+  const ada = { userInputs: userInputsOf({ username: 'adalovelace', displayName: 'Ada Lovelace', email: 'ada.lovelace@example.com' }), organisationName: 'Probecorp' };
+
+  it('refuses a password containing the organisation name, which the Entra scoring lets through as one point', () => {
+    const v = checkPasswordRules('Probecorp#2025x', { ...rules, ...ada });
+    expect(v.reasons).toEqual([{ key: 'v.password.organisation' }]);
+    expect(v.banned).toMatchObject({ points: 7, required: 5 });
+    expect(checkPasswordRules('Probecorp#2025x', { ...rules, ...ada, refuseNames: false }).ok).toBe(true);
+  });
+
+  it('refuses a password containing the username, even with a strong rest', () => {
+    expect(keys('adalovelace28Zq8#k2', { ...ada, ...strong })).toEqual(['v.password.name']);
+    expect(checkPasswordRules('adalovelace28Zq8#k2', { ...rules, ...ada, refuseNames: false }).ok).toBe(true);
+  });
+
+  it('refuses a part of the display name of 4 or more characters, after normalising case and look-alikes', () => {
+    expect(keys('L0VEL4CE-horse-battery', { ...ada, ...strong })).toEqual(['v.password.name']);
+    expect(keys('staple-PR0BEC0RP-horse', { ...ada, ...strong })).toEqual(['v.password.organisation']);
+  });
+
+  it('accepts a password that merely shares 3 letters with a name', () => {
+    // "ada" (3 letters) and "pro" are too short to be matched; nothing here is a 4+ part of a name.
+    expect(checkPasswordRules('ada-Zq8#mW2!vR5$kT9', { ...rules, ...ada })).toMatchObject({ ok: true, reasons: [] });
+    expect(checkPasswordRules('proLove-Zq8#mW2!vR5', { ...rules, ...ada })).toMatchObject({ ok: true, reasons: [] });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { MessageKey } from '../i18n/en.js';
-import { bannedListFor, personalTerms, scoreBanned, type BannedScore } from './banned.js';
+import { bannedListFor, normalise, personalTerms, scoreBanned, type BannedScore, type BannedTerm } from './banned.js';
+import type { BreachedAnswer, BreachedRules } from './breached.js';
 import { COMMON_WARNINGS, estimateStrength, isCommonPassword, type Score } from './estimate.js';
 import { codePointLength } from './rules.js';
 import { inThreadEstimator, type StrengthEstimator, type StrengthResult } from './strength-pool.js';
@@ -12,8 +13,16 @@ import { inThreadEstimator, type StrengthEstimator, type StrengthResult } from '
  *   2. banned-password scoring (banned.ts: global + custom list, names, organisation)
  *   3. one of the most common passwords (@zxcvbn-ts common-password list, or its warning)
  *   4. strength estimate below `minScore` (zxcvbn 0–4, the user's names as known words)
- *   5. reused: one of the user's last passwords — only when 1–4 found nothing, since it costs
+ *   5. breached: seen in a data breach (breached.ts: only a 5-character SHA-1 prefix leaves the
+ *      portal) — after the local checks, as it may cost a request
+ *   6. reused: one of the user's last passwords — only when 1–5 found nothing, since it costs
  *      an argon2 verification per remembered password and a refused password is not kept anyway
+ *
+ * Names (2) are refused two ways: the Entra scoring counts a name as one point of five, and the
+ * names rule (`refuseNames`, on by default) refuses any password holding the username, a part
+ * of the display name or email of 4+ characters, or the organisation's name — after the same
+ * normalisation (case, look-alikes), so the pages' promise "must not contain your name, username
+ * or the organisation name" holds.
  *
  * Each reason is a catalogue key with its values, so a page can list all of them.
  */
@@ -37,6 +46,15 @@ export interface PasswordContext {
   customBanned?: readonly string[];
   /** Where the strength estimate comes from in checkPassword() (default: this thread). */
   estimator?: StrengthEstimator;
+  /** Refuse any password containing the user's names or the organisation's (default true). */
+  refuseNames?: boolean;
+  /** The breached-password check; absent or mode `off`: not checked. */
+  breached?: {
+    rules: BreachedRules;
+    lookup: { count(password: string, rules: BreachedRules): Promise<BreachedAnswer> };
+    /** Told when the range could not be had (never with the password or its hash), to count and log it. */
+    onFailure?: (problem: string, failureMode: BreachedRules['failureMode']) => void;
+  };
   /** The user's password history; checked last (see above). */
   history?: { isReused(password: string): Promise<boolean> };
 }
@@ -49,6 +67,8 @@ export interface PasswordVerdict {
   banned: Pick<BannedScore, 'points' | 'required' | 'found'> | null;
   /** zxcvbn score 0–4 (null when not estimated). */
   score: Score | null;
+  /** Times seen in data breaches (null when not checked or the check failed). */
+  breachCount?: number | null;
   /** The estimator's feedback in plain English, for a page to show under the reasons. */
   feedback: { warning: string | null; suggestions: string[] };
 }
@@ -84,6 +104,13 @@ function knownWords(inputs: readonly string[], organisationName?: string | null)
   return [...words];
 }
 
+/** The names rule: whether the normalised password holds one of the user's names or the organisation's (4+ characters each). */
+function namesIn(password: string, personal: readonly BannedTerm[]): { name: boolean; organisation: boolean } {
+  const norm = normalise(password);
+  const has = (kind: BannedTerm['kind']) => personal.some((t) => t.kind === kind && norm.includes(t.text));
+  return { name: has('name'), organisation: has('organisation') };
+}
+
 /** What the rules found before the strength estimate; `done` when nothing more is looked at. */
 type Precheck = { done: PasswordVerdict } | { done: null; reasons: PasswordReason[]; banned: BannedScore; knownWords: string[] | null };
 
@@ -100,15 +127,17 @@ function precheck(password: string, ctx: PasswordContext): Precheck {
   if (length < min) reasons.push({ key: 'v.password.tooShort', values: { min } });
 
   const inputs = ctx.userInputs ?? [];
-  const banned = scoreBanned(password, bannedListFor(ctx.customBanned), personalTerms(inputs, ctx.organisationName));
+  const personal = personalTerms(inputs, ctx.organisationName);
+  const banned = scoreBanned(password, bannedListFor(ctx.customBanned), personal);
+  const names = ctx.refuseNames ?? true ? namesIn(password, personal) : { name: false, organisation: false };
   if (!banned.ok) {
     const words = [...new Set(banned.found.filter((f) => f.kind === 'global' || f.kind === 'custom').map((f) => f.term))];
     if (words.length) reasons.push({ key: 'v.password.bannedWord', values: { words: words.join(', ') } });
-    if (banned.found.some((f) => f.kind === 'name')) reasons.push({ key: 'v.password.name' });
-    if (banned.found.some((f) => f.kind === 'organisation')) reasons.push({ key: 'v.password.organisation' });
     // Under 5 points with no term found: fewer than 5 characters (already "too short" with any real minimum).
     if (banned.found.length === 0 && length >= min) reasons.push({ key: 'v.password.banned' });
   }
+  if (names.name || (!banned.ok && banned.found.some((f) => f.kind === 'name'))) reasons.push({ key: 'v.password.name' });
+  if (names.organisation || (!banned.ok && banned.found.some((f) => f.kind === 'organisation'))) reasons.push({ key: 'v.password.organisation' });
   const estimated = (ctx.minScore ?? DEFAULT_MIN_SCORE) > 0 || (ctx.checkCommon ?? true);
   return { done: null, reasons, banned, knownWords: estimated ? knownWords(inputs, ctx.organisationName) : null };
 }
@@ -145,9 +174,32 @@ export async function checkPassword(password: string, ctx: PasswordContext): Pro
   if (pre.done) return pre.done;
   const strength = pre.knownWords ? await (ctx.estimator ?? inThreadEstimator).estimate(password, pre.knownWords) : null;
   const result = conclude(pre, strength, ctx);
+  const breach = await breachedReason(password, ctx);
+  if (breach) {
+    result.breachCount = breach.count;
+    if (breach.reason) {
+      result.reasons.push(breach.reason);
+      result.ok = false;
+    }
+  }
   if (!result.ok || !ctx.history) return result;
   if (await ctx.history.isReused(password)) return { ...result, ok: false, reasons: [{ key: 'v.password.reused' }] };
   return result;
+}
+
+const countFormat = new Intl.NumberFormat('en');
+
+/** The breached check's reason (a count at or above the minimum, or a failed check when failures refuse). */
+async function breachedReason(password: string, ctx: PasswordContext): Promise<{ count: number | null; reason: PasswordReason | null } | null> {
+  const b = ctx.breached;
+  if (!b || b.rules.mode === 'off') return null;
+  const answer = await b.lookup.count(password, b.rules);
+  if (!answer.ok) {
+    b.onFailure?.(answer.problem, b.rules.failureMode);
+    return { count: null, reason: b.rules.failureMode === 'closed' ? { key: 'v.password.breachedUnknown' } : null };
+  }
+  if (answer.count < b.rules.minCount) return { count: answer.count, reason: null };
+  return { count: answer.count, reason: answer.count === 1 ? { key: 'v.password.breachedOnce' } : { key: 'v.password.breached', values: { count: countFormat.format(answer.count) } } };
 }
 
 /**
@@ -157,5 +209,6 @@ export async function checkPassword(password: string, ctx: PasswordContext): Pro
 export function fieldErrorKey(reasons: readonly PasswordReason[]): MessageKey | null {
   const first = reasons[0];
   if (!first) return null;
+  if (first.key === 'v.password.breached' || first.key === 'v.password.breachedOnce') return 'v.password.breachedAny';
   return first.key === 'v.password.bannedWord' ? 'v.password.banned' : first.key;
 }

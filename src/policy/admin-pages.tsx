@@ -15,6 +15,7 @@ import { policyConflictMessage, type PolicyService, type PolicyVersion } from '.
 import type { Group, GroupStore } from '../directory/groups.js';
 import { formatUtc } from '../http/ui/dates.js';
 import { formFromPolicy, formName, patchFromForm, sectionPages, settingOfPath, settingsOf } from './settings.js';
+import { BannedListFile, PasswordRulesFields, bannedListRoutes } from './password-rules-page.js';
 
 type SectionPage = (typeof sectionPages)[number];
 
@@ -126,12 +127,15 @@ function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
             {input('questions.toAnswer')}
             {input('questions.custom')}
           </>
+        ) : page.section === 'passwords' ? (
+          <PasswordRulesFields t={t} input={input} />
         ) : (
           settings.map((s) => input(s.path))
         )}
         <Field t={t} name="comment" label="policy.comment" hint={t('policy.comment.hint')} value={view.comment ?? ''} maxlength={500} />
         <Submit>{t('policy.save')}</Submit>
       </form>
+      {page.section === 'passwords' ? <BannedListFile c={c} expectedVersion={view.expectedVersion} /> : null}
     </PolicyFrame>
   );
 }
@@ -272,6 +276,15 @@ export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
       return c.html(await sectionForm(c, { page, values: formFromPolicy(page.section, fresh.policy), expectedVersion: fresh.version, comment, problems: [message] }), statusFor[result.reason]);
     });
   }
+
+  const passwordsPage = sectionPages.find((p) => p.section === 'passwords')!;
+  bannedListRoutes(app, {
+    policy,
+    render: async (c, view, status) => {
+      const { fields, other } = splitErrors(c.get('t'), 'passwords', view.errors ?? {});
+      return c.html(await sectionForm(c, { page: passwordsPage, values: view.values, expectedVersion: view.expectedVersion, errors: fields, problems: [...(view.problems ?? []), ...other] }), status);
+    },
+  });
 
   app.get('/admin/policy/history', async (c) => {
     const versions = await policy.history(HISTORY_ROWS);

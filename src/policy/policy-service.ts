@@ -147,7 +147,9 @@ export class PolicyService {
 
   private fromRow(row: { version: number; document: string; created_at: number; actor_name: string | null; comment: string | null }): PolicyVersion {
     // A stored document is re-validated on read: a hand-edited row fails loudly, not halfway.
-    const policy = policySchema.parse(JSON.parse(row.document));
+    // A section added after the row was saved (the password rules) starts from the configuration.
+    const stored: unknown = JSON.parse(row.document);
+    const policy = policySchema.parse(isPlainObject(stored) ? { ...this.d.initial, ...stored } : stored);
     return { version: Number(row.version), policy, changedAt: Number(row.created_at), changedBy: row.actor_name, comment: row.comment };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
+import { initialPasswordRules, passwordRulesIssues, passwordRulesSchema } from './password-rules.js';
 
 /**
  * The SSPR policy: who may reset, with which methods and how many, registration, notifications,
@@ -81,6 +82,8 @@ export const policySchema = z
         neverWeakerThanSignIn: z.boolean('v.policy.boolean').default(true),
       })
       .prefault({}),
+    /** The password rules (password-rules.ts). */
+    passwords: passwordRulesSchema,
   })
   .superRefine((p, ctx) => {
     if (new Set(p.methodsAvailable).size !== p.methodsAvailable.length) ctx.addIssue({ code: 'custom', path: ['methodsAvailable'], message: 'v.policy.methodsDuplicate' });
@@ -91,12 +94,13 @@ export const policySchema = z
     if (new Set(p.groups).size !== p.groups.length) ctx.addIssue({ code: 'custom', path: ['groups'], message: 'v.policy.groupsDuplicate' });
     const lowered = p.questions.custom.map((q) => q.toLowerCase());
     if (new Set(lowered).size !== lowered.length) ctx.addIssue({ code: 'custom', path: ['questions', 'custom'], message: 'v.policy.customQuestionDuplicate' });
+    for (const issue of passwordRulesIssues(p.passwords)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type Policy = z.output<typeof policySchema>;
 
 /** The policy a new installation starts with: `methods.*` and `branding.helpdesk` of the configuration. */
-export function initialPolicy(config: Pick<Config, 'methods' | 'branding'>): Policy {
+export function initialPolicy(config: Pick<Config, 'methods' | 'branding' | 'passwords'>): Policy {
   const m = config.methods;
   const helpdesk = config.branding.helpdesk && helpdeskSchema.safeParse(config.branding.helpdesk).success ? config.branding.helpdesk.trim() : null;
   return {
@@ -110,6 +114,7 @@ export function initialPolicy(config: Pick<Config, 'methods' | 'branding'>): Pol
     customization: { helpdesk },
     onPremises: { writeback: true, allowUnlock: true, passwordHashSync: false },
     reset: { neverWeakerThanSignIn: true },
+    passwords: initialPasswordRules(config.passwords),
   };
 }
 
@@ -138,7 +143,7 @@ export function effectiveFor(policy: Policy, user: { roles: readonly string[] })
   return { required: admin ? 2 : policy.methodsRequired, available, gates: new Set(available.map((m) => gateOfChoice[m])), admin };
 }
 
-/** Sections of the policy as the console and the API group them (Entra's blade has the same six). */
+/** Sections of the policy as the console and the API group them (Entra's blade has the first six). */
 export const policySections = {
   properties: ['enabledFor', 'groups'],
   methods: ['methodsRequired', 'methodsAvailable', 'reset', 'questions'],
@@ -146,6 +151,7 @@ export const policySections = {
   notifications: ['notifications'],
   customization: ['customization'],
   onPremises: ['onPremises'],
+  passwords: ['passwords'],
 } as const satisfies Record<string, ReadonlyArray<keyof Policy>>;
 
 export type PolicySection = keyof typeof policySections;

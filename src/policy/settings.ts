@@ -1,6 +1,7 @@
 import type { Form } from '../http/form.js';
 import type { MessageKey } from '../i18n/index.js';
 import { methodChoices, type Policy, type PolicySection } from './policy.js';
+import { passwordSettings } from './password-settings.js';
 
 /**
  * Every setting of the policy as the console shows it: its dotted path in the document, the
@@ -82,6 +83,7 @@ export const policySettings: readonly Setting[] = [
   { path: 'onPremises.writeback', section: 'onPremises', kind: 'yesno', label: 'policy.onPremises.writeback', hint: 'policy.onPremises.writebackHint' },
   { path: 'onPremises.allowUnlock', section: 'onPremises', kind: 'yesno', label: 'policy.onPremises.allowUnlock', hint: 'policy.onPremises.allowUnlockHint' },
   { path: 'onPremises.passwordHashSync', section: 'onPremises', kind: 'yesno', label: 'policy.onPremises.passwordHashSync', hint: 'policy.onPremises.passwordHashSyncHint' },
+  ...passwordSettings,
 ];
 
 /** The console's pages, in Entra's order, with their address under /admin/policy/. */
@@ -92,6 +94,7 @@ export const sectionPages: ReadonlyArray<{ section: PolicySection; slug: string;
   { section: 'notifications', slug: 'notifications', title: 'policy.section.notifications', intro: 'policy.notifications.intro' },
   { section: 'customization', slug: 'customization', title: 'policy.section.customization', intro: 'policy.customization.intro' },
   { section: 'onPremises', slug: 'on-premises', title: 'policy.section.onPremises', intro: 'policy.onPremises.intro' },
+  { section: 'passwords', slug: 'passwords', title: 'policy.section.passwords', intro: 'policy.passwords.intro' },
 ];
 
 export function settingsOf(section: PolicySection): Setting[] {

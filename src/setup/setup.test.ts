@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient } from '../../test/helpers/http-client.js';
 
-const form = { username: 'admin', displayName: 'First Admin', email: 'admin@example.com', password: 'a long admin password', confirm: 'a long admin password' };
+const form = { username: 'admin', displayName: 'First Admin', email: 'admin@example.com', password: 'a long quiet harbour password', confirm: 'a long quiet harbour password' };
 
 describe('first-run administrator setup', () => {
   let tp: TestPortal;

@@ -11,8 +11,8 @@ import { startPortalProcess, type PortalProcess } from '../helpers/portal-proces
  */
 
 const admin = { username: 'admin.one', displayName: 'Ada Admin', password: 'Browser-Test-Pass-1' };
-const dana = { username: 'dana.dahl', displayName: 'Dana Dahl', email: 'dana@example.com', password: 'Dana-New-Password-2' };
-const erin = { username: 'erin.evans', displayName: 'Erin Evans', password: 'Erin-Password-3x' };
+const dana = { username: 'dana.dahl', displayName: 'Dana Dahl', email: 'dana@example.com', password: 'Violet-New-Password-2' };
+const erin = { username: 'erin.evans', displayName: 'Erin Evans', password: 'Juniper-Password-3x' };
 const groupName = 'Pilot testers';
 
 let portal: PortalProcess;

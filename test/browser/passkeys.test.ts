@@ -13,7 +13,7 @@ import { repoRoot, startPortalProcess, type PortalProcess } from '../helpers/por
  * The tests run in order on one page and build on each other.
  */
 
-const paula = { username: 'paula.passkey', displayName: 'Paula Passkey', password: 'Paula-Passkey-Pass-1' };
+const paula = { username: 'paula.passkey', displayName: 'Paula Passkey', password: 'Copper-Willow-Pass-1' };
 const BASE = '/account/security-info';
 
 let portal: PortalProcess;

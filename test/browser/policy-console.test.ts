@@ -18,7 +18,7 @@ import { codeIn } from '../helpers/codes.js';
 
 /** The policy console's label of saved recovery codes. */
 const RECOVERY_CODES = 'Recovery codes (10 one-time codes the user saves)';
-const admin = { username: 'policy.admin', displayName: 'Polly Admin', password: 'Policy-Console-Pass-1' };
+const admin = { username: 'policy.admin', displayName: 'Polly Admin', password: 'Meadow-Console-Pass-1' };
 const customQuestions = ['What was the name of your first team?', 'Which city did you first fly to?'];
 
 let portal: PortalProcess;

@@ -11,7 +11,7 @@ import { startPortalProcess, type PortalProcess } from '../helpers/portal-proces
  * Reports, sees the charts drawn and the tables filled, switches the period and downloads the CSV.
  */
 
-const admin = { username: 'report.admin', displayName: 'Rita Reports', password: 'Reports-Browser-Pass-7' };
+const admin = { username: 'report.admin', displayName: 'Rita Reports', password: 'Saffron-Browser-Pass-7' };
 const charts = ['chart-coverage', 'chart-reset', 'chart-unlock', 'chart-change', 'chart-methods'];
 
 let portal: PortalProcess;

@@ -24,7 +24,7 @@ export function cliFixtures(sb: CliSandbox) {
     },
 
     async addAdmin(name = 'root'): Promise<void> {
-      await ok(['user', 'add', name, '--display-name', 'Root', '--role', 'administrator', '--password-stdin'], { stdin: ['root password 1\n'] });
+      await ok(['user', 'add', name, '--display-name', 'Root', '--role', 'administrator', '--password-stdin'], { stdin: ['tall oak password 1\n'] });
     },
   };
 }

@@ -57,6 +57,7 @@ export const resetMessages = {
   'reset.rules.length': 'be {min} to {max} characters long (spaces and any letters allowed)',
   'reset.rules.notCommon': 'not be a common or easily guessed password',
   'reset.rules.notName': 'not contain your name, username or the organisation name',
+  'reset.rules.notBreached': 'not be a password that appeared in a known data breach',
   'reset.rules.history': 'not be one of your recent passwords',
   'reset.rules.onprem': 'also meet your organisation network\'s own password rules',
   'reset.adRules.lead': 'Your organisation\'s network also requires:',

@@ -39,8 +39,12 @@ export type ResetView =
   /** Identity proven, but the user reported "this wasn't me": self-service stays off until an administrator lifts it. */
   | { kind: 'selfServiceBlocked'; flow: ResetFlow; helpdesk: string | null };
 
-/** The configured password length, for the rules the new-password page lists. */
+/** The password rules in force, for the rules the new-password page lists. */
 export interface PasswordLength {
   min: number;
   max: number;
+  /** The names rule is on (the page promises "not contain your name…" only then). */
+  refuseNames?: boolean;
+  /** Breached passwords are checked. */
+  breachedCheck?: boolean;
 }

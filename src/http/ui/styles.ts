@@ -42,9 +42,10 @@ fieldset label { font-weight: 400; display: flex; gap: .5rem; align-items: cente
 input[type=text], input[type=password], input[type=email], input[type=search], select {
   width: 100%; max-width: 32rem; font: inherit; padding: .55rem .65rem; border: 1px solid #7b8794; border-radius: var(--radius); background: #fff; color: var(--text);
 }
-/* A textarea's cols set its width; on a phone it must still fit the screen. */
-textarea { width: 100%; max-width: 40rem; font: inherit; }
-input[aria-invalid=true] { border: 2px solid var(--danger); }
+/* A textarea's cols would push a narrow screen sideways. */
+textarea { width: 100%; max-width: 32rem; font: inherit; padding: .55rem .65rem; border: 1px solid #7b8794; border-radius: var(--radius); background: #fff; color: var(--text); }
+input[type=file] { max-width: 100%; }
+input[aria-invalid=true], textarea[aria-invalid=true] { border: 2px solid var(--danger); }
 .field-error { color: var(--danger); font-weight: 600; margin: .2rem 0; }
 button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .55rem 1.1rem; border-radius: var(--radius); border: 2px solid var(--brand); background: var(--brand); color: #fff; cursor: pointer; text-decoration: none; margin-top: 1rem; }
 button:hover, .button:hover { background: var(--brand-dark); border-color: var(--brand-dark); color: #fff; }

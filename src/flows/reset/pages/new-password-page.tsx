@@ -43,7 +43,8 @@ export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppC
           <ul>
             <li>{t('reset.rules.length', { min, max })}</li>
             <li>{t('reset.rules.notCommon')}</li>
-            <li>{t('reset.rules.notName')}</li>
+            {view.passwordLength.refuseNames !== false ? <li>{t('reset.rules.notName')}</li> : null}
+            {view.passwordLength.breachedCheck ? <li>{t('reset.rules.notBreached')}</li> : null}
             {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
           </ul>
           {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} context="reset" /> : null}
