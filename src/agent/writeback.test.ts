@@ -328,7 +328,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(events.map((e) => `${e.event}:${e.outcome}`)).toEqual(expect.arrayContaining(['password_set_by_admin:success', 'must_change_set_by_admin:success', 'account_unlocked_by_admin:success']));
   });
 
-  it('a hybrid user\'s reset, change and administrator reset through AD each void the user\'s other open flows: the parked sign-in and the verified reset elsewhere cannot go on', async () => {
+  it('a hybrid user\'s reset, change and administrator reset through AD each void the user\'s other open flows (the change also ends the other sessions): the parked sign-in and the verified reset elsewhere cannot go on', async () => {
     const { TestClient, makeUser } = await import('../../test/helpers/http-client.js');
     const { flowOf, passEmail, startReset } = await import('../../test/helpers/reset-flow.js');
     const sam = await dc.addUser('wb.voids', 'Start!Pass#2024');

@@ -101,7 +101,7 @@ function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
   const { page, current, groups } = view;
   const settings = settingsOf(page.section);
   const errors = view.errors ?? {};
-  const labels: Record<string, MessageKey> = Object.fromEntries(settings.map((s) => [formName(s.path), s.label]));
+  const labels: Record<string, MessageKey> = { ...Object.fromEntries(settings.map((s) => [formName(s.path), s.label])), comment: 'policy.comment' };
   const input = (path: string) => <SettingInput t={t} setting={settings.find((s) => s.path === path)!} values={view.values} errors={errors} groups={groups} />;
   return (
     <PolicyFrame c={c} title={t(page.title)} active={`/admin/policy/${page.slug}`}>
@@ -132,13 +132,28 @@ function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
         ) : (
           settings.map((s) => input(s.path))
         )}
-        <Field t={t} name="comment" label="policy.comment" hint={t('policy.comment.hint')} value={view.comment ?? ''} maxlength={500} />
+        <Field t={t} name="comment" label="policy.comment" hint={t('policy.comment.hint')} value={view.comment ?? ''} maxlength={COMMENT_MAX} error={errors['comment']} />
         <Submit>{t('policy.save')}</Submit>
       </form>
       {page.section === 'passwords' ? <BannedListFile c={c} expectedVersion={view.expectedVersion} /> : null}
     </PolicyFrame>
   );
 }
+
+/**
+ * The form as its page sends it, before anything is saved: one value for every field but the
+ * checkbox lists, a version number that is one, a comment of at most 500 characters. Anything
+ * else is refused (400) and changes nothing, instead of being cut or read as "no change".
+ */
+function formShapeErrors(section: PolicySection, form: Form): { errors: FieldErrors; malformed: boolean } | null {
+  const lists = new Set(settingsOf(section).filter((s) => s.kind === 'checks').map((s) => formName(s.path)));
+  const malformed = Object.entries(form).some(([name, value]) => Array.isArray(value) && !lists.has(name)) || (form['expectedVersion'] !== undefined && versionNumber(str(form, 'expectedVersion')) === undefined);
+  const comment = str(form, 'comment');
+  const errors: FieldErrors = comment !== undefined && [...comment].length > COMMENT_MAX ? { comment: 'policy.comment.tooLong' } : {};
+  return malformed || Object.keys(errors).length > 0 ? { errors, malformed } : null;
+}
+
+const COMMENT_MAX = 500;
 
 function versionNumber(raw: string | undefined): number | undefined {
   return raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
@@ -261,6 +276,12 @@ export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
     app.post(path, async (c) => {
       const form = await readForm(c);
       const before = await policy.refresh();
+      const shape = formShapeErrors(page.section, form);
+      if (shape) {
+        const comment = str(form, 'comment') ?? '';
+        const problems = shape.malformed ? [c.get('t')('policy.refuse.form')] : [];
+        return c.html(await sectionForm(c, { page, values: shape.malformed ? formFromPolicy(page.section, before.policy) : form, expectedVersion: before.version, comment, errors: shape.errors, problems }), 400);
+      }
       const expectedVersion = versionNumber(str(form, 'expectedVersion'));
       const comment = str(form, 'comment') ?? '';
       const result = await policy.update(actorOf(c), patchFromForm(page.section, form), { expectedVersion, comment });

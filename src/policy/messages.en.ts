@@ -15,6 +15,8 @@ export const policyMessages = {
   'policy.version.comment': 'Comment: {comment}',
   'policy.save': 'Save',
   'policy.comment': 'Comment (optional)',
+  'policy.comment.tooLong': 'A comment is at most 500 characters. Nothing was saved.',
+  'policy.refuse.form': 'Nothing was saved because the form arrived incomplete or changed. Reload this page and make the change again.',
   'policy.comment.hint': 'Why you are making this change. It is shown in the history and the audit log.',
   'policy.yes': 'Yes',
   'policy.no': 'No',
