@@ -18,7 +18,7 @@ import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js
 
 const HELPDESK = 'helpdesk@example.org';
 const user = { username: 'nora', displayName: 'Nora North', password: 'Not-Me-Browser-Pass-1' };
-const admin = { username: 'nm.admin', displayName: 'Nia Admin', password: 'Not-Me-Admin-Pass-1' };
+const admin = { username: 'nm.admin', displayName: 'Nia Admin', password: 'Not-Me-Report-Pass-7' };
 const NEW_PASSWORD = 'Changed-By-Someone-Else-42';
 
 let portal: PortalProcess;

@@ -31,7 +31,7 @@ import { openStore } from '../../src/store/database.js';
 
 const key = randomBytes(32).toString('base64');
 const OLD = 'Start!Pass#2024';
-const ADMIN_PW = 'Console-Admin-Lantern-9';
+const ADMIN_PW = 'Harbour-Lantern-Pass-3';
 
 let dc: SambaDc;
 let dir: string;

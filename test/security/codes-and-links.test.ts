@@ -49,7 +49,7 @@ describe('codes and links around a reset', () => {
       const wrong = await c.get('/setup?token=' + 'x'.repeat(43));
       const bad = await c.post('/setup', { token, username: '', displayName: '', email: '', password: '', confirm: '' });
       expect(bad.status).toBe(400);
-      const done = await c.post('/setup', { token, username: 'admin', displayName: 'First Admin', email: 'admin@example.com', password: 'a long admin password', confirm: 'a long admin password' });
+      const done = await c.post('/setup', { token, username: 'admin', displayName: 'First Admin', email: 'admin@example.com', password: 'a long setup passphrase', confirm: 'a long setup passphrase' });
       expect(done.status).toBe(303);
       const used = await c.get(`/setup?token=${token}`);
       expect(used.status).toBe(410);
