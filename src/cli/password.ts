@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isMessageKey, translator } from '../i18n/index.js';
-import { changedPaths } from '../policy/policy.js';
-import { policyConflictMessage } from '../policy/policy-service.js';
+import { translator } from '../i18n/index.js';
 import { passwordSettings } from '../policy/password-settings.js';
 import { wordsOfFile } from '../policy/password-rules.js';
 import { setAt, valueAt } from '../policy/settings.js';
 import { CliExit, EXIT, openPortal, readStdin, type CliIO } from './context.js';
+import { savePolicyPatch } from './policy.js';
 
 const t = translator('en');
-const CLI_ACTOR = { id: null, name: 'cli' };
 
 function say(io: CliIO, text: string): void {
   io.stdout.write(`${text}\n`);
@@ -133,20 +131,7 @@ export function registerPasswordCommands(program: Command, io: CliIO, setExit: (
   async function save(cmd: Command, patch: Record<string, unknown>, comment: string | undefined): Promise<void> {
     const { portal } = await openPortal(io, cfg(cmd), { createKey: false });
     try {
-      const before = await portal.policy.refresh();
-      const outcome = await portal.policy.update(CLI_ACTOR, patch, { comment });
-      if (outcome.ok) {
-        const v = outcome.value;
-        if (v.version === before.version) say(io, `Nothing changed: the policy is still version ${v.version}.`);
-        else say(io, `Saved policy version ${v.version} (changed: ${changedPaths(before.policy, v.policy).join(', ')}).`);
-        return setExit(EXIT.ok);
-      }
-      if (outcome.reason === 'invalid') {
-        for (const [path, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${path}: ${isMessageKey(key) ? t(key) : key}\n`);
-        return setExit(EXIT.usage);
-      }
-      io.stderr.write(`error: ${t(policyConflictMessage)}\n`);
-      setExit(EXIT.refused);
+      setExit(await savePolicyPatch(io, portal, patch, { comment }));
     } finally {
       await portal.store.close();
     }

@@ -113,6 +113,28 @@ async function printReadable(io: CliIO, portal: Portal, v: PolicyVersion): Promi
 }
 
 /** `sspr policy show|set|history`: the same PolicyService the console uses. */
+/**
+ * Saves a change to the policy (`policy set`, `password rules set`, `password banned import`) and
+ * says what happened: the new version and the settings it changed, every refused setting in plain
+ * words (exit 2, nothing saved), or a concurrent change (exit 5). Returns the exit code.
+ */
+export async function savePolicyPatch(io: CliIO, portal: Portal, patch: Record<string, unknown>, options: { expectedVersion?: number; comment?: string | undefined }): Promise<number> {
+  const before = await portal.policy.refresh();
+  const outcome = await portal.policy.update(CLI_ACTOR, patch, { ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}), ...(options.comment !== undefined ? { comment: options.comment } : {}) });
+  if (outcome.ok) {
+    const v = outcome.value;
+    if (v.version === before.version) say(io, `Nothing changed: the policy is still version ${v.version}.`);
+    else say(io, `Saved policy version ${v.version} (changed: ${changedPaths(before.policy, v.policy).join(', ')}).`);
+    return EXIT.ok;
+  }
+  if (outcome.reason === 'invalid') {
+    for (const [path, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${path}: ${isMessageKey(key) ? t(key) : key}\n`);
+    return EXIT.usage;
+  }
+  io.stderr.write(`error: ${t(policyConflictMessage)}\n`);
+  return EXIT.refused;
+}
+
 export function registerPolicyCommands(program: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
   const policy = program.command('policy').description('show, change and list versions of the self-service password reset policy');
 
@@ -150,20 +172,7 @@ export function registerPolicyCommands(program: Command, io: CliIO, setExit: (co
       const { portal } = await openPortal(io, cfg(cmd), { createKey: false });
       try {
         await resolveGroups(portal, patch);
-        const before = await portal.policy.refresh();
-        const outcome = await portal.policy.update(CLI_ACTOR, patch, { expectedVersion, comment: opts.comment });
-        if (outcome.ok) {
-          const v = outcome.value;
-          if (v.version === before.version) say(io, `Nothing changed: the policy is still version ${v.version}.`);
-          else say(io, `Saved policy version ${v.version} (changed: ${changedPaths(before.policy, v.policy).join(', ')}).`);
-          return setExit(EXIT.ok);
-        }
-        if (outcome.reason === 'invalid') {
-          for (const [path, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${path}: ${isMessageKey(key) ? t(key) : key}\n`);
-          return setExit(EXIT.usage);
-        }
-        io.stderr.write(`error: ${t(policyConflictMessage)}\n`);
-        setExit(EXIT.refused);
+        setExit(await savePolicyPatch(io, portal, patch, { expectedVersion, comment: opts.comment }));
       } finally {
         await portal.store.close();
       }
