@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adConnector, adOptions, bindsAs } from '../../test/helpers/ad-connector.js';
+import { adConnector, adOptions, bindsAs, pwdLastSetOf } from '../../test/helpers/ad-connector.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { flowOf, passEmail, startReset } from '../../test/helpers/reset-flow.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
@@ -51,15 +51,7 @@ async function hybridUser(name: string): Promise<{ sam: SambaUser; user: User; e
 /** The page's text as a reader sees it (the HTML escapes apostrophes). */
 const text = (body: string) => body.replace(/&#39;/g, "'").replace(/\s+/g, ' ');
 
-async function pwdLastSet(sam: SambaUser): Promise<number | null> {
-  const ad = adConnector(dc);
-  try {
-    const u = await ad.findUserByGuid(sam.guid);
-    return u.ok ? (u.value.pwdLastSet?.getTime() ?? null) : null;
-  } finally {
-    await ad.close();
-  }
-}
+const pwdLastSet = (sam: SambaUser) => pwdLastSetOf(dc, sam.guid);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-frozen-'));

@@ -12,7 +12,7 @@ import { AgentClient, type AgentState, type JobExecutor } from './agent-client.j
 import { AdExecutor } from './ad-executor.js';
 import { Journal } from './journal.js';
 import { registerAgent } from './state.js';
-import { adConnector, adOptions, bindsAs } from '../../test/helpers/ad-connector.js';
+import { adConnector, adOptions, bindsAs, pwdLastSetOf } from '../../test/helpers/ad-connector.js';
 
 /**
  * Password writeback end to end: the real portal server, agents connected over real
@@ -58,15 +58,7 @@ async function hybrid(sam: SambaUser): Promise<User> {
 
 const binds = (sam: SambaUser, password: string) => bindsAs(dc, sam.guid, password);
 
-async function pwdLastSet(sam: SambaUser): Promise<number | null> {
-  const ad = adConnector(dc);
-  try {
-    const u = await ad.findUserByGuid(sam.guid);
-    return u.ok ? (u.value.pwdLastSet?.getTime() ?? null) : null;
-  } finally {
-    await ad.close();
-  }
-}
+const pwdLastSet = (sam: SambaUser) => pwdLastSetOf(dc, sam.guid);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-writeback-'));

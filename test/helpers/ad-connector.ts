@@ -32,3 +32,11 @@ export async function withConnector<T>(options: AdConnectionOptions, work: (ad: 
 export async function bindsAs(dc: SambaDc, guid: string, password: string): Promise<boolean> {
   return withConnector(adOptions(dc), async (ad) => (await ad.bindAsUser(guid, password)).ok);
 }
+
+/** The AD user's pwdLastSet in milliseconds (null when AD has none, or no such user): unchanged means AD changed no password. */
+export async function pwdLastSetOf(dc: SambaDc, guid: string): Promise<number | null> {
+  return withConnector(adOptions(dc), async (ad) => {
+    const u = await ad.findUserByGuid(guid);
+    return u.ok ? (u.value.pwdLastSet?.getTime() ?? null) : null;
+  });
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient, makeUser } from '../helpers/http-client.js';
 import { createTestPortal, type TestPortal } from '../helpers/test-portal.js';
 import { registered, solveCaptcha } from '../helpers/reset-flow.js';
-import type { Store } from '../../src/store/database.js';
+import { dumpStore as dump } from '../helpers/store-dump.js';
 
 const PW = 'Sturdy-Orchard-Gate-47';
 const actor = { id: null, name: 'test' };
@@ -20,16 +20,6 @@ function routesOf(t: TestPortal): Array<{ method: string; path: string }> {
 /** The JSON API (bearer tokens) and the agent's endpoint (its one-time token) take no cookies, so there is nothing to forge: they sit before the CSRF middleware. */
 const noAmbientAuthority = (path: string) => path.startsWith('/api/v1/') || path === '/api/v1' || path.startsWith('/agent/');
 
-async function dump(store: Store): Promise<string> {
-  const parts: string[] = [];
-  for (const table of (await store.db.introspection.getTables()).map((x) => x.name).sort()) {
-    // A session's last activity moves with every request; everything else must stay as it was.
-    if (table === 'sessions' || table.startsWith('kysely_')) continue;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    parts.push(`${table}: ${JSON.stringify(await (store.db as any).selectFrom(table).selectAll().execute())}`);
-  }
-  return parts.join('\n');
-}
 
 describe('every state-changing request and every page', () => {
   let t: TestPortal | undefined;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient, makeUser } from '../helpers/http-client.js';
 import { createTestPortal, type TestPortal } from '../helpers/test-portal.js';
 import { flowOf, registered, solveCaptcha } from '../helpers/reset-flow.js';
-import type { Store } from '../../src/store/database.js';
+import { dumpStore as dump } from '../helpers/store-dump.js';
 
 const PW = 'Sturdy-Orchard-Gate-47';
 const actor = { id: null, name: 'test' };
@@ -64,15 +64,6 @@ export function formsOf(page: string, html: string): Form[] {
   return forms;
 }
 
-async function dump(store: Store): Promise<string> {
-  const parts: string[] = [];
-  for (const table of (await store.db.introspection.getTables()).map((x) => x.name).sort()) {
-    if (table === 'sessions' || table.startsWith('kysely_')) continue;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    parts.push(`${table}: ${JSON.stringify(await (store.db as any).selectFrom(table).selectAll().execute())}`);
-  }
-  return parts.join('\n');
-}
 
 describe('every form field', () => {
   let t: TestPortal | undefined;
