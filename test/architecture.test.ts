@@ -22,6 +22,7 @@ export const layers = [
   // features, from the outermost in
   'api',
   'admin',
+  'support',
   'setup',
   'account',
   'not-me',

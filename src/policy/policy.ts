@@ -84,6 +84,15 @@ export const policySchema = z
       .prefault({}),
     /** The password rules (password-rules.ts). */
     passwords: passwordRulesSchema,
+    /** The support desk (src/support/). Versions saved before this setting existed read as these defaults. */
+    helpdesk: z
+      .strictObject({
+        /** The reset-link and unlock actions stay locked until the caller was verified with one of their own methods in the last 10 minutes. */
+        requireVerification: z.boolean('v.policy.boolean').default(true),
+        /** Administrators (never the helpdesk) may set a temporary password the user must change. */
+        temporaryPasswords: z.boolean('v.policy.boolean').default(true),
+      })
+      .prefault({}),
   })
   .superRefine((p, ctx) => {
     if (new Set(p.methodsAvailable).size !== p.methodsAvailable.length) ctx.addIssue({ code: 'custom', path: ['methodsAvailable'], message: 'v.policy.methodsDuplicate' });
@@ -115,6 +124,7 @@ export function initialPolicy(config: Pick<Config, 'methods' | 'branding' | 'pas
     onPremises: { writeback: true, allowUnlock: true, passwordHashSync: false },
     reset: { neverWeakerThanSignIn: true },
     passwords: initialPasswordRules(config.passwords),
+    helpdesk: { requireVerification: true, temporaryPasswords: true },
   };
 }
 
@@ -152,6 +162,7 @@ export const policySections = {
   customization: ['customization'],
   onPremises: ['onPremises'],
   passwords: ['passwords'],
+  helpdesk: ['helpdesk'],
 } as const satisfies Record<string, ReadonlyArray<keyof Policy>>;
 
 export type PolicySection = keyof typeof policySections;

@@ -84,6 +84,8 @@ export const policySettings: readonly Setting[] = [
   { path: 'onPremises.allowUnlock', section: 'onPremises', kind: 'yesno', label: 'policy.onPremises.allowUnlock', hint: 'policy.onPremises.allowUnlockHint' },
   { path: 'onPremises.passwordHashSync', section: 'onPremises', kind: 'yesno', label: 'policy.onPremises.passwordHashSync', hint: 'policy.onPremises.passwordHashSyncHint' },
   ...passwordSettings,
+  { path: 'helpdesk.requireVerification', section: 'helpdesk', kind: 'yesno', label: 'policy.helpdesk.requireVerification', hint: 'policy.helpdesk.requireVerificationHint' },
+  { path: 'helpdesk.temporaryPasswords', section: 'helpdesk', kind: 'yesno', label: 'policy.helpdesk.temporaryPasswords', hint: 'policy.helpdesk.temporaryPasswordsHint' },
 ];
 
 /** The console's pages, in Entra's order, with their address under /admin/policy/. */
@@ -95,6 +97,7 @@ export const sectionPages: ReadonlyArray<{ section: PolicySection; slug: string;
   { section: 'customization', slug: 'customization', title: 'policy.section.customization', intro: 'policy.customization.intro' },
   { section: 'onPremises', slug: 'on-premises', title: 'policy.section.onPremises', intro: 'policy.onPremises.intro' },
   { section: 'passwords', slug: 'passwords', title: 'policy.section.passwords', intro: 'policy.passwords.intro' },
+  { section: 'helpdesk', slug: 'helpdesk', title: 'policy.section.helpdesk', intro: 'policy.helpdesk.intro' },
 ];
 
 export function settingsOf(section: PolicySection): Setting[] {
