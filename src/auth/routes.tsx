@@ -16,6 +16,7 @@ import type { SecurityInfoService } from '../methods/security-info.js';
 import type { SecondFactorStep, SecondFactorView } from './second-factor.js';
 import type { SessionStore } from '../state/sessions.js';
 import type { SignInService } from './sign-in.js';
+import { consoleRoleOf } from '../http/console-access.js';
 
 /** What the second-factor page needs: which phone channels the organisation allows, and the codes' lifetime. */
 export interface SecondFactorPageDeps {
@@ -79,7 +80,8 @@ export async function startSession(c: AppContext, sessions: Pick<SessionStore, '
   if (previous) await sessions.revoke(previous);
   setCookie(c, names.session, token, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
   setBrowserCookie(c, names, randomToken());
-  const fallback = user.roles.includes('administrator') ? '/admin' : '/account';
+  // Administrators and the helpdesk start in the console.
+  const fallback = consoleRoleOf(user) ? '/admin' : '/account';
   return next || fallback;
 }
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database, UsersTable } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
@@ -55,9 +55,36 @@ function toUser(row: UsersTable, roles: Role[]): User {
   };
 }
 
+/**
+ * The users a scoped viewer (a helpdesk user with a scope) may see: direct members of any of
+ * `groupIds` (the caller has already added the groups nested inside), or hybrid users whose AD DN
+ * ends with one of `ouKeys` (lower-case DNs) on an RDN boundary. Both empty: nobody.
+ */
+export interface UserScope {
+  groupIds: readonly string[];
+  ouKeys: readonly string[];
+}
+
+function withinScope(eb: ExpressionBuilder<Database, 'users'>, scope: UserScope) {
+  const parts = [];
+  if (scope.groupIds.length > 0) {
+    parts.push(eb('users.id', 'in', eb.selectFrom('group_members').select('group_members.member_id').where('group_members.member_type', '=', 'user').where('group_members.group_id', 'in', [...scope.groupIds])));
+  }
+  if (scope.ouKeys.length > 0) {
+    // `,ou=x,dc=y` at the end of the DN: under the OU, never a sibling whose name merely ends the same.
+    const under = scope.ouKeys.map((ou) => sql<boolean>`${sql.ref('synced_objects.dn_key')} like ${`%,${escapeLike(ou)}`} escape '\\'`);
+    parts.push(eb('users.id', 'in', eb.selectFrom('synced_objects').select('synced_objects.local_id').where('synced_objects.kind', '=', 'user').where((s) => s.or(under))));
+  }
+  return parts.length > 0 ? eb.or(parts) : sql<boolean>`1 = 0`;
+}
+
 /** Escapes LIKE wildcards so a search for "a_b" finds "a_b", not "axb". */
+function escapeLike(q: string): string {
+  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function likeContains(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${escapeLike(q)}%`;
 }
 
 /** The user half of the cloud directory: plain data access, no policy. */
@@ -122,10 +149,13 @@ export class UserStore {
     return row?.password_hash ?? null;
   }
 
-  async list(options: { q?: string; page?: number; pageSize?: number } = {}): Promise<UserPage> {
+  /** `scope`: only the users in it (a scoped helpdesk user's list); without it every user. */
+  async list(options: { q?: string; page?: number; pageSize?: number; scope?: UserScope } = {}): Promise<UserPage> {
     const pageSize = Math.min(Math.max(options.pageSize ?? 25, 1), 200);
     const page = Math.max(options.page ?? 1, 1);
     let query = this.db.selectFrom('users');
+    const scope = options.scope;
+    if (scope) query = query.where((eb) => withinScope(eb, scope));
     const q = options.q?.trim();
     if (q) {
       const pattern = likeContains(q.toLowerCase());
@@ -142,6 +172,17 @@ export class UserStore {
       .execute();
     const roles = await this.rolesFor(rows.map((r) => r.id));
     return { items: rows.map((r) => toUser(r, roles.get(r.id) ?? [])), total, page, pageSize };
+  }
+
+  /** Whether the user is in the scope (the same test as `list` with a scope). */
+  async inScope(id: string, scope: UserScope): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('users')
+      .select('users.id')
+      .where('users.id', '=', id)
+      .where((eb) => withinScope(eb, scope))
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async setEnabled(id: string, enabled: boolean): Promise<boolean> {

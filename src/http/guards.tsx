@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import type { Role } from '../directory/names.js';
 import type { AppEnv } from './context.js';
 import { ForbiddenPage } from './errors.js';
+import { consoleAllows, consoleRoleOf } from './console-access.js';
 
 /** Pages for signed-in users: anonymous visitors go to sign-in and come back afterwards. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -22,3 +23,12 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
     return next();
   };
 }
+
+/** The console (/admin and everything under it): administrators everywhere, the helpdesk only where console-access.ts allows; otherwise 403. */
+export const requireConsoleAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const user = c.get('user');
+  if (!user) return requireUser(c, next);
+  const role = consoleRoleOf(user);
+  if (!role || !consoleAllows(role, c.req.method, c.req.path)) return c.html(<ForbiddenPage c={c} />, 403);
+  return next();
+};

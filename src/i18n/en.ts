@@ -19,6 +19,7 @@ import { auditMessages } from '../audit/messages.en.js';
 import { consoleMessages } from '../http/ui/console-messages.en.js';
 import { directoryMessages } from '../directory/messages.en.js';
 import { notMeMessages } from '../not-me/messages.en.js';
+import { supportScopeMessages } from '../support/scope-messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -29,6 +30,7 @@ export const coreMessages = {
   'app.skip': 'Skip to main content',
   'app.nav.account': 'My account',
   'app.nav.admin': 'Admin console',
+  'app.nav.supportDesk': 'Support desk',
   'app.nav.signOut': 'Sign out',
   'app.nav.signIn': 'Sign in',
   'app.footer': '{product} · self-service password portal of {org}',
@@ -117,6 +119,6 @@ export const coreMessages = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages };
+export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages };
 
 export type MessageKey = keyof typeof en;

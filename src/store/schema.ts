@@ -349,7 +349,19 @@ export interface SelfServiceBlocksTable {
   reported_event_at: number;
 }
 
+/** What a helpdesk user may see (migration 0013): a group (nested included) or an AD OU; no rows = every user. */
+export interface HelpdeskScopesTable {
+  user_id: string;
+  kind: 'group' | 'ou';
+  /** The group's id, or the OU's DN as the administrator typed it (spaces around separators removed). */
+  value: string;
+  /** The group while it exists (null after it was deleted: the row then matches nobody). */
+  group_id: string | null;
+  created_at: number;
+}
+
 export interface Database {
+  helpdesk_scopes: HelpdeskScopesTable;
   report_links: ReportLinksTable;
   self_service_blocks: SelfServiceBlocksTable;
   synced_objects: SyncedObjectsTable;

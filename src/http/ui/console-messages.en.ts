@@ -1,6 +1,7 @@
 /** The console frame's words: its title and the section navigation (src/http/ui/console-page.tsx). */
 export const consoleMessages = {
   'admin.title': 'Admin console',
+  'admin.helpdeskTitle': 'Support desk',
   'admin.nav.overview': 'Overview',
   'admin.nav.users': 'Users',
   'admin.nav.groups': 'Groups',

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { AppContext } from '../context.js';
+import { consoleRoleOf } from '../console-access.js';
 
 export interface PageProps {
   title: string;
@@ -40,7 +41,7 @@ export function Page(props: PageProps & { c: AppContext }) {
                 {user ? (
                   <>
                     <a href="/account">{t('app.nav.account')}</a>
-                    {user.roles.includes('administrator') ? <a href="/admin">{t('app.nav.admin')}</a> : null}
+                    {consoleRoleOf(user) ? <a href="/admin">{t(consoleRoleOf(user) === 'helpdesk' ? 'app.nav.supportDesk' : 'app.nav.admin')}</a> : null}
                     <form method="post" action="/sign-out">
                       <Csrf c={c} />
                       <button type="submit" class="link">
