@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../http/context.js';
-import { requireRole } from '../http/guards.js';
+import type { AppContext, AppEnv } from '../http/context.js';
+import { requireConsoleAccess } from '../http/guards.js';
+import { consoleRoleOf } from '../http/console-access.js';
 import { Notice } from '../http/ui/layout.js';
+import { Submit } from '../http/ui/forms.js';
 import type { GroupStore } from '../directory/groups.js';
 import type { UserStore } from '../directory/users.js';
 import { AdminPage } from '../http/ui/console-page.js';
@@ -13,16 +15,45 @@ export interface AdminRouteDeps {
   outboxDelivery: boolean;
   /** The console's sections (users, groups, policy, …), each built with its own dependencies; all behind the role check. */
   sections: ReadonlyArray<Hono<AppEnv>>;
+  /** Whether the helpdesk user has a scope (their start page says they see only its users). */
+  helpdeskScoped?: (userId: string) => Promise<boolean>;
 }
 
-/** /admin and everything under it: administrators only. */
+/** The helpdesk's start page: find the user who called. */
+function HelpdeskHome({ c, scoped }: { c: AppContext; scoped: boolean }) {
+  const t = c.get('t');
+  return (
+    <AdminPage c={c} title={t('support.home.title')} section="/admin">
+      <h1>{t('support.home.title')}</h1>
+      <p>{t('support.home.intro')}</p>
+      <form method="get" action="/admin/users" role="search" class="row card">
+        <div>
+          <label for="f-q">{t('field.search')}</label>
+          <input id="f-q" type="search" name="q" maxlength={256} autofocus />
+        </div>
+        <Submit>{t('users.search')}</Submit>
+      </form>
+      {scoped ? <p class="hint">{t('support.home.scoped')}</p> : null}
+      <p>
+        <a href="/admin/users">{t('support.home.allUsers')}</a>
+      </p>
+    </AdminPage>
+  );
+}
+
+/**
+ * /admin and everything under it: administrators everywhere, the helpdesk (password_administrator)
+ * only where the allow-list of src/http/console-access.ts lets them — 403 elsewhere.
+ */
 export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('/admin', requireRole('administrator'));
-  app.use('/admin/*', requireRole('administrator'));
+  app.use('/admin', requireConsoleAccess);
+  app.use('/admin/*', requireConsoleAccess);
 
   app.get('/admin', async (c) => {
     const t = c.get('t');
+    const user = c.get('user');
+    if (consoleRoleOf(user) === 'helpdesk') return c.html(<HelpdeskHome c={c} scoped={user && deps.helpdeskScoped ? await deps.helpdeskScoped(user.id) : false} />);
     const [all, admins, groups] = await Promise.all([deps.users.list({ pageSize: 1 }), deps.users.countEnabledWithRole('administrator'), deps.groups.list()]);
     const stats: Array<[string, number]> = [
       [t('admin.overview.users'), all.total],

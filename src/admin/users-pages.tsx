@@ -19,6 +19,11 @@ import { actorOf } from '../http/actor.js';
 import type { SelfServiceBlock } from '../directory/self-service-blocks.js';
 import type { NotMeService } from '../not-me/not-me-service.js';
 import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
+import { viewerOf } from '../support/access.js';
+import type { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
+import type { HelpdeskScope } from '../support/scope-store.js';
+import { HelpdeskScopeForm } from '../support/scope-ui.js';
+import { consoleRoleOf } from '../http/console-access.js';
 
 export interface UserPageDeps {
   users: Pick<UserStore, 'list' | 'byId'>;
@@ -30,6 +35,10 @@ export interface UserPageDeps {
   passwords: PasswordLength;
   /** The self-service block a "this wasn't me" report set, and lifting it. */
   notMe: Pick<NotMeService, 'block' | 'lift' | 'eventText'>;
+  /** Who the signed-in viewer may see: a helpdesk user only the users of their scope (others answer 404, as unknown users do). */
+  access: Pick<ScopedAccess, 'find' | 'list' | 'refusal'>;
+  /** A helpdesk user's scope, shown to administrators on that user's page. */
+  helpdeskScopes: Pick<HelpdeskScopeService, 'of'>;
 }
 
 interface PasswordLength {
@@ -74,9 +83,11 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: UserPage })
           </div>
           <Submit kind="secondary">{t('users.search')}</Submit>
         </form>
-        <a class="button" href="/admin/users/new">
-          {t('users.new')}
-        </a>
+        {consoleRoleOf(c.get('user')) === 'administrator' ? (
+          <a class="button" href="/admin/users/new">
+            {t('users.new')}
+          </a>
+        ) : null}
       </div>
       <p class="muted" role="status">
         {t('users.count', { total: page.total })}
@@ -151,6 +162,8 @@ interface UserDetailView {
   /** Self-service turned off by the user's "this wasn't me" (null: on). */
   block: SelfServiceBlock | null;
   eventText: (event: string) => string;
+  /** The user's helpdesk scope, when the user is a helpdesk user and the viewer an administrator (else null: no form). */
+  scope: HelpdeskScope | null;
   errors?: FieldErrors;
   problem?: string;
   reasons?: PasswordReason[] | undefined;
@@ -238,6 +251,7 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
         <RoleChecks c={c} selected={user.roles} />
         <Submit>{t('users.detail.saveRoles')}</Submit>
       </form>
+      {view.scope ? <HelpdeskScopeForm c={c} user={user} scope={view.scope} groups={allGroups} /> : null}
 
       <h2>{t('users.detail.groups')}</h2>
       <div class="card">
@@ -287,16 +301,17 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
 /** /admin/users: the directory's users, one user's details and the administrator's actions on them. Behind the /admin/* role check. */
 export function userPages(deps: UserPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const { users, groups, directory, hybridAccounts, passwords, notMe } = deps;
+  const { users, groups, directory, hybridAccounts, passwords, notMe, access, helpdeskScopes } = deps;
   const detail = async (c: AppContext, user: User, more: Pick<UserDetailView, 'errors' | 'problem' | 'reasons'> = {}) => {
-    const [memberships, allGroups, block] = await Promise.all([groups.groupsOfUser(user.id), groups.list(), notMe.block(user.id)]);
-    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, block, eventText: (e) => notMe.eventText(e), ...more }} />;
+    const scoped = consoleRoleOf(c.get('user')) === 'administrator' && consoleRoleOf(user) === 'helpdesk';
+    const [memberships, allGroups, block, scope] = await Promise.all([groups.groupsOfUser(user.id), groups.list(), notMe.block(user.id), scoped ? helpdeskScopes.of(user.id) : null]);
+    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, block, eventText: (e) => notMe.eventText(e), scope, ...more }} />;
   };
 
   app.get('/admin/users', async (c) => {
     const q = (c.req.query('q') ?? '').slice(0, 256);
     const pageNo = Math.min(Math.max(Number.parseInt(c.req.query('page') ?? '1', 10) || 1, 1), 1_000_000);
-    const page = await users.list({ q, page: pageNo, pageSize: PAGE_SIZE });
+    const page = await access.list(viewerOf(c), { q, page: pageNo, pageSize: PAGE_SIZE });
     return c.html(<UsersList c={c} q={q} page={page} />);
   });
 
@@ -311,9 +326,12 @@ export function userPages(deps: UserPageDeps): Hono<AppEnv> {
     return c.html(<NewUserPage c={c} passwords={passwords} values={form} problem={c.get('t')(result.message as MessageKey)} />, statusFor[result.reason]);
   });
 
+  // Every action on one user finds them by `:key` (username or id) as the viewer may see them, then asks whether the viewer may act on them.
   const withUser = async (c: AppContext, run: (user: User) => Promise<Outcome<User>>, done: MessageKey) => {
-    const user = await users.byId(c.req.param('id') ?? '');
+    const user = await access.find(viewerOf(c), c.req.param('key') ?? '');
     if (!user) return c.html(<NotFoundPage c={c} />, 404);
+    const refusal = await access.refusal(viewerOf(c), user);
+    if (refusal) return c.html(await detail(c, user, { problem: c.get('t')(refusal) }), 403);
     const result = await run(user);
     if (result.ok) return c.redirect(`/admin/users/${user.id}?done=${done}`, 303);
     const fresh = (await users.byId(user.id)) ?? user;
@@ -321,46 +339,46 @@ export function userPages(deps: UserPageDeps): Hono<AppEnv> {
     return c.html(await detail(c, fresh, { problem: c.get('t')(result.message as MessageKey) }), statusFor[result.reason]);
   };
 
-  app.get('/admin/users/:id', async (c) => {
-    const user = await users.byId(c.req.param('id'));
+  app.get('/admin/users/:key', async (c) => {
+    const user = await access.find(viewerOf(c), c.req.param('key'));
     if (!user) return c.html(<NotFoundPage c={c} />, 404);
     return c.html(await detail(c, user));
   });
 
-  app.post('/admin/users/:id/enabled', async (c) => {
+  app.post('/admin/users/:key/enabled', async (c) => {
     const form = await readForm(c);
     const enabled = str(form, 'enabled');
     if (enabled !== '0' && enabled !== '1') return c.text('enabled must be 0 or 1', 400);
     return withUser(c, (u) => directory.setEnabled(actorOf(c), u.id, enabled === '1'), enabled === '1' ? 'users.done.enabled' : 'users.done.disabled');
   });
 
-  app.post('/admin/users/:id/password', async (c) => {
+  app.post('/admin/users/:key/password', async (c) => {
     const form = await readForm(c);
     return withUser(c, (u) => directory.setPassword(actorOf(c), u.id, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '' }), 'users.done.password');
   });
 
   // Hybrid users: the same actions on the AD account, through the agent.
-  app.post('/admin/users/:id/ad/password', async (c) => {
+  app.post('/admin/users/:key/ad/password', async (c) => {
     const form = await readForm(c);
     return withUser(c, (u) => hybridAccounts.setPassword(actorOf(c), u, { password: str(form, 'password'), confirm: str(form, 'confirm') ?? '', mustChange: str(form, 'mustChange') === '1' }), 'users.done.password');
   });
-  app.post('/admin/users/:id/ad/unlock', (c) => withUser(c, (u) => hybridAccounts.unlock(actorOf(c), u), 'users.done.unlocked'));
-  app.post('/admin/users/:id/ad/must-change', (c) => withUser(c, (u) => hybridAccounts.requireChange(actorOf(c), u, true), 'users.done.mustChange'));
+  app.post('/admin/users/:key/ad/unlock', (c) => withUser(c, (u) => hybridAccounts.unlock(actorOf(c), u), 'users.done.unlocked'));
+  app.post('/admin/users/:key/ad/must-change', (c) => withUser(c, (u) => hybridAccounts.requireChange(actorOf(c), u, true), 'users.done.mustChange'));
 
   // "This wasn't me": the administrator turns self-service back on after checking the account with the user.
-  app.post('/admin/users/:id/self-service/unblock', (c) =>
+  app.post('/admin/users/:key/self-service/unblock', (c) =>
     withUser(c, async (u) => {
       const r = await notMe.lift(actorOf(c), u.id);
       return r.ok ? { ok: true, value: u } : r;
     }, 'notMe.done.lifted'),
   );
 
-  app.post('/admin/users/:id/roles', async (c) => {
+  app.post('/admin/users/:key/roles', async (c) => {
     const form = await readForm(c);
     return withUser(c, (u) => directory.setRoles(actorOf(c), u.id, list(form, 'roles')), 'users.done.roles');
   });
 
-  app.post('/admin/users/:id/groups', async (c) => {
+  app.post('/admin/users/:key/groups', async (c) => {
     const form = await readForm(c);
     return withUser(
       c,
@@ -374,7 +392,7 @@ export function userPages(deps: UserPageDeps): Hono<AppEnv> {
     );
   });
 
-  app.post('/admin/users/:id/groups/remove', async (c) => {
+  app.post('/admin/users/:key/groups/remove', async (c) => {
     const form = await readForm(c);
     return withUser(
       c,

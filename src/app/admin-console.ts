@@ -16,6 +16,7 @@ import { agentPages } from '../writeback/admin-pages.js';
 import { syncPages } from '../sync/admin-pages.js';
 import { syncStatusQueries } from '../sync/sync-status.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
+import { scopePages } from '../support/scope-pages.js';
 
 /** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
 export function adminConsole(portal: Portal): Hono<AppEnv> {
@@ -25,8 +26,10 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
     users: portal.users,
     groups: portal.groups,
     outboxDelivery: config.delivery.mode === 'outbox',
+    helpdeskScoped: async (userId) => (await portal.helpdeskScopes.of(userId)).entries.length > 0,
     sections: [
-      userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: lengthRulesOf(portal.policy), notMe: portal.notMe }),
+      userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: lengthRulesOf(portal.policy), notMe: portal.notMe, access: portal.supportAccess, helpdeskScopes: portal.helpdeskScopes }),
+      scopePages({ access: portal.supportAccess, scopes: portal.helpdeskScopes, groups: portal.groups }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),

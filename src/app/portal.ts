@@ -53,6 +53,8 @@ import { ReportLinkStore } from '../state/report-links.js';
 import { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import { NotMeService } from '../not-me/not-me-service.js';
 import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
+import { HelpdeskScopeStore } from '../support/scope-store.js';
+import { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -120,6 +122,10 @@ export interface Portal {
   selfServiceBlocks: SelfServiceBlockStore;
   /** The report behind the link, and an administrator lifting the block. */
   notMe: NotMeService;
+  /** Which users a console user may see and act on (the helpdesk's scope and refusals); the API and CLI pass ADMIN_VIEWER. */
+  supportAccess: ScopedAccess;
+  /** The helpdesk users' scopes, set by administrators (audited). */
+  helpdeskScopes: HelpdeskScopeService;
 }
 
 export interface PortalDeps {
@@ -219,6 +225,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     passwordHistory: new PasswordHistory(store.db, clock, () => policy.snapshot().policy.passwords.historyCount),
     breached: breachedCheck(config.passwords.breached, metrics, deps.logger),
     strength,
+    temporaryPasswords: async () => (await policy.current()).policy.helpdesk.temporaryPasswords,
   });
   const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
   // The RP ID and origin come from the configured public URL, never from a request's Host header.
@@ -298,6 +305,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     verifyFailures: securityInfoLimits.verifyFailures,
     adPolicy: (user) => adPolicyFor(user),
   });
+  const helpdeskScopeStore = new HelpdeskScopeStore(store.db, clock);
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -344,5 +352,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     reportLinks,
     selfServiceBlocks,
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
+    supportAccess: new ScopedAccess({ users, groups, scopes: helpdeskScopeStore }),
+    helpdeskScopes: new HelpdeskScopeService({ scopes: helpdeskScopeStore, groups, audit }),
   };
 }

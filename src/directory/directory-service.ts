@@ -70,6 +70,8 @@ interface Deps {
   passwordHistory?: PasswordHistory;
   /** Where the strength estimate is computed (the portal's worker pool); default this thread. */
   strength?: StrengthEstimator;
+  /** The policy's `helpdesk.temporaryPasswords`: whether an administrator may set another user's password; without it they may. */
+  temporaryPasswords?: () => boolean | Promise<boolean>;
 }
 
 /**
@@ -196,10 +198,25 @@ export class DirectoryService {
     return { ok: true, value: input.password };
   }
 
-  /** `exceptFlowId`: the reset flow that sets the password (every other open flow of the user is voided). */
+  /**
+   * Whether an administrator may set another user's password (the console, the CLI, AD through
+   * the agent): the policy's `helpdesk.temporaryPasswords`. Pages read it to hide the forms.
+   */
+  async temporaryPasswordsAllowed(): Promise<boolean> {
+    return (await this.deps.temporaryPasswords?.()) ?? true;
+  }
+
+  /**
+   * Without options: an administrator sets the password (refused when the policy switched that
+   * off). `ownSessionIdHash`: the user changes their own. `auditEvent`: a flow that proved the
+   * user (a reset) sets it. `exceptFlowId`: the reset flow that sets the password (every other
+   * open flow of the user is voided).
+   */
   async setPassword(actor: Actor, userId: string, input: { password: unknown; confirm?: unknown }, options: { ownSessionIdHash?: string; auditEvent?: string; exceptFlowId?: string } = {}): Promise<Outcome<User>> {
     const user = await this.deps.users.byId(userId);
     if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
+    const byAdministrator = options.auditEvent === undefined && !(options.ownSessionIdHash !== undefined && actor.id === user.id);
+    if (byAdministrator && !(await this.temporaryPasswordsAllowed())) return { ok: false, reason: 'refused', message: 'users.refuse.temporaryPasswordsOff' };
     if (typeof input.password !== 'string') return { ok: false, reason: 'invalid', errors: { password: 'v.password.empty' } };
     const password = input.password;
     const mismatch = input.confirm !== undefined && input.confirm !== password;

@@ -7,6 +7,7 @@ export const directoryMessages = {
   'users.refuse.selfDemote': 'You cannot remove your own administrator role.',
   'users.refuse.onprem': 'This user\'s password lives in Active Directory: use "Set the password in Active Directory" below.',
   'users.refuse.notOnprem': 'This action is for users from Active Directory only.',
+  'users.refuse.temporaryPasswordsOff': 'Setting a password for a user is switched off in the policy (Helpdesk: temporary passwords). Nothing was changed. The user can reset it themselves, or be sent a reset link from their page.',
   'users.refuse.alreadyMember': 'The user is already a direct member of that group.',
   'groups.exists': 'A group with this name already exists.',
   'groups.notFound': 'That group does not exist.',

@@ -1,5 +1,6 @@
 import type { MessageKey } from '../i18n/index.js';
 import type { User, UserStore } from '../directory/users.js';
+import type { AppContext } from '../http/context.js';
 
 /**
  * Who is looking: a console user (helpdesk or administrator), or an API token / the CLI, which
@@ -11,6 +12,12 @@ export interface Viewer {
 }
 
 export const ADMIN_VIEWER: Viewer = { id: null, roles: ['administrator'] };
+
+/** The signed-in console user as a Viewer (no one signed in: a viewer who sees no one). */
+export function viewerOf(c: AppContext): Viewer {
+  const user = c.get('user');
+  return user ? { id: user.id, roles: user.roles } : { id: null, roles: [] };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -33,6 +33,8 @@ export class HybridAccountActions {
   async setPassword(actor: Actor, user: User, input: { password: unknown; confirm?: unknown; mustChange?: boolean }): Promise<Outcome<User>> {
     const { d } = this;
     if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
+    // The policy's helpdesk.temporaryPasswords, the same switch as a cloud user's (DirectoryService.setPassword).
+    if (!(await d.directory.temporaryPasswordsAllowed())) return { ok: false, reason: 'refused', message: 'users.refuse.temporaryPasswordsOff' };
     const checked = await checkOnPremisesPassword(d.directory, user, input, await d.adPolicy(user), d.now());
     if (!checked.ok) return checked;
     const r = await d.writeback.reset(user, checked.value, input.mustChange ? { mustChange: true } : {});
