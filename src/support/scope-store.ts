@@ -83,7 +83,8 @@ export class HelpdeskScopeStore {
     const now = this.clock.now();
     const rows = [
       ...[...new Set(next.groupIds)].map((id) => ({ user_id: userId, kind: 'group' as const, value: id, group_id: id, created_at: now })),
-      ...[...new Map(next.ous.map((dn) => [dn.toLowerCase(), dn])).values()].map((dn) => ({ user_id: userId, kind: 'ou' as const, value: dn, group_id: null, created_at: now })),
+      // The same OU typed twice in another case is one entry (the first spelling is kept).
+      ...next.ous.filter((dn, i) => next.ous.findIndex((o) => o.toLowerCase() === dn.toLowerCase()) === i).map((dn) => ({ user_id: userId, kind: 'ou' as const, value: dn, group_id: null, created_at: now })),
     ];
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('helpdesk_scopes').where('user_id', '=', userId).execute();
