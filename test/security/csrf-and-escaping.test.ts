@@ -45,7 +45,7 @@ describe('every state-changing request and every page', () => {
     const ids: Record<string, string> = { id: admin.id, kind: 'email', username: 'victim' };
     const fill = (path: string) =>
       path
-        .replace(/^\/admin\/users\/:id/, `/admin/users/${user.id}`)
+        .replace(/^\/admin\/users\/:(?:id|key)/, `/admin/users/${user.id}`)
         .replace(/^\/admin\/groups\/:id/, `/admin/groups/${group.value.id}`)
         .replace(/^\/account\/security-info\/(remove|default|resend|confirm|test)\/:id/, `/account/security-info/$1/${method.id}`)
         .replace(/:(\w+)/g, (_m, name: string) => ids[name] ?? 'x');
@@ -56,7 +56,7 @@ describe('every state-changing request and every page', () => {
     const swept = routes.filter((r) => !noAmbientAuthority(r.path));
     // The sweep covers the whole app: sign-in, reset and unlock, security info, the console.
     expect(swept.length).toBeGreaterThan(60);
-    for (const p of ['/sign-in', '/reset', '/unlock', '/reset/password', '/setup', '/account/change-password', '/admin/users/:id/password', '/admin/users/:id/roles', '/admin/policy/methods', '/admin/api-tokens', '/admin/agents/register']) {
+    for (const p of ['/sign-in', '/reset', '/unlock', '/reset/password', '/setup', '/account/change-password', '/admin/users/:key/password', '/admin/users/:key/roles', '/admin/policy/methods', '/admin/api-tokens', '/admin/agents/register']) {
       expect(swept.map((r) => r.path)).toContain(p);
     }
     const before = await dump(tp.store);
@@ -115,7 +115,7 @@ describe('every state-changing request and every page', () => {
     const version = (await tp.portal.policy.current()).version;
     const fill = (path: string) =>
       path
-        .replace(/^\/admin\/users\/:id/, `/admin/users/${marked.id}`)
+        .replace(/^\/admin\/users\/:(?:id|key)/, `/admin/users/${marked.id}`)
         .replace(/^\/admin\/groups\/:id/, `/admin/groups/${group.value.id}`)
         .replace('/admin/policy/history/:version', `/admin/policy/history/${version}`);
     const pages = routesOf(tp).filter((r) => r.method === 'GET' && !/:\w+/.test(fill(r.path)) && !noAmbientAuthority(r.path) && !r.path.startsWith('/assets/'));
