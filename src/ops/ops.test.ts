@@ -54,7 +54,7 @@ describe('operations endpoints', () => {
       expect(r.status).toBe(200);
       const text = await r.text();
       expect(text).toContain('sspr_http_requests_total{method="GET",route="/sign-in",status="200"} 1');
-      expect(text).toContain('route="/admin/users/:id"');
+      expect(text).toContain('route="/admin/users/:key"');
       expect(text).not.toContain('/admin/users/abc');
       expect(text).toContain('sspr_http_request_duration_seconds_bucket');
       expect(text).toContain('sspr_process_resident_memory_bytes');
