@@ -24,6 +24,7 @@ import type { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
 import type { HelpdeskScope } from '../support/scope-store.js';
 import { HelpdeskScopeForm } from '../support/scope-ui.js';
 import { consoleRoleOf } from '../http/console-access.js';
+import { maskEmail } from '../support/mask-email.js';
 
 export interface UserPageDeps {
   users: Pick<UserStore, 'list' | 'byId'>;
@@ -72,6 +73,8 @@ function RoleChecks({ c, selected }: { c: AppContext; selected: readonly string[
 function UsersList({ c, q, page }: { c: AppContext; q: string; page: UserPage }) {
   const t = c.get('t');
   const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
+  // The helpdesk sees addresses masked; creating users is for administrators.
+  const admin = consoleRoleOf(c.get('user')) === 'administrator';
   return (
     <AdminPage c={c} title={t('users.title')} section="/admin/users">
       <h1>{t('users.title')}</h1>
@@ -83,7 +86,7 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: UserPage })
           </div>
           <Submit kind="secondary">{t('users.search')}</Submit>
         </form>
-        {consoleRoleOf(c.get('user')) === 'administrator' ? (
+        {admin ? (
           <a class="button" href="/admin/users/new">
             {t('users.new')}
           </a>
@@ -113,7 +116,7 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: UserPage })
                   <a href={`/admin/users/${u.id}`}>{u.username}</a>
                 </td>
                 <td>{u.displayName}</td>
-                <td>{u.email ?? ''}</td>
+                <td>{u.email ? (admin ? u.email : maskEmail(u.email)) : ''}</td>
                 <td>{u.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
                 <td>
                   <StatusBadge c={c} user={u} />

@@ -82,6 +82,8 @@ dl.props dt { font-weight: 600; }
 dl.props dd { margin: 0; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
 code.link { word-break: break-all; }
+/* Hints and errors may name a long unbroken value (a DN, an address): they wrap rather than widen the page. */
+.hint, .field-error, .error-summary { overflow-wrap: anywhere; }
 ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0 0 1.25rem; padding-left: 2.75rem; }
 ol.recovery-codes li { white-space: nowrap; }
 .recovery-actions button { margin-top: 0; }
