@@ -29,7 +29,7 @@ import { maskEmail } from '../support/mask-email.js';
 export interface UserPageDeps {
   users: Pick<UserStore, 'list' | 'byId'>;
   groups: Pick<GroupStore, 'list' | 'byId' | 'groupsOfUser'>;
-  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'setPassword' | 'setRoles' | 'addMember' | 'removeMember'>;
+  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'setPassword' | 'setRoles' | 'addMember' | 'removeMember' | 'temporaryPasswordsAllowed'>;
   /** The same actions on a hybrid user's AD account, through the agent. */
   hybridAccounts: Pick<HybridAccountActions, 'setPassword' | 'unlock' | 'requireChange'>;
   /** `config.passwords`: the length the forms' hints and messages name. */
@@ -167,6 +167,8 @@ interface UserDetailView {
   eventText: (event: string) => string;
   /** The user's helpdesk scope, when the user is a helpdesk user and the viewer an administrator (else null: no form). */
   scope: HelpdeskScope | null;
+  /** The policy's helpdesk.temporaryPasswords: false means the set-password forms are refused (and should be hidden). */
+  temporaryPasswordsAllowed: boolean;
   errors?: FieldErrors;
   problem?: string;
   reasons?: PasswordReason[] | undefined;
@@ -307,8 +309,8 @@ export function userPages(deps: UserPageDeps): Hono<AppEnv> {
   const { users, groups, directory, hybridAccounts, passwords, notMe, access, helpdeskScopes } = deps;
   const detail = async (c: AppContext, user: User, more: Pick<UserDetailView, 'errors' | 'problem' | 'reasons'> = {}) => {
     const scoped = consoleRoleOf(c.get('user')) === 'administrator' && consoleRoleOf(user) === 'helpdesk';
-    const [memberships, allGroups, block, scope] = await Promise.all([groups.groupsOfUser(user.id), groups.list(), notMe.block(user.id), scoped ? helpdeskScopes.of(user.id) : null]);
-    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, block, eventText: (e) => notMe.eventText(e), scope, ...more }} />;
+    const [memberships, allGroups, block, scope, temporaryPasswordsAllowed] = await Promise.all([groups.groupsOfUser(user.id), groups.list(), notMe.block(user.id), scoped ? helpdeskScopes.of(user.id) : null, directory.temporaryPasswordsAllowed()]);
+    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, block, eventText: (e) => notMe.eventText(e), scope, temporaryPasswordsAllowed, ...more }} />;
   };
 
   app.get('/admin/users', async (c) => {
