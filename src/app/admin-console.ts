@@ -26,7 +26,17 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
     groups: portal.groups,
     outboxDelivery: config.delivery.mode === 'outbox',
     sections: [
-      userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: lengthRulesOf(portal.policy), notMe: portal.notMe }),
+      userPages({
+        users: portal.users,
+        groups: portal.groups,
+        directory: portal.directory,
+        hybridAccounts: portal.hybridAccounts,
+        passwords: lengthRulesOf(portal.policy),
+        notMe: portal.notMe,
+        access: portal.supportAccess,
+        support: portal.support,
+        temporaryPasswords: () => portal.policy.snapshot().policy.helpdesk.temporaryPasswords,
+      }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),

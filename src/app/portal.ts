@@ -54,6 +54,7 @@ import { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import { NotMeService } from '../not-me/not-me-service.js';
 import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
 import { SupportReader } from '../support/support-reader.js';
+import { DirectoryAccess, type SupportAccess } from '../support/access.js';
 import { auditQueries } from '../audit/audit-query.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
@@ -124,6 +125,8 @@ export interface Portal {
   notMe: NotMeService;
   /** One user as the support desk sees them (page, API, CLI): masked methods, counters, sessions, AD state, events. */
   support: SupportReader;
+  /** Which users a console user, API token or the CLI may see and act on. */
+  supportAccess: SupportAccess;
 }
 
 export interface PortalDeps {
@@ -361,5 +364,6 @@ export function buildPortal(deps: PortalDeps): Portal {
       writeback,
       clock,
     }),
+    supportAccess: new DirectoryAccess(users),
   };
 }

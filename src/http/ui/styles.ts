@@ -79,7 +79,8 @@ th { font-size: .9rem; color: var(--muted); }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
 dl.props { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; }
 dl.props dt { font-weight: 600; }
-dl.props dd { margin: 0; }
+dl.props dd { margin: 0; overflow-wrap: anywhere; }
+td.wrap { overflow-wrap: anywhere; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
 code.link { word-break: break-all; }
 ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0 0 1.25rem; padding-left: 2.75rem; }
