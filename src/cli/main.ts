@@ -18,6 +18,7 @@ import { registerTokenCommands } from './tokens.js';
 import { registerPasswordCommands } from './password.js';
 import { registerAgentCommands } from './agent.js';
 import { registerSyncCommands } from './sync.js';
+import { registerUserSupportCommand } from './support.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -234,6 +235,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         await portal.store.close();
       }
     });
+
+  registerUserSupportCommand(user, io, setExit, cfg);
 
   const group = program.command('group').description('manage groups');
   group

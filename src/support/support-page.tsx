@@ -4,48 +4,13 @@ import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { formatUtc } from '../http/ui/dates.js';
 import { isMessageKey, type MessageKey, type Translate } from '../i18n/index.js';
+import { eventWords, methodDetails, methodKind, selfServiceLine, signInLine } from './support-words.js';
 import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
 import { SupportActions } from './actions-ui.js';
 import { CallerVerificationPanel } from './verification-ui.js';
 import type { AdAccountRead, MaskedMethod, SupportEvent, SupportView } from './types.js';
 
 const when = (ms: number) => formatUtc(ms, 'minute');
-
-/** The state of self-service in one line, for the summary's badge: blocked until when and why, or available. */
-export function selfServiceLine(t: Translate, view: SupportView): { blocked: boolean; text: string } {
-  const s = view.selfService;
-  if (s.blockedUntil !== null) {
-    const by = s.blockedBy ?? 'wrong_codes';
-    const n = by === 'wrong_codes' ? s.failedAttempts : by === 'email_sends' ? s.codesSent.email : s.codesSent.phone;
-    return { blocked: true, text: t(`support.state.blocked.${by}`, { until: when(s.blockedUntil), n }) };
-  }
-  if (s.notMe) return { blocked: true, text: t('support.state.notMe') };
-  return { blocked: false, text: t('support.state.ok') };
-}
-
-export function signInLine(t: Translate, view: SupportView): { blocked: boolean; text: string } {
-  const s = view.signIn;
-  return s.lockedUntil !== null ? { blocked: true, text: t('support.signIn.locked', { until: when(s.lockedUntil), n: s.failures }) } : { blocked: false, text: t('support.signIn.ok') };
-}
-
-/** An audit event in words ("Password reset"); one without words of its own reads as its name in plain words. */
-export function eventWords(t: Translate, event: string): string {
-  const key = `support.event.${event}`;
-  if (isMessageKey(key)) return t(key);
-  const words = event.replace(/_/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-export function methodKind(t: Translate, m: Pick<MaskedMethod, 'type'>): string {
-  return t(`support.methods.type.${m.type}`);
-}
-
-/** The method's details as the helpdesk may see them: a masked contact, a name, how many codes are left. */
-export function methodDetails(t: Translate, m: MaskedMethod): string {
-  if (m.recoveryCodes) return t('support.methods.recoveryLeft', m.recoveryCodes);
-  if (m.type === 'questions') return t('support.methods.questionsRegistered');
-  return m.masked;
-}
 
 function Badge({ on, children }: { on: boolean; children: Child }) {
   return <span class={`badge ${on ? 'on' : 'off'}`}>{children}</span>;
