@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { translator } from '../i18n/index.js';
+import { isMessageKey, translator } from '../i18n/index.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import type { SupportView } from '../support/types.js';
 import { eventWords, methodDetails, methodKind, selfServiceLine, signInLine } from '../support/support-words.js';
@@ -49,7 +49,11 @@ export function supportText(v: SupportView): string {
       );
     } else rows.push(['AD', t(`support.ad.failed.${v.ad.reason}` as 'support.ad.failed.failed')]);
   }
-  rows.push(['recent events', v.recentEvents.map((e) => `${iso(e.at)}  ${eventWords(t, e.event)} (${e.outcome})${e.actorName ? ` by ${e.actorName}` : ''}`)]);
+  const outcome = (o: string) => {
+    const key = `support.outcome.${o}`;
+    return isMessageKey(key) ? t(key).toLowerCase() : o;
+  };
+  rows.push(['recent events', v.recentEvents.map((e) => `${iso(e.at)}  ${eventWords(t, e.event)}: ${outcome(e.outcome)}${e.actorName ? ` by ${e.actorName}` : ''}`)]);
   return aligned(rows);
 }
 
