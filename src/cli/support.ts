@@ -43,7 +43,7 @@ export function supportText(v: SupportView): string {
         ['AD account', s.enabled ? 'enabled' : 'disabled'],
         ['AD lockout', s.lockedOut ? `locked out${s.lockedAt !== null ? ` since ${iso(s.lockedAt)}` : ''}` : 'not locked out'],
         ['AD password set', s.passwordLastSet !== null ? iso(s.passwordLastSet) : 'not set'],
-        ['AD expires', s.passwordExpiresAt !== null ? iso(s.passwordExpiresAt) : 'never'],
+        ['AD expires', s.passwordExpiresAt !== null ? iso(s.passwordExpiresAt) : s.mustChangeAtNextLogon ? 'already (must change at the next sign-in)' : 'never'],
         ['AD must change', s.mustChangeAtNextLogon ? 'yes' : 'no'],
         ['AD protected', s.protectedAccount ? 'yes' : 'no'],
       );

@@ -63,6 +63,7 @@ export const supportPageMessages = {
   'support.ad.passwordLastSet': 'Password last set',
   'support.ad.passwordExpires': 'Password expires',
   'support.ad.neverExpires': 'Never',
+  'support.ad.expiredMustChange': 'Already: it must be changed at the next sign-in',
   'support.ad.mustChange': 'Must change the password at the next sign-in',
   'support.ad.protected': 'Protected account',
   'support.ad.protectedYes': 'Yes: an administrator or a member of a protected group; the agent does not change its password',

@@ -160,7 +160,7 @@ export function ActiveDirectory({ t, ad }: { t: Translate; ad: AdAccountRead }) 
         <dt>{t('support.ad.passwordLastSet')}</dt>
         <dd>{s.passwordLastSet !== null ? when(s.passwordLastSet) : t('support.ad.notSet')}</dd>
         <dt>{t('support.ad.passwordExpires')}</dt>
-        <dd>{s.passwordExpiresAt !== null ? when(s.passwordExpiresAt) : t('support.ad.neverExpires')}</dd>
+        <dd>{s.passwordExpiresAt !== null ? when(s.passwordExpiresAt) : s.mustChangeAtNextLogon ? t('support.ad.expiredMustChange') : t('support.ad.neverExpires')}</dd>
         <dt>{t('support.ad.mustChange')}</dt>
         <dd>{yesNo(s.mustChangeAtNextLogon)}</dd>
         <dt>{t('support.ad.protected')}</dt>
