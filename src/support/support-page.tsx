@@ -31,7 +31,7 @@ function Summary({ c, view }: { c: AppContext; view: SupportView }) {
         <dt>{t('users.col.source')}</dt>
         <dd>{t(`users.source.${user.source}`)}</dd>
         <dt>{t('users.detail.status')}</dt>
-        <dd>
+        <dd data-state="account">
           <Badge on={user.enabled}>{user.enabled ? t('users.enabled') : t('users.disabled')}</Badge>
         </dd>
         <dt>{t('support.summary.selfService')}</dt>
