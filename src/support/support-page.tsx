@@ -171,7 +171,7 @@ export function ActiveDirectory({ t, ad }: { t: Translate; ad: AdAccountRead }) 
   );
 }
 
-function Events({ t, view }: { t: Translate; view: SupportView }) {
+function Events({ t, view, auditLink }: { t: Translate; view: SupportView; auditLink: boolean }) {
   const by = (e: SupportEvent) => (e.actorName === null ? t('support.events.system') : e.actorName === view.user.username ? t('support.events.self') : e.actorName);
   return (
     <>
@@ -201,9 +201,11 @@ function Events({ t, view }: { t: Translate; view: SupportView }) {
             </tbody>
           </table>
       )}
-      <p>
-        <a href={`/admin/audit?${new URLSearchParams({ user: view.user.username }).toString()}`}>{t('support.events.all')}</a>
-      </p>
+      {auditLink ? (
+        <p>
+          <a href={`/admin/audit?${new URLSearchParams({ user: view.user.username }).toString()}`}>{t('support.events.all')}</a>
+        </p>
+      ) : null}
     </>
   );
 }
@@ -261,7 +263,8 @@ export function SupportPage({ c, view, eventText, problem, errors, children }: S
       ) : null}
 
       <h2>{t('support.events.title')}</h2>
-      <Events t={t} view={view} />
+      {/* The audit log is the administrators' (the helpdesk sees the events about its user here). */}
+      <Events t={t} view={view} auditLink={c.get('user')?.roles.includes('administrator') ?? false} />
 
       {children}
     </AdminPage>
