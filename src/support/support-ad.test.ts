@@ -99,6 +99,7 @@ describe('the support page against a real Samba AD DC', { timeout: 60_000 }, () 
     expect(page.status).toBe(200);
     expect(page.body).toContain('<h2>Active Directory</h2>');
     expect(page.body).toContain(`Locked out since ${formatUtc(truth.lockoutTime!, 'minute')}`);
+    expect(page.body).toMatch(/data-state="ad-summary"><span class="badge off">Locked out in Active Directory</);
     expect(page.body).toMatch(new RegExp(`Password last set</dt><dd>${formatUtc(truth.pwdLastSet!, 'minute')}</dd>`));
     expect(page.body).toMatch(new RegExp(`Password expires</dt><dd>${formatUtc(truth.expires!, 'minute')}</dd>`));
     expect(page.body).toMatch(/Must change the password at the next sign-in<\/dt><dd>No<\/dd>/);

@@ -48,6 +48,18 @@ function Summary({ c, view }: { c: AppContext; view: SupportView }) {
         <dd data-state="sign-in">
           <Badge on={!si.blocked}>{si.text}</Badge>
         </dd>
+        {view.ad ? (
+          <>
+            <dt>{t('support.ad.title')}</dt>
+            <dd data-state="ad-summary">
+              {view.ad.ok ? (
+                <Badge on={!view.ad.state.lockedOut && view.ad.state.enabled}>{t(!view.ad.state.enabled ? 'support.summary.adDisabled' : view.ad.state.lockedOut ? 'support.summary.adLocked' : 'support.summary.adOk')}</Badge>
+              ) : (
+                <span class="muted">{t('support.summary.adUnknown')}</span>
+              )}
+            </dd>
+          </>
+        ) : null}
         <dt>{t('field.password')}</dt>
         <dd>{user.passwordChangedAt ? t('users.detail.passwordChanged', { when: when(user.passwordChangedAt) }) : t('users.detail.noPassword')}</dd>
       </dl>
