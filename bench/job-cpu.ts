@@ -35,6 +35,7 @@ const answered: JobExecutor = {
   reconcile: () => Promise.resolve(null),
   bind: () => Promise.resolve({ ok: true }),
   policyFor: () => Promise.resolve({ ok: false, reason: 'failed' }),
+  readAccount: () => Promise.resolve({ ok: false, reason: 'failed' }),
   domain: () => Promise.resolve('bench.example.test'),
   policy: () => Promise.resolve(null),
 };

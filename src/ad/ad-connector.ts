@@ -33,6 +33,10 @@ export interface AdUser {
   mustChange: boolean;
   passwordExpired: boolean;
   passwordNeverExpires: boolean;
+  /** lockoutTime: when AD locked the account (null: 0, never locked or unlocked since). */
+  lockoutTime: Date | null;
+  /** msDS-UserPasswordExpiryTimeComputed, as AD computed it; null for 0 and "never". */
+  passwordExpiresAt: Date | null;
   /** The fine-grained policy (PSO) that applies, when one does and the service account may see it. */
   resultantPsoDn: string | null;
 }
@@ -61,6 +65,9 @@ const USER_ATTRIBUTES = [
   'msDS-User-Account-Control-Computed',
   'adminCount',
   'pwdLastSet',
+  'lockoutTime',
+  // Constructed: AD returns it only when asked for by name.
+  'msDS-UserPasswordExpiryTimeComputed',
   'primaryGroupID',
   'msDS-ResultantPSO',
 ];
@@ -219,6 +226,8 @@ export class AdConnector {
       mustChange: pwdLastSetRaw === '0',
       passwordExpired: (computed & UF_PASSWORD_EXPIRED) !== 0,
       passwordNeverExpires: (uac & UF_DONT_EXPIRE_PASSWD) !== 0,
+      lockoutTime: fileTimeToDate(first(entry, 'lockoutTime')),
+      passwordExpiresAt: fileTimeToDate(first(entry, 'msDS-UserPasswordExpiryTimeComputed')),
       resultantPsoDn: first(entry, 'msDS-ResultantPSO'),
     };
     user.protected = this.protection.isProtected(entry, sidBytes, protectedMember);

@@ -88,7 +88,7 @@ function GroupDetail({ c, view }: { c: AppContext; view: GroupDetailView }) {
             {members.map((m) => (
               <tr>
                 <td>
-                  <a href={m.type === 'user' ? `/admin/users/${m.id}` : `/admin/groups/${m.id}`}>{m.name}</a>
+                  <a href={m.type === 'user' ? `/admin/users/${encodeURIComponent(m.name)}` : `/admin/groups/${m.id}`}>{m.name}</a>
                   {m.type === 'user' && m.displayName !== m.name ? <span class="muted"> — {m.displayName}</span> : null}
                 </td>
                 <td>

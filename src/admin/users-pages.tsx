@@ -11,12 +11,10 @@ import type { User, UserPage, UserStore } from '../directory/users.js';
 import type { Group, GroupStore } from '../directory/groups.js';
 import type { DirectoryService, Outcome } from '../directory/directory-service.js';
 import type { HybridAccountActions } from '../writeback/admin-actions.js';
-import { formatUtc } from '../http/ui/dates.js';
 import type { FieldErrors } from '../shared/validation.js';
 import type { PasswordReason } from '../passwords/check.js';
 import { AdminPage, statusFor } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
-import type { SelfServiceBlock } from '../directory/self-service-blocks.js';
 import type { NotMeService } from '../not-me/not-me-service.js';
 import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
 import { viewerOf } from '../support/access.js';
@@ -25,6 +23,9 @@ import type { HelpdeskScope } from '../support/scope-store.js';
 import { HelpdeskScopeForm } from '../support/scope-ui.js';
 import { consoleRoleOf } from '../http/console-access.js';
 import { maskEmail } from '../support/mask-email.js';
+import type { SupportReader } from '../support/support-reader.js';
+import type { SupportView } from '../support/types.js';
+import { SupportPage } from '../support/support-page.js';
 
 export interface UserPageDeps {
   users: Pick<UserStore, 'list' | 'byId'>;
@@ -35,11 +36,15 @@ export interface UserPageDeps {
   /** `config.passwords`: the length the forms' hints and messages name. */
   passwords: PasswordLength;
   /** The self-service block a "this wasn't me" report set, and lifting it. */
-  notMe: Pick<NotMeService, 'block' | 'lift' | 'eventText'>;
+  notMe: Pick<NotMeService, 'lift' | 'eventText'>;
   /** Who the signed-in viewer may see: a helpdesk user only the users of their scope (others answer 404, as unknown users do). */
   access: Pick<ScopedAccess, 'find' | 'list' | 'refusal'>;
   /** A helpdesk user's scope, shown to administrators on that user's page. */
   helpdeskScopes: Pick<HelpdeskScopeService, 'of'>;
+  /** One user as the support desk sees them. */
+  support: Pick<SupportReader, 'view'>;
+  /** `policy.helpdesk.temporaryPasswords`: whether administrators may set a password here. */
+  temporaryPasswords: () => boolean;
 }
 
 interface PasswordLength {
@@ -113,7 +118,7 @@ function UsersList({ c, q, page }: { c: AppContext; q: string; page: UserPage })
             {page.items.map((u) => (
               <tr>
                 <td>
-                  <a href={`/admin/users/${u.id}`}>{u.username}</a>
+                  <a href={`/admin/users/${encodeURIComponent(u.username)}`}>{u.username}</a>
                 </td>
                 <td>{u.displayName}</td>
                 <td>{u.email ? (admin ? u.email : maskEmail(u.email)) : ''}</td>
@@ -155,54 +160,33 @@ function NewUserPage({ c, passwords, values, errors, problem, reasons }: { c: Ap
   );
 }
 
-interface UserDetailView {
+interface AdminFormsView {
   user: User;
   /** The user's groups, direct and through nesting. */
   memberships: Array<Group & { direct: boolean }>;
   /** Every group, for "add to group". */
   allGroups: Group[];
   passwords: PasswordLength;
-  /** Self-service turned off by the user's "this wasn't me" (null: on). */
-  block: SelfServiceBlock | null;
-  eventText: (event: string) => string;
   /** The user's helpdesk scope, when the user is a helpdesk user and the viewer an administrator (else null: no form). */
   scope: HelpdeskScope | null;
-  /** The policy's helpdesk.temporaryPasswords: false means the set-password forms are refused (and should be hidden). */
-  temporaryPasswordsAllowed: boolean;
+  /** `policy.helpdesk.temporaryPasswords`: off hides the set-password forms. */
+  temporaryPasswords: boolean;
   errors?: FieldErrors;
   problem?: string;
   reasons?: PasswordReason[] | undefined;
 }
 
-function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
+/** The administrator's own forms below the support page: enable/disable, set a password, AD actions, roles, groups. */
+function AdminForms({ c, view }: { c: AppContext; view: AdminFormsView }) {
   const t = c.get('t');
-  const { user, memberships, allGroups, errors, problem, reasons } = view;
+  const { user, memberships, allGroups, errors, reasons } = view;
   const { minLength: min, maxLength: max } = view.passwords;
   const directIds = new Set(memberships.filter((g) => g.direct).map((g) => g.id));
   const e = errors ?? {};
   return (
-    <AdminPage c={c} title={user.username} section="/admin/users">
-      <h1>
-        {user.displayName} <span class="muted">({user.username})</span>
-      </h1>
-      {problem ? <Notice kind="error">{problem}</Notice> : null}
-      <ErrorSummary t={t} errors={e} labels={userLabels} vars={{ min, max }} />
-      {view.block ? <SelfServiceBlockCard c={c} userId={user.id} username={user.username} block={view.block} eventText={view.eventText} /> : null}
+    <>
+      <h2>{t('support.admin.title')}</h2>
       <div class="card">
-        <dl class="props">
-          <dt>{t('users.col.username')}</dt>
-          <dd>{user.username}</dd>
-          <dt>{t('users.col.email')}</dt>
-          <dd>{user.email ?? '—'}</dd>
-          <dt>{t('users.col.source')}</dt>
-          <dd>{t(`users.source.${user.source}`)}</dd>
-          <dt>{t('users.detail.status')}</dt>
-          <dd>
-            <StatusBadge c={c} user={user} />
-          </dd>
-          <dt>{t('field.password')}</dt>
-          <dd>{user.passwordChangedAt ? t('users.detail.passwordChanged', { when: formatUtc(user.passwordChangedAt, 'minute') }) : t('users.detail.noPassword')}</dd>
-        </dl>
         <form method="post" action={`/admin/users/${user.id}/enabled`}>
           <Csrf c={c} />
           <input type="hidden" name="enabled" value={user.enabled ? '0' : '1'} />
@@ -210,11 +194,13 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
           <Submit kind={user.enabled ? 'danger' : undefined}>{user.enabled ? t('users.detail.disable') : t('users.detail.enable')}</Submit>
         </form>
       </div>
+      {view.temporaryPasswords ? null : <p class="hint">{t('support.admin.temporaryOff')}</p>}
 
       {user.source === 'onprem' ? (
         <>
           <h2>{t('users.hybrid.title')}</h2>
           <p class="hint">{t('users.hybrid.intro')}</p>
+          {view.temporaryPasswords ? (
           <form method="post" action={`/admin/users/${user.id}/ad/password`} class="card" novalidate>
             <Csrf c={c} />
             <h3>{t('users.hybrid.setPassword')}</h3>
@@ -226,6 +212,7 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
             </div>
             <Submit>{t('users.hybrid.setPassword')}</Submit>
           </form>
+          ) : null}
           <div class="row">
             <form method="post" action={`/admin/users/${user.id}/ad/unlock`}>
               <Csrf c={c} />
@@ -237,7 +224,7 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
             </form>
           </div>
         </>
-      ) : (
+      ) : view.temporaryPasswords ? (
         <>
           <h2>{t('users.detail.setPassword')}</h2>
           <form method="post" action={`/admin/users/${user.id}/password`} class="card" novalidate>
@@ -248,7 +235,7 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
             <Submit>{t('users.detail.setPassword')}</Submit>
           </form>
         </>
-      )}
+      ) : null}
 
       <h2>{t('users.detail.roles')}</h2>
       <form method="post" action={`/admin/users/${user.id}/roles`} class="card">
@@ -299,18 +286,27 @@ function UserDetail({ c, view }: { c: AppContext; view: UserDetailView }) {
           </form>
         ) : null}
       </div>
-    </AdminPage>
+    </>
   );
 }
 
 /** /admin/users: the directory's users, one user's details and the administrator's actions on them. Behind the /admin/* role check. */
 export function userPages(deps: UserPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const { users, groups, directory, hybridAccounts, passwords, notMe, access, helpdeskScopes } = deps;
-  const detail = async (c: AppContext, user: User, more: Pick<UserDetailView, 'errors' | 'problem' | 'reasons'> = {}) => {
-    const scoped = consoleRoleOf(c.get('user')) === 'administrator' && consoleRoleOf(user) === 'helpdesk';
-    const [memberships, allGroups, block, scope, temporaryPasswordsAllowed] = await Promise.all([groups.groupsOfUser(user.id), groups.list(), notMe.block(user.id), scoped ? helpdeskScopes.of(user.id) : null, directory.temporaryPasswordsAllowed()]);
-    return <UserDetail c={c} view={{ user, memberships, allGroups, passwords, block, eventText: (e) => notMe.eventText(e), scope, temporaryPasswordsAllowed, ...more }} />;
+  const { users, groups, directory, hybridAccounts, passwords, notMe, access, support, helpdeskScopes } = deps;
+  // The support page for everyone who may see the user; the administrator's forms below it for administrators only.
+  const detail = async (c: AppContext, user: User, more: Pick<AdminFormsView, 'errors' | 'problem' | 'reasons'> = {}) => {
+    const viewer = viewerOf(c);
+    const isAdmin = viewer.roles.includes('administrator');
+    const scoped = isAdmin && consoleRoleOf(user) === 'helpdesk';
+    const [view, memberships, allGroups, scope] = await Promise.all([support.view(viewer, user), isAdmin ? groups.groupsOfUser(user.id) : [], isAdmin ? groups.list() : [], scoped ? helpdeskScopes.of(user.id) : null]);
+    const { minLength: min, maxLength: max } = passwords;
+    const errors = more.errors ? <ErrorSummary t={c.get('t')} errors={more.errors} labels={userLabels} vars={{ min, max }} /> : undefined;
+    return (
+      <SupportPage c={c} view={view satisfies SupportView} eventText={(e) => notMe.eventText(e)} problem={more.problem} errors={errors}>
+        {isAdmin ? <AdminForms c={c} view={{ user, memberships, allGroups, passwords, scope, temporaryPasswords: deps.temporaryPasswords(), ...more }} /> : null}
+      </SupportPage>
+    );
   };
 
   app.get('/admin/users', async (c) => {

@@ -13,7 +13,7 @@ export const jobId = z.string().min(1).max(64);
 export const sealedSchema = z.strictObject({ epk: z.string().max(200), iv: z.string().max(40), ct: z.string().max(2000), tag: z.string().max(40) });
 export type Sealed = z.output<typeof sealedSchema>;
 
-export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind', 'policy'] as const;
+export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind', 'policy', 'read_account'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobSchema = z.strictObject({
@@ -55,8 +55,28 @@ export const reportedPolicySchema = z.strictObject({
 });
 export type ReportedPolicy = z.output<typeof reportedPolicySchema>;
 
+/**
+ * A hybrid user's account as the agent read it from AD for the support page (a `read_account`
+ * job: one search by objectGUID, nothing written, never journalled). Times in ms since the epoch.
+ */
+export const reportedAccountSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** msDS-User-Account-Control-Computed has UF_LOCKOUT: locked now (a lockout past its duration is not). */
+  lockedOut: z.boolean(),
+  /** lockoutTime, when the account is locked. */
+  lockedAt: z.number().nullable(),
+  /** pwdLastSet; null when 0 (must change) or never set. */
+  passwordLastSet: z.number().nullable(),
+  /** msDS-UserPasswordExpiryTimeComputed; null: never expires (or must change first). */
+  passwordExpiresAt: z.number().nullable(),
+  mustChangeAtNextLogon: z.boolean(),
+  /** adminCount=1, a protected built-in account, or a member of a protected group. */
+  protectedAccount: z.boolean(),
+});
+export type ReportedAccount = z.output<typeof reportedAccountSchema>;
+
 export const verdictSchema = z.union([
-  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional(), policy: reportedPolicySchema.optional() }),
+  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional(), policy: reportedPolicySchema.optional(), account: reportedAccountSchema.optional() }),
   z.strictObject({ ok: z.literal(false), reason: z.enum(agentRefusals), detail: z.string().max(500).optional() }),
 ]);
 export type JobVerdict = z.output<typeof verdictSchema>;

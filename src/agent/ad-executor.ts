@@ -102,6 +102,7 @@ export class AdExecutor implements JobExecutor {
         return user.mustChange === (entry.mustChange ?? true) ? { ok: true } : { ok: false, reason: 'failed', detail: 'not applied (reconciled after a restart)' };
       case 'bind':
       case 'policy':
+      case 'read_account':
         // Never journaled (reads change nothing); nothing to reconcile.
         return { ok: false, reason: 'failed', detail: 'a sign-in check is not repeated after a restart' };
     }
@@ -118,6 +119,26 @@ export class AdExecutor implements JobExecutor {
     if (!r.ok) return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
     const { source: _source, ...policy } = r.value.policy;
     return { ok: true, policy: { ...policy, resetHistory: r.value.resetHistory, ...(r.value.protectedAccount ? { protectedAccount: true as const } : {}) } };
+  }
+
+  /** A hybrid user's account state for the support page: the one user search by objectGUID; nothing is written. */
+  async readAccount(anchor: string): Promise<JobVerdict> {
+    const r = await this.connector.findUserByGuid(anchor);
+    if (!r.ok) return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+    const u = r.value;
+    const time = (d: Date | null) => (d === null ? null : d.getTime());
+    return {
+      ok: true,
+      account: {
+        enabled: u.enabled,
+        lockedOut: u.lockedOut,
+        lockedAt: u.lockedOut ? time(u.lockoutTime) : null,
+        passwordLastSet: time(u.pwdLastSet),
+        passwordExpiresAt: u.passwordNeverExpires ? null : time(u.passwordExpiresAt),
+        mustChangeAtNextLogon: u.mustChange,
+        protectedAccount: u.protected,
+      },
+    };
   }
 
   async policy(): Promise<ReportedPolicy | null> {

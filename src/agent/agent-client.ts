@@ -20,6 +20,8 @@ export interface JobExecutor {
   reconcile(entry: { kind: JobKind; anchor: string; claimedAt: number; mustChange?: boolean }): Promise<JobVerdict | null>;
   /** The password policy that applies to this user (a fine-grained one when set); changes nothing. */
   policyFor(anchor: string): Promise<JobVerdict>;
+  /** A hybrid user's account state (enabled, lockout, password dates, protected) for the support page; changes nothing. */
+  readAccount(anchor: string): Promise<JobVerdict>;
   /** Pass-through sign-in: a bind as the user; changes nothing. */
   bind(anchor: string, password: string): Promise<JobVerdict>;
   /** The DNS name of the domain served, for the console. */
@@ -325,12 +327,13 @@ export class AgentClient {
     // Checked before anything else: a job past its expiry is never applied.
     if (this.now() >= job.expiresAt) return;
     this.inFlight.set(job.id, job);
-    if (job.kind === 'bind' || job.kind === 'policy') {
+    if (job.kind === 'bind' || job.kind === 'policy' || job.kind === 'read_account') {
       // Reads change nothing in AD: claimed like any job (so never tried after their expiry), not journaled.
       try {
         const password = job.kind === 'bind' && job.password ? open(this.o.state.keys, job.password, job.id) : null;
         if (!(await this.claim(job.id))) return;
-        const read = job.kind === 'policy' ? this.o.executor.policyFor(job.anchor) : password === null ? Promise.resolve<JobVerdict>({ ok: false, reason: 'sealing' }) : this.o.executor.bind(job.anchor, password);
+        const ex = this.o.executor;
+        const read = job.kind === 'policy' ? ex.policyFor(job.anchor) : job.kind === 'read_account' ? ex.readAccount(job.anchor) : password === null ? Promise.resolve<JobVerdict>({ ok: false, reason: 'sealing' }) : ex.bind(job.anchor, password);
         const verdict: JobVerdict = await read.catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
         this.send({ t: 'result', id: job.id, verdict });
       } finally {

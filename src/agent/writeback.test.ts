@@ -153,6 +153,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
       domain: () => real.domain(),
       policy: () => real.policy(),
       policyFor: (anchor) => real.policyFor(anchor),
+      readAccount: (anchor) => real.readAccount(anchor),
       bind: (anchor, password) => real.bind(anchor, password),
       reconcile: (e) => real.reconcile(e),
       change: (anchor, current, password) => real.change(anchor, current, password),

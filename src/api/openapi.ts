@@ -166,6 +166,17 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'The user.', ...json(ref('UserDetail')) } },
         }),
       },
+      '/users/{username}/support': {
+        get: op(readOp([404]), {
+          summary: "One user's support view",
+          description:
+            'What the support page shows: registered methods (masked: a•••@example.com, +49 •••• ••78, names of passkeys and apps, questions registered, recovery codes left), the self-service block and its counters, the sign-in lockout, active sessions (never a token), for hybrid users the AD account read live through the on-premises agent (ad.ok false, with a message, when no agent answered within a few seconds), and the last 20 audit events about the user.',
+          operationId: 'getUserSupport',
+          tags: ['users'],
+          parameters: [username],
+          responses: { 200: { description: 'The support view.', ...json(ref('SupportView')) } },
+        }),
+      },
       '/users/{username}/disable': {
         post: op({ scope: 'write', errors: pick(401, 403, 404, 422) }, {
           summary: 'Disable a user',

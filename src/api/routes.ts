@@ -10,6 +10,9 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { ApiTokenService } from './tokens.js';
 import type { NotMeService } from '../not-me/not-me-service.js';
 import type { Vars } from '../i18n/index.js';
+import type { SupportReader } from '../support/support-reader.js';
+import { ADMIN_VIEWER } from '../support/access.js';
+import { supportViewJson } from './support-json.js';
 import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
 import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -31,6 +34,8 @@ import {
 export interface ApiRouteDeps {
   policy: Pick<PolicyService, 'current' | 'refresh' | 'history' | 'version' | 'update'>;
   users: Pick<UserStore, 'list' | 'byUsername'>;
+  /** One user as the support desk sees them (masked contacts, counters, sessions, AD state, events). */
+  support: Pick<SupportReader, 'view'>;
   groups: Pick<GroupStore, 'list' | 'groupsOfUser'>;
   directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'testPassword'>;
   /** Bearer tokens: the API authenticates every request after /openapi.json with one. */
@@ -179,6 +184,13 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     const [groups, block] = await Promise.all([deps.groups.groupsOfUser(user.id), deps.notMe.block(user.id)]);
     const selfServiceBlock = block ? { reportedEvent: block.reportedEvent, reportedEventAt: new Date(block.reportedEventAt).toISOString(), blockedAt: new Date(block.blockedAt).toISOString() } : null;
     return c.json({ ...userJson(user), groups: groups.map((g) => ({ id: g.id, name: g.name, direct: g.direct })), selfServiceBlock });
+  });
+
+  // A token acts as an administrator (ADMIN_VIEWER): it sees every user, masked like the helpdesk does.
+  app.get('/users/:username/support', async (c) => {
+    const user = await deps.users.byUsername(c.req.param('username'));
+    if (!user) return apiError(c, 'not_found', t('users.notFound'));
+    return c.json(supportViewJson(await deps.support.view(ADMIN_VIEWER, user), t));
   });
 
   app.post('/users', requireWrite, async (c) => {

@@ -6,6 +6,7 @@ import type { User } from '../directory/users.js';
 import type { PolicyVersion } from '../policy/policy-service.js';
 import { policySchema } from '../policy/policy.js';
 import { apiErrorCodes } from './errors.js';
+import { supportViewJsonSchema } from './support-json.js';
 
 /**
  * Shapes of the JSON API, in both directions. Request bodies and query strings are strict:
@@ -207,5 +208,6 @@ export const responseSchemas = {
   AuditEvent: auditEventJsonSchema,
   AuditPage: auditPageJsonSchema,
   PasswordVerdict: passwordVerdictJsonSchema,
+  SupportView: supportViewJsonSchema,
   Error: errorJsonSchema,
 } as const;

@@ -9,6 +9,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
   return {
     policy: portal.policy,
     users: portal.users,
+    support: portal.support,
     groups: portal.groups,
     directory: portal.directory,
     apiTokens: portal.apiTokens,

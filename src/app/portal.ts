@@ -55,6 +55,8 @@ import { NotMeService } from '../not-me/not-me-service.js';
 import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
 import { HelpdeskScopeStore } from '../support/scope-store.js';
 import { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
+import { SupportReader } from '../support/support-reader.js';
+import { auditQueries } from '../audit/audit-query.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -126,6 +128,8 @@ export interface Portal {
   supportAccess: ScopedAccess;
   /** The helpdesk users' scopes, set by administrators (audited). */
   helpdeskScopes: HelpdeskScopeService;
+  /** One user as the support desk sees them (page, API, CLI): masked methods, counters, sessions, AD state, events. */
+  support: SupportReader;
 }
 
 export interface PortalDeps {
@@ -249,7 +253,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000, userWaitMs: config.writeback.userWaitSeconds * 1000 });
   const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });
   // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
-  const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }));
+  const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }), () => clock.now());
   // Read from the agent once per flow (the page and its submit), kept a minute per user.
   const adPolicies = new AdPolicyCache((user) => writeback.policyFor(user), clock);
   const adPolicyFor = async (user: User) => (await adPolicies.policyFor(user)) ?? agents.domainPolicy();
@@ -354,5 +358,18 @@ export function buildPortal(deps: PortalDeps): Portal {
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
     supportAccess: new ScopedAccess({ users, groups, scopes: helpdeskScopeStore }),
     helpdeskScopes: new HelpdeskScopeService({ scopes: helpdeskScopeStore, groups, audit }),
+    support: new SupportReader({
+      methods,
+      questions,
+      recoveryCodes: recoveryCodeStore,
+      throttle,
+      limits: securityInfoLimits,
+      signInLockout,
+      blocks: selfServiceBlocks,
+      sessions,
+      audit: auditQueries(store),
+      writeback,
+      clock,
+    }),
   };
 }

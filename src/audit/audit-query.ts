@@ -96,16 +96,24 @@ export async function* auditCsv(store: Store, f: AuditFilter): AsyncGenerator<st
 
 export type AuditPage = Awaited<ReturnType<typeof queryAudit>>;
 
+/** The last events about one user (target_id), newest first: the support page's "Recent activity". */
+export async function eventsAbout(store: Store, userId: string, limit = 20): Promise<AuditRow[]> {
+  const rows = await store.db.selectFrom('audit_events').selectAll().where('target_id', '=', userId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => toRow(r as Parameters<typeof toRow>[0]));
+}
+
 /** What the console and the API read of the audit log, bound to a store by the composition root. */
 export interface AuditQueries {
   query(f: AuditFilter, pageSize?: number): Promise<AuditPage>;
   /** The event names recorded so far, for the console's filter. */
   events(): Promise<string[]>;
   csv(f: AuditFilter): AsyncGenerator<string>;
+  /** The last events about one user, newest first. */
+  about(userId: string, limit?: number): Promise<AuditRow[]>;
 }
 
 export function auditQueries(store: Store): AuditQueries {
-  return { query: (f, pageSize) => queryAudit(store, f, pageSize), events: () => distinctEvents(store), csv: (f) => auditCsv(store, f) };
+  return { query: (f, pageSize) => queryAudit(store, f, pageSize), events: () => distinctEvents(store), csv: (f) => auditCsv(store, f), about: (userId, limit) => eventsAbout(store, userId, limit) };
 }
 
 /** Retention: the only deletion the audit log knows, by age. */

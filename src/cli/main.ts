@@ -19,6 +19,7 @@ import { registerPasswordCommands } from './password.js';
 import { registerAgentCommands } from './agent.js';
 import { registerSyncCommands } from './sync.js';
 import { registerScopeCommand } from './scope.js';
+import { registerUserSupportCommand } from './support.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -237,6 +238,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     });
 
   registerScopeCommand(user, io, setExit, cfg);
+  registerUserSupportCommand(user, io, setExit, cfg);
 
   const group = program.command('group').description('manage groups');
   group

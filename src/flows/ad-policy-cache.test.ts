@@ -73,6 +73,7 @@ describe('the effective AD policy, read once per flow', () => {
         mustChange: () => Promise.resolve(ok({})),
         bind: () => Promise.resolve(ok({})),
         policyFor: (user) => (asked.push(user.anchor ?? '-'), Promise.resolve(POLICY)),
+        accountState: () => Promise.resolve({ ok: false, reason: 'no_agent' }),
       };
       const config = configSchema.parse({ publicUrl: 'http://portal.test', passwordHashing: { memoryKiB: 1024, iterations: 1, parallelism: 1 } });
       const clock = manualClock(Date.now());

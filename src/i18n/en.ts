@@ -20,6 +20,7 @@ import { consoleMessages } from '../http/ui/console-messages.en.js';
 import { directoryMessages } from '../directory/messages.en.js';
 import { notMeMessages } from '../not-me/messages.en.js';
 import { supportScopeMessages } from '../support/scope-messages.en.js';
+import { supportPageMessages } from '../support/page-messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -119,6 +120,6 @@ export const coreMessages = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages };
+export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages , ...supportPageMessages };
 
 export type MessageKey = keyof typeof en;

@@ -113,6 +113,12 @@ export class QuestionStore {
     return rows.map((r) => r.question_id);
   }
 
+  /** How many questions the user answered, and when (null: none registered). */
+  async registration(userId: string): Promise<{ count: number; registeredAt: number } | null> {
+    const rows = await this.db.selectFrom('security_answers').select('created_at').where('user_id', '=', userId).execute();
+    return rows.length === 0 ? null : { count: rows.length, registeredAt: Math.max(...rows.map((r) => r.created_at)) };
+  }
+
   /** True only when every given answer matches its question. */
   async checkAnswers(userId: string, answers: Array<{ questionId: string; answer: string }>): Promise<boolean> {
     if (answers.length === 0) return false;

@@ -109,6 +109,25 @@ export class SessionStore {
     return Number(r.numDeletedRows);
   }
 
+  /**
+   * The user's live sessions for the support page, newest first: when each began and was last
+   * seen, from where and with what — never the token or its hash.
+   */
+  async listForUser(userId: string, limit = 50): Promise<Array<{ createdAt: number; lastSeenAt: number; ip: string; userAgent: string }>> {
+    const now = this.clock.now();
+    const rows = await this.store.db
+      .selectFrom('sessions')
+      .select(['created_at', 'last_seen_at', 'ip', 'user_agent'])
+      .where('user_id', '=', userId)
+      .where('absolute_expires_at', '>', now)
+      .where('last_seen_at', '>', now - this.policy.idleMs)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ createdAt: r.created_at, lastSeenAt: r.last_seen_at, ip: r.ip, userAgent: r.user_agent }));
+  }
+
   async countForUser(userId: string): Promise<number> {
     const r = await this.store.db
       .selectFrom('sessions')

@@ -248,7 +248,7 @@ export interface AgentRegistrationsTable {
   agent_id: string | null;
 }
 
-export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind' | 'policy';
+export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind' | 'policy' | 'read_account';
 export type WritebackJobStatus = 'pending' | 'taken' | 'applied' | 'failed' | 'expired';
 
 /** Which portal instance holds an agent's live connection (migration 0009). */

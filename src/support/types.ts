@@ -29,6 +29,8 @@ export interface MaskedMethod {
 export interface SelfServiceState {
   /** Self-service blocked by wrong codes/answers until then (null: not blocked). */
   blockedUntil: number | null;
+  /** Why it is blocked: wrong codes or answers, or too many codes sent by email or to a phone (null: not blocked). */
+  blockedBy?: 'wrong_codes' | 'email_sends' | 'phone_checks' | null;
   /** Wrong codes, answers and passkey assertions counted towards the block. */
   failedAttempts: number;
   /** How many wrong answers block self-service. */

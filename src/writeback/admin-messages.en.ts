@@ -80,6 +80,7 @@ export const agentAdminMessages = {
   'agents.kind.must_change': 'Must change password at next sign-in',
   'agents.kind.bind': 'Sign-in check',
   'agents.kind.policy': 'Password policy lookup',
+  'agents.kind.read_account': 'Account state lookup',
   'agents.rights.title': 'Service account rights',
   'agents.rights.intro': 'Each agent checks what its service account may do in Active Directory (the same report as `sspr agent doctor`) when it connects and every six hours.',
   'agents.rights.checkedAt': 'Checked {when}.',

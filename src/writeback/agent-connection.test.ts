@@ -22,6 +22,7 @@ const notCalled: JobExecutor = {
   reconcile: () => Promise.reject(new Error('not expected in this test')),
   bind: () => Promise.reject(new Error('not expected in this test')),
   policyFor: () => Promise.reject(new Error('not expected in this test')),
+  readAccount: () => Promise.reject(new Error('not expected in this test')),
   domain: () => Promise.resolve('corp.example.test'),
   policy: () => Promise.resolve({ minLength: 10, complexity: true, historyLength: 24, minAgeMs: 0, maxAgeMs: null, lockoutThreshold: 0, lockoutDurationMs: null }),
 };

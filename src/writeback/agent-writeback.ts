@@ -2,7 +2,7 @@ import type { User } from '../directory/users.js';
 import { fail, ok } from '../shared/result.js';
 import { isWritebackRefusal, type BindRefusal, type JobRefusal, type ReportedPolicy, type WritebackRefusal } from '../agent-protocol/index.js';
 import type { AgentHub, JobOutcome } from './agent-hub.js';
-import type { Writeback, WritebackResult } from './writeback.js';
+import type { AccountRead, AccountReadFailure, Writeback, WritebackResult } from './writeback.js';
 
 /** An agent's refusal as writeback's: the catalogue's own reasons pass, anything else is `failed`. */
 function toResult(o: JobOutcome, reason: (r: JobRefusal) => WritebackRefusal = (r) => (isWritebackRefusal(r) ? r : 'failed')): WritebackResult {
@@ -21,11 +21,18 @@ const bindReasons: Record<BindRefusal, WritebackRefusal> = {
 };
 const isBindRefusal = (r: JobRefusal): r is BindRefusal => r in bindReasons;
 
+/** How long the support page waits for an agent's read of AD before it says the agent did not answer. */
+export const ACCOUNT_READ_TIMEOUT_MS = 5_000;
+
+const readFailure = (r: JobRefusal): AccountReadFailure => (r === 'unavailable' ? 'no_agent' : r === 'unconfirmed' ? 'timeout' : r === 'not_found' || r === 'dc_unreachable' ? r : 'failed');
+
 /** Writeback through the connected on-premises agents (src/writeback/agent-hub.ts). */
 export class AgentWriteback implements Writeback {
   constructor(
     private readonly hub: AgentHub,
     private readonly options: () => { allowProtected: boolean },
+    private readonly now: () => number = Date.now,
+    private readonly readTimeoutMs = ACCOUNT_READ_TIMEOUT_MS,
   ) {}
 
   async reset(user: User, password: string, options: { mustChange?: boolean } = {}): Promise<WritebackResult> {
@@ -49,6 +56,22 @@ export class AgentWriteback implements Writeback {
     if (!user.anchor || !(await this.hub.reachable())) return null;
     const r = await this.hub.run({ kind: 'policy', user });
     return r.ok && r.value.policy ? r.value.policy : null;
+  }
+
+  async accountState(user: User): Promise<AccountRead> {
+    if (!user.anchor) return { ok: false, reason: 'not_found' };
+    // A read for a page: no job at all when no agent could answer.
+    if (!(await this.hub.reachable())) return { ok: false, reason: 'no_agent' };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.readTimeoutMs);
+      timer.unref();
+    });
+    // On a timeout the job runs out on its own (its expiry); a read changes nothing, so nothing is left half done.
+    const r = await Promise.race([this.hub.run({ kind: 'read_account', user }), late]).finally(() => clearTimeout(timer));
+    if (r === 'late') return { ok: false, reason: 'timeout' };
+    if (!r.ok) return { ok: false, reason: readFailure(r.reason) };
+    return r.value.account ? { ok: true, state: r.value.account, readAt: this.now() } : { ok: false, reason: 'failed' };
   }
 
   async bind(user: User, password: string): Promise<WritebackResult> {

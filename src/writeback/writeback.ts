@@ -1,5 +1,5 @@
 import type { User } from '../directory/users.js';
-import type { ReportedPolicy, WritebackRefusal } from '../agent-protocol/index.js';
+import type { ReportedAccount, ReportedPolicy, WritebackRefusal } from '../agent-protocol/index.js';
 import { fail, type Ok, type Refused } from '../shared/result.js';
 
 export { writebackRefusals, type WritebackRefusal } from '../agent-protocol/index.js';
@@ -11,6 +11,10 @@ export type WritebackRefused = Refused<WritebackRefusal> & { detail?: string };
 /** A Result (src/shared/result.ts) of the writeback catalogue. */
 export type WritebackResult = Ok<WritebackApplied> | WritebackRefused;
 
+/** Why a hybrid user's AD state could not be shown: no agent connected, none answered in time, AD has no such user, the DC could not be reached, anything else. */
+export type AccountReadFailure = 'no_agent' | 'timeout' | 'not_found' | 'dc_unreachable' | 'failed';
+/** A hybrid user's account as AD holds it now, read through an agent (a `read_account` job), or why not. */
+export type AccountRead = { ok: true; state: ReportedAccount; readAt: number } | { ok: false; reason: AccountReadFailure };
 
 /**
  * How a password operation for a hybrid user reaches Active Directory. The on-premises agent
@@ -34,6 +38,8 @@ export interface Writeback {
   policyFor(user: User): Promise<ReportedPolicy | null>;
   /** Pass-through sign-in: does AD accept this password for the user? Changes nothing. */
   bind(user: User, password: string): Promise<WritebackResult>;
+  /** The user's account state in AD for the support page, read live with a short timeout. Changes nothing. */
+  accountState(user: User): Promise<AccountRead>;
 }
 
 /** The answer when no on-premises agent can exist (tests of the flows' own behaviour). */
@@ -44,4 +50,5 @@ export const noAgentWriteback: Writeback = {
   bind: () => Promise.resolve(fail('unavailable')),
   mustChange: () => Promise.resolve(fail('unavailable')),
   policyFor: () => Promise.resolve(null),
+  accountState: () => Promise.resolve({ ok: false, reason: 'no_agent' }),
 };

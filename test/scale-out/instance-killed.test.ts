@@ -51,6 +51,7 @@ function gated(real: JobExecutor) {
     ...real,
     reconcile: (e) => real.reconcile(e),
     policyFor: (a) => real.policyFor(a),
+    readAccount: (a) => real.readAccount(a),
     bind: (a, p) => real.bind(a, p),
     domain: () => real.domain(),
     policy: () => real.policy(),

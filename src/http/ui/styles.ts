@@ -77,9 +77,10 @@ th { font-size: .9rem; color: var(--muted); }
 .stat { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; }
 .stat .n { font-size: 2rem; font-weight: 700; display: block; }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
-dl.props { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; }
+dl.props { display: grid; grid-template-columns: fit-content(45%) minmax(0, 1fr); gap: .35rem 1rem; }
 dl.props dt { font-weight: 600; }
-dl.props dd { margin: 0; }
+dl.props dd { margin: 0; overflow-wrap: anywhere; }
+td.wrap { overflow-wrap: anywhere; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
 code.link { word-break: break-all; }
 /* Hints and errors may name a long unbroken value (a DN, an address): they wrap rather than widen the page. */
@@ -93,7 +94,7 @@ ol.recovery-codes li { white-space: nowrap; }
   .admin-layout { grid-template-columns: 1fr; }
   table, thead, tbody, tr, th, td { display: block; }
   thead { position: absolute; left: -9999px; }
-  td { border: none; padding: .2rem 0; }
+  td { border: none; padding: .2rem 0; overflow-wrap: anywhere; }
   tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
 }
 `;

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/test-portal.js';
 import { createAuditLog } from '../../audit/audit-log.js';
+import { eventsAbout } from '../../audit/audit-query.js';
 import { contractFixture, type ManualClock } from '../../../test/helpers/store-contract.js';
 import type { Store } from '../database.js';
 
@@ -29,6 +30,19 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(JSON.parse(rows[0]!.details)).toEqual({ roles: 'user', n: 2, flag: true, none: null });
       expect(rows[1]).toMatchObject({ outcome: 'failure', actor_id: null, actor_name: null, target_id: null, target_name: null, ip: null, user_agent: null, details: '{}' });
       expect(rows[2]).toMatchObject({ target_id: null, target_name: 'bob' });
+    });
+
+    it("the support page's events are the last ones about that user only, newest first, with numeric times", async () => {
+      const audit = createAuditLog(store, clock);
+      for (let i = 0; i < 25; i++) {
+        await audit.record({ event: 'sign_in', outcome: 'failure', target: { id: 'u-1', name: 'alice' }, details: { n: i } });
+        await audit.record({ event: 'sign_in', outcome: 'failure', target: { id: 'u-2', name: 'bob' } });
+        clock.advance(1000);
+      }
+      const rows = await eventsAbout(store, 'u-1', 20);
+      expect(rows).toHaveLength(20);
+      expect(rows.every((r) => r.target === 'alice' && typeof r.at === 'number')).toBe(true);
+      expect(rows.map((r) => r.details['n'])).toEqual(Array.from({ length: 20 }, (_, i) => 24 - i));
     });
 
     it('cuts an overlong user agent to 512 characters instead of failing', async () => {

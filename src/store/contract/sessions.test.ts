@@ -47,6 +47,26 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(await sessions.validate('')).toBeNull();
     });
 
+    it("the support page lists a user's live sessions, newest first, without the token or its hash", async () => {
+      const first = await sessions.create(alice.id, meta);
+      clock.advance(MINUTE);
+      const second = await sessions.create(alice.id, { ...meta, ip: '192.0.2.11' });
+      await sessions.create(bob.id, meta);
+      const idle = await sessions.create(alice.id, { ...meta, ip: '192.0.2.12' });
+      await store.db.updateTable('sessions').set({ last_seen_at: clock.now() - 31 * MINUTE }).where('id_hash', '=', idle.session.idHash).execute();
+      const listed = await sessions.listForUser(alice.id);
+      expect(listed).toEqual([
+        { createdAt: second.session.createdAt, lastSeenAt: second.session.lastSeenAt, ip: '192.0.2.11', userAgent: 'Contract/1.0' },
+        { createdAt: first.session.createdAt, lastSeenAt: first.session.lastSeenAt, ip: '192.0.2.10', userAgent: 'Contract/1.0' },
+      ]);
+      const text = JSON.stringify(listed);
+      for (const s of [first, second]) {
+        expect(text).not.toContain(s.token);
+        expect(text).not.toContain(s.session.idHash);
+      }
+      expect(listed.every((s) => typeof s.createdAt === 'number' && typeof s.lastSeenAt === 'number')).toBe(true);
+    });
+
     it('a session ends after the idle timeout, and activity keeps it alive', async () => {
       const { token } = await sessions.create(alice.id, meta);
       clock.advance(29 * MINUTE);
