@@ -16,7 +16,6 @@ import type { PasswordReason } from '../passwords/check.js';
 import { AdminPage, statusFor } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
 import type { NotMeService } from '../not-me/not-me-service.js';
-import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
 import { viewerOf } from '../support/access.js';
 import type { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
 import type { HelpdeskScope } from '../support/scope-store.js';
