@@ -20,6 +20,8 @@ import type { LockoutPolicy } from '../state/lockout.js';
 import { MethodStore } from '../methods/method-store.js';
 import { QuestionStore } from '../methods/questions.js';
 import { CodeService } from '../methods/codes.js';
+import { CallerVerificationService } from '../support/verification.js';
+import { DirectoryAccess } from '../support/access.js';
 import { SecurityInfoService } from '../methods/security-info.js';
 import { RecoveryCodeStore } from '../methods/recovery-code-store.js';
 import { RecoveryCodeService } from '../methods/recovery-codes.js';
@@ -120,6 +122,8 @@ export interface Portal {
   selfServiceBlocks: SelfServiceBlockStore;
   /** The report behind the link, and an administrator lifting the block. */
   notMe: NotMeService;
+  /** The helpdesk verifying a caller with the caller's own methods (support/verification.ts). */
+  callerVerifications: CallerVerificationService;
 }
 
 export interface PortalDeps {
@@ -344,5 +348,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     reportLinks,
     selfServiceBlocks,
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
+    // The access is administrators-see-everyone until the helpdesk's scope replaces it.
+    callerVerifications: new CallerVerificationService({ db: store.db, access: new DirectoryAccess(users), methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE }),
   };
 }
