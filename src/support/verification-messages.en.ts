@@ -8,6 +8,7 @@ export const verificationMessages = {
   'support.verify.askApp': 'Ask for the app’s code',
   'support.verify.viaText': '{method} (text message)',
   'support.verify.viaCall': '{method} (phone call)',
+  'support.verify.viaApp': '{method} (the caller reads the code their authenticator app shows)',
   'support.verify.sent': 'A code is on its way to {sentTo}. Ask the caller to read it out, and type it below. It is valid until {until}.',
   'support.verify.askedApp': 'Ask the caller to open their authenticator app and read out the code it shows now, then type it below. Valid until {until}.',
   'support.verify.code': 'Code the caller reads out',

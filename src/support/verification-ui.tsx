@@ -94,7 +94,7 @@ export function CallerVerificationPanel({ c, view }: { c: AppContext; view: Supp
                 : [
                     <label>
                       <input type="radio" name="methodId" value={m.id} checked={i === 0} required />
-                      {m.masked}
+                      {m.type === 'totp' ? t('support.verify.viaApp', { method: m.masked }) : m.masked}
                     </label>,
                   ],
             )}
