@@ -8,8 +8,8 @@ export const verificationStartBody = z.strictObject({
 
 export const verificationStartedJsonSchema = z.object({
   id: z.string().describe('The verification attempt: check the code the caller reads out with POST …/verification/{id}/check.'),
-  methodType: z.enum(['email', 'mobile', 'office', 'totp']).describe('totp: nothing is sent; the caller reads the code their authenticator app shows now.'),
-  sentTo: z.string().describe('Where the code went, masked (a•••@example.com, +49 •••• ••78); the app’s name for totp.'),
+  methodType: z.enum(['email', 'mobile', 'office', 'totp', 'passkey']).describe('totp: nothing is sent; the caller reads the code their authenticator app shows now. passkey: a link goes to the caller’s registered email; they confirm with the passkey in their browser, and check answers verified once they have.'),
+  sentTo: z.string().describe('Where the code (or the passkey link) went, masked (a•••@example.com, +49 •••• ••78); the app’s name for totp.'),
   expiresAt: z.string().describe('Until when the code can be checked (ISO 8601).'),
 });
 

@@ -22,6 +22,7 @@ import { QuestionStore } from '../methods/questions.js';
 import { CodeService } from '../methods/codes.js';
 import { CallerVerificationService } from '../support/verification.js';
 import { DirectoryAccess } from '../support/access.js';
+import { PasskeyCallerCheck } from '../support/passkey-verification.js';
 import { SecurityInfoService } from '../methods/security-info.js';
 import { RecoveryCodeStore } from '../methods/recovery-code-store.js';
 import { RecoveryCodeService } from '../methods/recovery-codes.js';
@@ -124,6 +125,8 @@ export interface Portal {
   notMe: NotMeService;
   /** The helpdesk verifying a caller with the caller's own methods (support/verification.ts). */
   callerVerifications: CallerVerificationService;
+  /** The caller's side of a passkey check: the page behind the link the helpdesk sent. */
+  passkeyCallerCheck: PasskeyCallerCheck;
 }
 
 export interface PortalDeps {
@@ -302,6 +305,21 @@ export function buildPortal(deps: PortalDeps): Portal {
     verifyFailures: securityInfoLimits.verifyFailures,
     adPolicy: (user) => adPolicyFor(user),
   });
+  const passkeyCheck = new PasskeyCallerCheck({
+    db: store.db,
+    users,
+    methods,
+    passkeys,
+    outbound: delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, t),
+    throttle,
+    emailSends: securityInfoLimits.emailSends,
+    audit,
+    clock,
+    t,
+    key: deriveKey(deps.masterKey, 'helpdesk-passkey-links'),
+    publicUrl: config.publicUrl,
+  });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -349,6 +367,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     selfServiceBlocks,
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
     // The access is administrators-see-everyone until the helpdesk's scope replaces it.
-    callerVerifications: new CallerVerificationService({ db: store.db, access: new DirectoryAccess(users), methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE }),
+    callerVerifications: new CallerVerificationService({ db: store.db, access: new DirectoryAccess(users), methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck }),
+    passkeyCallerCheck: passkeyCheck,
   };
 }

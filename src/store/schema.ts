@@ -365,6 +365,10 @@ export interface CallerVerificationsTable {
   verified_at: number | null;
   expires_at: number;
   attempts: number;
+  /** Passkeys: the keyed hash of the link's token sent to the caller; null once used. */
+  token_hash: string | null;
+  /** Passkeys: the challenge the caller's browser signs; null when none is open. */
+  challenge: string | null;
 }
 
 export interface Database {

@@ -37,7 +37,7 @@ export function verificationPages(deps: VerificationPageDeps): Hono<AppEnv> {
     const key = c.req.param('key');
     const [methodId, channel] = (str(form, 'methodId') ?? '').split(':');
     const r = await deps.verifications.start(verifierOf(c), key, { methodId, channel: channel ?? 'sms' });
-    if (r.ok) return back(c, key, { verification: r.value.id, via: methodIdOf(methodId), verify: r.value.methodType === 'totp' ? 'app' : 'sent', until: String(r.value.expiresAt) });
+    if (r.ok) return back(c, key, { verification: r.value.id, via: methodIdOf(methodId), verify: r.value.methodType === 'totp' ? 'app' : r.value.methodType === 'passkey' ? 'link' : 'sent', until: String(r.value.expiresAt) });
     if (r.reason === 'not_found') return c.html(<NotFoundPage c={c} />, 404);
     if (r.reason === 'invalid') return back(c, key, { verify: 'choose' });
     if (r.reason === 'refused' && !r.message.startsWith('support.verify.') && !r.message.startsWith('methods.')) return refused(c, r.message);

@@ -12,6 +12,9 @@ import { VERIFICATION_VALID_MS, type MaskedMethod, type SupportView } from './ty
 export const verifyOutcomes = {
   sent: 'support.verify.sent',
   app: 'support.verify.askedApp',
+  link: 'support.verify.passkeySent',
+  waiting: 'support.verify.passkeyWaiting',
+  needsEmail: 'support.verify.passkeyNeedsEmail',
   wrong: 'support.verify.wrong',
   expired: 'support.verify.expired',
   blocked: 'support.verify.blocked',
@@ -27,9 +30,16 @@ export type VerifyOutcome = keyof typeof verifyOutcomes;
 const isOutcome = (s: string | undefined): s is VerifyOutcome => s !== undefined && Object.hasOwn(verifyOutcomes, s);
 const clockTime = (ms: number) => formatUtc(ms, 'minute').slice(11);
 
-/** The caller's methods the helpdesk can verify with: a code to an email or phone, or the app's code. */
+/** The caller's methods the helpdesk can verify with: a code to an email or phone, the app's code, or a passkey (through a link to the caller's email). */
 export function verifiableMethods(methods: readonly MaskedMethod[]): MaskedMethod[] {
-  return methods.filter((m) => m.canReceive || m.type === 'totp');
+  return methods.filter((m) => m.canReceive || m.type === 'totp' || m.type === 'passkey');
+}
+
+const startedNotices: readonly VerifyOutcome[] = ['sent', 'app', 'link'];
+
+/** Where a passkey check's link goes: the caller's default registered email, else the first (as passkey-verification.ts picks it). */
+function linkAddress(methods: readonly MaskedMethod[]): string {
+  return methods.filter((m) => m.type === 'email').sort((a, b) => Number(b.isDefault) - Number(a.isDefault))[0]?.masked ?? '';
 }
 
 /**
@@ -48,7 +58,8 @@ export function CallerVerificationPanel({ c, view }: { c: AppContext; view: Supp
   const said = isOutcome(outcome) ? outcome : null;
   const until = Number(c.req.query('until'));
   const untilText = Number.isFinite(until) && until > 0 ? clockTime(until) : '';
-  const hasPasskey = view.methods.some((m) => m.type === 'passkey');
+  const passkeyAttempt = via?.type === 'passkey';
+  const here = `/admin/users/${encodeURIComponent(view.user.id)}`;
   return (
     <section class="card" id="verify" aria-labelledby="verify-title">
       <h2 id="verify-title">{t('support.verify.title')}</h2>
@@ -60,9 +71,18 @@ export function CallerVerificationPanel({ c, view }: { c: AppContext; view: Supp
         </p>
       )}
       <p class="hint">{t('support.verify.lead')}</p>
-      {said && said !== 'verified' && said !== 'sent' && said !== 'app' ? <Notice kind={said === 'blocked' ? 'error' : 'warn'}>{t(verifyOutcomes[said])}</Notice> : null}
-      {attempt && (said === 'sent' || said === 'app') && via ? <Notice>{said === 'sent' ? t('support.verify.sent', { sentTo: via.masked, until: untilText }) : t('support.verify.askedApp', { until: untilText })}</Notice> : null}
-      {attempt ? (
+      {said && said !== 'verified' && !startedNotices.includes(said) ? <Notice kind={said === 'blocked' ? 'error' : 'warn'}>{t(verifyOutcomes[said])}</Notice> : null}
+      {attempt && said && startedNotices.includes(said) && via && !view.verifiedUntil ? (
+        <Notice>{said === 'sent' ? t('support.verify.sent', { sentTo: via.masked, until: untilText }) : said === 'link' ? t('support.verify.passkeySent', { sentTo: linkAddress(view.methods), until: untilText }) : t('support.verify.askedApp', { until: untilText })}</Notice>
+      ) : null}
+      {attempt && passkeyAttempt && !view.verifiedUntil ? (
+        <p>
+          <a class="button secondary" href={`${here}?${new URLSearchParams({ verification: attempt, via: via.id, verify: 'link', until: String(until) }).toString()}#verify`}>
+            {t('support.verify.reload')}
+          </a>
+        </p>
+      ) : null}
+      {attempt && !passkeyAttempt ? (
         <form method="post" action={`${base}/${attempt}/check`} novalidate>
           <Csrf c={c} />
           <div>
@@ -94,12 +114,11 @@ export function CallerVerificationPanel({ c, view }: { c: AppContext; view: Supp
                 : [
                     <label>
                       <input type="radio" name="methodId" value={m.id} checked={i === 0} required />
-                      {m.type === 'totp' ? t('support.verify.viaApp', { method: m.masked }) : m.masked}
+                      {m.type === 'totp' ? t('support.verify.viaApp', { method: m.masked }) : m.type === 'passkey' ? t('support.verify.viaPasskey', { method: m.masked }) : m.masked}
                     </label>,
                   ],
             )}
           </fieldset>
-          {hasPasskey ? <p class="hint">{t('support.verify.passkeyNote')}</p> : null}
           <Submit kind={attempt ? 'secondary' : undefined}>{t('support.verify.send')}</Submit>
         </form>
       )}

@@ -10,6 +10,7 @@ import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
 import type { CallerVerificationsTable, Database } from '../store/schema.js';
 import type { SupportAccess, Viewer } from './access.js';
+import type { PasskeyCallerCheck } from './passkey-verification.js';
 import { VERIFICATION_VALID_MS, type CallerVerifications } from './types.js';
 
 /** The codes' own purpose: a code sent for the helpdesk proves nothing anywhere else. */
@@ -47,6 +48,8 @@ export interface CallerVerificationDeps {
   t: Translate;
   /** How long a sent code is valid (the methods' code minutes). */
   codeTtlMs: number;
+  /** A passkey: a link to the caller's email, confirmed in their browser. */
+  passkeyCheck: Pick<PasskeyCallerCheck, 'send'>;
 }
 
 const refusalMessage: Partial<Record<Refusal, MessageKey>> = {
@@ -114,7 +117,7 @@ export class CallerVerificationService implements CallerVerifications {
   private masked(method: Method): string {
     if (method.type === 'email' && method.contact) return maskEmail(method.contact);
     if ((method.type === 'mobile' || method.type === 'office') && method.contact) return maskPhone(method.contact);
-    return method.label || this.d.t('methods.type.totp');
+    return method.label || this.d.t(method.type === 'passkey' ? 'methods.type.passkey' : 'methods.type.totp');
   }
 
   /**
@@ -132,7 +135,11 @@ export class CallerVerificationService implements CallerVerifications {
     const channel: Channel | undefined = input.channel === 'voice' ? 'voice' : input.channel === 'sms' || input.channel === undefined || input.channel === '' ? 'sms' : undefined;
     if (!channel) return { ok: false, reason: 'invalid', errors: { channel: 'support.verify.chooseMethod' } };
     const method = await d.methods.get(user.id, input.methodId);
-    if (!method || !method.confirmed || !['email', 'mobile', 'office', 'totp'].includes(method.type)) return refused('support.verify.methodUnavailable');
+    if (!method || !method.confirmed || !['email', 'mobile', 'office', 'totp', 'passkey'].includes(method.type)) return refused('support.verify.methodUnavailable');
+    if (method.type === 'passkey') {
+      const sent = await d.passkeyCheck.send(actor, this.actorKey(actor), user, method);
+      return sent.ok ? { ok: true, value: { ...sent.value, methodType: 'passkey' } } : sent;
+    }
     const now = d.clock.now();
     if (method.type !== 'totp') {
       const sent = await d.securityInfo.deliverCode(user, method, HELPDESK_PURPOSE, method.type === 'mobile' ? channel : undefined, this.wording());
@@ -151,6 +158,8 @@ export class CallerVerificationService implements CallerVerifications {
       verified_at: null,
       expires_at: now + (method.type === 'totp' ? APP_ANSWER_MS : d.codeTtlMs),
       attempts: 0,
+      token_hash: null,
+      challenge: null,
     };
     await d.db.insertInto('caller_verifications').values(row).execute();
     await this.audit('caller_verification_started', 'success', actor, user, method, method.type === 'mobile' ? { channel } : {});
@@ -171,6 +180,8 @@ export class CallerVerificationService implements CallerVerifications {
       const counts = row.expires_at > now;
       return { ok: true, value: { verified: counts, verifiedUntil: counts ? row.expires_at : null, message: counts ? null : 'support.verify.expired' } };
     }
+    // A passkey is confirmed by the caller, in their own browser: nothing to type here.
+    if (row.kind === 'passkey') return { ok: true, value: { verified: false, verifiedUntil: null, message: now >= row.expires_at ? 'support.verify.expired' : 'support.verify.passkeyWaiting' } };
     if (typeof typed !== 'string' || typed.trim() === '' || typed.length > 32) return { ok: false, reason: 'invalid', errors: { code: 'support.verify.codeRequired' } };
     const method = await d.methods.get(user.id, row.method_id);
     if (!method || !method.confirmed) return { ok: true, value: { verified: false, verifiedUntil: null, message: 'support.verify.methodUnavailable' } };
