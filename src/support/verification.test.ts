@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TestPortal } from '../../test/helpers/test-portal.js';
+import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { lastMessageTo, messagesTo } from '../../test/helpers/outbox.js';
 import { codeIn } from '../../test/helpers/codes.js';
@@ -196,6 +196,27 @@ describe('caller verification', () => {
     expect((await start(desk, alice.user.id, '')).location).toContain('verify=choose');
     expect((await desk.post('/admin/users/00000000-0000-4000-8000-000000000000/verification', { methodId: bobEmail.id })).status).toBe(404);
     expect((await auditRows(t)).filter((r) => r.outcome === 'success')).toEqual([]);
+  });
+
+  it('works the same on PostgreSQL: verified, counted for 10 minutes, for that actor', async () => {
+    const t = await createTestPortal({ dialect: 'postgres', manualTime: true });
+    try {
+      const alice = await registered(t.portal, 'alice');
+      const admin = await makeUser(t.portal, { username: 'root', password: PASSWORD, roles: ['administrator'] });
+      const verifier = { id: admin.id, name: 'root', roles: ['administrator'] };
+      const email = (await t.portal.methods.list(alice.user.id))[0]!;
+      const started = await t.portal.callerVerifications.start(verifier, 'alice', { methodId: email.id });
+      if (!started.ok) throw new Error(JSON.stringify(started));
+      const code = codeIn((await lastMessageTo(t.portal, alice.email))!.body!);
+      expect(await t.portal.callerVerifications.check(verifier, 'alice', started.value.id, wrongCode(code))).toMatchObject({ ok: true, value: { verified: false } });
+      expect(await t.portal.callerVerifications.check(verifier, 'alice', started.value.id, code)).toMatchObject({ ok: true, value: { verified: true } });
+      expect(await t.portal.callerVerifications.verifiedUntil(admin.id, alice.user.id)).toBe(t.clock.now() + VERIFICATION_VALID_MS);
+      expect(await t.portal.callerVerifications.verifiedUntil('someone-else', alice.user.id)).toBeNull();
+      advance(t, VERIFICATION_VALID_MS);
+      expect(await t.portal.callerVerifications.verifiedUntil(admin.id, alice.user.id)).toBeNull();
+    } finally {
+      await t.cleanup();
+    }
   });
 
   it('needs the console’s CSRF token', async () => {
