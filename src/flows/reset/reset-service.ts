@@ -301,7 +301,8 @@ export class ResetService {
   }
 
   private blockState(flow: ResetFlow, user: User | null, browserId: string): Promise<BlockState> {
-    return blockState(this.d, [this.decoyKey(flow, browserId), ...(user ? [throttleKeys.verifyFailures(user.id)] : [])]);
+    // NOBODY's counter (never written) for a decoy: the same two reads whoever was named.
+    return blockState(this.d, [this.decoyKey(flow, browserId), throttleKeys.verifyFailures((user ?? NOBODY).id)]);
   }
 
   private async isBlocked(flow: ResetFlow, user: User | null, browserId: string): Promise<boolean> {
