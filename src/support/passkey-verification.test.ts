@@ -88,6 +88,17 @@ describe('caller verification with a passkey', () => {
     expect((await postJson(caller, '/helpdesk-check/options', { flow: token })).status).toBe(410);
   });
 
+  it('the caller’s passkey endpoints need the page’s CSRF token', async () => {
+    const { tp, alice, passkey, desk } = await setUp();
+    await sendLink(desk, alice.id, passkey.id);
+    const token = decodeURIComponent(LINK.exec((await lastMessageTo(tp.portal, ADDRESS))!.body!)![1]!);
+    const caller = new TestClient(tp.app);
+    await caller.get(`/helpdesk-check?token=${encodeURIComponent(token)}`);
+    expect((await postJson(caller, '/helpdesk-check/options', { flow: token }, { 'x-csrf-token': 'forged' })).status).toBe(403);
+    const row = await tp.store.db.selectFrom('caller_verifications').select('challenge').executeTakeFirstOrThrow();
+    expect(row.challenge).toBeNull();
+  });
+
   it('needs a registered email for the link, and an unknown token opens nothing', async () => {
     const { tp, alice, passkey, desk } = await setUp();
     const email = (await tp.portal.methods.list(alice.id)).find((m) => m.type === 'email')!;

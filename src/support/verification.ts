@@ -22,6 +22,12 @@ const APP_ANSWER_MS = 5 * 60_000;
 /** Who verifies: the viewer (for the access checks) with what the audit log records. */
 export type Verifier = Viewer & Actor;
 
+/**
+ * The actor id a verification is kept under, and the one to pass to `verifiedUntil`: the console
+ * user's id, or for the API and the CLI (no user id) the actor's name, `api:<token name>`.
+ */
+export const verificationActorKey = (actor: Pick<Actor, 'id' | 'name'>): string => actor.id ?? actor.name;
+
 export interface VerificationStarted {
   id: string;
   methodType: Method['type'];
@@ -77,7 +83,7 @@ export class CallerVerificationService implements CallerVerifications {
   constructor(private readonly d: CallerVerificationDeps) {}
 
   private actorKey(actor: Verifier): string {
-    return actor.id ?? actor.name;
+    return verificationActorKey(actor);
   }
 
   async verifiedUntil(actorId: string, userId: string): Promise<number | null> {
