@@ -98,28 +98,6 @@ export class CallerVerificationService implements CallerVerifications {
     return row?.until == null ? null : Number(row.until);
   }
 
-  /** For the viewer's own page: until when this actor's verification of the user counts. */
-  async verifiedUntilFor(actor: Verifier, userId: string): Promise<number | null> {
-    return this.verifiedUntil(this.actorKey(actor), userId);
-  }
-
-  /** The latest attempt of this actor for this user still waiting for an answer (the page's code field). */
-  async pending(actor: Verifier, userId: string): Promise<(VerificationStarted & { startedAt: number }) | null> {
-    const row = await this.d.db
-      .selectFrom('caller_verifications')
-      .selectAll()
-      .where('actor_id', '=', this.actorKey(actor))
-      .where('user_id', '=', userId)
-      .where('verified_at', 'is', null)
-      .where('expires_at', '>', this.d.clock.now())
-      .orderBy('started_at', 'desc')
-      .executeTakeFirst();
-    if (!row) return null;
-    const method = await this.d.methods.get(userId, row.method_id);
-    if (!method) return null;
-    return { id: row.id, methodType: method.type, sentTo: this.masked(method), expiresAt: row.expires_at, startedAt: row.started_at };
-  }
-
   private masked(method: Method): string {
     if (method.type === 'email' && method.contact) return maskEmail(method.contact);
     if ((method.type === 'mobile' || method.type === 'office') && method.contact) return maskPhone(method.contact);
