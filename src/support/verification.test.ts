@@ -8,6 +8,10 @@ import { currentTotp } from '../methods/totp.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import { lockRemaining } from '../state/lockout.js';
 import { VERIFICATION_VALID_MS } from './types.js';
+import { DirectoryAccess, type Viewer } from './access.js';
+import { CallerVerificationService } from './verification.js';
+import type { User } from '../directory/users.js';
+import { translator } from '../i18n/index.js';
 
 /**
  * The helpdesk verifies a caller with the caller's own methods (issue 13, item 4): HTTP through
@@ -196,6 +200,30 @@ describe('caller verification', () => {
     expect((await start(desk, alice.user.id, '')).location).toContain('verify=choose');
     expect((await desk.post('/admin/users/00000000-0000-4000-8000-000000000000/verification', { methodId: bobEmail.id })).status).toBe(404);
     expect((await auditRows(t)).filter((r) => r.outcome === 'success')).toEqual([]);
+  });
+
+  it('asks SupportAccess: a target the viewer may not act on is refused and nothing is sent; one they may not see is 404', async () => {
+    const { t, alice, admin } = await setUp();
+    const p = t.portal;
+    const directory = new DirectoryAccess(p.users);
+    // The rule the helpdesk's scope applies (support/access.ts): never an administrator; nobody outside the scope.
+    const access = {
+      find: async (v: Viewer, key: string) => ((await directory.find(v, key))?.username === 'hidden.user' ? null : directory.find(v, key)),
+      refusal: async (_v: Viewer, target: User) => (target.roles.includes('administrator') ? ('error.forbidden.body' as const) : null),
+    };
+    const service = new CallerVerificationService({ db: t.store.db, access, methods: p.methods, securityInfo: p.securityInfo, audit: p.audit, clock: t.clock, t: translator('en'), codeTtlMs: 5 * MINUTE, passkeyCheck: p.passkeyCallerCheck });
+    const other = await registered(p, 'other.admin', { roles: ['administrator'] });
+    const hidden = await registered(p, 'hidden.user');
+    const desk = { id: admin.id, name: 'root', roles: ['password_administrator'] };
+    const otherEmail = (await p.methods.list(other.user.id))[0]!;
+    expect(await service.start(desk, 'other.admin', { methodId: otherEmail.id })).toEqual({ ok: false, reason: 'refused', message: 'error.forbidden.body' });
+    expect(await messagesTo(p, other.email)).toEqual([]);
+    const hiddenEmail = (await p.methods.list(hidden.user.id))[0]!;
+    expect(await service.start(desk, 'hidden.user', { methodId: hiddenEmail.id })).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(await messagesTo(p, hidden.email)).toEqual([]);
+    // Alice is in scope and not an administrator.
+    const aliceEmail = (await p.methods.list(alice.user.id))[0]!;
+    expect((await service.start(desk, 'alice', { methodId: aliceEmail.id })).ok).toBe(true);
   });
 
   it('works the same on PostgreSQL: verified, counted for 10 minutes, for that actor', async () => {
