@@ -45,7 +45,7 @@ describe('every state-changing request and every page', () => {
     const ids: Record<string, string> = { id: admin.id, kind: 'email', username: 'victim' };
     const fill = (path: string) =>
       path
-        .replace(/^\/admin\/users\/:id/, `/admin/users/${user.id}`)
+        .replace(/^\/admin\/users\/:(id|key)/, `/admin/users/${user.id}`)
         .replace(/^\/admin\/groups\/:id/, `/admin/groups/${group.value.id}`)
         .replace(/^\/account\/security-info\/(remove|default|resend|confirm|test)\/:id/, `/account/security-info/$1/${method.id}`)
         .replace(/:(\w+)/g, (_m, name: string) => ids[name] ?? 'x');
