@@ -207,6 +207,30 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Self-service is on again.', ...json(ref('User')) } },
         }),
       },
+      '/users/{username}/verification': {
+        post: op(writeOp([404, 422]), {
+          summary: 'Verify a caller: send a code to one of their registered methods',
+          description:
+            'Sends a code to one of the user’s own registered email addresses or phones (or, for an authenticator app, asks for its current code; for a passkey, sends a link to the user’s registered email where the caller confirms with it in their own browser), for the caller to read out. Sends count on the user’s send limits, as in self-service. 422 when the method cannot be used, sending is limited or the user is blocked.',
+          operationId: 'startCallerVerification',
+          tags: ['users'],
+          parameters: [username],
+          requestBody: { required: true, ...json(ref('VerificationStartRequest')) },
+          responses: { 200: { description: 'The code is on its way (or the app’s code is asked for).', ...json(ref('VerificationStarted')) } },
+        }),
+      },
+      '/users/{username}/verification/{id}/check': {
+        post: op(writeOp([404, 422]), {
+          summary: 'Verify a caller: check the code they read out',
+          description:
+            'verified is true when the code is right (for a passkey, once the caller has confirmed; send any code); the verification then counts for 10 minutes, for this token. A wrong code answers 200 with verified false and counts towards the user’s self-service block, as in self-service. 404 for an unknown or expired attempt.',
+          operationId: 'checkCallerVerification',
+          tags: ['users'],
+          parameters: [username, { name: 'id', in: 'path', required: true, description: 'The attempt, from POST /users/{username}/verification.', schema: { type: 'string', maxLength: 64 } }],
+          requestBody: { required: true, ...json(ref('VerificationCheckRequest')) },
+          responses: { 200: { description: 'Verified or not.', ...json(ref('VerificationChecked')) } },
+        }),
+      },
       '/passwords/check': {
         post: op({ scope: 'read', errors: pick(400, 401, 404, 413, 415) }, {
           summary: 'Test a password against the password rules in force',

@@ -16,6 +16,8 @@ import { supportViewJson } from './support-json.js';
 import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
 import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
+import type { CallerVerificationService, Verifier } from '../support/verification.js';
 import {
   auditEventJson,
   auditQuery,
@@ -43,6 +45,8 @@ export interface ApiRouteDeps {
   audit: Pick<AuditQueries, 'query'>;
   /** The self-service block a user's "this wasn't me" set: shown with the user, lifted by an administrator. */
   notMe: Pick<NotMeService, 'block' | 'lift'>;
+  /** The helpdesk's check of who is calling (as an administrator: a token sees every user). */
+  verifications: Pick<CallerVerificationService, 'start' | 'check'>;
   /** The length rules in force, which the messages name (read at each request: they are edited in the policy). */
   passwords: { readonly minLength: number; readonly maxLength: number };
   publicUrl: string;
@@ -52,6 +56,9 @@ export interface ApiRouteDeps {
 }
 
 type Ctx = Context<ApiEnv>;
+
+/** A token acts as an administrator; its verifications are its own (the actor's name, `api:<token>`). */
+const verifierOf = (c: Ctx): Verifier => ({ ...c.get('actor'), roles: ADMIN_VIEWER.roles });
 type Step<T> = { ok: true; value: T } | { ok: false; res: Response };
 
 /**
@@ -218,6 +225,28 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     if (!user) return apiError(c, 'not_found', t('users.notFound'));
     const r = await deps.notMe.lift(c.get('actor'), user.id);
     return r.ok ? c.json(userJson(user)) : refusal(c, r);
+  });
+
+  // ---- caller verification (the helpdesk's check of who is calling) ----
+  app.post('/users/:username/verification', requireWrite, async (c) => {
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, verificationStartBody, body.value);
+    if (!parsed.ok) return parsed.res;
+    const r = await deps.verifications.start(verifierOf(c), c.req.param('username'), parsed.value);
+    if (!r.ok) return refusal(c, r);
+    return c.json({ id: r.value.id, methodType: r.value.methodType, sentTo: r.value.sentTo, expiresAt: new Date(r.value.expiresAt).toISOString() });
+  });
+
+  app.post('/users/:username/verification/:id/check', requireWrite, async (c) => {
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, verificationCheckBody, body.value);
+    if (!parsed.ok) return parsed.res;
+    const r = await deps.verifications.check(verifierOf(c), c.req.param('username'), c.req.param('id'), parsed.value.code);
+    if (!r.ok) return refusal(c, r);
+    const { verified, verifiedUntil, message } = r.value;
+    return c.json({ verified, verifiedUntil: verifiedUntil === null ? null : new Date(verifiedUntil).toISOString(), message: message === null ? null : t(message) });
   });
 
   // ---- password rules (the rules themselves are the policy's `passwords` section) ----

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { verificationCheckBody, verificationCheckedJsonSchema, verificationStartBody, verificationStartedJsonSchema } from './verification-schemas.js';
 import type { AuditRow } from '../audit/audit-query.js';
 import type { Group } from '../directory/groups.js';
 import { displayNameSchema, optionalEmailSchema, roleSchema, roles, usernameSchema } from '../directory/names.js';
@@ -195,7 +196,16 @@ export const passwordVerdictJsonSchema = z.object({
 export type PasswordVerdictJson = z.output<typeof passwordVerdictJsonSchema>;
 
 /** Named schemas for the OpenAPI document's components (requests are described as accepted, responses as sent). */
-export const requestSchemas = { Policy: policySchema, PolicyPatch: policyPatchSchema, PutPolicyRequest: putPolicyBody, PatchPolicyRequest: patchPolicyBody, NewUser: createUserBody, PasswordCheckRequest: passwordCheckBody } as const;
+export const requestSchemas = {
+  Policy: policySchema,
+  PolicyPatch: policyPatchSchema,
+  PutPolicyRequest: putPolicyBody,
+  PatchPolicyRequest: patchPolicyBody,
+  NewUser: createUserBody,
+  PasswordCheckRequest: passwordCheckBody,
+  VerificationStartRequest: verificationStartBody,
+  VerificationCheckRequest: verificationCheckBody,
+} as const;
 export const responseSchemas = {
   Policy: policySchema,
   PolicyVersion: policyVersionJsonSchema,
@@ -209,5 +219,7 @@ export const responseSchemas = {
   AuditPage: auditPageJsonSchema,
   PasswordVerdict: passwordVerdictJsonSchema,
   SupportView: supportViewJsonSchema,
+  VerificationStarted: verificationStartedJsonSchema,
+  VerificationChecked: verificationCheckedJsonSchema,
   Error: errorJsonSchema,
 } as const;

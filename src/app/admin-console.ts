@@ -17,6 +17,7 @@ import { syncPages } from '../sync/admin-pages.js';
 import { syncStatusQueries } from '../sync/sync-status.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
 import { scopePages } from '../support/scope-pages.js';
+import { verificationPages } from '../support/verification-pages.js';
 
 /** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
 export function adminConsole(portal: Portal): Hono<AppEnv> {
@@ -41,6 +42,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
         helpdeskScopes: portal.helpdeskScopes,
       }),
       scopePages({ access: portal.supportAccess, scopes: portal.helpdeskScopes, groups: portal.groups }),
+      verificationPages({ verifications: portal.callerVerifications }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),

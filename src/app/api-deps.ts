@@ -15,6 +15,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     apiTokens: portal.apiTokens,
     audit: auditQueries(portal.store),
     notMe: portal.notMe,
+    verifications: portal.callerVerifications,
     // The rules in force (the policy's), read when a message names them.
     passwords: lengthRulesOf(portal.policy),
     publicUrl: config.publicUrl,

@@ -20,6 +20,8 @@ import type { LockoutPolicy } from '../state/lockout.js';
 import { MethodStore } from '../methods/method-store.js';
 import { QuestionStore } from '../methods/questions.js';
 import { CodeService } from '../methods/codes.js';
+import { CallerVerificationService } from '../support/verification.js';
+import { PasskeyCallerCheck } from '../support/passkey-verification.js';
 import { SecurityInfoService } from '../methods/security-info.js';
 import { RecoveryCodeStore } from '../methods/recovery-code-store.js';
 import { RecoveryCodeService } from '../methods/recovery-codes.js';
@@ -130,6 +132,10 @@ export interface Portal {
   helpdeskScopes: HelpdeskScopeService;
   /** One user as the support desk sees them (page, API, CLI): masked methods, counters, sessions, AD state, events. */
   support: SupportReader;
+  /** The helpdesk verifying a caller with the caller's own methods (support/verification.ts). */
+  callerVerifications: CallerVerificationService;
+  /** The caller's side of a passkey check: the page behind the link the helpdesk sent. */
+  passkeyCallerCheck: PasskeyCallerCheck;
 }
 
 export interface PortalDeps {
@@ -310,6 +316,23 @@ export function buildPortal(deps: PortalDeps): Portal {
     adPolicy: (user) => adPolicyFor(user),
   });
   const helpdeskScopeStore = new HelpdeskScopeStore(store.db, clock);
+  const passkeyCheck = new PasskeyCallerCheck({
+    db: store.db,
+    users,
+    methods,
+    passkeys,
+    outbound: delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, t),
+    throttle,
+    emailSends: securityInfoLimits.emailSends,
+    audit,
+    clock,
+    t,
+    key: deriveKey(deps.masterKey, 'helpdesk-passkey-links'),
+    publicUrl: config.publicUrl,
+  });
+  const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
+  const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -356,7 +379,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     reportLinks,
     selfServiceBlocks,
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
-    supportAccess: new ScopedAccess({ users, groups, scopes: helpdeskScopeStore }),
+    supportAccess,
     helpdeskScopes: new HelpdeskScopeService({ scopes: helpdeskScopeStore, groups, audit }),
     support: new SupportReader({
       methods,
@@ -369,7 +392,10 @@ export function buildPortal(deps: PortalDeps): Portal {
       sessions,
       audit: auditQueries(store),
       writeback,
+      verifications: callerVerifications,
       clock,
     }),
+    callerVerifications,
+    passkeyCallerCheck: passkeyCheck,
   };
 }

@@ -3,6 +3,7 @@ import { policyMessages } from '../policy/messages.en.js';
 import { apiMessages } from '../api/messages.en.js';
 import { reportMessages } from '../reports/messages.en.js';
 import { resetMessages } from '../flows/reset/messages.en.js';
+import { resetBlockMessages } from '../flows/reset/block-messages.en.js';
 import { writebackMessages } from '../writeback/messages.en.js';
 import { adMessages } from '../ad/messages.en.js';
 import { syncMessages } from '../sync/messages.en.js';
@@ -21,6 +22,7 @@ import { directoryMessages } from '../directory/messages.en.js';
 import { notMeMessages } from '../not-me/messages.en.js';
 import { supportScopeMessages } from '../support/scope-messages.en.js';
 import { supportPageMessages } from '../support/page-messages.en.js';
+import { verificationMessages } from '../support/verification-messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -120,6 +122,6 @@ export const coreMessages = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages , ...supportPageMessages };
+export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...resetBlockMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages, ...supportPageMessages, ...verificationMessages };
 
 export type MessageKey = keyof typeof en;

@@ -20,6 +20,13 @@ import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
 
+/** Other words for a code's message (the helpdesk's caller verification); the defaults say "your verification code". */
+export interface CodeWording {
+  mail: { title: string; paragraphs: string[] };
+  sms(code: string): string;
+  voice(spokenCode: string): string;
+}
+
 /** What a notice of a change to security info says. */
 export type MethodNotice = 'mail.methodAdded.body' | 'mail.methodRemoved.body' | 'mail.recoveryCodes.used.body' | 'mail.recoveryCodes.usedLow.body' | 'mail.recoveryCodes.usedLast.body' | 'mail.recoveryCodes.regenerated.body';
 
@@ -102,7 +109,7 @@ export class SecurityInfoService {
   }
 
   /** Sends a code through a method's channel. Counted against the user's send limits. */
-  async deliverCode(user: User, method: Method, purpose: string, channel?: Channel): Promise<MethodResult> {
+  async deliverCode(user: User, method: Method, purpose: string, channel?: Channel, wording?: CodeWording): Promise<MethodResult> {
     const { d } = this;
     const via: Channel = method.type === 'email' ? 'email' : method.type === 'office' ? 'voice' : (channel ?? 'sms');
     if (!method.contact || (method.type === 'email') !== (via === 'email')) return fail('methods.notAvailable');
@@ -119,16 +126,15 @@ export class SecurityInfoService {
     let result;
     if (via === 'email') {
       const mail = d.renderEmail({
-        title: d.t('mail.code.title', { product: d.productName }),
-        paragraphs: [d.t('mail.code.body', { minutes }), d.t('mail.code.notYou')],
+        ...(wording?.mail ?? { title: d.t('mail.code.title', { product: d.productName }), paragraphs: [d.t('mail.code.body', { minutes }), d.t('mail.code.notYou')] }),
         code,
       });
       result = await d.outbound.email({ to: method.contact, ...mail, kind, userId: user.id });
     } else if (via === 'sms') {
-      result = await d.outbound.sms({ to: method.contact, text: d.t('sms.code', { code, product: d.productName, minutes }), kind, userId: user.id });
+      result = await d.outbound.sms({ to: method.contact, text: wording?.sms(code) ?? d.t('sms.code', { code, product: d.productName, minutes }), kind, userId: user.id });
     } else {
       const digits = spokenCode(code);
-      result = await d.outbound.voice({ to: method.contact, say: d.t('voice.code', { code: digits, product: d.productName }), kind, userId: user.id });
+      result = await d.outbound.voice({ to: method.contact, say: wording?.voice(digits) ?? d.t('voice.code', { code: digits, product: d.productName }), kind, userId: user.id });
     }
     await d.audit.record({ event: 'method_code_sent', outcome: result.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, channel: via, purpose, ...(result.ok ? {} : { reason: result.reason }) } });
     if (!result.ok) {

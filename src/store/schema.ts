@@ -360,7 +360,30 @@ export interface HelpdeskScopesTable {
   created_at: number;
 }
 
+/**
+ * A helpdesk's verification of a caller (migration 0015). `kind`: code (sent to an email or phone),
+ * totp (the app's current code), passkey (confirmed in the caller's browser). Before it is verified,
+ * expires_at is when the attempt can no longer be answered; after, when the verification stops counting.
+ */
+export interface CallerVerificationsTable {
+  id: string;
+  user_id: string;
+  /** The console user's id, or `api:<token name>` for the API and CLI. */
+  actor_id: string;
+  method_id: string;
+  kind: 'code' | 'totp' | 'passkey';
+  started_at: number;
+  verified_at: number | null;
+  expires_at: number;
+  attempts: number;
+  /** Passkeys: the keyed hash of the link's token sent to the caller; null once used. */
+  token_hash: string | null;
+  /** Passkeys: the challenge the caller's browser signs; null when none is open. */
+  challenge: string | null;
+}
+
 export interface Database {
+  caller_verifications: CallerVerificationsTable;
   helpdesk_scopes: HelpdeskScopesTable;
   report_links: ReportLinksTable;
   self_service_blocks: SelfServiceBlocksTable;

@@ -104,4 +104,6 @@ export const writes: Array<[string, string, unknown]> = [
   ['POST', '/users', { username: 'mallory', displayName: 'Mallory' }],
   ['POST', '/users/alice/disable', undefined],
   ['POST', '/users/bob/enable', undefined],
+  ['POST', '/users/alice/verification', { methodId: 'any-method' }],
+  ['POST', '/users/alice/verification/any-attempt/check', { code: '12345678' }],
 ];

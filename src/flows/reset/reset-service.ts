@@ -29,6 +29,7 @@ import { afterOnPremisesPassword, checkOnPremisesPassword } from '../../writebac
 import type { FlowStore } from '../../state/flow-store.js';
 import { throttleKeys } from '../../state/throttle-keys.js';
 import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
+import { blockState, WARN_FROM_ATTEMPTS_LEFT, type BlockState } from './block-state.js';
 import type { Captcha } from './captcha.js';
 import type { StepRefusal } from './refusals.js';
 import { notifyAdmins, notifyUser } from './reset-notices.js';
@@ -173,9 +174,13 @@ export class ResetService {
     const helpdesk = policy.customization.helpdesk;
     switch (flow.state) {
       case 'verifying': {
+        // Blocked (here or in another browser): said at once, with until when, not after the next answer.
+        const block = await this.blockState(flow, user, browserId);
+        if (block.until !== null) return { kind: 'failed', flow, helpdesk, blocked: { until: block.until, remainingMs: block.until - this.d.clock.now() } };
         const choices = this.choicesFor(flow, user, policy);
         const pending = flow.data.pending;
         const step = pending ? (this.strategies.get(pending.choice)?.step(pending, policy) ?? null) : null;
+        const attemptsWarning = step && block.attemptsLeft <= WARN_FROM_ATTEMPTS_LEFT ? { left: block.attemptsLeft, blockMs: block.blockMs } : null;
         let noMoreMethods = false;
         let strongReason: GateType[] = [];
         if (user && flow.data.passed.length > 0) {
@@ -186,7 +191,7 @@ export class ResetService {
         }
         // The method the page asks for comes first.
         if (strongReason.length > 0) choices.sort((a, b) => Number(strongReason.includes(gateOfChoice[b])) - Number(strongReason.includes(gateOfChoice[a])));
-        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason };
+        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason, attemptsWarning };
       }
       case 'verified': {
         if (!user) return { kind: 'expired' };
@@ -201,8 +206,10 @@ export class ResetService {
         return { kind: 'applying', flow };
       case 'completed':
         return { kind: 'completed', flow };
-      case 'failed':
-        return { kind: 'failed', flow, helpdesk };
+      case 'failed': {
+        const { until } = await this.blockState(flow, user, browserId);
+        return { kind: 'failed', flow, helpdesk, blocked: until === null ? null : { until, remainingMs: until - this.d.clock.now() } };
+      }
     }
   }
 
@@ -291,6 +298,11 @@ export class ResetService {
   // user would be, without being able to block the real user's own resets.
   private decoyKey(flow: ResetFlow, browserId: string): string {
     return throttleKeys.resetDecoy(nameKey(flow.data.username), hashToken(browserId).slice(0, 32));
+  }
+
+  private blockState(flow: ResetFlow, user: User | null, browserId: string): Promise<BlockState> {
+    // NOBODY's counter (never written) for a decoy: the same two reads whoever was named.
+    return blockState(this.d, [this.decoyKey(flow, browserId), throttleKeys.verifyFailures((user ?? NOBODY).id)]);
   }
 
   private async isBlocked(flow: ResetFlow, user: User | null, browserId: string): Promise<boolean> {

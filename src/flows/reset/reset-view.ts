@@ -29,13 +29,16 @@ export type ResetView =
       noMoreMethods: boolean;
       /** Past a first proof, for a user who must use a strong method or one more: the strong methods they registered (why one more check is asked). */
       strongReason: GateType[];
+      /** On a code or answer step, when few wrong answers are left before self-service is blocked (the same for a decoy). */
+      attemptsWarning: { left: number; blockMs: number } | null;
     }
   | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
   /** Identity proven, but AD will not let this account be written (a protected administrator account): said now, before any password is typed. */
   | { kind: 'protected'; flow: ResetFlow; helpdesk: string | null }
   | { kind: 'applying'; flow: ResetFlow }
   | { kind: 'completed'; flow: ResetFlow }
-  | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null }
+  /** Blocked by wrong answers: until when and how long from now (null once the block has lifted). */
+  | { kind: 'failed'; flow: ResetFlow; helpdesk: string | null; blocked: { until: number; remainingMs: number } | null }
   /** Identity proven, but the user reported "this wasn't me": self-service stays off until an administrator lifts it. */
   | { kind: 'selfServiceBlocked'; flow: ResetFlow; helpdesk: string | null };
 

@@ -3,6 +3,7 @@ import { Notice, Page } from '../../../http/ui/layout.js';
 import { verifyPath } from '../paths.js';
 import type { ResetView } from '../reset-view.js';
 import { Helpdesk } from './helpdesk.js';
+import { BlockedNotice } from './block-notice.js';
 
 /** Blocked (too many tries, or self-service turned off after "this wasn't me"), a protected account, being applied by another request, or done. */
 export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetView, { kind: 'completed' | 'failed' | 'applying' | 'protected' | 'selfServiceBlocked' }> }) {
@@ -37,8 +38,7 @@ export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetVi
     return (
       <Page c={c} title={t('reset.blockedTitle')} narrow>
         <h1>{t('reset.blockedTitle')}</h1>
-        <Notice kind="error">{t('methods.blocked')}</Notice>
-        <Helpdesk c={c} helpdesk={view.helpdesk} />
+        <BlockedNotice c={c} blocked={view.blocked} helpdesk={view.helpdesk} intent={view.flow.data.intent} />
         <p>
           <a href="/sign-in">{t('reset.backToSignIn')}</a>
         </p>

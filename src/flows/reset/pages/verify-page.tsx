@@ -8,6 +8,7 @@ import { startPath } from '../paths.js';
 import type { ResetRefusal } from '../refusals.js';
 import type { ResetView } from '../reset-view.js';
 import { Helpdesk } from './helpdesk.js';
+import { AttemptsWarning } from './block-notice.js';
 
 type Verifying = Extract<ResetView, { kind: 'verifying' }>;
 
@@ -68,6 +69,7 @@ export function VerifyPage({ c, view, error, field }: { c: AppContext; view: Ver
       <p class="muted">{t('reset.for', { username: flow.data.username })}</p>
       {flow.data.passed.length > 0 ? <Notice kind="ok">{t(view.strongReason.length > 0 ? strongReasonKey(view.strongReason, view.choices) : 'reset.onePassed')}</Notice> : null}
       {errorText && !field ? <Notice kind="error">{errorText}</Notice> : null}
+      <AttemptsWarning c={c} warning={view.attemptsWarning} />
       {view.noMoreMethods ? (
         <>
           <Notice kind="warn">{t('reset.noMoreMethods')}</Notice>
