@@ -53,6 +53,13 @@ import { ReportLinkStore } from '../state/report-links.js';
 import { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import { NotMeService } from '../not-me/not-me-service.js';
 import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
+import { ResetLinkStore } from '../state/reset-links.js';
+import { Reregistrations } from '../methods/reregistration.js';
+import { ResetLinkStart } from '../flows/reset/reset-link.js';
+import { standingOf } from '../flows/reset/eligibility.js';
+import { DirectoryAccess, type SupportAccess } from '../support/access.js';
+import { SupportActions } from '../support/support-actions.js';
+import { RESET_LINK_TTL_MS, type CallerVerifications } from '../support/types.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -120,6 +127,15 @@ export interface Portal {
   selfServiceBlocks: SelfServiceBlockStore;
   /** The report behind the link, and an administrator lifting the block. */
   notMe: NotMeService;
+  /** Which users a console user, token or the CLI may see and act on (the support desk). */
+  supportAccess: SupportAccess;
+  /** The support desk's actions on one user (unblock, remove a method, send a reset link, …). */
+  supportActions: SupportActions;
+  /** The reset links the helpdesk sends (keyed hashes only), and their start of a reset flow. */
+  resetLinks: ResetLinkStore;
+  resetLinkStart: ResetLinkStart;
+  /** "Require re-registration": applied at the next sign-in. */
+  reregistrations: Reregistrations;
 }
 
 export interface PortalDeps {
@@ -130,6 +146,8 @@ export interface PortalDeps {
   masterKey: Buffer;
   secondFactor?: SecondFactorPolicy;
   writeback?: Writeback;
+  /** Whether an actor verified a caller recently (caller verification); without it nobody counts as verified. */
+  callerVerifications?: CallerVerifications;
 }
 
 const MINUTE = 60_000;
@@ -188,6 +206,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     limits: securityInfoLimits,
   });
   const recoveryCodes = new RecoveryCodeService({ methods, codes: recoveryCodeStore, flows, cipher, securityInfo, users, audit, clock });
+  const reregistrations = new Reregistrations({ db: store.db, clock, methods, questions, flows, audit });
   const s = config.signIn;
   const signInLockout = { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE };
   const signIn = new SignInService({
@@ -205,6 +224,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     flowTtlMs: 10 * MINUTE,
     onOutcome: (outcome) => metrics.signIns.inc({ outcome }),
     passThrough: { bind: (user, password) => writeback.bind(user, password) },
+    reregistration: reregistrations,
   });
   const directory = new DirectoryService({
     users,
@@ -298,6 +318,32 @@ export function buildPortal(deps: PortalDeps): Portal {
     verifyFailures: securityInfoLimits.verifyFailures,
     adPolicy: (user) => adPolicyFor(user),
   });
+  const resetLinks = new ResetLinkStore(store, clock, deriveKey(deps.masterKey, 'reset-links'), RESET_LINK_TTL_MS);
+  const resetLinkStart = new ResetLinkStart({ links: resetLinks, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, flowTtlMs: config.reset.flowMinutes * MINUTE });
+  const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
+  const supportAccess = new DirectoryAccess(users);
+  const supportActions = new SupportActions({
+    access: supportAccess,
+    policy,
+    verifications: deps.callerVerifications ?? { verifiedUntil: () => Promise.resolve(null) },
+    throttle,
+    blocks: selfServiceBlocks,
+    hybrid: hybridAccounts,
+    methods,
+    questions,
+    reregistrations,
+    sessions,
+    flows,
+    resetLinks,
+    canReset: async (user) => (await standingOf({ methods, questions, policy }, user, (await policy.current()).policy)).eligible,
+    outbound: delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, t),
+    notices,
+    audit,
+    clock,
+    t,
+    publicUrl: config.publicUrl,
+  });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -337,12 +383,17 @@ export function buildPortal(deps: PortalDeps): Portal {
     sync,
     syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
     reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
-    hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
+    hybridAccounts,
     captcha,
     resets,
     notices,
     reportLinks,
     selfServiceBlocks,
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
+    supportAccess,
+    supportActions,
+    resetLinks,
+    resetLinkStart,
+    reregistrations,
   };
 }

@@ -11,6 +11,7 @@ import * as m0009 from './0009-agent-presence.js';
 import * as m0010 from './0010-flow-id-hashes.js';
 import * as m0011 from './0011-recovery-codes.js';
 import * as m0012 from './0012-not-me.js';
+import * as m0014 from './0014-support-actions.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0010-flow-id-hashes': m0010,
   '0011-recovery-codes': m0011,
   '0012-not-me': m0012,
+  '0014-support-actions': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {
