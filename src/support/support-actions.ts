@@ -86,7 +86,7 @@ export interface ActionDone {
 
 type Result = Outcome<ActionDone>;
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 /** The typed reason, or the field error. */
 export function checkReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: MessageKey } {
