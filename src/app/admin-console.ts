@@ -16,6 +16,7 @@ import { agentPages } from '../writeback/admin-pages.js';
 import { syncPages } from '../sync/admin-pages.js';
 import { syncStatusQueries } from '../sync/sync-status.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
+import { supportActionPages } from '../support/action-pages.js';
 
 /** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
 export function adminConsole(portal: Portal): Hono<AppEnv> {
@@ -27,6 +28,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
     outboxDelivery: config.delivery.mode === 'outbox',
     sections: [
       userPages({ users: portal.users, groups: portal.groups, directory: portal.directory, hybridAccounts: portal.hybridAccounts, passwords: lengthRulesOf(portal.policy), notMe: portal.notMe }),
+      supportActionPages({ access: portal.supportAccess, actions: portal.supportActions }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),

@@ -6,6 +6,7 @@ export const supportActionMessages = {
   'support.reason.required': 'Type a reason for this action (at least 3 characters).',
   'support.reason.tooLong': 'A reason is at most 200 characters.',
   'support.reason.controlChars': 'A reason cannot contain control characters (such as line breaks).',
+  'support.reregistration.pending': 'Re-registration is required: at the next sign-in every method of this user is removed and they register again.',
   'support.confirm.title': 'Confirm: {action}',
   'support.confirm.question': '{action} for {name} ({username})?',
   'support.confirm.reason': 'Reason: {reason}',

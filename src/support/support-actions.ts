@@ -274,6 +274,14 @@ export class SupportActions {
     return { ok: true, value: { action: 'resetLink', method: shown, expiresAt } };
   }
 
+  /** The user's method by id in words, masked (null: not theirs); `questions` for the security answers. */
+  async describeById(user: User, id: unknown): Promise<string | null> {
+    if (typeof id !== 'string' || id === '') return null;
+    if (id === QUESTIONS_ID) return (await this.d.questions.registeredQuestionIds(user.id)).length > 0 ? this.d.t('support.method.questions') : null;
+    const method = await this.d.methods.get(user.id, id);
+    return method ? this.describe(method) : null;
+  }
+
   /** A method in words, masked, as on the user's own pages: "Email a•••@example.com", "Mobile phone +49 ••• 78", a passkey's name. */
   describe(method: Pick<Method, 'type' | 'contact' | 'label'>): string {
     return describeMethod(this.d.t, method);
