@@ -13,6 +13,7 @@ import type { Vars } from '../i18n/index.js';
 import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
 import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
 import {
   auditEventJson,
   auditQuery,
@@ -44,6 +45,8 @@ export interface ApiRouteDeps {
   /** Proxies whose X-Forwarded-For names the client (for the actor's address). */
   trustedProxies: readonly string[];
   logger: Pick<Logger, 'error'>;
+  /** The support desk's actions (unblock, remove a method, send a reset link, …). */
+  support: SupportActionApiDeps;
 }
 
 type Ctx = Context<ApiEnv>;
@@ -207,6 +210,9 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     const r = await deps.notMe.lift(c.get('actor'), user.id);
     return r.ok ? c.json(userJson(user)) : refusal(c, r);
   });
+
+  // ---- support actions (src/api/support-action-routes.ts) ----
+  supportActionApi(app, deps.support, { jsonObject, validate, refusal });
 
   // ---- password rules (the rules themselves are the policy's `passwords` section) ----
   app.post('/passwords/check', async (c) => {

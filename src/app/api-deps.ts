@@ -19,5 +19,6 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
     logger: portal.logger,
+    support: { access: portal.supportAccess, actions: portal.supportActions },
   };
 }
