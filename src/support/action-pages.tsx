@@ -8,12 +8,12 @@ import { Csrf, Notice } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { User } from '../directory/users.js';
 import type { SupportAccess, Viewer } from './access.js';
-import { ACTION_PATHS, ReasonField, actionPath } from './actions-ui.js';
+import { ACTION_PATHS, ActionForm, ReasonField, actionPath, methodsFor } from './actions-ui.js';
 import { SUPPORT_ACTIONS, checkReason, type SupportActionName, type SupportActions } from './support-actions.js';
 
 export interface SupportActionPageDeps {
   access: Pick<SupportAccess, 'find'>;
-  actions: Pick<SupportActions, 'run' | 'describeById'>;
+  actions: Pick<SupportActions, 'run' | 'describeById' | 'choices'>;
 }
 
 interface ConfirmView {
@@ -81,6 +81,25 @@ const viewerOf = (c: AppContext): Viewer => {
  */
 export function supportActionPages(deps: SupportActionPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // One action on its own page (linkable from the support page, and where a script-less browser lands).
+  app.get('/admin/users/:key/support/:action', async (c) => {
+    const action = byPath.get(c.req.param('action'));
+    const user = action ? await deps.access.find(viewerOf(c), c.req.param('key')) : null;
+    if (!action || !user) return c.html(<NotFoundPage c={c} />, 404);
+    const t = c.get('t');
+    const label = t(`support.action.${action}` as MessageKey);
+    return c.html(
+      <AdminPage c={c} title={label} section="/admin/users">
+        <h1>{label}</h1>
+        <p>
+          <a href={`/admin/users/${encodeURIComponent(user.id)}`}>
+            {user.displayName} ({user.username})
+          </a>
+        </p>
+        <ActionForm c={c} userId={user.id} action={action} methods={methodsFor(action, await deps.actions.choices(user))} />
+      </AdminPage>,
+    );
+  });
   app.post('/admin/users/:key/support/:action', async (c) => {
     const action = byPath.get(c.req.param('action'));
     const user = action ? await deps.access.find(viewerOf(c), c.req.param('key')) : null;

@@ -20,6 +20,9 @@ export const actionPath = (userId: string, action: SupportActionName) => `/admin
 /** Methods a reset link can go to: a registered email address or mobile number. */
 export const linkTargets = (methods: readonly MaskedMethod[]) => methods.filter((m) => m.canReceive && (m.type === 'email' || m.type === 'mobile'));
 
+/** The methods an action chooses from: a link goes to an address or a mobile number; any method can be removed; the others need none. */
+export const methodsFor = (action: SupportActionName, methods: readonly MaskedMethod[]) => (action === 'resetLink' ? linkTargets(methods) : action === 'removeMethod' ? methods : undefined);
+
 /** The reason field: one per form, with its own id (several forms share the page). */
 export function ReasonField({ c, action, value, error }: { c: AppContext; action: SupportActionName; value?: string; error?: MessageKey | undefined }) {
   const t = c.get('t');
@@ -54,11 +57,12 @@ export function MethodSelect({ c, action, methods, value }: { c: AppContext; act
   );
 }
 
-function ActionForm({ c, view, action, methods }: { c: AppContext; view: SupportView; action: SupportActionName; methods?: readonly MaskedMethod[] }) {
+/** One action's form: what it does, the method (for two of them), the reason; its POST shows the confirmation. */
+export function ActionForm({ c, userId, action, methods }: { c: AppContext; userId: string; action: SupportActionName; methods?: readonly MaskedMethod[] | undefined }) {
   const t = c.get('t');
   const title = t(`support.action.${action}` as MessageKey);
   return (
-    <form method="post" action={actionPath(view.user.id, action)} class="card">
+    <form method="post" action={actionPath(userId, action)} class="card">
       <Csrf c={c} />
       <h3>{title}</h3>
       <p class="hint">{t(`support.action.${action}.hint` as MessageKey)}</p>
@@ -87,7 +91,7 @@ export function SupportActions({ c, view }: { c: AppContext; view: SupportView }
       {view.reregistrationRequiredAt !== null ? <Notice kind="warn">{t('support.reregistration.pending')}</Notice> : null}
       <div class="support-actions">
         {actions.map((action) => (
-          <ActionForm c={c} view={view} action={action} methods={action === 'resetLink' ? linkTargets(view.methods) : action === 'removeMethod' ? view.methods : undefined} />
+          <ActionForm c={c} userId={view.user.id} action={action} methods={methodsFor(action, view.methods)} />
         ))}
       </div>
     </section>

@@ -19,7 +19,7 @@ import { throttleKeys } from '../state/throttle-keys.js';
 import type { ThrottleStore } from '../state/throttle-store.js';
 import type { HybridAccountActions } from '../writeback/admin-actions.js';
 import type { SupportAccess, Viewer } from './access.js';
-import type { CallerVerifications } from './types.js';
+import type { CallerVerifications, MaskedMethod } from './types.js';
 
 /** The actions, by the name their routes, API paths and messages use. */
 export const SUPPORT_ACTIONS = ['unblock', 'clearLockout', 'unlockAd', 'removeMethod', 'requireRegistration', 'endSessions', 'resetLink'] as const;
@@ -272,6 +272,22 @@ export class SupportActions {
     if (!sent.ok) return refused('support.refuse.sendFailed');
     await this.tell('resetLink', user, [d.t('mail.support.resetLink.body', { method: shown }), d.t('mail.support.resetLink.ignore')]);
     return { ok: true, value: { action: 'resetLink', method: shown, expiresAt } };
+  }
+
+  /** The user's registered methods as the action forms offer them: masked, chosen by id (the support page's reader gives the same with more). */
+  async choices(user: User): Promise<MaskedMethod[]> {
+    const { d } = this;
+    const methods: MaskedMethod[] = (await d.methods.list(user.id, { confirmedOnly: true })).map((m) => ({
+      id: m.id,
+      type: m.type,
+      masked: this.describe(m),
+      registeredAt: m.createdAt,
+      lastUsedAt: m.lastUsedAt,
+      isDefault: m.isDefault,
+      canReceive: m.type === 'email' || m.type === 'mobile' || m.type === 'office',
+    }));
+    if ((await d.questions.registeredQuestionIds(user.id)).length > 0) methods.push({ id: QUESTIONS_ID, type: 'questions', masked: d.t('support.method.questions'), registeredAt: null, lastUsedAt: null, isDefault: false, canReceive: false });
+    return methods;
   }
 
   /** The user's method by id in words, masked (null: not theirs); `questions` for the security answers. */
