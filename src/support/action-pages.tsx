@@ -41,7 +41,6 @@ function ConfirmPage({ c, v }: { c: AppContext; v: ConfirmView }) {
       <h1>{t('support.confirm.title', { action: label })}</h1>
       {v.problem ? <Notice kind="error">{v.problem}</Notice> : null}
       <form method="post" action={actionPath(v.user.id, v.action)} class="card">
-        <Csrf c={c} />
         <p>
           <strong>{t('support.confirm.question', { action: label, name: v.user.displayName, username: v.user.username })}</strong>
         </p>
@@ -63,6 +62,7 @@ function ConfirmPage({ c, v }: { c: AppContext; v: ConfirmView }) {
             {t('support.confirm.cancel')}
           </a>
         </div>
+        <Csrf c={c} />
       </form>
     </AdminPage>
   );

@@ -63,7 +63,6 @@ export function ActionForm({ c, userId, action, methods }: { c: AppContext; user
   const title = t(`support.action.${action}` as MessageKey);
   return (
     <form method="post" action={actionPath(userId, action)} class="card">
-      <Csrf c={c} />
       <h3>{title}</h3>
       <p class="hint">{t(`support.action.${action}.hint` as MessageKey)}</p>
       {methods ? methods.length > 0 ? <MethodSelect c={c} action={action} methods={methods} /> : <p class="muted">{t(action === 'resetLink' ? 'support.method.none' : 'support.method.noneToRemove')}</p> : null}
@@ -71,6 +70,7 @@ export function ActionForm({ c, userId, action, methods }: { c: AppContext; user
       <button type="submit" class="secondary" disabled={methods?.length === 0 ? true : undefined}>
         {title}
       </button>
+      <Csrf c={c} />
     </form>
   );
 }

@@ -53,6 +53,7 @@ async function passEmailFactor(page: Page): Promise<void> {
 /** One support action from its page: pick the method (if any), type the reason, confirm. */
 async function supportAction(page: Page, path: string, button: string, reason: string, method?: RegExp): Promise<string> {
   await visit(page, `${portal.url}/admin/users/${userId}/support/${path}`);
+  await shoot(page, `support-action-${path}`);
   if (method) await page.getByLabel('Method', { exact: true }).selectOption({ label: (await page.getByRole('option', { name: method }).textContent()) ?? '' });
   await page.getByLabel(/^Reason/).fill(reason);
   const confirm = await navigation(page, () => page.getByRole('button', { name: button, exact: true }).click());

@@ -34,8 +34,8 @@ function LinkPage({ c, view }: { c: AppContext; view: ResetLinkView }) {
       <p>{t('resetLink.intro')}</p>
       <p class="muted">{t('resetLink.once')}</p>
       <form method="post" action={`${RESET_LINK_PATH}/${view.token}`} class="card">
-        <Csrf c={c} />
         <Submit>{t('resetLink.submit')}</Submit>
+        <Csrf c={c} />
       </form>
       <p class="muted">{t('resetLink.notYou')}</p>
     </Page>
