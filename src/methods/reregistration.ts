@@ -74,7 +74,7 @@ export class Reregistrations {
       target: who,
       ip: meta.ip,
       userAgent: meta.userAgent,
-      details: { methodsRemoved: methods.length, types: [...new Set(methods.map((m) => m.type))].join(',') },
+      details: { methodsRemoved: methods.length, types: [...new Set(methods.map((m) => m.type))].sort().join(',') },
     });
     return true;
   }
