@@ -349,4 +349,20 @@ describe('support actions (HTTP, real store)', () => {
     expect((await c.get('/account')).status).toBe(200);
     expect(await t.portal.reregistrations.get(alice.user.id)).toBeNull();
   });
+  it('a reset link to a mobile phone goes by text message; an office phone or an authenticator app cannot get one', async () => {
+    const { t, alice, admin } = await setUp();
+    const mobile = await methodOf(t, alice.user.id, 'mobile');
+    expect((await act(admin, alice.user.id, 'resetLink', { methodId: mobile.id, reason: 'Caller has only the phone' })).done.status).toBe(303);
+    const [sms] = (await messagesTo(t.portal, MOBILE)).filter((m) => m.kind === 'support:reset-link');
+    expect(sms!.channel).toBe('sms');
+    const token = LINK.exec(sms!.body!)![1]!;
+    const user = new TestClient(t.app);
+    await user.get(`/reset/link/${token}`);
+    expect((await user.post(`/reset/link/${token}`, {})).status).toBe(303);
+    const totp = await t.portal.methods.addTotp(alice.user.id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'Phone app');
+    await t.portal.methods.confirm(alice.user.id, totp.id);
+    const refused = await act(admin, alice.user.id, 'resetLink', { methodId: totp.id, reason: 'Not a place to send to' });
+    expect(refused.done.status).toBe(422);
+    expect(refused.done.body).toContain('can only be sent to an email address or a mobile phone');
+  });
 });
