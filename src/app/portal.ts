@@ -53,13 +53,13 @@ import { ReportLinkStore } from '../state/report-links.js';
 import { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import { NotMeService } from '../not-me/not-me-service.js';
 import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
-import { ResetLinkStore } from '../state/reset-links.js';
+import type { ResetLinkStore } from '../state/reset-links.js';
 import { Reregistrations } from '../methods/reregistration.js';
-import { ResetLinkStart } from '../flows/reset/reset-link.js';
-import { standingOf } from '../flows/reset/eligibility.js';
+import type { ResetLinkStart } from '../flows/reset/reset-link.js';
 import { DirectoryAccess, type SupportAccess } from '../support/access.js';
-import { SupportActions } from '../support/support-actions.js';
-import { RESET_LINK_TTL_MS, type CallerVerifications } from '../support/types.js';
+import type { SupportActions } from '../support/support-actions.js';
+import type { CallerVerifications } from '../support/types.js';
+import { supportParts } from './support-wiring.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -318,32 +318,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     verifyFailures: securityInfoLimits.verifyFailures,
     adPolicy: (user) => adPolicyFor(user),
   });
-  const resetLinks = new ResetLinkStore(store, clock, deriveKey(deps.masterKey, 'reset-links'), RESET_LINK_TTL_MS);
-  const resetLinkStart = new ResetLinkStart({ links: resetLinks, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, flowTtlMs: config.reset.flowMinutes * MINUTE });
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
   const supportAccess = new DirectoryAccess(users);
-  const supportActions = new SupportActions({
-    access: supportAccess,
-    policy,
-    verifications: deps.callerVerifications ?? { verifiedUntil: () => Promise.resolve(null) },
-    throttle,
-    blocks: selfServiceBlocks,
-    hybrid: hybridAccounts,
-    methods,
-    questions,
-    reregistrations,
-    sessions,
-    flows,
-    resetLinks,
-    canReset: async (user) => (await standingOf({ methods, questions, policy }, user, (await policy.current()).policy)).eligible,
-    outbound: delivery,
-    renderEmail: (content) => renderEmail(config.branding, content, t),
-    notices,
-    audit,
-    clock,
-    t,
-    publicUrl: config.publicUrl,
-  });
+  const support = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: deps.callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -391,9 +368,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     selfServiceBlocks,
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
     supportAccess,
-    supportActions,
-    resetLinks,
-    resetLinkStart,
+    ...support,
     reregistrations,
   };
 }
