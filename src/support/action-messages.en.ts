@@ -28,6 +28,7 @@ export const supportActionMessages = {
   'support.action.endSessions.hint': 'Signs the user out everywhere and ends their open resets.',
   'support.action.resetLink': 'Send a reset link',
   'support.action.resetLink.hint': 'A one-time link, valid for one hour, to one of the user\'s registered addresses or numbers. The user chooses the new password; you never see it.',
+  'support.action.needsVerification': 'While the helpdesk policy asks for it, this needs a caller verified in the last 10 minutes (verify the caller above first).',
   'support.method.label': 'Method',
   'support.method.none': 'This user has no method a link can be sent to.',
   'support.method.noneToRemove': 'This user has no registered method.',

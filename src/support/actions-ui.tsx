@@ -1,7 +1,7 @@
 import type { AppContext } from '../http/context.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
-import { REASON_MAX, type SupportActionName } from './support-actions.js';
+import { REASON_MAX, VERIFIED_ONLY, type SupportActionName } from './support-actions.js';
 import type { MaskedMethod, SupportView } from './types.js';
 
 /** The path segment of each action under /admin/users/{key}/support/. */
@@ -58,13 +58,14 @@ export function MethodSelect({ c, action, methods, value }: { c: AppContext; act
 }
 
 /** One action's form: what it does, the method (for two of them), the reason; its POST shows the confirmation. */
-export function ActionForm({ c, userId, action, methods }: { c: AppContext; userId: string; action: SupportActionName; methods?: readonly MaskedMethod[] | undefined }) {
+export function ActionForm({ c, userId, action, methods, verified = false }: { c: AppContext; userId: string; action: SupportActionName; methods?: readonly MaskedMethod[] | undefined; verified?: boolean }) {
   const t = c.get('t');
   const title = t(`support.action.${action}` as MessageKey);
   return (
     <form method="post" action={actionPath(userId, action)} class="card">
       <h3>{title}</h3>
       <p class="hint">{t(`support.action.${action}.hint` as MessageKey)}</p>
+      {VERIFIED_ONLY.includes(action) && !verified ? <p class="hint">{t('support.action.needsVerification')}</p> : null}
       {methods ? methods.length > 0 ? <MethodSelect c={c} action={action} methods={methods} /> : <p class="muted">{t(action === 'resetLink' ? 'support.method.none' : 'support.method.noneToRemove')}</p> : null}
       <ReasonField c={c} action={action} />
       <button type="submit" class="secondary" disabled={methods?.length === 0 ? true : undefined}>
@@ -91,7 +92,7 @@ export function SupportActions({ c, view }: { c: AppContext; view: SupportView }
       {view.reregistrationRequiredAt !== null ? <Notice kind="warn">{t('support.reregistration.pending')}</Notice> : null}
       <div class="support-actions">
         {actions.map((action) => (
-          <ActionForm c={c} userId={view.user.id} action={action} methods={methodsFor(action, view.methods)} />
+          <ActionForm c={c} userId={view.user.id} action={action} methods={methodsFor(action, view.methods)} verified={view.verifiedUntil !== null} />
         ))}
       </div>
     </section>
