@@ -2,7 +2,7 @@
 export const supportActionMessages = {
   'support.actions.title': 'Actions',
   'support.actions.intro': 'Each action asks you to confirm, is recorded in the audit log with your reason, and the user is told by email.',
-  'support.reason.label': 'Reason (the user does not see it; it goes into the audit log)',
+  'support.reason.label': 'Reason (for the audit log)',
   'support.reason.required': 'Type a reason for this action (at least 3 characters).',
   'support.reason.tooLong': 'A reason is at most 200 characters.',
   'support.reason.controlChars': 'A reason cannot contain control characters (such as line breaks).',
@@ -28,7 +28,7 @@ export const supportActionMessages = {
   'support.action.endSessions.hint': 'Signs the user out everywhere and ends their open resets.',
   'support.action.resetLink': 'Send a reset link',
   'support.action.resetLink.hint': 'A one-time link, valid for one hour, to one of the user\'s registered addresses or numbers. The user chooses the new password; you never see it.',
-  'support.action.needsVerification': 'While the helpdesk policy asks for it, this needs a caller verified in the last 10 minutes (verify the caller above first).',
+  'support.action.needsVerification': 'While the helpdesk policy asks for it, this needs a caller verified in the last 10 minutes (verify the caller first).',
   'support.method.label': 'Method',
   'support.method.none': 'This user has no method a link can be sent to.',
   'support.method.noneToRemove': 'This user has no registered method.',
