@@ -305,6 +305,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     renderEmail: (content) => renderEmail(config.branding, content, t),
     notices,
     blocks: selfServiceBlocks,
+    reregistrations,
     audit,
     clock,
     t,

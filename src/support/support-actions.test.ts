@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { lastCodeTo, messagesTo } from '../../test/helpers/outbox.js';
-import { NEW_PASSWORD, PASSWORD, flowOf, passEmail, registered, resetPortals, signInWorks, startReset } from '../../test/helpers/reset-flow.js';
+import { NEW_PASSWORD, PASSWORD, chooseEmail, flowOf, passEmail, registered, resetPortals, signInWorks, startReset } from '../../test/helpers/reset-flow.js';
 import { dumpStore } from '../../test/helpers/store-dump.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import { nameKey } from '../directory/names.js';
@@ -364,5 +364,30 @@ describe('support actions (HTTP, real store)', () => {
     const refused = await act(admin, alice.user.id, 'resetLink', { methodId: totp.id, reason: 'Not a place to send to' });
     expect(refused.done.status).toBe(422);
     expect(refused.done.body).toContain('can only be sent to an email address or a mobile phone');
+  });
+  it('while re-registration is pending, the old methods cannot reset the password: the reset is a decoy until the user signs in', async () => {
+    const { t, alice, admin } = await setUp();
+    expect((await act(admin, alice.user.id, 'requireRegistration', { reason: 'Phone stolen with the mailbox app' })).done.status).toBe(303);
+    const c = new TestClient(t.app);
+    const flow = flowOf(await startReset(c, 'alice'));
+    const before = (await messagesTo(t.portal, alice.email)).length;
+    expect((await chooseEmail(c, flow, alice.email)).status).toBe(303);
+    await t.portal.resets.settled();
+    // No code went to the old address.
+    expect((await messagesTo(t.portal, alice.email)).length).toBe(before);
+    const [started] = await eventsOf(t, 'reset_started');
+    expect(started!.details).toMatchObject({ eligible: false });
+    // The helpdesk's own link still works (the helpdesk chose the method, after checking the caller).
+    const email = await methodOf(t, alice.user.id, 'email');
+    expect((await act(admin, alice.user.id, 'resetLink', { methodId: email.id, reason: 'Caller verified by phone' })).done.status).toBe(303);
+    // Once the user signed in (methods removed), what they register anew counts again.
+    const user = new TestClient(t.app);
+    expect((await user.signIn('alice', PASSWORD)).status).toBe(303);
+    expect(await t.portal.methods.list(alice.user.id)).toEqual([]);
+    const fresh = await t.portal.methods.addContact(alice.user.id, 'email', 'alice.fresh@mail.test');
+    await t.portal.methods.confirm(alice.user.id, fresh.id);
+    const d = new TestClient(t.app);
+    const again = flowOf(await startReset(d, 'alice'));
+    expect((await passEmail(t, d, again, 'alice.fresh@mail.test')).status).toBe(303);
   });
 });
