@@ -63,6 +63,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
       portal.agentHub.prune(now, days),
       portal.sync.pruneRuns(now, days),
       portal.reportLinks.prune(),
+      portal.resetLinks.prune(),
     ]).catch((err: unknown) =>
       portal.logger.warn({ err }, 'housekeeping failed'),
     );

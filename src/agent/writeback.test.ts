@@ -321,6 +321,34 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(events.map((e) => `${e.event}:${e.outcome}`)).toEqual(expect.arrayContaining(['password_set_by_admin:success', 'must_change_set_by_admin:success', 'account_unlocked_by_admin:success']));
   });
 
+  it('the support desk unlocks a hybrid user in AD: confirmed with a reason, AD\'s own lockout cleared, audited and told to the user', async () => {
+    const { TestClient, makeUser } = await import('../../test/helpers/http-client.js');
+    const { messagesTo } = await import('../../test/helpers/outbox.js');
+    expect((await tp.portal.policy.update({ id: null, name: 'test' }, { helpdesk: { requireVerification: false } })).ok).toBe(true);
+    await makeUser(tp.portal, { username: 'support.admin', password: 'Copper-Meadow-Lantern-4', roles: ['administrator'] });
+    const admin = new TestClient(tp.app);
+    expect((await admin.signIn('support.admin', 'Copper-Meadow-Lantern-4')).status).toBe(303);
+    const sam = await dc.addUser('wb.support', 'Start!Pass#2024');
+    const user = await tp.portal.users.create({ username: sam.name, displayName: sam.name, email: 'wb.support@corp.test', roles: ['user'], passwordHash: null, source: 'onprem', anchor: sam.guid });
+    for (let i = 0; i < 3; i++) await binds(sam, `Wrong!Pass#${i}`);
+    const ad = adConnector(dc);
+    expect(await ad.bindAsUser(sam.guid, 'Start!Pass#2024')).toMatchObject({ ok: false, reason: 'locked' });
+    await admin.get(`/admin/users/${user.id}`);
+    const path = `/admin/users/${user.id}/support/unlock-ad`;
+    const confirm = await admin.post(path, { reason: 'Locked out after holiday' });
+    expect(confirm.status).toBe(200);
+    // Nothing happens before the confirmation.
+    expect(await ad.bindAsUser(sam.guid, 'Start!Pass#2024')).toMatchObject({ ok: false, reason: 'locked' });
+    expect((await admin.post(path, { reason: 'Locked out after holiday', confirm: '1' })).status).toBe(303);
+    expect(await ad.bindAsUser(sam.guid, 'Start!Pass#2024')).toEqual({ ok: true });
+    await ad.close();
+    const events = await tp.store.db.selectFrom('audit_events').select(['event', 'outcome', 'actor_name', 'details']).where('target_id', '=', user.id).execute();
+    expect(events.find((e) => e.event === 'support_ad_unlocked')).toMatchObject({ outcome: 'success', actor_name: 'support.admin' });
+    expect(JSON.parse(events.find((e) => e.event === 'support_ad_unlocked')!.details)).toEqual({ note: 'Locked out after holiday' });
+    expect(events.map((e) => `${e.event}:${e.outcome}`)).toContain('account_unlocked_by_admin:success');
+    expect((await messagesTo(tp.portal, 'wb.support@corp.test')).map((m) => m.subject ?? '').some((x) => x.includes('The helpdesk unlocked your account'))).toBe(true);
+  });
+
   it('a hybrid user\'s reset, change and administrator reset through AD each void the user\'s other open flows (the change also ends the other sessions): the parked sign-in and the verified reset elsewhere cannot go on', async () => {
     const { TestClient, makeUser } = await import('../../test/helpers/http-client.js');
     const { flowOf, passEmail, startReset } = await import('../../test/helpers/reset-flow.js');

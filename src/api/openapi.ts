@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestSchemas, responseSchemas } from './schemas.js';
+import { supportRequestSchemas, supportResponseSchemas } from './support-schemas.js';
 
 /**
  * The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Paths and operations are
@@ -46,6 +47,14 @@ const writeOp = (extra: ErrorStatus[] = []): Kind => ({ scope: 'write', errors: 
 /** An operation with the error answers its kind can give, and the token scope it needs. */
 function op(kind: Kind, o: { summary: string; description?: string; operationId: string; tags: string[]; parameters?: Json[]; requestBody?: Json; responses: Json }): Json {
   return { ...o, 'x-sspr-scope': kind.scope, responses: { ...o.responses, ...kind.errors } };
+}
+
+/** A support action: a write token, a reason in the body, the outcome (never a secret). */
+function supportOp(o: { summary: string; description: string; operationId: string; parameters?: Json[]; requestBody?: Json }): Json {
+  return op(
+    { scope: 'write', errors: pick(400, 401, 403, 404, 413, 415, 422) },
+    { parameters: [username], requestBody: { required: true, ...json(ref('SupportActionRequest')) }, ...o, tags: ['users'], responses: { 200: { description: 'Done.', ...json(ref('SupportActionResult')) } } },
+  );
 }
 
 const username = { name: 'username', in: 'path', required: true, description: 'The username (any case).', schema: { type: 'string', maxLength: 256 } };
@@ -231,6 +240,44 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Verified or not.', ...json(ref('VerificationChecked')) } },
         }),
       },
+      '/users/{username}/unblock': {
+        post: supportOp({
+          summary: 'Unblock self-service for a user (the support desk)',
+          description: 'Clears the wrong-answer and sent-code counters and lifts a "this wasn\'t me" block. Audited with the reason; the user is told by email.',
+          operationId: 'supportUnblock',
+        }),
+      },
+      '/users/{username}/require-registration': {
+        post: supportOp({
+          summary: 'Require the user to register their methods again',
+          description: 'At the user\'s next sign-in (after the password) every method, the security answers and the recovery codes are removed, and the user registers again before anything else. Open resets of the user end now. Audited; the user is told by email.',
+          operationId: 'supportRequireRegistration',
+        }),
+      },
+      '/users/{username}/methods/{id}': {
+        delete: supportOp({
+          summary: 'Remove one registered method (a lost phone)',
+          description: 'The method by its id (`questions` for the security answers); a recovery-code set takes its codes with it. It cannot be used any more; open resets of the user end. The body carries the reason. Audited; the user is told by email.',
+          operationId: 'supportRemoveMethod',
+          parameters: [username, { name: 'id', in: 'path', required: true, description: 'The method\'s id, or `questions`.', schema: { type: 'string', maxLength: 64 } }],
+        }),
+      },
+      '/users/{username}/sessions': {
+        delete: supportOp({
+          summary: 'End every session of the user',
+          description: 'Signs the user out everywhere and ends their open resets. The body carries the reason. Audited; the user is told by email.',
+          operationId: 'supportEndSessions',
+        }),
+      },
+      '/users/{username}/reset-link': {
+        post: supportOp({
+          summary: 'Send the user a one-time reset link',
+          description:
+            'A link valid for one hour, working once, to one of the user\'s registered email addresses or mobile numbers (by method id). The user opens it and chooses the new password; the answer never holds the link, the address or a password. A new link replaces the previous unused one. While the policy\'s `helpdesk.requireVerification` is on this is refused (422): a token has no caller to verify; an administrator may turn the setting off.',
+          operationId: 'supportSendResetLink',
+          requestBody: { required: true, ...json(ref('ResetLinkRequest')) },
+        }),
+      },
       '/passwords/check': {
         post: op({ scope: 'read', errors: pick(400, 401, 404, 413, 415) }, {
           summary: 'Test a password against the password rules in force',
@@ -291,7 +338,7 @@ export function openApiDocument(publicUrl: string): Json {
         UnsupportedMediaType: { description: 'The body is not sent as application/json.', ...json(ref('Error')) },
         Refused: { description: 'Refused by a rule, e.g. the last enabled administrator cannot be disabled.', ...json(ref('Error')) },
       },
-      schemas: { ...componentSchemas(responseSchemas, 'output'), ...componentSchemas(requestSchemas, 'input') },
+      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas }, 'input') },
     },
   };
 }

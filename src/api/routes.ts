@@ -18,6 +18,7 @@ import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from '.
 import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
 import type { CallerVerificationService, Verifier } from '../support/verification.js';
+import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
 import {
   auditEventJson,
   auditQuery,
@@ -53,6 +54,8 @@ export interface ApiRouteDeps {
   /** Proxies whose X-Forwarded-For names the client (for the actor's address). */
   trustedProxies: readonly string[];
   logger: Pick<Logger, 'error'>;
+  /** The support desk's actions (unblock, remove a method, send a reset link, …). */
+  supportActions: SupportActionApiDeps;
 }
 
 type Ctx = Context<ApiEnv>;
@@ -248,6 +251,8 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     const { verified, verifiedUntil, message } = r.value;
     return c.json({ verified, verifiedUntil: verifiedUntil === null ? null : new Date(verifiedUntil).toISOString(), message: message === null ? null : t(message) });
   });
+  // ---- support actions (src/api/support-action-routes.ts) ----
+  supportActionApi(app, deps.supportActions, { jsonObject, validate, refusal });
 
   // ---- password rules (the rules themselves are the policy's `passwords` section) ----
   app.post('/passwords/check', async (c) => {

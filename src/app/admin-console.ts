@@ -18,6 +18,7 @@ import { syncStatusQueries } from '../sync/sync-status.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
 import { scopePages } from '../support/scope-pages.js';
 import { verificationPages } from '../support/verification-pages.js';
+import { supportActionPages } from '../support/action-pages.js';
 
 /** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
 export function adminConsole(portal: Portal): Hono<AppEnv> {
@@ -43,6 +44,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       }),
       scopePages({ access: portal.supportAccess, scopes: portal.helpdeskScopes, groups: portal.groups }),
       verificationPages({ verifications: portal.callerVerifications }),
+      supportActionPages({ access: portal.supportAccess, actions: portal.supportActions }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),

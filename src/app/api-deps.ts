@@ -21,5 +21,6 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
     logger: portal.logger,
+    supportActions: { access: portal.supportAccess, actions: portal.supportActions },
   };
 }

@@ -16,6 +16,7 @@ import { opsRoutes } from '../ops/routes.js';
 import { apiRoutes } from '../api/routes.js';
 import { agentEndpointRoutes } from '../writeback/endpoint-routes.js';
 import { resetRoutes } from '../flows/reset/routes.js';
+import { resetLinkRoutes } from '../flows/reset/link-routes.js';
 import { notMeRoutes } from '../not-me/routes.js';
 import { passkeyCheckRoutes } from '../support/passkey-check-routes.js';
 import type { AppEnv } from '../http/context.js';
@@ -89,11 +90,12 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: lengthRulesOf(portal.policy) }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
+  app.route('/', resetLinkRoutes({ links: portal.resetLinkStart }));
   // "This wasn't me" is for whoever got the notice, signed in or not.
   app.route('/', notMeRoutes({ notMe: portal.notMe }));
   // The caller's side of a helpdesk's passkey check: for a caller who may not be able to sign in.
   app.route('/', passkeyCheckRoutes({ check: portal.passkeyCallerCheck }));
-  app.use('*', registrationInterrupt({ methods: portal.methods, questions: portal.questions, policy: portal.policy, clock: portal.clock, blocks: portal.selfServiceBlocks }));
+  app.use('*', registrationInterrupt({ methods: portal.methods, questions: portal.questions, policy: portal.policy, clock: portal.clock, blocks: portal.selfServiceBlocks, reregistration: portal.reregistrations }));
   app.get('/', (c) => c.redirect(c.get('user') ? '/account' : '/sign-in', 303));
   app.route('/', passkeyRoutes({ passkeys: portal.passkeys, sessions: portal.sessions, clock: portal.clock, blocks: portal.selfServiceBlocks }));
   app.route(

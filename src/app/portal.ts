@@ -59,6 +59,11 @@ import { HelpdeskScopeStore } from '../support/scope-store.js';
 import { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
 import { SupportReader } from '../support/support-reader.js';
 import { auditQueries } from '../audit/audit-query.js';
+import type { ResetLinkStore } from '../state/reset-links.js';
+import { Reregistrations } from '../methods/reregistration.js';
+import type { ResetLinkStart } from '../flows/reset/reset-link.js';
+import type { SupportActions } from '../support/support-actions.js';
+import { supportParts } from './support-wiring.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -136,6 +141,13 @@ export interface Portal {
   callerVerifications: CallerVerificationService;
   /** The caller's side of a passkey check: the page behind the link the helpdesk sent. */
   passkeyCallerCheck: PasskeyCallerCheck;
+  /** The support desk's actions on one user (unblock, remove a method, send a reset link, …). */
+  supportActions: SupportActions;
+  /** The reset links the helpdesk sends (keyed hashes only), and their start of a reset flow. */
+  resetLinks: ResetLinkStore;
+  resetLinkStart: ResetLinkStart;
+  /** "Require re-registration": applied at the next sign-in. */
+  reregistrations: Reregistrations;
 }
 
 export interface PortalDeps {
@@ -204,6 +216,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     limits: securityInfoLimits,
   });
   const recoveryCodes = new RecoveryCodeService({ methods, codes: recoveryCodeStore, flows, cipher, securityInfo, users, audit, clock });
+  const reregistrations = new Reregistrations({ db: store.db, clock, methods, questions, flows, audit });
   const s = config.signIn;
   const signInLockout = { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE };
   const signIn = new SignInService({
@@ -221,6 +234,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     flowTtlMs: 10 * MINUTE,
     onOutcome: (outcome) => metrics.signIns.inc({ outcome }),
     passThrough: { bind: (user, password) => writeback.bind(user, password) },
+    reregistration: reregistrations,
   });
   const directory = new DirectoryService({
     users,
@@ -302,6 +316,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     renderEmail: (content) => renderEmail(config.branding, content, t),
     notices,
     blocks: selfServiceBlocks,
+    reregistrations,
     audit,
     clock,
     t,
@@ -333,6 +348,8 @@ export function buildPortal(deps: PortalDeps): Portal {
   });
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
   const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
+  const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
+  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -372,7 +389,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     sync,
     syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
     reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
-    hybridAccounts: new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() }),
+    hybridAccounts,
     captcha,
     resets,
     notices,
@@ -393,9 +410,12 @@ export function buildPortal(deps: PortalDeps): Portal {
       audit: auditQueries(store),
       writeback,
       verifications: callerVerifications,
+      reregistration: { requiredAt: async (userId) => (await reregistrations.get(userId))?.requiredAt ?? null },
       clock,
     }),
     callerVerifications,
     passkeyCallerCheck: passkeyCheck,
+    ...supportDesk,
+    reregistrations,
   };
 }

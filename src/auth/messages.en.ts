@@ -21,7 +21,7 @@ export const signInMessages = {
   'mfa.use': 'Use {method}',
   'mfa.other': 'Use another method',
   'mfa.expired': 'The sign-in took too long. Sign in again.',
-  'mfa.voided': 'This sign-in was ended because the password of this account was just changed. Sign in again with the new password. If you did not change it, contact your helpdesk straight away.',
+  'mfa.voided': 'This sign-in was ended because the password of this account was just changed, or your helpdesk ended it. Sign in again. If you did not expect this, contact your helpdesk straight away.',
   'mfa.adminNoQuestions': 'Administrators cannot use security questions to sign in.',
   'mfa.textMe': 'Text me a code',
   'mfa.callMe': 'Call me',

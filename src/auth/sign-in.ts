@@ -49,6 +49,8 @@ export interface SignInDeps {
   onOutcome?: (outcome: SignedIn['kind'] | SignInRefusal) => void;
   /** Hybrid users: the password is checked by AD through the agent (a bind). */
   passThrough?: { bind(user: User, password: string): Promise<WritebackResult> };
+  /** The helpdesk's "require re-registration": applied once the password is proven, before any second factor (src/methods/reregistration.ts). */
+  reregistration?: { applyAtSignIn(user: User, meta: { ip: string; userAgent: string }): Promise<boolean> };
 }
 
 export interface SignInRequest {
@@ -132,6 +134,8 @@ export class SignInService {
     }
 
     await deps.throttle.reset(userKey(req.username));
+    // The helpdesk asked for a fresh registration: the old methods (a lost phone) go before they could be asked for.
+    await deps.reregistration?.applyAtSignIn(user, { ip: req.ip, userAgent: req.userAgent });
     const gates = await deps.secondFactor.gatesFor(user);
     const start = afterPassword(gates, req.next);
     if (start.state === 'awaiting_second_factor') {

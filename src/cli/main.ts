@@ -20,6 +20,7 @@ import { registerAgentCommands } from './agent.js';
 import { registerSyncCommands } from './sync.js';
 import { registerScopeCommand } from './scope.js';
 import { registerUserSupportCommand } from './support.js';
+import { registerSupportActionCommands } from './support-actions.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -176,7 +177,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
           say(io, `status:       ${u.enabled ? 'enabled' : 'disabled'}\nsource:       ${u.source}\npassword:     ${u.passwordChangedAt ? `set ${new Date(u.passwordChangedAt).toISOString()}` : 'not set'}`);
           say(io, `groups:       ${groups.map((g) => (g.direct ? g.name : `${g.name} (nested)`)).join(', ') || '-'}`);
           const block = await portal.notMe.block(u.id);
-          if (block) say(io, `self-service: off since ${new Date(block.blockedAt).toISOString()} (reported "this wasn't me" for ${block.reportedEvent}; sspr user unblock ${u.username})`);
+          if (block) say(io, `self-service: off since ${new Date(block.blockedAt).toISOString()} (reported "this wasn't me" for ${block.reportedEvent}; sspr user unblock ${u.username} --reason …)`);
         }
         setExit(EXIT.ok);
       } finally {
@@ -223,19 +224,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       });
   }
 
-  user
-    .command('unblock <username>')
-    .description('turn self-service back on for a user who reported "this wasn\'t me" (check the account with them first)')
-    .action(async (username: string, _opts: unknown, cmd: Command) => {
-      const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
-        const u = await portal.users.byUsername(username);
-        if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
-        setExit(report(io, await portal.notMe.lift(CLI_ACTOR, u.id), () => say(io, `Self-service is on again for ${u.username}.`)));
-      } finally {
-        await portal.store.close();
-      }
-    });
+  registerSupportActionCommands(user, io, setExit, cfg);
 
   registerScopeCommand(user, io, setExit, cfg);
   registerUserSupportCommand(user, io, setExit, cfg);

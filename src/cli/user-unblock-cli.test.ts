@@ -1,30 +1,58 @@
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../../test/helpers/cli.js';
+import { throttleKeys } from '../state/throttle-keys.js';
 import { EXIT } from './context.js';
 
-/** `sspr user unblock` and `sspr user show`: an operator turns self-service back on after a "this wasn't me" report. */
+/**
+ * `sspr user unblock` and `sspr user show`: an operator unblocks self-service (the counters and a
+ * "this wasn't me" block) with a reason; `sspr user require-registration` has the user register again.
+ */
 
 const sb = useCliSandbox('sspr-cli-unblock-');
 const { run: sspr, ok } = sb;
 
 describe('user unblock', () => {
-  it('shows the block, lifts it once (audited as the CLI), and refuses when there is nothing to lift', async () => {
+  it('shows the block, lifts it with the counters (audited as the CLI with the reason), and needs a reason', async () => {
     await ok(['user', 'add', 'alice', '--display-name', 'Alice', '--email', 'alice@example.com', '--password-stdin'], { stdin: ['wonderland 1865\n'] });
     await sb.withPortal(async (portal) => {
       const alice = (await portal.users.byUsername('alice'))!;
       await portal.selfServiceBlocks.block(alice.id, { event: 'password_reset', eventAt: Date.UTC(2026, 0, 2, 9, 30) });
+      await portal.throttle.recordFailure(throttleKeys.verifyFailures(alice.id), portal.securityInfoLimits.verifyFailures);
     });
-    expect(await ok(['user', 'show', 'alice'])).toMatch(/^self-service: off since .+ \(reported "this wasn't me" for password_reset; sspr user unblock alice\)$/m);
+    expect(await ok(['user', 'show', 'alice'])).toMatch(/^self-service: off since .+ \(reported "this wasn't me" for password_reset; sspr user unblock alice --reason …\)$/m);
 
-    expect(await ok(['user', 'unblock', 'alice'])).toBe('Self-service is on again for alice.\n');
+    // Without a reason (or with one too short) nothing changes.
+    for (const args of [[], ['--reason', 'no']]) {
+      const bad = await sspr(['user', 'unblock', 'alice', ...args]);
+      expect(bad.code).toBe(EXIT.usage);
+      expect(bad.stderr).toBe('error: --reason: Type a reason for this action (at least 3 characters).\n');
+    }
+    expect(await ok(['user', 'show', 'alice'])).toContain('self-service: off');
+
+    expect(await ok(['user', 'unblock', 'alice', '--reason', 'Checked with Alice by phone'])).toBe('Self-service is unblocked for alice; they were told by email.\n');
     expect(await ok(['user', 'show', 'alice'])).not.toContain('self-service:');
-    const audit = await sb.withPortal((portal) => portal.store.db.selectFrom('audit_events').select(['actor_name', 'target_name']).where('event', '=', 'self_service_unblocked').execute());
-    expect(audit).toEqual([{ actor_name: 'cli', target_name: 'alice' }]);
+    const state = await sb.withPortal(async (portal) => {
+      const alice = (await portal.users.byUsername('alice'))!;
+      const audit = await portal.store.db.selectFrom('audit_events').select(['actor_name', 'target_name', 'details']).where('event', '=', 'support_self_service_unblocked').execute();
+      return { failures: (await portal.throttle.get(throttleKeys.verifyFailures(alice.id))).failures, audit };
+    });
+    expect(state.failures).toBe(0);
+    expect(state.audit.map((a) => ({ ...a, details: JSON.parse(a.details) as unknown }))).toEqual([
+      { actor_name: 'cli', target_name: 'alice', details: { note: 'Checked with Alice by phone', countersCleared: true, notMeBlockLifted: true } },
+    ]);
 
-    const again = await sspr(['user', 'unblock', 'alice']);
-    expect(again.code).toBe(EXIT.refused);
-    expect(again.stderr).toBe('error: Self-service is not turned off for this user.\n');
-    const nobody = await sspr(['user', 'unblock', 'nobody']);
+    const nobody = await sspr(['user', 'unblock', 'nobody', '--reason', 'Valid reason']);
     expect(nobody.code).toBe(EXIT.notFound);
+  });
+
+  it('require-registration needs a reason and sets the flag with it (the sign-in part: src/support/support-actions.test.ts)', async () => {
+    await ok(['user', 'add', 'alice', '--display-name', 'Alice', '--email', 'alice@example.com', '--password-stdin'], { stdin: ['wonderland 1865\n'] });
+    const bad = await sspr(['user', 'require-registration', 'alice']);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(await sb.withPortal(async (portal) => portal.reregistrations.get((await portal.users.byUsername('alice'))!.id))).toBeNull();
+    expect(await ok(['user', 'require-registration', 'alice', '--reason', 'Lost phone, ticket 7'])).toContain('Re-registration is required for alice');
+    const flag = await sb.withPortal(async (portal) => portal.reregistrations.get((await portal.users.byUsername('alice'))!.id));
+    expect(flag).toMatchObject({ requiredBy: 'cli', methodsRemovedAt: null });
+    expect((await sspr(['user', 'require-registration', 'nobody', '--reason', 'Valid reason'])).code).toBe(EXIT.notFound);
   });
 });

@@ -15,7 +15,7 @@ import { currentTotp } from '../methods/totp.js';
 /** What the browser that held flow Z would have set. */
 const Z_PASSWORD = 'Stolen-Window-Copper-93';
 const VOIDED = 'This request was ended because the password of this account was just changed. Nothing was changed here.';
-const SIGN_IN_VOIDED = 'This sign-in was ended because the password of this account was just changed.';
+const SIGN_IN_VOIDED = 'This sign-in was ended because the password of this account was just changed, or your helpdesk ended it.';
 
 describe.each(dialects)('voided flows on %s', (dialect: DialectName) => {
   let tp: TestPortal | undefined;

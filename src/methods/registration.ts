@@ -74,6 +74,8 @@ export interface RegistrationInterruptDeps {
   clock: Clock;
   /** A user who reported "this wasn't me" cannot change security info, so is not sent there. */
   blocks: { isBlocked(userId: string): Promise<boolean> };
+  /** The helpdesk required re-registration: registering is required for this user whatever the policy says, until done. */
+  reregistration?: { pending(userId: string): Promise<boolean>; clear(userId: string): Promise<void> };
 }
 
 export function registrationInterrupt(deps: RegistrationInterruptDeps): MiddlewareHandler<AppEnv> {
@@ -81,7 +83,11 @@ export function registrationInterrupt(deps: RegistrationInterruptDeps): Middlewa
     const user = c.get('user');
     if (!user || ALLOWED.some((p) => c.req.path === p || c.req.path.startsWith(p === '/assets/' ? p : `${p}/`))) return next();
     if (await deps.blocks.isBlocked(user.id)) return next();
-    const status = await registrationStatus(user, { methods: deps.methods, questions: deps.questions, policy: await registrationPolicyFor(deps, user), now: deps.clock.now() });
+    const policy = await registrationPolicyFor(deps, user);
+    const asked = (await deps.reregistration?.pending(user.id)) ?? false;
+    const status = await registrationStatus(user, { methods: deps.methods, questions: deps.questions, policy: asked ? { ...policy, registrationRequired: true } : policy, now: deps.clock.now() });
+    // Registered enough again: the helpdesk's request is done.
+    if (asked && !status.missing) await deps.reregistration?.clear(user.id);
     if (status.missing) return c.redirect('/account/security-info?register=1', 303);
     if (status.reconfirmDue) return c.redirect('/account/security-info/reconfirm', 303);
     return next();

@@ -28,8 +28,8 @@ export interface StoredFlow<S extends string, D> {
   holdsProof: boolean;
 }
 
-/** Why a flow was voided: the user's password was changed (reset, change, administrator), or the account was unlocked. */
-export const VOID_REASONS = ['password_changed', 'unlocked'] as const;
+/** Why a flow was voided: the user's password was changed (reset, change, administrator), the account was unlocked, or the helpdesk ended it (sessions ended, a method removed, re-registration required). */
+export const VOID_REASONS = ['password_changed', 'unlocked', 'helpdesk'] as const;
 export type VoidReason = (typeof VOID_REASONS)[number];
 
 /** Why a flow does not load: unknown (or another browser's, or another kind), past its expiry, or voided. */

@@ -382,8 +382,32 @@ export interface CallerVerificationsTable {
   challenge: string | null;
 }
 
+/** A reset link the helpdesk sent (migration 0014): only the keyed hash of its token. */
+export interface ResetLinksTable {
+  token_hash: string;
+  user_id: string;
+  /** The registered method (email or mobile) it was sent to. */
+  method_id: string;
+  /** Who sent it (the console user's or the API's name). */
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** The helpdesk required the user to register again (migration 0014). */
+export interface ReregistrationsTable {
+  user_id: string;
+  required_at: number;
+  required_by: string;
+  /** When the next sign-in removed every method (null: not yet signed in since). */
+  methods_removed_at: number | null;
+}
+
 export interface Database {
   caller_verifications: CallerVerificationsTable;
+  reset_links: ResetLinksTable;
+  reregistrations: ReregistrationsTable;
   helpdesk_scopes: HelpdeskScopesTable;
   report_links: ReportLinksTable;
   self_service_blocks: SelfServiceBlocksTable;

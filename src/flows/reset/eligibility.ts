@@ -8,6 +8,12 @@ interface Deps {
   methods: MethodStore;
   questions: QuestionStore;
   policy: PolicyService;
+  /**
+   * The helpdesk's "require re-registration" (src/methods/reregistration.ts): until the user signs
+   * in (which removes them), their old methods (a lost phone) are not trusted for a self-service
+   * reset; methods registered after that are. Absent: not asked (the helpdesk's own reset link counts its method anyway).
+   */
+  reregistrations?: { get(userId: string): Promise<{ methodsRemovedAt: number | null } | null> };
 }
 
 /** What a user could prove with: the gates the policy accepts for them, and the strong methods they registered. */
@@ -39,7 +45,8 @@ export async function standingOf(d: Deps, user: User, policy: Policy): Promise<S
   const inScope = await d.policy.inScope({ ...user, enabled: true }, policy);
   const gates = await registeredGates(d, user, policy);
   const { required } = effectiveFor(policy, user);
-  const eligible = user !== NOBODY && user.enabled && inScope && gates.size >= required;
+  const asked = d.reregistrations ? await d.reregistrations.get(user.id) : null;
+  const eligible = user !== NOBODY && user.enabled && inScope && gates.size >= required && (asked === null || asked.methodsRemovedAt !== null);
   const strong = await strongMethods(d, user);
   // Where two methods are required anyway (administrators, or the policy), the rule asks nothing more.
   return { eligible, strongNeeded: eligible && required < 2 && policy.reset.neverWeakerThanSignIn && strong.length > 0 };

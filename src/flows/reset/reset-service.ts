@@ -71,6 +71,8 @@ interface Deps {
   /** The one notice path (with the "this wasn't me" link); `blocks`: users who reported one (no self-service). */
   notices: Pick<Notices, 'toUser' | 'toAdministrators'>;
   blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
+  /** Users the helpdesk asked to register again: their old methods do not reset (eligibility.ts). */
+  reregistrations?: { get(userId: string): Promise<{ methodsRemovedAt: number | null } | null> };
   audit: AuditLog;
   clock: Clock;
   t: Translate;

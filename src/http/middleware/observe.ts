@@ -14,8 +14,9 @@ export function observe(metrics: Metrics, logger: Logger): MiddlewareHandler {
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
     if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
-      // The path only, never the query string: setup links carry their token there.
-      logger.info({ method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+      // The path only, never the query string: setup links carry their token there. A token in
+      // the path (the helpdesk's reset links, /reset/link/:token) is logged as its route pattern.
+      logger.info({ method: c.req.method, path: route.includes(':token') ? route : c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
     }
   };
 }

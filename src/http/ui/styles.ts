@@ -90,6 +90,9 @@ ol.recovery-codes li { white-space: nowrap; }
 .recovery-actions button { margin-top: 0; }
 .recovery-actions form { margin: 0; }
 .card > h2:first-child { margin-top: 0; }
+.support-actions { display: grid; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); gap: var(--gap); }
+.support-actions form { margin: 0; }
+.support-actions h3 { margin: 0; font-size: 1.05rem; }
 @media (max-width: 48rem) {
   .admin-layout { grid-template-columns: 1fr; }
   table, thead, tbody, tr, th, td { display: block; }

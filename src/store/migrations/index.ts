@@ -12,6 +12,7 @@ import * as m0010 from './0010-flow-id-hashes.js';
 import * as m0011 from './0011-recovery-codes.js';
 import * as m0012 from './0012-not-me.js';
 import * as m0013 from './0013-helpdesk-scopes.js';
+import * as m0014 from './0014-support-actions.js';
 import * as m0015 from './0015-caller-verification.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '0011-recovery-codes': m0011,
   '0012-not-me': m0012,
   '0013-helpdesk-scopes': m0013,
+  '0014-support-actions': m0014,
   '0015-caller-verification': m0015,
 };
 

@@ -8,7 +8,7 @@ export function VoidedPage({ c, view }: { c: AppContext; view: Extract<ResetView
   return (
     <Page c={c} title={t('reset.voidedTitle')} narrow>
       <h1>{t('reset.voidedTitle')}</h1>
-      <Notice kind="warn">{view.by === 'unlocked' ? t('reset.voidedByUnlock') : t('reset.voided')}</Notice>
+      <Notice kind="warn">{view.by === 'unlocked' ? t('reset.voidedByUnlock') : view.by === 'helpdesk' ? t('reset.voidedByHelpdesk') : t('reset.voided')}</Notice>
       <p>{t('reset.voidedNext')}</p>
       <p>
         <a class="button" href="/reset">

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApiSandbox, expectError, type ApiSandbox } from '../../test/helpers/api-sandbox.js';
+import { messagesTo } from '../../test/helpers/outbox.js';
+
+/** The support actions over the JSON API: write scope, a reason in the body, the console's checks and audit, never a link or an address in the answer. */
+
+let s: ApiSandbox;
+beforeEach(async () => {
+  s = await createApiSandbox();
+});
+afterEach(async () => {
+  await s.tp.cleanup();
+});
+
+const ADDRESS = 'alice.private@mail.test';
+
+async function aliceWithEmail() {
+  const alice = (await s.tp.portal.users.byUsername('alice'))!;
+  const m = await s.tp.portal.methods.addContact(alice.id, 'email', ADDRESS);
+  await s.tp.portal.methods.confirm(alice.id, m.id);
+  return { alice, methodId: m.id };
+}
+
+describe('support actions over the API', () => {
+  it('every support action is audited with the actor and the typed reason, and notified to the user (API)', async () => {
+    const { alice, methodId } = await aliceWithEmail();
+    expect((await s.tp.portal.policy.update({ id: null, name: 'test' }, { helpdesk: { requireVerification: false } })).ok).toBe(true);
+    const calls: Array<[string, string, Record<string, string>, string]> = [
+      ['POST', '/users/alice/unblock', { reason: 'Ticket 1 unblock' }, 'support_self_service_unblocked'],
+      ['POST', '/users/alice/require-registration', { reason: 'Ticket 2 re-enrol' }, 'support_reregistration_required'],
+      ['DELETE', '/users/alice/sessions', { reason: 'Ticket 3 sessions' }, 'support_sessions_ended'],
+      ['POST', '/users/alice/reset-link', { reason: 'Ticket 4 link', methodId }, 'support_reset_link_sent'],
+      ['DELETE', `/users/alice/methods/${methodId}`, { reason: 'Ticket 5 lost' }, 'support_method_removed'],
+    ];
+    for (const [method, path, body, event] of calls) {
+      const a = await s.call(method, path, { token: s.writeToken, body });
+      expect(a.status, `${path} ${a.text}`).toBe(200);
+      expect(a.json.user).toBe('alice');
+      // Never the link or the address.
+      expect(a.text).not.toContain(ADDRESS);
+      expect(a.text).not.toContain('/reset/link/');
+      const row = await s.tp.store.db.selectFrom('audit_events').selectAll().where('event', '=', event).executeTakeFirstOrThrow();
+      expect(row.actor_name).toBe('api:ci-sync');
+      expect(row.target_id).toBe(alice.id);
+      expect(JSON.parse(row.details)).toMatchObject({ note: body['reason'] });
+    }
+    const link = await s.call('POST', '/users/alice/reset-link', { token: s.writeToken, body: { reason: 'Method is gone', methodId } });
+    expectError(link, 404, 'not_found');
+    const subjects = (await messagesTo(s.tp.portal, 'alice@example.com')).map((m) => m.subject ?? '');
+    for (const title of ['unblocked self-service', 'register your security info again', 'signed you out everywhere', 'sent you a reset link', 'removed a method']) expect(subjects.some((x) => x.includes(title)), title).toBe(true);
+  });
+
+  it('a support action without a reason changes nothing (API)', async () => {
+    const { methodId } = await aliceWithEmail();
+    const before = await s.state();
+    for (const [method, path, extra] of [
+      ['POST', '/users/alice/unblock', {}],
+      ['POST', '/users/alice/require-registration', {}],
+      ['DELETE', '/users/alice/sessions', {}],
+      ['DELETE', `/users/alice/methods/${methodId}`, {}],
+      ['POST', '/users/alice/reset-link', { methodId }],
+    ] as Array<[string, string, Record<string, string>]>) {
+      for (const body of [{ ...extra }, { ...extra, reason: 'no' }, { ...extra, reason: 'tab\there' }, { ...extra, reason: 'x'.repeat(201) }]) {
+        const a = await s.call(method, path, { token: s.writeToken, body });
+        expectError(a, 400, 'invalid_input');
+        expect(Object.keys(a.json.error.fields)).toEqual(['reason']);
+      }
+      // A read token is refused before the body is looked at.
+      expectError(await s.call(method, path, { token: s.readToken, body: { ...extra, reason: 'Valid reason' } }), 403, 'forbidden');
+      expectError(await s.call(method, path.replace('alice', 'nobody'), { token: s.writeToken, body: { ...extra, reason: 'Valid reason' } }), 404, 'not_found');
+    }
+    expect(await s.state()).toBe(before);
+    expect(await s.tp.portal.methods.get((await s.tp.portal.users.byUsername('alice'))!.id, methodId)).not.toBeNull();
+  });
+
+  it('a token has no caller to verify: with requireVerification on the reset link is refused and says so', async () => {
+    const { methodId } = await aliceWithEmail();
+    const before = await s.state();
+    const a = await s.call('POST', '/users/alice/reset-link', { token: s.writeToken, body: { reason: 'Caller asked', methodId } });
+    expectError(a, 422, 'refused');
+    expect(a.json.error.message).toContain('no caller to verify');
+    expect(await s.state()).toBe(before);
+    expect(await messagesTo(s.tp.portal, ADDRESS)).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config/schema.js';
+import type { Delivery } from '../delivery/delivery.js';
+import type { Notices } from '../delivery/notices.js';
+import { renderEmail } from '../delivery/templates.js';
+import type { SelfServiceBlockStore } from '../directory/self-service-blocks.js';
+import type { UserStore } from '../directory/users.js';
+import { standingOf } from '../flows/reset/eligibility.js';
+import { ResetLinkStart } from '../flows/reset/reset-link.js';
+import type { Translate } from '../i18n/index.js';
+import type { MethodStore } from '../methods/method-store.js';
+import type { QuestionStore } from '../methods/questions.js';
+import type { Reregistrations } from '../methods/reregistration.js';
+import type { PolicyService } from '../policy/policy-service.js';
+import type { Clock } from '../shared/clock.js';
+import { deriveKey } from '../shared/crypto.js';
+import type { FlowStore } from '../state/flow-store.js';
+import { ResetLinkStore } from '../state/reset-links.js';
+import type { SessionStore } from '../state/sessions.js';
+import type { ThrottleStore } from '../state/throttle-store.js';
+import type { Store } from '../store/database.js';
+import type { SupportAccess } from '../support/access.js';
+import { SupportActions } from '../support/support-actions.js';
+import { RESET_LINK_TTL_MS, type CallerVerifications } from '../support/types.js';
+import type { HybridAccountActions } from '../writeback/admin-actions.js';
+
+export interface SupportWiringDeps {
+  config: Readonly<Config>;
+  store: Store;
+  clock: Clock;
+  masterKey: Buffer;
+  users: UserStore;
+  methods: MethodStore;
+  questions: QuestionStore;
+  policy: PolicyService;
+  flows: FlowStore;
+  blocks: SelfServiceBlockStore;
+  audit: AuditLog;
+  access: SupportAccess;
+  /** Caller verification; without it nobody counts as verified (the gated actions stay locked while the policy asks for it). */
+  verifications: CallerVerifications | undefined;
+  throttle: ThrottleStore;
+  hybrid: HybridAccountActions;
+  reregistrations: Reregistrations;
+  sessions: SessionStore;
+  delivery: Delivery;
+  notices: Notices;
+  t: Translate;
+}
+
+/** The support desk's actions and the reset links they send, from the portal's parts (src/app/portal.ts). */
+export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore; resetLinkStart: ResetLinkStart; supportActions: SupportActions } {
+  const { config, methods, questions, policy } = d;
+  const resetLinks = new ResetLinkStore(d.store, d.clock, deriveKey(d.masterKey, 'reset-links'), RESET_LINK_TTL_MS);
+  const resetLinkStart = new ResetLinkStart({ links: resetLinks, users: d.users, methods, questions, policy, flows: d.flows, blocks: d.blocks, audit: d.audit, flowTtlMs: config.reset.flowMinutes * 60_000 });
+  const supportActions = new SupportActions({
+    access: d.access,
+    policy,
+    verifications: d.verifications ?? { verifiedUntil: () => Promise.resolve(null) },
+    throttle: d.throttle,
+    blocks: d.blocks,
+    hybrid: d.hybrid,
+    methods,
+    questions,
+    reregistrations: d.reregistrations,
+    sessions: d.sessions,
+    flows: d.flows,
+    resetLinks,
+    canReset: async (user) => (await standingOf({ methods, questions, policy }, user, (await policy.current()).policy)).eligible,
+    outbound: d.delivery,
+    renderEmail: (content) => renderEmail(config.branding, content, d.t),
+    notices: d.notices,
+    audit: d.audit,
+    clock: d.clock,
+    t: d.t,
+    publicUrl: config.publicUrl,
+  });
+  return { resetLinks, resetLinkStart, supportActions };
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import type { User } from '../directory/users.js';
+import { isMessageKey, translator } from '../i18n/index.js';
+import { ADMIN_VIEWER } from '../support/access.js';
+import type { SupportActionName } from '../support/support-actions.js';
+import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
+
+const t = translator('en');
+const CLI_ACTOR = { id: null, name: 'cli' };
+
+/**
+ * `sspr user unblock NAME --reason TEXT` and `sspr user require-registration NAME --reason TEXT`:
+ * the support desk's actions from the command line, through the same SupportActions as the
+ * console and the API (the reason goes into the audit log; the user is told by email). The
+ * exit codes are the other commands': 0 done, 2 usage (a missing or bad reason), 4 no such user, 5 refused.
+ */
+export function registerSupportActionCommands(user: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
+  const run = async (cmd: Command, username: string, action: SupportActionName, reason: string | undefined, done: (u: User) => string) => {
+    const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
+    try {
+      const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
+      if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
+      const r = await portal.supportActions.run(action, CLI_ACTOR, ADMIN_VIEWER, u, { reason: reason ?? '' });
+      if (r.ok) {
+        io.stdout.write(`${done(u)}\n`);
+        setExit(EXIT.ok);
+      } else if (r.reason === 'invalid') {
+        for (const key of Object.values(r.errors)) io.stderr.write(`error: --reason: ${isMessageKey(key) ? t(key) : key}\n`);
+        setExit(EXIT.usage);
+      } else {
+        io.stderr.write(`error: ${isMessageKey(r.message) ? t(r.message) : r.message}\n`);
+        setExit(r.reason === 'not_found' ? EXIT.notFound : EXIT.refused);
+      }
+    } finally {
+      await portal.store.close();
+    }
+  };
+
+  user
+    .command('unblock <username>')
+    .description('unblock self-service: clear the wrong-answer and sent-code counters and lift a "this wasn\'t me" block (check the account with the user first)')
+    .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
+    .action((username: string, opts: { reason?: string }, cmd: Command) => run(cmd, username, 'unblock', opts.reason, (u) => `Self-service is unblocked for ${u.username}; they were told by email.`));
+
+  user
+    .command('require-registration <username>')
+    .description('at the user\'s next sign-in remove every method, answer and recovery code, and have them register again')
+    .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
+    .action((username: string, opts: { reason?: string }, cmd: Command) =>
+      run(cmd, username, 'requireRegistration', opts.reason, (u) => `Re-registration is required for ${u.username}: at the next sign-in they register again; they were told by email.`),
+    );
+}
