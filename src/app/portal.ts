@@ -58,6 +58,7 @@ import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
 import { HelpdeskScopeStore } from '../support/scope-store.js';
 import { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
 import { SupportReader } from '../support/support-reader.js';
+import { codesSentTo } from '../delivery/outbox.js';
 import { auditQueries } from '../audit/audit-query.js';
 import type { ResetLinkStore } from '../state/reset-links.js';
 import { Reregistrations } from '../methods/reregistration.js';
@@ -410,6 +411,7 @@ export function buildPortal(deps: PortalDeps): Portal {
       audit: auditQueries(store),
       writeback,
       verifications: callerVerifications,
+      codesSentSince: (userId, since) => codesSentTo(store, userId, since),
       reregistration: { requiredAt: async (userId) => (await reregistrations.get(userId))?.requiredAt ?? null },
       clock,
     }),

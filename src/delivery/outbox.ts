@@ -161,6 +161,25 @@ export async function deliveryCounts(store: Store, since: number): Promise<Recor
   return out;
 }
 
+/**
+ * Codes (kind `code:…`) sent to one user since `since`, by email and by text or call, from the
+ * delivery log: the support page's "codes sent in the last hour". Rate-limited sends never left.
+ */
+export async function codesSentTo(store: Store, userId: string, since: number): Promise<{ email: number; phone: number }> {
+  const rows = await store.db
+    .selectFrom('delivery_log')
+    .select(['channel', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('user_id', '=', userId)
+    .where('created_at', '>', since)
+    .where('kind', 'like', 'code:%')
+    .where('status', '!=', 'rate_limited')
+    .groupBy('channel')
+    .execute();
+  const out = { email: 0, phone: 0 };
+  for (const r of rows) out[r.channel === 'email' ? 'email' : 'phone'] += Number(r.n);
+  return out;
+}
+
 function clampPage(page: number, total: number, pageSize: number): number {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return Math.min(Math.max(1, Number.isFinite(page) ? Math.floor(page) : 1), pages);

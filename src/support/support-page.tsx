@@ -105,6 +105,8 @@ function SelfService({ t, view }: { t: Translate; view: SupportView }) {
       <dd>{selfServiceLine(t, view).text}</dd>
       <dt>{t('support.selfService.failed')}</dt>
       <dd>{t('support.selfService.failedOf', { n: s.failedAttempts, threshold: s.threshold })}</dd>
+      <dt>{t('support.selfService.lastHour')}</dt>
+      <dd>{t('support.selfService.lastHourValue', s.codesLastHour)}</dd>
       <dt>{t('support.selfService.sent')}</dt>
       <dd>{t('support.selfService.sentValue', s.codesSent)}</dd>
       <dt>{t('support.selfService.notMe')}</dt>

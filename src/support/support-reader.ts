@@ -29,6 +29,8 @@ export interface SupportReaderDeps {
   audit: Pick<AuditQueries, 'about'>;
   /** A hybrid user's AD state, read live through the agent. */
   writeback: Pick<Writeback, 'accountState'>;
+  /** Codes the delivery log shows sent to the user since a time (src/delivery/outbox.ts codesSentTo). */
+  codesSentSince: (userId: string, since: number) => Promise<{ email: number; phone: number }>;
   clock: Clock;
   /** Filled by the re-registration part; absent: never required. */
   reregistration?: { requiredAt(userId: string): Promise<number | null> };
@@ -103,11 +105,12 @@ export class SupportReader {
   private async selfService(user: User): Promise<SelfServiceState> {
     const { d } = this;
     const now = d.clock.now();
-    const [wrong, emails, phone, notMe] = await Promise.all([
+    const [wrong, emails, phone, notMe, codesLastHour] = await Promise.all([
       d.throttle.get(throttleKeys.verifyFailures(user.id)),
       d.throttle.get(throttleKeys.emailSends(user.id)),
       d.throttle.get(throttleKeys.phoneChecks(user.id)),
       d.blocks.get(user.id),
+      d.codesSentSince(user.id, now - 60 * 60_000),
     ]);
     const w = live(wrong, d.limits.verifyFailures, now);
     const e = live(emails, d.limits.emailSends, now);
@@ -125,6 +128,7 @@ export class SupportReader {
       failedAttempts: w.failures,
       threshold: d.limits.verifyFailures.threshold,
       codesSent: { email: e.failures, phone: p.failures },
+      codesLastHour,
       notMe,
     };
   }

@@ -35,8 +35,10 @@ export interface SelfServiceState {
   failedAttempts: number;
   /** How many wrong answers block self-service. */
   threshold: number;
-  /** Emails with a code in the current window, and texts/calls/app checks. */
+  /** Emails with a code in the current window, and texts/calls/app checks (the counters towards the send limits). */
   codesSent: { email: number; phone: number };
+  /** Codes the delivery log shows sent to the user in the last hour, by email and by text or call (rate-limited ones left out). */
+  codesLastHour: { email: number; phone: number };
   /** Self-service turned off by the user's "this wasn't me" (only an administrator or the helpdesk lifts it). */
   notMe: SelfServiceBlock | null;
 }

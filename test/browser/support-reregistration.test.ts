@@ -62,7 +62,7 @@ async function supportAction(page: Page, path: string, button: string, reason: s
   await shoot(page, `support-confirm-${path}`);
   await expectAccessibilityBasics(page);
   const done = await navigation(page, () => page.getByRole('button', { name: button, exact: true }).click());
-  expect(done.path.startsWith(`/admin/users/${userId}?done=`), done.path).toBe(true);
+  expect(done.path, done.path).toMatch(/^\/admin\/users\/[^/?]+\?done=/);
   return (await statusMessages(page)).join(' ');
 }
 

@@ -95,7 +95,7 @@ export async function submitNewPassword(page: Page, password: string): Promise<N
  * the password on stdin, against the running process's config (no SSPR_* variables from this
  * process). Throws unless it exits 0; returns what it printed.
  */
-export async function addUserWithCli(portal: PortalProcess, user: { username: string; displayName: string; password: string; role?: 'user' | 'administrator' }): Promise<string> {
+export async function addUserWithCli(portal: PortalProcess, user: { username: string; displayName: string; password: string; role?: 'user' | 'administrator' | 'password_administrator' }): Promise<string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SSPR_')) env[k] = v;
   const role = user.role ? ['--role', user.role] : [];
