@@ -96,6 +96,9 @@ export function spokenCode(code: string): string {
   return code.split('').join(', ');
 }
 
+/** Whose wrong-answer counter blocks a code: the user's self-service one, or the helpdesk's caller verification of that user. */
+export type WrongAnswers = 'self-service' | 'helpdesk';
+
 /**
  * Registering, testing and removing methods ("My security info"), and sending and checking
  * codes for any purpose (registration, sign-in MFA, later password reset). Everything a user
@@ -108,12 +111,17 @@ export class SecurityInfoService {
     return this.d.policy().available.includes(kind);
   }
 
-  /** Sends a code through a method's channel. Counted against the user's send limits. */
-  async deliverCode(user: User, method: Method, purpose: string, channel?: Channel, wording?: CodeWording): Promise<MethodResult> {
+  /**
+   * Sends a code through a method's channel. Counted against the user's send limits.
+   * `failures`: the wrong-answer counter that blocks it (the user's own by default; the helpdesk's
+   * caller verification keeps its own, so a self-service block does not stop the helpdesk from
+   * checking the caller).
+   */
+  async deliverCode(user: User, method: Method, purpose: string, channel?: Channel, wording?: CodeWording, failures: WrongAnswers = 'self-service'): Promise<MethodResult> {
     const { d } = this;
     const via: Channel = method.type === 'email' ? 'email' : method.type === 'office' ? 'voice' : (channel ?? 'sms');
     if (!method.contact || (method.type === 'email') !== (via === 'email')) return fail('methods.notAvailable');
-    const blocked = await this.blockedFor(user.id);
+    const blocked = await this.blockedFor(user.id, failures);
     if (blocked) return fail('methods.blocked');
     const counterKey = via === 'email' ? throttleKeys.emailSends(user.id) : throttleKeys.phoneChecks(user.id);
     const counter = await d.throttle.get(counterKey);
@@ -145,9 +153,9 @@ export class SecurityInfoService {
   }
 
   /** Checks a typed code (email/SMS/voice), an authenticator-app code or a saved recovery code for a method. */
-  async verifyCode(user: User, method: Method, purpose: string, typed: string): Promise<MethodResult> {
+  async verifyCode(user: User, method: Method, purpose: string, typed: string, failures: WrongAnswers = 'self-service'): Promise<MethodResult> {
     const { d } = this;
-    if (await this.blockedFor(user.id)) return fail('methods.blocked');
+    if (await this.blockedFor(user.id, failures)) return fail('methods.blocked');
     let accepted: boolean;
     let refusal: Refusal = 'methods.codeWrong';
     // Only a real guess counts towards the block: a code already used (a double click, a
@@ -185,7 +193,9 @@ export class SecurityInfoService {
     await d.audit.record({ event: 'method_verified', outcome: accepted ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, purpose } });
     if (!accepted && !guessed) return fail(refusal);
     if (!accepted) {
-      const after = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.limits.verifyFailures);
+      // A wrong code always counts towards the user's own block; the helpdesk's wrong codes also on its own counter, which is what stops it.
+      const own = await d.throttle.recordFailure(throttleKeys.verifyFailures(user.id), d.limits.verifyFailures);
+      const after = failures === 'helpdesk' ? await d.throttle.recordFailure(throttleKeys.callerVerifyFailures(user.id), d.limits.verifyFailures) : own;
       if (lockRemaining(after, d.clock.now()) > 0) return fail('methods.blocked');
       return fail(refusal);
     }
@@ -206,8 +216,9 @@ export class SecurityInfoService {
     await this.notify(user, body, this.describe(method), undefined, { left, total });
   }
 
-  async blockedFor(userId: string): Promise<boolean> {
-    return lockRemaining(await this.d.throttle.get(throttleKeys.verifyFailures(userId)), this.d.clock.now()) > 0;
+  async blockedFor(userId: string, failures: WrongAnswers = 'self-service'): Promise<boolean> {
+    const key = failures === 'helpdesk' ? throttleKeys.callerVerifyFailures(userId) : throttleKeys.verifyFailures(userId);
+    return lockRemaining(await this.d.throttle.get(key), this.d.clock.now()) > 0;
   }
 
   /** Step 1 of adding an email or phone: store it unconfirmed and send a code to it. */

@@ -10,6 +10,11 @@ export const throttleKeys = {
   signInIp: (ip: string) => `signin:ip:${ip}`,
   /** Wrong codes, answers and passkey assertions of one user, across sign-in, security info and reset. */
   verifyFailures: (userId: string) => `methods:verify-failures:${userId}`,
+  /**
+   * Wrong codes typed by the helpdesk while verifying a caller (the same numbers as verifyFailures;
+   * they count there too): a separate counter, so a user blocked in self-service can still be verified.
+   */
+  callerVerifyFailures: (userId: string) => `support:verify-failures:${userId}`,
   /** Emails with a code sent to one user. */
   emailSends: (userId: string) => `methods:email-sends:${userId}`,
   /** Texts, calls and app checks for one user. */

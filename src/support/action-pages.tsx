@@ -13,7 +13,7 @@ import { SUPPORT_ACTIONS, checkReason, type SupportActionName, type SupportActio
 
 export interface SupportActionPageDeps {
   access: Pick<SupportAccess, 'find'>;
-  actions: Pick<SupportActions, 'run' | 'describeById' | 'choices'>;
+  actions: Pick<SupportActions, 'run' | 'precheck' | 'describeById' | 'choices'>;
 }
 
 interface ConfirmView {
@@ -25,6 +25,8 @@ interface ConfirmView {
   /** The reason did not pass: the field says why, and nothing was done. */
   reasonError?: MessageKey | undefined;
   problem?: string | undefined;
+  /** Refused before the confirmation (not allowed, or the caller not verified yet): nothing to confirm. */
+  refusedEarly?: boolean;
 }
 
 const byPath = new Map(SUPPORT_ACTIONS.map((a) => [ACTION_PATHS[a], a]));
@@ -57,7 +59,7 @@ function ConfirmPage({ c, v }: { c: AppContext; v: ConfirmView }) {
           <ReasonField c={c} action={v.action} value={v.reason} error={v.reasonError} />
         )}
         <div class="row">
-          {needsMethod(v.action) && !v.method ? null : <button type="submit">{ready ? label : t('support.confirm.go')}</button>}
+          {(needsMethod(v.action) && !v.method) || v.refusedEarly ? null : <button type="submit">{ready ? label : t('support.confirm.go')}</button>}
           <a class="button secondary" href={back}>
             {t('support.confirm.cancel')}
           </a>
@@ -111,7 +113,11 @@ export function supportActionPages(deps: SupportActionPageDeps): Hono<AppEnv> {
     const checked = checkReason(reason);
     const v: ConfirmView = { user, action, reason: reason.trim(), methodId, method, reasonError: checked.ok ? undefined : checked.error };
     // Nothing changes before the confirmation, nor without a good reason.
-    if (str(form, 'confirm') !== '1' || !checked.ok) return c.html(<ConfirmPage c={c} v={v} />, checked.ok ? 200 : 400);
+    if (!checked.ok) return c.html(<ConfirmPage c={c} v={v} />, 400);
+    // Refused whatever is confirmed (the caller not verified yet, say): said before the confirmation, not after it.
+    const early = await deps.actions.precheck(action, actorOf(c), viewerOf(c), user, { reason, methodId });
+    if (early) return c.html(<ConfirmPage c={c} v={{ ...v, refusedEarly: true, problem: c.get('t')(early.message as MessageKey) }} />, statusFor[early.reason]);
+    if (str(form, 'confirm') !== '1') return c.html(<ConfirmPage c={c} v={v} />, 200);
     const r = await deps.actions.run(action, actorOf(c), viewerOf(c), user, { reason, methodId });
     if (r.ok) return c.redirect(`/admin/users/${encodeURIComponent(user.id)}?done=support.done.${action}`, 303);
     if (r.reason === 'invalid') return c.html(<ConfirmPage c={c} v={{ ...v, reasonError: (r.errors['reason'] as MessageKey | undefined) ?? 'support.reason.required' }} />, 400);

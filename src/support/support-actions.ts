@@ -127,6 +127,13 @@ export class SupportActions {
     return reason;
   }
 
+  /** The refusal an action would meet now, before anything is confirmed or changed (null: it may go ahead). */
+  async precheck(action: SupportActionName, actor: Actor, viewer: Viewer, target: User, input: ActionInput): Promise<{ reason: 'refused'; message: string } | null> {
+    const g = await this.gate(action, actor, viewer, target, input);
+    if (g.ok || g.result.ok || g.result.reason !== 'refused') return null;
+    return { reason: 'refused', message: g.result.message };
+  }
+
   private async record(action: SupportActionName, actor: Actor, target: User, note: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean> = {}): Promise<void> {
     await this.d.audit.record({
       event: SUPPORT_EVENTS[action],

@@ -111,13 +111,30 @@ describe('caller verification', () => {
       if (i < threshold - 1) expect(outcome).toContain('verify=wrong');
     }
     expect(outcome).toContain('verify=blocked');
-    // The same counter as self-service: the user's own resets are blocked now too.
+    // The wrong codes count on the user's own counter too: the user's own resets are blocked now as well.
     expect(await t.portal.securityInfo.blockedFor(alice.user.id)).toBe(true);
+    expect(await t.portal.securityInfo.blockedFor(alice.user.id, 'helpdesk')).toBe(true);
     expect(lockRemaining(await t.portal.throttle.get(throttleKeys.verifyFailures(alice.user.id)), t.clock.now())).toBe(t.config.throttling.blockHours * 3_600_000);
     // And nothing more is sent while blocked.
     const sent = (await messagesTo(t.portal, alice.email)).length;
     expect((await start(desk, alice.user.id, email.id)).location).toContain('verify=blocked');
     expect((await messagesTo(t.portal, alice.email)).length).toBe(sent);
+  });
+
+  it('a user whose self-service is blocked can still be verified by the helpdesk: its wrong codes are counted on a counter of their own', async () => {
+    const { t, alice, desk, methods } = await setUp();
+    const email = methods.find((m) => m.type === 'email')!;
+    const policy = t.portal.securityInfoLimits.verifyFailures;
+    for (let i = 0; i < policy.threshold; i++) await t.portal.throttle.recordFailure(throttleKeys.verifyFailures(alice.user.id), policy);
+    expect(await t.portal.securityInfo.blockedFor(alice.user.id)).toBe(true);
+    const s = await start(desk, alice.user.id, email.id);
+    expect(s.location).toContain('verify=sent');
+    const right = codeIn((await lastMessageTo(t.portal, alice.email))!.body!);
+    expect(await check(desk, alice.user.id, s.id!, right)).toContain('verify=verified');
+    expect(await t.portal.callerVerifications.verifiedUntil((await t.portal.users.byUsername('root'))!.id, alice.user.id)).toBe(t.clock.now() + VERIFICATION_VALID_MS);
+    // The user's own block is untouched: only the helpdesk's unblock lifts it.
+    expect(await t.portal.securityInfo.blockedFor(alice.user.id)).toBe(true);
+    expect(await t.portal.securityInfo.blockedFor(alice.user.id, 'helpdesk')).toBe(false);
   });
 
   it('sends for the helpdesk count on the user’s send limit (no pumping through the helpdesk)', async () => {

@@ -126,7 +126,7 @@ export class CallerVerificationService implements CallerVerifications {
     }
     const now = d.clock.now();
     if (method.type !== 'totp') {
-      const sent = await d.securityInfo.deliverCode(user, method, HELPDESK_PURPOSE, method.type === 'mobile' ? channel : undefined, this.wording());
+      const sent = await d.securityInfo.deliverCode(user, method, HELPDESK_PURPOSE, method.type === 'mobile' ? channel : undefined, this.wording(), 'helpdesk');
       if (!sent.ok) {
         await this.audit('caller_verification_started', 'failure', actor, user, method, { reason: sent.reason });
         return refused(refusalMessage[sent.reason] ?? sent.reason);
@@ -174,7 +174,7 @@ export class CallerVerificationService implements CallerVerifications {
       return { ok: true, value: { verified: false, verifiedUntil: null, message: 'support.verify.expired' } };
     }
     await d.db.updateTable('caller_verifications').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', '=', row.id).execute();
-    const r = await d.securityInfo.verifyCode(user, method, HELPDESK_PURPOSE, typed.trim());
+    const r = await d.securityInfo.verifyCode(user, method, HELPDESK_PURPOSE, typed.trim(), 'helpdesk');
     if (!r.ok) {
       await this.audit('caller_verification_failed', r.reason === 'methods.blocked' ? 'blocked' : 'failure', actor, user, method, { reason: r.reason.replace(/^methods\./, '') });
       return { ok: true, value: { verified: false, verifiedUntil: null, message: refusalMessage[r.reason] ?? r.reason } };
