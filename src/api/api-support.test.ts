@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiSandbox, expectError, type ApiSandbox } from '../../test/helpers/api-sandbox.js';
 import { messagesTo } from '../../test/helpers/outbox.js';
+import { en } from '../i18n/en.js';
+import { throttleKeys } from '../state/throttle-keys.js';
+import { lockRemaining } from '../state/lockout.js';
+import { nameKey } from '../directory/names.js';
 
 /** The support actions over the JSON API: write scope, a reason in the body, the console's checks and audit, never a link or an address in the answer. */
 
@@ -13,6 +17,7 @@ afterEach(async () => {
 });
 
 const ADDRESS = 'alice.private@mail.test';
+const CLEAR_LOCKOUT_TITLE = en['mail.support.clearLockout.title'];
 
 async function aliceWithEmail() {
   const alice = (await s.tp.portal.users.byUsername('alice'))!;
@@ -50,11 +55,36 @@ describe('support actions over the API', () => {
     for (const title of ['unblocked self-service', 'register your security info again', 'signed you out everywhere', 'sent you a reset link', 'removed a method']) expect(subjects.some((x) => x.includes(title)), title).toBe(true);
   });
 
+  it('clears a sign-in lockout and refuses the AD unlock for a cloud user (API)', async () => {
+    const alice = (await s.tp.portal.users.byUsername('alice'))!;
+    const key = throttleKeys.signInUser(nameKey('alice'));
+    const policy = { threshold: 1, baseMs: 3_600_000, growth: 1, maxMs: 3_600_000, windowMs: 3_600_000 };
+    await s.tp.portal.throttle.recordFailure(key, policy);
+    expect(lockRemaining(await s.tp.portal.throttle.get(key), s.tp.clock.now())).toBeGreaterThan(0);
+    const a = await s.call('POST', '/users/alice/clear-lockout', { token: s.writeToken, body: { reason: 'Ticket 6 lockout' } });
+    expect(a.status, a.text).toBe(200);
+    expect(lockRemaining(await s.tp.portal.throttle.get(key), s.tp.clock.now())).toBe(0);
+    const row = await s.tp.store.db.selectFrom('audit_events').selectAll().where('event', '=', 'support_sign_in_unlocked').executeTakeFirstOrThrow();
+    expect([row.actor_name, row.target_id, JSON.parse(row.details).note]).toEqual(['api:ci-sync', alice.id, 'Ticket 6 lockout']);
+    expect((await messagesTo(s.tp.portal, 'alice@example.com')).some((m) => (m.subject ?? '').includes(CLEAR_LOCKOUT_TITLE))).toBe(true);
+    // Unlock in AD is for hybrid users only: a cloud user is refused in plain words, nothing changes.
+    expect((await s.tp.portal.policy.update({ id: null, name: 'test' }, { helpdesk: { requireVerification: false } })).ok).toBe(true);
+    const before = await s.state();
+    const u = await s.call('POST', '/users/alice/unlock', { token: s.writeToken, body: { reason: 'Ticket 7 unlock' } });
+    expectError(u, 422, 'refused');
+    // Nothing changed; the refused attempt is itself in the audit log, as a failure.
+    const after = JSON.parse(await s.state()) as { audit: Array<{ event: string; outcome: string }> };
+    expect(after.audit.at(-1)).toMatchObject({ event: 'support_ad_unlocked', outcome: 'failure' });
+    expect(JSON.stringify({ ...after, audit: after.audit.slice(0, -1) })).toBe(before);
+  });
+
   it('a support action without a reason changes nothing (API)', async () => {
     const { methodId } = await aliceWithEmail();
     const before = await s.state();
     for (const [method, path, extra] of [
       ['POST', '/users/alice/unblock', {}],
+      ['POST', '/users/alice/clear-lockout', {}],
+      ['POST', '/users/alice/unlock', {}],
       ['POST', '/users/alice/require-registration', {}],
       ['DELETE', '/users/alice/sessions', {}],
       ['DELETE', `/users/alice/methods/${methodId}`, {}],

@@ -247,6 +247,21 @@ export function openApiDocument(publicUrl: string): Json {
           operationId: 'supportUnblock',
         }),
       },
+      '/users/{username}/clear-lockout': {
+        post: supportOp({
+          summary: 'Clear the user\'s sign-in lockout (the support desk)',
+          description: 'Forgets the failed sign-ins of the username, so the user can sign in again at once. Audited with the reason; the user is told by email.',
+          operationId: 'supportClearLockout',
+        }),
+      },
+      '/users/{username}/unlock': {
+        post: supportOp({
+          summary: 'Unlock a hybrid user\'s account in Active Directory',
+          description:
+            'Clears the AD lockout through the agent (hybrid users only; a cloud user is refused). While the policy asks for a verified caller (helpdesk.requireVerification) a token is refused: it has no caller to verify. Audited with the reason; the user is told by email.',
+          operationId: 'supportUnlockAd',
+        }),
+      },
       '/users/{username}/require-registration': {
         post: supportOp({
           summary: 'Require the user to register their methods again',

@@ -46,6 +46,8 @@ export function supportActionApi(app: Hono<ApiEnv>, deps: SupportActionApiDeps, 
     return c.json({ action: done.action, user: user.username, method: done.method ?? null, expiresAt: done.expiresAt ? new Date(done.expiresAt).toISOString() : null });
   };
   app.post('/users/:username/unblock', requireWrite, run('unblock', supportActionBody));
+  app.post('/users/:username/clear-lockout', requireWrite, run('clearLockout', supportActionBody));
+  app.post('/users/:username/unlock', requireWrite, run('unlockAd', supportActionBody));
   app.post('/users/:username/require-registration', requireWrite, run('requireRegistration', supportActionBody));
   app.delete('/users/:username/methods/:id', requireWrite, run('removeMethod', supportActionBody, true));
   app.delete('/users/:username/sessions', requireWrite, run('endSessions', supportActionBody));

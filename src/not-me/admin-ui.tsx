@@ -5,7 +5,7 @@ import { Csrf, Notice } from '../http/ui/layout.js';
 import type { SelfServiceBlock } from '../directory/self-service-blocks.js';
 
 /** The console's user page: the block a "this wasn't me" report set, and the button that lifts it (a confirming POST). */
-export function SelfServiceBlockCard({ c, userId, username, block, eventText }: { c: AppContext; userId: string; username: string; block: SelfServiceBlock; eventText: (event: string) => string }) {
+export function SelfServiceBlockCard({ c, userId, username, block, eventText, administrator = true }: { c: AppContext; userId: string; username: string; block: SelfServiceBlock; eventText: (event: string) => string; administrator?: boolean }) {
   const t = c.get('t');
   return (
     <section aria-labelledby="self-service-block">
@@ -23,14 +23,21 @@ export function SelfServiceBlockCard({ c, userId, username, block, eventText }: 
           <dt>{t('notMe.admin.blockedAt')}</dt>
           <dd>{formatUtc(block.blockedAt, 'minute')}</dd>
         </dl>
-        <p>
-          <a href={`/admin/audit?${new URLSearchParams({ user: username, attention: '1' }).toString()}`}>{t('notMe.admin.auditLink')}</a>
-        </p>
-        <form method="post" action={`/admin/users/${userId}/self-service/unblock`}>
-          <Csrf c={c} />
-          <p class="hint">{t('notMe.admin.liftHint')}</p>
-          <Submit>{t('notMe.admin.lift')}</Submit>
-        </form>
+        {administrator ? (
+          <>
+            <p>
+              <a href={`/admin/audit?${new URLSearchParams({ user: username, attention: '1' }).toString()}`}>{t('notMe.admin.auditLink')}</a>
+            </p>
+            <form method="post" action={`/admin/users/${userId}/self-service/unblock`}>
+              <Csrf c={c} />
+              <p class="hint">{t('notMe.admin.liftHint')}</p>
+              <Submit>{t('notMe.admin.lift')}</Submit>
+            </form>
+          </>
+        ) : (
+          // The helpdesk has no audit pages; it lifts the block with the support action, which asks for a reason.
+          <p class="hint">{t('notMe.admin.liftByHelpdesk')}</p>
+        )}
       </div>
     </section>
   );

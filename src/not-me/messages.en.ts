@@ -38,6 +38,7 @@ export const notMeMessages = {
   'notMe.admin.reported': 'Change',
   'notMe.admin.reportedAt': 'Made on',
   'notMe.admin.blockedAt': 'Reported on',
+  'notMe.admin.liftByHelpdesk': 'Check the account with the caller first: their password and every method in their security info. Then use “Unblock self-service” below, with a reason.',
   'notMe.admin.liftHint': 'Turn it back on only after you have checked the account with the user: their password and every method in their security info.',
   'notMe.admin.lift': 'Turn self-service back on',
   'notMe.done.lifted': 'Self-service is turned back on for this user.',

@@ -5,6 +5,7 @@ import { dumpStore } from '../../test/helpers/store-dump.js';
 import type { User } from '../directory/users.js';
 import { consoleAllows } from '../http/console-access.js';
 import { ACTION_PATHS } from './actions-ui.js';
+import { en } from '../i18n/en.js';
 
 const PW = 'correct horse battery';
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -102,6 +103,19 @@ describe('the helpdesk role in the console', () => {
     await user.signIn('alice', PW);
     for (const r of consoleRoutes(tp, alice.id).filter((x) => x.method === 'GET')) expect((await user.get(r.path)).status, r.path).toBe(403);
     expect((await user.get('/account')).body).not.toContain('href="/admin"');
+  });
+
+  it('a "this wasn\'t me" block is shown to the helpdesk without the administrator\'s links: it is lifted with the support action and a reason', async () => {
+    await tp.portal.selfServiceBlocks.block(alice.id, { event: 'password_reset', eventAt: tp.clock.now() });
+    const page = await helpdesk.get(`/admin/users/${alice.username}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(en['notMe.admin.title']);
+    expect(page.body).toContain('Then use “Unblock self-service” below, with a reason.');
+    expect(page.body).not.toContain('/self-service/unblock');
+    expect(page.body).not.toContain('href="/admin/audit');
+    // An administrator gets the lift button and the audit link.
+    const adminPage = await admin.get(`/admin/users/${alice.username}`);
+    expect(adminPage.body).toContain('/self-service/unblock');
   });
 
   it('the helpdesk cannot act on administrators or other helpdesk users', async () => {

@@ -253,7 +253,7 @@ export function SupportPage({ c, view, eventText, problem, errors, children }: S
       {problem ? <Notice kind="error">{problem}</Notice> : null}
       {errors}
       <Summary c={c} view={view} />
-      {view.selfService.notMe ? <SelfServiceBlockCard c={c} userId={user.id} username={user.username} block={view.selfService.notMe} eventText={eventText} /> : null}
+      {view.selfService.notMe ? <SelfServiceBlockCard c={c} userId={user.id} username={user.username} block={view.selfService.notMe} eventText={eventText} administrator={(c.get('user')?.roles ?? []).includes('administrator')} /> : null}
       <CallerVerificationPanel c={c} view={view} />
       <SupportActions c={c} view={view} />
 

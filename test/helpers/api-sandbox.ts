@@ -106,4 +106,11 @@ export const writes: Array<[string, string, unknown]> = [
   ['POST', '/users/bob/enable', undefined],
   ['POST', '/users/alice/verification', { methodId: 'any-method' }],
   ['POST', '/users/alice/verification/any-attempt/check', { code: '12345678' }],
+  ['POST', '/users/alice/unblock', { reason: 'caller asked' }],
+  ['POST', '/users/alice/clear-lockout', { reason: 'caller asked' }],
+  ['POST', '/users/alice/unlock', { reason: 'caller asked' }],
+  ['POST', '/users/alice/require-registration', { reason: 'caller asked' }],
+  ['DELETE', '/users/alice/methods/any-method', { reason: 'caller asked' }],
+  ['DELETE', '/users/alice/sessions', { reason: 'caller asked' }],
+  ['POST', '/users/alice/reset-link', { reason: 'caller asked', methodId: 'any-method' }],
 ];
