@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit } from '../helpers/browser.js';
+import type { Browser } from 'playwright-core';
+import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit } from '../helpers/browser.js';
 import { createUser, enterCode, h1, mainText, signIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
@@ -26,16 +24,6 @@ let outbox: PortalOutbox;
 let browser: Browser;
 let link: string;
 
-async function shoot(page: Page, name: string): Promise<void> {
-  const dir = process.env['SHOTS_DIR'];
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.screenshot({ path: join(dir, `${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
 
 describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 }, () => {
   screenshotOnFailure();
@@ -89,7 +77,7 @@ describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 },
     expect(asked).toContain('Your password was changed.');
     expect(asked).toContain('Everyone signed in to your account is signed out.');
     await expectAccessibilityBasics(phone);
-    await shoot(phone, 'not-me-report');
+    await shootBothWidths(phone, 'not-me-report');
 
     const done = await navigation(phone, () => phone.getByRole('button', { name: 'Report it and protect my account', exact: true }).click());
     expect(done.chain).toEqual([200]);
@@ -97,7 +85,7 @@ describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 },
     expect(await mainText(phone)).toContain(`Contact your helpdesk now, so they can check your account with you and set a new password if it is needed: ${HELPDESK}`);
     expect(await phone.getByRole('link', { name: HELPDESK, exact: true }).getAttribute('href')).toBe(`mailto:${HELPDESK}`);
     await expectAccessibilityBasics(phone);
-    await shoot(phone, 'not-me-done');
+    await shootBothWidths(phone, 'not-me-done');
 
     // Whoever was signed in is out; the link is spent.
     const back = await visit(own, `${portal.url}/account`);
@@ -105,7 +93,7 @@ describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 },
     const again = await visit(phone, link);
     expect(again.status).toBe(410);
     expect(await h1(phone)).toBe('This link cannot be used');
-    await shoot(phone, 'not-me-used');
+    await shootBothWidths(phone, 'not-me-used');
   });
 
   it('the administrator sees the block on the user\'s page and in the audit log, and turns self-service back on', async () => {
@@ -117,7 +105,7 @@ describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 },
     expect(shown).toContain('Self-service is turned off');
     expect(shown).toContain('Your password was changed.');
     await expectAccessibilityBasics(page);
-    await shoot(page, 'not-me-admin-user');
+    await shootBothWidths(page, 'not-me-admin-user');
     const userPath = new URL(page.url()).pathname;
 
     await navigation(page, () => page.getByRole('link', { name: 'See the report in the audit log', exact: true }).click());
@@ -126,14 +114,14 @@ describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 },
     expect(audit).toContain('Needs attention');
     expect(await page.getByLabel('Only events that need attention', { exact: true }).isChecked()).toBe(true);
     await expectAccessibilityBasics(page);
-    await shoot(page, 'not-me-admin-audit');
+    await shootBothWidths(page, 'not-me-admin-audit');
 
     await visit(page, `${portal.url}${userPath}`);
     const lifted = await navigation(page, () => page.getByRole('button', { name: 'Turn self-service back on', exact: true }).click());
     expect(lifted.chain).toEqual([303, 200]);
     expect(await statusMessages(page)).toContain('Self-service is turned back on for this user.');
     expect(await page.getByRole('button', { name: 'Turn self-service back on', exact: true }).count()).toBe(0);
-    await shoot(page, 'not-me-admin-lifted');
+    await shootBothWidths(page, 'not-me-admin-lifted');
   });
 
   it('no page logged an error or broke the content security policy', () => {

@@ -1,8 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit, withPage } from '../helpers/browser.js';
 import { createUser, enterCode, h1, mainText, signIn, submitNewPassword } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
@@ -11,7 +10,7 @@ import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js
  * Saved recovery codes through the real `sspr start` process and real Chromium: set up in My
  * security info (shown once, copied by the page's script, downloaded as a text file), then a
  * forgotten password reset with one of them, the same code refused the next time, and the
- * notice read from the process's outbox. With SSPR_SCREENSHOTS=<folder> the codes page and the
+ * notice read from the process's outbox. With SHOTS_DIR=<folder> the codes page and the
  * reset step are also saved there at 1280 and 390 pixels wide, for a person to look at.
  */
 
@@ -19,21 +18,11 @@ const BASE = '/account/security-info';
 const PASSWORD = 'Quiet harbour lamp 2031';
 const NEW_PASSWORD = 'Copper kettle meadow 88';
 const CODE = /\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b/g;
-const shotsDir = process.env['SSPR_SCREENSHOTS'];
 
 let portal: PortalProcess;
 let outbox: PortalOutbox;
 let browser: Browser;
 
-async function shoot(page: Page, name: string): Promise<void> {
-  if (!shotsDir) return;
-  mkdirSync(shotsDir, { recursive: true });
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: join(shotsDir, `${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 async function registerEmail(page: Page, address: string): Promise<void> {
   await visit(page, `${portal.url}${BASE}`);
@@ -100,7 +89,7 @@ describe('saved recovery codes (real process, real Chromium)', { timeout: 90_000
         expect(download.suggestedFilename()).toBe('recovery-codes.txt');
         const file = readFileSync((await download.path())!, 'utf8');
         expect(file.match(CODE)).toEqual(codes);
-        await shoot(page, 'recovery-codes-page');
+        await shootBothWidths(page, 'recovery-codes-page', { height: 900 });
 
         const saved = await navigation(page, () => page.getByRole('button', { name: 'I have saved my codes', exact: true }).click());
         expect(saved.chain).toEqual([303, 200]);
@@ -108,7 +97,7 @@ describe('saved recovery codes (real process, real Chromium)', { timeout: 90_000
         const overview = await mainText(page);
         expect(overview).toContain('10 of 10 codes left');
         expect(overview.match(CODE)).toBeNull();
-        await shoot(page, 'recovery-codes-security-info');
+        await shootBothWidths(page, 'recovery-codes-security-info', { height: 900 });
       },
       { permissions: ['clipboard-read', 'clipboard-write'] },
     );
@@ -119,7 +108,7 @@ describe('saved recovery codes (real process, real Chromium)', { timeout: 90_000
       expect(chose.chain).toEqual([303, 200]);
       expect(await mainText(page)).toContain('Enter one of your saved recovery codes');
       await expectAccessibilityBasics(page);
-      await shoot(page, 'reset-recovery-code-step');
+      await shootBothWidths(page, 'reset-recovery-code-step', { height: 900 });
       const before = await outbox.mark();
       await page.getByLabel('Recovery code', { exact: true }).fill(codes[0]!.toLowerCase());
       const passed = await navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
@@ -144,7 +133,7 @@ describe('saved recovery codes (real process, real Chromium)', { timeout: 90_000
       expect(replay.status).toBe(400);
       expect(await mainText(page)).toContain('That recovery code was already used.');
       expect(await h1(page)).toBe('Reset your password');
-      await shoot(page, 'reset-recovery-code-used');
+      await shootBothWidths(page, 'reset-recovery-code-used', { height: 900 });
     });
 
     expect(seriousPageProblems()).toEqual([]);

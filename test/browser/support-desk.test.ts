@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit } from '../helpers/browser.js';
+import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit } from '../helpers/browser.js';
 import { addUserWithCli, alerts, createUser, enterCode, h1, mainText, signIn, submitNewPassword, wrongCode } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
@@ -30,25 +28,7 @@ let outbox: PortalOutbox;
 let browser: Browser;
 let deskPage: Page;
 
-async function shoot(page: Page, name: string): Promise<void> {
-  const dir = process.env['SHOTS_DIR'];
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.screenshot({ path: join(dir, `${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
 
-/** Nothing wider than the window, at both widths. */
-async function expectNoOverflow(page: Page, what: string): Promise<void> {
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 800 });
-    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${what} at ${width}px`).toBe(true);
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
 
 /** The form on the support page whose heading is `title`. */
 const actionForm = (page: Page, title: string) => page.locator('form').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
@@ -132,8 +112,7 @@ describe('support desk: blocked, verified, unblocked, reset from a link (real pr
     // The helpdesk gets no administrator's forms: no password to choose, no roles.
     expect(await deskPage.getByLabel('New password').count()).toBe(0);
     expect(await deskPage.getByRole('button', { name: 'Save roles' }).count()).toBe(0);
-    await shoot(deskPage, 'support-desk-blocked');
-    await expectNoOverflow(deskPage, 'the support page');
+    await shootBothWidths(deskPage, 'support-desk-blocked', { noOverflow: true });
     await expectAccessibilityBasics(deskPage);
 
     // Unverified, the reset link is refused in plain words and nothing is sent.
@@ -158,7 +137,7 @@ describe('support desk: blocked, verified, unblocked, reset from a link (real pr
     await deskPage.getByLabel('Code the caller reads out', { exact: true }).fill(spoken);
     await navigation(deskPage, () => deskPage.getByRole('button', { name: 'Check', exact: true }).click());
     expect(await mainText(deskPage)).toMatch(/Verified at .+ reset link and unlock are available until/);
-    await shoot(deskPage, 'support-desk-verified');
+    await shootBothWidths(deskPage, 'support-desk-verified', { noOverflow: true });
 
     const unblocked = await act(deskPage, 'Unblock self-service', 'Verified by email code, ticket 815');
     expect(unblocked).toMatch(/unblocked|on again/i);
@@ -170,7 +149,7 @@ describe('support desk: blocked, verified, unblocked, reset from a link (real pr
   it('the helpdesk sends a reset link to the registered address; the user sets a new password from it and signs in with it', async () => {
     const sent = await act(deskPage, 'Send a reset link', 'Caller cannot sign in, ticket 815', /g•••@example\.org/);
     expect(sent).toContain('A reset link was sent');
-    await shoot(deskPage, 'support-desk-link-sent');
+    await shootBothWidths(deskPage, 'support-desk-link-sent', { noOverflow: true });
     // The helpdesk's page never holds the link or the password.
     const html = await deskPage.content();
     expect(html).not.toContain('/reset/link/');

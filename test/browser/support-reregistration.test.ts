@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit } from '../helpers/browser.js';
+import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit } from '../helpers/browser.js';
 import { createUser, enterCode, h1, mainText, signIn, signOut, submitNewPassword } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
@@ -30,18 +28,6 @@ let outbox: PortalOutbox;
 let browser: Browser;
 let userId: string;
 
-async function shoot(page: Page, name: string): Promise<void> {
-  const dir = process.env['SHOTS_DIR'];
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.screenshot({ path: join(dir, `${name}-${width}.png`), fullPage: true });
-    // Nothing wider than the window at either width.
-    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${name} at ${width}px`).toBe(true);
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
 
 /** The second factor at sign-in by a code to the email address. */
 async function passEmailFactor(page: Page): Promise<void> {
@@ -53,13 +39,13 @@ async function passEmailFactor(page: Page): Promise<void> {
 /** One support action from its page: pick the method (if any), type the reason, confirm. */
 async function supportAction(page: Page, path: string, button: string, reason: string, method?: RegExp): Promise<string> {
   await visit(page, `${portal.url}/admin/users/${userId}/support/${path}`);
-  await shoot(page, `support-action-${path}`);
+  await shootBothWidths(page, `support-action-${path}`, { noOverflow: true });
   if (method) await page.getByLabel('Method', { exact: true }).selectOption({ label: (await page.getByRole('option', { name: method }).textContent()) ?? '' });
   await page.getByLabel(/^Reason/).fill(reason);
   const confirm = await navigation(page, () => page.getByRole('button', { name: button, exact: true }).click());
   expect(confirm.status).toBe(200);
   expect(await mainText(page)).toContain(`Reason: ${reason}`);
-  await shoot(page, `support-confirm-${path}`);
+  await shootBothWidths(page, `support-confirm-${path}`, { noOverflow: true });
   await expectAccessibilityBasics(page);
   const done = await navigation(page, () => page.getByRole('button', { name: button, exact: true }).click());
   expect(done.path, done.path).toMatch(/^\/admin\/users\/[^/?]+\?done=/);
@@ -166,7 +152,7 @@ describe('support: a lost phone is removed and the user registers again (real pr
     const own = await newPage(browser);
     await visit(own, link);
     expect(await h1(own)).toBe('Reset your password');
-    await shoot(own, 'support-reset-link-landing');
+    await shootBothWidths(own, 'support-reset-link-landing', { noOverflow: true });
     await expectAccessibilityBasics(own);
     await navigation(own, () => own.getByRole('button', { name: 'Continue to set a new password', exact: true }).click());
     await submitNewPassword(own, NEW_PASSWORD);
@@ -174,7 +160,7 @@ describe('support: a lost phone is removed and the user registers again (real pr
     // The link is spent.
     await visit(own, link);
     expect(await h1(own)).toBe('This link cannot be used');
-    await shoot(own, 'support-reset-link-used');
+    await shootBothWidths(own, 'support-reset-link-used', { noOverflow: true });
     await own.context().close();
 
     const again = await newPage(browser);

@@ -179,6 +179,25 @@ function safeName(s: string): string {
     .slice(0, 120);
 }
 
+/**
+ * The page at 1280 and 390 px wide, as a user on a desktop and on a phone sees it: with SHOTS_DIR
+ * set, saved there as `<name>-<width>.png`; with `noOverflow`, checked at both widths (whether or
+ * not SHOTS_DIR is set) that nothing is wider than the window. The viewport goes back to
+ * 1280 × `height` afterwards.
+ */
+export async function shootBothWidths(page: Page, name: string, options: { noOverflow?: boolean; height?: number } = {}): Promise<void> {
+  const dir = process.env['SHOTS_DIR'];
+  const height = options.height ?? 720;
+  if (!dir && !options.noOverflow) return;
+  if (dir) mkdirSync(dir, { recursive: true });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: Math.max(height, 800) });
+    if (dir) await page.screenshot({ path: join(dir, `${name}-${width}.png`), fullPage: true });
+    if (options.noOverflow) expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${name} at ${width}px`).toBe(true);
+  }
+  await page.setViewportSize({ width: 1280, height });
+}
+
 let screenshotCount = 0;
 
 /** Full-page screenshot into .tmp/screenshots/; returns the file path. */
