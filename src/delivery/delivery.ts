@@ -65,6 +65,10 @@ export interface DeliveryDeps {
 type Outcome = { status: 'sent' | 'failed' | 'rate_limited'; attempts: number; error: string | null };
 
 const HOUR = 60 * 60_000;
+
+/** The kinds of security notices (a reset, a method change, a support action, …): `notify:<what>`. */
+export const NOTICE_KIND_PREFIX = 'notify:';
+export const isNoticeKind = (kind: string): boolean => kind.startsWith(NOTICE_KIND_PREFIX);
 const DAY = 24 * HOUR;
 
 interface Job {
@@ -127,16 +131,22 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         .returning('id')
         .executeTakeFirstOrThrow();
       const id = Number(inserted.id);
-      const limit = await brokenLimit(trx, id, hash);
+      const limit = await brokenLimit(trx, id, hash, job.kind);
       if (limit) await trx.updateTable('delivery_log').set({ status: 'rate_limited', attempts: 0, error: limit }).where('id', '=', id).execute();
       return { id, limit };
     });
   }
 
-  /** Which limit this send (row `id`) breaks, if any. Rate-limited rows do not count; sends under way and failed ones do. */
-  async function brokenLimit(db: Kysely<Database>, id: number, hash: string): Promise<string | null> {
+  /**
+   * Which limit this send (row `id`) breaks, if any. Rate-limited rows do not count; sends under way
+   * and failed ones do. Per destination, security notices (`notify:…`) and everything else (codes,
+   * links) have a budget each of the same size, so the notices of one busy session never use up the
+   * codes a user is waiting for, nor the other way round; the portal-wide limit counts both.
+   */
+  async function brokenLimit(db: Kysely<Database>, id: number, hash: string, kind: string): Promise<string | null> {
     const now = clock.now();
     const lim = d.limits;
+    const notice = isNoticeKind(kind);
     const count = async (since: number, perDestination: boolean) => {
       let q = db
         .selectFrom('delivery_log')
@@ -144,7 +154,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         .where('id', '<=', id)
         .where('created_at', '>', since)
         .where('status', '!=', 'rate_limited');
-      if (perDestination) q = q.where('destination_hash', '=', hash);
+      if (perDestination) q = q.where('destination_hash', '=', hash).where('kind', notice ? 'like' : 'not like', `${NOTICE_KIND_PREFIX}%`);
       return Number((await q.executeTakeFirstOrThrow()).n);
     };
     if ((await count(now - HOUR, true)) > lim.perDestinationPerHour) return `limit reached: ${lim.perDestinationPerHour} messages per destination per hour`;

@@ -49,6 +49,23 @@ describe('delivery limits (SMS pumping protection)', () => {
     expect(await outboxCount(tp)).toBe(4);
   });
 
+  it('security notices never consume the code quota: notices and codes to one address have a budget each; the portal-wide limit counts both', async () => {
+    tp = await portal('sqlite', { globalPerHour: 8 });
+    const d = tp.portal.delivery;
+    const notice = () => d.email({ to: 'ann@example.com', subject: 'Your password was reset', text: 'It was you?', html: '<p>It was you?</p>', kind: 'notify:password-reset' });
+    const code = () => d.email({ to: 'ann@example.com', subject: 'Your code', text: 'Your code is 12345678', html: '<p>Your code is 12345678</p>', kind: 'code:reset' });
+    // A busy first session: three notices use up the notices' budget of the hour…
+    for (let i = 0; i < 3; i++) expect((await notice()).ok).toBe(true);
+    expect(await notice()).toMatchObject({ ok: false, reason: 'rate_limited' });
+    // …and the codes the user then waits for still go, up to their own budget.
+    for (let i = 0; i < 3; i++) expect(await code()).toEqual({ ok: true, value: undefined });
+    expect(await code()).toMatchObject({ ok: false, reason: 'rate_limited', detail: 'limit reached: 3 messages per destination per hour' });
+    // SMS pumping protection stays: notices and codes together count towards the portal-wide limit (8).
+    expect((await sms(d, A)).ok).toBe(true);
+    expect((await sms(d, B)).ok).toBe(true);
+    expect(await sms(d, B)).toMatchObject({ ok: false, reason: 'rate_limited', detail: 'limit reached: 8 messages per hour for the whole portal' });
+  });
+
   it('is per destination: another number still works, and the same number written differently does not', async () => {
     tp = await portal();
     const d = tp.portal.delivery;
