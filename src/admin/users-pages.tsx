@@ -21,7 +21,7 @@ import type { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
 import type { HelpdeskScope } from '../support/scope-store.js';
 import { HelpdeskScopeForm } from '../support/scope-ui.js';
 import { consoleRoleOf } from '../http/console-access.js';
-import { maskEmail } from '../support/mask-email.js';
+import { maskEmail } from '../delivery/destinations.js';
 import type { SupportReader } from '../support/support-reader.js';
 import type { SupportView } from '../support/types.js';
 import { SupportPage } from '../support/support-page.js';

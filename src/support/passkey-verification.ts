@@ -7,7 +7,7 @@ import type { MessageKey, Translate } from '../i18n/index.js';
 import type { Method, MethodStore } from '../methods/method-store.js';
 import type { Outbound, RenderEmail } from '../methods/outbound.js';
 import type { PasskeyService } from '../methods/passkeys.js';
-import { maskEmail } from '../methods/phone.js';
+import { maskEmail } from '../delivery/destinations.js';
 import { lockRemaining, type LockoutPolicy } from '../state/lockout.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import type { ThrottleStore } from '../state/throttle-store.js';

@@ -4,7 +4,7 @@ import type { Actor, Outcome } from '../directory/directory-service.js';
 import type { User } from '../directory/users.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
 import type { Method, MethodStore } from '../methods/method-store.js';
-import { maskEmail, maskPhone } from '../methods/phone.js';
+import { maskEmail, maskPhone } from '../delivery/destinations.js';
 import type { Channel, CodeWording, Refusal, SecurityInfoService } from '../methods/security-info.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/crypto.js';
