@@ -42,8 +42,6 @@ export interface UserPageDeps {
   helpdeskScopes: Pick<HelpdeskScopeService, 'of'>;
   /** One user as the support desk sees them. */
   support: Pick<SupportReader, 'view'>;
-  /** `policy.helpdesk.temporaryPasswords`: whether administrators may set a password here. */
-  temporaryPasswords: () => boolean;
 }
 
 interface PasswordLength {
@@ -298,12 +296,13 @@ export function userPages(deps: UserPageDeps): Hono<AppEnv> {
     const viewer = viewerOf(c);
     const isAdmin = viewer.roles.includes('administrator');
     const scoped = isAdmin && consoleRoleOf(user) === 'helpdesk';
-    const [view, memberships, allGroups, scope] = await Promise.all([support.view(viewer, user), isAdmin ? groups.groupsOfUser(user.id) : [], isAdmin ? groups.list() : [], scoped ? helpdeskScopes.of(user.id) : null]);
+    // Whether the set-password forms show: the same switch DirectoryService.setPassword enforces.
+    const [view, memberships, allGroups, scope, temporaryPasswords] = await Promise.all([support.view(viewer, user), isAdmin ? groups.groupsOfUser(user.id) : [], isAdmin ? groups.list() : [], scoped ? helpdeskScopes.of(user.id) : null, isAdmin ? directory.temporaryPasswordsAllowed() : false]);
     const { minLength: min, maxLength: max } = passwords;
     const errors = more.errors ? <ErrorSummary t={c.get('t')} errors={more.errors} labels={userLabels} vars={{ min, max }} /> : undefined;
     return (
       <SupportPage c={c} view={view satisfies SupportView} eventText={(e) => notMe.eventText(e)} problem={more.problem} errors={errors}>
-        {isAdmin ? <AdminForms c={c} view={{ user, memberships, allGroups, passwords, scope, temporaryPasswords: deps.temporaryPasswords(), ...more }} /> : null}
+        {isAdmin ? <AdminForms c={c} view={{ user, memberships, allGroups, passwords, scope, temporaryPasswords, ...more }} /> : null}
       </SupportPage>
     );
   };

@@ -39,7 +39,6 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
         notMe: portal.notMe,
         access: portal.supportAccess,
         support: portal.support,
-        temporaryPasswords: () => portal.policy.snapshot().policy.helpdesk.temporaryPasswords,
         helpdeskScopes: portal.helpdeskScopes,
       }),
       scopePages({ access: portal.supportAccess, scopes: portal.helpdeskScopes, groups: portal.groups }),

@@ -7,7 +7,7 @@ import { AdminPage, statusFor } from '../http/ui/console-page.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { User } from '../directory/users.js';
-import type { SupportAccess, Viewer } from './access.js';
+import { viewerOf, type SupportAccess } from './access.js';
 import { ACTION_PATHS, ActionForm, ReasonField, actionPath, methodsFor } from './actions-ui.js';
 import { SUPPORT_ACTIONS, checkReason, type SupportActionName, type SupportActions } from './support-actions.js';
 
@@ -70,10 +70,6 @@ function ConfirmPage({ c, v }: { c: AppContext; v: ConfirmView }) {
   );
 }
 
-const viewerOf = (c: AppContext): Viewer => {
-  const user = c.get('user');
-  return { id: user?.id ?? null, roles: user?.roles ?? [] };
-};
 
 /**
  * /admin/users/{key}/support/{action}: the support actions' two steps. The first POST (the
