@@ -16,6 +16,9 @@ export function Page(props: PageProps & { c: AppContext }) {
   const user = c.get('user');
   const frame = c.get('frame');
   const helpdesk = frame.helpdesk;
+  // The sign-in page and its MFA step do not link to themselves.
+  const path = c.req.path;
+  const onSignIn = path === '/sign-in' || path.startsWith('/sign-in/');
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -49,7 +52,7 @@ export function Page(props: PageProps & { c: AppContext }) {
                       </button>
                     </form>
                   </>
-                ) : (
+                ) : onSignIn ? null : (
                   <a href="/sign-in">{t('app.nav.signIn')}</a>
                 )}
               </nav>
