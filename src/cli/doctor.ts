@@ -3,6 +3,7 @@ import type { CliIO } from './context.js';
 import { loadCliConfig } from './context.js';
 import { ConfigError } from '../config/load.js';
 import { loadMasterKey } from '../config/secret-key.js';
+import { publicUrlPortProblem } from '../config/public-url.js';
 import { openStore, pendingMigrations, type Store } from '../store/database.js';
 import { UserStore } from '../directory/users.js';
 import { systemClock } from '../shared/clock.js';
@@ -64,6 +65,8 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
   if (url.protocol === 'http:' && !local) {
     checks.push({ level: 'warn', what: 'public URL', detail: `${config.publicUrl} is plain HTTP on a non-local host`, fix: 'serve the portal over HTTPS and set publicUrl to the https:// address' });
   } else checks.push({ level: 'ok', what: 'public URL', detail: config.publicUrl });
+  const mismatch = publicUrlPortProblem(loaded);
+  if (mismatch) checks.push({ level: 'fail', what: 'public URL', detail: `${mismatch.problem}; \`sspr start\` refuses to start`, fix: mismatch.fix });
   if (/^[\d.]+$|^\[/.test(url.hostname) && config.methods.available.includes('passkey')) {
     checks.push({ level: 'warn', what: 'passkeys', detail: `${url.hostname} is an IP address; browsers accept passkeys only for a host name`, fix: 'set publicUrl to a host name (http://localhost:… for a local trial)' });
   }
