@@ -36,6 +36,8 @@ afterEach(async () => {
 
 function baseEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
+  // The child's environment (PATH and the like), without any SSPR_* setting of the test run's own.
+  // eslint-disable-next-line no-restricted-syntax
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SSPR_')) env[k] = v;
   return { ...env, SSPR_PASSWORD_HASHING__MEMORY_KI_B: '1024', SSPR_PASSWORD_HASHING__ITERATIONS: '1', ...extra };
 }
