@@ -62,11 +62,11 @@ describe('publicUrl and listen.port', () => {
     expect(configSchema.parse({ listen: { port: 0 } }).publicUrl).toBe('http://localhost:8080');
     const fromEnv = loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '18180' } });
     expect(fromEnv.config.publicUrl).toBe('http://localhost:18180');
-    expect(fromEnv.sources).toEqual({ publicUrl: 'default', listenPort: 'env' });
+    expect(fromEnv.sources).toEqual({ publicUrl: 'default', listenPort: 'env', secretsKey: 'default' });
     writeYaml('listen:\n  port: 9191\n');
     const fromFile = loadConfig({ cwd: dir, env: {} });
     expect(fromFile.config.publicUrl).toBe('http://localhost:9191');
-    expect(fromFile.sources).toEqual({ publicUrl: 'default', listenPort: 'file' });
+    expect(fromFile.sources).toEqual({ publicUrl: 'default', listenPort: 'file', secretsKey: 'default' });
     expect(publicUrlPortProblem(fromFile)).toBeNull();
   });
 
@@ -74,7 +74,7 @@ describe('publicUrl and listen.port', () => {
     writeYaml('publicUrl: http://127.0.0.1:8080\n');
     const loaded = loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '9090' } });
     expect(loaded.config.publicUrl).toBe('http://127.0.0.1:8080');
-    expect(loaded.sources).toEqual({ publicUrl: 'file', listenPort: 'env' });
+    expect(loaded.sources).toEqual({ publicUrl: 'file', listenPort: 'env', secretsKey: 'default' });
     expect(publicUrlPortProblem(loaded)?.problem).toContain(`publicUrl http://127.0.0.1:8080 (set in ${join(dir, 'sspr.yaml')}) points at port 8080, but listen.port is 9090 (set by SSPR_LISTEN__PORT)`);
     expect(publicUrlPortProblem(loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '9090', SSPR_TRUSTED_PROXIES: '[127.0.0.1]' } }))).toBeNull();
     expect(publicUrlPortProblem(loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '9090', SSPR_PUBLIC_URL: 'https://sspr.example.com' } }))).toBeNull();

@@ -32,8 +32,8 @@ export interface LoadedConfig {
   file: string | null;
   /** Directory relative paths in the config are resolved against. */
   baseDir: string;
-  /** Where publicUrl and listen.port came from: the file, an SSPR_* variable, or the default. */
-  sources: { publicUrl: SettingSource; listenPort: SettingSource };
+  /** Where publicUrl, listen.port and secrets.key came from: the file, an SSPR_* variable, or the default. */
+  sources: { publicUrl: SettingSource; listenPort: SettingSource; secretsKey: SettingSource };
 }
 
 export type SettingSource = 'file' | 'env' | 'default';
@@ -202,7 +202,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     config: deepFreeze(result.data!),
     file,
     baseDir: file ? resolve(file, '..') : cwd,
-    sources: { publicUrl: sourceOf('publicUrl'), listenPort: sourceOf('listen', 'port') },
+    sources: { publicUrl: sourceOf('publicUrl'), listenPort: sourceOf('listen', 'port'), secretsKey: sourceOf('secrets', 'key') },
   };
 }
 

@@ -404,7 +404,15 @@ export interface ReregistrationsTable {
   methods_removed_at: number | null;
 }
 
+/** The sealed canary that tells whether the key in use is the store's (migration 0016). */
+export interface KeyCanaryTable {
+  id: string;
+  sealed: string;
+  created_at: number;
+}
+
 export interface Database {
+  key_canary: KeyCanaryTable;
   caller_verifications: CallerVerificationsTable;
   reset_links: ResetLinksTable;
   reregistrations: ReregistrationsTable;
