@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, repoRoot } from '../../test/helpers/portal-process.js';
 import { EXIT } from './context.js';
+import { runCli } from '../../test/helpers/cli.js';
 
 /**
  * `sspr start` as an operator runs it: the real bin/sspr.js from dist/ in a fresh folder, with the
@@ -138,5 +139,12 @@ describe('sspr start: the port', () => {
     const run = start({ SSPR_LISTEN__PORT: String(port), SSPR_PUBLIC_URL: `http://127.0.0.1:${port}` });
     expect(await run.settle(), run.stderr()).toBeNull();
     expect(run.stdout()).toContain(`http://127.0.0.1:${port}/setup?token=`);
+  });
+
+  it('sspr doctor reports the same disagreement as a problem, with the fix', async () => {
+    const r = await runCli(['doctor'], { env: { SSPR_LISTEN__PORT: '18180', SSPR_PUBLIC_URL: 'http://localhost:8080' }, cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✖ public URL: publicUrl http://localhost:8080 (set by SSPR_PUBLIC_URL) points at port 8080, but listen.port is 18180 (set by SSPR_LISTEN__PORT)');
+    expect(r.stdout).toContain('    fix: use one port for both, e.g. publicUrl: http://localhost:18180');
   });
 });
