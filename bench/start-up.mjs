@@ -33,7 +33,8 @@ function timeToSetupLink(command) {
       }
       child.once('exit', () => {
         rmSync(data, { recursive: true, force: true });
-        value instanceof Error ? reject(value) : resolve(value);
+        if (value instanceof Error) reject(value);
+        else resolve(value);
       });
     };
     child.stdout.on('data', (d) => {
