@@ -40,22 +40,23 @@ export function Page(props: PageProps & { c: AppContext }) {
               <a class="product" href="/">
                 {frame.productName}
               </a>
-              <nav aria-label="Main">
-                {user ? (
-                  <>
-                    <a href="/account">{t('app.nav.account')}</a>
-                    {consoleRoleOf(user) ? <a href="/admin">{t(consoleRoleOf(user) === 'helpdesk' ? 'app.nav.supportDesk' : 'app.nav.admin')}</a> : null}
-                    <form method="post" action="/sign-out">
-                      <Csrf c={c} />
-                      <button type="submit" class="link">
-                        {t('app.nav.signOut')}
-                      </button>
-                    </form>
-                  </>
-                ) : onSignIn ? null : (
+              {user ? (
+                <nav aria-label="Main">
+                  <a href="/account">{t('app.nav.account')}</a>
+                  {consoleRoleOf(user) ? <a href="/admin">{t(consoleRoleOf(user) === 'helpdesk' ? 'app.nav.supportDesk' : 'app.nav.admin')}</a> : null}
+                  <form method="post" action="/sign-out">
+                    <Csrf c={c} />
+                    <button type="submit" class="link">
+                      {t('app.nav.signOut')}
+                    </button>
+                  </form>
+                </nav>
+              ) : onSignIn ? null : (
+                // No empty navigation landmark on the sign-in page.
+                <nav aria-label="Main">
                   <a href="/sign-in">{t('app.nav.signIn')}</a>
-                )}
-              </nav>
+                </nav>
+              )}
             </div>
           </header>
           <main id="main" class={props.narrow ? 'narrow' : undefined} tabindex={-1}>
