@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Writable, Readable } from 'node:stream';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadMasterKey } from '../config/secret-key.js';
@@ -63,6 +64,8 @@ export async function openPortal(io: CliIO, configPath: string | undefined, opti
   if (check.state === 'wrong') {
     const wrong = await explainWrongKey(loaded, store, check);
     await store.close().catch(() => undefined);
+    // A key file made just now for a store that has its key elsewhere would only stand in the way of the real one.
+    if (createdFile) rmSync(createdFile, { force: true });
     throw new CliExit(EXIT.config, `${wrong.problem}. Nothing was changed.\n  fix: ${wrong.fix}.`);
   }
   const portal = buildPortal({ config, store, logger, clock: systemClock, masterKey: key });

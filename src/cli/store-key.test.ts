@@ -105,6 +105,13 @@ describe('the store-key canary', () => {
     expect(r.code).toBe(EXIT.config);
     expect(r.stderr).toContain('error: The encryption key in use (the SSPR_SECRETS__KEY variable) is not the key this store');
     expect(r.stderr).toContain('fix: give the portal the key the store was written with');
+
+    // The key file lost: start would make a new one; it is refused, and the new file removed again.
+    const start = await sspr(['start'], { SSPR_LISTEN__PORT: '0' });
+    expect(start.code).toBe(EXIT.config);
+    expect(start.stderr).toContain(`error: The encryption key in use (the key file ${keyFile()}) is not the key this store`);
+    expect(start.stdout).not.toContain('First run: created the encryption key');
+    expect(existsSync(keyFile())).toBe(false);
   });
 
   it('a store from before the canary gets one when the key opens its sealed data; with another key it gets none and is refused', async () => {
