@@ -187,6 +187,14 @@ describe('sspr init after the first start', () => {
     expect((await sspr(['user', 'list'])).code).toBe(EXIT.ok);
   });
 
+  it('a store it cannot reach (PostgreSQL down) is not taken for an empty one: refused, nothing written', async () => {
+    const r = await sspr(['init'], { SSPR_DATABASE__URL: 'postgres://sspr@127.0.0.1:1/sspr' });
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.stderr).toContain('error: cannot tell whether the store (PostgreSQL');
+    expect(r.stderr).toContain('Nothing was written.');
+    expect(existsSync(yaml())).toBe(false);
+  });
+
   it('with no store yet, writes a new key as before', async () => {
     const r = await sspr(['init']);
     expect(r.code, r.stderr).toBe(EXIT.ok);
