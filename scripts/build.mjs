@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build once: compiles src/ to dist/ with `tsc -p tsconfig.build.json` only when the sources
 // changed since the last build. The fingerprint is a SHA-256 over the path, size and content of
-// every file under src/ (tests included: cheap, and it keeps the rule simple), the two tsconfig
+// every file under src/ except the tests (tsconfig.build.json leaves them out), the two tsconfig
 // files and the TypeScript version; it is kept in dist/.build-fingerprint after a successful
 // build. `npm start`, `npm test` and `npm run build` all go through here; `--force` always builds.
 // The compile is incremental (tsc's build info in dist/), so after an edit only the changed files
@@ -22,7 +22,7 @@ function* files(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(dir, e.name);
     if (e.isDirectory()) yield* files(p);
-    else if (e.isFile()) yield p;
+    else if (e.isFile() && !/\.test\.tsx?$/.test(e.name)) yield p;
   }
 }
 
