@@ -52,6 +52,8 @@ const quiet = process.argv.includes('--quiet');
 const started = Date.now();
 const now = fingerprint();
 const before = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : null;
+// --check: only tell (exit 0 up to date, 1 not), build nothing.
+if (process.argv.includes('--check')) process.exit(!force && before === now && existsSync(entry) ? 0 : 1);
 if (!force && before === now && existsSync(entry)) {
   if (!quiet) process.stderr.write(`build: dist/ is up to date with src/ (checked in ${Date.now() - started} ms)\n`);
   process.exit(0);
