@@ -404,7 +404,29 @@ export interface ReregistrationsTable {
   methods_removed_at: number | null;
 }
 
+export interface BrandVersionsTable {
+  version: number;
+  /** The brand as JSON (src/branding/brand.ts), validated on every read. */
+  document: string;
+  created_at: number;
+  actor_id: string | null;
+  actor_name: string | null;
+}
+
+export interface BrandAssetsTable {
+  /** SHA-256 of the bytes, hex: the logo's URL is /brand/logo/<sha256>.<ext>. */
+  sha256: string;
+  content_type: string;
+  /** The bytes, base64. */
+  data: string;
+  width: number | null;
+  height: number | null;
+  created_at: number;
+}
+
 export interface Database {
+  brand_versions: BrandVersionsTable;
+  brand_assets: BrandAssetsTable;
   caller_verifications: CallerVerificationsTable;
   reset_links: ResetLinksTable;
   reregistrations: ReregistrationsTable;
