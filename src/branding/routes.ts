@@ -1,0 +1,63 @@
+import { Hono } from 'hono';
+import type { BrandService } from './brand-service.js';
+import { logoContentTypes, type LogoKind } from './image-check.js';
+import { isHexColour } from './contrast.js';
+import { brandComponentsCss, faviconSvg, themeCss } from './theme.js';
+
+export interface BrandRouteDeps {
+  brand: Pick<BrandService, 'current' | 'logo'>;
+}
+
+const YEAR = 'public, max-age=31536000, immutable';
+/**
+ * An uploaded SVG is never a document: no script, no style from elsewhere, sandboxed (no
+ * same-origin, no forms). Raster images get the same; they need nothing else either.
+ */
+const IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+
+/**
+ * What the brand serves to everyone, signed in or not: the theme, the logo at its
+ * content-addressed URL (never changes, cached for a year), the favicon. Nothing here takes a
+ * session or changes anything.
+ */
+export function brandRoutes(deps: BrandRouteDeps): Hono {
+  const app = new Hono();
+
+  app.get('/brand/theme.css', async (c) => {
+    const { version, brand } = await deps.brand.current();
+    // Pages link /brand/theme.css?v=<version>: that URL never changes meaning; anything else is checked again soon.
+    const cache = c.req.query('v') === String(version) ? YEAR : 'public, max-age=60';
+    return c.body(themeCss(brand) + brandComponentsCss, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': cache });
+  });
+
+  // The console's preview: the unsaved colours, scoped to the preview panel; only #rrggbb values are used.
+  app.get('/brand/preview.css', (c) => {
+    const p = c.req.query('primary') ?? '';
+    const b = c.req.query('background') ?? '';
+    if (!isHexColour(p) || !isHexColour(b)) return c.text('Not found', 404);
+    return c.body(themeCss({ primaryColour: p, backgroundColour: b }, '.brand-preview'), 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': YEAR });
+  });
+
+  app.get('/brand/logo/:file', async (c) => {
+    const m = /^([0-9a-f]{64})\.(png|jpg|webp|svg)$/.exec(c.req.param('file'));
+    const asset = m ? await deps.brand.logo(m[1]!) : null;
+    // The extension must be the stored type's: the same bytes are never served as something else.
+    if (!m || !asset || asset.contentType !== logoContentTypes[m[2] as LogoKind]) return c.text('Not found', 404);
+    return c.body(new Uint8Array(asset.bytes), 200, {
+      'Content-Type': asset.contentType,
+      'Cache-Control': YEAR,
+      'Content-Security-Policy': IMAGE_CSP,
+      // Mail clients in a browser load it from their own origin.
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    });
+  });
+
+  app.get('/favicon.svg', async (c) => {
+    const { version, brand } = await deps.brand.current();
+    const logo = brand.logo ? await deps.brand.logo(brand.logo.sha256) : null;
+    const cache = c.req.query('v') === String(version) ? YEAR : 'public, max-age=3600';
+    return c.body(faviconSvg(brand, logo), 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': cache, 'Content-Security-Policy': IMAGE_CSP });
+  });
+  app.get('/favicon.ico', (c) => c.redirect('/favicon.svg', 301));
+  return app;
+}
