@@ -43,12 +43,8 @@ const labels: Record<string, MessageKey> = {
 };
 
 function problemText(c: AppContext, errors: BrandErrors, field: string): string | undefined {
-  const p = errors[field];
-  if (!p) return undefined;
-  const t = c.get('t');
-  const vars = { ...p.vars };
-  if (typeof vars['against'] === 'string' && isMessageKey(vars['against'])) vars['against'] = t(vars['against']);
-  return errorText(t, p.key, vars);
+  const f = fieldError(c, errors, field);
+  return f.error ? errorText(c.get('t'), f.error, f.errorVars) : undefined;
 }
 
 function fieldLabel(c: AppContext, field: string): string {
@@ -56,6 +52,16 @@ function fieldLabel(c: AppContext, field: string): string {
   const link = /^footerLinks\.(\d+)\.(label|url)$/.exec(field);
   if (link) return t(link[2] === 'label' ? 'brand.field.linkLabel' : 'brand.field.linkUrl', { n: Number(link[1]) + 1 });
   return labels[field] ? t(labels[field]) : '';
+}
+
+/** A field's error as Field takes it: the message key and its values (the colour names translated). */
+function fieldError(c: AppContext, errors: BrandErrors, field: string): { error?: string; errorVars?: Record<string, string | number> } {
+  const p = errors[field];
+  if (!p) return {};
+  const t = c.get('t');
+  const vars = { ...p.vars };
+  if (typeof vars['against'] === 'string' && isMessageKey(vars['against'])) vars['against'] = t(vars['against']);
+  return { error: p.key, errorVars: vars };
 }
 
 const fieldId = (field: string) => `f-${field.replace(/\./g, '-')}`;
@@ -124,7 +130,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
         <Csrf c={c} />
         <input type="hidden" name="expectedVersion" value={String(state.expectedVersion)} />
         {state.logo ? <input type="hidden" name="logo" value={`${state.logo.sha256}.${state.logo.kind}`} /> : null}
-        <Field t={t} name="organisationName" label="brand.field.organisationName" value={state.input.organisationName} error={problemText(c, e, 'organisationName')} maxlength={120} required />
+        <Field t={t} name="organisationName" label="brand.field.organisationName" value={state.input.organisationName} {...fieldError(c, e, 'organisationName')} maxlength={120} required />
         <fieldset>
           <legend>{t('brand.field.logo')}</legend>
           {state.logo ? (
@@ -151,8 +157,8 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
             </div>
           ) : null}
         </fieldset>
-        <Field t={t} name="primaryColour" label="brand.field.primaryColour" value={state.input.primaryColour} hint={t('brand.field.primaryColour.hint')} error={problemText(c, e, 'primaryColour')} maxlength={7} />
-        <Field t={t} name="backgroundColour" label="brand.field.backgroundColour" value={state.input.backgroundColour} hint={t('brand.field.backgroundColour.hint')} error={problemText(c, e, 'backgroundColour')} maxlength={7} />
+        <Field t={t} name="primaryColour" label="brand.field.primaryColour" value={state.input.primaryColour} hint={t('brand.field.primaryColour.hint')} {...fieldError(c, e, 'primaryColour')} maxlength={7} />
+        <Field t={t} name="backgroundColour" label="brand.field.backgroundColour" value={state.input.backgroundColour} hint={t('brand.field.backgroundColour.hint')} {...fieldError(c, e, 'backgroundColour')} maxlength={7} />
         <div>
           <label for="f-signInMessage">{t('brand.field.signInMessage')}</label>
           <p class="hint" id="f-signInMessage-hint">
@@ -167,7 +173,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
             {state.input.signInMessage}
           </textarea>
         </div>
-        <Field t={t} name="helpdesk" label="brand.field.helpdesk" value={state.input.helpdesk} hint={t('brand.field.helpdesk.hint')} error={problemText(c, e, 'helpdesk')} maxlength={300} />
+        <Field t={t} name="helpdesk" label="brand.field.helpdesk" value={state.input.helpdesk} hint={t('brand.field.helpdesk.hint')} {...fieldError(c, e, 'helpdesk')} maxlength={300} />
         <fieldset>
           <legend>{t('brand.field.footerLinks')}</legend>
           <p class="hint">{t('brand.field.footerLinks.hint')}</p>
