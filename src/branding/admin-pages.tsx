@@ -140,7 +140,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
           ) : (
             <p class="hint">{t('brand.field.logo.none')}</p>
           )}
-          <label for="f-logo">{t('brand.field.logo')}</label>
+          <label for="f-logo">{t('brand.field.logoFile')}</label>
           <p class="hint" id="f-logo-hint">
             {t('brand.field.logo.hint')}
           </p>
@@ -181,7 +181,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
           {rows.map((row, i) => (
             <div class="row">
               <FieldRaw c={c} id={fieldId(`footerLinks.${i}.label`)} name={`link-${i}-label`} label={fieldLabel(c, `footerLinks.${i}.label`)} value={row.label} error={problemText(c, e, `footerLinks.${i}.label`)} maxlength={60} />
-              <FieldRaw c={c} id={fieldId(`footerLinks.${i}.url`)} name={`link-${i}-url`} label={fieldLabel(c, `footerLinks.${i}.url`)} value={row.url} error={problemText(c, e, `footerLinks.${i}.url`)} maxlength={500} type="url" />
+              <FieldRaw c={c} id={fieldId(`footerLinks.${i}.url`)} name={`link-${i}-url`} label={fieldLabel(c, `footerLinks.${i}.url`)} value={row.url} error={problemText(c, e, `footerLinks.${i}.url`)} maxlength={500} inputmode="url" />
             </div>
           ))}
         </fieldset>
@@ -198,7 +198,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
   );
 }
 
-function FieldRaw(p: { c: AppContext; id: string; name: string; label: string; value: string; error?: string | undefined; maxlength: number; type?: 'url' }) {
+function FieldRaw(p: { c: AppContext; id: string; name: string; label: string; value: string; error?: string | undefined; maxlength: number; inputmode?: 'url' }) {
   return (
     <div>
       <label for={p.id}>{p.label}</label>
@@ -207,7 +207,7 @@ function FieldRaw(p: { c: AppContext; id: string; name: string; label: string; v
           {p.error}
         </p>
       ) : null}
-      <input id={p.id} name={p.name} type={p.type ?? 'text'} value={p.value} maxlength={p.maxlength} aria-invalid={p.error ? 'true' : undefined} aria-describedby={p.error ? `${p.id}-error` : undefined} />
+      <input id={p.id} name={p.name} type="text" inputmode={p.inputmode} value={p.value} maxlength={p.maxlength} aria-invalid={p.error ? 'true' : undefined} aria-describedby={p.error ? `${p.id}-error` : undefined} />
     </div>
   );
 }
@@ -224,8 +224,14 @@ export function brandPages(deps: BrandPageDeps): Hono<AppEnv> {
   });
 
   app.post(PATH, async (c) => {
-    const body = await c.req.parseBody();
-    for (const [k, v] of Object.entries(body)) if (typeof v !== 'string' && k !== 'logoFile') throw new HTTPException(400, { message: 'Files are not accepted here.' });
+    const body = await c.req.parseBody({ all: true });
+    // Each field once; a file only where the logo goes. Anything else is not this form.
+    for (const [k, v] of Object.entries(body)) {
+      if (Array.isArray(v)) throw new HTTPException(400, { message: 'Each field of the form may be sent only once.' });
+      if (typeof v !== 'string' && k !== 'logoFile') throw new HTTPException(400, { message: 'Files are not accepted here.' });
+    }
+    const expectedVersion = Number(text(body['expectedVersion']));
+    if (!/^\d{1,9}$/.test(text(body['expectedVersion']))) throw new HTTPException(400, { message: 'The form could not be read. Reload the page and try again.' });
     const current = await deps.brand.refresh();
     const input: FormState['input'] = {
       organisationName: text(body['organisationName']).slice(0, 500),
@@ -235,19 +241,20 @@ export function brandPages(deps: BrandPageDeps): Hono<AppEnv> {
       helpdesk: text(body['helpdesk']).slice(0, 1000),
       footerLinks: Array.from({ length: MAX_FOOTER_LINKS }, (_, i) => ({ label: text(body[`link-${i}-label`]).slice(0, 500), url: text(body[`link-${i}-url`]).slice(0, 1000) })),
     };
-    const expectedVersion = Number.parseInt(text(body['expectedVersion']), 10);
     // The logo the form carries (the saved one, or one uploaded for a preview), unless removed or replaced.
     const carried = /^([0-9a-f]{64})\.(png|jpg|webp|svg)$/.exec(text(body['logo']));
     let logo: Brand['logo'] = carried ? { sha256: carried[1]!, kind: carried[2] as LogoKind } : null;
     if (body['removeLogo'] === '1') logo = null;
     const errors: BrandErrors = {};
     const file = body['logoFile'];
+    // A text value where the file goes (a script posting the form by hand) is not an image either.
+    if (typeof file === 'string' && file !== '') errors['logo'] = { key: 'brand.v.logo.notImage' };
     if (file instanceof File && file.size > 0) {
       const stored = await deps.brand.storeLogo(new Uint8Array(await file.arrayBuffer()));
       if (stored.ok) logo = { sha256: stored.value.sha256, kind: stored.value.kind };
       else errors['logo'] = { key: `brand.v.logo.${stored.reason}` };
     }
-    const state: FormState = { input, logo, expectedVersion: Number.isFinite(expectedVersion) ? expectedVersion : current.version };
+    const state: FormState = { input, logo, expectedVersion };
     const brandInput: BrandInput = input;
     const checked = deps.brand.validate(brandInput, logo);
     if (!checked.ok || Object.keys(errors).length > 0) {

@@ -404,25 +404,10 @@ export interface ReregistrationsTable {
   methods_removed_at: number | null;
 }
 
-export interface BrandVersionsTable {
-  version: number;
-  /** The brand as JSON (src/branding/brand.ts), validated on every read. */
-  document: string;
-  created_at: number;
-  actor_id: string | null;
-  actor_name: string | null;
-}
-
-export interface BrandAssetsTable {
-  /** SHA-256 of the bytes, hex: the logo's URL is /brand/logo/<sha256>.<ext>. */
-  sha256: string;
-  content_type: string;
-  /** The bytes, base64. */
-  data: string;
-  width: number | null;
-  height: number | null;
-  created_at: number;
-}
+/** The brand, one row per saved version (src/branding/); `document` is its JSON, validated on every read. */
+export interface BrandVersionsTable { version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null }
+/** Uploaded logos by the SHA-256 of their bytes (/brand/logo/<sha256>.<ext>); `data` is the bytes in base64. */
+export interface BrandAssetsTable { sha256: string; content_type: string; data: string; width: number | null; height: number | null; created_at: number }
 
 export interface Database {
   brand_versions: BrandVersionsTable;
