@@ -83,8 +83,8 @@ export function createApp(portal: Portal): Hono<AppEnv> {
         return {
           productName: b.productName,
           organisationName: brand.organisationName,
-          // The brand's helpdesk (set in the console) first, then the policy's, then the file's.
-          helpdesk: brand.helpdesk ?? policy.customization.helpdesk ?? b.helpdesk ?? null,
+          // The helpdesk of a saved brand first, then the policy's, then the file's (an unsaved brand is the file's).
+          helpdesk: (version > 0 ? brand.helpdesk : null) ?? policy.customization.helpdesk ?? b.helpdesk ?? null,
           brandVersion: version,
           logoUrl: brand.logo ? logoPath(brand.logo) : null,
           signInMessage: brand.signInMessage,

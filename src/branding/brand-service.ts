@@ -122,14 +122,16 @@ export class BrandService {
   }
 
   /** What the mail templates take (src/delivery/templates.ts), with the logo's absolute URL. */
-  forMail(base: { productName: string; logoUrl?: string | undefined }, publicUrl: string): { productName: string; organisationName: string; helpdesk?: string; logoUrl?: string; primaryColour: string } {
+  forMail(base: { productName: string; logoUrl?: string | undefined; helpdesk?: string | undefined }, publicUrl: string): { productName: string; organisationName: string; helpdesk?: string; logoUrl?: string; primaryColour: string } {
     const b = this.cached.brand;
     const root = publicUrl.replace(/\/+$/, '');
+    // Until a brand is saved, the file's helpdesk as it is (the mails always showed it).
+    const helpdesk = this.cached.version > 0 ? (b.helpdesk ?? base.helpdesk) : base.helpdesk;
     return {
       productName: base.productName,
       organisationName: b.organisationName,
       primaryColour: b.primaryColour,
-      ...(b.helpdesk ? { helpdesk: b.helpdesk } : {}),
+      ...(helpdesk ? { helpdesk } : {}),
       ...(b.logo ? { logoUrl: `${root}${logoPath(b.logo)}` } : base.logoUrl ? { logoUrl: base.logoUrl } : {}),
     };
   }
