@@ -66,23 +66,29 @@ function fieldError(c: AppContext, errors: BrandErrors, field: string): { error?
 
 const fieldId = (field: string) => `f-${field.replace(/\./g, '-')}`;
 
-/** The unsaved brand as the sign-in page would show it; colours come from /brand/preview.css (no inline styles under the CSP). */
-function Preview({ c, brand }: { c: AppContext; brand: Brand }) {
+/**
+ * The brand as the sign-in page would show it: the saved one, or the unsaved values after
+ * Preview. Colours come from /brand/preview.css (no inline styles under the CSP); with
+ * JavaScript, /brand/preview.js updates the name, the message and the colours as they are typed.
+ */
+function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: boolean }) {
   const t = c.get('t');
   const css = `/brand/preview.css?primary=${encodeURIComponent(brand.primaryColour)}&background=${encodeURIComponent(brand.backgroundColour)}`;
   return (
     <section class="card" aria-labelledby="preview-title">
       <link rel="stylesheet" href={css} />
-      <h2 id="preview-title">{t('brand.preview.title')}</h2>
-      <p class="hint">{t('brand.preview.intro')}</p>
+      <h2 id="preview-title">{t(unsaved ? 'brand.preview.title' : 'brand.preview.current')}</h2>
+      <p class="hint">{t(unsaved ? 'brand.preview.intro' : 'brand.preview.live')}</p>
       <div class="brand-preview" data-testid="brand-preview">
         <div class="brand-preview-bar">
           {brand.logo ? <img src={logoPath(brand.logo)} alt={t('brand.logoAlt', { org: brand.organisationName })} height="32" /> : null}
-          <span>{brand.organisationName}</span>
+          <span data-preview="name">{brand.organisationName}</span>
         </div>
         <div class="brand-preview-body">
           <p class="brand-preview-heading">{t('brand.preview.heading')}</p>
-          {brand.signInMessage ? <p>{brand.signInMessage}</p> : null}
+          <p class="sign-in-message" data-preview="message" hidden={!brand.signInMessage}>
+            {brand.signInMessage ?? ''}
+          </p>
           <span class="button">{t('brand.preview.button')}</span>
           {brand.helpdesk ? <p class="hint">{t('app.helpdesk', { helpdesk: brand.helpdesk })}</p> : null}
           {brand.footerLinks.length > 0 ? (
@@ -125,7 +131,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
           </ul>
         </div>
       ) : null}
-      {preview ? <Preview c={c} brand={preview} /> : null}
+      {preview ? <Preview c={c} brand={preview} unsaved /> : entries.length === 0 ? <Preview c={c} brand={current.brand} unsaved={false} /> : null}
       <form method="post" action={PATH} enctype="multipart/form-data" class="card" novalidate>
         <Csrf c={c} />
         <input type="hidden" name="expectedVersion" value={String(state.expectedVersion)} />
@@ -194,6 +200,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
           </button>
         </div>
       </form>
+      <script src="/brand/preview.js" defer></script>
     </AdminPage>
   );
 }

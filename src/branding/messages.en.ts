@@ -26,6 +26,8 @@ export const brandMessages = {
   'brand.field.linkUrl': 'Address of link {n}',
   'brand.preview': 'Preview',
   'brand.preview.title': 'Preview (not saved)',
+  'brand.preview.current': 'Preview',
+  'brand.preview.live': 'This is how the sign-in page looks. Changes to the name, the message and the colours show here as you type; choose Preview to see a new logo, the helpdesk and the links.',
   'brand.preview.intro': 'This is how the sign-in page will look. Nothing is saved until you choose Save.',
   'brand.preview.heading': 'Sign in',
   'brand.preview.button': 'Sign in',

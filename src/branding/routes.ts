@@ -38,6 +38,8 @@ export function brandRoutes(deps: BrandRouteDeps): Hono {
     return c.body(themeCss({ primaryColour: p, backgroundColour: b }, '.brand-preview'), 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': YEAR });
   });
 
+  app.get('/brand/preview.js', (c) => c.body(previewScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+
   app.get('/brand/logo/:file', async (c) => {
     const m = /^([0-9a-f]{64})\.(png|jpg|webp|svg)$/.exec(c.req.param('file'));
     const asset = m ? await deps.brand.logo(m[1]!) : null;
@@ -61,3 +63,39 @@ export function brandRoutes(deps: BrandRouteDeps): Hono {
   app.get('/favicon.ico', (c) => c.redirect('/favicon.svg', 301));
   return app;
 }
+
+/**
+ * The console's live preview: the name, the message and the colours as typed. Setting custom
+ * properties through the CSSOM is allowed under the CSP (no inline style in the markup).
+ * The darker shade is theme.ts's darker(): each channel times 0.78.
+ */
+const previewScript = `(() => {
+  const preview = document.querySelector('.brand-preview');
+  if (!preview) return;
+  const hex = /^#[0-9a-fA-F]{6}$/;
+  const darker = (h) => '#' + [1, 3, 5].map((i) => Math.round(parseInt(h.slice(i, i + 2), 16) * 0.78).toString(16).padStart(2, '0')).join('');
+  const bind = (id, apply) => {
+    const el = document.getElementById(id);
+    if (el) el.addEventListener('input', () => apply(el.value.trim()));
+  };
+  bind('f-organisationName', (v) => {
+    const n = preview.querySelector('[data-preview=name]');
+    if (n) n.textContent = v;
+  });
+  bind('f-signInMessage', (v) => {
+    const m = preview.querySelector('[data-preview=message]');
+    if (m) {
+      m.textContent = v;
+      m.hidden = v === '';
+    }
+  });
+  bind('f-primaryColour', (v) => {
+    if (!hex.test(v)) return;
+    preview.style.setProperty('--brand', v);
+    preview.style.setProperty('--brand-dark', darker(v));
+  });
+  bind('f-backgroundColour', (v) => {
+    if (hex.test(v)) preview.style.setProperty('--bg', v);
+  });
+})();
+`;

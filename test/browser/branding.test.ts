@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, shootBothWidths, statusMessages, visit } from '../helpers/browser.js';
+import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit } from '../helpers/browser.js';
 import { addUserWithCli, alerts, createFirstAdmin, mainText, signOut, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { parsedMessages, startSmtp } from '../helpers/smtp-sink.js';
@@ -112,6 +112,14 @@ describe('the brand set in the console (real process, real Chromium, real SMTP)'
     expect(await page.locator('main button[type=submit]:not(.secondary):not(.link)').allInnerTexts()).toEqual(['Save']);
     await expectAccessibilityBasics(page);
     await shootBothWidths(page, 'brand-console', { noOverflow: true });
+    // With JavaScript the preview follows what is typed, before any button.
+    const bar = page.locator('.brand-preview-bar');
+    expect(await background(bar)).toBe('rgb(11, 92, 173)');
+    await page.getByLabel('Primary colour', { exact: true }).fill('#225522');
+    await page.getByLabel('Organisation name', { exact: true }).fill('Typed Live');
+    await expect.poll(() => background(bar)).toBe('rgb(34, 85, 34)');
+    expect(await bar.innerText()).toContain('Typed Live');
+    expect(await themePrimary()).toBe('#0b5cad');
   });
 
   it('a colour with too little contrast is refused with the ratio and a darker suggestion, and nothing is saved', async () => {
@@ -256,6 +264,8 @@ describe('the brand set in the console (real process, real Chromium, real SMTP)'
     // Chromium shows it: the image decodes.
     await visit(page, `${portal.url}/favicon.svg`);
     expect(await page.locator('svg').count()).toBe(1);
+    // No page so far broke the CSP or threw (the live preview's script included).
+    expect(seriousPageProblems()).toEqual([]);
   });
 
   it('an SVG logo that holds a script cannot run it, even if one got into the store: the logo is served sandboxed with a CSP that allows no script', async () => {
