@@ -76,7 +76,6 @@ function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: 
   const css = `/brand/preview.css?primary=${encodeURIComponent(brand.primaryColour)}&background=${encodeURIComponent(brand.backgroundColour)}`;
   return (
     <section class="card" aria-labelledby="preview-title">
-      <link rel="stylesheet" href={css} />
       <h2 id="preview-title">{t(unsaved ? 'brand.preview.title' : 'brand.preview.current')}</h2>
       <p class="hint">{t(unsaved ? 'brand.preview.intro' : 'brand.preview.live')}</p>
       <div class="brand-preview" data-testid="brand-preview">
@@ -102,6 +101,7 @@ function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: 
           ) : null}
         </div>
       </div>
+      <link rel="stylesheet" href={css} />
     </section>
   );
 }
