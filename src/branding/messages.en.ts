@@ -19,7 +19,7 @@ export const brandMessages = {
   'brand.field.signInMessage': 'Message on the sign-in page',
   'brand.field.signInMessage.hint': 'Optional, up to 500 characters. For example: Use your work account.',
   'brand.field.helpdesk': 'Helpdesk contact',
-  'brand.field.helpdesk.hint': 'Optional: a web address starting with https:// or an email address. Shown wherever help is offered.',
+  'brand.field.helpdesk.hint': 'Optional: a web address starting with https:// or an email address. Shown at the foot of every page and in the mails.',
   'brand.field.footerLinks': 'Footer links',
   'brand.field.footerLinks.hint': 'Up to 5 links, each with a label and an address starting with https://. Leave a row empty to drop it.',
   'brand.field.linkLabel': 'Label of link {n}',
