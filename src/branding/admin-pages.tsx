@@ -6,12 +6,13 @@ import type { AppContext, AppEnv } from '../http/context.js';
 import { Field, errorText } from '../http/ui/forms.js';
 import { Csrf } from '../http/ui/layout.js';
 import { isMessageKey, type MessageKey } from '../i18n/index.js';
-import { logoPath, MAX_FOOTER_LINKS, type Brand, type BrandErrors, type BrandInput } from './brand.js';
+import { MAX_FOOTER_LINKS, type Brand, type BrandErrors, type BrandInput } from './brand.js';
 import type { BrandService, BrandVersion } from './brand-service.js';
 import type { LogoKind } from './image-check.js';
+import { serveLogo } from './routes.js';
 
 export interface BrandPageDeps {
-  brand: Pick<BrandService, 'current' | 'refresh' | 'update' | 'validate' | 'storeLogo'>;
+  brand: Pick<BrandService, 'current' | 'refresh' | 'update' | 'validate' | 'storeLogo' | 'logo'>;
 }
 
 const PATH = '/admin/branding';
@@ -64,12 +65,15 @@ function fieldError(c: AppContext, errors: BrandErrors, field: string): { error?
   return { error: p.key, errorVars: vars };
 }
 
+/** The console's own address of a logo: also one only uploaded for a preview, not yet served to everyone. */
+const consoleLogoPath = (logo: NonNullable<Brand['logo']>) => `${PATH}/logo/${logo.sha256}.${logo.kind}`;
+
 const fieldId = (field: string) => `f-${field.replace(/\./g, '-')}`;
 
 /**
  * The brand as the sign-in page would show it: the saved one, or the unsaved values after
  * Preview. Colours come from /brand/preview.css (no inline styles under the CSP); with
- * JavaScript, /brand/preview.js updates the name, the message and the colours as they are typed.
+ * JavaScript, /assets/brand-preview.js updates the name, the message and the colours as they are typed.
  */
 function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: boolean }) {
   const t = c.get('t');
@@ -80,7 +84,7 @@ function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: 
       <p class="hint">{t(unsaved ? 'brand.preview.intro' : 'brand.preview.live')}</p>
       <div class="brand-preview" data-testid="brand-preview">
         <div class="brand-preview-bar">
-          {brand.logo ? <img src={logoPath(brand.logo)} alt={t('brand.logoAlt', { org: brand.organisationName })} height="32" /> : null}
+          {brand.logo ? <img src={consoleLogoPath(brand.logo)} alt={t('brand.logoAlt', { org: brand.organisationName })} height="32" /> : null}
           <span data-preview="name">{brand.organisationName}</span>
         </div>
         <div class="brand-preview-body">
@@ -141,7 +145,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
           <legend>{t('brand.field.logo')}</legend>
           {state.logo ? (
             <p>
-              <img src={logoPath(state.logo)} alt={t('brand.field.logo.current')} class="brand-logo-current" />
+              <img src={consoleLogoPath(state.logo)} alt={t('brand.field.logo.current')} class="brand-logo-current" />
             </p>
           ) : (
             <p class="hint">{t('brand.field.logo.none')}</p>
@@ -200,7 +204,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
           </button>
         </div>
       </form>
-      <script src="/brand/preview.js" defer></script>
+      <script src="/assets/brand-preview.js" defer></script>
     </AdminPage>
   );
 }
@@ -228,6 +232,11 @@ export function brandPages(deps: BrandPageDeps): Hono<AppEnv> {
   app.get(PATH, async (c) => {
     const current = await deps.brand.refresh();
     return c.html(<BrandPage c={c} current={current} state={stateOf(current)} />);
+  });
+
+  app.get(`${PATH}/logo/:file`, async (c) => {
+    const served = await serveLogo(deps.brand, c.req.param('file'), { unpublished: true });
+    return served ? c.body(served.body, 200, { ...served.headers, 'Cache-Control': 'private, max-age=3600' }) : c.text('Not found', 404);
   });
 
   app.post(PATH, async (c) => {

@@ -22,6 +22,9 @@ describe.each(dialects)('the stored brand on %s', (dialect) => {
 
     const logo = await brand.storeLogo(solidPng(32, 32));
     if (!logo.ok) throw new Error('logo refused');
+    // Uploaded but not saved: the console may show it, nobody else gets it.
+    expect(await brand.logo(logo.value.sha256)).toBeNull();
+    expect(await brand.logo(logo.value.sha256, { unpublished: true })).not.toBeNull();
     const saved = await brand.update(actor, { ...valid, footerLinks: [{ label: 'Privacy', url: 'https://contoso.example/privacy' }] }, { sha256: logo.value.sha256, kind: 'png' }, { expectedVersion: 0 });
     expect(saved).toMatchObject({ ok: true, value: { version: 1, brand: { organisationName: 'Contoso', logo: { sha256: logo.value.sha256, kind: 'png' } } } });
     // The same values again change nothing.

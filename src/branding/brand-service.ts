@@ -82,6 +82,7 @@ export class BrandService {
       if ((await this.refresh()).version >= version) return fail('conflict');
       throw err;
     }
+    if (next.logo) await d.store.db.updateTable('brand_assets').set({ published_at: d.clock.now() }).where('sha256', '=', next.logo.sha256).where('published_at', 'is', null).execute();
     await d.audit.record({
       event: 'brand_changed',
       outcome: 'success',
@@ -111,10 +112,12 @@ export class BrandService {
     return ok({ ...checked.value, sha256 });
   }
 
-  async logo(sha256: string): Promise<LogoAsset | null> {
+  /** A stored logo: by default only one a saved brand has named (what everyone may load); `unpublished` for the console's preview. */
+  async logo(sha256: string, options: { unpublished?: boolean } = {}): Promise<LogoAsset | null> {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
-    const row = await this.d.store.db.selectFrom('brand_assets').select(['content_type', 'data']).where('sha256', '=', sha256).executeTakeFirst();
-    return row ? { contentType: row.content_type, bytes: Buffer.from(row.data, 'base64') } : null;
+    const row = await this.d.store.db.selectFrom('brand_assets').select(['content_type', 'data', 'published_at']).where('sha256', '=', sha256).executeTakeFirst();
+    if (!row || (row.published_at === null && !options.unpublished)) return null;
+    return { contentType: row.content_type, bytes: Buffer.from(row.data, 'base64') };
   }
 
   private async hasLogo(sha256: string): Promise<boolean> {

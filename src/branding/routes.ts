@@ -38,20 +38,12 @@ export function brandRoutes(deps: BrandRouteDeps): Hono {
     return c.body(themeCss({ primaryColour: p, backgroundColour: b }, '.brand-preview'), 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': YEAR });
   });
 
-  app.get('/brand/preview.js', (c) => c.body(previewScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  app.get('/assets/brand-preview.js', (c) => c.body(previewScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
 
   app.get('/brand/logo/:file', async (c) => {
-    const m = /^([0-9a-f]{64})\.(png|jpg|webp|svg)$/.exec(c.req.param('file'));
-    const asset = m ? await deps.brand.logo(m[1]!) : null;
-    // The extension must be the stored type's: the same bytes are never served as something else.
-    if (!m || !asset || asset.contentType !== logoContentTypes[m[2] as LogoKind]) return c.text('Not found', 404);
-    return c.body(new Uint8Array(asset.bytes), 200, {
-      'Content-Type': asset.contentType,
-      'Cache-Control': YEAR,
-      'Content-Security-Policy': IMAGE_CSP,
-      // Mail clients in a browser load it from their own origin.
-      'Cross-Origin-Resource-Policy': 'cross-origin',
-    });
+    const served = await serveLogo(deps.brand, c.req.param('file'), {});
+    // Mail clients in a browser load it from their own origin.
+    return served ? c.body(served.body, 200, { ...served.headers, 'Cache-Control': YEAR, 'Cross-Origin-Resource-Policy': 'cross-origin' }) : c.text('Not found', 404);
   });
 
   app.get('/favicon.svg', async (c) => {
@@ -62,6 +54,17 @@ export function brandRoutes(deps: BrandRouteDeps): Hono {
   });
   app.get('/favicon.ico', (c) => c.redirect('/favicon.svg', 301));
   return app;
+}
+
+/**
+ * A logo by its file name `<sha256>.<ext>`: the extension must be the stored type's (the same
+ * bytes are never served as something else), always with the CSP that runs nothing.
+ */
+export async function serveLogo(brand: Pick<BrandService, 'logo'>, file: string, options: { unpublished?: boolean }): Promise<{ body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } | null> {
+  const m = /^([0-9a-f]{64})\.(png|jpg|webp|svg)$/.exec(file);
+  const asset = m ? await brand.logo(m[1]!, options) : null;
+  if (!m || !asset || asset.contentType !== logoContentTypes[m[2] as LogoKind]) return null;
+  return { body: new Uint8Array(asset.bytes), headers: { 'Content-Type': asset.contentType, 'Content-Security-Policy': IMAGE_CSP } };
 }
 
 /**

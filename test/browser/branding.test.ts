@@ -188,8 +188,9 @@ describe('the brand set in the console (real process, real Chromium, real SMTP)'
     expect(await background(page.locator('.brand-preview-bar'))).toBe('rgb(29, 79, 145)');
     await expectAccessibilityBasics(page);
     await shootBothWidths(page, 'brand-preview', { noOverflow: true });
-    // Still nothing saved: the public theme and the sign-in page are unchanged.
+    // Still nothing saved: the public theme is unchanged, and the uploaded logo is the console's only until it is saved.
     expect(await themePrimary()).toBe('#0b5cad');
+    expect((await fetch(`${portal.url}/brand/logo/${logoSha}.png`)).status).toBe(404);
   });
 
   it('Save stores it as version 1; the console says so', async () => {
@@ -274,7 +275,7 @@ describe('the brand set in the console (real process, real Chromium, real SMTP)'
     const sha = createHash('sha256').update(evil).digest('hex');
     const store = openStore(`sqlite:${join(portal.dir, 'sspr.db')}`);
     try {
-      await store.db.insertInto('brand_assets').values({ sha256: sha, content_type: 'image/svg+xml', data: evil.toString('base64'), width: 10, height: 10, created_at: Date.now() }).execute();
+      await store.db.insertInto('brand_assets').values({ sha256: sha, content_type: 'image/svg+xml', data: evil.toString('base64'), width: 10, height: 10, created_at: Date.now(), published_at: Date.now() }).execute();
     } finally {
       await store.close();
     }

@@ -22,6 +22,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('width', 'integer')
     .addColumn('height', 'integer')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
+    // Set when a saved brand first names it: only then is it served to everyone (an upload
+    // only previewed in the console stays the administrators').
+    .addColumn('published_at', 'bigint')
     .execute();
 }
 
