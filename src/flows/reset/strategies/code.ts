@@ -1,21 +1,22 @@
 import { optionalEmailSchema } from '../../../directory/names.js';
-import type { MethodStore } from '../../../methods/method-store.js';
+import type { User } from '../../../directory/users.js';
+import type { Method, MethodStore } from '../../../methods/method-store.js';
 import { normalisePhone } from '../../../methods/phone.js';
 import type { Refusal, SecurityInfoService } from '../../../methods/security-info.js';
 import type { MethodChoice } from '../../../policy/policy.js';
 import type { Clock } from '../../../shared/clock.js';
 import { fail, ok, type Result } from '../../../shared/result.js';
-import type { ProofStrategy } from './proof-strategy.js';
+import type { Pending } from '../reset-flow.js';
+import { minutesUntilSend, RESEND_COOLDOWN_MS, sendKeyOf, spendSend, type SendBudgetDeps } from '../send-budget.js';
+import type { ProofRefused, ProofStrategy } from './proof-strategy.js';
 import { verifyTypedCode } from './typed-code.js';
 
-export interface CodeStrategyDeps {
+export interface CodeStrategyDeps extends SendBudgetDeps {
   methods: Pick<MethodStore, 'findByContact' | 'get'>;
   securityInfo: Pick<SecurityInfoService, 'deliverCode' | 'verifyCode'>;
   clock: Clock;
   codeTtlMs: number;
   phoneRegion: string;
-  /** Runs the send without waiting for it, so the answer and its timing are the same whether anything matched. */
-  background(send: Promise<unknown>): void;
 }
 
 type ContactChoice = 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice';
@@ -24,14 +25,30 @@ const contactType = { email: 'email', mobile_sms: 'mobile', mobile_voice: 'mobil
 const channelOf = { email: 'email', mobile_sms: 'sms', mobile_voice: 'voice', office_voice: 'voice' } as const;
 const sentBy = { email: 'email', mobile_sms: 'sms', mobile_voice: 'call', office_voice: 'call' } as const;
 
-const isContactChoice = (choice: MethodChoice): choice is ContactChoice => (contactChoices as readonly MethodChoice[]).includes(choice);
+export const isContactChoice = (choice: MethodChoice): choice is ContactChoice => (contactChoices as readonly MethodChoice[]).includes(choice);
 
 /**
  * A code sent to an email address or a phone (text or call). The user types the full address
  * or number: contact details are never taken from the request, and a code goes out only when
  * what was typed matches a confirmed, registered one.
+ *
+ * No silent failure: a code that could not be sent (the destination's limit, the provider
+ * refused, delivery down) is told ("We could not send a code…"), with when to try again. A decoy
+ * (a name that matches nobody, a typo'd address) spends the same per-destination budget
+ * (send-budget.ts) and is told the same at the same count.
  */
 export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
+  /** Sends (or, for a decoy, only counts) one code; the refusal the user sees when it did not go out. */
+  async function send(user: User | null, method: Method | null, choice: ContactChoice, sendKey: string): Promise<ProofRefused | null> {
+    const limited = await spendSend(d, sendKey);
+    if (!user || !method) return limited === null ? null : fail('reset.sendFailed', { vars: { minutes: limited } });
+    // A real destination: delivery decides (and records in the delivery log why a message was dropped).
+    const sent = await d.securityInfo.deliverCode(user, method, 'reset', channelOf[choice]);
+    if (sent.ok) return null;
+    if (sent.reason === 'methods.blocked') return fail('methods.blocked');
+    return fail('reset.sendFailed', { vars: { minutes: limited ?? (await minutesUntilSend(d, sendKey)) } });
+  }
+
   return {
     choices: contactChoices,
     answer: 'code',
@@ -39,14 +56,27 @@ export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
       if (!isContactChoice(choice)) return fail('methods.notAvailable');
       const contact = normaliseContact(choice, input.contact, d.phoneRegion);
       if (!contact.ok) return fail(contact.reason, { field: 'contact' });
-      const method = user ? await d.methods.findByContact(user.id, contactType[choice], contact.value) : null;
-      const usable = method?.confirmed ? method : null;
-      const pending = { choice, gate: contactType[choice], methodId: usable?.id ?? null, expiresAt: d.clock.now() + d.codeTtlMs };
-      if (user && usable) d.background(d.securityInfo.deliverCode(user, usable, 'reset', channelOf[choice]));
+      const found = user ? await d.methods.findByContact(user.id, contactType[choice], contact.value) : null;
+      const usable = found?.confirmed ? found : null;
+      const now = d.clock.now();
+      const sendKey = sendKeyOf(d.lookupKey, contactType[choice], contact.value);
+      const refused = await send(user, usable, choice, sendKey);
+      if (refused) return refused;
+      const pending: Pending = { choice, gate: contactType[choice], methodId: usable?.id ?? null, expiresAt: now + d.codeTtlMs, sentAt: now, sendKey };
       return ok({ pending });
     },
+    async resend({ user, pending }) {
+      if (!isContactChoice(pending.choice) || !pending.sendKey) return fail('reset.notAllowedNow');
+      const now = d.clock.now();
+      const wait = (pending.sentAt ?? 0) + RESEND_COOLDOWN_MS - now;
+      if (wait > 0) return fail('reset.resendTooSoon', { vars: { seconds: Math.ceil(wait / 1000) } });
+      const method = user && pending.methodId ? await d.methods.get(user.id, pending.methodId) : null;
+      const refused = await send(user, method?.confirmed ? method : null, pending.choice, pending.sendKey);
+      if (refused) return refused;
+      return ok({ ...pending, expiresAt: now + d.codeTtlMs, sentAt: now });
+    },
     verify: (attempt, typed) => verifyTypedCode(d, attempt, typed, async (_user, matched) => matched),
-    step: (pending) => ({ kind: 'code', from: isContactChoice(pending.choice) ? sentBy[pending.choice] : 'email', minutes: d.codeTtlMs / 60_000 }),
+    step: (pending) => ({ kind: 'code', from: isContactChoice(pending.choice) ? sentBy[pending.choice] : 'email', minutes: d.codeTtlMs / 60_000, resendAt: (pending.sentAt ?? 0) + RESEND_COOLDOWN_MS }),
   };
 }
 

@@ -22,7 +22,9 @@ function codeWith(found: Method | null) {
     clock,
     codeTtlMs: 5 * 60_000,
     phoneRegion: 'GB',
-    background: (p) => void p,
+    throttle: { get: async () => ({ failures: 0, lockouts: 0, lockedUntil: 0, windowStartedAt: 0 }), recordFailure: async () => ({ failures: 1, lockouts: 0, lockedUntil: 0, windowStartedAt: 0 }) },
+    lookupKey: Buffer.alloc(32, 7),
+    perDestinationPerHour: 5,
   });
   return { strategy, sent };
 }
