@@ -44,4 +44,4 @@ export async function minutesUntilSend(d: SendBudgetDeps, sendKey: string): Prom
   return left > 0 ? minutes(left) : 1;
 }
 
-const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
+const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
