@@ -109,6 +109,7 @@ export const resetMessages = {
   'unlock.intro': 'If you know your password but your account is locked after too many attempts, enter your username. After you prove it is you, you can unlock it without changing the password.',
   'unlock.protectedTitle': 'This account cannot be unlocked here',
   'unlock.only': 'Unlock only',
+  'unlock.instead': 'Keep my password, only unlock my account',
   'unlock.onlyHint': 'Keep your current password and unlock the account.',
   'unlock.orReset': 'Or choose a new password',
   'unlock.submit': 'Unlock my account',

@@ -18,15 +18,26 @@ export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppC
   const { min, max } = view.passwordLength;
   const e = errors ?? {};
   const unlockFirst = flow.data.intent === 'unlock' && view.canUnlock;
-  const unlockForm = view.canUnlock ? (
+  // Unlock first: its own card. Reset first: a one-line choice that opens (no script needed), so the page stays short.
+  const unlockForm = !view.canUnlock ? null : unlockFirst ? (
     <form method="post" action="/reset/unlock" class="card">
       <Csrf c={c} />
       <input type="hidden" name="flow" value={flow.id} />
       <h2>{t('unlock.only')}</h2>
       <p>{t('unlock.onlyHint')}</p>
-      <Submit kind={unlockFirst ? undefined : 'secondary'}>{t('unlock.submit')}</Submit>
+      <Submit>{t('unlock.submit')}</Submit>
     </form>
-  ) : null;
+  ) : (
+    <details>
+      <summary>{t('unlock.instead')}</summary>
+      <form method="post" action="/reset/unlock">
+        <Csrf c={c} />
+        <input type="hidden" name="flow" value={flow.id} />
+        <p>{t('unlock.onlyHint')}</p>
+        <Submit kind="secondary">{t('unlock.submit')}</Submit>
+      </form>
+    </details>
+  );
   return (
     <Page c={c} title={unlockFirst ? t('unlock.title') : t('reset.newTitle')} narrow>
       <StepIndicator c={c} step={view.stepNo} label={unlockFirst ? 'reset.step.unlock' : 'reset.step.password'} />
@@ -43,7 +54,7 @@ export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppC
         <Csrf c={c} />
         <input type="hidden" name="flow" value={flow.id} />
         <div class="hint" id="rules">
-          <p>{t('reset.rules.lead')}</p>
+          {t('reset.rules.lead')}
           <ul>
             <li>{t('reset.rules.length', { min, max })}</li>
             <li>{t('reset.rules.notCommon')}</li>
@@ -97,7 +108,7 @@ export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppC
         <Csrf c={c} />
         <input type="hidden" name="flow" value={flow.id} />
         <div class="hint" id="rules">
-          <p>{t('reset.rules.lead')}</p>
+          {t('reset.rules.lead')}
           <ul>
             <li>{t('reset.rules.length', { min, max })}</li>
             <li>{t('reset.rules.notCommon')}</li>
