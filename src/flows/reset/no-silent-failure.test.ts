@@ -107,3 +107,24 @@ describe('a code that could not be sent is told, never passed over', () => {
     expect((await c.get(`/reset/verify?flow=${flow}`)).body).toContain('Choose a new password');
   });
 });
+
+describe('reset.showRegisteredHints', () => {
+  it('off (the default), every name sees the same list without hints; on, the list shows masked hints of the named user\'s registered addresses and numbers, and a name that matches nobody gets none', async () => {
+    const t = await portal();
+    await registered(t.portal, 'hana', { email: 'hana.private@mail.test', mobile: '+4915123457878' });
+    const list = async (username: string) => {
+      const c = new TestClient(t.app);
+      const flow = flowOf(await startReset(c, username));
+      return (await c.get(`/reset/verify?flow=${flow}`)).body;
+    };
+    const strip = (body: string) => body.replace(/value="[A-Za-z0-9_-]{20,}"/g, 'value="F"').replace(/Account: [^<]+/, 'Account: U');
+    expect(strip(await list('hana'))).toEqual(strip(await list('no.such.user')));
+    expect(await list('hana')).not.toContain('Registered:');
+    expect((await t.portal.policy.update({ id: null, name: 'test' }, { reset: { neverWeakerThanSignIn: true, showRegisteredHints: true } })).ok).toBe(true);
+    const shown = await list('hana');
+    expect(shown).toContain('Email me a code<span class="hint"> — Registered: h•••@mail.test</span>');
+    expect(shown).toContain('Text me a code<span class="hint"> — Registered: +49 •••• ••78</span>');
+    expect(shown).not.toContain('hana.private');
+    expect(await list('no.such.user')).not.toContain('Registered:');
+  });
+});
