@@ -32,13 +32,13 @@ describe('a code that could not be sent is told, never passed over', () => {
     const { user } = await registered(t.portal, 'rosa', { email: 'bounce@mail.test' });
     const c = new TestClient(t.app);
     const flow = flowOf(await startReset(c, 'rosa'));
-    const r = await chooseEmail(c, flow, 'bounce@mail.test');
-    expect(r.status).toBe(503);
+    // The answer is the same as for any address (the send runs in the background, so its timing tells nothing)…
+    expect((await chooseEmail(c, flow, 'bounce@mail.test')).status).toBe(303);
+    await t.portal.resets.settled();
+    // …and the code page then says the code was not sent, with the way back to the list.
+    const r = await c.get(`/reset/verify?flow=${flow}`);
     expect(r.body).toContain(COULD_NOT_SEND);
-    // Still on the address page, with the way back to the list.
-    expect(r.body).toContain('Your email address');
     expect(r.body).toContain('Try another way');
-    expect(r.body).not.toContain('a code is on its way');
     const log = await t.store.db.selectFrom('delivery_log').selectAll().where('user_id', '=', user.id).execute();
     expect(log.map((l) => [l.kind, l.status])).toEqual([['code:reset', 'failed']]);
     expect(log[0]!.error).toMatch(/550|Mailbox unavailable/);
@@ -57,6 +57,8 @@ describe('a code that could not be sent is told, never passed over', () => {
     const flow = flowOf(await startReset(c, 'nora'));
     const r = await chooseEmail(c, flow, email);
     expect(r.status).toBe(303);
+    await t.portal.resets.settled();
+    expect((await c.get(`/reset/verify?flow=${flow}`)).body).not.toContain(COULD_NOT_SEND);
     const codes = (await messagesTo(t.portal, email)).filter((m) => m.kind === 'code:reset');
     expect(codes).toHaveLength(1);
   });
@@ -78,6 +80,7 @@ describe('a code that could not be sent is told, never passed over', () => {
     expect(real).toEqual([...Array(5).fill([303, false]), [503, true], [503, true]]);
     expect(await answers('no.such.user', 'anyone@mail.test')).toEqual(real);
     expect(await answers('vera', 'vera@mail.tset')).toEqual(real);
+    await t.portal.resets.settled();
     // The real address got its five codes; what was refused is in the delivery log with the limit.
     expect((await messagesTo(t.portal, email)).filter((m) => m.kind === 'code:reset')).toHaveLength(5);
     const refused = await t.store.db.selectFrom('delivery_log').selectAll().where('status', '=', 'rate_limited').execute();
@@ -90,6 +93,7 @@ describe('a code that could not be sent is told, never passed over', () => {
     const c = new TestClient(t.app);
     const flow = flowOf(await startReset(c, 'ines'));
     expect((await chooseEmail(c, flow, email)).status).toBe(303);
+    await t.portal.resets.settled();
     const page = await c.get(`/reset/verify?flow=${flow}`);
     expect(page.body).toContain('Did not get it? You can ask for a new code in 60 seconds');
     const early = await c.post('/reset/verify/resend', { flow });
@@ -100,6 +104,7 @@ describe('a code that could not be sent is told, never passed over', () => {
     expect((await c.get(`/reset/verify?flow=${flow}`)).body).toContain('You can ask for a new code now.');
     const again = await c.post('/reset/verify/resend', { flow });
     expect(again.status).toBe(303);
+    await t.portal.resets.settled();
     const codes = (await messagesTo(t.portal, email)).filter((m) => m.kind === 'code:reset');
     expect(codes).toHaveLength(2);
     // The new code works (the newest message first).

@@ -35,6 +35,7 @@ import { startData, transition, type Intent, type ResetData, type ResetState } f
 import { NOBODY, registeredGates, standingOf, strongMethods } from './eligibility.js';
 import { stepOf, type PasswordLength, type ResetFlow, type ResetView } from './reset-view.js';
 import { registeredHints } from './hints.js';
+import { minutesUntilSend, sendFailed } from './send-budget.js';
 import { proofStrategies, type ProofStrategy } from './strategies/index.js';
 import type { ProofAnswer, ProofStarted } from './strategies/proof-strategy.js';
 
@@ -102,14 +103,22 @@ export interface ResetServiceDeps {
  * The proof methods are strategies (./strategies/): this class runs the flow around them.
  */
 export class ResetService {
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly strategies: ReadonlyMap<MethodChoice, ProofStrategy>;
 
   constructor(private readonly d: ResetServiceDeps) {
-    this.strategies = proofStrategies(d);
+    this.strategies = proofStrategies({ ...d, background: (p) => this.background(p) });
   }
 
-  /** Codes are sent before the answer (so a failure is told): nothing runs in the background any more; kept for callers that wait. */
-  async settled(): Promise<void> {}
+  /** Waits for codes being sent in the background (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private background(p: Promise<unknown>): void {
+    const tracked = p.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
 
   /** Whether /unlock is offered at all (the SSPR policy's switch). */
   async unlockAllowed(): Promise<boolean> {
@@ -193,7 +202,9 @@ export class ResetService {
         // The method the page asks for comes first.
         if (strongReason.length > 0) choices.sort((a, b) => Number(strongReason.includes(gateOfChoice[b])) - Number(strongReason.includes(gateOfChoice[a])));
         const picked = flow.data.picked && choices.includes(flow.data.picked) ? flow.data.picked : null;
-        return { kind: 'verifying', flow, choices, picked, hints, stepNo: stepOf(flow.data, flow.state), now: this.d.clock.now(), step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason, attemptsWarning };
+        // A code delivery did not send: told on the code page (only ever for a real send; a decoy's refusals come at once, with the same count).
+        const notSent = pending?.sendKey && pending.sentAt !== undefined && (await sendFailed(this.d, flow.id, pending.sentAt)) ? { minutes: await minutesUntilSend(this.d, pending.sendKey) } : null;
+        return { kind: 'verifying', flow, choices, picked, hints, stepNo: stepOf(flow.data, flow.state), now: this.d.clock.now(), notSent, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason, attemptsWarning };
       }
       case 'verified': {
         if (!user) return { kind: 'expired' };

@@ -31,6 +31,8 @@ export type ResetView =
       /** Which step of how many (the step indicator). */
       stepNo: { n: number; of: number };
       now: number;
+      /** The code of the pending proof was not sent (delivery refused it): try another way, or again in this many minutes. */
+      notSent: { minutes: number } | null;
       step: ProofStep | null;
       phoneRegion: string;
       helpdesk: string | null;

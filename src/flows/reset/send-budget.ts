@@ -11,6 +11,10 @@ import type { Clock } from '../../shared/clock.js';
  * delivery's own per-destination limit (src/delivery/delivery.ts: codes and notices have a
  * budget each). A real send still goes through delivery, which decides and records why a message
  * was dropped (the Delivery page); this counter only gives a decoy the same answer.
+ *
+ * A real send runs in the background (the answer and its timing are the same whether the typed
+ * address matched); when delivery does not send it, the flow's code page says so
+ * (markSendFailed / sendFailed) and offers another way.
  */
 export interface SendBudgetDeps {
   throttle: Pick<ThrottleStore, 'get' | 'recordFailure'>;
@@ -42,6 +46,19 @@ export async function spendSend(d: SendBudgetDeps, sendKey: string): Promise<num
 export async function minutesUntilSend(d: SendBudgetDeps, sendKey: string): Promise<number> {
   const left = lockRemaining(await d.throttle.get(throttleKeys.resetSends(sendKey)), d.clock.now());
   return left > 0 ? minutes(left) : 1;
+}
+
+/** How long a failed send is remembered for the code page (longer than any code lives). */
+const FAILED_MS = 30 * 60_000;
+const failedKey = (flowId: string, sentAt: number) => throttleKeys.resetSendFailed(`${flowId}:${sentAt}`);
+
+/** A real code that delivery did not send (refused, limited, provider down): the code page says so from now on. */
+export async function markSendFailed(d: SendBudgetDeps, flowId: string, sentAt: number): Promise<void> {
+  await d.throttle.recordFailure(failedKey(flowId, sentAt), { threshold: 1, baseMs: FAILED_MS, growth: 1, maxMs: FAILED_MS, windowMs: FAILED_MS });
+}
+
+export async function sendFailed(d: SendBudgetDeps, flowId: string, sentAt: number): Promise<boolean> {
+  return lockRemaining(await d.throttle.get(failedKey(flowId, sentAt)), d.clock.now()) > 0;
 }
 
 const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));

@@ -63,6 +63,7 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
       <p class="muted">{t('reset.for', { username: flow.data.username })}</p>
       {flow.data.passed.length > 0 ? <Notice kind="ok">{t(view.strongReason.length > 0 ? strongReasonKey(view.strongReason, view.choices) : 'reset.onePassed')}</Notice> : null}
       {errorText && !field ? <Notice kind="error">{errorText}</Notice> : null}
+      {!showList && step && view.notSent && !errorText ? <Notice kind="error">{t('reset.sendFailed', view.notSent)}</Notice> : null}
       {showList ? null : <AttemptsWarning c={c} warning={view.attemptsWarning} />}
       {view.noMoreMethods ? (
         <>

@@ -7,7 +7,7 @@ import type { MethodChoice } from '../../../policy/policy.js';
 import type { Clock } from '../../../shared/clock.js';
 import { fail, ok, type Result } from '../../../shared/result.js';
 import type { Pending } from '../reset-flow.js';
-import { minutesUntilSend, RESEND_COOLDOWN_MS, sendKeyOf, spendSend, type SendBudgetDeps } from '../send-budget.js';
+import { markSendFailed, RESEND_COOLDOWN_MS, sendKeyOf, spendSend, type SendBudgetDeps } from '../send-budget.js';
 import type { ProofRefused, ProofStrategy } from './proof-strategy.js';
 import { verifyTypedCode } from './typed-code.js';
 
@@ -17,6 +17,8 @@ export interface CodeStrategyDeps extends SendBudgetDeps {
   clock: Clock;
   codeTtlMs: number;
   phoneRegion: string;
+  /** Runs the send without waiting for it, so the answer and its timing are the same whether anything matched. */
+  background(send: Promise<unknown>): void;
 }
 
 type ContactChoice = 'email' | 'mobile_sms' | 'mobile_voice' | 'office_voice';
@@ -32,27 +34,32 @@ export const isContactChoice = (choice: MethodChoice): choice is ContactChoice =
  * or number: contact details are never taken from the request, and a code goes out only when
  * what was typed matches a confirmed, registered one.
  *
- * No silent failure: a code that could not be sent (the destination's limit, the provider
- * refused, delivery down) is told ("We could not send a code…"), with when to try again. A decoy
- * (a name that matches nobody, a typo'd address) spends the same per-destination budget
- * (send-budget.ts) and is told the same at the same count.
+ * No silent failure: a code that could not be sent is told ("We could not send a code…"), with
+ * when to try again. The destination's budget is spent and checked at once, for a real address
+ * and a decoy (a name that matches nobody, a typo'd address) alike, so both are refused at the
+ * same count (send-budget.ts). A real send then runs in the background; when delivery does not
+ * send it (the provider refused, delivery down, its own limit), the code page says so.
  */
 export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
-  /** Sends (or, for a decoy, only counts) one code; the refusal the user sees when it did not go out. */
-  async function send(user: User | null, method: Method | null, choice: ContactChoice, sendKey: string): Promise<ProofRefused | null> {
+  /** Spends the destination's budget (real or decoy alike) and, for a real one, sends in the background; the refusal when the budget is used up. */
+  async function send(flowId: string, sentAt: number, user: User | null, method: Method | null, choice: ContactChoice, sendKey: string): Promise<ProofRefused | null> {
     const limited = await spendSend(d, sendKey);
-    if (!user || !method) return limited === null ? null : fail('reset.sendFailed', { vars: { minutes: limited } });
-    // A real destination: delivery decides (and records in the delivery log why a message was dropped).
-    const sent = await d.securityInfo.deliverCode(user, method, 'reset', channelOf[choice]);
-    if (sent.ok) return null;
-    if (sent.reason === 'methods.blocked') return fail('methods.blocked');
-    return fail('reset.sendFailed', { vars: { minutes: limited ?? (await minutesUntilSend(d, sendKey)) } });
+    // A real destination: delivery decides, and records in the delivery log why a message was
+    // dropped — also past the budget, where delivery's own limit (the same number) refuses it.
+    if (user && method) {
+      d.background(
+        d.securityInfo.deliverCode(user, method, 'reset', channelOf[choice]).then(async (sent) => {
+          if (!sent.ok) await markSendFailed(d, flowId, sentAt);
+        }),
+      );
+    }
+    return limited === null ? null : fail('reset.sendFailed', { vars: { minutes: limited } });
   }
 
   return {
     choices: contactChoices,
     answer: 'code',
-    async choose({ choice, user }, input) {
+    async choose({ flow, choice, user }, input) {
       if (!isContactChoice(choice)) return fail('methods.notAvailable');
       const contact = normaliseContact(choice, input.contact, d.phoneRegion);
       if (!contact.ok) return fail(contact.reason, { field: 'contact' });
@@ -60,18 +67,18 @@ export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
       const usable = found?.confirmed ? found : null;
       const now = d.clock.now();
       const sendKey = sendKeyOf(d.lookupKey, contactType[choice], contact.value);
-      const refused = await send(user, usable, choice, sendKey);
+      const refused = await send(flow.id, now, user, usable, choice, sendKey);
       if (refused) return refused;
       const pending: Pending = { choice, gate: contactType[choice], methodId: usable?.id ?? null, expiresAt: now + d.codeTtlMs, sentAt: now, sendKey };
       return ok({ pending });
     },
-    async resend({ user, pending }) {
+    async resend({ flow, user, pending }) {
       if (!isContactChoice(pending.choice) || !pending.sendKey) return fail('reset.notAllowedNow');
       const now = d.clock.now();
       const wait = (pending.sentAt ?? 0) + RESEND_COOLDOWN_MS - now;
       if (wait > 0) return fail('reset.resendTooSoon', { vars: { seconds: Math.ceil(wait / 1000) } });
       const method = user && pending.methodId ? await d.methods.get(user.id, pending.methodId) : null;
-      const refused = await send(user, method?.confirmed ? method : null, pending.choice, pending.sendKey);
+      const refused = await send(flow.id, now, user, method?.confirmed ? method : null, pending.choice, pending.sendKey);
       if (refused) return refused;
       return ok({ ...pending, expiresAt: now + d.codeTtlMs, sentAt: now });
     },
