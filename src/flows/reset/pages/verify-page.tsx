@@ -109,8 +109,6 @@ function WaysList({ c, view, errorText }: { c: AppContext; view: Verifying; erro
   const current = view.step ? view.flow.data.pending?.choice : view.picked;
   return (
     <form method="post" action="/reset/verify/pick" class="card" novalidate>
-      <Csrf c={c} />
-      <input type="hidden" name="flow" value={view.flow.id} />
       <fieldset aria-describedby={errorText ? 'f-choice-error' : undefined}>
         <legend>{view.flow.data.passed.length > 0 ? t('reset.chooseSecond') : t('reset.choose')}</legend>
         {errorText ? (
@@ -131,6 +129,8 @@ function WaysList({ c, view, errorText }: { c: AppContext; view: Verifying; erro
           );
         })}
       </fieldset>
+      <Csrf c={c} />
+      <input type="hidden" name="flow" value={view.flow.id} />
       <Submit>{t('reset.next')}</Submit>
     </form>
   );
@@ -143,10 +143,10 @@ function ContactForm({ c, flow, choice, phoneRegion, errorText }: { c: AppContex
   const described = errorText ? `${id}-hint ${id}-error` : `${id}-hint`;
   return (
     <form method="post" action="/reset/verify/choose" class="card" novalidate>
+      <h2>{t(choiceLabel[choice])}</h2>
       <Csrf c={c} />
       <input type="hidden" name="flow" value={flow} />
       <input type="hidden" name="choice" value={choice} />
-      <h2>{t(choiceLabel[choice])}</h2>
       <div>
         <label for={id}>{t(choice === 'email' ? 'reset.contact.email' : choice === 'office_voice' ? 'reset.contact.office' : 'reset.contact.mobile')}</label>
         <p class="hint" id={`${id}-hint`}>
@@ -170,9 +170,9 @@ function ProofForm({ c, flow, step, now, errorText, field }: { c: AppContext; fl
   if (step.kind === 'questions') {
     return (
       <form method="post" action="/reset/verify/questions" class="card" novalidate>
+        <h2>{t('reset.questions.title')}</h2>
         <Csrf c={c} />
         <input type="hidden" name="flow" value={flow} />
-        <h2>{t('reset.questions.title')}</h2>
         {errorText && field === 'answers' ? <p class="field-error">{errorText}</p> : null}
         {step.questions.map((q, i) => (
           <div>
