@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit, withPage } from '../helpers/browser.js';
-import { createUser, enterCode, h1, mainText, sendCodeVia, signIn, signOut, submitNewPassword, waysOffered } from '../helpers/browser-flows.js';
+import { createUser, enterCode, h1, mainText, pickWay, sendCodeVia, signIn, signOut, submitNewPassword, waysOffered } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 
@@ -179,6 +179,34 @@ describe('reset, unlock and change, one step at a time (real process, real Chrom
     expect(opened.status).toBe(200);
     await expectStepPage(page, 'change', null);
     await closePage(page);
+  });
+
+  it('without JavaScript (after the robot check) every step is a plain form: the list, the address, the code; the passkey page says plainly that it needs JavaScript', async () => {
+    const user = await userWithMethods(one, 'nils');
+    const page = await newPage(browser);
+    await identify(one, page, user.username, '/reset', 'Step 1 of 3 · Your username', 'nojs-name');
+    const state = await page.context().storageState();
+    const at = page.url();
+    await closePage(page);
+    await withPage(
+      browser,
+      async (plain) => {
+        expect((await visit(plain, at)).status).toBe(200);
+        expect(await waysOffered(plain)).toEqual(WAYS);
+        expect((await pickWay(plain, 'Use my passkey')).chain).toEqual([303, 200]);
+        expect(await mainText(plain)).toContain('Passkeys need JavaScript');
+        await expectStepPage(plain, 'nojs-passkey', 'Step 2 of 3 · Prove it is you');
+        const pressed = await navigation(plain, () => plain.getByRole('button', { name: 'Use my passkey', exact: true }).click());
+        expect(pressed.status).toBe(400);
+        expect(await mainText(plain)).toContain('Passkeys need JavaScript');
+        await navigation(plain, () => plain.getByRole('link', { name: 'Try another way', exact: true }).click());
+        const before = await one.outbox.mark();
+        expect((await sendCodeVia(plain, 'Email me a code', user.email)).chain).toEqual([303, 200]);
+        expect((await enterCode(plain, await one.outbox.nextCodeTo(user.email, before))).chain).toEqual([303, 200]);
+        expect(await h1(plain)).toBe('Choose a new password');
+      },
+      { javaScriptEnabled: false, storageState: state },
+    );
   });
 
   it('the list of ways is the same for an existing name and one that matches nobody, and "Try another way" goes back to it', async () => {
