@@ -24,7 +24,7 @@ describe('audit console', () => {
     expect(all.status).toBe(200);
     expect(all.body).toContain('user_created');
     const failures = await admin.get('/admin/audit?event=sign_in&outcome=failure&user=alice');
-    expect(failures.body).toContain('1 event(s)');
+    expect(failures.body).toContain('1 event');
     expect(failures.body).toContain('reason=wrong_password');
     const none = await admin.get('/admin/audit?user=nobody');
     expect(none.body).toContain('No events match.');

@@ -1,7 +1,7 @@
 /** Strings of the audit log pages; merged into the English catalogue. */
 export const auditMessages = {
   'audit.title': 'Audit log',
-  'audit.intro': 'Every sign-in, change and administrative action, newest first. Entries cannot be edited; they are deleted only when older than {days} days.',
+  'audit.intro': 'Every sign-in, change and administrative action, newest first. Entries cannot be edited; they are deleted only when older than {days, plural, one {# day} other {# days}}.',
   'audit.filter.event': 'Event',
   'audit.filter.outcome': 'Outcome',
   'audit.filter.user': 'User (actor or target)',
@@ -12,7 +12,7 @@ export const auditMessages = {
   'audit.filter.attention': 'Only events that need attention',
   'audit.attention': 'Needs attention',
   'audit.export': 'Download as CSV',
-  'audit.count': '{total} event(s)',
+  'audit.count': '{total, plural, one {# event} other {# events}}',
   'audit.none': 'No events match.',
   'audit.col.time': 'Time (UTC)',
   'audit.col.event': 'Event',
