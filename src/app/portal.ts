@@ -335,6 +335,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     passwordLength: passwordLengthOf(policy),
     flowTtlMs: config.reset.flowMinutes * MINUTE,
     codeTtlMs: m.codeMinutes * MINUTE,
+    perDestinationPerHour: config.delivery.limits.perDestinationPerHour,
     startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },
     verifyFailures: securityInfoLimits.verifyFailures,
     adPolicy: (user) => adPolicyFor(user),

@@ -139,14 +139,14 @@ describe('policy console', () => {
   });
 
   it('"a reset is never weaker than sign-in" is on by default, explained on the methods page, saved off through the form and listed in the history', async () => {
-    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: true });
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: true, showRegisteredHints: false });
     const page = await admin.get('/admin/policy/methods');
     expect(page.body).toContain('<legend>A reset is never weaker than sign-in</legend>');
     expect(page.body).toContain('Users who set up an authenticator app or a passkey must use it to reset their password or unlock their account');
     expect(page.body).toMatch(/<input type="radio" name="reset-neverWeakerThanSignIn" value="yes" checked/);
     const fields = { methodsRequired: '1', methodsAvailable: ['email', 'totp'], 'questions-toRegister': '3', 'questions-toAnswer': '3', 'questions-custom': '' };
     await save('methods', { ...fields, 'reset-neverWeakerThanSignIn': 'no' });
-    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: false });
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: false, showRegisteredHints: false });
     const again = await admin.get('/admin/policy/methods');
     expect(again.body).toMatch(/<input type="radio" name="reset-neverWeakerThanSignIn" value="no" checked/);
     const history = await admin.get('/admin/policy/history');
@@ -154,7 +154,20 @@ describe('policy console', () => {
     // Anything but yes or no is refused and changes nothing.
     const bad = await admin.post('/admin/policy/methods', { expectedVersion: expectedVersionOf(again.body), ...fields, 'reset-neverWeakerThanSignIn': 'maybe' });
     expect(bad.status).toBe(400);
-    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: false });
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: false, showRegisteredHints: false });
+  });
+
+  it('"show hints of the registered methods" is off by default, explained as a trade-off against enumeration on the methods page, and saved on through the form', async () => {
+    const page = await admin.get('/admin/policy/methods');
+    expect(page.body).toContain('<legend>Show hints of the registered methods during a reset</legend>');
+    expect(page.body).toContain('tells anyone who types a username whether the account exists and which methods it has');
+    expect(page.body).toMatch(/<input type="radio" name="reset-showRegisteredHints" value="no" checked/);
+    const fields = { methodsRequired: '1', methodsAvailable: ['email', 'totp'], 'questions-toRegister': '3', 'questions-toAnswer': '3', 'questions-custom': '', 'reset-neverWeakerThanSignIn': 'yes' };
+    await save('methods', { ...fields, 'reset-showRegisteredHints': 'yes' });
+    expect((await stored()).reset).toEqual({ neverWeakerThanSignIn: true, showRegisteredHints: true });
+    const bad = await admin.post('/admin/policy/methods', { expectedVersion: expectedVersionOf((await admin.get('/admin/policy/methods')).body), ...fields, 'reset-showRegisteredHints': 'perhaps' });
+    expect(bad.status).toBe(400);
+    expect((await stored()).reset.showRegisteredHints).toBe(true);
   });
 
   it('requiring registration takes effect at once: an administrator without two methods is then led to security info', async () => {

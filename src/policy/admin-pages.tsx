@@ -121,6 +121,7 @@ function SectionForm({ c, view }: { c: AppContext; view: SectionView }) {
             {input('methodsRequired')}
             {input('methodsAvailable')}
             {input('reset.neverWeakerThanSignIn')}
+            {input('reset.showRegisteredHints')}
             <h3>{t('policy.questions.heading')}</h3>
             <p class="hint">{t('policy.questions.intro')}</p>
             {input('questions.toRegister')}

@@ -42,6 +42,8 @@ export const policyMessages = {
   'policy.methodsAvailable.legend': 'Methods available to users',
   'policy.methodsAvailable.hint': 'A mobile phone counts as one method, whether it receives text messages, calls or both. A set of recovery codes counts as one method too: users print or store 10 codes, each usable once, for when their phone or email is out of reach.',
   'policy.reset.neverWeakerThanSignIn': 'A reset is never weaker than sign-in',
+  'policy.reset.showRegisteredHints': 'Show hints of the registered methods during a reset',
+  'policy.reset.showRegisteredHintsHint': 'Off by default. When on, after the robot check the list of ways to prove it is you shows a masked hint of each method the user registered (for example "a•••@example.com" or "+49 •••• ••78"), as Microsoft Entra does. This helps users pick the right one, but tells anyone who types a username whether the account exists and which methods it has.',
   'policy.reset.neverWeakerThanSignInHint': 'Recommended. Users who set up an authenticator app or a passkey must use it to reset their password or unlock their account, or verify two other ways (for example email and phone) when they do not have it to hand. An email code alone is then not enough, even when one method is required. Users without an app or a passkey are not affected.',
   'policy.method.email': 'Email',
   'policy.method.mobile_sms': 'Mobile phone: text message (SMS)',

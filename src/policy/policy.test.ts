@@ -71,9 +71,9 @@ describe.each(dialects)('policy service on %s', (dialect) => {
   it('a version stored before "never weaker than sign-in" existed reads with it on, and a save keeps it', async () => {
     const { reset: _reset, ...older } = initialPolicy(tp.config);
     await tp.store.db.insertInto('policy_versions').values({ version: 1, document: JSON.stringify({ ...older, methodsRequired: 1 }), created_at: 1, actor_id: null, actor_name: 'old release', comment: null }).execute();
-    expect((await policy.refresh()).policy.reset).toEqual({ neverWeakerThanSignIn: true });
+    expect((await policy.refresh()).policy.reset).toEqual({ neverWeakerThanSignIn: true, showRegisteredHints: false });
     const saved = await policy.update(ADA, { reset: { neverWeakerThanSignIn: false } });
-    expect(saved.ok && saved.value.policy.reset).toEqual({ neverWeakerThanSignIn: false });
+    expect(saved.ok && saved.value.policy.reset).toEqual({ neverWeakerThanSignIn: false, showRegisteredHints: false });
     expect((await policy.update(ADA, { reset: { neverWeakerThanSignIn: 'yes' } })).ok).toBe(false);
     expect((await policy.refresh()).policy.reset.neverWeakerThanSignIn).toBe(false);
   });

@@ -80,6 +80,12 @@ export const policySchema = z
          * other methods) to reset or unlock (OWASP ASVS 5.0 6.4.3, NIST SP 800-63B-4 §4.2).
          */
         neverWeakerThanSignIn: z.boolean('v.policy.boolean').default(true),
+        /**
+         * After the CAPTCHA, the list of ways shows masked hints of the methods the named user
+         * registered ("Email a•••@example.com"), as Entra does. Off by default: it tells whoever
+         * typed the name that the account exists and which methods it has (enumeration).
+         */
+        showRegisteredHints: z.boolean('v.policy.boolean').default(false),
       })
       .prefault({}),
     /** The password rules (password-rules.ts). */
@@ -122,7 +128,7 @@ export function initialPolicy(config: Pick<Config, 'methods' | 'branding' | 'pas
     notifications: { usersOnReset: true, adminsOnAdminReset: true },
     customization: { helpdesk },
     onPremises: { writeback: true, allowUnlock: true, passwordHashSync: false },
-    reset: { neverWeakerThanSignIn: true },
+    reset: { neverWeakerThanSignIn: true, showRegisteredHints: false },
     passwords: initialPasswordRules(config.passwords),
     helpdesk: { requireVerification: true, temporaryPasswords: true },
   };

@@ -72,6 +72,7 @@ export const policySettings: readonly Setting[] = [
     options: methodChoices.map((m) => ({ value: m, label: `policy.method.${m}` as const })),
   },
   { path: 'reset.neverWeakerThanSignIn', section: 'methods', kind: 'yesno', label: 'policy.reset.neverWeakerThanSignIn', hint: 'policy.reset.neverWeakerThanSignInHint' },
+  { path: 'reset.showRegisteredHints', section: 'methods', kind: 'yesno', label: 'policy.reset.showRegisteredHints', hint: 'policy.reset.showRegisteredHintsHint' },
   { path: 'questions.toRegister', section: 'methods', kind: 'select', numeric: true, label: 'policy.questions.toRegister', options: counts },
   { path: 'questions.toAnswer', section: 'methods', kind: 'select', numeric: true, label: 'policy.questions.toAnswer', options: counts },
   { path: 'questions.custom', section: 'methods', kind: 'lines', label: 'policy.questions.custom', hint: 'policy.questions.customHint' },

@@ -23,4 +23,8 @@ export const throttleKeys = {
   resetStarts: (ip: string) => `reset:ip:${ip}`,
   /** Wrong answers in a decoy flow (a name with no usable account), per name and browser. */
   resetDecoy: (usernameKey: string, browserHash: string) => `reset:unmatched:${usernameKey}:${browserHash}`,
+  /** Codes a reset asked for, per typed destination (a keyed hash of it): decoys and real users count alike. */
+  resetSends: (destinationHash: string) => `reset:sends:${destinationHash}`,
+  /** A reset's code that delivery did not send, per flow and send: the code page tells it. */
+  resetSendFailed: (flowAndSend: string) => `reset:send-failed:${flowAndSend}`,
 } as const;

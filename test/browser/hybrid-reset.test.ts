@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { alerts, h1, submitNewPassword } from '../helpers/browser-flows.js';
+import { alerts, h1, sendCodeVia, submitNewPassword } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { openPortalStore, type PortalStore } from '../helpers/portal-store.js';
@@ -89,10 +89,8 @@ async function identify(env: Env, page: Page, username: string): Promise<Navigat
 
 /** On the method list: "Email me a code" with the address typed, the code from the outbox, Verify. Ends on the new-password page. */
 async function verifyByEmail(env: Env, page: Page, email: string): Promise<void> {
-  const form = page.locator('main form').filter({ has: page.getByRole('button', { name: 'Email me a code', exact: true }) });
-  await form.getByRole('textbox').fill(email);
   const before = await env.outbox.mark();
-  const chosen = await navigation(page, () => form.getByRole('button', { name: 'Email me a code', exact: true }).click());
+  const chosen = await sendCodeVia(page, 'Email me a code', email);
   expect(chosen.chain).toEqual([303, 200]);
   await page.getByLabel('Code', { exact: true }).fill(await env.outbox.nextCodeTo(email, before));
   const verified = await navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
@@ -188,7 +186,7 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       expect(done.chain).toEqual([303, 200]);
       expect(done.path).toMatch(/^\/reset\/verify\?flow=/);
       expect(await h1(page)).toBe('Your password was reset');
-      expect(await statusMessages(page)).toContain('Your password was reset. It was also unlocked, and you were signed out everywhere else.');
+      expect(await statusMessages(page)).toContain('Your password was reset. Your account was also unlocked, and you were signed out everywhere else.');
       await expectAccessibilityBasics(page);
       const notice = await withAgent.outbox.nextMessageTo(email, before);
       expect(notice.subject).toContain('Your password was reset');
@@ -234,10 +232,8 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
     await dc.samba(['group', 'addmembers', 'Domain Admins', 'pat.protected']);
     await withPage(browser, async (page) => {
       await identify(withAgent, page, 'pat.protected');
-      const form = page.locator('main form').filter({ has: page.getByRole('button', { name: 'Email me a code', exact: true }) });
-      await form.getByRole('textbox').fill(email);
       const before = await withAgent.outbox.mark();
-      await navigation(page, () => form.getByRole('button', { name: 'Email me a code', exact: true }).click());
+      await sendCodeVia(page, 'Email me a code', email);
       await page.getByLabel('Code', { exact: true }).fill(await withAgent.outbox.nextCodeTo(email, before));
       const verified = await navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
       expect(verified.chain).toEqual([303, 200]);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit, withPage } from '../helpers/browser.js';
-import { createUser, enterCode, h1, mainText, signIn, submitNewPassword } from '../helpers/browser-flows.js';
+import { createUser, enterCode, h1, mainText, pickWay, signIn, submitNewPassword } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 
@@ -104,7 +104,7 @@ describe('saved recovery codes (real process, real Chromium)', { timeout: 90_000
 
     await withPage(browser, async (page) => {
       await identify(page, user.username);
-      const chose = await navigation(page, () => page.getByRole('button', { name: 'Enter one of my recovery codes', exact: true }).click());
+      const chose = await pickWay(page, 'Enter one of my recovery codes');
       expect(chose.chain).toEqual([303, 200]);
       expect(await mainText(page)).toContain('Enter one of your saved recovery codes');
       await expectAccessibilityBasics(page);
@@ -127,7 +127,7 @@ describe('saved recovery codes (real process, real Chromium)', { timeout: 90_000
 
     await withPage(browser, async (page) => {
       await identify(page, user.username);
-      await navigation(page, () => page.getByRole('button', { name: 'Enter one of my recovery codes', exact: true }).click());
+      await pickWay(page, 'Enter one of my recovery codes');
       await page.getByLabel('Recovery code', { exact: true }).fill(codes[0]!);
       const replay = await navigation(page, () => page.getByRole('button', { name: 'Verify', exact: true }).click());
       expect(replay.status).toBe(400);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { addVirtualAuthenticator, closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { alerts, createUser, confirmAuthenticator, enterCode, h1, mainText, signOut, signIn, submitNewPassword, wrongCode } from '../helpers/browser-flows.js';
+import { alerts, createUser, confirmAuthenticator, enterCode, h1, mainText, pickWay, sendCodeVia, signOut, signIn, submitNewPassword, waysOffered, wrongCode } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { currentTotp } from '../../src/methods/totp.js';
@@ -29,8 +29,8 @@ const OLD_PASSWORD = 'Mossy quartz lantern 1987';
 const BASE = '/account/security-info';
 const CHEAP_CAPTCHA = 2000;
 const ALL_METHODS = ['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions'];
-/** The buttons of the method list, in the policy's order, when every method is offered. */
-const ALL_CHOICES = ['Email me a code', 'Text me a code', 'Call my mobile phone', 'Call my office phone', 'Enter a code from my authenticator app', 'Answer my security questions', 'Use my passkey'];
+/** The ways on the list (radio buttons), in the policy's order, when every method is offered. */
+const ALL_CHOICES = ['Email me a code', 'Text me a code', 'Call my mobile phone', 'Call my office phone', 'Enter a code from my authenticator app', 'Use my passkey', 'Answer my security questions'];
 
 const QUESTIONS: Record<string, { id: string; answer: string }> = {
   'What was the name of your first pet?': { id: 'q.firstPet', answer: 'Rex' },
@@ -54,11 +54,6 @@ interface TestUser {
 /** The visible submit buttons of the main landmark, in page order. */
 async function buttons(page: Page): Promise<string[]> {
   return (await page.locator('main button:visible').allInnerTexts()).map((t) => t.trim());
-}
-
-/** The form that holds the named button (each method choice is its own form). */
-function formWith(page: Page, button: string): Locator {
-  return page.locator('main form').filter({ has: page.getByRole('button', { name: button, exact: true }) });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -151,12 +146,17 @@ async function identify(env: Env, page: Page, username: string, options: { path?
 }
 
 /** On the method list: types the address or number into the choice's form and presses its button. Ends on the code page. */
-async function chooseWithContact(page: Page, button: string, contact: string): Promise<NavigationResult> {
-  const form = formWith(page, button);
-  await form.getByRole('textbox').fill(contact);
-  const r = await navigation(page, () => form.getByRole('button', { name: button, exact: true }).click());
+async function chooseWithContact(page: Page, way: string, contact: string): Promise<NavigationResult> {
+  const r = await sendCodeVia(page, way, contact);
   expect(r.chain).toEqual([303, 200]);
   expect(await page.getByLabel('Code', { exact: true }).count()).toBe(1);
+  return r;
+}
+
+/** On the list: picks a way that needs nothing typed first (its form follows at once). */
+async function chooseWay(page: Page, way: string): Promise<NavigationResult> {
+  const r = await pickWay(page, way);
+  expect(r.chain).toEqual([303, 200]);
   return r;
 }
 
@@ -189,7 +189,7 @@ async function setNewPassword(page: Page, password: string): Promise<NavigationR
   expect(r.chain).toEqual([303, 200]);
   expect(r.path).toMatch(/^\/reset\/verify\?flow=/);
   expect(await h1(page)).toBe('Your password was reset');
-  expect(await statusMessages(page)).toContain('Your password was reset. It was also unlocked, and you were signed out everywhere else.');
+  expect(await statusMessages(page)).toContain('Your password was reset. Your account was also unlocked, and you were signed out everywhere else.');
   return r;
 }
 
@@ -309,15 +309,16 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
         expect(r.path).toBe('/reset?m=expired');
       });
       expect(await h1(page)).toBe('Reset your password');
-      expect(await page.locator('main h2').first().innerText()).toBe('How do you want to prove it is you?');
-      expect(await buttons(page)).toEqual(ALL_CHOICES);
-      await page.locator('#passkey-sign-in-note').waitFor({ state: 'hidden' });
+      expect(await page.locator('main legend').first().innerText()).toBe('How do you want to prove it is you?');
+      expect(await waysOffered(page)).toEqual(ALL_CHOICES);
+      expect(await buttons(page)).toEqual(['Next']);
       await expectAccessibilityBasics(page);
 
       const before = await one.outbox.mark();
       await chooseWithContact(page, 'Email me a code', 'Rita@Example.com');
       expect(await codeHint(page)).toBe('If the address you typed is the one you registered, a code is on its way to it. It is valid for 5 minutes. Check your spam folder too.');
-      expect(await buttons(page)).toEqual(['Verify', 'Try another method']);
+      expect(await buttons(page)).toEqual(['Verify', 'Resend code']);
+      expect(await page.getByRole('link', { name: 'Try another way', exact: true }).count()).toBe(1);
       await expectAccessibilityBasics(page);
       const mail = await one.outbox.nextMessageTo('rita@example.com', before);
       expect(mail.channel).toBe('email');
@@ -332,8 +333,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       const verified = await enterCode(page, code);
       expect(verified.chain).toEqual([303, 200]);
       await expectNewPasswordPage(page, user.username);
-      // Unlock is allowed by the default policy: "Unlock only" is offered after the reset form.
-      expect(await buttons(page)).toEqual(['Reset password', 'Unlock my account']);
+      // Unlock is allowed by the default policy: "only unlock" is offered, folded, after the reset form.
+      expect(await buttons(page)).toEqual(['Reset password']);
+      expect(await page.locator('main summary').innerText()).toBe('Keep my password, only unlock my account');
       await expectAccessibilityBasics(page);
 
       const beforeDone = await one.outbox.mark();
@@ -410,14 +412,14 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       await registerEmail(one, page, 'sam@example.com');
       await signOut(page);
       await identify(one, page, user.username);
-      const real = await buttons(page);
+      const real = await waysOffered(page);
       const sent = await one.outbox.mark();
       await chooseWithContact(page, 'Email me a code', 'sam@example.com');
       const realHint = await codeHint(page);
       await one.outbox.nextMessageTo('sam@example.com', sent);
       await withPage(browser, async (other) => {
         await identify(one, other, 'nobody.by.this.name');
-        expect(await buttons(other)).toEqual(real);
+        expect(await waysOffered(other)).toEqual(real);
         const before = await one.outbox.mark();
         await chooseWithContact(other, 'Email me a code', 'sam@example.com');
         expect(await codeHint(other)).toBe(realHint);
@@ -508,6 +510,7 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       await signOut(page);
 
       await identify(one, page, user.username);
+      expect((await pickWay(page, 'Use my passkey')).chain).toEqual([303, 200]);
       await page.locator('#passkey-sign-in-note').waitFor({ state: 'hidden' });
       const verified = await navigation(page, () => page.getByRole('button', { name: 'Use my passkey', exact: true }).click());
       expect(verified.path).toMatch(/^\/reset\/verify\?flow=/);
@@ -526,7 +529,7 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       await signOut(page);
 
       await identify(one, page, user.username);
-      const opened = await choose(page, 'Answer my security questions');
+      const opened = await chooseWay(page, 'Answer my security questions');
       expect(opened.path).toMatch(/^\/reset\/verify\?flow=/);
       expect(await page.locator('main h2').first().innerText()).toBe('Your security questions');
       await expectAccessibilityBasics(page);
@@ -631,7 +634,8 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       expect(verified.chain).toEqual([303, 200]);
       // For an unlock the unlock comes first; a new password is the alternative.
       expect(await h1(page)).toBe('Unlock your account');
-      expect(await buttons(page)).toEqual(['Unlock my account', 'Reset password']);
+      expect(await buttons(page)).toEqual(['Unlock my account']);
+      expect(await page.locator('main summary').innerText()).toBe('Or choose a new password');
       expect(await mainText(page)).toContain('Keep your current password and unlock the account.');
       await expectAccessibilityBasics(page);
 
@@ -742,7 +746,7 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
 
       await identify(one, page, user.username);
       // The list is the same for everyone before identity is proven, questions included.
-      expect(await buttons(page)).toEqual(ALL_CHOICES);
+      expect(await waysOffered(page)).toEqual(ALL_CHOICES);
       const before = await one.outbox.mark();
       await chooseWithContact(page, 'Email me a code', 'ada@example.com');
       const first = await enterCode(page, await one.outbox.nextCodeTo('ada@example.com', before));
@@ -750,9 +754,9 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       expect(await h1(page)).toBe('Reset your password');
       expect(await statusMessages(page)).toContain('First check passed. For your account, a second check is needed.');
       // Partly proven: only what can still count for an administrator is offered.
-      expect(await buttons(page)).toEqual(ALL_CHOICES.filter((c) => c !== 'Email me a code' && c !== 'Answer my security questions'));
+      expect(await waysOffered(page)).toEqual(ALL_CHOICES.filter((c) => c !== 'Email me a code' && c !== 'Answer my security questions'));
 
-      await choose(page, 'Enter a code from my authenticator app');
+      await chooseWay(page, 'Enter a code from my authenticator app');
       const second = await enterCode(page, currentTotp(key, Date.now() + 30_000));
       expect(second.chain).toEqual([303, 200]);
       await expectNewPasswordPage(page, user.username);
@@ -769,7 +773,7 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       await signOut(page);
       for (const name of ['nobody.with.questions', admin.username]) {
         await identify(one, page, name);
-        const shown = await navigation(page, () => page.getByRole('button', { name: 'Answer my security questions', exact: true }).click());
+        const shown = await pickWay(page, 'Answer my security questions');
         expect(shown.chain, `choosing questions for ${name}`).toEqual([303, 200]);
         expect(await page.locator('main h2').first().innerText()).toBe('Your security questions');
         const labels = (await page.locator('main form label').allInnerTexts()).map((t) => t.trim());
@@ -799,12 +803,11 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
       expect(first.path).toMatch(/^\/reset\/verify\?flow=/);
       expect(await h1(page)).toBe('Reset your password');
       expect(await statusMessages(page)).toContain('First check passed. For your account, a second check is needed.');
-      expect(await page.locator('main h2').first().innerText()).toBe('Choose a second way to prove it is you');
-      expect(await buttons(page)).toEqual(ALL_CHOICES.filter((c) => c !== 'Email me a code'));
-      await page.locator('#passkey-sign-in-note').waitFor({ state: 'hidden' });
+      expect(await page.locator('main legend').first().innerText()).toBe('Choose a second way to prove it is you');
+      expect(await waysOffered(page)).toEqual(ALL_CHOICES.filter((c) => c !== 'Email me a code'));
       await expectAccessibilityBasics(page);
 
-      await choose(page, 'Enter a code from my authenticator app');
+      await chooseWay(page, 'Enter a code from my authenticator app');
       expect(await codeHint(page)).toBe('Enter the 6-digit code from your authenticator app.');
       await expectAccessibilityBasics(page);
       // Registration used the current step's code; the app's next one (within the allowed skew) is new.
@@ -826,22 +829,21 @@ describe('reset, unlock and change password (real process, real Chromium)', { ti
 
       await identify(one, page, user.username);
       // Before the proof: the same list as for anyone.
-      expect(await buttons(page)).toEqual(ALL_CHOICES);
+      expect(await waysOffered(page)).toEqual(ALL_CHOICES);
       const before = await one.outbox.mark();
       await chooseWithContact(page, 'Email me a code', 'nina@example.com');
       const first = await enterCode(page, await one.outbox.nextCodeTo('nina@example.com', before));
       expect(first.chain).toEqual([303, 200]);
       expect(await h1(page)).toBe('Reset your password');
       expect(await statusMessages(page)).toContain('First check passed. Because you set up an authenticator app, use it now, or verify one more way.');
-      expect(await page.locator('main h2').first().innerText()).toBe('Choose a second way to prove it is you');
+      expect(await page.locator('main legend').first().innerText()).toBe('Choose a second way to prove it is you');
       // The app the page asks for comes first; every other method still counts as the second one.
       const app = 'Enter a code from my authenticator app';
-      expect(await buttons(page)).toEqual([app, ...ALL_CHOICES.filter((c) => c !== 'Email me a code' && c !== app)]);
+      expect(await waysOffered(page)).toEqual([app, ...ALL_CHOICES.filter((c) => c !== 'Email me a code' && c !== app)]);
       expect(await page.locator('#f-password').count()).toBe(0);
-      await page.locator('#passkey-sign-in-note').waitFor({ state: 'hidden' });
       await expectAccessibilityBasics(page);
 
-      await choose(page, 'Enter a code from my authenticator app');
+      await chooseWay(page, 'Enter a code from my authenticator app');
       const second = await enterCode(page, currentTotp(key, Date.now() + 30_000));
       expect(second.chain).toEqual([303, 200]);
       await expectNewPasswordPage(page, user.username);

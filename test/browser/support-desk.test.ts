@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit } from '../helpers/browser.js';
-import { addUserWithCli, alerts, createUser, enterCode, h1, mainText, signIn, submitNewPassword, wrongCode } from '../helpers/browser-flows.js';
+import { addUserWithCli, alerts, createUser, enterCode, h1, mainText, sendCodeVia, signIn, submitNewPassword, wrongCode } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 
@@ -83,10 +83,8 @@ describe('support desk: blocked, verified, unblocked, reset from a link (real pr
     await page.getByLabel('Username', { exact: true }).fill(user.username);
     await page.locator('[data-captcha-status]', { hasText: 'Robot check done.' }).waitFor();
     await navigation(page, () => page.getByRole('button', { name: 'Next', exact: true }).click());
-    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Email me a code', exact: true }) });
-    await form.getByRole('textbox').fill(EMAIL);
     mark = await outbox.mark();
-    await navigation(page, () => form.getByRole('button', { name: 'Email me a code', exact: true }).click());
+    await sendCodeVia(page, 'Email me a code', EMAIL);
     const code = await outbox.nextCodeTo(EMAIL, mark);
     for (let n = 1; n <= 4; n++) expect((await enterCode(page, wrongCode(code, n))).status).toBe(400);
     // Before the last attempt the page says what the next wrong code does.

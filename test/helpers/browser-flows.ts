@@ -112,3 +112,22 @@ export async function addUserWithCli(portal: PortalProcess, user: { username: st
   if (code !== 0) throw new Error(`sspr user add ${user.username} exited with ${code}:\n${out}`);
   return out;
 }
+
+/** On the reset's list of ways: picks the radio button and presses Next (one way per page). */
+export async function pickWay(page: Page, label: string): Promise<NavigationResult> {
+  await page.getByRole('radio', { name: label, exact: true }).check();
+  return navigation(page, () => page.getByRole('button', { name: 'Next', exact: true }).click());
+}
+
+/** The labels of the reset's list of ways, in page order (hints left out). */
+export async function waysOffered(page: Page): Promise<string[]> {
+  return (await page.locator('main fieldset label > span').evaluateAll((spans) => spans.map((s) => (s.firstChild?.textContent ?? '').trim())));
+}
+
+/** Picks a way that sends a code, types the address or number on its page and presses "Send code". Ends on the code page. */
+export async function sendCodeVia(page: Page, label: string, contact: string): Promise<NavigationResult> {
+  const picked = await pickWay(page, label);
+  if (picked.status !== 200) throw new Error(`picking ${label}: ${picked.status}`);
+  await page.locator('main input[name="contact"]').fill(contact);
+  return navigation(page, () => page.getByRole('button', { name: 'Send code', exact: true }).click());
+}

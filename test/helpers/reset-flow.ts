@@ -74,7 +74,11 @@ export async function registered(p: Portal, username: string, opts: { email?: st
   return { user, email, secret };
 }
 
+/** The way a person goes: the list, "Email me a code" and Next, then the address on its own page. */
 export async function chooseEmail(client: TestClient, flow: string, address: string) {
+  await client.get(`/reset/verify?flow=${flow}`);
+  const picked = await client.post('/reset/verify/pick', { flow, choice: 'email' });
+  if (picked.status !== 303) throw new Error(`picking email: ${picked.status}`);
   await client.get(`/reset/verify?flow=${flow}`);
   return client.post('/reset/verify/choose', { flow, choice: 'email', contact: address });
 }

@@ -102,10 +102,13 @@ describe('every form field', () => {
     await visitor.get('/reset');
     const flow = flowOf(await visitor.post('/reset', { username: 'victim', captcha: await solveCaptcha(visitor) }));
     collect(visitor, '/reset/verify (methods)', (await visitor.get(`/reset/verify?flow=${flow}`)).body);
+    // One way per page: the list, then the address to send the code to, then the code.
+    await visitor.post('/reset/verify/pick', { flow, choice: 'email' });
+    collect(visitor, '/reset/verify (address)', (await visitor.get(`/reset/verify?flow=${flow}`)).body);
     await visitor.post('/reset/verify/choose', { flow, choice: 'email', contact: email });
     await tp.portal.resets.settled();
     collect(visitor, '/reset/verify (code)', (await visitor.get(`/reset/verify?flow=${flow}`)).body);
-    for (const action of ['/sign-in', '/reset', '/reset/verify/choose', '/reset/verify/code', '/admin/users', '/admin/policy/methods', '/account/change-password']) {
+    for (const action of ['/sign-in', '/reset', '/reset/verify/pick', '/reset/verify/choose', '/reset/verify/code', '/reset/verify/resend', '/admin/users', '/admin/policy/methods', '/account/change-password']) {
       expect(forms.map((f) => f.action), action).toContain(action);
     }
 

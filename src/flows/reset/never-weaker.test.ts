@@ -33,7 +33,7 @@ describe('a reset is never weaker than sign-in', () => {
     expect(page.body).not.toContain('Choose a new password');
     expect(page.body).not.toContain('Email me a code');
     // The app the page asks for is the first choice offered.
-    const offered = [...page.body.matchAll(/<button type="submit" class="secondary">([^<]+)</g)].map((m) => m[1]);
+    const offered = [...page.body.matchAll(/<input type="radio" name="choice" value="[a-z_]+"(?: checked="")?\/><span>([^<]+)</g)].map((m) => m[1]);
     expect(offered[0]).toBe('Enter a code from my authenticator app');
     expect(offered).toContain('Text me a code');
     const early = await c.post('/reset/password', { flow, password: NEW_PASSWORD, confirm: NEW_PASSWORD });

@@ -10,6 +10,8 @@ const statusOf: Partial<Record<ResetRefusal, ResetStatus>> = {
   'reset.tooManyStarts': 429,
   'methods.blocked': 429,
   'methods.sendLimited': 429,
+  'reset.sendFailed': 503,
+  'reset.resendTooSoon': 429,
   'reset.inProgress': 409,
   'reset.unlockDisabled': 403,
   'reset.selfServiceBlocked': 403,

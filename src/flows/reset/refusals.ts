@@ -17,6 +17,12 @@ export const resetRefusals = [
   'reset.inProgress',
   /** Identity proven, but the user reported "this wasn't me": no self-service until an administrator lifts it. */
   'reset.selfServiceBlocked',
+  /** A code could not be sent (the destination's limit, the provider refused, delivery down); the same for a decoy at the same count. */
+  'reset.sendFailed',
+  /** "Resend code" before the cooldown ran out. */
+  'reset.resendTooSoon',
+  /** The list's Next without a way picked. */
+  'reset.pickOne',
   'passkeys.failed',
   'passkeys.expired',
   /** Only without JavaScript: the passkey button posted the form instead of running WebAuthn. */

@@ -27,6 +27,10 @@ export interface Pending {
   challenge?: string;
   /** When the pending proof stops being accepted (codes and passkey challenges). */
   expiresAt: number;
+  /** Codes sent to a typed address or number: when the last one went out (the resend cooldown counts from it)… */
+  sentAt?: number;
+  /** …and the keyed hash of what was typed, the key of its send budget (send-budget.ts); never the address itself. */
+  sendKey?: string;
 }
 
 export interface ResetData {
@@ -42,11 +46,14 @@ export interface ResetData {
   strongNeeded?: boolean;
   passed: GateType[];
   pending: Pending | null;
+  /** The way the user picked from the list: its own page is shown until it is answered or another is picked. */
+  picked?: MethodChoice | null;
   /** What the user asked for at the end (reset the password or only unlock). */
   action?: Intent;
 }
 
 export type ResetEvent =
+  | { type: 'method_picked'; choice: MethodChoice }
   | { type: 'proof_started'; pending: Pending }
   | { type: 'proof_abandoned' }
   | { type: 'gate_passed'; gate: GateType }
@@ -74,19 +81,22 @@ export function transition(state: ResetState, data: ResetData, event: ResetEvent
   switch (state) {
     case 'verifying':
       switch (event.type) {
+        case 'method_picked':
+          // Picking a way ends the proof under way, if any: one way at a time.
+          return ok({ state, data: { ...data, pending: null, picked: event.choice } });
         case 'proof_started':
           // One gate per kind of method: two codes to the same phone are not two proofs.
           if (data.passed.includes(event.pending.gate)) return fail('not_allowed');
-          return ok({ state, data: { ...data, pending: event.pending } });
+          return ok({ state, data: { ...data, pending: event.pending, picked: event.pending.choice } });
         case 'proof_abandoned':
-          return ok({ state, data: { ...data, pending: null } });
+          return ok({ state, data: { ...data, pending: null, picked: null } });
         case 'gate_passed': {
           if (!data.pending || data.pending.gate !== event.gate || data.passed.includes(event.gate)) return fail('not_allowed');
           const passed = [...data.passed, event.gate];
-          return ok({ state: proven(data, passed) ? 'verified' : 'verifying', data: { ...data, passed, pending: null } });
+          return ok({ state: proven(data, passed) ? 'verified' : 'verifying', data: { ...data, passed, pending: null, picked: null } });
         }
         case 'blocked':
-          return ok({ state: 'failed', data: { ...data, pending: null } });
+          return ok({ state: 'failed', data: { ...data, pending: null, picked: null } });
         case 'apply':
         case 'apply_refused':
         case 'applied':
@@ -98,6 +108,7 @@ export function transition(state: ResetState, data: ResetData, event: ResetEvent
       switch (event.type) {
         case 'apply':
           return ok({ state: 'applying', data: { ...data, action: event.action } });
+        case 'method_picked':
         case 'proof_started':
         case 'proof_abandoned':
         case 'gate_passed':
@@ -115,6 +126,7 @@ export function transition(state: ResetState, data: ResetData, event: ResetEvent
         case 'apply_refused':
           // Nothing was changed (a rule, or the on-premises service): the proof still stands.
           return ok({ state: 'verified', data });
+        case 'method_picked':
         case 'proof_started':
         case 'proof_abandoned':
         case 'gate_passed':

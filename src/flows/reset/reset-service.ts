@@ -4,7 +4,6 @@ import { lockRemaining, type LockoutPolicy } from '../../state/lockout.js';
 import type { ThrottleStore } from '../../state/throttle-store.js';
 import type { SessionStore } from '../../state/sessions.js';
 import type { DirectoryService } from '../../directory/directory-service.js';
-import { nameKey } from '../../directory/names.js';
 import type { PasswordHasher } from '../../passwords/password-hash.js';
 import type { User, UserStore } from '../../directory/users.js';
 import type { Translate } from '../../i18n/index.js';
@@ -20,7 +19,6 @@ import type { SecurityInfoService } from '../../methods/security-info.js';
 import type { PolicyService } from '../../policy/policy-service.js';
 import { effectiveFor, gateOfChoice, type GateType, type MethodChoice, type Policy } from '../../policy/policy.js';
 import type { Clock } from '../../shared/clock.js';
-import { hashToken } from '../../shared/crypto.js';
 import { fail, ok, type Ok, type Refused } from '../../shared/result.js';
 import type { Writeback } from '../../writeback/writeback.js';
 import { writebackMessageKey } from '../../writeback/refusals.js';
@@ -32,17 +30,19 @@ import { passwordRefused, type PasswordRefused } from '../password-refusal.js';
 import { blockState, WARN_FROM_ATTEMPTS_LEFT, type BlockState } from './block-state.js';
 import type { Captcha } from './captcha.js';
 import type { StepRefusal } from './refusals.js';
-import { notifyAdmins, notifyUser } from './reset-notices.js';
+import { decoyKeyOf, finish, hold, outcome, release } from './reset-apply.js';
 import { startData, transition, type Intent, type ResetData, type ResetState } from './reset-flow.js';
 import { NOBODY, registeredGates, standingOf, strongMethods } from './eligibility.js';
-import type { PasswordLength, ResetFlow, ResetView } from './reset-view.js';
+import { stepOf, type PasswordLength, type ResetFlow, type ResetView } from './reset-view.js';
+import { registeredHints } from './hints.js';
+import { minutesUntilSend, sendFailed } from './send-budget.js';
 import { proofStrategies, type ProofStrategy } from './strategies/index.js';
 import type { ProofAnswer, ProofStarted } from './strategies/proof-strategy.js';
 
 export const RESET_FLOW = 'reset';
 
 /** A step's refusal; `field` names the form field at fault, when there is one. */
-export type StepRefused = Refused<StepRefusal> & { field?: string };
+export type StepRefused = Refused<StepRefusal> & { field?: string; vars?: Record<string, number> };
 export type StepResult<T = undefined> = Ok<T> | StepRefused;
 
 interface Meta {
@@ -51,7 +51,7 @@ interface Meta {
   browserId: string;
 }
 
-interface Deps {
+export interface ResetServiceDeps {
   flows: FlowStore;
   users: UserStore;
   methods: MethodStore;
@@ -82,6 +82,8 @@ interface Deps {
   passwordLength: PasswordLength;
   flowTtlMs: number;
   codeTtlMs: number;
+  /** delivery.limits.perDestinationPerHour: a reset's codes per typed destination (send-budget.ts). */
+  perDestinationPerHour: number;
   startsPerIp: LockoutPolicy;
   verifyFailures: LockoutPolicy;
   /** The domain password policy the agents reported, for hybrid users (null until one did). */
@@ -104,7 +106,7 @@ export class ResetService {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly strategies: ReadonlyMap<MethodChoice, ProofStrategy>;
 
-  constructor(private readonly d: Deps) {
+  constructor(private readonly d: ResetServiceDeps) {
     this.strategies = proofStrategies({ ...d, background: (p) => this.background(p) });
   }
 
@@ -121,6 +123,11 @@ export class ResetService {
   /** Whether /unlock is offered at all (the SSPR policy's switch). */
   async unlockAllowed(): Promise<boolean> {
     return (await this.d.policy.current()).policy.onPremises.allowUnlock;
+  }
+
+  /** The first page's step indicator: the policy's number of checks (the same for every name). */
+  async stepsBeforeStart(): Promise<{ n: number; of: number }> {
+    return { n: 1, of: (await this.d.policy.current()).policy.methodsRequired + 2 };
   }
 
   async start(input: { username: unknown; captcha: unknown; intent: Intent }, meta: Meta): Promise<StepResult<{ flowId: string }>> {
@@ -181,6 +188,7 @@ export class ResetService {
         if (block.until !== null) return { kind: 'failed', flow, helpdesk, blocked: { until: block.until, remainingMs: block.until - this.d.clock.now() } };
         const choices = this.choicesFor(flow, user, policy);
         const pending = flow.data.pending;
+        const hints = await registeredHints(this.d, user, policy);
         const step = pending ? (this.strategies.get(pending.choice)?.step(pending, policy) ?? null) : null;
         const attemptsWarning = step && block.attemptsLeft <= WARN_FROM_ATTEMPTS_LEFT ? { left: block.attemptsLeft, blockMs: block.blockMs } : null;
         let noMoreMethods = false;
@@ -193,7 +201,10 @@ export class ResetService {
         }
         // The method the page asks for comes first.
         if (strongReason.length > 0) choices.sort((a, b) => Number(strongReason.includes(gateOfChoice[b])) - Number(strongReason.includes(gateOfChoice[a])));
-        return { kind: 'verifying', flow, choices, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason, attemptsWarning };
+        const picked = flow.data.picked && choices.includes(flow.data.picked) ? flow.data.picked : null;
+        // A code delivery did not send: told on the code page (only ever for a real send; a decoy's refusals come at once, with the same count).
+        const notSent = pending?.sendKey && pending.sentAt !== undefined && (await sendFailed(this.d, flow.id, pending.sentAt)) ? { minutes: await minutesUntilSend(this.d, pending.sendKey) } : null;
+        return { kind: 'verifying', flow, choices, picked, hints, stepNo: stepOf(flow.data, flow.state), now: this.d.clock.now(), notSent, step, phoneRegion: this.d.phoneRegion, helpdesk, noMoreMethods, strongReason, attemptsWarning };
       }
       case 'verified': {
         if (!user) return { kind: 'expired' };
@@ -202,7 +213,7 @@ export class ResetService {
         const adPolicy = user.source === 'onprem' ? await this.d.adPolicy(user) : null;
         // Told right after the proof, not after a password was typed: the agent would refuse any write to this account.
         if (adPolicy?.protectedAccount) return { kind: 'protected', flow, helpdesk };
-        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy, passwordLength: this.d.passwordLength };
+        return { kind: 'verified', flow, user, canUnlock: policy.onPremises.allowUnlock, helpdesk, adPolicy, passwordLength: this.d.passwordLength, stepNo: stepOf(flow.data, flow.state) };
       }
       case 'applying':
         return { kind: 'applying', flow };
@@ -225,6 +236,39 @@ export class ResetService {
     return started.ok ? ok(undefined) : started;
   }
 
+  /**
+   * A way picked from the list. Ways that need nothing typed first (an authenticator app,
+   * questions, a recovery code) start at once; the others (an address or number to type, a
+   * passkey) show their own page.
+   */
+  async pick(flowId: string, browserId: string, wanted: unknown): Promise<StepResult> {
+    const l = await this.load(flowId, browserId);
+    if (!l || l.flow.state !== 'verifying') return fail('reset.expired');
+    const choice = this.choicesFor(l.flow, l.user, l.policy).find((c) => c === wanted);
+    if (!choice) return fail('reset.pickOne', { field: 'choice' });
+    if (choice === 'totp' || choice === 'questions' || choice === 'recovery_code') return this.choose(flowId, browserId, { choice });
+    const next = transition(l.flow.state, l.flow.data, { type: 'method_picked', choice });
+    if (!next.ok || !(await this.d.flows.advance(l.flow, next.value))) return fail('reset.expired');
+    return ok(undefined);
+  }
+
+  /** "Resend code": the same destination gets a new code once the cooldown is over (its budget counts it). */
+  async resend(flowId: string, browserId: string): Promise<StepResult> {
+    const l = await this.load(flowId, browserId);
+    if (!l || l.flow.state !== 'verifying') return fail('reset.expired');
+    const { flow, user, policy } = l;
+    const pending = flow.data.pending;
+    const strategy = pending ? this.strategies.get(pending.choice) : undefined;
+    if (!pending || !strategy?.resend) return fail('reset.notAllowedNow');
+    if (await this.isBlocked(flow, user, browserId)) return this.block(flow, user);
+    const real = user && effectiveFor(policy, user).available.includes(pending.choice) ? user : null;
+    const r = await strategy.resend({ flow, pending, user: real, policy });
+    if (!r.ok) return r.reason === 'methods.blocked' ? this.block(flow, user) : r;
+    const next = transition(flow.state, flow.data, { type: 'proof_started', pending: r.value });
+    if (!next.ok || !(await this.d.flows.advance(flow, next.value))) return fail('reset.expired');
+    return ok(undefined);
+  }
+
   /** A passkey challenge for this flow (no credential list: nothing about the account is revealed). */
   async passkeyOptions(flowId: string, browserId: string): Promise<StepResult<PublicKeyCredentialRequestOptionsJSON>> {
     const started = await this.startProof(flowId, browserId, 'passkey', (s) => s.answer === 'assertion', {});
@@ -244,7 +288,7 @@ export class ResetService {
     // Only a user who may use this kind of method gets a real proof; anyone else a decoy one.
     const real = user && effectiveFor(policy, user).available.includes(choice) ? user : null;
     const started = await strategy.choose({ flow, choice, user: real, policy }, input);
-    if (!started.ok) return started;
+    if (!started.ok) return started.reason === 'methods.blocked' ? this.block(flow, user) : started;
     const next = transition(flow.state, flow.data, { type: 'proof_started', pending: started.value.pending });
     if (!next.ok) return fail('methods.notAvailable');
     if (!(await d.flows.advance(flow, next.value))) return fail('reset.expired');
@@ -299,7 +343,7 @@ export class ResetService {
   // Per name and browser: a stranger typing wrong addresses is blocked exactly like a real
   // user would be, without being able to block the real user's own resets.
   private decoyKey(flow: ResetFlow, browserId: string): string {
-    return throttleKeys.resetDecoy(nameKey(flow.data.username), hashToken(browserId).slice(0, 32));
+    return decoyKeyOf(flow, browserId);
   }
 
   private blockState(flow: ResetFlow, user: User | null, browserId: string): Promise<BlockState> {
@@ -342,21 +386,21 @@ export class ResetService {
     if (l.flow.state === 'applying') return fail('reset.inProgress');
     if (l.flow.state !== 'verified') return fail('reset.expired');
     if (await d.blocks.isBlocked(user.id)) return fail('reset.selfServiceBlocked');
-    const held = await this.hold(l.flow, 'reset');
+    const held = await hold(this.d, l.flow, 'reset');
     if (!held) return fail('reset.inProgress');
-    const release = () => this.release(held);
+    const undo = () => release(this.d, held);
 
     if (user.source === 'onprem') {
       const checked = await checkOnPremisesPassword(d.directory, user, input, await d.adPolicy(user), d.clock.now());
       if (!checked.ok) {
-        await release();
-        await this.outcome(held, user, 'failure', meta, { reason: checked.adRule ? `onprem_${checked.adRule}` : 'password_rules' });
+        await undo();
+        await outcome(this.d, held, user, 'failure', meta, { reason: checked.adRule ? `onprem_${checked.adRule}` : 'password_rules' });
         return passwordRefused(checked);
       }
       const r = policy.onPremises.writeback ? await d.writeback.reset(user, checked.value) : ({ ok: false, reason: 'disabled' } as const);
       if (!r.ok) {
-        await release();
-        await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
+        await undo();
+        await outcome(this.d, held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
         return fail(writebackMessageKey(r.reason));
       }
       await afterOnPremisesPassword(d.users, d.hasher, user, checked.value, policy.onPremises.passwordHashSync);
@@ -364,12 +408,12 @@ export class ResetService {
       // The directory checks every rule and the history, then applies: one check, one hash.
       const r = await d.directory.setPassword({ id: user.id, name: user.username, ip: meta.ip, userAgent: meta.userAgent }, user.id, { password: input.password, confirm: input.confirm }, { auditEvent: 'password_set_by_reset', exceptFlowId: held.id });
       if (!r.ok) {
-        await release();
-        if (r.reason === 'invalid') await this.outcome(held, user, 'failure', meta, { reason: 'password_rules' });
+        await undo();
+        if (r.reason === 'invalid') await outcome(this.d, held, user, 'failure', meta, { reason: 'password_rules' });
         return passwordRefused(r);
       }
     }
-    await this.finish(held, user, meta, browserId);
+    await finish(this.d, held, user, meta, browserId);
     return ok(user);
   }
 
@@ -390,57 +434,17 @@ export class ResetService {
     if (l.flow.state === 'applying') return fail('reset.inProgress');
     if (l.flow.state !== 'verified') return fail('reset.expired');
     if (await d.blocks.isBlocked(user.id)) return fail('reset.selfServiceBlocked');
-    const held = await this.hold(l.flow, 'unlock');
+    const held = await hold(this.d, l.flow, 'unlock');
     if (!held) return fail('reset.inProgress');
     if (user.source === 'onprem') {
       const r = policy.onPremises.writeback ? await d.writeback.unlock(user) : ({ ok: false, reason: 'disabled' } as const);
       if (!r.ok) {
-        await this.release(held);
-        await this.outcome(held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
+        await release(this.d, held);
+        await outcome(this.d, held, user, 'failure', meta, { reason: r.reason === 'unavailable' ? 'onprem_unavailable' : r.reason });
         return fail(writebackMessageKey(r.reason));
       }
     }
-    await this.finish(held, user, meta, browserId);
+    await finish(this.d, held, user, meta, browserId);
     return ok(undefined);
-  }
-
-  private async hold(flow: ResetFlow, action: Intent): Promise<ResetFlow | null> {
-    const next = transition(flow.state, flow.data, { type: 'apply', action });
-    if (!next.ok || !(await this.d.flows.advance(flow, next.value))) return null;
-    return { ...flow, state: next.value.state, data: next.value.data, version: flow.version + 1 };
-  }
-
-  private async release(held: ResetFlow): Promise<void> {
-    const back = transition(held.state, held.data, { type: 'apply_refused' });
-    if (back.ok) await this.d.flows.advance(held, back.value);
-  }
-
-  private async outcome(flow: ResetFlow, user: User, outcome: 'success' | 'failure', meta: Omit<Meta, 'browserId'>, details: Record<string, string> = {}): Promise<void> {
-    const who = { id: user.id, name: user.username };
-    const recorded = { method: flow.data.passed.join(','), intent: flow.data.intent, ...details };
-    await this.d.audit.record({ event: flow.data.action === 'unlock' ? 'account_unlock' : 'password_reset', outcome, actor: who, target: who, ip: meta.ip, userAgent: meta.userAgent, details: recorded });
-  }
-
-  /** Done: the flow completes, counters start afresh, codes die, sessions end, people are told. */
-  private async finish(held: ResetFlow, user: User, meta: Omit<Meta, 'browserId'>, browserId: string): Promise<void> {
-    const { d } = this;
-    const done = transition(held.state, held.data, { type: 'applied' });
-    // A finished flow holds nothing any more: its "done" page stays, whatever happens later.
-    if (done.ok) await d.flows.advance(held, done.value, { holdsProof: false });
-    const action = held.data.action ?? 'reset';
-    // Every other open flow of this user that had proved something ends: a second browser that
-    // passed the checks can no longer set a password, nor a sign-in that passed its password
-    // step go on. An unlock keeps the password, so only other resets and unlocks end.
-    await d.flows.voidFlowsOf(user.id, action === 'reset' ? { reason: 'password_changed', except: held.id } : { reason: 'unlocked', except: held.id, kinds: [RESET_FLOW] });
-    // A reset also unlocks; Entra's counters reset after a successful reset.
-    await d.throttle.reset(throttleKeys.signInUser(nameKey(user.username)));
-    await d.throttle.reset(throttleKeys.verifyFailures(user.id));
-    await d.throttle.reset(this.decoyKey(held, browserId));
-    await d.codes.voidAll(user.id);
-    if (action === 'reset') await d.sessions.revokeAllForUser(user.id);
-    await this.outcome(held, user, 'success', meta);
-    const { policy } = await d.policy.current();
-    if (action === 'unlock' || policy.notifications.usersOnReset) await notifyUser(d, user, action);
-    if (action === 'reset' && user.roles.includes('administrator') && policy.notifications.adminsOnAdminReset) await notifyAdmins(d, user);
   }
 }

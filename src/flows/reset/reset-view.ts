@@ -10,7 +10,8 @@ export type ResetFlow = StoredFlow<ResetState, ResetData>;
 export type ProofStep =
   | { kind: 'code'; from: 'app' }
   | { kind: 'code'; from: 'recovery' }
-  | { kind: 'code'; from: 'email' | 'sms' | 'call'; minutes: number }
+  /** `resendAt`: when "Resend code" is accepted (the cooldown after the last send). */
+  | { kind: 'code'; from: 'email' | 'sms' | 'call'; minutes: number; resendAt: number }
   | { kind: 'questions'; questions: Array<{ id: string; text: string; custom: boolean }> }
   | { kind: 'passkey' };
 
@@ -23,6 +24,15 @@ export type ResetView =
       kind: 'verifying';
       flow: ResetFlow;
       choices: MethodChoice[];
+      /** The way picked from the list, shown on its own page (null: the list). */
+      picked: MethodChoice | null;
+      /** Only with `reset.showRegisteredHints`: masked hints of the user's registered methods, per choice (empty for a decoy). */
+      hints: Partial<Record<MethodChoice, string[]>>;
+      /** Which step of how many (the step indicator). */
+      stepNo: { n: number; of: number };
+      now: number;
+      /** The code of the pending proof was not sent (delivery refused it): try another way, or again in this many minutes. */
+      notSent: { minutes: number } | null;
       step: ProofStep | null;
       phoneRegion: string;
       helpdesk: string | null;
@@ -32,7 +42,7 @@ export type ResetView =
       /** On a code or answer step, when few wrong answers are left before self-service is blocked (the same for a decoy). */
       attemptsWarning: { left: number; blockMs: number } | null;
     }
-  | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength }
+  | { kind: 'verified'; flow: ResetFlow; user: User; canUnlock: boolean; helpdesk: string | null; adPolicy: ReportedPolicy | null; passwordLength: PasswordLength; stepNo: { n: number; of: number } }
   /** Identity proven, but AD will not let this account be written (a protected administrator account): said now, before any password is typed. */
   | { kind: 'protected'; flow: ResetFlow; helpdesk: string | null }
   | { kind: 'applying'; flow: ResetFlow }
@@ -50,4 +60,14 @@ export interface PasswordLength {
   refuseNames?: boolean;
   /** Breached passwords are checked. */
   breachedCheck?: boolean;
+}
+
+/**
+ * "Step n of m": the name, one step per check still to pass, the new password (or unlock). Before
+ * a first check every name sees the policy's number (as stored at the start); a second check a
+ * strong method asks for shows up once the first is passed.
+ */
+export function stepOf(data: ResetData, state: ResetState): { n: number; of: number } {
+  const checks = state === 'verifying' ? Math.max(data.required, data.passed.length + 1) : data.passed.length;
+  return { n: state === 'verifying' ? data.passed.length + 2 : checks + 2, of: checks + 2 };
 }

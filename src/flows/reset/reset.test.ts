@@ -63,7 +63,8 @@ describe('password reset (HTTP, real store)', () => {
       const flow = flowOf(start);
       const verify = await c.get(`/reset/verify?flow=${flow}`);
       // A wrong address: nothing is sent, and the answer is the same as for a right one.
-      const choose = await c.post('/reset/verify/choose', { flow, choice: 'email', contact: 'someone@else.test' });
+      // (One per name: each typed address has its budget of codes, a wrong one too.)
+      const choose = await c.post('/reset/verify/choose', { flow, choice: 'email', contact: `someone.${username}@else.test` });
       const codePage = await c.get(`/reset/verify?flow=${flow}`);
       const wrong = await c.post('/reset/verify/code', { flow, code: '12345678' });
       return [start, verify, choose, codePage, wrong].map(shape);

@@ -17,7 +17,7 @@ import type { Intent } from './reset-flow.js';
 import type { ResetService, StepResult } from './reset-service.js';
 
 export interface ResetRouteDeps {
-  resets: Pick<ResetService, 'unlockAllowed' | 'start' | 'view' | 'choose' | 'checkCode' | 'checkQuestions' | 'abandonProof' | 'passkeyOptions' | 'passkeyVerify' | 'previewPassword' | 'setPassword' | 'unlock'>;
+  resets: Pick<ResetService, 'unlockAllowed' | 'stepsBeforeStart' | 'start' | 'pick' | 'resend' | 'view' | 'choose' | 'checkCode' | 'checkQuestions' | 'abandonProof' | 'passkeyOptions' | 'passkeyVerify' | 'previewPassword' | 'setPassword' | 'unlock'>;
   captcha: Pick<Captcha, 'challenge'>;
 }
 
@@ -27,8 +27,9 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
 
   const identify = (intent: Intent) => async (c: AppContext) => {
     const m = c.req.query('m');
-    if (intent === 'unlock' && !(await resets.unlockAllowed())) return c.html(<IdentifyPage c={c} intent="reset" info="reset.unlockDisabled" />, 200);
-    return c.html(<IdentifyPage c={c} intent={intent} info={m === 'expired' ? 'reset.expired' : undefined} />);
+    const step = await resets.stepsBeforeStart();
+    if (intent === 'unlock' && !(await resets.unlockAllowed())) return c.html(<IdentifyPage c={c} step={step} intent="reset" info="reset.unlockDisabled" />, 200);
+    return c.html(<IdentifyPage c={c} step={step} intent={intent} info={m === 'expired' ? 'reset.expired' : undefined} />);
   };
   app.get('/reset', identify('reset'));
   app.get('/unlock', identify('unlock'));
@@ -44,9 +45,10 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     const r = await resets.start({ username, captcha: str(form, 'captcha'), intent }, { ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId') });
     if (r.ok) return c.redirect(verifyPath(r.value.flowId), 303);
     const typed = typeof username === 'string' ? username.slice(0, 256) : '';
-    if (r.field) return c.html(<IdentifyPage c={c} intent={intent} username={typed} errors={{ [r.field]: r.reason }} />, 400);
+    const step = await resets.stepsBeforeStart();
+    if (r.field) return c.html(<IdentifyPage c={c} step={step} intent={intent} username={typed} errors={{ [r.field]: r.reason }} />, 400);
     if (r.reason === 'reset.tooManyStarts') c.header('Retry-After', '3600');
-    return c.html(<IdentifyPage c={c} intent={intent} username={typed} problem={r.reason as MessageKey} />, refusalStatus(r.reason));
+    return c.html(<IdentifyPage c={c} step={step} intent={intent} username={typed} problem={r.reason as MessageKey} />, refusalStatus(r.reason));
   };
   app.post('/reset', start('reset'));
   app.post('/unlock', start('unlock'));
@@ -59,7 +61,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     return view.kind === 'voided' ? c.html(<VoidedPage c={c} view={view} />, 410) : restart(c);
   };
 
-  const render = async (c: AppContext, flowId: string, extra: { error?: StepRefusal; problem?: string; field?: string | undefined; errors?: FieldErrors; reasons?: PasswordReason[] | undefined } = {}, status: ResetStatus = 200) => {
+  const render = async (c: AppContext, flowId: string, extra: { error?: StepRefusal; problem?: string; field?: string | undefined; vars?: Record<string, number> | undefined; list?: boolean; errors?: FieldErrors; reasons?: PasswordReason[] | undefined } = {}, status: ResetStatus = 200) => {
     const view = await resets.view(flowId, c.get('browserId'));
     switch (view.kind) {
       case 'expired':
@@ -67,7 +69,7 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
       case 'voided':
         return c.html(<VoidedPage c={c} view={view} />, 410);
       case 'verifying':
-        return c.html(<VerifyPage c={c} view={view} error={extra.error} field={extra.field} />, status);
+        return c.html(<VerifyPage c={c} view={view} error={extra.error} field={extra.field} vars={extra.vars} list={extra.list ?? false} />, status);
       case 'verified':
         return c.html(<NewPasswordPage c={c} view={view} errors={extra.errors} reasons={extra.reasons} problem={extra.problem ?? extra.error} />, status);
       default:
@@ -75,7 +77,8 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     }
   };
 
-  app.get('/reset/verify', (c) => render(c, c.req.query('flow') ?? ''));
+  // `ways=1` ("Try another way"): the list, whatever way is under way; picking one replaces it.
+  app.get('/reset/verify', (c) => render(c, c.req.query('flow') ?? '', { list: c.req.query('ways') === '1' }));
 
   /** Runs a step and shows the flow again: a redirect after success, the same page with the reason otherwise. */
   const step = (run: (c: AppContext, flow: string, form: Record<string, string | string[]>) => Promise<StepResult>) => async (c: AppContext) => {
@@ -84,9 +87,13 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     const r = await run(c, flow, form);
     if (r.ok) return c.redirect(verifyPath(flow), 303);
     if (r.reason === 'reset.expired') return ended(c, flow);
-    return render(c, flow, { error: r.reason, field: r.field }, refusalStatus(r.reason));
+    if (r.reason === 'reset.sendFailed' && r.vars?.['minutes']) c.header('Retry-After', String(r.vars['minutes'] * 60));
+    if (r.reason === 'reset.resendTooSoon' && r.vars?.['seconds']) c.header('Retry-After', String(r.vars['seconds']));
+    return render(c, flow, { error: r.reason, field: r.field, vars: r.vars, list: r.field === 'choice' }, refusalStatus(r.reason));
   };
 
+  app.post('/reset/verify/pick', step((c, flow, form) => resets.pick(flow, c.get('browserId'), str(form, 'choice'))));
+  app.post('/reset/verify/resend', step((c, flow) => resets.resend(flow, c.get('browserId'))));
   app.post('/reset/verify/choose', step((c, flow, form) => resets.choose(flow, c.get('browserId'), { choice: str(form, 'choice'), contact: str(form, 'contact') })));
   app.post('/reset/verify/code', step((c, flow, form) => resets.checkCode(flow, c.get('browserId'), str(form, 'code'))));
   app.post(

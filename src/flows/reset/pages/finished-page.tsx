@@ -62,7 +62,7 @@ export function FinishedPage({ c, view }: { c: AppContext; view: Extract<ResetVi
     <Page c={c} title={title} narrow>
       <h1>{title}</h1>
       <Notice kind="ok">{unlocked ? t('unlock.done') : t('reset.done')}</Notice>
-      <p>{t('reset.doneNext')}</p>
+      <p>{t(unlocked ? 'unlock.doneNext' : 'reset.doneNext')}</p>
       <p>
         <a class="button" href="/sign-in">
           {t('reset.signIn')}

@@ -5,14 +5,16 @@ import type { MessageKey } from '../../../i18n/index.js';
 import type { FieldErrors } from '../../../shared/validation.js';
 import { startPath } from '../paths.js';
 import type { Intent } from '../reset-flow.js';
+import { StepIndicator } from './step-indicator.js';
 
 /** The first page: who is it for (and the CAPTCHA, solved by the page's own script). */
-export function IdentifyPage({ c, intent, username, errors, problem, info }: { c: AppContext; intent: Intent; username?: string; errors?: FieldErrors; problem?: MessageKey; info?: MessageKey }) {
+export function IdentifyPage({ c, step, intent, username, errors, problem, info }: { c: AppContext; step: { n: number; of: number }; intent: Intent; username?: string; errors?: FieldErrors; problem?: MessageKey; info?: MessageKey }) {
   const t = c.get('t');
   const title = intent === 'unlock' ? t('unlock.title') : t('reset.title');
   const e = errors ?? {};
   return (
     <Page c={c} title={title} narrow>
+      <StepIndicator c={c} step={step} label="reset.step.name" />
       <h1>{title}</h1>
       {info ? <Notice kind="warn">{t(info)}</Notice> : null}
       {problem ? <Notice kind="error">{t(problem)}</Notice> : null}

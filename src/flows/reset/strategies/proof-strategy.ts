@@ -24,6 +24,8 @@ export interface ProofStrategy {
   /** Ok with the flow at the version the gate is passed on. */
   verify(attempt: VerifyAttempt, answer: unknown): Promise<Ok<ResetFlow> | ProofRefused>;
   step(pending: Pending, policy: Policy): ProofStep;
+  /** Codes sent to a typed destination: the same proof with a new code, after the cooldown (the pending proof as it is now). */
+  resend?(attempt: VerifyAttempt): Promise<Ok<Pending> | ProofRefused>;
 }
 
 export type ProofAnswer = 'code' | 'answers' | 'assertion';
@@ -54,4 +56,4 @@ export interface ProofStarted {
  * A refused step. `methods.blocked` ends the flow; `nothingMatched` counts on the decoy counter;
  * `flow` is the newer version when the strategy already advanced it (a spent passkey challenge).
  */
-export type ProofRefused = Refused<StepRefusal> & { field?: string; nothingMatched?: boolean; flow?: ResetFlow };
+export type ProofRefused = Refused<StepRefusal> & { field?: string; nothingMatched?: boolean; flow?: ResetFlow; vars?: Record<string, number> };
