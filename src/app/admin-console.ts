@@ -6,6 +6,7 @@ import { userPages } from '../admin/users-pages.js';
 import { groupPages } from '../admin/groups-pages.js';
 import { auditPages } from '../admin/audit-pages.js';
 import { auditQueries } from '../audit/audit-query.js';
+import { directoryNames } from '../http/ui/code-labels.js';
 import { deliveryAdminPages } from '../admin/delivery-pages.js';
 import { deliveryRecords } from '../delivery/outbox.js';
 import { policyPages } from '../policy/admin-pages.js';
@@ -24,6 +25,7 @@ import { supportActionPages } from '../support/action-pages.js';
 export function adminConsole(portal: Portal): Hono<AppEnv> {
   const { config, store, clock } = portal;
   const now = () => clock.now();
+  const names = directoryNames(portal.users, portal.groups);
   return adminRoutes({
     users: portal.users,
     groups: portal.groups,
@@ -45,8 +47,8 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       verificationPages({ verifications: portal.callerVerifications }),
       supportActionPages({ access: portal.supportAccess, actions: portal.supportActions }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
-      auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
-      deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),
+      auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now, names }),
+      deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now, names }),
       policyPages({ policy: portal.policy, groups: portal.groups }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),

@@ -69,7 +69,14 @@ th { font-size: .9rem; color: var(--muted); }
 .badge { display: inline-block; font-size: .8rem; padding: .05rem .45rem; border-radius: 999px; background: #e6e9ee; color: var(--text); }
 .badge.off { background: var(--danger-bg); color: var(--danger); }
 .badge.on { background: var(--ok-bg); color: var(--ok); }
-.admin-layout { display: grid; grid-template-columns: 12rem 1fr; gap: 1.5rem; }
+.admin-layout { display: grid; grid-template-columns: 12rem minmax(0, 1fr); gap: 1.5rem; }
+/* A grid or flex child may shrink below its content: long tokens, URLs and tables stay inside the page. */
+.admin-layout > * { min-width: 0; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; }
+code, .token, input[readonly] { overflow-wrap: anywhere; }
+ul.details { list-style: none; margin: 0; padding: 0; }
+ul.details li { margin: 0; }
 .admin-nav ul { list-style: none; margin: 0; padding: 0; }
 .admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
 .admin-nav a[aria-current=page] { background: var(--brand); color: #fff; }
