@@ -52,7 +52,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       policyPages({ policy: portal.policy, groups: portal.groups }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),
-      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes }),
+      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes, hybridUsers: () => portal.users.countBySource('onprem') }),
       syncPages({
         sync: portal.sync,
         status: syncStatusQueries(store),

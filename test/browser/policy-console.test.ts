@@ -215,8 +215,8 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect((await cells(0))[0]).toBe('Policy version 6');
     expect((await cells(0))[2]).toBe(admin.username);
     // What each version changed, in words: "setting: before → after", one per line.
-    expect((await cells(0))[4].split('\n')).toEqual(['Write back passwords to your on-premises directory: Yes → No', 'Allow users to unlock accounts without resetting their password: Yes → No', 'Password hash sync: No → Yes']);
-    const methods = (await cells(4))[4].split('\n');
+    expect((await cells(0))[4]!.split('\n')).toEqual(['Write back passwords to your on-premises directory: Yes → No', 'Allow users to unlock accounts without resetting their password: Yes → No', 'Password hash sync: No → Yes']);
+    const methods = (await cells(4))[4]!.split('\n');
     expect(methods[0]).toBe('Number of methods required to reset: 1 → 2');
     expect(methods.map((l) => l.split(':')[0])).toEqual(['Number of methods required to reset', 'Methods available to users', 'Number of questions required to register', 'Number of questions required to reset', 'Custom security questions', 'A reset is never weaker than sign-in']);
     const first = await cells(5);
