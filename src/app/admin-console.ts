@@ -7,6 +7,7 @@ import { groupPages } from '../admin/groups-pages.js';
 import { auditPages } from '../admin/audit-pages.js';
 import { auditQueries } from '../audit/audit-query.js';
 import { directoryNames } from '../http/ui/code-labels.js';
+import { setupChecklist } from '../admin/setup-checklist.js';
 import { deliveryAdminPages } from '../admin/delivery-pages.js';
 import { deliveryRecords } from '../delivery/outbox.js';
 import { policyPages } from '../policy/admin-pages.js';
@@ -31,6 +32,20 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
     groups: portal.groups,
     outboxDelivery: config.delivery.mode === 'outbox',
     helpdeskScoped: async (userId) => (await portal.helpdeskScopes.of(userId)).entries.length > 0,
+    checklist: (userId) =>
+      setupChecklist(
+        {
+          store,
+          methodCount: async (id) => (await portal.methods.list(id, { confirmedOnly: true })).length + ((await portal.questions.registeredQuestionIds(id)).length > 0 ? 1 : 0),
+          deliveryMode: () => config.delivery.mode,
+          policyScope: async () => {
+            const p = (await portal.policy.current()).policy;
+            return { enabledFor: p.enabledFor, groups: p.groups.length };
+          },
+          agentsConnected: async () => new Set([...portal.agentHub.connected().map((s) => s.agent.id), ...(await portal.agentHub.online()).map((p) => p.agentId)]).size,
+        },
+        userId,
+      ),
     sections: [
       userPages({
         users: portal.users,

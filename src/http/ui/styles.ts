@@ -76,6 +76,10 @@ th { font-size: .9rem; color: var(--muted); }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; }
 code, .token, input[readonly] { overflow-wrap: anywhere; }
 ul.details { list-style: none; margin: 0; padding: 0; }
+ol.checklist { margin: 0; padding-left: 1.5rem; }
+ol.checklist li { margin: .5rem 0; }
+ol.checklist .hint { margin: .1rem 0 0; }
+ul.changes { margin: 0; padding-left: 1.1rem; }
 ul.details li { margin: 0; }
 .admin-nav ul { list-style: none; margin: 0; padding: 0; }
 .admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
