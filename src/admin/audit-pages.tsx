@@ -6,6 +6,8 @@ import { Pager } from '../http/ui/pager.js';
 import { formatUtc, Timestamp } from '../http/ui/dates.js';
 import { Code, Details, eventLabel, idsIn, outcomeLabel, type Names } from '../http/ui/code-labels.js';
 import { AUDIT_OUTCOMES } from '../audit/events.js';
+import { settingOfPath } from '../policy/settings.js';
+import type { Translate } from '../i18n/index.js';
 import { auditFilterSchema, type AuditFilter, type AuditPage as AuditResult, type AuditQueries } from '../audit/audit-query.js';
 
 export interface AuditPageDeps {
@@ -23,6 +25,20 @@ function filterQuery(f: AuditFilter, page?: number): string {
   if (page) p.set('page', String(page));
   return p.toString();
 }
+
+/** A policy change names its settings by their words: `changed=methodsRequired,groups`. */
+const policyValues =
+  (t: Translate) =>
+  (key: string, value: string): string | null => {
+    if (key !== 'changed') return null;
+    return value
+      .split(',')
+      .map((path) => {
+        const s = settingOfPath(path);
+        return s ? t(s.label) : path;
+      })
+      .join('; ');
+  };
 
 function AuditPage({ c, f, result, events, retentionDays, names }: { c: AppContext; f: AuditFilter; result: AuditResult; events: string[]; retentionDays: number; names: Names }) {
   const t = c.get('t');
@@ -119,7 +135,7 @@ function AuditPage({ c, f, result, events, retentionDays, names }: { c: AppConte
                 <td>{e.target ?? '—'}</td>
                 <td>{e.ip ?? '—'}</td>
                 <td class="wrap">
-                  <Details t={t} details={e.details} names={names} />
+                  <Details t={t} details={e.details} names={names} special={policyValues(t)} />
                 </td>
               </tr>
             ))}

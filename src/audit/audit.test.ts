@@ -37,8 +37,10 @@ describe('audit console', () => {
     await tp.portal.audit.record({ event: 'group_member_removed', outcome: 'success', target: { id: null, name: 'staff' }, details: { memberType: 'user', memberId: alice.id } });
     await tp.portal.audit.record({ event: 'password_reset', outcome: 'blocked', target: { id: alice.id, name: 'alice' }, details: { reason: 'blocked', method: '' } });
     await tp.portal.audit.record({ event: 'reset_started', outcome: 'info', target: { id: null, name: 'bob' }, details: { intent: 'reset', eligible: false, why: 'not_in_scope_or_not_registered' } });
+    await tp.portal.audit.record({ event: 'policy_changed', outcome: 'success', details: { version: 2, changed: 'methodsRequired,groups' } });
     const page = await admin.get('/admin/audit');
     const text = page.body.replace(/<[^>]*>/g, ' ');
+    expect(text).toContain('Changed: Number of methods required to reset; Groups that may reset');
     expect(text).toContain('Member: alice');
     expect(text).not.toContain(alice.id);
     expect(page.body).toContain(`title="memberId=${alice.id}"`);

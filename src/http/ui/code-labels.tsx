@@ -61,8 +61,10 @@ function oneValue(t: Translate, key: string, v: string, names: Names): string {
 }
 
 /** One detail's value in words ('' when there is nothing to show: an empty value is left out). */
-export function detailValue(t: Translate, key: string, v: unknown, names: Names): string {
+export function detailValue(t: Translate, key: string, v: unknown, names: Names, special?: SpecialValues): string {
   if (v === null || v === undefined || v === '') return '';
+  const own = typeof v === 'string' ? special?.(key, v) : null;
+  if (own) return own;
   if (typeof v === 'boolean') return t(v ? 'audit.yes' : 'audit.no');
   if (typeof v === 'number') return String(v);
   if (typeof v !== 'string') return JSON.stringify(v);
@@ -71,10 +73,13 @@ export function detailValue(t: Translate, key: string, v: unknown, names: Names)
   return oneValue(t, key, v, names);
 }
 
+/** Words a feature gives for its own values (the policy's setting paths of `changed`); null: the usual words. */
+export type SpecialValues = (key: string, value: string) => string | null;
+
 /** An event's details as labelled pairs, empty values left out; the raw `key=value` stays in the tooltip. */
-export function Details({ t, details, names }: { t: Translate; details: Record<string, unknown>; names: Names }) {
+export function Details({ t, details, names, special }: { t: Translate; details: Record<string, unknown>; names: Names; special?: SpecialValues }) {
   const shown = Object.entries(details)
-    .map(([k, v]) => ({ k, raw: typeof v === 'string' ? v : JSON.stringify(v), label: labelOf(t, 'audit.detail.', k), value: detailValue(t, k, v, names) }))
+    .map(([k, v]) => ({ k, raw: typeof v === 'string' ? v : JSON.stringify(v), label: labelOf(t, 'audit.detail.', k), value: detailValue(t, k, v, names, special) }))
     .filter((d) => d.value !== '');
   if (shown.length === 0) return <>—</>;
   return (
