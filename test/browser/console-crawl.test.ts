@@ -110,6 +110,12 @@ describe('every console page in words (real process, real Chromium)', { timeout:
       await navigation(p, () => p.getByRole('button', { name: 'Send code', exact: true }).click());
       await enterCode(p, await outbox.nextCodeTo(ALICE_EMAIL, before));
       expect((await statusMessages(p)).join(' | ')).toContain('is registered.');
+      // The security info table: its action cells stay table cells (they wrap, not break the table).
+      await visit(p, `${portal.url}/account/security-info`);
+      const cells = await p.locator('main table td.row').evaluateAll((tds) => tds.map((td) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(td).display));
+      expect(cells.length).toBeGreaterThan(0);
+      expect(new Set(cells)).toEqual(new Set(['table-cell']));
+      expect(await checkPage(p, '/account/security-info', [])).toEqual([]);
     });
     await withPage(browser, async (p) => {
       // A wrong password, a name that matches nobody, and resets started for both kinds of name.

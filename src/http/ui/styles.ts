@@ -80,6 +80,9 @@ ol.checklist { margin: 0; padding-left: 1.5rem; }
 ol.checklist li { margin: .5rem 0; }
 ol.checklist .hint { margin: .1rem 0 0; }
 ul.changes { margin: 0; padding-left: 1.1rem; }
+/* A table cell of actions stays a cell (a flex td leaves the table's layout): its actions wrap inside it. */
+td.row { display: table-cell; }
+td.row > * { display: inline-block; margin: 0 .75rem .25rem 0; vertical-align: baseline; }
 ul.details li { margin: 0; }
 .admin-nav ul { list-style: none; margin: 0; padding: 0; }
 .admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
@@ -109,6 +112,7 @@ ol.recovery-codes li { white-space: nowrap; }
   table, thead, tbody, tr, th, td { display: block; }
   thead { position: absolute; left: -9999px; }
   td { border: none; padding: .2rem 0; overflow-wrap: anywhere; }
+  td.row { display: block; }
   tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
 }
 `;
