@@ -55,7 +55,7 @@ export const auditMessages = {
   'audit.event.method_verified': 'Method checked',
   'audit.event.must_change_cleared_by_admin': 'Password change at next sign-in no longer required',
   'audit.event.must_change_set_by_admin': 'Password change at next sign-in required',
-  'audit.event.not_me_reported': 'Reported as not done by the user',
+  'audit.event.not_me_reported': 'User reported: this was not me',
   'audit.event.password_change': 'Password change',
   'audit.event.password_changed': 'Password changed',
   'audit.event.password_reset': 'Password reset (self-service)',
