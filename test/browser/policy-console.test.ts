@@ -218,7 +218,7 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect((await cells(0))[4]!.split('\n')).toEqual(['Write back passwords to your on-premises directory: Yes → No', 'Allow users to unlock accounts without resetting their password: Yes → No', 'Password hash sync: No → Yes']);
     const methods = (await cells(4))[4]!.split('\n');
     expect(methods[0]).toBe('Number of methods required to reset: 1 → 2');
-    expect(methods.map((l) => l.split(':')[0])).toEqual(['Number of methods required to reset', 'Methods available to users', 'Number of questions required to register', 'Number of questions required to reset', 'Custom security questions', 'A reset is never weaker than sign-in']);
+    expect(methods.map((l) => l.split(':')[0])).toEqual(['Number of methods required to reset', 'Methods available to users', 'A reset is never weaker than sign-in', 'Number of questions required to register', 'Number of questions required to reset', 'Custom security questions']);
     const first = await cells(5);
     expect(first.slice(0, 4)).toEqual([expect.stringMatching(/^Policy version 1$/), expect.stringMatching(/UTC$/), admin.username, 'Pilot first']);
     expect(first[4]!.split('\n').map((l) => l.split(':')[0])).toEqual(['Self-service password reset enabled for', 'Groups that may reset (used when “Selected groups” is chosen)']);
