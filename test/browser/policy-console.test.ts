@@ -229,6 +229,12 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     expect(opened.path).toBe('/admin/policy/history/2');
     await expectAccessibilityBasics(page);
     expect(await mainText(page)).toContain('Changed from version 1');
+    // Every setting in words; the document itself is folded away under its summary.
+    const settings = await page.locator('main dl.props').innerText();
+    expect(settings).toMatch(/Number of methods required to reset\s+2/);
+    expect(settings).toMatch(/Groups that may reset[^\n]*\s+Helpdesk, SSPR pilot\n/);
+    expect(await page.locator('main pre').isVisible()).toBe(false);
+    await page.getByText('Show the document as JSON', { exact: true }).click();
     const doc = JSON.parse(await page.locator('main pre').innerText()) as { methodsRequired: number; questions: { custom: string[] }; enabledFor: string };
     expect(doc.methodsRequired).toBe(2);
     expect(doc.enabledFor).toBe('selected');
