@@ -78,7 +78,7 @@ export const deliveryMessages = {
   'delivery.kind.support:reset-link': 'Reset link from the helpdesk',
   'delivery.kind.message': 'Message',
   'delivery.filter.notSent': 'Not sent',
-  'delivery.notSent.intro': 'Messages that never reached the person, with the reason. A user waiting for one of them was told it could not be sent.',
+  'delivery.notSent.intro': 'Messages that never left the portal, each with the reason.',
   'delivery.reason.perHour': 'Not sent: the limit of {n} messages an hour to this address or number was reached.',
   'delivery.reason.perDay': 'Not sent: the limit of {n} messages a day to this address or number was reached.',
   'delivery.reason.global': 'Not sent: the limit of {n} messages an hour for the whole portal was reached.',

@@ -84,7 +84,8 @@ describe('every console page in words (real process, real Chromium)', { timeout:
   screenshotOnFailure();
 
   beforeAll(async () => {
-    portal = await startPortalProcess({ demo: true, config: { reset: CHEAP } });
+    // One message an hour per address: alice's test code after her registration code is not sent (a dropped message for Delivery).
+    portal = await startPortalProcess({ demo: true, config: { reset: CHEAP, delivery: { limits: { perDestinationPerHour: 1 } } } });
     outbox = openPortalOutbox(portal);
     browser = await launchBrowser();
   });
@@ -116,6 +117,9 @@ describe('every console page in words (real process, real Chromium)', { timeout:
       expect(cells.length).toBeGreaterThan(0);
       expect(new Set(cells)).toEqual(new Set(['table-cell']));
       expect(await checkPage(p, '/account/security-info', [])).toEqual([]);
+      // Testing the address at once asks for a second code within the hour: it is not sent.
+      const tested = await navigation(p, () => p.getByRole('button', { name: /^Test Email/ }).click());
+      expect(tested.status).toBeLessThan(500);
     });
     await withPage(browser, async (p) => {
       // A wrong password, a name that matches nobody, and resets started for both kinds of name.
@@ -154,6 +158,12 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     expect(await page.locator('main span[title="code:register"]').count()).toBeGreaterThan(0);
     await visit(page, `${portal.url}/admin/policy/history`);
     expect(await page.locator('main').innerText()).toContain('Number of methods required to reset: 1 → 2');
+    // The dropped test code is in Delivery's "Not sent", with the reason in words.
+    await visit(page, `${portal.url}/admin/delivery`);
+    await navigation(page, () => page.getByRole('link', { name: 'Not sent', exact: true }).click());
+    const notSent = await page.locator('main table').innerText();
+    expect(notSent).toContain('Test code');
+    expect(notSent).toContain('Not sent: the limit of 1 messages an hour to this address or number was reached.');
     await visit(page, `${portal.url}/admin`);
     expect(await page.getByRole('heading', { name: 'Set up the portal' }).count()).toBe(1);
     await expectAccessibilityBasics(page);

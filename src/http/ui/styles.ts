@@ -87,7 +87,7 @@ ul.details li { margin: 0; }
 .admin-nav ul { list-style: none; margin: 0; padding: 0; }
 .admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
 .admin-nav a[aria-current=page] { background: var(--brand); color: #fff; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: var(--gap); }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: var(--gap); margin-bottom: var(--gap); }
 .stat { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; }
 .stat .n { font-size: 2rem; font-weight: 700; display: block; }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
