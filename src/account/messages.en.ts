@@ -2,10 +2,10 @@
 export const accountMessages = {
   'account.title': 'My account',
   'account.signedInAs': 'Signed in as {name} ({username}).',
-  'account.sessions': 'You are signed in on {n} device(s) or browser(s).',
+  'account.sessions': 'You are signed in on {n, plural, one {# device or browser} other {# devices or browsers}}.',
   'account.signOutEverywhere': 'Sign out everywhere',
   'account.signOutEverywhereHint': 'Ends every session of your account, including this one.',
-  'account.signedOutEverywhere': 'Signed out of {n} session(s).',
+  'account.signedOutEverywhere': 'Signed out of {n, plural, one {# session} other {# sessions}}.',
 
   'account.changePassword': 'Change password',
   'account.securityInfo': 'My security info',

@@ -26,7 +26,7 @@ export function notSentReason(t: Translate, r: Pick<LogItem, 'status' | 'error'>
   if (r.status === 'in_progress') return t('delivery.reason.inProgress');
   const e = r.error ?? '';
   const limit = /^limit reached: (\d+) messages per (destination per hour|destination per day|hour for the whole portal)$/.exec(e);
-  if (limit) return t(limit[2] === 'destination per hour' ? 'delivery.reason.perHour' : limit[2] === 'destination per day' ? 'delivery.reason.perDay' : 'delivery.reason.global', { n: limit[1]! });
+  if (limit) return t(limit[2] === 'destination per hour' ? 'delivery.reason.perHour' : limit[2] === 'destination per day' ? 'delivery.reason.perDay' : 'delivery.reason.global', { n: Number(limit[1]) });
   if (e === DESTINATION_PROBLEMS.bad_email) return t('delivery.reason.badEmail');
   if (e === DESTINATION_PROBLEMS.bad_phone) return t('delivery.reason.badPhone');
   return t('delivery.reason.failed', { error: e || t('delivery.status.failed') });

@@ -58,6 +58,7 @@ function supportOp(o: { summary: string; description: string; operationId: strin
 }
 
 const username = { name: 'username', in: 'path', required: true, description: 'The username (any case).', schema: { type: 'string', maxLength: 256 } };
+const groupName = { name: 'name', in: 'path', required: true, description: 'The group name (any case).', schema: { type: 'string', maxLength: 256 } };
 const pageParams = [
   { name: 'page', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 } },
   { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200 } },
@@ -310,6 +311,65 @@ export function openApiDocument(publicUrl: string): Json {
           operationId: 'listGroups',
           tags: ['groups'],
           responses: { 200: { description: 'The groups, ordered by name.', ...json(ref('GroupList')) } },
+        }),
+        post: op(writeOp([409]), {
+          summary: 'Create a cloud group',
+          operationId: 'createGroup',
+          tags: ['groups'],
+          requestBody: { required: true, ...json(ref('NewGroup')) },
+          responses: {
+            201: { description: 'Created.', headers: { Location: { description: "The new group's address in this API.", schema: { type: 'string' } } }, ...json(ref('GroupDetail')) },
+          },
+        }),
+      },
+      '/groups/{name}': {
+        get: op(readOp([404]), {
+          summary: 'One group, with its direct members',
+          operationId: 'getGroup',
+          tags: ['groups'],
+          parameters: [groupName],
+          responses: { 200: { description: 'The group.', ...json(ref('GroupDetail')) } },
+        }),
+        patch: op(writeOp([404, 409, 422]), {
+          summary: 'Rename a cloud group',
+          description: 'Groups synced from Active Directory are renamed in AD (422). Another group with the name: 409. Policy and helpdesk scopes follow the group, not its name.',
+          operationId: 'renameGroup',
+          tags: ['groups'],
+          parameters: [groupName],
+          requestBody: { required: true, ...json(ref('RenameGroup')) },
+          responses: { 200: { description: 'Renamed.', ...json(ref('GroupDetail')) } },
+        }),
+        delete: op({ scope: 'write', errors: pick(401, 403, 404, 422) }, {
+          summary: 'Delete a cloud group',
+          description: "Its memberships go with it (its members stay, they are only no longer in it). Refused (422) while the self-service policy's scope names the group, and for groups synced from Active Directory. A helpdesk scope that named it then covers nobody for that entry, never everyone.",
+          operationId: 'deleteGroup',
+          tags: ['groups'],
+          parameters: [groupName],
+          responses: { 204: { description: 'Deleted.' } },
+        }),
+      },
+      '/groups/{name}/members': {
+        post: op(writeOp([404, 409, 422]), {
+          summary: 'Add a user or a nested group',
+          description: 'Already a direct member: 409. A group cannot be its own member (422); deeper cycles are allowed and resolved safely.',
+          operationId: 'addGroupMember',
+          tags: ['groups'],
+          parameters: [groupName],
+          requestBody: { required: true, ...json(ref('GroupMember')) },
+          responses: { 200: { description: 'Added; the group with its members.', ...json(ref('GroupDetail')) } },
+        }),
+      },
+      '/groups/{name}/members/{type}/{member}': {
+        delete: op({ scope: 'write', errors: pick(401, 403, 404) }, {
+          summary: 'Remove a direct member',
+          operationId: 'removeGroupMember',
+          tags: ['groups'],
+          parameters: [
+            groupName,
+            { name: 'type', in: 'path', required: true, schema: { type: 'string', enum: ['user', 'group'] } },
+            { name: 'member', in: 'path', required: true, description: 'The username or the nested group\'s name.', schema: { type: 'string', maxLength: 256 } },
+          ],
+          responses: { 200: { description: 'Removed; the group with its members.', ...json(ref('GroupDetail')) } },
         }),
       },
       '/audit': {

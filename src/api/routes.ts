@@ -19,6 +19,7 @@ import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
 import type { CallerVerificationService, Verifier } from '../support/verification.js';
 import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
+import { groupApi } from './group-routes.js';
 import {
   auditEventJson,
   auditQuery,
@@ -39,8 +40,8 @@ export interface ApiRouteDeps {
   users: Pick<UserStore, 'list' | 'byUsername'>;
   /** One user as the support desk sees them (masked contacts, counters, sessions, AD state, events). */
   support: Pick<SupportReader, 'view'>;
-  groups: Pick<GroupStore, 'list' | 'groupsOfUser'>;
-  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'testPassword'>;
+  groups: Pick<GroupStore, 'list' | 'groupsOfUser' | 'byName' | 'byId' | 'directMembers'>;
+  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'testPassword' | 'createGroup' | 'renameGroup' | 'deleteGroup' | 'addMember' | 'removeMember'>;
   /** Bearer tokens: the API authenticates every request after /openapi.json with one. */
   apiTokens: Pick<ApiTokenService, 'authenticate'>;
   audit: Pick<AuditQueries, 'query'>;
@@ -276,6 +277,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
 
   // ---- groups ----
   app.get('/groups', async (c) => c.json({ items: (await deps.groups.list()).map(groupJson) }));
+  groupApi(app, deps, { jsonObject, validate, refusal });
 
   // ---- audit ----
   app.get('/audit', async (c) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { verificationCheckBody, verificationCheckedJsonSchema, verificationStartBody, verificationStartedJsonSchema } from './verification-schemas.js';
 import type { AuditRow } from '../audit/audit-query.js';
 import type { Group } from '../directory/groups.js';
-import { displayNameSchema, optionalEmailSchema, roleSchema, roles, usernameSchema } from '../directory/names.js';
+import { descriptionSchema, displayNameSchema, groupNameSchema, optionalEmailSchema, roleSchema, roles, usernameSchema } from '../directory/names.js';
 import type { User } from '../directory/users.js';
 import type { PolicyVersion } from '../policy/policy-service.js';
 import { policySchema } from '../policy/policy.js';
@@ -196,12 +196,34 @@ export const passwordVerdictJsonSchema = z.object({
 export type PasswordVerdictJson = z.output<typeof passwordVerdictJsonSchema>;
 
 /** Named schemas for the OpenAPI document's components (requests are described as accepted, responses as sent). */
+// ---- groups (src/api/group-routes.ts) ----
+export const newGroupBody = z.strictObject({ name: groupNameSchema, description: descriptionSchema.optional().describe('What the group is for. Default: empty.') });
+export const renameGroupBody = z.strictObject({ name: groupNameSchema.describe('The new name; unique (case does not count).') });
+export const groupMemberBody = z.strictObject({
+  type: z.enum(['user', 'group'], { error: 'v.memberType.invalid' }),
+  name: z.string({ error: 'v.field.invalid' }).trim().min(1, 'v.field.invalid').max(256, 'v.field.tooLong').describe('A username, or the name of the group to nest.'),
+});
+
+const memberJsonSchema = z.object({ type: z.enum(['user', 'group']), name: z.string(), displayName: z.string() });
+export const groupDetailJsonSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  source: z.enum(['cloud', 'onprem']).describe('onprem: synced from Active Directory, changed there, not here.'),
+  createdAt: time,
+  directMembers: z.number().int(),
+  members: z.array(memberJsonSchema).describe('Direct members: nested groups first, then users.'),
+});
+
 export const requestSchemas = {
   Policy: policySchema,
   PolicyPatch: policyPatchSchema,
   PutPolicyRequest: putPolicyBody,
   PatchPolicyRequest: patchPolicyBody,
   NewUser: createUserBody,
+  NewGroup: newGroupBody,
+  RenameGroup: renameGroupBody,
+  GroupMember: groupMemberBody,
   PasswordCheckRequest: passwordCheckBody,
   VerificationStartRequest: verificationStartBody,
   VerificationCheckRequest: verificationCheckBody,
@@ -215,6 +237,7 @@ export const responseSchemas = {
   UserPage: userPageJsonSchema,
   Group: groupJsonSchema,
   GroupList: groupListJsonSchema,
+  GroupDetail: groupDetailJsonSchema,
   AuditEvent: auditEventJsonSchema,
   AuditPage: auditPageJsonSchema,
   PasswordVerdict: passwordVerdictJsonSchema,

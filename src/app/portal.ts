@@ -251,6 +251,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     breached: breachedCheck(config.passwords.breached, metrics, deps.logger),
     strength,
     temporaryPasswords: async () => (await policy.current()).policy.helpdesk.temporaryPasswords,
+    groupInUse: async (groupId) => ((await policy.current()).policy.groups.includes(groupId) ? 'groups.refuse.inPolicy' : null),
   });
   const secondFactor = new SecondFactorStep({ flows, users, methods, securityInfo, sessions, audit });
   // The RP ID and origin come from the configured public URL, never from a request's Host header.

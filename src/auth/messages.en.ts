@@ -12,7 +12,7 @@ export const signInMessages = {
   'signIn.sessionExpired': 'Your session ended. Sign in again to continue.',
   'signIn.setupDone': 'The administrator account is ready. Sign in with it now.',
   'signIn.needsSetup': 'This portal has no administrator yet. Open the one-time setup link printed when the server started (run `sspr start` again for a fresh one).',
-  'signIn.minutes': '{n} minutes',
+  'signIn.minutes': '{n, plural, one {# minute} other {# minutes}}',
   'signIn.minute': '1 minute',
   'signIn.secondFactor': 'A second verification step is required. Verification methods arrive with the next release; contact your helpdesk.',
 

@@ -11,6 +11,7 @@ import { checkRights } from '../ad/rights/index.js';
 import { createLogger } from '../logging/logger.js';
 import { PRODUCT_VERSION } from '../shared/version.js';
 import { CliExit, EXIT, loadCliConfig, type CliIO } from './context.js';
+import { registerAgentAdminCommands } from './agent-admin.js';
 
 /**
  * `sspr agent register|run|doctor`: the on-premises agent. It reads the same sspr.yaml (its `agent`
@@ -18,6 +19,8 @@ import { CliExit, EXIT, loadCliConfig, type CliIO } from './context.js';
  */
 export function registerAgentCommands(program: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
   const agent = program.command('agent').description('the on-premises agent: password writeback to Active Directory');
+
+  registerAgentAdminCommands(agent, io, setExit, cfg);
 
   agent
     .command('register')

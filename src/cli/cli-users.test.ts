@@ -257,6 +257,50 @@ describe('groups', () => {
     expect(json.groups).toHaveLength(2);
   });
 
+  it('rename renames a cloud group; a taken name exits 5 and changes nothing', async () => {
+    await ok(['group', 'add', 'staff', '--description', 'Everyone']);
+    await ok(['group', 'add', 'it']);
+    expect(await ok(['group', 'rename', 'STAFF', 'Everyone'])).toBe('Renamed group staff to Everyone.\n');
+    const taken = await sspr(['group', 'rename', 'it', 'everyone']);
+    expect(taken).toEqual({ code: EXIT.refused, stdout: '', stderr: 'error: A group with this name already exists.\n' });
+    const blank = await sspr(['group', 'rename', 'it', '   ']);
+    expect(blank.code).toBe(EXIT.usage);
+    expect(blank.stderr).toMatch(/^error: name: /);
+    expect(lines(await ok(['group', 'list']))).toEqual(['Everyone\t0\tEveryone', 'it\t0\t']);
+    expect(await sspr(['group', 'rename', 'nosuch', 'x'])).toEqual({ code: EXIT.notFound, stdout: '', stderr: 'error: no group named nosuch\n' });
+  });
+
+  it('remove deletes a group and its memberships, its members stay; refused (exit 5) while the policy uses it', async () => {
+    await ok(['user', 'add', 'alice', '--display-name', 'Alice']);
+    await ok(['group', 'add', 'staff']);
+    await ok(['group', 'add', 'it']);
+    await ok(['group', 'add-member', 'staff', '--group', 'it']);
+    await ok(['group', 'add-member', 'it', '--user', 'alice']);
+    await ok(['policy', 'set', 'enabledFor=selected', 'groups=it']);
+    const refused = await sspr(['group', 'remove', 'it']);
+    expect(refused.code).toBe(EXIT.refused);
+    expect(refused.stderr).toContain('The self-service policy uses this group');
+    expect(lines(await ok(['group', 'list']))).toEqual(['it\t1\t', 'staff\t1\t']);
+    await ok(['policy', 'set', 'groups=staff']);
+    expect(await ok(['group', 'remove', 'it'])).toBe('Deleted group it.\n');
+    expect(lines(await ok(['group', 'list']))).toEqual(['staff\t0\t']);
+    expect(await ok(['user', 'show', 'alice'])).toContain('groups:       -\n');
+  });
+
+  it('remove-member takes a user or a nested group out; one that is not a direct member exits 4', async () => {
+    await ok(['user', 'add', 'alice', '--display-name', 'Alice']);
+    await ok(['group', 'add', 'staff']);
+    await ok(['group', 'add', 'it']);
+    await ok(['group', 'add-member', 'staff', '--group', 'it']);
+    await ok(['group', 'add-member', 'staff', '--user', 'alice']);
+    expect(await ok(['group', 'remove-member', 'staff', '--user', 'ALICE'])).toBe('Removed alice from staff.\n');
+    expect(await ok(['group', 'remove-member', 'staff', '--group', 'it'])).toBe('Removed it from staff.\n');
+    const again = await sspr(['group', 'remove-member', 'staff', '--user', 'alice']);
+    expect(again.code).toBe(EXIT.notFound);
+    expect(await sspr(['group', 'remove-member', 'staff'])).toMatchObject({ code: EXIT.usage });
+    expect(lines(await ok(['group', 'list']))).toEqual(['it\t0\t', 'staff\t0\t']);
+  });
+
   it('add-member to an unknown group exits 4 naming the group', async () => {
     await ok(['user', 'add', 'alice', '--display-name', 'Alice']);
     const r = await sspr(['group', 'add-member', 'nosuch', '--user', 'alice']);

@@ -4,8 +4,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { configTemplate } from '../config/template.js';
 import { newKeyBase64 } from '../config/secret-key.js';
-import { translator, isMessageKey } from '../i18n/index.js';
-import type { Outcome } from '../directory/directory-service.js';
 import { roles, type Role } from '../directory/names.js';
 import type { User } from '../directory/users.js';
 import { generatePassword } from '../shared/crypto.js';
@@ -21,29 +19,8 @@ import { registerSyncCommands } from './sync.js';
 import { registerScopeCommand } from './scope.js';
 import { registerUserSupportCommand } from './support.js';
 import { registerSupportActionCommands } from './support-actions.js';
-
-const t = translator('en');
-const CLI_ACTOR = { id: null, name: 'cli' };
-
-function say(io: CliIO, text: string): void {
-  io.stdout.write(`${text}\n`);
-}
-
-/** Turns a service outcome into output and an exit code a script can rely on. */
-function report<T>(io: CliIO, outcome: Outcome<T>, onOk: (value: T) => void, vars: Record<string, number> = {}): number {
-  if (outcome.ok) {
-    onOk(outcome.value);
-    return EXIT.ok;
-  }
-  if (outcome.reason === 'invalid') {
-    for (const [field, key] of Object.entries(outcome.errors)) {
-      io.stderr.write(`error: ${field}: ${isMessageKey(key) ? t(key, vars) : key}\n`);
-    }
-    return EXIT.usage;
-  }
-  io.stderr.write(`error: ${isMessageKey(outcome.message) ? t(outcome.message) : outcome.message}\n`);
-  return outcome.reason === 'not_found' ? EXIT.notFound : EXIT.refused;
-}
+import { registerGroupCommands } from './groups.js';
+import { CLI_ACTOR, report, say } from './output.js';
 
 function userLine(u: User): string {
   return [u.username, u.displayName, u.email ?? '-', u.roles.join(','), u.enabled ? 'enabled' : 'disabled', u.source].join('\t');
@@ -229,52 +206,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerScopeCommand(user, io, setExit, cfg);
   registerUserSupportCommand(user, io, setExit, cfg);
 
-  const group = program.command('group').description('manage groups');
-  group
-    .command('add <name>')
-    .description('create a group')
-    .option('--description <text>', 'what the group is for')
-    .action(async (name: string, opts: { description?: string }, cmd: Command) => {
-      const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
-        setExit(report(io, await portal.directory.createGroup(CLI_ACTOR, { name, description: opts.description ?? '' }), (g) => say(io, `Created group ${g.name}.`)));
-      } finally {
-        await portal.store.close();
-      }
-    });
-
-  group
-    .command('list')
-    .description('list groups (tab-separated: name, direct members, description)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
-        for (const g of await portal.groups.list()) say(io, `${g.name}\t${g.directMembers}\t${g.description}`);
-        setExit(EXIT.ok);
-      } finally {
-        await portal.store.close();
-      }
-    });
-
-  group
-    .command('add-member <group>')
-    .description('add a user or a nested group to a group')
-    .option('--user <username>', 'the user to add')
-    .option('--group <name>', 'the group to nest')
-    .action(async (groupName: string, opts: { user?: string; group?: string }, cmd: Command) => {
-      if (!!opts.user === !!opts.group) throw new CliExit(EXIT.usage, 'give exactly one of --user and --group');
-      const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
-        const g = await portal.groups.byName(groupName);
-        if (!g) throw new CliExit(EXIT.notFound, `error: no group named ${groupName}`);
-        const member = opts.user ? { type: 'user', name: opts.user } : { type: 'group', name: opts.group };
-        const exists = opts.user ? await portal.users.byUsername(opts.user) : await portal.groups.byName(opts.group!);
-        if (!exists) throw new CliExit(EXIT.notFound, `error: no ${member.type} named ${member.name}`);
-        setExit(report(io, await portal.directory.addMember(CLI_ACTOR, g.id, member), () => say(io, `Added ${member.name} to ${g.name}.`)));
-      } finally {
-        await portal.store.close();
-      }
-    });
+  registerGroupCommands(program, io, setExit, cfg);
 
   program
     .command('doctor')

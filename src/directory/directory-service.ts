@@ -72,6 +72,8 @@ interface Deps {
   strength?: StrengthEstimator;
   /** The policy's `helpdesk.temporaryPasswords`: whether an administrator may set another user's password; without it they may. */
   temporaryPasswords?: () => boolean | Promise<boolean>;
+  /** What still relies on a group (the policy's scope): a reason it may not be deleted, or null. */
+  groupInUse?: (groupId: string) => Promise<string | null>;
 }
 
 /**
@@ -307,6 +309,44 @@ export class DirectoryService {
     const removed = await this.deps.groups.removeMember(group.id, { type: member.type, id: member.id });
     if (!removed) return { ok: false, reason: 'not_found', message: 'groups.refuse.noSuchMember' };
     await this.audit(actor, 'group_member_removed', 'success', { id: group.id, name: group.name }, { memberType: member.type, memberId: member.id });
+    return { ok: true, value: group };
+  }
+
+  /** Renames a cloud group; a group synced from Active Directory is renamed there. */
+  async renameGroup(actor: Actor, groupId: string, input: unknown): Promise<Outcome<Group>> {
+    const group = await this.deps.groups.byId(groupId);
+    if (!group) return { ok: false, reason: 'not_found', message: 'groups.notFound' };
+    if (group.source === 'onprem') return { ok: false, reason: 'refused', message: 'groups.refuse.synced' };
+    const parsed = parseInput(z.object({ name: groupNameSchema }), input);
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    const { name } = parsed.value;
+    if (name === group.name) return { ok: true, value: group };
+    const other = await this.deps.groups.byName(name);
+    if (other && other.id !== group.id) return { ok: false, reason: 'conflict', message: 'groups.exists' };
+    try {
+      await this.deps.groups.rename(group.id, name);
+    } catch (err) {
+      if (await this.deps.groups.byName(name)) return { ok: false, reason: 'conflict', message: 'groups.exists' };
+      throw err;
+    }
+    await this.audit(actor, 'group_renamed', 'success', { id: group.id, name }, { from: group.name, to: name });
+    return { ok: true, value: (await this.deps.groups.byId(group.id))! };
+  }
+
+  /**
+   * Deletes a cloud group and its memberships (as a container and as a nested member). Refused
+   * while the policy's scope names it (deleting it would silently change who may reset) and for
+   * groups synced from Active Directory (the next sync would bring them back).
+   */
+  async deleteGroup(actor: Actor, groupId: string): Promise<Outcome<Group>> {
+    const group = await this.deps.groups.byId(groupId);
+    if (!group) return { ok: false, reason: 'not_found', message: 'groups.notFound' };
+    if (group.source === 'onprem') return { ok: false, reason: 'refused', message: 'groups.refuse.synced' };
+    const inUse = await this.deps.groupInUse?.(group.id);
+    if (inUse) return { ok: false, reason: 'refused', message: inUse };
+    const members = (await this.deps.groups.directMembers(group.id)).length;
+    await this.deps.groups.delete(group.id);
+    await this.audit(actor, 'group_deleted', 'success', { id: group.id, name: group.name }, { members: String(members) });
     return { ok: true, value: group };
   }
 }

@@ -71,6 +71,19 @@ export class GroupStore {
     return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, source: r.source, createdAt: r.created_at, directMembers: Number(r.n) }));
   }
 
+  async rename(id: string, name: string): Promise<void> {
+    await this.db.updateTable('groups').set({ name, name_key: nameKey(name) }).where('id', '=', id).execute();
+  }
+
+  /** Deletes the group with its members and its own memberships in other groups, in one transaction. */
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('group_members').where('group_id', '=', id).execute();
+      await tx.deleteFrom('group_members').where('member_type', '=', 'group').where('member_id', '=', id).execute();
+      await tx.deleteFrom('groups').where('id', '=', id).execute();
+    });
+  }
+
   /** Adds a member; returns false when it was already a direct member. */
   async addMember(groupId: string, member: { type: 'user' | 'group'; id: string }): Promise<boolean> {
     const r = await this.db

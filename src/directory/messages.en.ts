@@ -14,4 +14,6 @@ export const directoryMessages = {
   'groups.refuse.self': 'A group cannot be a member of itself.',
   'groups.refuse.noSuchMember': 'No user or group with that name exists.',
   'groups.refuse.alreadyMember': 'That is already a direct member.',
+  'groups.refuse.synced': 'This group comes from Active Directory: rename or delete it there, and the next sync brings the change.',
+  'groups.refuse.inPolicy': 'The self-service policy uses this group to choose who may reset. Take it out of the policy first, then delete it.',
 } as const;

@@ -13,7 +13,7 @@ export const reportMessages = {
   'reports.coverage.title': 'Registration',
   'reports.coverage.intro': 'Users in scope are enabled users for whom self-service reset is on; administrators always are. Registered users have as many methods as the policy requires to reset ({required} for users, 2 for administrators, who cannot use security questions); all security questions together count as one method.',
   'reports.coverage.scope.all': 'The policy turns self-service reset on for all users.',
-  'reports.coverage.scope.selected': 'The policy turns self-service reset on for the members of {count} group(s), nested groups included.',
+  'reports.coverage.scope.selected': 'The policy turns self-service reset on for the members of {count, plural, one {# group} other {# groups}}, nested groups included.',
   'reports.coverage.scope.none': 'The policy turns self-service reset off for users; only administrators are in scope.',
   'reports.coverage.inScope': 'Users in scope',
   'reports.coverage.registered': 'Registered',

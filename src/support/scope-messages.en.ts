@@ -18,7 +18,7 @@ export const supportScopeMessages = {
   'scope.ousHint': 'One distinguished name per line, for example OU=Sales,DC=corp,DC=example,DC=com. Users in OUs below it are included.',
   'scope.save': 'Save scope',
   'scope.current.all': 'Now: every user.',
-  'scope.current.some': 'Now: {n} group(s) or OU(s).',
+  'scope.current.some': 'Now: {n, plural, one {# group or OU} other {# groups or OUs}}.',
   'scope.done.saved': 'Helpdesk scope saved.',
   'scope.refuse.notHelpdesk': 'Only a helpdesk user (role Password administrator, not an administrator) has a helpdesk scope.',
   'scope.v.group': 'Choose groups from the list.',

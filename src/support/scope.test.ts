@@ -156,7 +156,7 @@ describe('the scope form', () => {
     expect(ok.res.headers.get('location')).toBe('/admin/users/desk?done=scope.done.saved');
     const after = await admin.get(ok.res.headers.get('location')!);
     expect(after.body).toContain('Helpdesk scope saved.');
-    expect(after.body).toContain('Now: 2 group(s) or OU(s).');
+    expect(after.body).toContain('Now: 2 groups or OUs.');
     expect(after.body).toContain('OU=Sales,DC=corp</textarea>');
     expect((await admin.post('/admin/users/desk/helpdesk-scope', { ous: '' })).status).toBe(303);
     const events = await tp.store.db.selectFrom('audit_events').select(['event', 'actor_name', 'target_name', 'details']).where('event', '=', 'helpdesk_scope_changed').orderBy('at').execute();

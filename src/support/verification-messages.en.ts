@@ -35,11 +35,11 @@ export const verificationMessages = {
   'support.check.done': 'Done: you confirmed it is you. Tell the helpdesk; they will see it on their screen.',
   'support.check.invalidTitle': 'This link does not work',
   'mail.helpdeskPasskey.title': 'Your helpdesk asked to confirm it is you',
-  'mail.helpdeskPasskey.body': 'Your helpdesk asked to confirm it is you. Open the link and confirm with your passkey. It works for {minutes} minutes.',
+  'mail.helpdeskPasskey.body': 'Your helpdesk asked to confirm it is you. Open the link and confirm with your passkey. It works for {minutes, plural, one {# minute} other {# minutes}}.',
   'mail.helpdeskPasskey.action': 'Confirm with my passkey',
 
   'mail.helpdeskCode.title': 'Your helpdesk asked to confirm it is you',
-  'mail.helpdeskCode.body': 'Your helpdesk asked to confirm it is you. Read this code to them. It is valid for {minutes} minutes.',
+  'mail.helpdeskCode.body': 'Your helpdesk asked to confirm it is you. Read this code to them. It is valid for {minutes, plural, one {# minute} other {# minutes}}.',
   'mail.helpdeskCode.notYou': 'If you did not call the helpdesk, do not share it.',
   'sms.helpdeskCode': 'Your helpdesk asked to confirm it is you. Read this code to them: {code}. If you did not call the helpdesk, do not share it.',
   'voice.helpdeskCode': 'Hello. Your helpdesk asked to confirm it is you. Read this code to them. The code is: {code}. Again, the code is: {code}. If you did not call the helpdesk, do not share it. Goodbye.',

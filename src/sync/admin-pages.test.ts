@@ -79,7 +79,7 @@ describe('AD sync console', () => {
     const body = text(page.body);
     expect(body).toContain('<h1>Active Directory sync</h1>');
     expect(dd(page.body, 'sync-last-run')).toBe('No sync has run yet.');
-    expect(dd(page.body, 'sync-next-run')).toBe('As soon as an agent is connected; then every 30 minute(s)');
+    expect(dd(page.body, 'sync-next-run')).toBe('As soon as an agent is connected; then every 30 minutes');
     expect(dd(page.body, 'sync-dc')).toBe('None yet: the next sync is a full import.');
     expect([stat(page.body, 'users'), stat(page.body, 'groups'), stat(page.body, 'departed')]).toEqual([0, 0, 0]);
     expect(body).toContain('No user has left Active Directory.');
@@ -98,18 +98,18 @@ describe('AD sync console', () => {
 
     const page = await admin.get('/admin/sync');
     expect(page.status).toBe(200);
-    expect(dd(page.body, 'sync-last-run')).toBe(`Changes only, started in the console, 6 minute(s) ago (${utc(deltaStart)})`);
+    expect(dd(page.body, 'sync-last-run')).toBe(`Changes only, started in the console, 6 minutes ago (${utc(deltaStart)})`);
     expect(text(page.body)).toContain('<dd>1 min 15 s</dd>');
-    expect(dd(page.body, 'sync-last-counts')).toBe('0 added, 1 updated, 1 disabled, 0 error(s)');
+    expect(dd(page.body, 'sync-last-counts')).toBe('0 added, 1 updated, 1 disabled, 0 errors');
     expect(page.body).toContain('<span class="badge on">Done</span>');
-    expect(dd(page.body, 'sync-next-run')).toBe(`in 24 minute(s) (${utc(deltaStart + 30 * MINUTE)}), then every 30 minute(s)`);
+    expect(dd(page.body, 'sync-next-run')).toBe(`in 24 minutes (${utc(deltaStart + 30 * MINUTE)}), then every 30 minutes`);
     expect(dd(page.body, 'sync-dc')).toBe('dc1.corp.example.test');
     expect(dd(page.body, 'sync-usn')).toBe('5123');
     expect([stat(page.body, 'users'), stat(page.body, 'groups'), stat(page.body, 'departed')]).toEqual([2, 1, 1]);
 
     // Overdue: the next run is due as soon as an agent is there.
     tp.clock.advance!(26 * MINUTE);
-    expect(dd((await admin.get('/admin/sync')).body, 'sync-next-run')).toBe('Due now: it starts within a few seconds once an agent is connected (every 30 minute(s))');
+    expect(dd((await admin.get('/admin/sync')).body, 'sync-next-run')).toBe('Due now: it starts within a few seconds once an agent is connected (every 30 minutes)');
   });
 
   it('says "on demand only" when no schedule is configured', async () => {
@@ -148,7 +148,7 @@ describe('AD sync console', () => {
     const page = await admin.get(`/admin/sync/runs/${run.id}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<a href="/admin/sync" aria-current="page">AD sync</a>');
-    expect(dd(page.body, 'run-counts')).toBe('1 added, 0 updated, 0 disabled, 2 error(s)');
+    expect(dd(page.body, 'run-counts')).toBe('1 added, 0 updated, 0 disabled, 2 errors');
     expect(page.body).toContain('<caption>Objects left out of this run and why</caption>');
     expect(rows(page.body, 'run-conflicts-table')).toEqual([
       [upn(1), 'A cloud user in the portal already has this username. Rename one of the two: the AD user is not synced until then.', guid(1)],
@@ -175,7 +175,7 @@ describe('AD sync console', () => {
     const page = await admin.get(`/admin/sync/runs/${run.id}`);
     const listed = rows(page.body, 'run-conflicts-table').length;
     expect(listed).toBeLessThan(520);
-    expect(text(page.body)).toContain(`${520 - listed} more object(s) could not be synced in this run but are not listed: a run keeps only the first ${listed}.`);
+    expect(text(page.body)).toContain(`${520 - listed} more objects could not be synced in this run but are not listed: a run keeps only the first ${listed}.`);
   });
 
   it('lists users disabled because they left AD, with when and why in plain words', async () => {
@@ -195,7 +195,7 @@ describe('AD sync console', () => {
     expect(page.body).toContain(`<a href="/admin/users/${u2.id}">${upn(2)}</a>`);
     expect(rows(page.body, 'departed-users')).toEqual([
       [upn(3), `just now (${utc(missingAt)})`, 'Not found by a full import'],
-      [upn(2), `20 minute(s) ago (${utc(deletedAt)})`, 'Deleted in Active Directory, or moved out of the synced OUs or filter'],
+      [upn(2), `20 minutes ago (${utc(deletedAt)})`, 'Deleted in Active Directory, or moved out of the synced OUs or filter'],
     ]);
     expect([u2.enabled, u3.enabled]).toEqual([false, false]);
     expect(stat(page.body, 'departed')).toBe(2);
@@ -239,18 +239,18 @@ describe('AD sync console', () => {
       expect(rows(page.body, 'reminders-due')).toEqual([
         [`${upn(7)} (User 7)`, utc(start - DAY), 'Password expired', 'With the next hourly run'],
         [`${upn(3)} (User 3)`, utc(start + 5 * DAY), 'Password expired', `On ${day(start + 5 * DAY)}`],
-        [`${upn(1)} (User 1)`, utc(start + 20 * DAY), '7 day(s) before', `On ${day(start + 13 * DAY)}`],
-        [`${upn(2)} (User 2)`, utc(start + 28 * DAY), '14 day(s) before', `On ${day(start + 14 * DAY)}`],
+        [`${upn(1)} (User 1)`, utc(start + 20 * DAY), '7 days before', `On ${day(start + 13 * DAY)}`],
+        [`${upn(2)} (User 2)`, utc(start + 28 * DAY), '14 days before', `On ${day(start + 14 * DAY)}`],
       ]);
       // A preview only: no email, no reminder claimed.
       expect(rows(page.body, 'reminders-summary')).toEqual([
-        ['14 day(s) before', '1'],
-        ['7 day(s) before', '1'],
-        ['3 day(s) before', '0'],
-        ['1 day(s) before', '0'],
+        ['14 days before', '1'],
+        ['7 days before', '1'],
+        ['3 days before', '0'],
+        ['1 day before', '0'],
         ['Password expired', '2'],
       ]);
-      expect(text(page.body)).toContain('4 reminder(s) will go out in the next 14 days.');
+      expect(text(page.body)).toContain('4 reminders will go out in the next 14 days.');
       expect(text(page.body)).toContain('Showing 1–4 of 4, in the order they go out.');
       for (let n = 1; n <= 8; n++) expect(await messagesTo(tp.portal, upn(n)), upn(n)).toEqual([]);
       expect(await tp.store.db.selectFrom('password_reminders').selectAll().execute()).toEqual([]);
@@ -279,12 +279,12 @@ describe('AD sync console', () => {
 
       const first = await admin.get('/admin/sync/reminders');
       expect(first.status).toBe(200);
-      expect(text(first.body)).toContain('250 reminder(s) will go out in the next 14 days.');
+      expect(text(first.body)).toContain('250 reminders will go out in the next 14 days.');
       expect(summary(first.body)).toEqual([
-        ['14 day(s) before', '80'],
-        ['7 day(s) before', '120'],
-        ['3 day(s) before', '0'],
-        ['1 day(s) before', '0'],
+        ['14 days before', '80'],
+        ['7 days before', '120'],
+        ['3 days before', '0'],
+        ['1 day before', '0'],
         ['Password expired', '50'],
       ]);
       expect(text(first.body)).toContain('Showing 1–100 of 250, in the order they go out.');
@@ -304,7 +304,7 @@ describe('AD sync console', () => {
       const last = await admin.get('/admin/sync/reminders?page=3');
       expect(text(last.body)).toContain('Showing 201–250 of 250, in the order they go out.');
       expect(firstCells(last.body)).toEqual(names(201, 250));
-      expect(rows(last.body, 'reminders-due').at(-1)).toEqual([`${upn(250)} (User 250)`, utc(fourteenDays(250)), '14 day(s) before', `On ${new Date(fourteenDays(250) - 14 * DAY).toISOString().slice(0, 10)}`]);
+      expect(rows(last.body, 'reminders-due').at(-1)).toEqual([`${upn(250)} (User 250)`, utc(fourteenDays(250)), '14 days before', `On ${new Date(fourteenDays(250) - 14 * DAY).toISOString().slice(0, 10)}`]);
       expect(last.body).toContain('<a href="/admin/sync/reminders?page=2">Previous page</a>');
       expect(last.body).not.toContain('Next page');
 
@@ -317,7 +317,7 @@ describe('AD sync console', () => {
       }
       const past = await admin.get('/admin/sync/reminders?page=4');
       expect(past.status).toBe(200);
-      expect(text(past.body)).toContain('There is no page 4: the list has 3 page(s), so the first page is shown.');
+      expect(text(past.body)).toContain('There is no page 4: the list has 3 pages, so the first page is shown.');
       expect(firstCells(past.body)).toEqual(names(1, 100));
       expect(text(first.body)).not.toContain('so the first page is shown');
 
@@ -325,8 +325,8 @@ describe('AD sync console', () => {
       expect(await tp.store.db.selectFrom('password_reminders').selectAll().execute()).toEqual([]);
       expect(await tp.portal.reminders.send()).toBe(50);
       const after = await admin.get('/admin/sync/reminders?page=3');
-      expect(text(after.body)).toContain('There is no page 3: the list has 2 page(s), so the first page is shown.');
-      expect(text(after.body)).toContain('200 reminder(s) will go out in the next 14 days.');
+      expect(text(after.body)).toContain('There is no page 3: the list has 2 pages, so the first page is shown.');
+      expect(text(after.body)).toContain('200 reminders will go out in the next 14 days.');
       expect(summary(after.body).at(-1)).toEqual(['Password expired', '0']);
       expect(firstCells(after.body)).toEqual(names(51, 150));
     });

@@ -20,7 +20,7 @@ export const agentAdminMessages = {
   'agents.status.resetHistoryOn': 'Checked by Active Directory',
   'agents.status.resetHistoryOff': 'Not checked by Active Directory',
   'agents.status.resetHistoryOffExplained': 'Active Directory does not check the password history (or the minimum password age) when a password is reset here: the domain controller used by {names} does not offer the password-policy hints control (Windows Server 2012 R2 and later do; Samba does not). A change of password by the user is still checked. The reset page tells users so.',
-  'agents.status.working': 'Writeback is working: {n} agent(s) connected.',
+  'agents.status.working': 'Writeback is working: {n, plural, one {# agent} other {# agents}} connected.',
   'agents.status.off': 'Writeback is switched off in the policy: hybrid users cannot reset or change their password here.',
   'agents.status.offFix': 'Switch it on in the policy',
   'agents.status.noAgent': 'No agent is connected: hybrid users cannot reset their password.',
@@ -57,7 +57,7 @@ export const agentAdminMessages = {
 
 
   'agents.register.title': 'Add an agent',
-  'agents.register.intro': 'Create a one-time registration token, then run the command it comes with on the machine where the agent will run. The token registers one agent and expires after {minutes} minutes.',
+  'agents.register.intro': 'Create a one-time registration token, then run the command it comes with on the machine where the agent will run. The token registers one agent and expires after {minutes, plural, one {# minute} other {# minutes}}.',
   'agents.register.submit': 'Create a registration token',
   'agents.created.title': 'Registration token created',
   'agents.created.warning': 'Copy the token now. It is shown only this once and cannot be shown again; if you lose it, create a new one.',

@@ -163,7 +163,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     await navigation(page, () => page.getByRole('link', { name: 'Not sent', exact: true }).click());
     const notSent = await page.locator('main table').innerText();
     expect(notSent).toContain('Test code');
-    expect(notSent).toContain('Not sent: the limit of 1 messages an hour to this address or number was reached.');
+    expect(notSent).toContain('Not sent: the limit of 1 message an hour to this address or number was reached.');
     await visit(page, `${portal.url}/admin`);
     expect(await page.getByRole('heading', { name: 'Set up the portal' }).count()).toBe(1);
     await expectAccessibilityBasics(page);

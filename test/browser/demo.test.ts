@@ -58,7 +58,7 @@ describe('start --demo (real process, real Chromium)', { timeout: 60_000 }, () =
         expect((await signIn(first, portal, carol)).path).toBe('/account');
         expect((await signIn(second, portal, carol)).path).toBe('/account');
         await visit(first, `${portal.url}/account`);
-        expect(await first.locator('main').innerText()).toContain('You are signed in on 2 device(s) or browser(s).');
+        expect(await first.locator('main').innerText()).toContain('You are signed in on 2 devices or browsers.');
 
         const out = await navigation(first, () => first.getByRole('button', { name: 'Sign out everywhere' }).click());
         expect(out.chain).toEqual([303, 200]);

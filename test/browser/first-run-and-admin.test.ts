@@ -168,7 +168,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
     expect(searched.status).toBe(200);
     expect(searched.path).toBe('/admin/users?q=dahl');
     expect(await adminPage.getByRole('searchbox', { name: 'Search users' }).inputValue()).toBe('dahl');
-    expect(await mainText(adminPage)).toContain('1 user(s)');
+    expect(await mainText(adminPage)).toContain('1 user');
     const rows = adminPage.locator('main table tbody tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain(dana.email);
@@ -249,7 +249,7 @@ describe('first run and the admin console (real process, real Chromium)', { time
     await expectAccessibilityBasics(adminPage);
 
     await navigation(adminPage, () => adminPage.getByRole('link', { name: groupName, exact: true }).click());
-    expect(await mainText(adminPage)).toContain('1 user(s) in total');
+    expect(await mainText(adminPage)).toContain('1 user in total');
     expect(await adminPage.getByRole('link', { name: dana.username, exact: true }).getAttribute('href')).toBe(danaPath);
     await visit(adminPage, `${portal.url}/admin/groups`);
     const row = adminPage.locator('main table tbody tr', { hasText: groupName });

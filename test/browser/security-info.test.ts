@@ -592,7 +592,7 @@ describe('the registration interrupt (registrationRequired: true; real process, 
       expect(await h1(page)).toBe('My security info');
       const notice = (await statusMessages(page)).join(' | ');
       expect(notice).toContain('Register your security info');
-      expect(notice).toContain('Your organisation asks you to register at least 1 method(s) before you continue.');
+      expect(notice).toContain('Your organisation asks you to register at least 1 method before you continue.');
       expect(notice).toContain('0 of 1 registered.');
       await expectAccessibilityBasics(page);
 

@@ -113,4 +113,9 @@ export const writes: Array<[string, string, unknown]> = [
   ['DELETE', '/users/alice/methods/any-method', { reason: 'caller asked' }],
   ['DELETE', '/users/alice/sessions', { reason: 'caller asked' }],
   ['POST', '/users/alice/reset-link', { reason: 'caller asked', methodId: 'any-method' }],
+  ['POST', '/groups', { name: 'Mallory team' }],
+  ['PATCH', '/groups/Staff', { name: 'Renamed' }],
+  ['DELETE', '/groups/Staff', undefined],
+  ['POST', '/groups/Staff/members', { type: 'user', name: 'bob' }],
+  ['DELETE', '/groups/Staff/members/user/alice', undefined],
 ];

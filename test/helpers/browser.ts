@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type CDPSession, type Page, type Request } from 'playwright-core';
+import axe from 'axe-core';
 import { beforeEach, expect } from 'vitest';
 
 /**
@@ -30,6 +31,8 @@ export interface PageProblem {
 }
 
 const openPages = new Set<Page>();
+/** Pages whose context was opened with `javaScriptEnabled: false`: axe cannot run in them. */
+const scriptsOff = new WeakSet<Page>();
 const problemsByPage = new WeakMap<Page, PageProblem[]>();
 const allProblems: PageProblem[] = [];
 
@@ -41,6 +44,7 @@ const allProblems: PageProblem[] = [];
 export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-GB', ...options });
   const page = await context.newPage();
+  if (options.javaScriptEnabled === false) scriptsOff.add(page);
   page.setDefaultTimeout(ACTION_TIMEOUT_MS);
   page.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
   const problems: PageProblem[] = [];
@@ -285,10 +289,31 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(accessibilityAudit);
 }
 
-/** Asserts the accessibility basics on the current page; the message names the page and each problem. */
+/** The WCAG 2.0–2.2 A/AA rules and axe's best practices: the standard a product page is held to. */
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+/**
+ * axe-core's serious and critical violations on the current page (empty when there are none), one
+ * line each: rule, what it asks for, and up to three elements. axe runs inside the page (its source
+ * is evaluated through the DevTools protocol, which a page's CSP does not govern). A page opened
+ * with JavaScript disabled cannot run it; such pages are checked by the same test with JS on.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (scriptsOff.has(page)) return [];
+  if ((await page.evaluate('typeof window.axe')) !== 'object') await page.evaluate(axe.source);
+  const run = `(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} }, resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => 'axe ' + v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
+  })()`;
+  return page.evaluate<string[]>(run);
+}
+
+/** Asserts the accessibility basics and axe's serious/critical rules on the current page; the message names the page and each problem. */
 export async function expectAccessibilityBasics(page: Page): Promise<void> {
-  const problems = await accessibilityProblems(page);
-  expect(problems, `accessibility basics on ${new URL(page.url()).pathname}`).toEqual([]);
+  const problems = [...(await accessibilityProblems(page)), ...(await axeViolations(page))];
+  expect(problems, `accessibility on ${new URL(page.url()).pathname}`).toEqual([]);
 }
 
 /** A virtual authenticator (WebAuthn domain already enabled) that keeps discoverable credentials and always says yes: a platform one ("internal": Chromium allows one) or a USB security key. */

@@ -1,7 +1,7 @@
 /** Strings of the password change of a signed-in user and its email; merged into the English catalogue. */
 export const changeMessages = {
   'change.title': 'Change your password',
-  'change.intro': 'Enter your current password, then the new one. Use at least {min} characters; a few uncommon words make a strong password.',
+  'change.intro': 'Enter your current password, then the new one. Use at least {min, plural, one {# character} other {# characters}}; a few uncommon words make a strong password.',
   'change.current': 'Current password',
   'change.new': 'New password',
   'change.submit': 'Change password',
