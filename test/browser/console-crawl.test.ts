@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, shootBothWidths, statusMessages, visit, withPage } from '../helpers/browser.js';
+import { accessibilityProblems, axeViolations, closePage, expectAccessibilityBasics, launchBrowser, navigation, newPage, screenshotOnFailure, shootBothWidths, statusMessages, visit, withPage } from '../helpers/browser.js';
 import { createFirstAdmin, enterCode, h1, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type DemoUser, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
@@ -16,7 +16,8 @@ import { auditMessages } from '../../src/audit/messages.en.js';
  * administrator setting a password, a policy change, outbox messages), an administrator crawls
  * every console page (every /admin link found, breadth first) and each page's visible text holds
  * no raw code of the catalogue (audit events, delivery kinds, reason and detail codes, roles,
- * policy setting paths) and no UUID; no page is wider than the window at 1280 or 390 px.
+ * policy setting paths) and no UUID; no page is wider than the window at 1280 or 390 px, and axe
+ * finds no serious or critical violation on any of them.
  */
 
 const admin = { username: 'crawl.admin', displayName: 'Cora Crawler', password: 'Saffron-Harbour-Pass-93' };
@@ -70,6 +71,8 @@ async function checkPage(p: Page, path: string, codes: string[]): Promise<string
   if (found.length) problems.push(`${path}: raw codes ${found.join(', ')}`);
   const uuid = UUID.exec(text);
   if (uuid) problems.push(`${path}: an id (${uuid[0]})`);
+  // Accessibility: the basics and axe's serious or critical violations.
+  for (const a of [...(await accessibilityProblems(p)), ...(await axeViolations(p))]) problems.push(`${path}: ${a}`);
   for (const width of [1280, 390]) {
     await p.setViewportSize({ width, height: 800 });
     const [scroll, inner] = (await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
@@ -169,7 +172,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     await expectAccessibilityBasics(page);
   });
 
-  it('crawls every console page: no raw code, no UUID in the visible text, no horizontal overflow at 1280 or 390 px', async () => {
+  it('crawls every console page: no raw code, no UUID in the visible text, no horizontal overflow at 1280 or 390 px, no serious accessibility violation', async () => {
     const codes = rawCodes();
     expect(codes).toContain('method_verified');
     expect(codes).toContain('code:register');
