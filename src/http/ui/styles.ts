@@ -77,6 +77,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; }
 code, .token, input[readonly] { overflow-wrap: anywhere; }
 ul.details { list-style: none; margin: 0; padding: 0; }
 ol.checklist { margin: 0; padding-left: 1.5rem; }
+.empty-state { margin-top: 2rem; }
 ol.checklist li { margin: .5rem 0; }
 ol.checklist .hint { margin: .1rem 0 0; }
 ul.changes { margin: 0; padding-left: 1.1rem; }
