@@ -68,6 +68,7 @@ export const apiMessages = {
   'api.v.tooLong': 'Use at most {n, plural, one {# character} other {# characters}}.',
   'api.v.tooSmall': 'Use {n} or more.',
   'api.v.tooBig': 'Use {n} or less.',
+  'api.v.nothingToChange': 'Give at least one of displayName, email and roles.',
   'api.v.tooFewItems': 'Give at least {n, plural, one {# item} other {# items}}.',
   'api.v.tooManyItems': 'Give at most {n, plural, one {# item} other {# items}}.',
   'api.v.format': 'This value is not in the expected format.',

@@ -175,6 +175,15 @@ export function openApiDocument(publicUrl: string): Json {
           parameters: [username],
           responses: { 200: { description: 'The user.', ...json(ref('UserDetail')) } },
         }),
+        patch: op(writeOp([404, 422]), {
+          summary: "Change a user's display name, email or roles",
+          description: 'Only the fields given change, and nothing changes when one is refused: a user from Active Directory takes the name and email from there (422), the last enabled administrator keeps the role (422). Each change is audited (profile_changed with the fields, roles_changed with from and to).',
+          operationId: 'updateUser',
+          tags: ['users'],
+          parameters: [username],
+          requestBody: { required: true, ...json(ref('UpdateUser')) },
+          responses: { 200: { description: 'The user as it is now.', ...json(ref('User')) } },
+        }),
       },
       '/users/{username}/support': {
         get: op(readOp([404]), {

@@ -24,6 +24,7 @@ import {
   auditEventJson,
   auditQuery,
   createUserBody,
+  updateUserBody,
   groupJson,
   passwordCheckBody,
   patchPolicyBody,
@@ -41,7 +42,7 @@ export interface ApiRouteDeps {
   /** One user as the support desk sees them (masked contacts, counters, sessions, AD state, events). */
   support: Pick<SupportReader, 'view'>;
   groups: Pick<GroupStore, 'list' | 'groupsOfUser' | 'byName' | 'byId' | 'directMembers'>;
-  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'testPassword' | 'createGroup' | 'renameGroup' | 'deleteGroup' | 'addMember' | 'removeMember'>;
+  directory: Pick<DirectoryService, 'createUser' | 'setEnabled' | 'setRoles' | 'updateProfile' | 'testPassword' | 'createGroup' | 'renameGroup' | 'deleteGroup' | 'addMember' | 'removeMember'>;
   /** Bearer tokens: the API authenticates every request after /openapi.json with one. */
   apiTokens: Pick<ApiTokenService, 'authenticate'>;
   audit: Pick<AuditQueries, 'query'>;
@@ -213,6 +214,28 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     const r = await deps.directory.createUser(c.get('actor'), { username: v.username, displayName: v.displayName, email: v.email ?? '', roles: v.roles ?? ['user'], password: v.password ?? '' });
     if (!r.ok) return refusal(c, r, passwordVars());
     return c.json(userJson(r.value), 201, { Location: `/api/v1/users/${encodeURIComponent(r.value.username)}` });
+  });
+
+  app.patch('/users/:username', requireWrite, async (c) => {
+    const user = await deps.users.byUsername(c.req.param('username'));
+    if (!user) return apiError(c, 'not_found', t('users.notFound'));
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, updateUserBody, body.value);
+    if (!parsed.ok) return parsed.res;
+    const { displayName, email, roles } = parsed.value;
+    const profile = { ...(displayName !== undefined ? { displayName } : {}), ...(email !== undefined ? { email: email ?? '' } : {}) };
+    // Everything that can refuse is asked before anything changes: a hybrid user's profile, then the roles.
+    if (Object.keys(profile).length && user.source === 'onprem') return apiError(c, 'refused', t('users.refuse.onpremProfile'));
+    if (roles !== undefined) {
+      const r = await deps.directory.setRoles(c.get('actor'), user.id, roles);
+      if (!r.ok) return refusal(c, r);
+    }
+    if (Object.keys(profile).length) {
+      const r = await deps.directory.updateProfile(c.get('actor'), user.id, profile);
+      if (!r.ok) return refusal(c, r);
+    }
+    return c.json(userJson((await deps.users.byUsername(user.username))!));
   });
 
   for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {

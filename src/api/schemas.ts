@@ -46,6 +46,15 @@ export const createUserBody = z.strictObject({
   password: z.string().max(4096, 'v.password.tooLong').optional().describe('Optional. Checked against every password rule (length, banned and common passwords, strength). Without one the user cannot sign in until a password is set.'),
 });
 
+export const updateUserBody = z
+  .strictObject({
+    displayName: displayNameSchema.optional(),
+    email: optionalEmailSchema.nullable().optional().describe('null or "" removes the address.'),
+    roles: z.array(roleSchema).min(1).max(roles.length).optional().describe('The whole set of roles; the last enabled administrator keeps theirs.'),
+  })
+  .refine((b) => b.displayName !== undefined || b.email !== undefined || b.roles !== undefined, { message: 'api.v.nothingToChange', path: ['displayName'] })
+  .describe('Only the fields given change. A user from Active Directory takes its name and email from there (422 when they are given).');
+
 /** A query-string integer: digits only, then the range. */
 const intParam = (min: number, max: number) =>
   z
@@ -221,6 +230,7 @@ export const requestSchemas = {
   PutPolicyRequest: putPolicyBody,
   PatchPolicyRequest: patchPolicyBody,
   NewUser: createUserBody,
+  UpdateUser: updateUserBody,
   NewGroup: newGroupBody,
   RenameGroup: renameGroupBody,
   GroupMember: groupMemberBody,

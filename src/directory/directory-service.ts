@@ -251,6 +251,28 @@ export class DirectoryService {
     return { ok: true, value: (await this.deps.users.byId(user.id))! };
   }
 
+  /**
+   * Changes a cloud user's display name and/or directory email (a hybrid user's come from Active
+   * Directory with each sync). Audited with the fields that changed, not their values.
+   */
+  async updateProfile(actor: Actor, userId: string, input: unknown): Promise<Outcome<User>> {
+    const parsed = parseInput(z.object({ displayName: displayNameSchema.optional(), email: optionalEmailSchema.optional() }), input);
+    if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
+    const user = await this.deps.users.byId(userId);
+    if (!user) return { ok: false, reason: 'not_found', message: 'users.notFound' };
+    if (user.source === 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.onpremProfile' };
+    const { displayName, email } = parsed.value;
+    const changes = {
+      ...(displayName !== undefined && displayName !== user.displayName ? { displayName } : {}),
+      ...(email !== undefined && email !== user.email ? { email } : {}),
+    };
+    const fields = Object.keys(changes);
+    if (fields.length === 0) return { ok: true, value: user };
+    await this.deps.users.updateProfile(user.id, changes);
+    await this.audit(actor, 'profile_changed', 'success', { id: user.id, name: user.username }, { changed: fields.join(',') });
+    return { ok: true, value: (await this.deps.users.byId(user.id))! };
+  }
+
   async setRoles(actor: Actor, userId: string, rolesInput: unknown): Promise<Outcome<User>> {
     const parsed = parseInput(z.array(roleSchema).max(3), rolesInput);
     if (!parsed.ok) return { ok: false, reason: 'invalid', errors: { roles: 'v.role.invalid' } };

@@ -5,6 +5,7 @@ export const directoryMessages = {
   'users.refuse.selfDisable': 'You cannot disable your own account.',
   'users.refuse.lastAdmin': 'This is the last enabled administrator; keep at least one.',
   'users.refuse.selfDemote': 'You cannot remove your own administrator role.',
+  'users.refuse.onpremProfile': 'This user comes from Active Directory: change the name and email there, and the next sync brings them here.',
   'users.refuse.onprem': 'This user\'s password lives in Active Directory: use "Set the password in Active Directory" below.',
   'users.refuse.notOnprem': 'This action is for users from Active Directory only.',
   'users.refuse.temporaryPasswordsOff': 'Setting a password for a user is switched off in the policy (Helpdesk: temporary passwords). Nothing was changed. The user can reset it themselves, or be sent a reset link from their page.',

@@ -102,6 +102,7 @@ export const writes: Array<[string, string, unknown]> = [
   ['PATCH', '/policy', { policy: { methodsRequired: 2 } }],
   ['PUT', '/policy', { policy: { enabledFor: 'none' } }],
   ['POST', '/users', { username: 'mallory', displayName: 'Mallory' }],
+  ['PATCH', '/users/alice', { displayName: 'Mallory was here' }],
   ['POST', '/users/alice/disable', undefined],
   ['POST', '/users/bob/enable', undefined],
   ['POST', '/users/alice/verification', { methodId: 'any-method' }],
