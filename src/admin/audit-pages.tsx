@@ -4,7 +4,7 @@ import type { AppContext, AppEnv } from '../http/context.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
 import { formatUtc, Timestamp } from '../http/ui/dates.js';
-import { Code, Details, eventLabel, idsIn, outcomeLabel, type Names } from '../http/ui/code-labels.js';
+import { Code, Details, eventLabel, idsIn, labelOf, outcomeLabel, type Names } from '../http/ui/code-labels.js';
 import { AUDIT_OUTCOMES } from '../audit/events.js';
 import { settingOfPath } from '../policy/settings.js';
 import type { Translate } from '../i18n/index.js';
@@ -26,7 +26,7 @@ function filterQuery(f: AuditFilter, page?: number): string {
   return p.toString();
 }
 
-/** A policy change names its settings by their words: `changed=methodsRequired,groups`. */
+/** A change names what it changed in words: a policy's settings (`changed=methodsRequired,groups`), a profile's fields (`changed=displayName,email`). */
 const policyValues =
   (t: Translate) =>
   (key: string, value: string): string | null => {
@@ -35,7 +35,7 @@ const policyValues =
       .split(',')
       .map((path) => {
         const s = settingOfPath(path);
-        return s ? t(s.label) : path;
+        return s ? t(s.label) : labelOf(t, 'audit.detail.', path);
       })
       .join('; ');
   };

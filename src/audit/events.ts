@@ -38,6 +38,7 @@ export const AUDIT_EVENTS = [
   'password_set_by_admin',
   'password_set_by_reset',
   'policy_changed',
+  'profile_changed',
   'reregistration_applied',
   'reset_link_used',
   'reset_started',
