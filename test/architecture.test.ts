@@ -33,6 +33,7 @@ export const layers = [
   'methods',
   'writeback',
   'policy',
+  'branding',
   // shared building blocks
   'http',
   'ops',

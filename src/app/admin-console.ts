@@ -21,6 +21,7 @@ import { lengthRulesOf } from './password-rules-wiring.js';
 import { scopePages } from '../support/scope-pages.js';
 import { verificationPages } from '../support/verification-pages.js';
 import { supportActionPages } from '../support/action-pages.js';
+import { brandPages } from '../branding/admin-pages.js';
 
 /** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
 export function adminConsole(portal: Portal): Hono<AppEnv> {
@@ -65,6 +66,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now, names }),
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now, names }),
       policyPages({ policy: portal.policy, groups: portal.groups }),
+      brandPages({ brand: portal.brand }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),
       agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes, hybridUsers: () => portal.users.countBySource('onprem') }),

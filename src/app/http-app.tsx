@@ -29,10 +29,12 @@ import { stylesheet } from '../http/ui/styles.js';
 import { altchaModule, captchaScript, meterScript, copyScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
+import { brandRoutes } from '../branding/routes.js';
+import { logoPath } from '../branding/brand.js';
 
 const BODY_LIMIT = 64 * 1024;
 const POLICY_BODY_LIMIT = 768 * 1024;
-const POLICY_BODY_PATHS = /^\/(admin\/policy\/passwords(\/banned)?|api\/v1\/policy)$/;
+const POLICY_BODY_PATHS = /^\/(admin\/policy\/passwords(\/banned)?|api\/v1\/policy|admin\/branding)$/;
 
 /** The whole HTTP surface, built from the portal's parts; tests drive it with app.request(). */
 export function createApp(portal: Portal): Hono<AppEnv> {
@@ -51,6 +53,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.get('/assets/captcha.js', (c) => c.body(captchaScript, 200, script));
   app.get('/assets/meter.js', (c) => c.body(meterScript, 200, script));
   app.get('/assets/copy.js', (c) => c.body(copyScript, 200, script));
+  app.route('/', brandRoutes({ brand: portal.brand }));
   app.get('/assets/altcha/:file', (c) => {
     const body = altchaModule(c.req.param('file'));
     return body === null ? c.text('Not found', 404) : c.body(body, 200, script);
@@ -75,9 +78,18 @@ export function createApp(portal: Portal): Hono<AppEnv> {
       users: portal.users,
       frame: async () => {
         // Loaded once per request (cached for a second); the SSPR policy's helpdesk (Customization) wins over the file's.
-        const { policy } = await portal.policy.current();
+        const [{ policy }, { version, brand }] = await Promise.all([portal.policy.current(), portal.brand.current()]);
         const b = portal.config.branding;
-        return { productName: b.productName, organisationName: b.organisationName, helpdesk: policy.customization.helpdesk ?? b.helpdesk ?? null };
+        return {
+          productName: b.productName,
+          organisationName: brand.organisationName,
+          // The helpdesk of a saved brand first, then the policy's, then the file's (an unsaved brand is the file's).
+          helpdesk: (version > 0 ? brand.helpdesk : null) ?? policy.customization.helpdesk ?? b.helpdesk ?? null,
+          brandVersion: version,
+          logoUrl: brand.logo ? logoPath(brand.logo) : null,
+          signInMessage: brand.signInMessage,
+          footerLinks: brand.footerLinks,
+        };
       },
     }),
   );

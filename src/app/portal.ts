@@ -28,6 +28,8 @@ import { RecoveryCodeService } from '../methods/recovery-codes.js';
 import { PasskeyService, relyingParty } from '../methods/passkeys.js';
 import { PasskeySignIn } from '../auth/passkey-sign-in.js';
 import { renderEmail } from '../delivery/templates.js';
+import { BrandService } from '../branding/brand-service.js';
+import { initialBrand } from '../branding/initial.js';
 import { translator } from '../i18n/index.js';
 import { FlowStore } from '../state/flow-store.js';
 import { FirstRun } from '../setup/first-run.js';
@@ -105,6 +107,8 @@ export interface Portal {
   changePassword: ChangePasswordService;
   /** The stored, versioned SSPR policy (who may reset, methods, registration, notifications, on-premises). */
   policy: PolicyService;
+  /** The organisation's brand, stored and versioned (src/branding/). */
+  brand: BrandService;
   /** Bearer tokens of the JSON API (stored as hashes; created, listed and revoked by administrators). */
   apiTokens: ApiTokenService;
   /** How hybrid users' passwords reach Active Directory: jobs for the on-premises agents. */
@@ -181,9 +185,12 @@ export function buildPortal(deps: PortalDeps): Portal {
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
   const questions = new QuestionStore(store.db, clock, hasher);
   const policy = new PolicyService({ store, clock, audit, groups, initial: initialPolicy(config) });
+  const brand = new BrandService({ store, clock, audit, initial: initialBrand(config.branding) });
+  // Mails are rendered without waiting: the brand as last loaded (every page request refreshes it).
+  const mailBrand = () => brand.forMail(config.branding, config.publicUrl);
   const reportLinks = new ReportLinkStore(store, clock, deriveKey(deps.masterKey, 'report-links'));
   const selfServiceBlocks = new SelfServiceBlockStore(store.db, clock);
-  const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(config.branding, content, t), reportLinks, t, publicUrl: config.publicUrl });
+  const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(mailBrand(), content, t), reportLinks, t, publicUrl: config.publicUrl });
   const m = config.methods;
   const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
   const th = config.throttling;
@@ -202,7 +209,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     questions,
     recoveryCodes: recoveryCodeStore,
     outbound: delivery,
-    renderEmail: (content) => renderEmail(config.branding, content, t),
+    renderEmail: (content) => renderEmail(mailBrand(), content, t),
     notices,
     audit,
     throttle,
@@ -315,7 +322,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     captcha,
     writeback,
     outbound: delivery,
-    renderEmail: (content) => renderEmail(config.branding, content, t),
+    renderEmail: (content) => renderEmail(mailBrand(), content, t),
     notices,
     blocks: selfServiceBlocks,
     reregistrations,
@@ -339,7 +346,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     methods,
     passkeys,
     outbound: delivery,
-    renderEmail: (content) => renderEmail(config.branding, content, t),
+    renderEmail: (content) => renderEmail(mailBrand(), content, t),
     throttle,
     emailSends: securityInfoLimits.emailSends,
     audit,
@@ -351,7 +358,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
   const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
-  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t });
+  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -384,13 +391,14 @@ export function buildPortal(deps: PortalDeps): Portal {
     passkeySignIn,
     changePassword,
     policy,
+    brand,
     apiTokens: new ApiTokenService({ store, clock, audit }),
     writeback,
     agents,
     agentHub,
     sync,
     syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
-    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(config.branding, content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
+    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
     hybridAccounts,
     captcha,
     resets,

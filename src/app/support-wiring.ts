@@ -46,6 +46,8 @@ export interface SupportWiringDeps {
   delivery: Delivery;
   notices: Notices;
   t: Translate;
+  /** The brand the mails carry (src/branding/), as last loaded. */
+  mailBrand: () => Parameters<typeof renderEmail>[0];
 }
 
 /** The support desk's actions and the reset links they send, from the portal's parts (src/app/portal.ts). */
@@ -68,7 +70,7 @@ export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore
     resetLinks,
     canReset: async (user) => (await standingOf({ methods, questions, policy }, user, (await policy.current()).policy)).eligible,
     outbound: d.delivery,
-    renderEmail: (content) => renderEmail(config.branding, content, d.t),
+    renderEmail: (content) => renderEmail(d.mailBrand(), content, d.t),
     notices: d.notices,
     audit: d.audit,
     clock: d.clock,

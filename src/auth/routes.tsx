@@ -54,6 +54,7 @@ function SignInPage({ c, v }: { c: AppContext; v: SignInView }) {
       {v.problem ? <Notice kind={v.problem.kind}>{v.problem.text}</Notice> : null}
       <ErrorSummary t={t} errors={v.errors ?? {}} labels={{ username: 'signIn.username', password: 'signIn.password' }} />
       <p class="muted">{t('signIn.intro')}</p>
+      {c.get('frame').signInMessage ? <p class="sign-in-message">{c.get('frame').signInMessage}</p> : null}
       <form method="post" action="/sign-in" class="card" novalidate>
         <Csrf c={c} />
         <input type="hidden" name="next" value={v.next} />

@@ -100,6 +100,8 @@ writeback:                 # password jobs for hybrid users, through the on-prem
 # The SSPR policy (who may reset, methods, registration, notifications) is kept in the store and
 # edited at /admin/policy or with \`sspr policy set\`; methods.* here is only its starting point.
 
+# organisationName, helpdesk and primaryColour are the brand's starting values: once the brand is
+# saved in the console (/admin/branding: name, logo, colours, sign-in message, footer links), it wins.
 branding:
   productName: OpenSSPR
   organisationName: Example Organisation

@@ -36,7 +36,8 @@ describe('email templates', () => {
 
     const logo = renderEmail(branding({ logoUrl: 'https://cdn.example.test/logo.png' }), content);
     expect(references(logo.html).sort()).toEqual(['https://cdn.example.test/logo.png', 'https://portal.example.test/x']);
-    expect(logo.html).toContain('<img src="https://cdn.example.test/logo.png" alt="OpenSSPR"');
+    // The logo is the organisation's: its name is the alternative text.
+    expect(logo.html).toContain('<img src="https://cdn.example.test/logo.png" alt="Example Organisation"');
   });
 
   it('has a plain-text part with the code, the action address and the footer; the subject names the product, never the code', () => {

@@ -78,7 +78,7 @@ export function renderEmail(branding: Branding, content: EmailContent, t: Transl
   const colour = /^#[0-9a-fA-F]{6}$/.test(branding.primaryColour) ? branding.primaryColour : '#0b5cad';
   const e = escapeHtml;
   const header = branding.logoUrl
-    ? `<img src="${e(branding.logoUrl)}" alt="${e(product)}" height="40" style="display:block;border:0;height:40px;width:auto;max-width:240px">`
+    ? `<img src="${e(branding.logoUrl)}" alt="${e(branding.organisationName)}" height="40" style="display:block;border:0;height:40px;width:auto;max-width:240px">`
     : `<span style="font-family:${FONT};font-size:20px;font-weight:700;color:${colour}">${e(product)}</span>`;
   const paragraphs = content.paragraphs.map((p) => `<p style="margin:0 0 16px">${e(p)}</p>`).join('');
   const codeBlock = code

@@ -8,6 +8,11 @@ export interface PageFrame {
   productName: string;
   organisationName: string;
   helpdesk: string | null;
+  /** The stored brand (src/branding/): its version names the theme's and favicon's URLs. */
+  brandVersion: number;
+  logoUrl: string | null;
+  signInMessage: string | null;
+  footerLinks: ReadonlyArray<{ label: string; url: string }>;
 }
 
 /** What every request carries once the context middleware has run. */

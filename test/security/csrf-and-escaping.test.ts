@@ -131,8 +131,10 @@ describe('every state-changing request and every page', () => {
         if (r.status >= 300 && r.status < 400) expect(r.res.headers.get('location'), where).toMatch(/^\/(?!\/)/);
         else if (type.startsWith('text/html')) bodies.set(where, r.body);
         else {
-          // A download or a JSON answer (CSV exports, metrics, the CAPTCHA): never rendered as a page.
-          expect(type, where).toMatch(/^(text\/csv|text\/plain|application\/json|application\/openmetrics-text)/);
+          // A download or a JSON answer (CSV exports, metrics, the CAPTCHA), the brand's theme or an image: never rendered as a page.
+          expect(type, where).toMatch(/^(text\/csv|text\/plain|text\/css|image\/(png|jpeg|webp|svg\+xml)$|application\/json|application\/openmetrics-text)/);
+          // An image that could hold markup (an SVG: the favicon, a logo) carries its own CSP that runs no script.
+          if (type.startsWith('image/svg+xml')) expect(r.res.headers.get('content-security-policy'), where).toMatch(/default-src 'none'.*sandbox/);
           expect(r.res.headers.get('x-content-type-options'), where).toBe('nosniff');
           others.push(where);
         }

@@ -26,7 +26,8 @@ export function Page(props: PageProps & { c: AppContext }) {
           <meta name="referrer" content="no-referrer" />
           <title>{`${props.title} · ${frame.productName}`}</title>
           <link rel="stylesheet" href="/assets/app.css" />
-          <link rel="icon" href="data:," />
+          <link rel="stylesheet" href={`/brand/theme.css?v=${frame.brandVersion}`} />
+          <link rel="icon" type="image/svg+xml" href={`/favicon.svg?v=${frame.brandVersion}`} />
         </head>
         <body>
           <a class="skip" href="#main">
@@ -35,6 +36,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           <header class="top">
             <div class="bar">
               <a class="product" href="/">
+                {frame.logoUrl ? <img src={frame.logoUrl} alt={t('brand.logoAlt', { org: frame.organisationName })} /> : null}
                 {frame.productName}
               </a>
               <nav aria-label="Main">
@@ -61,6 +63,17 @@ export function Page(props: PageProps & { c: AppContext }) {
           <footer>
             <p>{t('app.footer', { product: frame.productName, org: frame.organisationName })}</p>
             {helpdesk ? <p>{t('app.helpdesk', { helpdesk })}</p> : null}
+            {frame.footerLinks.length > 0 ? (
+              <nav aria-label={t('brand.footerNav', { org: frame.organisationName })}>
+                <ul class="brand-footer-links">
+                  {frame.footerLinks.map((l) => (
+                    <li>
+                      <a href={l.url}>{l.label}</a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            ) : null}
           </footer>
         </body>
       </html>

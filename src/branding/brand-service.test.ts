@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
+import { TestClient, makeUser } from '../../test/helpers/http-client.js';
+import { solidPng } from '../../test/helpers/images.js';
+
+const PW = 'Lantern-Orchard-Quay-42';
+const actor = { id: null, name: 'test' };
+const valid = { organisationName: 'Contoso', primaryColour: '#1d4f91', backgroundColour: '#ffffff', signInMessage: '', helpdesk: '', footerLinks: [] };
+
+let t: TestPortal | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  t = undefined;
+});
+
+describe.each(dialects)('the stored brand on %s', (dialect) => {
+  it('starts from the configuration file, then each save is a new version, audited as brand_changed with the fields that changed', async () => {
+    t = await createTestPortal({ dialect, config: { branding: { organisationName: 'From The File', primaryColour: '#0B5CAD', helpdesk: 'help@file.example' } } });
+    const brand = t.portal.brand;
+    const initial = await brand.current();
+    expect(initial).toMatchObject({ version: 0, brand: { organisationName: 'From The File', primaryColour: '#0b5cad', helpdesk: 'help@file.example', logo: null } });
+
+    const logo = await brand.storeLogo(solidPng(32, 32));
+    if (!logo.ok) throw new Error('logo refused');
+    // Uploaded but not saved: the console may show it, nobody else gets it.
+    expect(await brand.logo(logo.value.sha256)).toBeNull();
+    expect(await brand.logo(logo.value.sha256, { unpublished: true })).not.toBeNull();
+    const saved = await brand.update(actor, { ...valid, footerLinks: [{ label: 'Privacy', url: 'https://contoso.example/privacy' }] }, { sha256: logo.value.sha256, kind: 'png' }, { expectedVersion: 0 });
+    expect(saved).toMatchObject({ ok: true, value: { version: 1, brand: { organisationName: 'Contoso', logo: { sha256: logo.value.sha256, kind: 'png' } } } });
+    // The same values again change nothing.
+    expect(await brand.update(actor, { ...valid, footerLinks: [{ label: 'Privacy', url: 'https://contoso.example/privacy' }] }, { sha256: logo.value.sha256, kind: 'png' })).toMatchObject({ ok: true, value: { version: 1 } });
+    // A save on top of version 0 after version 1 exists is a conflict; nothing is lost.
+    expect(await brand.update(actor, { ...valid, organisationName: 'Late' }, null, { expectedVersion: 0 })).toEqual({ ok: false, reason: 'conflict' });
+    const events = await t.store.db.selectFrom('audit_events').selectAll().where('event', '=', 'brand_changed').execute();
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0]!.details as string)).toEqual({ version: 1, changed: 'organisationName,logo,primaryColour,backgroundColour,helpdesk,footerLinks' });
+    expect((await brand.logo(logo.value.sha256))?.bytes.equals(solidPng(32, 32))).toBe(true);
+  });
+
+  it('a low-contrast colour, a bad link or a logo that is not stored is refused and nothing is saved', async () => {
+    t = await createTestPortal({ dialect });
+    const brand = t.portal.brand;
+    const low = await brand.update(actor, { ...valid, primaryColour: '#ffcc00' }, null);
+    expect(low).toMatchObject({ ok: false, reason: 'invalid', errors: { primaryColour: { key: 'brand.v.contrastDarker', vars: { colour: '#ffcc00', ratio: '1.5', min: '4.5' } } } });
+    const links = await brand.update(actor, { ...valid, footerLinks: [{ label: 'x', url: 'javascript:alert(1)' }, ...Array.from({ length: 5 }, (_, i) => ({ label: `l${i}`, url: 'https://a.example' }))] }, null);
+    expect(links).toMatchObject({ ok: false, errors: { 'footerLinks.0.url': { key: 'brand.v.linkUrl' }, footerLinks: { key: 'brand.v.tooManyLinks' } } });
+    expect(await brand.update(actor, valid, { sha256: 'a'.repeat(64), kind: 'png' })).toMatchObject({ ok: false, errors: { logo: { key: 'brand.v.logoGone' } } });
+    expect(await t.store.db.selectFrom('brand_versions').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('who may change the brand', () => {
+  it('the helpdesk and plain users get 403 on the page and on a CSRF-valid post; a post without the token is refused; the brand stays', async () => {
+    t = await createTestPortal();
+    await makeUser(t.portal, { username: 'desk', password: PW, roles: ['password_administrator'] });
+    await makeUser(t.portal, { username: 'someone', password: PW });
+    await makeUser(t.portal, { username: 'boss', password: PW, roles: ['administrator'] });
+    for (const username of ['desk', 'someone']) {
+      const c = new TestClient(t.app);
+      expect((await c.signIn(username, PW)).status).toBe(303);
+      expect((await c.get('/admin/branding')).status, username).toBe(403);
+      await c.get('/account');
+      expect((await c.post('/admin/branding', { ...valid, organisationName: 'Hijack', expectedVersion: '0', action: 'save' })).status, username).toBe(403);
+    }
+    const boss = new TestClient(t.app);
+    expect((await boss.signIn('boss', PW)).status).toBe(303);
+    await boss.get('/admin/branding');
+    expect((await boss.post('/admin/branding', { _csrf: 'forged', ...valid, expectedVersion: '0', action: 'save' })).status).toBe(403);
+    expect((await t.portal.brand.refresh()).version).toBe(0);
+    // With the token, the administrator's save goes through.
+    const ok = await boss.post('/admin/branding', { ...valid, organisationName: 'Contoso', expectedVersion: '0', action: 'save' });
+    expect(ok.status).toBe(303);
+    expect((await t.portal.brand.refresh()).brand.organisationName).toBe('Contoso');
+  });
+});

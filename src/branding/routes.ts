@@ -1,0 +1,104 @@
+import { Hono } from 'hono';
+import type { BrandService } from './brand-service.js';
+import { logoContentTypes, type LogoKind } from './image-check.js';
+import { isHexColour } from './contrast.js';
+import { brandComponentsCss, faviconSvg, themeCss } from './theme.js';
+
+export interface BrandRouteDeps {
+  brand: Pick<BrandService, 'current' | 'logo'>;
+}
+
+const YEAR = 'public, max-age=31536000, immutable';
+/**
+ * An uploaded SVG is never a document: no script, no style from elsewhere, sandboxed (no
+ * same-origin, no forms). Raster images get the same; they need nothing else either.
+ */
+const IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+
+/**
+ * What the brand serves to everyone, signed in or not: the theme, the logo at its
+ * content-addressed URL (never changes, cached for a year), the favicon. Nothing here takes a
+ * session or changes anything.
+ */
+export function brandRoutes(deps: BrandRouteDeps): Hono {
+  const app = new Hono();
+
+  app.get('/brand/theme.css', async (c) => {
+    const { version, brand } = await deps.brand.current();
+    // Pages link /brand/theme.css?v=<version>: that URL never changes meaning; anything else is checked again soon.
+    const cache = c.req.query('v') === String(version) ? YEAR : 'public, max-age=60';
+    return c.body(themeCss(brand) + brandComponentsCss, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': cache });
+  });
+
+  // The console's preview: the unsaved colours, scoped to the preview panel; only #rrggbb values are used.
+  app.get('/brand/preview.css', (c) => {
+    const p = c.req.query('primary') ?? '';
+    const b = c.req.query('background') ?? '';
+    if (!isHexColour(p) || !isHexColour(b)) return c.text('Not found', 404);
+    return c.body(themeCss({ primaryColour: p, backgroundColour: b }, '.brand-preview'), 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': YEAR });
+  });
+
+  app.get('/assets/brand-preview.js', (c) => c.body(previewScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+
+  app.get('/brand/logo/:file', async (c) => {
+    const served = await serveLogo(deps.brand, c.req.param('file'), {});
+    // Mail clients in a browser load it from their own origin.
+    return served ? c.body(served.body, 200, { ...served.headers, 'Cache-Control': YEAR, 'Cross-Origin-Resource-Policy': 'cross-origin' }) : c.text('Not found', 404);
+  });
+
+  app.get('/favicon.svg', async (c) => {
+    const { version, brand } = await deps.brand.current();
+    const logo = brand.logo ? await deps.brand.logo(brand.logo.sha256) : null;
+    const cache = c.req.query('v') === String(version) ? YEAR : 'public, max-age=3600';
+    return c.body(faviconSvg(brand, logo), 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': cache, 'Content-Security-Policy': IMAGE_CSP });
+  });
+  app.get('/favicon.ico', (c) => c.redirect('/favicon.svg', 301));
+  return app;
+}
+
+/**
+ * A logo by its file name `<sha256>.<ext>`: the extension must be the stored type's (the same
+ * bytes are never served as something else), always with the CSP that runs nothing.
+ */
+export async function serveLogo(brand: Pick<BrandService, 'logo'>, file: string, options: { unpublished?: boolean }): Promise<{ body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } | null> {
+  const m = /^([0-9a-f]{64})\.(png|jpg|webp|svg)$/.exec(file);
+  const asset = m ? await brand.logo(m[1]!, options) : null;
+  if (!m || !asset || asset.contentType !== logoContentTypes[m[2] as LogoKind]) return null;
+  return { body: new Uint8Array(asset.bytes), headers: { 'Content-Type': asset.contentType, 'Content-Security-Policy': IMAGE_CSP } };
+}
+
+/**
+ * The console's live preview: the name, the message and the colours as typed. Setting custom
+ * properties through the CSSOM is allowed under the CSP (no inline style in the markup).
+ * The darker shade is theme.ts's darker(): each channel times 0.78.
+ */
+const previewScript = `(() => {
+  const preview = document.querySelector('.brand-preview');
+  if (!preview) return;
+  const hex = /^#[0-9a-fA-F]{6}$/;
+  const darker = (h) => '#' + [1, 3, 5].map((i) => Math.round(parseInt(h.slice(i, i + 2), 16) * 0.78).toString(16).padStart(2, '0')).join('');
+  const bind = (id, apply) => {
+    const el = document.getElementById(id);
+    if (el) el.addEventListener('input', () => apply(el.value.trim()));
+  };
+  bind('f-organisationName', (v) => {
+    const n = preview.querySelector('[data-preview=name]');
+    if (n) n.textContent = v;
+  });
+  bind('f-signInMessage', (v) => {
+    const m = preview.querySelector('[data-preview=message]');
+    if (m) {
+      m.textContent = v;
+      m.hidden = v === '';
+    }
+  });
+  bind('f-primaryColour', (v) => {
+    if (!hex.test(v)) return;
+    preview.style.setProperty('--brand', v);
+    preview.style.setProperty('--brand-dark', darker(v));
+  });
+  bind('f-backgroundColour', (v) => {
+    if (hex.test(v)) preview.style.setProperty('--bg', v);
+  });
+})();
+`;
