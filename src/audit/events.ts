@@ -11,6 +11,7 @@ export const AUDIT_EVENTS = [
   'agent_registered',
   'agent_revoked',
   'agent_token_created',
+  'brand_changed',
   'api_token_created',
   'api_token_revoked',
   'breached_check_failed',

@@ -39,6 +39,7 @@ export const auditMessages = {
   'audit.event.agent_token_created': 'Agent registration token created',
   'audit.event.api_token_created': 'API token created',
   'audit.event.api_token_revoked': 'API token revoked',
+  'audit.event.brand_changed': 'Brand changed',
   'audit.event.breached_check_failed': 'Breached-password check unavailable',
   'audit.event.caller_verification_failed': 'Caller verification failed',
   'audit.event.caller_verification_started': 'Caller verification started',
