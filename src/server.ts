@@ -34,12 +34,17 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
   // Before listening: the first password check is then as fast as any later one.
   await portal.strength.start();
   const app = createApp(portal);
-  const server = await listen(app.fetch, portal.config.listen);
+  const server = await listen(app.fetch, portal.config.listen).catch(async (err: unknown) => {
+    // Port taken or not allowed: nothing listens, so the strength workers must not keep the process alive.
+    await portal.strength.close();
+    throw err;
+  });
   const address = server.address() as AddressInfo;
   // /metrics on its own listener (e.g. loopback for a local Prometheus), never mixed with the public pages.
   const m = portal.config.metrics;
   const metricsServer = m.enabled && m.listen ? await listen(metricsListenerRoutes({ metrics: portal.metrics, settings: m }).fetch, m.listen).catch(async (err: unknown) => {
     await new Promise((r) => server.close(r));
+    await portal.strength.close();
     throw err;
   }) : null;
   // Jobs other instances hand to the agents connected here (PostgreSQL LISTEN).

@@ -45,6 +45,19 @@ describe('MFA at sign-in', () => {
     expect(session.amr).toBe('password,email');
   });
 
+  it('the header links to "Sign in" on other pages, but not on the sign-in page and its MFA step', async () => {
+    const c = new TestClient(tp.app);
+    const headerLink = '<a href="/sign-in">Sign in</a>';
+    expect((await c.get('/reset')).body).toContain(headerLink);
+    const signIn = await c.get('/sign-in');
+    expect(signIn.status).toBe(200);
+    expect(signIn.body).not.toContain(headerLink);
+    const flow = await passwordStep(c);
+    const mfa = await c.get(`/sign-in/verify?flow=${encodeURIComponent(flow)}`);
+    expect(mfa.body).toContain('Use Email a•••@example.com');
+    expect(mfa.body).not.toContain(headerLink);
+  });
+
   it('lets the user choose another method (authenticator app)', async () => {
     const secret = newTotpSecret();
     const totp = await tp.portal.methods.addTotp(alice.id, secret, 'Phone app');

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Writable, Readable } from 'node:stream';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadMasterKey } from '../config/secret-key.js';
@@ -5,6 +6,8 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { migrateToLatest, openStore, type Store } from '../store/database.js';
 import { buildPortal, type Portal } from '../app/portal.js';
 import { systemClock } from '../shared/clock.js';
+import { checkStoreKey } from '../store/key-canary.js';
+import { explainWrongKey } from './key-check.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -55,6 +58,15 @@ export async function openPortal(io: CliIO, configPath: string | undefined, opti
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new CliExit(EXIT.store, `Cannot use the store (${store.description}): ${(err as Error).message}`);
+  }
+  // Before anything is read or written with it: is this the store's key? (Writes the canary on a first run.)
+  const check = await checkStoreKey(store, key, { write: true });
+  if (check.state === 'wrong') {
+    const wrong = await explainWrongKey(loaded, store, check);
+    await store.close().catch(() => undefined);
+    // A key file made just now for a store that has its key elsewhere would only stand in the way of the real one.
+    if (createdFile) rmSync(createdFile, { force: true });
+    throw new CliExit(EXIT.config, `${wrong.problem}. Nothing was changed.\n  fix: ${wrong.fix}.`);
   }
   const portal = buildPortal({ config, store, logger, clock: systemClock, masterKey: key });
   await portal.policy.refresh();

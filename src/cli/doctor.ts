@@ -2,7 +2,11 @@ import nodemailer from 'nodemailer';
 import type { CliIO } from './context.js';
 import { loadCliConfig } from './context.js';
 import { ConfigError } from '../config/load.js';
-import { loadMasterKey } from '../config/secret-key.js';
+import { keySourceOf, loadMasterKey } from '../config/secret-key.js';
+import type { LoadedConfig } from '../config/load.js';
+import { checkStoreKey } from '../store/key-canary.js';
+import { explainWrongKey } from './key-check.js';
+import { publicUrlPortProblem } from '../config/public-url.js';
 import { openStore, pendingMigrations, type Store } from '../store/database.js';
 import { UserStore } from '../directory/users.js';
 import { systemClock } from '../shared/clock.js';
@@ -42,8 +46,9 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
   }
   const { config, baseDir } = loaded;
 
+  let key: Buffer | null = null;
   try {
-    loadMasterKey(config, baseDir, { create: false });
+    key = loadMasterKey(config, baseDir, { create: false }).key;
     checks.push({ level: 'ok', what: 'secret key', detail: config.secrets.key ? 'secrets.key is set' : `key file ${config.secrets.keyFile} is readable` });
   } catch (err) {
     const msg = err instanceof ConfigError ? err.problems.map((p) => p.message).join('; ') : (err as Error).message;
@@ -57,13 +62,15 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
     // better-sqlite3 and mkdir fail at open time, before any ping.
     checks.push({ level: 'fail', what: 'store', detail: `cannot open ${config.database.url.startsWith('sqlite:') ? config.database.url : 'database.url'}: ${(err as Error).message}`, fix: 'check database.url and that its folder exists or can be created and is writable' });
   }
-  if (store) await checkStore(store, checks);
+  if (store) await checkStore(store, checks, key ? { key, loaded } : null);
 
   const url = new URL(config.publicUrl);
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol === 'http:' && !local) {
     checks.push({ level: 'warn', what: 'public URL', detail: `${config.publicUrl} is plain HTTP on a non-local host`, fix: 'serve the portal over HTTPS and set publicUrl to the https:// address' });
   } else checks.push({ level: 'ok', what: 'public URL', detail: config.publicUrl });
+  const mismatch = publicUrlPortProblem(loaded);
+  if (mismatch) checks.push({ level: 'fail', what: 'public URL', detail: `${mismatch.problem}; \`sspr start\` refuses to start`, fix: mismatch.fix });
   if (/^[\d.]+$|^\[/.test(url.hostname) && config.methods.available.includes('passkey')) {
     checks.push({ level: 'warn', what: 'passkeys', detail: `${url.hostname} is an IP address; browsers accept passkeys only for a host name`, fix: 'set publicUrl to a host name (http://localhost:… for a local trial)' });
   }
@@ -94,7 +101,19 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
   return print();
 }
 
-async function checkStore(store: Store, checks: Check[]): Promise<void> {
+/** The key against the store's canary, read-only (start writes the canary). */
+async function checkKey(store: Store, checks: Check[], key: Buffer, loaded: LoadedConfig): Promise<void> {
+  const check = await checkStoreKey(store, key, { write: false });
+  const source = keySourceOf(loaded).text;
+  if (check.state === 'wrong') {
+    const wrong = await explainWrongKey(loaded, store, check);
+    checks.push({ level: 'fail', what: 'store key', detail: `${wrong.problem}; \`sspr start\` refuses to start`, fix: wrong.fix });
+  } else if (check.state === 'ok') checks.push({ level: 'ok', what: 'store key', detail: `${source} opens the store's key check` });
+  else if (check.proof === 'sealed-data') checks.push({ level: 'ok', what: 'store key', detail: `${source} opens the store's encrypted data (the key check is written at the next start)` });
+  else checks.push({ level: 'ok', what: 'store key', detail: `no encrypted data yet; the next start writes the key check with ${source}` });
+}
+
+async function checkStore(store: Store, checks: Check[], keyed: { key: Buffer; loaded: LoadedConfig } | null): Promise<void> {
   try {
     await store.ping();
     checks.push({ level: 'ok', what: 'store', detail: `${store.description} is reachable` });
@@ -102,6 +121,7 @@ async function checkStore(store: Store, checks: Check[]): Promise<void> {
     if (pending.length) checks.push({ level: 'warn', what: 'store schema', detail: `${pending.length} migration(s) pending: ${pending.join(', ')}`, fix: 'run `sspr migrate` (or `sspr start`, which migrates)' });
     else {
       checks.push({ level: 'ok', what: 'store schema', detail: 'up to date' });
+      if (keyed) await checkKey(store, checks, keyed.key, keyed.loaded);
       const admins = await new UserStore(store.db, systemClock).countEnabledWithRole('administrator');
       if (admins === 0) checks.push({ level: 'warn', what: 'administrators', detail: 'no enabled administrator yet', fix: 'run `sspr start` and open the one-time setup link it prints' });
       else checks.push({ level: 'ok', what: 'administrators', detail: `${admins} enabled` });

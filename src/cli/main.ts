@@ -1,13 +1,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config/load.js';
+import { ConfigError, configFromEnv, loadConfig } from '../config/load.js';
 import { configTemplate } from '../config/template.js';
-import { newKeyBase64 } from '../config/secret-key.js';
+import { loadMasterKey, newKeyBase64 } from '../config/secret-key.js';
+import type { Config } from '../config/schema.js';
+import { checkStoreKey, storeHasSealedData } from '../store/key-canary.js';
+import { explainWrongKey } from './key-check.js';
 import { roles, type Role } from '../directory/names.js';
 import type { User } from '../directory/users.js';
 import { generatePassword } from '../shared/crypto.js';
-import { migratorFor } from '../store/database.js';
+import { migratorFor, openStore, type Store } from '../store/database.js';
 import { CliExit, EXIT, loadCliConfig, openCliStore, openPortal, readStdin, type CliIO } from './context.js';
 import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
@@ -21,6 +24,53 @@ import { registerUserSupportCommand } from './support.js';
 import { registerSupportActionCommands } from './support-actions.js';
 import { registerGroupCommands } from './groups.js';
 import { CLI_ACTOR, report, say } from './output.js';
+
+type StoreState = { state: 'none' | 'empty' | 'sealed'; description: string } | { state: 'unknown'; description: string; error: string };
+
+/**
+ * What `sspr init` would write over: the store the new file points at (the template's
+ * sqlite:./data/sspr.db next to it, or SSPR_DATABASE__URL) and the key in use now. Creates nothing.
+ */
+async function currentKeyAndStore(io: CliIO, target: string): Promise<{ store: StoreState; keySource: string | null; fileKey: string | null }> {
+  const baseDir = dirname(target);
+  const fromEnv = configFromEnv(io.env).values as { database?: { url?: unknown }; secrets?: { key?: unknown; keyFile?: unknown } };
+  let fileKey: string | null = null;
+  if (existsSync(target)) {
+    try {
+      fileKey = loadConfig({ path: target, env: {}, cwd: io.cwd }).config.secrets.key ?? null;
+    } catch {
+      fileKey = null;
+    }
+  }
+  const keyFile = resolve(baseDir, typeof fromEnv.secrets?.keyFile === 'string' ? fromEnv.secrets.keyFile : './data/secret.key');
+  const keySource = typeof fromEnv.secrets?.key === 'string' ? 'the SSPR_SECRETS__KEY variable' : fileKey ? `secrets.key in ${target}` : existsSync(keyFile) ? `the key file ${keyFile}` : null;
+
+  const url = typeof fromEnv.database?.url === 'string' ? fromEnv.database.url : 'sqlite:./data/sspr.db';
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === ':memory:' || !existsSync(resolve(baseDir, path))) return { store: { state: 'none', description: `SQLite ${resolve(baseDir, path)}` }, keySource, fileKey };
+  }
+  let store: Store | null = null;
+  try {
+    store = openStore(url, { baseDir, poolSize: 1 });
+    await store.ping();
+    return { store: { state: (await storeHasSealedData(store)) ? 'sealed' : 'empty', description: store.description }, keySource, fileKey };
+  } catch (err) {
+    return { store: { state: 'unknown', description: store?.description ?? url, error: (err as Error).message }, keySource, fileKey };
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+}
+
+/** The master key when one is configured or its file exists; null otherwise (never created here). */
+function keyIfAny(config: Config, baseDir: string): Buffer | null {
+  try {
+    return loadMasterKey(config, baseDir, { create: false }).key;
+  } catch (err) {
+    if (err instanceof ConfigError) return null;
+    throw err;
+  }
+}
 
 function userLine(u: User): string {
   return [u.username, u.displayName, u.email ?? '-', u.roles.join(','), u.enabled ? 'enabled' : 'disabled', u.source].join('\t');
@@ -51,13 +101,30 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   program
     .command('init')
-    .description('write a commented sspr.yaml with a fresh encryption key')
+    .description('write a commented sspr.yaml with a fresh encryption key (refused while a store with encrypted data exists; see --keep-key)')
     .option('--force', 'overwrite an existing file')
-    .action((opts: { force?: boolean }, cmd: Command) => {
+    .option('--keep-key', 'write the file without a new key: the key in use (the key file, SSPR_SECRETS__KEY, or the secrets.key of the file overwritten) stays')
+    .action(async (opts: { force?: boolean; keepKey?: boolean }, cmd: Command) => {
       const target = resolve(io.cwd, cfg(cmd) ?? 'sspr.yaml');
       if (existsSync(target) && !opts.force) throw new CliExit(EXIT.refused, `${target} already exists; nothing was changed (use --force to overwrite)`);
-      writeFileSync(target, configTemplate(newKeyBase64()), { mode: 0o600 });
-      say(io, `Wrote ${target} with a new encryption key. Keep the file private and backed up.`);
+      const current = await currentKeyAndStore(io, target);
+      if (opts.keepKey) {
+        writeFileSync(target, configTemplate(current.fileKey), { mode: 0o600 });
+        say(io, `Wrote ${target}, keeping the encryption key in use (${current.keySource ?? 'the key file ./data/secret.key, created at the first start'}).`);
+      } else {
+        if (current.store.state === 'sealed') {
+          throw new CliExit(
+            EXIT.refused,
+            `the store ${current.store.description} already holds data encrypted with a key (${current.keySource ?? 'one no longer configured'}); a new key in ${target} would take its place and make that data unreadable. Nothing was written.\n` +
+              '  fix: run `sspr init --keep-key` (the same file, keeping the key in use), or move the store aside to start over with a new key.',
+          );
+        }
+        if (current.store.state === 'unknown') {
+          throw new CliExit(EXIT.refused, `cannot tell whether the store (${current.store.description}) holds encrypted data: ${current.store.error}. Nothing was written.\n  fix: make the store reachable and run \`sspr init\` again, or run \`sspr init --keep-key\`.`);
+        }
+        writeFileSync(target, configTemplate(newKeyBase64()), { mode: 0o600 });
+        say(io, `Wrote ${target} with a new encryption key. Keep the file private and backed up.`);
+      }
       say(io, 'Next: `sspr doctor` to check it, then `sspr start`.');
       setExit(EXIT.ok);
     });
@@ -82,6 +149,13 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         for (const r of result.results ?? []) say(io, `${r.status === 'Success' ? 'applied' : r.status.toLowerCase()}\t${r.migrationName}`);
         if (result.error) throw new CliExit(EXIT.store, `Migration failed: ${(result.error as Error).message}`);
         if (!result.results?.length) say(io, `${store.description} is up to date.`);
+        // With the key at hand, the store's key check is written (or a wrong key reported) now rather than at the next start.
+        const key = keyIfAny(config, baseDir);
+        const check = key ? await checkStoreKey(store, key, { write: true }) : null;
+        if (check?.state === 'wrong') {
+          const wrong = await explainWrongKey(loadCliConfig(io, cfg(cmd)), store, check);
+          throw new CliExit(EXIT.config, `${wrong.problem}. The schema is up to date; nothing else was changed.\n  fix: ${wrong.fix}.`);
+        }
         setExit(EXIT.ok);
       } finally {
         await store.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, configFromEnv, loadConfig, type ConfigProblem } from './load.js';
 import { configSchema } from './schema.js';
+import { publicUrlPortProblem } from './public-url.js';
 import { configTemplate } from './template.js';
 import { newKeyBase64 } from './secret-key.js';
 
@@ -52,6 +53,33 @@ describe('defaults', () => {
   it('ignore environment variables without the SSPR_ prefix and the reserved SSPR_TEST_ ones', () => {
     const loaded = loadConfig({ cwd: dir, env: { LISTEN__PORT: '1', PORT: '2', SSPR_TEST_POSTGRES_URL: 'postgres://x' } });
     expect(loaded.config.listen.port).toBe(8080);
+  });
+});
+
+describe('publicUrl and listen.port', () => {
+  it('listen.port alone moves the default publicUrl (file or SSPR_LISTEN__PORT), and port 0 keeps 8080', () => {
+    expect(configSchema.parse({ listen: { port: 18180 } }).publicUrl).toBe('http://localhost:18180');
+    expect(configSchema.parse({ listen: { port: 0 } }).publicUrl).toBe('http://localhost:8080');
+    const fromEnv = loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '18180' } });
+    expect(fromEnv.config.publicUrl).toBe('http://localhost:18180');
+    expect(fromEnv.sources).toEqual({ publicUrl: 'default', listenPort: 'env', secretsKey: 'default' });
+    writeYaml('listen:\n  port: 9191\n');
+    const fromFile = loadConfig({ cwd: dir, env: {} });
+    expect(fromFile.config.publicUrl).toBe('http://localhost:9191');
+    expect(fromFile.sources).toEqual({ publicUrl: 'default', listenPort: 'file', secretsKey: 'default' });
+    expect(publicUrlPortProblem(fromFile)).toBeNull();
+  });
+
+  it('an explicit publicUrl is kept as given; on this machine with another port it is a problem, unless a proxy is trusted or the host is not local', () => {
+    writeYaml('publicUrl: http://127.0.0.1:8080\n');
+    const loaded = loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '9090' } });
+    expect(loaded.config.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loaded.sources).toEqual({ publicUrl: 'file', listenPort: 'env', secretsKey: 'default' });
+    expect(publicUrlPortProblem(loaded)?.problem).toContain(`publicUrl http://127.0.0.1:8080 (set in ${join(dir, 'sspr.yaml')}) points at port 8080, but listen.port is 9090 (set by SSPR_LISTEN__PORT)`);
+    expect(publicUrlPortProblem(loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '9090', SSPR_TRUSTED_PROXIES: '[127.0.0.1]' } }))).toBeNull();
+    expect(publicUrlPortProblem(loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '9090', SSPR_PUBLIC_URL: 'https://sspr.example.com' } }))).toBeNull();
+    expect(publicUrlPortProblem(loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '443', SSPR_PUBLIC_URL: 'https://localhost' } }))).toBeNull();
+    expect(publicUrlPortProblem(loadConfig({ cwd: dir, env: { SSPR_LISTEN__PORT: '0' } }))).toBeNull();
   });
 });
 

@@ -32,7 +32,11 @@ export interface LoadedConfig {
   file: string | null;
   /** Directory relative paths in the config are resolved against. */
   baseDir: string;
+  /** Where publicUrl, listen.port and secrets.key came from: the file, an SSPR_* variable, or the default. */
+  sources: { publicUrl: SettingSource; listenPort: SettingSource; secretsKey: SettingSource };
 }
+
+export type SettingSource = 'file' | 'env' | 'default';
 
 const ENV_PREFIX = 'SSPR_';
 
@@ -186,7 +190,20 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const source = [file ?? 'defaults', Object.keys(fromEnv.values).length ? 'SSPR_* environment' : null].filter(Boolean).join(' + ');
   if (!result.success) problems.push(...formatIssues(result.error.issues, new Set(flattenKeys(fromEnv.values))));
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { config: deepFreeze(result.data!), file, baseDir: file ? resolve(file, '..') : cwd };
+  const sourceOf = (top: string, sub?: string): SettingSource => {
+    const has = (o: Record<string, unknown>) => {
+      const v = o[top];
+      if (sub === undefined) return v !== undefined;
+      return !!v && typeof v === 'object' && (v as Record<string, unknown>)[sub] !== undefined;
+    };
+    return has(fromEnv.values) ? 'env' : has(fromFile) ? 'file' : 'default';
+  };
+  return {
+    config: deepFreeze(result.data!),
+    file,
+    baseDir: file ? resolve(file, '..') : cwd,
+    sources: { publicUrl: sourceOf('publicUrl'), listenPort: sourceOf('listen', 'port'), secretsKey: sourceOf('secrets', 'key') },
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -41,8 +41,14 @@ const smtp = z.strictObject({
   rejectUnauthorized: z.boolean().default(true),
 });
 
-export const configSchema = z.strictObject({
-  publicUrl: publicUrl.default('http://localhost:8080'),
+/** publicUrl when none is given: this machine, on the port the portal listens on (8080 for port 0). */
+export function defaultPublicUrl(listenPort: number): string {
+  return `http://localhost:${listenPort || 8080}`;
+}
+
+const settings = z.strictObject({
+  /** Left out: http://localhost:<listen.port> (see defaultPublicUrl), so the port is set in one place. */
+  publicUrl: publicUrl.optional(),
   listen: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -383,6 +389,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+export const configSchema = settings.transform((c) => ({ ...c, publicUrl: c.publicUrl ?? defaultPublicUrl(c.listen.port) }));
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

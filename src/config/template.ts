@@ -1,5 +1,9 @@
 /** The commented sspr.yaml that `sspr init` writes. Every setting is listed with its default. */
-export function configTemplate(key: string): string {
+export function configTemplate(key: string | null): string {
+  // null: no key in the file (sspr init --keep-key): the key file, or SSPR_SECRETS__KEY, stays the key.
+  const keyLines = key
+    ? `  key: ${key}`
+    : '  # key: not set here, so the existing key stays in use (SSPR_SECRETS__KEY when set, else keyFile).\n  keyFile: ./data/secret.key';
   return `# OpenSSPR configuration. Every setting can also be given as an environment variable:
 # SSPR_ + the path in capitals, "__" between levels (SSPR_DATABASE__URL, SSPR_LISTEN__PORT).
 # Relative paths are resolved against the folder of this file.
@@ -23,7 +27,7 @@ database:
 secrets:
   # 32 random bytes, base64. Encrypts contact details and TOTP secrets; keep it secret and backed up:
   # losing it makes encrypted data unreadable. Instead of "key" you may point "keyFile" at a file.
-  key: ${key}
+${keyLines}
 
 passwordHashing:         # argon2id, OWASP's recommended minimum
   memoryKiB: 19456

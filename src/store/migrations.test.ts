@@ -12,7 +12,7 @@ import { migrateToLatest, migratorFor, pendingMigrations, type Store } from './d
 import { latestMigration, migrations } from './migrations/index.js';
 
 const allMigrations = Object.keys(migrations);
-const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'brand_assets', 'brand_versions', 'caller_verifications', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'helpdesk_scopes', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'recovery_codes', 'report_links', 'reregistrations', 'reset_links', 'security_answers', 'self_service_blocks', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'writeback_jobs'];
+const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'brand_assets', 'brand_versions', 'caller_verifications', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'helpdesk_scopes', 'key_canary', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'recovery_codes', 'report_links', 'reregistrations', 'reset_links', 'security_answers', 'self_service_blocks', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'writeback_jobs'];
 /** Tables the latest migration creates (the down/up test checks exactly these). */
 const latestTables = ['brand_assets', 'brand_versions'];
 

@@ -404,12 +404,20 @@ export interface ReregistrationsTable {
   methods_removed_at: number | null;
 }
 
+/** The sealed canary that tells whether the key in use is the store's (migration 0016). */
+export interface KeyCanaryTable {
+  id: string;
+  sealed: string;
+  created_at: number;
+}
+
 /** The brand, one row per saved version (src/branding/); `document` is its JSON, validated on every read. */
 export interface BrandVersionsTable { version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null }
 /** Uploaded logos by the SHA-256 of their bytes (/brand/logo/<sha256>.<ext>); `data` is the bytes in base64. */
 export interface BrandAssetsTable { sha256: string; content_type: string; data: string; width: number | null; height: number | null; created_at: number; published_at: number | null }
 
 export interface Database {
+  key_canary: KeyCanaryTable;
   brand_versions: BrandVersionsTable;
   brand_assets: BrandAssetsTable;
   caller_verifications: CallerVerificationsTable;

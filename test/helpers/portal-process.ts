@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -85,13 +85,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Whether dist/ is up to date with src/ (scripts/build.mjs --check: a hash of src/, some milliseconds). */
+function upToDate(): boolean {
+  try {
+    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--check'], { cwd: repoRoot, stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The CLI runs from dist/. The test command builds first; this is the fallback for running a
- * single file by hand. A lock directory keeps parallel test files from compiling at once.
+ * The CLI runs from dist/. The test command builds first; this builds when src/ changed since (a
+ * single file run by hand after an edit), so a test never runs yesterday's dist/. A lock directory
+ * keeps parallel test files from compiling at once.
  */
 async function ensureBuilt(): Promise<void> {
-  const entry = join(repoRoot, 'dist', 'cli', 'main.js');
-  if (existsSync(entry)) return;
+  if (upToDate()) return;
   const lock = join(repoRoot, '.tmp', 'build.lock');
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const deadline = Date.now() + 180_000;
@@ -100,13 +110,13 @@ async function ensureBuilt(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (existsSync(entry)) return;
+      if (upToDate()) return;
       if (Date.now() > deadline) throw new Error(`timed out waiting for another build (remove ${lock} if it is stale)`);
       await sleep(250);
     }
   }
   try {
-    if (!existsSync(entry)) execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'pipe' });
+    if (!upToDate()) execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet'], { cwd: repoRoot, stdio: 'pipe' });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

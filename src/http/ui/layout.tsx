@@ -16,6 +16,9 @@ export function Page(props: PageProps & { c: AppContext }) {
   const user = c.get('user');
   const frame = c.get('frame');
   const helpdesk = frame.helpdesk;
+  // The sign-in page and its MFA step do not link to themselves.
+  const path = c.req.path;
+  const onSignIn = path === '/sign-in' || path.startsWith('/sign-in/');
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -39,22 +42,23 @@ export function Page(props: PageProps & { c: AppContext }) {
                 {frame.logoUrl ? <img src={frame.logoUrl} alt={t('brand.logoAlt', { org: frame.organisationName })} /> : null}
                 {frame.productName}
               </a>
-              <nav aria-label="Main">
-                {user ? (
-                  <>
-                    <a href="/account">{t('app.nav.account')}</a>
-                    {consoleRoleOf(user) ? <a href="/admin">{t(consoleRoleOf(user) === 'helpdesk' ? 'app.nav.supportDesk' : 'app.nav.admin')}</a> : null}
-                    <form method="post" action="/sign-out">
-                      <Csrf c={c} />
-                      <button type="submit" class="link">
-                        {t('app.nav.signOut')}
-                      </button>
-                    </form>
-                  </>
-                ) : (
+              {user ? (
+                <nav aria-label="Main">
+                  <a href="/account">{t('app.nav.account')}</a>
+                  {consoleRoleOf(user) ? <a href="/admin">{t(consoleRoleOf(user) === 'helpdesk' ? 'app.nav.supportDesk' : 'app.nav.admin')}</a> : null}
+                  <form method="post" action="/sign-out">
+                    <Csrf c={c} />
+                    <button type="submit" class="link">
+                      {t('app.nav.signOut')}
+                    </button>
+                  </form>
+                </nav>
+              ) : onSignIn ? null : (
+                // No empty navigation landmark on the sign-in page.
+                <nav aria-label="Main">
                   <a href="/sign-in">{t('app.nav.signIn')}</a>
-                )}
-              </nav>
+                </nav>
+              )}
             </div>
           </header>
           <main id="main" class={props.narrow ? 'narrow' : undefined} tabindex={-1}>

@@ -14,6 +14,7 @@ import * as m0012 from './0012-not-me.js';
 import * as m0013 from './0013-helpdesk-scopes.js';
 import * as m0014 from './0014-support-actions.js';
 import * as m0015 from './0015-caller-verification.js';
+import * as m0016 from './0016-store-key-canary.js';
 import * as m0017 from './0017-branding.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
@@ -33,7 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0013-helpdesk-scopes': m0013,
   '0014-support-actions': m0014,
   '0015-caller-verification': m0015,
-  // 0016 is another branch's; names sort in order whether or not it is here.
+  '0016-store-key-canary': m0016,
   '0017-branding': m0017,
 };
 
