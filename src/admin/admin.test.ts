@@ -38,6 +38,35 @@ describe('admin console', () => {
     expect((await admin.get('/admin')).status).toBe(200);
   });
 
+  it('the overview has a setup checklist whose steps follow the stored state and link to where each is done', async () => {
+    const stepsOf = async () => {
+      const body = (await admin.get('/admin')).body;
+      const items = [...body.matchAll(/<li class="step (\w+)">.*?<a href="([^"]+)">([^<]+)<\/a><div class="hint">([^<]+)<\/div><\/li>/g)];
+      return Object.fromEntries(items.map((m) => [m[2], { state: m[1], label: m[3], detail: m[4] }]));
+    };
+    let steps = await stepsOf();
+    expect(Object.keys(steps)).toEqual(['/account/security-info', '/admin/delivery', '/admin/policy/properties', '/admin/agents', '/admin/sync']);
+    expect(steps['/account/security-info']).toMatchObject({ state: 'todo', label: 'Give your administrator account two methods', detail: 'You have 0 of the 2: register another, so a lost phone does not lock you out.' });
+    expect(steps['/admin/delivery']!.state).toBe('todo');
+    // A cloud-only portal needs neither agent nor sync.
+    expect(steps['/admin/agents']).toMatchObject({ state: 'notNeeded' });
+    expect(steps['/admin/sync']).toMatchObject({ state: 'notNeeded' });
+
+    for (const contact of ['root@example.com', 'root2@example.com']) {
+      const m = await tp.portal.methods.addContact(root.id, 'email', contact);
+      await tp.portal.methods.confirm(root.id, m.id);
+    }
+    expect((await tp.portal.policy.update({ id: root.id, name: 'root' }, { enabledFor: 'none' })).ok).toBe(true);
+    await tp.portal.users.create({ username: 'ada', displayName: 'Ada', email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: 'anchor-ada' });
+    steps = await stepsOf();
+    expect(steps['/account/security-info']).toMatchObject({ state: 'done', detail: 'You have 2 methods: you can always prove it is you.' });
+    expect(steps['/admin/policy/properties']).toMatchObject({ state: 'todo', detail: 'Self-service is switched off for everyone.' });
+    expect(steps['/admin/agents']).toMatchObject({ state: 'todo', detail: 'No agent is connected: users from Active Directory cannot reset.' });
+    expect(steps['/admin/sync']).toMatchObject({ state: 'todo' });
+    expect((await tp.portal.policy.update({ id: root.id, name: 'root' }, { enabledFor: 'all' })).ok).toBe(true);
+    expect((await stepsOf())['/admin/policy/properties']).toMatchObject({ state: 'done', detail: 'All users may reset.' });
+  });
+
   it('creates a user from the form', async () => {
     await admin.get('/admin/users/new');
     const r = await admin.post('/admin/users', { username: 'carol', displayName: 'Carol Clark', email: 'carol@example.com', roles: ['user', 'password_administrator'], password: PW });

@@ -4,6 +4,10 @@ import type { AppContext, AppEnv } from '../http/context.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
 import { formatUtc, Timestamp } from '../http/ui/dates.js';
+import { Code, Details, eventLabel, idsIn, labelOf, outcomeLabel, type Names } from '../http/ui/code-labels.js';
+import { AUDIT_OUTCOMES } from '../audit/events.js';
+import { settingOfPath } from '../policy/settings.js';
+import type { Translate } from '../i18n/index.js';
 import { auditFilterSchema, type AuditFilter, type AuditPage as AuditResult, type AuditQueries } from '../audit/audit-query.js';
 
 export interface AuditPageDeps {
@@ -11,6 +15,8 @@ export interface AuditPageDeps {
   /** `config.audit.retentionDays`: the page says how long events are kept. */
   retentionDays: number;
   now(): number;
+  /** Who the ids in events' details are (usernames, group names): the page shows names, not UUIDs. */
+  names?(ids: string[]): Promise<Names>;
 }
 
 function filterQuery(f: AuditFilter, page?: number): string {
@@ -20,13 +26,21 @@ function filterQuery(f: AuditFilter, page?: number): string {
   return p.toString();
 }
 
-function detailsText(d: Record<string, unknown>): string {
-  return Object.entries(d)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-}
+/** A change names what it changed in words: a policy's settings (`changed=methodsRequired,groups`), a profile's fields (`changed=displayName,email`). */
+const policyValues =
+  (t: Translate) =>
+  (key: string, value: string): string | null => {
+    if (key !== 'changed') return null;
+    return value
+      .split(',')
+      .map((path) => {
+        const s = settingOfPath(path);
+        return s ? t(s.label) : labelOf(t, 'audit.detail.', path);
+      })
+      .join('; ');
+  };
 
-function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: AuditFilter; result: AuditResult; events: string[]; retentionDays: number }) {
+function AuditPage({ c, f, result, events, retentionDays, names }: { c: AppContext; f: AuditFilter; result: AuditResult; events: string[]; retentionDays: number; names: Names }) {
   const t = c.get('t');
   return (
     <AdminPage c={c} title={t('audit.title')} section="/admin/audit">
@@ -39,7 +53,7 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
             <option value="">{t('audit.filter.any')}</option>
             {events.map((e) => (
               <option value={e} selected={f.event === e}>
-                {e}
+                {eventLabel(t, e)}
               </option>
             ))}
           </select>
@@ -48,9 +62,9 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
           <label for="f-outcome">{t('audit.filter.outcome')}</label>
           <select id="f-outcome" name="outcome">
             <option value="">{t('audit.filter.any')}</option>
-            {['success', 'failure', 'blocked', 'info'].map((o) => (
+            {AUDIT_OUTCOMES.map((o) => (
               <option value={o} selected={f.outcome === o}>
-                {o}
+                {outcomeLabel(t, o)}
               </option>
             ))}
           </select>
@@ -84,6 +98,7 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
       {result.items.length === 0 ? (
         <p>{t('audit.none')}</p>
       ) : (
+        <div class="table-scroll">
         <table>
           <thead>
             <tr>
@@ -103,7 +118,7 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
                   <Timestamp ms={e.at} />
                 </td>
                 <td>
-                  {e.event}
+                  <Code code={e.event} text={eventLabel(t, e.event)} />
                   {e.attention ? (
                     <>
                       {' '}
@@ -112,16 +127,21 @@ function AuditPage({ c, f, result, events, retentionDays }: { c: AppContext; f: 
                   ) : null}
                 </td>
                 <td>
-                  <span class={`badge ${e.outcome === 'success' ? 'on' : e.outcome === 'failure' || e.outcome === 'blocked' ? 'off' : ''}`}>{e.outcome}</span>
+                  <span class={`badge ${e.outcome === 'success' ? 'on' : e.outcome === 'failure' || e.outcome === 'blocked' ? 'off' : ''}`} title={e.outcome}>
+                    {outcomeLabel(t, e.outcome)}
+                  </span>
                 </td>
                 <td>{e.actor ?? '—'}</td>
                 <td>{e.target ?? '—'}</td>
                 <td>{e.ip ?? '—'}</td>
-                <td>{detailsText(e.details)}</td>
+                <td class="wrap">
+                  <Details t={t} details={e.details} names={names} special={policyValues(t)} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <Pager t={t} page={result.page} pageSize={result.pageSize} total={result.total} link={(p) => `/admin/audit?${filterQuery(f, p)}`} />
     </AdminPage>
@@ -134,7 +154,9 @@ export function auditPages(deps: AuditPageDeps): Hono<AppEnv> {
   app.get('/admin/audit', async (c) => {
     const f = auditFilterSchema.parse(c.req.query());
     const [result, events] = await Promise.all([deps.audit.query(f), deps.audit.events()]);
-    return c.html(<AuditPage c={c} f={f} result={result} events={events} retentionDays={deps.retentionDays} />);
+    const ids = [...new Set(result.items.flatMap((e) => idsIn(e.details)))];
+    const names = deps.names && ids.length ? await deps.names(ids) : new Map<string, string>();
+    return c.html(<AuditPage c={c} f={f} result={result} events={events} retentionDays={deps.retentionDays} names={names} />);
   });
   app.get('/admin/audit.csv', (c) => {
     const f = auditFilterSchema.parse(c.req.query());

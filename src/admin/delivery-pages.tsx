@@ -6,19 +6,37 @@ import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
 import { formatUtc } from '../http/ui/dates.js';
 import type { Config } from '../config/schema.js';
-import type { DeliveryRecords, LogStatus } from '../delivery/outbox.js';
+import type { DeliveryRecords, LogFilter, LogItem } from '../delivery/outbox.js';
+import { DESTINATION_PROBLEMS } from '../delivery/destinations.js';
+import type { Translate } from '../i18n/index.js';
+import { Code, kindLabel, type Names } from '../http/ui/code-labels.js';
 
 export interface DeliveryPageDeps {
   records: DeliveryRecords;
   /** `config.delivery`: how email and phone messages leave (or stay in the outbox). */
   settings: { mode: Config['delivery']['mode']; phone: { provider: Config['delivery']['phone']['provider'] } };
   now(): number;
+  /** Usernames of the outbox's recipients (the page shows names, not ids). */
+  names?(ids: string[]): Promise<Names>;
+}
+
+/** Why a message did not leave, in words (the limit broken, the bad address, or the provider's answer). */
+export function notSentReason(t: Translate, r: Pick<LogItem, 'status' | 'error'>): string {
+  if (r.status === 'sent') return '';
+  if (r.status === 'in_progress') return t('delivery.reason.inProgress');
+  const e = r.error ?? '';
+  const limit = /^limit reached: (\d+) messages per (destination per hour|destination per day|hour for the whole portal)$/.exec(e);
+  if (limit) return t(limit[2] === 'destination per hour' ? 'delivery.reason.perHour' : limit[2] === 'destination per day' ? 'delivery.reason.perDay' : 'delivery.reason.global', { n: Number(limit[1]) });
+  if (e === DESTINATION_PROBLEMS.bad_email) return t('delivery.reason.badEmail');
+  if (e === DESTINATION_PROBLEMS.bad_phone) return t('delivery.reason.badPhone');
+  return t('delivery.reason.failed', { error: e || t('delivery.status.failed') });
 }
 
 const OUTBOX_PAGE_SIZE = 20;
 const LOG_PAGE_SIZE = 50;
 const DAY = 24 * 60 * 60_000;
-const statuses: LogStatus[] = ['sent', 'failed', 'rate_limited'];
+const filters: LogFilter[] = ['not_sent', 'sent', 'failed', 'rate_limited'];
+const filterLabel = (t: Translate, f: LogFilter) => (f === 'not_sent' ? t('delivery.filter.notSent') : t(`delivery.status.${f}`));
 
 function pageParam(c: AppContext): number {
   const n = Number.parseInt(c.req.query('page') ?? '1', 10);
@@ -33,6 +51,8 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
     const t = c.get('t');
     const d = deps.settings;
     const page = await deps.records.outbox({ page: pageParam(c), pageSize: OUTBOX_PAGE_SIZE });
+    const ids = [...new Set(page.items.flatMap((m) => (m.userId ? [m.userId] : [])))];
+    const names = deps.names && ids.length ? await deps.names(ids) : new Map<string, string>();
     const unreadable = t('outbox.unreadable');
     return c.html(
       <AdminPage c={c} title={t('outbox.title')} section="/admin/outbox">
@@ -54,7 +74,9 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                 <dt>{t('delivery.col.channel')}</dt>
                 <dd>{t(`delivery.channel.${m.channel}`)}</dd>
                 <dt>{t('outbox.kind')}</dt>
-                <dd>{m.kind}</dd>
+                <dd>
+                  <Code code={m.kind} text={kindLabel(t, m.kind)} />
+                </dd>
                 <dt>{t('outbox.to')}</dt>
                 <dd>{m.to ?? unreadable}</dd>
                 {m.channel === 'email' ? (
@@ -69,12 +91,12 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                   <>
                     <dt>{t('outbox.user')}</dt>
                     <dd>
-                      <a href={`/admin/users/${encodeURIComponent(m.userId)}`}>{m.userId}</a>
+                      <a href={`/admin/users/${encodeURIComponent(m.userId)}`}>{names.get(m.userId) ?? t('audit.unknownUser')}</a>
                     </dd>
                   </>
                 ) : null}
               </dl>
-              <pre>{m.body ?? unreadable}</pre>
+              <pre class="message">{m.body ?? unreadable}</pre>
             </article>
           ))
         )}
@@ -86,7 +108,7 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
   app.get('/admin/delivery', async (c) => {
     const t = c.get('t');
     const wanted = c.req.query('status');
-    const status = statuses.find((s) => s === wanted);
+    const status = filters.find((s) => s === wanted);
     const [counts, page] = await Promise.all([
       deps.records.counts(deps.now() - DAY),
       deps.records.log({ page: pageParam(c), pageSize: LOG_PAGE_SIZE, status }),
@@ -96,7 +118,7 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
       ['delivery.stat.failed', counts.failed],
       ['delivery.stat.rateLimited', counts.rate_limited],
     ];
-    const link = (p: number, s: LogStatus | undefined = status) => `/admin/delivery?${new URLSearchParams({ ...(s ? { status: s } : {}), page: String(p) }).toString()}`;
+    const link = (p: number, s: LogFilter | undefined = status) => `/admin/delivery?${new URLSearchParams({ ...(s ? { status: s } : {}), page: String(p) }).toString()}`;
     return c.html(
       <AdminPage c={c} title={t('delivery.title')} section="/admin/delivery">
         <h1>{t('delivery.title')}</h1>
@@ -120,18 +142,20 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
           <a href="/admin/delivery" aria-current={status ? undefined : 'page'}>
             {t('delivery.filter.all')}
           </a>
-          {statuses.map((s) => (
+          {filters.map((s) => (
             <a href={link(1, s)} aria-current={status === s ? 'page' : undefined}>
-              {t(`delivery.status.${s}`)}
+              {filterLabel(t, s)}
             </a>
           ))}
         </nav>
+        {status === 'not_sent' ? <p class="hint">{t('delivery.notSent.intro')}</p> : null}
         <p class="muted" role="status">
           {t('delivery.count', { total: page.total })}
         </p>
         {page.items.length === 0 ? (
           <p>{t('delivery.none')}</p>
         ) : (
+          <div class="table-scroll">
           <table>
             <thead>
               <tr>
@@ -142,7 +166,7 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                 <th scope="col">{t('delivery.col.provider')}</th>
                 <th scope="col">{t('delivery.col.status')}</th>
                 <th scope="col">{t('delivery.col.attempts')}</th>
-                <th scope="col">{t('delivery.col.error')}</th>
+                <th scope="col">{t('delivery.col.reason')}</th>
               </tr>
             </thead>
             <tbody>
@@ -150,18 +174,21 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                 <tr>
                   <td>{formatUtc(r.createdAt)}</td>
                   <td>{t(`delivery.channel.${r.channel}`)}</td>
-                  <td>{r.kind}</td>
+                  <td>
+                    <Code code={r.kind} text={kindLabel(t, r.kind)} />
+                  </td>
                   <td>{r.hint}</td>
                   <td>{r.provider}</td>
                   <td>
                     <span class={`badge ${r.status === 'sent' ? 'on' : r.status === 'in_progress' ? '' : 'off'}`}>{t(`delivery.status.${r.status}`)}</span>
                   </td>
                   <td>{r.attempts}</td>
-                  <td>{r.error ?? ''}</td>
+                  <td class="wrap">{r.status === 'sent' ? '' : notSentReason(t, r)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          </div>
         )}
         <Pager t={c.get('t')} page={page.page} pageSize={page.pageSize} total={page.total} link={link} />
       </AdminPage>,

@@ -7,6 +7,7 @@ import { Submit } from '../http/ui/forms.js';
 import type { GroupStore } from '../directory/groups.js';
 import type { UserStore } from '../directory/users.js';
 import { AdminPage } from '../http/ui/console-page.js';
+import type { SetupStep } from './setup-checklist.js';
 
 export interface AdminRouteDeps {
   users: Pick<UserStore, 'list' | 'countEnabledWithRole'>;
@@ -17,6 +18,31 @@ export interface AdminRouteDeps {
   sections: ReadonlyArray<Hono<AppEnv>>;
   /** Whether the helpdesk user has a scope (their start page says they see only its users). */
   helpdeskScoped?: (userId: string) => Promise<boolean>;
+  /** The setup checklist of the overview, for the signed-in administrator. */
+  checklist?: (userId: string) => Promise<SetupStep[]>;
+}
+
+/** Each step with its state in words (not colour alone) and a link to where it is done. */
+function SetupChecklist({ c, steps }: { c: AppContext; steps: SetupStep[] }) {
+  const t = c.get('t');
+  const done = steps.filter((s) => s.state !== 'todo').length;
+  return (
+    <section aria-labelledby="setup-title" class="card">
+      <h2 id="setup-title">{t('admin.setup.title')}</h2>
+      <p class="muted">
+        {t('admin.setup.intro')} {t('admin.setup.progress', { done, total: steps.length })}
+      </p>
+      <ol class="checklist">
+        {steps.map((s) => (
+          <li class={`step ${s.state}`}>
+            <span class={`badge ${s.state === 'todo' ? 'off' : 'on'}`}>{t(`admin.setup.state.${s.state}`)}</span>{' '}
+            <a href={s.href}>{t(s.label)}</a>
+            <div class="hint">{t(s.detail, s.vars)}</div>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
 }
 
 /** The helpdesk's start page: find the user who called. */
@@ -54,7 +80,12 @@ export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
     const t = c.get('t');
     const user = c.get('user');
     if (consoleRoleOf(user) === 'helpdesk') return c.html(<HelpdeskHome c={c} scoped={user && deps.helpdeskScoped ? await deps.helpdeskScoped(user.id) : false} />);
-    const [all, admins, groups] = await Promise.all([deps.users.list({ pageSize: 1 }), deps.users.countEnabledWithRole('administrator'), deps.groups.list()]);
+    const [all, admins, groups, steps] = await Promise.all([
+      deps.users.list({ pageSize: 1 }),
+      deps.users.countEnabledWithRole('administrator'),
+      deps.groups.list(),
+      user && deps.checklist ? deps.checklist(user.id) : Promise.resolve(null),
+    ]);
     const stats: Array<[string, number]> = [
       [t('admin.overview.users'), all.total],
       [t('admin.overview.admins'), admins],
@@ -64,6 +95,7 @@ export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
       <AdminPage c={c} title={t('admin.title')} section="/admin">
         <h1>{t('admin.title')}</h1>
         {deps.outboxDelivery ? <Notice kind="warn">{t('admin.overview.deliveryOutbox')}</Notice> : null}
+        {steps ? <SetupChecklist c={c} steps={steps} /> : null}
         <div class="stats">
           {stats.map(([label, n]) => (
             <div class="stat">

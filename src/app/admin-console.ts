@@ -6,6 +6,8 @@ import { userPages } from '../admin/users-pages.js';
 import { groupPages } from '../admin/groups-pages.js';
 import { auditPages } from '../admin/audit-pages.js';
 import { auditQueries } from '../audit/audit-query.js';
+import { directoryNames } from '../http/ui/code-labels.js';
+import { setupChecklist } from '../admin/setup-checklist.js';
 import { deliveryAdminPages } from '../admin/delivery-pages.js';
 import { deliveryRecords } from '../delivery/outbox.js';
 import { policyPages } from '../policy/admin-pages.js';
@@ -25,11 +27,26 @@ import { brandPages } from '../branding/admin-pages.js';
 export function adminConsole(portal: Portal): Hono<AppEnv> {
   const { config, store, clock } = portal;
   const now = () => clock.now();
+  const names = directoryNames(portal.users, portal.groups);
   return adminRoutes({
     users: portal.users,
     groups: portal.groups,
     outboxDelivery: config.delivery.mode === 'outbox',
     helpdeskScoped: async (userId) => (await portal.helpdeskScopes.of(userId)).entries.length > 0,
+    checklist: (userId) =>
+      setupChecklist(
+        {
+          store,
+          methodCount: async (id) => (await portal.methods.list(id, { confirmedOnly: true })).length + ((await portal.questions.registeredQuestionIds(id)).length > 0 ? 1 : 0),
+          deliveryMode: () => config.delivery.mode,
+          policyScope: async () => {
+            const p = (await portal.policy.current()).policy;
+            return { enabledFor: p.enabledFor, groups: p.groups.length };
+          },
+          agentsConnected: async () => new Set([...portal.agentHub.connected().map((s) => s.agent.id), ...(await portal.agentHub.online()).map((p) => p.agentId)]).size,
+        },
+        userId,
+      ),
     sections: [
       userPages({
         users: portal.users,
@@ -46,13 +63,13 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       verificationPages({ verifications: portal.callerVerifications }),
       supportActionPages({ access: portal.supportAccess, actions: portal.supportActions }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
-      auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now }),
-      deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now }),
+      auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now, names }),
+      deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now, names }),
       policyPages({ policy: portal.policy, groups: portal.groups }),
       brandPages({ brand: portal.brand }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),
-      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes }),
+      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes, hybridUsers: () => portal.users.countBySource('onprem') }),
       syncPages({
         sync: portal.sync,
         status: syncStatusQueries(store),

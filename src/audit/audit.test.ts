@@ -22,12 +22,36 @@ describe('audit console', () => {
   it('lists events newest first and filters by event, outcome and user', async () => {
     const all = await admin.get('/admin/audit');
     expect(all.status).toBe(200);
-    expect(all.body).toContain('user_created');
+    // Words on the page, the code in the tooltip.
+    expect(all.body).toContain('<span title="user_created">User created</span>');
     const failures = await admin.get('/admin/audit?event=sign_in&outcome=failure&user=alice');
-    expect(failures.body).toContain('1 event');
-    expect(failures.body).toContain('reason=wrong_password');
+    expect(failures.body).toContain('1 event<');
+    expect(failures.body).toContain('Reason: wrong password');
+    expect(failures.body).not.toContain('>reason=wrong_password');
     const none = await admin.get('/admin/audit?user=nobody');
     expect(none.body).toContain('No events match.');
+  });
+
+  it('names people instead of showing their ids, and leaves empty values out', async () => {
+    const alice = (await tp.portal.users.byUsername('alice'))!;
+    await tp.portal.audit.record({ event: 'group_member_removed', outcome: 'success', target: { id: null, name: 'staff' }, details: { memberType: 'user', memberId: alice.id } });
+    await tp.portal.audit.record({ event: 'password_reset', outcome: 'blocked', target: { id: alice.id, name: 'alice' }, details: { reason: 'blocked', method: '' } });
+    await tp.portal.audit.record({ event: 'reset_started', outcome: 'info', target: { id: null, name: 'bob' }, details: { intent: 'reset', eligible: false, why: 'not_in_scope_or_not_registered' } });
+    await tp.portal.audit.record({ event: 'policy_changed', outcome: 'success', details: { version: 2, changed: 'methodsRequired,groups' } });
+    const page = await admin.get('/admin/audit');
+    const text = page.body.replace(/<[^>]*>/g, ' ');
+    expect(text).toContain('Changed: Number of methods required to reset; Groups that may reset');
+    expect(text).toContain('Member: alice');
+    expect(text).not.toContain(alice.id);
+    expect(page.body).toContain(`title="memberId=${alice.id}"`);
+    expect(text).toContain('Reason: blocked');
+    expect(text).not.toContain('Method:');
+    expect(text).toContain('Why: not in the policy scope, or not enough methods registered');
+    expect(text).toContain('Can reset: no');
+    // The CSV keeps the raw codes.
+    const csv = await (await admin.request('/admin/audit.csv')).text();
+    expect(csv).toContain(alice.id);
+    expect(csv).toContain('not_in_scope_or_not_registered');
   });
 
   it('ignores malformed filters instead of failing', async () => {

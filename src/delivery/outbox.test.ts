@@ -63,7 +63,7 @@ describe('outbox delivery', () => {
     expect(page.body).toContain('Your verification code · OpenSSPR');
     expect(page.body).toContain(`${CODE} is your verification code`);
     expect(page.body).toContain(`Your code: ${CODE}`);
-    expect(page.body).toContain('<pre>');
+    expect(page.body).toContain('<pre class="message">');
     expect(page.body).toContain(NUMBER);
     // values are escaped, never markup
     expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
@@ -112,14 +112,21 @@ describe('outbox delivery', () => {
     expect(page.body).toMatch(/<span class="n">1<\/span>Sent/);
     expect(page.body).toMatch(/<span class="n">1<\/span>Failed/);
     expect(page.body).toMatch(/<span class="n">1<\/span>Rate-limited/);
-    expect(page.body).toContain('limit reached: 1 messages per destination per hour');
-    expect(page.body).toContain('not a phone number in E.164 form');
+    expect(page.body).toContain('Not sent: the limit of 1 message an hour to this address or number was reached.');
+    expect(page.body).toContain('Not sent: the number is not in international form');
+    expect(page.body).toContain('<span title="code">Code</span>');
     expect(page.body).toContain('+49 •••• ••78');
     expect(page.body).not.toContain(NUMBER);
     const failed = await admin.get('/admin/delivery?status=failed');
-    expect(failed.body).toContain('1 attempt');
-    expect(failed.body).toContain('not a phone number in E.164 form');
-    expect(failed.body).not.toContain('limit reached');
+    expect(failed.body).toContain('1 attempt<');
+    expect(failed.body).toContain('the number is not in international form');
+    expect(failed.body).not.toContain('the limit of');
+    // "Not sent": every message that did not leave, whatever the reason.
+    const notSent = await admin.get('/admin/delivery?status=not_sent');
+    expect(notSent.body).toContain('2 attempts');
+    expect(notSent.body).toContain('the limit of 1 message an hour');
+    expect(notSent.body).toContain('the number is not in international form');
+    expect(notSent.body).toMatch(/aria-current="page"[^>]*>Not sent</);
   });
 
   it('refuses the outbox and delivery pages to anyone without the administrator role', async () => {

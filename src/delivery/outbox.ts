@@ -114,10 +114,17 @@ export interface LogItem {
   createdAt: number;
 }
 
-export async function readDeliveryLog(store: Store, opts: { page: number; pageSize: number; status?: LogStatus | undefined }): Promise<PageOf<LogItem>> {
+/** A status of the delivery log, or `not_sent`: every message that did not leave (failed or rate-limited, not those still under way). */
+export type LogFilter = LogStatus | 'not_sent';
+
+export async function readDeliveryLog(store: Store, opts: { page: number; pageSize: number; status?: LogFilter | undefined }): Promise<PageOf<LogItem>> {
   let count = store.db.selectFrom('delivery_log').select((eb) => eb.fn.countAll<number | string>().as('total'));
   let query = store.db.selectFrom('delivery_log').selectAll();
-  if (opts.status) {
+  if (opts.status === 'not_sent') {
+    const notSent = sql<boolean>`status <> 'sent' and not (status = 'failed' and attempts = 0 and error = ${IN_PROGRESS})`;
+    count = count.where(notSent);
+    query = query.where(notSent);
+  } else if (opts.status) {
     count = count.where('status', '=', opts.status);
     query = query.where('status', '=', opts.status);
   }
@@ -188,7 +195,7 @@ function clampPage(page: number, total: number, pageSize: number): number {
 /** What the console reads of the outbox and the delivery log, bound to the store (and the data key) by the composition root. */
 export interface DeliveryRecords {
   outbox(opts: { page: number; pageSize: number }): Promise<PageOf<OutboxItem>>;
-  log(opts: { page: number; pageSize: number; status?: LogStatus | undefined }): Promise<PageOf<LogItem>>;
+  log(opts: { page: number; pageSize: number; status?: LogFilter | undefined }): Promise<PageOf<LogItem>>;
   counts(since: number): Promise<Record<LogStatus, number>>;
 }
 

@@ -232,6 +232,16 @@ export class UserStore {
     await this.db.updateTable('users').set({ security_info_confirmed_at: this.clock.now() }).where('id', '=', id).execute();
   }
 
+  /** Users from Active Directory (`onprem`) or made here (`cloud`): the console tells whether an agent is needed at all. */
+  async countBySource(source: 'cloud' | 'onprem'): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .where('source', '=', source)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Enabled users holding a role; used to protect the last administrator. */
   async countEnabledWithRole(role: Role): Promise<number> {
     const row = await this.db

@@ -206,7 +206,7 @@ describe('"this wasn\'t me" (HTTP, real store)', () => {
     const adminClient = new TestClient(t.app);
     await adminClient.signIn('root', PASSWORD);
     const flagged = await adminClient.get('/admin/audit?attention=1');
-    expect(flagged.body).toContain('not_me_reported');
+    expect(flagged.body).toContain('<span title="not_me_reported">User reported: this was not me</span>');
     expect(flagged.body).toContain('Needs attention');
     expect(flagged.body).toContain('1 event');
   });

@@ -124,13 +124,19 @@ describe('policy console', () => {
     expect(history.status).toBe(200);
     for (let v = 0; v <= 7; v++) expect(history.body).toContain(`<a href="/admin/policy/history/${v}">Policy version ${v}</a>`);
     expect(history.body).toContain('pilot first');
-    for (const label of ['Self-service password reset enabled for; Groups that may reset', 'Number of methods required to reset; Methods available to users; Number of questions required to register; Number of questions required to reset; Custom security questions', 'Password hash sync'])
-      expect(history.body).toContain(label);
+    // Each change in words, before → after, the setting's path as a tooltip.
+    for (const change of ['Number of methods required to reset: 1 → 2', 'Number of questions required to reset: 3 → 4', 'Password hash sync: No → Yes', 'Notify users on password resets: Yes → No', 'Days before users are asked to re-confirm their security info: 180 → 90', 'Helpdesk link or email address: https://help.example.com/sspr → none'])
+      expect(history.body).toContain(change);
+    expect(history.body).toContain('<li title="methodsRequired">');
+    expect(history.body).toMatch(/Groups that may reset[^<]*: none → Pilot, Helpdesk/);
+    expect(history.body).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
 
     const v2 = await admin.get('/admin/policy/history/2');
     expect(v2.status).toBe(200);
     expect(v2.body).toContain('Changed from version 1');
-    expect(v2.body).toContain('(<code>questions.custom</code>)');
+    expect(v2.body).toContain('<li title="questions.custom">Custom security questions: none → What was your first team?');
+    // Every setting in words, the document itself folded away.
+    expect(v2.body).toMatch(/<dt title="methodsRequired">Number of methods required to reset<\/dt><dd>2<\/dd>/);
     expect(v2.body).toContain('&quot;methodsRequired&quot;: 2');
     const v0 = await admin.get('/admin/policy/history/0');
     expect(v0.body).toContain('&quot;methodsRequired&quot;: 1');

@@ -10,11 +10,12 @@ import { Csrf, Notice } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { SettingInput } from './admin-forms.js';
-import { changedPaths, type PolicySection } from './policy.js';
+import type { PolicySection } from './policy.js';
+import { policyChanges, settingValueText, type SettingChange } from './policy-diff.js';
 import { policyConflictMessage, type PolicyService, type PolicyVersion } from './policy-service.js';
 import type { Group, GroupStore } from '../directory/groups.js';
 import { formatUtc } from '../http/ui/dates.js';
-import { formFromPolicy, formName, patchFromForm, sectionPages, settingOfPath, settingsOf } from './settings.js';
+import { formFromPolicy, formName, patchFromForm, policySettings, sectionPages, settingOfPath, settingsOf, valueAt } from './settings.js';
 import { BannedListFile, PasswordRulesFields, bannedListRoutes } from './password-rules-page.js';
 
 type SectionPage = (typeof sectionPages)[number];
@@ -160,64 +161,76 @@ function versionNumber(raw: string | undefined): number | undefined {
   return raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
 }
 
-function HistoryPage({ c, versions, before }: { c: AppContext; versions: PolicyVersion[]; before: PolicyVersion | null }) {
+/** "Methods required: 1 → 2", the setting's path as a tooltip. */
+function ChangeList({ c, changes }: { c: AppContext; changes: SettingChange[] }) {
+  const t = c.get('t');
+  return (
+    <ul class="changes">
+      {changes.map((ch) => (
+        <li title={ch.path}>{t('policy.history.change', { setting: ch.label, before: ch.before, after: ch.after })}</li>
+      ))}
+    </ul>
+  );
+}
+
+function HistoryPage({ c, versions, before, groupNames }: { c: AppContext; versions: PolicyVersion[]; before: PolicyVersion | null; groupNames: ReadonlyMap<string, string> }) {
   const t = c.get('t');
   const oldest = versions.at(-1);
   const rows = versions.map((v, i) => {
     const previous = versions[i + 1] ?? before;
-    return { v, changed: previous ? changedPaths(previous.policy, v.policy) : [] };
+    return { v, changes: previous ? policyChanges(t, previous.policy, v.policy, groupNames) : [] };
   });
   const showInitial = !oldest || oldest.version === 1;
-  const labelOf = (path: string) => {
-    const s = settingOfPath(path);
-    return s ? t(s.label) : path;
-  };
   return (
     <PolicyFrame c={c} title={t('policy.section.history')} active="/admin/policy/history">
       <h2>{t('policy.section.history')}</h2>
       <p>{t('policy.history.intro')}</p>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('policy.history.col.version')}</th>
-            <th scope="col">{t('policy.history.col.when')}</th>
-            <th scope="col">{t('policy.history.col.who')}</th>
-            <th scope="col">{t('policy.history.col.comment')}</th>
-            <th scope="col">{t('policy.history.col.changed')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ v, changed }) => (
+      <div class="table-scroll">
+        <table>
+          <thead>
             <tr>
-              <td>
-                <a href={`/admin/policy/history/${v.version}`}>{t('policy.history.version', { version: v.version })}</a>
-              </td>
-              <td>{v.changedAt === null ? '—' : when(v.changedAt)}</td>
-              <td>{v.changedBy ?? '—'}</td>
-              <td>{v.comment ?? ''}</td>
-              <td>{changed.map(labelOf).join('; ')}</td>
+              <th scope="col">{t('policy.history.col.version')}</th>
+              <th scope="col">{t('policy.history.col.when')}</th>
+              <th scope="col">{t('policy.history.col.who')}</th>
+              <th scope="col">{t('policy.history.col.comment')}</th>
+              <th scope="col">{t('policy.history.col.changed')}</th>
             </tr>
-          ))}
-          {showInitial ? (
-            <tr>
-              <td>
-                <a href="/admin/policy/history/0">{t('policy.history.version', { version: 0 })}</a>
-              </td>
-              <td>—</td>
-              <td>{t('policy.history.configuration')}</td>
-              <td>{t('policy.history.initial')}</td>
-              <td></td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map(({ v, changes }) => (
+              <tr>
+                <td>
+                  <a href={`/admin/policy/history/${v.version}`}>{t('policy.history.version', { version: v.version })}</a>
+                </td>
+                <td>{v.changedAt === null ? '—' : when(v.changedAt)}</td>
+                <td>{v.changedBy ?? '—'}</td>
+                <td class="wrap">{v.comment ?? ''}</td>
+                <td class="wrap">
+                  <ChangeList c={c} changes={changes} />
+                </td>
+              </tr>
+            ))}
+            {showInitial ? (
+              <tr>
+                <td>
+                  <a href="/admin/policy/history/0">{t('policy.history.version', { version: 0 })}</a>
+                </td>
+                <td>—</td>
+                <td>{t('policy.history.configuration')}</td>
+                <td>{t('policy.history.initial')}</td>
+                <td></td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
     </PolicyFrame>
   );
 }
 
-function VersionPage({ c, v, current, previous }: { c: AppContext; v: PolicyVersion; current: PolicyVersion; previous: PolicyVersion | null }) {
+function VersionPage({ c, v, current, previous, groupNames }: { c: AppContext; v: PolicyVersion; current: PolicyVersion; previous: PolicyVersion | null; groupNames: ReadonlyMap<string, string> }) {
   const t = c.get('t');
-  const changed = previous ? changedPaths(previous.policy, v.policy) : [];
+  const changes = previous ? policyChanges(t, previous.policy, v.policy, groupNames) : [];
   const title = t('policy.history.version', { version: v.version });
   return (
     <PolicyFrame c={c} title={title} active="/admin/policy/history">
@@ -227,26 +240,24 @@ function VersionPage({ c, v, current, previous }: { c: AppContext; v: PolicyVers
       {previous ? (
         <>
           <h3>{t('policy.history.changedFromPrevious', { previous: previous.version })}</h3>
-          {changed.length === 0 ? (
-            <p>{t('policy.history.noChanges')}</p>
-          ) : (
-            <ul>
-              {changed.map((path) => {
-                const s = settingOfPath(path);
-                return (
-                  <li>
-                    {s ? t(s.label) : path} (<code>{path}</code>)
-                  </li>
-                );
-              })}
-            </ul>
-          )}
+          {changes.length === 0 ? <p>{t('policy.history.noChanges')}</p> : <ChangeList c={c} changes={changes} />}
         </>
       ) : null}
       <h3>{t('policy.history.document')}</h3>
-      <pre class="card">
-        <code>{JSON.stringify(v.policy, null, 2)}</code>
-      </pre>
+      <dl class="props card">
+        {policySettings.map((s) => (
+          <>
+            <dt title={s.path}>{t(s.label)}</dt>
+            <dd>{settingValueText(t, s, valueAt(v.policy, s.path), groupNames)}</dd>
+          </>
+        ))}
+      </dl>
+      <details>
+        <summary>{t('policy.history.json')}</summary>
+        <pre class="card">
+          <code>{JSON.stringify(v.policy, null, 2)}</code>
+        </pre>
+      </details>
       <p>
         <a href="/admin/policy/history">{t('policy.history.back')}</a>
       </p>
@@ -263,6 +274,8 @@ export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
     const groups = view.page.section === 'properties' ? await deps.groups.list() : [];
     return <SectionForm c={c} view={{ ...view, current, groups }} />;
   };
+
+  const groupNames = async () => new Map((await deps.groups.list()).map((g) => [g.id, g.name] as const));
 
   app.get('/admin/policy', (c) => c.redirect('/admin/policy/properties', 302));
 
@@ -313,7 +326,7 @@ export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
     const oldest = versions.at(-1);
     // The version before the oldest one listed, to tell what that one changed.
     const before = oldest && oldest.version > 0 ? await policy.version(oldest.version - 1) : null;
-    return c.html(<HistoryPage c={c} versions={versions} before={before} />);
+    return c.html(<HistoryPage c={c} versions={versions} before={before} groupNames={await groupNames()} />);
   });
 
   app.get('/admin/policy/history/:version', async (c) => {
@@ -322,7 +335,7 @@ export function policyPages(deps: PolicyPageDeps): Hono<AppEnv> {
     if (!v) return c.html(<NotFoundPage c={c} />, 404);
     const current = await policy.current();
     const previous = v.version > 0 ? await policy.version(v.version - 1) : null;
-    return c.html(<VersionPage c={c} v={v} current={current} previous={previous} />);
+    return c.html(<VersionPage c={c} v={v} current={current} previous={previous} groupNames={await groupNames()} />);
   });
 
   return app;

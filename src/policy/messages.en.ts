@@ -153,7 +153,11 @@ export const policyMessages = {
   'policy.history.version': 'Policy version {version}',
   'policy.history.changedFromPrevious': 'Changed from version {previous}',
   'policy.history.noChanges': 'No settings changed.',
-  'policy.history.document': 'All settings of this version (JSON)',
+  'policy.history.document': 'All settings of this version',
+  'policy.history.json': 'Show the document as JSON',
+  'policy.history.none': 'none',
+  'policy.history.deletedGroup': 'a deleted group',
+  'policy.history.change': '{setting}: {before} → {after}',
   'policy.history.back': 'Back to the history',
   'policy.history.current': 'This is the policy in force now.',
 

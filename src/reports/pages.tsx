@@ -127,6 +127,8 @@ function CoverageSection({ t, coverage, policy }: { t: Translate; coverage: Cove
   );
 }
 
+const noActivity = (report: ActivityReport) => activityKinds.every((k) => sum(report.totals[k]) === 0) && report.byMethod.every((m) => m.reset + m.unlock === 0) && report.failureReasons.length === 0;
+
 function ActivityChart({ t, report, kind }: { t: Translate; report: ActivityReport; kind: ActivityKind }) {
   const totals = report.totals[kind];
   const from = dayLabel(report.period.from);
@@ -285,6 +287,29 @@ function ReasonsSection({ t, report }: { t: Translate; report: ActivityReport })
   );
 }
 
+/** One empty state for a period with no activity at all: what to do instead of empty charts and a table of zeros. */
+function NoActivity({ t, period, policy }: { t: Translate; period: Period; policy: Policy }) {
+  return (
+    <section aria-labelledby="activity-h" class="card empty-state">
+      <h2 id="activity-h">{t('reports.empty.title')}</h2>
+      <p>{t('reports.empty.body', { days: period.days })}</p>
+      <ul>
+        {policy.enabledFor === 'none' ? (
+          <li>
+            <a href="/admin/policy/properties">{t('reports.empty.scope')}</a>
+          </li>
+        ) : null}
+        <li>{t('reports.empty.tell')}</li>
+        {period.days < 90 ? (
+          <li>
+            <a href="/admin/reports?days=90">{t('reports.empty.longer')}</a>
+          </li>
+        ) : null}
+      </ul>
+    </section>
+  );
+}
+
 function ReportsPage({ c, period, policy, coverage, report }: { c: AppContext; period: Period; policy: Policy; coverage: Coverage; report: ActivityReport }) {
   const t = c.get('t');
   return (
@@ -296,9 +321,15 @@ function ReportsPage({ c, period, policy, coverage, report }: { c: AppContext; p
         {t('reports.period.range', { from: dayLabel(period.from), to: dayLabel(period.to - DAY) })}
       </p>
       <CoverageSection t={t} coverage={coverage} policy={policy} />
-      <ActivitySection t={t} report={report} />
-      <MethodsSection t={t} report={report} />
-      <ReasonsSection t={t} report={report} />
+      {noActivity(report) ? (
+        <NoActivity t={t} period={period} policy={policy} />
+      ) : (
+        <>
+          <ActivitySection t={t} report={report} />
+          <MethodsSection t={t} report={report} />
+          <ReasonsSection t={t} report={report} />
+        </>
+      )}
     </AdminPage>
   );
 }

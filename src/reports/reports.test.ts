@@ -161,6 +161,18 @@ describe.each(dialects)('reports on %s', (dialect) => {
       expect((await registrationCoverage(tp.store, tp.portal.groups, { ...policy, questions: { ...policy.questions, toRegister: 4, toAnswer: 3 } })).byMethod.questions).toBe(0);
     });
 
+    it('a period without activity shows one empty state that says what to do, not empty charts and a table of zeros', async () => {
+      const r = await admin.get('/admin/reports');
+      expect(r.status).toBe(200);
+      expect(r.body).toContain('No activity yet');
+      expect(r.body).toContain('Nobody reset, unlocked or changed a password in the last 30 days.');
+      expect(r.body).toContain('<a href="/admin/reports?days=90">Look at the last 90 days instead</a>');
+      // The coverage chart stays (it is about registrations, not activity); the activity charts and tables do not.
+      expect([...r.body.matchAll(/<svg [^>]*id="([^"]+)"/g)].map((m) => m[1])).toEqual(['chart-coverage']);
+      expect(r.body).not.toContain('id="table-activity"');
+      expect(r.body).not.toContain('id="table-methods"');
+    });
+
     it('is for administrators only: a user gets 403 for the page and the CSV', async () => {
       // bob has no confirmed method, so his password alone signs him in.
       const bob = new TestClient(tp.app);

@@ -24,6 +24,8 @@ export const agentAdminMessages = {
   'agents.status.off': 'Writeback is switched off in the policy: hybrid users cannot reset or change their password here.',
   'agents.status.offFix': 'Switch it on in the policy',
   'agents.status.noAgent': 'No agent is connected: hybrid users cannot reset their password.',
+  'agents.status.notNeeded': 'Not needed: you have no Active Directory users.',
+  'agents.status.notNeededMore': 'Every user signs in and resets here, without an agent. Register an agent only when you want to bring users from Active Directory.',
   'agents.status.noAgentFix': 'Start the agent on a machine in the domain with sspr agent run, or register a new agent below.',
   'agents.status.failing': 'An agent is connected, but the last job failed and none has succeeded since: {verdict}',
   'agents.status.failingFix': 'Run sspr agent doctor on the agent machine to check its connection to the domain controllers and its rights.',

@@ -224,7 +224,9 @@ describe('agents console', () => {
   });
 
   describe('writeback status', () => {
+    const hybridUser = () => tp.portal.users.create({ username: 'ada', displayName: 'Ada', email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: 'anchor-ada' });
     it('says writeback is switched off in the policy, and links to the switch', async () => {
+      await hybridUser();
       const r = await tp.portal.policy.update({ id: root.id, name: 'root' }, { onPremises: { writeback: false } });
       expect(r.ok).toBe(true);
       await tp.portal.policy.refresh();
@@ -234,8 +236,17 @@ describe('agents console', () => {
       expect(page).toMatch(/Writeback in the policy<\/dt><dd><span class="badge off">Switched off/);
     });
 
+    it('a cloud-only portal (no Active Directory users, no agent) is told calmly that no agent is needed', async () => {
+      const body = (await admin.get('/admin/agents')).body;
+      expect(text(body)).toContain('Not needed: you have no Active Directory users.');
+      expect(body).not.toContain('hybrid users cannot reset');
+      expect(body).not.toContain('role="alert"');
+    });
+
     it('says no agent is connected when none is, even with agents registered', async () => {
+      await hybridUser();
       let page = text((await admin.get('/admin/agents')).body);
+      expect(page).not.toContain('Not needed');
       expect(page).toContain('No agent is connected: hybrid users cannot reset their password.');
       await newAgent();
       page = text((await admin.get('/admin/agents')).body);
@@ -255,6 +266,7 @@ describe('agents console', () => {
     });
 
     it('counts an agent with a recent heartbeat as connected (to another portal instance); a revoked one never', async () => {
+      await hybridUser();
       const id = await newAgent('a1');
       await tp.store.db.updateTable('agents').set({ last_seen_at: tp.clock.now() - 5_000 }).where('id', '=', id).execute();
       let page = text((await admin.get('/admin/agents')).body);

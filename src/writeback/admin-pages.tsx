@@ -22,6 +22,8 @@ export interface AgentPagesDeps {
   clock: Clock;
   publicUrl: string;
   registrationTokenMinutes: number;
+  /** How many users come from Active Directory: with none (a cloud-only portal) no agent is needed. */
+  hybridUsers?(): Promise<number>;
 }
 
 const JOB_ROWS = 20;
@@ -80,13 +82,14 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
   const { c } = props;
   const t = c.get('t');
   const now = d.clock.now();
-  const [policy, agents, jobs, lastApplied, lastFailed, online] = await Promise.all([
+  const [policy, agents, jobs, lastApplied, lastFailed, online, hybridUsers] = await Promise.all([
     d.policy.current(),
     d.agents.list(),
     d.jobs.recent({ limit: JOB_ROWS }),
     d.jobs.recent({ limit: 1, statuses: ['applied'] }),
     d.jobs.recent({ limit: 1, statuses: ['failed', 'expired'] }),
     d.hub.online(),
+    d.hybridUsers ? d.hybridUsers() : Promise.resolve(null),
   ]);
   const live = new Set(d.hub.connected().map((s) => s.agent.id));
   // Connected to another portal instance on the same database: jobs from here reach it too.
@@ -106,6 +109,8 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
   const failed = lastFailed[0];
   const failingSinceLastSuccess = failed?.verdict && BROKEN_VERDICTS.has(failed.verdict) && (!applied || (failed.finishedAt ?? 0) > (applied.finishedAt ?? 0));
   const publicUrl = d.publicUrl;
+  // A cloud-only portal: nobody's password lives in AD and no agent was ever set up. Nothing is wrong.
+  const notNeeded = hybridUsers === 0 && connected === 0 && agents.every((a) => a.revokedAt !== null);
 
   return (
     <AdminPage c={c} title={t('agents.title')} section="/admin/agents">
@@ -136,7 +141,11 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
 
       <section aria-labelledby="writeback-status">
         <h2 id="writeback-status">{t('agents.status.title')}</h2>
-        {!writebackOn ? (
+        {notNeeded ? (
+          <Notice>
+            <strong>{t('agents.status.notNeeded')}</strong> {t('agents.status.notNeededMore')}
+          </Notice>
+        ) : !writebackOn ? (
           <Notice kind="warn">
             {t('agents.status.off')} <a href="/admin/policy/on-premises">{t('agents.status.offFix')}</a>
           </Notice>
@@ -181,6 +190,7 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
         {agents.length === 0 ? (
           <p>{t('agents.list.none')}</p>
         ) : (
+          <div class="table-scroll">
           <table>
             <thead>
               <tr>
@@ -229,6 +239,7 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
               })}
             </tbody>
           </table>
+          </div>
         )}
       </section>
 

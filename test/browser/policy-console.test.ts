@@ -214,15 +214,27 @@ describe('the SSPR policy console (real process, real Chromium)', { timeout: 60_
     const cells = async (i: number) => (await rows.nth(i).locator('td').allInnerTexts()).map((s) => s.trim());
     expect((await cells(0))[0]).toBe('Policy version 6');
     expect((await cells(0))[2]).toBe(admin.username);
-    expect((await cells(0))[4]).toBe('Write back passwords to your on-premises directory; Allow users to unlock accounts without resetting their password; Password hash sync');
-    expect((await cells(4))[4]).toBe('Number of methods required to reset; Methods available to users; Number of questions required to register; Number of questions required to reset; Custom security questions; A reset is never weaker than sign-in');
-    expect(await cells(5)).toEqual([expect.stringMatching(/^Policy version 1$/), expect.stringMatching(/UTC$/), admin.username, 'Pilot first', 'Self-service password reset enabled for; Groups that may reset (used when “Selected groups” is chosen)']);
+    // What each version changed, in words: "setting: before → after", one per line.
+    expect((await cells(0))[4]!.split('\n')).toEqual(['Write back passwords to your on-premises directory: Yes → No', 'Allow users to unlock accounts without resetting their password: Yes → No', 'Password hash sync: No → Yes']);
+    const methods = (await cells(4))[4]!.split('\n');
+    expect(methods[0]).toBe('Number of methods required to reset: 1 → 2');
+    expect(methods.map((l) => l.split(':')[0])).toEqual(['Number of methods required to reset', 'Methods available to users', 'A reset is never weaker than sign-in', 'Number of questions required to register', 'Number of questions required to reset', 'Custom security questions']);
+    const first = await cells(5);
+    expect(first.slice(0, 4)).toEqual([expect.stringMatching(/^Policy version 1$/), expect.stringMatching(/UTC$/), admin.username, 'Pilot first']);
+    expect(first[4]!.split('\n').map((l) => l.split(':')[0])).toEqual(['Self-service password reset enabled for', 'Groups that may reset (used when “Selected groups” is chosen)']);
+    expect(first[4]).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect((await cells(6))[0]).toBe('Policy version 0');
 
     const opened = await navigation(page, () => page.getByRole('link', { name: 'Policy version 2', exact: true }).click());
     expect(opened.path).toBe('/admin/policy/history/2');
     await expectAccessibilityBasics(page);
     expect(await mainText(page)).toContain('Changed from version 1');
+    // Every setting in words; the document itself is folded away under its summary.
+    const settings = await page.locator('main dl.props').innerText();
+    expect(settings).toMatch(/Number of methods required to reset\s+2/);
+    expect(settings).toMatch(/Groups that may reset[^\n]*\s+Helpdesk, SSPR pilot\n/);
+    expect(await page.locator('main pre').isVisible()).toBe(false);
+    await page.getByText('Show the document as JSON', { exact: true }).click();
     const doc = JSON.parse(await page.locator('main pre').innerText()) as { methodsRequired: number; questions: { custom: string[] }; enabledFor: string };
     expect(doc.methodsRequired).toBe(2);
     expect(doc.enabledFor).toBe('selected');

@@ -69,11 +69,26 @@ th { font-size: .9rem; color: var(--muted); }
 .badge { display: inline-block; font-size: .8rem; padding: .05rem .45rem; border-radius: 999px; background: #e6e9ee; color: var(--text); }
 .badge.off { background: var(--danger-bg); color: var(--danger); }
 .badge.on { background: var(--ok-bg); color: var(--ok); }
-.admin-layout { display: grid; grid-template-columns: 12rem 1fr; gap: 1.5rem; }
+.admin-layout { display: grid; grid-template-columns: 12rem minmax(0, 1fr); gap: 1.5rem; }
+/* A grid or flex child may shrink below its content: long tokens, URLs and tables stay inside the page. */
+.admin-layout > * { min-width: 0; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; }
+code, .token, input[readonly] { overflow-wrap: anywhere; }
+ul.details { list-style: none; margin: 0; padding: 0; }
+ol.checklist { margin: 0; padding-left: 1.5rem; }
+.empty-state { margin-top: 2rem; }
+ol.checklist li { margin: .5rem 0; }
+ol.checklist .hint { margin: .1rem 0 0; }
+ul.changes { margin: 0; padding-left: 1.1rem; }
+/* A table cell of actions stays a cell (a flex td leaves the table's layout): its actions wrap inside it. */
+td.row { display: table-cell; }
+td.row > * { display: inline-block; margin: 0 .75rem .25rem 0; vertical-align: baseline; }
+ul.details li { margin: 0; }
 .admin-nav ul { list-style: none; margin: 0; padding: 0; }
 .admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
 .admin-nav a[aria-current=page] { background: var(--brand); color: #fff; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: var(--gap); }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: var(--gap); margin-bottom: var(--gap); }
 .stat { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; }
 .stat .n { font-size: 2rem; font-weight: 700; display: block; }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
@@ -98,6 +113,7 @@ ol.recovery-codes li { white-space: nowrap; }
   table, thead, tbody, tr, th, td { display: block; }
   thead { position: absolute; left: -9999px; }
   td { border: none; padding: .2rem 0; overflow-wrap: anywhere; }
+  td.row { display: block; }
   tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
 }
 `;
