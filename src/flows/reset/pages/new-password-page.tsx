@@ -38,6 +38,60 @@ export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppC
       </form>
     </details>
   );
+  const passwordForm = (
+    <form method="post" action="/reset/password" class="card" novalidate>
+      <Csrf c={c} />
+      <input type="hidden" name="flow" value={flow.id} />
+      <div class="hint" id="rules">
+        {t('reset.rules.lead')}
+        <ul>
+          <li>{t('reset.rules.length', { min, max })}</li>
+          <li>{t('reset.rules.notCommon')}</li>
+          {view.passwordLength.refuseNames !== false ? <li>{t('reset.rules.notName')}</li> : null}
+          {view.passwordLength.breachedCheck ? <li>{t('reset.rules.notBreached')}</li> : null}
+          {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
+        </ul>
+        {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} context="reset" /> : null}
+      </div>
+      <div>
+        <label for="f-password">{t('change.new')}</label>
+        {e['password'] ? (
+          reasons && reasons.length > 1 ? (
+            <ul class="field-error" id="f-password-error">
+              {reasons.map((r) => (
+                <li>{t(r.key, { min, max, ...r.values })}</li>
+              ))}
+            </ul>
+          ) : (
+            <p class="field-error" id="f-password-error">
+              {reasons?.[0] ? t(reasons[0].key, { min, max, ...reasons[0].values }) : isMessageKey(e['password']) ? t(e['password'], { min, max }) : ''}
+            </p>
+          )
+        ) : null}
+        <input
+          id="f-password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          required
+          spellcheck={false}
+          autofocus={!unlockFirst}
+          aria-describedby={e['password'] ? 'rules f-password-error meter' : 'rules meter'}
+          aria-invalid={e['password'] ? 'true' : undefined}
+          data-meter="/reset/password/check"
+          data-meter-output="meter"
+        />
+        <div id="meter" class="meter" aria-live="polite" hidden>
+          <label>
+            {t('reset.meter.label')} <meter min={0} max={4} low={2} high={3} optimum={4} value={0}></meter> <span data-meter-label></span>
+          </label>
+          <ul class="field-error"></ul>
+        </div>
+      </div>
+      <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
+      <Submit kind={unlockFirst ? 'secondary' : undefined}>{t('reset.submit')}</Submit>
+    </form>
+  );
   return (
     <Page c={c} title={unlockFirst ? t('unlock.title') : t('reset.newTitle')} narrow>
       <StepIndicator c={c} step={view.stepNo} label={unlockFirst ? 'reset.step.unlock' : 'reset.step.password'} />
@@ -50,112 +104,10 @@ export function NewPasswordPage({ c, view, errors, reasons, problem }: { c: AppC
       {unlockFirst ? (
         <details open={Boolean(errors) || undefined}>
           <summary>{t('unlock.orReset')}</summary>
-      <form method="post" action="/reset/password" class="card" novalidate>
-        <Csrf c={c} />
-        <input type="hidden" name="flow" value={flow.id} />
-        <div class="hint" id="rules">
-          {t('reset.rules.lead')}
-          <ul>
-            <li>{t('reset.rules.length', { min, max })}</li>
-            <li>{t('reset.rules.notCommon')}</li>
-            {view.passwordLength.refuseNames !== false ? <li>{t('reset.rules.notName')}</li> : null}
-            {view.passwordLength.breachedCheck ? <li>{t('reset.rules.notBreached')}</li> : null}
-            {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
-          </ul>
-          {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} context="reset" /> : null}
-        </div>
-        <div>
-          <label for="f-password">{t('change.new')}</label>
-          {e['password'] ? (
-            reasons && reasons.length > 1 ? (
-              <ul class="field-error" id="f-password-error">
-                {reasons.map((r) => (
-                  <li>{t(r.key, { min, max, ...r.values })}</li>
-                ))}
-              </ul>
-            ) : (
-              <p class="field-error" id="f-password-error">
-                {reasons?.[0] ? t(reasons[0].key, { min, max, ...reasons[0].values }) : isMessageKey(e['password']) ? t(e['password'], { min, max }) : ''}
-              </p>
-            )
-          ) : null}
-          <input
-            id="f-password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            spellcheck={false}
-            autofocus={!unlockFirst}
-            aria-describedby={e['password'] ? 'rules f-password-error meter' : 'rules meter'}
-            aria-invalid={e['password'] ? 'true' : undefined}
-            data-meter="/reset/password/check"
-            data-meter-output="meter"
-          />
-          <div id="meter" class="meter" aria-live="polite" hidden>
-            <label>
-              {t('reset.meter.label')} <meter min={0} max={4} low={2} high={3} optimum={4} value={0}></meter> <span data-meter-label></span>
-            </label>
-            <ul class="field-error"></ul>
-          </div>
-        </div>
-        <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
-        <Submit kind={unlockFirst ? 'secondary' : undefined}>{t('reset.submit')}</Submit>
-      </form>
+          {passwordForm}
         </details>
       ) : (
-      <form method="post" action="/reset/password" class="card" novalidate>
-        <Csrf c={c} />
-        <input type="hidden" name="flow" value={flow.id} />
-        <div class="hint" id="rules">
-          {t('reset.rules.lead')}
-          <ul>
-            <li>{t('reset.rules.length', { min, max })}</li>
-            <li>{t('reset.rules.notCommon')}</li>
-            {view.passwordLength.refuseNames !== false ? <li>{t('reset.rules.notName')}</li> : null}
-            {view.passwordLength.breachedCheck ? <li>{t('reset.rules.notBreached')}</li> : null}
-            {view.user.source === 'cloud' ? <li>{t('reset.rules.history')}</li> : <li>{t('reset.rules.onprem')}</li>}
-          </ul>
-          {view.adPolicy ? <OnPremisesRules c={c} policy={view.adPolicy} context="reset" /> : null}
-        </div>
-        <div>
-          <label for="f-password">{t('change.new')}</label>
-          {e['password'] ? (
-            reasons && reasons.length > 1 ? (
-              <ul class="field-error" id="f-password-error">
-                {reasons.map((r) => (
-                  <li>{t(r.key, { min, max, ...r.values })}</li>
-                ))}
-              </ul>
-            ) : (
-              <p class="field-error" id="f-password-error">
-                {reasons?.[0] ? t(reasons[0].key, { min, max, ...reasons[0].values }) : isMessageKey(e['password']) ? t(e['password'], { min, max }) : ''}
-              </p>
-            )
-          ) : null}
-          <input
-            id="f-password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            spellcheck={false}
-            autofocus={!unlockFirst}
-            aria-describedby={e['password'] ? 'rules f-password-error meter' : 'rules meter'}
-            aria-invalid={e['password'] ? 'true' : undefined}
-            data-meter="/reset/password/check"
-            data-meter-output="meter"
-          />
-          <div id="meter" class="meter" aria-live="polite" hidden>
-            <label>
-              {t('reset.meter.label')} <meter min={0} max={4} low={2} high={3} optimum={4} value={0}></meter> <span data-meter-label></span>
-            </label>
-            <ul class="field-error"></ul>
-          </div>
-        </div>
-        <Field t={t} name="confirm" label="field.confirmPassword" type="password" autocomplete="new-password" required error={e['confirm']} />
-        <Submit kind={unlockFirst ? 'secondary' : undefined}>{t('reset.submit')}</Submit>
-      </form>
+        passwordForm
       )}
       {!unlockFirst ? unlockForm : null}
       <script src="/assets/meter.js" defer></script>
