@@ -49,7 +49,16 @@ export interface Delivery {
   email(m: EmailMessage): Promise<SendResult>;
   sms(m: SmsMessage): Promise<SendResult>;
   voice(m: VoiceMessage): Promise<SendResult>;
+  /**
+   * Whether the channel is failing now: its latest finished send of the last 15 minutes (rate
+   * limits, malformed destinations and sends under way aside) failed. A reset gives a decoy the
+   * real user's "could not send" while it is (src/flows/reset/strategies/code.ts).
+   */
+  channelFailing(channel: Channel): Promise<boolean>;
 }
+
+/** How far back a failed send still says its channel is failing. */
+const FAILING_WINDOW_MS = 15 * 60_000;
 
 export interface DeliveryDeps {
   config: Config;
@@ -242,6 +251,19 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     },
     sms: (m) => viaPhone('sms', m, m.text),
     voice: (m) => viaPhone('voice', m, m.say),
+    async channelFailing(channel) {
+      const last = await store.db
+        .selectFrom('delivery_log')
+        .select('status')
+        .where('channel', '=', channel)
+        .where('created_at', '>', clock.now() - FAILING_WINDOW_MS)
+        .where('status', '!=', 'rate_limited')
+        .where('attempts', '>', 0)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return last?.status === 'failed';
+    },
   };
 }
 

@@ -11,6 +11,8 @@ export interface Outbound {
   email(m: { to: string; subject: string; text: string; html: string; kind: string; userId?: string | null }): Promise<SendResult>;
   sms(m: { to: string; text: string; kind: string; userId?: string | null }): Promise<SendResult>;
   voice(m: { to: string; say: string; kind: string; userId?: string | null }): Promise<SendResult>;
+  /** Whether the channel's latest send failed (delivery down): a reset tells a decoy the same as a real user then. */
+  channelFailing?(channel: 'email' | 'sms' | 'voice'): Promise<boolean>;
 }
 
 export interface EmailContent {

@@ -46,6 +46,44 @@ describe('a code that could not be sent is told, never passed over', () => {
     expect(smtp.received).toEqual([]);
   });
 
+  it('while delivery is down a real user and a decoy are told the same: the code was not sent, try another way', async () => {
+    // A mail server that took the port and then went away: every send fails to connect.
+    smtp = await startSmtp();
+    const port = smtp.port;
+    await smtp.close();
+    smtp = undefined;
+    const t = await portal({ delivery: { mode: 'smtp', smtp: { host: '127.0.0.1', port, rejectUnauthorized: false }, retries: { attempts: 1, backoffMs: 5 } } });
+    await registered(t.portal, 'rosa', { email: 'rosa@mail.test' });
+    const real = new TestClient(t.app);
+    const realFlow = flowOf(await startReset(real, 'rosa'));
+    expect((await chooseEmail(real, realFlow, 'rosa@mail.test')).status).toBe(303);
+    await t.portal.resets.settled();
+    const realPage = (await real.get(`/reset/verify?flow=${realFlow}`)).body;
+    expect(realPage).toContain(COULD_NOT_SEND);
+    // Someone trying names and addresses now: an unknown name and a typo'd address read the same.
+    for (const [name, address] of [['nobody.here', 'nobody@mail.test'], ['rosa', 'rosa@mail.tset']] as const) {
+      const c = new TestClient(t.app);
+      const flow = flowOf(await startReset(c, name));
+      expect((await chooseEmail(c, flow, address)).status).toBe(303);
+      await t.portal.resets.settled();
+      const page = (await c.get(`/reset/verify?flow=${flow}`)).body;
+      expect(page, `${name} / ${address}`).toContain(COULD_NOT_SEND);
+      expect(page).toContain('Try another way');
+    }
+  });
+
+  it('with delivery working a decoy is not told "could not send": nothing tells it from a real address', async () => {
+    const t = await portal({});
+    await registered(t.portal, 'rosa', { email: 'rosa@mail.test' });
+    for (const [name, address] of [['rosa', 'rosa@mail.test'], ['nobody.here', 'nobody@mail.test']] as const) {
+      const c = new TestClient(t.app);
+      const flow = flowOf(await startReset(c, name));
+      await chooseEmail(c, flow, address);
+      await t.portal.resets.settled();
+      expect((await c.get(`/reset/verify?flow=${flow}`)).body, name).not.toContain(COULD_NOT_SEND);
+    }
+  });
+
   it('security notices never use up the codes: after more notices than the per-destination limit, the next code still goes out', async () => {
     const t = await portal({ delivery: { limits: { perDestinationPerHour: 3 } } });
     const { user, email } = await registered(t.portal, 'nora', { email: 'nora@corp.test' });

@@ -2,6 +2,7 @@ import { optionalEmailSchema } from '../../../directory/names.js';
 import type { User } from '../../../directory/users.js';
 import type { Method, MethodStore } from '../../../methods/method-store.js';
 import { normalisePhone } from '../../../methods/phone.js';
+import type { Outbound } from '../../../methods/outbound.js';
 import type { Refusal, SecurityInfoService } from '../../../methods/security-info.js';
 import type { MethodChoice } from '../../../policy/policy.js';
 import type { Clock } from '../../../shared/clock.js';
@@ -17,6 +18,8 @@ export interface CodeStrategyDeps extends SendBudgetDeps {
   clock: Clock;
   codeTtlMs: number;
   phoneRegion: string;
+  /** Whether a channel is failing now (delivery's log): a decoy is then told "could not send" like a real user. */
+  outbound: Pick<Outbound, 'channelFailing'>;
   /** Runs the send without waiting for it, so the answer and its timing are the same whether anything matched. */
   background(send: Promise<unknown>): void;
 }
@@ -38,7 +41,8 @@ export const isContactChoice = (choice: MethodChoice): choice is ContactChoice =
  * when to try again. The destination's budget is spent and checked at once, for a real address
  * and a decoy (a name that matches nobody, a typo'd address) alike, so both are refused at the
  * same count (send-budget.ts). A real send then runs in the background; when delivery does not
- * send it (the provider refused, delivery down, its own limit), the code page says so.
+ * send it (the provider refused, delivery down, its own limit), the code page says so; a decoy's
+ * code page says so too while the channel is failing (its latest send failed).
  */
 export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
   /** Spends the destination's budget (real or decoy alike) and, for a real one, sends in the background; the refusal when the budget is used up. */
@@ -50,6 +54,15 @@ export function codeStrategy(d: CodeStrategyDeps): ProofStrategy {
       d.background(
         d.securityInfo.deliverCode(user, method, 'reset', channelOf[choice]).then(async (sent) => {
           if (!sent.ok) await markSendFailed(d, flowId, sentAt);
+        }),
+      );
+    } else if (d.outbound.channelFailing) {
+      // A decoy (nothing matched): while the channel is failing a real user would be told their
+      // code was not sent, so the decoy is told too — also in the background, for the same timing.
+      const failing = d.outbound.channelFailing.bind(d.outbound);
+      d.background(
+        failing(channelOf[choice]).then(async (down) => {
+          if (down) await markSendFailed(d, flowId, sentAt);
         }),
       );
     }
