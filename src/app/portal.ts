@@ -253,7 +253,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     flows,
     // The rules in force are the policy's (config.passwords only until they are saved there).
     passwordRules: async () => (await policy.current()).policy.passwords,
-    organisationName: config.branding.organisationName,
+    // The saved brand's name once there is one (the file's until then): a new name is refused in passwords at once.
+    organisationName: async () => (await brand.current()).brand.organisationName,
     passwordHistory: new PasswordHistory(store.db, clock, () => policy.snapshot().policy.passwords.historyCount),
     breached: breachedCheck(config.passwords.breached, metrics, deps.logger),
     strength,

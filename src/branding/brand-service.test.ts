@@ -37,6 +37,17 @@ describe.each(dialects)('the stored brand on %s', (dialect) => {
     expect((await brand.logo(logo.value.sha256))?.bytes.equals(solidPng(32, 32))).toBe(true);
   });
 
+  it('passwords holding the organisation name are refused by the saved name, not only the one in the file', async () => {
+    t = await createTestPortal({ dialect, config: { branding: { organisationName: 'Northwind' } } });
+    const password = 'Fabrikam-Lantern-Quay-42';
+    expect((await t.portal.directory.testPassword(password, { username: 'zed' })).ok).toBe(true);
+    expect((await t.portal.directory.testPassword('Northwind-Lantern-Quay-42', { username: 'zed' })).ok).toBe(false);
+    expect(await t.portal.brand.update(actor, { ...valid, organisationName: 'Fabrikam' }, null)).toMatchObject({ ok: true });
+    const verdict = await t.portal.directory.testPassword(password, { username: 'zed' });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.reasons.map((r) => r.key)).toEqual(['v.password.organisation']);
+  });
+
   it('a low-contrast colour, a bad link or a logo that is not stored is refused and nothing is saved', async () => {
     t = await createTestPortal({ dialect });
     const brand = t.portal.brand;

@@ -64,7 +64,8 @@ interface Deps {
   flows?: { voidFlowsOf(userId: string, options: { reason: 'password_changed'; except?: string }): Promise<number> };
   /** The rules, or how to get the ones in force now (they are edited in the policy). */
   passwordRules: PasswordRules | (() => PasswordRules | Promise<PasswordRules>);
-  organisationName?: string;
+  /** The organisation's name, refused inside passwords: the saved brand's, read when a password is checked. */
+  organisationName?: string | (() => string | Promise<string>);
   breached?: BreachedCheck;
   /** Cloud users' last passwords; without it nothing is remembered or refused as reused. */
   passwordHistory?: PasswordHistory;
@@ -117,7 +118,7 @@ export class DirectoryService {
       refuseNames: r.refuseNames,
       customBanned: r.bannedCustom,
       breached: breached && r.breached && r.breached.mode !== 'off' ? { rules: r.breached, lookup: breached.lookup, onFailure: breached.onFailure } : undefined,
-      organisationName: this.deps.organisationName,
+      organisationName: typeof this.deps.organisationName === 'function' ? await this.deps.organisationName() : this.deps.organisationName,
       userInputs: userInputsOf(user),
       estimator: this.deps.strength,
       history:
