@@ -307,7 +307,13 @@ export function buildPortal(deps: PortalDeps): Portal {
     hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
   const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
+  // Where a user in trouble gets help: a saved brand's helpdesk, else the policy's (Customization).
+  const helpdeskContact = async (): Promise<string | null> => {
+    const b = await brand.current();
+    return (b.version > 0 ? b.brand.helpdesk : null) ?? (await policy.current()).policy.customization.helpdesk ?? null;
+  };
   const resets = new ResetService({
+    helpdesk: helpdeskContact,
     flows,
     users,
     methods,
@@ -360,7 +366,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
   const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
-  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand });
+  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -407,7 +413,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     notices,
     reportLinks,
     selfServiceBlocks,
-    notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, t, publicUrl: config.publicUrl }),
+    notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, helpdeskContact, t, publicUrl: config.publicUrl }),
     supportAccess,
     helpdeskScopes: new HelpdeskScopeService({ scopes: helpdeskScopeStore, groups, audit }),
     support: new SupportReader({

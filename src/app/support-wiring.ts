@@ -48,13 +48,15 @@ export interface SupportWiringDeps {
   t: Translate;
   /** The brand the mails carry (src/branding/), as last loaded. */
   mailBrand: () => Parameters<typeof renderEmail>[0];
+  /** Where a user gets help (the saved brand's helpdesk, else the policy's). */
+  helpdeskContact: () => Promise<string | null>;
 }
 
 /** The support desk's actions and the reset links they send, from the portal's parts (src/app/portal.ts). */
 export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore; resetLinkStart: ResetLinkStart; supportActions: SupportActions } {
   const { config, methods, questions, policy } = d;
   const resetLinks = new ResetLinkStore(d.store, d.clock, deriveKey(d.masterKey, 'reset-links'), RESET_LINK_TTL_MS);
-  const resetLinkStart = new ResetLinkStart({ links: resetLinks, users: d.users, methods, questions, policy, flows: d.flows, blocks: d.blocks, audit: d.audit, flowTtlMs: config.reset.flowMinutes * 60_000 });
+  const resetLinkStart = new ResetLinkStart({ links: resetLinks, users: d.users, methods, questions, policy, flows: d.flows, blocks: d.blocks, audit: d.audit, flowTtlMs: config.reset.flowMinutes * 60_000, helpdesk: d.helpdeskContact });
   const supportActions = new SupportActions({
     access: d.access,
     policy,

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPortal, dialects, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { solidPng } from '../../test/helpers/images.js';
+import { flowOf, startReset } from '../../test/helpers/reset-flow.js';
+import { NOT_ME_PATH } from '../delivery/notices.js';
 
 const PW = 'Lantern-Orchard-Quay-42';
 const actor = { id: null, name: 'test' };
@@ -46,6 +48,22 @@ describe.each(dialects)('the stored brand on %s', (dialect) => {
     const verdict = await t.portal.directory.testPassword(password, { username: 'zed' });
     expect(verdict.ok).toBe(false);
     expect(verdict.reasons.map((r) => r.key)).toEqual(['v.password.organisation']);
+  });
+
+  it('a saved brand\'s helpdesk is the one the reset, the reset link and the "this wasn\'t me" pages name; before, the policy\'s', async () => {
+    t = await createTestPortal({ dialect });
+    expect((await t.portal.policy.update(actor, { customization: { helpdesk: 'policy-help@corp.example' } })).ok).toBe(true);
+    const pages = async () => {
+      const c = new TestClient(t!.app);
+      const flow = flowOf(await startReset(c, 'nobody.here'));
+      return [(await c.get(`/reset/verify?flow=${flow}`)).body, (await c.get(`${NOT_ME_PATH}?token=not-a-token`)).body, (await c.get('/reset/link/not-a-token')).body];
+    };
+    for (const body of await pages()) expect(body).toContain('policy-help@corp.example');
+    expect(await t.portal.brand.update(actor, { ...valid, helpdesk: 'brand-help@corp.example' }, null)).toMatchObject({ ok: true });
+    for (const body of await pages()) {
+      expect(body).toContain('brand-help@corp.example');
+      expect(body).not.toContain('policy-help@corp.example');
+    }
   });
 
   it('a low-contrast colour, a bad link or a logo that is not stored is refused and nothing is saved', async () => {

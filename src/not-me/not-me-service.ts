@@ -24,6 +24,8 @@ export interface NotMeDeps {
   notices: Pick<Notices, 'toAdministrators'>;
   /** The helpdesk of the SSPR policy's customization, shown on what happens next. */
   policy: Pick<PolicyService, 'current'>;
+  /** Where to get help, when it is decided elsewhere (the saved brand's helpdesk first); else the policy's. */
+  helpdeskContact?: () => Promise<string | null>;
   t: Translate;
   publicUrl: string;
 }
@@ -45,6 +47,7 @@ export class NotMeService {
   constructor(private readonly d: NotMeDeps) {}
 
   private async helpdesk(): Promise<string | null> {
+    if (this.d.helpdeskContact) return this.d.helpdeskContact();
     return (await this.d.policy.current()).policy.customization.helpdesk ?? null;
   }
 

@@ -21,6 +21,8 @@ interface Deps {
   blocks: Pick<SelfServiceBlockStore, 'isBlocked'>;
   audit: AuditLog;
   flowTtlMs: number;
+  /** Where to get help, decided by the portal (the saved brand's helpdesk first); without it the policy's. */
+  helpdesk?: () => Promise<string | null>;
 }
 
 /** What the link's page shows: a button to go on, or a link that cannot be used (with whom to ask for a new one). */
@@ -39,6 +41,7 @@ export class ResetLinkStart {
   constructor(private readonly d: Deps) {}
 
   private async helpdesk(): Promise<string | null> {
+    if (this.d.helpdesk) return this.d.helpdesk();
     return (await this.d.policy.current()).policy.customization.helpdesk ?? null;
   }
 

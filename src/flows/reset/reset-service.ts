@@ -45,11 +45,7 @@ export const RESET_FLOW = 'reset';
 export type StepRefused = Refused<StepRefusal> & { field?: string; vars?: Record<string, number> };
 export type StepResult<T = undefined> = Ok<T> | StepRefused;
 
-interface Meta {
-  ip: string;
-  userAgent: string;
-  browserId: string;
-}
+type Meta = { ip: string; userAgent: string; browserId: string };
 
 export interface ResetServiceDeps {
   flows: FlowStore;
@@ -86,8 +82,9 @@ export interface ResetServiceDeps {
   perDestinationPerHour: number;
   startsPerIp: LockoutPolicy;
   verifyFailures: LockoutPolicy;
-  /** The domain password policy the agents reported, for hybrid users (null until one did). */
+  /** The domain password policy the agents reported, for hybrid users (null until one did); where to get help (a saved brand's helpdesk, else the policy's). */
   adPolicy: (user: User) => Promise<ReportedPolicy | null>;
+  helpdesk?: () => Promise<string | null>;
 }
 
 /**
@@ -180,7 +177,7 @@ export class ResetService {
     // Ended by a password change (or unlock) elsewhere: said so, rather than "took too long".
     if (!loaded.ok) return loaded.reason === 'voided' ? { kind: 'voided', by: loaded.voidedBy } : { kind: 'expired' };
     const { flow, user, policy } = await this.withUser(loaded.value);
-    const helpdesk = policy.customization.helpdesk;
+    const helpdesk = this.d.helpdesk ? await this.d.helpdesk() : policy.customization.helpdesk;
     switch (flow.state) {
       case 'verifying': {
         // Blocked (here or in another browser): said at once, with until when, not after the next answer.
