@@ -201,7 +201,8 @@ describe('the brand set in the console (real process, real Chromium, real SMTP)'
     expect(await mainText(page)).toContain(`Version 1, saved by ${admin.username}.`);
     expect(await themePrimary()).toBe(PRIMARY);
     await visit(page, `${portal.url}/admin/audit`);
-    expect(await mainText(page)).toContain('brand_changed');
+    expect(await mainText(page)).toContain('Brand changed');
+    expect(await page.locator('main [title="brand_changed"]').count()).toBe(1);
   });
 
   it('a mail sent after the save (a code to add an email address, through the real SMTP sink) carries the name, colour and logo', async () => {

@@ -110,7 +110,8 @@ describe('"this wasn\'t me" (real process, real Chromium)', { timeout: 60_000 },
 
     await navigation(page, () => page.getByRole('link', { name: 'See the report in the audit log', exact: true }).click());
     const audit = await mainText(page);
-    expect(audit).toContain('not_me_reported');
+    expect(audit).toContain('User reported: this was not me');
+    expect(await page.locator('main [title="not_me_reported"]').count()).toBeGreaterThan(0);
     expect(audit).toContain('Needs attention');
     expect(await page.getByLabel('Only events that need attention', { exact: true }).isChecked()).toBe(true);
     await expectAccessibilityBasics(page);

@@ -36,9 +36,19 @@ async function startAddingPasskey(name: string) {
   await page.getByLabel('Name for this passkey', { exact: true }).fill(name);
 }
 
+/** Each passkey row as words: its cells, the action cell as its buttons' names (they sit side by side, with no text between them). */
 async function passkeyRows(): Promise<string[]> {
-  const rows = await page.locator('main table tbody tr').allInnerTexts();
-  return rows.map((r) => r.replace(/\s+/g, ' ').trim()).filter((r) => r.startsWith('Passkey'));
+  const rows: string[] = [];
+  for (const row of await page.locator('main table tbody tr').all()) {
+    const cells: string[] = [];
+    for (const cell of await row.locator('th, td').all()) {
+      const buttons = await cell.locator('button').allInnerTexts();
+      cells.push(buttons.length ? buttons.join(' ') : await cell.innerText());
+    }
+    const text = cells.join(' ').replace(/\s+/g, ' ').trim();
+    if (text.startsWith('Passkey')) rows.push(text);
+  }
+  return rows;
 }
 
 describe('passkeys (real process, real Chromium, virtual authenticators)', { timeout: 60_000 }, () => {

@@ -125,7 +125,8 @@ beforeAll(async () => {
   publicUrl = balancer.url;
   const dcAddress = new URL(dc.url);
   toDc = await startTcpProxy(Number(dcAddress.port || 636), dcAddress.hostname);
-  const shared = { publicUrl, database: { url: database.url }, secrets: { key }, writeback: { jobSeconds: 5, answerSeconds: 4 }, reset: { captchaMaxNumber: 200 } };
+  // The balancer is a reverse proxy in front of both instances: listed as one, as in a real deployment.
+  const shared = { publicUrl, trustedProxies: ['127.0.0.1'], database: { url: database.url }, secrets: { key }, writeback: { jobSeconds: 5, answerSeconds: 4 }, reset: { captchaMaxNumber: 200 } };
   first = await startPortalProcess({ config: shared });
   const store = openStore(database.url, { poolSize: 5 });
   const config = configSchema.parse({ ...shared, listen: { host: '127.0.0.1', port: 0 }, passwordHashing: { memoryKiB: 1024, iterations: 1, parallelism: 1 }, methods: { registrationRequired: false } });
