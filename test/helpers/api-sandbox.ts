@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { createTestPortal, type TestPortal } from './test-portal.js';
 import { makeUser } from './http-client.js';
 import type { User } from '../../src/directory/users.js';
@@ -37,6 +37,23 @@ export interface ApiSandbox {
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
   /** What an unwanted request could change: the policy, the users, the audit log, the tokens (their use times aside). */
   state(): Promise<string>;
+}
+
+/** A fresh sandbox for each test of the calling file (made before it, cleaned up after it), read through `current()`. */
+export function useApiSandbox(): { current(): ApiSandbox; call: ApiSandbox['call'] } {
+  let sandbox: ApiSandbox | undefined;
+  beforeEach(async () => {
+    sandbox = await createApiSandbox();
+  });
+  afterEach(async () => {
+    await sandbox?.tp.cleanup();
+    sandbox = undefined;
+  });
+  const current = (): ApiSandbox => {
+    if (!sandbox) throw new Error('the API sandbox exists only while a test runs');
+    return sandbox;
+  };
+  return { current, call: (...a) => current().call(...a) };
 }
 
 export async function createApiSandbox(): Promise<ApiSandbox> {
