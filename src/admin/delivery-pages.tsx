@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import type { DeliveryRecords, LogFilter, LogItem } from '../delivery/outbox.js';
 import { DESTINATION_PROBLEMS } from '../delivery/destinations.js';
 import type { Translate } from '../i18n/index.js';
-import { Code, kindLabel, type Names } from '../http/ui/code-labels.js';
+import { Code, kindLabel, labelOf, type Names } from '../http/ui/code-labels.js';
 
 export interface DeliveryPageDeps {
   records: DeliveryRecords;
@@ -178,7 +178,9 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                     <Code code={r.kind} text={kindLabel(t, r.kind)} />
                   </td>
                   <td>{r.hint}</td>
-                  <td>{r.provider}</td>
+                  <td>
+                    <Code code={r.provider} text={labelOf(t, 'delivery.provider.', r.provider)} />
+                  </td>
                   <td>
                     <span class={`badge ${r.status === 'sent' ? 'on' : r.status === 'in_progress' ? '' : 'off'}`}>{t(`delivery.status.${r.status}`)}</span>
                   </td>

@@ -115,6 +115,9 @@ describe('outbox delivery', () => {
     expect(page.body).toContain('Not sent: the limit of 1 message an hour to this address or number was reached.');
     expect(page.body).toContain('Not sent: the number is not in international form');
     expect(page.body).toContain('<span title="code">Code</span>');
+    // The provider in words, its code as the tooltip.
+    expect(page.body).toContain('<span title="outbox">Outbox</span>');
+    expect(page.body).not.toContain('<td>outbox</td>');
     expect(page.body).toContain('+49 •••• ••78');
     expect(page.body).not.toContain(NUMBER);
     const failed = await admin.get('/admin/delivery?status=failed');
