@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { systemClock } from '../shared/clock.js';
 import { AgentPresence } from '../writeback/agent-presence.js';
 import type { Agent } from '../writeback/agent-registry.js';
-import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
+import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
 import { CLI_ACTOR, say } from './output.js';
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
@@ -19,26 +19,22 @@ export function registerAgentAdminCommands(agent: Command, io: CliIO, setExit: (
   agent
     .command('token')
     .description('create a one-time registration token for a new agent and print the command to run on its machine')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { portal, loaded } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
+    .action((_opts: unknown, cmd: Command) =>
+      withPortal(io, cfg(cmd), async (portal, loaded) => {
         const { token, expiresAt } = await portal.agents.createRegistrationToken(CLI_ACTOR);
         say(io, `Token: ${token}`);
         say(io, `It registers one agent and expires at ${iso(expiresAt)}. On the agent's machine run:`);
         say(io, `  sspr agent register --portal ${loaded.config.publicUrl} --token ${token}`);
         setExit(EXIT.ok);
-      } finally {
-        await portal.store.close();
-      }
-    });
+      }),
+    );
 
   agent
     .command('list')
     .description('list registered agents (tab-separated: id, name, state, domain, version, instance, last seen, registered)')
     .option('--json', 'print the list as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
+    .action((opts: { json?: boolean }, cmd: Command) =>
+      withPortal(io, cfg(cmd), async (portal) => {
         const [agents, online] = await Promise.all([portal.agents.list(), new AgentPresence(portal.store, systemClock, 'cli').online()]);
         const instanceOf = new Map(online.map((p) => [p.agentId, p.instanceId]));
         const rows = agents.map((a) => ({ agent: a, state: stateOf(a, instanceOf), instance: instanceOf.get(a.id) ?? null }));
@@ -51,17 +47,14 @@ export function registerAgentAdminCommands(agent: Command, io: CliIO, setExit: (
           for (const { agent: a, state, instance } of rows) say(io, [a.id, a.name, state, a.domain ?? '-', a.version ?? '-', instance ?? '-', iso(a.lastSeenAt), iso(a.registeredAt)].join('\t'));
         }
         setExit(EXIT.ok);
-      } finally {
-        await portal.store.close();
-      }
-    });
+      }),
+    );
 
   agent
     .command('revoke <id-or-name>')
     .description('revoke an agent: its connection is refused from now on (register it again with a new token)')
-    .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
-      const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-      try {
+    .action((idOrName: string, _opts: unknown, cmd: Command) =>
+      withPortal(io, cfg(cmd), async (portal) => {
         const active = (await portal.agents.list()).filter((a) => a.revokedAt === null);
         const byId = active.find((a) => a.id === idOrName);
         const byName = active.filter((a) => a.name.toLowerCase() === idOrName.toLowerCase());
@@ -71,10 +64,8 @@ export function registerAgentAdminCommands(agent: Command, io: CliIO, setExit: (
         if (!(await portal.agents.revoke(CLI_ACTOR, target.id))) throw new CliExit(EXIT.refused, `error: ${target.name} was revoked already`);
         say(io, `Revoked agent ${target.name} (${target.id}). It can no longer connect; a connection open now ends at its next heartbeat.`);
         setExit(EXIT.ok);
-      } finally {
-        await portal.store.close();
-      }
-    });
+      }),
+    );
 }
 
 function stateOf(a: Agent, instanceOf: Map<string, string>): AgentState {

@@ -73,6 +73,16 @@ export async function openPortal(io: CliIO, configPath: string | undefined, opti
   return { portal, loaded, createdKeyFile: createdFile };
 }
 
+/** Opens the portal (creating the key if there is none), runs `use`, and always closes the store. */
+export async function withPortal<T>(io: CliIO, configPath: string | undefined, use: (portal: Portal, loaded: LoadedConfig) => Promise<T>): Promise<T> {
+  const { portal, loaded } = await openPortal(io, configPath, { createKey: true });
+  try {
+    return await use(portal, loaded);
+  } finally {
+    await portal.store.close();
+  }
+}
+
 export async function readStdin(stdin: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

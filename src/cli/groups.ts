@@ -1,22 +1,13 @@
 import type { Command } from 'commander';
-import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
+import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
+import type { Portal } from '../app/portal.js';
 import { CLI_ACTOR, report, say } from './output.js';
-
-type Portal = Awaited<ReturnType<typeof openPortal>>['portal'];
 
 /** `sspr group add|list|rename|remove|add-member|remove-member`: the console's group rules, audited as "cli". */
 export function registerGroupCommands(program: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
   const group = program.command('group').description('manage groups');
 
-  /** Opens the store, runs the command, always closes it. */
-  const withPortal = async (cmd: Command, fn: (portal: Portal) => Promise<void>) => {
-    const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-    try {
-      await fn(portal);
-    } finally {
-      await portal.store.close();
-    }
-  };
+  const withStore = (cmd: Command, fn: (portal: Portal) => Promise<void>) => withPortal(io, cfg(cmd), fn);
   const existing = async (portal: Portal, name: string) => {
     const g = await portal.groups.byName(name);
     if (!g) throw new CliExit(EXIT.notFound, `error: no group named ${name}`);
@@ -39,14 +30,14 @@ export function registerGroupCommands(program: Command, io: CliIO, setExit: (cod
     .description('create a group')
     .option('--description <text>', 'what the group is for')
     .action((name: string, opts: { description?: string }, cmd: Command) =>
-      withPortal(cmd, async (portal) => setExit(report(io, await portal.directory.createGroup(CLI_ACTOR, { name, description: opts.description ?? '' }), (g) => say(io, `Created group ${g.name}.`)))),
+      withStore(cmd, async (portal) => setExit(report(io, await portal.directory.createGroup(CLI_ACTOR, { name, description: opts.description ?? '' }), (g) => say(io, `Created group ${g.name}.`)))),
     );
 
   group
     .command('list')
     .description('list groups (tab-separated: name, direct members, description)')
     .action((_opts: unknown, cmd: Command) =>
-      withPortal(cmd, async (portal) => {
+      withStore(cmd, async (portal) => {
         for (const g of await portal.groups.list()) say(io, `${g.name}\t${g.directMembers}\t${g.description}`);
         setExit(EXIT.ok);
       }),
@@ -56,7 +47,7 @@ export function registerGroupCommands(program: Command, io: CliIO, setExit: (cod
     .command('rename <name> <new-name>')
     .description('rename a cloud group (the policy and helpdesk scopes that use it follow it)')
     .action((name: string, newName: string, _opts: unknown, cmd: Command) =>
-      withPortal(cmd, async (portal) => {
+      withStore(cmd, async (portal) => {
         const g = await existing(portal, name);
         setExit(report(io, await portal.directory.renameGroup(CLI_ACTOR, g.id, { name: newName }), (r) => say(io, `Renamed group ${g.name} to ${r.name}.`)));
       }),
@@ -66,7 +57,7 @@ export function registerGroupCommands(program: Command, io: CliIO, setExit: (cod
     .command('remove <name>')
     .description('delete a cloud group and its memberships (its members stay); refused while the policy uses it')
     .action((name: string, _opts: unknown, cmd: Command) =>
-      withPortal(cmd, async (portal) => {
+      withStore(cmd, async (portal) => {
         const g = await existing(portal, name);
         setExit(report(io, await portal.directory.deleteGroup(CLI_ACTOR, g.id), () => say(io, `Deleted group ${g.name}.`)));
       }),
@@ -79,7 +70,7 @@ export function registerGroupCommands(program: Command, io: CliIO, setExit: (cod
     .option('--group <name>', 'the group to nest')
     .action((groupName: string, opts: { user?: string; group?: string }, cmd: Command) => {
       const spec = memberSpec(opts);
-      return withPortal(cmd, async (portal) => {
+      return withStore(cmd, async (portal) => {
         const g = await existing(portal, groupName);
         const member = await memberOf(portal, spec);
         setExit(report(io, await portal.directory.addMember(CLI_ACTOR, g.id, member), () => say(io, `Added ${member.name} to ${g.name}.`)));
@@ -93,7 +84,7 @@ export function registerGroupCommands(program: Command, io: CliIO, setExit: (cod
     .option('--group <name>', 'the nested group to take out')
     .action((groupName: string, opts: { user?: string; group?: string }, cmd: Command) => {
       const spec = memberSpec(opts);
-      return withPortal(cmd, async (portal) => {
+      return withStore(cmd, async (portal) => {
         const g = await existing(portal, groupName);
         const member = await memberOf(portal, spec);
         setExit(report(io, await portal.directory.removeMember(CLI_ACTOR, g.id, member), () => say(io, `Removed ${member.name} from ${g.name}.`)));
