@@ -77,14 +77,13 @@ export function createApp(portal: Portal): Hono<AppEnv> {
       sessions: portal.sessions,
       users: portal.users,
       frame: async () => {
-        // Loaded once per request (cached for a second); the SSPR policy's helpdesk (Customization) wins over the file's.
-        const [{ policy }, { version, brand }] = await Promise.all([portal.policy.current(), portal.brand.current()]);
+        // Loaded once per request (cached for a second); the helpdesk by the one rule of Portal.helpdeskContact.
+        const [{ version, brand }, helpdesk] = await Promise.all([portal.brand.current(), portal.helpdeskContact()]);
         const b = portal.config.branding;
         return {
           productName: b.productName,
           organisationName: brand.organisationName,
-          // The helpdesk of a saved brand first, then the policy's, then the file's (an unsaved brand is the file's).
-          helpdesk: (version > 0 ? brand.helpdesk : null) ?? policy.customization.helpdesk ?? b.helpdesk ?? null,
+          helpdesk,
           brandVersion: version,
           logoUrl: brand.logo ? logoPath(brand.logo) : null,
           signInMessage: brand.signInMessage,

@@ -109,6 +109,11 @@ export interface Portal {
   policy: PolicyService;
   /** The organisation's brand, stored and versioned (src/branding/). */
   brand: BrandService;
+  /**
+   * Where a user in trouble gets help, the one rule every page, flow and mail uses: a saved brand's
+   * helpdesk, else the SSPR policy's (Customization), else the file's `branding.helpdesk`.
+   */
+  helpdeskContact(): Promise<string | null>;
   /** Bearer tokens of the JSON API (stored as hashes; created, listed and revoked by administrators). */
   apiTokens: ApiTokenService;
   /** How hybrid users' passwords reach Active Directory: jobs for the on-premises agents. */
@@ -307,10 +312,10 @@ export function buildPortal(deps: PortalDeps): Portal {
     hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
   const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
-  // Where a user in trouble gets help: a saved brand's helpdesk, else the policy's (Customization).
+  // Where a user in trouble gets help (Portal.helpdeskContact): a saved brand's, else the policy's, else the file's.
   const helpdeskContact = async (): Promise<string | null> => {
-    const b = await brand.current();
-    return (b.version > 0 ? b.brand.helpdesk : null) ?? (await policy.current()).policy.customization.helpdesk ?? null;
+    const [b, { policy: p }] = await Promise.all([brand.current(), policy.current()]);
+    return (b.version > 0 ? b.brand.helpdesk : null) ?? p.customization.helpdesk ?? config.branding.helpdesk ?? null;
   };
   const resets = new ResetService({
     helpdesk: helpdeskContact,
@@ -400,6 +405,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     changePassword,
     policy,
     brand,
+    helpdeskContact,
     apiTokens: new ApiTokenService({ store, clock, audit }),
     writeback,
     agents,
