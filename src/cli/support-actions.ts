@@ -3,24 +3,24 @@ import type { User } from '../directory/users.js';
 import { isMessageKey, translator } from '../i18n/index.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import type { SupportActionName } from '../support/support-actions.js';
-import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
+import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
+import { CLI_ACTOR } from './output.js';
 
 const t = translator('en');
-const CLI_ACTOR = { id: null, name: 'cli' };
 
 /**
- * `sspr user unblock NAME --reason TEXT` and `sspr user require-registration NAME --reason TEXT`:
+ * `sspr user unblock|unlock|clear-lockout|require-registration NAME --reason TEXT`:
  * the support desk's actions from the command line, through the same SupportActions as the
  * console and the API (the reason goes into the audit log; the user is told by email). The
  * exit codes are the other commands': 0 done, 2 usage (a missing or bad reason), 4 no such user, 5 refused.
  */
 export function registerSupportActionCommands(user: Command, io: CliIO, setExit: (code: number) => void, cfg: (cmd: Command) => string | undefined): void {
-  const run = async (cmd: Command, username: string, action: SupportActionName, reason: string | undefined, done: (u: User) => string) => {
-    const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
-    try {
+  /** `action` may depend on the user (unlock: AD's lockout for a hybrid user, the portal's sign-in lockout for a cloud user). */
+  const run = (cmd: Command, username: string, action: SupportActionName | ((u: User) => SupportActionName), reason: string | undefined, done: (u: User) => string) =>
+    withPortal(io, cfg(cmd), async (portal) => {
       const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
       if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
-      const r = await portal.supportActions.run(action, CLI_ACTOR, ADMIN_VIEWER, u, { reason: reason ?? '' });
+      const r = await portal.supportActions.run(typeof action === 'function' ? action(u) : action, CLI_ACTOR, ADMIN_VIEWER, u, { reason: reason ?? '' });
       if (r.ok) {
         io.stdout.write(`${done(u)}\n`);
         setExit(EXIT.ok);
@@ -31,16 +31,31 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
         io.stderr.write(`error: ${isMessageKey(r.message) ? t(r.message) : r.message}\n`);
         setExit(r.reason === 'not_found' ? EXIT.notFound : EXIT.refused);
       }
-    } finally {
-      await portal.store.close();
-    }
-  };
+    });
 
   user
     .command('unblock <username>')
     .description('unblock self-service: clear the wrong-answer and sent-code counters and lift a "this wasn\'t me" block (check the account with the user first)')
     .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
     .action((username: string, opts: { reason?: string }, cmd: Command) => run(cmd, username, 'unblock', opts.reason, (u) => `Self-service is unblocked for ${u.username}; they were told by email.`));
+
+  user
+    .command('unlock <username>')
+    .description("unlock the account: a hybrid user's lockout in Active Directory (through the agent), a cloud user's sign-in lockout in the portal")
+    .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
+    .action((username: string, opts: { reason?: string }, cmd: Command) =>
+      run(cmd, username, (u) => (u.source === 'onprem' ? 'unlockAd' : 'clearLockout'), opts.reason, (u) =>
+        u.source === 'onprem' ? `${u.username} is unlocked in Active Directory; they were told by email.` : `The sign-in lockout of ${u.username} is cleared: they can sign in again now; they were told by email.`,
+      ),
+    );
+
+  user
+    .command('clear-lockout <username>')
+    .description("forget the user's failed sign-ins to the portal, so they can sign in again at once (AD's lockout: sspr user unlock)")
+    .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
+    .action((username: string, opts: { reason?: string }, cmd: Command) =>
+      run(cmd, username, 'clearLockout', opts.reason, (u) => `The sign-in lockout of ${u.username} is cleared: they can sign in again now; they were told by email.`),
+    );
 
   user
     .command('require-registration <username>')

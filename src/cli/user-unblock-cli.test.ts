@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../../test/helpers/cli.js';
+import { nameKey } from '../directory/names.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import { EXIT } from './context.js';
 
@@ -54,5 +55,36 @@ describe('user unblock', () => {
     const flag = await sb.withPortal(async (portal) => portal.reregistrations.get((await portal.users.byUsername('alice'))!.id));
     expect(flag).toMatchObject({ requiredBy: 'cli', methodsRemovedAt: null });
     expect((await sspr(['user', 'require-registration', 'nobody', '--reason', 'Valid reason'])).code).toBe(EXIT.notFound);
+  });
+
+  it("unlock clears a cloud user's sign-in lockout (audited with the reason, the user told); a hybrid user's goes to AD and is refused in words when it cannot be done", async () => {
+    await ok(['user', 'add', 'alice', '--display-name', 'Alice', '--email', 'alice@example.com', '--password-stdin'], { stdin: ['wonderland 1865\n'] });
+    const lockout = { threshold: 1, baseMs: 60_000, growth: 2, maxMs: 3_600_000, windowMs: 3_600_000 };
+    const locked = () => sb.withPortal(async (portal) => (await portal.throttle.get(throttleKeys.signInUser(nameKey('alice')))).lockedUntil > Date.now());
+    await sb.withPortal((portal) => portal.throttle.recordFailure(throttleKeys.signInUser(nameKey('alice')), lockout));
+    expect(await locked()).toBe(true);
+    // No reason: refused, nothing changed.
+    expect((await sspr(['user', 'unlock', 'alice'])).code).toBe(EXIT.usage);
+    expect(await locked()).toBe(true);
+
+    expect(await ok(['user', 'unlock', 'alice', '--reason', 'Locked out, ticket 12'])).toBe('The sign-in lockout of alice is cleared: they can sign in again now; they were told by email.\n');
+    expect(await locked()).toBe(false);
+    const audit = await sb.withPortal((portal) => portal.store.db.selectFrom('audit_events').select(['actor_name', 'target_name', 'details']).where('event', '=', 'support_sign_in_unlocked').execute());
+    expect(audit.map((a) => ({ ...a, details: JSON.parse(a.details) as unknown }))).toEqual([{ actor_name: 'cli', target_name: 'alice', details: { note: 'Locked out, ticket 12' } }]);
+    expect(await ok(['user', 'clear-lockout', 'alice', '--reason', 'Second ticket 13'])).toContain('The sign-in lockout of alice is cleared');
+
+    // A hybrid user with no agent connected (or, while the helpdesk policy requires a verified caller, with no caller at all): refused in words, exit 5.
+    await sb.withPortal((portal) => portal.users.create({ username: 'hy.brid', displayName: 'Hy Brid', email: 'hy@example.com', source: 'onprem', anchor: 'c0ffee00-0000-4000-8000-000000000001', roles: [], passwordHash: null }));
+    const hybrid = await sspr(['user', 'unlock', 'hy.brid', '--reason', 'Locked out in AD']);
+    expect(hybrid.code).toBe(EXIT.refused);
+    expect(hybrid.stderr).not.toMatch(/[0-9A-F]{8}|no_agent|_/);
+    expect(hybrid.stderr).toContain('Verify the caller first');
+    // With verification not required, it goes to the agent: none is connected, and the words say so.
+    await sb.withPortal(async (portal) => expect((await portal.policy.update({ id: null, name: 'test' }, { helpdesk: { requireVerification: false } })).ok).toBe(true));
+    const noAgent = await sspr(['user', 'unlock', 'hy.brid', '--reason', 'Locked out in AD']);
+    expect(noAgent.code).toBe(EXIT.refused);
+    expect(noAgent.stderr).toMatch(/^error: [A-Z][^\n]{20,}\.\n$/);
+    expect(noAgent.stderr).not.toContain('Verify the caller');
+    expect((await sspr(['user', 'unlock', 'nobody', '--reason', 'Valid reason'])).code).toBe(EXIT.notFound);
   });
 });
