@@ -4,7 +4,7 @@ import { isMessageKey, translator } from '../i18n/index.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import type { SupportActionName } from '../support/support-actions.js';
 import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
-import { CLI_ACTOR } from './output.js';
+import { CLI_ACTOR, report, say } from './output.js';
 
 const t = translator('en');
 
@@ -63,5 +63,19 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
     .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
     .action((username: string, opts: { reason?: string }, cmd: Command) =>
       run(cmd, username, 'requireRegistration', opts.reason, (u) => `Re-registration is required for ${u.username}: at the next sign-in they register again; they were told by email.`),
+    );
+
+  user
+    .command('require-change <username>')
+    .description('a hybrid user must change their password at the next sign-in (AD: pwdLastSet 0, through the agent); --off clears it')
+    .option('--off', 'clear the requirement instead')
+    .action((username: string, opts: { off?: boolean }, cmd: Command) =>
+      withPortal(io, cfg(cmd), async (portal) => {
+        const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
+        if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
+        const on = !opts.off;
+        const r = await portal.hybridAccounts.requireChange(CLI_ACTOR, u, on);
+        setExit(report(io, r, () => say(io, on ? `${u.username} must change their password at the next sign-in (set in Active Directory).` : `${u.username} no longer has to change their password at the next sign-in.`)));
+      }),
     );
 }

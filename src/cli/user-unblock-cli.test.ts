@@ -86,5 +86,15 @@ describe('user unblock', () => {
     expect(noAgent.stderr).toMatch(/^error: [A-Z][^\n]{20,}\.\n$/);
     expect(noAgent.stderr).not.toContain('Verify the caller');
     expect((await sspr(['user', 'unlock', 'nobody', '--reason', 'Valid reason'])).code).toBe(EXIT.notFound);
+
+    // require-change: for users from AD only (said in words); a hybrid user's goes to the agent (none here: refused in words, nothing recorded as done).
+    const cloud = await sspr(['user', 'require-change', 'alice']);
+    expect(cloud).toMatchObject({ code: EXIT.refused, stderr: 'error: This action is for users from Active Directory only.\n' });
+    const noAgentChange = await sspr(['user', 'require-change', 'hy.brid']);
+    expect(noAgentChange.code).toBe(EXIT.refused);
+    expect(noAgentChange.stderr).toBe(noAgent.stderr);
+    const events = await sb.withPortal((portal) => portal.store.db.selectFrom('audit_events').select(['event', 'outcome']).where('event', 'in', ['must_change_set_by_admin', 'must_change_cleared_by_admin']).execute());
+    expect(events.every((e) => e.outcome === 'failure')).toBe(true);
+    expect((await sspr(['user', 'require-change', 'nobody', '--off'])).code).toBe(EXIT.notFound);
   });
 });
