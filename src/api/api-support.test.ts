@@ -112,4 +112,19 @@ describe('support actions over the API', () => {
     expect(await s.state()).toBe(before);
     expect(await messagesTo(s.tp.portal, ADDRESS)).toEqual([]);
   });
+
+  it("require-change: cloud users refused in words, a hybrid user's goes to the agent (none connected: refused in words, audited as a failure, nothing changed); bad bodies refused", async () => {
+    const cloud = await s.call('POST', '/users/alice/require-change', { token: s.writeToken, body: {} });
+    expectError(cloud, 422, 'refused');
+    expect(cloud.json.error.message).toBe(en['users.refuse.notOnprem']);
+    await s.tp.portal.users.create({ username: 'hy.brid', displayName: 'Hy Brid', email: null, source: 'onprem', anchor: 'c0ffee00-0000-4000-8000-000000000002', roles: [], passwordHash: null });
+    const hybrid = await s.call('POST', '/users/hy.brid/require-change', { token: s.writeToken, body: { mustChange: true } });
+    expectError(hybrid, 422, 'refused');
+    expect(hybrid.json.error.message).toMatch(/not reachable right now\. Nothing was changed/);
+    const audit = await s.tp.store.db.selectFrom('audit_events').select(['event', 'outcome', 'actor_name']).where('event', '=', 'must_change_set_by_admin').execute();
+    expect(audit).toEqual([{ event: 'must_change_set_by_admin', outcome: 'failure', actor_name: 'api:ci-sync' }]);
+    expectError(await s.call('POST', '/users/hy.brid/require-change', { token: s.writeToken, body: { mustChange: 'yes' } }), 400, 'invalid_input');
+    expectError(await s.call('POST', '/users/hy.brid/require-change', { token: s.writeToken, body: { other: 1 } }), 400, 'invalid_input');
+    expectError(await s.call('POST', '/users/nobody/require-change', { token: s.writeToken, body: {} }), 404, 'not_found');
+  });
 });

@@ -250,6 +250,18 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Verified or not.', ...json(ref('VerificationChecked')) } },
         }),
       },
+      '/users/{username}/require-change': {
+        post: op({ scope: 'write', errors: pick(400, 401, 403, 404, 413, 415, 422) }, {
+          summary: 'Require a hybrid user to change their password at the next sign-in',
+          description:
+            'Sets (or, with mustChange false, clears) AD\'s "must change password at next logon" through the agent (pwdLastSet 0). Hybrid users only: a cloud user is refused (422), as is the request when no agent can do it now (the message says why; nothing changed). Audited as must_change_set_by_admin or must_change_cleared_by_admin.',
+          operationId: 'requireChange',
+          tags: ['users'],
+          parameters: [username],
+          requestBody: { required: true, ...json(ref('RequireChangeRequest')) },
+          responses: { 200: { description: 'Done: the user as they are now.', ...json(ref('User')) } },
+        }),
+      },
       '/users/{username}/unblock': {
         post: supportOp({
           summary: 'Unblock self-service for a user (the support desk)',

@@ -18,6 +18,7 @@ import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from '.
 import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
 import type { CallerVerificationService, Verifier } from '../support/verification.js';
+import type { HybridAccountActions } from '../writeback/admin-actions.js';
 import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
 import { groupApi } from './group-routes.js';
 import {
@@ -30,6 +31,7 @@ import {
   patchPolicyBody,
   policyVersionJson,
   putPolicyBody,
+  requireChangeBody,
   userJson,
   usersQuery,
   versionParam,
@@ -58,6 +60,8 @@ export interface ApiRouteDeps {
   logger: Pick<Logger, 'error'>;
   /** The support desk's actions (unblock, remove a method, send a reset link, …). */
   supportActions: SupportActionApiDeps;
+  /** A hybrid user's must-change in AD, through the agent (the console's action; audited there). */
+  hybridAccounts: Pick<HybridAccountActions, 'requireChange'>;
 }
 
 type Ctx = Context<ApiEnv>;
@@ -246,6 +250,17 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
       return r.ok ? c.json(userJson(r.value)) : refusal(c, r);
     });
   }
+
+  app.post('/users/:username/require-change', requireWrite, async (c) => {
+    const user = await deps.users.byUsername(c.req.param('username'));
+    if (!user) return apiError(c, 'not_found', t('users.notFound'));
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, requireChangeBody, body.value);
+    if (!parsed.ok) return parsed.res;
+    const r = await deps.hybridAccounts.requireChange(c.get('actor'), user, parsed.value.mustChange);
+    return r.ok ? c.json(userJson(r.value)) : refusal(c, r);
+  });
 
   app.post('/users/:username/self-service/unblock', requireWrite, async (c) => {
     const user = await deps.users.byUsername(c.req.param('username'));

@@ -224,6 +224,11 @@ export const groupDetailJsonSchema = z.object({
   members: z.array(memberJsonSchema).describe('Direct members: nested groups first, then users.'),
 });
 
+// ---- a hybrid user's must-change (POST /users/{username}/require-change) ----
+export const requireChangeBody = z.strictObject({
+  mustChange: z.boolean({ error: 'v.policy.boolean' }).default(true).describe('true (the default): the user must change their password at the next sign-in (AD: pwdLastSet 0); false clears it.'),
+});
+
 export const requestSchemas = {
   Policy: policySchema,
   PolicyPatch: policyPatchSchema,
@@ -234,6 +239,7 @@ export const requestSchemas = {
   NewGroup: newGroupBody,
   RenameGroup: renameGroupBody,
   GroupMember: groupMemberBody,
+  RequireChangeRequest: requireChangeBody,
   PasswordCheckRequest: passwordCheckBody,
   VerificationStartRequest: verificationStartBody,
   VerificationCheckRequest: verificationCheckBody,

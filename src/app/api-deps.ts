@@ -22,5 +22,6 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     trustedProxies: config.trustedProxies,
     logger: portal.logger,
     supportActions: { access: portal.supportAccess, actions: portal.supportActions },
+    hybridAccounts: portal.hybridAccounts,
   };
 }
