@@ -79,6 +79,8 @@ export async function withPortal<T>(io: CliIO, configPath: string | undefined, u
   try {
     return await use(portal, loaded);
   } finally {
+    // A command that handed a job to another instance (PostgreSQL) listened for its answer.
+    portal.agentHub.close();
     await portal.store.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Portal } from '../app/portal.js';
 import type { User } from '../directory/users.js';
 import { isMessageKey, translator } from '../i18n/index.js';
 import { ADMIN_VIEWER } from '../support/access.js';
@@ -7,6 +8,20 @@ import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
 import { CLI_ACTOR, report, say } from './output.js';
 
 const t = translator('en');
+
+/**
+ * A hybrid user's account is changed by an agent, and agents connect to the running portal, not
+ * to the command line. On PostgreSQL the command line hands the job to the instance holding the
+ * agent (the same store-routed path as between portal instances); on the embedded SQLite store
+ * there is no such path, and the words say where to go instead. Returns null when it may go ahead.
+ */
+async function reachAgentFromCli(portal: Portal, username: string): Promise<string | null> {
+  if (portal.store.dialect !== 'postgres') {
+    return `error: ${username} is in Active Directory, and the command line cannot reach the agent with the embedded SQLite store: use the admin console (Users, then ${username}) or the API of the running portal (/api/v1/users/${username}/…). Nothing was changed.`;
+  }
+  await portal.agentHub.start();
+  return null;
+}
 
 /**
  * `sspr user unblock|unlock|clear-lockout|require-registration NAME --reason TEXT`:
@@ -20,7 +35,10 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
     withPortal(io, cfg(cmd), async (portal) => {
       const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
       if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
-      const r = await portal.supportActions.run(typeof action === 'function' ? action(u) : action, CLI_ACTOR, ADMIN_VIEWER, u, { reason: reason ?? '' });
+      const name = typeof action === 'function' ? action(u) : action;
+      const unreachable = name === 'unlockAd' ? await reachAgentFromCli(portal, u.username) : null;
+      if (unreachable) throw new CliExit(EXIT.refused, unreachable);
+      const r = await portal.supportActions.run(name, CLI_ACTOR, ADMIN_VIEWER, u, { reason: reason ?? '' });
       if (r.ok) {
         io.stdout.write(`${done(u)}\n`);
         setExit(EXIT.ok);
@@ -74,6 +92,8 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
         const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
         if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
         const on = !opts.off;
+        const unreachable = u.source === 'onprem' ? await reachAgentFromCli(portal, u.username) : null;
+        if (unreachable) throw new CliExit(EXIT.refused, unreachable);
         const r = await portal.hybridAccounts.requireChange(CLI_ACTOR, u, on);
         setExit(report(io, r, () => say(io, on ? `${u.username} must change their password at the next sign-in (set in Active Directory).` : `${u.username} no longer has to change their password at the next sign-in.`)));
       }),
