@@ -13,15 +13,16 @@ const t = translator('en');
  * A hybrid user's account is changed by an agent, and agents connect to the running portal, not
  * to the command line. On PostgreSQL the command line hands the job to the instance holding the
  * agent (the same store-routed path as between portal instances); on the embedded SQLite store
- * there is no such path, and the words say where to go instead. Returns null when it may go ahead.
+ * there is no such path: it refuses with words that say where to go instead.
  */
-async function reachAgentFromCli(portal: Portal, username: string): Promise<string | null> {
+async function reachAgentFromCli(portal: Portal, username: string): Promise<void> {
   if (portal.store.dialect !== 'postgres') {
-    return `error: ${username} is in Active Directory, and the command line cannot reach the agent with the embedded SQLite store: use the admin console (Users, then ${username}) or the API of the running portal (/api/v1/users/${username}/…). Nothing was changed.`;
+    throw new CliExit(EXIT.refused, `error: ${username} is in Active Directory, and the command line cannot reach the agent with the embedded SQLite store: use the admin console (Users, then ${username}) or the API of the running portal (/api/v1/users/${username}/…). Nothing was changed.`);
   }
   await portal.agentHub.start();
-  return null;
 }
+
+const lockoutCleared = (u: User) => `The sign-in lockout of ${u.username} is cleared: they can sign in again now; they were told by email.`;
 
 /**
  * `sspr user unblock|unlock|clear-lockout|require-registration NAME --reason TEXT`:
@@ -36,8 +37,7 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
       const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
       if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
       const name = typeof action === 'function' ? action(u) : action;
-      const unreachable = name === 'unlockAd' ? await reachAgentFromCli(portal, u.username) : null;
-      if (unreachable) throw new CliExit(EXIT.refused, unreachable);
+      if (name === 'unlockAd') await reachAgentFromCli(portal, u.username);
       const r = await portal.supportActions.run(name, CLI_ACTOR, ADMIN_VIEWER, u, { reason: reason ?? '' });
       if (r.ok) {
         io.stdout.write(`${done(u)}\n`);
@@ -63,7 +63,7 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
     .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
     .action((username: string, opts: { reason?: string }, cmd: Command) =>
       run(cmd, username, (u) => (u.source === 'onprem' ? 'unlockAd' : 'clearLockout'), opts.reason, (u) =>
-        u.source === 'onprem' ? `${u.username} is unlocked in Active Directory; they were told by email.` : `The sign-in lockout of ${u.username} is cleared: they can sign in again now; they were told by email.`,
+        u.source === 'onprem' ? `${u.username} is unlocked in Active Directory; they were told by email.` : lockoutCleared(u),
       ),
     );
 
@@ -72,7 +72,7 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
     .description("forget the user's failed sign-ins to the portal, so they can sign in again at once (AD's lockout: sspr user unlock)")
     .option('--reason <text>', 'why (3-200 characters): goes into the audit log')
     .action((username: string, opts: { reason?: string }, cmd: Command) =>
-      run(cmd, username, 'clearLockout', opts.reason, (u) => `The sign-in lockout of ${u.username} is cleared: they can sign in again now; they were told by email.`),
+      run(cmd, username, 'clearLockout', opts.reason, lockoutCleared),
     );
 
   user
@@ -92,8 +92,7 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
         const u = await portal.supportAccess.find(ADMIN_VIEWER, username);
         if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
         const on = !opts.off;
-        const unreachable = u.source === 'onprem' ? await reachAgentFromCli(portal, u.username) : null;
-        if (unreachable) throw new CliExit(EXIT.refused, unreachable);
+        if (u.source === 'onprem') await reachAgentFromCli(portal, u.username);
         const r = await portal.hybridAccounts.requireChange(CLI_ACTOR, u, on);
         setExit(report(io, r, () => say(io, on ? `${u.username} must change their password at the next sign-in (set in Active Directory).` : `${u.username} no longer has to change their password at the next sign-in.`)));
       }),
