@@ -9,4 +9,9 @@ export const accountMessages = {
 
   'account.changePassword': 'Change password',
   'account.securityInfo': 'My security info',
+  'account.language.title': 'Language',
+  'account.language.label': 'Language of pages, mails and text messages',
+  'account.language.browser': 'Same as my browser',
+  'account.language.save': 'Save language',
+  'account.language.saved': 'Your language is saved.',
 } as const;

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { deleteCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SessionStore } from '../state/sessions.js';
 import type { AppEnv } from '../http/context.js';
@@ -7,11 +7,17 @@ import { requireUser } from '../http/guards.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { isMessageKey } from '../i18n/index.js';
+import { languageName, matchLanguage } from '../i18n/languages.js';
+import { LANGUAGE_COOKIE } from '../http/middleware/request-context.js';
+import type { UserStore } from '../directory/users.js';
 
 export interface AccountRouteDeps {
   sessions: Pick<SessionStore, 'countForUser' | 'revokeAllForUser'>;
+  users: Pick<UserStore, 'setLanguage'>;
   audit: AuditLog;
 }
+
+const YEAR_SECONDS = 365 * 24 * 3600;
 
 /** The signed-in user's own page: links to the password change and security info, sign out everywhere. */
 export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
@@ -27,7 +33,7 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
     return c.html(
       <Page c={c} title={t('account.title')}>
         <h1>{t('account.title')}</h1>
-        {done && isMessageKey(done) && (done === 'change.done' || done.startsWith('methods.done.')) ? <Notice kind="ok">{t(done)}</Notice> : null}
+        {done && isMessageKey(done) && (done === 'change.done' || done === 'account.language.saved' || done.startsWith('methods.done.')) ? <Notice kind="ok">{t(done)}</Notice> : null}
         <div class="card">
           <p>{t('account.signedInAs', { name: user.displayName, username: user.username })}</p>
           <p>{t('account.sessions', { n: sessions })}</p>
@@ -45,6 +51,7 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
             <Submit kind="secondary">{t('account.signOutEverywhere')}</Submit>
           </form>
         </div>
+        <LanguageCard c={c} saved={user.language} />
       </Page>,
     );
   });
@@ -57,5 +64,45 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
     deleteCookie(c, names.session, { path: '/', secure: names.secure });
     return c.redirect('/sign-in?m=signedOut', 303);
   });
+  // The saved language: pages where no switch was used, and every mail, text and call to the user.
+  app.post('/account/language', async (c) => {
+    const user = c.get('user')!;
+    const form = await c.req.parseBody();
+    const raw = typeof form.language === 'string' ? form.language : '';
+    const chosen = raw === '' ? null : matchLanguage(raw, c.get('locale').offered);
+    if (raw !== '' && chosen === null) return c.redirect('/account', 303); // not offered: nothing changes
+    await deps.users.setLanguage(user.id, chosen);
+    const names = c.get('cookies');
+    // The switch's cookie would outrank the saved choice: it follows the choice (or goes, with "my browser").
+    if (chosen) setCookie(c, LANGUAGE_COOKIE, chosen, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax', maxAge: YEAR_SECONDS });
+    else deleteCookie(c, LANGUAGE_COOKIE, { path: '/', secure: names.secure });
+    await deps.audit.record({ event: 'language_chosen', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent'), details: { language: chosen ?? 'browser' } });
+    return c.redirect('/account?done=account.language.saved', 303);
+  });
   return app;
+}
+
+function LanguageCard({ c, saved }: { c: Parameters<typeof Page>[0]['c']; saved: string | null }) {
+  const t = c.get('t');
+  const { offered } = c.get('locale');
+  return (
+    <div class="card">
+      <h2>{t('account.language.title')}</h2>
+      <form method="post" action="/account/language">
+        <Csrf c={c} />
+        <label for="f-language">{t('account.language.label')}</label>
+        <select id="f-language" name="language">
+          <option value="" selected={saved === null}>
+            {t('account.language.browser')}
+          </option>
+          {offered.map((code) => (
+            <option value={code} lang={code} selected={saved === code}>
+              {languageName(code)}
+            </option>
+          ))}
+        </select>
+        <Submit kind="secondary">{t('account.language.save')}</Submit>
+      </form>
+    </div>
+  );
 }

@@ -4,7 +4,7 @@ import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
 import type { MessageKey } from '../i18n/index.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import type { Config } from '../config/schema.js';
 import type { DeliveryRecords, LogFilter, LogItem } from '../delivery/outbox.js';
 import { DESTINATION_PROBLEMS } from '../delivery/destinations.js';
@@ -86,7 +86,7 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                   </>
                 ) : null}
                 <dt>{t('outbox.at')}</dt>
-                <dd>{formatUtc(m.createdAt)}</dd>
+                <dd>{formatDateTime(m.createdAt)}</dd>
                 {m.userId ? (
                   <>
                     <dt>{t('outbox.user')}</dt>
@@ -172,7 +172,7 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
             <tbody>
               {page.items.map((r) => (
                 <tr>
-                  <td>{formatUtc(r.createdAt)}</td>
+                  <td>{formatDateTime(r.createdAt)}</td>
                   <td>{t(`delivery.channel.${r.channel}`)}</td>
                   <td>
                     <Code code={r.kind} text={kindLabel(t, r.kind)} />

@@ -8,7 +8,7 @@ import { AdminPage, statusFor } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { apiScopes, apiTokenRefusals, tokenStatus, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
 
 export interface ApiTokenPageDeps {
@@ -18,7 +18,7 @@ export interface ApiTokenPageDeps {
 
 const labels: Record<string, MessageKey> = { name: 'apiTokens.field.name', scope: 'apiTokens.field.scope', expiresInDays: 'apiTokens.field.expiresInDays' };
 
-const when = (ms: number) => formatUtc(ms, 'minute');
+const when = (ms: number) => formatDateTime(ms, 'minute');
 
 function TokenRow({ c, token, now }: { c: AppContext; token: ApiToken; now: number }) {
   const t = c.get('t');

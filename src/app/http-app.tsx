@@ -26,7 +26,7 @@ import { observe } from '../http/middleware/observe.js';
 import { requestContext } from '../http/middleware/request-context.js';
 import { securityHeaders } from '../http/middleware/security-headers.js';
 import { stylesheet } from '../http/ui/styles.js';
-import { altchaModule, captchaScript, meterScript, copyScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
+import { altchaModule, captchaScript, meterScript, copyScript, localeScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
 import { brandRoutes } from '../branding/routes.js';
@@ -53,6 +53,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.get('/assets/captcha.js', (c) => c.body(captchaScript, 200, script));
   app.get('/assets/meter.js', (c) => c.body(meterScript, 200, script));
   app.get('/assets/copy.js', (c) => c.body(copyScript, 200, script));
+  app.get('/assets/locale.js', (c) => c.body(localeScript, 200, script));
   app.route('/', brandRoutes({ brand: portal.brand }));
   app.get('/assets/altcha/:file', (c) => {
     const body = altchaModule(c.req.param('file'));
@@ -90,6 +91,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
           footerLinks: brand.footerLinks,
         };
       },
+      languages: { offered: portal.config.branding.languages, fallback: portal.config.branding.defaultLanguage, timeZone: portal.config.branding.timeZone },
     }),
   );
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
@@ -131,7 +133,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
       productName: portal.config.branding.productName,
     }),
   );
-  app.route('/', accountRoutes({ sessions: portal.sessions, audit: portal.audit }));
+  app.route('/', accountRoutes({ sessions: portal.sessions, users: portal.users, audit: portal.audit }));
   app.route('/', changePasswordRoutes({ changePassword: portal.changePassword }));
   app.route('/', adminConsole(portal));
 

@@ -30,7 +30,7 @@ import { PasskeySignIn } from '../auth/passkey-sign-in.js';
 import { renderEmail } from '../delivery/templates.js';
 import { BrandService } from '../branding/brand-service.js';
 import { initialBrand } from '../branding/initial.js';
-import { translator } from '../i18n/index.js';
+import { contextualTranslator } from '../i18n/index.js';
 import { FlowStore } from '../state/flow-store.js';
 import { FirstRun } from '../setup/first-run.js';
 import { ChangePasswordService } from '../flows/change/change-password.js';
@@ -186,7 +186,9 @@ export function buildPortal(deps: PortalDeps): Portal {
   const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
   const cipher = createFieldCipher(keys.data);
   const delivery = createDelivery({ config, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
-  const t = translator('en');
+  // The language of whatever is being rendered: the viewer's page, the recipient's mail or text (src/i18n/locale-context.ts).
+  const defaultLocale = { lang: config.branding.defaultLanguage, timeZone: config.branding.timeZone };
+  const t = contextualTranslator(() => defaultLocale.lang);
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
   const questions = new QuestionStore(store.db, clock, hasher);
   const policy = new PolicyService({ store, clock, audit, groups, initial: initialPolicy(config) });
@@ -195,7 +197,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const mailBrand = () => brand.forMail(config.branding, config.publicUrl);
   const reportLinks = new ReportLinkStore(store, clock, deriveKey(deps.masterKey, 'report-links'));
   const selfServiceBlocks = new SelfServiceBlockStore(store.db, clock);
-  const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(mailBrand(), content, t), reportLinks, t, publicUrl: config.publicUrl });
+  const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(mailBrand(), content, t), reportLinks, t, publicUrl: config.publicUrl, defaultLocale });
   const m = config.methods;
   const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
   const th = config.throttling;
@@ -225,6 +227,7 @@ export function buildPortal(deps: PortalDeps): Portal {
       return { available: p.methodsAvailable, codeMinutes: m.codeMinutes, questions: p.questions };
     },
     productName: config.branding.productName,
+    defaultLocale,
     phoneRegion: m.phoneRegion,
     limits: securityInfoLimits,
   });
@@ -367,6 +370,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     t,
     key: deriveKey(deps.masterKey, 'helpdesk-passkey-links'),
     publicUrl: config.publicUrl,
+    defaultLocale,
   });
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
   const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
@@ -412,7 +416,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     agentHub,
     sync,
     syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
-    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
+    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, defaultLocale, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
     hybridAccounts,
     captcha,
     resets,

@@ -78,6 +78,7 @@ export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore
     clock: d.clock,
     t: d.t,
     publicUrl: config.publicUrl,
+    defaultLocale: { lang: config.branding.defaultLanguage, timeZone: config.branding.timeZone },
   });
   return { resetLinks, resetLinkStart, supportActions };
 }

@@ -75,6 +75,7 @@ export const auditMessages = {
   'audit.event.sign_in': 'Sign-in',
   'audit.event.sign_out': 'Sign-out',
   'audit.event.sign_out_everywhere': 'Signed out everywhere',
+  'audit.event.language_chosen': 'Language chosen',
   'audit.event.support_ad_unlocked': 'Helpdesk unlocked the account in Active Directory',
   'audit.event.support_method_removed': 'Helpdesk removed a method',
   'audit.event.support_reregistration_required': 'Helpdesk required registration again',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentLocale } from '../i18n/locale-context.js';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/database.js';
@@ -38,6 +39,8 @@ export interface VoiceMessage {
   say: string;
   kind: string;
   userId?: string | null;
+  /** The language to read it in (src/i18n/languages.ts); by default the locale it is sent from (the recipient's). */
+  language?: string;
 }
 
 /** Why a message did not go out; `detail` says which limit or what the provider answered. */
@@ -220,8 +223,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const kindOf = (k: string) => (k.trim() || 'message').slice(0, 32);
 
   // SMS and voice differ only in the channel and the provider call; the key makes retries idempotent.
-  const viaPhone = (channel: 'sms' | 'voice', m: { to: string; kind: string; userId?: string | null }, text: string) => {
+  const viaPhone = (channel: 'sms' | 'voice', m: { to: string; kind: string; userId?: string | null; language?: string }, text: string) => {
     const key = randomUUID();
+    // Taken now, while the recipient's locale is current: the provider's voice speaks that language.
+    const language = m.language ?? currentLocale()?.lang ?? 'en';
     return run({
       channel,
       kind: kindOf(m.kind),
@@ -230,7 +235,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       destination: phoneDestination(m.to),
       provider: phone?.provider ?? 'outbox',
       attempt: (to) =>
-        phone ? phone[channel](to, text, kindOf(m.kind), key) : writeOutbox(store, cipher, clock, { channel, kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: text }),
+        phone ? (channel === 'sms' ? phone.sms(to, text, kindOf(m.kind), key) : phone.voice(to, text, kindOf(m.kind), key, language)) : writeOutbox(store, cipher, clock, { channel, kind: kindOf(m.kind), userId: m.userId ?? null, destination: to, subject: null, body: text }),
     });
   };
 

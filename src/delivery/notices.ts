@@ -3,6 +3,8 @@ import type { Translate } from '../i18n/index.js';
 import type { ReportLinkStore } from '../state/report-links.js';
 import type { Delivery } from './delivery.js';
 import type { EmailContent, RenderedEmail } from './templates.js';
+import type { Locale } from '../i18n/locale-context.js';
+import { inRecipientLocale } from './recipient-locale.js';
 
 /** Where the "this wasn't me" page lives; the link's token follows in the query string. */
 export const NOT_ME_PATH = '/not-me';
@@ -21,6 +23,15 @@ export interface NoticeDeps {
   t: Translate;
   /** Links are built from the configured public URL, never from a request's Host header. */
   publicUrl: string;
+  /** The organisation's language and zone (branding.defaultLanguage, branding.timeZone): for recipients who chose none. */
+  defaultLocale: Locale;
+}
+
+/** What a notice says, written by `t` in the recipient's language. */
+export interface NoticeText {
+  title: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
 }
 
 /** A notice to a user about something done to their account. */
@@ -29,19 +40,17 @@ export interface UserNotice {
   event: string;
   /** The delivery kind the outbox and the delivery log show, e.g. notify:password-reset. */
   kind: string;
-  title: string;
-  paragraphs: string[];
-  action?: { label: string; url: string };
+  message: (t: Translate) => NoticeText;
   /** Addresses not to write to (the method just changed, when it is an email). */
   except?: readonly string[];
+  /** Someone else (the helpdesk, an administrator) acted: the user's saved language or the default, not the actor's page's. */
+  byOther?: boolean;
 }
 
 /** A notice to every enabled administrator (about another user: no "this wasn't me" link). */
 export interface AdminNotice {
   kind: string;
-  title: string;
-  paragraphs: string[];
-  action?: { label: string; url: string };
+  message: (t: Translate) => NoticeText;
   /** An administrator who is the subject of the notice and is told otherwise. */
   exceptUserId?: string;
 }
@@ -70,20 +79,24 @@ export class Notices {
     if (targets.size === 0) return;
     // One link for the notice, the same in each copy: whichever address the user reads, it reports this event.
     const token = await d.reportLinks.issue(user.id, notice.event);
-    const mail = d.render({
-      title: notice.title,
-      paragraphs: notice.paragraphs,
-      ...(notice.action ? { action: notice.action } : {}),
-      report: { lead: d.t('mail.notMe.lead'), label: d.t('mail.notMe.label'), url: `${d.publicUrl}${NOT_ME_PATH}?token=${token}` },
-    });
+    const mail = inRecipientLocale(
+      user,
+      d.defaultLocale,
+      () => {
+        const text = notice.message(d.t);
+        return d.render({ ...text, report: { lead: d.t('mail.notMe.lead'), label: d.t('mail.notMe.label'), url: `${d.publicUrl}${NOT_ME_PATH}?token=${token}` } });
+      },
+      { byOther: notice.byOther === true },
+    );
     for (const to of targets) await d.delivery.email({ to, ...mail, kind: notice.kind, userId: user.id });
   }
 
+  /** Each administrator is written to in their own saved language, else the organisation's. */
   async toAdministrators(notice: AdminNotice): Promise<void> {
     const { d } = this;
-    const mail = d.render({ title: notice.title, paragraphs: notice.paragraphs, ...(notice.action ? { action: notice.action } : {}) });
     for (const admin of await d.users.enabledWithRole('administrator')) {
       if (admin.id === notice.exceptUserId) continue;
+      const mail = inRecipientLocale(admin, d.defaultLocale, () => d.render(notice.message(d.t)), { byOther: true });
       for (const to of await this.emailsOf(admin)) await d.delivery.email({ to, ...mail, kind: notice.kind, userId: admin.id });
     }
   }

@@ -115,7 +115,7 @@ describe('SMS and voice through a Twilio-compatible API', () => {
     expect(form.get('To')).toBe(TO);
     expect(form.get('From')).toBe(FROM);
     const escaped = 'Your code is 4, 8, 2. &lt;Play&gt;http://evil.example/x.mp3&lt;/Play&gt; &amp; &quot;bye&quot;';
-    expect(form.get('Twiml')).toBe(`<Response><Say>${escaped}</Say><Pause length="1"/><Say>${escaped}</Say></Response>`);
+    expect(form.get('Twiml')).toBe(`<Response><Say language="en-US">${escaped}</Say><Pause length="1"/><Say language="en-US">${escaped}</Say></Response>`);
     expect(form.get('Twiml')).not.toContain('<Play>');
     const [row] = await logRows(tp);
     expect(row).toMatchObject({ channel: 'voice', provider: 'twilio', status: 'sent' });
@@ -207,7 +207,7 @@ describe('SMS and voice through a JSON webhook', () => {
       ['POST', '/hooks/sms', 'application/json'],
     ]);
     expect(JSON.parse(hook.seen[0]!.body)).toEqual({ channel: 'sms', to: TO, text: `${CODE} is your code`, kind: 'code' });
-    expect(JSON.parse(hook.seen[1]!.body)).toEqual({ channel: 'voice', to: TO, say: 'Your code is 4, 8.', kind: 'code' });
+    expect(JSON.parse(hook.seen[1]!.body)).toEqual({ channel: 'voice', to: TO, say: 'Your code is 4, 8.', kind: 'code', language: 'en' });
     const rows = await logRows(tp);
     expect(rows.map((r) => [r.channel, r.provider, r.status, r.user_id])).toEqual([
       ['sms', 'webhook', 'sent', 'u1'],

@@ -7,7 +7,15 @@ export interface PhoneSender {
   readonly provider: 'twilio' | 'webhook';
   /** `idempotencyKey` is the same for every try of one message, so a provider can drop a repeat after a timeout. */
   sms(to: string, text: string, kind: string, idempotencyKey: string): Promise<void>;
-  voice(to: string, say: string, kind: string, idempotencyKey: string): Promise<void>;
+  /** `language`: a code of src/i18n/languages.ts, spoken in the provider's voice for it. */
+  voice(to: string, say: string, kind: string, idempotencyKey: string, language: string): Promise<void>;
+}
+
+/** Twilio's `<Say language>` for each language the portal speaks (its standard and Polly voices). */
+const SPOKEN: Record<string, string> = { en: 'en-US', de: 'de-DE', fr: 'fr-FR', es: 'es-ES', nl: 'nl-NL', 'pt-BR': 'pt-BR', ja: 'ja-JP', ar: 'arb' };
+
+export function spokenLanguage(language: string): string {
+  return SPOKEN[language] ?? 'en-US';
 }
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
@@ -16,10 +24,11 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => XML_ESCAPES[ch]!);
 }
 
-/** The call's script: the text read twice with a pause between, so the listener can catch what they missed. */
-export function twiml(say: string): string {
+/** The call's script: the text read twice, in the recipient's language, with a pause between, so the listener can catch what they missed. */
+export function twiml(say: string, language = 'en'): string {
   const s = escapeXml(say);
-  return `<Response><Say>${s}</Say><Pause length="1"/><Say>${s}</Say></Response>`;
+  const say1 = `<Say language="${spokenLanguage(language)}">${s}</Say>`;
+  return `<Response>${say1}<Pause length="1"/>${say1}</Response>`;
 }
 
 /** SMS and voice over a Twilio-compatible REST API or a JSON webhook. */
@@ -38,7 +47,7 @@ export function phoneSender(config: PhoneConfig, fetchFn: typeof fetch): PhoneSe
     return {
       provider: 'twilio',
       sms: (to, text, _kind, key) => post('Messages.json', { To: to, From: tw.from, Body: text }, key),
-      voice: (to, say, _kind, key) => post('Calls.json', { To: to, From: tw.from, Twiml: twiml(say) }, key),
+      voice: (to, say, _kind, key, language) => post('Calls.json', { To: to, From: tw.from, Twiml: twiml(say, language) }, key),
     };
   }
   if (config.provider === 'webhook' && config.webhook) {
@@ -48,7 +57,7 @@ export function phoneSender(config: PhoneConfig, fetchFn: typeof fetch): PhoneSe
     return {
       provider: 'webhook',
       sms: (to, text, kind, key) => send(fetchFn, hook.url, config.timeoutMs, { ...headers, 'idempotency-key': key }, JSON.stringify({ channel: 'sms', to, text, kind })),
-      voice: (to, say, kind, key) => send(fetchFn, hook.url, config.timeoutMs, { ...headers, 'idempotency-key': key }, JSON.stringify({ channel: 'voice', to, say, kind })),
+      voice: (to, say, kind, key, language) => send(fetchFn, hook.url, config.timeoutMs, { ...headers, 'idempotency-key': key }, JSON.stringify({ channel: 'voice', to, say, kind, language })),
     };
   }
   return null;

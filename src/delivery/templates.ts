@@ -1,5 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { translator, type Translate } from '../i18n/index.js';
+import { languageDir } from '../i18n/languages.js';
+import { currentLocale } from '../i18n/locale-context.js';
 
 export interface EmailContent {
   /** The heading, and (with the product name) the subject. Never put a code here: subjects show on lock screens. */
@@ -19,7 +21,8 @@ export interface RenderedEmail {
   html: string;
 }
 
-type Branding = Config['branding'];
+/** What a mail shows of the brand: the file's names and colour, or the saved brand's (BrandService.forMail). */
+type Branding = Pick<Config['branding'], 'productName' | 'organisationName' | 'primaryColour' | 'helpdesk' | 'logoUrl'>;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -96,8 +99,9 @@ export function renderEmail(branding: Branding, content: EmailContent, t: Transl
       `<p style="margin:0 0 8px"><a href="${e(report.url)}" style="color:#b42318;font-weight:600">${e(report.label)}</a></p>` +
       `<p style="margin:0;font-size:13px;color:#57606a">${e(t('mail.actionFallback'))}<br><span style="word-break:break-all">${e(report.url)}</span></p></div>`
     : '';
+  const lang = currentLocale()?.lang ?? 'en';
   const html =
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<!DOCTYPE html><html lang="${e(lang)}" dir="${languageDir(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<meta name="color-scheme" content="light"><title>${e(subject)}</title></head>` +
     `<body style="margin:0;padding:0;background:#f3f5f8">` +
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f5f8"><tr><td align="center" style="padding:24px 12px">` +

@@ -18,6 +18,8 @@ export interface User {
   createdAt: number;
   /** When security info was last registered or re-confirmed. */
   securityInfoConfirmedAt: number | null;
+  /** The language chosen in My account (src/i18n/languages.ts), or null when none was chosen. */
+  language: string | null;
 }
 
 export interface NewUser {
@@ -52,6 +54,7 @@ function toUser(row: UsersTable, roles: Role[]): User {
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
     securityInfoConfirmedAt: row.security_info_confirmed_at ?? null,
+    language: row.language ?? null,
   };
 }
 
@@ -226,6 +229,11 @@ export class UserStore {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** The user's saved language, or null to follow the browser again. */
+  async setLanguage(id: string, language: string | null): Promise<void> {
+    await this.db.updateTable('users').set({ language, updated_at: this.clock.now() }).where('id', '=', id).execute();
   }
 
   async markSecurityInfoConfirmed(id: string): Promise<void> {

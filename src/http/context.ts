@@ -19,6 +19,8 @@ export interface PageFrame {
 export interface AppEnv {
   Variables: {
     t: Translate;
+    /** The language pages are in (src/i18n/languages.ts), its direction, and the zone dates are shown in. */
+    locale: { lang: string; dir: 'ltr' | 'rtl'; timeZone: string; offered: readonly string[] };
     frame: PageFrame;
     cookies: CookieNames;
     ip: string;

@@ -40,6 +40,7 @@ export const coreMessages = {
   'app.nav.signIn': 'Sign in',
   'app.footer': '{product} · self-service password portal of {org}',
   'app.helpdesk': 'Need help? Contact {helpdesk}.',
+  'app.language.nav': 'Language',
 
   'time.ago.now': 'just now',
   'time.ago.seconds': '{n, plural, one {# second} other {# seconds}} ago',

@@ -1,12 +1,37 @@
 import { TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { IntlMessageFormat } from 'intl-messageformat';
+import { readFileSync } from 'node:fs';
 import { en, type MessageKey } from './en.js';
+import { LANGUAGE_CODES } from './languages.js';
+import { currentLocale } from './locale-context.js';
 
 export type { MessageKey };
 export type Vars = Record<string, string | number>;
 export type Translate = (key: MessageKey, vars?: Vars) => string;
 
-const catalogues: Record<string, Record<MessageKey, string>> = { en };
+/** `locales/<code>.json`, beside src/ and dist/ (both two levels above this file). */
+export function localeFile(code: string): URL {
+  return new URL(`../../locales/${code}.json`, import.meta.url);
+}
+
+/**
+ * Every catalogue, read once at start. A file that cannot be read or parsed leaves its language
+ * falling back to English key by key (the catalogue test fails long before that reaches a user).
+ */
+function loadCatalogues(): Record<string, Partial<Record<MessageKey, string>>> {
+  const loaded: Record<string, Partial<Record<MessageKey, string>>> = { en };
+  for (const code of LANGUAGE_CODES) {
+    if (code === 'en') continue;
+    try {
+      loaded[code] = JSON.parse(readFileSync(localeFile(code), 'utf8')) as Partial<Record<MessageKey, string>>;
+    } catch {
+      loaded[code] = {};
+    }
+  }
+  return loaded;
+}
+
+const catalogues = loadCatalogues();
 
 export function isMessageKey(k: string): k is MessageKey {
   return Object.hasOwn(en, k);
@@ -47,17 +72,37 @@ function compile(text: string, lang: string): Compiled {
   return { format, names, numeric };
 }
 
-/** A translator for one language; unknown languages fall back to English. */
+const translators = new Map<string, Translate>();
+
+/** A translator for one language (one per language, its parsed messages kept); unknown languages fall back to English. */
 export function translator(lang = 'en'): Translate {
+  const code = catalogues[lang] ? lang : 'en';
+  let found = translators.get(code);
+  if (!found) {
+    found = build(code);
+    translators.set(code, found);
+  }
+  return found;
+}
+
+/**
+ * The translator of whatever locale is current (src/i18n/locale-context.ts): the viewer's on a
+ * page, the recipient's in a notice, `fallback()` outside both. Services that send mail or text
+ * hold this one, so what they send follows the person it is for.
+ */
+export function contextualTranslator(fallback: () => string = () => 'en'): Translate {
+  return (key, vars) => translator(currentLocale()?.lang ?? fallback())(key, vars);
+}
+
+function build(lang: string): Translate {
   const cat = catalogues[lang] ?? en;
-  const locale = catalogues[lang] ? lang : 'en';
   const compiled = new Map<MessageKey, Compiled | null>();
   return (key, vars) => {
     const text = cat[key] ?? en[key] ?? key;
     let message = compiled.get(key);
     if (message === undefined) {
       try {
-        message = compile(text, locale);
+        message = compile(text, lang);
       } catch {
         message = null; // not valid ICU: the catalogue test names it; the raw text is better than nothing
       }

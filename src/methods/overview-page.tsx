@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { isMessageKey, type MessageKey } from '../i18n/index.js';
@@ -77,10 +77,10 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
                       // Registering a set is not using a code: "last used" only once one was spent.
                       <>
                         {t('methods.recovery.left', { left: recovery.left, total: recovery.total })}
-                        {recovery.left < recovery.total && m.lastUsedAt ? ` · ${t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') })}` : ''}
+                        {recovery.left < recovery.total && m.lastUsedAt ? ` · ${t('methods.lastUsed', { when: formatDateTime(m.lastUsedAt, 'minute') })}` : ''}
                       </>
                     ) : m.lastUsedAt ? (
-                      t('methods.lastUsed', { when: formatUtc(m.lastUsedAt, 'minute') })
+                      t('methods.lastUsed', { when: formatDateTime(m.lastUsedAt, 'minute') })
                     ) : (
                       t('methods.neverUsed')
                     )}

@@ -1,43 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { codeIn } from '../../test/helpers/codes.js';
-
-interface Posted {
-  path: string;
-  form: URLSearchParams;
-}
-
-/** A loopback server speaking the Twilio REST API (Messages and Calls), failing on demand. */
-async function twilioCompatibleServer(options: { failWith?: number } = {}): Promise<{ url: string; posted: Posted[]; close(): Promise<void> }> {
-  const posted: Posted[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-      if (auth !== 'ACtest:tok-secret') {
-        res.writeHead(401).end('{"code":20003}');
-        return;
-      }
-      posted.push({ path: req.url ?? '', form: new URLSearchParams(Buffer.concat(chunks).toString()) });
-      if (options.failWith) {
-        res.writeHead(options.failWith, { 'content-type': 'application/json' }).end('{"message":"provider down"}');
-        return;
-      }
-      res.writeHead(201, { 'content-type': 'application/json' }).end('{"sid":"SM1"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, posted, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-const twilioConfig = (url: string) => ({
-  delivery: { phone: { provider: 'twilio' as const, twilio: { accountSid: 'ACtest', authToken: 'tok-secret', from: '+15005550006', baseUrl: url } }, retries: { attempts: 2, backoffMs: 5 } },
-});
+import { twilioCompatibleServer, twilioConfig } from '../../test/helpers/twilio-sink.js';
 
 describe('phone codes through a Twilio-compatible provider on loopback', () => {
   let tp: TestPortal;
@@ -73,7 +38,7 @@ describe('phone codes through a Twilio-compatible provider on loopback', () => {
     const placed = provider.posted.at(-1)!;
     expect(placed.path).toBe('/2010-04-01/Accounts/ACtest/Calls.json');
     const twiml = placed.form.get('Twiml')!;
-    expect(twiml).toMatch(/^<Response><Say>/);
+    expect(twiml).toMatch(/^<Response><Say language="en-US">/);
     const spoken = codeIn(twiml);
     expect(spoken).toHaveLength(8);
     expect((await c.post(call.res.headers.get('location')!, { code: spoken })).status).toBe(303);

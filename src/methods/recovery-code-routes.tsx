@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { readForm, str } from '../http/form.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { SecurityInfoPage, type OverviewDeps } from './overview-page.js';
@@ -134,7 +134,7 @@ export function recoveryCodeRoutes(deps: RecoveryCodeRouteDeps): Hono<AppEnv> {
     const t = c.get('t');
     const text = [
       t('methods.recovery.fileTitle', { username: user.username, product: deps.productName }),
-      t('methods.recovery.fileMade', { when: formatUtc(deps.clock.now(), 'minute') }),
+      t('methods.recovery.fileMade', { when: formatDateTime(deps.clock.now(), 'minute') }),
       '',
       ...codes.map((code, i) => `${String(i + 1).padStart(2, ' ')}. ${code}`),
       '',

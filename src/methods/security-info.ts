@@ -17,12 +17,15 @@ import { checkRegistration, type QuestionStore } from './questions.js';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../shared/result.js';
+import { inRecipientLocale } from '../delivery/recipient-locale.js';
+import type { Locale } from '../i18n/locale-context.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
 
 /** Other words for a code's message (the helpdesk's caller verification); the defaults say "your verification code". */
+/** A caller's own words for a code (the helpdesk's check), written when the recipient's language is known. */
 export interface CodeWording {
-  mail: { title: string; paragraphs: string[] };
+  mail(): { title: string; paragraphs: string[] };
   sms(code: string): string;
   voice(spokenCode: string): string;
 }
@@ -80,6 +83,8 @@ interface Deps {
   /** The policy as it stands now (the stored SSPR policy can change while the portal runs). */
   policy: () => MethodsPolicy;
   productName: string;
+  /** The organisation's language and zone, for a code sent on someone else's behalf to a user who chose none. */
+  defaultLocale: Locale;
   phoneRegion: string;
   limits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
 }
@@ -131,19 +136,22 @@ export class SecurityInfoService {
     const { code } = await d.codes.issue(user.id, method.id, purpose);
     const minutes = d.policy().codeMinutes;
     const kind = `code:${purpose}`;
-    let result;
-    if (via === 'email') {
-      const mail = d.renderEmail({
-        ...(wording?.mail ?? { title: d.t('mail.code.title', { product: d.productName }), paragraphs: [d.t('mail.code.body', { minutes }), d.t('mail.code.notYou')] }),
-        code,
-      });
-      result = await d.outbound.email({ to: method.contact, ...mail, kind, userId: user.id });
-    } else if (via === 'sms') {
-      result = await d.outbound.sms({ to: method.contact, text: wording?.sms(code) ?? d.t('sms.code', { code, product: d.productName, minutes }), kind, userId: user.id });
-    } else {
-      const digits = spokenCode(code);
-      result = await d.outbound.voice({ to: method.contact, say: wording?.voice(digits) ?? d.t('voice.code', { code: digits, product: d.productName }), kind, userId: user.id });
-    }
+    const contact = method.contact;
+    // In the user's language: their saved one, else the page they are on; for a helpdesk's check, never the helpdesk's.
+    const result = await inRecipientLocale(
+      user,
+      d.defaultLocale,
+      () => {
+        if (via === 'email') {
+          const mail = d.renderEmail({ ...(wording?.mail() ?? { title: d.t('mail.code.title', { product: d.productName }), paragraphs: [d.t('mail.code.body', { minutes }), d.t('mail.code.notYou')] }), code });
+          return d.outbound.email({ to: contact, ...mail, kind, userId: user.id });
+        }
+        if (via === 'sms') return d.outbound.sms({ to: contact, text: wording?.sms(code) ?? d.t('sms.code', { code, product: d.productName, minutes }), kind, userId: user.id });
+        const digits = spokenCode(code);
+        return d.outbound.voice({ to: contact, say: wording?.voice(digits) ?? d.t('voice.code', { code: digits, product: d.productName }), kind, userId: user.id });
+      },
+      { byOther: failures === 'helpdesk' },
+    );
     await d.audit.record({ event: 'method_code_sent', outcome: result.ok ? 'success' : 'failure', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, channel: via, purpose, ...(result.ok ? {} : { reason: result.reason }) } });
     if (!result.ok) {
       await d.codes.voidAll(user.id);
@@ -342,8 +350,7 @@ export class SecurityInfoService {
     await d.notices.toUser(user, {
       event,
       kind: 'notify:method-changed',
-      title: d.t('mail.methodChanged.title', { product: d.productName }),
-      paragraphs: [d.t(bodyKey, { ...values, method: what })],
+      message: (t) => ({ title: t('mail.methodChanged.title', { product: d.productName }), paragraphs: [t(bodyKey, { ...values, method: what })] }),
       except: except?.type === 'email' && except.contact ? [except.contact] : [],
     });
   }

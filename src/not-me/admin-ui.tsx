@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import type { SelfServiceBlock } from '../directory/self-service-blocks.js';
@@ -19,9 +19,9 @@ export function SelfServiceBlockCard({ c, userId, username, block, eventText, ad
           <dt>{t('notMe.admin.reported')}</dt>
           <dd>{eventText(block.reportedEvent)}</dd>
           <dt>{t('notMe.admin.reportedAt')}</dt>
-          <dd>{formatUtc(block.reportedEventAt, 'minute')}</dd>
+          <dd>{formatDateTime(block.reportedEventAt, 'minute')}</dd>
           <dt>{t('notMe.admin.blockedAt')}</dt>
-          <dd>{formatUtc(block.blockedAt, 'minute')}</dd>
+          <dd>{formatDateTime(block.blockedAt, 'minute')}</dd>
         </dl>
         {administrator ? (
           <>

@@ -4,7 +4,7 @@ import type { Actor, Outcome } from '../directory/directory-service.js';
 import type { SelfServiceBlock, SelfServiceBlockStore } from '../directory/self-service-blocks.js';
 import type { UserStore } from '../directory/users.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import type { CodeService } from '../methods/codes.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { ReportLinkStore } from '../state/report-links.js';
@@ -78,21 +78,23 @@ export class NotMeService {
     });
     await d.notices.toAdministrators({
       kind: 'notify:not-me-reported',
-      title: d.t('mail.notMeReported.title'),
-      paragraphs: [
-        d.t('mail.notMeReported.body', { name: user.displayName, username: user.username, event: this.eventText(link.event), when: formatUtc(link.eventAt, 'minute') }),
-        d.t('mail.notMeReported.done'),
-        d.t('mail.notMeReported.next'),
-      ],
-      action: { label: d.t('mail.notMeReported.action'), url: `${d.publicUrl}/admin/users/${user.id}` },
+      message: (t) => ({
+        title: t('mail.notMeReported.title'),
+        paragraphs: [
+          t('mail.notMeReported.body', { name: user.displayName, username: user.username, event: this.eventText(link.event, t), when: formatDateTime(link.eventAt, 'minute') }),
+          t('mail.notMeReported.done'),
+          t('mail.notMeReported.next'),
+        ],
+        action: { label: t('mail.notMeReported.action'), url: `${d.publicUrl}/admin/users/${user.id}` },
+      }),
     });
     return { kind: 'done', event: link.event, eventAt: link.eventAt, helpdesk: await this.helpdesk() };
   }
 
   /** The reported event in words ("Your password was reset"); an event without words of its own gets the general ones. */
-  eventText(event: string): string {
+  eventText(event: string, t: Translate = this.d.t): string {
     const key = `notMe.event.${event}`;
-    return this.d.t(isMessageKey(key) ? key : 'notMe.event.other');
+    return t(isMessageKey(key) ? key : 'notMe.event.other');
   }
 
   /** The block of one user, for the console's user page (null: self-service is on). */

@@ -234,7 +234,7 @@ describe('"this wasn\'t me" (HTTP, real store)', () => {
     await t.portal.notMe.lift({ id: null, name: 'test' }, alice.user.id);
 
     // A week later a link from an older notice is dead, on GET and POST alike.
-    await t.portal.notices.toUser(alice.user, { event: 'password_change', kind: 'notify:password-changed', title: 'Your password was changed', paragraphs: ['test'] });
+    await t.portal.notices.toUser(alice.user, { event: 'password_change', kind: 'notify:password-changed', message: () => ({ title: 'Your password was changed', paragraphs: ['test'] }) });
     const [late] = (await messagesTo(t.portal, alice.email)).flatMap(linksIn);
     t.clock.advance!(7 * DAY - 1000);
     expect((await new TestClient(t.app).get(`/not-me?token=${late}`)).status).toBe(200);

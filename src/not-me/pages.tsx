@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { NOT_ME_PATH } from '../delivery/notices.js';
@@ -48,7 +48,7 @@ export function NotMePage({ c, view, eventText }: { c: AppContext; view: NotMeVi
       <h1>{t('notMe.title')}</h1>
       <p>{t('notMe.intro')}</p>
       <div class="card">
-        <p class="muted">{t('notMe.when', { when: formatUtc(view.eventAt, 'minute') })}</p>
+        <p class="muted">{t('notMe.when', { when: formatDateTime(view.eventAt, 'minute') })}</p>
         <p>
           <strong>{eventText(view.event)}</strong>
         </p>

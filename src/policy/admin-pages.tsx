@@ -14,7 +14,7 @@ import type { PolicySection } from './policy.js';
 import { policyChanges, settingValueText, type SettingChange } from './policy-diff.js';
 import { policyConflictMessage, type PolicyService, type PolicyVersion } from './policy-service.js';
 import type { Group, GroupStore } from '../directory/groups.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { formFromPolicy, formName, patchFromForm, policySettings, sectionPages, settingOfPath, settingsOf, valueAt } from './settings.js';
 import { BannedListFile, PasswordRulesFields, bannedListRoutes } from './password-rules-page.js';
 
@@ -28,7 +28,7 @@ export interface PolicyPageDeps {
   groups: Pick<GroupStore, 'list'>;
 }
 
-const when = (ms: number) => formatUtc(ms, 'minute');
+const when = (ms: number) => formatDateTime(ms, 'minute');
 
 /** "Version 3, saved by ada on …" — or that the policy still is the configuration's. */
 function VersionLine({ c, v }: { c: AppContext; v: PolicyVersion }) {

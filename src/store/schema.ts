@@ -22,6 +22,8 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   security_info_confirmed_at: number | null;
+  /** A code of src/i18n/languages.ts, chosen in My account; null: none chosen. */
+  language: string | null;
 }
 
 export interface UserRolesTable {

@@ -1,4 +1,6 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { Locale } from '../i18n/locale-context.js';
+import { inRecipientLocale } from '../delivery/recipient-locale.js';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Actor, Outcome } from '../directory/directory-service.js';
@@ -38,6 +40,8 @@ export interface PasskeyCallerCheckDeps {
   /** Keys the tokens' hashes: a copied database holds no usable link. */
   key: Buffer;
   publicUrl: string;
+  /** The organisation's language and zone, for a user who saved none (the helpdesk's own page language is not theirs). */
+  defaultLocale: Locale;
 }
 
 export type PasskeyCheckRefusal = 'support.verify.linkInvalid' | 'support.verify.blocked' | 'passkeys.failed' | 'passkeys.expired' | 'methods.notAvailable';
@@ -78,11 +82,17 @@ export class PasskeyCallerCheck {
       .values({ id, user_id: user.id, actor_id: actorKey, method_id: passkey.id, kind: 'passkey', started_at: now, verified_at: null, expires_at: now + PASSKEY_LINK_MS, attempts: 0, token_hash: this.hash(token), challenge: null })
       .execute();
     const url = `${d.publicUrl.replace(/\/$/, '')}${PASSKEY_CHECK_PATH}?token=${encodeURIComponent(token)}`;
-    const mail = d.renderEmail({
-      title: d.t('mail.helpdeskPasskey.title'),
-      paragraphs: [d.t('mail.helpdeskPasskey.body', { minutes: PASSKEY_LINK_MS / 60_000 }), d.t('mail.helpdeskCode.notYou')],
-      action: { label: d.t('mail.helpdeskPasskey.action'), url },
-    });
+    const mail = inRecipientLocale(
+      user,
+      d.defaultLocale,
+      () =>
+        d.renderEmail({
+          title: d.t('mail.helpdeskPasskey.title'),
+          paragraphs: [d.t('mail.helpdeskPasskey.body', { minutes: PASSKEY_LINK_MS / 60_000 }), d.t('mail.helpdeskCode.notYou')],
+          action: { label: d.t('mail.helpdeskPasskey.action'), url },
+        }),
+      { byOther: true },
+    );
     const sent = await d.outbound.email({ to: email.contact, ...mail, kind: 'helpdesk-verify-passkey', userId: user.id });
     const audit = { actor: { id: actor.id, name: actor.name }, target: { id: user.id, name: user.username }, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
     if (!sent.ok) {

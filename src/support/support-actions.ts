@@ -1,4 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Locale } from '../i18n/locale-context.js';
+import { inRecipientLocale } from '../delivery/recipient-locale.js';
 import type { Notices } from '../delivery/notices.js';
 import type { Actor, Outcome } from '../directory/directory-service.js';
 import { nameKey } from '../directory/names.js';
@@ -67,6 +69,8 @@ export interface SupportActionDeps {
   clock: Clock;
   t: Translate;
   publicUrl: string;
+  /** The organisation's language and zone, for a user who saved none (the helpdesk's own page language is not theirs). */
+  defaultLocale: Locale;
 }
 
 export interface ActionInput {
@@ -146,9 +150,10 @@ export class SupportActions {
     });
   }
 
-  private async tell(action: SupportActionName, user: User, paragraphs: string[]): Promise<void> {
+  /** The user hears of it in their own language (saved, else the organisation's), not the helpdesk's. */
+  private async tell(action: SupportActionName, user: User, paragraphs: (t: Translate) => string[]): Promise<void> {
     const key = action.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
-    await this.d.notices.toUser(user, { event: SUPPORT_EVENTS[action], kind: `notify:support-${key}`, title: this.d.t(`mail.support.${action}.title` as MessageKey), paragraphs });
+    await this.d.notices.toUser(user, { event: SUPPORT_EVENTS[action], kind: `notify:support-${key}`, byOther: true, message: (t) => ({ title: t(`mail.support.${action}.title` as MessageKey), paragraphs: paragraphs(t) }) });
   }
 
   /** Runs one action by name (the routes, the API and the CLI share this door). */
@@ -180,7 +185,7 @@ export class SupportActions {
     const block = await d.blocks.get(user.id);
     const lifted = block ? await d.blocks.lift(user.id) : false;
     await this.record('unblock', actor, user, g.reason, 'success', { countersCleared: true, notMeBlockLifted: lifted });
-    await this.tell('unblock', user, [d.t('mail.support.unblock.body')]);
+    await this.tell('unblock', user, (t) => [t('mail.support.unblock.body')]);
     return { ok: true, value: { action: 'unblock' } };
   }
 
@@ -190,7 +195,7 @@ export class SupportActions {
     if (!g.ok) return g.result;
     await this.d.throttle.reset(throttleKeys.signInUser(nameKey(user.username)));
     await this.record('clearLockout', actor, user, g.reason, 'success');
-    await this.tell('clearLockout', user, [this.d.t('mail.support.clearLockout.body')]);
+    await this.tell('clearLockout', user, (t) => [t('mail.support.clearLockout.body')]);
     return { ok: true, value: { action: 'clearLockout' } };
   }
 
@@ -201,7 +206,7 @@ export class SupportActions {
     const r = await this.d.hybrid.unlock(actor, user);
     await this.record('unlockAd', actor, user, g.reason, r.ok ? 'success' : 'failure');
     if (!r.ok) return r;
-    await this.tell('unlockAd', user, [this.d.t('mail.support.unlockAd.body')]);
+    await this.tell('unlockAd', user, (t) => [t('mail.support.unlockAd.body')]);
     return { ok: true, value: { action: 'unlockAd' } };
   }
 
@@ -227,7 +232,7 @@ export class SupportActions {
     // A reset or sign-in under way that already used the method cannot finish.
     await d.flows.voidFlowsOf(user.id, { reason: 'helpdesk' });
     await this.record('removeMethod', actor, user, g.reason, 'success', { method: type, shown });
-    await this.tell('removeMethod', user, [d.t('mail.support.removeMethod.body', { method: shown })]);
+    await this.tell('removeMethod', user, (t) => [t('mail.support.removeMethod.body', { method: shown })]);
     return { ok: true, value: { action: 'removeMethod', method: shown } };
   }
 
@@ -236,7 +241,7 @@ export class SupportActions {
     if (!g.ok) return g.result;
     await this.d.reregistrations.require(user.id, actor.name);
     await this.record('requireRegistration', actor, user, g.reason, 'success');
-    await this.tell('requireRegistration', user, [this.d.t('mail.support.requireRegistration.body')]);
+    await this.tell('requireRegistration', user, (t) => [t('mail.support.requireRegistration.body')]);
     return { ok: true, value: { action: 'requireRegistration' } };
   }
 
@@ -246,7 +251,7 @@ export class SupportActions {
     const ended = await this.d.sessions.revokeAllForUser(user.id);
     const flows = await this.d.flows.voidFlowsOf(user.id, { reason: 'helpdesk' });
     await this.record('endSessions', actor, user, g.reason, 'success', { sessionsEnded: ended, flowsEnded: flows });
-    await this.tell('endSessions', user, [this.d.t('mail.support.endSessions.body')]);
+    await this.tell('endSessions', user, (t) => [t('mail.support.endSessions.body')]);
     return { ok: true, value: { action: 'endSessions' } };
   }
 
@@ -266,18 +271,24 @@ export class SupportActions {
     const shown = this.describe(method);
     const { token, expiresAt, replaced } = await d.resetLinks.issue(user.id, method.id, actor.name);
     const url = `${d.publicUrl}/reset/link/${token}`;
-    const sent =
-      method.type === 'email'
-        ? await d.outbound.email({
-            to: method.contact,
-            ...d.renderEmail({ title: d.t('mail.resetLink.title'), paragraphs: [d.t('mail.resetLink.body', { username: user.username }), d.t('mail.resetLink.ignore')], action: { label: d.t('mail.resetLink.action'), url } }),
-            kind: 'support:reset-link',
-            userId: user.id,
-          })
-        : await d.outbound.sms({ to: method.contact, text: d.t('sms.resetLink', { url }), kind: 'support:reset-link', userId: user.id });
+    const contact = method.contact;
+    const sent = await inRecipientLocale(
+      user,
+      d.defaultLocale,
+      () =>
+        method.type === 'email'
+          ? d.outbound.email({
+              to: contact,
+              ...d.renderEmail({ title: d.t('mail.resetLink.title'), paragraphs: [d.t('mail.resetLink.body', { username: user.username }), d.t('mail.resetLink.ignore')], action: { label: d.t('mail.resetLink.action'), url } }),
+              kind: 'support:reset-link',
+              userId: user.id,
+            })
+          : d.outbound.sms({ to: contact, text: d.t('sms.resetLink', { url }), kind: 'support:reset-link', userId: user.id }),
+      { byOther: true },
+    );
     await this.record('resetLink', actor, user, g.reason, sent.ok ? 'success' : 'failure', { method: method.type, shown, replacedLinks: replaced, ...(sent.ok ? {} : { problem: sent.reason }) });
     if (!sent.ok) return refused('support.refuse.sendFailed');
-    await this.tell('resetLink', user, [d.t('mail.support.resetLink.body', { method: shown }), d.t('mail.support.resetLink.ignore')]);
+    await this.tell('resetLink', user, (t) => [t('mail.support.resetLink.body', { method: shown }), t('mail.support.resetLink.ignore')]);
     return { ok: true, value: { action: 'resetLink', method: shown, expiresAt } };
   }
 

@@ -15,7 +15,7 @@ import { AdExecutor } from '../agent/ad-executor.js';
 import { Journal } from '../agent/journal.js';
 import { registerAgent } from '../agent/state.js';
 import { fileTimeToDate } from '../ad/ad-time.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { supportViewJsonSchema } from '../api/support-json.js';
 
 /**
@@ -98,10 +98,10 @@ describe('the support page against a real Samba AD DC', { timeout: 60_000 }, () 
     const page = await admin.get(`/admin/users/${sam.name}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<h2>Active Directory</h2>');
-    expect(page.body).toContain(`Locked out since ${formatUtc(truth.lockoutTime!, 'minute')}`);
+    expect(page.body).toContain(`Locked out since ${formatDateTime(truth.lockoutTime!, 'minute')}`);
     expect(page.body).toMatch(/data-state="ad-summary"><span class="badge off">Locked out in Active Directory</);
-    expect(page.body).toMatch(new RegExp(`Password last set</dt><dd>${formatUtc(truth.pwdLastSet!, 'minute')}</dd>`));
-    expect(page.body).toMatch(new RegExp(`Password expires</dt><dd>${formatUtc(truth.expires!, 'minute')}</dd>`));
+    expect(page.body).toMatch(new RegExp(`Password last set</dt><dd>${formatDateTime(truth.pwdLastSet!, 'minute')}</dd>`));
+    expect(page.body).toMatch(new RegExp(`Password expires</dt><dd>${formatDateTime(truth.expires!, 'minute')}</dd>`));
     expect(page.body).toMatch(/Must change the password at the next sign-in<\/dt><dd>No<\/dd>/);
 
     const r = await tp.portal.apiTokens.create({ id: null, name: 'test' }, { name: 'support-ad', scope: 'read' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { chooseEmail, flowOf, registered, resetPortals, startReset } from '../../test/helpers/reset-flow.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { supportViewJsonSchema } from '../api/support-json.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import { hashToken } from '../shared/crypto.js';
@@ -82,7 +82,7 @@ describe('the support page', () => {
 
     const page = await admin.get('/admin/users/nils');
     expect(page.status).toBe(200);
-    expect(page.body).toContain(`Self-service blocked until ${formatUtc(counter.lockedUntil, 'minute')} (5 wrong codes or answers)`);
+    expect(page.body).toContain(`Self-service blocked until ${formatDateTime(counter.lockedUntil, 'minute')} (5 wrong codes or answers)`);
     expect(page.body).toContain('5 of 5 (self-service is blocked at 5)');
     expect(page.body).toContain('Firefox/140.0 (support test)');
     expect(page.body).toMatch(/Password reset<\/td><td>Blocked/);

@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { AppContext } from '../http/context.js';
 import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../http/ui/console-page.js';
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { isMessageKey, type MessageKey, type Translate } from '../i18n/index.js';
 import { eventWords, methodDetails, methodKind, selfServiceLine, signInLine } from './support-words.js';
 import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
@@ -10,7 +10,7 @@ import { SupportActions } from './actions-ui.js';
 import { CallerVerificationPanel } from './verification-ui.js';
 import type { AdAccountRead, MaskedMethod, SupportEvent, SupportView } from './types.js';
 
-const when = (ms: number) => formatUtc(ms, 'minute');
+const when = (ms: number) => formatDateTime(ms, 'minute');
 
 function Badge({ on, children }: { on: boolean; children: Child }) {
   return <span class={`badge ${on ? 'on' : 'off'}`}>{children}</span>;
@@ -180,7 +180,7 @@ export function ActiveDirectory({ t, ad }: { t: Translate; ad: AdAccountRead }) 
         <dt>{t('support.ad.protected')}</dt>
         <dd>{s.protectedAccount ? t('support.ad.protectedYes') : t('support.ad.no')}</dd>
       </dl>
-      <p class="hint">{t('support.ad.readAt', { when: formatUtc(ad.readAt) })}</p>
+      <p class="hint">{t('support.ad.readAt', { when: formatDateTime(ad.readAt) })}</p>
     </div>
   );
 }
@@ -205,7 +205,7 @@ function Events({ t, view, auditLink }: { t: Translate; view: SupportView; audit
               {view.recentEvents.map((e) => (
                 <tr>
                   <td>
-                    <time datetime={new Date(e.at).toISOString()}>{formatUtc(e.at)}</time>
+                    <time datetime={new Date(e.at).toISOString()}>{formatDateTime(e.at)}</time>
                   </td>
                   <td>{eventWords(t, e.event)}</td>
                   <td>{isMessageKey(`support.outcome.${e.outcome}`) ? t(`support.outcome.${e.outcome}` as MessageKey) : ''}</td>

@@ -1,10 +1,10 @@
-import { formatUtc } from '../http/ui/dates.js';
+import { formatDateTime } from '../http/ui/dates.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
 import type { MaskedMethod, SupportView } from './types.js';
 
 /** The support view in words, the same on the page and in `sspr user support`. */
 
-const when = (ms: number) => formatUtc(ms, 'minute');
+const when = (ms: number) => formatDateTime(ms, 'minute');
 
 /** The state of self-service in one line, for the summary's badge: blocked until when and why, or available. */
 export function selfServiceLine(t: Translate, view: SupportView): { blocked: boolean; text: string } {

@@ -189,7 +189,7 @@ export class CallerVerificationService implements CallerVerifications {
   private wording(): CodeWording {
     const { t, codeTtlMs } = this.d;
     return {
-      mail: { title: t('mail.helpdeskCode.title'), paragraphs: [t('mail.helpdeskCode.body', { minutes: Math.round(codeTtlMs / 60_000) }), t('mail.helpdeskCode.notYou')] },
+      mail: () => ({ title: t('mail.helpdeskCode.title'), paragraphs: [t('mail.helpdeskCode.body', { minutes: Math.round(codeTtlMs / 60_000) }), t('mail.helpdeskCode.notYou')] }),
       sms: (code) => t('sms.helpdeskCode', { code }),
       voice: (code) => t('voice.helpdeskCode', { code }),
     };

@@ -4,7 +4,7 @@ import { readForm, str } from '../http/form.js';
 import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { NotFoundPage } from '../http/errors.js';
-import { formatUtc, Moment, relativeTime, Timestamp } from '../http/ui/dates.js';
+import { formatDateTime, Moment, relativeTime, Timestamp } from '../http/ui/dates.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
 import type { Translate } from '../i18n/index.js';
@@ -91,7 +91,7 @@ function SyncPage({ c, view, problem }: { c: AppContext; view: SyncStatusView; p
           <dd id="sync-last-run">
             {last ? (
               <>
-                <a href={`/admin/sync/runs/${encodeURIComponent(last.id)}`}>{t('sync.status.lastRunLine', { kind: t(`sync.kind.${last.kind}`), trigger: t(`sync.trigger.${last.trigger}`), when: relativeTime(t, last.startedAt, now) })}</a> <span class="muted">({formatUtc(last.startedAt)})</span>
+                <a href={`/admin/sync/runs/${encodeURIComponent(last.id)}`}>{t('sync.status.lastRunLine', { kind: t(`sync.kind.${last.kind}`), trigger: t(`sync.trigger.${last.trigger}`), when: relativeTime(t, last.startedAt, now) })}</a> <span class="muted">({formatDateTime(last.startedAt)})</span>
               </>
             ) : (
               t('sync.status.none')

@@ -2,7 +2,7 @@ import type { AppContext } from '../http/context.js';
 import { Notice } from '../http/ui/layout.js';
 import { Pager } from '../http/ui/pager.js';
 import { AdminPage } from '../http/ui/console-page.js';
-import { formatUtc, Timestamp } from '../http/ui/dates.js';
+import { formatDateTime, Timestamp } from '../http/ui/dates.js';
 import type { Translate } from '../i18n/index.js';
 import type { Config } from '../config/schema.js';
 import { EXPIRED_NOTICE_DAYS, type Reminder, type ReminderSummary } from './reminders.js';
@@ -123,7 +123,7 @@ export function RemindersPage({ c, view }: { c: AppContext; view: RemindersView 
                       <Timestamp ms={r.expiresAt} />
                     </td>
                     <td>{thresholdName(t, r.threshold)}</td>
-                    <td>{sendsAt(r) <= now ? t('reminders.sends.now') : t('reminders.sends.on', { date: formatUtc(sendsAt(r), 'day') })}</td>
+                    <td>{sendsAt(r) <= now ? t('reminders.sends.now') : t('reminders.sends.on', { date: formatDateTime(sendsAt(r), 'day') })}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,6 @@
 import type { AppContext } from '../http/context.js';
 import { AdminPage } from '../http/ui/console-page.js';
-import { formatUtc, Moment } from '../http/ui/dates.js';
+import { formatDateTime, Moment } from '../http/ui/dates.js';
 import type { SyncConflict, SyncRun } from './sync-service.js';
 import { StatusBadge, counts, duration, number, words } from './admin-run-view.js';
 
@@ -8,7 +8,7 @@ import { StatusBadge, counts, duration, number, words } from './admin-run-view.j
 export function RunPage(props: { c: AppContext; run: SyncRun; agentName: string | null; now: number }) {
   const { c, run, now } = props;
   const t = c.get('t');
-  const title = t('sync.run.title', { when: formatUtc(run.startedAt) });
+  const title = t('sync.run.title', { when: formatDateTime(run.startedAt) });
   return (
     <AdminPage c={c} title={title} section="/admin/sync">
       <p>

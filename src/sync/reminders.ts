@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Translate } from '../i18n/index.js';
+import { formatDateTime } from '../i18n/dates.js';
+import type { Locale } from '../i18n/locale-context.js';
+import { inRecipientLocale } from '../delivery/recipient-locale.js';
 import type { MethodStore } from '../methods/method-store.js';
 import type { Outbound, RenderEmail } from '../methods/outbound.js';
 import type { Store } from '../store/database.js';
@@ -16,6 +19,8 @@ export interface Reminder {
   userId: string;
   username: string;
   displayName: string;
+  /** The user's saved language, or null. */
+  language: string | null;
   expiresAt: number;
   /** Days before expiry this reminder is for; 0 = the password has expired. */
   threshold: number;
@@ -35,6 +40,8 @@ interface Deps {
   audit: AuditLog;
   clock: Clock;
   t: Translate;
+  /** The organisation's language and zone: for users who saved no language of their own. */
+  defaultLocale: Locale;
   publicUrl: string;
   daysBefore: readonly number[];
   whenExpired: boolean;
@@ -70,7 +77,7 @@ export class ExpiryReminders {
       .orderBy('c.user_id');
     if (options.limit !== undefined) q = q.limit(options.limit).offset(options.offset ?? 0);
     const rows = await q.execute();
-    return rows.map((r) => ({ userId: r.user_id, username: r.username, displayName: r.display_name, expiresAt: Number(r.expires_at), threshold: Number(r.threshold) }));
+    return rows.map((r) => ({ userId: r.user_id, username: r.username, displayName: r.display_name, language: r.language, expiresAt: Number(r.expires_at), threshold: Number(r.threshold) }));
   }
 
   /** How many `due()` would list, per threshold, counted by the database. */
@@ -106,7 +113,7 @@ export class ExpiryReminders {
     const candidates = db
       .selectFrom('synced_objects as s')
       .innerJoin('users as u', 'u.id', 's.local_id')
-      .select(['u.id as user_id', 'u.username', 'u.display_name', 's.password_expires_at as expires_at', threshold.as('threshold')])
+      .select(['u.id as user_id', 'u.username', 'u.display_name', 'u.language', 's.password_expires_at as expires_at', threshold.as('threshold')])
       .where('s.kind', '=', 'user')
       .where('s.gone_at', 'is', null)
       .where('u.enabled', '=', 1)
@@ -140,11 +147,13 @@ export class ExpiryReminders {
       const targets = await this.emailsOf(r.userId);
       if (targets.size === 0) continue;
       const days = Math.max(1, Math.ceil((r.expiresAt - now) / DAY));
-      const date = new Date(r.expiresAt).toISOString().slice(0, 10);
-      const mail =
-        r.threshold === EXPIRED
+      // A job between requests: the user's saved language, else the organisation's.
+      const mail = inRecipientLocale(r, d.defaultLocale, () => {
+        const date = formatDateTime(r.expiresAt, 'day');
+        return r.threshold === EXPIRED
           ? d.renderEmail({ title: d.t('mail.expired.title'), paragraphs: [d.t('mail.expired.body', { username: r.username, date })], action: { label: d.t('mail.expired.action'), url: `${d.publicUrl}/reset` } })
           : d.renderEmail({ title: d.t('mail.expiring.title', { days }), paragraphs: [d.t('mail.expiring.body', { username: r.username, days, date })], action: { label: d.t('mail.expiring.action'), url: `${d.publicUrl}/account/change-password` } });
+      });
       for (const to of targets) await d.outbound.email({ to, ...mail, kind: r.threshold === EXPIRED ? 'notify:password-expired' : 'notify:password-expiring', userId: r.userId });
       await d.audit.record({ event: 'expiry_reminder', outcome: 'success', target: { id: r.userId, name: r.username }, details: { threshold: r.threshold, expiresAt: new Date(r.expiresAt).toISOString() } });
       sent++;

@@ -4,7 +4,7 @@ import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
-import { formatUtc, Moment, relativeTime, Timestamp } from '../http/ui/dates.js';
+import { formatDateTime, Moment, relativeTime, Timestamp } from '../http/ui/dates.js';
 import { isMessageKey, type Translate } from '../i18n/index.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { Clock } from '../shared/clock.js';
@@ -66,7 +66,7 @@ function JobLine({ t, job, now }: { t: Translate; job: WritebackJobRow | undefin
   const at = job.finishedAt ?? job.createdAt;
   return (
     <>
-      {t('agents.status.jobAt', { kind: t(`agents.kind.${job.kind}`), user: userOf(t, job), when: relativeTime(t, at, now) })} <span class="muted">({formatUtc(at)})</span>
+      {t('agents.status.jobAt', { kind: t(`agents.kind.${job.kind}`), user: userOf(t, job), when: relativeTime(t, at, now) })} <span class="muted">({formatDateTime(at)})</span>
       {job.status === 'applied' || !job.verdict ? null : (
         <>
           <br />
@@ -134,7 +134,7 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
             </pre>
           </figure>
           <p class="hint">{t('agents.created.nameHint')}</p>
-          <p>{t('agents.created.expires', { when: formatUtc(props.created.expiresAt) })}</p>
+          <p>{t('agents.created.expires', { when: formatDateTime(props.created.expiresAt) })}</p>
           <p>{t('agents.created.next')}</p>
         </div>
       ) : null}
@@ -222,8 +222,8 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
                     <td>{a.lastSeenAt === null ? t('agents.never') : <Moment t={t} ms={a.lastSeenAt} now={now} />}</td>
                     <td>{a.version ?? t('agents.unknown')}</td>
                     <td>{a.domain ?? t('agents.unknown')}</td>
-                    <td>{formatUtc(a.registeredAt)}</td>
-                    <td>{a.revokedAt === null ? t('agents.notRevoked') : formatUtc(a.revokedAt)}</td>
+                    <td>{formatDateTime(a.registeredAt)}</td>
+                    <td>{a.revokedAt === null ? t('agents.notRevoked') : formatDateTime(a.revokedAt)}</td>
                     <td>
                       {a.revokedAt === null ? (
                         <form method="post" action={`/admin/agents/${encodeURIComponent(a.id)}/revoke`} class="inline">

@@ -126,9 +126,11 @@ export class ChangePasswordService {
     await d.notices.toUser(user, {
       event: 'password_change',
       kind: 'notify:password-changed',
-      title: d.t('mail.passwordChanged.title'),
-      paragraphs: [d.t('mail.passwordChanged.body', { username: user.username })],
-      action: { label: d.t('mail.passwordChanged.action'), url: `${d.publicUrl}/sign-in` },
+      message: (t) => ({
+        title: t('mail.passwordChanged.title'),
+        paragraphs: [t('mail.passwordChanged.body', { username: user.username })],
+        action: { label: t('mail.passwordChanged.action'), url: `${d.publicUrl}/sign-in` },
+      }),
     });
   }
 }

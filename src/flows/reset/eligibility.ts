@@ -38,6 +38,7 @@ export const NOBODY: User = {
   passwordChangedAt: null,
   createdAt: 0,
   securityInfoConfirmedAt: null,
+  language: null,
 };
 
 /** The same queries run for NOBODY as for a real user, so the time taken tells nothing. */

@@ -15,9 +15,11 @@ export async function notifyUser(d: ResetNoticeDeps, user: User, action: Intent)
   await d.notices.toUser(user, {
     event: unlock ? 'account_unlock' : 'password_reset',
     kind: `notify:${unlock ? 'account-unlocked' : 'password-reset'}`,
-    title: d.t(unlock ? 'mail.unlocked.title' : 'mail.reset.title'),
-    paragraphs: [d.t(unlock ? 'mail.unlocked.body' : 'mail.reset.body', { username: user.username })],
-    action: { label: d.t('mail.reset.action'), url: `${d.publicUrl}/sign-in` },
+    message: (t) => ({
+      title: t(unlock ? 'mail.unlocked.title' : 'mail.reset.title'),
+      paragraphs: [t(unlock ? 'mail.unlocked.body' : 'mail.reset.body', { username: user.username })],
+      action: { label: t('mail.reset.action'), url: `${d.publicUrl}/sign-in` },
+    }),
   });
 }
 
@@ -25,9 +27,11 @@ export async function notifyUser(d: ResetNoticeDeps, user: User, action: Intent)
 export async function notifyAdmins(d: ResetNoticeDeps, resetter: User): Promise<void> {
   await d.notices.toAdministrators({
     kind: 'notify:admin-reset',
-    title: d.t('mail.adminReset.title'),
-    paragraphs: [d.t('mail.adminReset.body', { username: resetter.username, name: resetter.displayName }), d.t('mail.adminReset.check')],
-    action: { label: d.t('mail.adminReset.action'), url: `${d.publicUrl}/admin/audit?event=password_reset` },
+    message: (t) => ({
+      title: t('mail.adminReset.title'),
+      paragraphs: [t('mail.adminReset.body', { username: resetter.username, name: resetter.displayName }), t('mail.adminReset.check')],
+      action: { label: t('mail.adminReset.action'), url: `${d.publicUrl}/admin/audit?event=password_reset` },
+    }),
     exceptUserId: resetter.id,
   });
 }

@@ -3,6 +3,8 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Session } from '../../state/sessions.js';
 import type { User } from '../../directory/users.js';
 import { translator } from '../../i18n/index.js';
+import { chooseLanguage, languageDir, matchLanguage, validTimeZone } from '../../i18n/languages.js';
+import { inLocale } from '../../i18n/locale-context.js';
 import { hmac, randomToken } from '../../shared/crypto.js';
 import { cookieNames, type AppEnv, type PageFrame } from '../context.js';
 import { clientIp } from './client-ip.js';
@@ -19,16 +21,22 @@ export interface RequestContextDeps {
   users: { byId(id: string): Promise<User | null> };
   /** The page frame for this request (loads the policy once per request: pages render from it). */
   frame(): Promise<PageFrame>;
+  /** The languages offered (branding.languages), the organisation's default and time zone. */
+  languages: { offered: readonly string[]; fallback: string; timeZone: string };
 }
+
+/** The footer's switch (`?lang=`) is kept a year; the browser's zone is told by /assets/locale.js. */
+export const LANGUAGE_COOKIE = 'sspr_lang';
+export const TIME_ZONE_COOKIE = 'sspr_tz';
+const YEAR_SECONDS = 365 * 24 * 3600;
 
 /** Who is asking: address, browser id, session and user, and the CSRF token for forms. */
 export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
   const names = cookieNames(deps.publicUrl);
-  const t = translator('en');
+  const { offered, fallback } = deps.languages;
   return async (c, next) => {
     c.set('frame', await deps.frame());
     c.set('cookies', names);
-    c.set('t', t);
     c.set('ip', clientIp(c, deps.trustedProxies));
     c.set('userAgent', (c.req.header('user-agent') ?? '').slice(0, 512));
 
@@ -51,7 +59,15 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
         c.set('user', user);
       }
     }
-    await next();
+
+    // The language: the footer's switch (kept in a cookie), the saved preference, the browser, the default.
+    const asked = c.req.method === 'GET' ? matchLanguage(c.req.query('lang') ?? '', offered) : null;
+    if (asked) setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax', maxAge: YEAR_SECONDS });
+    const lang = chooseLanguage({ asked, cookie: getCookie(c, LANGUAGE_COOKIE), preference: c.get('user')?.language, acceptLanguage: c.req.header('accept-language'), offered, fallback });
+    const timeZone = validTimeZone(getCookie(c, TIME_ZONE_COOKIE)) ?? deps.languages.timeZone;
+    c.set('locale', { lang, dir: languageDir(lang), timeZone, offered });
+    c.set('t', translator(lang));
+    await inLocale({ lang, timeZone }, next);
   };
 }
 

@@ -277,3 +277,21 @@ export const copyScript = `(function () {
   Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), setUp);
 })();
 `;
+
+/**
+ * Tells the portal the browser's time zone (a cookie read by the request context), so pages show
+ * dates in the viewer's zone from the next page on; without JavaScript they use branding.timeZone.
+ */
+export const localeScript = `(function () {
+  'use strict';
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone || !/^[A-Za-z0-9_+\\-/]+$/.test(zone)) return;
+    var now = document.cookie.match(/(?:^|; )sspr_tz=([^;]*)/);
+    if (now && decodeURIComponent(now[1]) === zone) return;
+    document.cookie = 'sspr_tz=' + encodeURIComponent(zone) + '; path=/; max-age=31536000; samesite=lax' + (location.protocol === 'https:' ? '; secure' : '');
+  } catch (e) {
+    // no Intl: the organisation's zone stays
+  }
+})();
+`;

@@ -1,5 +1,5 @@
 import { isMessageKey, type Translate } from '../../i18n/index.js';
-import { formatUtc } from './dates.js';
+import { formatDateTime } from './dates.js';
 
 /**
  * Words for the portal's codes (audit events and outcomes, detail keys and values, delivery kinds,
@@ -49,7 +49,7 @@ export function idsIn(details: Record<string, unknown>): string[] {
 
 function oneValue(t: Translate, key: string, v: string, names: Names): string {
   if (UUID_ONLY.test(v)) return names.get(v) ?? t('audit.reference', { id: v.slice(0, 8) });
-  if (ISO_TIME.test(v) && !Number.isNaN(Date.parse(v))) return formatUtc(Date.parse(v), 'minute');
+  if (ISO_TIME.test(v) && !Number.isNaN(Date.parse(v))) return formatDateTime(Date.parse(v), 'minute');
   if (!CODE.test(v) && !/^[a-z]+$/.test(v)) return v;
   if (key === 'reported') return eventLabel(t, v);
   for (const prefix of ['audit.value.', 'methods.type.', 'role.', 'audit.event.', 'delivery.kind.']) {

@@ -1,21 +1,12 @@
 import type { Translate } from '../../i18n/index.js';
+import { formatDateTime, type DatePrecision } from '../../i18n/dates.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-export type DatePrecision = 'day' | 'minute' | 'second';
-
-/**
- * The one date formatter of every page: `2026-01-01 10:00:00 UTC` (or to the minute, or the day
- * alone). Pages show UTC, the zone of the audit log, so a time on a page can be matched with it.
- */
-export function formatUtc(ms: number, precision: DatePrecision = 'second'): string {
-  const iso = new Date(ms).toISOString();
-  if (precision === 'day') return iso.slice(0, 10);
-  return `${iso.replace('T', ' ').slice(0, precision === 'minute' ? 16 : 19)} UTC`;
-}
+export { formatDateTime, type DatePrecision } from '../../i18n/dates.js';
 
 /** "3 minutes ago", "in 2 hours": relative to the page's now. */
 export function relativeTime(t: Translate, ms: number, now: number): string {
@@ -35,12 +26,12 @@ export function relativeTime(t: Translate, ms: number, now: number): string {
 export function Moment({ t, ms, now }: { t: Translate; ms: number; now: number }) {
   return (
     <>
-      <time datetime={new Date(ms).toISOString()}>{relativeTime(t, ms, now)}</time> <span class="muted">({formatUtc(ms)})</span>
+      <time datetime={new Date(ms).toISOString()}>{relativeTime(t, ms, now)}</time> <span class="muted">({formatDateTime(ms)})</span>
     </>
   );
 }
 
 /** An exact time in a `<time>` element. */
 export function Timestamp({ ms, precision }: { ms: number; precision?: DatePrecision }) {
-  return <time datetime={new Date(ms).toISOString()}>{formatUtc(ms, precision)}</time>;
+  return <time datetime={new Date(ms).toISOString()}>{formatDateTime(ms, precision)}</time>;
 }

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { AppContext } from '../context.js';
 import { consoleRoleOf } from '../console-access.js';
+import { languageName } from '../../i18n/languages.js';
 
 export interface PageProps {
   title: string;
@@ -15,6 +16,7 @@ export function Page(props: PageProps & { c: AppContext }) {
   const t = c.get('t');
   const user = c.get('user');
   const frame = c.get('frame');
+  const locale = c.get('locale');
   const helpdesk = frame.helpdesk;
   // The sign-in page and its MFA step do not link to themselves.
   const path = c.req.path;
@@ -22,7 +24,7 @@ export function Page(props: PageProps & { c: AppContext }) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
-      <html lang="en">
+      <html lang={locale.lang} dir={locale.dir}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -31,6 +33,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           <link rel="stylesheet" href="/assets/app.css" />
           <link rel="stylesheet" href={`/brand/theme.css?v=${frame.brandVersion}`} />
           <link rel="icon" type="image/svg+xml" href={`/favicon.svg?v=${frame.brandVersion}`} />
+          <script src="/assets/locale.js" defer></script>
         </head>
         <body>
           <a class="skip" href="#main">
@@ -78,11 +81,53 @@ export function Page(props: PageProps & { c: AppContext }) {
                 </ul>
               </nav>
             ) : null}
+            <LanguageSwitch c={c} />
           </footer>
         </body>
       </html>
     </>
   );
+}
+
+/**
+ * The footer's language switch: plain links that work without JavaScript. Each reloads the page
+ * the user is on (a page shown after a form, the page the form was on) with `?lang=`, which the
+ * request context keeps in a cookie.
+ */
+function LanguageSwitch({ c }: { c: AppContext }) {
+  const { lang, offered } = c.get('locale');
+  if (offered.length < 2) return null;
+  const here = switchTarget(c);
+  return (
+    <nav class="languages" aria-label={c.get('t')('app.language.nav')}>
+      <ul>
+        {offered.map((code) => {
+          here.searchParams.set('lang', code);
+          return (
+            <li>
+              <a href={`${here.pathname}${here.search}`} lang={code} hreflang={code} aria-current={code === lang ? 'true' : undefined}>
+                {languageName(code)}
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+function switchTarget(c: AppContext): URL {
+  const url = new URL(c.req.url);
+  if (c.req.method === 'GET') return url;
+  // A page shown in answer to a form: back to the form's own page, on this site only.
+  const referer = c.req.header('referer');
+  try {
+    const from = referer ? new URL(referer) : null;
+    if (from && from.origin === url.origin) return from;
+  } catch {
+    // not a URL: the start page
+  }
+  return new URL('/', url);
 }
 
 export function Csrf({ c }: { c: AppContext }) {

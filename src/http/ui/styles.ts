@@ -16,12 +16,12 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "No
 a { color: var(--brand); }
 a:hover { color: var(--brand-dark); }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-.skip { position: absolute; left: -999px; top: 0; background: var(--surface); padding: .5rem 1rem; z-index: 10; }
-.skip:focus { left: .5rem; }
+.skip { position: absolute; inset-inline-start: -999px; top: 0; background: var(--surface); padding: .5rem 1rem; z-index: 10; }
+.skip:focus { inset-inline-start: .5rem; }
 header.top { background: var(--brand); color: #fff; }
 header.top .bar { max-width: 72rem; margin: 0 auto; display: flex; flex-wrap: wrap; align-items: center; gap: var(--gap); padding: .75rem 1rem; }
 header.top a, header.top button.link { color: #fff; }
-header.top .product { font-weight: 700; font-size: 1.15rem; text-decoration: none; margin-right: auto; }
+header.top .product { font-weight: 700; font-size: 1.15rem; text-decoration: none; margin-inline-end: auto; }
 header.top nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 header.top form { margin: 0; }
 main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
@@ -56,15 +56,15 @@ button.link { background: none; border: none; padding: 0; margin: 0; text-decora
 .inline { display: inline; }
 .row { display: flex; gap: .75rem; align-items: end; flex-wrap: wrap; }
 .row > * { margin-top: 0; }
-.notice { border-left: 6px solid var(--brand); background: #e9f1fa; padding: .75rem 1rem; margin: 0 0 1rem; border-radius: var(--radius); }
+.notice { border-inline-start: 6px solid var(--brand); background: #e9f1fa; padding: .75rem 1rem; margin: 0 0 1rem; border-radius: var(--radius); }
 .notice.ok { border-color: var(--ok); background: var(--ok-bg); }
 .notice.warn { border-color: var(--warn); background: var(--warn-bg); }
 .notice.error { border-color: var(--danger); background: var(--danger-bg); }
 .error-summary { border: 3px solid var(--danger); padding: .75rem 1rem; border-radius: var(--radius); background: var(--surface); margin-bottom: 1rem; }
-.error-summary ul { margin: .25rem 0 0; padding-left: 1.25rem; }
+.error-summary ul { margin: .25rem 0 0; padding-inline-start: 1.25rem; }
 .error-summary a { color: var(--danger); font-weight: 600; }
 table { width: 100%; border-collapse: collapse; background: var(--surface); }
-th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: start; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .9rem; color: var(--muted); }
 .badge { display: inline-block; font-size: .8rem; padding: .05rem .45rem; border-radius: 999px; background: #e6e9ee; color: var(--text); }
 .badge.off { background: var(--danger-bg); color: var(--danger); }
@@ -76,11 +76,11 @@ th { font-size: .9rem; color: var(--muted); }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; }
 code, .token, input[readonly] { overflow-wrap: anywhere; }
 ul.details { list-style: none; margin: 0; padding: 0; }
-ol.checklist { margin: 0; padding-left: 1.5rem; }
+ol.checklist { margin: 0; padding-inline-start: 1.5rem; }
 .empty-state { margin-top: 2rem; }
 ol.checklist li { margin: .5rem 0; }
 ol.checklist .hint { margin: .1rem 0 0; }
-ul.changes { margin: 0; padding-left: 1.1rem; }
+ul.changes { margin: 0; padding-inline-start: 1.1rem; }
 /* A table cell of actions stays a cell (a flex td leaves the table's layout): its actions wrap inside it. */
 td.row { display: table-cell; }
 td.row > * { display: inline-block; margin: 0 .75rem .25rem 0; vertical-align: baseline; }
@@ -97,10 +97,15 @@ dl.props dt { font-weight: 600; }
 dl.props dd { margin: 0; overflow-wrap: anywhere; }
 td.wrap { overflow-wrap: anywhere; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
+footer nav.languages ul { list-style: none; padding: 0; margin: .5rem 0 0; display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+footer nav.languages a[aria-current] { font-weight: 700; text-decoration: none; color: var(--text); }
+/* Right-to-left pages mirror through logical properties; codes, numbers, addresses stay left-to-right. */
+code, kbd, .token, ol.recovery-codes, input[type=tel], input[type=email], input[type=url], input[inputmode=numeric], input[autocomplete=one-time-code] { direction: ltr; unicode-bidi: isolate; }
+[dir=rtl] input[type=tel], [dir=rtl] input[type=email], [dir=rtl] input[type=url], [dir=rtl] input[inputmode=numeric], [dir=rtl] input[autocomplete=one-time-code] { text-align: end; }
 code.link { word-break: break-all; }
 /* Hints and errors may name a long unbroken value (a DN, an address): they wrap rather than widen the page. */
 .hint, .field-error, .error-summary { overflow-wrap: anywhere; }
-ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0 0 1.25rem; padding-left: 2.75rem; }
+ol.recovery-codes { font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace; font-size: 1.15rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .35rem 1.5rem; margin: 0 0 1.25rem; padding-inline-start: 2.75rem; }
 ol.recovery-codes li { white-space: nowrap; }
 .recovery-actions button { margin-top: 0; }
 .recovery-actions form { margin: 0; }
@@ -111,7 +116,7 @@ ol.recovery-codes li { white-space: nowrap; }
 @media (max-width: 48rem) {
   .admin-layout { grid-template-columns: 1fr; }
   table, thead, tbody, tr, th, td { display: block; }
-  thead { position: absolute; left: -9999px; }
+  thead { position: absolute; inset-inline-start: -9999px; }
   td { border: none; padding: .2rem 0; overflow-wrap: anywhere; }
   td.row { display: block; }
   tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }

@@ -32,6 +32,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
         passwordChangedAt: clock.now(),
         createdAt: clock.now(),
         securityInfoConfirmedAt: null,
+        language: null,
       });
       expect(await users.byId(created.id)).toEqual(created);
       expect(await users.passwordHash(created.id)).toBe('hash-1');

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../../http/context.js';
-import { formatUtc } from '../../../http/ui/dates.js';
+import { formatDateTime } from '../../../http/ui/dates.js';
 import { Notice } from '../../../http/ui/layout.js';
 import type { Translate } from '../../../i18n/index.js';
 import { startPath } from '../paths.js';
@@ -47,7 +47,7 @@ export function BlockedNotice({ c, blocked, helpdesk, intent }: { c: AppContext;
   return (
     <>
       <Notice kind="error">
-        {t('reset.block.until', { until: formatUtc(shown, 'minute'), duration: durationText(t, blocked.remainingMs) })}
+        {t('reset.block.until', { until: formatDateTime(shown, 'minute'), duration: durationText(t, blocked.remainingMs) })}
       </Notice>
       {helpdesk && href ? (
         <p>
