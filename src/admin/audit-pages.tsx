@@ -4,7 +4,7 @@ import type { AppContext, AppEnv } from '../http/context.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
 import { formatDateTime, Timestamp } from '../http/ui/dates.js';
-import { Code, Details, eventLabel, idsIn, labelOf, outcomeLabel, type Names } from '../http/ui/code-labels.js';
+import { actorLabel, Code, Details, eventLabel, idsIn, labelOf, outcomeLabel, type Names } from '../http/ui/code-labels.js';
 import { AUDIT_OUTCOMES } from '../audit/events.js';
 import { settingOfPath } from '../policy/settings.js';
 import type { Translate } from '../i18n/index.js';
@@ -131,7 +131,7 @@ function AuditPage({ c, f, result, events, retentionDays, names }: { c: AppConte
                     {outcomeLabel(t, e.outcome)}
                   </span>
                 </td>
-                <td>{e.actor ?? '—'}</td>
+                <td>{actorLabel(t, e.actor, e.actorId)}</td>
                 <td>{e.target ?? '—'}</td>
                 <td>{e.ip ?? '—'}</td>
                 <td class="wrap">

@@ -82,7 +82,7 @@ export function deliveryAdminPages(deps: DeliveryPageDeps): Hono<AppEnv> {
                 {m.channel === 'email' ? (
                   <>
                     <dt>{t('outbox.subject')}</dt>
-                    <dd>{m.subject ?? unreadable}</dd>
+                    <dd data-sent-subject>{m.subject ?? unreadable}</dd>
                   </>
                 ) : null}
                 <dt>{t('outbox.at')}</dt>

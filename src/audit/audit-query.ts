@@ -22,6 +22,8 @@ export interface AuditRow {
   event: string;
   outcome: string;
   actor: string | null;
+  /** Null for the portal itself (setup, the command line, the scheduler): `actor` is then a name of the system, shown in words. */
+  actorId: string | null;
   target: string | null;
   ip: string | null;
   userAgent: string | null;
@@ -38,7 +40,7 @@ function toRow(r: Omit<AuditEventsTable, 'attention'> & { id: number; attention:
   } catch {
     // an unreadable details column is shown as empty rather than breaking the page
   }
-  return { id: r.id, at: r.at, event: r.event, outcome: r.outcome, actor: r.actor_name, target: r.target_name, ip: r.ip, userAgent: r.user_agent, details, attention: r.attention === 1 };
+  return { id: r.id, at: r.at, event: r.event, outcome: r.outcome, actor: r.actor_name, actorId: r.actor_id, target: r.target_name, ip: r.ip, userAgent: r.user_agent, details, attention: r.attention === 1 };
 }
 
 function filtered(store: Store, f: AuditFilter) {

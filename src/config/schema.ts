@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { customBannedProblems } from '../passwords/banned.js';
 import { breachedFailureModes, breachedModes, DEFAULT_HIBP_URL } from '../passwords/breached.js';
 import { ATTRIBUTE_NAME } from '../agent-protocol/index.js';
-import { LANGUAGE_CODES, validTimeZone } from '../i18n/languages.js';
+import { CONFIGURABLE_LANGUAGES, LANGUAGE_CODES, validTimeZone } from '../i18n/languages.js';
 
 /**
  * The one configuration schema. Every key has a default that is safe for a first run on one
@@ -358,8 +358,8 @@ const settings = z.strictObject({
         .string()
         .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0b5cad')
         .default('#0b5cad'),
-      /** The languages the footer's switch offers and a browser may choose from (all by default). */
-      languages: z.array(z.enum(LANGUAGE_CODES)).min(1).default([...LANGUAGE_CODES]),
+      /** The languages the footer's switch offers and a browser may choose from (all by default; `en-XA` is the pseudo-locale). */
+      languages: z.array(z.enum(CONFIGURABLE_LANGUAGES)).min(1).default([...LANGUAGE_CODES]),
       /** Pages in this language when neither the switch, the user's preference nor the browser chose an offered one. */
       defaultLanguage: z.enum(LANGUAGE_CODES).default('en'),
       /** The zone of dates on pages until the viewer's browser tells its own; mails use it too. */

@@ -12,13 +12,13 @@ export interface DemoAccount {
   groups: string[];
 }
 
-const demoUsers: Array<Omit<DemoAccount, 'password'>> = [
+export const demoUsers: Array<Omit<DemoAccount, 'password'>> = [
   { username: 'alice', displayName: 'Alice Andersen', roles: ['user'], groups: ['SSPR pilot'] },
   { username: 'bob', displayName: 'Bob Brown (helpdesk)', roles: ['password_administrator'], groups: ['Helpdesk'] },
   { username: 'carol', displayName: 'Carol Clark', roles: ['user'], groups: ['Staff'] },
 ];
 
-const demoGroups = [
+export const demoGroups = [
   { name: 'Staff', description: 'Everyone (demo). Contains the pilot and helpdesk groups.' },
   { name: 'SSPR pilot', description: 'Pilot users for self-service password reset (demo).' },
   { name: 'Helpdesk', description: 'Service desk staff (demo).' },

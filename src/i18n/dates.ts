@@ -1,4 +1,5 @@
 import { currentLocale } from './locale-context.js';
+import { PSEUDO_LOCALE } from './languages.js';
 
 export type DatePrecision = 'day' | 'minute' | 'second';
 
@@ -11,8 +12,9 @@ export type DatePrecision = 'day' | 'minute' | 'second';
  */
 export function formatDateTime(ms: number, precision: DatePrecision = 'second'): string {
   const locale = currentLocale();
-  if (!locale || (locale.lang === 'en' && locale.timeZone === 'UTC')) return isoUtc(ms, precision);
-  return zoned(ms, precision, locale.lang, locale.timeZone);
+  const lang = locale?.lang === PSEUDO_LOCALE ? 'en' : locale?.lang;
+  if (!locale || !lang || (lang === 'en' && locale.timeZone === 'UTC')) return isoUtc(ms, precision);
+  return zoned(ms, precision, lang, locale.timeZone);
 }
 
 function isoUtc(ms: number, precision: DatePrecision): string {

@@ -2,7 +2,7 @@ import { TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-par
 import { IntlMessageFormat } from 'intl-messageformat';
 import { readFileSync } from 'node:fs';
 import { en, type MessageKey } from './en.js';
-import { LANGUAGE_CODES } from './languages.js';
+import { LANGUAGE_CODES, PSEUDO_LOCALE } from './languages.js';
 import { currentLocale } from './locale-context.js';
 
 export type { MessageKey };
@@ -28,6 +28,7 @@ function loadCatalogues(): Record<string, Partial<Record<MessageKey, string>>> {
       loaded[code] = {};
     }
   }
+  loaded[PSEUDO_LOCALE] = Object.fromEntries(Object.entries(en).map(([key, text]) => [key, `⟦${text}⟧`])) as Record<MessageKey, string>;
   return loaded;
 }
 

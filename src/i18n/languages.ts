@@ -17,6 +17,15 @@ export const LANGUAGES = [
 export type LanguageCode = (typeof LANGUAGES)[number]['code'];
 export const LANGUAGE_CODES = LANGUAGES.map((l) => l.code) as [LanguageCode, ...LanguageCode[]];
 
+/**
+ * The pseudo-locale: every message of the English catalogue wrapped in ⟦ ⟧. Offered only when
+ * `branding.languages` lists it (a test or a translator checking the pages): any text on a page
+ * outside the brackets did not come from the catalogue (test/browser/console-crawl.test.ts).
+ */
+export const PSEUDO_LOCALE = 'en-XA';
+/** What `branding.languages` may list: the real languages and the pseudo-locale. */
+export const CONFIGURABLE_LANGUAGES = [...LANGUAGE_CODES, PSEUDO_LOCALE] as [LanguageCode | typeof PSEUDO_LOCALE, ...Array<LanguageCode | typeof PSEUDO_LOCALE>];
+
 export function isLanguageCode(value: unknown): value is LanguageCode {
   return typeof value === 'string' && (LANGUAGE_CODES as readonly string[]).includes(value);
 }
@@ -26,6 +35,7 @@ export function languageDir(code: string): 'ltr' | 'rtl' {
 }
 
 export function languageName(code: string): string {
+  if (code === PSEUDO_LOCALE) return `Pseudo (${PSEUDO_LOCALE})`;
   return LANGUAGES.find((l) => l.code === code)?.name ?? code;
 }
 

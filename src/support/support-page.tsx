@@ -3,6 +3,7 @@ import type { AppContext } from '../http/context.js';
 import { Notice } from '../http/ui/layout.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { formatDateTime } from '../http/ui/dates.js';
+import { actorLabel } from '../http/ui/code-labels.js';
 import { isMessageKey, type MessageKey, type Translate } from '../i18n/index.js';
 import { eventWords, methodDetails, methodKind, selfServiceLine, signInLine } from './support-words.js';
 import { SelfServiceBlockCard } from '../not-me/admin-ui.js';
@@ -186,7 +187,7 @@ export function ActiveDirectory({ t, ad }: { t: Translate; ad: AdAccountRead }) 
 }
 
 function Events({ t, view, auditLink }: { t: Translate; view: SupportView; auditLink: boolean }) {
-  const by = (e: SupportEvent) => (e.actorName === null ? t('support.events.system') : e.actorName === view.user.username ? t('support.events.self') : e.actorName);
+  const by = (e: SupportEvent) => (e.actorName === null ? t('support.events.system') : e.actorName === view.user.username ? t('support.events.self') : actorLabel(t, e.actorName, e.actorId));
   return (
     <>
       {view.recentEvents.length === 0 ? (

@@ -140,6 +140,6 @@ export class SupportReader {
 
   private async events(user: User): Promise<SupportEvent[]> {
     const rows = await this.d.audit.about(user.id, RECENT_EVENTS);
-    return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, actorName: r.actor, details: r.details }));
+    return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, actorName: r.actor, actorId: r.actorId, details: r.details }));
   }
 }

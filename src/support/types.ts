@@ -76,6 +76,8 @@ export interface SupportEvent {
   event: string;
   outcome: string;
   actorName: string | null;
+  /** Null for the portal's own actors (setup, the command line, the demo data). */
+  actorId: string | null;
   details: Record<string, unknown>;
 }
 

@@ -9,6 +9,8 @@ import { DELIVERY_KINDS } from '../../src/delivery/kinds.js';
 import { roles } from '../../src/directory/names.js';
 import { policySettings } from '../../src/policy/settings.js';
 import { auditMessages } from '../../src/audit/messages.en.js';
+import { en } from '../../src/i18n/en.js';
+import { demoGroups, demoUsers } from '../../src/demo/seed.js';
 
 /**
  * Done-when of issue 17's "words for every code": on a real `sspr start --demo` process with some
@@ -63,6 +65,31 @@ async function startReset(p: Page, username: string): Promise<void> {
   expect(r.status).toBeLessThan(400);
 }
 
+/** Every word the English catalogue uses (placeholders and ICU syntax aside): a page word among them that is outside ⟦ ⟧ bypassed the catalogue. */
+function catalogueWords(): Set<string> {
+  const words = new Set<string>();
+  for (const text of Object.values(en)) for (const w of text.replace(/\{[^{}]*\}/g, ' ').match(/[A-Za-z][A-Za-z']{2,}/g) ?? []) words.add(w.toLowerCase());
+  return words;
+}
+
+/** The English words of a page's text in the pseudo-locale that are not inside a ⟦ ⟧ message nor data (names, groups, the organisation). */
+function unwrappedWords(text: string, data: readonly string[], words: Set<string>): string[] {
+  let rest = text;
+  // Innermost first: a message may carry another (a label inside a sentence).
+  for (let before = ''; before !== rest; ) {
+    before = rest;
+    rest = rest.replace(/⟦[^⟦⟧]*⟧/g, ' ');
+  }
+  for (const d of [...data].sort((a, b) => b.length - a.length)) rest = rest.split(d).join(' ');
+  // Dates, web addresses and (masked) email addresses are data too.
+  rest = rest
+    .replace(/\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?( UTC)?/g, ' ')
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/\S*@\S+/g, ' ')
+    .replace(/Mozilla\/5\.0[^\t\n]*/g, ' ');
+  return [...new Set((rest.match(/[A-Za-z][A-Za-z']{2,}/g) ?? []).filter((w) => words.has(w.toLowerCase())))];
+}
+
 /** The visible text's raw codes and ids, and the page's width at 1280 and 390 px; also screenshots (SHOTS_DIR). */
 async function checkPage(p: Page, path: string, codes: string[]): Promise<string[]> {
   const problems: string[] = [];
@@ -88,7 +115,8 @@ describe('every console page in words (real process, real Chromium)', { timeout:
 
   beforeAll(async () => {
     // One message an hour per address: alice's test code after her registration code is not sent (a dropped message for Delivery).
-    portal = await startPortalProcess({ demo: true, config: { reset: CHEAP, delivery: { limits: { perDestinationPerHour: 1 } } } });
+    // The pseudo-locale is offered too: the last test reads every page in it.
+    portal = await startPortalProcess({ demo: true, config: { reset: CHEAP, delivery: { limits: { perDestinationPerHour: 1 } }, branding: { languages: ['en', 'en-XA'] } } });
     outbox = openPortalOutbox(portal);
     browser = await launchBrowser();
   });
@@ -196,6 +224,8 @@ describe('every console page in words (real process, real Chromium)', { timeout:
         const u = new URL(href, portal.url);
         u.hash = '';
         u.searchParams.delete('done');
+        // The footer's language switch would change the language of the rest of the crawl.
+        if (u.searchParams.has('lang')) continue;
         const next = `${u.pathname}${u.search}`;
         if (!DOWNLOAD.test(next) && !seen.has(next) && !queue.includes(next)) queue.push(next);
       }
@@ -221,5 +251,50 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     problems.push(...(await checkPage(page, '/admin/api-tokens (new token)', codes)));
     expect(problems).toEqual([]);
     await closePage(page);
+  });
+
+  it('in the pseudo-locale every text on every console page and on the user pages came from the catalogue (nothing outside ⟦ ⟧ but data)', async () => {
+    const words = catalogueWords();
+    const data = ['OpenSSPR', 'Example Organisation', admin.username, admin.displayName, ALICE_EMAIL, 'Pseudo (en-XA)', 'English', 'nightly user sync', 'nobody.here', ...demoUsers.flatMap((u) => [u.username, u.displayName, `${u.username}@demo.invalid`]), ...demoGroups.flatMap((g) => [g.name, g.description])];
+    const p = await newPage(browser);
+    expect((await submitSignIn(p, portal.url, admin.username, admin.password)).path).toBe('/admin');
+    await visit(p, `${portal.url}/admin?lang=en-XA`);
+    expect(await p.locator('html').getAttribute('lang')).toBe('en-XA');
+    const seen = new Set<string>();
+    const queue = ['/admin', '/account', '/account/security-info', '/account/change-password'];
+    const problems: string[] = [];
+    while (queue.length > 0 && seen.size < MAX_PAGES) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const r = await visit(p, `${portal.url}${path}`);
+      if (r.status >= 400) continue;
+      // The outbox shows messages as they were sent (in their recipient's language): data, like names.
+      const text = await p.locator('body').innerText();
+      const sent = [...(await p.locator('pre.message').allInnerTexts()), ...(await p.locator('[data-sent-subject]').allInnerTexts())];
+      const found = unwrappedWords(text, [...data, ...sent], words);
+      if (found.length) problems.push(`${path}: ${found.join(' ')}`);
+      if (found.length && process.env.PSEUDO_DUMP) (await import('node:fs')).writeFileSync(`/tmp/pseudo${path.replace(/[^a-z0-9]+/gi, '-')}.txt`, text);
+      for (const href of await p.locator('a[href^="/admin"], a[href^="/account"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
+        const u = new URL(href, portal.url);
+        u.hash = '';
+        u.searchParams.delete('done');
+        u.searchParams.delete('lang');
+        const next = `${u.pathname}${u.search}`;
+        if (!DOWNLOAD.test(next) && !seen.has(next) && !queue.includes(next)) queue.push(next);
+      }
+    }
+    await closePage(p);
+    // Signed out: sign-in, reset and unlock with their first steps.
+    await withPage(browser, async (anon) => {
+      for (const path of ['/sign-in?lang=en-XA', '/reset', '/unlock', '/setup']) {
+        const r = await visit(anon, `${portal.url}${path}`);
+        if (r.status >= 400 && r.status !== 404) continue;
+        const found = unwrappedWords(await anon.locator('body').innerText(), data, words);
+        if (found.length) problems.push(`${path}: ${found.join(' ')}`);
+      }
+    });
+    expect(problems, problems.join('\n')).toEqual([]);
+    expect(seen.size).toBeGreaterThan(25);
   });
 });

@@ -1,4 +1,4 @@
-import { isMessageKey, type Translate } from '../../i18n/index.js';
+import { isMessageKey, type MessageKey, type Translate } from '../../i18n/index.js';
 import { formatDateTime } from './dates.js';
 
 /**
@@ -33,6 +33,16 @@ export const eventLabel = (t: Translate, event: string) => labelOf(t, 'audit.eve
 export const outcomeLabel = (t: Translate, outcome: string) => labelOf(t, 'audit.outcome.', outcome);
 export const kindLabel = (t: Translate, kind: string) => labelOf(t, 'delivery.kind.', kind);
 export const roleLabel = (t: Translate, role: string) => labelOf(t, 'role.', role);
+
+/** The portal's own actors (no user id): their stored names are codes, shown in words. */
+const SYSTEM_ACTORS: Record<string, MessageKey> = { 'first-run setup': 'audit.actor.firstRun', 'demo seed': 'audit.actor.demoSeed', cli: 'audit.actor.cli', sync: 'audit.actor.sync' };
+
+export function actorLabel(t: Translate, name: string | null, id: string | null): string {
+  if (name === null) return '—';
+  // A sync run records the agent that ran it as the id, under the name `sync`.
+  const key = id === null || name === 'sync' ? SYSTEM_ACTORS[name] : undefined;
+  return key ? t(key) : name;
+}
 
 /** Words with the code as a tooltip. */
 export function Code({ code, text }: { code: string; text: string }) {
