@@ -20,6 +20,12 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "test prerequisites: installing Debian's chromium"
   apt_install chromium
 fi
+# Pages are tested and photographed in Japanese and Arabic too: Chromium needs a font for CJK
+# (DejaVu covers Arabic). Without it the Japanese name in the language switch shows as boxes.
+if [ ! -d /usr/share/fonts/opentype/noto ] || ! ls /usr/share/fonts/opentype/noto 2>/dev/null | grep -q CJK; then
+  echo "test prerequisites: installing fonts-noto-cjk"
+  apt_install fonts-noto-cjk
+fi
 
 # Samba AD DC: the tests provision and run their own domain controllers in temp folders, each on
 # its own 127.x.y.z address (test/helpers/samba-dc.ts). Only the programs are needed: no Samba
