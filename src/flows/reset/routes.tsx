@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../../http/context.js';
 import { list, readForm, readJson, str } from '../../http/form.js';
+import { keepLanguage } from '../../http/middleware/request-context.js';
 import { isMessageKey, type MessageKey } from '../../i18n/index.js';
 import type { PasswordReason } from '../../passwords/check.js';
 import type { FieldErrors } from '../../shared/validation.js';
@@ -15,6 +16,9 @@ import { refusalStatus, type ResetStatus } from './refusal-status.js';
 import type { StepRefusal } from './refusals.js';
 import type { Intent } from './reset-flow.js';
 import type { ResetService, StepResult } from './reset-service.js';
+
+/** reset.flowMinutes is at most 60. */
+const MAX_FLOW_SECONDS = 3600;
 
 export interface ResetRouteDeps {
   resets: Pick<ResetService, 'unlockAllowed' | 'stepsBeforeStart' | 'start' | 'pick' | 'resend' | 'view' | 'choose' | 'checkCode' | 'checkQuestions' | 'abandonProof' | 'passkeyOptions' | 'passkeyVerify' | 'previewPassword' | 'setPassword' | 'unlock'>;
@@ -43,7 +47,10 @@ export function resetRoutes({ resets, captcha }: ResetRouteDeps): Hono<AppEnv> {
     const form = await readForm(c);
     const username = str(form, 'username');
     const r = await resets.start({ username, captcha: str(form, 'captcha'), intent }, { ip: c.get('ip'), userAgent: c.get('userAgent'), browserId: c.get('browserId') });
-    if (r.ok) return c.redirect(verifyPath(r.value.flowId), 303);
+    if (r.ok) {
+      keepLanguage(c, MAX_FLOW_SECONDS);
+      return c.redirect(verifyPath(r.value.flowId), 303);
+    }
     const typed = typeof username === 'string' ? username.slice(0, 256) : '';
     const step = await resets.stepsBeforeStart();
     if (r.field) return c.html(<IdentifyPage c={c} step={step} intent={intent} username={typed} errors={{ [r.field]: r.reason }} />, 400);

@@ -74,3 +74,13 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
 export function setBrowserCookie(c: Parameters<MiddlewareHandler>[0], names: ReturnType<typeof cookieNames>, value: string): void {
   setCookie(c, names.browser, value, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax' });
 }
+
+/**
+ * A flow (a reset, an unlock) keeps the language it started in: when no switch was used, the
+ * language the browser chose is pinned in the cookie for `seconds` (a flow's longest life), so a
+ * browser that changes its languages halfway does not change the flow's pages, mails or texts.
+ */
+export function keepLanguage(c: Parameters<MiddlewareHandler<AppEnv>>[0], seconds: number): void {
+  if (getCookie(c, LANGUAGE_COOKIE)) return;
+  setCookie(c, LANGUAGE_COOKIE, c.get('locale').lang, { path: '/', httpOnly: true, secure: c.get('cookies').secure, sameSite: 'Lax', maxAge: seconds });
+}
