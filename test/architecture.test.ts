@@ -34,6 +34,7 @@ export const layers = [
   'writeback',
   'policy',
   'branding',
+  'wording',
   // shared building blocks
   'http',
   'ops',

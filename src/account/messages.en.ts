@@ -14,4 +14,5 @@ export const accountMessages = {
   'account.language.browser': 'Same as my browser',
   'account.language.save': 'Save language',
   'account.language.saved': 'Your language is saved.',
+  'account.language.invalid': 'Choose a language from the list.',
 } as const;

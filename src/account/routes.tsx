@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
+import { readForm, str } from '../http/form.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SessionStore } from '../state/sessions.js';
 import type { AppEnv } from '../http/context.js';
@@ -67,10 +69,10 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
   // The saved language: pages where no switch was used, and every mail, text and call to the user.
   app.post('/account/language', async (c) => {
     const user = c.get('user')!;
-    const form = await c.req.parseBody();
-    const raw = typeof form.language === 'string' ? form.language : '';
-    const chosen = raw === '' ? null : matchLanguage(raw, c.get('locale').offered);
-    if (raw !== '' && chosen === null) return c.redirect('/account', 303); // not offered: nothing changes
+    const raw = str(await readForm(c), 'language');
+    const chosen = raw ? matchLanguage(raw, c.get('locale').offered) : null;
+    // Sent twice, or not one of the offered languages: refused, nothing changes.
+    if (raw === undefined || (raw !== '' && chosen !== raw)) throw new HTTPException(400, { message: c.get('t')('account.language.invalid') });
     await deps.users.setLanguage(user.id, chosen);
     const names = c.get('cookies');
     // The switch's cookie would outrank the saved choice: it follows the choice (or goes, with "my browser").

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { wordingPages } from '../wording/admin-pages.js';
 import type { AppEnv } from '../http/context.js';
 import type { Portal } from './portal.js';
 import { adminRoutes } from '../admin/routes.js';
@@ -67,6 +68,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now, names }),
       policyPages({ policy: portal.policy, groups: portal.groups }),
       brandPages({ brand: portal.brand }),
+      wordingPages({ wording: portal.wording }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),
       agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes, hybridUsers: () => portal.users.countBySource('onprem') }),

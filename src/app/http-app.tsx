@@ -91,7 +91,11 @@ export function createApp(portal: Portal): Hono<AppEnv> {
           footerLinks: brand.footerLinks,
         };
       },
-      languages: { offered: portal.config.branding.languages, fallback: portal.config.branding.defaultLanguage, timeZone: portal.config.branding.timeZone },
+      languages: async () => {
+        const { wording } = await portal.wording.current();
+        return { offered: wording.languages, fallback: wording.defaultLanguage, timeZone: portal.config.branding.timeZone };
+      },
+      translate: (lang) => portal.wording.translator(lang),
     }),
   );
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));

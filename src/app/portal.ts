@@ -30,7 +30,7 @@ import { PasskeySignIn } from '../auth/passkey-sign-in.js';
 import { renderEmail } from '../delivery/templates.js';
 import { BrandService } from '../branding/brand-service.js';
 import { initialBrand } from '../branding/initial.js';
-import { contextualTranslator } from '../i18n/index.js';
+import { languageParts, type WordingService } from './language-wiring.js';
 import { FlowStore } from '../state/flow-store.js';
 import { FirstRun } from '../setup/first-run.js';
 import { ChangePasswordService } from '../flows/change/change-password.js';
@@ -107,8 +107,9 @@ export interface Portal {
   changePassword: ChangePasswordService;
   /** The stored, versioned SSPR policy (who may reset, methods, registration, notifications, on-premises). */
   policy: PolicyService;
-  /** The organisation's brand, stored and versioned (src/branding/). */
+  /** The organisation's brand; the languages offered and the administrators' own wording (src/branding/, src/wording/). */
   brand: BrandService;
+  wording: WordingService;
   /**
    * Where a user in trouble gets help, the one rule every page, flow and mail uses: a saved brand's
    * helpdesk, else the SSPR policy's (Customization), else the file's `branding.helpdesk`.
@@ -186,9 +187,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
   const cipher = createFieldCipher(keys.data);
   const delivery = createDelivery({ config, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
-  // The language of whatever is being rendered: the viewer's page, the recipient's mail or text (src/i18n/locale-context.ts).
-  const defaultLocale = { lang: config.branding.defaultLanguage, timeZone: config.branding.timeZone };
-  const t = contextualTranslator(() => defaultLocale.lang);
+  const { wording, defaultLocale, t } = languageParts({ config, store, clock, audit });
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
   const questions = new QuestionStore(store.db, clock, hasher);
   const policy = new PolicyService({ store, clock, audit, groups, initial: initialPolicy(config) });
@@ -375,7 +374,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
   const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
-  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact });
+  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact, defaultLocale });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -409,6 +408,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     changePassword,
     policy,
     brand,
+    wording,
     helpdeskContact,
     apiTokens: new ApiTokenService({ store, clock, audit }),
     writeback,

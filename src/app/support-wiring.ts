@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Locale } from '../i18n/locale-context.js';
 import type { Config } from '../config/schema.js';
 import type { Delivery } from '../delivery/delivery.js';
 import type { Notices } from '../delivery/notices.js';
@@ -25,6 +26,8 @@ import { RESET_LINK_TTL_MS, type CallerVerifications } from '../support/types.js
 import type { HybridAccountActions } from '../writeback/admin-actions.js';
 
 export interface SupportWiringDeps {
+  /** The organisation's language and zone (the console's default language, as last loaded). */
+  defaultLocale: Locale;
   config: Readonly<Config>;
   store: Store;
   clock: Clock;
@@ -78,7 +81,7 @@ export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore
     clock: d.clock,
     t: d.t,
     publicUrl: config.publicUrl,
-    defaultLocale: { lang: config.branding.defaultLanguage, timeZone: config.branding.timeZone },
+    defaultLocale: d.defaultLocale,
   });
   return { resetLinks, resetLinkStart, supportActions };
 }

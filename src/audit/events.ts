@@ -12,6 +12,8 @@ export const AUDIT_EVENTS = [
   'agent_revoked',
   'agent_token_created',
   'brand_changed',
+  'wording_changed',
+  'language_chosen',
   'api_token_created',
   'api_token_revoked',
   'breached_check_failed',

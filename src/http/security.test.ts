@@ -94,7 +94,7 @@ describe('pages and cookies', () => {
     tp = await createTestPortal();
     const body = await (await tp.app.request('http://portal.test/sign-in')).text();
     expect(body).toContain('<main id="main"');
-    expect(body).toContain('<html lang="en">');
+    expect(body).toContain('<html lang="en" dir="ltr">');
     for (const id of ['f-username', 'f-password']) expect(body).toContain(`<label for="${id}">`);
   });
 });

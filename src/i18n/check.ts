@@ -28,15 +28,51 @@ export function messageShape(text: string): Shape {
   return shape;
 }
 
+export interface MessageIssue {
+  kind: 'invalid' | 'placeholderMissing' | 'placeholderExtra' | 'pluralOther' | 'pluralCategory' | 'select';
+  /** The placeholder, plural or select concerned. */
+  name?: string;
+  detail: string;
+}
+
+/**
+ * What is wrong with one message of a language against its English original: not valid ICU, a
+ * placeholder added or lost, a plural without `other` or with a category the language does not
+ * have, a select whose options differ. Empty: the message is safe to show. (A translation file's
+ * check, and an administrator's own wording, src/wording/.)
+ */
+export function messageIssues(lang: string, text: string, source: string): MessageIssue[] {
+  let shape: Shape;
+  try {
+    shape = messageShape(text);
+  } catch (e) {
+    return [{ kind: 'invalid', detail: `not valid ICU MessageFormat (${(e as Error).message})` }];
+  }
+  const issues: MessageIssue[] = [];
+  const categories = new Set<string>(new Intl.PluralRules(lang).resolvedOptions().pluralCategories);
+  const want = messageShape(source);
+  for (const name of want.names) if (!shape.names.has(name)) issues.push({ kind: 'placeholderMissing', name, detail: `placeholder {${name}} is missing` });
+  for (const name of shape.names) if (!want.names.has(name)) issues.push({ kind: 'placeholderExtra', name, detail: `placeholder {${name}} is not in the English message` });
+  for (const plural of shape.plurals) {
+    if (!plural.options.includes('other')) issues.push({ kind: 'pluralOther', name: plural.name, detail: `plural {${plural.name}} has no "other" form` });
+    for (const option of plural.options) {
+      if (!option.startsWith('=') && !categories.has(option)) issues.push({ kind: 'pluralCategory', name: plural.name, detail: `plural {${plural.name}} uses "${option}", which ${lang} does not have (it has ${[...categories].join(', ')})` });
+    }
+  }
+  for (const select of shape.selects) {
+    const english = want.selects.find((s) => s.name === select.name);
+    if (english && english.options.join('|') !== select.options.join('|')) issues.push({ kind: 'select', name: select.name, detail: `select {${select.name}} must keep the options ${english.options.join(', ')}` });
+  }
+  return issues;
+}
+
 /**
  * The problems of one language's catalogue against the English one, in words a translator can act
- * on: a missing or unknown key, a message that is not valid ICU, a placeholder added or lost, a
- * plural without `other` or with a category the language does not have, a select whose options
- * differ from the English ones. An empty list means the catalogue is complete and safe to load.
+ * on: a missing or unknown key, an empty message, and each message's issues (messageIssues). An
+ * empty list means the catalogue is complete and safe to load.
  */
 export function catalogueProblems(lang: string, messages: Record<string, unknown>, english: Record<string, string>): string[] {
   const problems: string[] = [];
-  const categories = new Set<string>(new Intl.PluralRules(lang).resolvedOptions().pluralCategories);
   for (const key of Object.keys(english)) if (!Object.hasOwn(messages, key)) problems.push(`${key}: missing`);
   for (const [key, text] of Object.entries(messages)) {
     const source = english[key];
@@ -48,26 +84,7 @@ export function catalogueProblems(lang: string, messages: Record<string, unknown
       problems.push(`${key}: empty`);
       continue;
     }
-    let shape: Shape;
-    try {
-      shape = messageShape(text);
-    } catch (e) {
-      problems.push(`${key}: not valid ICU MessageFormat (${(e as Error).message})`);
-      continue;
-    }
-    const want = messageShape(source);
-    for (const name of want.names) if (!shape.names.has(name)) problems.push(`${key}: placeholder {${name}} is missing`);
-    for (const name of shape.names) if (!want.names.has(name)) problems.push(`${key}: placeholder {${name}} is not in the English message`);
-    for (const plural of shape.plurals) {
-      if (!plural.options.includes('other')) problems.push(`${key}: plural {${plural.name}} has no "other" form`);
-      for (const option of plural.options) {
-        if (!option.startsWith('=') && !categories.has(option)) problems.push(`${key}: plural {${plural.name}} uses "${option}", which ${lang} does not have (it has ${[...categories].join(', ')})`);
-      }
-    }
-    for (const select of shape.selects) {
-      const english = want.selects.find((s) => s.name === select.name);
-      if (english && english.options.join('|') !== select.options.join('|')) problems.push(`${key}: select {${select.name}} must keep the options ${english.options.join(', ')}`);
-    }
+    for (const issue of messageIssues(lang, text, source)) problems.push(`${key}: ${issue.detail}`);
   }
   return problems;
 }

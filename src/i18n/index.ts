@@ -3,7 +3,6 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { readFileSync } from 'node:fs';
 import { en, type MessageKey } from './en.js';
 import { LANGUAGE_CODES, PSEUDO_LOCALE } from './languages.js';
-import { currentLocale } from './locale-context.js';
 
 export type { MessageKey };
 export type Vars = Record<string, string | number>;
@@ -87,16 +86,17 @@ export function translator(lang = 'en'): Translate {
 }
 
 /**
- * The translator of whatever locale is current (src/i18n/locale-context.ts): the viewer's on a
- * page, the recipient's in a notice, `fallback()` outside both. Services that send mail or text
- * hold this one, so what they send follows the person it is for.
+ * The catalogue of `lang` with some messages replaced (the administrators' own wording,
+ * src/wording/, validated there as ICU). A new translator each time: the caller keeps it.
  */
-export function contextualTranslator(fallback: () => string = () => 'en'): Translate {
-  return (key, vars) => translator(currentLocale()?.lang ?? fallback())(key, vars);
+export function translatorWith(lang: string, overrides: Readonly<Record<string, string>>): Translate {
+  const code = catalogues[lang] ? lang : 'en';
+  if (Object.keys(overrides).length === 0) return translator(code);
+  return build(code, { ...catalogues[code], ...overrides } as Partial<Record<MessageKey, string>>);
 }
 
-function build(lang: string): Translate {
-  const cat = catalogues[lang] ?? en;
+function build(lang: string, messages?: Partial<Record<MessageKey, string>>): Translate {
+  const cat = messages ?? catalogues[lang] ?? en;
   const compiled = new Map<MessageKey, Compiled | null>();
   return (key, vars) => {
     const text = cat[key] ?? en[key] ?? key;

@@ -72,7 +72,9 @@ describe('the language of a page (HTTP)', () => {
     const c = new TestClient(tp.app, 'http://portal.test', { 'accept-language': 'de' });
     await c.signIn('kenji', 'correct horse battery');
     expect(langOf((await c.get('/account')).body)).toEqual(['de', 'ltr']);
-    expect((await c.post('/account/language', { language: 'ar' })).status).toBe(303);
+    const refused = await c.post('/account/language', { language: 'ar' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('Choose a language from the list.');
     expect((await tp.portal.users.byId(user.id))?.language).toBeNull();
     expect((await c.post('/account/language', { language: 'ja' })).res.headers.get('location')).toBe('/account?done=account.language.saved');
     expect((await tp.portal.users.byId(user.id))?.language).toBe('ja');

@@ -309,6 +309,7 @@ export interface KeyCanaryTable {
 }
 
 /** The brand, one row per saved version (src/branding/); `document` is its JSON, validated on every read. */
+export interface WordingVersionsTable { version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null }
 export interface BrandVersionsTable { version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null }
 /** Uploaded logos by the SHA-256 of their bytes (/brand/logo/<sha256>.<ext>); `data` is the bytes in base64. */
 export interface BrandAssetsTable { sha256: string; content_type: string; data: string; width: number | null; height: number | null; created_at: number; published_at: number | null }
@@ -316,6 +317,7 @@ export interface BrandAssetsTable { sha256: string; content_type: string; data: 
 export interface Database {
   key_canary: KeyCanaryTable;
   brand_versions: BrandVersionsTable;
+  wording_versions: WordingVersionsTable;
   brand_assets: BrandAssetsTable;
   caller_verifications: CallerVerificationsTable;
   reset_links: ResetLinksTable;

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Session } from '../../state/sessions.js';
 import type { User } from '../../directory/users.js';
-import { translator } from '../../i18n/index.js';
+import type { Translate } from '../../i18n/index.js';
 import { chooseLanguage, languageDir, matchLanguage, validTimeZone } from '../../i18n/languages.js';
 import { inLocale } from '../../i18n/locale-context.js';
 import { hmac, randomToken } from '../../shared/crypto.js';
@@ -21,8 +21,10 @@ export interface RequestContextDeps {
   users: { byId(id: string): Promise<User | null> };
   /** The page frame for this request (loads the policy once per request: pages render from it). */
   frame(): Promise<PageFrame>;
-  /** The languages offered (branding.languages), the organisation's default and time zone. */
-  languages: { offered: readonly string[]; fallback: string; timeZone: string };
+  /** The languages offered, the organisation's default (the console's, else branding.*) and time zone; read once per request. */
+  languages(): Promise<{ offered: readonly string[]; fallback: string; timeZone: string }>;
+  /** The catalogue of a language with the administrators' own wording. */
+  translate(lang: string): Translate;
 }
 
 /** The footer's switch (`?lang=`) is kept a year; the browser's zone is told by /assets/locale.js. */
@@ -33,8 +35,8 @@ const YEAR_SECONDS = 365 * 24 * 3600;
 /** Who is asking: address, browser id, session and user, and the CSRF token for forms. */
 export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
   const names = cookieNames(deps.publicUrl);
-  const { offered, fallback } = deps.languages;
   return async (c, next) => {
+    const { offered, fallback, timeZone: orgZone } = await deps.languages();
     c.set('frame', await deps.frame());
     c.set('cookies', names);
     c.set('ip', clientIp(c, deps.trustedProxies));
@@ -64,9 +66,9 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
     const asked = c.req.method === 'GET' ? matchLanguage(c.req.query('lang') ?? '', offered) : null;
     if (asked) setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax', maxAge: YEAR_SECONDS });
     const lang = chooseLanguage({ asked, cookie: getCookie(c, LANGUAGE_COOKIE), preference: c.get('user')?.language, acceptLanguage: c.req.header('accept-language'), offered, fallback });
-    const timeZone = validTimeZone(getCookie(c, TIME_ZONE_COOKIE)) ?? deps.languages.timeZone;
+    const timeZone = validTimeZone(getCookie(c, TIME_ZONE_COOKIE)) ?? orgZone;
     c.set('locale', { lang, dir: languageDir(lang), timeZone, offered });
-    c.set('t', translator(lang));
+    c.set('t', deps.translate(lang));
     await inLocale({ lang, timeZone }, next);
   };
 }

@@ -17,6 +17,7 @@ import * as m0015 from './0015-caller-verification.js';
 import * as m0016 from './0016-store-key-canary.js';
 import * as m0017 from './0017-branding.js';
 import * as m0018 from './0018-user-language.js';
+import * as m0019 from './0019-wording.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '0016-store-key-canary': m0016,
   '0017-branding': m0017,
   '0018-user-language': m0018,
+  '0019-wording': m0019,
 };
 
 export const migrationProvider: MigrationProvider = {
