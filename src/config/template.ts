@@ -110,6 +110,11 @@ branding:
   productName: OpenSSPR
   organisationName: Example Organisation
   # helpdesk: "https://help.example.com"   # or an email address; the policy's Customization page overrides it
+  # Languages offered and the default (the console's Languages page overrides them once saved);
+  # the zone of dates until the viewer's browser tells its own. See docs/languages.md.
+  # languages: [en, de, fr, es, nl, pt-BR, ja, ar]
+  # defaultLanguage: en
+  # timeZone: UTC
 
 logging:
   level: info            # fatal, error, warn, info, debug, trace, silent
