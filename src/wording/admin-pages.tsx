@@ -7,7 +7,7 @@ import { Csrf } from '../http/ui/layout.js';
 import { en, type MessageKey } from '../i18n/en.js';
 import { messageShape } from '../i18n/check.js';
 import { translator } from '../i18n/index.js';
-import { LANGUAGE_CODES, languageName } from '../i18n/languages.js';
+import { LANGUAGE_CODES, languageName, PSEUDO_LOCALE } from '../i18n/languages.js';
 import type { WordingService, WordingVersion } from './wording-service.js';
 import type { WordingProblem } from './wording.js';
 
@@ -64,7 +64,8 @@ function LanguagesForm({ c, current, errors = {}, chosen }: { c: AppContext; cur
             {problemText(c, errors['languages'])}
           </p>
         ) : null}
-        {LANGUAGE_CODES.map((code) => (
+        {/* The pseudo-locale only while it is offered (a translator's check), so that saving keeps it. */}
+        {[...LANGUAGE_CODES, ...(w.languages.includes(PSEUDO_LOCALE) ? [PSEUDO_LOCALE] : [])].map((code) => (
           <label class="choice">
             <input type="checkbox" name="languages" value={code} checked={w.languages.includes(code)} /> <span lang={code}>{languageName(code)}</span>
           </label>
@@ -86,7 +87,9 @@ function LanguagesForm({ c, current, errors = {}, chosen }: { c: AppContext; cur
           </option>
         ))}
       </select>
-      <Submit>{t('wording.save')}</Submit>
+      <div>
+        <Submit>{t('wording.save')}</Submit>
+      </div>
     </form>
   );
 }
