@@ -3,7 +3,7 @@ import { stream } from 'hono/streaming';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { AdminPage } from '../http/ui/console-page.js';
 import { Pager } from '../http/ui/pager.js';
-import { formatDateTime, Timestamp } from '../http/ui/dates.js';
+import { isoUtc, Timestamp } from '../http/ui/dates.js';
 import { actorLabel, Code, Details, eventLabel, idsIn, labelOf, outcomeLabel, type Names } from '../http/ui/code-labels.js';
 import { AUDIT_OUTCOMES } from '../audit/events.js';
 import { settingOfPath } from '../policy/settings.js';
@@ -161,7 +161,7 @@ export function auditPages(deps: AuditPageDeps): Hono<AppEnv> {
   app.get('/admin/audit.csv', (c) => {
     const f = auditFilterSchema.parse(c.req.query());
     c.header('Content-Type', 'text/csv; charset=utf-8');
-    c.header('Content-Disposition', `attachment; filename="audit-${formatDateTime(deps.now(), 'day')}.csv"`);
+    c.header('Content-Disposition', `attachment; filename="audit-${isoUtc(deps.now(), 'day')}.csv"`);
     return stream(c, async (s) => {
       for await (const chunk of deps.audit.csv(f)) await s.write(chunk);
     });

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import type { Translate } from '../i18n/index.js';
-import { currentLocale, type Locale } from '../i18n/locale-context.js';
+import { currentLocale, type OrgLocale } from '../i18n/locale-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/database.js';
 import { WordingService } from '../wording/wording-service.js';
@@ -15,10 +15,10 @@ export type { WordingService };
  * service holds: the language of whatever is being rendered (the viewer's page, the recipient's
  * mail or text: src/i18n/locale-context.ts), with the administrators' wording.
  */
-export function languageParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog }): { wording: WordingService; defaultLocale: Locale; t: Translate } {
+export function languageParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog }): { wording: WordingService; defaultLocale: OrgLocale; t: Translate } {
   const b = d.config.branding;
   const wording = new WordingService({ store: d.store, clock: d.clock, audit: d.audit, initial: { languages: [...b.languages], defaultLanguage: b.defaultLanguage, overrides: {} } });
-  const defaultLocale: Locale = {
+  const defaultLocale: OrgLocale = {
     get lang() {
       return wording.snapshot().wording.defaultLanguage;
     },

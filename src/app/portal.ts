@@ -416,7 +416,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     agentHub,
     sync,
     syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
-    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, defaultLocale, publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
+    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, defaultLocale, refreshWording: () => wording.current(), publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
     hybridAccounts,
     captcha,
     resets,

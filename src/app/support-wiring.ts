@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Locale } from '../i18n/locale-context.js';
+import type { OrgLocale } from '../i18n/locale-context.js';
 import type { Config } from '../config/schema.js';
 import type { Delivery } from '../delivery/delivery.js';
 import type { Notices } from '../delivery/notices.js';
@@ -27,7 +27,7 @@ import type { HybridAccountActions } from '../writeback/admin-actions.js';
 
 export interface SupportWiringDeps {
   /** The organisation's language and zone (the console's default language, as last loaded). */
-  defaultLocale: Locale;
+  defaultLocale: OrgLocale;
   config: Readonly<Config>;
   store: Store;
   clock: Clock;

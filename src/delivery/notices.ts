@@ -3,7 +3,7 @@ import type { Translate } from '../i18n/index.js';
 import type { ReportLinkStore } from '../state/report-links.js';
 import type { Delivery } from './delivery.js';
 import type { EmailContent, RenderedEmail } from './templates.js';
-import type { Locale } from '../i18n/locale-context.js';
+import type { OrgLocale } from '../i18n/locale-context.js';
 import { inRecipientLocale } from './recipient-locale.js';
 
 /** Where the "this wasn't me" page lives; the link's token follows in the query string. */
@@ -24,7 +24,7 @@ export interface NoticeDeps {
   /** Links are built from the configured public URL, never from a request's Host header. */
   publicUrl: string;
   /** The organisation's language and zone (branding.defaultLanguage, branding.timeZone): for recipients who chose none. */
-  defaultLocale: Locale;
+  defaultLocale: OrgLocale;
 }
 
 /** What a notice says, written by `t` in the recipient's language. */

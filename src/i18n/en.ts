@@ -34,6 +34,7 @@ import { wordingMessages } from '../wording/messages.en.js';
  */
 export const coreMessages = {
   'app.skip': 'Skip to main content',
+  'app.nav.label': 'Main',
   'app.nav.account': 'My account',
   'app.nav.admin': 'Admin console',
   'app.nav.supportDesk': 'Support desk',

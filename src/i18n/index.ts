@@ -33,6 +33,11 @@ function loadCatalogues(): Record<string, Partial<Record<MessageKey, string>>> {
 
 const catalogues = loadCatalogues();
 
+/** A message as the catalogue of `lang` writes it (ICU source, placeholders and plurals as such), English when it has none. */
+export function sourceText(lang: string, key: MessageKey): string {
+  return catalogues[lang]?.[key] ?? en[key];
+}
+
 export function isMessageKey(k: string): k is MessageKey {
   return Object.hasOwn(en, k);
 }

@@ -4,7 +4,9 @@ import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { startReset, registered } from '../../test/helpers/reset-flow.js';
 import { chooseLanguage, fromAcceptLanguage, LANGUAGE_CODES } from './languages.js';
 import { formatDateTime } from './dates.js';
-import { inLocale } from './locale-context.js';
+import { currentLocale, inLocale } from './locale-context.js';
+
+const currentLang = () => currentLocale()?.lang;
 import { translator } from './index.js';
 
 const langOf = (body: string) => /<html lang="([^"]+)" dir="(ltr|rtl)"/.exec(body)?.slice(1) ?? [];
@@ -55,6 +57,25 @@ describe('the language of a page (HTTP)', () => {
     expect(langOf((await c.get('/sign-in?lang=ar')).body)).toEqual(['ar', 'rtl']);
     expect(c.cookies.get('sspr_lang')).toBe('ar');
     expect(langOf((await c.get('/reset')).body)).toEqual(['ar', 'rtl']);
+  });
+
+  it('the switch links stay on this site: a request path like //other.example/ cannot make them leave (no open redirect)', async () => {
+    tp = await createTestPortal();
+    const c = new TestClient(tp.app);
+    for (const path of ['//evil.example/x', '/\\evil.example/x', '/reset?next=//evil.example']) {
+      const page = await c.get(path);
+      const links = [...page.body.matchAll(/<a href="([^"]*)"[^>]*hreflang=/g)].map((m) => m[1]!);
+      expect(links.length, path).toBe(8);
+      for (const href of links) expect(href, path).toMatch(/^\/(?![/\\])/);
+    }
+  });
+
+  it('a saved language the organisation no longer offers is not used for mails: the page language or the default is', async () => {
+    const { inRecipientLocale } = await import('../delivery/recipient-locale.js');
+    const org = { lang: 'en', timeZone: 'UTC', offered: ['en', 'de'] };
+    expect(inRecipientLocale({ language: 'ja' }, org, () => currentLang())).toBe('en');
+    expect(inLocale({ lang: 'de', timeZone: 'UTC' }, () => inRecipientLocale({ language: 'ja' }, org, () => currentLang()))).toBe('de');
+    expect(inRecipientLocale({ language: 'de' }, org, () => currentLang())).toBe('de');
   });
 
   it('only the offered languages (branding.languages), else branding.defaultLanguage; the switch lists the offered ones alone', async () => {

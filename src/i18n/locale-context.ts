@@ -6,6 +6,11 @@ export interface Locale {
   timeZone: string;
 }
 
+/** The organisation's: its default language and zone, and the languages it offers (a saved language no longer offered is not used). */
+export interface OrgLocale extends Locale {
+  offered?: readonly string[];
+}
+
 const storage = new AsyncLocalStorage<Locale>();
 
 /**

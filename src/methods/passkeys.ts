@@ -247,7 +247,7 @@ export class PasskeyService {
     if (!(await d.methods.list(user.id, { confirmedOnly: true })).some((m) => m.isDefault)) await d.methods.setDefault(user.id, method.id);
     await d.users.markSecurityInfoConfirmed(user.id);
     await d.audit.record({ event: 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'passkey' } });
-    await d.securityInfo.notify(user, 'mail.methodAdded.body', d.securityInfo.describe(method), method);
+    await d.securityInfo.notify(user, 'mail.methodAdded.body', () => d.securityInfo.describe(method), method);
     return ok(method);
   }
 

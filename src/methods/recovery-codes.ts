@@ -103,7 +103,7 @@ export class RecoveryCodeService {
     });
     if (existing) {
       await d.audit.record({ event: 'method_changed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'recovery_code', change: 'regenerated', unused_voided: String(existing.left) } });
-      await d.securityInfo.notify(user, 'mail.recoveryCodes.regenerated.body', d.securityInfo.describe(method), undefined, { left: codes.length, total: codes.length, voided: existing.left });
+      await d.securityInfo.notify(user, 'mail.recoveryCodes.regenerated.body', () => d.securityInfo.describe(method), undefined, { left: codes.length, total: codes.length, voided: existing.left });
     }
     return ok({ revealId: reveal.id, codes: shown, regenerated: existing !== null });
   }
@@ -130,7 +130,7 @@ export class RecoveryCodeService {
     await d.methods.confirm(user.id, method.id);
     await d.users.markSecurityInfoConfirmed(user.id);
     await d.audit.record({ event: 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'recovery_code' } });
-    await d.securityInfo.notify(user, 'mail.methodAdded.body', d.securityInfo.describe(method), method);
+    await d.securityInfo.notify(user, 'mail.methodAdded.body', () => d.securityInfo.describe(method), method);
     return ok({ added: true });
   }
 

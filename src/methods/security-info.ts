@@ -18,7 +18,7 @@ import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
 import { throttleKeys } from '../state/throttle-keys.js';
 import { fail, ok, type Ok, type Refused } from '../shared/result.js';
 import { inRecipientLocale } from '../delivery/recipient-locale.js';
-import type { Locale } from '../i18n/locale-context.js';
+import type { OrgLocale } from '../i18n/locale-context.js';
 
 export type Channel = 'email' | 'sms' | 'voice';
 
@@ -84,7 +84,7 @@ interface Deps {
   policy: () => MethodsPolicy;
   productName: string;
   /** The organisation's language and zone, for a code sent on someone else's behalf to a user who chose none. */
-  defaultLocale: Locale;
+  defaultLocale: OrgLocale;
   phoneRegion: string;
   limits: { verifyFailures: LockoutPolicy; phoneOrApp: LockoutPolicy; emailSends: LockoutPolicy };
 }
@@ -221,7 +221,7 @@ export class SecurityInfoService {
       await d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type, reason: 'all_codes_used' } });
     }
     const body = left === 0 ? 'mail.recoveryCodes.usedLast.body' : left <= RECOVERY_CODES_LOW ? 'mail.recoveryCodes.usedLow.body' : 'mail.recoveryCodes.used.body';
-    await this.notify(user, body, this.describe(method), undefined, { left, total });
+    await this.notify(user, body, () => this.describe(method), undefined, { left, total });
   }
 
   async blockedFor(userId: string, failures: WrongAnswers = 'self-service'): Promise<boolean> {
@@ -293,7 +293,7 @@ export class SecurityInfoService {
     await this.d.questions.register(user.id, checked.value);
     await this.d.users.markSecurityInfoConfirmed(user.id);
     await this.d.audit.record({ event: had ? 'method_changed' : 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions' } });
-    await this.notify(user, 'mail.methodAdded.body', this.d.t('methods.type.questions'));
+    await this.notify(user, 'mail.methodAdded.body', () => this.d.t('methods.type.questions'));
     return ok(undefined);
   }
 
@@ -315,7 +315,7 @@ export class SecurityInfoService {
   async removeQuestions(user: User): Promise<void> {
     await this.d.questions.remove(user.id);
     await this.d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: 'questions' } });
-    await this.notify(user, 'mail.methodRemoved.body', this.d.t('methods.type.questions'));
+    await this.notify(user, 'mail.methodRemoved.body', () => this.d.t('methods.type.questions'));
   }
 
   async remove(user: User, methodId: string): Promise<MethodResult> {
@@ -324,7 +324,7 @@ export class SecurityInfoService {
     await this.d.methods.remove(user.id, method.id);
     if (method.confirmed) {
       await this.d.audit.record({ event: 'method_removed', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type } });
-      await this.notify(user, 'mail.methodRemoved.body', this.describe(method), method);
+      await this.notify(user, 'mail.methodRemoved.body', () => this.describe(method), method);
     }
     return ok(undefined);
   }
@@ -332,7 +332,7 @@ export class SecurityInfoService {
   private async added(user: User, method: Method): Promise<void> {
     await this.d.users.markSecurityInfoConfirmed(user.id);
     await this.d.audit.record({ event: 'method_added', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, details: { method: method.type } });
-    await this.notify(user, 'mail.methodAdded.body', this.describe(method), method);
+    await this.notify(user, 'mail.methodAdded.body', () => this.describe(method), method);
   }
 
   describe(method: Method): string {
@@ -344,13 +344,14 @@ export class SecurityInfoService {
    * account's own address, except the method just changed. No secrets in the message; the one
    * notice path adds the "this wasn't me" link.
    */
-  async notify(user: User, bodyKey: MethodNotice, what: string, except?: Method, values: Record<string, string | number> = {}): Promise<void> {
+  /** `what`: the method in words, written when called (inside the recipient's language: the services' translator follows it). */
+  async notify(user: User, bodyKey: MethodNotice, what: () => string, except?: Method, values: Record<string, string | number> = {}): Promise<void> {
     const { d } = this;
     const event = bodyKey === 'mail.methodAdded.body' ? 'method_added' : bodyKey === 'mail.methodRemoved.body' ? 'method_removed' : bodyKey === 'mail.recoveryCodes.regenerated.body' ? 'recovery_codes_regenerated' : 'recovery_code_used';
     await d.notices.toUser(user, {
       event,
       kind: 'notify:method-changed',
-      message: (t) => ({ title: t('mail.methodChanged.title', { product: d.productName }), paragraphs: [t(bodyKey, { ...values, method: what })] }),
+      message: (t) => ({ title: t('mail.methodChanged.title', { product: d.productName }), paragraphs: [t(bodyKey, { ...values, method: what() })] }),
       except: except?.type === 'email' && except.contact ? [except.contact] : [],
     });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Store } from '../store/database.js';
 import { effectiveFor, type GateType, type Policy } from '../policy/policy.js';
-import { formatDateTime } from '../http/ui/dates.js';
+import { isoUtc } from '../i18n/dates.js';
 
 /**
  * The numbers behind /admin/reports: who is in scope and registered, and what the reset, unlock
@@ -40,7 +40,7 @@ export function periodEnding(now: number, days: PeriodDays): Period {
 
 /** "2026-01-31" for the UTC day that starts at `start`. */
 export function dayLabel(start: number): string {
-  return formatDateTime(start, 'day');
+  return isoUtc(start, 'day');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { Locale } from '../i18n/locale-context.js';
+import type { OrgLocale } from '../i18n/locale-context.js';
 import { inRecipientLocale } from '../delivery/recipient-locale.js';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -41,7 +41,7 @@ export interface PasskeyCallerCheckDeps {
   key: Buffer;
   publicUrl: string;
   /** The organisation's language and zone, for a user who saved none (the helpdesk's own page language is not theirs). */
-  defaultLocale: Locale;
+  defaultLocale: OrgLocale;
 }
 
 export type PasskeyCheckRefusal = 'support.verify.linkInvalid' | 'support.verify.blocked' | 'passkeys.failed' | 'passkeys.expired' | 'methods.notAvailable';

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Locale } from '../i18n/locale-context.js';
+import type { OrgLocale } from '../i18n/locale-context.js';
 import { inRecipientLocale } from '../delivery/recipient-locale.js';
 import type { Notices } from '../delivery/notices.js';
 import type { Actor, Outcome } from '../directory/directory-service.js';
@@ -70,7 +70,7 @@ export interface SupportActionDeps {
   t: Translate;
   publicUrl: string;
   /** The organisation's language and zone, for a user who saved none (the helpdesk's own page language is not theirs). */
-  defaultLocale: Locale;
+  defaultLocale: OrgLocale;
 }
 
 export interface ActionInput {
@@ -216,23 +216,25 @@ export class SupportActions {
     if (!g.ok) return g.result;
     const { d } = this;
     const id = typeof input.methodId === 'string' ? input.methodId : '';
-    let shown: string;
+    // In words when called: the helpdesk's language for the audit, the user's inside the mail.
+    let shownIn: () => string;
     let type: string;
     if (id === QUESTIONS_ID) {
       if ((await d.questions.registeredQuestionIds(user.id)).length === 0) return { ok: false, reason: 'not_found', message: 'support.refuse.methodNotFound' };
       await d.questions.remove(user.id);
-      shown = d.t('support.method.questions');
+      shownIn = () => d.t('support.method.questions');
       type = 'questions';
     } else {
       const method = id ? await d.methods.get(user.id, id) : null;
       if (!method || !(await d.methods.remove(user.id, method.id))) return { ok: false, reason: 'not_found', message: 'support.refuse.methodNotFound' };
-      shown = this.describe(method);
+      shownIn = () => this.describe(method);
       type = method.type;
     }
+    const shown = shownIn();
     // A reset or sign-in under way that already used the method cannot finish.
     await d.flows.voidFlowsOf(user.id, { reason: 'helpdesk' });
     await this.record('removeMethod', actor, user, g.reason, 'success', { method: type, shown });
-    await this.tell('removeMethod', user, (t) => [t('mail.support.removeMethod.body', { method: shown })]);
+    await this.tell('removeMethod', user, (t) => [t('mail.support.removeMethod.body', { method: shownIn() })]);
     return { ok: true, value: { action: 'removeMethod', method: shown } };
   }
 
@@ -288,7 +290,7 @@ export class SupportActions {
     );
     await this.record('resetLink', actor, user, g.reason, sent.ok ? 'success' : 'failure', { method: method.type, shown, replacedLinks: replaced, ...(sent.ok ? {} : { problem: sent.reason }) });
     if (!sent.ok) return refused('support.refuse.sendFailed');
-    await this.tell('resetLink', user, (t) => [t('mail.support.resetLink.body', { method: shown }), t('mail.support.resetLink.ignore')]);
+    await this.tell('resetLink', user, (t) => [t('mail.support.resetLink.body', { method: this.describe(method) }), t('mail.support.resetLink.ignore')]);
     return { ok: true, value: { action: 'resetLink', method: shown, expiresAt } };
   }
 

@@ -28,7 +28,7 @@ export const verifyOutcomes = {
 export type VerifyOutcome = keyof typeof verifyOutcomes;
 
 const isOutcome = (s: string | undefined): s is VerifyOutcome => s !== undefined && Object.hasOwn(verifyOutcomes, s);
-const clockTime = (ms: number) => formatDateTime(ms, 'minute').slice(11);
+const clockTime = (ms: number) => formatDateTime(ms, 'time');
 
 /** The caller's methods the helpdesk can verify with: a code to an email or phone, the app's code, or a passkey (through a link to the caller's email). */
 export function verifiableMethods(methods: readonly MaskedMethod[]): MaskedMethod[] {

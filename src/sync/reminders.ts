@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Translate } from '../i18n/index.js';
 import { formatDateTime } from '../i18n/dates.js';
-import type { Locale } from '../i18n/locale-context.js';
+import type { OrgLocale } from '../i18n/locale-context.js';
 import { inRecipientLocale } from '../delivery/recipient-locale.js';
 import type { MethodStore } from '../methods/method-store.js';
 import type { Outbound, RenderEmail } from '../methods/outbound.js';
@@ -40,8 +40,10 @@ interface Deps {
   audit: AuditLog;
   clock: Clock;
   t: Translate;
+  /** Loads the console's languages and wording before a run (a job has no page request to do it). */
+  refreshWording?: () => Promise<unknown>;
   /** The organisation's language and zone: for users who saved no language of their own. */
-  defaultLocale: Locale;
+  defaultLocale: OrgLocale;
   publicUrl: string;
   daysBefore: readonly number[];
   whenExpired: boolean;
@@ -131,6 +133,7 @@ export class ExpiryReminders {
   /** Sends what is due now; returns how many emails went out. */
   async send(): Promise<number> {
     const { d } = this;
+    await d.refreshWording?.();
     let sent = 0;
     for (const r of await this.due()) {
       const now = d.clock.now();

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { list, readForm, str } from '../http/form.js';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { actorOf } from '../http/actor.js';
 import { AdminPage } from '../http/ui/console-page.js';
@@ -6,7 +8,7 @@ import { Field, Submit } from '../http/ui/forms.js';
 import { Csrf } from '../http/ui/layout.js';
 import { en, type MessageKey } from '../i18n/en.js';
 import { messageShape } from '../i18n/check.js';
-import { translator } from '../i18n/index.js';
+import { sourceText } from '../i18n/index.js';
 import { LANGUAGE_CODES, languageName, PSEUDO_LOCALE } from '../i18n/languages.js';
 import type { WordingService, WordingVersion } from './wording-service.js';
 import type { WordingProblem } from './wording.js';
@@ -20,7 +22,6 @@ export interface WordingPageDeps {
 
 type Errors = Record<string, WordingProblem>;
 
-const text = (v: unknown) => (typeof v === 'string' ? v : '');
 const isKey = (k: string): k is MessageKey => Object.hasOwn(en, k);
 
 function problemText(c: AppContext, p: WordingProblem | undefined): string | null {
@@ -98,20 +99,19 @@ function LanguagesForm({ c, current, errors = {}, chosen }: { c: AppContext; cur
 function search(q: string, lang: string, current: WordingVersion): MessageKey[] {
   const words = q.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return [];
-  const tr = translator(lang);
   const own = current.wording.overrides[lang] ?? {};
   const found: MessageKey[] = [];
   for (const key of Object.keys(en) as MessageKey[]) {
-    const hay = `${key} ${own[key] ?? ''} ${raw(tr, key)}`.toLowerCase();
+    const hay = `${key} ${own[key] ?? ''} ${raw(lang, key)}`.toLowerCase();
     if (words.every((w) => hay.includes(w))) found.push(key);
     if (found.length > MAX_RESULTS) break;
   }
   return found;
 }
 
-/** A message as written in the catalogue (placeholders shown as such), for reading and searching. */
-function raw(tr: ReturnType<typeof translator>, key: MessageKey): string {
-  return tr(key, Object.fromEntries([...messageShape(en[key]).names].map((n) => [n, `{${n}}`])));
+/** A message as written in the catalogue of `lang` (its ICU source: placeholders and plurals as such), for reading and editing. */
+function raw(lang: string, key: MessageKey): string {
+  return sourceText(lang, key);
 }
 
 function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVersion; q: string; lang: string }) {
@@ -126,7 +126,7 @@ function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVe
         <Field t={t} name="q" type="search" label="wording.search.label" value={q} hint={t('wording.search.hint')} maxlength={100} />
         <div>
           <label for="f-lang">{t('wording.search.language')}</label>
-          <select id="f-lang" name="lang">
+          <select id="f-lang" name="wlang">
             {LANGUAGE_CODES.map((code) => (
               <option value={code} lang={code} selected={code === lang}>
                 {languageName(code)}
@@ -153,8 +153,8 @@ function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVe
                 {found.slice(0, MAX_RESULTS).map((key) => (
                   <tr>
                     <td lang={lang} class="wrap">
-                      <a href={`${PATH}/message?lang=${encodeURIComponent(lang)}&key=${encodeURIComponent(key)}`} title={key}>
-                        {current.wording.overrides[lang]?.[key] ?? raw(translator(lang), key)}
+                      <a href={`${PATH}/message?wlang=${encodeURIComponent(lang)}&key=${encodeURIComponent(key)}`} title={key}>
+                        {current.wording.overrides[lang]?.[key] ?? raw(lang, key)}
                       </a>
                     </td>
                     <td>{languageName(lang)}</td>
@@ -180,11 +180,11 @@ function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVe
             {overrides.map((o) => (
               <tr>
                 <td lang={o.lang} class="wrap">
-                  <a href={`${PATH}/message?lang=${encodeURIComponent(o.lang)}&key=${encodeURIComponent(o.key)}`}>{o.value}</a>
+                  <a href={`${PATH}/message?wlang=${encodeURIComponent(o.lang)}&key=${encodeURIComponent(o.key)}`}>{o.value}</a>
                 </td>
                 <td>{languageName(o.lang)}</td>
                 <td class="wrap" lang={o.lang}>
-                  <span title={o.key}>{isKey(o.key) ? raw(translator(o.lang), o.key) : o.key}</span>
+                  <span title={o.key}>{isKey(o.key) ? raw(o.lang, o.key) : o.key}</span>
                 </td>
               </tr>
             ))}
@@ -198,8 +198,8 @@ function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVe
 function WordingPage({ c, current, errors, chosen }: { c: AppContext; current: WordingVersion; errors?: Errors; chosen?: { languages: string[]; defaultLanguage: string } }) {
   const t = c.get('t');
   const q = (c.req.query('q') ?? '').slice(0, 100);
-  const askedLang = c.req.query('lang') ?? '';
-  const lang = (LANGUAGE_CODES as readonly string[]).includes(askedLang) ? askedLang : c.get('locale').lang === 'en-XA' ? 'en' : c.get('locale').lang;
+  const askedLang = c.req.query('wlang') ?? '';
+  const lang = (LANGUAGE_CODES as readonly string[]).includes(askedLang) ? askedLang : c.get('locale').lang === PSEUDO_LOCALE ? 'en' : c.get('locale').lang;
   return (
     <AdminPage c={c} title={t('wording.title')} section={PATH}>
       <h1>{t('wording.title')}</h1>
@@ -224,11 +224,11 @@ function MessagePage({ c, current, lang, messageKey, value, errors = {} }: { c: 
       <Summary c={c} errors={errors} labels={{ text: label, _form: '' }} />
       <dl class="props">
         <dt>{t('wording.edit.english')}</dt>
-        <dd lang="en">{raw(translator('en'), messageKey)}</dd>
+        <dd lang="en">{raw('en', messageKey)}</dd>
         {lang === 'en' ? null : (
           <>
             <dt>{t('wording.edit.standard', { language })}</dt>
-            <dd lang={lang}>{raw(translator(lang), messageKey)}</dd>
+            <dd lang={lang}>{raw(lang, messageKey)}</dd>
           </>
         )}
       </dl>
@@ -271,9 +271,13 @@ function MessagePage({ c, current, lang, messageKey, value, errors = {} }: { c: 
 /** The console's languages and wording: administrators only (the console's role guard), CSRF-checked like every form. */
 export function wordingPages(deps: WordingPageDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const version = (v: unknown) => (/^\d{1,9}$/.test(text(v)) ? Number(text(v)) : -1);
+  // The version the form was read at: a form that does not carry one (sent twice, cut, too long) cannot be read.
+  const version = (v: unknown) => {
+    if (typeof v !== 'string' || !/^\d{1,9}$/.test(v)) throw new HTTPException(400, { message: 'The form could not be read. Reload the page and try again.' });
+    return Number(v);
+  };
   const pick = (c: AppContext) => {
-    const lang = c.req.query('lang') ?? '';
+    const lang = c.req.query('wlang') ?? '';
     const key = c.req.query('key') ?? '';
     return (LANGUAGE_CODES as readonly string[]).includes(lang) && isKey(key) ? { lang, key } : null;
   };
@@ -281,12 +285,12 @@ export function wordingPages(deps: WordingPageDeps): Hono<AppEnv> {
   app.get(PATH, async (c) => c.html(<WordingPage c={c} current={await deps.wording.refresh()} />));
 
   app.post(PATH, async (c) => {
-    const body = await c.req.parseBody({ all: true });
-    const languages = ([] as unknown[]).concat(body['languages'] ?? []).map(text);
-    const defaultLanguage = text(body['defaultLanguage']);
+    const body = await readForm(c);
+    const languages = list(body, 'languages');
+    const defaultLanguage = str(body, 'defaultLanguage') ?? '';
     const saved = await deps.wording.setLanguages(actorOf(c), { languages, defaultLanguage }, version(body['expectedVersion']));
     const current = await deps.wording.refresh();
-    if (saved.ok) return c.redirect(`${PATH}?done=wording.done.${saved.value.version === Number(text(body['expectedVersion'])) ? 'unchanged' : 'saved'}`, 303);
+    if (saved.ok) return c.redirect(`${PATH}?done=wording.done.${saved.value.version === Number(body['expectedVersion']) ? 'unchanged' : 'saved'}`, 303);
     if (saved.reason === 'conflict') return c.html(<WordingPage c={c} current={current} errors={{ _form: { key: 'wording.conflict' } }} />, 409);
     return c.html(<WordingPage c={c} current={current} errors={saved.errors} chosen={{ languages, defaultLanguage }} />, 400);
   });
@@ -295,16 +299,18 @@ export function wordingPages(deps: WordingPageDeps): Hono<AppEnv> {
     const chosen = pick(c);
     if (!chosen) return c.notFound();
     const current = await deps.wording.refresh();
-    const value = current.wording.overrides[chosen.lang]?.[chosen.key] ?? raw(translator(chosen.lang), chosen.key);
+    const value = current.wording.overrides[chosen.lang]?.[chosen.key] ?? raw(chosen.lang, chosen.key);
     return c.html(<MessagePage c={c} current={current} lang={chosen.lang} messageKey={chosen.key} value={value} />);
   });
 
   app.post(`${PATH}/message`, async (c) => {
-    const body = await c.req.parseBody();
-    const lang = text(body['lang']);
-    const key = text(body['key']);
+    const body = await readForm(c);
+    const lang = str(body, 'lang') ?? '';
+    const key = str(body, 'key') ?? '';
     if (!(LANGUAGE_CODES as readonly string[]).includes(lang) || !isKey(key)) return c.notFound();
-    const value = text(body['text']).replace(/\r\n/g, '\n');
+    const given = str(body, 'text');
+    if (given === undefined && body['remove'] !== '1') throw new HTTPException(400, { message: 'The form could not be read. Reload the page and try again.' });
+    const value = (given ?? '').replace(/\r\n/g, '\n');
     const saved = await deps.wording.setOverride(actorOf(c), lang, key, body['remove'] === '1' ? null : value, version(body['expectedVersion']));
     const current = await deps.wording.refresh();
     if (saved.ok) return c.redirect(`${PATH}?done=wording.done.saved`, 303);

@@ -51,14 +51,29 @@ export class WordingService {
   async refresh(): Promise<WordingVersion> {
     const row = await this.d.store.db.selectFrom('wording_versions').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst();
     if (row) {
-      const parsed = validateWording(JSON.parse(row.document) as Wording);
-      if (!parsed.ok) throw new Error(`wording version ${row.version} in the store is not valid: ${Object.keys(parsed.errors).join(', ')}`);
-      this.cached = { version: row.version, wording: parsed.value, changedAt: row.created_at, changedBy: row.actor_name };
+      this.cached = { version: row.version, wording: this.readable(JSON.parse(row.document) as Wording), changedAt: row.created_at, changedBy: row.actor_name };
     } else {
       this.cached = { version: 0, wording: this.d.initial, changedAt: null, changedBy: null };
     }
     this.loadedAt = this.d.clock.now();
     return this.cached;
+  }
+
+  /**
+   * A stored version as it can be used now: an override that no longer fits its message (an
+   * upgrade renamed a placeholder or removed the key) is left out rather than failing every page,
+   * and languages no longer valid fall back to the file's. The next save writes what is shown.
+   */
+  private readable(doc: Wording): Wording {
+    const parsed = validateWording(doc);
+    if (parsed.ok) return parsed.value;
+    const languages = validateWording({ languages: doc.languages, defaultLanguage: doc.defaultLanguage });
+    const base = languages.ok ? languages.value : this.d.initial;
+    const overrides: Wording['overrides'] = {};
+    for (const [lang, messages] of Object.entries(doc.overrides ?? {})) {
+      for (const [key, text] of Object.entries(messages ?? {})) if (typeof text === 'string' && overrideProblem(lang, key, text) === null) (overrides[lang] ??= {})[key] = text;
+    }
+    return { languages: base.languages, defaultLanguage: base.defaultLanguage, overrides };
   }
 
   /** The catalogue of `lang` with the administrators' overrides of the version last loaded. */

@@ -53,9 +53,9 @@ describe('languages and wording in the console', () => {
   it('a message in the administrators’ own words, per language: pages and mails in that language use it, other languages keep theirs', async () => {
     const c = await admin({ branding: { helpdesk: 'help@corp.test' } });
     const own = 'Probleme? Rufen Sie {helpdesk} an oder wählen Sie intern die 1234.';
-    const found = await c.get('/admin/languages?q=helpdesk&lang=de');
-    expect(found.body).toContain('/admin/languages/message?lang=de&amp;key=app.helpdesk');
-    expect((await c.get('/admin/languages/message?lang=de&key=app.helpdesk')).status).toBe(200);
+    const found = await c.get('/admin/languages?q=helpdesk&wlang=de');
+    expect(found.body).toContain('/admin/languages/message?wlang=de&amp;key=app.helpdesk');
+    expect((await c.get('/admin/languages/message?wlang=de&key=app.helpdesk')).status).toBe(200);
     const saved = await c.post('/admin/languages/message', { lang: 'de', key: 'app.helpdesk', text: own, expectedVersion: '0' });
     expect(saved.status).toBe(303);
     const german = new TestClient(tp!.app, 'http://portal.test', { 'accept-language': 'de' });

@@ -40,6 +40,8 @@ export function overrideProblem(lang: string, key: string, text: string): Wordin
       return { key: 'wording.v.placeholderMissing', vars: { name: `{${issue.name}}` } };
     case 'placeholderExtra':
       return { key: 'wording.v.placeholderExtra', vars: { name: `{${issue.name}}` } };
+    case 'placeholderKind':
+      return { key: 'wording.v.placeholderMissing', vars: { name: `{${issue.name}}` } };
     case 'select':
       return { key: 'wording.v.select', vars: { name: `{${issue.name}}` } };
     default:

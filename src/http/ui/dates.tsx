@@ -6,7 +6,7 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-export { formatDateTime, type DatePrecision } from '../../i18n/dates.js';
+export { formatDateTime, isoUtc, type DatePrecision } from '../../i18n/dates.js';
 
 /** "3 minutes ago", "in 2 hours": relative to the page's now. */
 export function relativeTime(t: Translate, ms: number, now: number): string {

@@ -46,7 +46,7 @@ export function Page(props: PageProps & { c: AppContext }) {
                 {frame.productName}
               </a>
               {user ? (
-                <nav aria-label="Main">
+                <nav aria-label={t('app.nav.label')}>
                   <a href="/account">{t('app.nav.account')}</a>
                   {consoleRoleOf(user) ? <a href="/admin">{t(consoleRoleOf(user) === 'helpdesk' ? 'app.nav.supportDesk' : 'app.nav.admin')}</a> : null}
                   <form method="post" action="/sign-out">
@@ -58,7 +58,7 @@ export function Page(props: PageProps & { c: AppContext }) {
                 </nav>
               ) : onSignIn ? null : (
                 // No empty navigation landmark on the sign-in page.
-                <nav aria-label="Main">
+                <nav aria-label={t('app.nav.label')}>
                   <a href="/sign-in">{t('app.nav.signIn')}</a>
                 </nav>
               )}
@@ -91,21 +91,25 @@ export function Page(props: PageProps & { c: AppContext }) {
 
 /**
  * The footer's language switch: plain links that work without JavaScript. Each reloads the page
- * the user is on (a page shown after a form, the page the form was on) with `?lang=`, which the
- * request context keeps in a cookie.
+ * the user is on with `?lang=`, which the request context keeps in a cookie. A page shown in
+ * answer to a form links to the form's own address (forms post to the page they are on). The
+ * link is always a path on this site: a request path like `//other.example/` cannot make it leave.
  */
 function LanguageSwitch({ c }: { c: AppContext }) {
+  const t = c.get('t');
   const { lang, offered } = c.get('locale');
   if (offered.length < 2) return null;
-  const here = switchTarget(c);
+  const url = new URL(c.req.url);
+  const path = `/${url.pathname.replace(/^[/\\]+/, '')}`;
+  const query = new URLSearchParams(c.req.method === 'GET' ? url.search : '');
   return (
-    <nav class="languages" aria-label={c.get('t')('app.language.nav')}>
+    <nav class="languages" aria-label={t('app.language.nav')}>
       <ul>
         {offered.map((code) => {
-          here.searchParams.set('lang', code);
+          query.set('lang', code);
           return (
             <li>
-              <a href={`${here.pathname}${here.search}`} lang={code} hreflang={code} aria-current={code === lang ? 'true' : undefined}>
+              <a href={`${path}?${query.toString()}`} lang={code} hreflang={code} aria-current={code === lang ? 'true' : undefined}>
                 {languageName(code)}
               </a>
             </li>
@@ -114,20 +118,6 @@ function LanguageSwitch({ c }: { c: AppContext }) {
       </ul>
     </nav>
   );
-}
-
-function switchTarget(c: AppContext): URL {
-  const url = new URL(c.req.url);
-  if (c.req.method === 'GET') return url;
-  // A page shown in answer to a form: back to the form's own page, on this site only.
-  const referer = c.req.header('referer');
-  try {
-    const from = referer ? new URL(referer) : null;
-    if (from && from.origin === url.origin) return from;
-  } catch {
-    // not a URL: the start page
-  }
-  return new URL('/', url);
 }
 
 export function Csrf({ c }: { c: AppContext }) {

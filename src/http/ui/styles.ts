@@ -97,7 +97,8 @@ dl.props dt { font-weight: 600; }
 dl.props dd { margin: 0; overflow-wrap: anywhere; }
 td.wrap { overflow-wrap: anywhere; }
 footer { max-width: 72rem; margin: 0 auto; padding: 1rem; color: var(--muted); font-size: .9rem; }
-footer nav.languages ul { list-style: none; padding: 0; margin: .5rem 0 0; display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+footer p { margin: .25rem 0; }
+footer nav.languages ul { list-style: none; padding: 0; margin: .25rem 0 0; display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
 footer nav.languages a[aria-current] { font-weight: 700; text-decoration: none; color: var(--text); }
 /* Right-to-left pages mirror through logical properties; codes, numbers, addresses stay left-to-right. */
 code, kbd, .token, ol.recovery-codes, input[type=tel], input[type=email], input[type=url], input[inputmode=numeric], input[autocomplete=one-time-code] { direction: ltr; unicode-bidi: isolate; }
