@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import { readForm, str } from '../http/form.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -10,7 +10,7 @@ import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../http/ui/layout.js';
 import { isMessageKey } from '../i18n/index.js';
 import { languageName, matchLanguage } from '../i18n/languages.js';
-import { LANGUAGE_COOKIE } from '../http/middleware/request-context.js';
+import { setLanguageCookie } from '../http/middleware/request-context.js';
 import type { UserStore } from '../directory/users.js';
 
 export interface AccountRouteDeps {
@@ -18,8 +18,6 @@ export interface AccountRouteDeps {
   users: Pick<UserStore, 'setLanguage'>;
   audit: AuditLog;
 }
-
-const YEAR_SECONDS = 365 * 24 * 3600;
 
 /** The signed-in user's own page: links to the password change and security info, sign out everywhere. */
 export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
@@ -74,10 +72,8 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AppEnv> {
     // Sent twice, or not one of the offered languages: refused, nothing changes.
     if (raw === undefined || (raw !== '' && chosen !== raw)) throw new HTTPException(400, { message: c.get('t')('account.language.invalid') });
     await deps.users.setLanguage(user.id, chosen);
-    const names = c.get('cookies');
     // The switch's cookie would outrank the saved choice: it follows the choice (or goes, with "my browser").
-    if (chosen) setCookie(c, LANGUAGE_COOKIE, chosen, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax', maxAge: YEAR_SECONDS });
-    else deleteCookie(c, LANGUAGE_COOKIE, { path: '/', secure: names.secure });
+    setLanguageCookie(c, chosen);
     await deps.audit.record({ event: 'language_chosen', outcome: 'success', actor: { id: user.id, name: user.username }, target: { id: user.id, name: user.username }, ip: c.get('ip'), userAgent: c.get('userAgent'), details: { language: chosen ?? 'browser' } });
     return c.redirect('/account?done=account.language.saved', 303);
   });

@@ -102,16 +102,11 @@ function search(q: string, lang: string, current: WordingVersion): MessageKey[] 
   const own = current.wording.overrides[lang] ?? {};
   const found: MessageKey[] = [];
   for (const key of Object.keys(en) as MessageKey[]) {
-    const hay = `${key} ${own[key] ?? ''} ${raw(lang, key)}`.toLowerCase();
+    const hay = `${key} ${own[key] ?? ''} ${sourceText(lang, key)}`.toLowerCase();
     if (words.every((w) => hay.includes(w))) found.push(key);
     if (found.length > MAX_RESULTS) break;
   }
   return found;
-}
-
-/** A message as written in the catalogue of `lang` (its ICU source: placeholders and plurals as such), for reading and editing. */
-function raw(lang: string, key: MessageKey): string {
-  return sourceText(lang, key);
 }
 
 function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVersion; q: string; lang: string }) {
@@ -154,7 +149,7 @@ function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVe
                   <tr>
                     <td lang={lang} class="wrap">
                       <a href={`${PATH}/message?wlang=${encodeURIComponent(lang)}&key=${encodeURIComponent(key)}`} title={key}>
-                        {current.wording.overrides[lang]?.[key] ?? raw(lang, key)}
+                        {current.wording.overrides[lang]?.[key] ?? sourceText(lang, key)}
                       </a>
                     </td>
                     <td>{languageName(lang)}</td>
@@ -184,7 +179,7 @@ function OwnWording({ c, current, q, lang }: { c: AppContext; current: WordingVe
                 </td>
                 <td>{languageName(o.lang)}</td>
                 <td class="wrap" lang={o.lang}>
-                  <span title={o.key}>{isKey(o.key) ? raw(o.lang, o.key) : o.key}</span>
+                  <span title={o.key}>{isKey(o.key) ? sourceText(o.lang, o.key) : o.key}</span>
                 </td>
               </tr>
             ))}
@@ -224,11 +219,11 @@ function MessagePage({ c, current, lang, messageKey, value, errors = {} }: { c: 
       <Summary c={c} errors={errors} labels={{ text: label, _form: '' }} />
       <dl class="props">
         <dt>{t('wording.edit.english')}</dt>
-        <dd lang="en">{raw('en', messageKey)}</dd>
+        <dd lang="en">{sourceText('en', messageKey)}</dd>
         {lang === 'en' ? null : (
           <>
             <dt>{t('wording.edit.standard', { language })}</dt>
-            <dd lang={lang}>{raw(lang, messageKey)}</dd>
+            <dd lang={lang}>{sourceText(lang, messageKey)}</dd>
           </>
         )}
       </dl>
@@ -299,7 +294,7 @@ export function wordingPages(deps: WordingPageDeps): Hono<AppEnv> {
     const chosen = pick(c);
     if (!chosen) return c.notFound();
     const current = await deps.wording.refresh();
-    const value = current.wording.overrides[chosen.lang]?.[chosen.key] ?? raw(chosen.lang, chosen.key);
+    const value = current.wording.overrides[chosen.lang]?.[chosen.key] ?? sourceText(chosen.lang, chosen.key);
     return c.html(<MessagePage c={c} current={current} lang={chosen.lang} messageKey={chosen.key} value={value} />);
   });
 

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Session } from '../../state/sessions.js';
 import type { User } from '../../directory/users.js';
 import type { Translate } from '../../i18n/index.js';
@@ -64,7 +64,7 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
 
     // The language: the footer's switch (kept in a cookie), the saved preference, the browser, the default.
     const asked = c.req.method === 'GET' ? matchLanguage(c.req.query('lang') ?? '', offered) : null;
-    if (asked) setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', httpOnly: true, secure: names.secure, sameSite: 'Lax', maxAge: YEAR_SECONDS });
+    if (asked) setLanguageCookie(c, asked);
     const lang = chooseLanguage({ asked, cookie: getCookie(c, LANGUAGE_COOKIE), preference: c.get('user')?.language, acceptLanguage: c.req.header('accept-language'), offered, fallback });
     const timeZone = validTimeZone(getCookie(c, TIME_ZONE_COOKIE)) ?? orgZone;
     c.set('locale', { lang, dir: languageDir(lang), timeZone, offered });
@@ -84,5 +84,12 @@ export function setBrowserCookie(c: Parameters<MiddlewareHandler>[0], names: Ret
  */
 export function keepLanguage(c: Parameters<MiddlewareHandler<AppEnv>>[0], seconds: number): void {
   if (getCookie(c, LANGUAGE_COOKIE)) return;
-  setCookie(c, LANGUAGE_COOKIE, c.get('locale').lang, { path: '/', httpOnly: true, secure: c.get('cookies').secure, sameSite: 'Lax', maxAge: seconds });
+  setLanguageCookie(c, c.get('locale').lang, seconds);
+}
+
+/** The language cookie (the footer's switch, a saved choice, a flow's pin); `null` removes it. */
+export function setLanguageCookie(c: Parameters<MiddlewareHandler<AppEnv>>[0], lang: string | null, seconds = YEAR_SECONDS): void {
+  const { secure } = c.get('cookies');
+  if (lang === null) deleteCookie(c, LANGUAGE_COOKIE, { path: '/', secure });
+  else setCookie(c, LANGUAGE_COOKIE, lang, { path: '/', httpOnly: true, secure, sameSite: 'Lax', maxAge: seconds });
 }
