@@ -76,7 +76,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
   housekeeping.unref();
 
   // AD sync on its schedule, and runs asked for from the CLI or the console; reminders hourly.
-  const syncEvery = portal.config.sync.intervalMinutes * 60_000;
+  // The interval is a stored setting: read at each tick, so a change applies from the next one.
   let lastScheduled = Date.now();
   let syncing = false;
   const syncTick = setInterval(() => {
@@ -84,6 +84,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     syncing = true;
     void (async () => {
       const asked = await portal.sync.takeRequest();
+      const syncEvery = (await portal.settings.current()).sync.values.intervalMinutes * 60_000;
       const due = syncEvery > 0 && Date.now() - lastScheduled >= syncEvery;
       if (asked || due) {
         if (due) lastScheduled = Date.now();
@@ -97,7 +98,9 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
   }, 5_000);
   syncTick.unref();
   const remind = () => {
-    if (portal.config.reminders.enabled) void portal.reminders.send().catch((err: unknown) => portal.logger.warn({ err }, 'reminders failed'));
+    void (async () => {
+      if ((await portal.settings.current()).reminders.values.enabled) await portal.reminders.send();
+    })().catch((err: unknown) => portal.logger.warn({ err }, 'reminders failed'));
   };
   const reminderTick = setInterval(remind, HOUR);
   reminderTick.unref();

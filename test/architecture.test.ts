@@ -32,6 +32,7 @@ export const layers = [
   'sync',
   'methods',
   'writeback',
+  'settings',
   'policy',
   'branding',
   'wording',

@@ -58,6 +58,9 @@ export const apiMessages = {
   'api.error.refused': 'The request was refused.',
   'api.error.internal': 'An unexpected error stopped this request. Nothing was changed. Try again in a moment.',
   'api.error.policyVersionNotFound': 'There is no policy version with this number.',
+  'api.error.settingsSection': 'There is no settings section with this name. The sections are: {sections}.',
+  'api.error.settingsConflict': 'These settings were changed by someone else since version {expected}; they are now at version {current}. Read them again and reapply your change.',
+  'api.error.settingsPrecondition': 'These settings are no longer at the version given in If-Match ({expected}); they are now at version {current}. Read them again and reapply your change.',
 
   // Field messages of the JSON API (type problems are described the same way for every field).
   'api.v.required': 'This field is required.',

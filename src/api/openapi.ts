@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { requestSchemas, responseSchemas } from './schemas.js';
 import { supportRequestSchemas, supportResponseSchemas } from './support-schemas.js';
 
@@ -9,45 +8,9 @@ import { supportRequestSchemas, supportResponseSchemas } from './support-schemas
  * route without documentation fails the build.
  */
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json) => ({ content: { 'application/json': { schema } } });
-
-function componentSchemas(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
-  const out = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io, unrepresentable: 'any' }).schemas as Record<string, Json>;
-  // Inside an OpenAPI document the dialect and the location are the document's own.
-  for (const s of Object.values(out)) {
-    delete s['$schema'];
-    delete s['$id'];
-  }
-  return out;
-}
-
-const errors = {
-  400: { $ref: '#/components/responses/InvalidInput' },
-  401: { $ref: '#/components/responses/Unauthorized' },
-  403: { $ref: '#/components/responses/Forbidden' },
-  404: { $ref: '#/components/responses/NotFound' },
-  409: { $ref: '#/components/responses/Conflict' },
-  412: { $ref: '#/components/responses/PreconditionFailed' },
-  413: { $ref: '#/components/responses/TooLarge' },
-  415: { $ref: '#/components/responses/UnsupportedMediaType' },
-  422: { $ref: '#/components/responses/Refused' },
-} as const;
-type ErrorStatus = keyof typeof errors;
-const pick = (...codes: ErrorStatus[]) => Object.fromEntries(codes.map((c) => [String(c), errors[c]]));
-
-type Kind = { scope: 'read' | 'write'; errors: Json };
-const readOp = (extra: ErrorStatus[] = []): Kind => ({ scope: 'read', errors: pick(401, ...extra) });
-const writeOp = (extra: ErrorStatus[] = []): Kind => ({ scope: 'write', errors: pick(400, 401, 403, 413, 415, ...extra) });
-
-/** An operation with the error answers its kind can give, and the token scope it needs. */
-function op(kind: Kind, o: { summary: string; description?: string; operationId: string; tags: string[]; parameters?: Json[]; requestBody?: Json; responses: Json }): Json {
-  return { ...o, 'x-sspr-scope': kind.scope, responses: { ...o.responses, ...kind.errors } };
-}
+import { componentSchemas, json, op, pick, readOp, ref, writeOp, type Json } from './openapi-parts.js';
+import { settingsPaths } from './openapi-settings.js';
+import { settingsRequestSchemas, settingsResponseSchemas } from './settings-schemas.js';
 
 /** A support action: a write token, a reason in the body, the outcome (never a secret). */
 function supportOp(o: { summary: string; description: string; operationId: string; parameters?: Json[]; requestBody?: Json }): Json {
@@ -393,6 +356,7 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Removed; the group with its members.', ...json(ref('GroupDetail')) } },
         }),
       },
+      ...settingsPaths(),
       '/audit': {
         get: op(readOp([400]), {
           summary: 'Audit events, newest first',
@@ -434,7 +398,7 @@ export function openApiDocument(publicUrl: string): Json {
         UnsupportedMediaType: { description: 'The body is not sent as application/json.', ...json(ref('Error')) },
         Refused: { description: 'Refused by a rule, e.g. the last enabled administrator cannot be disabled.', ...json(ref('Error')) },
       },
-      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas }, 'input') },
+      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas, ...settingsResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas, ...settingsRequestSchemas }, 'input') },
     },
   };
 }

@@ -21,6 +21,7 @@ import type { CallerVerificationService, Verifier } from '../support/verificatio
 import type { HybridAccountActions } from '../writeback/admin-actions.js';
 import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
 import { groupApi } from './group-routes.js';
+import { settingsApi, type SettingsApiDeps } from './settings-routes.js';
 import {
   auditEventJson,
   auditQuery,
@@ -60,6 +61,8 @@ export interface ApiRouteDeps {
   logger: Pick<Logger, 'error'>;
   /** The support desk's actions (unblock, remove a method, send a reset link, …). */
   supportActions: SupportActionApiDeps;
+  /** The stored settings (delivery, throttling, reminders, sync, writeback). */
+  settings: SettingsApiDeps['settings'];
   /** A hybrid user's must-change in AD, through the agent (the console's action; audited there). */
   hybridAccounts: Pick<HybridAccountActions, 'requireChange'>;
 }
@@ -316,6 +319,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   // ---- groups ----
   app.get('/groups', async (c) => c.json({ items: (await deps.groups.list()).map(groupJson) }));
   groupApi(app, deps, { jsonObject, validate, refusal });
+  settingsApi(app, deps, { jsonObject, validate });
 
   // ---- audit ----
   app.get('/audit', async (c) => {

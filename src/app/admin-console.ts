@@ -23,23 +23,30 @@ import { scopePages } from '../support/scope-pages.js';
 import { verificationPages } from '../support/verification-pages.js';
 import { supportActionPages } from '../support/action-pages.js';
 import { brandPages } from '../branding/admin-pages.js';
+import { settingsPages } from '../settings/admin-pages.js';
+import { TestMessages } from '../settings/test-messages.js';
+import { renderEmail } from '../delivery/templates.js';
 
 /** The administrator console: every section built from the portal's parts, behind the role check of adminRoutes. */
 export function adminConsole(portal: Portal): Hono<AppEnv> {
   const { config, store, clock } = portal;
   const now = () => clock.now();
   const names = directoryNames(portal.users, portal.groups);
+  // The stored settings as this request loaded them (app/http-app.tsx refreshes them first).
+  const live = () => portal.settings.snapshot();
   return adminRoutes({
     users: portal.users,
     groups: portal.groups,
-    outboxDelivery: config.delivery.mode === 'outbox',
+    get outboxDelivery() {
+      return live().delivery.values.mode === 'outbox';
+    },
     helpdeskScoped: async (userId) => (await portal.helpdeskScopes.of(userId)).entries.length > 0,
     checklist: (userId) =>
       setupChecklist(
         {
           store,
           methodCount: async (id) => (await portal.methods.list(id, { confirmedOnly: true })).length + ((await portal.questions.registeredQuestionIds(id)).length > 0 ? 1 : 0),
-          deliveryMode: () => config.delivery.mode,
+          deliveryMode: () => live().delivery.values.mode,
           policyScope: async () => {
             const p = (await portal.policy.current()).policy;
             return { enabledFor: p.enabledFor, groups: p.groups.length };
@@ -65,13 +72,30 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       supportActionPages({ access: portal.supportAccess, actions: portal.supportActions }),
       groupPages({ groups: portal.groups, directory: portal.directory }),
       auditPages({ audit: auditQueries(store), retentionDays: config.audit.retentionDays, now, names }),
-      deliveryAdminPages({ records: deliveryRecords(store, portal.cipher), settings: config.delivery, now, names }),
+      deliveryAdminPages({
+        records: deliveryRecords(store, portal.cipher),
+        get settings() {
+          return live().delivery.values;
+        },
+        now,
+        names,
+      }),
       policyPages({ policy: portal.policy, groups: portal.groups }),
       brandPages({ brand: portal.brand }),
+      settingsPages({
+        settings: portal.settings,
+        tests: new TestMessages({
+          delivery: portal.delivery,
+          settings: () => live().delivery.values,
+          render: (content, t) => renderEmail(portal.brand.forMail(config.branding, config.publicUrl), content, t),
+          audit: portal.audit,
+          productName: config.branding.productName,
+        }),
+      }),
       wordingPages({ wording: portal.wording }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),
-      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, registrationTokenMinutes: config.writeback.registrationTokenMinutes, hybridUsers: () => portal.users.countBySource('onprem') }),
+      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, get registrationTokenMinutes() { return live().writeback.values.registrationTokenMinutes; }, hybridUsers: () => portal.users.countBySource('onprem') }),
       syncPages({
         sync: portal.sync,
         status: syncStatusQueries(store),
@@ -79,8 +103,12 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
         agents: portal.agents,
         reminders: portal.reminders,
         audit: portal.audit,
-        intervalMinutes: config.sync.intervalMinutes,
-        reminderSettings: config.reminders,
+        get intervalMinutes() {
+          return live().sync.values.intervalMinutes;
+        },
+        get reminderSettings() {
+          return live().reminders.values;
+        },
         now,
       }),
     ],

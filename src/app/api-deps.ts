@@ -22,6 +22,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     trustedProxies: config.trustedProxies,
     logger: portal.logger,
     supportActions: { access: portal.supportAccess, actions: portal.supportActions },
+    settings: portal.settings,
     hybridAccounts: portal.hybridAccounts,
   };
 }

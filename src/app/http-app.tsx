@@ -66,6 +66,11 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   // Where the policy (with up to 1,000 banned words of up to 64 characters) is sent whole.
   const policyBody = bodyLimit({ maxSize: POLICY_BODY_LIMIT, onError: tooLarge });
   app.use('*', (c, next) => (POLICY_BODY_PATHS.test(c.req.path) ? policyBody : normalBody)(c, next));
+  // The stored settings as they are now (cached for a second): every service reads them at each use.
+  app.use('*', async (_c, next) => {
+    await portal.settings.current();
+    await next();
+  });
   // The JSON API authenticates with bearer tokens, never cookies, so it sits before the browser middleware (CSRF).
   app.route('/api/v1', apiRoutes(apiRouteDeps(portal)));
   app.route('/', agentEndpointRoutes({ agents: portal.agents, publicUrl: portal.config.publicUrl, trustedProxies: portal.config.trustedProxies }));
@@ -131,7 +136,9 @@ export function createApp(portal: Portal): Hono<AppEnv> {
       sessions: portal.sessions,
       hasher: portal.hasher,
       throttle: portal.throttle,
-      verifyFailures: portal.securityInfoLimits.verifyFailures,
+      get verifyFailures() {
+        return portal.securityInfoLimits.verifyFailures;
+      },
       codeMinutes,
       phoneRegion: portal.config.methods.phoneRegion,
       productName: portal.config.branding.productName,

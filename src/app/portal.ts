@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { Logger } from '../logging/logger.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/database.js';
@@ -40,17 +39,13 @@ import { PolicyService } from '../policy/policy-service.js';
 import { initialPolicy } from '../policy/policy.js';
 import { Captcha } from '../flows/reset/captcha.js';
 import { ResetService } from '../flows/reset/reset-service.js';
-import { AdPolicyCache } from '../flows/ad-policy-cache.js';
 import type { Writeback } from '../writeback/writeback.js';
-import type { User } from '../directory/users.js';
-import { AgentRegistry } from '../writeback/agent-registry.js';
-import { AgentHub } from '../writeback/agent-hub.js';
-import { AgentWriteback } from '../writeback/agent-writeback.js';
+import type { AgentRegistry } from '../writeback/agent-registry.js';
+import type { AgentHub } from '../writeback/agent-hub.js';
 import { HybridAccountActions } from '../writeback/admin-actions.js';
-import { SyncService } from '../sync/sync-service.js';
+import type { SyncService } from '../sync/sync-service.js';
 import { ExpiryReminders } from '../sync/reminders.js';
-import { SyncCoordinator } from '../sync/coordinator.js';
-import { randomToken } from '../shared/crypto.js';
+import type { SyncCoordinator } from '../sync/coordinator.js';
 import { ApiTokenService } from '../api/tokens.js';
 import { Notices } from '../delivery/notices.js';
 import { ReportLinkStore } from '../state/report-links.js';
@@ -67,6 +62,8 @@ import { Reregistrations } from '../methods/reregistration.js';
 import type { ResetLinkStart } from '../flows/reset/reset-link.js';
 import type { SupportActions } from '../support/support-actions.js';
 import { supportParts } from './support-wiring.js';
+import { settingsParts, type SettingsService } from './settings-wiring.js';
+import { agentParts } from './agent-wiring.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
 export interface Portal {
@@ -107,6 +104,8 @@ export interface Portal {
   changePassword: ChangePasswordService;
   /** The stored, versioned SSPR policy (who may reset, methods, registration, notifications, on-premises). */
   policy: PolicyService;
+  /** Delivery, throttling, reminders, sync and writeback as administrators set them (src/settings/). */
+  settings: SettingsService;
   /** The organisation's brand; the languages offered and the administrators' own wording (src/branding/, src/wording/). */
   brand: BrandService;
   wording: WordingService;
@@ -186,7 +185,9 @@ export function buildPortal(deps: PortalDeps): Portal {
   const metrics = createMetrics();
   const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
   const cipher = createFieldCipher(keys.data);
-  const delivery = createDelivery({ config, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
+  const { settings, limits: securityInfoLimits } = settingsParts({ config, store, clock, audit, cipher });
+  const live = () => settings.snapshot();
+  const delivery = createDelivery({ config, settings: () => live().delivery.values, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
   const { wording, defaultLocale, t } = languageParts({ config, store, clock, audit });
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
   const questions = new QuestionStore(store.db, clock, hasher);
@@ -199,13 +200,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(mailBrand(), content, t), reportLinks, t, publicUrl: config.publicUrl, defaultLocale });
   const m = config.methods;
   const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
-  const th = config.throttling;
   const HOUR = 60 * MINUTE;
-  const securityInfoLimits = {
-    verifyFailures: { threshold: th.failedVerificationsPerDay, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: 24 * HOUR },
-    phoneOrApp: { threshold: th.phoneOrAppChecksPerHour, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: HOUR },
-    emailSends: { threshold: th.emailSendsPer10Minutes, baseMs: th.blockHours * HOUR, growth: 1, maxMs: th.blockHours * HOUR, windowMs: 10 * MINUTE },
-  };
   // Its own key: the codes' HMACs share no key material with anything else.
   const recoveryCodeStore = new RecoveryCodeStore(store.db, clock, deriveKey(deps.masterKey, 'recovery-codes'));
   const securityInfo = new SecurityInfoService({
@@ -279,21 +274,13 @@ export function buildPortal(deps: PortalDeps): Portal {
     throttle,
     clock,
     rp: relyingParty(config.publicUrl, config.branding.productName),
-    verifyFailures: securityInfoLimits.verifyFailures,
+    get verifyFailures() {
+      return securityInfoLimits.verifyFailures;
+    },
     challengeTtlMs: 5 * MINUTE,
   });
   const passkeySignIn = new PasskeySignIn({ flows, passkeys, secondFactor, clock, challengeTtlMs: 5 * MINUTE });
-  // This process among the portal instances sharing the store (agent presence, sync leases):
-  // the host's name, so the console tells the machines apart, and a random part for each process.
-  const instanceId = `${hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 23) || 'portal'}-${randomToken(12)}`;
-  const agents = new AgentRegistry({ store, clock, audit, tokenTtlMs: config.writeback.registrationTokenMinutes * MINUTE });
-  const agentHub = new AgentHub({ store, registry: agents, clock, logger: deps.logger, audit, instanceId, publicUrl: config.publicUrl, jobTtlMs: config.writeback.jobSeconds * 1000, takenGraceMs: config.writeback.answerSeconds * 1000, userWaitMs: config.writeback.userWaitSeconds * 1000 });
-  const sync = new SyncService({ store, clock, audit, contactInfo: { enabled: config.sync.useContactInfo, methods, phoneRegion: m.phoneRegion }, usernameFrom: config.sync.usernameFrom });
-  // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent reported.
-  const writeback = deps.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: config.writeback.allowProtectedAccounts }), () => clock.now());
-  // Read from the agent once per flow (the page and its submit), kept a minute per user.
-  const adPolicies = new AdPolicyCache((user) => writeback.policyFor(user), clock);
-  const adPolicyFor = async (user: User) => (await adPolicies.policyFor(user)) ?? agents.domainPolicy();
+  const { agents, agentHub, sync, writeback, adPolicyFor, syncCoordinator } = agentParts({ config, store, clock, audit, logger: deps.logger, settings, methods, ...(deps.writeback ? { writeback: deps.writeback } : {}) });
   const changePassword = new ChangePasswordService({
     users,
     directory,
@@ -349,9 +336,13 @@ export function buildPortal(deps: PortalDeps): Portal {
     passwordLength: passwordLengthOf(policy),
     flowTtlMs: config.reset.flowMinutes * MINUTE,
     codeTtlMs: m.codeMinutes * MINUTE,
-    perDestinationPerHour: config.delivery.limits.perDestinationPerHour,
+    get perDestinationPerHour() {
+      return live().delivery.values.limits.perDestinationPerHour;
+    },
     startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },
-    verifyFailures: securityInfoLimits.verifyFailures,
+    get verifyFailures() {
+      return securityInfoLimits.verifyFailures;
+    },
     adPolicy: (user) => adPolicyFor(user),
   });
   const helpdeskScopeStore = new HelpdeskScopeStore(store.db, clock);
@@ -363,7 +354,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     outbound: delivery,
     renderEmail: (content) => renderEmail(mailBrand(), content, t),
     throttle,
-    emailSends: securityInfoLimits.emailSends,
+    get emailSends() {
+      return securityInfoLimits.emailSends;
+    },
     audit,
     clock,
     t,
@@ -407,6 +400,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     passkeySignIn,
     changePassword,
     policy,
+    settings,
     brand,
     wording,
     helpdeskContact,
@@ -415,8 +409,8 @@ export function buildPortal(deps: PortalDeps): Portal {
     agents,
     agentHub,
     sync,
-    syncCoordinator: new SyncCoordinator({ sync, hub: agentHub, logger: deps.logger, instanceId }),
-    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, defaultLocale, refreshWording: () => wording.current(), publicUrl: config.publicUrl, daysBefore: config.reminders.daysBefore, whenExpired: config.reminders.whenExpired }),
+    syncCoordinator,
+    reminders: new ExpiryReminders({ store, methods, outbound: delivery, renderEmail: (content) => renderEmail(mailBrand(), content, t), audit, clock, t, defaultLocale, refreshWording: () => wording.current(), publicUrl: config.publicUrl, get daysBefore() { return live().reminders.values.daysBefore; }, get whenExpired() { return live().reminders.values.whenExpired; } }), // prettier-ignore
     hybridAccounts,
     captcha,
     resets,

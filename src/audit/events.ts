@@ -13,6 +13,8 @@ export const AUDIT_EVENTS = [
   'agent_token_created',
   'brand_changed',
   'wording_changed',
+  'settings_changed',
+  'settings_test_sent',
   'language_chosen',
   'api_token_created',
   'api_token_revoked',

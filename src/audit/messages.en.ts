@@ -77,6 +77,8 @@ export const auditMessages = {
   'audit.event.sign_out_everywhere': 'Signed out everywhere',
   'audit.event.language_chosen': 'Language chosen',
   'audit.event.wording_changed': 'Languages or wording changed',
+  'audit.event.settings_changed': 'Settings changed',
+  'audit.event.settings_test_sent': 'Test message sent from the settings',
   'audit.event.support_ad_unlocked': 'Helpdesk unlocked the account in Active Directory',
   'audit.event.support_method_removed': 'Helpdesk removed a method',
   'audit.event.support_reregistration_required': 'Helpdesk required registration again',

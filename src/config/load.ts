@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { isStoredPath, isStoredSection, shapeOf, unwrap, type AnySchema } from './stored-sections.js';
 
 export interface ConfigProblem {
   key: string;
@@ -39,30 +40,6 @@ export interface LoadedConfig {
 export type SettingSource = 'file' | 'env' | 'default';
 
 const ENV_PREFIX = 'SSPR_';
-
-type AnySchema = z.core.$ZodType;
-interface SchemaDef {
-  type: string;
-  innerType?: AnySchema;
-  in?: AnySchema;
-  shape?: Record<string, AnySchema>;
-}
-
-/** The schema under defaults, optionals and transforms: what the value is checked against. */
-function unwrap(schema: AnySchema): AnySchema {
-  for (let s = schema; ; ) {
-    const def = s._zod.def as SchemaDef;
-    if (['default', 'prefault', 'optional', 'nullable'].includes(def.type) && def.innerType) s = def.innerType;
-    else if (def.type === 'pipe' && def.in) s = def.in;
-    else return s;
-  }
-}
-
-function shapeOf(schema: AnySchema | null): Record<string, AnySchema> | null {
-  if (!schema) return null;
-  const def = unwrap(schema)._zod.def as SchemaDef;
-  return def.type === 'object' && def.shape ? def.shape : null;
-}
 
 // One level of a variable name: words of letters and digits joined by single underscores.
 const ENV_SEGMENT = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*$/;
@@ -102,7 +79,7 @@ export function configFromEnv(
       node = key && shape ? (shape[key] ?? null) : null;
     }
     let value: unknown;
-    if (node && (unwrap(node)._zod.def as SchemaDef).type === 'string') value = raw;
+    if (node && (unwrap(node)._zod.def as { type: string }).type === 'string') value = raw;
     else {
       try {
         value = raw === '' ? '' : parseYaml(raw);
@@ -189,7 +166,14 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const result = configSchema.safeParse(merged);
   const source = [file ?? 'defaults', Object.keys(fromEnv.values).length ? 'SSPR_* environment' : null].filter(Boolean).join(' + ');
   if (!result.success) problems.push(...formatIssues(result.error.issues, new Set(flattenKeys(fromEnv.values))));
+  const fixedInFile = result.success ? result.data.fixedSettings : [];
+  for (const [i, path] of fixedInFile.entries()) {
+    if (!isStoredPath(path)) problems.push({ key: `fixedSettings.${i}`, message: `${path} is not a setting that can be changed in the console (sections: delivery, throttling, reminders, sync, writeback)` });
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
+  // A value an SSPR_* variable sets is fixed too: the console shows it and cannot change it.
+  const fixedByEnv = flattenKeys(fromEnv.values).filter((k) => isStoredSection(k.split('.')[0]!));
+  const fixedSettings = [...new Set([...fixedInFile, ...fixedByEnv])];
   const sourceOf = (top: string, sub?: string): SettingSource => {
     const has = (o: Record<string, unknown>) => {
       const v = o[top];
@@ -199,7 +183,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     return has(fromEnv.values) ? 'env' : has(fromFile) ? 'file' : 'default';
   };
   return {
-    config: deepFreeze(result.data!),
+    config: deepFreeze({ ...result.data!, fixedSettings }),
     file,
     baseDir: file ? resolve(file, '..') : cwd,
     sources: { publicUrl: sourceOf('publicUrl'), listenPort: sourceOf('listen', 'port'), secretsKey: sourceOf('secrets', 'key') },

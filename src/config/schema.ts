@@ -42,6 +42,110 @@ const smtp = z.strictObject({
   rejectUnauthorized: z.boolean().default(true),
 });
 
+/** `delivery`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const deliverySchema = z
+  .strictObject({
+    /** How email leaves: kept in the store's outbox (trying the portal) or sent over SMTP. */
+    mode: z.enum(['outbox', 'smtp']).default('outbox'),
+    smtp: smtp.optional(),
+    phone: z
+      .strictObject({
+        /** SMS and voice calls: outbox, a Twilio-compatible REST API, or a JSON webhook. */
+        provider: z.enum(['outbox', 'twilio', 'webhook']).default('outbox'),
+        twilio: z
+          .strictObject({
+            accountSid: z.string().min(1),
+            authToken: z.string().min(1),
+            from: z.string().min(3).describe('the sending number in E.164, or a messaging service id'),
+            baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+          })
+          .optional(),
+        webhook: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/ }),
+            token: z.string().min(16).optional().describe('sent as Authorization: Bearer'),
+          })
+          .optional(),
+        timeoutMs: positiveInt.max(60_000).default(10_000),
+      })
+      .superRefine((p, ctx) => {
+        if (p.provider === 'twilio' && !p.twilio) ctx.addIssue({ code: 'custom', path: ['twilio'], message: 'is required when delivery.phone.provider is twilio' });
+        if (p.provider === 'webhook' && !p.webhook) ctx.addIssue({ code: 'custom', path: ['webhook'], message: 'is required when delivery.phone.provider is webhook' });
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        // SMS pumping protection: per destination (phone number or address) and for the whole portal.
+        perDestinationPerHour: positiveInt.max(1000).default(5),
+        perDestinationPerDay: positiveInt.max(10000).default(10),
+        globalPerHour: positiveInt.max(1_000_000).default(1000),
+      })
+      .prefault({}),
+    retries: z
+      .strictObject({
+        attempts: z.number().int().min(1).max(10).default(3),
+        backoffMs: z.number().int().min(0).max(60_000).default(500),
+      })
+      .prefault({}),
+  })
+  .superRefine((d, ctx) => {
+    if (d.mode === 'smtp' && !d.smtp) ctx.addIssue({ code: 'custom', path: ['smtp'], message: 'is required when delivery.mode is smtp' });
+  });
+
+/** `writeback`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const writebackSchema = z
+  .strictObject({
+    /** How long a password job may wait for an agent to take it; past it, it is never applied. */
+    jobSeconds: positiveInt.max(120).default(10),
+    /** Once an agent took a job, how long the user waits for AD's answer before "not confirmed yet". */
+    answerSeconds: positiveInt.max(300).default(20),
+    /**
+     * The longest a user waits for the on-premises side, whatever the agent does (frozen,
+     * cut off): a job expires no later, so it is never applied after the user was told
+     * "nothing was changed". Caps `jobSeconds` and `answerSeconds`.
+     */
+    userWaitSeconds: positiveInt.max(120).default(10),
+    /** Write back to protected accounts (adminCount=1, Domain Admins …): off, as Entra does. */
+    allowProtectedAccounts: z.boolean().default(false),
+    /** Lifetime of a one-time agent registration token. */
+    registrationTokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
+  });
+
+/** `sync`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const syncSchema = z
+  .strictObject({
+    /** How often the portal asks an agent for the changes in AD (a delta; a full import when needed). */
+    intervalMinutes: z.number().int().min(0).max(24 * 60).default(30).describe('0 = only on demand'),
+    /**
+     * Use the mail and mobile synced from AD as verification methods. Off by default: it trusts
+     * whoever can edit those attributes in AD.
+     */
+    useContactInfo: z.boolean().default(false),
+    /** The portal username of a synced user: its userPrincipalName (default), sAMAccountName or mail; the UPN, then the sAMAccountName, when that is empty. */
+    usernameFrom: z.enum(['userPrincipalName', 'sAMAccountName', 'mail']).default('userPrincipalName'),
+  });
+
+/** `reminders`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const remindersSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Days before a hybrid user's password expires when a reminder is emailed (each once). */
+    daysBefore: z.array(z.number().int().min(1).max(90)).max(10).default([14, 7, 3, 1]),
+    /** Also email when the password has expired, with the reset link. */
+    whenExpired: z.boolean().default(true),
+  });
+
+/** `throttling`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const throttlingSchema = z
+  .strictObject({
+    // Entra's numbers: 5 failed verifications in 24 h block the user for 24 h; 5 SMS/voice/app/question
+    // checks per hour; 10 email sends per 10 minutes.
+    failedVerificationsPerDay: positiveInt.max(100).default(5),
+    blockHours: positiveInt.max(24 * 7).default(24),
+    phoneOrAppChecksPerHour: positiveInt.max(100).default(5),
+    emailSendsPer10Minutes: positiveInt.max(100).default(10),
+  });
+
 /** publicUrl when none is given: this machine, on the port the portal listens on (8080 for port 0). */
 export function defaultPublicUrl(listenPort: number): string {
   return `http://localhost:${listenPort || 8080}`;
@@ -145,55 +249,7 @@ const settings = z.strictObject({
       tokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
     })
     .prefault({}),
-  delivery: z
-    .strictObject({
-      /** How email leaves: kept in the store's outbox (trying the portal) or sent over SMTP. */
-      mode: z.enum(['outbox', 'smtp']).default('outbox'),
-      smtp: smtp.optional(),
-      phone: z
-        .strictObject({
-          /** SMS and voice calls: outbox, a Twilio-compatible REST API, or a JSON webhook. */
-          provider: z.enum(['outbox', 'twilio', 'webhook']).default('outbox'),
-          twilio: z
-            .strictObject({
-              accountSid: z.string().min(1),
-              authToken: z.string().min(1),
-              from: z.string().min(3).describe('the sending number in E.164, or a messaging service id'),
-              baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
-            })
-            .optional(),
-          webhook: z
-            .strictObject({
-              url: z.url({ protocol: /^https?$/ }),
-              token: z.string().min(16).optional().describe('sent as Authorization: Bearer'),
-            })
-            .optional(),
-          timeoutMs: positiveInt.max(60_000).default(10_000),
-        })
-        .superRefine((p, ctx) => {
-          if (p.provider === 'twilio' && !p.twilio) ctx.addIssue({ code: 'custom', path: ['twilio'], message: 'is required when delivery.phone.provider is twilio' });
-          if (p.provider === 'webhook' && !p.webhook) ctx.addIssue({ code: 'custom', path: ['webhook'], message: 'is required when delivery.phone.provider is webhook' });
-        })
-        .prefault({}),
-      limits: z
-        .strictObject({
-          // SMS pumping protection: per destination (phone number or address) and for the whole portal.
-          perDestinationPerHour: positiveInt.max(1000).default(5),
-          perDestinationPerDay: positiveInt.max(10000).default(10),
-          globalPerHour: positiveInt.max(1_000_000).default(1000),
-        })
-        .prefault({}),
-      retries: z
-        .strictObject({
-          attempts: z.number().int().min(1).max(10).default(3),
-          backoffMs: z.number().int().min(0).max(60_000).default(500),
-        })
-        .prefault({}),
-    })
-    .superRefine((d, ctx) => {
-      if (d.mode === 'smtp' && !d.smtp) ctx.addIssue({ code: 'custom', path: ['smtp'], message: 'is required when delivery.mode is smtp' });
-    })
-    .prefault({}),
+  delivery: deliverySchema.prefault({}),
   methods: z
     .strictObject({
       // Until the SSPR policy console exists (issue 4), these are the policy.
@@ -237,46 +293,9 @@ const settings = z.strictObject({
       startsPerIpPerHour: positiveInt.max(100_000).default(30),
     })
     .prefault({}),
-  writeback: z
-    .strictObject({
-      /** How long a password job may wait for an agent to take it; past it, it is never applied. */
-      jobSeconds: positiveInt.max(120).default(10),
-      /** Once an agent took a job, how long the user waits for AD's answer before "not confirmed yet". */
-      answerSeconds: positiveInt.max(300).default(20),
-      /**
-       * The longest a user waits for the on-premises side, whatever the agent does (frozen,
-       * cut off): a job expires no later, so it is never applied after the user was told
-       * "nothing was changed". Caps `jobSeconds` and `answerSeconds`.
-       */
-      userWaitSeconds: positiveInt.max(120).default(10),
-      /** Write back to protected accounts (adminCount=1, Domain Admins …): off, as Entra does. */
-      allowProtectedAccounts: z.boolean().default(false),
-      /** Lifetime of a one-time agent registration token. */
-      registrationTokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
-    })
-    .prefault({}),
-  sync: z
-    .strictObject({
-      /** How often the portal asks an agent for the changes in AD (a delta; a full import when needed). */
-      intervalMinutes: z.number().int().min(0).max(24 * 60).default(30).describe('0 = only on demand'),
-      /**
-       * Use the mail and mobile synced from AD as verification methods. Off by default: it trusts
-       * whoever can edit those attributes in AD.
-       */
-      useContactInfo: z.boolean().default(false),
-      /** The portal username of a synced user: its userPrincipalName (default), sAMAccountName or mail; the UPN, then the sAMAccountName, when that is empty. */
-      usernameFrom: z.enum(['userPrincipalName', 'sAMAccountName', 'mail']).default('userPrincipalName'),
-    })
-    .prefault({}),
-  reminders: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** Days before a hybrid user's password expires when a reminder is emailed (each once). */
-      daysBefore: z.array(z.number().int().min(1).max(90)).max(10).default([14, 7, 3, 1]),
-      /** Also email when the password has expired, with the reset link. */
-      whenExpired: z.boolean().default(true),
-    })
-    .prefault({}),
+  writeback: writebackSchema.prefault({}),
+  sync: syncSchema.prefault({}),
+  reminders: remindersSchema.prefault({}),
   agent: z
     .strictObject({
       /** The agent's id and keys, written by `sspr agent register` (mode 0600). */
@@ -338,16 +357,7 @@ const settings = z.strictObject({
       if (a.inProcess && !a.ad) ctx.addIssue({ code: 'custom', path: ['ad'], message: 'is required when agent.inProcess is true' });
     })
     .prefault({}),
-  throttling: z
-    .strictObject({
-      // Entra's numbers: 5 failed verifications in 24 h block the user for 24 h; 5 SMS/voice/app/question
-      // checks per hour; 10 email sends per 10 minutes.
-      failedVerificationsPerDay: positiveInt.max(100).default(5),
-      blockHours: positiveInt.max(24 * 7).default(24),
-      phoneOrAppChecksPerHour: positiveInt.max(100).default(5),
-      emailSendsPer10Minutes: positiveInt.max(100).default(10),
-    })
-    .prefault({}),
+  throttling: throttlingSchema.prefault({}),
   branding: z
     .strictObject({
       productName: z.string().min(1).max(80).default('OpenSSPR'),
@@ -370,6 +380,12 @@ const settings = z.strictObject({
     })
     .refine((b) => b.languages.includes(b.defaultLanguage), { message: 'defaultLanguage must be one of languages', path: ['defaultLanguage'] })
     .prefault({}),
+  /**
+   * Settings of the stored sections (delivery, throttling, reminders, sync, writeback) the console,
+   * the API and the CLI may not change: dotted paths such as `delivery.smtp` or
+   * `throttling.blockHours`. A value set by an SSPR_* variable is fixed as well.
+   */
+  fixedSettings: z.array(z.string().min(1).max(200)).max(200).default([]),
   audit: z
     .strictObject({
       /** Events older than this are deleted by the hourly housekeeping; nothing else deletes them. */

@@ -65,6 +65,11 @@ const FAILING_WINDOW_MS = 15 * 60_000;
 
 export interface DeliveryDeps {
   config: Config;
+  /**
+   * The delivery settings in force, read at each send (stored settings change at run time,
+   * src/settings/); the senders are made again when the object changes. `config.delivery` without it.
+   */
+  settings?: () => Config['delivery'];
   store: Store;
   clock: Clock;
   cipher: FieldCipher;
@@ -103,11 +108,22 @@ interface Job {
  */
 export function createDelivery(deps: DeliveryDeps): Delivery {
   const { config, store, clock, cipher, lookupKey } = deps;
-  const d = config.delivery;
+  const settings = deps.settings ?? (() => config.delivery);
   const logger = deps.logger.child({ component: 'delivery' });
-  const smtp = d.mode === 'smtp' && d.smtp ? smtpSender(d.smtp) : null;
-  const phone = phoneSender(d.phone, deps.fetch ?? globalThis.fetch);
-  const secrets = [d.smtp?.password, d.phone.twilio?.authToken, d.phone.webhook?.token].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  let senders: { for: Config['delivery']; smtp: ReturnType<typeof smtpSender> | null; phone: ReturnType<typeof phoneSender>; secrets: string[] } | null = null;
+  /** The senders of the settings in force: made once per version of the settings. */
+  const current = () => {
+    const d = settings();
+    if (senders?.for !== d) {
+      senders = {
+        for: d,
+        smtp: d.mode === 'smtp' && d.smtp ? smtpSender(d.smtp) : null,
+        phone: phoneSender(d.phone, deps.fetch ?? globalThis.fetch),
+        secrets: [d.smtp?.password, d.phone.twilio?.authToken, d.phone.webhook?.token].filter((s): s is string => typeof s === 'string' && s.length > 0),
+      };
+    }
+    return senders;
+  };
 
   function row(job: Job, hash: string, fields: Outcome) {
     return {
@@ -157,7 +173,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
    */
   async function brokenLimit(db: Kysely<Database>, id: number, hash: string, kind: string): Promise<string | null> {
     const now = clock.now();
-    const lim = d.limits;
+    const lim = settings().limits;
     const notice = isNoticeKind(kind);
     const count = async (since: number, perDestination: boolean) => {
       let q = db
@@ -194,7 +210,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       return fail('rate_limited', { detail: limit });
     }
 
-    const max = d.retries.attempts;
+    const { retries } = settings();
+    const max = retries.attempts;
     let failure: SendFailure = new SendFailure('not attempted', false);
     let attempts = 0;
     for (attempts = 1; attempts <= max; attempts++) {
@@ -207,7 +224,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         failure = err instanceof SendFailure ? err : new SendFailure(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, true);
         logger.debug({ ...about, attempt: attempts, transient: failure.transient, error: clean(failure.detail, dest) }, 'send attempt failed');
         if (!failure.transient || attempts === max) break;
-        await sleep(d.retries.backoffMs * 2 ** (attempts - 1));
+        await sleep(retries.backoffMs * 2 ** (attempts - 1));
       }
     }
     const error = clean(failure.detail, dest);
@@ -217,7 +234,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   }
 
   function clean(text: string, dest: CheckedDestination): string {
-    return scrub(text, [[dest.address, dest.hint], ...secrets.map((s): [string, string] => [s, '[redacted]'])]);
+    return scrub(text, [[dest.address, dest.hint], ...current().secrets.map((s): [string, string] => [s, '[redacted]'])]);
   }
 
   const kindOf = (k: string) => (k.trim() || 'message').slice(0, 32);
@@ -227,6 +244,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const key = randomUUID();
     // Taken now, while the recipient's locale is current: the provider's voice speaks that language.
     const language = m.language ?? currentLocale()?.lang ?? 'en';
+    const { phone } = current();
     return run({
       channel,
       kind: kindOf(m.kind),
@@ -241,6 +259,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
   return {
     email(m) {
+      const { smtp } = current();
       return run({
         channel: 'email',
         kind: kindOf(m.kind),

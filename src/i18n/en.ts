@@ -26,6 +26,7 @@ import { verificationMessages } from '../support/verification-messages.en.js';
 import { supportActionMessages } from '../support/action-messages.en.js';
 import { brandMessages } from '../branding/messages.en.js';
 import { wordingMessages } from '../wording/messages.en.js';
+import { settingsMessages } from '../settings/messages.en.js';
 
 /**
  * The English message catalogue. Every user-facing string goes through here (pages, form
@@ -127,6 +128,6 @@ export const coreMessages = {
 } as const;
 
 /** One catalogue, assembled from the core strings and each feature's own file. */
-export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...resetBlockMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages, ...supportPageMessages, ...verificationMessages, ...supportActionMessages, ...brandMessages, ...wordingMessages };
+export const en = { ...coreMessages, ...methodMessages, ...recoveryCodeMessages, ...changeMessages, ...signInMessages, ...accountMessages, ...setupMessages, ...consoleMessages, ...adminMessages, ...directoryMessages, ...auditMessages, ...deliveryMessages, ...policyMessages, ...apiMessages, ...reportMessages, ...resetMessages, ...resetBlockMessages, ...writebackMessages, ...adMessages, ...syncMessages, ...agentAdminMessages, ...syncAdminMessages, ...notMeMessages, ...supportScopeMessages, ...supportPageMessages, ...verificationMessages, ...supportActionMessages, ...brandMessages, ...wordingMessages, ...settingsMessages };
 
 export type MessageKey = keyof typeof en;

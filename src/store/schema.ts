@@ -310,6 +310,8 @@ export interface KeyCanaryTable {
 
 /** The brand, one row per saved version (src/branding/); `document` is its JSON, validated on every read. */
 export interface WordingVersionsTable { version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null }
+/** One saved version of one stored settings section (src/settings/); secrets in `document` are sealed. */
+export interface SettingsVersionsTable { section: string; version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null; comment: string | null }
 export interface BrandVersionsTable { version: number; document: string; created_at: number; actor_id: string | null; actor_name: string | null }
 /** Uploaded logos by the SHA-256 of their bytes (/brand/logo/<sha256>.<ext>); `data` is the bytes in base64. */
 export interface BrandAssetsTable { sha256: string; content_type: string; data: string; width: number | null; height: number | null; created_at: number; published_at: number | null }
@@ -318,6 +320,7 @@ export interface Database {
   key_canary: KeyCanaryTable;
   brand_versions: BrandVersionsTable;
   wording_versions: WordingVersionsTable;
+  settings_versions: SettingsVersionsTable;
   brand_assets: BrandAssetsTable;
   caller_verifications: CallerVerificationsTable;
   reset_links: ResetLinksTable;

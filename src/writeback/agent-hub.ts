@@ -68,7 +68,23 @@ export class AgentHub {
     // Several instances exist only on PostgreSQL; on SQLite every agent is connected here.
     this.bus = d.store.dialect === 'postgres' ? new InstanceBus(d.store.events, d.instanceId, (agentId, job, sent) => this.dispatch.deliver(agentId, job, sent)) : null;
     const elsewhere = this.bus ? { presence: this.presence, agent: (id: string) => d.registry.byId(id), bus: this.bus } : undefined;
-    this.dispatch = new JobDispatch({ jobs: this.jobs, clock: d.clock, audit: d.audit, jobTtlMs: d.jobTtlMs, takenGraceMs: d.takenGraceMs, userWaitMs: d.userWaitMs, ...(elsewhere ? { elsewhere } : {}) }, this.connections);
+    // The waits are read at each job: they are stored settings an administrator may change.
+    const dispatchDeps = {
+      jobs: this.jobs,
+      clock: d.clock,
+      audit: d.audit,
+      get jobTtlMs() {
+        return d.jobTtlMs;
+      },
+      get takenGraceMs() {
+        return d.takenGraceMs;
+      },
+      get userWaitMs() {
+        return d.userWaitMs;
+      },
+      ...(elsewhere ? { elsewhere } : {}),
+    };
+    this.dispatch = new JobDispatch(dispatchDeps, this.connections);
   }
 
   /** Listens for jobs other instances hand to the agents connected here (PostgreSQL; nothing to do on SQLite). */

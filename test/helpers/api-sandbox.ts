@@ -137,4 +137,6 @@ export const writes: Array<[string, string, unknown]> = [
   ['DELETE', '/groups/Staff', undefined],
   ['POST', '/groups/Staff/members', { type: 'user', name: 'bob' }],
   ['DELETE', '/groups/Staff/members/user/alice', undefined],
+  ['PATCH', '/settings/throttling', { settings: { blockHours: 2 } }],
+  ['PUT', '/settings/delivery', { settings: { mode: 'outbox', limits: { globalPerHour: 50 } } }],
 ];

@@ -104,7 +104,9 @@ export class ResetService {
   private readonly strategies: ReadonlyMap<MethodChoice, ProofStrategy>;
 
   constructor(private readonly d: ResetServiceDeps) {
-    this.strategies = proofStrategies({ ...d, background: (p) => this.background(p) });
+    // Not a spread: some deps are getters of stored settings, read at each use, which a spread would freeze.
+    const strategyDeps = Object.create(d, { background: { value: (p: Promise<unknown>) => this.background(p) } }) as Parameters<typeof proofStrategies>[0];
+    this.strategies = proofStrategies(strategyDeps);
   }
 
   /** Waits for codes being sent in the background (tests, shutdown). */

@@ -11,6 +11,7 @@ const sections: Array<{ href: string; label: MessageKey }> = [
   { href: '/admin/policy', label: 'admin.nav.policy' },
   { href: '/admin/branding', label: 'brand.nav' },
   { href: '/admin/languages', label: 'wording.nav' },
+  { href: '/admin/settings', label: 'settings.nav' },
   { href: '/admin/agents', label: 'admin.nav.agents' },
   { href: '/admin/sync', label: 'admin.nav.sync' },
   { href: '/admin/reports', label: 'admin.nav.reports' },

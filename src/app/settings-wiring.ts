@@ -1,0 +1,46 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config/schema.js';
+import { SettingsService } from '../settings/settings-service.js';
+import type { FieldCipher } from '../shared/sealed.js';
+import type { Clock } from '../shared/clock.js';
+import type { LockoutPolicy } from '../state/lockout.js';
+import type { Store } from '../store/database.js';
+
+export type { SettingsService };
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+export interface ThrottleLimits {
+  verifyFailures: LockoutPolicy;
+  phoneOrApp: LockoutPolicy;
+  emailSends: LockoutPolicy;
+}
+
+/**
+ * The stored settings (src/settings/) and what the services read from them. Services keep no
+ * copy of a stored setting: they get a getter (a function, or a `get` property of their deps)
+ * that reads the settings in force at each use, so a save takes effect on every instance within
+ * the second the settings are cached.
+ */
+export function settingsParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog; cipher: FieldCipher }): { settings: SettingsService; limits: ThrottleLimits } {
+  const settings = new SettingsService({ store: d.store, clock: d.clock, audit: d.audit, cipher: d.cipher, config: d.config });
+  const th = () => settings.snapshot().throttling.values;
+  // Entra's shape: a count in a window, then blocked for blockHours.
+  const block = (threshold: number, windowMs: number): LockoutPolicy => {
+    const ms = th().blockHours * HOUR;
+    return { threshold, baseMs: ms, growth: 1, maxMs: ms, windowMs };
+  };
+  const limits: ThrottleLimits = {
+    get verifyFailures() {
+      return block(th().failedVerificationsPerDay, 24 * HOUR);
+    },
+    get phoneOrApp() {
+      return block(th().phoneOrAppChecksPerHour, HOUR);
+    },
+    get emailSends() {
+      return block(th().emailSendsPer10Minutes, 10 * MINUTE);
+    },
+  };
+  return { settings, limits };
+}

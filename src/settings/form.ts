@@ -1,0 +1,86 @@
+import type { StoredSection } from '../config/stored-sections.js';
+import type { Form } from '../http/form.js';
+import { formName, setAt, valueAt } from '../policy/settings.js';
+import { isSecretMarker, type SettingProblems } from './document.js';
+import { fieldOfPath, pageOf, type SettingField } from './fields.js';
+
+/** The name of a secret's "remove the saved value" checkbox. */
+export const removeName = (path: string) => `${formName(path)}--remove`;
+
+/** What a form field shows for a stored value (a secret: nothing, ever). */
+export function formValue(field: SettingField, view: Record<string, unknown>): string {
+  const v = valueAt(view, field.path);
+  switch (field.kind) {
+    case 'secret':
+      return '';
+    case 'yesno':
+      return v === true ? 'yes' : v === false ? 'no' : '';
+    case 'numbers':
+      return Array.isArray(v) ? v.join(', ') : '';
+    default:
+      return v === undefined || v === null ? '' : String(v);
+  }
+}
+
+export const secretIsSet = (view: Record<string, unknown>, path: string): boolean => isSecretMarker(valueAt(view, path));
+
+/** The form's values for a stored section (same shape as a posted form). */
+export function formOf(section: StoredSection, view: Record<string, unknown>): Form {
+  return Object.fromEntries(pageOf(section).groups.flatMap((g) => g.fields.map((f) => [formName(f.path), formValue(f, view)])));
+}
+
+function valueFrom(field: SettingField, form: Form): unknown {
+  const raw = form[formName(field.path)];
+  const one = typeof raw === 'string' ? raw.trim() : undefined;
+  switch (field.kind) {
+    case 'number':
+      // Letters in a number are passed on as they are, for the schema to name ("Enter a number").
+      return one === undefined || one === '' ? undefined : /^\d{1,9}$/.test(one) ? Number(one) : one;
+    case 'yesno':
+      return one === 'yes' ? true : one === 'no' ? false : undefined;
+    case 'numbers':
+      return (one ?? '')
+        .split(/[\s,;]+/)
+        .filter((x) => x !== '')
+        .map((x) => (/^\d{1,9}$/.test(x) ? Number(x) : x));
+    case 'secret':
+      if (form[removeName(field.path)] === 'yes') return null;
+      return one ? one : undefined;
+    default:
+      return one === undefined || one === '' ? undefined : one;
+  }
+}
+
+/**
+ * The posted form as a whole section. An optional object (the SMTP server, Twilio, the webhook)
+ * whose typed fields are all empty, and that keeps no saved secret, is left out. Fixed settings
+ * are not in the form (their inputs are disabled): the service puts the file's values back.
+ */
+export function documentFromForm(section: StoredSection, form: Form, view: Record<string, unknown>): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  for (const group of pageOf(section).groups) {
+    const values = group.fields.map((f) => [f, valueFrom(f, form)] as const);
+    if (group.optional) {
+      const typed = values.some(([f, v]) => (f.kind === 'text' || f.kind === 'number' || f.kind === 'secret') && v !== undefined && v !== null);
+      const keepsSecret = values.some(([f, v]) => f.kind === 'secret' && v === undefined && secretIsSet(view, f.path));
+      if (!typed && !keepsSecret) continue;
+    }
+    for (const [f, v] of values) if (v !== undefined) setAt(doc, f.path, v);
+  }
+  return doc;
+}
+
+/** The form field a problem belongs to: its setting, or the first field of the object it names. */
+export function fieldNameOf(section: StoredSection, path: string): string {
+  if (path === '_form') return '_form';
+  const field = fieldOfPath(section, path);
+  if (field) return formName(field.path);
+  const group = pageOf(section).groups.find((g) => g.object === path);
+  return group?.fields[0] ? formName(group.fields[0].path) : '_form';
+}
+
+export function problemsByField(section: StoredSection, errors: SettingProblems): SettingProblems {
+  const out: SettingProblems = {};
+  for (const [path, p] of Object.entries(errors)) out[fieldNameOf(section, path)] ??= p;
+  return out;
+}
