@@ -15,6 +15,7 @@ import { CliExit, EXIT, loadCliConfig, openCliStore, openPortal, readStdin, type
 import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerSettingsCommands } from './settings.js';
 import { registerTokenCommands } from './tokens.js';
 import { registerPasswordCommands } from './password.js';
 import { registerAgentCommands } from './agent.js';
@@ -288,6 +289,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .action(async (_opts: unknown, cmd: Command) => setExit(await doctor(io, cfg(cmd))));
 
   registerPolicyCommands(program, io, setExit, cfg);
+  registerSettingsCommands(program, io, setExit, cfg);
   registerTokenCommands(program, io, setExit, cfg);
   registerPasswordCommands(program, io, setExit, cfg);
   registerAgentCommands(program, io, setExit, cfg);

@@ -122,6 +122,39 @@ export class SettingsService {
    */
   async update<S extends StoredSection>(actor: Actor, section: S, input: unknown, options: UpdateOptions): Promise<SettingsUpdate<S>> {
     const { d } = this;
+    const prepared = await this.prepare(section, input, options);
+    if (!prepared.ok) return prepared;
+    const { current, next, changed } = prepared;
+    if (changed.length === 0) return ok(current);
+    const comment = typeof options.comment === 'string' ? options.comment.trim().slice(0, 500) || null : null;
+    const version = current.version + 1;
+    const document = JSON.stringify(sealSecrets(section, next as unknown as Record<string, unknown>, d.cipher));
+    try {
+      await d.store.db.insertInto('settings_versions').values({ section, version, document, created_at: d.clock.now(), actor_id: actor.id, actor_name: actor.name, comment }).execute();
+    } catch (err) {
+      if ((await this.refresh())[section].version >= version) return fail('conflict');
+      throw err;
+    }
+    // The paths only: a secret's value never reaches the audit log.
+    await d.audit.record({
+      event: 'settings_changed',
+      outcome: 'success',
+      actor: { id: actor.id, name: actor.name },
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { section, version, changed: changed.join(',').slice(0, 1000), ...(comment ? { comment } : {}) },
+    });
+    return ok((await this.refresh())[section] as SettingsVersion<S>);
+  }
+
+  /** What saving would change (an import's dry run): the same checks as `update`, nothing saved. */
+  async preview<S extends StoredSection>(section: S, input: unknown, options: UpdateOptions): Promise<{ ok: true; changed: string[] } | Exclude<SettingsUpdate<S>, { ok: true }>> {
+    const prepared = await this.prepare(section, input, options);
+    return prepared.ok ? { ok: true, changed: prepared.changed } : prepared;
+  }
+
+  private async prepare<S extends StoredSection>(section: S, input: unknown, options: UpdateOptions): Promise<{ ok: true; current: SettingsVersion<S>; next: SectionValues[S]; changed: string[] } | Exclude<SettingsUpdate<S>, { ok: true }>> {
+    const { d } = this;
     if (!isPlainObject(input)) return { ok: false, reason: 'invalid', errors: { _form: { key: 'v.settings.document' } } };
     const current = (await this.refresh())[section] as SettingsVersion<S>;
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) return fail('conflict');
@@ -145,27 +178,7 @@ export class SettingsService {
     if (refused.length > 0) return { ok: false, reason: 'fixed', paths: refused };
     const parsed = validateSection(section, this.withFixed(section, candidate));
     if (!parsed.ok) return { ok: false, reason: 'invalid', errors: parsed.errors };
-    const changed = changedPaths(before, parsed.value);
-    if (changed.length === 0) return ok(current);
-    const comment = typeof options.comment === 'string' ? options.comment.trim().slice(0, 500) || null : null;
-    const version = current.version + 1;
-    const document = JSON.stringify(sealSecrets(section, parsed.value as unknown as Record<string, unknown>, d.cipher));
-    try {
-      await d.store.db.insertInto('settings_versions').values({ section, version, document, created_at: d.clock.now(), actor_id: actor.id, actor_name: actor.name, comment }).execute();
-    } catch (err) {
-      if ((await this.refresh())[section].version >= version) return fail('conflict');
-      throw err;
-    }
-    // The paths only: a secret's value never reaches the audit log.
-    await d.audit.record({
-      event: 'settings_changed',
-      outcome: 'success',
-      actor: { id: actor.id, name: actor.name },
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      details: { section, version, changed: changed.join(',').slice(0, 1000), ...(comment ? { comment } : {}) },
-    });
-    return ok((await this.refresh())[section] as SettingsVersion<S>);
+    return { ok: true, current, next: parsed.value, changed: changedPaths(before, parsed.value) };
   }
 
   private initial<S extends StoredSection>(section: S): SettingsVersion<S> {
