@@ -160,7 +160,7 @@ function TestForms({ c }: { c: AppContext }) {
         <p>{t('settings.test.sms.intro')}</p>
         <Csrf c={c} />
         <label for="f-test-sms">{t('settings.test.sms.to')}</label>
-        <input id="f-test-sms" name="to" type="tel" autocomplete="tel" maxlength={32} required class="ltr" />
+        <input id="f-test-sms" name="to" type="tel" autocomplete="tel" maxlength={32} required dir="ltr" />
         <div>
           <Submit kind="secondary">{t('settings.test.sms.submit')}</Submit>
         </div>

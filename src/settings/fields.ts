@@ -27,6 +27,8 @@ export interface SettingField {
   hint?: MessageKey;
   options?: ReadonlyArray<{ value: string; label: MessageKey }>;
   maxlength?: number;
+  /** What the form shows while the object it sits in is not set (the schema's default), e.g. port 587. */
+  initial?: string;
 }
 
 export interface SettingGroup {
@@ -53,6 +55,7 @@ const f = (path: string, kind: FieldKind, key: string, extra: Partial<SettingFie
   ...(extra.hint === undefined ? {} : { hint: extra.hint }),
   ...(extra.options ? { options: extra.options } : {}),
   ...(extra.maxlength ? { maxlength: extra.maxlength } : {}),
+  ...(extra.initial === undefined ? {} : { initial: extra.initial }),
 });
 const hint = (key: string) => ({ hint: `settings.${key}.hint` as MessageKey });
 
@@ -82,10 +85,10 @@ export const sectionPages: readonly SectionPage[] = [
         optional: true,
         fields: [
           f('smtp.host', 'text', 'delivery.smtp.host', { maxlength: 255 }),
-          f('smtp.port', 'number', 'delivery.smtp.port', hint('delivery.smtp.port')),
-          f('smtp.secure', 'yesno', 'delivery.smtp.secure', hint('delivery.smtp.secure')),
-          f('smtp.requireTls', 'yesno', 'delivery.smtp.requireTls', hint('delivery.smtp.requireTls')),
-          f('smtp.rejectUnauthorized', 'yesno', 'delivery.smtp.rejectUnauthorized', hint('delivery.smtp.rejectUnauthorized')),
+          f('smtp.port', 'number', 'delivery.smtp.port', { ...hint('delivery.smtp.port'), initial: '587' }),
+          f('smtp.secure', 'yesno', 'delivery.smtp.secure', { ...hint('delivery.smtp.secure'), initial: 'no' }),
+          f('smtp.requireTls', 'yesno', 'delivery.smtp.requireTls', { ...hint('delivery.smtp.requireTls'), initial: 'yes' }),
+          f('smtp.rejectUnauthorized', 'yesno', 'delivery.smtp.rejectUnauthorized', { ...hint('delivery.smtp.rejectUnauthorized'), initial: 'yes' }),
           f('smtp.user', 'text', 'delivery.smtp.user', { maxlength: 255 }),
           f('smtp.password', 'secret', 'delivery.smtp.password'),
           f('smtp.from', 'text', 'delivery.smtp.from', { ...hint('delivery.smtp.from'), maxlength: 320 }),
@@ -114,7 +117,7 @@ export const sectionPages: readonly SectionPage[] = [
           f('phone.twilio.accountSid', 'text', 'delivery.twilio.accountSid', { maxlength: 64 }),
           f('phone.twilio.authToken', 'secret', 'delivery.twilio.authToken'),
           f('phone.twilio.from', 'text', 'delivery.twilio.from', { ...hint('delivery.twilio.from'), maxlength: 64 }),
-          f('phone.twilio.baseUrl', 'text', 'delivery.twilio.baseUrl', { maxlength: 300 }),
+          f('phone.twilio.baseUrl', 'text', 'delivery.twilio.baseUrl', { maxlength: 300, initial: 'https://api.twilio.com' }),
         ],
       },
       {

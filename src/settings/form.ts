@@ -10,6 +10,7 @@ export const removeName = (path: string) => `${formName(path)}--remove`;
 /** What a form field shows for a stored value (a secret: nothing, ever). */
 export function formValue(field: SettingField, view: Record<string, unknown>): string {
   const v = valueAt(view, field.path);
+  if (v === undefined && field.initial !== undefined) return field.initial;
   switch (field.kind) {
     case 'secret':
       return '';
@@ -53,7 +54,7 @@ function valueFrom(field: SettingField, form: Form): unknown {
 
 /**
  * The posted form as a whole section. An optional object (the SMTP server, Twilio, the webhook)
- * whose typed fields are all empty, and that keeps no saved secret, is left out. Fixed settings
+ * whose texts are all empty (or the defaults shown), and that keeps no saved secret, is left out. Fixed settings
  * are not in the form (their inputs are disabled): the service puts the file's values back.
  */
 export function documentFromForm(section: StoredSection, form: Form, view: Record<string, unknown>): Record<string, unknown> {
@@ -61,7 +62,8 @@ export function documentFromForm(section: StoredSection, form: Form, view: Recor
   for (const group of pageOf(section).groups) {
     const values = group.fields.map((f) => [f, valueFrom(f, form)] as const);
     if (group.optional) {
-      const typed = values.some(([f, v]) => (f.kind === 'text' || f.kind === 'number' || f.kind === 'secret') && v !== undefined && v !== null);
+      // Typed: a text or a secret that is not just what the form showed for an object not set.
+      const typed = values.some(([f, v]) => (f.kind === 'text' || f.kind === 'secret') && typeof v === 'string' && v !== f.initial);
       const keepsSecret = values.some(([f, v]) => f.kind === 'secret' && v === undefined && secretIsSet(view, f.path));
       if (!typed && !keepsSecret) continue;
     }

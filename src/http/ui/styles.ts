@@ -37,9 +37,13 @@ label { display: block; font-weight: 600; margin-top: .9rem; }
 fieldset { border: 1px solid var(--line); border-radius: var(--radius); margin: 1rem 0 0; padding: .5rem 1rem 1rem; }
 legend { font-weight: 600; padding: 0 .25rem; }
 fieldset label { font-weight: 400; display: flex; gap: .5rem; align-items: center; margin-top: .5rem; }
+/* A group of settings (SMTP server, limits): the yes/no questions inside sit in it without boxes of their own. */
+fieldset.group fieldset { border: 0; padding: 0; margin: .9rem 0 0; }
+fieldset.group fieldset legend { padding: 0; }
+fieldset.group > div > label { font-weight: 600; display: block; margin-top: .9rem; }
 .check { display: flex; gap: .5rem; align-items: center; margin-top: .9rem; }
 .check label { margin-top: 0; font-weight: 400; }
-input[type=text], input[type=password], input[type=email], input[type=search], select {
+input[type=text], input[type=password], input[type=email], input[type=search], input[type=tel], select {
   width: 100%; max-width: 32rem; font: inherit; padding: .55rem .65rem; border: 1px solid #7b8794; border-radius: var(--radius); background: #fff; color: var(--text);
 }
 /* A textarea's cols would push a narrow screen sideways. */
