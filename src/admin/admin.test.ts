@@ -45,9 +45,9 @@ describe('admin console', () => {
       return Object.fromEntries(items.map((m) => [m[2], { state: m[1], label: m[3], detail: m[4] }]));
     };
     let steps = await stepsOf();
-    expect(Object.keys(steps)).toEqual(['/account/security-info', '/admin/delivery', '/admin/policy/properties', '/admin/agents', '/admin/sync']);
+    expect(Object.keys(steps)).toEqual(['/account/security-info', '/admin/settings/delivery', '/admin/policy/properties', '/admin/agents', '/admin/sync']);
     expect(steps['/account/security-info']).toMatchObject({ state: 'todo', label: 'Give your administrator account two methods', detail: 'You have 0 of the 2: register another, so a lost phone does not lock you out.' });
-    expect(steps['/admin/delivery']!.state).toBe('todo');
+    expect(steps['/admin/settings/delivery']!.state).toBe('todo');
     // A cloud-only portal needs neither agent nor sync.
     expect(steps['/admin/agents']).toMatchObject({ state: 'notNeeded' });
     expect(steps['/admin/sync']).toMatchObject({ state: 'notNeeded' });

@@ -315,3 +315,19 @@ describe('the sspr.yaml template', () => {
     expect(config.delivery.smtp).toMatchObject({ host: 'smtp.example.com', port: 587, user: 'sspr@example.com', from: 'Password portal <sspr@example.com>' });
   });
 });
+
+describe('fixedSettings', () => {
+  it('a stored setting named in the file, or set by an SSPR_* variable, is fixed; a setting outside the stored sections is not', () => {
+    writeYaml('fixedSettings: [delivery.smtp, throttling.blockHours]\n');
+    const loaded = loadConfig({ cwd: dir, env: { SSPR_SYNC__INTERVAL_MINUTES: '45', SSPR_LISTEN__PORT: '18181' } });
+    expect(loaded.config.fixedSettings).toEqual(['delivery.smtp', 'throttling.blockHours', 'sync.intervalMinutes']);
+    expect(loaded.config.sync.intervalMinutes).toBe(45);
+  });
+
+  it('a path that is no stored setting stops the start, named', () => {
+    writeYaml('fixedSettings: [throttling.blockDays, listen.port]\n');
+    const problems = problemsOf(() => loadConfig({ cwd: dir, env: {} }));
+    expect(problems.map((p) => p.key)).toEqual(['fixedSettings.0', 'fixedSettings.1']);
+    expect(problems[0]!.message).toContain('throttling.blockDays is not a setting that can be changed in the console');
+  });
+});

@@ -116,7 +116,7 @@ describe('AD sync console', () => {
     await tp.cleanup();
     await setUp({ sync: { intervalMinutes: 0 } });
     await syncRun('full', { users: [user(1)] });
-    expect(dd((await admin.get('/admin/sync')).body, 'sync-next-run')).toBe('On demand only (sync.intervalMinutes is 0)');
+    expect(dd((await admin.get('/admin/sync')).body, 'sync-next-run')).toBe('On demand only (the sync interval is 0 in Settings)');
   });
 
   it('lists the recent runs newest first, each linking to its details', async () => {
