@@ -10,6 +10,8 @@ import { supportRequestSchemas, supportResponseSchemas } from './support-schemas
 
 import { componentSchemas, json, op, pick, readOp, ref, writeOp, type Json } from './openapi-parts.js';
 import { settingsPaths } from './openapi-settings.js';
+import { opsPaths } from './openapi-ops.js';
+import { opsRequestSchemas, opsResponseSchemas } from './ops-schemas.js';
 import { settingsRequestSchemas, settingsResponseSchemas } from './settings-schemas.js';
 
 /** A support action: a write token, a reason in the body, the outcome (never a secret). */
@@ -73,6 +75,11 @@ export function openApiDocument(publicUrl: string): Json {
       { name: 'users', description: 'Cloud directory users' },
       { name: 'groups', description: 'Groups (nested membership)' },
       { name: 'audit', description: 'The audit log' },
+      { name: 'settings', description: 'Delivery, throttling, reminders, sync and writeback, as administrators set them' },
+      { name: 'agents', description: 'The on-premises agents' },
+      { name: 'sync', description: 'Sync from Active Directory' },
+      { name: 'reports', description: 'Registration coverage and activity' },
+      { name: 'delivery', description: 'The delivery log of emails, texts and calls' },
     ],
     paths: {
       '/openapi.json': {
@@ -357,6 +364,7 @@ export function openApiDocument(publicUrl: string): Json {
         }),
       },
       ...settingsPaths(),
+      ...opsPaths(),
       '/audit': {
         get: op(readOp([400]), {
           summary: 'Audit events, newest first',
@@ -398,7 +406,7 @@ export function openApiDocument(publicUrl: string): Json {
         UnsupportedMediaType: { description: 'The body is not sent as application/json.', ...json(ref('Error')) },
         Refused: { description: 'Refused by a rule, e.g. the last enabled administrator cannot be disabled.', ...json(ref('Error')) },
       },
-      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas, ...settingsResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas, ...settingsRequestSchemas }, 'input') },
+      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas, ...settingsResponseSchemas, ...opsResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas, ...settingsRequestSchemas, ...opsRequestSchemas }, 'input') },
     },
   };
 }

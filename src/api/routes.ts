@@ -22,6 +22,7 @@ import type { HybridAccountActions } from '../writeback/admin-actions.js';
 import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
 import { groupApi } from './group-routes.js';
 import { settingsApi, type SettingsApiDeps } from './settings-routes.js';
+import { opsApi, type OpsApiDeps } from './ops-routes.js';
 import {
   auditEventJson,
   auditQuery,
@@ -62,7 +63,9 @@ export interface ApiRouteDeps {
   /** The support desk's actions (unblock, remove a method, send a reset link, …). */
   supportActions: SupportActionApiDeps;
   /** The stored settings (delivery, throttling, reminders, sync, writeback). */
-  settings: SettingsApiDeps['settings'];
+  settings: SettingsApiDeps['settings'] & OpsApiDeps['settings'];
+  /** Agents, sync, reports and the delivery log. */
+  ops: Omit<OpsApiDeps, 'settings'>;
   /** A hybrid user's must-change in AD, through the agent (the console's action; audited there). */
   hybridAccounts: Pick<HybridAccountActions, 'requireChange'>;
 }
@@ -320,6 +323,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   app.get('/groups', async (c) => c.json({ items: (await deps.groups.list()).map(groupJson) }));
   groupApi(app, deps, { jsonObject, validate, refusal });
   settingsApi(app, deps, { jsonObject, validate });
+  opsApi(app, { ...deps.ops, settings: deps.settings }, { jsonObject, validate });
 
   // ---- audit ----
   app.get('/audit', async (c) => {

@@ -1,3 +1,5 @@
+import { reportQueries } from '../reports/report-queries.js';
+import { deliveryRecords } from '../delivery/outbox.js';
 import type { ApiRouteDeps } from '../api/routes.js';
 import { auditQueries } from '../audit/audit-query.js';
 import type { Portal } from './portal.js';
@@ -23,6 +25,16 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     logger: portal.logger,
     supportActions: { access: portal.supportAccess, actions: portal.supportActions },
     settings: portal.settings,
+    ops: {
+      agents: portal.agents,
+      hub: portal.agentHub,
+      sync: portal.sync,
+      reports: reportQueries(portal.store, portal.groups),
+      policy: portal.policy,
+      delivery: deliveryRecords(portal.store, portal.cipher),
+      publicUrl: portal.config.publicUrl,
+      now: () => portal.clock.now(),
+    },
     hybridAccounts: portal.hybridAccounts,
   };
 }

@@ -139,4 +139,7 @@ export const writes: Array<[string, string, unknown]> = [
   ['DELETE', '/groups/Staff/members/user/alice', undefined],
   ['PATCH', '/settings/throttling', { settings: { blockHours: 2 } }],
   ['PUT', '/settings/delivery', { settings: { mode: 'outbox', limits: { globalPerHour: 50 } } }],
+  ['POST', '/agents/registration-tokens', undefined],
+  ['DELETE', '/agents/any-agent', undefined],
+  ['POST', '/sync/run', { full: true }],
 ];
