@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adConnector, adOptions, bindsAs, pwdLastSetOf } from '../../test/helpers/ad-connector.js';
+import { adConnector, adOptions, bindsAs, pwdLastSetOf, withConnector } from '../../test/helpers/ad-connector.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { flowOf, passEmail, startReset } from '../../test/helpers/reset-flow.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
@@ -52,6 +52,7 @@ async function hybridUser(name: string): Promise<{ sam: SambaUser; user: User; e
 const text = (body: string) => body.replace(/&#39;/g, "'").replace(/\s+/g, ' ');
 
 const pwdLastSet = (sam: SambaUser) => pwdLastSetOf(dc, sam.guid);
+const withAd = <T>(use: Parameters<typeof withConnector<T>>[1]) => withConnector(adOptions(dc), use);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-frozen-'));
@@ -134,6 +135,28 @@ describe('what the agent learns from AD reaches the user before any password is 
     expect(await pwdLastSet(sam)).toBe(before);
     const jobs = await tp.store.db.selectFrom('writeback_jobs').select(['kind', 'status', 'verdict']).where('user_id', '=', user.id).where('kind', '!=', 'policy').execute();
     expect(jobs).toEqual([{ kind: 'reset', status: 'failed', verdict: 'protected_account' }]);
+  });
+});
+
+describe("an administrator's reset over the API", { timeout: 60_000 }, () => {
+  it('POST /users/{username}/reset-password writes a hybrid user\'s password to AD through the agent, to be changed at the next sign-in', async () => {
+    const { sam } = await hybridUser('api.reset');
+    const created = await tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'helpdesk-bot', scope: 'write' });
+    if (!created.ok) throw new Error('token');
+    const res = await tp.app.request(`http://portal.test/api/v1/users/${sam.name}/reset-password`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.value.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ password: NEW, mustChange: true }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { user: { username: string } }).user.username).toBe(sam.name);
+    expect(await bindsAs(dc, sam.guid, OLD)).toBe(false);
+    // AD holds the new password, and the user must change it at the next sign-in (pwdLastSet 0).
+    const found = await withAd((ad) => ad.findUserByGuid(sam.guid));
+    expect(found).toMatchObject({ ok: true, value: { mustChange: true, pwdLastSet: null } });
+    const audit = await tp.store.db.selectFrom('audit_events').select(['outcome', 'actor_name', 'details']).where('event', '=', 'password_set_by_admin').execute();
+    expect(audit.map((a) => [a.outcome, a.actor_name])).toEqual([['success', 'api:helpdesk-bot']]);
+    expect(JSON.stringify(audit)).not.toContain(NEW);
   });
 });
 

@@ -120,3 +120,40 @@ describe('JSON API: agents, sync, reports, delivery', () => {
     expectError(await call('GET', '/delivery/attempts?status=lost', { token: sb().readToken }), 400, 'invalid_input');
   });
 });
+
+describe('JSON API: an administrator resets a password', () => {
+  const { call, current: sb } = useApiSandbox();
+  const signsIn = async (password: string) => {
+    const r = await sb().tp.portal.signIn.attempt({ username: 'alice', password, ip: '192.0.2.1', userAgent: 'test', browserId: 'b', next: '/account' });
+    return r.ok && (r.value.kind === 'signed_in' || r.value.kind === 'second_factor_required');
+  };
+
+  it("a cloud user's password, given or generated (answered once); her sessions end; audited", async () => {
+    const given = await call('POST', '/users/alice/reset-password', { token: sb().writeToken, body: { password: 'Fresh meadow lantern 42' } });
+    expect(given.status, given.text).toBe(200);
+    expect(given.json).toEqual({ user: expect.objectContaining({ username: 'alice' }) });
+    expect(await signsIn('Fresh meadow lantern 42')).toBe(true);
+    const generated = await call('POST', '/users/alice/reset-password', { token: sb().writeToken, body: { generate: true } });
+    expect(generated.status, generated.text).toBe(200);
+    expect(typeof generated.json.password).toBe('string');
+    expect(await signsIn(generated.json.password)).toBe(true);
+    expect(await signsIn('Fresh meadow lantern 42')).toBe(false);
+    const audit = await sb().tp.store.db.selectFrom('audit_events').select(['actor_name']).where('event', '=', 'password_set_by_admin').execute();
+    expect(audit.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(await sb().tp.store.db.selectFrom('audit_events').selectAll().execute())).not.toContain(generated.json.password);
+  });
+
+  it('refused in words and nothing changed: both or neither of password and generate, a weak password, must-change for a cloud user, an unknown user', async () => {
+    const both = await call('POST', '/users/alice/reset-password', { token: sb().writeToken, body: { password: 'Fresh meadow lantern 42', generate: true } });
+    expectError(both, 400, 'invalid_input');
+    expect(both.json.error.fields.password).toBe('Give a password, or generate: true, not both.');
+    expectError(await call('POST', '/users/alice/reset-password', { token: sb().writeToken, body: {} }), 400, 'invalid_input');
+    const weak = await call('POST', '/users/alice/reset-password', { token: sb().writeToken, body: { password: 'short' } });
+    expectError(weak, 400, 'invalid_input');
+    const cloudMustChange = await call('POST', '/users/alice/reset-password', { token: sb().writeToken, body: { password: 'Fresh meadow lantern 42', mustChange: true } });
+    expectError(cloudMustChange, 422, 'refused');
+    expect(cloudMustChange.json.error.message).toContain('Only a user from Active Directory can be made to change the password at the next sign-in.');
+    expectError(await call('POST', '/users/nobody/reset-password', { token: sb().writeToken, body: { generate: true } }), 404, 'not_found');
+    expect(await signsIn('correct horse battery')).toBe(true);
+  });
+});

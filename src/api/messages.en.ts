@@ -58,6 +58,7 @@ export const apiMessages = {
   'api.error.refused': 'The request was refused.',
   'api.error.internal': 'An unexpected error stopped this request. Nothing was changed. Try again in a moment.',
   'api.error.policyVersionNotFound': 'There is no policy version with this number.',
+  'api.v.passwordOrGenerate': 'Give a password, or generate: true, not both.',
   'api.error.agentNotFound': 'There is no agent with this id or name.',
   'api.error.reportDays': 'Give days as one of: {choices}.',
   'api.error.reportFormat': 'Give format as json or csv.',

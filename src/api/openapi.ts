@@ -220,6 +220,18 @@ export function openApiDocument(publicUrl: string): Json {
           responses: { 200: { description: 'Verified or not.', ...json(ref('VerificationChecked')) } },
         }),
       },
+      '/users/{username}/reset-password': {
+        post: op({ scope: 'write', errors: pick(400, 401, 403, 404, 413, 415, 422) }, {
+          summary: 'Set a user\'s password (an administrator\'s reset)',
+          description:
+            'A cloud user\'s password is set in the portal; a hybrid user\'s is written back to AD through the agent, under AD\'s password policy, and with mustChange true must be changed at the next sign-in. Either password or generate: true (the answer then carries the generated password, once). The user\'s sessions end. Refused (422, in words; nothing changed) when the policy\'s helpdesk.temporaryPasswords is off, for mustChange on a cloud user, or when no agent can do it now. Audited as password_set_by_admin.',
+          operationId: 'resetPassword',
+          tags: ['users'],
+          parameters: [username],
+          requestBody: { required: true, ...json(ref('ResetPasswordRequest')) },
+          responses: { 200: { description: 'Set: the user, and the password when it was generated.', ...json(ref('PasswordReset')) } },
+        }),
+      },
       '/users/{username}/require-change': {
         post: op({ scope: 'write', errors: pick(400, 401, 403, 404, 413, 415, 422) }, {
           summary: 'Require a hybrid user to change their password at the next sign-in',

@@ -1,3 +1,4 @@
+import { generatePassword } from '../shared/crypto.js';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
@@ -34,6 +35,7 @@ import {
   policyVersionJson,
   putPolicyBody,
   requireChangeBody,
+  resetPasswordBody,
   userJson,
   usersQuery,
   versionParam,
@@ -67,7 +69,7 @@ export interface ApiRouteDeps {
   /** Agents, sync, reports and the delivery log. */
   ops: Omit<OpsApiDeps, 'settings'>;
   /** A hybrid user's must-change in AD, through the agent (the console's action; audited there). */
-  hybridAccounts: Pick<HybridAccountActions, 'requireChange'>;
+  hybridAccounts: Pick<HybridAccountActions, 'requireChange' | 'resetPassword'>;
 }
 
 type Ctx = Context<ApiEnv>;
@@ -266,6 +268,20 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     if (!parsed.ok) return parsed.res;
     const r = await deps.hybridAccounts.requireChange(c.get('actor'), user, parsed.value.mustChange);
     return r.ok ? c.json(userJson(r.value)) : refusal(c, r);
+  });
+
+  // A cloud user's password in the portal, a hybrid user's written back to AD (with must-change, if asked).
+  app.post('/users/:username/reset-password', requireWrite, async (c) => {
+    const user = await deps.users.byUsername(c.req.param('username'));
+    if (!user) return apiError(c, 'not_found', t('users.notFound'));
+    const body = await jsonObject(c);
+    if (!body.ok) return body.res;
+    const parsed = validate(c, resetPasswordBody, body.value, passwordVars());
+    if (!parsed.ok) return parsed.res;
+    const password = parsed.value.password ?? generatePassword();
+    const r = await deps.hybridAccounts.resetPassword(c.get('actor'), user, { password, ...(parsed.value.mustChange ? { mustChange: true } : {}) });
+    if (!r.ok) return refusal(c, r, passwordVars());
+    return c.json({ user: userJson(r.value), ...(parsed.value.generate ? { password } : {}) });
   });
 
   app.post('/users/:username/self-service/unblock', requireWrite, async (c) => {

@@ -225,6 +225,15 @@ export const groupDetailJsonSchema = z.object({
 });
 
 // ---- a hybrid user's must-change (POST /users/{username}/require-change) ----
+export const resetPasswordBody = z
+  .strictObject({
+    password: z.string({ error: 'v.password.empty' }).min(1, 'v.password.empty').max(1024, 'v.password.tooLong').optional().describe('the new password; or leave it out and send generate: true'),
+    generate: z.boolean({ error: 'v.policy.boolean' }).optional().describe('true: the portal makes a random password and answers it once'),
+    mustChange: z.boolean({ error: 'v.policy.boolean' }).optional().describe('a hybrid user must change it at the next sign-in (AD: pwdLastSet 0); refused for a cloud user'),
+  })
+  .refine((b) => (b.password !== undefined) !== (b.generate === true), { message: 'api.v.passwordOrGenerate', path: ['password'] });
+export const passwordResetJsonSchema = z.object({ user: userJsonSchema, password: z.string().optional().describe('only with generate: true, shown this once') });
+
 export const requireChangeBody = z.strictObject({
   mustChange: z.boolean({ error: 'v.policy.boolean' }).default(true).describe('true (the default): the user must change their password at the next sign-in (AD: pwdLastSet 0); false clears it.'),
 });
@@ -240,6 +249,7 @@ export const requestSchemas = {
   RenameGroup: renameGroupBody,
   GroupMember: groupMemberBody,
   RequireChangeRequest: requireChangeBody,
+  ResetPasswordRequest: resetPasswordBody,
   PasswordCheckRequest: passwordCheckBody,
   VerificationStartRequest: verificationStartBody,
   VerificationCheckRequest: verificationCheckBody,
@@ -250,6 +260,7 @@ export const responseSchemas = {
   PolicyVersionList: policyVersionListJsonSchema,
   User: userJsonSchema,
   UserDetail: userDetailJsonSchema,
+  PasswordReset: passwordResetJsonSchema,
   UserPage: userPageJsonSchema,
   Group: groupJsonSchema,
   GroupList: groupListJsonSchema,

@@ -9,9 +9,8 @@ import { checkStoreKey, storeHasSealedData } from '../store/key-canary.js';
 import { explainWrongKey } from './key-check.js';
 import { roles, type Role } from '../directory/names.js';
 import type { User } from '../directory/users.js';
-import { generatePassword } from '../shared/crypto.js';
 import { migratorFor, openStore, type Store } from '../store/database.js';
-import { CliExit, EXIT, loadCliConfig, openCliStore, openPortal, readStdin, type CliIO } from './context.js';
+import { CliExit, EXIT, loadCliConfig, openCliStore, openPortal, type CliIO } from './context.js';
 import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 import { registerPolicyCommands } from './policy.js';
@@ -24,7 +23,7 @@ import { registerScopeCommand } from './scope.js';
 import { registerUserSupportCommand } from './support.js';
 import { registerSupportActionCommands } from './support-actions.js';
 import { registerGroupCommands } from './groups.js';
-import { CLI_ACTOR, report, say } from './output.js';
+import { CLI_ACTOR, lengthVars, passwordFrom, report, say } from './output.js';
 
 type StoreState = { state: 'none' | 'empty' | 'sealed'; description: string } | { state: 'unknown'; description: string; error: string };
 
@@ -75,13 +74,6 @@ function keyIfAny(config: Config, baseDir: string): Buffer | null {
 
 function userLine(u: User): string {
   return [u.username, u.displayName, u.email ?? '-', u.roles.join(','), u.enabled ? 'enabled' : 'disabled', u.source].join('\t');
-}
-
-async function passwordFrom(io: CliIO, opts: { passwordStdin?: boolean; generatePassword?: boolean }): Promise<{ password: string; generated: boolean } | null> {
-  if (opts.passwordStdin && opts.generatePassword) throw new CliExit(EXIT.usage, 'choose one of --password-stdin and --generate-password');
-  if (opts.passwordStdin) return { password: await readStdin(io.stdin), generated: false };
-  if (opts.generatePassword) return { password: generatePassword(), generated: true };
-  return null;
 }
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
@@ -298,12 +290,6 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 }
 
 const defaultIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() });
-
-/** The length rules in force (the policy's, loaded by the password check) for the messages that name them. */
-function lengthVars(portal: { policy: { snapshot(): { policy: { passwords: { minLength: number; maxLength: number } } } } }): { min: number; max: number } {
-  const p = portal.policy.snapshot().policy.passwords;
-  return { min: p.minLength, max: p.maxLength };
-}
 
 /** Runs the CLI and returns the exit code (see EXIT). */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {

@@ -82,3 +82,24 @@ describe('sspr settings', () => {
     await other.withPortal(async (p) => expect((await p.settings.refresh()).reminders.version).toBe(0));
   });
 });
+
+describe('sspr user reset-password', () => {
+  it("sets a cloud user's password (generated, printed once); must-change is refused for a cloud user and changes nothing", async () => {
+    await sb.ok(['user', 'add', 'carol', '--display-name', 'Carol', '--password-stdin'], { stdin: ['old tortoise 1865'] });
+    const out = await sb.ok(['user', 'reset-password', 'carol', '--generate-password']);
+    expect(out).toMatch(/^Password of carol set; their sessions have ended\.\nPassword: \S+\n$/);
+    const refused = await sb.run(['user', 'reset-password', 'carol', '--password-stdin', '--must-change'], { stdin: ['Brand new password 77'] });
+    expect(refused.code).toBe(EXIT.refused);
+    expect(refused.stderr).toBe('error: Only a user from Active Directory can be made to change the password at the next sign-in. Nothing was changed: set the password without it.\n');
+    const none = await sb.run(['user', 'reset-password', 'carol']);
+    expect(none.code).toBe(EXIT.usage);
+  });
+
+  it("a hybrid user's reset needs the running portal's agent: on SQLite it is refused in words, nothing changed", async () => {
+    await sb.withPortal((p) => p.users.create({ username: 'hy.brid', displayName: 'Hy Brid', email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: 'anchor-hybrid' }));
+    const r = await sb.run(['user', 'reset-password', 'hy.brid', '--generate-password', '--must-change']);
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.stderr).toContain('the command line cannot reach the agent with the embedded SQLite store');
+    expect(r.stdout).toBe('');
+  });
+});

@@ -5,7 +5,7 @@ import { isMessageKey, translator } from '../i18n/index.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import type { SupportActionName } from '../support/support-actions.js';
 import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
-import { CLI_ACTOR, report, say } from './output.js';
+import { CLI_ACTOR, lengthVars, passwordFrom, report, say } from './output.js';
 
 const t = translator('en');
 
@@ -49,6 +49,29 @@ export function registerSupportActionCommands(user: Command, io: CliIO, setExit:
         io.stderr.write(`error: ${isMessageKey(r.message) ? t(r.message) : r.message}\n`);
         setExit(r.reason === 'not_found' ? EXIT.notFound : EXIT.refused);
       }
+    });
+
+  user
+    .command('reset-password <username>')
+    .description("an administrator's reset: a cloud user's password in the portal, a hybrid user's written back to Active Directory (through the agent); ends the user's sessions")
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--generate-password', 'generate a random password and print it once')
+    .option('--must-change', 'a hybrid user must change it at the next sign-in')
+    .action(async (username: string, opts: { passwordStdin?: boolean; generatePassword?: boolean; mustChange?: boolean }, cmd: Command) => {
+      const pw = await passwordFrom(io, opts);
+      if (!pw) throw new CliExit(EXIT.usage, 'give --password-stdin or --generate-password (a password is never taken from the command line)');
+      await withPortal(io, cfg(cmd), async (portal) => {
+        const u = await portal.users.byUsername(username);
+        if (!u) throw new CliExit(EXIT.notFound, `error: no user named ${username}`);
+        if (u.source === 'onprem') await reachAgentFromCli(portal, u.username);
+        const r = await portal.hybridAccounts.resetPassword(CLI_ACTOR, u, { password: pw.password, ...(opts.mustChange ? { mustChange: true } : {}) });
+        setExit(
+          report(io, r, () => {
+            say(io, `Password of ${u.username} set${u.source === 'onprem' ? ' in Active Directory' : ''}${opts.mustChange ? '; it must be changed at the next sign-in' : ''}; their sessions have ended.`);
+            if (pw.generated) say(io, `Password: ${pw.password}`);
+          }, lengthVars(portal)),
+        );
+      });
     });
 
   user

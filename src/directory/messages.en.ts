@@ -8,6 +8,7 @@ export const directoryMessages = {
   'users.refuse.onpremProfile': 'This user comes from Active Directory: change the name and email there, and the next sync brings them here.',
   'users.refuse.onprem': 'This user\'s password lives in Active Directory: use "Set the password in Active Directory" below.',
   'users.refuse.notOnprem': 'This action is for users from Active Directory only.',
+  'users.refuse.mustChangeCloud': 'Only a user from Active Directory can be made to change the password at the next sign-in. Nothing was changed: set the password without it.',
   'users.refuse.temporaryPasswordsOff': 'Setting a password for a user is switched off in the policy (Helpdesk: temporary passwords). Nothing was changed. The user can reset it themselves, or be sent a reset link from their page.',
   'users.refuse.alreadyMember': 'The user is already a direct member of that group.',
   'groups.exists': 'A group with this name already exists.',

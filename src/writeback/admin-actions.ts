@@ -47,6 +47,17 @@ export class HybridAccountActions {
     return { ok: true, value: user };
   }
 
+  /**
+   * An administrator's reset of any user's password (the API's /reset-password, `sspr user
+   * reset-password`): a cloud user's in the portal, a hybrid user's written back to AD, where it
+   * may have to be changed at the next sign-in. A cloud user has no such flag: asked for one, refused.
+   */
+  async resetPassword(actor: Actor, user: User, input: { password: unknown; mustChange?: boolean }): Promise<Outcome<User>> {
+    if (user.source === 'onprem') return this.setPassword(actor, user, { password: input.password, confirm: input.password, ...(input.mustChange ? { mustChange: true } : {}) });
+    if (input.mustChange) return { ok: false, reason: 'refused', message: 'users.refuse.mustChangeCloud' };
+    return this.d.directory.setPassword(actor, user.id, { password: input.password, confirm: input.password });
+  }
+
   async unlock(actor: Actor, user: User): Promise<Outcome<User>> {
     if (user.source !== 'onprem') return { ok: false, reason: 'refused', message: 'users.refuse.notOnprem' };
     const r = await this.d.writeback.unlock(user);

@@ -129,6 +129,7 @@ export const writes: Array<[string, string, unknown]> = [
   ['POST', '/users/alice/unlock', { reason: 'caller asked' }],
   ['POST', '/users/alice/require-registration', { reason: 'caller asked' }],
   ['POST', '/users/alice/require-change', { mustChange: true }],
+  ['POST', '/users/alice/reset-password', { password: 'Fresh meadow lantern 42' }],
   ['DELETE', '/users/alice/methods/any-method', { reason: 'caller asked' }],
   ['DELETE', '/users/alice/sessions', { reason: 'caller asked' }],
   ['POST', '/users/alice/reset-link', { reason: 'caller asked', methodId: 'any-method' }],
