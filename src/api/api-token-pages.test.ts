@@ -25,6 +25,21 @@ describe('JSON API', () => {
       await admin.signIn('root', PW);
     });
 
+    it('a token limited to the areas ticked reaches only those; the list says which', async () => {
+      await admin.get('/admin/api-tokens');
+      const created = await admin.post('/admin/api-tokens', { name: 'settings bot', scope: 'write', areas: ['settings', 'sync'], expiresInDays: '' });
+      expect(created.status).toBe(200);
+      const shown = /value="(sspr_[A-Za-z0-9_-]{43})"/.exec(created.body)![1]!;
+      expect((await call('PATCH', '/settings/throttling', { token: shown, body: { settings: { blockHours: 2 } } })).status).toBe(200);
+      const users = await call('GET', '/users', { token: shown });
+      expectError(users, 403, 'forbidden');
+      expect(users.json.error.message).toContain('users:read');
+      expect((await admin.get('/admin/api-tokens')).body).toContain('Read and write: Settings, AD sync');
+      const bad = await admin.post('/admin/api-tokens', { name: 'bad areas', scope: 'read', areas: ['colours'] });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toContain('Choose areas from the list, or none for every area.');
+    });
+
     it('creates a token that is shown once, works against the API, and can be revoked', async () => {
       const page = await admin.get('/admin/api-tokens');
       expect(page.status).toBe(200);

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Actor } from '../directory/directory-service.js';
 import { clientIp } from '../http/middleware/client-ip.js';
 import { apiError, t } from './errors.js';
-import type { ApiToken, ApiTokenService } from './tokens.js';
+import { apiAreas, tokenAllows, type ApiArea, type ApiScope, type ApiToken, type ApiTokenService } from './tokens.js';
 
 export interface ApiEnv {
   Variables: {
@@ -36,5 +36,33 @@ export function bearerAuth(tokens: Pick<ApiTokenService, 'authenticate'>, truste
 /** Writes need a write token; a read token gets 403 before the body is even read. */
 export const requireWrite: MiddlewareHandler<ApiEnv> = async (c, next) => {
   if (c.get('token').scope !== 'write') return apiError(c, 'forbidden', t('api.error.forbidden'), undefined, { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="write"` });
+  await next();
+};
+
+/** The area of the API a path is in (its first segment; the password test is the policy's); null: none (a 404 follows). */
+export function areaOf(path: string): ApiArea | null {
+  const first = /^\/api\/v1\/([a-z-]+)/.exec(path)?.[1];
+  if (first === 'passwords') return 'policy';
+  return first && (apiAreas as readonly string[]).includes(first) ? (first as ApiArea) : null;
+}
+
+/** Reads are GET (and the password test, which changes nothing); everything else writes. */
+export function levelOf(method: string, path: string): ApiScope {
+  return method === 'GET' || method === 'HEAD' || (method === 'POST' && /^\/api\/v1\/passwords\/check\/?$/.test(path)) ? 'read' : 'write';
+}
+
+/**
+ * A token limited to some areas (`settings:write`) reaches only those: anything else answers 403
+ * naming the scope it would need, before the body is read.
+ */
+export const requireArea: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  const area = areaOf(c.req.path);
+  const level = levelOf(c.req.method, c.req.path);
+  const token = c.get('token');
+  // A read token's write is requireWrite's to refuse (its words name the write scope); here: the area.
+  if (area && !tokenAllows({ scope: 'write', areas: token.areas }, area, level)) {
+    const scope = `${area}:${level}`;
+    return apiError(c, 'forbidden', t('api.error.forbiddenArea', { scope }), undefined, { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` });
+  }
   await next();
 };

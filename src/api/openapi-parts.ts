@@ -39,6 +39,7 @@ export const writeOp = (extra: ErrorStatus[] = []): Kind => ({ scope: 'write', e
 
 /** An operation with the error answers its kind can give, and the token scope it needs. */
 export function op(kind: Kind, o: { summary: string; description?: string; operationId: string; tags: string[]; parameters?: Json[]; requestBody?: Json; responses: Json }): Json {
-  return { ...o, 'x-sspr-scope': kind.scope, responses: { ...o.responses, ...kind.errors } };
+  // The area is the operation's tag: a token limited to areas needs this one (`settings:write`).
+  return { ...o, 'x-sspr-scope': kind.scope, 'x-sspr-area': o.tags[0], responses: { ...o.responses, ...kind.errors } };
 }
 

@@ -14,7 +14,7 @@ import type { Vars } from '../i18n/index.js';
 import type { SupportReader } from '../support/support-reader.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import { supportViewJson } from './support-json.js';
-import { bearerAuth, requireWrite, type ApiEnv } from './auth.js';
+import { bearerAuth, requireArea, requireWrite, type ApiEnv } from './auth.js';
 import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
@@ -146,6 +146,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   });
 
   app.use('*', bearerAuth(deps.apiTokens, deps.trustedProxies));
+  app.use('*', requireArea);
 
   // ---- policy ----
   app.get('/policy', async (c) => {

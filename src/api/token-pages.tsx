@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppContext, AppEnv } from '../http/context.js';
-import { readForm, str } from '../http/form.js';
+import { list, readForm, str } from '../http/form.js';
 import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { AdminPage, statusFor } from '../http/ui/console-page.js';
@@ -9,14 +9,14 @@ import { actorOf } from '../http/actor.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { formatDateTime } from '../http/ui/dates.js';
-import { apiScopes, apiTokenRefusals, tokenStatus, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
+import { apiAreas, apiScopes, apiTokenRefusals, tokenStatus, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
 
 export interface ApiTokenPageDeps {
   apiTokens: Pick<ApiTokenService, 'list' | 'create' | 'revoke'>;
   now(): number;
 }
 
-const labels: Record<string, MessageKey> = { name: 'apiTokens.field.name', scope: 'apiTokens.field.scope', expiresInDays: 'apiTokens.field.expiresInDays' };
+const labels: Record<string, MessageKey> = { name: 'apiTokens.field.name', scope: 'apiTokens.field.scope', areas: 'apiTokens.field.areas', expiresInDays: 'apiTokens.field.expiresInDays' };
 
 const when = (ms: number) => formatDateTime(ms, 'minute');
 
@@ -26,7 +26,7 @@ function TokenRow({ c, token, now }: { c: AppContext; token: ApiToken; now: numb
   return (
     <tr>
       <td>{token.name}</td>
-      <td>{t(`apiTokens.scope.${token.scope}`)}</td>
+      <td class="wrap">{token.areas === null ? t(`apiTokens.scope.${token.scope}`) : t('apiTokens.scope.areas', { scope: t(`apiTokens.scope.${token.scope}`), areas: token.areas.map((a) => t(`apiTokens.area.${a}`)).join(', ') })}</td>
       <td>{when(token.createdAt)}</td>
       <td>{token.lastUsedAt ? when(token.lastUsedAt) : t('apiTokens.never')}</td>
       <td>{token.expiresAt ? when(token.expiresAt) : t('apiTokens.noExpiry')}</td>
@@ -53,7 +53,7 @@ interface TokensView {
   tokens: ApiToken[];
   now: number;
   created?: CreatedToken;
-  values?: Record<string, string>;
+  values?: { name?: string; scope?: string; expiresInDays?: string; areas?: string[] };
   errors?: FieldErrors;
   problem?: string;
 }
@@ -63,8 +63,9 @@ function TokensPage(props: TokensView) {
   const t = c.get('t');
   const { tokens } = props;
   const e = props.errors ?? {};
-  const v = (k: string) => props.values?.[k] ?? '';
+  const v = (k: 'name' | 'scope' | 'expiresInDays') => props.values?.[k] ?? '';
   const scope = v('scope') || 'read';
+  const areas = props.values?.areas ?? [];
   return (
     <AdminPage c={c} title={t('apiTokens.title')} section="/admin/api-tokens">
       <h1>{t('apiTokens.title')}</h1>
@@ -122,6 +123,23 @@ function TokensPage(props: TokensView) {
             </label>
           ))}
         </fieldset>
+        <fieldset id="f-areas" aria-describedby={e['areas'] ? 'f-areas-hint f-areas-error' : 'f-areas-hint'}>
+          <legend>{t('apiTokens.field.areas')}</legend>
+          <p class="hint" id="f-areas-hint">
+            {t('apiTokens.field.areasHint')}
+          </p>
+          {e['areas'] ? (
+            <p class="field-error" id="f-areas-error">
+              {t('v.apiToken.area')}
+            </p>
+          ) : null}
+          {apiAreas.map((a) => (
+            <label>
+              <input type="checkbox" name="areas" value={a} checked={areas.includes(a)} />
+              {t(`apiTokens.area.${a}`)}
+            </label>
+          ))}
+        </fieldset>
         <Field t={t} name="expiresInDays" label="apiTokens.field.expiresInDays" hint={t('apiTokens.field.expiresInDaysHint')} value={v('expiresInDays')} maxlength={4} error={e['expiresInDays']} />
         <Submit>{t('apiTokens.create.submit')}</Submit>
       </form>
@@ -145,8 +163,10 @@ export function apiTokenPages(deps: ApiTokenPageDeps): Hono<AppEnv> {
 
   app.post('/admin/api-tokens', async (c) => {
     const form = await readForm(c);
-    const values = { name: str(form, 'name') ?? '', scope: str(form, 'scope') ?? '', expiresInDays: str(form, 'expiresInDays') ?? '' };
-    const r = await deps.apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: str(form, 'scope'), expiresInDays: days(str(form, 'expiresInDays')) });
+    const areas = list(form, 'areas');
+    const values = { name: str(form, 'name') ?? '', scope: str(form, 'scope') ?? '', expiresInDays: str(form, 'expiresInDays') ?? '', areas };
+    // No area ticked: every area.
+    const r = await deps.apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: str(form, 'scope'), areas: areas.length ? areas : null, expiresInDays: days(str(form, 'expiresInDays')) });
     // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
     if (r.ok) return page(c, { created: r.value });
     if (r.reason === 'invalid') return page(c, { values, errors: r.errors }, 400);

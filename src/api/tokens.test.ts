@@ -168,7 +168,7 @@ describe.each(dialects)('API tokens on %s', (dialect) => {
     const b = await create('b', 'write');
     const list = await tokens.list();
     expect(list.map((x) => x.id)).toEqual([b.record.id, a.record.id]);
-    expect(list[0]).toEqual({ id: b.record.id, name: 'b', scope: 'write', createdBy: null, createdAt: clock.now(), expiresAt: null, lastUsedAt: null, revokedAt: null });
+    expect(list[0]).toEqual({ id: b.record.id, name: 'b', scope: 'write', areas: null, createdBy: null, createdAt: clock.now(), expiresAt: null, lastUsedAt: null, revokedAt: null });
     expect(Object.keys(list[0]!)).not.toContain('tokenHash');
     expect(JSON.stringify(list)).not.toContain((await rows())[0]!.token_hash);
   });

@@ -13,6 +13,26 @@ import type { ApiTokensTable } from '../store/schema.js';
 export const apiScopes = ['read', 'write'] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
+/**
+ * The areas of the API (the OpenAPI document's tags): a token may be limited to some of them,
+ * at its scope (read: GET and the password test; write: everything). `settings:write` is the
+ * scope `write` on the area `settings`.
+ */
+export const apiAreas = ['policy', 'users', 'groups', 'audit', 'settings', 'agents', 'sync', 'reports', 'delivery'] as const;
+export type ApiArea = (typeof apiAreas)[number];
+const isArea = (a: string): a is ApiArea => (apiAreas as readonly string[]).includes(a);
+
+/** Whether the token may do this: its scope (write includes read) on this area (no areas listed: every area). */
+export function tokenAllows(token: Pick<ApiToken, 'scope' | 'areas'>, area: ApiArea, level: ApiScope): boolean {
+  if (level === 'write' && token.scope !== 'write') return false;
+  return token.areas === null || token.areas.includes(area);
+}
+
+/** What a token may do, as scope strings: `write` (every area) or `settings:write`, `sync:write`. */
+export function tokenScopes(token: Pick<ApiToken, 'scope' | 'areas'>): string[] {
+  return token.areas === null ? [token.scope] : token.areas.map((a) => `${a}:${token.scope}`);
+}
+
 /** A recognisable prefix: secret scanners and people can tell an OpenSSPR token from other strings. */
 export const TOKEN_PREFIX = 'sspr_';
 /** `sspr_` + 32 random bytes in base64url: 256 bits, far beyond guessing. */
@@ -27,6 +47,8 @@ export interface ApiToken {
   id: string;
   name: string;
   scope: ApiScope;
+  /** The areas the scope applies to; null: every area. */
+  areas: ApiArea[] | null;
   createdBy: string | null;
   createdAt: number;
   expiresAt: number | null;
@@ -54,6 +76,8 @@ export const tokenNameSchema = z
 export const newTokenSchema = z.object({
   name: tokenNameSchema,
   scope: z.enum(apiScopes, { error: 'v.apiToken.scope' }),
+  /** Only these areas (absent or null: every area). */
+  areas: z.array(z.enum(apiAreas, { error: 'v.apiToken.area' }), { error: 'v.apiToken.area' }).min(1, 'v.apiToken.area').max(apiAreas.length).nullable().optional(),
   /** Days until the token stops working; null or absent = it never expires (revoke it instead). */
   expiresInDays: z.number({ error: 'v.apiToken.expiresInDays' }).int('v.apiToken.expiresInDays').min(1, 'v.apiToken.expiresInDays').max(3650, 'v.apiToken.expiresInDays').nullable().optional(),
 });
@@ -87,6 +111,7 @@ function toToken(r: ApiTokensTable): ApiToken {
     id: r.id,
     name: r.name,
     scope: r.scope === 'write' ? 'write' : 'read',
+    areas: r.areas === null ? null : r.areas.split(',').filter(isArea),
     createdBy: r.created_by,
     createdAt: Number(r.created_at),
     expiresAt: r.expires_at === null ? null : Number(r.expires_at),
@@ -114,6 +139,7 @@ export class ApiTokenService {
     const parsed = parseInput(newTokenSchema, input);
     if (!parsed.ok) return fail('invalid', { errors: parsed.errors });
     const { name, scope, expiresInDays } = parsed.value;
+    const areas = parsed.value.areas ? apiAreas.filter((a) => parsed.value.areas!.includes(a)) : null;
     const now = this.d.clock.now();
     // A name is how administrators, the CLI and the audit log tell tokens apart: one usable token per name.
     if ((await this.byName(name)).some((t) => tokenStatus(t, now) === 'active')) return fail('exists');
@@ -123,6 +149,7 @@ export class ApiTokenService {
       name,
       token_hash: hashToken(token),
       scope,
+      areas: areas && areas.length < apiAreas.length ? areas.join(',') : null,
       created_by: actor.id,
       created_at: now,
       expires_at: expiresInDays ? now + expiresInDays * DAY : null,
@@ -137,7 +164,7 @@ export class ApiTokenService {
       target: { id: row.id, name },
       ip: actor.ip ?? null,
       userAgent: actor.userAgent ?? null,
-      details: { scope, expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString() },
+      details: { scope, ...(row.areas ? { areas: row.areas } : {}), expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString() },
     });
     return ok({ token, record: toToken(row) });
   }

@@ -63,6 +63,19 @@ describe('sspr token', () => {
     });
   });
 
+  it('--area limits the token to those areas of the API: elsewhere it gets 403', async () => {
+    const out = await ok('token', 'create', 'sync-bot', '--scope', 'write', '--area', 'sync', 'settings');
+    expect(out).toContain('Created API token sync-bot (settings:write, sync:write, does not expire');
+    const token = printedToken(out);
+    expect((await ok('token', 'list')).split('\t')[2]).toBe('settings:write,sync:write');
+    await withPortal(async (portal) => {
+      expect(await apiStatus(portal, token, 'GET', '/sync')).toBe(200);
+      expect(await apiStatus(portal, token, 'GET', '/policy')).toBe(403);
+    });
+    const bad = await sspr('token', 'create', 'x', '--area', 'colours');
+    expect(bad.code).toBe(EXIT.usage);
+  });
+
   it('bad arguments exit 2, name the problem on stderr and create nothing', async () => {
     for (const args of [
       ['token', 'create', 'x', '--scope', 'admin'],

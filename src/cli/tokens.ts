@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { apiScopes, apiTokenRefusals, tokenStatus, type ApiScope, type ApiToken, type ApiTokenRefusal, type InvalidToken } from '../api/tokens.js';
+import { apiScopes, apiTokenRefusals, tokenStatus, type ApiScope, type ApiToken, type ApiTokenRefusal, type InvalidToken, apiAreas, tokenScopes, type ApiArea } from '../api/tokens.js';
 import type { Refused } from '../shared/result.js';
 import { isMessageKey, translator } from '../i18n/index.js';
 import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
@@ -28,7 +28,7 @@ function refused(io: CliIO, outcome: Refused<ApiTokenRefusal> | InvalidToken): n
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
 
 function tokenLine(token: ApiToken, now: number): string {
-  return [token.id, token.name, token.scope, tokenStatus(token, now), iso(token.createdAt), iso(token.lastUsedAt), iso(token.expiresAt), iso(token.revokedAt)].join('\t');
+  return [token.id, token.name, tokenScopes(token).join(','), tokenStatus(token, now), iso(token.createdAt), iso(token.lastUsedAt), iso(token.expiresAt), iso(token.revokedAt)].join('\t');
 }
 
 /** `sspr token create|list|revoke`. */
@@ -39,8 +39,9 @@ export function registerTokenCommands(program: Command, io: CliIO, setExit: (cod
     .command('create <name>')
     .description('create an API token and print it once (only its hash is stored)')
     .addOption(new Option('--scope <scope>', 'read: GET only; write: also changes').choices([...apiScopes]).default('read'))
+    .addOption(new Option('--area <area...>', 'only these areas of the API (default: every area), e.g. --area settings sync').choices([...apiAreas]))
     .option('--expires-days <n>', 'days until the token stops working (1-3650; default: never)')
-    .action(async (name: string, opts: { scope: ApiScope; expiresDays?: string }, cmd: Command) => {
+    .action(async (name: string, opts: { scope: ApiScope; area?: ApiArea[]; expiresDays?: string }, cmd: Command) => {
       let expiresInDays: number | null = null;
       if (opts.expiresDays !== undefined) {
         if (!/^\d{1,4}$/.test(opts.expiresDays.trim())) throw new CliExit(EXIT.usage, `--expires-days: ${t('v.apiToken.expiresInDays')}`);
@@ -48,10 +49,10 @@ export function registerTokenCommands(program: Command, io: CliIO, setExit: (cod
       }
       const { portal } = await openPortal(io, cfg(cmd), { createKey: true });
       try {
-        const r = await portal.apiTokens.create(CLI_ACTOR, { name, scope: opts.scope, expiresInDays });
+        const r = await portal.apiTokens.create(CLI_ACTOR, { name, scope: opts.scope, areas: opts.area ?? null, expiresInDays });
         if (!r.ok) return setExit(refused(io, r));
         const { record } = r.value;
-        say(io, `Created API token ${record.name} (${record.scope}, ${record.expiresAt === null ? 'does not expire' : `expires ${iso(record.expiresAt)}`}, id ${record.id}).`);
+        say(io, `Created API token ${record.name} (${tokenScopes(record).join(', ')}, ${record.expiresAt === null ? 'does not expire' : `expires ${iso(record.expiresAt)}`}, id ${record.id}).`);
         say(io, `Token: ${r.value.token}`);
         say(io, 'This is the only time the token is shown: store it safely now.');
         setExit(EXIT.ok);

@@ -213,6 +213,8 @@ export interface ApiTokensTable {
   /** SHA-256 of the token; the token itself is shown once. */
   token_hash: string;
   scope: 'read' | 'write';
+  /** The areas the scope applies to, comma-separated (policy,users,…); null: every area. */
+  areas: string | null;
   created_by: string | null;
   created_at: number;
   expires_at: number | null;

@@ -232,7 +232,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     }
     expect(problems).toEqual([]);
     // The crawl reached the sections (and more than the navigation alone).
-    for (const p of ['/admin/users', '/admin/groups', '/admin/policy/properties', '/admin/policy/history', '/admin/agents', '/admin/sync', '/admin/reports', '/admin/outbox', '/admin/delivery', '/admin/audit', '/admin/api-tokens']) expect(seen, p).toContain(p);
+    for (const p of ['/admin/users', '/admin/groups', '/admin/policy/properties', '/admin/policy/history', '/admin/agents', '/admin/sync', '/admin/reports', '/admin/outbox', '/admin/delivery', '/admin/audit', '/admin/api-tokens', '/admin/settings', '/admin/settings/delivery', '/admin/settings/writeback']) expect(seen, p).toContain(p);
     expect(seen.size).toBeGreaterThan(25);
   });
 
