@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Screenshots of the main pages at 1280 and 390 px, made by the browser tests themselves:
-// runs the journey, console-crawl, branding and languages tests with SHOTS_DIR set (see
+// runs the journey, console-crawl, branding, languages and settings tests with SHOTS_DIR set (see
 // shootBothWidths in test/helpers/browser.ts), then copies the pages listed below into
 // docs/screenshots/ under stable names and writes docs/screenshots/README.md.
 // Usage: npm run screenshots   (needs what `npm test` needs: Chromium; run `npm test` once first)
@@ -31,6 +31,9 @@ const pages = [
   ['crawl-admin-policy-history', 'console-policy-history', 'Console: the policy history, changes in words'],
   ['crawl-admin-reports', 'console-reports', 'Console: reports'],
   ['crawl-admin-agents', 'console-agents', 'Console: on-premises agents (not needed on a cloud-only portal)'],
+  ['settings-index', 'console-settings', 'Console: settings, one page per section'],
+  ['settings-delivery', 'console-settings-delivery', 'Console: email and phone delivery, with the test email and text'],
+  ['settings-refused', 'console-settings-refused', 'Console: a setting refused in words, next to its field'],
   ['lang-de-reset-2-ways', 'lang-de-reset-ways', 'German (from the browser): the ways to prove it is you'],
   ['lang-de-reset-4-new-password', 'lang-de-reset-new-password', 'German: the new password'],
   ['lang-ar-reset-3-code', 'lang-ar-reset-code', 'Arabic, right to left: the code step (mirrored layout, codes left to right)'],
@@ -39,7 +42,7 @@ const pages = [
 ];
 
 rmSync(shots, { recursive: true, force: true });
-const tests = ['test/browser/journey.test.ts', 'test/browser/console-crawl.test.ts', 'test/browser/branding.test.ts', 'test/browser/languages.test.ts'];
+const tests = ['test/browser/journey.test.ts', 'test/browser/console-crawl.test.ts', 'test/browser/branding.test.ts', 'test/browser/languages.test.ts', 'test/browser/settings-console.test.ts'];
 const run = spawnSync('npx', ['vitest', 'run', ...tests], { cwd: root, stdio: 'inherit', env: { ...process.env, SHOTS_DIR: shots } });
 if (run.status !== 0) {
   console.error('screenshots: the browser tests failed; docs/screenshots/ was not changed');

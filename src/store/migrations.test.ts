@@ -12,9 +12,10 @@ import { migrateToLatest, migratorFor, pendingMigrations, type Store } from './d
 import { latestMigration, migrations } from './migrations/index.js';
 
 const allMigrations = Object.keys(migrations);
-const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'brand_assets', 'brand_versions', 'caller_verifications', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'helpdesk_scopes', 'key_canary', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'recovery_codes', 'report_links', 'reregistrations', 'reset_links', 'security_answers', 'self_service_blocks', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'wording_versions', 'writeback_jobs'];
-/** Tables the latest migration creates (the down/up test checks exactly these). */
-const latestTables = ['wording_versions'];
+const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'brand_assets', 'brand_versions', 'caller_verifications', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'helpdesk_scopes', 'key_canary', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'recovery_codes', 'report_links', 'reregistrations', 'reset_links', 'security_answers', 'self_service_blocks', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'wording_versions', 'writeback_jobs'].concat('settings_versions').sort();
+/** Tables the latest migration creates (the down/up test checks exactly these); it adds api_tokens.areas. */
+const latestTables: string[] = [];
+const latestColumn = { table: 'api_tokens', column: 'areas' };
 
 async function columnsOf(store: Store, table: string): Promise<string[]> {
   return ((await store.db.introspection.getTables()).find((t) => t.name === table)?.columns ?? []).map((c) => c.name);
@@ -146,6 +147,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(await pendingMigrations(store)).toEqual([latestMigration]);
     const remaining = await tableNames(store);
     for (const table of latestTables) expect(remaining).not.toContain(table);
+    expect(await columnsOf(store, latestColumn.table)).not.toContain(latestColumn.column);
     expect(await users.byId(alice.id)).toEqual(alice);
     expect((await store.db.selectFrom('audit_events').select('event').execute()).map((r) => r.event)).toEqual(['before_down']);
 
@@ -153,6 +155,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(up.results?.map((r) => [r.migrationName, r.status])).toEqual([[latestMigration, 'Success']]);
     expect(await pendingMigrations(store)).toEqual([]);
     expect((await tableNames(store)).sort()).toEqual(appTables);
+    expect(await columnsOf(store, latestColumn.table)).toContain(latestColumn.column);
     expect(await columnsOf(store, 'users')).toContain('language');
     await users.setLanguage(alice.id, 'fr');
     expect((await users.byId(alice.id))?.language).toBe('fr');
