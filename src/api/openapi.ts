@@ -75,7 +75,7 @@ export function openApiDocument(publicUrl: string): Json {
       { name: 'users', description: 'Cloud directory users' },
       { name: 'groups', description: 'Groups (nested membership)' },
       { name: 'audit', description: 'The audit log' },
-      { name: 'settings', description: 'Delivery, throttling, reminders, sync and writeback, as administrators set them' },
+      { name: 'settings', description: 'Delivery, throttling, the sign-in lockout, resets, reminders, sync and writeback, as administrators set them' },
       { name: 'agents', description: 'The on-premises agents' },
       { name: 'sync', description: 'Sync from Active Directory' },
       { name: 'reports', description: 'Registration coverage and activity' },

@@ -37,7 +37,7 @@ export function settingsVersionJson(settings: Pick<SettingsService, 'view' | 'fi
   };
 }
 
-const sectionSchemaNames = { delivery: 'DeliverySettings', throttling: 'ThrottlingSettings', reminders: 'ReminderSettings', sync: 'SyncSettings', writeback: 'WritebackSettings' } as const;
+const sectionSchemaNames = { delivery: 'DeliverySettings', throttling: 'ThrottlingSettings', signIn: 'SignInSettings', reset: 'ResetSettings', reminders: 'ReminderSettings', sync: 'SyncSettings', writeback: 'WritebackSettings' } as const;
 
 export const settingsRequestSchemas = { SettingsChangeRequest: settingsChangeBody, ...Object.fromEntries(storedSectionNames.map((s) => [sectionSchemaNames[s], STORED_SECTIONS[s]])) };
 export const settingsResponseSchemas = { SettingsVersion: settingsVersionJsonSchema, SettingsVersionList: settingsVersionListJsonSchema, SettingsIndex: settingsIndexJsonSchema };

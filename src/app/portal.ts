@@ -54,9 +54,7 @@ import { NotMeService } from '../not-me/not-me-service.js';
 import { breachedCheck, passwordLengthOf } from './password-rules-wiring.js';
 import { HelpdeskScopeStore } from '../support/scope-store.js';
 import { HelpdeskScopeService, ScopedAccess } from '../support/scope.js';
-import { SupportReader } from '../support/support-reader.js';
-import { codesSentTo } from '../delivery/outbox.js';
-import { auditQueries } from '../audit/audit-query.js';
+import type { SupportReader } from '../support/support-reader.js';
 import type { ResetLinkStore } from '../state/reset-links.js';
 import { Reregistrations } from '../methods/reregistration.js';
 import type { ResetLinkStart } from '../flows/reset/reset-link.js';
@@ -104,7 +102,7 @@ export interface Portal {
   changePassword: ChangePasswordService;
   /** The stored, versioned SSPR policy (who may reset, methods, registration, notifications, on-premises). */
   policy: PolicyService;
-  /** Delivery, throttling, reminders, sync and writeback as administrators set them (src/settings/). */
+  /** Delivery, throttling, the sign-in lockout, the reset's numbers, reminders, sync and writeback as administrators set them (src/settings/). */
   settings: SettingsService;
   /** The organisation's brand; the languages offered and the administrators' own wording (src/branding/, src/wording/). */
   brand: BrandService;
@@ -185,7 +183,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const metrics = createMetrics();
   const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
   const cipher = createFieldCipher(keys.data);
-  const { settings, limits: securityInfoLimits } = settingsParts({ config, store, clock, audit, cipher });
+  const { settings, limits: securityInfoLimits, live: lockouts } = settingsParts({ config, store, clock, audit, cipher });
   const live = () => settings.snapshot();
   const delivery = createDelivery({ config, settings: () => live().delivery.values, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
   const { wording, defaultLocale, t } = languageParts({ config, store, clock, audit });
@@ -200,7 +198,6 @@ export function buildPortal(deps: PortalDeps): Portal {
   const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(mailBrand(), content, t), reportLinks, t, publicUrl: config.publicUrl, defaultLocale });
   const m = config.methods;
   const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
-  const HOUR = 60 * MINUTE;
   // Its own key: the codes' HMACs share no key material with anything else.
   const recoveryCodeStore = new RecoveryCodeStore(store.db, clock, deriveKey(deps.masterKey, 'recovery-codes'));
   const securityInfo = new SecurityInfoService({
@@ -227,8 +224,6 @@ export function buildPortal(deps: PortalDeps): Portal {
   });
   const recoveryCodes = new RecoveryCodeService({ methods, codes: recoveryCodeStore, flows, cipher, securityInfo, users, audit, clock });
   const reregistrations = new Reregistrations({ db: store.db, clock, methods, questions, flows, audit });
-  const s = config.signIn;
-  const signInLockout = { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * 60 * MINUTE };
   const signIn = new SignInService({
     users,
     hasher,
@@ -238,9 +233,12 @@ export function buildPortal(deps: PortalDeps): Portal {
     audit,
     clock,
     secondFactor: deps.secondFactor ?? methodsAsSecondFactor(methods),
-    userLockout: signInLockout,
-    // Per address: a wide net against password spraying across many usernames.
-    ipLockout: { threshold: s.ipFailuresPerHour, baseMs: 15 * MINUTE, growth: 1, maxMs: 15 * MINUTE, windowMs: 60 * MINUTE },
+    get userLockout() {
+      return lockouts.signIn;
+    },
+    get ipLockout() {
+      return lockouts.signInIp;
+    },
     flowTtlMs: 10 * MINUTE,
     onOutcome: (outcome) => metrics.signIns.inc({ outcome }),
     passThrough: { bind: (user, password) => writeback.bind(user, password) },
@@ -287,7 +285,9 @@ export function buildPortal(deps: PortalDeps): Portal {
     hasher,
     throttle,
     flows,
-    lockout: signInLockout,
+    get lockout() {
+      return lockouts.signIn;
+    },
     notices,
     blocks: selfServiceBlocks,
     sessions,
@@ -300,7 +300,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     passwordLength: passwordLengthOf(policy),
     hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync,
   });
-  const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), config.reset.captchaMaxNumber);
+  const captcha = new Captcha(store, clock, deriveKey(deps.masterKey, 'captcha').toString('base64'), () => lockouts.captchaMaxNumber);
   // Where a user in trouble gets help (Portal.helpdeskContact): a saved brand's, else the policy's, else the file's.
   const helpdeskContact = async (): Promise<string | null> => {
     const [b, { policy: p }] = await Promise.all([brand.current(), policy.current()]);
@@ -334,12 +334,16 @@ export function buildPortal(deps: PortalDeps): Portal {
     publicUrl: config.publicUrl,
     phoneRegion: m.phoneRegion,
     passwordLength: passwordLengthOf(policy),
-    flowTtlMs: config.reset.flowMinutes * MINUTE,
+    get flowTtlMs() {
+      return lockouts.resetFlowMs;
+    },
     codeTtlMs: m.codeMinutes * MINUTE,
     get perDestinationPerHour() {
       return live().delivery.values.limits.perDestinationPerHour;
     },
-    startsPerIp: { threshold: config.reset.startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR },
+    get startsPerIp() {
+      return lockouts.resetStarts;
+    },
     get verifyFailures() {
       return securityInfoLimits.verifyFailures;
     },
@@ -367,7 +371,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
   const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
-  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact, defaultLocale });
+  const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact, defaultLocale, recoveryCodes: recoveryCodeStore, limits: securityInfoLimits, live: lockouts, writeback });
   const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
   return {
     config,
@@ -420,22 +424,6 @@ export function buildPortal(deps: PortalDeps): Portal {
     notMe: new NotMeService({ reportLinks, blocks: selfServiceBlocks, users, sessions, codes, audit, notices, policy, helpdeskContact, t, publicUrl: config.publicUrl }),
     supportAccess,
     helpdeskScopes: new HelpdeskScopeService({ scopes: helpdeskScopeStore, groups, audit }),
-    support: new SupportReader({
-      methods,
-      questions,
-      recoveryCodes: recoveryCodeStore,
-      throttle,
-      limits: securityInfoLimits,
-      signInLockout,
-      blocks: selfServiceBlocks,
-      sessions,
-      audit: auditQueries(store),
-      writeback,
-      verifications: callerVerifications,
-      codesSentSince: (userId, since) => codesSentTo(store, userId, since),
-      reregistration: { requiredAt: async (userId) => (await reregistrations.get(userId))?.requiredAt ?? null },
-      clock,
-    }),
     callerVerifications,
     passkeyCallerCheck: passkeyCheck,
     ...supportDesk,

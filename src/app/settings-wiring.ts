@@ -17,13 +17,25 @@ export interface ThrottleLimits {
   emailSends: LockoutPolicy;
 }
 
+/** The sign-in lockout and the reset's own numbers, as the stored settings say now. */
+export interface LiveLimits {
+  /** Smart lockout of a username at the portal's sign-in. */
+  signIn: LockoutPolicy;
+  /** Per address: a wide net against password spraying across many usernames. */
+  signInIp: LockoutPolicy;
+  /** Reset and unlock starts per address. */
+  resetStarts: LockoutPolicy;
+  resetFlowMs: number;
+  captchaMaxNumber: number;
+}
+
 /**
  * The stored settings (src/settings/) and what the services read from them. Services keep no
  * copy of a stored setting: they get a getter (a function, or a `get` property of their deps)
  * that reads the settings in force at each use, so a save takes effect on every instance within
  * the second the settings are cached.
  */
-export function settingsParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog; cipher: FieldCipher }): { settings: SettingsService; limits: ThrottleLimits } {
+export function settingsParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog; cipher: FieldCipher }): { settings: SettingsService; limits: ThrottleLimits; live: LiveLimits } {
   const settings = new SettingsService({ store: d.store, clock: d.clock, audit: d.audit, cipher: d.cipher, config: d.config });
   const th = () => settings.snapshot().throttling.values;
   // Entra's shape: a count in a window, then blocked for blockHours.
@@ -42,5 +54,25 @@ export function settingsParts(d: { config: Config; store: Store; clock: Clock; a
       return block(th().emailSendsPer10Minutes, 10 * MINUTE);
     },
   };
-  return { settings, limits };
+  const si = () => settings.snapshot().signIn.values;
+  const rs = () => settings.snapshot().reset.values;
+  const live: LiveLimits = {
+    get signIn() {
+      const s = si();
+      return { threshold: s.lockoutThreshold, baseMs: s.lockoutSeconds * 1000, growth: s.lockoutGrowth, maxMs: s.lockoutMaxSeconds * 1000, windowMs: s.failureWindowHours * HOUR };
+    },
+    get signInIp() {
+      return { threshold: si().ipFailuresPerHour, baseMs: 15 * MINUTE, growth: 1, maxMs: 15 * MINUTE, windowMs: HOUR };
+    },
+    get resetStarts() {
+      return { threshold: rs().startsPerIpPerHour, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR };
+    },
+    get resetFlowMs() {
+      return rs().flowMinutes * MINUTE;
+    },
+    get captchaMaxNumber() {
+      return rs().captchaMaxNumber;
+    },
+  };
+  return { settings, limits, live };
 }

@@ -24,6 +24,12 @@ import type { SupportAccess } from '../support/access.js';
 import { SupportActions } from '../support/support-actions.js';
 import { RESET_LINK_TTL_MS, type CallerVerifications } from '../support/types.js';
 import type { HybridAccountActions } from '../writeback/admin-actions.js';
+import type { Writeback } from '../writeback/writeback.js';
+import type { RecoveryCodeStore } from '../methods/recovery-code-store.js';
+import { SupportReader } from '../support/support-reader.js';
+import { auditQueries } from '../audit/audit-query.js';
+import { codesSentTo } from '../delivery/outbox.js';
+import type { LiveLimits, ThrottleLimits } from './settings-wiring.js';
 
 export interface SupportWiringDeps {
   /** The organisation's language and zone (the console's default language, as last loaded). */
@@ -53,13 +59,49 @@ export interface SupportWiringDeps {
   mailBrand: () => Parameters<typeof renderEmail>[0];
   /** Where a user gets help (the saved brand's helpdesk, else the policy's). */
   helpdeskContact: () => Promise<string | null>;
+  /** What the support view reads besides: saved recovery codes, the counters' numbers in force, AD state through the agent. */
+  recoveryCodes: RecoveryCodeStore;
+  limits: ThrottleLimits;
+  live: LiveLimits;
+  writeback: Writeback;
 }
 
 /** The support desk's actions and the reset links they send, from the portal's parts (src/app/portal.ts). */
-export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore; resetLinkStart: ResetLinkStart; supportActions: SupportActions } {
+export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore; resetLinkStart: ResetLinkStart; supportActions: SupportActions; support: SupportReader } {
   const { config, methods, questions, policy } = d;
   const resetLinks = new ResetLinkStore(d.store, d.clock, deriveKey(d.masterKey, 'reset-links'), RESET_LINK_TTL_MS);
-  const resetLinkStart = new ResetLinkStart({ links: resetLinks, users: d.users, methods, questions, policy, flows: d.flows, blocks: d.blocks, audit: d.audit, flowTtlMs: config.reset.flowMinutes * 60_000, helpdesk: d.helpdeskContact });
+  const resetLinkStart = new ResetLinkStart({
+    links: resetLinks,
+    users: d.users,
+    methods,
+    questions,
+    policy,
+    flows: d.flows,
+    blocks: d.blocks,
+    audit: d.audit,
+    get flowTtlMs() {
+      return d.live.resetFlowMs;
+    },
+    helpdesk: d.helpdeskContact,
+  });
+  const support = new SupportReader({
+    methods,
+    questions,
+    recoveryCodes: d.recoveryCodes,
+    throttle: d.throttle,
+    limits: d.limits,
+    get signInLockout() {
+      return d.live.signIn;
+    },
+    blocks: d.blocks,
+    sessions: d.sessions,
+    audit: auditQueries(d.store),
+    writeback: d.writeback,
+    verifications: d.verifications ?? { verifiedUntil: () => Promise.resolve(null) },
+    codesSentSince: (userId, since) => codesSentTo(d.store, userId, since),
+    reregistration: { requiredAt: async (userId) => (await d.reregistrations.get(userId))?.requiredAt ?? null },
+    clock: d.clock,
+  });
   const supportActions = new SupportActions({
     access: d.access,
     policy,
@@ -83,5 +125,5 @@ export function supportParts(d: SupportWiringDeps): { resetLinks: ResetLinkStore
     publicUrl: config.publicUrl,
     defaultLocale: d.defaultLocale,
   });
-  return { resetLinks, resetLinkStart, supportActions };
+  return { resetLinks, resetLinkStart, supportActions, support };
 }

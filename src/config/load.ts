@@ -168,7 +168,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (!result.success) problems.push(...formatIssues(result.error.issues, new Set(flattenKeys(fromEnv.values))));
   const fixedInFile = result.success ? result.data.fixedSettings : [];
   for (const [i, path] of fixedInFile.entries()) {
-    if (!isStoredPath(path)) problems.push({ key: `fixedSettings.${i}`, message: `${path} is not a setting that can be changed in the console (sections: delivery, throttling, reminders, sync, writeback)` });
+    if (!isStoredPath(path)) problems.push({ key: `fixedSettings.${i}`, message: `${path} is not a setting that can be changed in the console (sections: delivery, throttling, signIn, reset, reminders, sync, writeback)` });
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   // A value an SSPR_* variable sets is fixed too: the console shows it and cannot change it.

@@ -146,6 +146,31 @@ export const throttlingSchema = z
     emailSendsPer10Minutes: positiveInt.max(100).default(10),
   });
 
+/** `signIn`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const signInSchema = z
+  .strictObject({
+    lockoutThreshold: positiveInt.max(1000).default(10),
+    lockoutSeconds: positiveInt.max(86400).default(60),
+    lockoutGrowth: z.number().min(1).max(10).default(2),
+    lockoutMaxSeconds: positiveInt.max(7 * 86400).default(3600),
+    failureWindowHours: positiveInt.max(24 * 30).default(24),
+    ipFailuresPerHour: positiveInt.max(100000).default(100),
+  });
+
+/** `reset`: also a stored section (src/settings/): the file's values are where the console starts. */
+export const resetSchema = z
+  .strictObject({
+    /** How long a reset or unlock flow lives (Entra: 15 minutes). */
+    flowMinutes: positiveInt.max(60).default(15),
+    /**
+     * Proof-of-work CAPTCHA (ALTCHA, SHA-256): the browser searches up to this many numbers,
+     * half on average. 50,000 takes well under a second on a phone; raise it under attack.
+     */
+    captchaMaxNumber: z.number().int().min(10).max(10_000_000).default(50_000),
+    /** Reset and unlock starts per client address per hour, whoever is named. */
+    startsPerIpPerHour: positiveInt.max(100_000).default(30),
+  });
+
 /** publicUrl when none is given: this machine, on the port the portal listens on (8080 for port 0). */
 export function defaultPublicUrl(listenPort: number): string {
   return `http://localhost:${listenPort || 8080}`;
@@ -234,16 +259,7 @@ const settings = z.strictObject({
       absoluteHours: positiveInt.max(24 * 30).default(12),
     })
     .prefault({}),
-  signIn: z
-    .strictObject({
-      lockoutThreshold: positiveInt.max(1000).default(10),
-      lockoutSeconds: positiveInt.max(86400).default(60),
-      lockoutGrowth: z.number().min(1).max(10).default(2),
-      lockoutMaxSeconds: positiveInt.max(7 * 86400).default(3600),
-      failureWindowHours: positiveInt.max(24 * 30).default(24),
-      ipFailuresPerHour: positiveInt.max(100000).default(100),
-    })
-    .prefault({}),
+  signIn: signInSchema.prefault({}),
   setup: z
     .strictObject({
       tokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
@@ -280,19 +296,7 @@ const settings = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  reset: z
-    .strictObject({
-      /** How long a reset or unlock flow lives (Entra: 15 minutes). */
-      flowMinutes: positiveInt.max(60).default(15),
-      /**
-       * Proof-of-work CAPTCHA (ALTCHA, SHA-256): the browser searches up to this many numbers,
-       * half on average. 50,000 takes well under a second on a phone; raise it under attack.
-       */
-      captchaMaxNumber: z.number().int().min(10).max(10_000_000).default(50_000),
-      /** Reset and unlock starts per client address per hour, whoever is named. */
-      startsPerIpPerHour: positiveInt.max(100_000).default(30),
-    })
-    .prefault({}),
+  reset: resetSchema.prefault({}),
   writeback: writebackSchema.prefault({}),
   sync: syncSchema.prefault({}),
   reminders: remindersSchema.prefault({}),
@@ -381,7 +385,7 @@ const settings = z.strictObject({
     .refine((b) => b.languages.includes(b.defaultLanguage), { message: 'defaultLanguage must be one of languages', path: ['defaultLanguage'] })
     .prefault({}),
   /**
-   * Settings of the stored sections (delivery, throttling, reminders, sync, writeback) the console,
+   * Settings of the stored sections (delivery, throttling, signIn, reset, reminders, sync, writeback) the console,
    * the API and the CLI may not change: dotted paths such as `delivery.smtp` or
    * `throttling.blockHours`. A value set by an SSPR_* variable is fixed as well.
    */

@@ -1,15 +1,17 @@
 import type { z } from 'zod';
-import { deliverySchema, remindersSchema, syncSchema, throttlingSchema, writebackSchema } from './schema.js';
+import { deliverySchema, remindersSchema, resetSchema, signInSchema, syncSchema, throttlingSchema, writebackSchema } from './schema.js';
 
 /**
  * The sections of the configuration an administrator may change while the portal runs
- * (src/settings/ stores and versions them). sspr.yaml and SSPR_* give their starting values;
+ * (src/settings/ stores and versions them: delivery, throttling, the sign-in lockout, the reset's numbers, reminders, sync, writeback). sspr.yaml and SSPR_* give their starting values;
  * a value set by an SSPR_* variable, or named in `fixedSettings`, is fixed: the console shows
  * it and nobody can change it there. Each section is validated whole by the same schema as the file.
  */
 export const STORED_SECTIONS = {
   delivery: deliverySchema,
   throttling: throttlingSchema,
+  signIn: signInSchema,
+  reset: resetSchema,
   reminders: remindersSchema,
   sync: syncSchema,
   writeback: writebackSchema,

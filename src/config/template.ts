@@ -78,7 +78,7 @@ signIn:                  # smart lockout: threshold failures lock the username, 
 setup:
   tokenMinutes: 60       # lifetime of the one-time administrator setup link
 
-# delivery, throttling, reminders, sync and writeback below are starting values: administrators
+# delivery, signIn, reset, throttling, reminders, sync and writeback below are starting values: administrators
 # change them at /admin/settings, with \`sspr settings set\` or the API, and the stored values win.
 # List what must stay as written here (docs/settings.md); SSPR_* variables are fixed too.
 # fixedSettings: [delivery.smtp, throttling.blockHours]

@@ -90,12 +90,12 @@ function FieldInput({ t, field, form, errors, view, fixed }: { t: Translate; fie
         id={id}
         name={name}
         type={secret ? 'password' : 'text'}
-        inputmode={field.kind === 'number' ? 'numeric' : undefined}
+        inputmode={field.kind === 'number' ? 'numeric' : field.kind === 'decimal' ? 'decimal' : undefined}
         value={secret ? undefined : value}
         autocomplete={secret ? 'new-password' : 'off'}
         spellcheck={false}
         maxlength={field.maxlength}
-        class={field.kind === 'number' ? 'short' : undefined}
+        class={field.kind === 'number' || field.kind === 'decimal' ? 'short' : undefined}
         aria-invalid={invalid}
         aria-describedby={describedBy}
         disabled={fixed}

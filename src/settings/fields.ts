@@ -8,6 +8,8 @@ import type { MessageKey } from '../i18n/index.js';
 export type FieldKind =
   /** A whole number typed in. */
   | 'number'
+  /** A number that may have a fraction (1.5). */
+  | 'decimal'
   /** Yes / no (two radio buttons). */
   | 'yesno'
   /** One of a few options. */
@@ -156,6 +158,43 @@ export const sectionPages: readonly SectionPage[] = [
           f('blockHours', 'number', 'throttling.blockHours', hint('throttling.blockHours')),
           f('phoneOrAppChecksPerHour', 'number', 'throttling.phoneOrAppChecksPerHour', hint('throttling.phoneOrAppChecksPerHour')),
           f('emailSendsPer10Minutes', 'number', 'throttling.emailSendsPer10Minutes', hint('throttling.emailSendsPer10Minutes')),
+        ],
+      },
+    ],
+  },
+  {
+    section: 'signIn',
+    slug: 'sign-in',
+    title: 'settings.signIn.title',
+    intro: 'settings.signIn.intro',
+    groups: [
+      {
+        object: '',
+        legend: null,
+        fields: [
+          f('lockoutThreshold', 'number', 'signIn.lockoutThreshold', hint('signIn.lockoutThreshold')),
+          f('lockoutSeconds', 'number', 'signIn.lockoutSeconds'),
+          f('lockoutGrowth', 'decimal', 'signIn.lockoutGrowth', hint('signIn.lockoutGrowth')),
+          f('lockoutMaxSeconds', 'number', 'signIn.lockoutMaxSeconds'),
+          f('failureWindowHours', 'number', 'signIn.failureWindowHours', hint('signIn.failureWindowHours')),
+          f('ipFailuresPerHour', 'number', 'signIn.ipFailuresPerHour', hint('signIn.ipFailuresPerHour')),
+        ],
+      },
+    ],
+  },
+  {
+    section: 'reset',
+    slug: 'reset',
+    title: 'settings.reset.title',
+    intro: 'settings.reset.intro',
+    groups: [
+      {
+        object: '',
+        legend: null,
+        fields: [
+          f('flowMinutes', 'number', 'reset.flowMinutes', hint('reset.flowMinutes')),
+          f('captchaMaxNumber', 'number', 'reset.captchaMaxNumber', hint('reset.captchaMaxNumber')),
+          f('startsPerIpPerHour', 'number', 'reset.startsPerIpPerHour', hint('reset.startsPerIpPerHour')),
         ],
       },
     ],

@@ -35,8 +35,9 @@ function valueFrom(field: SettingField, form: Form): unknown {
   const one = typeof raw === 'string' ? raw.trim() : undefined;
   switch (field.kind) {
     case 'number':
+    case 'decimal':
       // Letters in a number are passed on as they are, for the schema to name ("Enter a number").
-      return one === undefined || one === '' ? undefined : /^\d{1,9}$/.test(one) ? Number(one) : one;
+      return one === undefined || one === '' ? undefined : (field.kind === 'decimal' ? /^\d{1,6}([.,]\d{1,3})?$/ : /^\d{1,9}$/).test(one) ? Number(one.replace(',', '.')) : one;
     case 'yesno':
       return one === 'yes' ? true : one === 'no' ? false : undefined;
     case 'numbers':

@@ -126,6 +126,24 @@ describe('stored settings in the console', () => {
     expect(second.status).toBe(429);
   });
 
+  it('the sign-in lockout and the reset numbers set in the console apply at once: a username locks at the new count, a robot check gets the new difficulty', async () => {
+    const c = await admin();
+    await c.get('/admin/settings/sign-in');
+    const saved = await c.post('/admin/settings/sign-in', { expectedVersion: '0', lockoutThreshold: '2', lockoutSeconds: '120', lockoutGrowth: '1,5', lockoutMaxSeconds: '3600', failureWindowHours: '24', ipFailuresPerHour: '100' });
+    expect(saved.status, saved.body).toBe(303);
+    expect(tp!.portal.settings.snapshot().signIn.values).toMatchObject({ lockoutThreshold: 2, lockoutGrowth: 1.5 });
+    await makeUser(tp!.portal, { username: 'lena', password: PW });
+    const attempt = (password: string) => tp!.portal.signIn.attempt({ username: 'lena', password, ip: '192.0.2.9', userAgent: 't', browserId: 'b', next: '/account' });
+    expect(await attempt('wrong one')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(await attempt('wrong two')).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await attempt(PW)).toMatchObject({ ok: false, reason: 'locked' });
+
+    await c.get('/admin/settings/reset');
+    expect((await c.post('/admin/settings/reset', { expectedVersion: '0', flowMinutes: '10', captchaMaxNumber: '1234', startsPerIpPerHour: '30' })).status).toBe(303);
+    const challenge = JSON.parse((await new TestClient(tp!.app).get('/reset/captcha')).body) as { maxnumber?: number; maxNumber?: number };
+    expect(challenge.maxnumber ?? challenge.maxNumber).toBe(1234);
+  });
+
   it('wrong values are refused in words, field by field, and nothing changes; a stale version is a conflict', async () => {
     const c = await admin();
     await c.get('/admin/settings/throttling');

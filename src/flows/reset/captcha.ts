@@ -25,12 +25,13 @@ export class Captcha {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly hmacKey: string,
-    private readonly maxNumber: number,
+    /** The difficulty in force (a stored setting, read for each challenge). */
+    private readonly maxNumber: () => number,
   ) {}
 
   async challenge(): Promise<CaptchaChallenge> {
     // altcha-lib compares the expiry with the wall clock, so the expiry is wall-clock time too.
-    return createChallenge({ hmacKey: this.hmacKey, maxNumber: this.maxNumber, expires: new Date(Date.now() + CHALLENGE_MS), algorithm: 'SHA-256' });
+    return createChallenge({ hmacKey: this.hmacKey, maxNumber: this.maxNumber(), expires: new Date(Date.now() + CHALLENGE_MS), algorithm: 'SHA-256' });
   }
 
   /** True once per solved, unexpired challenge of ours; anything else (malformed, forged, replayed) is false. */
