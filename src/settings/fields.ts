@@ -61,6 +61,15 @@ const f = (path: string, kind: FieldKind, key: string, extra: Partial<SettingFie
 });
 const hint = (key: string) => ({ hint: `settings.${key}.hint` as MessageKey });
 
+/** A section whose settings sit in one untitled group, with its title and intro at `settings.<section>.title|intro`. */
+const single = (section: StoredSection, slug: string, fields: SettingField[]): SectionPage => ({
+  section,
+  slug,
+  title: `settings.${section}.title` as MessageKey,
+  intro: `settings.${section}.intro` as MessageKey,
+  groups: [{ object: '', legend: null, fields }],
+});
+
 export const sectionPages: readonly SectionPage[] = [
   {
     section: 'delivery',
@@ -144,121 +153,49 @@ export const sectionPages: readonly SectionPage[] = [
       },
     ],
   },
-  {
-    section: 'throttling',
-    slug: 'throttling',
-    title: 'settings.throttling.title',
-    intro: 'settings.throttling.intro',
-    groups: [
-      {
-        object: '',
-        legend: null,
-        fields: [
-          f('failedVerificationsPerDay', 'number', 'throttling.failedVerificationsPerDay', hint('throttling.failedVerificationsPerDay')),
-          f('blockHours', 'number', 'throttling.blockHours', hint('throttling.blockHours')),
-          f('phoneOrAppChecksPerHour', 'number', 'throttling.phoneOrAppChecksPerHour', hint('throttling.phoneOrAppChecksPerHour')),
-          f('emailSendsPer10Minutes', 'number', 'throttling.emailSendsPer10Minutes', hint('throttling.emailSendsPer10Minutes')),
+  single('throttling', 'throttling', [
+      f('failedVerificationsPerDay', 'number', 'throttling.failedVerificationsPerDay', hint('throttling.failedVerificationsPerDay')),
+      f('blockHours', 'number', 'throttling.blockHours', hint('throttling.blockHours')),
+      f('phoneOrAppChecksPerHour', 'number', 'throttling.phoneOrAppChecksPerHour', hint('throttling.phoneOrAppChecksPerHour')),
+      f('emailSendsPer10Minutes', 'number', 'throttling.emailSendsPer10Minutes', hint('throttling.emailSendsPer10Minutes')),
+  ]),
+  single('signIn', 'sign-in', [
+      f('lockoutThreshold', 'number', 'signIn.lockoutThreshold', hint('signIn.lockoutThreshold')),
+      f('lockoutSeconds', 'number', 'signIn.lockoutSeconds'),
+      f('lockoutGrowth', 'decimal', 'signIn.lockoutGrowth', hint('signIn.lockoutGrowth')),
+      f('lockoutMaxSeconds', 'number', 'signIn.lockoutMaxSeconds'),
+      f('failureWindowHours', 'number', 'signIn.failureWindowHours', hint('signIn.failureWindowHours')),
+      f('ipFailuresPerHour', 'number', 'signIn.ipFailuresPerHour', hint('signIn.ipFailuresPerHour')),
+  ]),
+  single('reset', 'reset', [
+      f('flowMinutes', 'number', 'reset.flowMinutes', hint('reset.flowMinutes')),
+      f('captchaMaxNumber', 'number', 'reset.captchaMaxNumber', hint('reset.captchaMaxNumber')),
+      f('startsPerIpPerHour', 'number', 'reset.startsPerIpPerHour', hint('reset.startsPerIpPerHour')),
+  ]),
+  single('reminders', 'reminders', [
+      f('enabled', 'yesno', 'reminders.enabled'),
+      f('daysBefore', 'numbers', 'reminders.daysBefore', { ...hint('reminders.daysBefore'), maxlength: 60 }),
+      f('whenExpired', 'yesno', 'reminders.whenExpired', hint('reminders.whenExpired')),
+  ]),
+  single('sync', 'sync', [
+      f('intervalMinutes', 'number', 'sync.intervalMinutes', hint('sync.intervalMinutes')),
+      f('usernameFrom', 'select', 'sync.usernameFrom', {
+        ...hint('sync.usernameFrom'),
+        options: [
+          { value: 'userPrincipalName', label: 'settings.sync.usernameFrom.userPrincipalName' },
+          { value: 'sAMAccountName', label: 'settings.sync.usernameFrom.sAMAccountName' },
+          { value: 'mail', label: 'settings.sync.usernameFrom.mail' },
         ],
-      },
-    ],
-  },
-  {
-    section: 'signIn',
-    slug: 'sign-in',
-    title: 'settings.signIn.title',
-    intro: 'settings.signIn.intro',
-    groups: [
-      {
-        object: '',
-        legend: null,
-        fields: [
-          f('lockoutThreshold', 'number', 'signIn.lockoutThreshold', hint('signIn.lockoutThreshold')),
-          f('lockoutSeconds', 'number', 'signIn.lockoutSeconds'),
-          f('lockoutGrowth', 'decimal', 'signIn.lockoutGrowth', hint('signIn.lockoutGrowth')),
-          f('lockoutMaxSeconds', 'number', 'signIn.lockoutMaxSeconds'),
-          f('failureWindowHours', 'number', 'signIn.failureWindowHours', hint('signIn.failureWindowHours')),
-          f('ipFailuresPerHour', 'number', 'signIn.ipFailuresPerHour', hint('signIn.ipFailuresPerHour')),
-        ],
-      },
-    ],
-  },
-  {
-    section: 'reset',
-    slug: 'reset',
-    title: 'settings.reset.title',
-    intro: 'settings.reset.intro',
-    groups: [
-      {
-        object: '',
-        legend: null,
-        fields: [
-          f('flowMinutes', 'number', 'reset.flowMinutes', hint('reset.flowMinutes')),
-          f('captchaMaxNumber', 'number', 'reset.captchaMaxNumber', hint('reset.captchaMaxNumber')),
-          f('startsPerIpPerHour', 'number', 'reset.startsPerIpPerHour', hint('reset.startsPerIpPerHour')),
-        ],
-      },
-    ],
-  },
-  {
-    section: 'reminders',
-    slug: 'reminders',
-    title: 'settings.reminders.title',
-    intro: 'settings.reminders.intro',
-    groups: [
-      {
-        object: '',
-        legend: null,
-        fields: [
-          f('enabled', 'yesno', 'reminders.enabled'),
-          f('daysBefore', 'numbers', 'reminders.daysBefore', { ...hint('reminders.daysBefore'), maxlength: 60 }),
-          f('whenExpired', 'yesno', 'reminders.whenExpired', hint('reminders.whenExpired')),
-        ],
-      },
-    ],
-  },
-  {
-    section: 'sync',
-    slug: 'sync',
-    title: 'settings.sync.title',
-    intro: 'settings.sync.intro',
-    groups: [
-      {
-        object: '',
-        legend: null,
-        fields: [
-          f('intervalMinutes', 'number', 'sync.intervalMinutes', hint('sync.intervalMinutes')),
-          f('usernameFrom', 'select', 'sync.usernameFrom', {
-            ...hint('sync.usernameFrom'),
-            options: [
-              { value: 'userPrincipalName', label: 'settings.sync.usernameFrom.userPrincipalName' },
-              { value: 'sAMAccountName', label: 'settings.sync.usernameFrom.sAMAccountName' },
-              { value: 'mail', label: 'settings.sync.usernameFrom.mail' },
-            ],
-          }),
-          f('useContactInfo', 'yesno', 'sync.useContactInfo', hint('sync.useContactInfo')),
-        ],
-      },
-    ],
-  },
-  {
-    section: 'writeback',
-    slug: 'writeback',
-    title: 'settings.writeback.title',
-    intro: 'settings.writeback.intro',
-    groups: [
-      {
-        object: '',
-        legend: null,
-        fields: [
-          f('userWaitSeconds', 'number', 'writeback.userWaitSeconds', hint('writeback.userWaitSeconds')),
-          f('jobSeconds', 'number', 'writeback.jobSeconds', hint('writeback.jobSeconds')),
-          f('answerSeconds', 'number', 'writeback.answerSeconds', hint('writeback.answerSeconds')),
-          f('allowProtectedAccounts', 'yesno', 'writeback.allowProtectedAccounts', hint('writeback.allowProtectedAccounts')),
-          f('registrationTokenMinutes', 'number', 'writeback.registrationTokenMinutes', hint('writeback.registrationTokenMinutes')),
-        ],
-      },
-    ],
-  },
+      }),
+      f('useContactInfo', 'yesno', 'sync.useContactInfo', hint('sync.useContactInfo')),
+  ]),
+  single('writeback', 'writeback', [
+      f('userWaitSeconds', 'number', 'writeback.userWaitSeconds', hint('writeback.userWaitSeconds')),
+      f('jobSeconds', 'number', 'writeback.jobSeconds', hint('writeback.jobSeconds')),
+      f('answerSeconds', 'number', 'writeback.answerSeconds', hint('writeback.answerSeconds')),
+      f('allowProtectedAccounts', 'yesno', 'writeback.allowProtectedAccounts', hint('writeback.allowProtectedAccounts')),
+      f('registrationTokenMinutes', 'number', 'writeback.registrationTokenMinutes', hint('writeback.registrationTokenMinutes')),
+  ]),
 ];
 
 export function pageOf(section: StoredSection): SectionPage {
