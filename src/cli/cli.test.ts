@@ -1,3 +1,4 @@
+import { SMTP_PASSWORD, startSmtp } from '../../test/helpers/smtp-sink.js';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -226,6 +227,20 @@ describe('doctor', () => {
     expect(r.stdout).toContain('⚠ administrators: no enabled administrator yet');
     expect(r.stdout).toContain('⚠ delivery: outbox');
     expect(r.stdout).toContain('0 problem(s), 2 warning(s).');
+  });
+
+  it('checks the delivery saved in the console, not the file\'s: an SMTP server set with sspr settings is tried with its saved password', async () => {
+    const smtp = await startSmtp();
+    try {
+      await ok(['migrate']);
+      await ok(['settings', 'set', 'delivery', 'mode=smtp', 'smtp.host=127.0.0.1', `smtp.port=${smtp.port}`, 'smtp.user=mailer', 'smtp.password=-', 'smtp.rejectUnauthorized=false'], { stdin: [SMTP_PASSWORD] });
+      const r = await sspr(['doctor']);
+      expect(r.stdout).toContain(`✔ delivery: SMTP 127.0.0.1:${smtp.port} (saved settings) accepted the connection and the login`);
+      expect(r.stdout).not.toContain(SMTP_PASSWORD);
+      expect(smtp.calls.auth).toBe(1);
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('counts enabled administrators once there is one', async () => {

@@ -10,6 +10,11 @@ import { publicUrlPortProblem } from '../config/public-url.js';
 import { openStore, pendingMigrations, type Store } from '../store/database.js';
 import { UserStore } from '../directory/users.js';
 import { systemClock } from '../shared/clock.js';
+import type { Config } from '../config/schema.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { deriveKey } from '../shared/crypto.js';
+import { createFieldCipher } from '../shared/sealed.js';
+import { SettingsService } from '../settings/settings-service.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -62,7 +67,10 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
     // better-sqlite3 and mkdir fail at open time, before any ping.
     checks.push({ level: 'fail', what: 'store', detail: `cannot open ${config.database.url.startsWith('sqlite:') ? config.database.url : 'database.url'}: ${(err as Error).message}`, fix: 'check database.url and that its folder exists or can be created and is writable' });
   }
-  if (store) await checkStore(store, checks, key ? { key, loaded } : null);
+  // The delivery in force: the stored settings once saved in the console (they need the key to open their secrets), else the file's.
+  const stored = store ? await checkStore(store, checks, key ? { key, loaded } : null) : null;
+  const delivery = stored ?? config.delivery;
+  const where = stored ? ' (saved settings)' : '';
 
   const url = new URL(config.publicUrl);
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -75,10 +83,10 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
     checks.push({ level: 'warn', what: 'passkeys', detail: `${url.hostname} is an IP address; browsers accept passkeys only for a host name`, fix: 'set publicUrl to a host name (http://localhost:… for a local trial)' });
   }
 
-  if (config.delivery.mode === 'outbox') {
-    checks.push({ level: 'warn', what: 'delivery', detail: 'outbox: messages stay in the store and are shown to administrators; not for production', fix: 'set delivery.mode: smtp and delivery.smtp.*' });
-  } else if (config.delivery.smtp) {
-    const s = config.delivery.smtp;
+  if (delivery.mode === 'outbox') {
+    checks.push({ level: 'warn', what: 'delivery', detail: `outbox${where}: messages stay in the store and are shown to administrators; not for production`, fix: 'choose an SMTP server in the console (Settings, Email and phone delivery) or with `sspr settings set delivery mode=smtp smtp.host=… smtp.password=-`' });
+  } else if (delivery.smtp) {
+    const s = delivery.smtp;
     const transport = nodemailer.createTransport({
       host: s.host,
       port: s.port,
@@ -91,9 +99,9 @@ export async function doctor(io: CliIO, configPath: string | undefined): Promise
     });
     try {
       await transport.verify();
-      checks.push({ level: 'ok', what: 'delivery', detail: `SMTP ${s.host}:${s.port} accepted the connection${s.user ? ' and the login' : ''}` });
+      checks.push({ level: 'ok', what: 'delivery', detail: `SMTP ${s.host}:${s.port}${where} accepted the connection${s.user ? ' and the login' : ''}` });
     } catch (err) {
-      checks.push({ level: 'fail', what: 'delivery', detail: `SMTP ${s.host}:${s.port}: ${(err as Error).message}`, fix: 'check delivery.smtp host, port, TLS settings and credentials' });
+      checks.push({ level: 'fail', what: 'delivery', detail: `SMTP ${s.host}:${s.port}${where}: ${(err as Error).message}`, fix: 'check the SMTP server, port, TLS settings and credentials (Settings, Email and phone delivery)' });
     } finally {
       transport.close();
     }
@@ -113,7 +121,9 @@ async function checkKey(store: Store, checks: Check[], key: Buffer, loaded: Load
   else checks.push({ level: 'ok', what: 'store key', detail: `no encrypted data yet; the next start writes the key check with ${source}` });
 }
 
-async function checkStore(store: Store, checks: Check[], keyed: { key: Buffer; loaded: LoadedConfig } | null): Promise<void> {
+/** The store's checks; the delivery settings saved in it (null: none saved, or they cannot be read). */
+async function checkStore(store: Store, checks: Check[], keyed: { key: Buffer; loaded: LoadedConfig } | null): Promise<Config['delivery'] | null> {
+  let delivery: Config['delivery'] | null = null;
   try {
     await store.ping();
     checks.push({ level: 'ok', what: 'store', detail: `${store.description} is reachable` });
@@ -125,6 +135,16 @@ async function checkStore(store: Store, checks: Check[], keyed: { key: Buffer; l
       const admins = await new UserStore(store.db, systemClock).countEnabledWithRole('administrator');
       if (admins === 0) checks.push({ level: 'warn', what: 'administrators', detail: 'no enabled administrator yet', fix: 'run `sspr start` and open the one-time setup link it prints' });
       else checks.push({ level: 'ok', what: 'administrators', detail: `${admins} enabled` });
+      if (keyed) {
+        try {
+          const cipher = createFieldCipher(deriveKey(keyed.key, 'data-encryption'));
+          const saved = (await new SettingsService({ store, clock: systemClock, audit: createAuditLog(store, systemClock), cipher, config: keyed.loaded.config }).refresh()).delivery;
+          delivery = saved.version > 0 ? saved.values : null;
+        } catch (err) {
+          // A key that is not the store's cannot open the saved secrets (the store key check says so above).
+          checks.push({ level: 'warn', what: 'delivery', detail: `the saved delivery settings cannot be read: ${(err as Error).message}`, fix: 'start with the key the store was written with (see the store key check)' });
+        }
+      }
     }
   } catch (err) {
     checks.push({
@@ -136,4 +156,5 @@ async function checkStore(store: Store, checks: Check[], keyed: { key: Buffer; l
   } finally {
     await store.close().catch(() => undefined);
   }
+  return delivery;
 }
