@@ -122,3 +122,15 @@ export function issueFields(issues: readonly z.core.$ZodIssue[], input: unknown,
   }
   return fields;
 }
+
+/** `If-Match: "3"` (a version as its ETag: the policy's, a settings section's) or `*`; anything else is a 400. */
+export function ifMatchVersion(header: string | undefined): { ok: true; version: number | undefined } | { ok: false } {
+  if (header === undefined) return { ok: true, version: undefined };
+  const v = header.trim();
+  if (v === '*') return { ok: true, version: undefined };
+  const m = /^"(\d{1,9})"$/.exec(v);
+  return m ? { ok: true, version: Number(m[1]) } : { ok: false };
+}
+
+/** A version as the ETag header, to be sent back in If-Match. */
+export const etag = (version: number) => ({ ETag: `"${version}"` });

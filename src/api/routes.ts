@@ -15,7 +15,7 @@ import type { SupportReader } from '../support/support-reader.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import { supportViewJson } from './support-json.js';
 import { bearerAuth, requireArea, requireWrite, type ApiEnv } from './auth.js';
-import { apiError, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
+import { apiError, etag, ifMatchVersion, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
 import type { CallerVerificationService, Verifier } from '../support/verification.js';
@@ -122,16 +122,6 @@ function refusal(c: Ctx, outcome: Exclude<Outcome<unknown>, { ok: true }>, vars?
   return apiError(c, refusalCode[outcome.reason], text(outcome.message, fallback, vars));
 }
 
-/** `If-Match: "3"` (a policy version as its ETag) or `*`; anything else is a 400. */
-function ifMatchVersion(header: string | undefined): { ok: true; version: number | undefined } | { ok: false } {
-  if (header === undefined) return { ok: true, version: undefined };
-  const v = header.trim();
-  if (v === '*') return { ok: true, version: undefined };
-  const m = /^"(\d{1,9})"$/.exec(v);
-  return m ? { ok: true, version: Number(m[1]) } : { ok: false };
-}
-
-const etag = (version: number) => ({ ETag: `"${version}"` });
 
 /** The JSON API under /api/v1 (bearer-token auth, no cookies, no CSRF). */
 export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {

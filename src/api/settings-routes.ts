@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { isStoredSection, storedSectionNames } from '../config/stored-sections.js';
 import type { SettingsService } from '../settings/settings-service.js';
 import { requireWrite, type ApiEnv } from './auth.js';
-import { apiError, t } from './errors.js';
+import { apiError, etag, ifMatchVersion, t } from './errors.js';
 import { settingsChangeBody, settingsVersionJson } from './settings-schemas.js';
 import type { ApiHelpers } from './support-action-routes.js';
 
@@ -12,13 +12,6 @@ export interface SettingsApiDeps {
   settings: Pick<SettingsService, 'refresh' | 'update' | 'history' | 'view' | 'fixedPaths'>;
 }
 
-/** `If-Match: "3"` or `*`; anything else is a 400. */
-function ifMatch(header: string | undefined): { ok: true; version: number | undefined } | { ok: false } {
-  if (header === undefined || header.trim() === '*') return { ok: true, version: undefined };
-  const m = /^"(\d{1,9})"$/.exec(header.trim());
-  return m ? { ok: true, version: Number(m[1]) } : { ok: false };
-}
-
 /**
  * The stored settings over the API: each section read with its version (ETag), replaced (PUT) or
  * merged (PATCH, RFC 7396) on top of the version it was read at, and its versions listed. Secrets
@@ -26,7 +19,6 @@ function ifMatch(header: string | undefined): { ok: true; version: number | unde
  */
 export function settingsApi(app: Hono<ApiEnv>, deps: SettingsApiDeps, h: Pick<ApiHelpers, 'jsonObject' | 'validate'>): void {
   const notFound = (c: Ctx) => apiError(c, 'not_found', t('api.error.settingsSection', { sections: storedSectionNames.join(', ') }));
-  const etag = (version: number) => ({ ETag: `"${version}"` });
 
   app.get('/settings', async (c) => {
     const all = await deps.settings.refresh();
@@ -55,7 +47,7 @@ export function settingsApi(app: Hono<ApiEnv>, deps: SettingsApiDeps, h: Pick<Ap
     if (!body.ok) return body.res;
     const parsed = h.validate(c, settingsChangeBody, body.value);
     if (!parsed.ok) return parsed.res;
-    const match = ifMatch(c.req.header('if-match'));
+    const match = ifMatchVersion(c.req.header('if-match'));
     if (!match.ok) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { 'If-Match': t('api.error.ifMatch') });
     const { settings, expectedVersion, comment } = parsed.value;
     if (match.version !== undefined && expectedVersion !== undefined && match.version !== expectedVersion) return apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree') });

@@ -173,7 +173,7 @@ export class SettingsService {
     const file = d.config[section] as unknown as Record<string, unknown>;
     const refused = this.fixedPaths(section).filter((p) => {
       const sent = p === '' ? input : valueAt(input, p);
-      return sent !== undefined && JSON.stringify(publicView(section, { v: sent })['v']) !== JSON.stringify(publicView(section, { v: p === '' ? file : valueAt(file, p) })['v']);
+      return sent !== undefined && JSON.stringify(sent) !== JSON.stringify(p === '' ? file : valueAt(file, p));
     });
     if (refused.length > 0) return { ok: false, reason: 'fixed', paths: refused };
     const parsed = validateSection(section, this.withFixed(section, candidate));
