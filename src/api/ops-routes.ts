@@ -16,7 +16,7 @@ type Ctx = Context<ApiEnv>;
 
 export interface OpsApiDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
-  hub: Pick<AgentHub, 'connected' | 'online'>;
+  hub: Pick<AgentHub, 'connectedAgentIds'>;
   sync: Pick<SyncService, 'runs' | 'request'>;
   settings: Pick<SettingsService, 'current'>;
   reports: ReportQueries;
@@ -31,7 +31,6 @@ export interface OpsApiDeps {
  * agents, sync, reports and delivery pages show and do, through the same services and audit.
  */
 export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 'jsonObject' | 'validate'>): void {
-  const connectedIds = async () => new Set([...deps.hub.connected().map((s) => s.agent.id), ...(await deps.hub.online()).map((p) => p.agentId)]);
   const limitOf = (c: Ctx, max: number): number | null => {
     const raw = c.req.query('limit');
     const n = raw === undefined ? 20 : Number(raw);
@@ -40,7 +39,7 @@ export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 
 
   // ---- agents ----
   app.get('/agents', async (c) => {
-    const [agents, online] = await Promise.all([deps.agents.list(), connectedIds()]);
+    const [agents, online] = await Promise.all([deps.agents.list(), deps.hub.connectedAgentIds()]);
     return c.json({ items: agents.map((a) => agentJson(a, online.has(a.id))) });
   });
 
@@ -59,7 +58,7 @@ export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 
 
   // ---- sync ----
   app.get('/sync', async (c) => {
-    const [[last], online, settings] = await Promise.all([deps.sync.runs(1), connectedIds(), deps.settings.current()]);
+    const [[last], online, settings] = await Promise.all([deps.sync.runs(1), deps.hub.connectedAgentIds(), deps.settings.current()]);
     return c.json({ lastRun: last ? syncRunJson(last) : null, intervalMinutes: settings.sync.values.intervalMinutes, agentsConnected: online.size });
   });
 

@@ -51,7 +51,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
             const p = (await portal.policy.current()).policy;
             return { enabledFor: p.enabledFor, groups: p.groups.length };
           },
-          agentsConnected: async () => new Set([...portal.agentHub.connected().map((s) => s.agent.id), ...(await portal.agentHub.online()).map((p) => p.agentId)]).size,
+          agentsConnected: async () => (await portal.agentHub.connectedAgentIds()).size,
         },
         userId,
       ),

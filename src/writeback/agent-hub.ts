@@ -103,6 +103,11 @@ export class AgentHub {
     return this.bus !== null && (await this.presence.online()).some((p) => p.instanceId !== this.presence.instanceId);
   }
 
+  /** The ids of the agents connected now, here or to another instance. */
+  async connectedAgentIds(): Promise<Set<string>> {
+    return new Set([...this.connected().map((s) => s.agent.id), ...(await this.online()).map((p) => p.agentId)]);
+  }
+
   /** Agents connected to this portal instance right now. */
   connected(): Array<{ agent: Agent; connectedAt: number }> {
     return this.connections.sessions().map((s) => ({ agent: s.agent, connectedAt: s.connectedAt }));
