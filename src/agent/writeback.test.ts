@@ -64,7 +64,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-writeback-'));
   dc = await startSambaDc();
   await dc.samba(['domain', 'passwordsettings', 'set', '--min-pwd-age=0', '--account-lockout-threshold=3']);
-  tp = await createTestPortal({ config: { listen: { host: '127.0.0.1', port: 0 }, writeback: { jobSeconds: 3, answerSeconds: 3 } } });
+  tp = await createTestPortal({ config: { listen: { host: '127.0.0.1', port: 0 }, writeback: { jobSeconds: 3, answerSeconds: 3 }, reset: { captchaMaxNumber: 200 } } });
   server = await startServer(tp.portal);
 }, 180_000);
 

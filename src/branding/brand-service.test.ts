@@ -51,7 +51,7 @@ describe.each(dialects)('the stored brand on %s', (dialect) => {
   });
 
   it('a saved brand\'s helpdesk is the one the reset, the reset link and the "this wasn\'t me" pages name; before, the policy\'s', async () => {
-    t = await createTestPortal({ dialect });
+    t = await createTestPortal({ dialect, config: { reset: { captchaMaxNumber: 200 } } });
     expect((await t.portal.policy.update(actor, { customization: { helpdesk: 'policy-help@corp.example' } })).ok).toBe(true);
     const pages = async () => {
       const c = new TestClient(t!.app);

@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe.each(dialects)('one helpdesk rule for pages and flows on %s', (dialect) => {
   it("the saved brand's helpdesk, else the policy's, else the file's — the same on the page frame and in the reset flow", async () => {
-    t = await createTestPortal({ dialect, config: { branding: { helpdesk: 'help@file.example' } } });
+    t = await createTestPortal({ dialect, config: { branding: { helpdesk: 'help@file.example' }, reset: { captchaMaxNumber: 200 } } });
     const resetPage = async () => {
       const c = new TestClient(t!.app);
       return (await c.get(`/reset/verify?flow=${flowOf(await startReset(c, 'nobody.here'))}`)).body;
