@@ -50,10 +50,43 @@ describe('JSON API: token scopes per area', () => {
   it('a token limited to areas lists them, and the audit log names them', async () => {
     const r = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'settings-bot', scope: 'write', areas: ['sync', 'settings'] });
     if (!r.ok) throw new Error('token');
-    expect(r.value.record.areas).toEqual(['settings', 'sync']);
+    expect(r.value.record.areas).toEqual({ settings: 'write', sync: 'write' });
     const audit = await sb().tp.store.db.selectFrom('audit_events').select('details').where('event', '=', 'api_token_created').where('target_name', '=', 'settings-bot').executeTakeFirstOrThrow();
-    expect(JSON.parse(audit.details!)).toMatchObject({ scope: 'write', areas: 'settings,sync' });
-    const bad = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'bad', scope: 'write', areas: ['colours'] });
-    expect(bad.ok).toBe(false);
+    expect(JSON.parse(audit.details!)).toMatchObject({ scope: 'write', areas: 'settings:write,sync:write' });
+    for (const areas of [['colours'], ['settings:admin'], ['settings:'], [], 'settings']) {
+      const bad = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'bad', scope: 'write', areas });
+      expect(bad, JSON.stringify(areas)).toMatchObject({ ok: false, reason: 'invalid' });
+    }
+    expect(await sb().tp.store.db.selectFrom('api_tokens').select('name').where('name', '=', 'bad').execute()).toEqual([]);
+  });
+
+  it('one token with a different level on each area: write where it holds write, read only where it holds read, nothing elsewhere', async () => {
+    const r = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'mixed', scope: 'read', areas: ['settings:write', 'audit', 'audit:read'] });
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    expect(r.value.record).toMatchObject({ scope: 'write', areas: { settings: 'write', audit: 'read' } });
+    const token = r.value.token;
+    expect((await call('PATCH', '/settings/throttling', { token, body: { settings: { blockHours: 3 } } })).status).toBe(200);
+    expect((await call('GET', '/settings/throttling', { token })).json.settings.blockHours).toBe(3);
+    expect((await call('GET', '/audit', { token })).status).toBe(200);
+    const users = await call('GET', '/users', { token });
+    expect(users.status).toBe(403);
+    expect(users.json.error.message).toContain('users:read');
+    const sync = await call('POST', '/sync/run', { token, body: {} });
+    expect(sync.status).toBe(403);
+    expect(sync.res.headers.get('www-authenticate')).toContain('scope="sync:write"');
+    // The same area at two levels keeps the higher; every area at one level is no limit at all.
+    const both = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'both', scope: 'read', areas: ['sync:read', 'sync:write'] });
+    expect(both.ok && both.value.record.areas).toEqual({ sync: 'write' });
+    const all = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'all', scope: 'write', areas: apiAreas.map((a) => `${a}:read`) });
+    expect(all.ok && all.value.record).toMatchObject({ scope: 'read', areas: null });
+  });
+
+  it('a token made before levels per area (its areas column without levels) keeps the scope it was made with on those areas', async () => {
+    const r = await sb().tp.portal.apiTokens.create({ id: null, name: 'root' }, { name: 'old-style', scope: 'read', areas: ['sync'] });
+    if (!r.ok) throw new Error('token');
+    await sb().tp.store.db.updateTable('api_tokens').set({ scope: 'write', areas: 'sync,reports' }).where('id', '=', r.value.record.id).execute();
+    expect((await sb().tp.portal.apiTokens.byId(r.value.record.id))?.areas).toEqual({ sync: 'write', reports: 'write' });
+    expect((await call('GET', '/reports/coverage', { token: r.value.token })).status).toBe(200);
+    expect((await call('GET', '/groups', { token: r.value.token })).status).toBe(403);
   });
 });

@@ -25,19 +25,37 @@ describe('JSON API', () => {
       await admin.signIn('root', PW);
     });
 
-    it('a token limited to the areas ticked reaches only those; the list says which', async () => {
-      await admin.get('/admin/api-tokens');
-      const created = await admin.post('/admin/api-tokens', { name: 'settings bot', scope: 'write', areas: ['settings', 'sync'], expiresInDays: '' });
+    it('a token limited to the areas chosen reaches each at the level chosen there, and nothing else; the list says which', async () => {
+      const page = await admin.get('/admin/api-tokens');
+      expect(page.body).toContain('Only the parts of the API chosen below');
+      expect(page.body).toContain('<label for="f-area-settings">Settings</label>');
+      const created = await admin.post('/admin/api-tokens', { name: 'settings bot', scope: 'areas', 'area-settings': 'write', 'area-audit': 'read', 'area-users': '', expiresInDays: '' });
       expect(created.status).toBe(200);
       const shown = /value="(sspr_[A-Za-z0-9_-]{43})"/.exec(created.body)![1]!;
       expect((await call('PATCH', '/settings/throttling', { token: shown, body: { settings: { blockHours: 2 } } })).status).toBe(200);
+      expect((await call('GET', '/audit', { token: shown })).status).toBe(200);
       const users = await call('GET', '/users', { token: shown });
       expectError(users, 403, 'forbidden');
       expect(users.json.error.message).toContain('users:read');
-      expect((await admin.get('/admin/api-tokens')).body).toContain('Read and write: Settings, AD sync');
-      const bad = await admin.post('/admin/api-tokens', { name: 'bad areas', scope: 'read', areas: ['colours'] });
+      expect((await admin.get('/admin/api-tokens')).body).toContain('Audit log: Read only, Settings: Read and write');
+    });
+
+    it('refuses, in words and creating nothing, a limited token with no area chosen, levels chosen for a token on every area, and a level that is not one', async () => {
+      const before = (await tp.portal.apiTokens.list()).length;
+      await admin.get('/admin/api-tokens');
+      const none = await admin.post('/admin/api-tokens', { name: 'no areas', scope: 'areas', 'area-sync': '' });
+      expect(none.status).toBe(400);
+      expect(none.body).toContain('Choose the access to at least one part of the API, or give the token access to every part.');
+      expect(none.body).toContain('value="areas" checked');
+      const both = await admin.post('/admin/api-tokens', { name: 'both', scope: 'read', 'area-sync': 'write' });
+      expect(both.status).toBe(400);
+      expect(both.body).toContain('This token reaches every part of the API: set the parts below back to');
+      // The level chosen stays chosen on the page that names the problem.
+      expect(both.body).toMatch(/<select id="f-area-sync" name="area-sync">.*<option value="write" selected/s);
+      const bad = await admin.post('/admin/api-tokens', { name: 'bad level', scope: 'areas', 'area-sync': 'admin' });
       expect(bad.status).toBe(400);
       expect(bad.body).toContain('Choose areas from the list, or none for every area.');
+      expect((await tp.portal.apiTokens.list()).length).toBe(before);
     });
 
     it('creates a token that is shown once, works against the API, and can be revoked', async () => {

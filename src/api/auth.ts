@@ -59,8 +59,8 @@ export const requireArea: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const area = areaOf(c.req.path);
   const level = levelOf(c.req.method, c.req.path);
   const token = c.get('token');
-  // A read token's write is requireWrite's to refuse (its words name the write scope); here: the area.
-  if (area && !tokenAllows({ scope: 'write', areas: token.areas }, area, level)) {
+  // A token on every area is requireWrite's to refuse (its words name the write scope); here: the level held on this area.
+  if (area && token.areas !== null && !tokenAllows(token, area, level)) {
     const scope = `${area}:${level}`;
     return apiError(c, 'forbidden', t('api.error.forbiddenArea', { scope }), undefined, { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` });
   }

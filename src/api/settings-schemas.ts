@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STORED_SECTIONS, storedSectionNames } from '../config/stored-sections.js';
+import { STORED_SECTIONS, storedSectionNames, type StoredSection } from '../config/stored-sections.js';
 import type { SettingsService, SettingsVersion } from '../settings/settings-service.js';
 
 /** Bodies and answers of /api/v1/settings (src/api/settings-routes.ts), described in the OpenAPI document. */
@@ -37,7 +37,7 @@ export function settingsVersionJson(settings: Pick<SettingsService, 'view' | 'fi
   };
 }
 
-const sectionSchemaNames = { delivery: 'DeliverySettings', throttling: 'ThrottlingSettings', signIn: 'SignInSettings', reset: 'ResetSettings', reminders: 'ReminderSettings', sync: 'SyncSettings', writeback: 'WritebackSettings' } as const;
+const sectionSchemaNames = { delivery: 'DeliverySettings', throttling: 'ThrottlingSettings', signIn: 'SignInSettings', sessions: 'SessionSettings', setup: 'SetupLinkSettings', methods: 'CodeSettings', reset: 'ResetSettings', reminders: 'ReminderSettings', sync: 'SyncSettings', writeback: 'WritebackSettings' } as const satisfies Record<StoredSection, string>;
 
 export const settingsRequestSchemas = { SettingsChangeRequest: settingsChangeBody, ...Object.fromEntries(storedSectionNames.map((s) => [sectionSchemaNames[s], STORED_SECTIONS[s]])) };
 export const settingsResponseSchemas = { SettingsVersion: settingsVersionJsonSchema, SettingsVersionList: settingsVersionListJsonSchema, SettingsIndex: settingsIndexJsonSchema };

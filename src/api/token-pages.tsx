@@ -1,15 +1,15 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppContext, AppEnv } from '../http/context.js';
-import { list, readForm, str } from '../http/form.js';
-import { ErrorSummary, Field, Submit } from '../http/ui/forms.js';
+import { readForm, str } from '../http/form.js';
+import { ErrorSummary, Field, Submit, errorText } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import { AdminPage, statusFor } from '../http/ui/console-page.js';
 import { actorOf } from '../http/actor.js';
-import type { MessageKey } from '../i18n/index.js';
+import type { MessageKey, Translate } from '../i18n/index.js';
 import type { FieldErrors } from '../shared/validation.js';
 import { formatDateTime } from '../http/ui/dates.js';
-import { apiAreas, apiScopes, apiTokenRefusals, tokenStatus, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
+import { apiAreas, apiScopes, apiTokenRefusals, tokenStatus, type ApiArea, type ApiToken, type ApiTokenService, type CreatedToken } from './tokens.js';
 
 export interface ApiTokenPageDeps {
   apiTokens: Pick<ApiTokenService, 'list' | 'create' | 'revoke'>;
@@ -20,13 +20,27 @@ const labels: Record<string, MessageKey> = { name: 'apiTokens.field.name', scope
 
 const when = (ms: number) => formatDateTime(ms, 'minute');
 
+/** "Read and write" for a token on every area; else each area with its level: "Settings: Read and write, Audit log: Read only". */
+function access(t: Translate, token: ApiToken): string {
+  const held = token.areas;
+  if (held === null) return t(`apiTokens.scope.${token.scope}`);
+  return apiAreas
+    .filter((a) => held[a])
+    .map((a) => t('apiTokens.scope.area', { area: t(`apiTokens.area.${a}`), level: t(`apiTokens.scope.${held[a]!}`) }))
+    .join(', ');
+}
+
+/** The access radio: every area read, every area write, or only the areas given a level below. */
+const accessChoices = [...apiScopes, 'areas'] as const;
+const areaField = (a: ApiArea) => `area-${a}`;
+
 function TokenRow({ c, token, now }: { c: AppContext; token: ApiToken; now: number }) {
   const t = c.get('t');
   const status = tokenStatus(token, now);
   return (
     <tr>
       <td>{token.name}</td>
-      <td class="wrap">{token.areas === null ? t(`apiTokens.scope.${token.scope}`) : t('apiTokens.scope.areas', { scope: t(`apiTokens.scope.${token.scope}`), areas: token.areas.map((a) => t(`apiTokens.area.${a}`)).join(', ') })}</td>
+      <td class="wrap">{access(t, token)}</td>
       <td>{when(token.createdAt)}</td>
       <td>{token.lastUsedAt ? when(token.lastUsedAt) : t('apiTokens.never')}</td>
       <td>{token.expiresAt ? when(token.expiresAt) : t('apiTokens.noExpiry')}</td>
@@ -53,7 +67,7 @@ interface TokensView {
   tokens: ApiToken[];
   now: number;
   created?: CreatedToken;
-  values?: { name?: string; scope?: string; expiresInDays?: string; areas?: string[] };
+  values?: { name?: string; scope?: string; expiresInDays?: string; areas?: Partial<Record<ApiArea, string>> };
   errors?: FieldErrors;
   problem?: string;
 }
@@ -65,7 +79,7 @@ function TokensPage(props: TokensView) {
   const e = props.errors ?? {};
   const v = (k: 'name' | 'scope' | 'expiresInDays') => props.values?.[k] ?? '';
   const scope = v('scope') || 'read';
-  const areas = props.values?.areas ?? [];
+  const areas = props.values?.areas ?? {};
   return (
     <AdminPage c={c} title={t('apiTokens.title')} section="/admin/api-tokens">
       <h1>{t('apiTokens.title')}</h1>
@@ -116,10 +130,10 @@ function TokensPage(props: TokensView) {
               {t('v.apiToken.scope')}
             </p>
           ) : null}
-          {apiScopes.map((s) => (
+          {accessChoices.map((s) => (
             <label>
               <input type="radio" name="scope" value={s} checked={scope === s} />
-              {t(`apiTokens.scope.${s}`)}
+              {t(s === 'areas' ? 'apiTokens.scope.areasOnly' : `apiTokens.scope.${s}`)}
             </label>
           ))}
         </fieldset>
@@ -130,15 +144,26 @@ function TokensPage(props: TokensView) {
           </p>
           {e['areas'] ? (
             <p class="field-error" id="f-areas-error">
-              {t('v.apiToken.area')}
+              {errorText(t, e['areas'])}
             </p>
           ) : null}
-          {apiAreas.map((a) => (
-            <label>
-              <input type="checkbox" name="areas" value={a} checked={areas.includes(a)} />
-              {t(`apiTokens.area.${a}`)}
-            </label>
-          ))}
+          <div class="area-levels">
+            {apiAreas.map((a) => (
+              <div>
+                <label for={`f-${areaField(a)}`}>{t(`apiTokens.area.${a}`)}</label>
+                <select id={`f-${areaField(a)}`} name={areaField(a)}>
+                  <option value="" selected={!areas[a]}>
+                    {t('apiTokens.level.none')}
+                  </option>
+                  {apiScopes.map((l) => (
+                    <option value={l} selected={areas[a] === l}>
+                      {t(`apiTokens.scope.${l}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ))}
+          </div>
         </fieldset>
         <Field t={t} name="expiresInDays" label="apiTokens.field.expiresInDays" hint={t('apiTokens.field.expiresInDaysHint')} value={v('expiresInDays')} maxlength={4} error={e['expiresInDays']} />
         <Submit>{t('apiTokens.create.submit')}</Submit>
@@ -163,10 +188,14 @@ export function apiTokenPages(deps: ApiTokenPageDeps): Hono<AppEnv> {
 
   app.post('/admin/api-tokens', async (c) => {
     const form = await readForm(c);
-    const areas = list(form, 'areas');
-    const values = { name: str(form, 'name') ?? '', scope: str(form, 'scope') ?? '', expiresInDays: str(form, 'expiresInDays') ?? '', areas };
-    // No area ticked: every area.
-    const r = await deps.apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: str(form, 'scope'), areas: areas.length ? areas : null, expiresInDays: days(str(form, 'expiresInDays')) });
+    const scope = str(form, 'scope') ?? '';
+    const areas: Partial<Record<ApiArea, string>> = Object.fromEntries(apiAreas.map((a) => [a, str(form, areaField(a)) ?? '']).filter(([, l]) => l !== ''));
+    const values = { name: str(form, 'name') ?? '', scope, expiresInDays: str(form, 'expiresInDays') ?? '', areas };
+    const chosen = Object.entries(areas).map(([a, l]) => `${a}:${l}`);
+    // "Only the areas below" needs one; a level chosen below with "every area" above is a contradiction, not something to drop.
+    if (scope === 'areas' && chosen.length === 0) return page(c, { values, errors: { areas: 'v.apiToken.areasNone' } }, 400);
+    if (scope !== 'areas' && chosen.length > 0) return page(c, { values, errors: { areas: 'v.apiToken.areasWithAll' } }, 400);
+    const r = await deps.apiTokens.create(actorOf(c), { name: str(form, 'name'), scope: scope === 'areas' ? 'read' : scope, areas: scope === 'areas' ? chosen : null, expiresInDays: days(str(form, 'expiresInDays')) });
     // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
     if (r.ok) return page(c, { created: r.value });
     if (r.reason === 'invalid') return page(c, { values, errors: r.errors }, 400);

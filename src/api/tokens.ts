@@ -15,22 +15,53 @@ export type ApiScope = (typeof apiScopes)[number];
 
 /**
  * The areas of the API (the OpenAPI document's tags): a token may be limited to some of them,
- * at its scope (read: GET and the password test; write: everything). `settings:write` is the
- * scope `write` on the area `settings`.
+ * each at its own level (read: GET and the password test; write: everything). `settings:write`
+ * is write on the area `settings`; a token may hold `settings:write` and `audit:read` at once.
  */
 export const apiAreas = ['policy', 'users', 'groups', 'audit', 'settings', 'agents', 'sync', 'reports', 'delivery'] as const;
 export type ApiArea = (typeof apiAreas)[number];
 const isArea = (a: string): a is ApiArea => (apiAreas as readonly string[]).includes(a);
 
-/** Whether the token may do this: its scope (write includes read) on this area (no areas listed: every area). */
+/** A limited token's level per area it may use (`{ settings: 'write', audit: 'read' }`); the areas left out it cannot reach. */
+export type ApiAreaAccess = Partial<Record<ApiArea, ApiScope>>;
+
+/** Whether the token may do this: on every area at its scope, or at the level it holds on this area (write includes read). */
 export function tokenAllows(token: Pick<ApiToken, 'scope' | 'areas'>, area: ApiArea, level: ApiScope): boolean {
-  if (level === 'write' && token.scope !== 'write') return false;
-  return token.areas === null || token.areas.includes(area);
+  const held = token.areas === null ? token.scope : token.areas[area];
+  return held !== undefined && (level === 'read' || held === 'write');
 }
 
-/** What a token may do, as scope strings: `write` (every area) or `settings:write`, `sync:write`. */
+/** What a token may do, as scope strings: `write` (every area) or `settings:write`, `audit:read`. */
 export function tokenScopes(token: Pick<ApiToken, 'scope' | 'areas'>): string[] {
-  return token.areas === null ? [token.scope] : token.areas.map((a) => `${a}:${token.scope}`);
+  return token.areas === null ? [token.scope] : apiAreas.filter((a) => token.areas![a]).map((a) => `${a}:${token.areas![a]}`);
+}
+
+/**
+ * The access a token is created with: `areas` lists `settings` (at `scope`) or `settings:write`;
+ * the same area twice keeps the higher level. Every area at one level is no limit at all.
+ */
+function accessOf(scope: ApiScope, entries: readonly string[] | null | undefined): { scope: ApiScope; areas: ApiAreaAccess | null } {
+  if (!entries) return { scope, areas: null };
+  const areas: ApiAreaAccess = {};
+  for (const entry of entries) {
+    const [area, level = scope] = entry.split(':') as [ApiArea, ApiScope | undefined];
+    if (areas[area] !== 'write') areas[area] = level;
+  }
+  const levels = apiAreas.map((a) => areas[a]);
+  const top: ApiScope = levels.includes('write') ? 'write' : 'read';
+  if (levels.every((l) => l === top)) return { scope: top, areas: null };
+  return { scope: top, areas: Object.fromEntries(apiAreas.filter((a) => areas[a]).map((a) => [a, areas[a]])) as ApiAreaAccess };
+}
+
+/** The areas column: `settings:write,audit:read`; an entry without a level (tokens made before levels per area) has the token's scope. */
+function readAreas(column: string | null, scope: ApiScope): ApiAreaAccess | null {
+  if (column === null) return null;
+  const areas: ApiAreaAccess = {};
+  for (const entry of column.split(',')) {
+    const [area, level] = entry.split(':');
+    if (area && isArea(area)) areas[area] = level === 'write' ? 'write' : level === 'read' ? 'read' : scope;
+  }
+  return areas;
 }
 
 /** A recognisable prefix: secret scanners and people can tell an OpenSSPR token from other strings. */
@@ -47,8 +78,8 @@ export interface ApiToken {
   id: string;
   name: string;
   scope: ApiScope;
-  /** The areas the scope applies to; null: every area. */
-  areas: ApiArea[] | null;
+  /** The level on each area the token may use; null: every area at `scope` (the highest level it holds). */
+  areas: ApiAreaAccess | null;
   createdBy: string | null;
   createdAt: number;
   expiresAt: number | null;
@@ -76,8 +107,13 @@ export const tokenNameSchema = z
 export const newTokenSchema = z.object({
   name: tokenNameSchema,
   scope: z.enum(apiScopes, { error: 'v.apiToken.scope' }),
-  /** Only these areas (absent or null: every area). */
-  areas: z.array(z.enum(apiAreas, { error: 'v.apiToken.area' }), { error: 'v.apiToken.area' }).min(1, 'v.apiToken.area').max(apiAreas.length).nullable().optional(),
+  /** Only these areas, each `settings` (at `scope`) or `settings:read|write` (absent or null: every area). */
+  areas: z
+    .array(z.string({ error: 'v.apiToken.area' }).regex(new RegExp(`^(${apiAreas.join('|')})(:(${apiScopes.join('|')}))?$`), 'v.apiToken.area'), { error: 'v.apiToken.area' })
+    .min(1, 'v.apiToken.area')
+    .max(apiAreas.length * apiScopes.length, 'v.apiToken.area')
+    .nullable()
+    .optional(),
   /** Days until the token stops working; null or absent = it never expires (revoke it instead). */
   expiresInDays: z.number({ error: 'v.apiToken.expiresInDays' }).int('v.apiToken.expiresInDays').min(1, 'v.apiToken.expiresInDays').max(3650, 'v.apiToken.expiresInDays').nullable().optional(),
 });
@@ -107,11 +143,12 @@ export interface CreatedToken {
 }
 
 function toToken(r: ApiTokensTable): ApiToken {
+  const scope: ApiScope = r.scope === 'write' ? 'write' : 'read';
   return {
     id: r.id,
     name: r.name,
-    scope: r.scope === 'write' ? 'write' : 'read',
-    areas: r.areas === null ? null : r.areas.split(',').filter(isArea),
+    scope,
+    areas: readAreas(r.areas, scope),
     createdBy: r.created_by,
     createdAt: Number(r.created_at),
     expiresAt: r.expires_at === null ? null : Number(r.expires_at),
@@ -138,8 +175,8 @@ export class ApiTokenService {
   async create(actor: Actor, input: unknown): Promise<Result<CreatedToken, 'exists'> | InvalidToken> {
     const parsed = parseInput(newTokenSchema, input);
     if (!parsed.ok) return fail('invalid', { errors: parsed.errors });
-    const { name, scope, expiresInDays } = parsed.value;
-    const areas = parsed.value.areas ? apiAreas.filter((a) => parsed.value.areas!.includes(a)) : null;
+    const { name, expiresInDays } = parsed.value;
+    const { scope, areas } = accessOf(parsed.value.scope, parsed.value.areas);
     const now = this.d.clock.now();
     // A name is how administrators, the CLI and the audit log tell tokens apart: one usable token per name.
     if ((await this.byName(name)).some((t) => tokenStatus(t, now) === 'active')) return fail('exists');
@@ -149,7 +186,7 @@ export class ApiTokenService {
       name,
       token_hash: hashToken(token),
       scope,
-      areas: areas && areas.length < apiAreas.length ? areas.join(',') : null,
+      areas: areas === null ? null : tokenScopes({ scope, areas }).join(','),
       created_by: actor.id,
       created_at: now,
       expires_at: expiresInDays ? now + expiresInDays * DAY : null,

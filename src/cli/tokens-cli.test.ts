@@ -72,8 +72,22 @@ describe('sspr token', () => {
       expect(await apiStatus(portal, token, 'GET', '/sync')).toBe(200);
       expect(await apiStatus(portal, token, 'GET', '/policy')).toBe(403);
     });
-    const bad = await sspr('token', 'create', 'x', '--area', 'colours');
-    expect(bad.code).toBe(EXIT.usage);
+    for (const area of ['colours', 'sync:admin']) {
+      const bad = await sspr('token', 'create', 'x', '--area', area);
+      expect(bad.code).toBe(EXIT.usage);
+      expect(bad.stderr).toContain('error: --area: Choose areas from the list');
+    }
+  });
+
+  it('--area takes a level per area: settings:write audit:read', async () => {
+    const out = await ok('token', 'create', 'audit-bot', '--area', 'settings:write', 'audit:read');
+    expect(out).toContain('Created API token audit-bot (audit:read, settings:write, does not expire');
+    const token = printedToken(out);
+    await withPortal(async (portal) => {
+      expect(await apiStatus(portal, token, 'GET', '/audit')).toBe(200);
+      expect(await apiStatus(portal, token, 'GET', '/settings')).toBe(200);
+      expect(await apiStatus(portal, token, 'POST', '/sync/run')).toBe(403);
+    });
   });
 
   it('bad arguments exit 2, name the problem on stderr and create nothing', async () => {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { apiScopes, apiTokenRefusals, tokenStatus, type ApiScope, type ApiToken, type ApiTokenRefusal, type InvalidToken, apiAreas, tokenScopes, type ApiArea } from '../api/tokens.js';
+import { apiScopes, apiTokenRefusals, tokenStatus, type ApiScope, type ApiToken, type ApiTokenRefusal, type InvalidToken, apiAreas, tokenScopes } from '../api/tokens.js';
 import type { Refused } from '../shared/result.js';
 import { isMessageKey, translator } from '../i18n/index.js';
 import { CliExit, EXIT, openPortal, type CliIO } from './context.js';
@@ -12,12 +12,12 @@ function say(io: CliIO, line: string): void {
 }
 
 /** Fields of the service as the command line spells them. */
-const optionOf: Record<string, string> = { scope: '--scope', expiresInDays: '--expires-days' };
+const optionOf: Record<string, string> = { scope: '--scope', areas: '--area', expiresInDays: '--expires-days' };
 
 /** A refused outcome as `error:` lines and the exit code (README "CLI"). */
 function refused(io: CliIO, outcome: Refused<ApiTokenRefusal> | InvalidToken): number {
   if (outcome.reason === 'invalid') {
-    for (const [field, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${optionOf[field] ?? field}: ${isMessageKey(key) ? t(key) : key}\n`);
+    for (const [field, key] of Object.entries(outcome.errors)) io.stderr.write(`error: ${optionOf[field.split('.')[0]!] ?? field}: ${isMessageKey(key) ? t(key) : key}\n`);
     return EXIT.usage;
   }
   const refusal = apiTokenRefusals[outcome.reason];
@@ -39,9 +39,9 @@ export function registerTokenCommands(program: Command, io: CliIO, setExit: (cod
     .command('create <name>')
     .description('create an API token and print it once (only its hash is stored)')
     .addOption(new Option('--scope <scope>', 'read: GET only; write: also changes').choices([...apiScopes]).default('read'))
-    .addOption(new Option('--area <area...>', 'only these areas of the API (default: every area), e.g. --area settings sync').choices([...apiAreas]))
+    .option('--area <area...>', `only these areas of the API, each at --scope or with its own level (default: every area), e.g. --area settings:write audit:read; areas: ${apiAreas.join(', ')}`)
     .option('--expires-days <n>', 'days until the token stops working (1-3650; default: never)')
-    .action(async (name: string, opts: { scope: ApiScope; area?: ApiArea[]; expiresDays?: string }, cmd: Command) => {
+    .action(async (name: string, opts: { scope: ApiScope; area?: string[]; expiresDays?: string }, cmd: Command) => {
       let expiresInDays: number | null = null;
       if (opts.expiresDays !== undefined) {
         if (!/^\d{1,4}$/.test(opts.expiresDays.trim())) throw new CliExit(EXIT.usage, `--expires-days: ${t('v.apiToken.expiresInDays')}`);

@@ -92,6 +92,9 @@ ul.details li { margin: 0; }
 .admin-nav ul { list-style: none; margin: 0; padding: 0; }
 .admin-nav a { display: block; padding: .4rem .6rem; border-radius: var(--radius); text-decoration: none; }
 .admin-nav a[aria-current=page] { background: var(--brand); color: #fff; }
+.area-levels { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: .25rem 1.5rem; }
+.area-levels label { font-weight: 600; display: block; }
+.area-levels select { width: 100%; }
 .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: var(--gap); margin-bottom: var(--gap); }
 .stat { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; }
 .stat .n { font-size: 2rem; font-weight: 700; display: block; }
