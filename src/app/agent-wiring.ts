@@ -61,7 +61,7 @@ export function agentParts(d: { config: Config; store: Store; clock: Clock; audi
     clock,
     audit,
     get contactInfo() {
-      return { enabled: syncSettings().useContactInfo, methods: d.methods, phoneRegion: d.config.methods.phoneRegion };
+      return { enabled: syncSettings().useContactInfo, methods: d.methods, phoneRegion: d.settings.snapshot().methods.values.phoneRegion };
     },
     get usernameFrom() {
       return syncSettings().usernameFrom;

@@ -105,10 +105,10 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   );
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
-  const codeMinutes = portal.config.methods.codeMinutes;
-  const secondFactorPage = { securityInfo: portal.securityInfo, codeMinutes };
-  app.route('/', signInRoutes({ ...secondFactorPage, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit }));
-  app.route('/', passkeySignInRoutes({ ...secondFactorPage, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions }));
+  // The codes' lifetime and the phone region as stored now (Settings › Codes): read at each page.
+  const codes = () => portal.settings.snapshot().methods.values;
+  app.route('/', signInRoutes({ securityInfo: portal.securityInfo, get codeMinutes() { return codes().codeMinutes; }, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit })); // prettier-ignore
+  app.route('/', passkeySignInRoutes({ securityInfo: portal.securityInfo, get codeMinutes() { return codes().codeMinutes; }, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions })); // prettier-ignore
   app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: lengthRulesOf(portal.policy) }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
@@ -139,8 +139,12 @@ export function createApp(portal: Portal): Hono<AppEnv> {
       get verifyFailures() {
         return portal.securityInfoLimits.verifyFailures;
       },
-      codeMinutes,
-      phoneRegion: portal.config.methods.phoneRegion,
+      get codeMinutes() {
+        return codes().codeMinutes;
+      },
+      get phoneRegion() {
+        return codes().phoneRegion;
+      },
       productName: portal.config.branding.productName,
     }),
   );

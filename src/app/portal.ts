@@ -177,14 +177,15 @@ export function buildPortal(deps: PortalDeps): Portal {
   const audit = createAuditLog(store, clock);
   const users = new UserStore(store.db, clock);
   const groups = new GroupStore(store.db, clock);
-  const sessions = new SessionStore(store, clock, { idleMs: config.sessions.idleMinutes * MINUTE, absoluteMs: config.sessions.absoluteHours * 60 * MINUTE });
   const throttle = new ThrottleStore(store, clock);
   const flows = new FlowStore(store, clock);
   const metrics = createMetrics();
   const keys = { csrf: deriveKey(deps.masterKey, 'csrf'), data: deriveKey(deps.masterKey, 'data-encryption'), lookup: deriveKey(deps.masterKey, 'lookup') };
   const cipher = createFieldCipher(keys.data);
-  const { settings, limits: securityInfoLimits, live: lockouts } = settingsParts({ config, store, clock, audit, cipher });
+  const { settings, limits: securityInfoLimits, live: lockouts, times } = settingsParts({ config, store, clock, audit, cipher });
   const live = () => settings.snapshot();
+  // Session lifetimes and the codes' settings as stored now: each use reads them (settings-wiring).
+  const sessions = new SessionStore(store, clock, times.sessions);
   const delivery = createDelivery({ config, settings: () => live().delivery.values, store, clock, cipher, lookupKey: keys.lookup, logger: deps.logger });
   const { wording, defaultLocale, t } = languageParts({ config, store, clock, audit });
   const methods = new MethodStore(store.db, clock, cipher, keys.lookup);
@@ -196,8 +197,7 @@ export function buildPortal(deps: PortalDeps): Portal {
   const reportLinks = new ReportLinkStore(store, clock, deriveKey(deps.masterKey, 'report-links'));
   const selfServiceBlocks = new SelfServiceBlockStore(store.db, clock);
   const notices = new Notices({ users, methods, delivery, render: (content) => renderEmail(mailBrand(), content, t), reportLinks, t, publicUrl: config.publicUrl, defaultLocale });
-  const m = config.methods;
-  const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), { digits: m.codeDigits, ttlMs: m.codeMinutes * MINUTE, maxAttempts: m.codeAttempts });
+  const codes = new CodeService(store.db, clock, deriveKey(deps.masterKey, 'codes'), times.codes);
   // Its own key: the codes' HMACs share no key material with anything else.
   const recoveryCodeStore = new RecoveryCodeStore(store.db, clock, deriveKey(deps.masterKey, 'recovery-codes'));
   const securityInfo = new SecurityInfoService({
@@ -215,11 +215,11 @@ export function buildPortal(deps: PortalDeps): Portal {
     t,
     policy: () => {
       const p = policy.snapshot().policy;
-      return { available: p.methodsAvailable, codeMinutes: m.codeMinutes, questions: p.questions };
+      return { available: p.methodsAvailable, codeMinutes: times.codeMinutes, questions: p.questions };
     },
     productName: config.branding.productName,
     defaultLocale,
-    phoneRegion: m.phoneRegion,
+    get phoneRegion() { return times.phoneRegion; }, // prettier-ignore
     limits: securityInfoLimits,
   });
   const recoveryCodes = new RecoveryCodeService({ methods, codes: recoveryCodeStore, flows, cipher, securityInfo, users, audit, clock });
@@ -332,12 +332,12 @@ export function buildPortal(deps: PortalDeps): Portal {
     t,
     lookupKey: keys.lookup,
     publicUrl: config.publicUrl,
-    phoneRegion: m.phoneRegion,
+    get phoneRegion() { return times.phoneRegion; }, // prettier-ignore
     passwordLength: passwordLengthOf(policy),
     get flowTtlMs() {
       return lockouts.resetFlowMs;
     },
-    codeTtlMs: m.codeMinutes * MINUTE,
+    get codeTtlMs() { return times.codeTtlMs; }, // prettier-ignore
     get perDestinationPerHour() {
       return live().delivery.values.limits.perDestinationPerHour;
     },
@@ -369,10 +369,10 @@ export function buildPortal(deps: PortalDeps): Portal {
     defaultLocale,
   });
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
-  const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, codeTtlMs: m.codeMinutes * MINUTE, passkeyCheck });
+  const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, get codeTtlMs() { return times.codeTtlMs; }, passkeyCheck }); // prettier-ignore
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
   const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact, defaultLocale, recoveryCodes: recoveryCodeStore, limits: securityInfoLimits, live: lockouts, writeback });
-  const firstRun = new FirstRun({ store, clock, users, directory, tokenTtlMs: config.setup.tokenMinutes * MINUTE });
+  const firstRun = new FirstRun({ store, clock, users, directory, get tokenTtlMs() { return times.setupTokenTtlMs; } }); // prettier-ignore
   return {
     config,
     store,

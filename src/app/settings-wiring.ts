@@ -4,6 +4,8 @@ import { SettingsService } from '../settings/settings-service.js';
 import type { FieldCipher } from '../shared/sealed.js';
 import type { Clock } from '../shared/clock.js';
 import type { LockoutPolicy } from '../state/lockout.js';
+import type { SessionPolicy } from '../state/sessions.js';
+import type { CodePolicy } from '../methods/codes.js';
 import type { Store } from '../store/database.js';
 
 export type { SettingsService };
@@ -29,13 +31,23 @@ export interface LiveLimits {
   captchaMaxNumber: number;
 }
 
+/** Session lifetimes, the codes' settings and the setup link's lifetime, as the stored settings say now. */
+export interface LiveTimes {
+  sessions: SessionPolicy;
+  codes: CodePolicy;
+  codeMinutes: number;
+  codeTtlMs: number;
+  phoneRegion: string;
+  setupTokenTtlMs: number;
+}
+
 /**
  * The stored settings (src/settings/) and what the services read from them. Services keep no
  * copy of a stored setting: they get a getter (a function, or a `get` property of their deps)
  * that reads the settings in force at each use, so a save takes effect on every instance within
  * the second the settings are cached.
  */
-export function settingsParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog; cipher: FieldCipher }): { settings: SettingsService; limits: ThrottleLimits; live: LiveLimits } {
+export function settingsParts(d: { config: Config; store: Store; clock: Clock; audit: AuditLog; cipher: FieldCipher }): { settings: SettingsService; limits: ThrottleLimits; live: LiveLimits; times: LiveTimes } {
   const settings = new SettingsService({ store: d.store, clock: d.clock, audit: d.audit, cipher: d.cipher, config: d.config });
   const th = () => settings.snapshot().throttling.values;
   // Entra's shape: a count in a window, then blocked for blockHours.
@@ -74,5 +86,40 @@ export function settingsParts(d: { config: Config; store: Store; clock: Clock; a
       return rs().captchaMaxNumber;
     },
   };
-  return { settings, limits, live };
+  const codes = () => settings.snapshot().methods.values;
+  const sessions = () => settings.snapshot().sessions.values;
+  const times: LiveTimes = {
+    sessions: {
+      get idleMs() {
+        return sessions().idleMinutes * MINUTE;
+      },
+      get absoluteMs() {
+        return sessions().absoluteHours * HOUR;
+      },
+    },
+    codes: {
+      get digits() {
+        return codes().codeDigits;
+      },
+      get ttlMs() {
+        return codes().codeMinutes * MINUTE;
+      },
+      get maxAttempts() {
+        return codes().codeAttempts;
+      },
+    },
+    get codeMinutes() {
+      return codes().codeMinutes;
+    },
+    get codeTtlMs() {
+      return codes().codeMinutes * MINUTE;
+    },
+    get phoneRegion() {
+      return codes().phoneRegion;
+    },
+    get setupTokenTtlMs() {
+      return settings.snapshot().setup.values.tokenMinutes * MINUTE;
+    },
+  };
+  return { settings, limits, live, times };
 }

@@ -48,6 +48,8 @@ export async function startCommand(io: CliIO, configPath: string | undefined, op
   if (server.metricsUrl) say(`Metrics for Prometheus: ${server.metricsUrl}/metrics`);
   say(`Store: ${portal.store.description}. Delivery: ${config.delivery.mode}${config.delivery.mode === 'outbox' ? ' (messages stay in the store: not for production)' : ''}.`);
   if (await portal.firstRun.needsSetup()) {
+    // The link's lifetime is a stored setting (Settings › Setup link): the one saved, not only the file's.
+    await portal.settings.refresh();
     const { token, expiresAt } = await portal.firstRun.issueToken();
     const minutes = Math.round((expiresAt - portal.clock.now()) / 60000);
     say('');

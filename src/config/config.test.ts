@@ -330,4 +330,17 @@ describe('fixedSettings', () => {
     expect(problems.map((p) => p.key)).toEqual(['fixedSettings.0', 'fixedSettings.1']);
     expect(problems[0]!.message).toContain('throttling.blockDays is not a setting that can be changed in the console');
   });
+
+  it('of methods, only the codes and the phone region are stored settings: they may be fixed, the policy seeds beside them are not', () => {
+    writeYaml('fixedSettings: [methods.codeDigits, sessions.idleMinutes, setup.tokenMinutes]\n');
+    expect(loadConfig({ cwd: dir, env: {} }).config.fixedSettings).toEqual(['methods.codeDigits', 'sessions.idleMinutes', 'setup.tokenMinutes']);
+    writeYaml('fixedSettings: [methods.available]\n');
+    const problems = problemsOf(() => loadConfig({ cwd: dir, env: {} }));
+    expect(problems.map((p) => p.key)).toEqual(['fixedSettings.0']);
+    expect(problems[0]!.message).toContain('methods.available is not a setting that can be changed in the console (sections: delivery, throttling, signIn, sessions, setup, methods, reset, reminders, sync, writeback)');
+    writeYaml('');
+    const env = loadConfig({ cwd: dir, env: { SSPR_METHODS__CODE_DIGITS: '6', SSPR_METHODS__REQUIRED: '2' } }).config;
+    expect(env.fixedSettings).toEqual(['methods.codeDigits']);
+    expect(env.methods).toMatchObject({ codeDigits: 6, required: 2 });
+  });
 });

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
-import { isStoredPath, isStoredSection, shapeOf, unwrap, type AnySchema } from './stored-sections.js';
+import { isStoredPath, shapeOf, storedSectionNames, unwrap, type AnySchema } from './stored-sections.js';
 
 export interface ConfigProblem {
   key: string;
@@ -168,11 +168,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (!result.success) problems.push(...formatIssues(result.error.issues, new Set(flattenKeys(fromEnv.values))));
   const fixedInFile = result.success ? result.data.fixedSettings : [];
   for (const [i, path] of fixedInFile.entries()) {
-    if (!isStoredPath(path)) problems.push({ key: `fixedSettings.${i}`, message: `${path} is not a setting that can be changed in the console (sections: delivery, throttling, signIn, reset, reminders, sync, writeback)` });
+    if (!isStoredPath(path)) problems.push({ key: `fixedSettings.${i}`, message: `${path} is not a setting that can be changed in the console (sections: ${storedSectionNames.join(', ')})` });
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   // A value an SSPR_* variable sets is fixed too: the console shows it and cannot change it.
-  const fixedByEnv = flattenKeys(fromEnv.values).filter((k) => isStoredSection(k.split('.')[0]!));
+  const fixedByEnv = flattenKeys(fromEnv.values).filter((k) => isStoredPath(k));
   const fixedSettings = [...new Set([...fixedInFile, ...fixedByEnv])];
   const sourceOf = (top: string, sub?: string): SettingSource => {
     const has = (o: Record<string, unknown>) => {

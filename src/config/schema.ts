@@ -147,6 +147,29 @@ export const throttlingSchema = z
   });
 
 /** `signIn`: also a stored section (src/settings/): the file's values are where the console starts. */
+/** Signed-in sessions: idle and absolute lifetimes. */
+export const sessionsSchema = z.strictObject({
+  idleMinutes: positiveInt.max(24 * 60).default(30),
+  absoluteHours: positiveInt.max(24 * 30).default(12),
+});
+
+/** The one-time link that creates the first administrator (and `sspr setup-link`). */
+export const setupSchema = z.strictObject({
+  tokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
+});
+
+/** One-time codes by email, SMS and voice, and how typed phone numbers are read (the stored part of `methods`). */
+export const methodCodesSchema = z.strictObject({
+  codeDigits: z.number().int().min(6).max(8).default(8),
+  codeMinutes: positiveInt.max(60).default(5),
+  codeAttempts: positiveInt.max(10).default(5),
+  /** Phone numbers typed without a country code are taken as this region (ISO 3166 code). */
+  phoneRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code like US or DE')
+    .default('US'),
+});
+
 export const signInSchema = z
   .strictObject({
     lockoutThreshold: positiveInt.max(1000).default(10),
@@ -253,22 +276,13 @@ const settings = z.strictObject({
       for (const problem of customBannedProblems(p.bannedCustom)) ctx.addIssue({ code: 'custom', path: ['bannedCustom'], message: problem });
     })
     .prefault({}),
-  sessions: z
-    .strictObject({
-      idleMinutes: positiveInt.max(24 * 60).default(30),
-      absoluteHours: positiveInt.max(24 * 30).default(12),
-    })
-    .prefault({}),
+  sessions: sessionsSchema.prefault({}),
   signIn: signInSchema.prefault({}),
-  setup: z
-    .strictObject({
-      tokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
-    })
-    .prefault({}),
+  setup: setupSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
-  methods: z
-    .strictObject({
-      // Until the SSPR policy console exists (issue 4), these are the policy.
+  // The codes' own settings are stored and changed in the console (methodCodesSchema); the rest seeds the SSPR policy.
+  methods: methodCodesSchema
+    .extend({
       available: z
         .array(z.enum(['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions', 'recovery_code']))
         .min(1)
@@ -276,14 +290,6 @@ const settings = z.strictObject({
       required: z.number().int().min(1).max(2).default(1),
       registrationRequired: z.boolean().default(true),
       reconfirmDays: z.number().int().min(0).max(730).default(180),
-      codeDigits: z.number().int().min(6).max(8).default(8),
-      /** Phone numbers typed without a country code are taken as this region (ISO 3166 code). */
-      phoneRegion: z
-        .string()
-        .regex(/^[A-Z]{2}$/, 'must be a two-letter country code like US or DE')
-        .default('US'),
-      codeMinutes: positiveInt.max(60).default(5),
-      codeAttempts: positiveInt.max(10).default(5),
       questions: z
         .strictObject({
           toRegister: z.number().int().min(3).max(5).default(3),

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
-import { deliverySchema, remindersSchema, resetSchema, signInSchema, syncSchema, throttlingSchema, writebackSchema } from './schema.js';
+import { deliverySchema, methodCodesSchema, remindersSchema, resetSchema, sessionsSchema, setupSchema, signInSchema, syncSchema, throttlingSchema, writebackSchema } from './schema.js';
 
 /**
  * The sections of the configuration an administrator may change while the portal runs
- * (src/settings/ stores and versions them: delivery, throttling, the sign-in lockout, the reset's numbers, reminders, sync, writeback). sspr.yaml and SSPR_* give their starting values;
+ * (src/settings/ stores and versions them: delivery, throttling, the sign-in lockout, sessions,
+ * the setup link, the codes (the code settings of the file's `methods`; the rest of it seeds the
+ * SSPR policy), the reset's numbers, reminders, sync, writeback). sspr.yaml and SSPR_* give their starting values;
  * a value set by an SSPR_* variable, or named in `fixedSettings`, is fixed: the console shows
  * it and nobody can change it there. Each section is validated whole by the same schema as the file.
  */
@@ -11,6 +13,9 @@ export const STORED_SECTIONS = {
   delivery: deliverySchema,
   throttling: throttlingSchema,
   signIn: signInSchema,
+  sessions: sessionsSchema,
+  setup: setupSchema,
+  methods: methodCodesSchema,
   reset: resetSchema,
   reminders: remindersSchema,
   sync: syncSchema,
@@ -56,6 +61,13 @@ export function isStoredPath(path: string): boolean {
     if (!node) return false;
   }
   return true;
+}
+
+/** A section's values in the file: only what the stored section holds (the file's `methods` has more). */
+export function fileSection(config: Record<StoredSection, unknown>, section: StoredSection): Record<string, unknown> {
+  const all = config[section] as Record<string, unknown>;
+  const keys = Object.keys(shapeOf(STORED_SECTIONS[section]) ?? {});
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keys.includes(k)));
 }
 
 /** Whether a setting is fixed by the file or the environment: it, or an object above it, is listed. */

@@ -95,6 +95,7 @@ export function problemOf(issue: Issue): SettingProblem {
       if (i.expected === 'boolean') return { key: 'v.settings.yesno' };
       return { key: 'v.settings.required' };
     case 'invalid_format':
+      if (/two-letter country code/.test(i.message)) return { key: 'v.settings.countryCode' };
       return { key: i.format === 'url' ? 'v.settings.url' : 'v.settings.format' };
     case 'invalid_value':
       return { key: 'v.settings.choice' };

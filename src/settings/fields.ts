@@ -167,6 +167,17 @@ export const sectionPages: readonly SectionPage[] = [
     f('failureWindowHours', 'number', 'signIn.failureWindowHours', hint('signIn.failureWindowHours')),
     f('ipFailuresPerHour', 'number', 'signIn.ipFailuresPerHour', hint('signIn.ipFailuresPerHour')),
   ]),
+  single('sessions', 'sessions', [
+    f('idleMinutes', 'number', 'sessions.idleMinutes', hint('sessions.idleMinutes')),
+    f('absoluteHours', 'number', 'sessions.absoluteHours', hint('sessions.absoluteHours')),
+  ]),
+  single('methods', 'codes', [
+    f('codeDigits', 'number', 'methods.codeDigits', hint('methods.codeDigits')),
+    f('codeMinutes', 'number', 'methods.codeMinutes', hint('methods.codeMinutes')),
+    f('codeAttempts', 'number', 'methods.codeAttempts', hint('methods.codeAttempts')),
+    f('phoneRegion', 'text', 'methods.phoneRegion', { ...hint('methods.phoneRegion'), maxlength: 2 }),
+  ]),
+  single('setup', 'setup-link', [f('tokenMinutes', 'number', 'setup.tokenMinutes', hint('setup.tokenMinutes'))]),
   single('reset', 'reset', [
     f('flowMinutes', 'number', 'reset.flowMinutes', hint('reset.flowMinutes')),
     f('captchaMaxNumber', 'number', 'reset.captchaMaxNumber', hint('reset.captchaMaxNumber')),

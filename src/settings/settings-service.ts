@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
-import { isFixed, storedSectionNames, type StoredSection } from '../config/stored-sections.js';
+import { fileSection, isFixed, storedSectionNames, type StoredSection } from '../config/stored-sections.js';
 import type { Actor } from '../directory/directory-service.js';
 import { changedPaths } from '../policy/policy.js';
 import { setAt, valueAt } from '../policy/settings.js';
@@ -170,7 +170,7 @@ export class SettingsService {
         else deleteAt(candidate, path);
       }
     }
-    const file = d.config[section] as unknown as Record<string, unknown>;
+    const file = fileSection(d.config, section);
     const refused = this.fixedPaths(section).filter((p) => {
       const sent = p === '' ? input : valueAt(input, p);
       return sent !== undefined && JSON.stringify(sent) !== JSON.stringify(p === '' ? file : valueAt(file, p));
@@ -182,12 +182,12 @@ export class SettingsService {
   }
 
   private initial<S extends StoredSection>(section: S): SettingsVersion<S> {
-    return { section, version: 0, values: this.d.config[section] as SectionValues[S], changedAt: null, changedBy: null, comment: null };
+    return { section, version: 0, values: fileSection(this.d.config, section) as SectionValues[S], changedAt: null, changedBy: null, comment: null };
   }
 
   /** The fixed values of the file put over a document. */
   private withFixed(section: StoredSection, doc: Record<string, unknown>): Record<string, unknown> {
-    const file = this.d.config[section] as unknown as Record<string, unknown>;
+    const file = fileSection(this.d.config, section);
     let out = doc;
     for (const p of this.fixedPaths(section)) {
       if (p === '') out = copy(file);

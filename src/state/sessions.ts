@@ -76,7 +76,8 @@ export class SessionStore {
       await this.store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
       return null;
     }
-    if (now - row.last_seen_at >= TOUCH_EVERY_MS) {
+    // At most once a minute, and often enough that a short idle time never ends an active session.
+    if (now - row.last_seen_at >= Math.min(TOUCH_EVERY_MS, this.policy.idleMs / 4)) {
       await this.store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
     }
     return {

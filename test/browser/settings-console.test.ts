@@ -12,7 +12,8 @@ import { until } from '../helpers/wait.js';
  * Issue 14's done-when for the console: each settings section changed in real Chromium against the
  * real `sspr start` process, and seen to take effect: mail moves from the outbox to a real SMTP
  * server on loopback with the new sender (the test message, then a user's code), a new throttle
- * number blocks a reset at the new count, and the reminder days, the sync interval and the agent
+ * number blocks a reset at the new count, a new user's code has the new length and lifetime, an
+ * idle session ends at the new idle time, and the reminder days, the sync interval and the agent
  * token's life show on the pages that use them. The tests build on each other, in order.
  */
 
@@ -68,7 +69,7 @@ describe('settings changed in the console take effect (real process, real Chromi
     const opened = await navigation(page, () => page.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name: 'Settings', exact: true }).click());
     expect(opened.path).toBe('/admin/settings');
     const text = await mainText(page);
-    for (const section of ['Email and phone delivery', 'Throttling', 'Expiry reminders', 'Directory sync', 'Password writeback']) expect(text).toContain(section);
+    for (const section of ['Email and phone delivery', 'Throttling', 'Sign-in lockout', 'Sessions', 'Verification codes', 'Setup link', 'Reset and unlock', 'Expiry reminders', 'Directory sync', 'Password writeback']) expect(text).toContain(section);
     await expectAccessibilityBasics(page);
     expect(await axeViolations(page)).toEqual([]);
     await shootBothWidths(page, 'settings-index', { noOverflow: true });
@@ -165,6 +166,46 @@ describe('settings changed in the console take effect (real process, real Chromi
     expect((await save()).path).toBe('/admin/settings/writeback?done=saved');
     await visit(page, `${portal.url}/admin/agents`);
     expect(await mainText(page)).toContain('expires after 15 minutes');
+  });
+
+  it('codes and sessions: a 6-digit code valid for 7 minutes reaches a new user; with a 1-minute idle time an idle session ends while an active one goes on', async () => {
+    await openSection('Verification codes', '/admin/settings/codes');
+    await field('Digits in a code').fill('6');
+    await field('A code works for (minutes)').fill('7');
+    expect((await save()).path).toBe('/admin/settings/codes?done=saved');
+    await expectAccessibilityBasics(page);
+    expect(await axeViolations(page)).toEqual([]);
+    await shootBothWidths(page, 'settings-codes', { noOverflow: true });
+    const cody = { username: 'cody', displayName: 'Cody Codes', password: 'Willow-Beacon-Ferry-8' };
+    await addUserWithCli(portal, cody);
+    await withPage(browser, async (p) => {
+      await signIn(p, portal, cody);
+      await visit(p, `${portal.url}/account/security-info`);
+      await navigation(p, () => p.getByRole('link', { name: 'Add an email address', exact: true }).click());
+      await p.getByLabel('Email address', { exact: true }).fill('cody@corp.test');
+      const mark = sink().length;
+      await navigation(p, () => p.getByRole('button', { name: 'Send code', exact: true }).click());
+      const code = await codeMailedTo('cody@corp.test', mark);
+      expect(code).toMatch(/^\d{6}$/);
+      const [mail] = await parsedMessages(sink().slice(mark).filter((r) => r.to.includes('cody@corp.test')));
+      expect(mail!.text).toContain('It is valid for 7 minutes.');
+      expect((await enterCode(p, code)).chain).toEqual([303, 200]);
+
+      await openSection('Sessions', '/admin/settings/sessions');
+      await field('Signed out after this long without activity (minutes)').fill('1');
+      expect((await save()).path).toBe('/admin/settings/sessions?done=saved');
+      await shootBothWidths(page, 'settings-sessions', { noOverflow: true });
+      // Cody stays idle; the administrator opens a page every 20 seconds.
+      expect((await visit(p, `${portal.url}/account`)).path).toBe('/account');
+      const idleSince = Date.now();
+      while (Date.now() - idleSince < 62_000) {
+        await new Promise((r) => setTimeout(r, Math.min(20_000, 62_000 - (Date.now() - idleSince))));
+        expect((await visit(page, `${portal.url}/admin/settings/sessions`)).path).toBe('/admin/settings/sessions');
+      }
+      expect((await visit(p, `${portal.url}/account`)).path).toMatch(/^\/sign-in/);
+    });
+    await field('Signed out after this long without activity (minutes)').fill('30');
+    expect((await save()).path).toBe('/admin/settings/sessions?done=saved');
   });
 
   it('a wrong value is refused in words next to its field and nothing is saved', async () => {
