@@ -11,7 +11,7 @@ describe('JSON API: settings', () => {
   it('reads a section with its version as ETag, patches it on top of that version, and lists the versions', async () => {
     const index = await call('GET', '/settings', { token: sb().readToken });
     expect(index.status).toBe(200);
-    expect(index.json.items.map((i: { section: string }) => i.section)).toEqual(['delivery', 'throttling', 'signIn', 'reset', 'reminders', 'sync', 'writeback']);
+    expect(index.json.items.map((i: { section: string }) => i.section)).toEqual(['delivery', 'throttling', 'signIn', 'sessions', 'setup', 'methods', 'reset', 'reminders', 'sync', 'writeback']);
     const got = await call('GET', '/settings/throttling', { token: sb().readToken });
     expect(got.status).toBe(200);
     expect(got.res.headers.get('etag')).toBe('"0"');

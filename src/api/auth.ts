@@ -39,10 +39,11 @@ export const requireWrite: MiddlewareHandler<ApiEnv> = async (c, next) => {
   await next();
 };
 
-/** The area of the API a path is in (its first segment; the password test is the policy's); null: none (a 404 follows). */
+/** The area of the API a path is in (its first segment; the password test is the policy's, the brand the settings'); null: none (a 404 follows). */
 export function areaOf(path: string): ApiArea | null {
   const first = /^\/api\/v1\/([a-z-]+)/.exec(path)?.[1];
   if (first === 'passwords') return 'policy';
+  if (first === 'brand') return 'settings';
   return first && (apiAreas as readonly string[]).includes(first) ? (first as ApiArea) : null;
 }
 

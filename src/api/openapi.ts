@@ -9,10 +9,11 @@ import { supportRequestSchemas, supportResponseSchemas } from './support-schemas
  */
 
 import { componentSchemas, json, op, pick, readOp, ref, writeOp, type Json } from './openapi-parts.js';
-import { settingsPaths } from './openapi-settings.js';
+import { brandPaths, settingsPaths } from './openapi-settings.js';
 import { opsPaths } from './openapi-ops.js';
 import { opsRequestSchemas, opsResponseSchemas } from './ops-schemas.js';
 import { settingsRequestSchemas, settingsResponseSchemas } from './settings-schemas.js';
+import { brandRequestSchemas, brandResponseSchemas } from './brand-schemas.js';
 
 /** A support action: a write token, a reason in the body, the outcome (never a secret). */
 function supportOp(o: { summary: string; description: string; operationId: string; parameters?: Json[]; requestBody?: Json }): Json {
@@ -376,6 +377,7 @@ export function openApiDocument(publicUrl: string): Json {
         }),
       },
       ...settingsPaths(),
+      ...brandPaths(),
       ...opsPaths(),
       '/audit': {
         get: op(readOp([400]), {
@@ -418,7 +420,7 @@ export function openApiDocument(publicUrl: string): Json {
         UnsupportedMediaType: { description: 'The body is not sent as application/json.', ...json(ref('Error')) },
         Refused: { description: 'Refused by a rule, e.g. the last enabled administrator cannot be disabled.', ...json(ref('Error')) },
       },
-      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas, ...settingsResponseSchemas, ...opsResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas, ...settingsRequestSchemas, ...opsRequestSchemas }, 'input') },
+      schemas: { ...componentSchemas({ ...responseSchemas, ...supportResponseSchemas, ...settingsResponseSchemas, ...brandResponseSchemas, ...opsResponseSchemas }, 'output'), ...componentSchemas({ ...requestSchemas, ...supportRequestSchemas, ...settingsRequestSchemas, ...brandRequestSchemas, ...opsRequestSchemas }, 'input') },
     },
   };
 }

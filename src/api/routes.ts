@@ -23,6 +23,7 @@ import type { HybridAccountActions } from '../writeback/admin-actions.js';
 import { supportActionApi, type SupportActionApiDeps } from './support-action-routes.js';
 import { groupApi } from './group-routes.js';
 import { settingsApi, type SettingsApiDeps } from './settings-routes.js';
+import { brandApi, type BrandApiDeps } from './brand-routes.js';
 import { opsApi, type OpsApiDeps } from './ops-routes.js';
 import {
   auditEventJson,
@@ -66,6 +67,8 @@ export interface ApiRouteDeps {
   supportActions: SupportActionApiDeps;
   /** The stored settings (delivery, throttling, reminders, sync, writeback). */
   settings: SettingsApiDeps['settings'] & OpsApiDeps['settings'];
+  /** The organisation's brand (area settings). */
+  brand: BrandApiDeps['brand'];
   /** Agents, sync, reports and the delivery log. */
   ops: Omit<OpsApiDeps, 'settings'>;
   /** A hybrid user's must-change in AD, through the agent (the console's action; audited there). */
@@ -330,6 +333,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   app.get('/groups', async (c) => c.json({ items: (await deps.groups.list()).map(groupJson) }));
   groupApi(app, deps, { jsonObject, validate, refusal });
   settingsApi(app, deps, { jsonObject, validate });
+  brandApi(app, deps, { jsonObject, validate });
   opsApi(app, { ...deps.ops, settings: deps.settings }, { jsonObject, validate });
 
   // ---- audit ----

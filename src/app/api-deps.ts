@@ -25,6 +25,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     logger: portal.logger,
     supportActions: { access: portal.supportAccess, actions: portal.supportActions },
     settings: portal.settings,
+    brand: portal.brand,
     ops: {
       agents: portal.agents,
       hub: portal.agentHub,

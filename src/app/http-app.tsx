@@ -34,7 +34,7 @@ import { logoPath } from '../branding/brand.js';
 
 const BODY_LIMIT = 64 * 1024;
 const POLICY_BODY_LIMIT = 768 * 1024;
-const POLICY_BODY_PATHS = /^\/(admin\/policy\/passwords(\/banned)?|api\/v1\/policy|admin\/branding)$/;
+const POLICY_BODY_PATHS = /^\/(admin\/policy\/passwords(\/banned)?|api\/v1\/policy|api\/v1\/brand|admin\/branding)$/;
 
 /** The whole HTTP surface, built from the portal's parts; tests drive it with app.request(). */
 export function createApp(portal: Portal): Hono<AppEnv> {

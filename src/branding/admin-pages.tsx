@@ -5,8 +5,8 @@ import { actorOf } from '../http/actor.js';
 import type { AppContext, AppEnv } from '../http/context.js';
 import { Field, errorText } from '../http/ui/forms.js';
 import { Csrf } from '../http/ui/layout.js';
-import { isMessageKey, type MessageKey } from '../i18n/index.js';
-import { MAX_FOOTER_LINKS, type Brand, type BrandErrors, type BrandInput } from './brand.js';
+import type { MessageKey } from '../i18n/index.js';
+import { MAX_FOOTER_LINKS, problemVars, type Brand, type BrandErrors, type BrandInput } from './brand.js';
 import type { BrandService, BrandVersion } from './brand-service.js';
 import type { LogoKind } from './image-check.js';
 import { serveLogo } from './routes.js';
@@ -59,10 +59,7 @@ function fieldLabel(c: AppContext, field: string): string {
 function fieldError(c: AppContext, errors: BrandErrors, field: string): { error?: string; errorVars?: Record<string, string | number> } {
   const p = errors[field];
   if (!p) return {};
-  const t = c.get('t');
-  const vars = { ...p.vars };
-  if (typeof vars['against'] === 'string' && isMessageKey(vars['against'])) vars['against'] = t(vars['against']);
-  return { error: p.key, errorVars: vars };
+  return { error: p.key, errorVars: problemVars(c.get('t'), p) };
 }
 
 /** The console's own address of a logo: also one only uploaded for a preview, not yet served to everyone. */

@@ -60,6 +60,12 @@ export class BrandService {
     return this.cached;
   }
 
+  /** The saved versions, newest first (the API's and the CLI's history). */
+  async history(limit = 50): Promise<BrandVersion[]> {
+    const rows = await this.d.store.db.selectFrom('brand_versions').selectAll().orderBy('version', 'desc').limit(Math.min(Math.max(limit, 1), 500)).execute();
+    return rows.map((r) => this.fromRow(r));
+  }
+
   /** Validates a brand without saving it (the console's preview). */
   validate(input: BrandInput, logo: Brand['logo']): ReturnType<typeof validateBrand> {
     return validateBrand(input, logo);

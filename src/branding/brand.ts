@@ -1,4 +1,4 @@
-import type { MessageKey } from '../i18n/index.js';
+import { isMessageKey, type MessageKey, type Translate } from '../i18n/index.js';
 import { AA_NORMAL_TEXT, contrastRatio, formatRatio, isHexColour, mix, suggestColour } from './contrast.js';
 import type { LogoKind } from './image-check.js';
 
@@ -33,6 +33,13 @@ export interface FieldProblem {
   vars?: Record<string, string | number>;
 }
 export type BrandErrors = Record<string, FieldProblem>;
+
+/** A problem's values as the words take them: the colour a contrast was measured against, translated. */
+export function problemVars(t: Translate, p: FieldProblem): Record<string, string | number> {
+  const vars = { ...p.vars };
+  if (typeof vars['against'] === 'string' && isMessageKey(vars['against'])) vars['against'] = t(vars['against']);
+  return vars;
+}
 
 /** What the form (or a test) sends: every value a string, untrusted. */
 export interface BrandInput {

@@ -15,6 +15,7 @@ import { doctor } from './doctor.js';
 import { startCommand } from './start.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerSettingsCommands } from './settings.js';
+import { registerBrandCommands } from './brand.js';
 import { registerTokenCommands } from './tokens.js';
 import { registerPasswordCommands } from './password.js';
 import { registerAgentCommands } from './agent.js';
@@ -282,6 +283,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   registerPolicyCommands(program, io, setExit, cfg);
   registerSettingsCommands(program, io, setExit, cfg);
+  registerBrandCommands(program, io, setExit, cfg);
   registerTokenCommands(program, io, setExit, cfg);
   registerPasswordCommands(program, io, setExit, cfg);
   registerAgentCommands(program, io, setExit, cfg);

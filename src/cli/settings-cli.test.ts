@@ -31,7 +31,7 @@ describe('sspr settings', () => {
   it('refuses in words and changes nothing: an unknown section or key, a value out of range, a secret typed on the command line', async () => {
     const section = await sb.run(['settings', 'show', 'colours']);
     expect(section.code).toBe(EXIT.usage);
-    expect(section.stderr).toContain('colours: not a settings section (the sections are: delivery, throttling, signIn, reset, reminders, sync, writeback)');
+    expect(section.stderr).toContain('colours: not a settings section (the sections are: delivery, throttling, signIn, sessions, setup, methods, reset, reminders, sync, writeback)');
     const key = await sb.run(['settings', 'set', 'throttling', 'blockDays=2']);
     expect(key.code).toBe(EXIT.usage);
     expect(key.stderr).toContain('blockDays: not a setting of throttling');

@@ -96,7 +96,9 @@ export async function createApiSandbox(): Promise<ApiSandbox> {
     const users = await tp.portal.users.list({ pageSize: 200 });
     const audit = await tp.store.db.selectFrom('audit_events').selectAll().orderBy('id').execute();
     const tokens = await tp.store.db.selectFrom('api_tokens').select(['id', 'name', 'scope', 'expires_at', 'revoked_at']).orderBy('id').execute();
-    return JSON.stringify({ policy, users: users.items, audit, tokens });
+    const brand = await tp.store.db.selectFrom('brand_versions').selectAll().orderBy('version').execute();
+    const settings = await tp.store.db.selectFrom('settings_versions').selectAll().orderBy('section').orderBy('version').execute();
+    return JSON.stringify({ policy, users: users.items, audit, tokens, brand, settings });
   }
 
   const writeToken = await token('ci-sync', 'write');
@@ -140,6 +142,8 @@ export const writes: Array<[string, string, unknown]> = [
   ['DELETE', '/groups/Staff/members/user/alice', undefined],
   ['PATCH', '/settings/throttling', { settings: { blockHours: 2 } }],
   ['PUT', '/settings/delivery', { settings: { mode: 'outbox', limits: { globalPerHour: 50 } } }],
+  ['PATCH', '/brand', { brand: { organisationName: 'Mallory Inc' } }],
+  ['PUT', '/brand', { brand: { organisationName: 'Mallory Inc', primaryColour: '#1d4f91', backgroundColour: '#ffffff' }, logo: null }],
   ['POST', '/agents/registration-tokens', undefined],
   ['DELETE', '/agents/any-agent', undefined],
   ['POST', '/sync/run', { full: true }],
