@@ -13,13 +13,13 @@ export const jobId = z.string().min(1).max(64);
 export const sealedSchema = z.strictObject({ epk: z.string().max(200), iv: z.string().max(40), ct: z.string().max(2000), tag: z.string().max(40) });
 export type Sealed = z.output<typeof sealedSchema>;
 
-export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind', 'policy', 'read_account'] as const;
+export const jobKinds = ['reset', 'change', 'unlock', 'must_change', 'bind', 'policy', 'read_account', 'check'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobSchema = z.strictObject({
   id: jobId,
   kind: z.enum(jobKinds),
-  /** objectGUID of the user in AD: the only way the agent finds a user. */
+  /** objectGUID of the user in AD: the only way the agent finds a user (empty for a connection check). */
   anchor: z.string().max(64),
   expiresAt: z.number().int(),
   /** The new password (for a bind: the password to try), sealed to this agent for this job. */
@@ -75,8 +75,22 @@ export const reportedAccountSchema = z.strictObject({
 });
 export type ReportedAccount = z.output<typeof reportedAccountSchema>;
 
+/**
+ * What a connection check (`check` job: the console's "Test connection") found: the agent reached
+ * a domain controller, read the domain, and read its password policy, in this many milliseconds.
+ */
+export const reportedCheckSchema = z.strictObject({
+  domain: z.string().max(300),
+  /** The domain controller the agent's connection uses (host name or address). */
+  server: z.string().max(300),
+  latencyMs: z.number().min(0),
+  /** The domain's minimum password length as read: proof the agent can read the policy. */
+  minLength: z.number().int().min(0).max(1024),
+});
+export type ReportedCheck = z.output<typeof reportedCheckSchema>;
+
 export const verdictSchema = z.union([
-  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional(), policy: reportedPolicySchema.optional(), account: reportedAccountSchema.optional() }),
+  z.strictObject({ ok: z.literal(true), historyEnforced: z.boolean().optional(), policy: reportedPolicySchema.optional(), account: reportedAccountSchema.optional(), check: reportedCheckSchema.optional() }),
   z.strictObject({ ok: z.literal(false), reason: z.enum(agentRefusals), detail: z.string().max(500).optional() }),
 ]);
 export type JobVerdict = z.output<typeof verdictSchema>;

@@ -103,6 +103,7 @@ export class AdExecutor implements JobExecutor {
       case 'bind':
       case 'policy':
       case 'read_account':
+      case 'check':
         // Never journaled (reads change nothing); nothing to reconcile.
         return { ok: false, reason: 'failed', detail: 'a sign-in check is not repeated after a restart' };
     }
@@ -147,6 +148,17 @@ export class AdExecutor implements JobExecutor {
     const { source: _source, ...policy } = r.value;
     const hints = await this.connector.resetHistoryEnforced();
     return hints.ok ? { ...policy, resetHistory: hints.value } : policy;
+  }
+
+  /** Reaches a DC as the service account, reads the domain and its password policy: what the console's "Test connection" shows. */
+  async check(): Promise<JobVerdict> {
+    const started = Date.now();
+    const dse = await this.connector.rootDse();
+    if (!dse.ok) return dse.detail === undefined ? { ok: false, reason: dse.reason } : { ok: false, reason: dse.reason, detail: dse.detail.slice(0, 500) };
+    const policy = await this.connector.domainPolicy();
+    if (!policy.ok) return policy.detail === undefined ? { ok: false, reason: policy.reason } : { ok: false, reason: policy.reason, detail: policy.detail.slice(0, 500) };
+    const latencyMs = Date.now() - started;
+    return { ok: true, check: { domain: domainOf(dse.value.defaultNamingContext).slice(0, 300), server: dse.value.dnsHostName.slice(0, 300), latencyMs, minLength: policy.value.minLength } };
   }
 
   async domain(): Promise<string | null> {

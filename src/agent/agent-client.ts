@@ -26,6 +26,8 @@ export interface JobExecutor {
   bind(anchor: string, password: string): Promise<JobVerdict>;
   /** The DNS name of the domain served, for the console. */
   domain(): Promise<string | null>;
+  /** The console's "Test connection": reach a DC, read the domain and its password policy; changes nothing. */
+  check?(): Promise<JobVerdict>;
   /** The domain password policy, shown on the portal's reset and change pages. */
   policy(): Promise<ReportedPolicy | null>;
   /** Present when this agent is configured to read users and groups for the portal. */
@@ -327,13 +329,22 @@ export class AgentClient {
     // Checked before anything else: a job past its expiry is never applied.
     if (this.now() >= job.expiresAt) return;
     this.inFlight.set(job.id, job);
-    if (job.kind === 'bind' || job.kind === 'policy' || job.kind === 'read_account') {
+    if (job.kind === 'bind' || job.kind === 'policy' || job.kind === 'read_account' || job.kind === 'check') {
       // Reads change nothing in AD: claimed like any job (so never tried after their expiry), not journaled.
       try {
         const password = job.kind === 'bind' && job.password ? open(this.o.state.keys, job.password, job.id) : null;
         if (!(await this.claim(job.id))) return;
         const ex = this.o.executor;
-        const read = job.kind === 'policy' ? ex.policyFor(job.anchor) : job.kind === 'read_account' ? ex.readAccount(job.anchor) : password === null ? Promise.resolve<JobVerdict>({ ok: false, reason: 'sealing' }) : ex.bind(job.anchor, password);
+        const read =
+          job.kind === 'check'
+            ? (ex.check?.() ?? Promise.resolve<JobVerdict>({ ok: false, reason: 'failed', detail: 'this agent cannot test its connection' }))
+            : job.kind === 'policy'
+              ? ex.policyFor(job.anchor)
+              : job.kind === 'read_account'
+                ? ex.readAccount(job.anchor)
+                : password === null
+                  ? Promise.resolve<JobVerdict>({ ok: false, reason: 'sealing' })
+                  : ex.bind(job.anchor, password);
         const verdict: JobVerdict = await read.catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
         this.send({ t: 'result', id: job.id, verdict });
       } finally {

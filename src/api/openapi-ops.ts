@@ -17,6 +17,16 @@ export function opsPaths(): Record<string, Json> {
         responses: { 201: { description: 'The token and the command to run on the agent\'s machine.', ...json(ref('RegistrationToken')) } },
       }),
     },
+    '/agents/{agent}/test': {
+      post: op({ scope: 'write', errors: pick(401, 403, 404) }, {
+        summary: 'Test an agent\'s connection to Active Directory',
+        description: 'A connection check through the same path as a password job: the agent reaches a domain controller as its service account and reads the domain and its password policy; nothing is changed. 200 whatever the outcome: `ok`, and otherwise `reason` with `message` in words. Audited as agent_tested.',
+        operationId: 'testAgent',
+        tags: ['agents'],
+        parameters: [{ name: 'agent', in: 'path', required: true, description: 'The agent\'s id or name.', schema: { type: 'string', maxLength: 200 } }],
+        responses: { 200: { description: 'The outcome.', ...json(ref('AgentTest')) } },
+      }),
+    },
     '/agents/{agent}': {
       delete: op({ scope: 'write', errors: pick(401, 403, 404) }, {
         summary: 'Revoke an agent',

@@ -9,6 +9,8 @@ import type { AgentHub } from '../writeback/agent-hub.js';
 import type { AgentRegistry } from '../writeback/agent-registry.js';
 import { requireWrite, type ApiEnv } from './auth.js';
 import { apiError, t } from './errors.js';
+import { testAgentConnection } from '../writeback/agent-test.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { activityJson, agentJson, coverageJson, deliveryAttemptJson, deliveryQuery, syncRequestBody, syncRunJson } from './ops-schemas.js';
 import type { ApiHelpers } from './support-action-routes.js';
 
@@ -16,7 +18,8 @@ type Ctx = Context<ApiEnv>;
 
 export interface OpsApiDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
-  hub: Pick<AgentHub, 'connectedAgentIds'>;
+  hub: Pick<AgentHub, 'connectedAgentIds' | 'check'>;
+  audit: AuditLog;
   sync: Pick<SyncService, 'runs' | 'request'>;
   settings: Pick<SettingsService, 'current'>;
   reports: ReportQueries;
@@ -48,9 +51,20 @@ export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 
     return c.json({ token, expiresAt: new Date(expiresAt).toISOString(), command: `sspr agent register --portal ${deps.publicUrl} --token ${token}` }, 201);
   });
 
+  const agentOf = async (key: string) => (await deps.agents.byId(key)) ?? (await deps.agents.list()).find((a) => a.name.toLowerCase() === key.toLowerCase() && a.revokedAt === null) ?? null;
+
+  app.post('/agents/:agent/test', requireWrite, async (c) => {
+    const agent = await agentOf(c.req.param('agent'));
+    if (!agent) return apiError(c, 'not_found', t('api.error.agentNotFound'));
+    const r = await testAgentConnection(deps, c.get('actor'), agent);
+    const name = agent.name;
+    if (!r.ok) return c.json({ agent: name, ok: false, reason: r.reason, message: t(`agents.test.${r.reason}`, { name }) });
+    const k = r.check;
+    return c.json(k ? { agent: name, ok: true, message: t('agents.test.ok', { name, server: k.server, domain: k.domain, minLength: k.minLength, ms: Math.round(k.latencyMs) }), ...k } : { agent: name, ok: true, message: t('agents.test.okShort', { name }) });
+  });
+
   app.delete('/agents/:agent', requireWrite, async (c) => {
-    const key = c.req.param('agent');
-    const agent = (await deps.agents.byId(key)) ?? (await deps.agents.list()).find((a) => a.name.toLowerCase() === key.toLowerCase() && a.revokedAt === null) ?? null;
+    const agent = await agentOf(c.req.param('agent'));
     if (!agent) return apiError(c, 'not_found', t('api.error.agentNotFound'));
     await deps.agents.revoke(c.get('actor'), agent.id);
     return c.json(agentJson((await deps.agents.byId(agent.id))!, false));

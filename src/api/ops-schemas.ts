@@ -21,6 +21,18 @@ export const agentJsonSchema = z.object({
   rights: z.string().nullable().describe('the verdict of its last rights check (ok, missing, excessive, …)'),
 });
 export const agentListJsonSchema = z.object({ items: z.array(agentJsonSchema) });
+
+/** POST /agents/{agent}/test: whether the agent reached AD and read the domain's password policy. */
+export const agentTestJsonSchema = z.object({
+  agent: z.string(),
+  ok: z.boolean(),
+  reason: z.enum(['not_connected', 'no_answer', 'dc_unreachable', 'insufficient_rights', 'other']).optional(),
+  message: z.string().describe('The outcome in words, as the console shows it'),
+  domain: z.string().optional(),
+  server: z.string().optional().describe('The domain controller the agent reached'),
+  latencyMs: z.number().optional(),
+  minLength: z.number().int().optional().describe('The domain password policy\'s minimum length, as read'),
+});
 export const registrationTokenJsonSchema = z.object({ token: z.string(), expiresAt: iso, command: z.string().describe('what to run on the agent\'s machine') });
 
 export function agentJson(a: Agent, connected: boolean): z.output<typeof agentJsonSchema> {
@@ -95,6 +107,7 @@ export function deliveryAttemptJson(l: LogItem): z.output<typeof deliveryAttempt
 export const opsRequestSchemas = { SyncRequest: syncRequestBody };
 export const opsResponseSchemas = {
   Agent: agentJsonSchema,
+  AgentTest: agentTestJsonSchema,
   AgentList: agentListJsonSchema,
   RegistrationToken: registrationTokenJsonSchema,
   SyncRun: syncRunJsonSchema,

@@ -95,7 +95,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
       wordingPages({ wording: portal.wording }),
       reportPages({ reports: reportQueries(store, portal.groups), policy: portal.policy, now }),
       apiTokenPages({ apiTokens: portal.apiTokens, now }),
-      agentPages({ agents: portal.agents, hub: portal.agentHub, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, get registrationTokenMinutes() { return live().writeback.values.registrationTokenMinutes; }, hybridUsers: () => portal.users.countBySource('onprem') }),
+      agentPages({ agents: portal.agents, hub: portal.agentHub, audit: portal.audit, jobs: portal.agentHub.jobs, policy: portal.policy, clock, publicUrl: config.publicUrl, get registrationTokenMinutes() { return live().writeback.values.registrationTokenMinutes; }, hybridUsers: () => portal.users.countBySource('onprem') }),
       syncPages({
         sync: portal.sync,
         status: syncStatusQueries(store),

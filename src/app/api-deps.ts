@@ -29,6 +29,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     ops: {
       agents: portal.agents,
       hub: portal.agentHub,
+      audit: portal.audit,
       sync: portal.sync,
       reports: reportQueries(portal.store, portal.groups),
       policy: portal.policy,

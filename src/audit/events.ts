@@ -10,6 +10,7 @@ export const AUDIT_EVENTS = [
   'agent_connected',
   'agent_registered',
   'agent_revoked',
+  'agent_tested',
   'agent_token_created',
   'brand_changed',
   'wording_changed',

@@ -36,6 +36,7 @@ export const auditMessages = {
   'audit.event.agent_connected': 'Agent connected',
   'audit.event.agent_registered': 'Agent registered',
   'audit.event.agent_revoked': 'Agent removed',
+  'audit.event.agent_tested': 'Agent connection tested',
   'audit.event.agent_token_created': 'Agent registration token created',
   'audit.event.api_token_created': 'API token created',
   'audit.event.api_token_revoked': 'API token revoked',

@@ -26,7 +26,7 @@ export interface AgentRegistrationsTable {
   agent_id: string | null;
 }
 
-export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind' | 'policy' | 'read_account';
+export type WritebackJobKind = 'reset' | 'change' | 'unlock' | 'must_change' | 'bind' | 'policy' | 'read_account' | 'check';
 export type WritebackJobStatus = 'pending' | 'taken' | 'applied' | 'failed' | 'expired';
 
 /** Which portal instance holds an agent's live connection (migration 0009). */

@@ -12,11 +12,14 @@ import { HEARTBEAT_MS } from '../agent-protocol/index.js';
 import type { Agent, AgentRegistry } from './agent-registry.js';
 import type { AgentHub } from './agent-hub.js';
 import type { WritebackJobRow, WritebackJobStore } from './writeback-job-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { testAgentConnection, type AgentTestOutcome } from './agent-test.js';
 
 /** What the agents console needs: the registry, the live connections, the jobs and the policy's writeback switch. */
 export interface AgentPagesDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
-  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect' | 'presence'>;
+  hub: Pick<AgentHub, 'connected' | 'online' | 'disconnect' | 'presence' | 'check' | 'connectedAgentIds'>;
+  audit: AuditLog;
   jobs: Pick<WritebackJobStore, 'recent'>;
   policy: Pick<PolicyService, 'current'>;
   clock: Clock;
@@ -77,8 +80,15 @@ function JobLine({ t, job, now }: { t: Translate; job: WritebackJobRow | undefin
   );
 }
 
+/** The outcome of "Test connection" in words: what the agent reached, or what to check. */
+function TestNotice({ t, name, outcome }: { t: Translate; name: string; outcome: AgentTestOutcome }) {
+  if (!outcome.ok) return <Notice kind="error">{t(`agents.test.${outcome.reason}`, { name })}</Notice>;
+  const k = outcome.check;
+  return <Notice kind="ok">{k ? t('agents.test.ok', { name, server: k.server, domain: k.domain, minLength: k.minLength, ms: Math.round(k.latencyMs) }) : t('agents.test.okShort', { name })}</Notice>;
+}
+
 /** The page: status first (what the reference troubleshooting asks to verify), then agents, the token form and recent jobs. */
-async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: { token: string; expiresAt: number }; problem?: string }) {
+async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: { token: string; expiresAt: number }; problem?: string; tested?: { name: string; outcome: AgentTestOutcome } }) {
   const { c } = props;
   const t = c.get('t');
   const now = d.clock.now();
@@ -117,6 +127,7 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
       <h1>{t('agents.title')}</h1>
       <p class="muted">{t('agents.intro')}</p>
       {props.problem ? <Notice kind="error">{props.problem}</Notice> : null}
+      {props.tested ? <TestNotice t={t} {...props.tested} /> : null}
 
       {props.created ? (
         <div class="notice warn" role="alert">
@@ -225,6 +236,14 @@ async function AgentsPage(d: AgentPagesDeps, props: { c: AppContext; created?: {
                     <td>{formatDateTime(a.registeredAt)}</td>
                     <td>{a.revokedAt === null ? t('agents.notRevoked') : formatDateTime(a.revokedAt)}</td>
                     <td>
+                      {state === 'connected' || state === 'recent' ? (
+                        <form method="post" action={`/admin/agents/${encodeURIComponent(a.id)}/test`} class="inline">
+                          <Csrf c={c} />
+                          <button type="submit" class="secondary" aria-label={t('agents.testNamed', { name: a.name })}>
+                            {t('agents.test')}
+                          </button>
+                        </form>
+                      ) : null}
                       {a.revokedAt === null ? (
                         <form method="post" action={`/admin/agents/${encodeURIComponent(a.id)}/revoke`} class="inline">
                           <Csrf c={c} />
@@ -339,6 +358,13 @@ export function agentPages(d: AgentPagesDeps): Hono<AppEnv> {
     const created = await d.agents.createRegistrationToken(actorOf(c));
     // No redirect: the token exists only in this answer (never in a URL, a log line or the store).
     return c.html(await AgentsPage(d, { c, created }));
+  });
+
+  app.post('/admin/agents/:id/test', async (c) => {
+    const agent = await d.agents.byId(c.req.param('id'));
+    if (!agent) return c.html(await AgentsPage(d, { c, problem: c.get('t')('agents.refuse.notFound') }), 404);
+    const outcome = await testAgentConnection(d, actorOf(c), agent);
+    return c.html(await AgentsPage(d, { c, tested: { name: agent.name, outcome } }), outcome.ok ? 200 : 502);
   });
 
   app.post('/admin/agents/:id/revoke', async (c) => {

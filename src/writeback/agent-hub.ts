@@ -157,4 +157,9 @@ export class AgentHub {
   run(input: JobInput): Promise<JobOutcome> {
     return this.dispatch.run(input);
   }
+
+  /** Tests one agent's connection to AD (JobDispatch.check). */
+  check(agentId: string): Promise<JobOutcome> {
+    return this.dispatch.check(agentId);
+  }
 }

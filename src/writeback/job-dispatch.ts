@@ -71,25 +71,38 @@ export class JobDispatch {
    * took it but did not answer in time: its journal will tell the portal later).
    */
   async run(input: JobInput): Promise<JobOutcome> {
-    const { d } = this;
     if (!input.user.anchor) return fail('not_found');
+    return this.runJob({ ...input, anchor: input.user.anchor, rowUserId: input.user.id }, (tried) => this.next(tried));
+  }
+
+  /**
+   * The console's "Test connection" of one agent: a `check` job (read the domain and its
+   * password policy; nothing is changed or journaled) offered to that agent only, here or on
+   * the instance that holds it. Its row names the agent where a job names its user.
+   */
+  check(agentId: string): Promise<JobOutcome> {
+    return this.runJob({ kind: 'check', anchor: '', rowUserId: agentId }, async (tried) => (tried.has(agentId) ? null : this.only(agentId)));
+  }
+
+  private async runJob(input: Omit<JobInput, 'user'> & { anchor: string; rowUserId: string }, pick: (tried: ReadonlySet<string>) => Promise<Target | null>): Promise<JobOutcome> {
+    const { d } = this;
     const id = newId();
     const now = d.clock.now();
     // The user's wait bounds everything: the expiry (no claim is granted after it) and the wait for AD's answer.
     const expiresAt = now + Math.min(d.jobTtlMs, d.userWaitMs);
     const deadline = Math.min(now + d.userWaitMs, expiresAt + d.takenGraceMs);
-    await d.jobs.create({ id, kind: input.kind, userId: input.user.id, expiresAt });
+    await d.jobs.create({ id, kind: input.kind, userId: input.rowUserId, expiresAt });
     const tried = new Set<string>();
     for (;;) {
       if (d.clock.now() >= expiresAt) break;
-      const target = await this.next(tried);
+      const target = await pick(tried);
       if (!target) break;
       tried.add(target.agent.id);
       const sealingKey = target.agent.sealingKey;
       const job: Job = {
         id,
         kind: input.kind,
-        anchor: input.user.anchor,
+        anchor: input.anchor,
         expiresAt,
         ...(input.password !== undefined ? { password: seal(sealingKey, input.password, id) } : {}),
         ...(input.current !== undefined ? { current: seal(sealingKey, input.current, id) } : {}),
@@ -108,6 +121,18 @@ export class JobDispatch {
     if (await d.jobs.expire(id)) return fail('unavailable');
     // Taken at the last moment: wait for its answer like any taken job.
     return (await d.jobs.status(id)) === 'taken' ? this.awaitReconciliation(id, deadline) : d.jobs.outcome(id);
+  }
+
+  /** One agent, connected here or to another instance; null when it is connected nowhere (or revoked). */
+  private async only(agentId: string): Promise<Target | null> {
+    const session = this.connections.session(agentId);
+    if (session) return { agent: session.agent, session };
+    const elsewhere = this.d.elsewhere;
+    if (!elsewhere) return null;
+    const p = (await elsewhere.presence.online()).find((x) => x.agentId === agentId && x.instanceId !== elsewhere.bus.instanceId);
+    if (!p) return null;
+    const agent = await elsewhere.agent(agentId);
+    return agent && agent.revokedAt === null ? { agent, instanceId: p.instanceId } : null;
   }
 
   /** The next agent to try: the least used one connected here, else one another instance holds. */

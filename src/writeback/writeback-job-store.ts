@@ -2,16 +2,16 @@ import type { Store } from '../store/database.js';
 import type { WritebackJobKind, WritebackJobStatus } from '../store/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { fail, ok, type Ok, type Refused } from '../shared/result.js';
-import { isAgentRefusal, type ClaimRefusal, type JobRefusal, type JobVerdict, type ReportedAccount, type ReportedPolicy } from '../agent-protocol/index.js';
+import { isAgentRefusal, type ClaimRefusal, type JobRefusal, type JobVerdict, type ReportedAccount, type ReportedCheck, type ReportedPolicy } from '../agent-protocol/index.js';
 
 const DAY_MS = 86_400_000;
 /** Jobs that only read AD. */
-export const READ_KINDS: readonly WritebackJobKind[] = ['bind', 'policy', 'read_account'];
+export const READ_KINDS: readonly WritebackJobKind[] = ['bind', 'policy', 'read_account', 'check'];
 /** What `detail` says of an applied job AD was not asked to check the history for. */
 const HISTORY_NOT_ENFORCED = 'history not enforced';
 
 /** How a job ended, as writeback sees it: AD's answer (with the policy it read, for a look-up), or why there is none. */
-export type JobOutcome = Ok<{ historyEnforced?: false; policy?: ReportedPolicy; account?: ReportedAccount }> | (Refused<JobRefusal> & { detail?: string });
+export type JobOutcome = Ok<{ historyEnforced?: false; policy?: ReportedPolicy; account?: ReportedAccount; check?: ReportedCheck }> | (Refused<JobRefusal> & { detail?: string });
 
 /** A job as the console lists it, with its user's username and its agent's name. */
 export interface WritebackJobRow {
@@ -29,7 +29,7 @@ export interface WritebackJobRow {
 
 /** AD's verdict as the flows see it. */
 export function outcomeOfVerdict(verdict: JobVerdict): JobOutcome {
-  if (verdict.ok) return ok({ ...(verdict.historyEnforced === false ? { historyEnforced: false as const } : {}), ...(verdict.policy ? { policy: verdict.policy } : {}), ...(verdict.account ? { account: verdict.account } : {}) });
+  if (verdict.ok) return ok({ ...(verdict.historyEnforced === false ? { historyEnforced: false as const } : {}), ...(verdict.policy ? { policy: verdict.policy } : {}), ...(verdict.account ? { account: verdict.account } : {}), ...(verdict.check ? { check: verdict.check } : {}) });
   return verdict.detail ? fail(verdict.reason, { detail: verdict.detail }) : fail(verdict.reason);
 }
 

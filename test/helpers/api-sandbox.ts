@@ -145,6 +145,7 @@ export const writes: Array<[string, string, unknown]> = [
   ['PATCH', '/brand', { brand: { organisationName: 'Mallory Inc' } }],
   ['PUT', '/brand', { brand: { organisationName: 'Mallory Inc', primaryColour: '#1d4f91', backgroundColour: '#ffffff' }, logo: null }],
   ['POST', '/agents/registration-tokens', undefined],
+  ['POST', '/agents/any-agent/test', undefined],
   ['DELETE', '/agents/any-agent', undefined],
   ['POST', '/sync/run', { full: true }],
 ];
