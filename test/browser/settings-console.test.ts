@@ -208,6 +208,30 @@ describe('settings changed in the console take effect (real process, real Chromi
     expect((await save()).path).toBe('/admin/settings/sessions?done=saved');
   });
 
+  it('sign-in lockout and reset: a username locks at the new count of wrong passwords; the robot check gets the new difficulty', async () => {
+    await openSection('Sign-in lockout', '/admin/settings/sign-in');
+    await field('Wrong passwords before a username is locked').fill('2');
+    await field('First lock (seconds)').fill('120');
+    expect((await save()).path).toBe('/admin/settings/sign-in?done=saved');
+    await withPage(browser, async (p) => {
+      const wrong = { ...user, password: 'Not-The-Password-1' };
+      expect((await signIn(p, portal, wrong)).status).toBe(401);
+      await signIn(p, portal, wrong);
+      expect(await mainText(p)).toContain('Too many sign-in attempts. Wait 2 minutes and try again.');
+    });
+
+    await openSection('Reset and unlock', '/admin/settings/reset');
+    await field('Difficulty of the robot check').fill('3000');
+    expect((await save()).path).toBe('/admin/settings/reset?done=saved');
+    await shootBothWidths(page, 'settings-reset', { noOverflow: true });
+    const challenge = (await (await page.request.get(`${portal.url}/reset/captcha`)).json()) as { maxnumber: number };
+    expect(challenge.maxnumber).toBe(3000);
+    await withPage(browser, async (p) => {
+      await visit(p, `${portal.url}/reset`);
+      await p.locator('[data-captcha-status]', { hasText: 'Robot check done.' }).waitFor();
+    });
+  });
+
   it('a wrong value is refused in words next to its field and nothing is saved', async () => {
     await openSection('Directory sync', '/admin/settings/sync');
     await field('Sync every (minutes)').fill('2000');
