@@ -6,13 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import type { User } from '../directory/users.js';
-import { createLogger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import { AgentClient, type AgentState, type JobExecutor } from './agent-client.js';
+import type { AgentClient, AgentState, JobExecutor } from './agent-client.js';
 import { AdExecutor } from './ad-executor.js';
-import { Journal } from './journal.js';
-import { registerAgent } from './state.js';
 import { adConnector, adOptions, bindsAs, pwdLastSetOf } from '../../test/helpers/ad-connector.js';
+import { inProcessAgents } from '../../test/helpers/agents-in-process.js';
 
 /**
  * Password writeback end to end: the real portal server, agents connected over real
@@ -24,7 +22,6 @@ let tp: TestPortal;
 let server: RunningServer;
 let dir: string;
 const agentLogs: string[] = [];
-const running: AgentClient[] = [];
 
 function executor(): AdExecutor {
   return new AdExecutor(adConnector(dc), null, 500, adOptions(dc));
@@ -37,20 +34,9 @@ const logStream = new Writable({
   },
 });
 
-async function newAgent(name: string): Promise<AgentState> {
-  const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
-  const r = await registerAgent({ portalUrl: server.url, token, name, version: '0.1.0' });
-  if (!r.ok) throw new Error(r.message);
-  return { ...r.value, portalUrl: tp.config.publicUrl };
-}
-
-async function run(state: AgentState, jobs: JobExecutor = executor(), journalFile = join(dir, `${state.name}-journal.json`)): Promise<AgentClient> {
-  const c = new AgentClient({ state, executor: jobs, journal: new Journal(journalFile), logger: createLogger('debug', logStream), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
-  running.push(c);
-  c.start();
-  await c.waitConnected();
-  return c;
-}
+const agents = inProcessAgents(() => ({ tp, server, dir, log: logStream }));
+const newAgent = agents.register;
+const run = (state: AgentState, jobs: JobExecutor = executor(), journalFile?: string): Promise<AgentClient> => agents.run(state, jobs, journalFile);
 
 async function hybrid(sam: SambaUser): Promise<User> {
   return tp.portal.users.create({ username: sam.name, displayName: sam.name, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: sam.guid });
@@ -69,7 +55,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of running) await c.stop();
+  await agents.stop();
   await server?.stop(1000);
   await tp?.cleanup().catch(() => undefined);
   await dc?.stop();
@@ -129,7 +115,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
   });
 
   it('an agent offline past the expiry: the job is refused at once and never applied when the agent comes back', async () => {
-    for (const c of running.splice(0)) await c.stop();
+    await agents.stop();
     const sam = await dc.addUser('wb.offline', 'Start!Pass#2024');
     const user = await hybrid(sam);
     const before = await pwdLastSet(sam);
@@ -143,7 +129,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
   });
 
   it('an agent killed between AD and its answer: the user is told it is not confirmed, and the restarted agent reconciles the job from AD', async () => {
-    for (const c of running.splice(0)) await c.stop();
+    await agents.stop();
     const journalFile = join(dir, 'crash-journal.json');
     const real = new AdExecutor(adConnector(dc));
     let victim: AgentClient | null = null;
@@ -180,7 +166,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
   });
 
   it('the claim is on disk (the journal file re-read) before the job touches AD, and AD\'s answer before the portal has it', async () => {
-    for (const c of running.splice(0)) await c.stop();
+    await agents.stop();
     const journalFile = join(dir, 'order-journal.json');
     const real = executor();
     const claimsOnDisk: unknown[] = [];
@@ -210,7 +196,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
   });
 
   it('with two agents connected, any can take a job, each job applies once, and when one goes the other takes over', async () => {
-    for (const c of running.splice(0)) await c.stop();
+    await agents.stop();
     const agentB = await newAgent('agent-b');
     const a = await run(agentA);
     await run(agentB);
@@ -273,7 +259,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect((await tp.portal.policy.update({ id: null, name: 'test' }, { onPremises: { passwordHashSync: true } })).ok).toBe(true);
     expect((await tp.portal.changePassword.change(user, { current: 'Start!Pass#2024', password: 'Synced!Pass#2025', confirm: 'Synced!Pass#2025' }, { idHash: 'x', ip: '127.0.0.1', userAgent: 'test' })).ok).toBe(true);
     expect(await tp.portal.users.passwordHash(user.id)).toMatch(/^\$argon2id\$/);
-    for (const c of running.splice(0)) await c.stop();
+    await agents.stop();
     await expect.poll(() => tp.portal.agentHub.connected().length).toBe(0);
     expect((await new TestClient(tp.app).signIn('wb.hashsync', 'Synced!Pass#2025')).status).toBe(303);
     expect((await new TestClient(tp.app).signIn('wb.hashsync', 'Start!Pass#2024')).status).toBe(401);

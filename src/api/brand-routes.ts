@@ -3,7 +3,8 @@ import type { BrandService } from '../branding/brand-service.js';
 import { problemVars, type Brand, type BrandInput } from '../branding/brand.js';
 import { requireWrite, type ApiEnv } from './auth.js';
 import { brandChangeBody, brandJson } from './brand-schemas.js';
-import { apiError, etag, ifMatchVersion, t } from './errors.js';
+import { apiError, etag, expectedVersionOf, t, versionConflict } from './errors.js';
+import { SETTINGS_CONFLICT } from './settings-routes.js';
 import type { ApiHelpers } from './support-action-routes.js';
 
 type Ctx = Context<ApiEnv>;
@@ -36,11 +37,9 @@ export function brandApi(app: Hono<ApiEnv>, deps: BrandApiDeps, h: Pick<ApiHelpe
     if (!body.ok) return body.res;
     const parsed = h.validate(c, brandChangeBody, body.value);
     if (!parsed.ok) return parsed.res;
-    const match = ifMatchVersion(c.req.header('if-match'));
-    if (!match.ok) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { 'If-Match': t('api.error.ifMatch') });
     const { brand: sent, logo: sentLogo, expectedVersion } = parsed.value;
-    if (match.version !== undefined && expectedVersion !== undefined && match.version !== expectedVersion) return apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree') });
-    const expected = match.version ?? expectedVersion;
+    const v = expectedVersionOf(c, expectedVersion);
+    if (!v.ok) return v.res;
     const current = await deps.brand.refresh();
     const input: BrandInput = mode === 'merge' ? { ...current.brand, ...sent } : sent;
     let logo: Brand['logo'] = current.brand.logo;
@@ -51,14 +50,9 @@ export function brandApi(app: Hono<ApiEnv>, deps: BrandApiDeps, h: Pick<ApiHelpe
       if (!stored.ok) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { logo: t(`brand.v.logo.${stored.reason}`) });
       logo = { sha256: stored.value.sha256, kind: stored.value.kind };
     }
-    const r = await deps.brand.update(c.get('actor'), input, logo, expected === undefined ? {} : { expectedVersion: expected });
+    const r = await deps.brand.update(c.get('actor'), input, logo, v.expected === undefined ? {} : { expectedVersion: v.expected });
     if (r.ok) return c.json(brandJson(r.value), 200, etag(r.value.version));
-    if (r.reason === 'conflict') {
-      const now = (await deps.brand.refresh()).version;
-      return match.version !== undefined
-        ? apiError(c, 'precondition_failed', t('api.error.settingsPrecondition', { expected: match.version, current: now }), undefined, etag(now))
-        : apiError(c, 'conflict', t('api.error.settingsConflict', { expected: expected ?? now, current: now }), undefined, etag(now));
-    }
+    if (r.reason === 'conflict') return versionConflict(c, v, (await deps.brand.refresh()).version, SETTINGS_CONFLICT);
     return apiError(c, 'invalid_input', t('api.error.invalidInput'), Object.fromEntries(Object.entries(r.errors).map(([field, p]) => [field === 'logo' ? 'logo' : `brand.${field}`, t(p.key, problemVars(t, p))])));
   };
   app.put('/brand', requireWrite, change('replace'));

@@ -132,5 +132,25 @@ export function ifMatchVersion(header: string | undefined): { ok: true; version:
   return m ? { ok: true, version: Number(m[1]) } : { ok: false };
 }
 
+/**
+ * The version a change is based on: `If-Match` ("3" or *) or `expectedVersion` in the body; when
+ * both are sent they must agree. A 400 answer when the header is malformed or they disagree.
+ */
+export function expectedVersionOf(c: Context, bodyVersion: number | undefined): { ok: true; expected: number | undefined; ifMatch: number | undefined } | { ok: false; res: Response } {
+  const match = ifMatchVersion(c.req.header('if-match'));
+  if (!match.ok) return { ok: false, res: apiError(c, 'invalid_input', t('api.error.invalidInput'), { 'If-Match': t('api.error.ifMatch') }) };
+  if (match.version !== undefined && bodyVersion !== undefined && match.version !== bodyVersion) {
+    return { ok: false, res: apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree'), expectedVersion: t('api.error.versionsDisagree') }) };
+  }
+  return { ok: true, expected: match.version ?? bodyVersion, ifMatch: match.version };
+}
+
+/** A save on top of another version than the current one: 412 when If-Match named it (HTTP's own precondition), else 409; the current version as the ETag. */
+export function versionConflict(c: Context, v: { ifMatch: number | undefined; expected: number | undefined }, current: number, words: { precondition: MessageKey; conflict: MessageKey }): Response {
+  return v.ifMatch !== undefined
+    ? apiError(c, 'precondition_failed', t(words.precondition, { expected: v.ifMatch, current }), undefined, etag(current))
+    : apiError(c, 'conflict', t(words.conflict, { expected: v.expected ?? current, current }), undefined, etag(current));
+}
+
 /** A version as the ETag header, to be sent back in If-Match. */
 export const etag = (version: number) => ({ ETag: `"${version}"` });

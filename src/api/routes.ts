@@ -15,7 +15,7 @@ import type { SupportReader } from '../support/support-reader.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import { supportViewJson } from './support-json.js';
 import { bearerAuth, requireArea, requireWrite, type ApiEnv } from './auth.js';
-import { apiError, etag, ifMatchVersion, fieldTexts, issueFields, t, text, type ApiErrorCode } from './errors.js';
+import { apiError, etag, expectedVersionOf, fieldTexts, issueFields, t, text, versionConflict, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
 import type { CallerVerificationService, Verifier } from '../support/verification.js';
@@ -152,22 +152,12 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
     if (!body.ok) return body.res;
     const parsed = validate(c, schema, body.value);
     if (!parsed.ok) return parsed.res;
-    const match = ifMatchVersion(c.req.header('if-match'));
-    if (!match.ok) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { 'If-Match': t('api.error.ifMatch') });
     const { policy, expectedVersion, comment } = parsed.value;
-    if (match.version !== undefined && expectedVersion !== undefined && match.version !== expectedVersion) {
-      return apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree'), expectedVersion: t('api.error.versionsDisagree') });
-    }
-    const expected = match.version ?? expectedVersion;
-    const r = await deps.policy.update(c.get('actor'), policy, { expectedVersion: expected, comment });
+    const v = expectedVersionOf(c, expectedVersion);
+    if (!v.ok) return v.res;
+    const r = await deps.policy.update(c.get('actor'), policy, { expectedVersion: v.expected, comment });
     if (r.ok) return c.json(policyVersionJson(r.value), 200, etag(r.value.version));
-    if (r.reason === 'conflict') {
-      const current = (await deps.policy.current()).version;
-      // HTTP's own precondition (If-Match) answers 412; the version in the body answers 409.
-      return match.version !== undefined
-        ? apiError(c, 'precondition_failed', t('api.error.preconditionFailed', { expected: match.version, current }), undefined, etag(current))
-        : apiError(c, 'conflict', t('api.error.policyConflict', { expected: expected ?? current, current }), undefined, etag(current));
-    }
+    if (r.reason === 'conflict') return versionConflict(c, v, (await deps.policy.current()).version, { precondition: 'api.error.preconditionFailed', conflict: 'api.error.policyConflict' });
     return apiError(c, 'invalid_input', t('api.error.invalidInput'), fieldTexts(r.errors, undefined, 'policy.'));
   };
   app.put('/policy', requireWrite, changePolicy(putPolicyBody));

@@ -2,11 +2,14 @@ import type { Context, Hono } from 'hono';
 import { isStoredSection, storedSectionNames } from '../config/stored-sections.js';
 import type { SettingsService } from '../settings/settings-service.js';
 import { requireWrite, type ApiEnv } from './auth.js';
-import { apiError, etag, ifMatchVersion, t } from './errors.js';
+import { apiError, etag, expectedVersionOf, t, versionConflict } from './errors.js';
 import { settingsChangeBody, settingsVersionJson } from './settings-schemas.js';
 import type { ApiHelpers } from './support-action-routes.js';
 
 type Ctx = Context<ApiEnv>;
+
+/** The words of a stale save of a settings section or of the brand. */
+export const SETTINGS_CONFLICT = { precondition: 'api.error.settingsPrecondition', conflict: 'api.error.settingsConflict' } as const;
 
 export interface SettingsApiDeps {
   settings: Pick<SettingsService, 'refresh' | 'update' | 'history' | 'view' | 'fixedPaths'>;
@@ -47,19 +50,12 @@ export function settingsApi(app: Hono<ApiEnv>, deps: SettingsApiDeps, h: Pick<Ap
     if (!body.ok) return body.res;
     const parsed = h.validate(c, settingsChangeBody, body.value);
     if (!parsed.ok) return parsed.res;
-    const match = ifMatchVersion(c.req.header('if-match'));
-    if (!match.ok) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { 'If-Match': t('api.error.ifMatch') });
     const { settings, expectedVersion, comment } = parsed.value;
-    if (match.version !== undefined && expectedVersion !== undefined && match.version !== expectedVersion) return apiError(c, 'invalid_input', t('api.error.versionsDisagree'), { 'If-Match': t('api.error.versionsDisagree') });
-    const expected = match.version ?? expectedVersion;
-    const r = await deps.settings.update(c.get('actor'), section, settings, { mode, ...(expected === undefined ? {} : { expectedVersion: expected }), ...(comment === undefined ? {} : { comment }) });
+    const v = expectedVersionOf(c, expectedVersion);
+    if (!v.ok) return v.res;
+    const r = await deps.settings.update(c.get('actor'), section, settings, { mode, ...(v.expected === undefined ? {} : { expectedVersion: v.expected }), ...(comment === undefined ? {} : { comment }) });
     if (r.ok) return c.json(settingsVersionJson(deps.settings, r.value), 200, etag(r.value.version));
-    if (r.reason === 'conflict') {
-      const current = (await deps.settings.refresh())[section].version;
-      return match.version !== undefined
-        ? apiError(c, 'precondition_failed', t('api.error.settingsPrecondition', { expected: match.version, current }), undefined, etag(current))
-        : apiError(c, 'conflict', t('api.error.settingsConflict', { expected: expected ?? current, current }), undefined, etag(current));
-    }
+    if (r.reason === 'conflict') return versionConflict(c, v, (await deps.settings.refresh())[section].version, SETTINGS_CONFLICT);
     if (r.reason === 'fixed') return apiError(c, 'refused', t('settings.fixed.refused', { paths: r.paths.map((p) => (p ? `${section}.${p}` : section)).join(', ') }));
     return apiError(c, 'invalid_input', t('api.error.invalidInput'), Object.fromEntries(Object.entries(r.errors).map(([path, p]) => [path === '_form' ? 'settings' : `settings.${path}`, t(p.key, p.vars)])));
   };

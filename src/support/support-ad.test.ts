@@ -1,19 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { adConnector, adOptions } from '../../test/helpers/ad-connector.js';
+import { inProcessAgents } from '../../test/helpers/agents-in-process.js';
 import type { User } from '../directory/users.js';
-import { createLogger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import { AgentClient, type AgentState, type JobExecutor } from '../agent/agent-client.js';
+import type { AgentState, JobExecutor } from '../agent/agent-client.js';
 import { AdExecutor } from '../agent/ad-executor.js';
-import { Journal } from '../agent/journal.js';
-import { registerAgent } from '../agent/state.js';
 import { fileTimeToDate } from '../ad/ad-time.js';
 import { formatDateTime } from '../http/ui/dates.js';
 import { supportViewJsonSchema } from '../api/support-json.js';
@@ -31,23 +28,9 @@ let server: RunningServer;
 let dir: string;
 let admin: TestClient;
 let agent: AgentState;
-const running: AgentClient[] = [];
-const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-
-async function newAgent(name: string): Promise<AgentState> {
-  const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
-  const r = await registerAgent({ portalUrl: server.url, token, name, version: '0.1.0' });
-  if (!r.ok) throw new Error(r.message);
-  return { ...r.value, portalUrl: tp.config.publicUrl };
-}
-
-async function run(state: AgentState, executor: JobExecutor): Promise<AgentClient> {
-  const c = new AgentClient({ state, executor, journal: new Journal(join(dir, `${state.name}-journal.json`)), logger: createLogger('debug', quiet), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
-  running.push(c);
-  c.start();
-  await c.waitConnected();
-  return c;
-}
+const agents = inProcessAgents(() => ({ tp, server, dir }));
+const newAgent = agents.register;
+const run = agents.run;
 
 const hybrid = (sam: SambaUser): Promise<User> => tp.portal.users.create({ username: sam.name, displayName: sam.name, email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: sam.guid });
 
@@ -72,7 +55,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of running) await c.stop();
+  await agents.stop();
   await server?.stop(1000);
   await tp?.cleanup().catch(() => undefined);
   await dc?.stop();
@@ -150,7 +133,7 @@ describe('the support page against a real Samba AD DC', { timeout: 60_000 }, () 
   });
 
   it('an agent that does not answer: the page says so in plain words within seconds, and nothing was changed', async () => {
-    for (const c of running.splice(0)) await c.stop();
+    await agents.stop();
     const real = new AdExecutor(adConnector(dc), null, 500, adOptions(dc));
     const silent: JobExecutor = {
       reset: (a, p, o) => real.reset(a, p, o),

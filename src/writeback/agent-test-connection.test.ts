@@ -1,18 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSambaDc, type SambaDc } from '../../test/helpers/samba-dc.js';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { TestClient, makeUser } from '../../test/helpers/http-client.js';
 import { adConnector, adOptions } from '../../test/helpers/ad-connector.js';
-import { createLogger } from '../logging/logger.js';
+import { inProcessAgents } from '../../test/helpers/agents-in-process.js';
 import { startServer, type RunningServer } from '../server.js';
-import { AgentClient, type AgentState } from '../agent/agent-client.js';
 import { AdExecutor } from '../agent/ad-executor.js';
-import { Journal } from '../agent/journal.js';
-import { registerAgent } from '../agent/state.js';
 
 /**
  * The console's and the API's "Test connection" of an agent, end to end: the real portal server,
@@ -27,22 +23,7 @@ let server: RunningServer;
 let dir: string;
 let admin: TestClient;
 const ids: Record<'good' | 'lost' | 'idle', string> = { good: '', lost: '', idle: '' };
-const running: AgentClient[] = [];
-const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-
-async function newAgent(name: string): Promise<AgentState> {
-  const { token } = await tp.portal.agents.createRegistrationToken({ id: null, name: 'test' });
-  const r = await registerAgent({ portalUrl: server.url, token, name, version: '0.1.0' });
-  if (!r.ok) throw new Error(r.message);
-  return { ...r.value, portalUrl: tp.config.publicUrl };
-}
-
-async function run(state: AgentState, executor: AdExecutor): Promise<void> {
-  const c = new AgentClient({ state, executor, journal: new Journal(join(dir, `${state.name}-journal.json`)), logger: createLogger('debug', quiet), version: '0.1.0', connectUrl: server.url, backoffMs: { first: 50, max: 200 } });
-  running.push(c);
-  c.start();
-  await c.waitConnected();
-}
+const agents = inProcessAgents(() => ({ tp, server, dir }));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sspr-agent-test-'));
@@ -53,18 +34,18 @@ beforeAll(async () => {
   await makeUser(tp.portal, { username: 'root', password: ADMIN_PW, roles: ['administrator'] });
   admin = new TestClient(tp.app);
   expect((await admin.signIn('root', ADMIN_PW)).status).toBe(303);
-  const good = await newAgent('dc-agent-good');
-  const lost = await newAgent('dc-agent-lost');
-  const idle = await newAgent('dc-agent-idle');
+  const good = await agents.register('dc-agent-good');
+  const lost = await agents.register('dc-agent-lost');
+  const idle = await agents.register('dc-agent-idle');
   Object.assign(ids, { good: good.agentId, lost: lost.agentId, idle: idle.agentId });
-  await run(good, new AdExecutor(adConnector(dc), null, 500, adOptions(dc)));
+  await agents.run(good, new AdExecutor(adConnector(dc), null, 500, adOptions(dc)));
   // Nothing listens on port 9 of the DC's address: every connection is refused.
   const nowhere = { urls: [`ldaps://${dc.host}:9`], timeoutMs: 2000 };
-  await run(lost, new AdExecutor(adConnector(dc, nowhere), null, 500, adOptions(dc, nowhere)));
+  await agents.run(lost, new AdExecutor(adConnector(dc, nowhere), null, 500, adOptions(dc, nowhere)));
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of running) await c.stop();
+  await agents.stop();
   await server?.stop(1000);
   await tp?.cleanup().catch(() => undefined);
   await dc?.stop();
