@@ -56,7 +56,8 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
     agentSockets.handleUpgrade(req, socket, head, (ws) => portal.agentHub.accept(ws, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], portal.config.trustedProxies)));
   });
   // Housekeeping, hourly: expired sessions, flows and stale counters are deleted; audit events,
-  // finished writeback jobs and sync runs past the audit retention (reads by agents after a day).
+  // finished writeback jobs and sync runs past the audit retention (reads by agents after a day),
+  // logos uploaded for a preview and never saved after a day.
   const housekeeping = setInterval(() => {
     const now = portal.clock.now();
     const days = portal.config.audit.retentionDays;
@@ -69,6 +70,7 @@ export async function startServer(portal: Portal): Promise<RunningServer> {
       portal.sync.pruneRuns(now, days),
       portal.reportLinks.prune(),
       portal.resetLinks.prune(),
+      portal.brand.pruneUnsavedLogos(),
     ]).catch((err: unknown) =>
       portal.logger.warn({ err }, 'housekeeping failed'),
     );

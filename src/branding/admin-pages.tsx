@@ -176,7 +176,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
               {problemText(c, e, 'signInMessage')}
             </p>
           ) : null}
-          <textarea id="f-signInMessage" name="signInMessage" rows={3} maxlength={500} aria-describedby="f-signInMessage-hint" aria-invalid={e['signInMessage'] ? 'true' : undefined}>
+          <textarea id="f-signInMessage" name="signInMessage" rows={3} maxlength={500} aria-describedby={e['signInMessage'] ? 'f-signInMessage-hint f-signInMessage-error' : 'f-signInMessage-hint'} aria-invalid={e['signInMessage'] ? 'true' : undefined}>
             {state.input.signInMessage}
           </textarea>
         </div>

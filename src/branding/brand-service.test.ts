@@ -76,6 +76,39 @@ describe.each(dialects)('the stored brand on %s', (dialect) => {
     expect(await brand.update(actor, valid, { sha256: 'a'.repeat(64), kind: 'png' })).toMatchObject({ ok: false, errors: { logo: { key: 'brand.v.logoGone' } } });
     expect(await t.store.db.selectFrom('brand_versions').selectAll().execute()).toEqual([]);
   });
+
+  it('housekeeping deletes logos uploaded for a preview and never saved once a day old; a logo a saved version named stays, even after it was replaced', async () => {
+    t = await createTestPortal({ dialect, manualTime: true });
+    const brand = t.portal.brand;
+    const saved = await brand.storeLogo(solidPng(20, 20));
+    const preview = await brand.storeLogo(solidPng(30, 30));
+    if (!saved.ok || !preview.ok) throw new Error('logos');
+    expect(await brand.update(actor, valid, { sha256: saved.value.sha256, kind: 'png' })).toMatchObject({ ok: true });
+    // Replaced by a brand without a logo: the first version still names it.
+    expect(await brand.update(actor, { ...valid, organisationName: 'Contoso Ltd' }, null)).toMatchObject({ ok: true });
+    t.clock.advance!(23 * 3_600_000);
+    expect(await brand.pruneUnsavedLogos()).toBe(0);
+    t.clock.advance!(2 * 3_600_000);
+    expect(await brand.pruneUnsavedLogos()).toBe(1);
+    const left = await t.store.db.selectFrom('brand_assets').select('sha256').execute();
+    expect(left.map((r) => r.sha256)).toEqual([saved.value.sha256]);
+    expect(await brand.logo(saved.value.sha256)).not.toBeNull();
+  });
+});
+
+describe('the brand page names each problem next to its field', () => {
+  it('a sign-in message that is too long is refused with its error tied to the text box (aria-describedby), and nothing is saved', async () => {
+    t = await createTestPortal();
+    await makeUser(t.portal, { username: 'boss', password: PW, roles: ['administrator'] });
+    const boss = new TestClient(t.app);
+    expect((await boss.signIn('boss', PW)).status).toBe(303);
+    await boss.get('/admin/branding');
+    const refused = await boss.post('/admin/branding', { ...valid, signInMessage: 'x'.repeat(501), expectedVersion: '0', action: 'save' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('<p class="field-error" id="f-signInMessage-error">');
+    expect(refused.body).toMatch(/<textarea id="f-signInMessage"[^>]*aria-describedby="f-signInMessage-hint f-signInMessage-error"[^>]*aria-invalid="true"/);
+    expect((await t.portal.brand.refresh()).version).toBe(0);
+  });
 });
 
 describe('who may change the brand', () => {

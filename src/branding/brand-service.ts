@@ -118,6 +118,20 @@ export class BrandService {
     return ok({ ...checked.value, sha256 });
   }
 
+  /**
+   * Housekeeping: logos uploaded for a preview and never saved, older than `olderThanMs` (a day),
+   * are deleted, so previews cannot fill the store. A logo any saved version named stays (the
+   * history shows it). Returns how many were deleted.
+   */
+  async pruneUnsavedLogos(olderThanMs = 24 * 60 * 60 * 1000): Promise<number> {
+    const r = await this.d.store.db
+      .deleteFrom('brand_assets')
+      .where('published_at', 'is', null)
+      .where('created_at', '<', this.d.clock.now() - olderThanMs)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** A stored logo: by default only one a saved brand has named (what everyone may load); `unpublished` for the console's preview. */
   async logo(sha256: string, options: { unpublished?: boolean } = {}): Promise<LogoAsset | null> {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
