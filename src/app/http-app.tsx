@@ -26,7 +26,7 @@ import { observe } from '../http/middleware/observe.js';
 import { requestContext } from '../http/middleware/request-context.js';
 import { securityHeaders } from '../http/middleware/security-headers.js';
 import { stylesheet } from '../http/ui/styles.js';
-import { altchaModule, captchaScript, meterScript, copyScript, localeScript, passkeyScript, webauthnScript } from '../http/ui/assets.js';
+import { altchaModule, captchaScript, meterScript, copyScript, localeScript, passkeyScript, tablesScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
 import { lengthRulesOf } from './password-rules-wiring.js';
 import { brandRoutes } from '../branding/routes.js';
@@ -54,6 +54,7 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.get('/assets/meter.js', (c) => c.body(meterScript, 200, script));
   app.get('/assets/copy.js', (c) => c.body(copyScript, 200, script));
   app.get('/assets/locale.js', (c) => c.body(localeScript, 200, script));
+  app.get('/assets/tables.js', (c) => c.body(tablesScript, 200, script));
   app.route('/', brandRoutes({ brand: portal.brand }));
   app.get('/assets/altcha/:file', (c) => {
     const body = altchaModule(c.req.param('file'));

@@ -105,6 +105,14 @@ async function checkPage(p: Page, path: string, codes: string[]): Promise<string
     const [scroll, inner] = (await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
     if (scroll > inner) problems.push(`${path}: ${scroll} px wide at ${width} px`);
   }
+  // On a phone a table's rows are cards: every cell under a titled column shows that title.
+  const unlabelled = (await p.evaluate(`[...document.querySelectorAll('main table')].flatMap((table) => {
+    const heads = [...table.querySelectorAll('thead th')].map((h) => h.textContent.trim());
+    if (!heads.length) return [];
+    if (!table.classList.contains('stacked')) return ['a table not stacked'];
+    return [...table.querySelectorAll('tbody tr')].flatMap((tr) => [...tr.children].filter((cell, i) => heads[i] && cell.colSpan === 1 && !cell.classList.contains('blank') && getComputedStyle(cell, '::before').content !== JSON.stringify(heads[i])).map((cell, i) => 'a cell without its label ' + heads[i]));
+  })`)) as string[];
+  if (unlabelled.length) problems.push(`${path}: ${unlabelled.slice(0, 3).join('; ')}`);
   await p.setViewportSize({ width: 1280, height: 720 });
   await shootBothWidths(p, `crawl${path.replace(/[^a-z0-9]+/gi, '-')}`.slice(0, 80));
   return problems;
@@ -234,6 +242,17 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     // The crawl reached the sections (and more than the navigation alone).
     for (const p of ['/admin/users', '/admin/groups', '/admin/policy/properties', '/admin/policy/history', '/admin/agents', '/admin/sync', '/admin/reports', '/admin/outbox', '/admin/delivery', '/admin/audit', '/admin/api-tokens', '/admin/settings', '/admin/settings/delivery', '/admin/settings/writeback']) expect(seen, p).toContain(p);
     expect(seen.size).toBeGreaterThan(25);
+  });
+
+  it('without JavaScript a table on a phone keeps its columns and headers and scrolls inside its own box: the page itself is no wider than the window', async () => {
+    const plain = await newPage(browser, { javaScriptEnabled: false, storageState: await page.context().storageState(), viewport: { width: 390, height: 800 } });
+    for (const path of ['/admin/users', '/admin/delivery', '/admin/audit']) {
+      expect((await visit(plain, `${portal.url}${path}`)).status, path).toBe(200);
+      const [scroll, inner] = (await plain.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      expect(scroll, path).toBeLessThanOrEqual(inner);
+      expect(await plain.evaluate('(() => { const t = document.querySelector("main table"); return [t.classList.contains("stacked"), getComputedStyle(t).overflowX, getComputedStyle(t.querySelector("thead")).position]; })()'), path).toEqual([false, 'auto', 'static']);
+    }
+    await closePage(plain);
   });
 
   it('the pages that show a new token (an agent registration token, an API token) stay inside the window at 1280 and 390 px', async () => {

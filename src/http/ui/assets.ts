@@ -295,3 +295,35 @@ export const localeScript = `(function () {
   }
 })();
 `;
+
+/**
+ * Tables on a phone: each data cell is given its column's header as `data-label` and the table the
+ * class `stacked`, so the stylesheet shows each row as a card of "label: value" lines. Without
+ * JavaScript a table keeps its columns and scrolls sideways inside its own box.
+ */
+export const tablesScript = `(function () {
+  'use strict';
+  var tables = document.querySelectorAll('main table');
+  for (var i = 0; i < tables.length; i++) {
+    var table = tables[i];
+    var heads = table.querySelectorAll('thead th');
+    if (!heads.length) continue;
+    var labels = [];
+    for (var h = 0; h < heads.length; h++) {
+      for (var span = 0; span < (heads[h].colSpan || 1); span++) labels.push((heads[h].textContent || '').trim());
+    }
+    var rows = table.querySelectorAll('tbody tr');
+    for (var r = 0; r < rows.length; r++) {
+      var col = 0;
+      for (var c = 0; c < rows[r].children.length; c++) {
+        var cell = rows[r].children[c];
+        // An empty cell is left out of the card; one across several columns ("nothing yet") stands for the row: no label.
+        if ((cell.textContent || '').trim() === '' && !cell.querySelector('form, button, input, a, img')) cell.classList.add('blank');
+        else if (labels[col] && (cell.colSpan || 1) === 1) cell.setAttribute('data-label', labels[col]);
+        col += cell.colSpan || 1;
+      }
+    }
+    table.classList.add('stacked');
+  }
+})();
+`;

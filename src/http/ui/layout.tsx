@@ -34,6 +34,7 @@ export function Page(props: PageProps & { c: AppContext }) {
           <link rel="stylesheet" href={`/brand/theme.css?v=${frame.brandVersion}`} />
           <link rel="icon" type="image/svg+xml" href={`/favicon.svg?v=${frame.brandVersion}`} />
           <script src="/assets/locale.js" defer></script>
+          <script src="/assets/tables.js" defer></script>
         </head>
         <body>
           <a class="skip" href="#main">

@@ -123,10 +123,14 @@ ol.recovery-codes li { white-space: nowrap; }
 .support-actions h3 { margin: 0; font-size: 1.05rem; }
 @media (max-width: 48rem) {
   .admin-layout { grid-template-columns: 1fr; }
-  table, thead, tbody, tr, th, td { display: block; }
-  thead { position: absolute; inset-inline-start: -9999px; }
-  td { border: none; padding: .2rem 0; overflow-wrap: anywhere; }
-  td.row { display: block; }
-  tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  /* Without JavaScript a table keeps its columns and scrolls inside its own box; with it (assets tablesScript) each row is a card of labelled lines. */
+  table { display: block; overflow-x: auto; }
+  table.stacked, table.stacked thead, table.stacked tbody, table.stacked tr, table.stacked th, table.stacked td { display: block; }
+  table.stacked thead { position: absolute; inset-inline-start: -9999px; }
+  table.stacked td, table.stacked tbody th { border: none; padding: .2rem 0; overflow-wrap: anywhere; }
+  table.stacked [data-label]::before { content: attr(data-label); display: block; font-size: .8rem; font-weight: 600; color: var(--muted); }
+  table.stacked td.row { display: block; }
+  table.stacked .blank { display: none; }
+  table.stacked tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
 }
 `;
