@@ -27,6 +27,13 @@ export const HEARTBEAT_MS = 15_000;
 export const claimRefusals = ['expired', 'unknown', 'taken'] as const;
 export type ClaimRefusal = (typeof claimRefusals)[number];
 
+/**
+ * The sync scope set in the portal (Settings › Directory sync): OUs and an extra user filter, to be
+ * read within what the agent's own configuration allows. Absent: the agent's own scope.
+ */
+export const syncScopeRequestSchema = z.strictObject({ baseDns: z.array(z.string().max(500)).max(50), userFilter: z.string().max(2000) });
+export type SyncScopeRequest = z.output<typeof syncScopeRequestSchema>;
+
 export const portalMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('challenge'), nonce: z.string().max(100), protocol: z.number() }),
   z.strictObject({ t: z.literal('welcome'), agentId: id }),
@@ -35,7 +42,7 @@ export const portalMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('refused'), id, reason: z.enum(claimRefusals) }),
   z.strictObject({ t: z.literal('ack'), id }),
   /** Read AD for the portal's directory: a delta from `since`, or everything. */
-  z.strictObject({ t: z.literal('sync'), runId: id, mode: z.enum(['full', 'delta']), since: syncCursorSchema.optional() }),
+  z.strictObject({ t: z.literal('sync'), runId: id, mode: z.enum(['full', 'delta']), since: syncCursorSchema.optional(), scope: syncScopeRequestSchema.optional() }),
   z.strictObject({ t: z.literal('sync_ack'), runId: id, seq: z.number().int().min(0) }),
 ]);
 export type PortalMessage = z.output<typeof portalMessage>;

@@ -6,9 +6,9 @@ import type { AdConnectionOptions } from '../ad/ad-connection.js';
 import { checkRights } from '../ad/rights/index.js';
 import type { AdVerdict } from '../ad/verdicts.js';
 import type { Logger } from '../logging/logger.js';
-import type { JobKind, JobVerdict, ReportedPolicy } from '../agent-protocol/index.js';
+import type { JobKind, JobVerdict, ReportedPolicy, SyncScopeRequest } from '../agent-protocol/index.js';
 import type { JobExecutor, SyncSource } from './agent-client.js';
-import { AdSyncReader, type SyncScope } from './ad-sync-reader.js';
+import { AdSyncReader, syncScopeProblems, type SyncScope } from './ad-sync-reader.js';
 import { adSyncSource } from './ad-sync-source.js';
 
 type AdSettings = NonNullable<Config['agent']['ad']>;
@@ -49,14 +49,43 @@ export function connectorOptions(ad: AdSettings, baseDir: string, allowProtected
  */
 export class AdExecutor implements JobExecutor {
   readonly sync?: SyncSource;
+  /** The reader of the last scope the portal asked for (one at a time: a new scope closes the old one). */
+  private scoped: { key: string; reader: AdSyncReader; source: SyncSource } | null = null;
 
   constructor(
     readonly connector: AdConnector,
     private readonly reader: AdSyncReader | null = null,
-    pageSize = 500,
+    private readonly pageSize = 500,
     private readonly options: AdConnectionOptions | null = null,
+    /** The agent's own scope (its ceiling) and how to make a reader for another scope within it. */
+    private readonly scopes: { own: SyncScope; reader(scope: SyncScope): AdSyncReader } | null = null,
   ) {
     if (reader) this.sync = adSyncSource(reader, pageSize);
+  }
+
+  /**
+   * The scope set in the portal, read only within this agent's own: each OU must be one of the
+   * agent's base DNs or below one, and the portal's user filter applies on top of the agent's.
+   */
+  scopedSync(want: SyncScopeRequest): { ok: true; source: SyncSource } | { ok: false; problem: string } {
+    if (!this.scopes) return { ok: false, problem: 'this agent is not configured to read users and groups (agent.sync)' };
+    const own = this.scopes.own;
+    const bases = want.baseDns.length ? want.baseDns : own.baseDns;
+    const outside = bases.filter((dn) => !own.baseDns.some((base) => withinDn(dn, base)));
+    if (outside.length) {
+      return { ok: false, problem: `the sync scope set in the portal names ${outside.join('; ')}, outside what this agent may read (${own.baseDns.join('; ')}): change it in the portal (Settings, Directory sync) or agent.sync.baseDns in the agent's configuration` };
+    }
+    const filters = [own.userFilter, want.userFilter].map((f) => f?.trim() ?? '').filter((f) => f !== '').map((f) => (f.startsWith('(') ? f : `(${f})`));
+    const scope: SyncScope = { baseDns: bases, ...(filters.length ? { userFilter: filters.length === 2 ? `(&${filters[0]}${filters[1]})` : filters[0]! } : {}), ...(own.attributes ? { attributes: own.attributes } : {}) };
+    const problems = syncScopeProblems(scope);
+    if (problems.length) return { ok: false, problem: `the sync scope set in the portal cannot be read: ${problems.join('; ')}` };
+    const key = JSON.stringify(scope);
+    if (this.scoped?.key !== key) {
+      void this.scoped?.reader.close();
+      const reader = this.scopes.reader(scope);
+      this.scoped = { key, reader, source: adSyncSource(reader, this.pageSize) };
+    }
+    return { ok: true, source: this.scoped.source };
   }
 
   async rightsReport() {
@@ -169,7 +198,16 @@ export class AdExecutor implements JobExecutor {
   async close(): Promise<void> {
     await this.connector.close();
     await this.reader?.close();
+    await this.scoped?.reader.close();
   }
+}
+
+/** `OU=Sales,DC=corp,DC=example` is within `DC=corp,DC=example` (or the same DN); case and spaces around separators do not count. */
+export function withinDn(dn: string, base: string): boolean {
+  const norm = (s: string) => s.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
+  const a = norm(dn);
+  const b = norm(base);
+  return a === b || a.endsWith(`,${b}`);
 }
 
 export function createAdExecutor(ad: AdSettings, baseDir: string, options: { allowProtected: boolean; logger?: Logger; sync?: { baseDns: string[]; userFilter?: string | undefined; pageSize: number; timeoutMs?: number; attributes?: SyncScope['attributes'] } }): AdExecutor {
@@ -179,6 +217,7 @@ export function createAdExecutor(ad: AdSettings, baseDir: string, options: { all
     ? { baseDns: options.sync.baseDns.length ? options.sync.baseDns : [ad.baseDn], ...(options.sync.userFilter ? { userFilter: options.sync.userFilter } : {}), ...(options.sync.attributes ? { attributes: options.sync.attributes } : {}) }
     : null;
   // The reader has a connection of its own, with the longer timeout a paged read of a whole domain needs.
-  const reader = scope ? new AdSyncReader({ ...connection, ...(options.sync?.timeoutMs ? { timeoutMs: options.sync.timeoutMs } : {}) }, scope, deps) : null;
-  return new AdExecutor(new AdConnector(connection, deps), reader, options.sync?.pageSize ?? 500, connection);
+  const readerFor = (s: SyncScope) => new AdSyncReader({ ...connection, ...(options.sync?.timeoutMs ? { timeoutMs: options.sync.timeoutMs } : {}) }, s, deps);
+  const reader = scope ? readerFor(scope) : null;
+  return new AdExecutor(new AdConnector(connection, deps), reader, options.sync?.pageSize ?? 500, connection, scope ? { own: scope, reader: readerFor } : null);
 }

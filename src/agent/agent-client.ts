@@ -4,7 +4,7 @@ import type { Journal } from './journal.js';
 import { AGENT_PATH, HEARTBEAT_MS, MAX_FRAME, parseMessage, portalMessage, SYNC_MESSAGE_BYTES, type AgentMessage, type Job, type JobKind, type JobVerdict, type ReportedPolicy } from '../agent-protocol/index.js';
 import { challengeText, open, signChallenge, type AgentKeys } from '../agent-protocol/index.js';
 import { splitPage } from '../agent-protocol/index.js';
-import type { SyncCursor, SyncPage } from '../agent-protocol/index.js';
+import type { SyncCursor, SyncPage, SyncScopeRequest } from '../agent-protocol/index.js';
 import type { Ok, Refused } from '../shared/result.js';
 
 /** Sync pages sent and not yet acknowledged, at most: the portal applies one while the agent reads the next. */
@@ -32,6 +32,8 @@ export interface JobExecutor {
   policy(): Promise<ReportedPolicy | null>;
   /** Present when this agent is configured to read users and groups for the portal. */
   sync?: SyncSource;
+  /** The same reads under the scope set in the portal, when it lies within this agent's own; else why not, in words. */
+  scopedSync?(scope: SyncScopeRequest): { ok: true; source: SyncSource } | { ok: false; problem: string };
   /** The service account's rights check (sspr agent doctor), reported to the console. */
   rightsReport?(): Promise<{ verdict: 'ok' | 'missing_rights' | 'over_privileged' | 'unreachable'; problems: string[] } & Record<string, unknown>>;
 }
@@ -221,7 +223,7 @@ export class AgentClient {
         this.o.journal.remove(msg.id);
         return;
       case 'sync':
-        return this.runSync(msg.runId, msg.mode, msg.since ?? null);
+        return this.runSync(msg.runId, msg.mode, msg.since ?? null, msg.scope ?? null);
       case 'sync_ack':
         this.syncAcks.get(`${msg.runId}:${msg.seq}`)?.resolve();
         return;
@@ -262,9 +264,12 @@ export class AgentClient {
    * one page, the next is read from AD (bounded memory on both sides; the portal applies a run's
    * pages one at a time, in order).
    */
-  private async runSync(runId: string, mode: 'full' | 'delta', since: SyncCursor | null): Promise<void> {
-    const source = this.o.executor.sync;
-    if (!source) return this.send({ t: 'sync_failed', runId, problem: 'this agent is not configured to read users and groups (agent.sync)' });
+  private async runSync(runId: string, mode: 'full' | 'delta', since: SyncCursor | null, scope: SyncScopeRequest | null): Promise<void> {
+    if (!this.o.executor.sync) return this.send({ t: 'sync_failed', runId, problem: 'this agent is not configured to read users and groups (agent.sync)' });
+    // The portal's scope, within the agent's own: refused in words when it reaches further.
+    const scoped = scope ? (this.o.executor.scopedSync?.(scope) ?? { ok: false as const, problem: 'this agent cannot read a scope set in the portal; update it' }) : { ok: true as const, source: this.o.executor.sync };
+    if (!scoped.ok) return this.send({ t: 'sync_failed', runId, problem: scoped.problem });
+    const source = scoped.source;
     let seq = 0;
     const unacked: Promise<void>[] = [];
     const onPage = async (page: SyncPage) => {

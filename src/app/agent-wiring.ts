@@ -72,6 +72,12 @@ export function agentParts(d: { config: Config; store: Store; clock: Clock; audi
   // reported; read from the agent once per flow (the page and its submit), kept a minute per user.
   const adPolicies = new AdPolicyCache((user) => writeback.policyFor(user), clock);
   const adPolicyFor = async (user: User) => (await adPolicies.policyFor(user)) ?? agents.domainPolicy();
-  const syncCoordinator = new SyncCoordinator({ sync, hub: agentHub, logger: d.logger, instanceId });
+  const syncCoordinator = new SyncCoordinator({
+    sync,
+    hub: agentHub,
+    logger: d.logger,
+    instanceId,
+    scope: () => ({ baseDns: [...syncSettings().baseDns], userFilter: syncSettings().userFilter }),
+  });
   return { agents, agentHub, sync, writeback, adPolicyFor, syncCoordinator };
 }

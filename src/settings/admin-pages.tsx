@@ -80,6 +80,18 @@ function FieldInput({ t, field, form, errors, view, fixed }: { t: Translate; fie
       </div>
     );
   }
+  if (field.kind === 'lines') {
+    return (
+      <div>
+        {label}
+        {hint}
+        {errorLine}
+        <textarea id={id} name={name} rows={4} maxlength={field.maxlength} spellcheck={false} aria-invalid={invalid} aria-describedby={describedBy} disabled={fixed}>
+          {value}
+        </textarea>
+      </div>
+    );
+  }
   const secret = field.kind === 'secret';
   return (
     <div>

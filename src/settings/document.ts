@@ -96,6 +96,7 @@ export function problemOf(issue: Issue): SettingProblem {
       return { key: 'v.settings.required' };
     case 'invalid_format':
       if (/two-letter country code/.test(i.message)) return { key: 'v.settings.countryCode' };
+      if (/distinguished name/.test(i.message)) return { key: 'v.settings.dn' };
       return { key: i.format === 'url' ? 'v.settings.url' : 'v.settings.format' };
     case 'invalid_value':
       return { key: 'v.settings.choice' };
@@ -105,6 +106,7 @@ export function problemOf(issue: Issue): SettingProblem {
       if (/delivery\.mode is smtp/.test(i.message)) return { key: 'v.settings.smtpNeeded' };
       if (/provider is twilio/.test(i.message)) return { key: 'v.settings.twilioNeeded' };
       if (/provider is webhook/.test(i.message)) return { key: 'v.settings.webhookNeeded' };
+      if (/LDAP filter/.test(i.message)) return { key: 'v.settings.ldapFilter' };
       return { key: 'v.settings.invalid' };
     default:
       return { key: 'v.settings.invalid' };

@@ -19,7 +19,9 @@ export type FieldKind =
   /** Never shown again once saved: empty keeps it, a new value replaces it (sealed in the store). */
   | 'secret'
   /** Whole numbers separated by commas (the reminder days). */
-  | 'numbers';
+  | 'numbers'
+  /** Texts one per line (the sync's OUs). */
+  | 'lines';
 
 export interface SettingField {
   /** Within the section: `smtp.host`. */
@@ -199,6 +201,8 @@ export const sectionPages: readonly SectionPage[] = [
       ],
     }),
     f('useContactInfo', 'yesno', 'sync.useContactInfo', hint('sync.useContactInfo')),
+    f('baseDns', 'lines', 'sync.baseDns', { ...hint('sync.baseDns'), maxlength: 25_000 }),
+    f('userFilter', 'text', 'sync.userFilter', { ...hint('sync.userFilter'), maxlength: 2000 }),
   ]),
   single('writeback', 'writeback', [
     f('userWaitSeconds', 'number', 'writeback.userWaitSeconds', hint('writeback.userWaitSeconds')),

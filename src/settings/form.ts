@@ -18,6 +18,8 @@ export function formValue(field: SettingField, view: Record<string, unknown>): s
       return v === true ? 'yes' : v === false ? 'no' : '';
     case 'numbers':
       return Array.isArray(v) ? v.join(', ') : '';
+    case 'lines':
+      return Array.isArray(v) ? v.join('\n') : '';
     default:
       return v === undefined || v === null ? '' : String(v);
   }
@@ -45,6 +47,11 @@ function valueFrom(field: SettingField, form: Form): unknown {
         .split(/[\s,;]+/)
         .filter((x) => x !== '')
         .map((x) => (/^\d{1,9}$/.test(x) ? Number(x) : x));
+    case 'lines':
+      return (one ?? '')
+        .split(/\r?\n/)
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
     case 'secret':
       if (form[removeName(field.path)] === 'yes') return null;
       return one ? one : undefined;

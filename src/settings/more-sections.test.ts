@@ -94,6 +94,21 @@ describe('stored settings: sessions, codes, setup link', () => {
     expect((await tp!.portal.settings.refresh()).methods.values).toEqual({ codeDigits: 8, codeMinutes: 5, codeAttempts: 5, phoneRegion: 'US' });
   });
 
+  it('the sync scope: OUs one per line and a user filter are saved as lists and text; a DN or a filter that is not one is refused in words', async () => {
+    const c = await admin();
+    await c.get('/admin/settings/sync');
+    const form = { expectedVersion: '0', intervalMinutes: '30', usernameFrom: 'userPrincipalName', useContactInfo: 'no' };
+    const bad = await c.post('/admin/settings/sync', { ...form, baseDns: 'OU=Sales,DC=corp,DC=example\nSales team', userFilter: 'department=Sales' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('Type a distinguished name, such as OU=Staff,DC=corp,DC=example.');
+    expect(bad.body).toContain('Type an LDAP filter in parentheses, such as (department=Sales).');
+    expect(tp!.portal.settings.snapshot().sync.version).toBe(0);
+    const saved = await c.post('/admin/settings/sync', { ...form, baseDns: ' OU=Sales,DC=corp,DC=example \r\n\r\nOU=Staff,DC=corp,DC=example', userFilter: '(department=Sales)' });
+    expect(saved.status, saved.body).toBe(303);
+    expect((await tp!.portal.settings.refresh()).sync.values).toMatchObject({ baseDns: ['OU=Sales,DC=corp,DC=example', 'OU=Staff,DC=corp,DC=example'], userFilter: '(department=Sales)' });
+    expect((await c.get('/admin/settings/sync')).body).toMatch(/<textarea id="f-baseDns" name="baseDns"[^>]*>OU=Sales,DC=corp,DC=example\nOU=Staff,DC=corp,DC=example<\/textarea>/);
+  });
+
   it('the setup link lasts as long as the stored setting says', async () => {
     const c = await admin();
     await c.get('/admin/settings/setup-link');

@@ -15,7 +15,7 @@ const allMigrations = Object.keys(migrations);
 const appTables = ['agent_presence', 'agent_registrations', 'agents', 'api_tokens', 'audit_events', 'auth_methods', 'brand_assets', 'brand_versions', 'caller_verifications', 'captcha_solutions', 'delivery_log', 'flows', 'group_members', 'groups', 'helpdesk_scopes', 'key_canary', 'outbox_messages', 'password_history', 'password_reminders', 'policy_versions', 'recovery_codes', 'report_links', 'reregistrations', 'reset_links', 'security_answers', 'self_service_blocks', 'sessions', 'setup_tokens', 'sync_runs', 'sync_state', 'synced_objects', 'throttle', 'user_roles', 'users', 'verification_codes', 'wording_versions', 'writeback_jobs'].concat('settings_versions').sort();
 /** Tables the latest migration creates (the down/up test checks exactly these); it adds api_tokens.areas. */
 const latestTables: string[] = [];
-const latestColumn = { table: 'api_tokens', column: 'areas' };
+const latestColumn = { table: 'sync_state', column: 'scope_key' };
 
 async function columnsOf(store: Store, table: string): Promise<string[]> {
   return ((await store.db.introspection.getTables()).find((t) => t.name === table)?.columns ?? []).map((c) => c.name);

@@ -98,6 +98,8 @@ export interface SyncStateTable {
   lease_until: number | null;
   requested_at: number | null;
   requested_full: number | null;
+  /** The sync scope the cursor was read under (a hash); null: the agent's own scope. */
+  scope_key: string | null;
 }
 
 export interface PasswordRemindersTable {

@@ -1,7 +1,15 @@
 import type { Logger } from '../logging/logger.js';
 import type { AgentHub } from '../writeback/agent-hub.js';
 import { fail, ok, type Result } from '../shared/result.js';
+import { createHash } from 'node:crypto';
+import type { SyncScopeRequest } from '../agent-protocol/index.js';
 import type { SyncRun, SyncService } from './sync-service.js';
+
+/** The scope's key as the sync state keeps it; null: the agent's own scope (nothing set in the portal). */
+export function scopeKeyOf(scope: SyncScopeRequest): string | null {
+  if (scope.baseDns.length === 0 && scope.userFilter === '') return null;
+  return createHash('sha256').update(JSON.stringify({ baseDns: scope.baseDns.map((d) => d.toLowerCase()), userFilter: scope.userFilter })).digest('hex');
+}
 
 /** Why a run did not start: no agent is connected, or another instance holds the lease. */
 export const SYNC_START_REFUSALS = ['no_agent', 'busy'] as const;
@@ -17,7 +25,15 @@ export type SyncStartRefusal = (typeof SYNC_START_REFUSALS)[number];
  */
 export class SyncCoordinator {
   constructor(
-    private readonly d: { sync: SyncService; hub: AgentHub; logger: Logger; instanceId: string; leaseMs?: number },
+    private readonly d: {
+      sync: SyncService;
+      hub: AgentHub;
+      logger: Logger;
+      instanceId: string;
+      leaseMs?: number;
+      /** The scope set in the portal (Settings › Directory sync), read at each run. */
+      scope?(): SyncScopeRequest;
+    },
   ) {}
 
   async run(trigger: SyncRun['trigger'], options: { full?: boolean } = {}): Promise<Result<SyncRun, SyncStartRefusal>> {
@@ -27,7 +43,10 @@ export class SyncCoordinator {
     if (!(await d.sync.acquireLease(d.instanceId, d.leaseMs ?? 30 * 60_000))) return fail('busy');
     try {
       const cursor = await d.sync.cursor();
-      const mode = options.full || !cursor ? 'full' : 'delta';
+      const scope = d.scope?.() ?? { baseDns: [], userFilter: '' };
+      const scopeKey = scopeKeyOf(scope);
+      // A delta continues the scope its cursor was read under; under another scope, only a full import knows who left it.
+      const mode = options.full || !cursor || (await d.sync.scopeKey()) !== scopeKey ? 'full' : 'delta';
       let runId = await d.sync.startRun(mode, trigger, agent.id);
       const done = new Promise<SyncRun>((resolve, reject) => {
         // Completing or failing the run must settle it whatever goes wrong, or run() would never return.
@@ -54,10 +73,10 @@ export class SyncCoordinator {
           end: (reported, next) =>
             settle(async () => {
               if (reported === 'full' && mode === 'delta') runId = await d.sync.markFull(runId);
-              return d.sync.finishRun(runId, { full: reported === 'full', cursor: next });
+              return d.sync.finishRun(runId, { full: reported === 'full', cursor: next, scopeKey });
             }),
           failed: failRun,
-        });
+        }, scopeKey === null ? null : scope);
         if (!started) void failRun('the agent disconnected before the sync started');
       });
       const run = await done;

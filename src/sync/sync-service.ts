@@ -56,6 +56,11 @@ export class SyncService {
     return id;
   }
 
+  /** The sync scope the stored cursor was read under (sync-state.ts). */
+  scopeKey(): Promise<string | null> {
+    return this.state.scopeKey();
+  }
+
   /** Where the next delta continues from (sync-state.ts). */
   cursor(): Promise<SyncCursor | null> {
     return this.state.cursor();
@@ -365,7 +370,7 @@ export class SyncService {
    * The run is complete: memberships resolved; after a full import, everything synced before but
    * not seen now has left the scope; the cursor for the next delta is stored; the run audited.
    */
-  async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor }): Promise<SyncRun> {
+  async finishRun(runId: string, outcome: { full: boolean; cursor: SyncCursor; scopeKey?: string | null }): Promise<SyncRun> {
     const incomplete = this.dropPartial(runId);
     await this.state.ensure();
     await this.db.transaction().execute(async (trx) => {
@@ -379,7 +384,7 @@ export class SyncService {
       await this.resolveMembers(trx);
       await this.addToRun(trx, runId, { added: 0, updated: 0, disabled, errors: incomplete.length }, [], incomplete.map((g) => `the members of group ${g.name} did not all arrive; it was left as it was`));
       const now = this.d.clock.now();
-      await this.state.saveCursor(trx, outcome.cursor, now);
+      await this.state.saveCursor(trx, outcome.cursor, now, outcome.scopeKey ?? null);
       await trx.updateTable('sync_runs').set({ status: 'done', finished_at: now }).where('id', '=', runId).execute();
     });
     const run = (await this.run(runId))!;

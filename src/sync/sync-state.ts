@@ -17,6 +17,12 @@ export class SyncStateStore {
     private readonly clock: Clock,
   ) {}
 
+  /** The scope the stored cursor was read under (null: the agent's own, and every cursor stored before scopes). */
+  async scopeKey(): Promise<string | null> {
+    const row = await this.store.db.selectFrom('sync_state').select('scope_key').where('id', '=', STATE_ID).executeTakeFirst();
+    return row?.scope_key ?? null;
+  }
+
   async cursor(): Promise<SyncCursor | null> {
     const row = await this.store.db.selectFrom('sync_state').selectAll().where('id', '=', STATE_ID).executeTakeFirst();
     return row?.invocation_id && row.usn ? { invocationId: row.invocation_id, usn: row.usn, dc: row.dc ?? '' } : null;
@@ -24,7 +30,7 @@ export class SyncStateStore {
 
   /** A lease so that only one portal instance syncs at a time; false when another holds it. */
   async ensure(): Promise<void> {
-    await this.store.db.insertInto('sync_state').values({ id: STATE_ID, invocation_id: null, usn: null, dc: null, updated_at: null, lease_holder: null, lease_until: null, requested_at: null, requested_full: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await this.store.db.insertInto('sync_state').values({ id: STATE_ID, invocation_id: null, usn: null, dc: null, updated_at: null, lease_holder: null, lease_until: null, requested_at: null, requested_full: null, scope_key: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 
   async acquireLease(holder: string, ms: number): Promise<boolean> {
@@ -59,8 +65,8 @@ export class SyncStateStore {
     return Number(r.numUpdatedRows) === 1 ? { full: row.requested_full === 1 } : null;
   }
 
-  /** The cursor of a completed run, in that run's transaction. */
-  async saveCursor(trx: Kysely<Database>, cursor: SyncCursor, now: number): Promise<void> {
-    await trx.updateTable('sync_state').set({ invocation_id: cursor.invocationId, usn: cursor.usn, dc: cursor.dc, updated_at: now }).where('id', '=', STATE_ID).execute();
+  /** The cursor of a completed run and the scope it was read under, in that run's transaction. */
+  async saveCursor(trx: Kysely<Database>, cursor: SyncCursor, now: number, scopeKey: string | null): Promise<void> {
+    await trx.updateTable('sync_state').set({ invocation_id: cursor.invocationId, usn: cursor.usn, dc: cursor.dc, updated_at: now, scope_key: scopeKey }).where('id', '=', STATE_ID).execute();
   }
 }

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
-import type { SyncCursor } from '../agent-protocol/index.js';
+import type { SyncCursor, SyncScopeRequest } from '../agent-protocol/index.js';
 import type { Agent, AgentRegistry } from './agent-registry.js';
 import { AgentConnections } from './agent-connections.js';
 import { JobDispatch, type JobInput } from './job-dispatch.js';
@@ -141,10 +141,10 @@ export class AgentHub {
   }
 
   /** Asks an agent to read AD; its pages, end or failure go to the handlers. False when that agent is not connected here. */
-  startSync(agentId: string, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers): boolean {
+  startSync(agentId: string, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers, scope: SyncScopeRequest | null = null): boolean {
     const session = this.connections.session(agentId);
     if (!session) return false;
-    this.syncs.start(session, runId, mode, since, handlers);
+    this.syncs.start(session, runId, mode, since, handlers, scope);
     return true;
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger.js';
-import type { PortalMessage, SyncCursor, SyncPage } from '../agent-protocol/index.js';
+import type { PortalMessage, SyncCursor, SyncPage, SyncScopeRequest } from '../agent-protocol/index.js';
 import type { AgentSession, SyncMessage } from './agent-connections.js';
 
 export interface SyncHandlers {
@@ -19,10 +19,10 @@ export class SyncStream {
   constructor(private readonly logger: Logger) {}
 
   /** Asks the session's agent to read AD; its pages, end or failure go to the handlers. */
-  start(session: AgentSession, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers): void {
+  start(session: AgentSession, runId: string, mode: 'full' | 'delta', since: SyncCursor | null, handlers: SyncHandlers, scope: SyncScopeRequest | null = null): void {
     this.runs.set(runId, { session, tail: Promise.resolve(), ...handlers });
     session.lastUsed = Date.now();
-    session.ws.send(JSON.stringify({ t: 'sync', runId, mode, ...(since ? { since } : {}) } satisfies PortalMessage));
+    session.ws.send(JSON.stringify({ t: 'sync', runId, mode, ...(since ? { since } : {}), ...(scope ? { scope } : {}) } satisfies PortalMessage));
   }
 
   /** A sync message from a session: only for a run on that same connection. */

@@ -20,6 +20,7 @@ import * as m0018 from './0018-user-language.js';
 import * as m0019 from './0019-wording.js';
 import * as m0020 from './0020-settings.js';
 import * as m0021 from './0021-token-areas.js';
+import * as m0022 from './0022-sync-scope.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0019-wording': m0019,
   '0020-settings': m0020,
   '0021-token-areas': m0021,
+  '0022-sync-scope': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {
