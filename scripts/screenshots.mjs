@@ -37,6 +37,7 @@ const pages = [
   ['settings-codes', 'console-settings-codes', 'Console: verification codes (digits, minutes, wrong tries, phone country)'],
   ['settings-sessions', 'console-settings-sessions', 'Console: session lifetimes'],
   ['crawl-admin-api-tokens', 'console-api-tokens', 'Console: API tokens, with a level per part of the API'],
+  ['agents-tested', 'console-agents-tested', "Console: an agent's Test connection, with the DC, the domain and the policy it read"],
   ['lang-de-reset-2-ways', 'lang-de-reset-ways', 'German (from the browser): the ways to prove it is you'],
   ['lang-de-reset-4-new-password', 'lang-de-reset-new-password', 'German: the new password'],
   ['lang-ar-reset-3-code', 'lang-ar-reset-code', 'Arabic, right to left: the code step (mirrored layout, codes left to right)'],
@@ -45,7 +46,7 @@ const pages = [
 ];
 
 rmSync(shots, { recursive: true, force: true });
-const tests = ['test/browser/journey.test.ts', 'test/browser/console-crawl.test.ts', 'test/browser/branding.test.ts', 'test/browser/languages.test.ts', 'test/browser/settings-console.test.ts'];
+const tests = ['test/browser/journey.test.ts', 'test/browser/console-crawl.test.ts', 'test/browser/branding.test.ts', 'test/browser/languages.test.ts', 'test/browser/settings-console.test.ts', 'test/browser/hybrid-reset.test.ts'];
 const run = spawnSync('npx', ['vitest', 'run', ...tests], { cwd: root, stdio: 'inherit', env: { ...process.env, SHOTS_DIR: shots } });
 if (run.status !== 0) {
   console.error('screenshots: the browser tests failed; docs/screenshots/ was not changed');

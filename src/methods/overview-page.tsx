@@ -89,9 +89,7 @@ export async function SecurityInfoPage({ c, deps, problem }: { c: AppContext; de
                 <td class="row">
                   {m.type === 'recovery_code' ? (
                     // Testing a code would spend it; a new set is what this method offers instead.
-                    <a href={`${BASE}/recovery-codes/regenerate`} aria-label={t('methods.recovery.regenerateNamed')}>
-                      {t('methods.recovery.regenerate')}
-                    </a>
+                    <a href={`${BASE}/recovery-codes/regenerate`}>{t('methods.recovery.regenerateNamed')}</a>
                   ) : m.type !== 'passkey' ? (
                     <form method="post" action={`${BASE}/test/${m.id}`} class="inline">
                       <Csrf c={c} />

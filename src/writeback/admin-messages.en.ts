@@ -51,7 +51,7 @@ export const agentAdminMessages = {
   'agents.unknown': 'Not reported yet',
   'agents.revoke': 'Revoke',
   'agents.test': 'Test connection',
-  'agents.testNamed': 'Test the connection of agent {name}',
+  'agents.testNamed': 'Test connection of agent {name}',
   'agents.test.ok': 'Agent {name} reached {server} for the domain {domain} and read its password policy (minimum length {minLength}) in {ms} ms. Writeback through this agent works.',
   'agents.test.okShort': 'Agent {name} reached Active Directory and read its password policy. Writeback through this agent works.',
   'agents.test.not_connected': 'Agent {name} is not connected, so it cannot be tested. Start it on its machine, then test again.',

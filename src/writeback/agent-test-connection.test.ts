@@ -57,10 +57,10 @@ const events = () => tp.store.db.selectFrom('audit_events').select(['event', 'ou
 describe('Test connection of an agent (real Samba AD DC, real WebSockets)', () => {
   it('in the console: the agent that reaches the DC says which DC and domain, and the password policy it read; audited', async () => {
     const page = await admin.get('/admin/agents');
-    expect(page.body).toContain('aria-label="Test the connection of agent dc-agent-good"');
-    expect(page.body).toContain('aria-label="Test the connection of agent dc-agent-lost"');
+    expect(page.body).toContain('aria-label="Test connection of agent dc-agent-good"');
+    expect(page.body).toContain('aria-label="Test connection of agent dc-agent-lost"');
     // An agent that is not running has nothing to test.
-    expect(page.body).not.toContain('aria-label="Test the connection of agent dc-agent-idle"');
+    expect(page.body).not.toContain('aria-label="Test connection of agent dc-agent-idle"');
     const tested = await admin.post(`/admin/agents/${ids.good}/test`, {});
     expect(tested.status).toBe(200);
     expect(tested.body).toMatch(new RegExp(`Agent dc-agent-good reached ${dc.tlsServerName.replace(/\./g, '\\.')} for the domain ${dc.realm.toLowerCase().replace(/\./g, '\\.')} and read its password policy \\(minimum length 9\\) in \\d+ ms\\. Writeback through this agent works\\.`, 'i'));

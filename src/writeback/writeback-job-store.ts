@@ -94,13 +94,15 @@ export class WritebackJobStore {
     return row.detail ? fail(reason, { detail: row.detail }) : fail(reason);
   }
 
-  /** Jobs with their user's username and agent's name, newest first; `statuses` narrows to finished ones, newest finish first. */
+  /** Jobs with their user's username and agent's name, newest first (connection tests left out); `statuses` narrows to finished ones, newest finish first. */
   async recent(options: { limit: number; statuses?: WritebackJobStatus[] }): Promise<WritebackJobRow[]> {
     let q = this.store.db
       .selectFrom('writeback_jobs as j')
       .leftJoin('users as u', 'u.id', 'j.user_id')
       .leftJoin('agents as a', 'a.id', 'j.agent_id')
-      .select(['j.id', 'j.kind', 'j.status', 'j.verdict', 'j.detail', 'j.created_at', 'j.finished_at', 'j.user_id', 'u.username', 'a.name as agent_name']);
+      .select(['j.id', 'j.kind', 'j.status', 'j.verdict', 'j.detail', 'j.created_at', 'j.finished_at', 'j.user_id', 'u.username', 'a.name as agent_name'])
+      // A connection test is no user's job (its row names the agent); the audit log keeps it as agent_tested.
+      .where('j.kind', '!=', 'check');
     q = options.statuses ? q.where('j.status', 'in', options.statuses).orderBy('j.finished_at', 'desc') : q.orderBy('j.created_at', 'desc');
     const rows = await q.orderBy('j.id', 'desc').limit(options.limit).execute();
     return rows.map((r) => ({

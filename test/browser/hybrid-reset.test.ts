@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
-import { alerts, h1, sendCodeVia, submitNewPassword } from '../helpers/browser-flows.js';
+import { axeViolations, expectAccessibilityBasics, launchBrowser, navigation, screenshotOnFailure, seriousPageProblems, shootBothWidths, statusMessages, visit, withPage, type NavigationResult } from '../helpers/browser.js';
+import { alerts, createFirstAdmin, h1, mainText, sendCodeVia, submitNewPassword, submitSignIn } from '../helpers/browser-flows.js';
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { openPortalStore, type PortalStore } from '../helpers/portal-store.js';
@@ -267,6 +267,26 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       ['reset', 'expired', 'no_agent'],
       ['reset', 'expired', 'no_agent'],
     ]);
+  });
+
+  it('in the console, Test connection of the in-process agent says which DC and domain it reached and the policy it read; the page passes axe and fits a phone', async () => {
+    const admin = { username: 'wb.admin', displayName: 'Wanda Writeback', password: 'Copper-Lantern-Ridge-57' };
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await withPage(browser, async (p) => {
+      expect((await createFirstAdmin(p, withAgent.portal.setupLink!, admin)).path).toBe('/sign-in?m=setupDone');
+      expect((await submitSignIn(p, withAgent.portal.url, admin.username, admin.password)).path).toBe('/admin');
+      await visit(p, `${withAgent.portal.url}/admin/agents`);
+      const tested = await navigation(p, () => p.getByRole('button', { name: 'Test connection of agent in-process', exact: true }).click());
+      expect(tested.status).toBe(200);
+      expect(await mainText(p)).toMatch(new RegExp(`Agent in-process reached ${escape(dc.tlsServerName)} for the domain ${escape(dc.realm)} and read its password policy \\(minimum length \\d+\\) in \\d+ ms\\. Writeback through this agent works\\.`, 'i'));
+      await expectAccessibilityBasics(p);
+      expect(await axeViolations(p)).toEqual([]);
+      await shootBothWidths(p, 'agents-tested', { noOverflow: true });
+      // A connection test is not a user's job: the job list and the last job stay about users, and no id shows.
+      const text = await mainText(p);
+      expect(text).not.toContain('Connection test');
+      expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    });
   });
 
   it('no page reported a Content-Security-Policy violation or a script error', () => {
