@@ -341,6 +341,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     get perDestinationPerHour() {
       return live().delivery.values.limits.perDestinationPerHour;
     },
+    get perDestinationPerDay() { return live().delivery.values.limits.perDestinationPerDay; }, // prettier-ignore
     get startsPerIp() {
       return lockouts.resetStarts;
     },

@@ -25,6 +25,8 @@ export const throttleKeys = {
   resetDecoy: (usernameKey: string, browserHash: string) => `reset:unmatched:${usernameKey}:${browserHash}`,
   /** Codes a reset asked for, per typed destination (a keyed hash of it): decoys and real users count alike. */
   resetSends: (destinationHash: string) => `reset:sends:${destinationHash}`,
+  /** The same over a day (delivery's daily limit per destination). */
+  resetSendsDay: (destinationHash: string) => `reset:sends-day:${destinationHash}`,
   /** A reset's code that delivery did not send, per flow and send: the code page tells it. */
   resetSendFailed: (flowAndSend: string) => `reset:send-failed:${flowAndSend}`,
 } as const;

@@ -125,6 +125,32 @@ describe('a code that could not be sent is told, never passed over', () => {
     expect(refused.map((r) => r.error)).toEqual(['limit reached: 5 messages per destination per hour', 'limit reached: 5 messages per destination per hour']);
   });
 
+  it('over a day too: an unknown name, a typo and the registered address each get 10 codes a day (5 an hour), then the same refusal', async () => {
+    const t = await portal({}, true);
+    const { email } = await registered(t.portal, 'wren', { email: 'wren@mail.test' });
+    const kinds: Array<[string, string]> = [
+      ['wren', email],
+      ['no.such.user', 'someone@mail.test'],
+      ['wren', 'wren@mail.tset'],
+    ];
+    const answers: Array<Array<[number, boolean]>> = [[], [], []];
+    for (let hour = 0; hour < 3; hour++) {
+      for (let i = 0; i < (hour < 2 ? 5 : 1); i++) {
+        for (const [k, [username, address]] of kinds.entries()) {
+          const c = new TestClient(t.app);
+          const r = await chooseEmail(c, flowOf(await startReset(c, username)), address);
+          answers[k]!.push([r.status, r.body.includes(COULD_NOT_SEND)]);
+        }
+      }
+      await t.portal.resets.settled();
+      t.clock.advance!(61 * 60_000);
+    }
+    expect(answers[0]).toEqual([...Array(10).fill([303, false]), [503, true]]);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    expect((await messagesTo(t.portal, email)).filter((m) => m.kind === 'code:reset')).toHaveLength(10);
+  });
+
   it('"Resend code" says when it can be used, refuses earlier with a clear message, and sends a new code after the cooldown', async () => {
     const t = await portal({}, true);
     const { email } = await registered(t.portal, 'ines', { email: 'ines@mail.test' });

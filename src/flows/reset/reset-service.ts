@@ -78,8 +78,9 @@ export interface ResetServiceDeps {
   passwordLength: PasswordLength;
   flowTtlMs: number;
   codeTtlMs: number;
-  /** delivery.limits.perDestinationPerHour: a reset's codes per typed destination (send-budget.ts). */
+  /** delivery.limits.perDestinationPerHour and …PerDay: a reset's codes per typed destination (send-budget.ts). */
   perDestinationPerHour: number;
+  perDestinationPerDay: number;
   startsPerIp: LockoutPolicy;
   verifyFailures: LockoutPolicy;
   /** The domain password policy the agents reported, for hybrid users (null until one did); where to get help (a saved brand's helpdesk, else the policy's). */

@@ -22,29 +22,43 @@ export interface SendBudgetDeps {
   lookupKey: Buffer;
   /** delivery.limits.perDestinationPerHour: the codes one destination gets in an hour. */
   perDestinationPerHour: number;
+  /** delivery.limits.perDestinationPerDay: …and in a day. */
+  perDestinationPerDay: number;
 }
 
 const HOUR = 60 * 60_000;
+const DAY = 24 * HOUR;
 /** How long "Resend code" waits after the last code went out. */
 export const RESEND_COOLDOWN_MS = 60_000;
 
 export const sendKeyOf = (lookupKey: Buffer, type: string, typed: string): string => hmac(lookupKey, `reset-send:${type}:${typed}`);
 
-const policyOf = (d: SendBudgetDeps): LockoutPolicy => ({ threshold: d.perDestinationPerHour + 1, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR });
+/** The budgets a send spends: delivery's hourly and daily limits per destination. */
+const budgets = (d: SendBudgetDeps, sendKey: string): Array<{ key: string; policy: LockoutPolicy }> => [
+  { key: throttleKeys.resetSends(sendKey), policy: { threshold: d.perDestinationPerHour + 1, baseMs: HOUR, growth: 1, maxMs: HOUR, windowMs: HOUR } },
+  { key: throttleKeys.resetSendsDay(sendKey), policy: { threshold: d.perDestinationPerDay + 1, baseMs: DAY, growth: 1, maxMs: DAY, windowMs: DAY } },
+];
 
-/** Counts one send to this destination; the minutes until it may be tried again when the budget is used up, else null. */
-export async function spendSend(d: SendBudgetDeps, sendKey: string): Promise<number | null> {
-  const key = throttleKeys.resetSends(sendKey);
+/** The longest wait of the used-up budgets (0: none is used up). */
+async function waitMs(d: SendBudgetDeps, sendKey: string): Promise<number> {
   const now = d.clock.now();
-  const before = lockRemaining(await d.throttle.get(key), now);
-  if (before > 0) return minutes(before);
-  const after = lockRemaining(await d.throttle.recordFailure(key, policyOf(d)), now);
-  return after > 0 ? minutes(after) : null;
+  const left = await Promise.all(budgets(d, sendKey).map(async (b) => lockRemaining(await d.throttle.get(b.key), now)));
+  return Math.max(0, ...left);
 }
 
-/** Minutes until a used-up budget allows the next send (1 when it is not used up: try again shortly). */
+/** Counts one send to this destination, in the hour and in the day; the minutes until it may be tried again when a budget is used up, else null. */
+export async function spendSend(d: SendBudgetDeps, sendKey: string): Promise<number | null> {
+  const before = await waitMs(d, sendKey);
+  if (before > 0) return minutes(before);
+  const now = d.clock.now();
+  const after = await Promise.all(budgets(d, sendKey).map(async (b) => lockRemaining(await d.throttle.recordFailure(b.key, b.policy), now)));
+  const left = Math.max(0, ...after);
+  return left > 0 ? minutes(left) : null;
+}
+
+/** Minutes until a used-up budget allows the next send (1 when none is used up: try again shortly). */
 export async function minutesUntilSend(d: SendBudgetDeps, sendKey: string): Promise<number> {
-  const left = lockRemaining(await d.throttle.get(throttleKeys.resetSends(sendKey)), d.clock.now());
+  const left = await waitMs(d, sendKey);
   return left > 0 ? minutes(left) : 1;
 }
 

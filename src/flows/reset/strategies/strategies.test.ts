@@ -25,6 +25,7 @@ function codeWith(found: Method | null) {
     throttle: { get: async () => ({ failures: 0, lockouts: 0, lockedUntil: 0, windowStartedAt: 0 }), recordFailure: async () => ({ failures: 1, lockouts: 0, lockedUntil: 0, windowStartedAt: 0 }) },
     lookupKey: Buffer.alloc(32, 7),
     perDestinationPerHour: 5,
+    perDestinationPerDay: 10,
     outbound: {},
     background: (p) => void p,
   });
