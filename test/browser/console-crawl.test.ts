@@ -11,6 +11,7 @@ import { policySettings } from '../../src/policy/settings.js';
 import { auditMessages } from '../../src/audit/messages.en.js';
 import { en } from '../../src/i18n/en.js';
 import { demoGroups, demoUsers } from '../../src/demo/seed.js';
+import { NOT_ME_PATH } from '../../src/delivery/notices.js';
 
 /**
  * Done-when of issue 17's "words for every code": on a real `sspr start --demo` process with some
@@ -306,12 +307,29 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     await closePage(p);
     // Signed out: sign-in, reset and unlock with their first steps.
     await withPage(browser, async (anon) => {
-      for (const path of ['/sign-in?lang=en-XA', '/reset', '/unlock', '/setup']) {
+      const check = async (where: string) => {
+        const found = unwrappedWords(await anon.locator('body').innerText(), data, words);
+        if (found.length) problems.push(`${where}: ${found.join(' ')}`);
+      };
+      // Also the error pages: a page that does not exist, a reset link and a "this wasn't me" link that are not (or no longer) valid.
+      for (const path of ['/sign-in?lang=en-XA', '/reset', '/unlock', '/setup', '/no-such-page', '/reset/link/not-a-token', `${NOT_ME_PATH}?token=not-a-token`]) {
         const r = await visit(anon, `${portal.url}${path}`);
         if (r.status >= 400 && r.status !== 404) continue;
-        const found = unwrappedWords(await anon.locator('body').innerText(), data, words);
-        if (found.length) problems.push(`${path}: ${found.join(' ')}`);
+        await check(path);
       }
+      // The reset's later steps: the list of ways, the address, the code page.
+      await visit(anon, `${portal.url}/reset`);
+      await anon.locator('input[name="username"]').fill('alice');
+      await anon.locator('[data-captcha-status]', { hasText: 'Robot check done.' }).waitFor();
+      await navigation(anon, () => anon.getByRole('button', { name: '⟦Next⟧', exact: true }).click());
+      await check('/reset: the ways');
+      await anon.getByRole('radio', { name: '⟦Email me a code⟧', exact: true }).check();
+      await navigation(anon, () => anon.getByRole('button', { name: '⟦Next⟧', exact: true }).click());
+      await check('/reset: the address');
+      await anon.locator('input[name="contact"]').fill(ALICE_EMAIL);
+      await navigation(anon, () => anon.getByRole('button', { name: '⟦Send code⟧', exact: true }).click());
+      expect(await anon.locator('input[name="code"]').count()).toBe(1);
+      await check('/reset: the code');
     });
     expect(problems, problems.join('\n')).toEqual([]);
     expect(seen.size).toBeGreaterThan(25);
