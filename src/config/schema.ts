@@ -3,6 +3,7 @@ import { customBannedProblems } from '../passwords/banned.js';
 import { breachedFailureModes, breachedModes, DEFAULT_HIBP_URL } from '../passwords/breached.js';
 import { ATTRIBUTE_NAME } from '../agent-protocol/index.js';
 import { CONFIGURABLE_LANGUAGES, LANGUAGE_CODES, validTimeZone } from '../i18n/languages.js';
+import { syncSchema } from './sync-schema.js';
 
 /**
  * The one configuration schema. Every key has a default that is safe for a first run on one
@@ -110,46 +111,6 @@ export const writebackSchema = z
     /** Lifetime of a one-time agent registration token. */
     registrationTokenMinutes: positiveInt.max(7 * 24 * 60).default(60),
   });
-
-/** `sync`: also a stored section (src/settings/): the file's values are where the console starts. */
-export const syncSchema = z
-  .strictObject({
-    /** How often the portal asks an agent for the changes in AD (a delta; a full import when needed). */
-    intervalMinutes: z.number().int().min(0).max(24 * 60).default(30).describe('0 = only on demand'),
-    /**
-     * Use the mail and mobile synced from AD as verification methods. Off by default: it trusts
-     * whoever can edit those attributes in AD.
-     */
-    useContactInfo: z.boolean().default(false),
-    /** The portal username of a synced user: its userPrincipalName (default), sAMAccountName or mail; the UPN, then the sAMAccountName, when that is empty. */
-    usernameFrom: z.enum(['userPrincipalName', 'sAMAccountName', 'mail']).default('userPrincipalName'),
-    /**
-     * Where the agent reads users and groups: OUs within what its own configuration allows
-     * (agent.sync.baseDns, else agent.ad.baseDn); empty = all of that. A change means a full import.
-     */
-    baseDns: z
-      .array(z.string().trim().min(3).max(500).regex(/^[^=,]+=[^,]+(,[^=,]+=[^,]+)*$/, 'must be a distinguished name like OU=Staff,DC=corp,DC=example'))
-      .max(50)
-      .default([]),
-    /** An extra LDAP filter users must match, on top of the agent's own; empty = none. */
-    userFilter: z
-      .string()
-      .trim()
-      .max(2000)
-      .refine((f) => f === '' || ldapFilterShape(f), 'must be an LDAP filter in parentheses, like (department=Sales)')
-      .default(''),
-  });
-
-/** An LDAP filter's outer shape: in parentheses, balanced (the agent parses it fully and says what is wrong). */
-function ldapFilterShape(f: string): boolean {
-  if (!f.startsWith('(') || !f.endsWith(')')) return false;
-  let depth = 0;
-  for (const ch of f) {
-    depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
-    if (depth < 0) return false;
-  }
-  return depth === 0;
-}
 
 /** `reminders`: also a stored section (src/settings/): the file's values are where the console starts. */
 export const remindersSchema = z

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { deliverySchema, methodCodesSchema, remindersSchema, resetSchema, sessionsSchema, setupSchema, signInSchema, syncSchema, throttlingSchema, writebackSchema } from './schema.js';
+import { deliverySchema, methodCodesSchema, remindersSchema, resetSchema, sessionsSchema, setupSchema, signInSchema, throttlingSchema, writebackSchema } from './schema.js';
+import { syncSchema } from './sync-schema.js';
 
 /**
  * The sections of the configuration an administrator may change while the portal runs
