@@ -275,7 +275,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
 
   it('in the pseudo-locale every text on every console page and on the user pages came from the catalogue (nothing outside ⟦ ⟧ but data)', async () => {
     const words = catalogueWords();
-    const data = ['OpenSSPR', 'Example Organisation', admin.username, admin.displayName, ALICE_EMAIL, 'Pseudo (en-XA)', 'English', 'nightly user sync', 'nobody.here', ...demoUsers.flatMap((u) => [u.username, u.displayName, `${u.username}@demo.invalid`]), ...demoGroups.flatMap((g) => [g.name, g.description])];
+    const data = ['OpenSSPR', 'Example Organisation', 'reset.crawl@example.com', 'unlock.crawl@example.com', admin.username, admin.displayName, ALICE_EMAIL, 'Pseudo (en-XA)', 'English', 'nightly user sync', 'nobody.here', ...demoUsers.flatMap((u) => [u.username, u.displayName, `${u.username}@demo.invalid`]), ...demoGroups.flatMap((g) => [g.name, g.description])];
     const p = await newPage(browser);
     expect((await submitSignIn(p, portal.url, admin.username, admin.password)).path).toBe('/admin');
     await visit(p, `${portal.url}/admin?lang=en-XA`);
@@ -317,19 +317,22 @@ describe('every console page in words (real process, real Chromium)', { timeout:
         if (r.status >= 400 && r.status !== 404) continue;
         await check(path);
       }
-      // The reset's later steps: the list of ways, the address, the code page.
-      await visit(anon, `${portal.url}/reset`);
-      await anon.locator('input[name="username"]').fill('alice');
-      await anon.locator('[data-captcha-status]', { hasText: 'Robot check done.' }).waitFor();
-      await navigation(anon, () => anon.getByRole('button', { name: '⟦Next⟧', exact: true }).click());
-      await check('/reset: the ways');
-      await anon.getByRole('radio', { name: '⟦Email me a code⟧', exact: true }).check();
-      await navigation(anon, () => anon.getByRole('button', { name: '⟦Next⟧', exact: true }).click());
-      await check('/reset: the address');
-      await anon.locator('input[name="contact"]').fill(ALICE_EMAIL);
-      await navigation(anon, () => anon.getByRole('button', { name: '⟦Send code⟧', exact: true }).click());
-      expect(await anon.locator('input[name="code"]').count()).toBe(1);
-      await check('/reset: the code');
+      // The later steps of a reset and of an unlock: the list of ways, the address, the code page.
+      for (const intent of ['reset', 'unlock']) {
+        await visit(anon, `${portal.url}/${intent}`);
+        await anon.locator('input[name="username"]').fill('alice');
+        await anon.locator('[data-captcha-status]', { hasText: 'Robot check done.' }).waitFor();
+        await navigation(anon, () => anon.getByRole('button', { name: '⟦Next⟧', exact: true }).click());
+        await check(`/${intent}: the ways`);
+        await anon.getByRole('radio', { name: '⟦Email me a code⟧', exact: true }).check();
+        await navigation(anon, () => anon.getByRole('button', { name: '⟦Next⟧', exact: true }).click());
+        await check(`/${intent}: the address`);
+        // Another address each time: this portal sends one code an hour to an address, and the page says so past it.
+        await anon.locator('input[name="contact"]').fill(`${intent}.crawl@example.com`);
+        await navigation(anon, () => anon.getByRole('button', { name: '⟦Send code⟧', exact: true }).click());
+        expect(await anon.locator('input[name="code"]').count(), `${intent}: ${await anon.locator('main').innerText()}`).toBe(1);
+        await check(`/${intent}: the code`);
+      }
     });
     expect(problems, problems.join('\n')).toEqual([]);
     expect(seen.size).toBeGreaterThan(25);
