@@ -13,9 +13,14 @@ import { adSyncSource } from './ad-sync-source.js';
 
 type AdSettings = NonNullable<Config['agent']['ad']>;
 
+/** AD's refusal as a job's verdict, its detail cut to what the protocol carries. */
+function refusedVerdict(r: { reason: Extract<JobVerdict, { ok: false }>['reason']; detail?: string | undefined }): JobVerdict {
+  return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+}
+
 function toVerdict(v: AdVerdict): JobVerdict {
   if (v.ok) return v.historyEnforced === undefined ? { ok: true } : { ok: true, historyEnforced: v.historyEnforced };
-  return v.detail === undefined ? { ok: false, reason: v.reason } : { ok: false, reason: v.reason, detail: v.detail.slice(0, 500) };
+  return refusedVerdict(v);
 }
 
 /** `DC=corp,DC=example,DC=test` → `corp.example.test`. */
@@ -140,13 +145,13 @@ export class AdExecutor implements JobExecutor {
 
   async bind(anchor: string, password: string): Promise<JobVerdict> {
     const r = await this.connector.bindAsUser(anchor, password);
-    return r.ok ? { ok: true } : r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+    return r.ok ? { ok: true } : refusedVerdict(r);
   }
 
   /** The user's policy, with whether AD checks the history on a reset and whether the account is protected (for the reset page, before any password is typed). */
   async policyFor(anchor: string): Promise<JobVerdict> {
     const r = await this.connector.accountPolicy(anchor);
-    if (!r.ok) return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+    if (!r.ok) return refusedVerdict(r);
     const { source: _source, ...policy } = r.value.policy;
     return { ok: true, policy: { ...policy, resetHistory: r.value.resetHistory, ...(r.value.protectedAccount ? { protectedAccount: true as const } : {}) } };
   }
@@ -154,7 +159,7 @@ export class AdExecutor implements JobExecutor {
   /** A hybrid user's account state for the support page: the one user search by objectGUID; nothing is written. */
   async readAccount(anchor: string): Promise<JobVerdict> {
     const r = await this.connector.findUserByGuid(anchor);
-    if (!r.ok) return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+    if (!r.ok) return refusedVerdict(r);
     const u = r.value;
     const time = (d: Date | null) => (d === null ? null : d.getTime());
     return {
@@ -183,9 +188,9 @@ export class AdExecutor implements JobExecutor {
   async check(): Promise<JobVerdict> {
     const started = Date.now();
     const dse = await this.connector.rootDse();
-    if (!dse.ok) return dse.detail === undefined ? { ok: false, reason: dse.reason } : { ok: false, reason: dse.reason, detail: dse.detail.slice(0, 500) };
+    if (!dse.ok) return refusedVerdict(dse);
     const policy = await this.connector.domainPolicy();
-    if (!policy.ok) return policy.detail === undefined ? { ok: false, reason: policy.reason } : { ok: false, reason: policy.reason, detail: policy.detail.slice(0, 500) };
+    if (!policy.ok) return refusedVerdict(policy);
     const latencyMs = Date.now() - started;
     return { ok: true, check: { domain: domainOf(dse.value.defaultNamingContext).slice(0, 300), server: dse.value.dnsHostName.slice(0, 300), latencyMs, minLength: policy.value.minLength } };
   }
