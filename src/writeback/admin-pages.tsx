@@ -13,7 +13,7 @@ import type { Agent, AgentRegistry } from './agent-registry.js';
 import type { AgentHub } from './agent-hub.js';
 import type { WritebackJobRow, WritebackJobStore } from './writeback-job-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { testAgentConnection, type AgentTestOutcome } from './agent-test.js';
+import { testAgentConnection, testOutcomeText, type AgentTestOutcome } from './agent-test.js';
 
 /** What the agents console needs: the registry, the live connections, the jobs and the policy's writeback switch. */
 export interface AgentPagesDeps {
@@ -82,9 +82,7 @@ function JobLine({ t, job, now }: { t: Translate; job: WritebackJobRow | undefin
 
 /** The outcome of "Test connection" in words: what the agent reached, or what to check. */
 function TestNotice({ t, name, outcome }: { t: Translate; name: string; outcome: AgentTestOutcome }) {
-  if (!outcome.ok) return <Notice kind="error">{t(`agents.test.${outcome.reason}`, { name })}</Notice>;
-  const k = outcome.check;
-  return <Notice kind="ok">{k ? t('agents.test.ok', { name, server: k.server, domain: k.domain, minLength: k.minLength, ms: Math.round(k.latencyMs) }) : t('agents.test.okShort', { name })}</Notice>;
+  return <Notice kind={outcome.ok ? 'ok' : 'error'}>{testOutcomeText(t, name, outcome)}</Notice>;
 }
 
 /** The page: status first (what the reference troubleshooting asks to verify), then agents, the token form and recent jobs. */

@@ -1,11 +1,19 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Actor } from '../directory/directory-service.js';
 import type { ReportedCheck } from '../agent-protocol/index.js';
+import type { Translate } from '../i18n/index.js';
 import type { Agent } from './agent-registry.js';
 import type { AgentHub } from './agent-hub.js';
 
 /** What a connection test found: AD reached (with what the agent read, when it came back directly), or why not. */
 export type AgentTestOutcome = { ok: true; check: ReportedCheck | null } | { ok: false; reason: 'not_connected' | 'no_answer' | 'dc_unreachable' | 'insufficient_rights' | 'other' };
+
+/** The outcome in words, the same on the Agents page and in the API's answer: what the agent reached, or what to check. */
+export function testOutcomeText(t: Translate, name: string, outcome: AgentTestOutcome): string {
+  if (!outcome.ok) return t(`agents.test.${outcome.reason}`, { name });
+  const k = outcome.check;
+  return k ? t('agents.test.ok', { name, server: k.server, domain: k.domain, minLength: k.minLength, ms: Math.round(k.latencyMs) }) : t('agents.test.okShort', { name });
+}
 
 /**
  * The console's and the API's "Test connection" of one agent: a `check` job through the same
