@@ -3,7 +3,7 @@ import type { BrandService } from '../branding/brand-service.js';
 import { problemVars, type Brand, type BrandInput } from '../branding/brand.js';
 import { requireWrite, type ApiEnv } from './auth.js';
 import { brandChangeBody, brandJson } from './brand-schemas.js';
-import { apiError, etag, expectedVersionOf, t, versionConflict } from './errors.js';
+import { apiError, etag, expectedVersionOf, limitQuery, t, versionConflict } from './errors.js';
 import { SETTINGS_CONFLICT } from './settings-routes.js';
 import type { ApiHelpers } from './support-action-routes.js';
 
@@ -27,8 +27,8 @@ export function brandApi(app: Hono<ApiEnv>, deps: BrandApiDeps, h: Pick<ApiHelpe
   });
 
   app.get('/brand/versions', async (c) => {
-    const limit = Number(c.req.query('limit') ?? '50');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { limit: t('api.v.integer') });
+    const limit = limitQuery(c, 50, 500);
+    if (limit === null) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { limit: t('api.v.integer') });
     return c.json({ items: (await deps.brand.history(limit)).map(brandJson) });
   });
 

@@ -152,5 +152,12 @@ export function versionConflict(c: Context, v: { ifMatch: number | undefined; ex
     : apiError(c, 'conflict', t(words.conflict, { expected: v.expected ?? current, current }), undefined, etag(current));
 }
 
+/** `?limit=N`: a whole number from 1 to `max`, `fallback` when absent; null when it is anything else (a 400 follows). */
+export function limitQuery(c: Context, fallback: number, max: number): number | null {
+  const raw = c.req.query('limit');
+  const n = raw === undefined ? fallback : Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= max ? n : null;
+}
+
 /** A version as the ETag header, to be sent back in If-Match. */
 export const etag = (version: number) => ({ ETag: `"${version}"` });

@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { DeliveryRecords } from '../delivery/outbox.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import { activityCsv } from '../reports/pages.js';
@@ -8,13 +8,11 @@ import type { SyncService } from '../sync/sync-service.js';
 import type { AgentHub } from '../writeback/agent-hub.js';
 import type { AgentRegistry } from '../writeback/agent-registry.js';
 import { requireWrite, type ApiEnv } from './auth.js';
-import { apiError, t } from './errors.js';
-import { testAgentConnection } from '../writeback/agent-test.js';
+import { apiError, limitQuery, t } from './errors.js';
+import { testAgentConnection, testOutcomeText } from '../writeback/agent-test.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { activityJson, agentJson, coverageJson, deliveryAttemptJson, deliveryQuery, syncRequestBody, syncRunJson } from './ops-schemas.js';
 import type { ApiHelpers } from './support-action-routes.js';
-
-type Ctx = Context<ApiEnv>;
 
 export interface OpsApiDeps {
   agents: Pick<AgentRegistry, 'list' | 'byId' | 'revoke' | 'createRegistrationToken'>;
@@ -34,11 +32,6 @@ export interface OpsApiDeps {
  * agents, sync, reports and delivery pages show and do, through the same services and audit.
  */
 export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 'jsonObject' | 'validate'>): void {
-  const limitOf = (c: Ctx, max: number): number | null => {
-    const raw = c.req.query('limit');
-    const n = raw === undefined ? 20 : Number(raw);
-    return Number.isInteger(n) && n >= 1 && n <= max ? n : null;
-  };
 
   // ---- agents ----
   app.get('/agents', async (c) => {
@@ -57,10 +50,8 @@ export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 
     const agent = await agentOf(c.req.param('agent'));
     if (!agent) return apiError(c, 'not_found', t('api.error.agentNotFound'));
     const r = await testAgentConnection(deps, c.get('actor'), agent);
-    const name = agent.name;
-    if (!r.ok) return c.json({ agent: name, ok: false, reason: r.reason, message: t(`agents.test.${r.reason}`, { name }) });
-    const k = r.check;
-    return c.json(k ? { agent: name, ok: true, message: t('agents.test.ok', { name, server: k.server, domain: k.domain, minLength: k.minLength, ms: Math.round(k.latencyMs) }), ...k } : { agent: name, ok: true, message: t('agents.test.okShort', { name }) });
+    const message = testOutcomeText(t, agent.name, r);
+    return c.json(r.ok ? { agent: agent.name, ok: true, message, ...r.check } : { agent: agent.name, ok: false, reason: r.reason, message });
   });
 
   app.delete('/agents/:agent', requireWrite, async (c) => {
@@ -77,7 +68,7 @@ export function opsApi(app: Hono<ApiEnv>, deps: OpsApiDeps, h: Pick<ApiHelpers, 
   });
 
   app.get('/sync/runs', async (c) => {
-    const limit = limitOf(c, 200);
+    const limit = limitQuery(c, 20, 200);
     if (limit === null) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { limit: t('api.v.integer') });
     return c.json({ items: (await deps.sync.runs(limit)).map(syncRunJson) });
   });

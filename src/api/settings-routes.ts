@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { isStoredSection, storedSectionNames } from '../config/stored-sections.js';
 import type { SettingsService } from '../settings/settings-service.js';
 import { requireWrite, type ApiEnv } from './auth.js';
-import { apiError, etag, expectedVersionOf, t, versionConflict } from './errors.js';
+import { apiError, etag, expectedVersionOf, limitQuery, t, versionConflict } from './errors.js';
 import { settingsChangeBody, settingsVersionJson } from './settings-schemas.js';
 import type { ApiHelpers } from './support-action-routes.js';
 
@@ -38,8 +38,8 @@ export function settingsApi(app: Hono<ApiEnv>, deps: SettingsApiDeps, h: Pick<Ap
   app.get('/settings/:section/versions', async (c) => {
     const section = c.req.param('section');
     if (!isStoredSection(section)) return notFound(c);
-    const limit = Number(c.req.query('limit') ?? '50');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { limit: t('api.v.integer') });
+    const limit = limitQuery(c, 50, 500);
+    if (limit === null) return apiError(c, 'invalid_input', t('api.error.invalidInput'), { limit: t('api.v.integer') });
     return c.json({ items: (await deps.settings.history(section, limit)).map((v) => settingsVersionJson(deps.settings, v)) });
   });
 
