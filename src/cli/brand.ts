@@ -5,7 +5,7 @@ import type { Brand, BrandInput } from '../branding/brand.js';
 import { logoPath, problemVars } from '../branding/brand.js';
 import type { BrandUpdate, BrandVersion } from '../branding/brand-service.js';
 import { translator } from '../i18n/index.js';
-import { CliExit, EXIT, withPortal, type CliIO } from './context.js';
+import { CliExit, EXIT, expectedVersionOption, historyLimit, withPortal, type CliIO } from './context.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -83,13 +83,13 @@ export function registerBrandCommands(program: Command, io: CliIO, setExit: (cod
     .description("change fields: sspr brand set organisationName='Contoso Ltd' primaryColour='#1d4f91' footerLink='Privacy|https://contoso.example/privacy' (an empty value clears a field)")
     .option('--expected-version <n>', 'refuse the change if the brand is no longer at this version')
     .action(async (args: string[], opts: { expectedVersion?: string }, cmd: Command) => {
-      if (opts.expectedVersion !== undefined && !/^\d{1,9}$/.test(opts.expectedVersion)) throw new CliExit(EXIT.usage, '--expected-version must be a whole number');
+      const expected = expectedVersionOption(opts.expectedVersion);
       const { fields, links } = parseAssignments(args);
       setExit(
         await withPortal(io, cfg(cmd), async (portal) => {
           const current = await portal.brand.refresh();
           const input: BrandInput = { ...current.brand, ...fields, ...(links ? { footerLinks: links } : {}) };
-          const r = await portal.brand.update(CLI_ACTOR, input, current.brand.logo, opts.expectedVersion === undefined ? {} : { expectedVersion: Number(opts.expectedVersion) });
+          const r = await portal.brand.update(CLI_ACTOR, input, current.brand.logo, expected);
           return report(io, r, current.version);
         }),
       );
@@ -129,8 +129,7 @@ export function registerBrandCommands(program: Command, io: CliIO, setExit: (cod
     .description('list the versions of the brand, newest first (tab-separated: version, saved at, by, organisation name)')
     .option('--limit <n>', 'how many versions (default 20)')
     .action(async (opts: { limit?: string }, cmd: Command) => {
-      const limit = opts.limit === undefined ? 20 : Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliExit(EXIT.usage, '--limit must be a whole number from 1 to 500');
+      const limit = historyLimit(opts.limit);
       await withPortal(io, cfg(cmd), async (portal) => {
         for (const v of await portal.brand.history(limit)) say(io, [v.version, iso(v.changedAt), v.changedBy ?? '-', v.brand.organisationName].join('\t'));
         say(io, ['0', '-', 'configuration', 'starting values from the configuration'].join('\t'));

@@ -85,6 +85,20 @@ export async function withPortal<T>(io: CliIO, configPath: string | undefined, u
   }
 }
 
+/** `--limit N` of a history command: a whole number from 1 to 500, 20 when not given. */
+export function historyLimit(raw: string | undefined): number {
+  const limit = raw === undefined ? 20 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliExit(EXIT.usage, '--limit must be a whole number from 1 to 500');
+  return limit;
+}
+
+/** `--expected-version N` as the services take it: `{ expectedVersion }`, or nothing when not given. */
+export function expectedVersionOption(raw: string | undefined): { expectedVersion?: number } {
+  if (raw === undefined) return {};
+  if (!/^\d{1,9}$/.test(raw)) throw new CliExit(EXIT.usage, '--expected-version must be a whole number');
+  return { expectedVersion: Number(raw) };
+}
+
 export async function readStdin(stdin: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

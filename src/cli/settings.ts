@@ -8,7 +8,7 @@ import { setAt, valueAt } from '../policy/settings.js';
 import { isPlainObject, publicView } from '../settings/document.js';
 import { fieldsOf, secretPaths } from '../settings/fields.js';
 import type { SettingsUpdate, SettingsVersion } from '../settings/settings-service.js';
-import { CliExit, EXIT, readStdin, withPortal, type CliIO } from './context.js';
+import { CliExit, EXIT, expectedVersionOption, historyLimit, readStdin, withPortal, type CliIO } from './context.js';
 
 const t = translator('en');
 const CLI_ACTOR = { id: null, name: 'cli' };
@@ -101,7 +101,7 @@ export function registerSettingsCommands(program: Command, io: CliIO, setExit: (
     .option('--expected-version <n>', 'refuse the change if the section is no longer at this version')
     .action(async (name: string, assignments: string[], opts: { comment?: string; expectedVersion?: string }, cmd: Command) => {
       const [section] = sectionArg(name) as [StoredSection];
-      if (opts.expectedVersion !== undefined && !/^\d{1,9}$/.test(opts.expectedVersion)) throw new CliExit(EXIT.usage, '--expected-version must be a whole number');
+      const expected = expectedVersionOption(opts.expectedVersion);
       const patch: Record<string, unknown> = {};
       for (const arg of assignments) {
         const { key, value } = await assignment(io, section, arg);
@@ -110,7 +110,7 @@ export function registerSettingsCommands(program: Command, io: CliIO, setExit: (
       setExit(
         await withPortal(io, cfg(cmd), async (portal) => {
           const before = (await portal.settings.refresh())[section].version;
-          const r = await portal.settings.update(CLI_ACTOR, section, patch, { mode: 'merge', ...(opts.expectedVersion === undefined ? {} : { expectedVersion: Number(opts.expectedVersion) }), ...(opts.comment ? { comment: opts.comment } : {}) });
+          const r = await portal.settings.update(CLI_ACTOR, section, patch, { mode: 'merge', ...expected, ...(opts.comment ? { comment: opts.comment } : {}) });
           return report(io, section, r, before);
         }),
       );
@@ -122,8 +122,7 @@ export function registerSettingsCommands(program: Command, io: CliIO, setExit: (
     .option('--limit <n>', 'how many versions (default 20)')
     .action(async (name: string, opts: { limit?: string }, cmd: Command) => {
       const [section] = sectionArg(name) as [StoredSection];
-      const limit = opts.limit === undefined ? 20 : Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliExit(EXIT.usage, '--limit must be a whole number from 1 to 500');
+      const limit = historyLimit(opts.limit);
       await withPortal(io, cfg(cmd), async (portal) => {
         for (const v of await portal.settings.history(section, limit)) say(io, [v.version, iso(v.changedAt), v.changedBy ?? '-', v.comment ?? ''].join('\t'));
         say(io, ['0', '-', 'configuration', 'starting values from the configuration'].join('\t'));
