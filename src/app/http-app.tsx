@@ -107,9 +107,9 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   app.use('*', csrfProtection(portal.config.publicUrl, (c) => c.html(<CsrfPage c={c} />, 403)));
 
   // The codes' lifetime and the phone region as stored now (Settings › Codes): read at each page.
-  const codes = () => portal.settings.snapshot().methods.values;
-  app.route('/', signInRoutes({ securityInfo: portal.securityInfo, get codeMinutes() { return codes().codeMinutes; }, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit })); // prettier-ignore
-  app.route('/', passkeySignInRoutes({ securityInfo: portal.securityInfo, get codeMinutes() { return codes().codeMinutes; }, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions })); // prettier-ignore
+  const { times } = portal;
+  app.route('/', signInRoutes({ securityInfo: portal.securityInfo, get codeMinutes() { return times.codeMinutes; }, signIn: portal.signIn, secondFactor: portal.secondFactor, firstRun: portal.firstRun, sessions: portal.sessions, audit: portal.audit })); // prettier-ignore
+  app.route('/', passkeySignInRoutes({ securityInfo: portal.securityInfo, get codeMinutes() { return times.codeMinutes; }, passkeySignIn: portal.passkeySignIn, secondFactor: portal.secondFactor, sessions: portal.sessions })); // prettier-ignore
   app.route('/', setupRoutes({ firstRun: portal.firstRun, passwords: lengthRulesOf(portal.policy) }));
   // Reset and unlock are for people who cannot sign in: before the registration interrupt.
   app.route('/', resetRoutes({ resets: portal.resets, captcha: portal.captcha }));
@@ -141,10 +141,10 @@ export function createApp(portal: Portal): Hono<AppEnv> {
         return portal.securityInfoLimits.verifyFailures;
       },
       get codeMinutes() {
-        return codes().codeMinutes;
+        return times.codeMinutes;
       },
       get phoneRegion() {
-        return codes().phoneRegion;
+        return times.phoneRegion;
       },
       productName: portal.config.branding.productName,
     }),

@@ -60,7 +60,7 @@ import { Reregistrations } from '../methods/reregistration.js';
 import type { ResetLinkStart } from '../flows/reset/reset-link.js';
 import type { SupportActions } from '../support/support-actions.js';
 import { supportParts } from './support-wiring.js';
-import { settingsParts, type SettingsService } from './settings-wiring.js';
+import { settingsParts, type LiveTimes, type SettingsService } from './settings-wiring.js';
 import { agentParts } from './agent-wiring.js';
 
 /** Everything the HTTP app and the CLI work with, built once from the validated config. */
@@ -104,6 +104,8 @@ export interface Portal {
   policy: PolicyService;
   /** Delivery, throttling, the sign-in lockout, the reset's numbers, reminders, sync and writeback as administrators set them (src/settings/). */
   settings: SettingsService;
+  /** Session lifetimes, the codes' settings and the setup link's life as stored now (settings-wiring). */
+  times: LiveTimes;
   /** The organisation's brand; the languages offered and the administrators' own wording (src/branding/, src/wording/). */
   brand: BrandService;
   wording: WordingService;
@@ -337,7 +339,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     get flowTtlMs() {
       return lockouts.resetFlowMs;
     },
-    get codeTtlMs() { return times.codeTtlMs; }, // prettier-ignore
+    get codeTtlMs() { return times.codes.ttlMs; }, // prettier-ignore
     get perDestinationPerHour() {
       return live().delivery.values.limits.perDestinationPerHour;
     },
@@ -370,7 +372,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     defaultLocale,
   });
   const supportAccess = new ScopedAccess({ users, groups, scopes: helpdeskScopeStore });
-  const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, get codeTtlMs() { return times.codeTtlMs; }, passkeyCheck }); // prettier-ignore
+  const callerVerifications = new CallerVerificationService({ db: store.db, access: supportAccess, methods, securityInfo, audit, clock, t, get codeTtlMs() { return times.codes.ttlMs; }, passkeyCheck }); // prettier-ignore
   const hybridAccounts = new HybridAccountActions({ users, directory, hasher, sessions, flows, audit, writeback, adPolicy: (user) => adPolicyFor(user), hashSync: async () => (await policy.current()).policy.onPremises.passwordHashSync, now: () => clock.now() });
   const supportDesk = supportParts({ config, store, clock, masterKey: deps.masterKey, users, methods, questions, policy, flows, blocks: selfServiceBlocks, audit, access: supportAccess, verifications: callerVerifications, throttle, hybrid: hybridAccounts, reregistrations, sessions, delivery, notices, t, mailBrand, helpdeskContact, defaultLocale, recoveryCodes: recoveryCodeStore, limits: securityInfoLimits, live: lockouts, writeback });
   const firstRun = new FirstRun({ store, clock, users, directory, get tokenTtlMs() { return times.setupTokenTtlMs; } }); // prettier-ignore
@@ -406,6 +408,7 @@ export function buildPortal(deps: PortalDeps): Portal {
     changePassword,
     policy,
     settings,
+    times,
     brand,
     wording,
     helpdeskContact,

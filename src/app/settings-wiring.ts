@@ -36,7 +36,6 @@ export interface LiveTimes {
   sessions: SessionPolicy;
   codes: CodePolicy;
   codeMinutes: number;
-  codeTtlMs: number;
   phoneRegion: string;
   setupTokenTtlMs: number;
 }
@@ -110,9 +109,6 @@ export function settingsParts(d: { config: Config; store: Store; clock: Clock; a
     },
     get codeMinutes() {
       return codes().codeMinutes;
-    },
-    get codeTtlMs() {
-      return codes().codeMinutes * MINUTE;
     },
     get phoneRegion() {
       return codes().phoneRegion;
