@@ -42,27 +42,26 @@ export function tokenScopes(token: Pick<ApiToken, 'scope' | 'areas'>): string[] 
  */
 function accessOf(scope: ApiScope, entries: readonly string[] | null | undefined): { scope: ApiScope; areas: ApiAreaAccess | null } {
   if (!entries) return { scope, areas: null };
-  const areas: ApiAreaAccess = {};
-  for (const entry of entries) {
-    const [area, level = scope] = entry.split(':') as [ApiArea, ApiScope | undefined];
-    if (areas[area] !== 'write') areas[area] = level;
-  }
+  const areas = levelsOf(entries, scope);
   const levels = apiAreas.map((a) => areas[a]);
   const top: ApiScope = levels.includes('write') ? 'write' : 'read';
   if (levels.every((l) => l === top)) return { scope: top, areas: null };
   return { scope: top, areas: Object.fromEntries(apiAreas.filter((a) => areas[a]).map((a) => [a, areas[a]])) as ApiAreaAccess };
 }
 
-/** The areas column: `settings:write,audit:read`; an entry without a level (tokens made before levels per area) has the token's scope. */
-function readAreas(column: string | null, scope: ApiScope): ApiAreaAccess | null {
-  if (column === null) return null;
+/** `settings:write` and `audit` entries as levels per area: an entry without a level has `fallback`, the same area twice keeps the higher level, an unknown area is skipped. */
+function levelsOf(entries: readonly string[], fallback: ApiScope): ApiAreaAccess {
   const areas: ApiAreaAccess = {};
-  for (const entry of column.split(',')) {
+  for (const entry of entries) {
     const [area, level] = entry.split(':');
-    if (area && isArea(area)) areas[area] = level === 'write' ? 'write' : level === 'read' ? 'read' : scope;
+    if (!area || !isArea(area) || areas[area] === 'write') continue;
+    areas[area] = level === 'write' || level === 'read' ? level : fallback;
   }
   return areas;
 }
+
+/** The areas column: `settings:write,audit:read`; an entry without a level (tokens made before levels per area) has the token's scope. */
+const readAreas = (column: string | null, scope: ApiScope): ApiAreaAccess | null => (column === null ? null : levelsOf(column.split(','), scope));
 
 /** A recognisable prefix: secret scanners and people can tell an OpenSSPR token from other strings. */
 export const TOKEN_PREFIX = 'sspr_';
