@@ -215,6 +215,34 @@ describe('protected accounts', () => {
     }
   });
 
+  it('a user\'s own change looks the user up without the protected-group search; a sign-in\'s bind brings the policy with the protection told', async () => {
+    const searches = vi.spyOn(Client.prototype, 'search');
+    const inChain = () => searches.mock.calls.filter(([, o]) => String(o?.filter ?? '').includes('1.2.840.113556.1.4.1941')).length;
+    try {
+      expect(await ad.change(carol.guid, 'C4rol!Start#1', 'C4rol!Second#2')).toEqual({ ok: true, historyEnforced: true });
+      expect(inChain()).toBe(0);
+      expect(await ad.bindAsUser(carol.guid, 'C4rol!Second#2', { withPolicy: true })).toMatchObject({ ok: true, policy: { policy: { minLength: 7 }, protectedAccount: false } });
+      expect(inChain()).toBe(1);
+      expect(await ad.bindAsUser(direct.guid, 'Domain!Admin#1', { withPolicy: true })).toMatchObject({ ok: true, policy: { protectedAccount: true } });
+    } finally {
+      searches.mockRestore();
+    }
+  });
+
+  it('a password policy object is read once for all its users within a minute', async () => {
+    await ad.accountPolicy(carol.guid);
+    const searches = vi.spyOn(Client.prototype, 'search');
+    try {
+      expect(await ad.accountPolicy(alice.guid)).toMatchObject({ ok: true, value: { policy: { minLength: 7, source: { kind: 'domain' } } } });
+      expect(await ad.accountPolicy(carol.guid)).toMatchObject({ ok: true, value: { policy: { minLength: 7 } } });
+      // Two user searches, and not one read of the domain object.
+      expect(searches.mock.calls.filter(([base, o]) => o?.scope === 'base' && base === dc.baseDn)).toHaveLength(0);
+      expect(searches).toHaveBeenCalledTimes(2);
+    } finally {
+      searches.mockRestore();
+    }
+  });
+
   it('refuses the built-in Administrator and members of BUILTIN groups (Account Operators)', async () => {
     const acct = await dc.addUser('acct-op', 'Account!Op3r');
     await dc.samba(['group', 'addmembers', 'Account Operators', 'acct-op']);

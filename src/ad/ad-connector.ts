@@ -6,7 +6,8 @@ import { AdConnection, readRootDse, type AdConnectionOptions, type RootDse } fro
 import { fileTimeToDate } from './ad-time.js';
 import { bufferOf, intOf } from './entry-values.js';
 import { PolicyHintsControl, policyHintsFor } from './controls.js';
-import { DOMAIN_POLICY_ATTRIBUTES, PSO_ATTRIBUTES, domainPolicyFromEntry, first, psoPolicyFromEntry, type PasswordPolicy } from './domain-policy.js';
+import { first, type PasswordPolicy } from './domain-policy.js';
+import { PolicyObjects } from './policy-objects.js';
 import { guidFromBytes, guidToBytes, parseGuid } from './guid.js';
 import { passwordRuleViolations, type PasswordRuleReason } from './password-rules.js';
 import { ProtectedAccounts } from './protected-accounts.js';
@@ -44,6 +45,13 @@ export interface AdUser {
 export type PasswordCheck = { ok: true } | { ok: false; reason: PasswordRuleReason; reasons: PasswordRuleReason[] };
 
 export type BindResult = { ok: true } | { ok: false; reason: BindFailureReason | 'dc_unreachable'; detail?: string };
+
+/** What a page needs to know about one user before a password is typed (accountPolicy). */
+export interface AccountPolicy {
+  policy: PasswordPolicy;
+  resetHistory: boolean;
+  protectedAccount: boolean;
+}
 
 export interface ResetOptions {
   /** Also clear a lockout (lockoutTime = 0) in the same request. Default true. */
@@ -90,11 +98,13 @@ export class AdConnector {
   private readonly connection: AdConnection;
   private readonly clock: Clock;
   private readonly protection: ProtectedAccounts;
+  private readonly policies: PolicyObjects;
 
   constructor(options: AdConnectionOptions, deps: { clock?: Clock; logger?: Logger } = {}) {
     this.connection = new AdConnection(options, deps);
     this.clock = deps.clock ?? systemClock;
     this.protection = new ProtectedAccounts(this.clock);
+    this.policies = new PolicyObjects(this.connection, this.clock);
   }
 
   /** Runs a read or write, turning connection failures and LDAP errors into a verdict. */
@@ -111,22 +121,16 @@ export class AdConnector {
     return this.guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => readRootDse(s.client), { idempotent: true }) }));
   }
 
-  /** The domain password policy, from the domain root (not from the search base, which may be an OU). */
-  async domainPolicy(): Promise<AdResult<PasswordPolicy>> {
-    return this.guarded(async () => {
-      const entry = await this.connection.asService(async (s) => {
-        const { searchEntries } = await s.client.search(s.rootDse.defaultNamingContext, { scope: 'base', attributes: DOMAIN_POLICY_ATTRIBUTES });
-        return searchEntries[0];
-      }, { idempotent: true });
-      return entry === undefined ? failure('insufficient_rights', 'the domain object could not be read') : { ok: true as const, value: domainPolicyFromEntry(entry) };
-    });
+  /** The domain password policy as AD has it now (from the domain root, not from the search base, which may be an OU). */
+  domainPolicy(): Promise<AdResult<PasswordPolicy>> {
+    return this.policies.domain();
   }
 
-  /** The policy AD applies to this user: its fine-grained policy (msDS-ResultantPSO) when it has one, else the domain's. */
+  /** The policy AD applies to this user now (read afresh): its fine-grained policy (msDS-ResultantPSO) when it has one, else the domain's. */
   async effectivePolicy(guid: string): Promise<AdResult<PasswordPolicy>> {
     const found = await this.findUserByGuid(guid);
     if (!found.ok) return found;
-    return this.policyOf(found.value);
+    return this.policyOf(found.value, { fresh: true });
   }
 
   /**
@@ -134,14 +138,19 @@ export class AdConnector {
    * whether AD checks the history on a reset (the DC offers the policy-hints control), and
    * whether a write would be refused because the account is protected.
    */
-  async accountPolicy(guid: string): Promise<AdResult<{ policy: PasswordPolicy; resetHistory: boolean; protectedAccount: boolean }>> {
+  async accountPolicy(guid: string): Promise<AdResult<AccountPolicy>> {
     const found = await this.findUserByGuid(guid);
     if (!found.ok) return found;
-    const policy = await this.policyOf(found.value);
+    return this.accountPolicyOf(found.value);
+  }
+
+  /** accountPolicy for a user already looked up (with the protected-account check). */
+  private async accountPolicyOf(user: AdUser): Promise<AdResult<AccountPolicy>> {
+    const policy = await this.policyOf(user);
     if (!policy.ok) return policy;
     const resetHistory = await this.resetHistoryEnforced();
     if (!resetHistory.ok) return resetHistory;
-    return { ok: true, value: { policy: policy.value, resetHistory: resetHistory.value, protectedAccount: found.value.protected && !this.connection.allowProtected } };
+    return { ok: true, value: { policy: policy.value, resetHistory: resetHistory.value, protectedAccount: user.protected && !this.connection.allowProtected } };
   }
 
   /** Whether a reset by the service account is held to the history and minimum age: the DC advertises the policy-hints control. */
@@ -149,29 +158,19 @@ export class AdConnector {
     return this.guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => Promise.resolve(policyHintsFor(s.rootDse.supportedControl) !== null), { idempotent: true }) }));
   }
 
-  private async policyOf(user: AdUser): Promise<AdResult<PasswordPolicy>> {
-    if (user.resultantPsoDn === null) return this.domainPolicy();
-    const pso = user.resultantPsoDn;
-    return this.guarded(async () => {
-      const entry = await this.connection.asService(async (s) => {
-        try {
-          const { searchEntries } = await s.client.search(pso, { scope: 'base', attributes: PSO_ATTRIBUTES });
-          return searchEntries[0];
-        } catch (err) {
-          if (err instanceof ResultCodeError && (err.code === 32 || err.code === 50)) return undefined;
-          throw err;
-        }
-      }, { idempotent: true });
-      // By default only administrators may read password settings objects.
-      if (entry === undefined || first(entry, 'msDS-MinimumPasswordLength') === null) {
-        return failure('insufficient_rights', `the fine-grained password policy ${pso} cannot be read by the service account`);
-      }
-      return { ok: true as const, value: psoPolicyFromEntry(entry) };
-    });
+  /** The policy that applies to the user (policy-objects.ts: kept a minute per object); `fresh` reads it again (explaining a refusal: AD just applied the policy it has now). */
+  private policyOf(user: AdUser, options: { fresh?: boolean } = {}): Promise<AdResult<PasswordPolicy>> {
+    return this.policies.of(user.resultantPsoDn, options);
   }
 
-  /** The user with this objectGUID under the search base, or `not_found`. Anything but a GUID string is refused before AD is asked. */
-  async findUserByGuid(guid: string): Promise<AdResult<AdUser>> {
+  /**
+   * The user with this objectGUID under the search base, or `not_found`. Anything but a GUID
+   * string is refused before AD is asked. `protection: false` (a user's own change, bound as the
+   * user: being protected changes nothing for it) leaves out the protected-group membership,
+   * which costs the DC most of the search; `protected` then reflects adminCount, the built-in
+   * accounts and the primary group only.
+   */
+  async findUserByGuid(guid: string, options: { protection?: boolean } = {}): Promise<AdResult<AdUser>> {
     const canonical = parseGuid(guid);
     if (canonical === null) return failure('not_found', 'not a GUID; nothing was asked of AD');
     return this.guarded(async () => {
@@ -194,7 +193,7 @@ export class AdConnector {
           return searchEntries.length === 1 ? searchEntries[0]! : null;
         };
         // One search for the usual user: found, and no member of a protected group (see ProtectedAccounts).
-        const notMember = await this.protection.notMemberFilter(s);
+        const notMember = options.protection === false ? null : await this.protection.notMemberFilter(s);
         const plain = notMember === null ? null : await search([...person, notMember]);
         if (plain !== null) return this.userFromEntry(plain, false);
         const entry = await search(person);
@@ -266,7 +265,7 @@ export class AdConnector {
   private async passwordRefusal(user: AdUser, password: string, err: unknown, context: { minAge: boolean; historyChecked: boolean }): Promise<AdFailure> {
     if (!(err instanceof ResultCodeError) || err.code !== 19 || win32ErrorCode(err.message) === WIN32_INVALID_PASSWORD) return failureFromError(err);
     const detail = `LDAP 19: ${err.message.split('\n')[0]}`;
-    const policy = await this.policyOf(user);
+    const policy = await this.policyOf(user, { fresh: true });
     if (policy.ok) {
       const [rule] = passwordRuleViolations(user, password, policy.value, { now: this.clock.now(), minAge: context.minAge });
       if (rule !== undefined) return failure(rule, detail);
@@ -313,7 +312,7 @@ export class AdConnector {
    * current password in the modify (the Change Password right every user has by default).
    */
   async change(guid: string, current: string, next: string): Promise<AdVerdict> {
-    const found = await this.findUserByGuid(guid);
+    const found = await this.findUserByGuid(guid, { protection: false });
     if (!found.ok) return found;
     const user = found.value;
     if (current === '') return failure('wrong_password', 'empty current password');
@@ -386,9 +385,12 @@ export class AdConnector {
   /**
    * Pass-through sign-in: a bind as the user, its AD sub-code turned into what the user should
    * do (change now, unlock, contact the helpdesk). Protected accounts are not refused here:
-   * this writes nothing.
+   * this writes nothing. `withPolicy`: a successful bind also answers what accountPolicy would
+   * (from the same user search), so the page that follows a sign-in needs no look-up of its own.
    */
-  async bindAsUser(guid: string, password: string): Promise<BindResult> {
+  async bindAsUser(guid: string, password: string): Promise<BindResult>;
+  async bindAsUser(guid: string, password: string, options: { withPolicy: true }): Promise<BindResult & { policy?: AccountPolicy }>;
+  async bindAsUser(guid: string, password: string, options: { withPolicy?: boolean } = {}): Promise<BindResult & { policy?: AccountPolicy }> {
     const found = await this.findUserByGuid(guid);
     if (!found.ok) {
       if (found.reason === 'not_found') return { ok: false, reason: 'not_found' };
@@ -397,7 +399,6 @@ export class AdConnector {
     if (password === '') return { ok: false, reason: 'wrong_password', detail: 'empty password (would be an anonymous bind)' };
     try {
       await this.connection.asUser(found.value.dn, password, async () => undefined);
-      return { ok: true };
     } catch (err) {
       if (err instanceof ResultCodeError && err.code === 49) {
         return { ok: false, reason: bindFailureReason(bindSubCode(err.message)), detail: err.message.split('\n')[0]! };
@@ -405,6 +406,10 @@ export class AdConnector {
       const f = failureFromError(err);
       return { ok: false, reason: 'dc_unreachable', ...(f.detail !== undefined ? { detail: f.detail } : {}) };
     }
+    if (!options.withPolicy) return { ok: true };
+    // The sign-in stands whether or not the policy could be read.
+    const policy = await this.accountPolicyOf(found.value);
+    return policy.ok ? { ok: true, policy: policy.value } : { ok: true };
   }
 
   /** Closes the pooled connections. */

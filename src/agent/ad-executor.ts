@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { AdConnector } from '../ad/ad-connector.js';
+import { AdConnector, type AccountPolicy } from '../ad/ad-connector.js';
 import type { AdConnectionOptions } from '../ad/ad-connection.js';
 import { checkRights } from '../ad/rights/index.js';
 import type { AdVerdict } from '../ad/verdicts.js';
@@ -45,6 +45,12 @@ export function connectorOptions(ad: AdSettings, baseDir: string, allowProtected
     timeoutMs: ad.timeoutMs,
     allowProtected,
   };
+}
+
+/** A user's policy as the wire carries it. */
+function reportedPolicyOf(a: AccountPolicy): ReportedPolicy {
+  const { source: _source, ...policy } = a.policy;
+  return { ...policy, resetHistory: a.resetHistory, ...(a.protectedAccount ? { protectedAccount: true as const } : {}) };
 }
 
 /**
@@ -143,17 +149,17 @@ export class AdExecutor implements JobExecutor {
     }
   }
 
+  /** A pass-through sign-in; a successful one also carries the user's policy (what policyFor answers), so the change page after it asks nothing more. */
   async bind(anchor: string, password: string): Promise<JobVerdict> {
-    const r = await this.connector.bindAsUser(anchor, password);
-    return r.ok ? { ok: true } : refusedVerdict(r);
+    const r = await this.connector.bindAsUser(anchor, password, { withPolicy: true });
+    if (!r.ok) return refusedVerdict(r);
+    return r.policy ? { ok: true, policy: reportedPolicyOf(r.policy) } : { ok: true };
   }
 
   /** The user's policy, with whether AD checks the history on a reset and whether the account is protected (for the reset page, before any password is typed). */
   async policyFor(anchor: string): Promise<JobVerdict> {
     const r = await this.connector.accountPolicy(anchor);
-    if (!r.ok) return refusedVerdict(r);
-    const { source: _source, ...policy } = r.value.policy;
-    return { ok: true, policy: { ...policy, resetHistory: r.value.resetHistory, ...(r.value.protectedAccount ? { protectedAccount: true as const } : {}) } };
+    return r.ok ? { ok: true, policy: reportedPolicyOf(r.value) } : refusedVerdict(r);
   }
 
   /** A hybrid user's account state for the support page: the one user search by objectGUID; nothing is written. */

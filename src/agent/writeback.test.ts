@@ -234,6 +234,22 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     expect(locked.body).toContain('Account locked?');
   });
 
+  it('a hybrid user\'s sign-in brings the user\'s AD policy along: the change page after it sends the agent no job of its own', async () => {
+    const sam = await dc.addUser('wb.carried', 'Start!Pass#2024');
+    const user = await hybrid(sam);
+    const jobsOf = async () => (await tp.store.db.selectFrom('writeback_jobs').select('kind').where('user_id', '=', user.id).execute()).map((j) => j.kind);
+    const { TestClient } = await import('../../test/helpers/http-client.js');
+    const c = new TestClient(tp.app);
+    expect((await c.signIn('wb.carried', 'Start!Pass#2024')).status).toBe(303);
+    expect(await jobsOf()).toEqual(['bind']);
+    const page = await c.get('/account/change-password');
+    expect(page.status).toBe(200);
+    // The domain's rules as AD has them (Samba's defaults: 7 characters, complexity), from the bind's answer.
+    expect(page.body).toContain('network also requires');
+    expect(page.body).toMatch(/\b7\b/);
+    expect(await jobsOf()).toEqual(['bind']);
+  });
+
   it('the policy AD applies to the user is checked in the portal before any password job is sent', async () => {
     expect(await tp.portal.agents.domainPolicy()).toMatchObject({ minLength: 7, complexity: true, historyLength: 24 });
     const sam = await dc.addUser('wb.precheck', 'Start!Pass#2024');

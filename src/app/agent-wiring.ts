@@ -67,10 +67,11 @@ export function agentParts(d: { config: Config; store: Store; clock: Clock; audi
       return syncSettings().usernameFrom;
     },
   });
-  const writeback = d.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: wb().allowProtectedAccounts }), () => clock.now());
   // The user's own policy (a fine-grained one when AD applies one), else the domain policy an agent
   // reported; read from the agent once per flow (the page and its submit), kept a minute per user.
+  // A sign-in's bind brings it along, so the change page after a sign-in asks the agent nothing.
   const adPolicies = new AdPolicyCache((user) => writeback.policyFor(user), clock);
+  const writeback = d.writeback ?? new AgentWriteback(agentHub, () => ({ allowProtected: wb().allowProtectedAccounts }), { now: () => clock.now(), policyLearned: (user, policy) => adPolicies.remember(user, policy) });
   const adPolicyFor = async (user: User) => (await adPolicies.policyFor(user)) ?? agents.domainPolicy();
   const syncCoordinator = new SyncCoordinator({
     sync,

@@ -47,6 +47,16 @@ export class AdPolicyCache {
     return policy;
   }
 
+  /** A policy the agent told along with other work (a sign-in's bind): kept as if it had been read now. */
+  remember(user: User, policy: ReportedPolicy): void {
+    const key = user.anchor;
+    if (!key) return;
+    const now = this.clock.now();
+    this.entries.delete(key);
+    this.entries.set(key, { at: now, policy: Promise.resolve(policy) });
+    this.trim(now);
+  }
+
   private trim(now: number): void {
     if (this.entries.size <= MAX_ENTRIES) return;
     for (const [key, entry] of this.entries) {

@@ -28,12 +28,20 @@ const readFailure = (r: JobRefusal): AccountReadFailure => (r === 'unavailable' 
 
 /** Writeback through the connected on-premises agents (src/writeback/agent-hub.ts). */
 export class AgentWriteback implements Writeback {
+  private readonly now: () => number;
+  private readonly readTimeoutMs: number;
+  private readonly policyLearned: (user: User, policy: ReportedPolicy) => void;
+
+  /** `policyLearned`: told the user's policy when a sign-in's bind brought it along (the portal keeps it for the pages that follow). */
   constructor(
     private readonly hub: AgentHub,
     private readonly options: () => { allowProtected: boolean },
-    private readonly now: () => number = Date.now,
-    private readonly readTimeoutMs = ACCOUNT_READ_TIMEOUT_MS,
-  ) {}
+    o: { now?: () => number; readTimeoutMs?: number; policyLearned?: (user: User, policy: ReportedPolicy) => void } = {},
+  ) {
+    this.now = o.now ?? Date.now;
+    this.readTimeoutMs = o.readTimeoutMs ?? ACCOUNT_READ_TIMEOUT_MS;
+    this.policyLearned = o.policyLearned ?? (() => undefined);
+  }
 
   async reset(user: User, password: string, options: { mustChange?: boolean } = {}): Promise<WritebackResult> {
     return toResult(await this.hub.run({ kind: 'reset', user, password, ...(options.mustChange !== undefined ? { mustChange: options.mustChange } : {}), ...this.protectedOption() }));
@@ -77,7 +85,10 @@ export class AgentWriteback implements Writeback {
   async bind(user: User, password: string): Promise<WritebackResult> {
     const r = await this.hub.run({ kind: 'bind', user, password });
     // A sign-in only asks whether the password is right: AD's history does not come into it.
-    if (r.ok) return ok({});
+    if (r.ok) {
+      if (r.value.policy) this.policyLearned(user, r.value.policy);
+      return ok({});
+    }
     return toResult(r, (reason) => (isBindRefusal(reason) ? bindReasons[reason] : isWritebackRefusal(reason) ? reason : 'failed'));
   }
 

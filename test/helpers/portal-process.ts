@@ -175,7 +175,9 @@ export async function startPortalProcess(options: PortalProcessOptions = {}): Pr
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SSPR_')) env[k] = v;
 
-  const args = [join(repoRoot, 'bin', 'sspr.js'), 'start', '--config', configFile];
+  // PORTAL_NODE_ARGS: Node options for the portal alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it in a benchmark.
+  const nodeArgs = process.env.PORTAL_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const args = [...nodeArgs, join(repoRoot, 'bin', 'sspr.js'), 'start', '--config', configFile];
   if (options.demo) args.push('--demo');
   const child: ChildProcess = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) {
