@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm run build`, run by `npm start`).
-import { main } from '../dist/cli/main.js';
+// The long-running commands first replace this process with one holding the memory settings
+// (src/cli/memory-tuning.ts), before the rest of the program is loaded.
+import { applyMemoryTuning } from '../dist/cli/memory-tuning.js';
 
+applyMemoryTuning();
+const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));
