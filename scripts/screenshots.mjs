@@ -18,6 +18,7 @@ const pages = [
   ['journey-reset1-list', 'reset-2-ways', 'Reset, step 2: the ways to prove it is you (the same list for every name)'],
   ['journey-reset1-address', 'reset-3-address', 'Reset: the chosen way on its own page (type the registered address)'],
   ['journey-reset1-code', 'reset-4-code', 'Reset: the code, with "Resend code" and "Try another way"'],
+  ['journey-reset1-code-wrong', 'reset-4-code-wrong', 'Reset: a mistyped code, with the error summary and the field message'],
   ['journey-reset1-password', 'reset-5-new-password', 'Reset, last step: the new password with the rules in force'],
   ['journey-reset1-done', 'reset-6-done', 'Reset done'],
   ['journey-unlock-code', 'unlock-code', 'Unlock: the code step'],

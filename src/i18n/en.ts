@@ -63,7 +63,7 @@ export const coreMessages = {
   'error.tooLarge': 'The request was too large.',
   'error.internal': 'An unexpected error stopped this request. Nothing was changed. Try again in a moment.',
   'error.goHome': 'Go to the start page',
-  'error.formHasProblems': 'There is a problem with what you entered. Check the fields marked below.',
+  'error.formHasProblems': 'There is a problem with what you entered.',
 
   'field.username': 'Username',
   'field.usernameHint': 'Letters, digits and . _ @ + \' - (for example a.smith or a.smith@example.com).',

@@ -175,7 +175,7 @@ describe('forgot password of a hybrid user, written back to AD by the in-process
       expect(await h1(page)).toBe('Choose a new password');
       const words = "Your organisation's network needs a password with at least three of: capital letters, small letters, digits and symbols, and not containing your name. Nothing was changed.";
       expect(await page.locator('#f-password-error').innerText()).toBe(words);
-      expect(await alerts(page)).toEqual([`There is a problem with what you entered. Check the fields marked below. New password: ${words}`]);
+      expect(await alerts(page)).toEqual([`There is a problem with what you entered. New password: ${words}`]);
       expect(await page.getByLabel('New password', { exact: true }).getAttribute('aria-invalid')).toBe('true');
       await expectAccessibilityBasics(page);
       expect(await binds(sam, START_PASSWORD)).toBe(true);

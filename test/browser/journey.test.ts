@@ -94,7 +94,20 @@ async function passByCode(env: Env, page: Page, way: string, contact: string, in
   expect(sent.chain).toEqual([303, 200]);
   await expectStepPage(page, `${shot}-code`, indicator);
   expect(await page.locator('#f-resend-hint').innerText()).toMatch(/^Did not get it\? You can ask for a new code in \d+ seconds/);
-  const verified = await enterCode(page, await env.outbox.nextCodeTo(contact, before));
+  const code = await env.outbox.nextCodeTo(contact, before);
+  if (shot === 'reset1') {
+    // A mistyped code: the same summary at the top as on every form, focused, linking to the box, which says what is wrong.
+    const wrong = await enterCode(page, code.replace(/.$/, (d) => String((Number(d) + 1) % 10)));
+    expect(wrong.status).toBe(400);
+    const summary = page.locator('main .error-summary[role="alert"]');
+    expect(await summary.count()).toBe(1);
+    expect(await page.evaluate<boolean>('document.activeElement?.classList.contains("error-summary") ?? false')).toBe(true);
+    expect(await summary.locator('a[href="#f-code"]').count()).toBe(1);
+    expect(await page.locator('#f-code').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#f-code-error').isVisible()).toBe(true);
+    await expectStepPage(page, `${shot}-code-wrong`, indicator);
+  }
+  const verified = await enterCode(page, code);
   expect(verified.chain).toEqual([303, 200]);
 }
 

@@ -12,7 +12,7 @@ export function errorText(t: Translate, key: string, vars?: Record<string, strin
  * The summary at the top of a form that failed: announced to screen readers (role=alert),
  * focused on load (autofocus works without JavaScript), each problem links to its field.
  */
-export function ErrorSummary(props: { t: Translate; errors: FieldErrors; labels: Record<string, MessageKey>; vars?: Record<string, string | number> }) {
+export function ErrorSummary(props: { t: Translate; errors: FieldErrors; labels: Record<string, MessageKey>; vars?: Record<string, string | number>; /** The element a field's link goes to, when it is not `f-<field>`. */ ids?: Record<string, string> }) {
   const entries = Object.entries(props.errors);
   if (entries.length === 0) return null;
   return (
@@ -21,7 +21,7 @@ export function ErrorSummary(props: { t: Translate; errors: FieldErrors; labels:
       <ul>
         {entries.map(([field, key]) => (
           <li>
-            <a href={`#f-${field}`}>
+            <a href={`#${props.ids?.[field] ?? `f-${field}`}`}>
               {props.labels[field] ? `${props.t(props.labels[field])}: ` : ''}
               {errorText(props.t, key, props.vars)}
             </a>

@@ -24,13 +24,15 @@ header.top a, header.top button.link { color: #fff; }
 header.top .product { font-weight: 700; font-size: 1.15rem; text-decoration: none; margin-inline-end: auto; }
 header.top nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 header.top form { margin: 0; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 1.5rem; }
 main.narrow { max-width: 32rem; }
 h1 { font-size: 1.75rem; margin: 0 0 1rem; line-height: 1.25; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; }
 .card { background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.25rem; margin-bottom: var(--gap); }
 .card > :first-child { margin-top: 0; }
 .card > :last-child { margin-bottom: 0; }
+/* A card that opens with its hidden fields: its first label is its top line. */
+.card > input[type="hidden"]:first-child ~ div:first-of-type > label:first-child { margin-top: 0; }
 .muted, .hint { color: var(--muted); }
 .hint { font-size: .9rem; margin: .15rem 0 .35rem; }
 label { display: block; font-weight: 600; margin-top: .9rem; }
@@ -64,7 +66,7 @@ button.link { background: none; border: none; padding: 0; margin: 0; text-decora
 .notice.ok { border-color: var(--ok); background: var(--ok-bg); }
 .notice.warn { border-color: var(--warn); background: var(--warn-bg); }
 .notice.error { border-color: var(--danger); background: var(--danger-bg); }
-.error-summary { border: 3px solid var(--danger); padding: .75rem 1rem; border-radius: var(--radius); background: var(--surface); margin-bottom: 1rem; }
+.error-summary { border: 3px solid var(--danger); padding: .6rem .9rem; border-radius: var(--radius); background: var(--surface); margin-bottom: .75rem; }
 .error-summary ul { margin: .25rem 0 0; padding-inline-start: 1.25rem; }
 .error-summary a { color: var(--danger); font-weight: 600; }
 table { width: 100%; border-collapse: collapse; background: var(--surface); }

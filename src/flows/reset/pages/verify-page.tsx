@@ -1,5 +1,5 @@
 import type { AppContext } from '../../../http/context.js';
-import { Submit } from '../../../http/ui/forms.js';
+import { ErrorSummary, Submit } from '../../../http/ui/forms.js';
 import { Csrf, Notice, Page } from '../../../http/ui/layout.js';
 import { isMessageKey, type MessageKey } from '../../../i18n/index.js';
 import { PasskeyForm, PasskeyScripts } from '../../../methods/passkey-ui.js';
@@ -56,13 +56,17 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
   // The list, unless a way is under way (and the user did not ask for the list).
   const showList = list || (!step && !view.picked);
   const picked = showList ? null : view.picked;
+  // The field the form on this page has: an error for another one (a form sent from an older page) is told as a notice.
+  const shown = showList ? 'choice' : step && step.kind !== 'passkey' ? (step.kind === 'questions' ? 'answers' : 'code') : picked === 'passkey' || step?.kind === 'passkey' ? null : picked && needsContact(picked) ? 'contact' : 'choice';
+  const fieldShown = field !== undefined && field === shown;
   return (
     <Page c={c} title={title} narrow>
       <StepIndicator c={c} step={view.stepNo} label="reset.step.check" />
       <h1>{title}</h1>
       <p class="muted">{t('reset.for', { username: flow.data.username })}</p>
       {flow.data.passed.length > 0 ? <Notice kind="ok">{t(view.strongReason.length > 0 ? strongReasonKey(view.strongReason, view.choices) : 'reset.onePassed')}</Notice> : null}
-      {errorText && !field ? <Notice kind="error">{errorText}</Notice> : null}
+      {errorText && !fieldShown ? <Notice kind="error">{errorText}</Notice> : null}
+      {errorText && fieldShown && error ? <StepErrorSummary c={c} view={view} field={field} error={error} vars={vars} picked={picked} /> : null}
       {!showList && step && view.notSent && !errorText ? <Notice kind="error">{t('reset.sendFailed', view.notSent)}</Notice> : null}
       {showList ? null : <AttemptsWarning c={c} warning={view.attemptsWarning} />}
       {view.noMoreMethods ? (
@@ -74,7 +78,7 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
       {showList ? (
         <WaysList c={c} view={view} errorText={field === 'choice' ? errorText : null} />
       ) : step && step.kind !== 'passkey' ? (
-        <ProofForm c={c} flow={flow.id} step={step} now={view.now} errorText={errorText} field={field} />
+        <ProofForm c={c} flow={flow.id} step={step} now={view.now} errorText={fieldShown ? errorText : null} field={field} />
       ) : picked === 'passkey' || step?.kind === 'passkey' ? (
         <>
           <h2>{t('reset.passkey.title')}</h2>
@@ -87,7 +91,7 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
       ) : picked && needsContact(picked) ? (
         <ContactForm c={c} flow={flow.id} choice={picked} phoneRegion={view.phoneRegion} errorText={field === 'contact' ? errorText : null} />
       ) : (
-        <WaysList c={c} view={view} errorText={null} />
+        <WaysList c={c} view={view} errorText={field === 'choice' ? errorText : null} />
       )}
       <p>
         {showList ? null : (
@@ -103,13 +107,28 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
   );
 }
 
+/** The summary above a step's form when one of its fields was refused, linking to that field (as on every other form). */
+function StepErrorSummary({ c, view, field, error, vars, picked }: { c: AppContext; view: Verifying; field: string; error: ResetRefusal; vars: Record<string, number> | undefined; picked: MethodChoice | null }) {
+  const step = view.step;
+  const labels: Record<string, MessageKey> = {
+    choice: view.flow.data.passed.length > 0 ? 'reset.chooseSecond' : 'reset.choose',
+    contact: contactLabel(picked ?? 'email'),
+    code: step && step.kind === 'code' && step.from === 'recovery' ? 'methods.recovery.label' : 'methods.code.label',
+    answers: 'reset.questions.title',
+  };
+  const ids: Record<string, string> = { contact: `contact-${picked ?? 'email'}`, answers: 'f-answers' };
+  return <ErrorSummary t={c.get('t')} errors={{ [field]: error }} labels={labels} ids={ids} {...(vars ? { vars } : {})} />;
+}
+
+const contactLabel = (choice: MethodChoice): MessageKey => (choice === 'email' ? 'reset.contact.email' : choice === 'office_voice' ? 'reset.contact.office' : 'reset.contact.mobile');
+
 /** The ways to prove it is you, as radio buttons; with `reset.showRegisteredHints`, the masked hints of the registered ones. */
 function WaysList({ c, view, errorText }: { c: AppContext; view: Verifying; errorText: string | null }) {
   const t = c.get('t');
   const current = view.step ? view.flow.data.pending?.choice : view.picked;
   return (
     <form method="post" action="/reset/verify/pick" class="card" novalidate>
-      <fieldset aria-describedby={errorText ? 'f-choice-error' : undefined}>
+      <fieldset id="f-choice" aria-describedby={errorText ? 'f-choice-error' : undefined}>
         <legend>{view.flow.data.passed.length > 0 ? t('reset.chooseSecond') : t('reset.choose')}</legend>
         {errorText ? (
           <p class="field-error" id="f-choice-error">
@@ -148,7 +167,7 @@ function ContactForm({ c, flow, choice, phoneRegion, errorText }: { c: AppContex
       <input type="hidden" name="flow" value={flow} />
       <input type="hidden" name="choice" value={choice} />
       <div>
-        <label for={id}>{t(choice === 'email' ? 'reset.contact.email' : choice === 'office_voice' ? 'reset.contact.office' : 'reset.contact.mobile')}</label>
+        <label for={id}>{t(contactLabel(choice))}</label>
         <p class="hint" id={`${id}-hint`}>
           {t(choice === 'email' ? 'reset.contact.emailHint' : 'reset.contact.phoneHint', { region: phoneRegion })}
         </p>
@@ -170,16 +189,22 @@ function ProofForm({ c, flow, step, now, errorText, field }: { c: AppContext; fl
   if (step.kind === 'questions') {
     return (
       <form method="post" action="/reset/verify/questions" class="card" novalidate>
-        <h2>{t('reset.questions.title')}</h2>
+        <h2 id="f-answers-title">{t('reset.questions.title')}</h2>
         <Csrf c={c} />
         <input type="hidden" name="flow" value={flow} />
-        {errorText && field === 'answers' ? <p class="field-error">{errorText}</p> : null}
-        {step.questions.map((q, i) => (
-          <div>
-            <label for={`f-answer${i}`}>{q.custom ? q.text : isMessageKey(q.text) ? t(q.text) : q.text}</label>
-            <input id={`f-answer${i}`} name="answer" type="text" autocomplete="off" required maxlength={40} autofocus={i === 0} />
-          </div>
-        ))}
+        <div id="f-answers" role="group" aria-labelledby="f-answers-title" aria-describedby={errorText && field === 'answers' ? 'f-answers-error' : undefined}>
+          {errorText && field === 'answers' ? (
+            <p class="field-error" id="f-answers-error">
+              {errorText}
+            </p>
+          ) : null}
+          {step.questions.map((q, i) => (
+            <div>
+              <label for={`f-answer${i}`}>{q.custom ? q.text : isMessageKey(q.text) ? t(q.text) : q.text}</label>
+              <input id={`f-answer${i}`} name="answer" type="text" autocomplete="off" required maxlength={40} autofocus={i === 0} />
+            </div>
+          ))}
+        </div>
         <Submit>{t('reset.questions.submit')}</Submit>
       </form>
     );
@@ -191,16 +216,17 @@ function ProofForm({ c, flow, step, now, errorText, field }: { c: AppContext; fl
       <form method="post" action="/reset/verify/code" class="card" novalidate>
         <Csrf c={c} />
         <input type="hidden" name="flow" value={flow} />
-        {codeError ? (
-          <p class="field-error" id="f-code-error">
-            {errorText}
-          </p>
-        ) : null}
         <div>
           <label for="f-code">{t(step.from === 'recovery' ? 'methods.recovery.label' : 'methods.code.label')}</label>
           <p class="hint" id="f-code-hint">
             {step.from === 'app' ? t('methods.code.hintTotp') : step.from === 'recovery' ? t('methods.recovery.hint') : t(step.from === 'email' ? 'reset.code.sentEmail' : step.from === 'sms' ? 'reset.code.sentSms' : 'reset.code.sentCall', { minutes: step.minutes })}
           </p>
+          {/* Where every other field has its message: under the label and hint, over the box. */}
+          {codeError ? (
+            <p class="field-error" id="f-code-error">
+              {errorText}
+            </p>
+          ) : null}
           {/* A recovery code has letters too, in groups, and is pasted as often as typed. */}
           <input id="f-code" name="code" type="text" inputmode={step.from === 'recovery' ? 'text' : 'numeric'} autocomplete={step.from === 'recovery' ? 'off' : 'one-time-code'} autocapitalize={step.from === 'recovery' ? 'characters' : undefined} spellcheck={step.from === 'recovery' ? false : undefined} required maxlength={step.from === 'recovery' ? 40 : 12} autofocus aria-describedby={codeError ? 'f-code-hint f-code-error' : 'f-code-hint'} aria-invalid={codeError ? 'true' : undefined} />
         </div>
