@@ -70,8 +70,12 @@ const fieldId = (field: string) => `f-${field.replace(/\./g, '-')}`;
 /**
  * The brand as the sign-in page would show it: the saved one, or the unsaved values after
  * Preview. Colours come from /brand/preview.css (no inline styles under the CSP); with
- * JavaScript, /assets/brand-preview.js updates the name, the message and the colours as they are typed.
+ * JavaScript, /assets/brand-preview.js updates the name, the logo chosen, the message, the colours, the
+ * helpdesk and the footer links as they are typed (the portal checks them all on Preview and Save).
  */
+/** Where the typed helpdesk goes in the preview's sentence (brand-preview.js). */
+const HELPDESK_MARK = '\u2063helpdesk\u2063';
+
 function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: boolean }) {
   const t = c.get('t');
   const css = `/brand/preview.css?primary=${encodeURIComponent(brand.primaryColour)}&background=${encodeURIComponent(brand.backgroundColour)}`;
@@ -81,7 +85,7 @@ function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: 
       <p class="hint">{t(unsaved ? 'brand.preview.intro' : 'brand.preview.live')}</p>
       <div class="brand-preview" data-testid="brand-preview">
         <div class="brand-preview-bar">
-          {brand.logo ? <img src={consoleLogoPath(brand.logo)} alt={t('brand.logoAlt', { org: brand.organisationName })} height="32" /> : null}
+          <img data-preview="logo" src={brand.logo ? consoleLogoPath(brand.logo) : undefined} alt={t('brand.logoAlt', { org: brand.organisationName })} height="32" hidden={!brand.logo} />
           <span data-preview="name">{brand.organisationName}</span>
         </div>
         <div class="brand-preview-body">
@@ -90,16 +94,17 @@ function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: 
             {brand.signInMessage ?? ''}
           </p>
           <span class="button">{t('brand.preview.button')}</span>
-          {brand.helpdesk ? <p class="hint">{t('app.helpdesk', { helpdesk: brand.helpdesk })}</p> : null}
-          {brand.footerLinks.length > 0 ? (
-            <ul class="brand-footer-links">
-              {brand.footerLinks.map((l) => (
-                <li>
-                  <a href={l.url}>{l.label}</a>
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          {/* The script fills the helpdesk into the catalogue's own sentence (its marker), and redraws the links as they are typed. */}
+          <p class="hint" data-preview="helpdesk" data-template={t('app.helpdesk', { helpdesk: HELPDESK_MARK })} hidden={!brand.helpdesk}>
+            {brand.helpdesk ? t('app.helpdesk', { helpdesk: brand.helpdesk }) : ''}
+          </p>
+          <ul class="brand-footer-links" data-preview="links" hidden={brand.footerLinks.length === 0}>
+            {brand.footerLinks.map((l) => (
+              <li>
+                <a href={l.url}>{l.label}</a>
+              </li>
+            ))}
+          </ul>
         </div>
       </div>
       <link rel="stylesheet" href={css} />

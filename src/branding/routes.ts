@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { BrandService } from './brand-service.js';
-import { logoContentTypes, type LogoKind } from './image-check.js';
+import { LOGO_MAX_BYTES, logoContentTypes, type LogoKind } from './image-check.js';
 import { isHexColour } from './contrast.js';
 import { brandComponentsCss, faviconSvg, themeCss } from './theme.js';
 
@@ -68,7 +68,9 @@ export async function serveLogo(brand: Pick<BrandService, 'logo'>, file: string,
 }
 
 /**
- * The console's live preview: the name, the message and the colours as typed. Setting custom
+ * The console's live preview: the name, the message, the colours, the helpdesk and the footer
+ * links as typed, and a logo as soon as it is chosen (read in the browser as a data: URL, which
+ * the console's CSP allows for images; an image cannot run a script). Setting custom
  * properties through the CSSOM is allowed under the CSP (no inline style in the markup).
  * The darker shade is theme.ts's darker(): each channel times 0.78.
  */
@@ -100,5 +102,53 @@ const previewScript = `(() => {
   bind('f-backgroundColour', (v) => {
     if (hex.test(v)) preview.style.setProperty('--bg', v);
   });
+  bind('f-helpdesk', (v) => {
+    const h = preview.querySelector('[data-preview=helpdesk]');
+    if (!h) return;
+    h.textContent = v === '' ? '' : h.dataset.template.split('\u2063helpdesk\u2063').join(v);
+    h.hidden = v === '';
+  });
+  // The footer links: every row with a label, its address a link only once it is an https address.
+  const links = preview.querySelector('[data-preview=links]');
+  const rows = [...document.querySelectorAll('input[id^="f-footerLinks-"][id$="-label"]')].map((label) => [label, document.getElementById(label.id.replace(/-label$/, '-url'))]);
+  const drawLinks = () => {
+    if (!links) return;
+    links.replaceChildren();
+    for (const [label, url] of rows) {
+      const text = label.value.trim();
+      if (text === '') continue;
+      const li = document.createElement('li');
+      const a = document.createElement('a');
+      a.textContent = text;
+      const href = url ? url.value.trim() : '';
+      if (href.startsWith('https://') && href.length > 8 && !href.includes(' ')) a.href = href;
+      li.append(a);
+      links.append(li);
+    }
+    links.hidden = links.children.length === 0;
+  };
+  for (const [label, url] of rows) for (const el of [label, url]) if (el) el.addEventListener('input', drawLinks);
+  // A logo chosen for upload shows at once when it is an image type the portal takes and not over its size; the portal checks it again on Preview and Save.
+  const file = document.getElementById('f-logo');
+  const logo = preview.querySelector('[data-preview=logo]');
+  const removed = document.getElementById('f-removeLogo');
+  const saved = logo ? logo.getAttribute('src') : null;
+  const showSaved = () => {
+    if (!logo) return;
+    if (saved && !(removed && removed.checked)) logo.src = saved;
+    else logo.removeAttribute('src');
+    logo.hidden = !logo.getAttribute('src');
+  };
+  if (file && logo) file.addEventListener('change', () => {
+    const chosen = file.files && file.files[0];
+    if (!chosen || !['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'].includes(chosen.type) || chosen.size > ${LOGO_MAX_BYTES}) return showSaved();
+    const reader = new FileReader();
+    reader.addEventListener('load', () => {
+      logo.src = String(reader.result);
+      logo.hidden = false;
+    });
+    reader.readAsDataURL(chosen);
+  });
+  if (removed) removed.addEventListener('change', () => (file && file.files && file.files.length > 0 ? undefined : showSaved()));
 })();
 `;

@@ -172,6 +172,15 @@ describe('the brand set in the console (real process, real Chromium, real SMTP)'
     await page.getByLabel('Label of link 2', { exact: true }).fill('IT service desk');
     await page.getByLabel('Address of link 2', { exact: true }).fill('http://northwind.example/it');
     await page.locator('#f-logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: logoPng });
+    // Live, before any Preview: the helpdesk, the links (the http one not as a link) and the chosen logo.
+    const live = page.getByTestId('brand-preview');
+    expect((await live.innerText()).replace(/\s+/g, ' ')).toContain('help@northwind.example');
+    expect(await live.getByRole('link', { name: 'Privacy notice', exact: true }).getAttribute('href')).toBe('https://northwind.example/privacy');
+    expect(await live.getByRole('link', { name: 'IT service desk', exact: true }).count()).toBe(0);
+    expect(await live.getByText('IT service desk', { exact: true }).count()).toBe(1);
+    const chosen = live.locator('img[data-preview=logo]');
+    await chosen.waitFor({ state: 'visible' });
+    expect(await naturalWidth(chosen)).toBe(120);
     // A plain http link is refused; the uploaded logo is kept for the next try.
     expect((await click('Preview')).status).toBe(400);
     expect((await alerts(page)).join(' ')).toContain('Address of link 2: Enter an address starting with https://.');
