@@ -65,6 +65,21 @@ describe('admin console', () => {
     expect(steps['/admin/sync']).toMatchObject({ state: 'todo' });
     expect((await tp.portal.policy.update({ id: root.id, name: 'root' }, { enabledFor: 'all' })).ok).toBe(true);
     expect((await stepsOf())['/admin/policy/properties']).toMatchObject({ state: 'done', detail: 'All users may reset.' });
+
+    // Delivery: tested only by an email sent since the SMTP settings were saved; saving them again asks for a new test.
+    const sent = (at: number) => tp.store.db.insertInto('delivery_log').values({ channel: 'email', kind: 'test:email', user_id: null, destination_hash: 'h', destination_hint: 'r•••@example.com', provider: 'smtp', status: 'sent', attempts: 1, error: null, created_at: at }).execute();
+    const smtp = (port: number) => tp.portal.settings.update({ id: root.id, name: 'root' }, 'delivery', { mode: 'smtp', smtp: { host: '127.0.0.1', port, from: 'Portal <portal@example.org>' } }, { mode: 'merge' });
+    await sent(Date.now() - 60_000);
+    expect((await smtp(2525)).ok).toBe(true);
+    await tp.portal.settings.refresh();
+    expect(steps = await stepsOf()).toBeTruthy();
+    expect(steps['/admin/settings/delivery']).toMatchObject({ state: 'todo', detail: 'SMTP is configured but no email has been sent with these settings yet: send a test email from the delivery settings.' });
+    await sent(Date.now() + 1);
+    expect((await stepsOf())['/admin/settings/delivery']).toMatchObject({ state: 'done', detail: 'Email is configured and an email has been sent with these settings.' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await smtp(2526)).ok).toBe(true);
+    await tp.portal.settings.refresh();
+    expect((await stepsOf())['/admin/settings/delivery']!.state).toBe('todo');
   });
 
   it('creates a user from the form', async () => {

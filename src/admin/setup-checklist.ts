@@ -23,6 +23,8 @@ export interface ChecklistDeps {
   /** Confirmed methods of a user (security questions count as one). */
   methodCount(userId: string): Promise<number>;
   deliveryMode(): 'outbox' | 'smtp';
+  /** When the stored delivery settings were last saved (null: the file's): only an email sent since then tests them. */
+  deliveryChangedAt(): number | null;
   policyScope(): Promise<{ enabledFor: 'none' | 'selected' | 'all'; groups: number }>;
   /** Agents connected now (to any portal instance). */
   agentsConnected(): Promise<number>;
@@ -34,7 +36,7 @@ export async function setupChecklist(d: ChecklistDeps, viewerId: string): Promis
   const db = d.store.db;
   const [methods, sent, scope, agents, hybrid, syncs] = await Promise.all([
     d.methodCount(viewerId),
-    db.selectFrom('delivery_log').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'sent').where('channel', '=', 'email').executeTakeFirstOrThrow(),
+    db.selectFrom('delivery_log').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'sent').where('channel', '=', 'email').where('created_at', '>=', d.deliveryChangedAt() ?? 0).executeTakeFirstOrThrow(),
     d.policyScope(),
     d.agentsConnected(),
     db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n')).where('source', '=', 'onprem').executeTakeFirstOrThrow(),

@@ -47,6 +47,7 @@ export function adminConsole(portal: Portal): Hono<AppEnv> {
           store,
           methodCount: async (id) => (await portal.methods.list(id, { confirmedOnly: true })).length + ((await portal.questions.registeredQuestionIds(id)).length > 0 ? 1 : 0),
           deliveryMode: () => live().delivery.values.mode,
+          deliveryChangedAt: () => live().delivery.changedAt,
           policyScope: async () => {
             const p = (await portal.policy.current()).policy;
             return { enabledFor: p.enabledFor, groups: p.groups.length };
