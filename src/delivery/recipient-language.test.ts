@@ -17,14 +17,14 @@ describe('mails, texts and calls go out in the recipient’s language', () => {
     while (cleanups.length) await cleanups.pop()!();
   });
 
-  async function setup() {
+  async function setup(languages?: string[]) {
     const provider = await twilioCompatibleServer();
     cleanups.push(provider.close);
     const smtp = await startSmtp();
     cleanups.push(smtp.close);
     const phone = twilioConfig(provider.url);
     const tp: TestPortal = await createTestPortal({
-      config: { delivery: { ...phone.delivery, mode: 'smtp', smtp: { host: '127.0.0.1', port: smtp.port, from: 'Portal <portal@example.org>', rejectUnauthorized: false } } },
+      config: { delivery: { ...phone.delivery, mode: 'smtp', smtp: { host: '127.0.0.1', port: smtp.port, from: 'Portal <portal@example.org>', rejectUnauthorized: false } }, ...(languages ? { branding: { languages } } : {}) },
     });
     cleanups.push(tp.cleanup);
     return { tp, provider, smtp };
@@ -71,6 +71,35 @@ describe('mails, texts and calls go out in the recipient’s language', () => {
     expect(changed, mails.map((m) => m.subject).join(' | ')).toBeDefined();
     expect(changed!.text).toContain(fr('mail.passwordChanged.body', { username: 'amelie' }));
     expect(changed!.html).toContain('<html lang="fr" dir="ltr">');
+  });
+
+  it('no word of a mail, a text or a call bypasses the catalogue: in the pseudo-locale every word is inside ⟦ ⟧ but the data (codes, names, addresses, links)', async () => {
+    const { tp, provider, smtp } = await setup(['en', 'en-XA']);
+    const xavier = await makeUser(tp.portal, { username: 'xavier', password: PASSWORD, email: 'xavier@corp.test' });
+    await tp.portal.users.setLanguage(xavier.id, 'en-XA');
+    const { text, twiml } = await journey(tp, provider, 'xavier', 'en-GB,en;q=0.9');
+    const mails = await Promise.all(smtp.received.filter((m) => m.to.includes('xavier@corp.test')).map((m) => simpleParser(m.raw)));
+    expect(mails.length).toBeGreaterThan(0);
+    const data = [tp.config.branding.productName, tp.config.branding.organisationName ?? '', 'xavier@corp.test', 'xavier', 'x•••@corp.test', '+4915123456789', '+44 20 7946 0958'].filter(Boolean);
+    const unwrapped = (raw: string) => {
+      let rest = raw;
+      // Messages may hold messages: take the innermost brackets first.
+      for (let before = ''; before !== rest; ) {
+        before = rest;
+        rest = rest.replace(/⟦[^⟦⟧]*⟧/g, ' ');
+      }
+      rest = rest.replace(/https?:\/\/\S+/g, ' ');
+      for (const d of data) rest = rest.split(d).join(' ');
+      return rest.match(/\p{L}{2,}/gu) ?? [];
+    };
+    const spoken = [...twiml.matchAll(/<Say[^>]*>([^<]+)<\/Say>/g)].map((m) => m[1]!).join(' ');
+    const outside: Record<string, string[]> = {};
+    for (const [where, body] of [['SMS', text], ['call', spoken], ...mails.map((m, i) => [`mail ${i + 1}: ${m.subject}`, `${m.subject ?? ''}\n${m.text ?? ''}`])] as Array<[string, string]>) {
+      const words = unwrapped(body);
+      if (words.length) outside[where] = words;
+    }
+    expect(spoken.length).toBeGreaterThan(0);
+    expect(outside).toEqual({});
   });
 
   it('a user who saved no language gets them in the language of the page they were using (here German, from the browser)', async () => {
