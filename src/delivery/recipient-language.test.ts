@@ -7,6 +7,7 @@ import { startSmtp } from '../../test/helpers/smtp-sink.js';
 import { twilioCompatibleServer, twilioConfig } from '../../test/helpers/twilio-sink.js';
 import { translator } from '../i18n/index.js';
 import { escapeXml } from './phone.js';
+import type { CONFIGURABLE_LANGUAGES } from '../i18n/languages.js';
 
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'Fresh-Meadow-Lantern-42';
@@ -17,7 +18,7 @@ describe('mails, texts and calls go out in the recipient’s language', () => {
     while (cleanups.length) await cleanups.pop()!();
   });
 
-  async function setup(languages?: string[]) {
+  async function setup(languages?: Array<(typeof CONFIGURABLE_LANGUAGES)[number]>) {
     const provider = await twilioCompatibleServer();
     cleanups.push(provider.close);
     const smtp = await startSmtp();

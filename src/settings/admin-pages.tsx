@@ -10,9 +10,9 @@ import { Submit } from '../http/ui/forms.js';
 import { Csrf, Notice } from '../http/ui/layout.js';
 import type { Translate } from '../i18n/index.js';
 import { formName } from '../policy/settings.js';
-import type { SettingProblem, SettingProblems } from './document.js';
+import { validateSection, type SettingProblem, type SettingProblems } from './document.js';
 import { fieldOfPath, sectionPages, type SectionPage, type SettingField } from './fields.js';
-import { documentFromForm, formOf, problemsByField, removeName, secretIsSet } from './form.js';
+import { COMMENT_MAX, documentFromForm, formOf, formShapeProblems, problemsByField, removeName, secretIsSet } from './form.js';
 import type { SettingsService, SettingsVersion } from './settings-service.js';
 import type { TestMessages, TestOutcome } from './test-messages.js';
 
@@ -216,7 +216,12 @@ async function SectionView(props: { c: AppContext; deps: SettingsPageDeps; page:
         <p class="hint" id="f-comment-hint">
           {t('settings.comment.hint')}
         </p>
-        <input id="f-comment" name="comment" type="text" maxlength={500} aria-describedby="f-comment-hint" value={str(form, 'comment') ?? ''} />
+        {errors['comment'] ? (
+          <p class="field-error" id="f-comment-error">
+            {problemText(t, errors['comment'])}
+          </p>
+        ) : null}
+        <input id="f-comment" name="comment" type="text" maxlength={COMMENT_MAX} aria-describedby={errors['comment'] ? 'f-comment-hint f-comment-error' : 'f-comment-hint'} aria-invalid={errors['comment'] ? 'true' : undefined} value={(str(form, 'comment') ?? '').slice(0, COMMENT_MAX)} />
         <div>
           <Submit>{t('settings.save')}</Submit>
         </div>
@@ -306,6 +311,14 @@ export function settingsPages(deps: SettingsPageDeps): Hono<AppEnv> {
     if (!page) return c.html(<NotFoundPage c={c} />, 404);
     const t = c.get('t');
     const form = await readForm(c);
+    const shape = formShapeProblems(page.section, form);
+    if (Object.keys(shape).length > 0) {
+      // Refused as a whole; the other fields' problems are told with it, as a save would have.
+      const current = (await deps.settings.refresh())[page.section];
+      const checked = validateSection(page.section, documentFromForm(page.section, form, deps.settings.view(current)));
+      const errors = { ...(checked.ok ? {} : problemsByField(page.section, checked.errors)), ...shape };
+      return c.html(<SectionView c={c} deps={deps} page={page} current={current} form={form} errors={errors} />, 400);
+    }
     const expected = Number(str(form, 'expectedVersion'));
     const before = (await deps.settings.refresh())[page.section];
     const doc = documentFromForm(page.section, form, deps.settings.view(before));

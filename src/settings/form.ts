@@ -60,6 +60,35 @@ function valueFrom(field: SettingField, form: Form): unknown {
   }
 }
 
+/** The longest value a field without a maxlength of its own takes, by kind (a page's boxes are bounded; the checks below hold for any client). */
+const DEFAULT_MAX: Record<string, number> = { numbers: 2_000, lines: 10_000 };
+export const COMMENT_MAX = 500;
+
+/**
+ * What the form itself gets wrong, before its values are read: a field sent more than once, or a
+ * value longer than its box takes (the comment and the expected version too). Such a form is
+ * refused as a whole and nothing is saved.
+ */
+export function formShapeProblems(section: StoredSection, form: Form): SettingProblems {
+  const out: SettingProblems = {};
+  // `shownAs`: the field whose box tells it (a secret's "remove" box tells on the secret, the hidden version on the form).
+  const check = (name: string, max: number, shownAs = name) => {
+    const raw = form[name];
+    if (Array.isArray(raw)) out[shownAs] ??= { key: 'v.field.invalid' };
+    else if (typeof raw === 'string' && raw.length > max) out[shownAs] ??= { key: 'v.field.tooLong' };
+  };
+  for (const group of pageOf(section).groups) {
+    for (const f of group.fields) {
+      // Not the box's own maxlength when it is short: a value a little too long gets the setting's own words ("two letters").
+      check(formName(f.path), Math.max(f.maxlength ?? DEFAULT_MAX[f.kind] ?? 1_000, 256));
+      if (f.kind === 'secret') check(removeName(f.path), 3, formName(f.path));
+    }
+  }
+  check('comment', COMMENT_MAX);
+  check('expectedVersion', 12, '_form');
+  return out;
+}
+
 /**
  * The posted form as a whole section. An optional object (the SMTP server, Twilio, the webhook)
  * whose texts are all empty (or the defaults shown), and that keeps no saved secret, is left out. Fixed settings

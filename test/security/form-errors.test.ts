@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClient, makeUser } from '../helpers/http-client.js';
-import { createTestPortal, type TestPortal } from '../helpers/test-portal.js';
-import { flowOf, registered, solveCaptcha } from '../helpers/reset-flow.js';
-import { formsOf } from '../helpers/forms.js';
-import { sectionPages } from '../../src/settings/fields.js';
+import { TestClient } from '../helpers/http-client.js';
+import type { TestPortal } from '../helpers/test-portal.js';
+import { flowOf, solveCaptcha } from '../helpers/reset-flow.js';
+import { productForms } from '../helpers/forms.js';
 
 const PW = 'Sturdy-Orchard-Gate-47';
-const actor = { id: null, name: 'test' };
 
 const attr = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(tag)?.[1];
 
@@ -55,36 +53,10 @@ describe('refused forms', () => {
   });
 
   it('every form of the product, sent with its text fields empty, answers with the error summary and a message tied to each field in error', { timeout: 120_000 }, async () => {
-    t = await createTestPortal({ config: { reset: { captchaMaxNumber: 200, startsPerIpPerHour: 100_000 }, methods: { available: ['email', 'mobile_sms', 'mobile_voice', 'office_voice', 'totp', 'passkey', 'questions'] } } });
+    const found = await productForms(PW);
+    t = found.tp;
     const tp = t;
-    await makeUser(tp.portal, { username: 'root.admin', password: PW, roles: ['administrator'] });
-    const { user, email } = await registered(tp.portal, 'victim');
-    const group = await tp.portal.directory.createGroup(actor, { name: 'Staff' });
-    if (!group.ok) throw new Error('group');
-    const admin = new TestClient(tp.app);
-    expect((await admin.signIn('root.admin', PW)).status).toBe(303);
-    const fill = (path: string) => path.replace(/^\/admin\/users\/:id/, `/admin/users/${user.id}`).replace(/^\/admin\/groups\/:id/, `/admin/groups/${group.value.id}`);
-    const seen = new Set<string>();
-    const forms: Array<ReturnType<typeof formsOf>[number] & { client: TestClient; extra?: () => Promise<Record<string, string>> }> = [];
-    const collect = (client: TestClient, path: string, html: string) => {
-      for (const f of formsOf(path, html)) {
-        const key = `${f.action} ${f.fields.map((x) => x.name).join(',')}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        forms.push({ ...f, client, ...(/^\/(reset|unlock)$/.test(f.action) ? { extra: async () => ({ captcha: await solveCaptcha(client) }) } : {}) });
-      }
-    };
-    const gets = [...new Set(tp.app.routes.filter((r) => r.method === 'GET').map((r) => fill(r.path)))].filter((p) => !/:\w+|\*/.test(p) && !p.startsWith('/api/') && !p.startsWith('/assets/') && !p.endsWith('.csv'));
-    for (const path of [...gets, ...sectionPages.map((p) => `/admin/settings/${p.slug}`)]) collect(admin, path, (await admin.get(path)).body);
-    const visitor = new TestClient(tp.app);
-    collect(visitor, '/sign-in', (await visitor.get('/sign-in')).body);
-    await visitor.get('/reset');
-    const flow = flowOf(await visitor.post('/reset', { username: 'victim', captcha: await solveCaptcha(visitor) }));
-    await visitor.post('/reset/verify/pick', { flow, choice: 'email' });
-    collect(visitor, '/reset/verify (address)', (await visitor.get(`/reset/verify?flow=${flow}`)).body);
-    await visitor.post('/reset/verify/choose', { flow, choice: 'email', contact: email });
-    await tp.portal.resets.settled();
-    collect(visitor, '/reset/verify (code)', (await visitor.get(`/reset/verify?flow=${flow}`)).body);
+    const { forms, flow, visitor, pageOf } = found;
 
     const problems: string[] = [];
     const report: string[] = [];
@@ -96,7 +68,7 @@ describe('refused forms', () => {
       for (const typedValue of ['', 'not a number']) {
         const fields: Record<string, string[]> = { ...(form.extra ? Object.fromEntries(Object.entries(await form.extra()).map(([k, v]) => [k, [v]])) : {}) };
         for (const f of form.fields) if (f.sent && f.name !== '_csrf') (fields[f.name] ??= []).push(typed.includes(f) ? typedValue : f.value);
-        await form.client.get(form.page.replace(/ \(.*\)$/, '') === '/reset/verify' ? `/reset/verify?flow=${flow}` : form.page);
+        await form.client.get(pageOf(form));
         const r = await form.client.post(form.action, fields);
         report.push(`${form.action} [${typed.map((f) => f.name).join(',')}] ${JSON.stringify(typedValue)} → ${r.status}`);
         if (r.status < 400 || !(r.res.headers.get('content-type') ?? '').includes('text/html')) continue;
