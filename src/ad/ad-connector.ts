@@ -12,7 +12,7 @@ import { guidFromBytes, guidToBytes, parseGuid } from './guid.js';
 import { passwordRuleViolations, type PasswordRuleReason } from './password-rules.js';
 import { ProtectedAccounts } from './protected-accounts.js';
 import { WIN32_INVALID_PASSWORD, bindFailureReason, bindSubCode, win32ErrorCode, type BindFailureReason } from './sub-codes.js';
-import { failure, failureFromError, isConnectionError, type AdFailure, type AdResult, type AdVerdict } from './verdicts.js';
+import { failure, failureFromError, guarded, isConnectionError, type AdFailure, type AdResult, type AdVerdict } from './verdicts.js';
 
 /** A user as the portal needs to see it. Read from AD by objectGUID; the DN is AD's own. */
 export interface AdUser {
@@ -107,18 +107,9 @@ export class AdConnector {
     this.policies = new PolicyObjects(this.connection, this.clock);
   }
 
-  /** Runs a read or write, turning connection failures and LDAP errors into a verdict. */
-  private async guarded<T extends { ok: boolean }>(work: () => Promise<T>): Promise<T | AdFailure> {
-    try {
-      return await work();
-    } catch (err) {
-      return failureFromError(err);
-    }
-  }
-
   /** What the DC (the first one that answers) says about itself. */
   async rootDse(): Promise<AdResult<RootDse>> {
-    return this.guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => readRootDse(s.client), { idempotent: true }) }));
+    return guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => readRootDse(s.client), { idempotent: true }) }));
   }
 
   /** The domain password policy as AD has it now (from the domain root, not from the search base, which may be an OU). */
@@ -155,7 +146,7 @@ export class AdConnector {
 
   /** Whether a reset by the service account is held to the history and minimum age: the DC advertises the policy-hints control. */
   async resetHistoryEnforced(): Promise<AdResult<boolean>> {
-    return this.guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => Promise.resolve(policyHintsFor(s.rootDse.supportedControl) !== null), { idempotent: true }) }));
+    return guarded(async () => ({ ok: true as const, value: await this.connection.asService((s) => Promise.resolve(policyHintsFor(s.rootDse.supportedControl) !== null), { idempotent: true }) }));
   }
 
   /** The policy that applies to the user (policy-objects.ts: kept a minute per object); `fresh` reads it again (explaining a refusal: AD just applied the policy it has now). */
@@ -173,7 +164,7 @@ export class AdConnector {
   async findUserByGuid(guid: string, options: { protection?: boolean } = {}): Promise<AdResult<AdUser>> {
     const canonical = parseGuid(guid);
     if (canonical === null) return failure('not_found', 'not a GUID; nothing was asked of AD');
-    return this.guarded(async () => {
+    return guarded(async () => {
       const user = await this.connection.asService(async (s) => {
         // objectGUID as bytes in an EqualityFilter: BER-encoded, never parsed as filter text.
         const person = [
@@ -285,7 +276,7 @@ export class AdConnector {
     const target = await this.writableUser(guid);
     if (!target.ok) return target;
     const user = target.value;
-    return this.guarded(async () => {
+    return guarded(async () => {
       const outcome = await this.connection.asService(async (s) => {
         const hints = policyHintsFor(s.rootDse.supportedControl);
         const changes = [replace('unicodePwd', [unicodePwd(password)])];
@@ -330,7 +321,7 @@ export class AdConnector {
         return err;
       }
     };
-    return this.guarded(async () => {
+    return guarded(async () => {
       let error: unknown;
       try {
         error = await this.connection.asUser(user.dn, current, apply);
@@ -376,7 +367,7 @@ export class AdConnector {
     const target = await this.writableUser(guid);
     if (!target.ok) return target;
     const dn = target.value.dn;
-    return this.guarded(async () => {
+    return guarded(async () => {
       await this.connection.asService((s) => s.client.modify(dn, replace(attribute, [value])), { idempotent: true });
       return { ok: true as const };
     });

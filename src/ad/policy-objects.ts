@@ -2,7 +2,7 @@ import { ResultCodeError } from 'ldapts';
 import type { Clock } from '../shared/clock.js';
 import type { AdConnection } from './ad-connection.js';
 import { DOMAIN_POLICY_ATTRIBUTES, PSO_ATTRIBUTES, domainPolicyFromEntry, first, psoPolicyFromEntry, type PasswordPolicy } from './domain-policy.js';
-import { failure, failureFromError, type AdResult } from './verdicts.js';
+import { failure, guarded, type AdResult } from './verdicts.js';
 
 /** How long a password policy object (the domain's, or one PSO) read from AD is used before it is read again. */
 export const POLICY_OBJECT_TTL_MS = 60_000;
@@ -39,7 +39,7 @@ export class PolicyObjects {
 
   /** The domain password policy as AD has it now. */
   async domain(): Promise<AdResult<PasswordPolicy>> {
-    return guarded(async () => {
+    return guarded(async (): Promise<AdResult<PasswordPolicy>> => {
       const entry = await this.connection.asService(async (s) => {
         const { searchEntries } = await s.client.search(s.rootDse.defaultNamingContext, { scope: 'base', attributes: DOMAIN_POLICY_ATTRIBUTES });
         return searchEntries[0];
@@ -49,7 +49,7 @@ export class PolicyObjects {
   }
 
   private async pso(dn: string): Promise<AdResult<PasswordPolicy>> {
-    return guarded(async () => {
+    return guarded(async (): Promise<AdResult<PasswordPolicy>> => {
       const entry = await this.connection.asService(async (s) => {
         try {
           const { searchEntries } = await s.client.search(dn, { scope: 'base', attributes: PSO_ATTRIBUTES });
@@ -65,13 +65,5 @@ export class PolicyObjects {
       }
       return { ok: true as const, value: psoPolicyFromEntry(entry) };
     });
-  }
-}
-
-async function guarded<T>(work: () => Promise<AdResult<T>>): Promise<AdResult<T>> {
-  try {
-    return await work();
-  } catch (err) {
-    return failureFromError(err);
   }
 }

@@ -94,3 +94,12 @@ export function failureFromError(err: unknown): AdFailure {
       return failure('policy', detail);
   }
 }
+
+/** Runs a read or write of AD, turning connection failures and LDAP errors into a verdict (failureFromError). */
+export async function guarded<T extends { ok: boolean }>(work: () => Promise<T>): Promise<T | AdFailure> {
+  try {
+    return await work();
+  } catch (err) {
+    return failureFromError(err);
+  }
+}
