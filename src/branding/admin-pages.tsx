@@ -9,7 +9,7 @@ import type { MessageKey } from '../i18n/index.js';
 import { MAX_FOOTER_LINKS, problemVars, type Brand, type BrandErrors, type BrandInput } from './brand.js';
 import type { BrandService, BrandVersion } from './brand-service.js';
 import type { LogoKind } from './image-check.js';
-import { serveLogo } from './routes.js';
+import { HELPDESK_MARK, serveLogo } from './routes.js';
 
 export interface BrandPageDeps {
   brand: Pick<BrandService, 'current' | 'refresh' | 'update' | 'validate' | 'storeLogo' | 'logo'>;
@@ -73,9 +73,6 @@ const fieldId = (field: string) => `f-${field.replace(/\./g, '-')}`;
  * JavaScript, /assets/brand-preview.js updates the name, the logo chosen, the message, the colours, the
  * helpdesk and the footer links as they are typed (the portal checks them all on Preview and Save).
  */
-/** Where the typed helpdesk goes in the preview's sentence (brand-preview.js). */
-const HELPDESK_MARK = '\u2063helpdesk\u2063';
-
 function Preview({ c, brand, unsaved }: { c: AppContext; brand: Brand; unsaved: boolean }) {
   const t = c.get('t');
   const css = `/brand/preview.css?primary=${encodeURIComponent(brand.primaryColour)}&background=${encodeURIComponent(brand.backgroundColour)}`;

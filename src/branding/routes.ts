@@ -67,6 +67,9 @@ export async function serveLogo(brand: Pick<BrandService, 'logo'>, file: string,
   return { body: new Uint8Array(asset.bytes), headers: { 'Content-Type': asset.contentType, 'Content-Security-Policy': IMAGE_CSP } };
 }
 
+/** Where the typed helpdesk goes in the preview's sentence: the page renders the catalogue's sentence with it, the script below replaces it. */
+export const HELPDESK_MARK = '\u2063helpdesk\u2063';
+
 /**
  * The console's live preview: the name, the message, the colours, the helpdesk and the footer
  * links as typed, and a logo as soon as it is chosen (read in the browser as a data: URL, which
@@ -105,7 +108,7 @@ const previewScript = `(() => {
   bind('f-helpdesk', (v) => {
     const h = preview.querySelector('[data-preview=helpdesk]');
     if (!h) return;
-    h.textContent = v === '' ? '' : h.dataset.template.split('\u2063helpdesk\u2063').join(v);
+    h.textContent = v === '' ? '' : h.dataset.template.split(${JSON.stringify(HELPDESK_MARK)}).join(v);
     h.hidden = v === '';
   });
   // The footer links: every row with a label, its address a link only once it is an https address.
@@ -141,7 +144,7 @@ const previewScript = `(() => {
   };
   if (file && logo) file.addEventListener('change', () => {
     const chosen = file.files && file.files[0];
-    if (!chosen || !['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'].includes(chosen.type) || chosen.size > ${LOGO_MAX_BYTES}) return showSaved();
+    if (!chosen || !${JSON.stringify(Object.values(logoContentTypes))}.includes(chosen.type) || chosen.size > ${LOGO_MAX_BYTES}) return showSaved();
     const reader = new FileReader();
     reader.addEventListener('load', () => {
       logo.src = String(reader.result);
