@@ -35,26 +35,27 @@ export class AdPolicyCache {
     const now = this.clock.now();
     const kept = this.entries.get(key);
     if (kept && now - kept.at < this.ttlMs) return kept.policy;
-    this.entries.delete(key);
     const policy = this.read(user);
-    const entry: Entry = { at: now, policy };
-    this.entries.set(key, entry);
+    const entry = this.keep(key, policy, now);
     const forget = () => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
     };
     policy.then((p) => (p === null ? forget() : undefined), forget);
-    this.trim(now);
     return policy;
   }
 
   /** A policy the agent told along with other work (a sign-in's bind): kept as if it had been read now. */
   remember(user: User, policy: ReportedPolicy): void {
-    const key = user.anchor;
-    if (!key) return;
-    const now = this.clock.now();
+    if (user.anchor) this.keep(user.anchor, Promise.resolve(policy), this.clock.now());
+  }
+
+  /** The newest entry of a user (insertion order is age order, for trim). */
+  private keep(key: string, policy: Promise<ReportedPolicy | null>, now: number): Entry {
+    const entry: Entry = { at: now, policy };
     this.entries.delete(key);
-    this.entries.set(key, { at: now, policy: Promise.resolve(policy) });
+    this.entries.set(key, entry);
     this.trim(now);
+    return entry;
   }
 
   private trim(now: number): void {
