@@ -8,6 +8,7 @@ import { createTestPortal, type TestPortal } from '../helpers/test-portal.js';
 import { makeUser } from '../helpers/http-client.js';
 import { lastMessageTo } from '../helpers/outbox.js';
 import { VERIFICATION_VALID_MS } from '../../src/support/types.js';
+import { unwrappedWords } from '../helpers/pseudo.js';
 
 /**
  * A caller verified with their passkey, in real Chromium with a virtual WebAuthn authenticator:
@@ -33,7 +34,8 @@ describe('caller verification with a passkey (real Chromium, virtual authenticat
   beforeAll(async () => {
     const port = await freePort();
     url = `http://localhost:${port}`;
-    tp = await createTestPortal({ config: { publicUrl: url } });
+    // The pseudo-locale is offered too: the last test reads the caller's pages in it.
+    tp = await createTestPortal({ config: { publicUrl: url, branding: { languages: ['en', 'en-XA'] } } });
     server = serve({ fetch: tp.app.fetch, hostname: '127.0.0.1', port });
     await new Promise((r) => server.once('listening', r));
     browser = await launchBrowser();
@@ -89,5 +91,26 @@ describe('caller verification with a passkey (real Chromium, virtual authenticat
     await visit(page, link);
     expect(await statusMessages(page)).toContain('Done: you confirmed it is you. Tell the helpdesk; they will see it on their screen.');
     expect(seriousPageProblems()).toEqual([]);
+  });
+
+  it('in the pseudo-locale the caller’s page behind a valid link and its done page came from the catalogue (nothing outside ⟦ ⟧ but data)', async () => {
+    const carla = (await tp.portal.users.byUsername('carla'))!;
+    const admin = (await tp.portal.users.byUsername('root'))!;
+    const passkey = (await tp.portal.methods.list(carla.id, { confirmedOnly: true })).find((m) => m.type === 'passkey')!;
+    const started = await tp.portal.callerVerifications.start({ id: admin.id, name: 'root', roles: ['administrator'] }, 'carla', { methodId: passkey.id });
+    expect(started.ok).toBe(true);
+    const link = /(http:\/\/localhost:\d+\/helpdesk-check\?token=[A-Za-z0-9_%-]+)/.exec((await lastMessageTo(tp.portal, ADDRESS))!.body!)![1]!;
+    const data = ['OpenSSPR', 'Example Organisation', 'Carla Caller', 'carla', 'root', 'Work laptop'];
+    const problems: string[] = [];
+    expect((await visit(page, `${link}&lang=en-XA`)).status).toBe(200);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en-XA');
+    await page.locator('#helpdesk-check-note').waitFor({ state: 'hidden' });
+    const found = unwrappedWords(await page.locator('body').innerText(), data);
+    if (found.length) problems.push(`the page behind the link: ${found.join(' ')}`);
+    const done = await navigation(page, () => page.getByRole('button', { name: '⟦Confirm with my passkey⟧' }).click());
+    expect(done.path).toBe('/helpdesk-check/done');
+    const after = unwrappedWords(await page.locator('body').innerText(), data);
+    if (after.length) problems.push(`the done page: ${after.join(' ')}`);
+    expect(problems, problems.join('\n')).toEqual([]);
   });
 });

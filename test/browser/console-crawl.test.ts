@@ -9,9 +9,9 @@ import { DELIVERY_KINDS } from '../../src/delivery/kinds.js';
 import { roles } from '../../src/directory/names.js';
 import { policySettings } from '../../src/policy/settings.js';
 import { auditMessages } from '../../src/audit/messages.en.js';
-import { en } from '../../src/i18n/en.js';
 import { demoGroups, demoUsers } from '../../src/demo/seed.js';
 import { NOT_ME_PATH } from '../../src/delivery/notices.js';
+import { unwrappedWords } from '../helpers/pseudo.js';
 
 /**
  * Done-when of issue 17's "words for every code": on a real `sspr start --demo` process with some
@@ -66,31 +66,6 @@ async function startReset(p: Page, username: string): Promise<void> {
   expect(r.status).toBeLessThan(400);
 }
 
-/** Every word the English catalogue uses (placeholders and ICU syntax aside): a page word among them that is outside ⟦ ⟧ bypassed the catalogue. */
-function catalogueWords(): Set<string> {
-  const words = new Set<string>();
-  for (const text of Object.values(en)) for (const w of text.replace(/\{[^{}]*\}/g, ' ').match(/[A-Za-z][A-Za-z']{2,}/g) ?? []) words.add(w.toLowerCase());
-  return words;
-}
-
-/** The English words of a page's text in the pseudo-locale that are not inside a ⟦ ⟧ message nor data (names, groups, the organisation). */
-function unwrappedWords(text: string, data: readonly string[], words: Set<string>): string[] {
-  let rest = text;
-  // Innermost first: a message may carry another (a label inside a sentence).
-  for (let before = ''; before !== rest; ) {
-    before = rest;
-    rest = rest.replace(/⟦[^⟦⟧]*⟧/g, ' ');
-  }
-  for (const d of [...data].sort((a, b) => b.length - a.length)) rest = rest.split(d).join(' ');
-  // Dates, web addresses and (masked) email addresses are data too.
-  rest = rest
-    .replace(/\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?( UTC)?/g, ' ')
-    .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/\S*@\S+/g, ' ')
-    .replace(/Mozilla\/5\.0[^\t\n]*/g, ' ');
-  return [...new Set((rest.match(/[A-Za-z][A-Za-z']{2,}/g) ?? []).filter((w) => words.has(w.toLowerCase())))];
-}
-
 /** The visible text's raw codes and ids, and the page's width at 1280 and 390 px; also screenshots (SHOTS_DIR). */
 async function checkPage(p: Page, path: string, codes: string[]): Promise<string[]> {
   const problems: string[] = [];
@@ -134,6 +109,31 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     await browser?.close();
     await outbox?.close();
     await portal?.stop();
+  });
+
+  it('in the pseudo-locale the setup page (a valid link) and its refusal came from the catalogue, and a refused setup creates nothing', async () => {
+    await withPage(browser, async (p) => {
+      const opened = await visit(p, `${portal.setupLink!}&lang=en-XA`);
+      expect(opened.status).toBe(200);
+      expect(await p.locator('html').getAttribute('lang')).toBe('en-XA');
+      expect(await p.locator('input[name="username"]').count()).toBe(1);
+      const problems: string[] = [];
+      const found = unwrappedWords(await p.locator('body').innerText(), ['OpenSSPR', 'Example Organisation']);
+      if (found.length) problems.push(`/setup: ${found.join(' ')}`);
+      // Refused: a name with a space, passwords that differ.
+      await p.locator('input[name="username"]').fill('has space');
+      await p.locator('input[name="password"]').fill(admin.password);
+      await p.locator('input[name="confirm"]').fill('Something-Else-Entirely-1');
+      const refused = await navigation(p, () => p.locator('main form button[type="submit"]').first().click());
+      expect(refused.status).toBe(400);
+      expect(await p.locator('[role="alert"]').count()).toBeGreaterThan(0);
+      const again = unwrappedWords(await p.locator('body').innerText(), ['OpenSSPR', 'Example Organisation', 'has space']);
+      if (again.length) problems.push(`/setup (refused): ${again.join(' ')}`);
+      expect(problems, problems.join('\n')).toEqual([]);
+      // Nothing was made: the link still opens the form (it is spent once an administrator exists).
+      expect((await visit(p, portal.setupLink!)).status).toBe(200);
+      expect(await p.locator('input[name="username"]').count()).toBe(1);
+    });
   });
 
   it('activity: the administrator is created; alice registers an email address; failed sign-ins; resets started; a password set; a policy change', async () => {
@@ -274,8 +274,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
   });
 
   it('in the pseudo-locale every text on every console page and on the user pages came from the catalogue (nothing outside ⟦ ⟧ but data)', async () => {
-    const words = catalogueWords();
-    const data = ['OpenSSPR', 'Example Organisation', 'reset.crawl@example.com', 'unlock.crawl@example.com', admin.username, admin.displayName, ALICE_EMAIL, 'Pseudo (en-XA)', 'English', 'nightly user sync', 'nobody.here', ...demoUsers.flatMap((u) => [u.username, u.displayName, `${u.username}@demo.invalid`]), ...demoGroups.flatMap((g) => [g.name, g.description])];
+    const data = ['OpenSSPR', 'Example Organisation', 'reset.crawl@example.com', 'unlock.crawl@example.com', admin.username, admin.displayName, ALICE_EMAIL, 'nightly user sync', 'nobody.here', ...demoUsers.flatMap((u) => [u.username, u.displayName, `${u.username}@demo.invalid`]), ...demoGroups.flatMap((g) => [g.name, g.description])];
     const p = await newPage(browser);
     expect((await submitSignIn(p, portal.url, admin.username, admin.password)).path).toBe('/admin');
     await visit(p, `${portal.url}/admin?lang=en-XA`);
@@ -292,7 +291,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
       // The outbox shows messages as they were sent (in their recipient's language): data, like names.
       const text = await p.locator('body').innerText();
       const sent = [...(await p.locator('pre.message').allInnerTexts()), ...(await p.locator('[data-sent-subject]').allInnerTexts())];
-      const found = unwrappedWords(text, [...data, ...sent], words);
+      const found = unwrappedWords(text, [...data, ...sent]);
       if (found.length) problems.push(`${path}: ${found.join(' ')}`);
       if (found.length && process.env.PSEUDO_DUMP) (await import('node:fs')).writeFileSync(`/tmp/pseudo${path.replace(/[^a-z0-9]+/gi, '-')}.txt`, text);
       for (const href of await p.locator('a[href^="/admin"], a[href^="/account"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
@@ -308,7 +307,7 @@ describe('every console page in words (real process, real Chromium)', { timeout:
     // Signed out: sign-in, reset and unlock with their first steps.
     await withPage(browser, async (anon) => {
       const check = async (where: string) => {
-        const found = unwrappedWords(await anon.locator('body').innerText(), data, words);
+        const found = unwrappedWords(await anon.locator('body').innerText(), data);
         if (found.length) problems.push(`${where}: ${found.join(' ')}`);
       };
       // Also the error pages, whatever their status: a page that does not exist, a reset link, a "this wasn't me" link and a helpdesk passkey check that are not (or no longer) valid.

@@ -5,6 +5,8 @@ import { createUser, enterCode, signIn, signOut } from '../helpers/browser-flows
 import { startPortalProcess, type PortalProcess } from '../helpers/portal-process.js';
 import { openPortalOutbox, type PortalOutbox } from '../helpers/portal-outbox.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
+import { LANGUAGE_CODES } from '../../src/i18n/languages.js';
+import { unwrappedWords } from '../helpers/pseudo.js';
 
 /**
  * Issue 15's done-when: the reset flow completed in German and in Arabic in real Chromium against
@@ -39,9 +41,10 @@ async function userWithEmail(username: string): Promise<{ username: string; emai
   return { username, email };
 }
 
-/** Every step: the page's language and direction, its title from the language's catalogue, accessible, screenshots. */
+/** Every step: the page's language and direction, its title from the language's catalogue, accessible, screenshots; in the pseudo-locale no text outside ⟦ ⟧ but data. */
 async function step(page: Page, lang: string, t: Translate, titleKey: Parameters<Translate>[0], shot: string): Promise<void> {
   expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+  if (lang === 'en-XA') expect(unwrappedWords(await page.locator('body').innerText(), ['OpenSSPR', 'Example Organisation']), shot).toEqual([]);
   expect(await page.locator('html').getAttribute('dir')).toBe(lang === 'ar' ? 'rtl' : 'ltr');
   expect((await page.locator('main h1').innerText()).trim()).toBe(t(titleKey));
   await expectAccessibilityBasics(page);
@@ -57,7 +60,7 @@ async function primarySide(page: Page): Promise<'left' | 'right'> {
 }
 
 /** The whole reset, by email code, in the browser's language; returns where the primary button sat. */
-async function resetIn(lang: 'de' | 'ar', locale: string, user: { username: string; email: string }): Promise<Array<'left' | 'right'>> {
+async function resetIn(lang: 'de' | 'ar' | 'en-XA', locale: string, user: { username: string; email: string }): Promise<Array<'left' | 'right'>> {
   const t = translator(lang);
   const sides: Array<'left' | 'right'> = [];
   const page = await newPage(browser, { locale });
@@ -99,7 +102,8 @@ describe('the reset in the browser’s language (real process, real Chromium)', 
   screenshotOnFailure();
 
   beforeAll(async () => {
-    portal = await startPortalProcess({ config: { methods: { available: ['email', 'totp'], required: 1 }, reset: { captchaMaxNumber: 2000, startsPerIpPerHour: 1000 } } });
+    // The pseudo-locale is offered beside the eight languages: one reset is walked in it.
+    portal = await startPortalProcess({ config: { methods: { available: ['email', 'totp'], required: 1 }, reset: { captchaMaxNumber: 2000, startsPerIpPerHour: 1000 }, branding: { languages: [...LANGUAGE_CODES, 'en-XA'] } } });
     outbox = openPortalOutbox(portal);
     browser = await launchBrowser();
   }, 90_000);
@@ -120,6 +124,11 @@ describe('the reset in the browser’s language (real process, real Chromium)', 
   it('a browser asking for Arabic walks the whole reset right to left in Arabic: the layout mirrored, the primary button on the right where English puts it on the left', async () => {
     const user = await userWithEmail('amal');
     expect(await resetIn('ar', 'ar-EG', user)).toEqual(['right', 'right', 'right']);
+  });
+
+  it('in the pseudo-locale every step of the reset, the new password and the done page among them, came from the catalogue (nothing outside ⟦ ⟧ but data)', async () => {
+    const user = await userWithEmail('pia');
+    expect(await resetIn('en-XA', 'en-XA', user)).toEqual(['left', 'left', 'left']);
   });
 
   it('the footer switch changes the language and keeps it (a cookie) for the next pages; the language saved in My account follows the user to a new browser', async () => {
