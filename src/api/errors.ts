@@ -1,7 +1,9 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { isMessageKey, translator, type MessageKey, type Translate, type Vars } from '../i18n/index.js';
+import { LANGUAGE_CODES, fromAcceptLanguage } from '../i18n/languages.js';
+import { currentLocale, inLocale } from '../i18n/locale-context.js';
 import type { FieldErrors } from '../shared/validation.js';
 
 /**
@@ -30,7 +32,27 @@ export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; fields?: Record<string, string> };
 }
 
-export const t: Translate = translator('en');
+/**
+ * The API's language: what `Accept-Language` asks for among the eight catalogues, else English —
+ * never a cookie nor the organisation's default, so a script sees the same words on every portal
+ * unless it asks. Only `message` and `fields` change; `code` is the same in every language.
+ */
+export function apiLanguage(acceptLanguage: string | undefined): string {
+  return fromAcceptLanguage(acceptLanguage, LANGUAGE_CODES) ?? 'en';
+}
+
+/** Runs the request in its API language (what the services word follows it too) and says which in `Content-Language`. */
+export function inApiLanguage(timeZone: string): MiddlewareHandler {
+  return async (c, next) => {
+    const lang = apiLanguage(c.req.header('accept-language'));
+    c.header('Content-Language', lang);
+    c.header('Vary', 'Accept-Language', { append: true });
+    await inLocale({ lang, timeZone }, next);
+  };
+}
+
+/** The catalogue in the request's API language (English outside a request). */
+export const t: Translate = (key, vars) => translator(currentLocale()?.lang ?? 'en')(key, vars);
 
 /** A catalogue key's text, or the fallback's when the key is not (yet) in the catalogue. */
 export function text(key: string, fallback: MessageKey, vars?: Vars): string {

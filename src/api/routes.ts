@@ -15,7 +15,7 @@ import type { SupportReader } from '../support/support-reader.js';
 import { ADMIN_VIEWER } from '../support/access.js';
 import { supportViewJson } from './support-json.js';
 import { bearerAuth, requireArea, requireWrite, type ApiEnv } from './auth.js';
-import { apiError, etag, expectedVersionOf, fieldTexts, issueFields, t, text, versionConflict, type ApiErrorCode } from './errors.js';
+import { apiError, etag, inApiLanguage, expectedVersionOf, fieldTexts, issueFields, t, text, versionConflict, type ApiErrorCode } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { verificationCheckBody, verificationStartBody } from './verification-schemas.js';
 import type { CallerVerificationService, Verifier } from '../support/verification.js';
@@ -60,6 +60,8 @@ export interface ApiRouteDeps {
   /** The length rules in force, which the messages name (read at each request: they are edited in the policy). */
   passwords: { readonly minLength: number; readonly maxLength: number };
   publicUrl: string;
+  /** The organisation's time zone (`branding.timeZone`): dates inside a message. */
+  timeZone: string;
   /** Proxies whose X-Forwarded-For names the client (for the actor's address). */
   trustedProxies: readonly string[];
   logger: Pick<Logger, 'error'>;
@@ -132,6 +134,7 @@ export function apiRoutes(deps: ApiRouteDeps): Hono<ApiEnv> {
   const passwordVars = () => ({ min: deps.passwords.minLength, max: deps.passwords.maxLength });
   let document: string | undefined;
 
+  app.use('*', inApiLanguage(deps.timeZone));
   // The description is public (it holds no data); everything after the middleware needs a token.
   app.get('/openapi.json', (c) => {
     document ??= JSON.stringify(openApiDocument(deps.publicUrl));

@@ -21,6 +21,7 @@ export function apiRouteDeps(portal: Portal): ApiRouteDeps {
     // The rules in force (the policy's), read when a message names them.
     passwords: lengthRulesOf(portal.policy),
     publicUrl: config.publicUrl,
+    timeZone: config.branding.timeZone,
     trustedProxies: config.trustedProxies,
     logger: portal.logger,
     supportActions: { access: portal.supportAccess, actions: portal.supportActions },

@@ -23,11 +23,14 @@ import type { AppEnv } from '../http/context.js';
 import { CsrfPage, ErrorPage, NotFoundPage } from '../http/errors.js';
 import { csrfProtection } from '../http/middleware/csrf.js';
 import { observe } from '../http/middleware/observe.js';
-import { requestContext } from '../http/middleware/request-context.js';
+import { LANGUAGE_COOKIE, requestContext } from '../http/middleware/request-context.js';
 import { securityHeaders } from '../http/middleware/security-headers.js';
 import { stylesheet } from '../http/ui/styles.js';
 import { altchaModule, captchaScript, meterScript, copyScript, localeScript, passkeyScript, tablesScript, webauthnScript } from '../http/ui/assets.js';
 import { translator } from '../i18n/index.js';
+import { chooseLanguage } from '../i18n/languages.js';
+import { apiLanguage } from '../api/errors.js';
+import { getCookie } from 'hono/cookie';
 import { lengthRulesOf } from './password-rules-wiring.js';
 import { brandRoutes } from '../branding/routes.js';
 import { logoPath } from '../branding/brand.js';
@@ -62,7 +65,13 @@ export function createApp(portal: Portal): Hono<AppEnv> {
   });
 
   // The API answers in its own JSON error shape; pages in words.
-  const tooLarge = (c: Context) => (c.req.path.startsWith('/api/') ? c.json({ error: { code: 'too_large', message: translator('en')('error.tooLarge') } }, 413) : c.text(translator('en')('error.tooLarge'), 413));
+  // Both come before the middleware that chooses the language, so this chooses it the same way (a page: the cookie, the browser, the default).
+  const tooLarge = (c: Context) => {
+    if (c.req.path.startsWith('/api/')) return c.json({ error: { code: 'too_large', message: translator(apiLanguage(c.req.header('accept-language')))('error.tooLarge') } }, 413);
+    const { wording } = portal.wording.snapshot();
+    const lang = chooseLanguage({ cookie: getCookie(c, LANGUAGE_COOKIE), acceptLanguage: c.req.header('accept-language'), offered: wording.languages, fallback: wording.defaultLanguage });
+    return c.text(portal.wording.translator(lang)('error.tooLarge'), 413, { 'Content-Language': lang });
+  };
   const normalBody = bodyLimit({ maxSize: BODY_LIMIT, onError: tooLarge });
   // Where the policy (with up to 1,000 banned words of up to 64 characters) is sent whole.
   const policyBody = bodyLimit({ maxSize: POLICY_BODY_LIMIT, onError: tooLarge });

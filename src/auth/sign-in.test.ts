@@ -1,3 +1,4 @@
+import { translator } from '../i18n/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
@@ -201,6 +202,12 @@ describe('sign-in', () => {
     await c.get('/sign-in');
     const r = await c.post('/sign-in', { username: 'alice', password: 'x'.repeat(70_000) });
     expect(r.status).toBe(413);
+    expect(r.body).toBe(translator('en')('error.tooLarge'));
+    // In the browser's language, as every page (the refusal comes before the page's middleware, so it chooses the same way).
+    const german = await c.post('/sign-in', { username: 'alice', password: 'x'.repeat(70_000) }, { 'accept-language': 'de-DE' });
+    expect(german.status).toBe(413);
+    expect(german.body).toBe(translator('de')('error.tooLarge'));
+    expect(german.res.headers.get('content-language')).toBe('de');
   });
 
   it('refuses a body that is not a form', async () => {

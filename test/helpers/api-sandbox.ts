@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createTestPortal, type TestPortal } from './test-portal.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { makeUser } from './http-client.js';
 import type { User } from '../../src/directory/users.js';
 
@@ -56,8 +57,8 @@ export function useApiSandbox(): { current(): ApiSandbox; call: ApiSandbox['call
   return { current, call: (...a) => current().call(...a) };
 }
 
-export async function createApiSandbox(): Promise<ApiSandbox> {
-  const tp = await createTestPortal({ manualTime: true });
+export async function createApiSandbox(options: { config?: ConfigInput } = {}): Promise<ApiSandbox> {
+  const tp = await createTestPortal({ manualTime: true, config: options.config });
   const root = await makeUser(tp.portal, { username: 'root', password: PW, roles: ['administrator'], displayName: 'Root Admin' });
   const alice = await makeUser(tp.portal, { username: 'alice', password: PW, displayName: 'Alice Andersen', email: 'alice@example.com' });
   const bob = await makeUser(tp.portal, { username: 'bob', displayName: 'Bob Brown' });
