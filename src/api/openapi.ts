@@ -64,7 +64,7 @@ export function openApiDocument(publicUrl: string): Json {
         'Everything the admin console does with users, groups, the self-service password reset policy and the audit log, for scripts and other systems.',
         'Authenticate with an API token (created at /admin/api-tokens or with `sspr token create`) in `Authorization: Bearer <token>`. Cookies are ignored.',
         'A token has the scope `read` (GET only) or `write` (everything) on every area, or a level on each of the areas it was created for (policy, users, groups, audit, settings, agents, sync, reports, delivery): a token may hold `settings:write` and `audit:read` and reach nothing else. Each operation names the scope it needs in `x-sspr-scope` and its area in `x-sspr-area`; it needs `<area>:<scope>`, or write on its area for a read.',
-        'Request bodies are JSON objects (`Content-Type: application/json`, at most 64 KiB); unknown keys are refused. Every error has the same shape, `{ "error": { "code", "message", "fields"? } }`.',
+        'Request bodies are JSON objects (`Content-Type: application/json`, at most 64 KiB); unknown keys are refused. Every error has the same shape, `{ "error": { "code", "message", "fields"? } }`. `message` and `fields` are in the language `Accept-Language` asks for (en, de, fr, es, nl, pt-BR, ja, ar), else English; `Content-Language` says which; `code` is the same in every language.',
         'Changes are recorded in the audit log with the actor `api:<token name>`.',
       ].join('\n\n'),
     },
