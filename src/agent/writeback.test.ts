@@ -11,6 +11,10 @@ import type { AgentClient, AgentState, JobExecutor } from './agent-client.js';
 import { AdExecutor } from './ad-executor.js';
 import { adConnector, adOptions, bindsAs, pwdLastSetOf } from '../../test/helpers/ad-connector.js';
 import { inProcessAgents } from '../../test/helpers/agents-in-process.js';
+import { Journal } from './journal.js';
+
+/** The journal as an agent starting now would read it from its file. */
+const onDisk = (path: string) => new Journal(path).all();
 
 /**
  * Password writeback end to end: the real portal server, agents connected over real
@@ -155,14 +159,14 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const sam = await dc.addUser('wb.crash', 'Start!Pass#2024');
     const user = await hybrid(sam);
     expect(await tp.portal.writeback.reset(user, 'Crash!Pass#2025')).toEqual({ ok: false, reason: 'unconfirmed' });
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ verdict?: unknown }> };
+    const journal = { entries: onDisk(journalFile) };
     expect(journal.entries).toHaveLength(1);
     expect(journal.entries[0]!.verdict).toBeUndefined();
     // The restarted agent reads its journal, asks AD, and reports what happened.
     await run(agentA, executor(), journalFile);
     await expect.poll(async () => (await tp.store.db.selectFrom('writeback_jobs').select('status').where('user_id', '=', user.id).executeTakeFirstOrThrow()).status, { timeout: 10_000 }).toBe('applied');
     expect(await binds(sam, 'Crash!Pass#2025')).toBe(true);
-    await expect.poll(() => (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] }).entries.length, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => onDisk(journalFile).length, { timeout: 5000 }).toBe(0);
   });
 
   it('the claim is on disk (the journal file re-read) before the job touches AD, and AD\'s answer before the portal has it', async () => {
@@ -172,7 +176,7 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const claimsOnDisk: unknown[] = [];
     const watching: JobExecutor = Object.assign(Object.create(real) as AdExecutor, {
       reset: async (anchor: string, password: string, options: { mustChange?: boolean }) => {
-        claimsOnDisk.push((JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ anchor: string; verdict?: unknown }> }).entries.find((e) => e.anchor === anchor));
+        claimsOnDisk.push(onDisk(journalFile).find((e) => e.anchor === anchor));
         return real.reset(anchor, password, options);
       },
     });
@@ -190,9 +194,9 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
       expect(claim?.verdict).toBeUndefined();
     }
     // Answered: each entry on disk has its verdict, or is gone once the portal acknowledged it.
-    const now = (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ verdict?: unknown }> }).entries;
+    const now = onDisk(journalFile);
     for (const e of now) expect(e.verdict).toEqual({ ok: true, historyEnforced: false });
-    await expect.poll(() => (JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] }).entries.length, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => onDisk(journalFile).length, { timeout: 5000 }).toBe(0);
   });
 
   it('with two agents connected, any can take a job, each job applies once, and when one goes the other takes over', async () => {

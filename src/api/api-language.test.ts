@@ -55,7 +55,8 @@ describe('the API in the language the client asks for', () => {
   });
 
   it('without Accept-Language, or asking for a language OpenSSPR does not speak, the answer is English although the pages default to German', async () => {
-    for (const headers of [{}, { 'accept-language': 'sv-SE, fi;q=0.5' }, { 'accept-language': '*' }]) {
+    const variants: Array<Record<string, string>> = [{}, { 'accept-language': 'sv-SE, fi;q=0.5' }, { 'accept-language': '*' }];
+    for (const headers of variants) {
       const a = await sandbox.call('POST', '/users', { token: sandbox.writeToken, body: {}, headers });
       expectError(a, 400, 'invalid_input');
       expect(a.json.error.message, JSON.stringify(headers)).toBe(en('api.error.invalidInput'));
