@@ -3,7 +3,7 @@ import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adConnector } from '../../test/helpers/ad-connector.js';
 import { startSambaDc, type SambaDc, type SambaUser } from '../../test/helpers/samba-dc.js';
-import type { AdConnector } from './ad-connector.js';
+import { NotClaimed, type AdConnector } from './ad-connector.js';
 
 /**
  * The connector against a real Samba AD DC (one per file): lookups by objectGUID, the policy
@@ -161,6 +161,36 @@ describe('reset by the service account', () => {
     expect(await ad.reset(u.guid, 'Reset!Must#2', { mustChange: true })).toEqual({ ok: true, historyEnforced: false });
     expect(await ad.findUserByGuid(u.guid)).toMatchObject({ ok: true, value: { mustChange: true, pwdLastSet: null } });
     expect(await ad.bindAsUser(u.guid, 'Reset!Must#2')).toMatchObject({ ok: false, reason: 'must_change' });
+  });
+
+  it('a write waits for its go-ahead (the agent\'s claim on disk): the user is looked up at once, AD is written only once it resolves true; false or a rejection writes nothing', async () => {
+    const u = await dc.addUser('gated-user', 'Gated!Start#1');
+    const pwdLastSet = async () => (await mustFind(u.guid)).pwdLastSet?.getTime();
+    const before = await pwdLastSet();
+    const lookups = vi.spyOn(ad, 'findUserByGuid');
+    let open!: (granted: boolean) => void;
+    const pending = ad.reset(u.guid, 'Gated!Next#2', { ready: new Promise<boolean>((r) => (open = r)) });
+    await vi.waitFor(() => expect(lookups).toHaveBeenCalledTimes(1));
+    lookups.mockRestore();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await pwdLastSet()).toBe(before);
+    open(true);
+    expect(await pending).toEqual({ ok: true, historyEnforced: false });
+    expect(await ad.bindAsUser(u.guid, 'Gated!Next#2')).toEqual({ ok: true });
+    const afterReset = await pwdLastSet();
+    expect(afterReset).not.toBe(before);
+
+    // Not claimed: nothing is written, whichever write it was.
+    await expect(ad.reset(u.guid, 'Gated!Never#3', { ready: Promise.resolve(false) })).rejects.toBeInstanceOf(NotClaimed);
+    // (Handled at once, as the agent does: the connector awaits it only after the look-up.)
+    const failed = Promise.reject(new Error('disk full'));
+    failed.catch(() => undefined);
+    await expect(ad.reset(u.guid, 'Gated!Never#4', { ready: failed })).rejects.toThrow('disk full');
+    await expect(ad.change(u.guid, 'Gated!Next#2', 'Gated!Never#5', { ready: Promise.resolve(false) })).rejects.toBeInstanceOf(NotClaimed);
+    await expect(ad.setMustChange(u.guid, true, { ready: Promise.resolve(false) })).rejects.toBeInstanceOf(NotClaimed);
+    expect(await pwdLastSet()).toBe(afterReset);
+    expect(await mustFind(u.guid)).toMatchObject({ mustChange: false });
+    expect(await ad.bindAsUser(u.guid, 'Gated!Never#3')).toMatchObject({ ok: false, reason: 'wrong_password' });
   });
 
   it('refuses a disabled account up front', async () => {

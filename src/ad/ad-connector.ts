@@ -53,7 +53,30 @@ export interface AccountPolicy {
   protectedAccount: boolean;
 }
 
-export interface ResetOptions {
+/**
+ * A write's go-ahead (the agent's claim granted and on disk). The user is looked up meanwhile —
+ * a read, so it may start before the claim — and AD is written only once it resolves true; false
+ * or a rejection writes nothing (the write throws `NotClaimed`, or the rejection). Without it, the
+ * write goes ahead after the look-up.
+ */
+export type GoAhead = Promise<boolean>;
+
+/** Thrown by a write whose go-ahead came back false: nothing was written. */
+export class NotClaimed extends Error {
+  constructor() {
+    super('the job was not claimed: nothing was written to AD');
+  }
+}
+
+async function awaitGoAhead(ready: GoAhead | undefined): Promise<void> {
+  if (ready !== undefined && !(await ready)) throw new NotClaimed();
+}
+
+export interface WriteOptions {
+  ready?: GoAhead;
+}
+
+export interface ResetOptions extends WriteOptions {
   /** Also clear a lockout (lockoutTime = 0) in the same request. Default true. */
   unlock?: boolean;
   /** Make the user change the password at the next sign-in (pwdLastSet = 0). */
@@ -276,6 +299,7 @@ export class AdConnector {
     const target = await this.writableUser(guid);
     if (!target.ok) return target;
     const user = target.value;
+    await awaitGoAhead(options.ready);
     return guarded(async () => {
       const outcome = await this.connection.asService(async (s) => {
         const hints = policyHintsFor(s.rootDse.supportedControl);
@@ -302,12 +326,14 @@ export class AdConnector {
    * bind; for them the same delete+add goes over the service connection — AD still verifies the
    * current password in the modify (the Change Password right every user has by default).
    */
-  async change(guid: string, current: string, next: string): Promise<AdVerdict> {
+  async change(guid: string, current: string, next: string, options: WriteOptions = {}): Promise<AdVerdict> {
     const found = await this.findUserByGuid(guid, { protection: false });
     if (!found.ok) return found;
     const user = found.value;
     if (current === '') return failure('wrong_password', 'empty current password');
     if (!user.enabled) return failure('account_disabled', `${user.dn} is disabled`);
+    // Before the bind: a wrong current password counts against the user's lockout.
+    await awaitGoAhead(options.ready);
     const changes = [
       new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(current)] }) }),
       new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(next)] }) }),
@@ -354,19 +380,20 @@ export class AdConnector {
   }
 
   /** Clears a lockout (lockoutTime = 0, which also resets badPwdCount). */
-  async unlock(guid: string): Promise<AdVerdict> {
-    return this.writeAttribute(guid, 'lockoutTime', '0');
+  async unlock(guid: string, options: WriteOptions = {}): Promise<AdVerdict> {
+    return this.writeAttribute(guid, 'lockoutTime', '0', options);
   }
 
   /** "Must change password at next logon" on (pwdLastSet = 0) or off (pwdLastSet = -1: AD sets it to now). */
-  async setMustChange(guid: string, on: boolean): Promise<AdVerdict> {
-    return this.writeAttribute(guid, 'pwdLastSet', on ? '0' : '-1');
+  async setMustChange(guid: string, on: boolean, options: WriteOptions = {}): Promise<AdVerdict> {
+    return this.writeAttribute(guid, 'pwdLastSet', on ? '0' : '-1', options);
   }
 
-  private async writeAttribute(guid: string, attribute: string, value: string): Promise<AdVerdict> {
+  private async writeAttribute(guid: string, attribute: string, value: string, options: WriteOptions): Promise<AdVerdict> {
     const target = await this.writableUser(guid);
     if (!target.ok) return target;
     const dn = target.value.dn;
+    await awaitGoAhead(options.ready);
     return guarded(async () => {
       await this.connection.asService((s) => s.client.modify(dn, replace(attribute, [value])), { idempotent: true });
       return { ok: true as const };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { AdConnector, type AccountPolicy } from '../ad/ad-connector.js';
+import { AdConnector, type AccountPolicy, type GoAhead } from '../ad/ad-connector.js';
 import type { AdConnectionOptions } from '../ad/ad-connection.js';
 import { checkRights } from '../ad/rights/index.js';
 import type { AdVerdict } from '../ad/verdicts.js';
@@ -16,6 +16,11 @@ type AdSettings = NonNullable<Config['agent']['ad']>;
 /** AD's refusal as a job's verdict, its detail cut to what the protocol carries. */
 function refusedVerdict(r: { reason: Extract<JobVerdict, { ok: false }>['reason']; detail?: string | undefined }): JobVerdict {
   return r.detail === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, detail: r.detail.slice(0, 500) };
+}
+
+/** The claim's go-ahead passed on to the connector, when the job has one. */
+function goAhead(options: { ready?: GoAhead }): { ready?: GoAhead } {
+  return options.ready ? { ready: options.ready } : {};
 }
 
 function toVerdict(v: AdVerdict): JobVerdict {
@@ -105,20 +110,20 @@ export class AdExecutor implements JobExecutor {
     return { verdict, problems, checkedAt, delegation, excessive, needed, account: { dn: account.dn, sid: account.sid }, base };
   }
 
-  async reset(anchor: string, password: string, options: { mustChange?: boolean }): Promise<JobVerdict> {
-    return toVerdict(await this.connector.reset(anchor, password, { unlock: true, ...(options.mustChange !== undefined ? { mustChange: options.mustChange } : {}) }));
+  async reset(anchor: string, password: string, options: { mustChange?: boolean; ready?: GoAhead }): Promise<JobVerdict> {
+    return toVerdict(await this.connector.reset(anchor, password, { unlock: true, ...(options.mustChange !== undefined ? { mustChange: options.mustChange } : {}), ...goAhead(options) }));
   }
 
-  async change(anchor: string, current: string, password: string): Promise<JobVerdict> {
-    return toVerdict(await this.connector.change(anchor, current, password));
+  async change(anchor: string, current: string, password: string, options: { ready?: GoAhead } = {}): Promise<JobVerdict> {
+    return toVerdict(await this.connector.change(anchor, current, password, goAhead(options)));
   }
 
-  async unlock(anchor: string): Promise<JobVerdict> {
-    return toVerdict(await this.connector.unlock(anchor));
+  async unlock(anchor: string, options: { ready?: GoAhead } = {}): Promise<JobVerdict> {
+    return toVerdict(await this.connector.unlock(anchor, goAhead(options)));
   }
 
-  async mustChange(anchor: string, on: boolean): Promise<JobVerdict> {
-    return toVerdict(await this.connector.setMustChange(anchor, on));
+  async mustChange(anchor: string, on: boolean, options: { ready?: GoAhead } = {}): Promise<JobVerdict> {
+    return toVerdict(await this.connector.setMustChange(anchor, on, goAhead(options)));
   }
 
   /**

@@ -11,11 +11,15 @@ import type { Ok, Refused } from '../shared/result.js';
 export const SYNC_WINDOW = 2;
 
 /** What the agent does to Active Directory (src/agent/ad-executor.ts implements it with the AD connector). */
+/**
+ * The writes take `ready`, the claim's go-ahead (granted and on disk): they may look the user up
+ * at once, but write AD only once it resolves true — false or a rejection writes nothing.
+ */
 export interface JobExecutor {
-  reset(anchor: string, password: string, options: { mustChange?: boolean; allowProtected?: boolean }): Promise<JobVerdict>;
-  change(anchor: string, current: string, password: string, options: { allowProtected?: boolean }): Promise<JobVerdict>;
-  unlock(anchor: string, options: { allowProtected?: boolean }): Promise<JobVerdict>;
-  mustChange(anchor: string, on: boolean, options: { allowProtected?: boolean }): Promise<JobVerdict>;
+  reset(anchor: string, password: string, options: { mustChange?: boolean; allowProtected?: boolean; ready?: Promise<boolean> }): Promise<JobVerdict>;
+  change(anchor: string, current: string, password: string, options: { allowProtected?: boolean; ready?: Promise<boolean> }): Promise<JobVerdict>;
+  unlock(anchor: string, options: { allowProtected?: boolean; ready?: Promise<boolean> }): Promise<JobVerdict>;
+  mustChange(anchor: string, on: boolean, options: { allowProtected?: boolean; ready?: Promise<boolean> }): Promise<JobVerdict>;
   /** After a crash between claiming a job and recording AD's answer: what does AD say happened? */
   reconcile(entry: { kind: JobKind; anchor: string; claimedAt: number; mustChange?: boolean }): Promise<JobVerdict | null>;
   /** The password policy that applies to this user (a fine-grained one when set); changes nothing. */
@@ -78,9 +82,10 @@ export type AgentStatus = 'connecting' | 'connected' | 'stopped';
 /**
  * The on-premises agent: connects OUT to the portal (nothing listens inside the AD network),
  * proves who it is by signing the portal's challenge, heartbeats, and reconnects with growing
- * waits. For each job: check the expiry, claim it, write the claim to the journal, apply it to
- * AD, write the verdict to the journal, send it, forget it once acknowledged. A job sent twice is
- * answered from the journal, never applied twice.
+ * waits. For each job: check the expiry, claim it and write the claim to the journal (meanwhile
+ * the executor looks the user up in AD), apply it to AD, write the verdict to the journal, send
+ * it, forget it once acknowledged. A job sent twice is answered from the journal, never applied
+ * twice.
  */
 export class AgentClient {
   private ws: WebSocket | null = null;
@@ -360,13 +365,18 @@ export class AgentClient {
     try {
       const password = job.password ? open(this.o.state.keys, job.password, job.id) : undefined;
       const current = job.current ? open(this.o.state.keys, job.current, job.id) : undefined;
-      if (!(await this.claim(job.id))) return;
-      await this.o.journal.put({ id: job.id, kind: job.kind, anchor: job.anchor, claimedAt: this.now(), ...(job.kind === 'must_change' ? { mustChange: job.mustChange ?? true } : {}) });
+      // The claim, then the claim on disk: the go-ahead for AD's write. The executor looks the user up meanwhile.
+      const claimed = this.claim(job.id).then(async (granted) => {
+        if (granted) await this.o.journal.put({ id: job.id, kind: job.kind, anchor: job.anchor, claimedAt: this.now(), ...(job.kind === 'must_change' ? { mustChange: job.mustChange ?? true } : {}) });
+        return granted;
+      });
+      // A failed journal write is thrown where `claimed` is awaited below.
+      claimed.catch(() => undefined);
       let verdict: JobVerdict;
       if (password === null || current === null || ((job.kind === 'reset' || job.kind === 'change') && !password) || (job.kind === 'change' && !current)) {
         verdict = { ok: false, reason: 'sealing', detail: 'the job was not sealed for this agent' };
       } else {
-        const options = job.allowProtected ? { allowProtected: true } : {};
+        const options = { ...(job.allowProtected ? { allowProtected: true } : {}), ready: claimed };
         const ex = this.o.executor;
         verdict = await (job.kind === 'reset'
           ? ex.reset(job.anchor, password!, { ...options, ...(job.mustChange !== undefined ? { mustChange: job.mustChange } : {}) })
@@ -377,6 +387,8 @@ export class AgentClient {
               : ex.mustChange(job.anchor, job.mustChange ?? true, options)
         ).catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
       }
+      // Not claimed (taken elsewhere, or expired meanwhile): nothing was written and nothing is said.
+      if (!(await claimed)) return;
       await this.o.journal.put({ ...this.o.journal.get(job.id)!, verdict });
       this.send({ t: 'result', id: job.id, verdict });
     } finally {

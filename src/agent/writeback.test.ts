@@ -175,9 +175,14 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
     const real = executor();
     const claimsOnDisk: unknown[] = [];
     const watching: JobExecutor = Object.assign(Object.create(real) as AdExecutor, {
-      reset: async (anchor: string, password: string, options: { mustChange?: boolean }) => {
-        claimsOnDisk.push(onDisk(journalFile).find((e) => e.anchor === anchor));
-        return real.reset(anchor, password, options);
+      // The connector writes AD once the go-ahead resolves (src/ad/ad-connector.test.ts): the file is read at that moment.
+      reset: async (anchor: string, password: string, options: { mustChange?: boolean; ready?: Promise<boolean> }) => {
+        expect(options.ready).toBeInstanceOf(Promise);
+        const ready = options.ready!.then((granted) => {
+          claimsOnDisk.push(onDisk(journalFile).find((e) => e.anchor === anchor));
+          return granted;
+        });
+        return real.reset(anchor, password, { ...options, ready });
       },
     });
     await run(agentA, watching, journalFile);

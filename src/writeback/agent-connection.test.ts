@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { AgentClient, SYNC_WINDOW, type AgentState, type JobExecutor, type SyncSource } from '../agent/agent-client.js';
 import { Journal } from '../agent/journal.js';
@@ -6,6 +9,8 @@ import { newAgentKeys } from '../agent-protocol/index.js';
 import { registerAgent } from '../agent/state.js';
 import { startServer, type RunningServer } from '../server.js';
 import { createLogger } from '../logging/logger.js';
+import { WritebackJobStore } from './writeback-job-store.js';
+import { JobDispatch } from './job-dispatch.js';
 
 /**
  * The portal's agent endpoint over a real HTTP server and real WebSockets: registration with a
@@ -32,13 +37,14 @@ let server: RunningServer;
 const clients: AgentClient[] = [];
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const c of clients.splice(0)) await c.stop();
   await server?.stop(1000);
   await tp?.cleanup().catch(() => undefined);
 });
 
-async function portal(): Promise<{ url: string }> {
-  tp = await createTestPortal({ config: { listen: { host: '127.0.0.1', port: 0 } } });
+async function portal(config: { writeback?: { jobSeconds: number; answerSeconds: number; userWaitSeconds: number } } = {}): Promise<{ url: string }> {
+  tp = await createTestPortal({ config: { listen: { host: '127.0.0.1', port: 0 }, ...config } });
   server = await startServer(tp.portal);
   return { url: server.url };
 }
@@ -51,8 +57,8 @@ async function registered(url: string, name = 'dc-agent-1'): Promise<AgentState>
   return { ...r.value, portalUrl: tp.config.publicUrl };
 }
 
-function client(state: AgentState, url: string, executor: JobExecutor = notCalled): AgentClient {
-  const c = new AgentClient({ state, executor, journal: new Journal(null), logger: createLogger('silent'), version: '0.1.0', connectUrl: url, backoffMs: { first: 50, max: 200 } });
+function client(state: AgentState, url: string, executor: JobExecutor = notCalled, journal = new Journal(null)): AgentClient {
+  const c = new AgentClient({ state, executor, journal, logger: createLogger('silent'), version: '0.1.0', connectUrl: url, backoffMs: { first: 50, max: 200 } });
   clients.push(c);
   c.start();
   return c;
@@ -116,6 +122,44 @@ describe('agent connection (real server, real WebSocket)', () => {
     const jobs = await tp.store.db.selectFrom('writeback_jobs').selectAll().execute();
     expect(jobs.map((j) => [j.kind, j.status, j.verdict])).toEqual([['reset', 'expired', 'no_agent']]);
     expect(JSON.stringify(jobs)).not.toContain('Some-New-Password-1');
+  });
+
+  it('a job another agent claimed first: this agent may look the user up, but its go-ahead is false, so nothing is written, journaled or answered', async () => {
+    await portal({ writeback: { jobSeconds: 1, answerSeconds: 1, userWaitSeconds: 2 } });
+    const state = await registered(server.url);
+    const other = await registered(server.url, 'dc-agent-2');
+    // The other agent (registered, not connected here) wins the compare-and-swap just before this one's claim.
+    const realClaim = WritebackJobStore.prototype.claim;
+    vi.spyOn(WritebackJobStore.prototype, 'claim').mockImplementation(async function (this: WritebackJobStore, id: string, agentId: string) {
+      await realClaim.call(this, id, other.agentId);
+      return realClaim.call(this, id, agentId);
+    });
+    const records = vi.spyOn(JobDispatch.prototype, 'record');
+    const seen: Array<string | boolean> = [];
+    const gated: JobExecutor = {
+      ...notCalled,
+      reset: async (_anchor, _password, options) => {
+        seen.push('looked up');
+        const granted = await options.ready!;
+        seen.push(granted);
+        if (granted) seen.push('written');
+        return { ok: true, historyEnforced: false };
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'sspr-gate-'));
+    const journalFile = join(dir, 'journal.json');
+    const c = client(state, server.url, gated, new Journal(journalFile));
+    await c.waitConnected();
+    const user = await tp.portal.users.create({ username: 'gated', displayName: 'Gated', email: null, roles: ['user'], passwordHash: null, source: 'onprem', anchor: '8a4f2c1e-0000-4000-8000-000000000002' });
+    const r = await tp.portal.writeback.reset(user, 'Some-New-Password-2');
+    // Taken by an agent that never answers: the user is told it is not confirmed, never that it worked.
+    expect(r).toEqual({ ok: false, reason: 'unconfirmed' });
+    expect(seen).toEqual(['looked up', false]);
+    expect(records).not.toHaveBeenCalled();
+    expect(existsSync(journalFile) ? new Journal(journalFile).all() : []).toEqual([]);
+    const row = await tp.store.db.selectFrom('writeback_jobs').select(['status', 'agent_id', 'verdict']).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'taken', agent_id: other.agentId, verdict: null });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('sync: the agent reads the next page while the portal applies one, never more than two ahead, and the portal applies a run\'s pages in order, one at a time', async () => {
