@@ -231,28 +231,55 @@ describe('protected accounts', () => {
     expect(await ad.reset(nested.guid, 'Changed!By#Portal1')).toMatchObject({ ok: false, reason: 'protected_account' });
   });
 
-  it('an ordinary user is found, protection checked, in one search; a nested member takes a second one and is protected', async () => {
+  it('an ordinary user and a nested member are each found, protection checked, in one base search on <GUID=…> with tokenGroups (no IN_CHAIN search)', async () => {
     expect(await ad.findUserByGuid(carol.guid)).toMatchObject({ ok: true, value: { protected: false } });
     const searches = vi.spyOn(Client.prototype, 'search');
     try {
       expect(await ad.findUserByGuid(carol.guid)).toMatchObject({ ok: true, value: { protected: false } });
-      expect(searches).toHaveBeenCalledTimes(1);
-      searches.mockClear();
       expect(await ad.findUserByGuid(nested.guid)).toMatchObject({ ok: true, value: { protected: true } });
       expect(searches).toHaveBeenCalledTimes(2);
+      for (const [base, o] of searches.mock.calls) {
+        expect(base).toMatch(/^<GUID=[0-9a-f-]{36}>$/);
+        expect(o).toMatchObject({ scope: 'base', attributes: expect.arrayContaining(['tokenGroups']) });
+      }
     } finally {
       searches.mockRestore();
     }
   });
 
-  it('a user\'s own change looks the user up without the protected-group search; a sign-in\'s bind brings the policy with the protection told', async () => {
-    const searches = vi.spyOn(Client.prototype, 'search');
+  it('where tokenGroups cannot be read (a service account without the right), the DC decides with LDAP_MATCHING_RULE_IN_CHAIN: an ordinary user in one search more, a nested member in two, still protected', async () => {
+    const real = Client.prototype.search;
+    // The DC answers as it does to an account that may not read tokenGroups: the entry without it.
+    const searches = vi.spyOn(Client.prototype, 'search').mockImplementation(async function (this: Client, ...args: Parameters<Client['search']>) {
+      const r = await real.apply(this, args);
+      for (const e of r.searchEntries) delete e['tokenGroups'];
+      return r;
+    });
     const inChain = () => searches.mock.calls.filter(([, o]) => String(o?.filter ?? '').includes('1.2.840.113556.1.4.1941')).length;
     try {
+      // The first one also finds the protected groups by SID (kept for ten minutes).
+      expect(await ad.findUserByGuid(carol.guid)).toMatchObject({ ok: true, value: { protected: false } });
+      searches.mockClear();
+      expect(await ad.findUserByGuid(carol.guid)).toMatchObject({ ok: true, value: { protected: false } });
+      expect([searches.mock.calls.length, inChain()]).toEqual([2, 1]);
+      searches.mockClear();
+      expect(await ad.findUserByGuid(nested.guid)).toMatchObject({ ok: true, value: { protected: true } });
+      expect([searches.mock.calls.length, inChain()]).toEqual([3, 1]);
+      expect(await ad.reset(nested.guid, 'Changed!By#Portal2')).toMatchObject({ ok: false, reason: 'protected_account' });
+      expect(await ad.findUserByGuid(direct.guid)).toMatchObject({ ok: true, value: { protected: true } });
+    } finally {
+      searches.mockRestore();
+    }
+  });
+
+  it('a user\'s own change looks the user up without the protection searched; a sign-in\'s bind brings the policy with the protection told', async () => {
+    const searches = vi.spyOn(Client.prototype, 'search');
+    const protection = () => searches.mock.calls.filter(([, o]) => String(o?.filter ?? '').includes('1.2.840.113556.1.4.1941') || (o?.attributes ?? []).includes('tokenGroups')).length;
+    try {
       expect(await ad.change(carol.guid, 'C4rol!Start#1', 'C4rol!Second#2')).toEqual({ ok: true, historyEnforced: true });
-      expect(inChain()).toBe(0);
+      expect(protection()).toBe(0);
       expect(await ad.bindAsUser(carol.guid, 'C4rol!Second#2', { withPolicy: true })).toMatchObject({ ok: true, policy: { policy: { minLength: 7 }, protectedAccount: false } });
-      expect(inChain()).toBe(1);
+      expect(protection()).toBe(1);
       expect(await ad.bindAsUser(direct.guid, 'Domain!Admin#1', { withPolicy: true })).toMatchObject({ ok: true, policy: { protectedAccount: true } });
     } finally {
       searches.mockRestore();

@@ -1,5 +1,5 @@
 import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD, UF_LOCKOUT, UF_PASSWORD_EXPIRED } from './account-control.js';
-import { AndFilter, Attribute, Change, EqualityFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
+import { Attribute, Change, ResultCodeError, type Entry } from 'ldapts';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { AdConnection, readRootDse, type AdConnectionOptions, type RootDse } from './ad-connection.js';
@@ -8,9 +8,10 @@ import { bufferOf, intOf } from './entry-values.js';
 import { PolicyHintsControl, policyHintsFor } from './controls.js';
 import { first, type PasswordPolicy } from './domain-policy.js';
 import { PolicyObjects } from './policy-objects.js';
-import { guidFromBytes, guidToBytes, parseGuid } from './guid.js';
+import { guidFromBytes, parseGuid } from './guid.js';
 import { passwordRuleViolations, type PasswordRuleReason } from './password-rules.js';
 import { ProtectedAccounts } from './protected-accounts.js';
+import { findUserEntry } from './user-lookup.js';
 import { WIN32_INVALID_PASSWORD, bindFailureReason, bindSubCode, win32ErrorCode, type BindFailureReason } from './sub-codes.js';
 import { failure, failureFromError, guarded, isConnectionError, type AdFailure, type AdResult, type AdVerdict } from './verdicts.js';
 
@@ -189,29 +190,8 @@ export class AdConnector {
     if (canonical === null) return failure('not_found', 'not a GUID; nothing was asked of AD');
     return guarded(async () => {
       const user = await this.connection.asService(async (s) => {
-        // objectGUID as bytes in an EqualityFilter: BER-encoded, never parsed as filter text.
-        const person = [
-          new EqualityFilter({ attribute: 'objectClass', value: 'user' }),
-          // Computers are users too; people only.
-          new EqualityFilter({ attribute: 'objectCategory', value: 'person' }),
-          new EqualityFilter({ attribute: 'objectGUID', value: guidToBytes(canonical) }),
-        ];
-        const search = async (filters: Filter[]) => {
-          const { searchEntries } = await s.client.search(this.connection.baseDn, {
-            scope: 'sub',
-            filter: new AndFilter({ filters }),
-            sizeLimit: 2,
-            attributes: USER_ATTRIBUTES,
-            explicitBufferAttributes: ['objectGUID', 'objectSid'],
-          });
-          return searchEntries.length === 1 ? searchEntries[0]! : null;
-        };
-        // One search for the usual user: found, and no member of a protected group (see ProtectedAccounts).
-        const notMember = options.protection === false ? null : await this.protection.notMemberFilter(s);
-        const plain = notMember === null ? null : await search([...person, notMember]);
-        if (plain !== null) return this.userFromEntry(plain, false);
-        const entry = await search(person);
-        return entry === null ? null : this.userFromEntry(entry, notMember !== null);
+        const found = await findUserEntry(s, { baseDn: this.connection.baseDn, guid: canonical, attributes: USER_ATTRIBUTES, protection: options.protection === false ? null : this.protection });
+        return found === null ? null : this.userFromEntry(found.entry, found.protectedMember);
       }, { idempotent: true });
       return user === null ? failure('not_found', `no user with objectGUID ${canonical} under ${this.connection.baseDn}`) : { ok: true as const, value: user };
     });

@@ -13,3 +13,17 @@ export function bufferOf(entry: Entry, attribute: string): Buffer | null {
   const b = Array.isArray(v) ? v[0] : v;
   return Buffer.isBuffer(b) ? b : null;
 }
+
+/** Every value of a binary attribute (asked for in explicitBufferAttributes). */
+export function buffersOf(entry: Entry, attribute: string): Buffer[] {
+  const v = entry[attribute];
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((b): b is Buffer => Buffer.isBuffer(b));
+}
+
+/** Whether `dn` is `base` or below it, compared as AD compares DNs here: case-insensitively, spaces around the commas ignored. */
+export function isUnderDn(dn: string, base: string): boolean {
+  const norm = (x: string) => x.split(',').map((p) => p.trim().toLowerCase()).join(',');
+  const d = norm(dn);
+  const b = norm(base);
+  return d === b || d.endsWith(`,${b}`);
+}
