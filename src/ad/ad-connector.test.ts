@@ -188,6 +188,8 @@ describe('reset by the service account', () => {
     await expect(ad.reset(u.guid, 'Gated!Never#4', { ready: failed })).rejects.toThrow('disk full');
     await expect(ad.change(u.guid, 'Gated!Next#2', 'Gated!Never#5', { ready: Promise.resolve(false) })).rejects.toBeInstanceOf(NotClaimed);
     await expect(ad.setMustChange(u.guid, true, { ready: Promise.resolve(false) })).rejects.toBeInstanceOf(NotClaimed);
+    // A sign-in's bind too: a wrong password would count against the user's lockout.
+    await expect(ad.bindAsUser(u.guid, 'Not!The#Password1', { withPolicy: true, ready: Promise.resolve(false) })).rejects.toBeInstanceOf(NotClaimed);
     expect(await pwdLastSet()).toBe(afterReset);
     expect(await mustFind(u.guid)).toMatchObject({ mustChange: false });
     expect(await ad.bindAsUser(u.guid, 'Gated!Never#3')).toMatchObject({ ok: false, reason: 'wrong_password' });

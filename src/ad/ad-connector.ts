@@ -387,14 +387,16 @@ export class AdConnector {
    * (from the same user search), so the page that follows a sign-in needs no look-up of its own.
    */
   async bindAsUser(guid: string, password: string): Promise<BindResult>;
-  async bindAsUser(guid: string, password: string, options: { withPolicy: true }): Promise<BindResult & { policy?: AccountPolicy }>;
-  async bindAsUser(guid: string, password: string, options: { withPolicy?: boolean } = {}): Promise<BindResult & { policy?: AccountPolicy }> {
+  async bindAsUser(guid: string, password: string, options: { withPolicy: true } & WriteOptions): Promise<BindResult & { policy?: AccountPolicy }>;
+  async bindAsUser(guid: string, password: string, options: { withPolicy?: boolean } & WriteOptions = {}): Promise<BindResult & { policy?: AccountPolicy }> {
     const found = await this.findUserByGuid(guid);
     if (!found.ok) {
       if (found.reason === 'not_found') return { ok: false, reason: 'not_found' };
       return { ok: false, reason: 'dc_unreachable', ...(found.detail !== undefined ? { detail: found.detail } : {}) };
     }
     if (password === '') return { ok: false, reason: 'wrong_password', detail: 'empty password (would be an anonymous bind)' };
+    // A bind with a wrong password counts against the user's lockout: only for a claimed job.
+    await awaitGoAhead(options.ready);
     try {
       await this.connection.asUser(found.value.dn, password, async () => undefined);
     } catch (err) {

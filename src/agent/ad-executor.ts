@@ -155,8 +155,8 @@ export class AdExecutor implements JobExecutor {
   }
 
   /** A pass-through sign-in; a successful one also carries the user's policy (what policyFor answers), so the change page after it asks nothing more. */
-  async bind(anchor: string, password: string): Promise<JobVerdict> {
-    const r = await this.connector.bindAsUser(anchor, password, { withPolicy: true });
+  async bind(anchor: string, password: string, options: { ready?: GoAhead } = {}): Promise<JobVerdict> {
+    const r = await this.connector.bindAsUser(anchor, password, { withPolicy: true, ...goAhead(options) });
     if (!r.ok) return refusedVerdict(r);
     return r.policy ? { ok: true, policy: reportedPolicyOf(r.policy) } : { ok: true };
   }

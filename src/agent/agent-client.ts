@@ -26,8 +26,8 @@ export interface JobExecutor {
   policyFor(anchor: string): Promise<JobVerdict>;
   /** A hybrid user's account state (enabled, lockout, password dates, protected) for the support page; changes nothing. */
   readAccount(anchor: string): Promise<JobVerdict>;
-  /** Pass-through sign-in: a bind as the user; changes nothing. */
-  bind(anchor: string, password: string): Promise<JobVerdict>;
+  /** Pass-through sign-in: a bind as the user (after `ready`, as a write: a wrong password counts against the lockout); changes nothing. */
+  bind(anchor: string, password: string, options?: { ready?: Promise<boolean> }): Promise<JobVerdict>;
   /** The DNS name of the domain served, for the console. */
   domain(): Promise<string | null>;
   /** The console's "Test connection": reach a DC, read the domain and its password policy; changes nothing. */
@@ -340,10 +340,11 @@ export class AgentClient {
     if (this.now() >= job.expiresAt) return;
     this.inFlight.set(job.id, job);
     if (job.kind === 'bind' || job.kind === 'policy' || job.kind === 'read_account' || job.kind === 'check') {
-      // Reads change nothing in AD: claimed like any job (so never tried after their expiry), not journaled.
+      // Reads change nothing in AD: claimed like any job (answered only when claimed, so never after their expiry), not
+      // journaled; they run while the claim is on its way — a bind's own bind waits for it (a wrong password counts).
       try {
         const password = job.kind === 'bind' && job.password ? open(this.o.state.keys, job.password, job.id) : null;
-        if (!(await this.claim(job.id))) return;
+        const claimed = this.claim(job.id);
         const ex = this.o.executor;
         const read =
           job.kind === 'check'
@@ -354,8 +355,9 @@ export class AgentClient {
                 ? ex.readAccount(job.anchor)
                 : password === null
                   ? Promise.resolve<JobVerdict>({ ok: false, reason: 'sealing' })
-                  : ex.bind(job.anchor, password);
+                  : ex.bind(job.anchor, password, { ready: claimed });
         const verdict: JobVerdict = await read.catch((err: unknown): JobVerdict => ({ ok: false, reason: 'dc_unreachable', detail: String((err as Error).message ?? err).slice(0, 200) }));
+        if (!(await claimed)) return;
         this.send({ t: 'result', id: job.id, verdict });
       } finally {
         this.inFlight.delete(job.id);
