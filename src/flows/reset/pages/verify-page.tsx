@@ -56,8 +56,10 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
   // The list, unless a way is under way (and the user did not ask for the list).
   const showList = list || (!step && !view.picked);
   const picked = showList ? null : view.picked;
-  // The field the form on this page has: an error for another one (a form sent from an older page) is told as a notice.
-  const shown = showList ? 'choice' : step && step.kind !== 'passkey' ? (step.kind === 'questions' ? 'answers' : 'code') : picked === 'passkey' || step?.kind === 'passkey' ? null : picked && needsContact(picked) ? 'contact' : 'choice';
+  // The one form this page shows: the list, the code or answers of a step under way, the passkey, or the address to type.
+  const pane: 'choice' | 'proof' | 'passkey' | 'contact' = showList ? 'choice' : step && step.kind !== 'passkey' ? 'proof' : picked === 'passkey' || step?.kind === 'passkey' ? 'passkey' : picked && needsContact(picked) ? 'contact' : 'choice';
+  // Its field: an error for another one (a form sent from an older page) is told as a notice.
+  const shown = pane === 'proof' ? (step?.kind === 'questions' ? 'answers' : 'code') : pane === 'passkey' ? null : pane;
   const fieldShown = field !== undefined && field === shown;
   return (
     <Page c={c} title={title} narrow>
@@ -75,11 +77,9 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
           <Helpdesk c={c} helpdesk={view.helpdesk} />
         </>
       ) : null}
-      {showList ? (
-        <WaysList c={c} view={view} errorText={field === 'choice' ? errorText : null} />
-      ) : step && step.kind !== 'passkey' ? (
+      {pane === 'proof' && step && step.kind !== 'passkey' ? (
         <ProofForm c={c} flow={flow.id} step={step} now={view.now} errorText={fieldShown ? errorText : null} field={field} />
-      ) : picked === 'passkey' || step?.kind === 'passkey' ? (
+      ) : pane === 'passkey' ? (
         <>
           <h2>{t('reset.passkey.title')}</h2>
           <p>{t('reset.passkey.intro')}</p>
@@ -88,7 +88,7 @@ export function VerifyPage({ c, view, error, field, vars, list }: { c: AppContex
           </PasskeyForm>
           <PasskeyScripts />
         </>
-      ) : picked && needsContact(picked) ? (
+      ) : pane === 'contact' && picked ? (
         <ContactForm c={c} flow={flow.id} choice={picked} phoneRegion={view.phoneRegion} errorText={field === 'contact' ? errorText : null} />
       ) : (
         <WaysList c={c} view={view} errorText={field === 'choice' ? errorText : null} />
