@@ -311,17 +311,16 @@ export function settingsPages(deps: SettingsPageDeps): Hono<AppEnv> {
     if (!page) return c.html(<NotFoundPage c={c} />, 404);
     const t = c.get('t');
     const form = await readForm(c);
+    const before = (await deps.settings.refresh())[page.section];
+    const doc = documentFromForm(page.section, form, deps.settings.view(before));
     const shape = formShapeProblems(page.section, form);
     if (Object.keys(shape).length > 0) {
       // Refused as a whole; the other fields' problems are told with it, as a save would have.
-      const current = (await deps.settings.refresh())[page.section];
-      const checked = validateSection(page.section, documentFromForm(page.section, form, deps.settings.view(current)));
+      const checked = validateSection(page.section, doc);
       const errors = { ...(checked.ok ? {} : problemsByField(page.section, checked.errors)), ...shape };
-      return c.html(<SectionView c={c} deps={deps} page={page} current={current} form={form} errors={errors} />, 400);
+      return c.html(<SectionView c={c} deps={deps} page={page} current={before} form={form} errors={errors} />, 400);
     }
     const expected = Number(str(form, 'expectedVersion'));
-    const before = (await deps.settings.refresh())[page.section];
-    const doc = documentFromForm(page.section, form, deps.settings.view(before));
     const r = await deps.settings.update(actorOf(c), page.section, doc, { mode: 'replace', expectedVersion: Number.isInteger(expected) ? expected : -1, comment: str(form, 'comment') ?? '' });
     if (r.ok) return c.redirect(`${PATH}/${page.slug}?done=${r.value.version === before.version ? 'unchanged' : 'saved'}`, 303);
     const current = (await deps.settings.refresh())[page.section];
