@@ -8,7 +8,7 @@ import { Csrf } from '../http/ui/layout.js';
 import type { MessageKey } from '../i18n/index.js';
 import { MAX_FOOTER_LINKS, problemVars, type Brand, type BrandErrors, type BrandInput } from './brand.js';
 import type { BrandService, BrandVersion } from './brand-service.js';
-import type { LogoKind } from './image-check.js';
+import { logoContentTypes, type LogoKind } from './image-check.js';
 import { HELPDESK_MARK, serveLogo } from './routes.js';
 
 export interface BrandPageDeps {
@@ -158,7 +158,7 @@ function BrandPage({ c, current, state, errors, preview }: { c: AppContext; curr
               {problemText(c, e, 'logo')}
             </p>
           ) : null}
-          <input id="f-logo" type="file" name="logoFile" accept="image/png,image/jpeg,image/webp,image/svg+xml" aria-describedby={e['logo'] ? 'f-logo-hint f-logo-error' : 'f-logo-hint'} aria-invalid={e['logo'] ? 'true' : undefined} />
+          <input id="f-logo" type="file" name="logoFile" accept={Object.values(logoContentTypes).join(',')} aria-describedby={e['logo'] ? 'f-logo-hint f-logo-error' : 'f-logo-hint'} aria-invalid={e['logo'] ? 'true' : undefined} />
           {state.logo ? (
             <div class="check">
               <input id="f-removeLogo" type="checkbox" name="removeLogo" value="1" />
