@@ -144,11 +144,11 @@ describe('writeback through the agent to a real Samba AD DC', { timeout: 60_000 
       policy: () => real.policy(),
       policyFor: (anchor) => real.policyFor(anchor),
       readAccount: (anchor) => real.readAccount(anchor),
-      bind: (anchor, password) => real.bind(anchor, password),
+      bind: (anchor, password, options) => real.bind(anchor, password, options),
       reconcile: (e) => real.reconcile(e),
-      change: (anchor, current, password) => real.change(anchor, current, password),
-      unlock: (anchor) => real.unlock(anchor),
-      mustChange: (anchor, on) => real.mustChange(anchor, on),
+      change: (anchor, current, password, options) => real.change(anchor, current, password, options),
+      unlock: (anchor, options) => real.unlock(anchor, options),
+      mustChange: (anchor, on, options) => real.mustChange(anchor, on, options),
       reset: async (anchor, password, options) => {
         await real.reset(anchor, password, options);
         await victim!.stop();

@@ -52,13 +52,15 @@ function gated(real: JobExecutor) {
     reconcile: (e) => real.reconcile(e),
     policyFor: (a) => real.policyFor(a),
     readAccount: (a) => real.readAccount(a),
-    bind: (a, p) => real.bind(a, p),
+    bind: (a, p, o) => real.bind(a, p, o),
     domain: () => real.domain(),
     policy: () => real.policy(),
     change: (a, c, p, o) => real.change(a, c, p, o),
     unlock: (a, o) => real.unlock(a, o),
     mustChange: (a, on, o) => real.mustChange(a, on, o),
     async reset(anchor, password, options) {
+      // Held once the claim is granted and on disk (the go-ahead the connector waits for before it writes): between the claim and AD's answer.
+      await options.ready;
       reached();
       await gate;
       return real.reset(anchor, password, options);
