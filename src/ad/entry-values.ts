@@ -20,10 +20,17 @@ export function buffersOf(entry: Entry, attribute: string): Buffer[] {
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((b): b is Buffer => Buffer.isBuffer(b));
 }
 
-/** Whether `dn` is `base` or below it, compared as AD compares DNs here: case-insensitively, spaces around the commas ignored. */
+/** DNs as AD compares them here: case-insensitively, spaces around the commas ignored. */
+export function normaliseDn(dn: string): string {
+  return dn
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .join(',');
+}
+
+/** Whether `dn` is `base` or below it, compared as normaliseDn does. */
 export function isUnderDn(dn: string, base: string): boolean {
-  const norm = (x: string) => x.split(',').map((p) => p.trim().toLowerCase()).join(',');
-  const d = norm(dn);
-  const b = norm(base);
+  const d = normaliseDn(dn);
+  const b = normaliseDn(base);
   return d === b || d.endsWith(`,${b}`);
 }

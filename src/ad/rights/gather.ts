@@ -5,6 +5,7 @@ import type { AdConnectionOptions, ServiceSession } from '../ad-connection.js';
 import { MATCHING_RULE_IN_CHAIN, SdFlagsControl } from '../controls.js';
 import { DOMAIN_POLICY_ATTRIBUTES, domainPolicyFromEntry, first, type PasswordPolicy } from '../domain-policy.js';
 import { guidFromBytes } from '../guid.js';
+import { normaliseDn } from '../entry-values.js';
 import { parseSddlDacl } from '../sddl.js';
 import { ACE_FLAG, RIGHT, parseSecurityDescriptor, type Ace } from '../security-descriptor.js';
 import { sidFromBytes, sidToBytes } from '../sid.js';
@@ -18,13 +19,6 @@ import { AD_GUID } from './schema-guids.js';
  * policy, and the user class's default security descriptor from the schema. Never writes.
  */
 
-/** DNs as AD compares them here: case-insensitively, spaces around the commas ignored. */
-export function normaliseDn(dn: string): string {
-  return dn
-    .split(',')
-    .map((p) => p.trim().toLowerCase())
-    .join(',');
-}
 
 function values(entry: Entry, attribute: string): Array<string | Buffer> {
   const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());

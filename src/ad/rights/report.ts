@@ -5,7 +5,8 @@ import { adminGroupName, isBroad, WELL_KNOWN_NAMES } from '../principals.js';
 import { aceToSddl, type SddlSids } from '../sddl.js';
 import { ACE_FLAG, RIGHT } from '../security-descriptor.js';
 import { dangerousRights, effectiveOn, evaluateRight, inheritedBy, type PlacedAce, type RightQuery } from './evaluate.js';
-import { normaliseDn, type Gathered } from './gather.js';
+import { normaliseDn } from '../entry-values.js';
+import type { Gathered } from './gather.js';
 import { AD_GUID } from './schema-guids.js';
 
 /**
